@@ -1,0 +1,113 @@
+"""End-to-end benchmark of `relance run` against a floor measured in the same run.
+
+    make bench            # or: .venv/bin/python benchmarks/run.py [--sizes 10000,100000]
+
+For each size it builds a demo workbook (cached in benchmarks/out/), then in fresh processes:
+- floor: python-calamine reads every tab to Python values, and the History rows the run wrote
+  are written back alone (one owned-tab write through the same .xlsx writer);
+- run: `relance run BOOK --json` on a pristine copy (the first, catch-up run: the heaviest day);
+- rerun: the same command again on the same day (nothing new to send).
+Wall time and peak RSS (from wait4) of each process are printed as a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+AS_OF = dt.date(2026, 11, 23)
+CUSTOMERS = {10_000: 2_000, 100_000: 20_000}
+
+FLOOR = r"""
+import sys, json
+from pathlib import Path
+from python_calamine import CalamineWorkbook
+from relance.workbook.base import OwnedTab
+from relance.workbook.xlsx import XlsxBackend
+book, rows_file = Path(sys.argv[1]), Path(sys.argv[2])
+wb = CalamineWorkbook.from_path(str(book))
+cells = sum(len(wb.get_sheet_by_name(n).to_python(skip_empty_area=False)) for n in wb.sheet_names)
+rows = json.loads(rows_file.read_text())
+XlsxBackend(book).write([OwnedTab("Historique", rows[0], rows[1:])])
+"""
+
+
+def measure(cmd: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS in MiB and stdout of one fresh process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout_chunks = []
+    assert proc.stdout is not None
+    stdout_chunks.append(proc.stdout.read())
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stderr = proc.stderr.read() if proc.stderr else ""
+    if proc.returncode not in (0, 4):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{stderr[-3000:]}")
+    return elapsed, usage.ru_maxrss / 1024, "".join(stdout_chunks)
+
+
+def build(size: int) -> Path:
+    OUT.mkdir(exist_ok=True)
+    path = OUT / f"bench-{size}.xlsx"
+    if not path.exists():
+        from relance.demo import build_demo_workbook
+
+        t = time.perf_counter()
+        build_demo_workbook(path, seed=11, customers=CUSTOMERS.get(size, size // 5), invoices=size, as_of=AS_OF)
+        print(f"built {path.name} in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    return path
+
+
+def bench(size: int) -> dict[str, float | int]:
+    source = build(size)
+    work = OUT / f"work-{size}.xlsx"
+    shutil.copy(source, work)
+    outbox = OUT / f"outbox-{size}"
+    shutil.rmtree(outbox, ignore_errors=True)
+    relance = str(Path(sys.executable).with_name("relance"))
+    run_s, run_mb, stdout = measure([relance, "run", str(work), "--as-of", AS_OF.isoformat(), "--json",
+                                     "--outbox", str(outbox)])
+    summary = json.loads(stdout)
+    rerun_s, rerun_mb, _ = measure([relance, "run", str(work), "--as-of", AS_OF.isoformat(), "--json",
+                                    "--outbox", str(outbox)])
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(work))
+    history = wb.get_sheet_by_name("Historique").to_python()
+    rows_file = OUT / f"history-{size}.json"
+    rows_file.write_text(json.dumps([[str(c) for c in r] for r in history]))
+    floor_copy = OUT / f"floor-{size}.xlsx"
+    shutil.copy(source, floor_copy)
+    floor_s, floor_mb, _ = measure([sys.executable, "-c", FLOOR, str(floor_copy), str(rows_file)])
+    return {"invoices": size, "customers": CUSTOMERS.get(size, size // 5), "messages": summary["sent"],
+            "tasks": summary["tasks_created"], "run_s": run_s, "run_mb": run_mb, "rerun_s": rerun_s,
+            "rerun_mb": rerun_mb, "floor_s": floor_s, "floor_mb": floor_mb}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10000,100000")
+    args = parser.parse_args()
+    rows = [bench(int(s)) for s in args.sizes.split(",")]
+    print("| invoices | customers | e-mails sent | tasks | run (s) | run peak (MiB) | rerun (s) "
+          "| floor (s) | floor peak (MiB) | run / floor |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['invoices']:,} | {r['customers']:,} | {r['messages']:,} | {r['tasks']:,} "
+              f"| {r['run_s']:.2f} | {r['run_mb']:.0f} | {r['rerun_s']:.2f} | {r['floor_s']:.2f} "
+              f"| {r['floor_mb']:.0f} | {r['run_s'] / r['floor_s']:.1f}× |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Channels deliver composed messages: outbox (default), and later Mailjet, SMTP, letters."""

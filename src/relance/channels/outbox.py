@@ -1,0 +1,92 @@
+"""The default channel: a folder holding one RFC 5322 .eml per e-mail and index.jsonl.
+
+The outbox is also the proof of what was sent: index.jsonl has a line per message (action key,
+channel, customer, recipient, invoices, file), which is what `lookup` reads to settle a `pending`
+History row after a crash. A key already in the index is never written twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formataddr, format_datetime
+from pathlib import Path
+
+from ..message import OutgoingMessage
+from .base import Delivery
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+class OutboxChannel:
+    name = "outbox"
+
+    def __init__(self, folder: Path, now_iso: str, sent_at=None) -> None:  # type: ignore[no-untyped-def]
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.index_path = self.folder / "index.jsonl"
+        self.now_iso = now_iso
+        self.sent_at = sent_at
+        self._known: dict[str, str] = {}
+        if self.index_path.exists():
+            for line in self.index_path.read_text("utf-8").splitlines():
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut by a crash: that message's file is checked by lookup
+                self._known[entry["action_key"]] = entry.get("message_id", "")
+        self._index = open(self.index_path, "a", encoding="utf-8")  # noqa: SIM115
+
+    def lookup(self, action_key: str) -> str | None:
+        if action_key in self._known:
+            return self._known[action_key]
+        for path in self.folder.glob(f"*{action_key}*.eml"):
+            return f"<file:{path.name}>"
+        return None
+
+    def build_email(self, m: OutgoingMessage) -> tuple[EmailMessage, str]:
+        a = m.action
+        domain = m.sender_email.rpartition("@")[2] or "relance.invalid"
+        message_id = f"<{a.key}@{domain}>"
+        msg = EmailMessage(policy=SMTP)
+        msg["From"] = formataddr((m.sender_name, m.sender_email)) if m.sender_email else "relance@relance.invalid"
+        msg["To"] = ", ".join(a.recipients)
+        if a.cc:
+            msg["Cc"] = ", ".join(a.cc)
+        if m.reply_to:
+            msg["Reply-To"] = m.reply_to
+        msg["Subject"] = m.subject
+        if self.sent_at is not None:
+            msg["Date"] = format_datetime(self.sent_at)
+        msg["Message-ID"] = message_id
+        msg["X-Relance-Action-Key"] = a.key
+        msg["X-Relance-Step"] = f"{a.scenario}/{a.step}"
+        msg.set_content(m.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+        msg.add_alternative(m.html, subtype="html", charset="utf-8", cte="quoted-printable")
+        return msg, message_id
+
+    def send(self, message: OutgoingMessage) -> Delivery:
+        a = message.action
+        if a.key in self._known:
+            return Delivery("sent", self._known[a.key], "already in the outbox")
+        msg, message_id = self.build_email(message)
+        name = _SAFE.sub("_", f"{a.customer_id}_{a.step}_{a.key}") + ".eml"
+        path = self.folder / name
+        tmp = path.with_suffix(".eml.tmp")
+        tmp.write_bytes(msg.as_bytes())
+        os.replace(tmp, path)
+        self._index.write(json.dumps({
+            "action_key": a.key, "channel": a.channel, "customer_id": a.customer_id,
+            "recipient": a.recipient, "invoice_ids": list(a.invoice_ids), "step": a.step,
+            "file": name, "message_id": message_id, "at": self.now_iso,
+        }, ensure_ascii=False) + "\n")
+        self._known[a.key] = message_id
+        return Delivery("sent", message_id, name)
+
+    def close(self) -> None:
+        self._index.flush()
+        os.fsync(self._index.fileno())
+        self._index.close()

@@ -1,0 +1,342 @@
+"""The `relance` command line: parse, call the library, show. Nothing else lives here.
+
+Exit codes: 0 done; 1 `check` found rows it cannot use; 2 wrong usage or configuration;
+3 the workbook cannot be read or written (missing, locked, not a workbook, protected);
+4 some messages could not be sent (they are retried by the next run, never duplicated).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .anomaly import Anomaly, Severity
+from .errors import ConfigError, RelanceError
+from .job import RunResult, Snapshot, run, run_id_for, snapshot, write_plan
+from .report import build_report
+from .workbook.base import WorkbookBackend
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="relance: accounts-receivable reminders driven from a workbook.")
+out = Console()
+err = Console(stderr=True)
+
+BookArg = Annotated[str, typer.Argument(help="Path to an .xlsx workbook (gsheet:ID and excel: come later).")]
+AsOf = Annotated[str | None, typer.Option("--as-of", help="Run date, YYYY-MM-DD (default: today in the "
+                                                          "workbook's time zone).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _as_of(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--as-of {value!r} is not a date", "write it as YYYY-MM-DD, e.g. 2025-03-31") from None
+
+
+def open_backend(book: str) -> WorkbookBackend:
+    if book.startswith("gsheet:") or book.startswith("excel:"):
+        raise ConfigError(f"{book.split(':')[0]}: workbooks are not available in this version",
+                          "use a local .xlsx file for now")
+    from .workbook.xlsx import XlsxBackend
+
+    return XlsxBackend(Path(book))
+
+
+@contextmanager
+def _errors():
+    try:
+        yield
+    except RelanceError as exc:
+        err.print(f"[bold red]relance:[/] {exc.message}", highlight=False)
+        if exc.hint:
+            err.print(f"  → {exc.hint}", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _progress_factory(enabled: bool):  # type: ignore[no-untyped-def]
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err, transient=True)
+
+    def factory(label: str, total: int):  # type: ignore[no-untyped-def]
+        if not enabled or total < 20:
+            return lambda n: None
+        progress.start()
+        task = progress.add_task(label, total=total)
+
+        def tick(n: int) -> None:
+            progress.advance(task, n)
+            if progress.tasks[task].finished:
+                progress.stop()
+
+        return tick
+
+    return factory
+
+
+def _show_anomalies(anomalies: list[Anomaly], limit: int = 25) -> None:
+    if not anomalies:
+        out.print("[green]No anomaly: every row is usable.[/]")
+        return
+    errors = sum(1 for a in anomalies if a.severity == Severity.error)
+    table = Table(title=f"Anomalies: {errors} errors, {len(anomalies) - errors} warnings", show_lines=False)
+    for col in ("", "cell", "value", "problem", "fix"):
+        table.add_column(col, overflow="fold")
+    for a in anomalies[:limit]:
+        mark = "[red]✗[/]" if a.severity == Severity.error else "[yellow]![/]"
+        table.add_row(mark, f"{a.source.tab}!{a.source.cell}", a.value, a.problem, a.hint)
+    out.print(table)
+    if len(anomalies) > limit:
+        out.print(f"… and {len(anomalies) - limit} more (all of them are in the Anomalies tab after a run, "
+                  "or with --json)")
+
+
+def _anomaly_json(a: Anomaly) -> dict[str, Any]:
+    return {"severity": str(a.severity), "tab": a.source.tab, "cell": a.source.cell, "column": a.source.header,
+            "value": a.value, "problem": a.problem, "hint": a.hint, "code": a.code, "message": str(a)}
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+
+def _show_plan(result: RunResult, title: str) -> None:
+    data = result.to_json()
+    actions = result.snapshot.plan.actions
+    steps = Counter((a.step, a.channel) for a in actions)
+    table = Table(title=title)
+    table.add_column("step")
+    table.add_column("channel")
+    table.add_column("messages", justify="right")
+    for (step, channel), n in sorted(steps.items()):
+        table.add_row(step, channel, str(n))
+    out.print(table)
+    reasons = Counter(s.reason for s in result.snapshot.plan.skips)
+    if reasons:
+        out.print("Not sent, with reason: " + ", ".join(f"{r} {n}" for r, n in reasons.most_common()))
+    for a in actions[:10]:
+        amounts = ", ".join(f"{v} {c}" for c, v in a.totals)
+        out.print(f"  {a.customer_id:<10} {a.step:<14} {a.channel:<7} {amounts:>14}  {a.recipient}  "
+                  f"[dim]{';'.join(a.invoice_ids[:4])}{'…' if len(a.invoice_ids) > 4 else ''}[/]",
+                  highlight=False)
+    if len(actions) > 10:
+        out.print(f"  … {len(actions) - 10} more")
+    if not result.dry_run and data["planned"]:
+        out.print(f"Sent {data['sent']}, tasks {data['tasks_created']}, failed {data['failed']}, "
+                  f"awaiting approval {data['awaiting_approval']}.")
+
+
+@app.command()
+def init(
+    book: BookArg,
+    lang: Annotated[str, typer.Option("--lang", help="fr or en")] = "fr",
+    demo: Annotated[bool, typer.Option("--demo", help="Fill it with a realistic French SME.")] = False,
+    seed: Annotated[int, typer.Option(help="Demo data seed.")] = 7,
+    customers: Annotated[int, typer.Option(help="Demo customers.")] = 300,
+    invoices: Annotated[int, typer.Option(help="Demo invoices.")] = 4000,
+    as_of: AsOf = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a new workbook template (French or English), optionally with demo data."""
+    with _errors():
+        path = Path(book)
+        if lang not in ("fr", "en"):
+            raise ConfigError(f"--lang {lang!r} is not supported", "use --lang fr or --lang en")
+        if path.exists() and not force:
+            raise ConfigError(f"{path} already exists; relance never overwrites a workbook",
+                              "choose another name, or add --force")
+        if demo:
+            from .demo import build_demo_workbook
+
+            build_demo_workbook(path, seed=seed, customers=customers, invoices=invoices,
+                                as_of=_as_of(as_of) or dt.date.today(), lang=lang)
+        else:
+            from .template import build_workbook
+
+            build_workbook(path, lang)
+        out.print(f"Wrote {path}" + (f" ({customers} customers, {invoices} invoices)" if demo else ""))
+
+
+@app.command()
+def check(book: BookArg, as_of: AsOf = None, json_: JsonOpt = False) -> None:
+    """Validate the workbook; exit 1 when a row is unusable."""
+    with _errors():
+        snap = snapshot(open_backend(book), _now(), _as_of(as_of))
+        if json_:
+            _print_json({"as_of": snap.as_of.isoformat(), "anomalies": [_anomaly_json(a) for a in snap.anomalies]})
+        else:
+            b = snap.book
+            out.print(f"{len(b.customers)} customers, {len(b.invoices)} invoices and credit notes, "
+                      f"{len(b.payments)} payments read.")
+            _show_anomalies(snap.anomalies)
+        if any(a.severity == Severity.error for a in snap.anomalies):
+            raise typer.Exit(1)
+
+
+@app.command()
+def plan(book: BookArg, as_of: AsOf = None, json_: JsonOpt = False,
+         write: Annotated[bool, typer.Option("--write", help="Fill the Plan tab.")] = False) -> None:
+    """Preview what the next run would send; nothing is sent."""
+    with _errors():
+        backend = open_backend(book)
+        now = _now()
+        snap = snapshot(backend, now, _as_of(as_of))
+        result = RunResult(run_id_for(now), snap, True)
+        if write:
+            write_plan(backend, snap, result.run_id)
+        if json_:
+            data = result.to_json()
+            data["anomalies"] = [_anomaly_json(a) for a in snap.anomalies]
+            _print_json(data)
+        else:
+            _show_plan(result, f"Plan for {snap.as_of.isoformat()}: {len(snap.plan.actions)} messages")
+            if write:
+                out.print("The Plan tab lists them; tick 'approve' where a step needs approval.")
+            _summary_anomalies(snap)
+
+
+def _summary_anomalies(snap: Snapshot) -> None:
+    errors = sum(1 for a in snap.anomalies if a.severity == Severity.error)
+    if snap.anomalies:
+        out.print(f"[yellow]{errors} errors and {len(snap.anomalies) - errors} warnings in the workbook[/] "
+                  "(see `relance check`, or the Anomalies tab after a run).")
+
+
+def _channel_factory(channel: str, outbox: Path | None, book_path: str, now: dt.datetime):  # type: ignore[no-untyped-def]
+    if channel != "outbox":
+        raise ConfigError(f"channel {channel!r} is not available in this version", "use --channel outbox")
+    from .channels.outbox import OutboxChannel
+
+    folder = outbox or Path(book_path).with_name(Path(book_path).stem + "_outbox")
+    return lambda book: OutboxChannel(folder, now.isoformat(timespec="seconds"), now)
+
+
+@app.command("run")
+def run_cmd(
+    book: BookArg,
+    as_of: AsOf = None,
+    channel: Annotated[str, typer.Option(help="outbox (default), mailjet or smtp.")] = "outbox",
+    outbox: Annotated[Path | None, typer.Option(help="Outbox folder (default: BOOK_outbox beside it).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and render, send and write nothing.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """The daily job: plan, send exactly once, write History, Tasks, Plan and Anomalies back."""
+    with _errors():
+        now = _now()
+        factory = _channel_factory(channel, outbox, book, now)
+        show_progress = not json_ and err.is_terminal
+        result = run(open_backend(book), factory, now, _as_of(as_of), dry_run, _progress_factory(show_progress))
+        data = result.to_json()
+        if json_:
+            _print_json(data)
+        else:
+            title = ("Dry run" if dry_run else "Run") + f" {result.run_id} for {result.snapshot.as_of.isoformat()}"
+            _show_plan(result, title)
+            if data["settled_pending"]:
+                out.print(f"Settled {data['settled_pending']} rows left pending by an interrupted run.")
+            if result.outbox:
+                out.print(f"Outbox: {result.outbox}")
+            _summary_anomalies(result.snapshot)
+        if data["failed"]:
+            raise typer.Exit(4)
+
+
+@app.command()
+def report(
+    book: BookArg,
+    as_of: AsOf = None,
+    period: Annotated[str | None, typer.Option(help="YYYY-MM (default: the month of as_of).")] = None,
+    json_: JsonOpt = False,
+    html: Annotated[Path | None, typer.Option(help="Write a one-page HTML report (coming).")] = None,
+    write: Annotated[bool, typer.Option("--write", help="Rebuild the Dashboard tab (coming).")] = False,
+) -> None:
+    """Aging, penalties, indemnity and per-invoice figures."""
+    with _errors():
+        if html is not None or write:
+            raise ConfigError("--html and --write are not available in this version", "use --json or the tables")
+        snap = snapshot(open_backend(book), _now(), _as_of(as_of))
+        data = build_report(snap.book, snap.positions, snap.as_of)
+        if json_:
+            _print_json(data)
+            return
+        _show_report(data)
+
+
+def _show_report(data: dict[str, Any]) -> None:
+    for cur, figures in data["currencies"].items():
+        a = figures["aging"]
+        table = Table(title=f"Aged balance ({cur}) on {data['as_of']}")
+        for col in ("current", "1-30", "31-60", "61-90", ">90", "unapplied_credits", "net_total"):
+            table.add_column(col, justify="right")
+        table.add_row(*(a[c] for c in ("current", "1-30", "31-60", "61-90", ">90", "unapplied_credits",
+                                       "net_total")))
+        out.print(table)
+        out.print(f"Late-payment penalties due ({cur}): {figures['late_penalties_total']}")
+    ind = data["indemnity"]
+    out.print(f"Recovery indemnities due: {ind['count']} × 40 EUR = {ind['amount_eur']} EUR")
+    top = sorted((c for c in data["customers"] if c["aging"]["past_due_total"] != "0.00"),
+                 key=lambda c: -float(c["aging"]["past_due_total"]))[:10]
+    if top:
+        table = Table(title="Most overdue customers")
+        for col in ("customer", "currency", "past due", "avg days late"):
+            table.add_column(col)
+        for c in top:
+            table.add_row(c["customer_id"], c["currency"], c["aging"]["past_due_total"],
+                          str(c["weighted_avg_days_late"]["signed"]))
+        out.print(table)
+
+
+@app.command()
+def demo(
+    folder: Annotated[Path, typer.Argument(help="Where to build the demo.")] = Path("relance-demo"),
+    as_of: AsOf = None,
+) -> None:
+    """Build a demo workbook, then plan, run and report on it: the whole product in one command."""
+    with _errors():
+        from .demo import build_demo_workbook
+
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "relance-demo.xlsx"
+        day = _as_of(as_of) or dt.date.today()
+        build_demo_workbook(path, as_of=day)
+        out.print(f"[bold]1. Demo workbook[/] {path} (a French SME, as of {day.isoformat()})")
+        book = str(path)
+        now = _now()
+        snap = snapshot(open_backend(book), now, day)
+        out.print("[bold]2. Plan[/]")
+        _show_plan(RunResult(run_id_for(now), snap, True), f"{len(snap.plan.actions)} messages planned")
+        out.print("[bold]3. Run[/]")
+        result = run(open_backend(book), _channel_factory("outbox", folder / "outbox", book, now), now, day,
+                     progress=_progress_factory(err.is_terminal))
+        _show_plan(result, f"Run {result.run_id}")
+        again = run(open_backend(book), _channel_factory("outbox", folder / "outbox", book, now), now, day)
+        out.print(f"A second run the same day sends {again.execution.count('sent')} messages "
+                  "(never twice).")
+        out.print("[bold]4. Report[/]")
+        snap = snapshot(open_backend(book), now, day)
+        _show_report(build_report(snap.book, snap.positions, snap.as_of))
+        out.print(f"\nOpen {path} (History, Tasks, Anomalies tabs) and the e-mails in {folder / 'outbox'}.")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""History / Historique: one row per message, the proof of what was sent and the idempotency index.
+
+Rows are only appended; a row's status moves from `pending` to its outcome. Any status that may
+mean the customer received the message (pending included: its outcome is unknown) blocks the
+same action from being sent again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from . import cells
+from .schema import normalize
+from .table import Table
+from .workbook.base import RawSheet
+
+# statuses after which the action must never be sent again
+SENT_STATUSES = frozenset(
+    {"pending", "sent", "created", "delivered", "opened", "clicked", "replied", "bounced", "blocked", "spam"}
+)
+ARCHIVE_TAB = re.compile(r"^(history|historique)_(\d{4})$")
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    run_id: str
+    timestamp: str
+    action_key: str
+    customer_id: str
+    invoice_ids: tuple[str, ...]
+    scenario: str
+    step: str
+    channel: str
+    recipient: str
+    status: str
+    message_id: str
+    amount_due: Decimal | None
+    currency: str
+    detail: str
+
+    @property
+    def blocks_resend(self) -> bool:
+        return self.status in SENT_STATUSES
+
+    @property
+    def date(self) -> dt.date | None:
+        try:
+            return dt.date.fromisoformat(self.timestamp[:10])
+        except ValueError:
+            return None
+
+    def with_status(self, status: str, message_id: str = "", detail: str = "") -> HistoryEntry:
+        return replace(self, status=status, message_id=message_id or self.message_id,
+                       detail=detail or self.detail)
+
+    def row(self) -> list[object]:
+        return [self.run_id, self.timestamp, self.action_key, self.customer_id, ";".join(self.invoice_ids),
+                self.scenario, self.step, self.channel, self.recipient, self.status, self.message_id,
+                self.amount_due, self.currency, self.detail]
+
+
+def _entry(get) -> HistoryEntry:  # type: ignore[no-untyped-def]
+    amount, _ = cells.parse_amount(get("amount_due"))
+    ids = tuple(i for i in cells.text(get("invoice_ids")).split(";") if i)
+    return HistoryEntry(
+        run_id=cells.text(get("run_id")), timestamp=cells.text(get("timestamp")),
+        action_key=cells.text(get("action_key")), customer_id=cells.text(get("customer_id")),
+        invoice_ids=ids, scenario=cells.text(get("scenario")), step=cells.text(get("step")),
+        channel=cells.text(get("channel")), recipient=cells.text(get("recipient")),
+        status=normalize(get("status")) or "pending", message_id=cells.text(get("message_id")),
+        amount_due=amount, currency=cells.text(get("currency")), detail=cells.text(get("detail")),
+    )
+
+
+def read_history(table: Table | None) -> list[HistoryEntry]:
+    if table is None:
+        return []
+    return [_entry(row.raw) for row in table if row.raw("action_key")]
+
+
+def read_archives(sheets: Sequence[RawSheet], history_spec) -> list[HistoryEntry]:  # type: ignore[no-untyped-def]
+    """Rows moved to History_2026-style tabs still count for idempotency."""
+    from .table import Collector, read_table
+
+    entries: list[HistoryEntry] = []
+    for sheet in sheets:
+        if ARCHIVE_TAB.match(normalize(sheet.name)):
+            entries.extend(read_history(read_table(sheet, history_spec, Collector())))
+    return entries
+
+
+@dataclass(frozen=True)
+class HistoryIndex:
+    """What has been sent: by action key, and the furthest step each invoice has reached."""
+
+    keys: frozenset[str]
+    entries_by_invoice: dict[str, tuple[HistoryEntry, ...]]
+
+    @classmethod
+    def build(cls, entries: Iterable[HistoryEntry]) -> HistoryIndex:
+        keys: set[str] = set()
+        by_invoice: dict[str, list[HistoryEntry]] = {}
+        for e in entries:
+            if not e.blocks_resend:
+                continue
+            keys.add(e.action_key)
+            for iid in e.invoice_ids:
+                by_invoice.setdefault(iid, []).append(e)
+        return cls(frozenset(keys), {k: tuple(v) for k, v in by_invoice.items()})

@@ -1,0 +1,192 @@
+"""The daily job and its previews, over any workbook backend and channel (DESIGN.md §4).
+
+This is the imperative shell around the pure engine: read the tabs, load, compute, plan, then
+(for `run`) execute exactly once and write relance's own tabs back. Faces call these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from . import cells
+from .anomaly import Anomaly, Severity
+from .channels.base import Channel
+from .executor import Execution, execute, reconcile
+from .ledger import Book, load_book
+from .planner import Plan, plan
+from .position import Position, compute_positions
+from .render import Renderer
+from .table import Collector
+from .workbook.base import OwnedTab, WorkbookBackend
+from .writeback import anomalies_tab, approved_keys, existing_task_rows, history_tabs, plan_tab, tasks_tab
+
+Progress = Callable[[str, int], Callable[[int], None]]
+
+
+def _no_progress(label: str, total: int) -> Callable[[int], None]:
+    return lambda n: None
+
+
+@dataclass
+class Snapshot:
+    """A workbook read and computed at one date: the input of every command."""
+
+    book: Book
+    as_of: dt.date
+    positions: dict[str, Position]
+    plan: Plan
+    anomalies: list[Anomaly]
+    renderer: Renderer
+
+
+def as_of_for(book: Book, now: dt.datetime, as_of: dt.date | None) -> dt.date:
+    """The run date in the workbook's time zone (Cloud Functions run in UTC)."""
+    if as_of is not None:
+        return as_of
+    return now.astimezone(ZoneInfo(book.settings.timezone)).date()
+
+
+def template_overrides(book: Book) -> dict[tuple[str, str, str], str]:
+    table = book.tables.get("templates")
+    overrides: dict[tuple[str, str, str], str] = {}
+    if table is None:
+        return overrides
+    for row in table:
+        name, lang, part = (cells.text(row.raw(k)) for k in ("template", "language", "part"))
+        body = row.raw("body")
+        if name and part and body is not None:
+            overrides[(name, (lang or "fr").lower(), part.lower())] = str(body)
+    return overrides
+
+
+def snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
+             history_fix: Callable[[Book], Book] | None = None) -> Snapshot:
+    book = load_book(backend.read())
+    if history_fix is not None:
+        book = history_fix(book)
+    day = as_of_for(book, now, as_of)
+    out = Collector()
+    positions = compute_positions(book, day, out)
+    the_plan = plan(book, positions, day, approved_keys(book))
+    anomalies = [*book.anomalies, *out.items, *the_plan.anomalies]
+    return Snapshot(book, day, positions, the_plan, anomalies, Renderer(template_overrides(book)))
+
+
+def run_id_for(now: dt.datetime) -> str:
+    return now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    snapshot: Snapshot
+    dry_run: bool
+    execution: Execution = field(default_factory=Execution)
+    settled_pending: int = 0
+    outbox: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.snapshot
+        ex = self.execution
+        errors = sum(1 for a in s.anomalies if a.severity == Severity.error)
+        by_key = {e.action_key: e for e in ex.entries}
+        return {
+            "run_id": self.run_id,
+            "as_of": s.as_of.isoformat(),
+            "dry_run": self.dry_run,
+            "planned": len(s.plan.actions),
+            "sent": ex.count("sent"),
+            "tasks_created": ex.count("created"),
+            "failed": ex.count("failed"),
+            "awaiting_approval": len(s.plan.awaiting_approval),
+            "skipped": len(s.plan.skips),
+            "settled_pending": self.settled_pending,
+            "anomalies": {"errors": errors, "warnings": len(s.anomalies) - errors},
+            "outbox": self.outbox or None,
+            "actions": [
+                {
+                    "action_key": a.key, "customer_id": a.customer_id, "invoice_ids": list(a.invoice_ids),
+                    "scenario": a.scenario, "step": a.step, "channel": a.channel, "recipient": a.recipient,
+                    "amounts": {c: str(v) for c, v in a.totals}, "days_past_due": a.days_past_due,
+                    "requires_approval": a.requires_approval,
+                    "status": by_key[a.key].status if a.key in by_key else
+                    ("awaiting_approval" if a.requires_approval and not a.approved else
+                     "planned" if self.dry_run else "not_sent"),
+                    "message_id": by_key[a.key].message_id if a.key in by_key else None,
+                }
+                for a in s.plan.actions
+            ],
+            "skips": [
+                {"customer_id": k.customer_id, "invoice_ids": list(k.invoice_ids), "scenario": k.scenario,
+                 "step": k.step, "reason": k.reason, "detail": k.detail}
+                for k in s.plan.skips
+            ],
+        }
+
+
+def run(
+    backend: WorkbookBackend,
+    channel_factory: Callable[[Book], Channel],
+    now: dt.datetime,
+    as_of: dt.date | None = None,
+    dry_run: bool = False,
+    progress: Progress = _no_progress,
+) -> RunResult:
+    """The daily job. Never sends an action twice; writes History, Plan, Tasks and Anomalies."""
+    run_id = run_id_for(now)
+    if dry_run:
+        snap = snapshot(backend, now, as_of)
+        result = RunResult(run_id, snap, True)
+        from .executor import compose
+
+        _, problems = compose(snap.plan, snap.book, snap.positions, snap.renderer)
+        snap.anomalies.extend(problems)
+        return result
+    with backend.run_lock():
+        book0 = load_book(backend.read())
+        channel = channel_factory(book0)
+        try:
+            task_ids = frozenset(str(r[0]) for r in existing_task_rows(book0) if r and r[0])
+            settled = 0
+
+            def fix_history(book: Book) -> Book:
+                nonlocal settled
+                history, settled = reconcile(book.history, channel, task_ids)
+                return replace(book, history=history)
+
+            snap = snapshot(backend, now, as_of, fix_history)
+            if backend.changed_since_read():  # payments re-read just before sending (DESIGN §4.3)
+                snap = snapshot(backend, now, as_of, fix_history)
+            book = snap.book
+
+            def save_pending(pending) -> None:  # type: ignore[no-untyped-def]
+                backend.write(history_tabs(book, [*book.history, *pending]))
+
+            tick = progress("Sending", len(snap.plan.to_send))
+            execution = execute(snap.plan, book, snap.positions, snap.renderer, channel, run_id, now,
+                                save_pending, tick)
+        finally:
+            channel.close()
+        snap.anomalies.extend(execution.anomalies)
+        tabs: list[OwnedTab] = [
+            *history_tabs(book, [*book.history, *execution.entries]),
+            plan_tab(book, snap.plan.awaiting_approval, snap.as_of, "tick 'approve' to send with the next run"),
+            tasks_tab(book, execution.task_rows),
+            anomalies_tab(book, snap.anomalies, run_id),
+        ]
+        backend.write(tabs)
+        return RunResult(run_id, snap, False, execution, settled, getattr(channel, "folder", "") and
+                         str(getattr(channel, "folder", "")))
+
+
+def write_plan(backend: WorkbookBackend, snap: Snapshot, run_id: str) -> None:
+    """`relance plan --write`: the Plan tab lists every planned action, approvals to tick."""
+    with backend.run_lock():
+        backend.write([
+            plan_tab(snap.book, snap.plan.actions, snap.as_of, "tick 'approve' to send with the next run"),
+            anomalies_tab(snap.book, snap.anomalies, run_id),
+        ])

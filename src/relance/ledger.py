@@ -1,0 +1,75 @@
+"""From raw tabs to checked records: the first stage of the pipeline, pure and total.
+
+`load_book(sheets)` never raises on bad data: every problem becomes an Anomaly and the row is
+skipped (or kept with a safe default, as the anomaly says).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .anomaly import Anomaly
+from .balance import Credit, InvoiceLedger, apply_all
+from .customer import Customer, parse_customers
+from .history import HistoryEntry, read_archives, read_history
+from .invoice import Invoice, parse_invoices
+from .pause import Dispute, Promise, parse_disputes, parse_promises
+from .payment import Payment, parse_payments
+from .scenario import Scenario, load_presets, load_scenarios
+from .schema import contract
+from .settings import Settings, parse_settings
+from .table import Collector, Table, find_tables
+from .workbook.base import RawSheet
+
+
+@dataclass
+class Book:
+    """Everything read from a workbook, checked, with the anomalies found on the way."""
+
+    settings: Settings
+    customers: dict[str, Customer]
+    invoices: dict[str, Invoice]
+    payments: list[Payment]
+    ledgers: dict[str, InvoiceLedger]
+    credits: list[Credit]
+    disputes: list[Dispute]
+    promises: list[Promise]
+    scenarios: dict[str, Scenario]
+    history: list[HistoryEntry]  # the History tab
+    archived: list[HistoryEntry]  # History_2026-style archive tabs
+    tables: dict[str, Table]
+    owned: dict[str, RawSheet]
+    sheet_names: list[str]
+    anomalies: list[Anomaly] = field(default_factory=list)
+    language: str = "fr"  # the workbook's own language, from its tab names
+
+    @property
+    def has_errors(self) -> bool:
+        return any(a.severity == "error" for a in self.anomalies)
+
+
+def load_book(sheets: Sequence[RawSheet], presets: dict[str, Scenario] | None = None) -> Book:
+    c = contract()
+    out = Collector()
+    tables, owned = find_tables(sheets, c, out)
+    invoices_tab = tables.get("invoices")
+    language = "en" if invoices_tab is not None and invoices_tab.name.lower() == "invoices" else "fr"
+    settings = parse_settings(tables.get("settings"), out)
+    customers = parse_customers(tables.get("customers"), settings.language, out)
+    invoices = parse_invoices(tables.get("invoices"), customers, settings, out)
+    payments = parse_payments(tables.get("payments"), invoices, customers, settings, out)
+    ledgers, credits = apply_all(invoices, payments, out)
+    disputes = parse_disputes(tables.get("disputes"), invoices, out)
+    promises = parse_promises(tables.get("promises"), invoices, out)
+    scenarios = load_scenarios(tables.get("scenarios"), presets if presets is not None else load_presets(out=out), out)
+    history = read_history(tables.get("history"))
+    archived = read_archives(sheets, c.tab("history"))
+    if settings.default_scenario not in scenarios:
+        from .anomaly import Source
+
+        out.add(Source(tables["settings"].name if "settings" in tables else "Parametres", 1),
+                settings.default_scenario, "is not a known scenario (default_scenario)",
+                "use one of: " + ", ".join(sorted(scenarios)), "R094")
+    return Book(settings, customers, invoices, payments, ledgers, credits, disputes, promises, scenarios,
+                history, archived, tables, owned, [s.name for s in sheets], out.items, language)

@@ -1,0 +1,108 @@
+"""Disputes / Litiges and Promises / Promesses: what pauses reminders, and until when."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from . import cells
+from .anomaly import Source
+from .invoice import Invoice
+from .table import Collector, Table
+
+
+@dataclass(frozen=True, slots=True)
+class Dispute:
+    invoice_id: str
+    opened: dt.date | None
+    reason: str
+    status: str  # open | resolved
+    resolved_on: dt.date | None
+    source: Source
+
+    def is_open(self, as_of: dt.date) -> bool:
+        if self.status == "resolved":
+            return self.resolved_on is not None and self.resolved_on > as_of
+        return self.opened is None or self.opened <= as_of
+
+
+@dataclass(frozen=True, slots=True)
+class Promise:
+    customer_id: str
+    invoice_ids: tuple[str, ...]  # empty: every invoice of the customer
+    promised_date: dt.date
+    amount: Decimal | None
+    status: str  # open | kept | broken
+    source: Source
+
+    def pauses(self, invoice_id: str, as_of: dt.date, grace_days: int) -> bool:
+        if self.status != "open":
+            return False
+        if self.invoice_ids and invoice_id not in self.invoice_ids:
+            return False
+        return as_of <= self.promised_date + dt.timedelta(days=grace_days)
+
+
+def parse_disputes(table: Table | None, invoices: dict[str, Invoice], out: Collector) -> list[Dispute]:
+    result: list[Dispute] = []
+    if table is None:
+        return result
+    status_col = table.spec.column("status")
+    for row in table:
+        iid = cells.text(row.raw("invoice_id"))
+        if iid not in invoices:
+            out.add(row.source("invoice_id"), iid, "is not an invoice of the Factures tab; the dispute was ignored",
+                    "correct the invoice number", "R401")
+            continue
+        raw_status = row.raw("status")
+        status = status_col.choice(raw_status) if raw_status is not None else "open"
+        if status is None:
+            out.add(row.source("status"), raw_status, "is not a dispute status; the dispute is treated as open",
+                    "write open (ouvert) or resolved (resolu)", "R402")
+            status = "open"
+        opened, problem = cells.parse_date(row.raw("opened"))
+        if problem:
+            out.warn(row.source("opened"), row.raw("opened"), problem[0] + "; the dispute is treated as open",
+                     problem[1], "R403")
+        resolved, problem = cells.parse_date(row.raw("resolved_on"))
+        if problem:
+            out.warn(row.source("resolved_on"), row.raw("resolved_on"), problem[0], problem[1], "R403")
+        result.append(Dispute(iid, opened, cells.text(row.raw("reason")), status, resolved, row.source()))
+    return result
+
+
+def parse_promises(table: Table | None, invoices: dict[str, Invoice], out: Collector) -> list[Promise]:
+    result: list[Promise] = []
+    if table is None:
+        return result
+    status_col = table.spec.column("status")
+    for row in table:
+        cid = cells.text(row.raw("customer_id"))
+        ids = tuple(i.strip() for i in cells.text(row.raw("invoice_ids")).replace(",", ";").split(";") if i.strip())
+        if not cid and ids and ids[0] in invoices:
+            cid = invoices[ids[0]].customer_id
+        if not cid:
+            out.add(row.source("customer_id"), "", "is blank; the promise was ignored",
+                    "fill code_client (and the invoices it covers)", "R411")
+            continue
+        for iid in ids:
+            if iid not in invoices:
+                out.warn(row.source("invoice_ids"), iid, "is not an invoice of the Factures tab",
+                         "correct the invoice number", "R412")
+        raw_date = row.raw("promised_date")
+        promised, problem = cells.parse_date(raw_date)
+        if problem or promised is None:
+            out.add(row.source("promised_date"), raw_date,
+                    (problem[0] if problem else "is blank") + "; the promise was ignored",
+                    problem[1] if problem else cells.DATE_HINT, "R413")
+            continue
+        raw_status = row.raw("status")
+        status = status_col.choice(raw_status) if raw_status is not None else "open"
+        if status is None:
+            out.warn(row.source("status"), raw_status, "is not a promise status; the promise is treated as open",
+                     "write open, kept or broken", "R414")
+            status = "open"
+        amount, _ = cells.parse_amount(row.raw("amount"))
+        result.append(Promise(cid, ids, promised, amount, status, row.source()))
+    return result

@@ -1,0 +1,170 @@
+"""plan(): for each customer, the step that became due since the last one sent (DESIGN.md §4).
+
+Pure: positions, scenarios, History and `as_of` in; a Plan (actions, skips) out. No I/O, no clock.
+
+Rules, in order:
+- an invoice is *due a step* when its stage (the step with the greatest offset <= days past due)
+  is further than any step already sent for it; a missed week catches up with that single
+  highest step, never a burst;
+- paused invoices (dispute, hold, promise, paused or opted-out customer) and balances below the
+  step's min_balance are skipped with their reason;
+- with grouping `customer`, one message per customer at the highest newly due step lists all its
+  overdue invoices (for a step before the due date, the invoices at that step only);
+- an action whose key is already in History is never planned again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .action import Action, Skip, action_key
+from .anomaly import Anomaly, Severity
+from .customer import Customer
+from .history import HistoryIndex
+from .ledger import Book
+from .position import Position
+from .scenario import Scenario, Step
+
+PAUSE_TEXT = {
+    "disputed": "invoice disputed",
+    "hold": "invoice on hold",
+    "promise": "promise to pay open",
+    "customer_paused": "customer paused",
+    "opt_out": "customer opted out of reminders",
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    as_of: dt.date
+    actions: tuple[Action, ...]
+    skips: tuple[Skip, ...]
+    anomalies: tuple[Anomaly, ...] = field(default=())
+
+    @property
+    def to_send(self) -> tuple[Action, ...]:
+        return tuple(a for a in self.actions if not a.requires_approval or a.approved)
+
+    @property
+    def awaiting_approval(self) -> tuple[Action, ...]:
+        return tuple(a for a in self.actions if a.requires_approval and not a.approved)
+
+
+def scenario_for(customer: Customer, book: Book) -> Scenario | None:
+    for name in (customer.scenario, customer.segment, book.settings.default_scenario):
+        if name and name in book.scenarios:
+            return book.scenarios[name]
+    return None
+
+
+def _last_sent_offsets(index: HistoryIndex, book: Book, positions: dict[str, Position]) -> dict[str, int]:
+    """The furthest step offset already sent (or pending) per invoice."""
+    furthest: dict[str, int] = {}
+    for iid, entries in index.entries_by_invoice.items():
+        inv = book.invoices.get(iid)
+        for e in entries:
+            scenario = book.scenarios.get(e.scenario)
+            step = scenario.step(e.step) if scenario else None
+            if step is not None:
+                offset = step.offset_days
+            elif inv is not None and e.date is not None:
+                # a step that no longer exists: assume it stood where the invoice was when it was sent
+                offset = (e.date - inv.due_date).days
+            else:
+                offset = 10**6
+            if offset > furthest.get(iid, -(10**6)):
+                furthest[iid] = offset
+    return furthest
+
+
+def plan(
+    book: Book,
+    positions: dict[str, Position],
+    as_of: dt.date,
+    approved: frozenset[str] = frozenset(),
+) -> Plan:
+    index = HistoryIndex.build([*book.archived, *book.history])
+    sent_offset = _last_sent_offsets(index, book, positions)
+    anomalies: list[Anomaly] = []
+    by_customer: dict[str, list[Position]] = defaultdict(list)
+    for p in positions.values():
+        if p.is_open:
+            by_customer[p.customer_id].append(p)
+    actions: list[Action] = []
+    skips: list[Skip] = []
+    grouping = book.settings.grouping
+    for cid in sorted(by_customer):
+        customer = book.customers[cid]
+        scenario = scenario_for(customer, book)
+        if scenario is None:
+            anomalies.append(Anomaly(customer.source, customer.scenario or customer.segment,
+                                     "has no usable scenario; no reminder is planned for this customer",
+                                     "name an existing scenario, or fix default_scenario in Parametres", "R601"))
+            continue
+        if customer.scenario and customer.scenario not in book.scenarios:
+            anomalies.append(Anomaly(customer.source, customer.scenario,
+                                     f"is not a known scenario; '{scenario.name}' is used",
+                                     "use one of: " + ", ".join(sorted(book.scenarios)), "R602",
+                                     Severity.warning))
+        due: list[tuple[Position, Step]] = []
+        for p in sorted(by_customer[cid], key=lambda p: (-(p.days_past_due or 0), p.invoice_id)):
+            step = scenario.stage(p.days_past_due or 0)
+            if step is None or step.offset_days <= sent_offset.get(p.invoice_id, -(10**6)):
+                continue
+            if p.paused:
+                skips.append(Skip(cid, (p.invoice_id,), scenario.name, step.name, p.paused, PAUSE_TEXT[p.paused]))
+                continue
+            if p.balance < step.min_balance:
+                skips.append(Skip(cid, (p.invoice_id,), scenario.name, step.name, "below_min_balance",
+                                  f"balance {p.balance} below the step's minimum {step.min_balance}"))
+                continue
+            due.append((p, step))
+        if not due:
+            continue
+        if grouping == "invoice":
+            groups = [[item] for item in due]
+        else:
+            groups = [due]
+        for group in groups:
+            top = max(group, key=lambda item: item[1].offset_days)[1]
+            if grouping == "invoice":
+                listed = [group[0][0]]
+            elif top.offset_days < 0:
+                listed = [p for p, s in group if s.offset_days < 0]
+            else:
+                # the whole overdue picture: every overdue invoice not paused, even those reminded before
+                listed = [p for p in by_customer[cid]
+                          if (p.days_past_due or 0) > 0 and not p.paused and p.balance >= top.min_balance]
+            listed.sort(key=lambda p: (-(p.days_past_due or 0), p.invoice_id))
+            ids = tuple(p.invoice_id for p in listed)
+            key = action_key(cid, ids, scenario.name, top.name)
+            if key in index.keys:
+                continue
+            recipients: tuple[str, ...]
+            if top.channel == "email":
+                recipients = customer.emails
+            elif top.channel == "sms":
+                recipients = (customer.phone,) if customer.phone else ()
+            elif top.channel == "letter":
+                recipients = (customer.address,) if customer.address else ()
+            else:
+                recipients = (customer.owner or "",)
+            if top.channel in ("email", "sms", "letter") and not recipients:
+                skips.append(Skip(cid, ids, scenario.name, top.name, "no_address",
+                                  f"no {'e-mail address' if top.channel == 'email' else top.channel + ' address'}"
+                                  f" for {customer.name} ({customer.source})"))
+                continue
+            totals: dict[str, Decimal] = defaultdict(Decimal)
+            for p in listed:
+                totals[p.currency] += p.balance
+            actions.append(Action(
+                key=key, customer_id=cid, invoice_ids=ids, scenario=scenario.name, step=top.name,
+                offset_days=top.offset_days, channel=top.channel, template=top.template,
+                recipients=recipients, cc=customer.cc if top.channel == "email" else (),
+                totals=tuple(sorted(totals.items())), days_past_due=max(p.days_past_due or 0 for p in listed),
+                language=customer.language, requires_approval=top.requires_approval, approved=key in approved,
+            ))
+    return Plan(as_of, tuple(actions), tuple(skips), tuple(anomalies))

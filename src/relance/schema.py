@@ -1,0 +1,154 @@
+"""The workbook contract, loaded from sheet_templates/workbook.yaml.
+
+Header and tab names are matched after `normalize`: case, accents, spaces and hyphens ignored,
+so "Échéance", "echeance" and "ECHEANCE" all name the due date.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import yaml
+
+from .paths import data_dir
+
+
+def normalize(name: object) -> str:
+    text = unicodedata.normalize("NFKD", str(name or "")).encode("ascii", "ignore").decode()
+    text = text.strip().lower()
+    for ch in " -./'’":
+        text = text.replace(ch, "_")
+    while "__" in text:
+        text = text.replace("__", "_")
+    return text.strip("_")
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    key: str
+    en: str
+    fr: str
+    type: str
+    width: float = 12
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    dropdown: tuple[str, ...] = ()
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def header(self, lang: str) -> str:
+        return self.fr if lang == "fr" else self.en
+
+    def names(self) -> set[str]:
+        return {normalize(n) for n in (self.key, self.en, self.fr, *self.aliases)}
+
+    def choice(self, raw: object) -> str | None:
+        """The canonical choice for a cell's text, or None when it is not one of them."""
+        wanted = normalize(raw)
+        for canonical, spellings in self.choices.items():
+            if wanted == normalize(canonical) or wanted in {normalize(s) for s in spellings}:
+                return canonical
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class TabSpec:
+    key: str
+    en: str
+    fr: str
+    role: str
+    columns: tuple[ColumnSpec, ...]
+    required: bool = False
+
+    def name(self, lang: str) -> str:
+        return self.fr if lang == "fr" else self.en
+
+    def names(self) -> set[str]:
+        return {normalize(self.key), normalize(self.en), normalize(self.fr)}
+
+    def column(self, key: str) -> ColumnSpec:
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(key)
+
+    def headers(self, lang: str) -> list[str]:
+        return [c.header(lang) for c in self.columns]
+
+    def resolve_header(self, header: object) -> ColumnSpec | None:
+        wanted = normalize(header)
+        if not wanted:
+            return None
+        for col in self.columns:
+            if wanted in col.names():
+                return col
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class SettingSpec:
+    key: str
+    default: str
+    help_en: str
+    help_fr: str
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    tabs: tuple[TabSpec, ...]
+    settings: tuple[SettingSpec, ...]
+
+    def tab(self, key: str) -> TabSpec:
+        for t in self.tabs:
+            if t.key == key:
+                return t
+        raise KeyError(key)
+
+    def resolve_tab(self, sheet_name: str) -> TabSpec | None:
+        wanted = normalize(sheet_name)
+        for t in self.tabs:
+            if wanted in t.names():
+                return t
+        return None
+
+    @property
+    def input_tabs(self) -> tuple[TabSpec, ...]:
+        return tuple(t for t in self.tabs if t.role == "input")
+
+    @property
+    def output_tabs(self) -> tuple[TabSpec, ...]:
+        return tuple(t for t in self.tabs if t.role == "output")
+
+
+def _column(raw: dict[str, Any]) -> ColumnSpec:
+    return ColumnSpec(
+        key=raw["key"],
+        en=raw["en"],
+        fr=raw["fr"],
+        type=raw.get("type", "text"),
+        width=float(raw.get("width", 12)),
+        required=bool(raw.get("required", False)),
+        aliases=tuple(raw.get("aliases", ())),
+        dropdown=tuple(str(v) for v in raw.get("dropdown", ())),
+        choices={k: tuple(v) for k, v in (raw.get("choices") or {}).items()},
+    )
+
+
+@cache
+def contract() -> Contract:
+    raw = yaml.safe_load((data_dir("sheet_templates") / "workbook.yaml").read_text("utf-8"))
+    tabs = tuple(
+        TabSpec(
+            key=t["key"],
+            en=t["en"],
+            fr=t["fr"],
+            role=t["role"],
+            required=bool(t.get("required", False)),
+            columns=tuple(_column(c) for c in t["columns"]),
+        )
+        for t in raw["tabs"]
+    )
+    settings = tuple(SettingSpec(**s) for s in raw["settings"])
+    return Contract(tabs=tabs, settings=settings)

@@ -1,0 +1,1 @@
+"""Workbook backends: read every tab, write back only the tabs relance owns."""

@@ -1,0 +1,106 @@
+"""The tabs relance owns, rebuilt from records: History, Plan, Tasks, Anomalies.
+
+Tab names follow the workbook: an existing tab keeps its name, a new one is named in the
+workbook's language (French when the invoices tab is "Factures").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from .action import Action
+from .anomaly import Anomaly
+from .history import HistoryEntry
+from .ledger import Book
+from .schema import contract, normalize
+from .workbook.base import CellValue, OwnedTab
+
+
+def tab_name(book: Book, key: str) -> str:
+    sheet = book.owned.get(key)
+    return sheet.name if sheet is not None else contract().tab(key).name(book.language)
+
+
+def _owned(book: Book, key: str, rows: Sequence[Sequence[CellValue]], name: str | None = None) -> OwnedTab:
+    spec = contract().tab(key)
+    return OwnedTab(
+        name=name or tab_name(book, key),
+        header=spec.headers(book.language),
+        rows=rows,
+        widths=[c.width for c in spec.columns],
+    )
+
+
+def history_tabs(book: Book, entries: Sequence[HistoryEntry]) -> list[OwnedTab]:
+    """History, with the oldest rows moved to History_YYYY tabs past history_max_rows."""
+    limit = book.settings.history_max_rows
+    name = tab_name(book, "history")
+    tabs: list[OwnedTab] = []
+    if len(entries) > limit:
+        overflow, entries = entries[: len(entries) - limit], entries[len(entries) - limit:]
+        by_year: dict[str, list[HistoryEntry]] = defaultdict(list)
+        for e in book.archived:
+            by_year[e.timestamp[:4] or "0000"].append(e)
+        for e in overflow:
+            by_year[e.timestamp[:4] or "0000"].append(e)
+        existing = {normalize(n): n for n in book.sheet_names}
+        for year, archived in sorted(by_year.items()):
+            archive_name = existing.get(normalize(f"{name}_{year}"), f"{name}_{year}")
+            tabs.append(_owned(book, "history", [e.row() for e in archived], archive_name))
+    tabs.insert(0, _owned(book, "history", [e.row() for e in entries], name))
+    return tabs
+
+
+def anomalies_tab(book: Book, anomalies: Iterable[Anomaly], run_id: str) -> OwnedTab:
+    rows = [
+        [str(a.severity), a.source.tab, a.source.cell, a.source.header, a.value, a.problem, a.hint, a.code, run_id]
+        for a in anomalies
+    ]
+    return _owned(book, "anomalies", rows)
+
+
+def plan_tab(book: Book, actions: Iterable[Action], as_of: dt.date, note: str) -> OwnedTab:
+    rows: list[list[CellValue]] = []
+    for a in actions:
+        customer = book.customers[a.customer_id]
+        rows.append([
+            a.approved, a.key, as_of.isoformat(), a.customer_id, customer.name, ";".join(a.invoice_ids),
+            a.scenario, a.step, a.channel, a.recipient, a.amount_due, a.currency, a.days_past_due,
+            note if a.requires_approval else "sent automatically by the next run",
+        ])
+    return _owned(book, "plan", rows)
+
+
+def approved_keys(book: Book) -> frozenset[str]:
+    """Action keys ticked in the Plan tab."""
+    from . import cells
+    from .table import Collector, read_table
+
+    sheet = book.owned.get("plan")
+    if sheet is None:
+        return frozenset()
+    table = read_table(sheet, contract().tab("plan"), Collector())
+    keys = set()
+    for row in table:
+        flag, _ = cells.parse_bool(row.raw("approve"))
+        if flag:
+            keys.add(cells.text(row.raw("action_key")))
+    return frozenset(keys)
+
+
+def existing_task_rows(book: Book) -> list[list[CellValue]]:
+    """The Tasks rows already there, as the user left them (outcomes included)."""
+    from .table import Collector, read_table
+
+    sheet = book.owned.get("tasks")
+    if sheet is None:
+        return []
+    spec = contract().tab("tasks")
+    table = read_table(sheet, spec, Collector())
+    return [[row.raw(c.key) for c in spec.columns] for row in table]
+
+
+def tasks_tab(book: Book, new_rows: Sequence[Sequence[CellValue]]) -> OwnedTab:
+    return _owned(book, "tasks", [*existing_task_rows(book), *new_rows])

@@ -1,0 +1,68 @@
+"""Shared fixtures: workbooks written as tables in code, read like a sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+import pytest
+
+from relance.workbook.base import CellValue
+from relance.workbook.memory import MemoryBackend
+
+D = Decimal
+NOW = dt.datetime(2025, 3, 31, 7, 0, tzinfo=dt.UTC)
+
+CUSTOMERS_HEADER = ["code_client", "raison_sociale", "email", "telephone", "langue", "type_client",
+                    "delai_paiement", "pas_de_relance", "suspendu_jusqu_au", "responsable"]
+INVOICES_HEADER = ["numero", "code_client", "date_facture", "echeance", "montant_ttc", "devise", "type",
+                   "facture_liee", "statut"]
+PAYMENTS_HEADER = ["date", "montant", "numero_facture", "code_client", "devise", "reference"]
+
+
+def customer(cid: str, **kw: CellValue) -> list[CellValue]:
+    base: dict[str, CellValue] = {
+        "code_client": cid, "raison_sociale": f"Client {cid}", "email": f"compta@{cid.lower()}.example",
+        "telephone": "", "langue": "fr", "type_client": "B2B", "delai_paiement": "30",
+        "pas_de_relance": "", "suspendu_jusqu_au": None, "responsable": "Julie",
+    }
+    base.update(kw)
+    return [base[h] for h in CUSTOMERS_HEADER]
+
+
+def invoice(iid: str, cid: str, issued: str, due: str | None, amount: CellValue, **kw: CellValue) -> list[CellValue]:
+    base: dict[str, CellValue] = {
+        "numero": iid, "code_client": cid, "date_facture": issued, "echeance": due, "montant_ttc": amount,
+        "devise": "EUR", "type": "facture", "facture_liee": None, "statut": None,
+    }
+    base.update(kw)
+    return [base[h] for h in INVOICES_HEADER]
+
+
+def payment(day: str, amount: CellValue, iid: str | None = None, cid: str | None = None,
+            currency: str = "EUR") -> list[CellValue]:
+    return [day, amount, iid, cid, currency, "VIR"]
+
+
+def workbook(
+    customers: Sequence[Sequence[CellValue]],
+    invoices: Sequence[Sequence[CellValue]],
+    payments: Sequence[Sequence[CellValue]] = (),
+    settings: dict[str, CellValue] | None = None,
+    **extra: Sequence[Sequence[CellValue]],
+) -> MemoryBackend:
+    settings = {"company_name": "Atelier Dumas", "sender_email": "relances@dumas.example", **(settings or {})}
+    tabs: dict[str, Sequence[Sequence[CellValue]]] = {
+        "Clients": [CUSTOMERS_HEADER, *customers],
+        "Factures": [INVOICES_HEADER, *invoices],
+        "Reglements": [PAYMENTS_HEADER, *payments],
+        "Parametres": [["cle", "valeur"], *[[k, v] for k, v in settings.items()]],
+    }
+    tabs.update(extra)
+    return MemoryBackend(tabs)
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    return NOW

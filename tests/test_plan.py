@@ -1,0 +1,198 @@
+"""The planner, case by case, on workbooks written like a sheet."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from conftest import NOW, customer, invoice, payment, workbook
+
+from relance.channels.outbox import OutboxChannel
+from relance.job import run, snapshot
+
+AS_OF = dt.date(2025, 3, 31)
+
+
+def planned(wb, as_of=AS_OF):
+    snap = snapshot(wb, NOW, as_of)
+    return {(a.customer_id, a.step, a.invoice_ids) for a in snap.plan.actions}, snap
+
+
+def skips(snap):
+    return {(s.customer_id, s.invoice_ids, s.reason) for s in snap.plan.skips}
+
+
+@pytest.mark.parametrize("due, expected_step", [
+    ("2025-04-05", "courtesy"),      # J-5
+    ("2025-04-06", None),            # J-6: nothing yet
+    ("2025-03-31", "courtesy"),      # due today: still a courtesy reminder
+    ("2025-03-30", None),            # J+1: the courtesy step no longer applies, J+7 not reached
+    ("2025-03-24", "reminder_1"),    # J+7
+    ("2025-03-16", "reminder_2"),    # J+15
+    ("2025-03-01", "formal_notice"),  # J+30
+    ("2025-02-14", "handoff"),       # J+45
+])
+def test_stage_on_the_default_ladder(due, expected_step):
+    got, _ = planned(workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", due, 1000)]))
+    assert got == ({("C1", expected_step, ("F1",))} if expected_step else set())
+
+
+def test_a_paid_invoice_is_never_reminded():
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-01", 1000)],
+                  [payment("2025-03-30", 1000, "F1")])
+    assert planned(wb)[0] == set()
+
+
+def test_a_payment_after_as_of_does_not_count_yet():
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-01", 1000)],
+                  [payment("2025-04-02", 1000, "F1")])
+    assert planned(wb)[0] == {("C1", "formal_notice", ("F1",))}
+
+
+def test_fifo_payment_settles_the_oldest_invoice_first():
+    wb = workbook([customer("C1")],
+                  [invoice("F1", "C1", "2025-01-01", "2025-02-10", 600),
+                   invoice("F2", "C1", "2025-01-15", "2025-03-10", 400)],
+                  [payment("2025-03-20", 600, None, "C1")])
+    got, snap = planned(wb)
+    assert snap.positions["F1"].status == "settled"
+    assert got == {("C1", "reminder_2", ("F2",))}
+
+
+def test_credit_note_reduces_its_invoice():
+    wb = workbook([customer("C1")],
+                  [invoice("F1", "C1", "2025-01-01", "2025-03-01", 1000),
+                   invoice("A1", "C1", "2025-03-05", None, 1000, type="avoir", facture_liee="F1")])
+    assert planned(wb)[0] == set()
+
+
+@pytest.mark.parametrize("customer_kw, invoice_kw, reason", [
+    ({}, {"statut": "litige"}, "disputed"),
+    ({}, {"statut": "hold"}, "hold"),
+    ({"pas_de_relance": "oui"}, {}, "opt_out"),
+    ({"suspendu_jusqu_au": "2025-04-15"}, {}, "customer_paused"),
+    ({"email": ""}, {}, "no_address"),
+])
+def test_paused_and_unreachable_are_skipped_with_a_reason(customer_kw, invoice_kw, reason):
+    wb = workbook([customer("C1", **customer_kw)],
+                  [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000, **invoice_kw)])
+    got, snap = planned(wb)
+    assert got == set()
+    assert {s[2] for s in skips(snap)} == {reason}
+
+
+def test_an_open_dispute_row_pauses_and_a_resolved_one_does_not():
+    litiges = [["numero_facture", "ouvert_le", "motif", "statut", "resolu_le"],
+               ["F1", "2025-03-01", "quantité", "ouvert", None],
+               ["F2", "2025-02-01", "prix", "resolu", "2025-03-01"]]
+    wb = workbook([customer("C1")],
+                  [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000),
+                   invoice("F2", "C1", "2025-01-01", "2025-03-24", 500)], Litiges=litiges)
+    got, snap = planned(wb)
+    assert got == {("C1", "reminder_1", ("F2",))}
+    assert skips(snap) == {("C1", ("F1",), "disputed")}
+
+
+def test_a_promise_pauses_until_its_date_plus_grace():
+    promesses = [["code_client", "numeros_factures", "date_promise", "montant", "source", "statut"],
+                 ["C1", "F1", "2025-03-29", 1000, "téléphone", "ouverte"]]
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)], Promesses=promesses)
+    assert planned(wb, dt.date(2025, 4, 1))[0] == set()  # 29 March + 3 days of grace
+    assert planned(wb, dt.date(2025, 4, 2))[0] == {("C1", "reminder_1", ("F1",))}
+
+
+def test_one_message_per_customer_at_the_step_of_the_oldest():
+    wb = workbook([customer("C1")],
+                  [invoice("F1", "C1", "2025-01-01", "2025-03-16", 1000),
+                   invoice("F2", "C1", "2025-01-01", "2025-03-24", 500),
+                   invoice("F3", "C1", "2025-01-01", "2025-03-29", 200)])
+    assert planned(wb)[0] == {("C1", "reminder_2", ("F1", "F2", "F3"))}
+
+
+def test_grouping_per_invoice():
+    wb = workbook([customer("C1")],
+                  [invoice("F1", "C1", "2025-01-01", "2025-03-16", 1000),
+                   invoice("F2", "C1", "2025-01-01", "2025-03-24", 500)], settings={"grouping": "invoice"})
+    assert planned(wb)[0] == {("C1", "reminder_2", ("F1",)), ("C1", "reminder_1", ("F2",))}
+
+
+def test_missed_weeks_catch_up_with_one_message_then_resume(tmp_path: Path):
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-27", 1000)])
+    box = tmp_path / "out"
+
+    def day(d):
+        result = run(wb, lambda b: OutboxChannel(box, "t"), NOW, d)
+        return [(a["step"], a["status"]) for a in result.to_json()["actions"]]
+
+    assert day(dt.date(2025, 3, 31)) == [("formal_notice", "sent")]  # J+32: one step, not four
+    assert day(dt.date(2025, 3, 31)) == []  # rerun the same day
+    assert day(dt.date(2025, 4, 5)) == []  # J+37: nothing new
+    assert day(dt.date(2025, 4, 20)) == [("handoff", "created")]  # J+52
+    assert day(dt.date(2025, 5, 20)) == []
+    assert len(list(box.glob("*.eml"))) == 1
+
+
+def test_new_overdue_invoice_triggers_a_message_listing_the_whole_picture(tmp_path: Path):
+    wb = workbook([customer("C1")],
+                  [invoice("F1", "C1", "2025-01-01", "2025-03-16", 1000),
+                   invoice("F2", "C1", "2025-03-01", "2025-04-03", 300)])
+    box = tmp_path / "out"
+    first = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()["actions"]
+    assert [(a["step"], a["invoice_ids"]) for a in first] == [("reminder_2", ["F1"])]
+    later = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 10)).to_json()["actions"]
+    assert [(a["step"], a["invoice_ids"]) for a in later] == [("reminder_1", ["F1", "F2"])]
+
+
+def test_customer_scenario_then_segment_then_default():
+    scen = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
+            ["doux", "rappel", 20, "email", "reminder_1", 0, "non"],
+            ["pme", "vite", 3, "email", "reminder_1", 0, "non"]]
+    wb = workbook([customer("C1", raison_sociale="X"), customer("C2")],
+                  [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000),
+                   invoice("F2", "C2", "2025-01-01", "2025-03-24", 1000)], Scenarios=scen)
+    wb.tabs["Clients"][0].append("scenario")
+    wb.tabs["Clients"][1].append("doux")
+    wb.tabs["Clients"][0].append("segment")
+    wb.tabs["Clients"][2].extend([None, "pme"])
+    got, _ = planned(wb)
+    assert got == {("C2", "vite", ("F2",))}  # C1's "doux" needs J+20
+
+
+def test_min_balance_skips_small_amounts():
+    scen = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
+            ["standard", "r1", 7, "email", "reminder_1", 50, "non"]]
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 20)], Scenarios=scen)
+    got, snap = planned(wb)
+    assert got == set() and {s[2] for s in skips(snap)} == {"below_min_balance"}
+
+
+def test_approval_steps_wait_in_the_plan_tab_until_ticked(tmp_path: Path):
+    scen = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
+            ["standard", "r1", 7, "email", "reminder_1", 0, "oui"]]
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)], Scenarios=scen)
+    box = tmp_path / "out"
+    first = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()
+    assert first["awaiting_approval"] == 1 and first["sent"] == 0
+    plan_rows = wb.tabs["A_valider"]
+    assert plan_rows[0][0] == "valider" and plan_rows[1][1] == first["actions"][0]["action_key"]
+    plan_rows[1][0] = "x"  # the user ticks approve
+    second = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()
+    assert second["sent"] == 1
+    assert len(wb.tabs["A_valider"]) == 1  # header only: nothing left to approve
+
+
+def test_payments_are_reread_just_before_sending(tmp_path: Path):
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)])
+    box = tmp_path / "out"
+
+    class PaysDuringRun:
+        name = "outbox"
+
+        def __init__(self):
+            self.inner = OutboxChannel(box, "t")
+            wb.edit("Reglements", [["date", "montant", "numero_facture"], ["2025-03-31", 1000, "F1"]])
+
+        def __getattr__(self, item):
+            return getattr(self.inner, item)
+
+    result = run(wb, lambda b: PaysDuringRun(), NOW, AS_OF).to_json()
+    assert result["sent"] == 0 and result["planned"] == 0
