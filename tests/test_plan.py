@@ -4,8 +4,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import NOW, customer, invoice, payment, workbook
 
+from conftest import NOW, customer, invoice, payment, workbook
 from relance.channels.outbox import OutboxChannel
 from relance.job import run, snapshot
 
@@ -137,7 +137,10 @@ def test_new_overdue_invoice_triggers_a_message_listing_the_whole_picture(tmp_pa
                    invoice("F2", "C1", "2025-03-01", "2025-04-03", 300)])
     box = tmp_path / "out"
     first = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()["actions"]
-    assert [(a["step"], a["invoice_ids"]) for a in first] == [("reminder_2", ["F1"])]
+    # F2 is due a courtesy reminder the same day: one message, not two
+    assert [(a["step"], a["invoice_ids"]) for a in first] == [("reminder_2", ["F1", "F2"])]
+    assert run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()["actions"] == []
+    # F2 was only mentioned at its courtesy stage: it still gets its own J+7
     later = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 10)).to_json()["actions"]
     assert [(a["step"], a["invoice_ids"]) for a in later] == [("reminder_1", ["F1", "F2"])]
 

@@ -5,10 +5,10 @@ import random
 from decimal import Decimal as D
 from pathlib import Path
 
-from conftest import NOW, customer, invoice, payment, workbook
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import NOW, customer, invoice, payment, workbook
 from relance.channels.outbox import OutboxChannel
 from relance.job import run, snapshot
 from relance.report import build_report

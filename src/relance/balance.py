@@ -134,7 +134,7 @@ def _allocate_fifo(
             by_group[key].append(ledger)
     for key, pays in unassigned.items():
         group = sorted(by_group.get(key, []),
-                       key=lambda lg: (lg.invoice.due_date, lg.invoice.issue_date, lg.invoice.source.row))
+                       key=lambda lg: (lg.invoice.due_date, lg.invoice.issue_date, lg.invoice.id))
         remaining = [lg.invoice.amount - sum((a.amount for a in lg.allocations), ZERO) for lg in group]
         first_open = 0
         for p in sorted(pays, key=lambda p: (p.date, p.source.row)):

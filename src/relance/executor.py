@@ -99,7 +99,7 @@ def execute(
             invoice_ids=action.invoice_ids, scenario=action.scenario, step=action.step,
             channel=action.channel, recipient=action.recipient, status="pending", message_id="",
             amount_due=action.amount_due, currency=action.currency,
-            detail=f"via {channel.name}" + ("" if len(action.totals) < 2 else
+            detail=f"via {channel.name}; as of {plan.as_of.isoformat()}" + ("" if len(action.totals) < 2 else
                                             "; " + "; ".join(f"{c} {v}" for c, v in action.totals)),
         ))
     if not pending:
@@ -113,12 +113,12 @@ def execute(
                 customer.phone, ";".join(action.invoice_ids), action.amount_due, action.currency, script,
                 "", "", "",
             ])
-            result.entries.append(entry.with_status("created", detail=f"task for {customer.owner or 'the team'}"))
+            result.entries.append(entry.with_status("created", note=f"task for {customer.owner or 'the team'}"))
         else:
             try:
                 delivery = channel.send(message)
             except Exception as exc:  # noqa: BLE001 - one failed send never stops the run
-                result.entries.append(entry.with_status("failed", detail=f"{type(exc).__name__}: {exc}"))
+                result.entries.append(entry.with_status("failed", note=f"{type(exc).__name__}: {exc}"))
             else:
                 result.entries.append(entry.with_status(delivery.status, delivery.message_id, delivery.detail))
                 result.messages.append(message)
@@ -144,13 +144,13 @@ def reconcile(
             if found is not None:
                 e = e.with_status("sent", found, "confirmed after an interrupted run")
             else:
-                e = e.with_status("failed", detail="interrupted before sending; planned again")
+                e = e.with_status("failed", note="interrupted before sending; planned again")
             settled += 1
         elif e.action_key in task_ids:
-            e = e.with_status("created", detail="task confirmed after an interrupted run")
+            e = e.with_status("created", note="task confirmed after an interrupted run")
             settled += 1
         else:
-            e = e.with_status("failed", detail="interrupted before the task was written; planned again")
+            e = e.with_status("failed", note="interrupted before the task was written; planned again")
             settled += 1
         fixed.append(e)
     return fixed, settled

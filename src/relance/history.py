@@ -22,6 +22,7 @@ from .workbook.base import RawSheet
 SENT_STATUSES = frozenset(
     {"pending", "sent", "created", "delivered", "opened", "clicked", "replied", "bounced", "blocked", "spam"}
 )
+_AS_OF = re.compile(r"as of (\d{4}-\d{2}-\d{2})")
 ARCHIVE_TAB = re.compile(r"^(history|historique)_(\d{4})$")
 
 
@@ -47,15 +48,17 @@ class HistoryEntry:
         return self.status in SENT_STATUSES
 
     @property
-    def date(self) -> dt.date | None:
+    def as_of(self) -> dt.date | None:
+        """The run date the action was planned for (may differ from the timestamp with --as-of)."""
+        found = _AS_OF.search(self.detail)
         try:
-            return dt.date.fromisoformat(self.timestamp[:10])
+            return dt.date.fromisoformat(found[1] if found else self.timestamp[:10])
         except ValueError:
             return None
 
-    def with_status(self, status: str, message_id: str = "", detail: str = "") -> HistoryEntry:
-        return replace(self, status=status, message_id=message_id or self.message_id,
-                       detail=detail or self.detail)
+    def with_status(self, status: str, message_id: str = "", note: str = "") -> HistoryEntry:
+        detail = f"{self.detail}; {note}" if note and self.detail else (note or self.detail)
+        return replace(self, status=status, message_id=message_id or self.message_id, detail=detail)
 
     def row(self) -> list[object]:
         return [self.run_id, self.timestamp, self.action_key, self.customer_id, ";".join(self.invoice_ids),

@@ -22,7 +22,14 @@ from .position import Position, compute_positions
 from .render import Renderer
 from .table import Collector
 from .workbook.base import OwnedTab, WorkbookBackend
-from .writeback import anomalies_tab, approved_keys, existing_task_rows, history_tabs, plan_tab, tasks_tab
+from .writeback import (
+    anomalies_tab,
+    approved_keys,
+    existing_task_rows,
+    history_tabs,
+    plan_tab,
+    tasks_tab,
+)
 
 Progress = Callable[[str, int], Callable[[int], None]]
 

@@ -60,22 +60,34 @@ def scenario_for(customer: Customer, book: Book) -> Scenario | None:
     return None
 
 
-def _last_sent_offsets(index: HistoryIndex, book: Book, positions: dict[str, Position]) -> dict[str, int]:
-    """The furthest step offset already sent (or pending) per invoice."""
+def _last_sent_offsets(index: HistoryIndex, book: Book) -> dict[str, int]:
+    """How far along its ladder each invoice already is, from what was sent (or is pending).
+
+    An invoice listed in a message counts as having reached the message's step or the stage it
+    had itself on that day, whichever is lower: a new invoice mentioned in a firm reminder for
+    an older one still gets its own reminders later.
+    """
+    floor = -(10**6)
     furthest: dict[str, int] = {}
     for iid, entries in index.entries_by_invoice.items():
         inv = book.invoices.get(iid)
         for e in entries:
             scenario = book.scenarios.get(e.scenario)
             step = scenario.step(e.step) if scenario else None
+            sent_on = e.as_of
+            own: int | None = None
+            if inv is not None and sent_on is not None:
+                dpd_then = (sent_on - inv.due_date).days
+                if scenario is not None:
+                    stage = scenario.stage(dpd_then)
+                    own = stage.offset_days if stage else floor
+                else:
+                    own = dpd_then  # a scenario that no longer exists: where the invoice stood
             if step is not None:
-                offset = step.offset_days
-            elif inv is not None and e.date is not None:
-                # a step that no longer exists: assume it stood where the invoice was when it was sent
-                offset = (e.date - inv.due_date).days
+                offset = step.offset_days if own is None else min(step.offset_days, own)
             else:
-                offset = 10**6
-            if offset > furthest.get(iid, -(10**6)):
+                offset = own if own is not None else 10**6
+            if offset > furthest.get(iid, floor):
                 furthest[iid] = offset
     return furthest
 
@@ -87,7 +99,7 @@ def plan(
     approved: frozenset[str] = frozenset(),
 ) -> Plan:
     index = HistoryIndex.build([*book.archived, *book.history])
-    sent_offset = _last_sent_offsets(index, book, positions)
+    sent_offset = _last_sent_offsets(index, book)
     anomalies: list[Anomaly] = []
     by_customer: dict[str, list[Position]] = defaultdict(list)
     for p in positions.values():
@@ -135,9 +147,12 @@ def plan(
             elif top.offset_days < 0:
                 listed = [p for p, s in group if s.offset_days < 0]
             else:
-                # the whole overdue picture: every overdue invoice not paused, even those reminded before
+                # the whole picture: every overdue invoice not paused (even those reminded before),
+                # and the ones due a courtesy reminder, so that the customer gets one message
+                courtesy = {p.invoice_id for p, s in group if s.offset_days < 0}
                 listed = [p for p in by_customer[cid]
-                          if (p.days_past_due or 0) > 0 and not p.paused and p.balance >= top.min_balance]
+                          if ((p.days_past_due or 0) > 0 or p.invoice_id in courtesy)
+                          and not p.paused and p.balance >= top.min_balance]
             listed.sort(key=lambda p: (-(p.days_past_due or 0), p.invoice_id))
             ids = tuple(p.invoice_id for p in listed)
             key = action_key(cid, ids, scenario.name, top.name)

@@ -12,7 +12,7 @@ import os
 import re
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import formataddr, format_datetime
+from email.utils import format_datetime, formataddr
 from pathlib import Path
 
 from ..message import OutgoingMessage

@@ -1,0 +1,606 @@
+"""The default workbook backend: a local .xlsx file.
+
+Reading goes through python-calamine (fast, every tab in one pass). Writing never loads the
+workbook into an object model: the tabs relance owns are generated as worksheet parts of their
+own and every other part of the package is copied byte for byte (see xlsx_parts), so the
+user's sheets, formats, charts, images and macros come out exactly as they went in. Saves are
+atomic (temporary file, fsync, rename) and keep a backup of the previous file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import socket
+import stat
+import sys
+import tempfile
+import time
+import uuid
+import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from python_calamine import CalamineWorkbook
+
+from relance.errors import WorkbookError, WorkbookLocked
+from relance.workbook import xlsx_parts as parts
+from relance.workbook.base import CellValue, OwnedTab, RawSheet
+
+BACKUP_DIR = ".relance-backups"
+KEEP_BACKUPS = 10
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_MARKERS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
+#: A lock file whose content cannot be read is taken over only after this many seconds: a
+#: fresh one may belong to a run that created it an instant ago and is still writing it.
+_UNREADABLE_LOCK_GRACE_S = 60.0
+_RESAVE_HINT = "open the workbook in Excel or LibreOffice and save it again as .xlsx"
+
+Stamp = tuple[int, int]
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process id is running on this machine (never signals it)."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":  # os.kill(pid, 0) would terminate the process on Windows
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return bool(kernel32.GetLastError() == 5)  # access denied: it exists
+        try:
+            code = ctypes.c_ulong()
+            kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+            return code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    except OSError:
+        return True  # cannot tell: assume it runs, never steal a live lock
+    return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class XlsxBackend:
+    """A workbook stored in a local .xlsx (or .xlsm) file."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.location = str(self.path)
+        self._read_stamp: Stamp | None = None
+
+    # ---------------------------------------------------------------- checks and refusals
+
+    @property
+    def run_lock_path(self) -> Path:
+        return self.path.parent / f".~relance.{self.path.name}.lock"
+
+    def office_lock_files(self) -> list[Path]:
+        """The owner/lock files Excel (~$name) and LibreOffice (.~lock.name#) keep beside an
+        open workbook: saving under them would lose the user's edits or be lost at their save."""
+        folder, name = self.path.parent, self.path.name
+        candidates = (folder / f"~${name}", folder / f".~lock.{name}#")
+        return [p for p in candidates if p.exists()]
+
+    def _refuse_if_open(self) -> None:
+        locks = self.office_lock_files()
+        if locks:
+            raise WorkbookLocked(
+                f"{self.path.name} is open in Excel or LibreOffice (lock file {locks[0].name})",
+                "close it there and run again; if no program has it open, delete "
+                f"the leftover lock file {locks[0]}",
+            )
+
+    def _check_file(self) -> None:
+        """Refuse, with a reason and a fix, anything that is not a readable .xlsx package."""
+        path, name = self.path, self.path.name
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            raise WorkbookError(
+                f"the workbook {path} does not exist",
+                f"check the path, or create a workbook with `relance init {path}`",
+            ) from None
+        except OSError as exc:
+            raise WorkbookError(
+                f"the workbook {path} cannot be opened: {exc.strerror or exc}",
+                "check the path and the permissions of its folders",
+            ) from None
+        if stat.S_ISDIR(st.st_mode):
+            raise WorkbookError(
+                f"{path} is a folder, not a workbook", "give the path of the .xlsx file itself"
+            )
+        if not stat.S_ISREG(st.st_mode):
+            raise WorkbookError(f"{path} is not a regular file", "give the path of an .xlsx file")
+        try:
+            with open(path, "rb") as f:
+                head = f.read(8)
+                if head == _CFB_MAGIC:
+                    data = head + f.read()
+                    if any(marker in data for marker in _ENCRYPTED_MARKERS):
+                        raise WorkbookError(
+                            f"{name} is password-protected",
+                            "remove the password (File > Info > Protect Workbook > Encrypt "
+                            "with Password, then an empty password) and save again",
+                        )
+                    raise WorkbookError(
+                        f"{name} is an old Excel 97-2003 workbook (.xls)",
+                        "open it in Excel or LibreOffice and save it as .xlsx (Excel Workbook)",
+                    )
+                if not head.startswith(b"PK"):
+                    raise self._not_xlsx()
+                self._check_package(f)
+        except PermissionError:
+            raise WorkbookError(
+                f"{name} cannot be read: permission denied",
+                "give yourself read permission on the file",
+            ) from None
+        except OSError as exc:
+            raise WorkbookError(
+                f"{name} cannot be read: {exc.strerror or exc}", "check the file and the disk"
+            ) from None
+
+    def _not_xlsx(self, detail: str = "") -> WorkbookError:
+        return WorkbookError(
+            f"{self.path.name} is not an .xlsx workbook{detail}",
+            "relance reads Excel workbooks: open the file in Excel or LibreOffice and save "
+            "it as .xlsx (Excel Workbook)",
+        )
+
+    def _check_package(self, f: BinaryIO) -> None:
+        try:
+            with zipfile.ZipFile(f) as zf:
+                names = {n.casefold(): n for n in zf.namelist()}
+                rels_name = names.get("_rels/.rels")
+                package_rels = zf.read(rels_name) if rels_name else None
+                main = parts.main_part(package_rels)
+                if main.casefold() not in names:
+                    if "xl/workbook.bin" in names:
+                        raise self._not_xlsx(" (it is a binary .xlsb workbook)")
+                    if "content.xml" in names:
+                        raise self._not_xlsx(" (it is an OpenDocument spreadsheet)")
+                    raise self._not_xlsx(" (it has no xl/workbook.xml part)")
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError):
+            raise self._not_xlsx() from None
+        except parts.PackageError as exc:
+            raise WorkbookError(f"{self.path.name}: {exc.message}", exc.hint) from None
+
+    def _check_writable(self) -> None:
+        folder = self.path.parent
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise WorkbookError(
+                f"the folder {folder} is not writable",
+                "relance saves the workbook through a temporary file and a backup beside it: "
+                "give yourself write permission on the folder, or move the workbook",
+            )
+        if not os.access(self.path, os.W_OK):
+            raise WorkbookError(
+                f"{self.path.name} is read-only",
+                "remove the read-only attribute of the file (or copy it) and run again",
+            )
+
+    def _stamp(self) -> Stamp | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
+    # ---------------------------------------------------------------- read
+
+    def read(self) -> list[RawSheet]:
+        """Every tab, in workbook order; rows[i][j] is the cell at row i+1, column j+1."""
+        self._check_file()
+        stamp = self._stamp()  # before reading: a change during the read shows up later
+        try:
+            book = CalamineWorkbook.from_path(str(self.path))
+        except Exception as exc:  # calamine's errors have no common base worth naming
+            raise WorkbookError(f"{self.path.name} cannot be read: {exc}", _RESAVE_HINT) from None
+        try:
+            sheets = [RawSheet(name, self._sheet_rows(book, name)) for name in book.sheet_names]
+        except Exception as exc:
+            raise WorkbookError(f"{self.path.name} cannot be read: {exc}", _RESAVE_HINT) from None
+        finally:
+            book.close()
+        self._read_stamp = stamp
+        return sheets
+
+    @staticmethod
+    def _sheet_rows(book: Any, name: str) -> list[list[CellValue]]:
+        sheet = book.get_sheet_by_name(name)
+        rows: list[list[CellValue]] = sheet.to_python(skip_empty_area=False)
+        # skip_empty_area=False makes calamine start at A1; should a version ever start at the
+        # first used cell instead, pad so that row and column numbers stay right.
+        start = sheet.start
+        if not rows or not start:
+            return rows
+        row0, col0 = start
+        if col0 and len(rows[0]) == sheet.width:
+            pad: list[CellValue] = [""] * col0
+            rows = [pad + list(r) for r in rows]
+        if row0 and len(rows) == sheet.height:
+            blank: list[CellValue] = [""] * len(rows[0])
+            rows = [list(blank) for _ in range(row0)] + rows
+        return rows
+
+    def changed_since_read(self) -> bool:
+        """Whether the file differs (mtime, size) from what the last read() saw."""
+        return self._read_stamp is None or self._stamp() != self._read_stamp
+
+    # ---------------------------------------------------------------- write
+
+    def write(self, tabs: Sequence[OwnedTab]) -> None:
+        """Replace (or append) the given tabs; every other part of the file stays identical."""
+        tabs = list(tabs)
+        if not tabs:
+            return
+        seen: set[str] = set()
+        for tab in tabs:
+            try:
+                parts.validate_owned_tab(tab)
+            except parts.PackageError as exc:
+                raise WorkbookError(exc.message, exc.hint) from None
+            if tab.name.casefold() in seen:
+                raise WorkbookError(
+                    f"the tab {tab.name!r} is written twice in one save", "report this as a bug"
+                )
+            seen.add(tab.name.casefold())
+        self._check_file()
+        self._refuse_if_open()
+        self._check_writable()
+        name = self.path.name
+        try:
+            for _attempt in range(3):
+                before = self._stamp()
+                tmp = self._build(tabs)
+                try:
+                    if self._stamp() != before:
+                        continue  # saved by someone else meanwhile: rebuild from their version
+                    self._commit(tmp)
+                finally:
+                    tmp.unlink(missing_ok=True)
+                if self._read_stamp is not None and self._read_stamp == before:
+                    self._read_stamp = self._stamp()  # our own save is not a change to re-read
+                break
+            else:
+                raise WorkbookError(
+                    f"{name} kept changing while relance was saving it",
+                    "close the program that is editing it and run again",
+                )
+        except parts.PackageError as exc:
+            raise WorkbookError(f"{name}: {exc.message}", exc.hint) from None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
+            raise self._not_xlsx() from None
+        except OSError as exc:
+            raise WorkbookError(
+                f"{name} could not be saved: {exc.strerror or exc}",
+                "check the free disk space and the permissions of the folder; the workbook "
+                "was left as it was",
+            ) from None
+        self._prune_backups()
+
+    def _build(self, tabs: Sequence[OwnedTab]) -> Path:
+        """Write the new package to a temporary file beside the workbook, fsynced."""
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".~relance-tmp.{self.path.stem}.", suffix=self.path.suffix, dir=self.path.parent
+        )
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out, open(self.path, "rb") as src:
+                _assemble(src, out, tabs)
+                out.flush()
+                os.fsync(out.fileno())
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return tmp
+
+    def _commit(self, tmp: Path) -> None:
+        """Back up the current file, then atomically put the new one in its place."""
+        st = self.path.stat()
+        self._backup()
+        os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        if hasattr(os, "chown") and hasattr(os, "geteuid") and os.geteuid() == 0:
+            with suppress(OSError):  # root saving a user's workbook must leave it theirs
+                os.chown(tmp, st.st_uid, st.st_gid)
+        try:
+            os.replace(tmp, self.path)
+        except PermissionError as exc:
+            raise WorkbookLocked(
+                f"{self.path.name} could not be replaced: {exc.strerror or exc}",
+                "close it in Excel or any other program that has it open and run again",
+            ) from None
+        _fsync_dir(self.path.parent)
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.path.parent / BACKUP_DIR
+
+    def _backup(self) -> Path:
+        folder = self.backup_dir
+        folder.mkdir(exist_ok=True)
+        moment = dt.datetime.now()
+        while True:
+            target = folder / f"{self.path.stem}.{moment:%Y%m%dT%H%M%S%f}{self.path.suffix}"
+            if not target.exists():
+                break
+            moment += dt.timedelta(microseconds=1)
+        shutil.copy2(self.path, target)
+        return target
+
+    def backups(self) -> list[Path]:
+        """This workbook's backups, oldest first."""
+        pattern = re.compile(
+            re.escape(self.path.stem) + r"\.\d{8}T\d{12}" + re.escape(self.path.suffix) + "$"
+        )
+        try:
+            entries = list(self.backup_dir.iterdir())
+        except OSError:
+            return []
+        return sorted(p for p in entries if pattern.fullmatch(p.name))
+
+    def _prune_backups(self) -> None:
+        for old in self.backups()[:-KEEP_BACKUPS]:
+            with suppress(OSError):  # a backup we cannot delete is only disk space
+                old.unlink()
+
+    # ---------------------------------------------------------------- run lock
+
+    @contextmanager
+    def run_lock(self) -> Iterator[None]:
+        """Hold `.~relance.<name>.lock` for the duration of a run (see DESIGN §4)."""
+        self._refuse_if_open()
+        token = self._acquire_run_lock()
+        try:
+            yield
+        finally:
+            self._release_run_lock(token)
+
+    def _lock_payload(self, token: str) -> bytes:
+        return json.dumps(
+            {
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                "token": token,
+            }
+        ).encode("utf-8")
+
+    def _lock_held_by(self, raw: bytes, mtime: float) -> str | None:
+        """Who holds an existing lock, or None when it is stale (its process is gone)."""
+        try:
+            info = json.loads(raw.decode("utf-8"))
+            pid, host = int(info["pid"]), str(info["host"])
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            if time.time() - mtime < _UNREADABLE_LOCK_GRACE_S:
+                return "a run that is starting"
+            return None
+        started = info.get("started", "?") if isinstance(info, dict) else "?"
+        if host != socket.gethostname():
+            return f"process {pid} on {host} (started {started})"
+        if _pid_alive(pid):
+            return f"process {pid} (started {started})"
+        return None
+
+    def _acquire_run_lock(self) -> str:
+        lock = self.run_lock_path
+        token = uuid.uuid4().hex
+        for _attempt in range(5):
+            try:
+                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                self._take_over_stale(lock)
+                continue
+            except OSError as exc:
+                raise WorkbookError(
+                    f"cannot create the run lock {lock}: {exc.strerror or exc}",
+                    "give yourself write permission on the workbook's folder",
+                ) from None
+            with os.fdopen(fd, "wb") as f:
+                f.write(self._lock_payload(token))
+                f.flush()
+                os.fsync(f.fileno())
+            return token
+        raise WorkbookLocked(
+            f"another relance run keeps taking the lock of {self.path.name}",
+            f"wait for it to finish; if none is running, delete {lock}",
+        )
+
+    def _take_over_stale(self, lock: Path) -> None:
+        """Remove a stale lock, or raise WorkbookLocked when its holder is alive.
+
+        The stale file is first renamed aside, and its content compared with what was judged
+        stale: if another run replaced it meanwhile, that fresh lock is put back.
+        """
+        try:
+            raw = lock.read_bytes()
+            mtime = lock.stat().st_mtime
+        except FileNotFoundError:
+            return  # released meanwhile: try again
+        except OSError as exc:
+            raise WorkbookError(
+                f"cannot read the run lock {lock}: {exc.strerror or exc}",
+                "check the permissions of the workbook's folder",
+            ) from None
+        holder = self._lock_held_by(raw, mtime)
+        if holder is not None:
+            raise WorkbookLocked(
+                f"another relance run is using {self.path.name}: {holder}",
+                f"wait for it to finish; if no run is going on, delete the lock file {lock}",
+            )
+        aside = lock.with_name(f"{lock.name}.stale-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        try:
+            os.rename(lock, aside)
+        except FileNotFoundError:
+            return
+        try:
+            if aside.read_bytes() != raw:  # not the stale lock any more: give it back
+                with suppress(OSError):
+                    os.link(aside, lock)
+                raise WorkbookLocked(
+                    f"another relance run is using {self.path.name}",
+                    f"wait for it to finish; if no run is going on, delete the lock file {lock}",
+                )
+        finally:
+            aside.unlink(missing_ok=True)
+
+    def _release_run_lock(self, token: str) -> None:
+        lock = self.run_lock_path
+        try:
+            info = json.loads(lock.read_bytes().decode("utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError):
+            return
+        if isinstance(info, dict) and info.get("token") == token:
+            lock.unlink(missing_ok=True)
+
+
+def _assemble(src: BinaryIO, out: BinaryIO, tabs: Sequence[OwnedTab]) -> None:
+    """Copy the package from `src` to `out`, replacing or adding the owned tabs' worksheets."""
+    members, comment = parts.read_members(src)
+    by_name = {m.name.casefold(): m for m in members}
+
+    def content(part: str) -> bytes | None:
+        member = by_name.get(part.casefold())
+        return parts.read_member(src, member) if member else None
+
+    def text(part: str) -> str:
+        data = content(part)
+        if data is None:
+            raise parts.PackageError(f"the part {part} is missing", _RESAVE_HINT)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise parts.PackageError(f"the part {part} is not UTF-8 XML", _RESAVE_HINT) from None
+
+    wb_part = parts.main_part(content("_rels/.rels"))
+    wb_rels_part = parts.rels_path(wb_part)
+    types_part = "[Content_Types].xml"
+    wb_xml, wb_rels, types_xml = text(wb_part), text(wb_rels_part), text(types_part)
+    rels = parts.parse_relationships(wb_rels.encode("utf-8"), wb_rels_part)
+    sheets = parts.parse_sheets(wb_xml.encode("utf-8"), rels, wb_part)
+    existing = {s.name.casefold(): s for s in sheets}
+    folder = _part_folder(wb_part)
+
+    replaced: dict[str, tuple[str, OwnedTab]] = {}  # member key -> (part name, tab)
+    added: list[OwnedTab] = []
+    for tab in tabs:
+        sheet = existing.get(tab.name.casefold())
+        if sheet is None:
+            added.append(tab)
+        elif not sheet.is_worksheet or sheet.part is None:
+            raise parts.PackageError(
+                f"the tab {sheet.name!r} is not a worksheet (a chart or macro sheet?)",
+                f"rename that tab so that relance can create its own {tab.name!r} tab",
+            )
+        else:
+            replaced[sheet.part.casefold()] = (sheet.part, tab)
+
+    drop = {parts.rels_path(part).casefold() for part, _ in replaced.values()}
+    edited: dict[str, str] = {}
+    if added:
+        taken = set(by_name) | {s.part.casefold() for s in sheets if s.part}
+        sheet_id = max((s.sheet_id for s in sheets), default=0)
+        rid_numbers = [int(m.group(1)) for r in rels if (m := re.fullmatch(r"rId(\d+)", r.rid))]
+        rid_n = max(rid_numbers, default=0)
+        rids = {r.rid for r in rels}
+        n = len(sheets)
+        new_sheets, new_rels, new_types = [], [], []
+        for tab in added:
+            sheet_id += 1
+            rid_n += 1
+            while f"rId{rid_n}" in rids:
+                rid_n += 1
+            n += 1
+            while f"{folder}worksheets/sheet{n}.xml".casefold() in taken:
+                n += 1
+            part = f"{folder}worksheets/sheet{n}.xml"
+            taken.add(part.casefold())
+            new_sheets.append((tab.name, sheet_id, f"rId{rid_n}"))
+            new_rels.append((f"rId{rid_n}", parts.REL_WORKSHEET, f"worksheets/sheet{n}.xml"))
+            new_types.append(("/" + part, parts.CT_WORKSHEET))
+            replaced[part.casefold()] = (part, tab)
+        edited[wb_part.casefold()] = parts.add_sheets(wb_xml, new_sheets)
+        wb_rels = edited[wb_rels_part.casefold()] = parts.add_relationships(wb_rels, new_rels)
+        types_xml = edited[types_part.casefold()] = parts.add_overrides(types_xml, new_types)
+
+    if any(key in by_name for key in replaced):
+        # The calculation chain lists formula cells by sheet; an owned sheet replaced without
+        # its formulas would make Excel report the file as damaged. Excel rebuilds the chain.
+        calc_parts = {f"{folder}calcChain.xml"}
+        for rel in rels:
+            if rel.type == parts.REL_CALC_CHAIN and not rel.external:
+                calc_parts.add(parts.resolve_target(folder.rstrip("/"), rel.target))
+                wb_rels = edited[wb_rels_part.casefold()] = parts.remove_relationship(
+                    wb_rels, rel.rid
+                )
+        for part in calc_parts:
+            if part.casefold() in by_name:
+                drop.add(part.casefold())
+                types_xml = edited[types_part.casefold()] = parts.remove_override(types_xml, part)
+
+    writer = parts.RawZipWriter(out)
+    now = time.localtime()[:6]
+    written: set[str] = set()
+    for member in members:
+        key = member.name.casefold()
+        if key in drop or key in written:
+            continue
+        written.add(key)
+        if key in replaced:
+            _, tab = replaced[key]
+            writer.add(
+                member.name,
+                parts.in_background(parts.worksheet_chunks(tab)),
+                method=member.info.compress_type,
+                level=parts.SHEET_COMPRESS_LEVEL,
+                date_time=now,
+            )
+        elif key in edited:
+            writer.add(
+                member.name,
+                [edited[key].encode("utf-8")],
+                method=member.info.compress_type,
+                date_time=member.info.date_time,
+            )
+        else:
+            writer.copy(src, member)
+    for key, (part, tab) in replaced.items():
+        if key not in written:  # new tabs, or a sheet whose part was missing
+            writer.add(
+                part,
+                parts.in_background(parts.worksheet_chunks(tab)),
+                level=parts.SHEET_COMPRESS_LEVEL,
+                date_time=now,
+            )
+    writer.close(comment)
+
+
+def _part_folder(part: str) -> str:
+    """The folder of a part with a trailing slash ("xl/"), or "" at the package root."""
+    folder = part.rsplit("/", 1)[0] if "/" in part else ""
+    return folder + "/" if folder else ""

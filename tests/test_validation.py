@@ -1,0 +1,119 @@
+"""Every problem in a workbook is reported with its address, the value and the fix; the run goes on."""
+
+import datetime as dt
+
+from conftest import CUSTOMERS_HEADER, INVOICES_HEADER, NOW, customer, invoice, payment, workbook
+from relance.job import snapshot
+
+AS_OF = dt.date(2025, 3, 31)
+
+
+def messages(wb):
+    snap = snapshot(wb, NOW, AS_OF)
+    return [str(a) for a in snap.anomalies], snap
+
+
+def test_bad_invoice_rows_are_reported_with_their_cell_and_skipped():
+    wb = workbook(
+        [customer("C1")],
+        [
+            invoice("F1", "C1", "2025-01-10", None, 100),
+            invoice("F2", "C1", "31/02/2025", None, 100),
+            invoice("F3", "C1", "2025-01-10", None, "douze euros"),
+            invoice("F4", "C1", "2025-01-10", None, -5),
+            invoice("F5", "C1", "2025-01-10", None, None),
+            invoice("F6", "C9", "2025-01-10", None, 100),
+            invoice("F1", "C1", "2025-01-11", None, 100),
+            invoice("F7", "C1", "2025-01-10", None, 100, devise="EURO"),
+            invoice("A1", "C1", "2025-01-12", None, 10, type="avoir", facture_liee="F99"),
+            invoice("F8", "C1", "2025-01-10", None, 0),
+        ],
+    )
+    got, snap = messages(wb)
+    assert got == [
+        "Factures!C3: '31/02/2025' is not a real date (février 2025 has 28 days); the row was skipped; "
+        "correct the day, e.g. 2025-02-28",
+        "Factures!E4: 'douze euros' is not an amount; the row was skipped; enter a number such as 1234.56 "
+        "(or 1 234,56)",
+        "Factures!E5: '-5' is negative; the row was skipped; enter credit notes with a positive amount and "
+        "type 'avoir' (credit_note)",
+        "Factures!E6: is blank; the row was skipped; enter the amount including VAT",
+        "Factures!B7: 'C9' is not a customer of the Clients tab; the invoice was skipped; add this customer "
+        "to the Clients tab, or correct the code",
+        "Factures!A8: 'F1' is a duplicate invoice number (first at Factures row 2); this row was skipped; "
+        "each invoice number must appear once: delete the duplicate or correct the number",
+        "Factures!F9: 'EURO' is not an ISO 4217 currency code; the row was skipped; use a code such as EUR, "
+        "USD, GBP or CHF",
+        "Factures!E11: '0' is zero; the invoice is left out of aging, penalties and reminders; enter the real "
+        "amount, or delete the row",
+        "Factures!H10: 'F99' is not an invoice of the Factures tab; the credit note is kept as an unapplied "
+        "credit; correct the invoice number, or leave it blank for an unapplied credit",
+    ]
+    assert set(snap.book.invoices) == {"F1", "A1", "F8"}
+    assert snap.positions["F8"].status == "excluded_zero_amount"
+
+
+def test_bad_payments_are_skipped_and_said():
+    wb = workbook(
+        [customer("C1")],
+        [invoice("F1", "C1", "2025-01-10", None, 100)],
+        [payment("2025-02-30", 10, "F1"), payment("2025-02-01", "abc", "F1"), payment("2025-02-01", 10),
+         payment("2025-02-01", 10, "F404"), payment("2025-02-01", 10, "F1", currency="USD")],
+    )
+    got, _ = messages(wb)
+    assert [m.split(":")[0] for m in got] == ["Reglements!A2", "Reglements!B3", "Reglements row 4",
+                                              "Reglements!C5", "Reglements!E6"]
+    assert "has neither an invoice number nor a customer code" in got[2]
+    assert "relance never converts currencies" in got[4]
+
+
+def test_terms_beyond_the_legal_maximum_are_a_warning_and_the_invoice_stays():
+    wb = workbook([customer("C1", delai_paiement="90 jours")], [invoice("F1", "C1", "2025-01-10", None, 100),
+                                                                invoice("F2", "C1", "2025-01-10", "2025-05-30", 50)])
+    got, snap = messages(wb)
+    assert got[0].startswith("Clients!G2: '90 jours' exceeds the legal maximum")
+    assert got[1].startswith("Factures!D3: '2025-05-30' is 140 days after the invoice date, beyond the legal")
+    assert {a.severity for a in snap.anomalies} == {"warning"}
+    assert set(snap.book.invoices) == {"F1", "F2"}
+
+
+def test_blank_rows_and_repeated_headers_are_reported_and_ignored():
+    wb = workbook([customer("C1"), [None] * len(CUSTOMERS_HEADER), CUSTOMERS_HEADER, customer("C2")],
+                  [invoice("F1", "C2", "2025-01-10", None, 100), [None] * len(INVOICES_HEADER)])
+    got, snap = messages(wb)
+    assert got == ["Clients row 3: is a blank row; it was ignored; delete the empty row",
+                   "Clients row 4: repeats the header row; it was ignored; delete this repeated header row"]
+    assert set(snap.book.customers) == {"C1", "C2"}
+
+
+def test_headers_in_english_any_case_and_order_with_accents_and_unknown_columns():
+    wb = workbook([], [])
+    wb.tabs = {
+        "CUSTOMERS": [["Notes", "Name", "Customer ID", "E-mail"], ["vip", "Acme", "C1", "ap@acme.example"]],
+        "invoices": [["Amount", "Invoice ID", "Issue date", "Customer_ID", "Échéance"],
+                     ["1 234,50", "F1", dt.date(2025, 2, 1), "C1", "2025-03-24"]],
+    }
+    snap = snapshot(wb, NOW, AS_OF)
+    assert snap.anomalies == []
+    assert snap.book.invoices["F1"].amount == __import__("decimal").Decimal("1234.50")
+    assert [a.step for a in snap.plan.actions] == ["reminder_1"]
+
+
+def test_missing_tab_and_missing_column_are_reported():
+    wb = workbook([customer("C1")], [])
+    wb.tabs["Factures"] = [["numero", "code_client", "date_facture"], ["F1", "C1", "2025-01-01"]]
+    del wb.tabs["Clients"]
+    got, _ = messages(wb)
+    assert got[0] == ("Factures row 1: has no 'montant_ttc' / 'amount' column, so no row of this tab can be "
+                      "used; add a column headed 'montant_ttc' (or 'amount') to the header row 1")
+    assert any("tab 'Clients' / 'Customers' is missing" in m for m in got)
+
+
+def test_unsure_opt_out_or_pause_means_no_reminder():
+    wb = workbook([customer("C1", pas_de_relance="peut-être"), customer("C2", suspendu_jusqu_au="bientôt")],
+                  [invoice("F1", "C1", "2025-01-10", "2025-03-24", 100),
+                   invoice("F2", "C2", "2025-01-10", "2025-03-24", 100)])
+    got, snap = messages(wb)
+    assert snap.plan.actions == ()
+    assert {s.reason for s in snap.plan.skips} == {"opt_out", "customer_paused"}
+    assert "treated as opted out" in got[0]
