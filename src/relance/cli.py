@@ -11,18 +11,22 @@ import datetime as dt
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .anomaly import Anomaly, Severity
+from .channels.base import Channel
 from .errors import ConfigError, RelanceError
 from .job import RunResult, Snapshot, run, run_id_for, snapshot, write_plan
+from .ledger import Book
 from .report import build_report
 from .workbook.base import WorkbookBackend
 
@@ -60,21 +64,21 @@ def open_backend(book: str) -> WorkbookBackend:
 
 
 @contextmanager
-def _errors():
+def _errors() -> Iterator[None]:
     try:
         yield
     except RelanceError as exc:
-        err.print(f"[bold red]relance:[/] {exc.message}", highlight=False)
+        err.print(f"[bold red]relance:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
         if exc.hint:
-            err.print(f"  → {exc.hint}", highlight=False)
+            err.print(f"  → {exc.hint}", highlight=False, soft_wrap=True, markup=False)
         raise typer.Exit(exc.exit_code) from None
 
 
-def _progress_factory(enabled: bool):  # type: ignore[no-untyped-def]
+def _progress_factory(enabled: bool) -> Callable[[str, int], Callable[[int], None]]:
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err, transient=True)
 
-    def factory(label: str, total: int):  # type: ignore[no-untyped-def]
+    def factory(label: str, total: int) -> Callable[[int], None]:
         if not enabled or total < 20:
             return lambda n: None
         progress.start()
@@ -218,7 +222,9 @@ def _summary_anomalies(snap: Snapshot) -> None:
                   "(see `relance check`, or the Anomalies tab after a run).")
 
 
-def _channel_factory(channel: str, outbox: Path | None, book_path: str, now: dt.datetime):  # type: ignore[no-untyped-def]
+def _channel_factory(
+    channel: str, outbox: Path | None, book_path: str, now: dt.datetime
+) -> Callable[[Book], Channel]:
     if channel != "outbox":
         raise ConfigError(f"channel {channel!r} is not available in this version", "use --channel outbox")
     from .channels.outbox import OutboxChannel

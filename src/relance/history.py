@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from . import cells
-from .schema import normalize
+from .schema import TabSpec, normalize
 from .table import Table
-from .workbook.base import RawSheet
+from .workbook.base import CellValue, RawSheet
 
 # statuses after which the action must never be sent again
 SENT_STATUSES = frozenset(
@@ -60,13 +60,13 @@ class HistoryEntry:
         detail = f"{self.detail}; {note}" if note and self.detail else (note or self.detail)
         return replace(self, status=status, message_id=message_id or self.message_id, detail=detail)
 
-    def row(self) -> list[object]:
+    def row(self) -> list[CellValue]:
         return [self.run_id, self.timestamp, self.action_key, self.customer_id, ";".join(self.invoice_ids),
                 self.scenario, self.step, self.channel, self.recipient, self.status, self.message_id,
                 self.amount_due, self.currency, self.detail]
 
 
-def _entry(get) -> HistoryEntry:  # type: ignore[no-untyped-def]
+def _entry(get: Callable[[str], object]) -> HistoryEntry:
     amount, _ = cells.parse_amount(get("amount_due"))
     ids = tuple(i for i in cells.text(get("invoice_ids")).split(";") if i)
     return HistoryEntry(
@@ -85,7 +85,7 @@ def read_history(table: Table | None) -> list[HistoryEntry]:
     return [_entry(row.raw) for row in table if row.raw("action_key")]
 
 
-def read_archives(sheets: Sequence[RawSheet], history_spec) -> list[HistoryEntry]:  # type: ignore[no-untyped-def]
+def read_archives(sheets: Sequence[RawSheet], history_spec: TabSpec) -> list[HistoryEntry]:
     """Rows moved to History_2026-style tabs still count for idempotency."""
     from .table import Collector, read_table
 

@@ -7,7 +7,7 @@ This is the imperative shell around the pure engine: read the tabs, load, comput
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from . import cells
 from .anomaly import Anomaly, Severity
 from .channels.base import Channel
 from .executor import Execution, execute, reconcile
+from .history import HistoryEntry
 from .ledger import Book, load_book
 from .planner import Plan, plan
 from .position import Position, compute_positions
@@ -170,7 +171,7 @@ def run(
                 snap = snapshot(backend, now, as_of, fix_history)
             book = snap.book
 
-            def save_pending(pending) -> None:  # type: ignore[no-untyped-def]
+            def save_pending(pending: Sequence[HistoryEntry]) -> None:
                 backend.write(history_tabs(book, [*book.history, *pending]))
 
             tick = progress("Sending", len(snap.plan.to_send))

@@ -136,10 +136,7 @@ def plan(
             due.append((p, step))
         if not due:
             continue
-        if grouping == "invoice":
-            groups = [[item] for item in due]
-        else:
-            groups = [due]
+        groups = [[item] for item in due] if grouping == "invoice" else [due]
         for group in groups:
             top = max(group, key=lambda item: item[1].offset_days)[1]
             if grouping == "invoice":

@@ -138,11 +138,11 @@ def parse_settings(table: Table | None, out: Collector) -> Settings:
             else:
                 values[key] = flag
         elif key in ("penalty_annual_rate", "recovery_indemnity"):
-            number, problem = cells.parse_amount(raw)
-            if number is None or number < 0:
+            amount, problem = cells.parse_amount(raw)
+            if amount is None or amount < 0:
                 bad("is not a positive number", "write a number such as 12.5 (percent) or 40")
             else:
-                values[key] = number
+                values[key] = amount
     settings = replace(Settings(), **values, ecb_rates=ecb)  # type: ignore[arg-type]
     if settings.penalty_rate_mode == "fixed" and settings.penalty_annual_rate is None:
         out.add(table_source(table), "fixed",

@@ -54,7 +54,7 @@ def history_tabs(book: Book, entries: Sequence[HistoryEntry]) -> list[OwnedTab]:
 
 
 def anomalies_tab(book: Book, anomalies: Iterable[Anomaly], run_id: str) -> OwnedTab:
-    rows = [
+    rows: list[list[CellValue]] = [
         [str(a.severity), a.source.tab, a.source.cell, a.source.header, a.value, a.problem, a.hint, a.code, run_id]
         for a in anomalies
     ]

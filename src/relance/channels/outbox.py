@@ -7,6 +7,7 @@ History row after a crash. A key already in the index is never written twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -24,7 +25,7 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 class OutboxChannel:
     name = "outbox"
 
-    def __init__(self, folder: Path, now_iso: str, sent_at=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, folder: Path, now_iso: str, sent_at: dt.datetime | None = None) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.index_path = self.folder / "index.jsonl"
