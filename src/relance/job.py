@@ -72,8 +72,10 @@ def template_overrides(book: Book) -> dict[tuple[str, str, str], str]:
 
 
 def snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
-             history_fix: Callable[[Book], Book] | None = None) -> Snapshot:
-    book = load_book(backend.read())
+             history_fix: Callable[[Book], Book] | None = None, book: Book | None = None) -> Snapshot:
+    """Read (unless a freshly loaded `book` is given), compute and plan."""
+    if book is None:
+        book = load_book(backend.read())
     if history_fix is not None:
         book = history_fix(book)
     day = as_of_for(book, now, as_of)
@@ -166,7 +168,7 @@ def run(
                 history, settled = reconcile(book.history, channel, task_ids)
                 return replace(book, history=history)
 
-            snap = snapshot(backend, now, as_of, fix_history)
+            snap = snapshot(backend, now, as_of, fix_history, book0)
             if backend.changed_since_read():  # payments re-read just before sending (DESIGN §4.3)
                 snap = snapshot(backend, now, as_of, fix_history)
             book = snap.book

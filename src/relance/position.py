@@ -14,6 +14,7 @@ from .anomaly import Source
 from .ledger import Book
 from .pause import Dispute, Promise
 from .penalty import RateTable, late_penalty
+from .schema import contract
 from .table import Collector
 from .terms import add_years
 
@@ -127,8 +128,10 @@ def compute_positions(book: Book, as_of: dt.date, out: Collector | None = None) 
             late_penalty=penalty, indemnity_due=indemnity, prescription_date=prescription, paused=paused,
         )
     if out is not None:
+        settings_tab = book.tables.get("settings")
+        where = Source(settings_tab.name if settings_tab else contract().tab("settings").name(book.language), 1)
         for sem in sorted(rates.guessed):
-            out.warn(Source("Parametres", 1), f"ecb_rate_{sem[0]}_H{sem[1]}",
+            out.warn(where, f"ecb_rate_{sem[0]}_H{sem[1]}",
                      f"the ECB rate for {sem[0]} H{sem[1]} is not shipped with this version; "
                      "the latest known rate was used for penalties",
                      f"add a Settings row 'ecb_rate_{sem[0]}_H{sem[1]}' with the rate in percent", "R095")

