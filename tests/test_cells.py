@@ -87,3 +87,23 @@ def test_legal_maximum():
     assert not parse_terms("60").beyond_legal_maximum
     assert parse_terms("46 FDM").beyond_legal_maximum
     assert parse_terms("trente") is None
+
+
+from email_validator import EmailNotValidError, validate_email  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from relance.customer import normalized_email  # noqa: E402
+
+
+@given(st.one_of(st.emails(), st.text(max_size=40), st.emails().map(lambda e: e.replace(".", "..", 1))))
+def test_fast_email_path_agrees_with_email_validator(address):
+    try:
+        expected = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError:
+        expected = None
+    try:
+        got = normalized_email(address)
+    except EmailNotValidError:
+        got = None
+    assert got == expected

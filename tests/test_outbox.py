@@ -53,3 +53,26 @@ def test_a_key_already_in_the_outbox_is_not_written_again(tmp_path):
     second.close()
     assert len(list(tmp_path.glob("*.eml"))) == 1
     assert len((tmp_path / "index.jsonl").read_text().splitlines()) == 1
+
+
+from dataclasses import replace  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+body = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\r") | st.just("\n"),
+               max_size=400)
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body, body)
+def test_bodies_survive_the_wire_exactly(tmp_path, text, html):
+    box = OutboxChannel(tmp_path, "t")
+    action = replace(ACTION, key=f"K{abs(hash((text, html)))}")
+    delivery = box.send(replace(MESSAGE, action=action, text=text, html=html))
+    box.close()
+    raw = (tmp_path / delivery.detail).read_bytes()
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+    email = BytesParser(policy=policy.default).parsebytes(raw)
+    assert email.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
+    assert email.get_body(("html",)).get_content().replace("\r\n", "\n") == html

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import yaml
@@ -17,6 +17,17 @@ from .paths import data_dir
 
 
 def normalize(name: object) -> str:
+    if isinstance(name, str) and len(name) <= 40:
+        return _normalize_short(name)
+    return _normalize(name)
+
+
+@lru_cache(maxsize=8192)
+def _normalize_short(name: str) -> str:
+    return _normalize(name)
+
+
+def _normalize(name: object) -> str:
     text = unicodedata.normalize("NFKD", str(name or "")).encode("ascii", "ignore").decode()
     text = text.strip().lower()
     for ch in " -./'’":
@@ -37,6 +48,7 @@ class ColumnSpec:
     aliases: tuple[str, ...] = ()
     dropdown: tuple[str, ...] = ()
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    choice_map: dict[str, str] = field(default_factory=dict)  # normalized spelling -> canonical
 
     def header(self, lang: str) -> str:
         return self.fr if lang == "fr" else self.en
@@ -46,11 +58,7 @@ class ColumnSpec:
 
     def choice(self, raw: object) -> str | None:
         """The canonical choice for a cell's text, or None when it is not one of them."""
-        wanted = normalize(raw)
-        for canonical, spellings in self.choices.items():
-            if wanted == normalize(canonical) or wanted in {normalize(s) for s in spellings}:
-                return canonical
-        return None
+        return self.choice_map.get(normalize(raw))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +131,8 @@ class Contract:
 
 
 def _column(raw: dict[str, Any]) -> ColumnSpec:
+    choices = {k: tuple(v) for k, v in (raw.get("choices") or {}).items()}
+    choice_map = {normalize(s): k for k, spellings in choices.items() for s in (k, *spellings)}
     return ColumnSpec(
         key=raw["key"],
         en=raw["en"],
@@ -132,7 +142,8 @@ def _column(raw: dict[str, Any]) -> ColumnSpec:
         required=bool(raw.get("required", False)),
         aliases=tuple(raw.get("aliases", ())),
         dropdown=tuple(str(v) for v in raw.get("dropdown", ())),
-        choices={k: tuple(v) for k, v in (raw.get("choices") or {}).items()},
+        choices=choices,
+        choice_map=choice_map,
     )
 
 

@@ -86,7 +86,9 @@ def _blank(cells: Sequence[CellValue]) -> bool:
 def _looks_like(cells: Sequence[CellValue], j: int, norm: str) -> bool:
     """Cheap first test for a repeated header row: its first mapped cell is header text."""
     value = cells[j] if j < len(cells) else None
-    return isinstance(value, str) and len(value) < 60 and normalize(value) == norm
+    if not isinstance(value, str) or len(value) > 60 or any(ch.isdigit() for ch in value):
+        return False  # headers have no digits; ids, dates and amounts almost always do
+    return normalize(value) == norm
 
 
 def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:

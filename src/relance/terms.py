@@ -7,7 +7,6 @@ month, then + N days). The law caps terms at 60 days, or 45 days end of month (C
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -53,7 +52,9 @@ TERMS_HINT = "write terms as 30, '60 jours', '45 FDM' or '30 jours fin de mois'"
 
 
 def end_of_month(day: dt.date) -> dt.date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    if day.month == 12:
+        return day.replace(day=31)
+    return day.replace(month=day.month + 1, day=1) - dt.timedelta(days=1)
 
 
 def legal_latest_due(issue: dt.date) -> dt.date:

@@ -7,15 +7,15 @@ History row after a crash. A key already in the index is never written twice.
 
 from __future__ import annotations
 
+import binascii
 import datetime as dt
 import json
 import os
 import re
-from email import charset as _charset
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
+from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import compat32
 from email.utils import format_datetime, formataddr
 from pathlib import Path
@@ -23,11 +23,17 @@ from pathlib import Path
 from ..message import OutgoingMessage
 from .base import Delivery
 
-_QP = _charset.Charset("utf-8")
-_QP.header_encoding = _charset.QP
-_QP.body_encoding = _charset.QP
 _WIRE = compat32.clone(linesep="\r\n")
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def _qp_part(body: str, subtype: str) -> MIMENonMultipart:
+    """A UTF-8 quoted-printable text part, encoded by binascii (C) rather than email.quoprimime."""
+    part = MIMENonMultipart("text", subtype, charset="utf-8")
+    part["Content-Transfer-Encoding"] = "quoted-printable"
+    encoded = binascii.b2a_qp(body.replace("\r\n", "\n").encode("utf-8"), istext=True)
+    part.set_payload(encoded.decode("ascii"))
+    return part
 
 
 class OutboxChannel:
@@ -79,8 +85,8 @@ class OutboxChannel:
         msg["Message-ID"] = message_id
         msg["X-Relance-Action-Key"] = a.key
         msg["X-Relance-Step"] = f"{a.scenario}/{a.step}"
-        msg.attach(MIMEText(m.text, "plain", _QP))  # type: ignore[arg-type]  # and a Charset
-        msg.attach(MIMEText(m.html, "html", _QP))  # type: ignore[arg-type]
+        msg.attach(_qp_part(m.text, "plain"))
+        msg.attach(_qp_part(m.html, "html"))
         return msg, message_id
 
     def send(self, message: OutgoingMessage) -> Delivery:
