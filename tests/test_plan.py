@@ -199,3 +199,29 @@ def test_payments_are_reread_just_before_sending(tmp_path: Path):
 
     result = run(wb, lambda b: PaysDuringRun(), NOW, AS_OF).to_json()
     assert result["sent"] == 0 and result["planned"] == 0
+
+
+def test_a_step_naming_an_unknown_template_is_reported_at_load():
+    scen = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
+            ["standard", "r1", 7, "email", "relance_speciale", 0, "non"]]
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)], Scenarios=scen)
+    snap = snapshot(wb, NOW, AS_OF)
+    assert [str(a) for a in snap.anomalies if a.code == "R507"] == [
+        "Scenarios row 2: 'relance_speciale' is not a message template (scenario standard, step r1); this "
+        "step's messages cannot be sent; name a template of scenarios/templates, or add it in the Modeles tab"]
+
+
+def test_a_broken_template_override_skips_only_its_messages(tmp_path: Path):
+    modeles = [["modele", "langue", "partie", "contenu"],
+               ["reminder_1", "fr", "subject", "Relance {{ facture.numero }"]]
+    wb = workbook([customer("C1"), customer("C2", langue="en")],
+                  [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000),
+                   invoice("F2", "C2", "2025-01-01", "2025-03-24", 1000)], Modeles=modeles)
+    result = run(wb, lambda b: OutboxChannel(tmp_path, "t"), NOW, AS_OF)
+    data = result.to_json()
+    assert data["sent"] == 1  # the English customer's message still leaves
+    assert [a["status"] for a in data["actions"]] == ["not_sent", "sent"]
+    problems = [str(a) for a in result.snapshot.anomalies if a.code == "R701"]
+    assert len(problems) == 1 and "reminder_1" in problems[0] and "line 1" in problems[0]
+    rerun = run(wb, lambda b: OutboxChannel(tmp_path, "t"), NOW, AS_OF).to_json()
+    assert rerun["sent"] == 0 and rerun["planned"] == 1  # still due once the template is fixed

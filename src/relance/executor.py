@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from .action import Action
 from .anomaly import Anomaly, Source
 from .channels.base import Channel
-from .history import HistoryEntry
+from .history import HistoryEntry, HistoryIndex
 from .ledger import Book
 from .message import OutgoingMessage, render_context
 from .planner import Plan
@@ -37,9 +37,12 @@ class Execution:
         return sum(1 for e in self.entries if e.status == status)
 
 
-def _reminders_sent(book: Book, action: Action) -> int:
-    ids = set(action.invoice_ids)
-    return sum(1 for e in book.history if e.blocks_resend and ids.intersection(e.invoice_ids))
+def _reminders_sent(index: HistoryIndex, action: Action) -> int:
+    """Earlier messages that listed any of these invoices (each message counted once)."""
+    seen: set[str] = set()
+    for iid in action.invoice_ids:
+        seen.update(e.action_key for e in index.entries_by_invoice.get(iid, ()) if e.channel not in ("call", "agency"))
+    return len(seen)
 
 
 def compose(
@@ -50,8 +53,9 @@ def compose(
     out: list[tuple[Action, OutgoingMessage | None, str]] = []
     anomalies: list[Anomaly] = []
     broken: set[tuple[str, str, str]] = set()
+    index = HistoryIndex.build([*book.archived, *book.history])
     for action in plan.to_send:
-        ctx = render_context(action, book, positions, plan.as_of, _reminders_sent(book, action))
+        ctx = render_context(action, book, positions, plan.as_of, _reminders_sent(index, action))
         try:
             if action.is_task:
                 script = renderer.render(action.template, action.language, "script", ctx) \

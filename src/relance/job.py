@@ -82,8 +82,24 @@ def snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
     out = Collector()
     positions = compute_positions(book, day, out)
     the_plan = plan(book, positions, day, approved_keys(book))
-    anomalies = [*book.anomalies, *out.items, *the_plan.anomalies]
-    return Snapshot(book, day, positions, the_plan, anomalies, Renderer(template_overrides(book)))
+    renderer = Renderer(template_overrides(book))
+    anomalies = [*book.anomalies, *_missing_templates(book, renderer), *out.items, *the_plan.anomalies]
+    return Snapshot(book, day, positions, the_plan, anomalies, renderer)
+
+
+def _missing_templates(book: Book, renderer: Renderer) -> list[Anomaly]:
+    """A step naming a template that exists in no language is reported once, at load."""
+    found: list[Anomaly] = []
+    for scenario in book.scenarios.values():
+        for step in scenario.steps:
+            part = "script" if step.channel in ("call", "agency") else "subject"
+            if step.template and not any(renderer.has(step.template, lang, part) for lang in ("fr", "en")):
+                found.append(Anomaly(scenario.source, step.template,
+                                     f"is not a message template (scenario {scenario.name}, step {step.name}); "
+                                     "this step's messages cannot be sent",
+                                     "name a template of scenarios/templates, or add it in the Modeles tab",
+                                     "R507"))
+    return found
 
 
 def run_id_for(now: dt.datetime) -> str:

@@ -48,7 +48,7 @@ class Step:
 class Scenario:
     name: str
     steps: tuple[Step, ...]  # by offset
-    source: str = ""
+    source: Source = Source("scenarios", 1)
 
     def stage(self, days_past_due: int) -> Step | None:
         """The step with the greatest offset <= days past due (DESIGN.md §3)."""
@@ -92,7 +92,7 @@ def _validated(name: str, steps: list[Step], where: Source, out: Collector) -> S
     if not steps:
         out.add(where, name, "has no steps", "add at least one step", "R506")
         ok = False
-    return Scenario(name, tuple(sorted(steps, key=lambda s: s.offset_days)), str(where)) if ok else None
+    return Scenario(name, tuple(sorted(steps, key=lambda s: s.offset_days)), where) if ok else None
 
 
 def load_presets(folder: Path | None = None, out: Collector | None = None) -> dict[str, Scenario]:
