@@ -25,6 +25,8 @@ _MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", 
 
 def text(value: object) -> str:
     """A cell as text: numbers typed as ids (1001.0) come back as '1001'."""
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):

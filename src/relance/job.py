@@ -7,7 +7,9 @@ This is the imperative shell around the pure engine: read the tabs, load, comput
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -71,9 +73,32 @@ def template_overrides(book: Book) -> dict[tuple[str, str, str], str]:
     return overrides
 
 
+@contextmanager
+def _batch_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a workbook's records are built.
+
+    Loading 100k invoices allocates millions of acyclic objects; the collector's repeated
+    generation-2 passes over them cost ~30 % of a run and free nothing. Reference counting
+    still frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
              history_fix: Callable[[Book], Book] | None = None, book: Book | None = None) -> Snapshot:
     """Read (unless a freshly loaded `book` is given), compute and plan."""
+    with _batch_gc():
+        return _snapshot(backend, now, as_of, history_fix, book)
+
+
+def _snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
+              history_fix: Callable[[Book], Book] | None, book: Book | None) -> Snapshot:
     if book is None:
         book = load_book(backend.read())
     if history_fix is not None:
@@ -173,7 +198,8 @@ def run(
         snap.anomalies.extend(problems)
         return result
     with backend.run_lock():
-        book0 = load_book(backend.read())
+        with _batch_gc():
+            book0 = load_book(backend.read())
         channel = channel_factory(book0)
         try:
             task_ids = frozenset(str(r[0]) for r in existing_task_rows(book0) if r and r[0])

@@ -46,9 +46,12 @@ class Row:
 
     def raw(self, key: str) -> CellValue:
         idx = self.table.columns.get(key)
-        if idx is None or idx >= len(self.cells):
+        if idx is None:
             return None
-        value = self.cells[idx]
+        try:
+            value = self.cells[idx]
+        except IndexError:
+            return None
         return None if value == "" else value
 
     def source(self, key: str | None = None) -> Source:
@@ -80,14 +83,23 @@ class Table:
 
 
 def _blank(cells: Sequence[CellValue]) -> bool:
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in cells)
+    for v in cells:
+        if v is None or v == "":
+            continue
+        if type(v) is str and not v.strip():
+            continue
+        return False
+    return True
 
 
 def _looks_like(cells: Sequence[CellValue], j: int, norm: str) -> bool:
     """Cheap first test for a repeated header row: its first mapped cell is header text."""
     value = cells[j] if j < len(cells) else None
-    if not isinstance(value, str) or len(value) > 60 or any(ch.isdigit() for ch in value):
-        return False  # headers have no digits; ids, dates and amounts almost always do
+    if type(value) is not str or len(value) > 60:
+        return False
+    first = value.lstrip()[:1].lower()
+    if first.isascii() and first != norm[:1]:
+        return False  # most data rows differ from the header from their first letter
     return normalize(value) == norm
 
 
