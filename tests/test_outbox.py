@@ -76,3 +76,16 @@ def test_bodies_survive_the_wire_exactly(tmp_path, text, html):
     email = BytesParser(policy=policy.default).parsebytes(raw)
     assert email.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
     assert email.get_body(("html",)).get_content().replace("\r\n", "\n") == html
+
+
+@given(st.text(max_size=300).filter(lambda t: "\n" not in t and "\r" not in t))
+def test_encoded_subjects_decode_to_the_same_text(subject):
+    from email.header import decode_header, make_header
+
+    from relance.channels.outbox import encoded_words
+
+    encoded = encoded_words(subject)
+    assert encoded.isascii() or subject == encoded
+    assert all(len(word) <= 75 for word in encoded.split(" ")) or subject.isascii()
+    if not subject.isascii():
+        assert str(make_header(decode_header(encoded))) == subject
