@@ -225,3 +225,23 @@ def test_a_broken_template_override_skips_only_its_messages(tmp_path: Path):
     assert len(problems) == 1 and "reminder_1" in problems[0] and "line 1" in problems[0]
     rerun = run(wb, lambda b: OutboxChannel(tmp_path, "t"), NOW, AS_OF).to_json()
     assert rerun["sent"] == 0 and rerun["planned"] == 1  # still due once the template is fixed
+
+
+def test_history_past_its_limit_moves_oldest_rows_to_a_year_tab_and_still_blocks_resends(tmp_path: Path):
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)],
+                  settings={"history_max_rows": 1000})
+    box = tmp_path / "out"
+    first = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()
+    assert first["sent"] == 1
+    header, sent_row = wb.tabs["Historique"]
+    old = [["r0", f"2024-06-{1 + i % 28:02d}T09:00:00+00:00", f"OLD{i}", "C9", "X1", "standard", "reminder_1",
+            "email", "x@y.example", "sent", "", 10, "EUR", ""] for i in range(1200)]
+    wb.tabs["Historique"] = [header, *old, sent_row]
+    rerun = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()
+    assert rerun["sent"] == 0
+    assert len(wb.tabs["Historique"]) == 1 + 1000
+    assert [len(r) for r in wb.tabs["Historique_2024"][:1]] == [14] and len(wb.tabs["Historique_2024"]) == 1 + 201
+    # the row that moved is still known: nothing is sent again on the next run either
+    wb.tabs["Historique"] = [header]
+    wb.tabs["Historique_2025"] = [header, sent_row]
+    assert run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()["sent"] == 0
