@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate
 
@@ -29,17 +29,22 @@ class Allocation:
     ref: str
 
 
-@dataclass(slots=True)
 class InvoiceLedger:
     """An invoice and what was applied to it, in date order."""
 
-    invoice: Invoice
-    allocations: list[Allocation] = field(default_factory=list)
-    _dates: list[dt.date] = field(default_factory=list)
-    _cumulative: list[Decimal] = field(default_factory=list)
+    __slots__ = ("invoice", "allocations", "_dates", "_cumulative")
+
+    def __init__(self, invoice: Invoice) -> None:
+        self.invoice = invoice
+        self.allocations: list[Allocation] = []
+        self._dates: list[dt.date] = []
+        self._cumulative: list[Decimal] = []
 
     def freeze(self) -> None:
-        self.allocations.sort(key=lambda a: a.date)
+        if not self.allocations:
+            return
+        if len(self.allocations) > 1:
+            self.allocations.sort(key=lambda a: a.date)
         self._dates = [a.date for a in self.allocations]
         self._cumulative = list(accumulate(a.amount for a in self.allocations))
 

@@ -6,6 +6,7 @@ which knows the cell's address, builds the Anomaly. Nothing here raises on bad i
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -51,8 +52,27 @@ def _checked_date(y: int, m: int, d: int, raw: str) -> tuple[dt.date | None, Pro
         return None, ("is not a real date (no month " + str(m) + ")", DATE_HINT)
 
 
+_DATE_CACHE: dict[tuple[type, object], tuple[dt.date | None, Problem]] = {}
+
+
 def parse_date(value: object) -> tuple[dt.date | None, Problem]:
-    """Date cells, ISO text, French dd/mm/yyyy text, or an Excel serial number."""
+    """Date cells, ISO text, French dd/mm/yyyy text, or an Excel serial number.
+
+    Results are memoized: a workbook has a few hundred distinct dates over thousands of rows.
+    """
+    key = (type(value), value)  # 1, 1.0 and True are equal keys otherwise
+    try:
+        return _DATE_CACHE[key]
+    except (KeyError, TypeError):
+        pass
+    result = _parse_date(value)
+    if len(_DATE_CACHE) < 100_000:
+        with contextlib.suppress(TypeError):
+            _DATE_CACHE[key] = result
+    return result
+
+
+def _parse_date(value: object) -> tuple[dt.date | None, Problem]:
     if value is None or value == "":
         return None, None
     if isinstance(value, dt.datetime):
@@ -121,6 +141,13 @@ def minor_unit(currency: str) -> Decimal:
 
 
 def parse_currency(value: object, default: str) -> tuple[str | None, Problem]:
+    if type(value) is str or value is None:
+        return _parse_currency(value, default)
+    return _parse_currency.__wrapped__(value, default)
+
+
+@cache
+def _parse_currency(value: object, default: str) -> tuple[str | None, Problem]:
     raw = text(value).upper() or default
     if raw in known_currencies():
         return raw, None

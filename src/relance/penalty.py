@@ -50,7 +50,15 @@ class RateTable:
     overrides: dict[tuple[int, int], Decimal] = field(default_factory=dict)
     guessed: set[tuple[int, int]] = field(default_factory=set)
 
+    _cache: dict[tuple[int, int], Decimal] = field(default_factory=dict)
+
     def annual_rate(self, sem: tuple[int, int]) -> Decimal:
+        found = self._cache.get(sem)
+        if found is None:
+            found = self._cache[sem] = self._annual_rate(sem)
+        return found
+
+    def _annual_rate(self, sem: tuple[int, int]) -> Decimal:
         if self.mode == "fixed" and self.fixed_rate is not None:
             return self.fixed_rate
         table = {**ECB_REFI_RATES, **self.overrides}
@@ -62,16 +70,23 @@ class RateTable:
         return base + LEGAL_MARGIN
 
 
-def interest(balance: Decimal, first: dt.date, last: dt.date, rates: RateTable) -> Decimal:
-    """Unrounded interest on `balance` for every day from `first` to `last` inclusive."""
+def _rate_days(balance: Decimal, first: dt.date, last: dt.date, rates: RateTable) -> Decimal:
+    """Σ balance × days × annual rate (percent) over the days from `first` to `last` inclusive.
+
+    Divided by 100 × 365 once, by the caller, so that a penalty is exact before its rounding.
+    """
     total = Decimal(0)
     day = first
     while day <= last:
         end = min(semester_end(day), last)
-        days = (end - day).days + 1
-        total += balance * days * rates.annual_rate(semester(day)) / 100 / DAYS_PER_YEAR
+        total += balance * ((end - day).days + 1) * rates.annual_rate(semester(day))
         day = end + dt.timedelta(days=1)
     return total
+
+
+def interest(balance: Decimal, first: dt.date, last: dt.date, rates: RateTable) -> Decimal:
+    """Unrounded interest on `balance` for every day from `first` to `last` inclusive."""
+    return _rate_days(balance, first, last, rates) / (100 * DAYS_PER_YEAR)
 
 
 def late_penalty(
@@ -91,14 +106,16 @@ def late_penalty(
             balance -= value
         elif day <= as_of:
             events[day] = events.get(day, Decimal(0)) + value
+    if balance <= 0:
+        return Decimal("0.00")
     total = Decimal(0)
     previous = due  # `balance` is the balance at the end of day `previous`
     for day in sorted(events):
         if balance <= 0:
             break
-        total += interest(balance, previous + dt.timedelta(days=1), day, rates)
+        total += _rate_days(balance, previous + dt.timedelta(days=1), day, rates)
         balance -= events[day]
         previous = day
     if balance > 0 and previous < as_of:
-        total += interest(balance, previous + dt.timedelta(days=1), as_of, rates)
-    return total.quantize(CENT, rounding=ROUND_HALF_UP)
+        total += _rate_days(balance, previous + dt.timedelta(days=1), as_of, rates)
+    return (total / (100 * DAYS_PER_YEAR)).quantize(CENT, rounding=ROUND_HALF_UP)

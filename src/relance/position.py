@@ -9,6 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from .anomaly import Source
 from .ledger import Book
@@ -34,8 +35,7 @@ def bucket(days_past_due: int) -> str:
     return ">90"
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
+class Position(NamedTuple):
     invoice_id: str
     customer_id: str
     currency: str

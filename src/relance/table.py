@@ -36,16 +36,19 @@ class Collector:
         self.add(source, value, problem, hint, code, Severity.warning)
 
 
-@dataclass(frozen=True)
 class Row:
     """One data row: its sheet row number and raw cells, read through the table's column map."""
 
-    table: Table
-    number: int
-    cells: Sequence[CellValue]
+    __slots__ = ("table", "number", "cells", "_columns")
+
+    def __init__(self, table: Table, number: int, cells: Sequence[CellValue]) -> None:
+        self.table = table
+        self.number = number
+        self.cells = cells
+        self._columns = table.columns
 
     def raw(self, key: str) -> CellValue:
-        idx = self.table.columns.get(key)
+        idx = self._columns.get(key)
         if idx is None:
             return None
         try:
