@@ -19,7 +19,15 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from .anomaly import Anomaly, Severity
@@ -74,24 +82,30 @@ def _errors() -> Iterator[None]:
         raise typer.Exit(exc.exit_code) from None
 
 
-def _progress_factory(enabled: bool) -> Callable[[str, int], Callable[[int], None]]:
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=err, transient=True)
+class _Phases:
+    """One live display on stderr: a spinner while the workbook is read and checked, then a bar."""
 
-    def factory(label: str, total: int) -> Callable[[int], None]:
-        if not enabled or total < 20:
+    def __init__(self, enabled: bool, first: str) -> None:
+        self.enabled = enabled
+        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                 MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True)
+        self.current: TaskID | None = None
+        if enabled:
+            self.progress.start()
+            self.current = self.progress.add_task(first, total=None)
+
+    def __call__(self, label: str, total: int) -> Callable[[int], None]:
+        if not self.enabled:
             return lambda n: None
-        progress.start()
-        task = progress.add_task(label, total=total)
+        if self.current is not None:
+            self.progress.update(self.current, visible=False)
+        task = self.progress.add_task(label, total=total)
+        self.current = task
+        return lambda n: self.progress.advance(task, n)
 
-        def tick(n: int) -> None:
-            progress.advance(task, n)
-            if progress.tasks[task].finished:
-                progress.stop()
-
-        return tick
-
-    return factory
+    def close(self) -> None:
+        if self.enabled:
+            self.progress.stop()
 
 
 def _show_anomalies(anomalies: list[Anomaly], limit: int = 25) -> None:
@@ -124,7 +138,8 @@ def _show_plan(result: RunResult, title: str) -> None:
     data = result.to_json()
     actions = result.snapshot.plan.actions
     steps = Counter((a.step, a.channel) for a in actions)
-    table = Table(title=title)
+    out.print(f"[bold]{title}[/]")
+    table = Table()
     table.add_column("step")
     table.add_column("channel")
     table.add_column("messages", justify="right")
@@ -246,8 +261,11 @@ def run_cmd(
     with _errors():
         now = _now()
         factory = _channel_factory(channel, outbox, book, now)
-        show_progress = not json_ and err.is_terminal
-        result = run(open_backend(book), factory, now, _as_of(as_of), dry_run, _progress_factory(show_progress))
+        phases = _Phases(not json_ and err.is_terminal, "Reading and checking the workbook")
+        try:
+            result = run(open_backend(book), factory, now, _as_of(as_of), dry_run, phases)
+        finally:
+            phases.close()
         data = result.to_json()
         if json_:
             _print_json(data)
@@ -328,8 +346,12 @@ def demo(
         out.print("[bold]2. Plan[/]")
         _show_plan(RunResult(run_id_for(now), snap, True), f"{len(snap.plan.actions)} messages planned")
         out.print("[bold]3. Run[/]")
-        result = run(open_backend(book), _channel_factory("outbox", folder / "outbox", book, now), now, day,
-                     progress=_progress_factory(err.is_terminal))
+        phases = _Phases(err.is_terminal, "Reading and checking the workbook")
+        try:
+            result = run(open_backend(book), _channel_factory("outbox", folder / "outbox", book, now), now, day,
+                         progress=phases)
+        finally:
+            phases.close()
         _show_plan(result, f"Run {result.run_id}")
         again = run(open_backend(book), _channel_factory("outbox", folder / "outbox", book, now), now, day)
         out.print(f"A second run the same day sends {again.execution.count('sent')} messages "

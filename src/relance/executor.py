@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from .action import Action
 from .anomaly import Anomaly, Source
@@ -95,7 +96,7 @@ def execute(
 ) -> Execution:
     result = Execution()
     composed, result.anomalies = compose(plan, book, positions, renderer)
-    stamp = now.isoformat(timespec="seconds")
+    stamp = now.astimezone(ZoneInfo(book.settings.timezone)).isoformat(timespec="seconds")
     pending: list[HistoryEntry] = []
     for action, _, _ in composed:
         pending.append(HistoryEntry(

@@ -136,7 +136,7 @@ def parse_invoices(
         if due_given is not None:
             due = due_given
             if due < issue:
-                out.warn(row.source("due_date"), raw_amount and row.raw("due_date"),
+                out.warn(row.source("due_date"), row.raw("due_date"),
                          "is before the invoice date", "check the due date", "R113")
         else:
             terms = terms or customer.payment_terms or default_terms
