@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate
+from typing import NamedTuple
 
 from .invoice import Invoice
 from .payment import Payment
@@ -21,8 +22,7 @@ from .table import Collector
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
-class Allocation:
+class Allocation(NamedTuple):
     date: dt.date
     amount: Decimal
     kind: str  # payment | credit_note | paid_amount

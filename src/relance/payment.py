@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from . import cells
 from .anomaly import Source
@@ -14,8 +14,7 @@ from .settings import Settings
 from .table import Collector, Table
 
 
-@dataclass(frozen=True, slots=True)
-class Payment:
+class Payment(NamedTuple):
     date: dt.date
     amount: Decimal
     invoice_id: str  # blank: allocated to the customer's oldest open invoices first
@@ -35,15 +34,15 @@ def parse_payments(
     payments: list[Payment] = []
     if table is None:
         return payments
+    indexes = table.indexes(("date", "amount", "invoice_id", "customer_id", "currency", "reference"))
     for row in table:
-        raw_date = row.raw("date")
+        raw_date, raw_amount, raw_invoice, raw_customer, raw_currency, raw_reference = row.values(indexes)
         day, problem = cells.parse_date(raw_date)
         if problem or day is None:
             out.add(row.source("date"), raw_date,
                     (problem[0] if problem else "is blank") + "; the payment was skipped",
                     problem[1] if problem else cells.DATE_HINT, "R301")
             continue
-        raw_amount = row.raw("amount")
         amount, problem = cells.parse_amount(raw_amount)
         if problem or amount is None or amount <= 0:
             out.add(row.source("amount"), raw_amount,
@@ -51,8 +50,8 @@ def parse_payments(
                     "enter the amount received (a positive number); record refunds as a credit note",
                     "R302")
             continue
-        iid = cells.text(row.raw("invoice_id"))
-        cid = cells.text(row.raw("customer_id"))
+        iid = cells.text(raw_invoice)
+        cid = cells.text(raw_customer)
         invoice = invoices.get(iid) if iid else None
         if iid and invoice is None:
             out.add(row.source("invoice_id"), iid,
@@ -74,7 +73,6 @@ def parse_payments(
             out.add(row.source("customer_id"), cid, "is not a customer of the Clients tab; the payment was skipped",
                     "correct the customer code", "R306")
             continue
-        raw_currency = row.raw("currency")
         default_currency = invoice.currency if invoice else settings.default_currency
         currency, problem = cells.parse_currency(raw_currency, default_currency)
         if problem or currency is None:
@@ -88,5 +86,5 @@ def parse_payments(
                     "record the amount in the invoice's currency", "R308")
             continue
         payments.append(Payment(day, cells.quantize(amount, currency), iid, cid, currency,
-                                cells.text(row.raw("reference")), row.source()))
+                                cells.text(raw_reference), row.source()))
     return payments

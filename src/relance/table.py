@@ -57,6 +57,16 @@ class Row:
             return None
         return None if value == "" else value
 
+    def values(self, indexes: Sequence[int | None]) -> list[CellValue]:
+        """Several cells at once (see Table.indexes); blank cells come back as None."""
+        cells = self.cells
+        n = len(cells)
+        found: list[CellValue] = []
+        for i in indexes:
+            value = cells[i] if i is not None and i < n else None
+            found.append(None if value == "" else value)
+        return found
+
     def source(self, key: str | None = None) -> Source:
         if key is None:
             return Source(self.table.name, self.number)
@@ -80,6 +90,9 @@ class Table:
 
     def __len__(self) -> int:
         return len(self.data)
+
+    def indexes(self, keys: Sequence[str]) -> list[int | None]:
+        return [self.columns.get(k) for k in keys]
 
     def has(self, key: str) -> bool:
         return key in self.columns

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _TERMS = re.compile(
     r"^\s*(\d{1,3})\s*(?:j|jours?|d|days?)?\s*(fdm|fin\s*de\s*mois|eom|end\s*of\s*month)?\s*$",
@@ -40,9 +41,16 @@ class Terms:
 def parse_terms(value: object) -> Terms | None:
     if value is None:
         return None
+    if type(value) is str:
+        return _parse_text_terms(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return Terms(int(value)) if float(value).is_integer() and value >= 0 else None
-    m = _TERMS.match(str(value))
+    return _parse_text_terms(str(value))
+
+
+@lru_cache(maxsize=1024)
+def _parse_text_terms(value: str) -> Terms | None:
+    m = _TERMS.match(value)
     if not m:
         return None
     return Terms(int(m[1]), bool(m[2]))
