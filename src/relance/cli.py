@@ -294,7 +294,7 @@ def report(
     with _errors():
         if html is not None or write:
             raise ConfigError("--html and --write are not available in this version", "use --json or the tables")
-        snap = snapshot(open_backend(book), _now(), _as_of(as_of))
+        snap = snapshot(open_backend(book), _now(), _as_of(as_of), for_report=True)
         data = build_report(snap.book, snap.positions, snap.as_of)
         if json_:
             _print_json(data)
@@ -357,7 +357,7 @@ def demo(
         out.print(f"A second run the same day sends {again.execution.count('sent')} messages "
                   "(never twice).")
         out.print("[bold]4. Report[/]")
-        snap = snapshot(open_backend(book), now, day)
+        snap = snapshot(open_backend(book), now, day, for_report=True)
         _show_report(build_report(snap.book, snap.positions, snap.as_of))
         out.print(f"\nOpen {path} (History, Tasks, Anomalies tabs) and the e-mails in {folder / 'outbox'}.")
 

@@ -91,21 +91,22 @@ def _batch_gc() -> Iterator[None]:
 
 
 def snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
-             history_fix: Callable[[Book], Book] | None = None, book: Book | None = None) -> Snapshot:
+             history_fix: Callable[[Book], Book] | None = None, book: Book | None = None,
+             for_report: bool = False) -> Snapshot:
     """Read (unless a freshly loaded `book` is given), compute and plan."""
     with _batch_gc():
-        return _snapshot(backend, now, as_of, history_fix, book)
+        return _snapshot(backend, now, as_of, history_fix, book, for_report)
 
 
 def _snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
-              history_fix: Callable[[Book], Book] | None, book: Book | None) -> Snapshot:
+              history_fix: Callable[[Book], Book] | None, book: Book | None, for_report: bool) -> Snapshot:
     if book is None:
         book = load_book(backend.read())
     if history_fix is not None:
         book = history_fix(book)
     day = as_of_for(book, now, as_of)
     out = Collector()
-    positions = compute_positions(book, day, out)
+    positions = compute_positions(book, day, out, settled_penalties=for_report)
     the_plan = plan(book, positions, day, approved_keys(book))
     renderer = Renderer(template_overrides(book))
     anomalies = [*book.anomalies, *_missing_templates(book, renderer), *out.items, *the_plan.anomalies]

@@ -78,7 +78,14 @@ def pause_reason(
     return ""
 
 
-def compute_positions(book: Book, as_of: dt.date, out: Collector | None = None) -> dict[str, Position]:
+def compute_positions(
+    book: Book, as_of: dt.date, out: Collector | None = None, settled_penalties: bool = True
+) -> dict[str, Position]:
+    """Every invoice's position on `as_of`.
+
+    `settled_penalties=False` skips the penalty of invoices no longer open (left None): the
+    daily run only needs those of the invoices it reminds, the report needs them all.
+    """
     s = book.settings
     rates = RateTable(s.penalty_rate_mode, s.penalty_annual_rate, dict(s.ecb_rates))
     disputes: dict[str, list[Dispute]] = defaultdict(list)
@@ -111,9 +118,10 @@ def compute_positions(book: Book, as_of: dt.date, out: Collector | None = None) 
         dpd = (as_of - inv.due_date).days if status == "open" else None
         penalty: Decimal | None = None
         indemnity = False
-        if counted and not b2c:
+        if counted and not b2c and (settled_penalties or status == "open"):
             penalty = late_penalty(inv.amount, inv.due_date,
                                    ((a.date, a.amount) for a in ledger.allocations), as_of, rates)
+        if counted and not b2c:
             indemnity = as_of > inv.due_date and ledger.balance(inv.due_date) > 0
         paused = ""
         if status == "open":
