@@ -37,3 +37,13 @@ def test_engine_never_reads_the_clock():
         text = path.read_text()
         for call in ("date.today(", "datetime.now(", "datetime.utcnow(", "time.time("):
             assert call not in text, f"{path.name} calls {call}"
+
+
+def test_the_test_run_cannot_reach_beyond_loopback():
+    import socket
+
+    import pytest
+    from pytest_socket import SocketConnectBlockedError
+
+    with pytest.raises(SocketConnectBlockedError):
+        socket.create_connection(("192.0.2.10", 443), timeout=1)  # TEST-NET-1, never routed
