@@ -13,6 +13,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,6 +38,7 @@ from .job import RunResult, Snapshot, run, run_id_for, snapshot, write_plan
 from .ledger import Book
 from .report import build_report
 from .workbook.base import WorkbookBackend
+from .writeback import tab_name
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="relance: accounts-receivable reminders driven from a workbook.")
@@ -299,30 +301,56 @@ def report(
         if json_:
             _print_json(data)
             return
-        _show_report(data)
+        _show_report(data, snap.book.settings.locale)
 
 
-def _show_report(data: dict[str, Any]) -> None:
-    for cur, figures in data["currencies"].items():
-        a = figures["aging"]
-        table = Table(title=f"Aged balance ({cur}) on {data['as_of']}")
-        for col in ("current", "1-30", "31-60", "61-90", ">90", "unapplied_credits", "net_total"):
-            table.add_column(col, justify="right")
-        table.add_row(*(a[c] for c in ("current", "1-30", "31-60", "61-90", ">90", "unapplied_credits",
-                                       "net_total")))
-        out.print(table)
-        out.print(f"Late-payment penalties due ({cur}): {figures['late_penalties_total']}")
+_BUCKET_LABELS = {
+    "fr": {"current": "non échu", "1-30": "1-30 j", "31-60": "31-60 j", "61-90": "61-90 j", ">90": "> 90 j",
+           "unapplied_credits": "avoirs et trop-perçus", "net_total": "encours net",
+           "past_due_total": "dont échu"},
+    "en": {"current": "current", "1-30": "1-30 days", "31-60": "31-60 days", "61-90": "61-90 days",
+           ">90": "> 90 days", "unapplied_credits": "unapplied credits", "net_total": "net receivables",
+           "past_due_total": "of which past due"},
+}
+
+
+def _show_report(data: dict[str, Any], locale: str = "fr_FR") -> None:
+    """The report for a person: one column per currency, amounts in the workbook's locale."""
+    from babel.numbers import format_currency
+
+    lang = "en" if locale.lower().startswith("en") else "fr"
+
+    def fmt(amount: str | None, cur: str) -> str:
+        return "" if amount is None else format_currency(Decimal(amount), cur, locale=locale)
+
+    currencies = list(data["currencies"])
+    table = Table(title=("Balance âgée au " if lang == "fr" else "Aged balance on ") + data["as_of"])
+    table.add_column("")
+    for cur in currencies:
+        table.add_column(cur, justify="right")
+    for key, label in _BUCKET_LABELS[lang].items():
+        table.add_row(label, *(fmt(data["currencies"][c]["aging"][key], c) for c in currencies),
+                      end_section=key in (">90", "unapplied_credits"))
+    table.add_row("pénalités de retard (L441-10)" if lang == "fr" else "late-payment interest (L441-10)",
+                  *(fmt(data["currencies"][c]["late_penalties_total"], c) for c in currencies))
+    out.print(table)
     ind = data["indemnity"]
-    out.print(f"Recovery indemnities due: {ind['count']} × 40 EUR = {ind['amount_eur']} EUR")
+    open_due = sum(1 for i in data["invoices"] if i["indemnity_due"] and i["status"] == "open")
+    out.print(("Indemnités forfaitaires (D441-5) : " if lang == "fr" else "Fixed recovery indemnities (D441-5): ")
+              + f"{ind['count']} × 40 € = {fmt(ind['amount_eur'], 'EUR')}"
+              + (f" ({open_due} sur des factures encore ouvertes)" if lang == "fr"
+                 else f" ({open_due} on invoices still open)"))
     top = sorted((c for c in data["customers"] if c["aging"]["past_due_total"] != "0.00"),
-                 key=lambda c: -float(c["aging"]["past_due_total"]))[:10]
+                 key=lambda c: -Decimal(c["aging"]["past_due_total"]))[:10]
     if top:
-        table = Table(title="Most overdue customers")
-        for col in ("customer", "currency", "past due", "avg days late"):
-            table.add_column(col)
+        table = Table(title="Clients les plus en retard" if lang == "fr" else "Most overdue customers")
+        for col in (("client", "échu", "retard moyen (j)") if lang == "fr"
+                    else ("customer", "past due", "avg days late")):
+            table.add_column(col, justify="left" if col in ("client", "customer") else "right")
         for c in top:
-            table.add_row(c["customer_id"], c["currency"], c["aging"]["past_due_total"],
-                          str(c["weighted_avg_days_late"]["signed"]))
+            late = c["weighted_avg_days_late"]["signed"]
+            table.add_row(c["customer_id"], fmt(c["aging"]["past_due_total"], c["currency"]),
+                          "" if late is None else f"{late:.0f}")
         out.print(table)
 
 
@@ -358,8 +386,9 @@ def demo(
                   "(never twice).")
         out.print("[bold]4. Report[/]")
         snap = snapshot(open_backend(book), now, day, for_report=True)
-        _show_report(build_report(snap.book, snap.positions, snap.as_of))
-        out.print(f"\nOpen {path} (History, Tasks, Anomalies tabs) and the e-mails in {folder / 'outbox'}.")
+        _show_report(build_report(snap.book, snap.positions, snap.as_of), snap.book.settings.locale)
+        tabs = ", ".join(tab_name(snap.book, k) for k in ("history", "tasks", "anomalies"))
+        out.print(f"\nOpen {path} (tabs {tabs}) and the e-mails in {folder / 'outbox'}.")
 
 
 def main() -> None:
