@@ -3,6 +3,8 @@
 import ast
 from pathlib import Path
 
+import pytest
+
 import relance
 
 SRC = Path(relance.__file__).parent
@@ -39,10 +41,10 @@ def test_engine_never_reads_the_clock():
             assert call not in text, f"{path.name} calls {call}"
 
 
+@pytest.mark.filterwarnings("ignore:A test tried to use socket")
 def test_the_test_run_cannot_reach_beyond_loopback():
     import socket
 
-    import pytest
     from pytest_socket import SocketConnectBlockedError
 
     with pytest.raises(SocketConnectBlockedError):
