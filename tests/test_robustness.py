@@ -5,10 +5,10 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
-from conftest import NOW, customer, invoice, workbook
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import NOW, customer, invoice, workbook
 from relance.channels.outbox import OutboxChannel
 from relance.job import run, snapshot
 from relance.schema import contract
@@ -31,7 +31,9 @@ def header(tab_key: str) -> list[str]:
     return contract().tab(tab_key).headers("fr")
 
 
-@settings(max_examples=int(os.environ.get("RELANCE_FUZZ", 60)),  # RELANCE_FUZZ=2000 for a long hunt deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# RELANCE_FUZZ=2000 for a longer hunt
+@settings(max_examples=int(os.environ.get("RELANCE_FUZZ", 60)), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     rows_for("invoices", 6), rows_for("customers", 3), rows_for("payments", 4), rows_for("scenarios", 3),
     rows_for("disputes", 2), rows_for("promises", 2), st.lists(st.tuples(st.sampled_from(
