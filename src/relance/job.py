@@ -232,8 +232,7 @@ def run(
             anomalies_tab(book, snap.anomalies, run_id),
         ]
         backend.write(tabs)
-        return RunResult(run_id, snap, False, execution, settled, getattr(channel, "folder", "") and
-                         str(getattr(channel, "folder", "")))
+        return RunResult(run_id, snap, False, execution, settled, channel.location)
 
 
 def write_plan(backend: WorkbookBackend, snap: Snapshot, run_id: str) -> None:

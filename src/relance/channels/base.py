@@ -17,6 +17,7 @@ class Delivery:
 
 class Channel(Protocol):
     name: str
+    location: str  # where a person finds what was sent (a folder, a provider's dashboard)
 
     def send(self, message: OutgoingMessage) -> Delivery: ...
 

@@ -60,6 +60,7 @@ class OutboxChannel:
 
     def __init__(self, folder: Path, now_iso: str, sent_at: dt.datetime | None = None) -> None:
         self.folder = Path(folder)
+        self.location = str(self.folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.index_path = self.folder / "index.jsonl"
         self.now_iso = now_iso
