@@ -107,3 +107,9 @@ def test_fast_email_path_agrees_with_email_validator(address):
     except EmailNotValidError:
         got = None
     assert got == expected
+
+
+@pytest.mark.parametrize("raw", [float("nan"), float("inf"), float("-inf"), "NaN", "Infinity"])
+def test_non_finite_numbers_are_not_amounts(raw):
+    value, problem = parse_amount(raw)
+    assert value is None and problem is not None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
@@ -105,6 +106,8 @@ def parse_amount(value: object) -> tuple[Decimal | None, Problem]:
     if isinstance(value, int):
         return Decimal(value), None
     if isinstance(value, float):
+        if not math.isfinite(value):
+            return None, ("is not an amount", "enter a number such as 1234.56")
         # repr() is the shortest text that reads back as the same float: 1234.56, not 1234.5599…
         return Decimal(repr(value)), None
     if isinstance(value, Decimal):

@@ -7,6 +7,7 @@ skipped and reported; relance never reminds on a guess.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -70,7 +71,7 @@ def parse_invoices(
     for row in table:
         (raw_id, raw_customer, raw_issue, raw_due, raw_amount, raw_currency, raw_kind, raw_applies,
          raw_paid, raw_terms, raw_status, raw_pdf, raw_pay) = row.values(indexes)
-        iid = cells.text(raw_id)
+        iid = raw_id.strip() if type(raw_id) is str else cells.text(raw_id)
         if not iid:
             out.add(row.source("invoice_id"), "", "has no invoice number; the row was skipped",
                     "give every invoice its number", "R100")
@@ -81,7 +82,7 @@ def parse_invoices(
                     "each invoice number must appear once: delete the duplicate or correct the number",
                     "R101")
             continue
-        cid = cells.text(raw_customer)
+        cid = raw_customer.strip() if type(raw_customer) is str else cells.text(raw_customer)
         customer = customers.get(cid)
         if customer is None:
             out.add(row.source("customer_id"), cid,
@@ -89,13 +90,26 @@ def parse_invoices(
                     "is blank; the invoice was skipped",
                     "add this customer to the Clients tab, or correct the code", "R102")
             continue
-        issue, ok = _date(row, "issue_date", raw_issue, out, "R103", required=True)
-        if not ok or issue is None:
-            continue
-        due_given, ok = _date(row, "due_date", raw_due, out, "R104", required=False)
-        if not ok:
-            continue
-        amount, problem = cells.parse_amount(raw_amount)
+        # date cells are the common case: checked here without a call
+        issue: dt.date | None
+        if type(raw_issue) is dt.date:
+            issue = raw_issue
+        else:
+            issue, ok = _date(row, "issue_date", raw_issue, out, "R103", required=True)
+            if not ok or issue is None:
+                continue
+        due_given: dt.date | None
+        if raw_due is None or type(raw_due) is dt.date:
+            due_given = raw_due
+        else:
+            due_given, ok = _date(row, "due_date", raw_due, out, "R104", required=False)
+            if not ok:
+                continue
+        amount: Decimal | None
+        if type(raw_amount) is float and math.isfinite(raw_amount):
+            amount, problem = Decimal(repr(raw_amount)), None
+        else:
+            amount, problem = cells.parse_amount(raw_amount)
         if problem or amount is None:
             out.add(row.source("amount"), raw_amount,
                     (problem[0] if problem else "is blank") + "; the row was skipped",
@@ -110,7 +124,11 @@ def parse_invoices(
             out.add(row.source("amount"), raw_amount, "is negative; the row was skipped",
                     "enter credit notes with a positive amount and type 'avoir' (credit_note)", "R107")
             continue
-        currency, problem = cells.parse_currency(raw_currency, settings.default_currency)
+        currency: str | None
+        if raw_currency is None:
+            currency, problem = settings.default_currency, None
+        else:
+            currency, problem = cells.parse_currency(raw_currency, settings.default_currency)
         if problem or currency is None:
             out.add(row.source("currency"), raw_currency, (problem or ("", ""))[0] + "; the row was skipped",
                     (problem or ("", ""))[1], "R108")
