@@ -86,6 +86,7 @@ def _batch_gc() -> Iterator[None]:
     try:
         yield
     finally:
+        gc.freeze()  # what was built lives for the run: later collections need not scan it again
         if was_enabled:
             gc.enable()
 
