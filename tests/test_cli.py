@@ -182,3 +182,19 @@ def test_libreoffice_opens_every_workbook_relance_writes(demo_book, tmp_path):
         assert done.returncode == 0, done.stderr
         pdf = out / (book.stem + ".pdf")
         assert pdf.exists() and pdf.stat().st_size > 1000, done.stdout + done.stderr
+
+
+def test_unusable_paths_are_said_without_a_traceback(demo_book, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    book = tmp_path / "book.xlsx"
+    shutil.copy(demo_book, book)
+    result = relance("run", str(book), "--as-of", AS_OF, "--outbox", str(blocker / "out"))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "the outbox folder" in result.output and "cannot be used" in result.output
+    history = CalamineWorkbook.from_path(str(book)).sheet_names
+    assert "Historique" not in history  # nothing was recorded as sent
+    result = relance("demo", str(blocker / "demo"))
+    assert result.exit_code == 3 and "Traceback" not in result.output and "a-file" in result.output
+    result = relance("report", str(book), "--period", "2025-13")
+    assert result.exit_code == 2 and "is not a month" in result.output

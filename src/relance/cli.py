@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -82,6 +83,12 @@ def _errors() -> Iterator[None]:
         if exc.hint:
             err.print(f"  → {exc.hint}", highlight=False, soft_wrap=True, markup=False)
         raise typer.Exit(exc.exit_code) from None
+    except OSError as exc:  # a path the user gave that the system refuses: say which, no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        err.print(f"[bold red]relance:[/] {escape(exc.strerror or str(exc))}{escape(str(where))}",
+                  highlight=False, soft_wrap=True)
+        err.print("  → check the path and its permissions", highlight=False, soft_wrap=True, markup=False)
+        raise typer.Exit(3) from None
 
 
 class _Phases:
@@ -296,6 +303,8 @@ def report(
     with _errors():
         if html is not None or write:
             raise ConfigError("--html and --write are not available in this version", "use --json or the tables")
+        if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+            raise ConfigError(f"--period {period!r} is not a month", "write it as YYYY-MM, e.g. 2025-03")
         snap = snapshot(open_backend(book), _now(), _as_of(as_of), for_report=True)
         data = build_report(snap.book, snap.positions, snap.as_of)
         if json_:

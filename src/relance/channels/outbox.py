@@ -19,6 +19,7 @@ from email.policy import compat32
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
+from ..errors import ConfigError
 from ..message import OutgoingMessage
 from .base import Delivery
 
@@ -61,8 +62,13 @@ class OutboxChannel:
     def __init__(self, folder: Path, now_iso: str, sent_at: dt.datetime | None = None) -> None:
         self.folder = Path(folder)
         self.location = str(self.folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
         self.index_path = self.folder / "index.jsonl"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._index = open(self.index_path, "a", encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            raise ConfigError(f"the outbox folder {self.folder} cannot be used ({exc.strerror})",
+                               "choose a folder you can write to with --outbox DIR") from None
         self.now_iso = now_iso
         self.sent_at = sent_at
         self._known: dict[str, str] = {}
@@ -72,8 +78,8 @@ class OutboxChannel:
                     entry = json.loads(line)
                 except json.JSONDecodeError:
                     continue  # a line cut by a crash: that message's file is checked by lookup
-                self._known[entry["action_key"]] = entry.get("message_id", "")
-        self._index = open(self.index_path, "a", encoding="utf-8")  # noqa: SIM115
+                if isinstance(entry, dict) and entry.get("action_key"):
+                    self._known[str(entry["action_key"])] = str(entry.get("message_id", ""))
 
     def lookup(self, action_key: str) -> str | None:
         if action_key in self._known:
