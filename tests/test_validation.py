@@ -94,7 +94,8 @@ def test_headers_in_english_any_case_and_order_with_accents_and_unknown_columns(
                      ["1 234,50", "F1", dt.date(2025, 2, 1), "C1", "2025-03-24"]],
     }
     snap = snapshot(wb, NOW, AS_OF)
-    assert snap.anomalies == []
+    # no Settings tab: only the missing sender and company are said, under the English tab name
+    assert [(a.source.tab, a.code) for a in snap.anomalies] == [("Settings", "R096"), ("Settings", "R097")]
     assert snap.book.invoices["F1"].amount == __import__("decimal").Decimal("1234.50")
     assert [a.step for a in snap.plan.actions] == ["reminder_1"]
 
@@ -117,3 +118,18 @@ def test_unsure_opt_out_or_pause_means_no_reminder():
     assert snap.plan.actions == ()
     assert {s.reason for s in snap.plan.skips} == {"opt_out", "customer_paused"}
     assert "treated as opted out" in got[0]
+
+
+def test_settings_typos_are_reported_and_defaulted():
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-10", None, 100)],
+                  settings={"sender_email": "relances@", "grouping": "par client", "send_hour": 25,
+                            "default_currency": "EURO", "couleur": "bleu"})
+    got, snap = messages(wb)
+    s = snap.book.settings
+    assert (s.sender_email, s.grouping, s.send_hour, s.default_currency) == ("", "customer", 9, "EUR")
+    assert [m.split(":")[0] for m in got] == ["Parametres!B3", "Parametres!B4", "Parametres!B5",
+                                              "Parametres!B6", "Parametres!A7", "Parametres row 1"]
+    assert "is not a valid e-mail address" in got[0] and "the default was used" in got[0]
+    assert "use one of: customer, invoice" in got[1]
+    assert "is not a setting relance knows" in got[4]
+    assert "no sender address is set" in got[5]

@@ -134,6 +134,10 @@ def _show_anomalies(anomalies: list[Anomaly], limit: int = 25) -> None:
                   "or with --json)")
 
 
+def _count(n: int, one: str, many: str = "") -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
 def _anomaly_json(a: Anomaly) -> dict[str, Any]:
     return {"severity": str(a.severity), "tab": a.source.tab, "cell": a.source.cell, "column": a.source.header,
             "value": a.value, "problem": a.problem, "hint": a.hint, "code": a.code, "message": str(a)}
@@ -210,8 +214,9 @@ def check(book: BookArg, as_of: AsOf = None, json_: JsonOpt = False) -> None:
             _print_json({"as_of": snap.as_of.isoformat(), "anomalies": [_anomaly_json(a) for a in snap.anomalies]})
         else:
             b = snap.book
-            out.print(f"{len(b.customers)} customers, {len(b.invoices)} invoices and credit notes, "
-                      f"{len(b.payments)} payments read.")
+            out.print(f"Read {_count(len(b.customers), 'customer')}, "
+                      f"{_count(len(b.invoices), 'invoice or credit note', 'invoices and credit notes')} and "
+                      f"{_count(len(b.payments), 'payment')}.")
             _show_anomalies(snap.anomalies)
         if any(a.severity == Severity.error for a in snap.anomalies):
             raise typer.Exit(1)

@@ -55,7 +55,7 @@ def load_book(sheets: Sequence[RawSheet], presets: dict[str, Scenario] | None = 
     tables, owned = find_tables(sheets, c, out)
     invoices_tab = tables.get("invoices")
     language = "en" if invoices_tab is not None and invoices_tab.name.lower() == "invoices" else "fr"
-    settings = parse_settings(tables.get("settings"), out)
+    settings = parse_settings(tables.get("settings"), out, c.tab("settings").name(language))
     customers = parse_customers(tables.get("customers"), settings.language, out)
     invoices = parse_invoices(tables.get("invoices"), customers, settings, out)
     payments = parse_payments(tables.get("payments"), invoices, customers, settings, out)

@@ -11,7 +11,11 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from email_validator import EmailNotValidError
+
 from . import cells
+from .anomaly import Source
+from .customer import normalized_email
 from .schema import contract, normalize
 from .table import Collector, Table
 from .terms import TERMS_HINT, Terms, parse_terms
@@ -61,9 +65,12 @@ _TEXT = ("company_name", "sender_email", "sender_name", "reply_to", "default_sce
          "portal_url", "privacy_url", "company_phone", "holiday_country")
 
 
-def parse_settings(table: Table | None, out: Collector) -> Settings:
+def parse_settings(table: Table | None, out: Collector, tab_name: str = "Parametres") -> Settings:
+    """Settings from the tab (`tab_name` is how a missing tab is named in anomalies)."""
     if table is None:
-        return Settings()
+        settings = Settings()
+        _check_sender(settings, Source(tab_name, 1), out)
+        return settings
     known = {s.key for s in contract().settings} | {"company_phone"}
     values: dict[str, object] = {}
     ecb: dict[tuple[int, int], Decimal] = {}
@@ -91,7 +98,12 @@ def parse_settings(table: Table | None, out: Collector) -> Settings:
         def bad(problem: str, hint: str) -> None:
             out.add(where, raw, f"{problem} for setting '{key}'; the default was used", hint, "R092")  # noqa: B023
 
-        if key in _TEXT:
+        if key in ("sender_email", "reply_to"):
+            try:
+                values[key] = normalized_email(cells.text(raw))
+            except EmailNotValidError as exc:
+                bad(f"is not a valid e-mail address ({exc})", "write an address such as relances@example.fr")
+        elif key in _TEXT:
             values[key] = cells.text(raw)
         elif key in _CHOICES:
             choice = normalize(raw)
@@ -149,10 +161,20 @@ def parse_settings(table: Table | None, out: Collector) -> Settings:
                 "penalty_rate_mode is 'fixed' but penalty_annual_rate is blank; the legal rate was used",
                 "add a penalty_annual_rate row (percent), or set the mode to legal_semester", "R093")
         settings = replace(settings, penalty_rate_mode="legal_semester")
+    _check_sender(settings, table_source(table), out)
     return settings
 
 
-def table_source(table: Table):  # the tab as a whole
-    from .anomaly import Source
+def _check_sender(settings: Settings, where: Source, out: Collector) -> None:
+    """Messages name the company and come from an address: say so when either is missing."""
+    if not settings.sender_email:
+        out.warn(where, "sender_email", "no sender address is set; e-mails carry a placeholder sender",
+                 "add a Parametres row sender_email with the address reminders come from", "R096")
+    if not settings.company_name:
+        out.warn(where, "company_name", "no company name is set; messages are signed without it",
+                 "add a Parametres row company_name", "R097")
 
+
+def table_source(table: Table) -> Source:
+    """The tab as a whole."""
     return Source(table.name, table.header_row)
