@@ -133,3 +133,11 @@ def test_settings_typos_are_reported_and_defaulted():
     assert "use one of: customer, invoice" in got[1]
     assert "is not a setting relance knows" in got[4]
     assert "no sender address is set" in got[5]
+
+
+def test_several_addresses_with_names_and_a_bad_one():
+    wb = workbook([customer("C1", email="Jean Dupont <Jean.Dupont@Dupont.FR>; compta@dupont.fr, nobody@")],
+                  [invoice("F1", "C1", "2025-01-10", None, 100)])
+    got, snap = messages(wb)
+    assert snap.book.customers["C1"].emails == ("Jean.Dupont@dupont.fr", "compta@dupont.fr")
+    assert got[0].startswith("Clients!C2: 'nobody@' is not a valid e-mail address")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from email.utils import parseaddr
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
@@ -66,6 +67,8 @@ def _emails(row: Row, key: str, out: Collector) -> tuple[str, ...]:
         address = part.strip()
         if not address:
             continue
+        if "<" in address:  # "Jean Dupont <jean@dupont.fr>": the address is what counts
+            address = parseaddr(address)[1] or address
         try:
             found.append(normalized_email(address))
         except EmailNotValidError as exc:
