@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from email.utils import parseaddr
 from dataclasses import dataclass
+from email.utils import parseaddr
 
 from email_validator import EmailNotValidError, validate_email
 
