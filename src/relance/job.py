@@ -11,18 +11,21 @@ import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import cells
 from .anomaly import Anomaly, Severity
 from .channels.base import Channel
+from .errors import ConfigError
 from .executor import Execution, execute, reconcile
 from .history import HistoryEntry
 from .ledger import Book, load_book
 from .planner import Plan, plan
 from .position import Position, compute_positions
 from .render import Renderer
+from .scenario import Scenario, load_presets
 from .table import Collector
 from .workbook.base import OwnedTab, WorkbookBackend
 from .writeback import (
@@ -51,6 +54,17 @@ class Snapshot:
     plan: Plan
     anomalies: list[Anomaly]
     renderer: Renderer
+
+
+@cache
+def shipped_scenarios() -> dict[str, Scenario]:
+    """The preset ladders of scenarios/, read once per process (a broken preset is a bug: it raises)."""
+    out = Collector()
+    presets = load_presets(out=out)
+    if out.items:
+        raise ConfigError("a shipped scenario is broken: " + "; ".join(str(a) for a in out.items),
+                          "reinstall relance")
+    return presets
 
 
 def as_of_for(book: Book, now: dt.datetime, as_of: dt.date | None) -> dt.date:
@@ -102,7 +116,7 @@ def snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
 def _snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
               history_fix: Callable[[Book], Book] | None, book: Book | None, for_report: bool) -> Snapshot:
     if book is None:
-        book = load_book(backend.read())
+        book = load_book(backend.read(), shipped_scenarios())
     if history_fix is not None:
         book = history_fix(book)
     day = as_of_for(book, now, as_of)
@@ -201,7 +215,7 @@ def run(
         return result
     with backend.run_lock():
         with _batch_gc():
-            book0 = load_book(backend.read())
+            book0 = load_book(backend.read(), shipped_scenarios())
         channel = channel_factory(book0)
         try:
             task_ids = frozenset(str(r[0]) for r in existing_task_rows(book0) if r and r[0])

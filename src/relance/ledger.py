@@ -6,7 +6,7 @@ skipped (or kept with a safe default, as the anomaly says).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .anomaly import Anomaly
@@ -16,7 +16,7 @@ from .history import HistoryEntry, read_archives, read_history
 from .invoice import Invoice, parse_invoices
 from .pause import Dispute, Promise, parse_disputes, parse_promises
 from .payment import Payment, parse_payments
-from .scenario import Scenario, load_presets, load_scenarios
+from .scenario import Scenario, load_scenarios
 from .schema import contract
 from .settings import Settings, parse_settings
 from .table import Collector, Table, find_tables
@@ -49,7 +49,8 @@ class Book:
         return any(a.severity == "error" for a in self.anomalies)
 
 
-def load_book(sheets: Sequence[RawSheet], presets: dict[str, Scenario] | None = None) -> Book:
+def load_book(sheets: Sequence[RawSheet], presets: Mapping[str, Scenario]) -> Book:
+    """Every tab checked and turned into records; `presets` are the shipped scenarios (read by the caller)."""
     c = contract()
     out = Collector()
     tables, owned = find_tables(sheets, c, out)
@@ -62,7 +63,7 @@ def load_book(sheets: Sequence[RawSheet], presets: dict[str, Scenario] | None = 
     ledgers, credits = apply_all(invoices, payments, out)
     disputes = parse_disputes(tables.get("disputes"), invoices, out)
     promises = parse_promises(tables.get("promises"), invoices, out)
-    scenarios = load_scenarios(tables.get("scenarios"), presets if presets is not None else load_presets(out=out), out)
+    scenarios = load_scenarios(tables.get("scenarios"), dict(presets), out)
     history = read_history(tables.get("history"))
     archived = read_archives(sheets, c.tab("history"))
     if settings.default_scenario not in scenarios:
