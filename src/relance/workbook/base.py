@@ -25,6 +25,24 @@ class RawSheet:
 
 
 @dataclass(frozen=True, slots=True)
+class ChartSpec:
+    """A native spreadsheet chart drawn from cells of the tab that holds it.
+
+    Ranges are A1 references on that same tab ("A2:A6"); the backend writes a real chart part
+    (DrawingML), so Excel and LibreOffice draw it and redraw it when the cells change.
+    """
+
+    kind: str  # "bar" (vertical columns) | "line" | "pie"
+    title: str
+    categories: str  # e.g. "A2:A6"
+    series: Sequence[tuple[str, str]]  # (series name, values range), e.g. [("EUR", "B2:B6")]
+    anchor: str  # top-left cell of the chart, e.g. "H2"
+    width_cm: float = 16.0
+    height_cm: float = 8.0
+    stacked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class OwnedTab:
     """A tab relance owns and rewrites whole: History, Plan, Tasks, Anomalies, Dashboard."""
 
@@ -34,6 +52,7 @@ class OwnedTab:
     widths: Sequence[float] = field(default_factory=tuple)
     freeze_header: bool = True
     autofilter: bool = True
+    charts: Sequence[ChartSpec] = field(default_factory=tuple)
 
 
 class WorkbookBackend(Protocol):
