@@ -13,12 +13,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# LibreOffice (headless) checks that every workbook relance writes opens in a spreadsheet program.
+# LibreOffice (headless) checks that every workbook relance writes opens in a spreadsheet program;
+# Chromium (driven by Playwright, never a browser of its own) opens the HTML report; poppler renders PDFs.
+SYSTEM_PACKAGES := libreoffice-calc-nogui chromium poppler-utils
 system-deps:
-	@command -v soffice >/dev/null 2>&1 || { \
+	@if ! command -v soffice >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 \
+	    || ! command -v pdftoppm >/dev/null 2>&1; then \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
-	    libreoffice-calc-nogui >/dev/null; }
+	    $(SYSTEM_PACKAGES) >/dev/null; fi
 
 demo: $(STAMP)
 	$(BIN)/relance demo demo-output
