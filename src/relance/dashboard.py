@@ -153,7 +153,7 @@ def dashboard_tab(
             [(labels[k], _range(_col(i + 1), first, last)) for i, k in enumerate(("paid7", "paid14", "paid30"))],
             anchor=f"{_col(len(currencies) + 2)}56"))
 
-    width = max(len(r) for r in [header, *rows])
+    width = max([len(header), *(len(r) for r in rows)])
     rows = [r + [None] * (width - len(r)) for r in rows]
     return OwnedTab(name=name, header=header + [""] * (width - len(header)),
                     rows=rows, widths=[34] + [16] * (width - 1), freeze_header=True, autofilter=False,
