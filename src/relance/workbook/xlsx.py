@@ -29,6 +29,7 @@ from typing import Any, BinaryIO
 from python_calamine import CalamineWorkbook
 
 from relance.errors import WorkbookError, WorkbookLocked
+from relance.workbook import xlsx_charts as charts
 from relance.workbook import xlsx_parts as parts
 from relance.workbook.base import CellValue, OwnedTab, RawSheet
 
@@ -263,6 +264,7 @@ class XlsxBackend:
         for tab in tabs:
             try:
                 parts.validate_owned_tab(tab)
+                charts.validate_charts(tab)
             except parts.PackageError as exc:
                 raise WorkbookError(exc.message, exc.hint) from None
             if tab.name.casefold() in seen:
@@ -521,6 +523,7 @@ def _assemble(src: BinaryIO, out: BinaryIO, tabs: Sequence[OwnedTab]) -> None:
             replaced[sheet.part.casefold()] = (sheet.part, tab)
 
     drop = {parts.rels_path(part).casefold() for part, _ in replaced.values()}
+    types_before = types_xml
     edited: dict[str, str] = {}
     if added:
         taken = set(by_name) | {s.part.casefold() for s in sheets if s.part}
@@ -546,7 +549,7 @@ def _assemble(src: BinaryIO, out: BinaryIO, tabs: Sequence[OwnedTab]) -> None:
             replaced[part.casefold()] = (part, tab)
         edited[wb_part.casefold()] = parts.add_sheets(wb_xml, new_sheets)
         wb_rels = edited[wb_rels_part.casefold()] = parts.add_relationships(wb_rels, new_rels)
-        types_xml = edited[types_part.casefold()] = parts.add_overrides(types_xml, new_types)
+        types_xml = parts.add_overrides(types_xml, new_types)
 
     if any(key in by_name for key in replaced):
         # The calculation chain lists formula cells by sheet; an owned sheet replaced without
@@ -561,21 +564,64 @@ def _assemble(src: BinaryIO, out: BinaryIO, tabs: Sequence[OwnedTab]) -> None:
         for part in calc_parts:
             if part.casefold() in by_name:
                 drop.add(part.casefold())
-                types_xml = edited[types_part.casefold()] = parts.remove_override(types_xml, part)
+                types_xml = parts.remove_override(types_xml, part)
+
+    # What the replaced sheets' old relationships alone kept in the package (the drawing and
+    # charts relance wrote for a tab last time) goes with them, so parts never accumulate.
+    cut = {key for key in replaced if parts.rels_path(key) in by_name}
+    dead = _orphaned(src, members, cut, {wb_rels_part.casefold(): wb_rels}) if cut else set()
+    for key in dead:
+        if key in by_name:
+            name = by_name[key].name
+            drop.update((key, parts.rels_path(key)))
+            types_xml = parts.remove_override(types_xml, name)
+
+    # The owned tabs' charts: a drawing, its charts and relationships, in free part names.
+    generated: dict[str, tuple[str, bytes]] = {}
+    drawing_rids: dict[str, str] = {}
+    if any(tab.charts for _, tab in replaced.values()):
+        taken = (set(by_name) - drop) | set(replaced)
+        new_types = []
+        for key, (part, tab) in replaced.items():
+            if not tab.charts:
+                continue
+            plan = charts.chart_parts(tab, part, folder, taken)
+            drawing_rids[key] = plan.drawing_rid
+            sheet_rels = parts.rels_path(part)
+            for name, data in [(sheet_rels, plan.sheet_rels), *plan.members]:
+                generated[name.casefold()] = (name, data)
+            new_types.extend(plan.overrides)
+        for part_name, _ in new_types:  # a stale override of a name now reused
+            types_xml = parts.remove_override(types_xml, part_name.lstrip("/"))
+        types_xml = parts.add_overrides(types_xml, new_types)
+        types_xml = parts.ensure_default(types_xml, "rels", charts.CT_RELATIONSHIPS)
+    if types_xml != types_before:
+        edited[types_part.casefold()] = types_xml
 
     writer = parts.RawZipWriter(out)
     now = time.localtime()[:6]
     written: set[str] = set()
     for member in members:
         key = member.name.casefold()
-        if key in drop or key in written:
+        if key in written:
+            continue
+        if key in generated:
+            written.add(key)
+            writer.add(
+                member.name,
+                [generated[key][1]],
+                method=member.info.compress_type,
+                date_time=now,
+            )
+            continue
+        if key in drop:
             continue
         written.add(key)
         if key in replaced:
             _, tab = replaced[key]
             writer.add(
                 member.name,
-                parts.in_background(parts.worksheet_chunks(tab)),
+                parts.in_background(_sheet_chunks(tab, drawing_rids.get(key))),
                 method=member.info.compress_type,
                 level=parts.SHEET_COMPRESS_LEVEL,
                 date_time=now,
@@ -591,13 +637,51 @@ def _assemble(src: BinaryIO, out: BinaryIO, tabs: Sequence[OwnedTab]) -> None:
             writer.copy(src, member)
     for key, (part, tab) in replaced.items():
         if key not in written:  # new tabs, or a sheet whose part was missing
+            written.add(key)
             writer.add(
                 part,
-                parts.in_background(parts.worksheet_chunks(tab)),
+                parts.in_background(_sheet_chunks(tab, drawing_rids.get(key))),
                 level=parts.SHEET_COMPRESS_LEVEL,
                 date_time=now,
             )
+    for key, (name, data) in generated.items():
+        if key not in written:
+            writer.add(name, [data], date_time=now)
     writer.close(comment)
+
+
+def _sheet_chunks(tab: OwnedTab, drawing_rid: str | None) -> Iterator[bytes]:
+    if drawing_rid is None:
+        return parts.worksheet_chunks(tab)
+    return parts.worksheet_chunks(tab, drawing_rid=drawing_rid)
+
+
+def _orphaned(
+    src: BinaryIO, members: Sequence[parts.ZipMember], cut: set[str], edited: dict[str, str]
+) -> set[str]:
+    """The members (casefolded) that only the relationships of the `cut` parts referenced.
+
+    Every relationships part of the package is read (they are small); should one not parse,
+    nothing is removed, since what it references cannot be known.
+    """
+    sources: list[tuple[str, parts.ZipMember]] = []
+    for member in members:
+        source = parts.rels_source(member.name)
+        if source is not None:
+            sources.append((source, member))
+    contents = parts.read_many(src, [m for _, m in sources])
+    graph: dict[str, list[str]] = {}
+    for (source, member), data in zip(sources, contents, strict=True):
+        key = member.name.casefold()
+        if key in edited:
+            data = edited[key].encode("utf-8")
+        try:
+            rels = parts.parse_relationships(data, member.name)
+        except parts.PackageError:
+            return set()
+        targets = [t.casefold() for t in parts.relationship_targets(rels, source)]
+        graph.setdefault(source.casefold(), []).extend(targets)
+    return parts.orphaned_parts(graph, cut)
 
 
 def _part_folder(part: str) -> str:

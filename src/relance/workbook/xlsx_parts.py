@@ -20,10 +20,11 @@ import threading
 import time
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, BinaryIO
+from urllib.parse import unquote
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape as _xml_escape
 
@@ -186,12 +187,15 @@ def validate_owned_tab(tab: OwnedTab) -> None:
         )
 
 
-def worksheet_chunks(tab: OwnedTab, chunk_rows: int = CHUNK_ROWS) -> Iterator[bytes]:
+def worksheet_chunks(
+    tab: OwnedTab, chunk_rows: int = CHUNK_ROWS, *, drawing_rid: str | None = None
+) -> Iterator[bytes]:
     """The worksheet part of an owned tab, as UTF-8 chunks ready to be compressed.
 
     Text is written as inline strings so the shared-strings part is never touched; numbers as
     numbers; booleans as booleans; dates as ISO text (a date format would need a styles.xml
     edit). The header row is frozen and filtered when asked, the column widths set.
+    `drawing_rid` names the relationship to the tab's drawing (its charts), if it has one.
     """
     header = list(tab.header)
     rows = tab.rows
@@ -245,8 +249,10 @@ def worksheet_chunks(tab: OwnedTab, chunk_rows: int = CHUNK_ROWS) -> Iterator[by
     tail.append(
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
     )
+    if drawing_rid:  # CT_Worksheet: after pageMargins/pageSetup..., before legacyDrawing
+        tail.append(f'<drawing r:id="{_attr_escape(drawing_rid)}"/>')
     tail.append("</worksheet>")
-    yield "".join(tail).encode("ascii")
+    yield "".join(tail).encode("utf-8")
 
 
 def in_background(chunks: Iterator[bytes], depth: int = 8) -> Iterator[bytes]:
@@ -330,6 +336,12 @@ def read_member(src: BinaryIO, member: ZipMember) -> bytes:
     """The uncompressed content of one member (for the few small parts relance edits)."""
     with zipfile.ZipFile(src) as zf:
         return zf.read(member.info)
+
+
+def read_many(src: BinaryIO, members: Sequence[ZipMember]) -> list[bytes]:
+    """The uncompressed contents of several small members, reading the directory once."""
+    with zipfile.ZipFile(src) as zf:
+        return [zf.read(m.info) for m in members]
 
 
 def _dos_datetime(date_time: tuple[int, int, int, int, int, int]) -> tuple[int, int]:
@@ -758,3 +770,67 @@ def remove_relationship(rels_xml: str, rid: str) -> str:
 def remove_override(types_xml: str, part: str) -> str:
     # Part names are case-insensitive in a package.
     return _remove_elements(types_xml, "Override", "PartName", "/" + part, fold=True)
+
+
+def ensure_default(types_xml: str, extension: str, content_type: str) -> str:
+    """Add <Default Extension ContentType/> unless the extension already has one."""
+    for m in re.finditer(r"<(?:[\w.-]+:)?Default\b[^>]*>", types_xml):
+        attrs = {a.group(1): a.group(2) or a.group(3) or "" for a in _ATTR.finditer(m.group(0))}
+        if attrs.get("Extension", "").casefold() == extension.casefold():
+            return types_xml
+    return _insert_before_close(
+        types_xml,
+        "Types",
+        lambda p: f'<{p}Default Extension="{extension}" ContentType="{content_type}"/>',
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The relationship graph: which parts a replaced sheet leaves behind
+# --------------------------------------------------------------------------------------------
+
+_RELS_PART = re.compile(r"(?:(.*)/)?_rels/([^/]*)\.rels", re.I)
+
+
+def rels_source(part: str) -> str | None:
+    """The part whose relationships a .rels part holds ("" for the package's _rels/.rels),
+    or None when `part` is not a relationships part."""
+    m = _RELS_PART.fullmatch(part)
+    if not m:
+        return None
+    folder, base = m.group(1) or "", m.group(2)
+    if not base:
+        return "" if not folder else None
+    return posixpath.join(folder, base)
+
+
+def relationship_targets(rels: Sequence[Relationship], source: str) -> list[str]:
+    """The zip member names of the internal targets of a part's relationships."""
+    folder = posixpath.dirname(source)
+    return [resolve_target(folder, unquote(r.target)) for r in rels if not r.external and r.target]
+
+
+def orphaned_parts(graph: Mapping[str, Sequence[str]], cut: Set[str]) -> set[str]:
+    """The parts that only the relationships of the `cut` parts kept in the package.
+
+    `graph` maps each source part ("" for the package) to its relationships' target parts,
+    all casefolded; the relationships of the parts in `cut` are being discarded (their parts
+    are rewritten). A part still reachable from the package root, through any other
+    relationship, is kept, whoever else pointed to it (an image two drawings share).
+    """
+
+    def reach(starts: Iterable[str]) -> set[str]:
+        seen: set[str] = set()
+        stack = list(starts)
+        while stack:
+            part = stack.pop()
+            if part in seen:
+                continue
+            seen.add(part)
+            if part not in cut:
+                stack.extend(graph.get(part, ()))
+        return seen
+
+    live = reach([""])
+    left = reach(t for part in cut for t in graph.get(part, ()))
+    return left - live - set(cut)
