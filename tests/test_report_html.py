@@ -1,0 +1,255 @@
+"""The HTML report page: figures in the reader's language, escaping, self-containment, and the
+page as Chromium (Debian's, driven by Playwright) actually draws it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.numbers import format_currency
+
+from conftest import NOW, customer, invoice, payment, workbook
+from relance.job import snapshot
+from relance.report import build_report
+from relance.report_html import render_html
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+EVIL = "<script>alert(1)</script>"
+BUCKETS = ("current", "1-30", "31-60", "61-90", ">90")
+
+
+def money(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.01")))
+
+
+def aging(values: dict[str, Decimal], credits: Decimal = Decimal(0)) -> dict[str, str]:
+    data = {b: money(values.get(b, Decimal(0))) for b in BUCKETS}
+    gross = sum((values.get(b, Decimal(0)) for b in BUCKETS), Decimal(0))
+    data["unapplied_credits"] = money(credits)
+    data["net_total"] = money(gross + credits)
+    data["past_due_total"] = money(sum((values.get(b, Decimal(0)) for b in BUCKETS[1:]), Decimal(0)))
+    return data
+
+
+def realistic(n_customers: int = 40, seed: int = 7, currencies: tuple[str, ...] = ("EUR",)
+              ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A report shaped like build_report's (DESIGN.md §5) with every KPI filled in, and its extras."""
+    rng = random.Random(seed)
+    customers: list[dict[str, Any]] = []
+    invoices: list[dict[str, Any]] = []
+    names: dict[str, str] = {}
+    totals: dict[str, dict[str, Decimal]] = {c: dict.fromkeys(BUCKETS, Decimal(0)) for c in currencies}
+    grades = "AABBBCCDE"
+    for i in range(n_customers):
+        cid = f"C{i:05d}"
+        cur = currencies[i % len(currencies)]
+        names[cid] = EVIL if i == 3 else f"Société {['Durand', 'Martin', 'Lefèvre', 'Moreau', 'Garnier'][i % 5]} & fils n°{i}"
+        values = {b: Decimal(rng.choice([0, 0, rng.randint(100, 40000)])) + Decimal(rng.randint(0, 99)) / 100
+                  for b in BUCKETS}
+        if i == 0:  # a big, very late payer
+            values[">90"] = Decimal("48210.50")
+        for b in BUCKETS:
+            totals[cur][b] += values[b]
+            if values[b] > 0:
+                invoices.append({"invoice_id": f"F{i}-{b}", "customer_id": cid, "currency": cur, "status": "open",
+                                 "open_balance": money(values[b]), "bucket": b})
+        grade = "E" if i == 0 else grades[i % len(grades)]
+        customers.append({
+            "customer_id": cid, "currency": cur, "aging": aging(values), "net_total": aging(values)["net_total"],
+            "weighted_avg_days_late": {"signed": rng.uniform(-5, 60), "floored": rng.uniform(0, 60)},
+            "avg_days_to_pay": rng.uniform(20, 90),
+            "risk": {"grade": grade, "score": rng.randint(0, 100), "automatic": i % 4 != 1,
+                     "reasons": [EVIL if i == 3 else "3 relances sans paiement",
+                                 {"code": "trend", "points": 10, "fr": "retard moyen en hausse",
+                                  "en": "average delay rising"}]},
+        })
+    kpis = {"countback": 52.4, "simple": {"1m": 49.0, "3m": 55.1, "6m": 57.3, "12m": 60.2}}
+    report = {
+        "as_of": "2026-11-23",
+        "currencies": {cur: {
+            "aging": aging(totals[cur], Decimal("-1250.00")),
+            "dso": kpis, "bpdso": {"countback": 31.9, "simple": kpis["simple"]},
+            "add": {"countback": 20.5, "simple": kpis["simple"]},
+            "cei_percent": 78.4, "recovery_rate_percent": 41.7, "late_penalties_total": "1234.56",
+        } for cur in currencies},
+        "indemnity": {"count": 12, "amount_eur": "480.00"},
+        "invoices": invoices,
+        "customers": customers,
+    }
+    months = [f"{2025 + (m > 12)}-{(m - 1) % 12 + 1:02d}" for m in range(12, 24)]
+    history = [[m, None if k == 4 else round(48 + 10 * rng.random() - k * 0.4, 1)] for k, m in enumerate(months)]
+    extras = {
+        "lang": "fr", "company": "Atelier Dumas", "customer_names": names,
+        "dso_history": dict.fromkeys(currencies, history),
+        "effectiveness": {
+            "by_step": [
+                {"scenario": "standard", "step": "Rappel courtois", "channel": "email", "messages": 212,
+                 "paid_within": {"7": 38.2, "14": 55.0, "30": 71.4}},
+                {"scenario": "standard", "step": "Relance 1", "channel": "email", "messages": 130,
+                 "paid_within": {"7": 22.3, "14": 40.8, "30": 62.0}},
+                {"scenario": "standard", "step": "Relance SMS", "channel": "sms", "messages": 54,
+                 "paid_within": {"7": 18.5, "14": 33.3, "30": 50.0}},
+                {"scenario": "standard", "step": "Appel", "channel": "call", "messages": 21,
+                 "paid_within": {"7": 14.3, "14": 28.6, "30": 42.9}},
+                {"scenario": "standard", "step": "Mise en demeure", "channel": "letter", "messages": 6,
+                 "paid_within": {"7": 16.7, "14": 33.3, "30": None}},
+            ],
+            "by_channel": {"email": 342, "sms": 54, "call": 21, "letter": 6},
+            "promise_kept_rate_percent": 64.0,
+            "days_first_reminder_to_payment": {"mean": 11.4, "median": 8.0, "count": 187},
+        },
+    }
+    return report, extras
+
+
+def test_french_page_shows_the_figures_in_french():
+    report, extras = realistic()
+    html = render_html(report, extras)
+    assert '<html lang="fr">' in html
+    assert "Balance âgée et indicateurs au 23 novembre 2026" in html
+    assert "Atelier Dumas" in html and 'datetime="2026-11-23"' in html
+    net = Decimal(report["currencies"]["EUR"]["aging"]["net_total"])
+    assert format_currency(net, "EUR", locale="fr_FR").replace("\u202f", "\u00a0") in html
+    assert "1\u00a0234,56\u00a0€" in html  # the late-payment penalties
+    assert "480,00\u00a0€" in html  # the fixed indemnities
+    assert "52,4 j" in html and "78,4\u00a0%" in html  # DSO, CEI
+    assert "Les 10 clients les plus en retard" in html and "Efficacité des relances" in html
+    assert '<span class="pts">−10</span>retard moyen en hausse' in html and "average delay rising" not in html
+    assert html.count('data-chart="') == 4
+
+
+def test_english_page_uses_en_gb_and_english_words():
+    report, extras = realistic()
+    html = render_html(report, {**extras, "lang": "en"})
+    assert '<html lang="en">' in html
+    assert "Aged balance and key figures as of 23 November 2026" in html
+    assert "€1,234.56" in html and "€480.00" in html
+    assert "52.4 days" in html and "78.4%" in html
+    assert "Top 10 overdue customers" in html and "average delay rising" in html
+    assert "retard moyen en hausse" not in html
+
+
+def test_workbook_values_are_escaped_everywhere():
+    report, extras = realistic()
+    report["currencies"]["EUR"]["notes"] = [EVIL]
+    for lang in ("fr", "en"):
+        html = render_html(report, {**extras, "lang": lang, "company": EVIL})
+        assert "<script" not in html.lower()
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_page_is_self_contained():
+    report, extras = realistic()
+    html = render_html(report, extras)
+    lowered = html.lower()
+    for tag in ("<script", "<link", "<img", "<iframe", "<object", "<embed", "@import", "@font-face"):
+        assert tag not in lowered
+    resources = re.findall(r"""(?:src|srcset|href|xlink:href|action|data)\s*=\s*["']?\s*(?:https?:)?//""", lowered)
+    assert not resources
+    assert not re.search(r"url\(\s*['\"]?\s*(?:https?:)?//", lowered)
+    assert "default-src 'none'" in html  # and the browser is told to load nothing
+
+
+def test_null_figures_show_a_dash_and_their_note():
+    report, extras = realistic()
+    eur = report["currencies"]["EUR"]
+    eur["dso"] = eur["bpdso"] = eur["add"] = {"countback": None, "simple": dict.fromkeys(("1m", "3m", "6m", "12m"))}
+    eur["cei_percent"] = None
+    eur["notes"] = [{"fr": "Historique des ventes insuffisant (moins de 12 mois).",
+                     "en": "Not enough sales history (under 12 months)."}]
+    html = render_html(report, extras)
+    dso_card = re.search(r'<div class="card card-dso[^"]*"[^>]*>.*?</div>\s*</div>', html, re.S)
+    assert dso_card is not None
+    assert "missing" in dso_card.group(0) and "—" in dso_card.group(0)
+    assert 'title="Historique des ventes insuffisant (moins de 12 mois)."' in dso_card.group(0)
+    assert '<li id="note-EUR-1">Historique des ventes insuffisant' in html
+    assert "Not enough sales history" in render_html(report, {**extras, "lang": "en"})
+
+
+def test_a_computed_report_and_empty_states():
+    wb = workbook(
+        [customer("C1", raison_sociale=EVIL), customer("C2")],
+        [invoice("F1", "C1", "2025-01-01", "2025-01-31", 1000),
+         invoice("F2", "C1", "2025-02-01", "2025-03-03", 500),
+         invoice("F3", "C2", "2025-03-01", "2025-04-30", 300),
+         invoice("F4", "C2", "2025-01-10", "2025-02-09", 250, devise="USD")],
+        [payment("2025-03-20", 250, "F2")],
+    )
+    as_of = dt.date(2025, 3, 31)
+    snap = snapshot(wb, NOW, as_of, for_report=True)
+    report = build_report(snap.book, snap.positions, as_of)
+    html = render_html(report, {"lang": "fr", "customer_names": {"C1": EVIL, "C2": "Client C2"}})
+    assert "Balance âgée et indicateurs au 31 mars 2025" in html
+    assert "1\u00a0250,00\u00a0€" in html  # EUR net: 1000 + 250 + 300
+    assert "250,00\u00a0$US" in html  # USD apart, never added to the euros
+    assert "1\u00a0500,00" not in html
+    assert html.count('data-chart="aging"') == 2 and html.count('data-chart="top"') == 2
+    assert "Pas encore assez d&#39;historique pour tracer le DSO." in html
+    assert "Aucune relance envoyée" in html
+    assert "<script" not in html
+    empty = render_html({"as_of": "2025-03-31", "currencies": {}, "indemnity": {"count": 0, "amount_eur": "0.00"},
+                         "invoices": [], "customers": []}, {"lang": "en"})
+    assert "No receivable in the workbook at this date." in empty
+    early = dt.date(2025, 1, 20)  # nothing due yet
+    calm_snap = snapshot(wb, NOW, early, for_report=True)
+    calm = build_report(calm_snap.book, calm_snap.positions, early)
+    assert "No overdue customer." in render_html(calm, {"lang": "en"})
+
+
+def test_a_20000_customer_report_renders_fast_and_small():
+    report, extras = realistic(n_customers=20_000, seed=3, currencies=("EUR", "USD"))
+    start = time.perf_counter()
+    html = render_html(report, extras)
+    elapsed = time.perf_counter() - start
+    assert len(html.encode()) < 1_000_000
+    assert elapsed < 3.0
+    assert html.count('class="chart-svg"') == 7  # aging, DSO and top 10 per currency, effectiveness
+    assert "premiers sur 10" in html  # "10 premiers sur 1x xxx clients en retard"
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (make test installs it)")
+def test_chromium_draws_the_page(tmp_path: Path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    report, extras = realistic()
+    messages: list[tuple[str, str, str]] = []
+    errors: list[tuple[str, str]] = []
+    with sync_api.sync_playwright() as p:
+        # Debian's Chromium, never a browser of Playwright's own (DESIGN.md §6)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            for lang in ("fr", "en"):
+                page_file = tmp_path / f"report-{lang}.html"
+                page_file.write_text(render_html(report, {**extras, "lang": lang}), encoding="utf-8")
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                page.on("console", lambda m, lang=lang: messages.append((lang, m.type, m.text)))
+                page.on("pageerror", lambda e, lang=lang: errors.append((lang, str(e))))
+                page.goto(page_file.as_uri(), wait_until="load")
+                charts = page.locator("svg.chart-svg")
+                assert charts.count() == 4
+                for i in range(4):
+                    box = charts.nth(i).bounding_box()
+                    assert box is not None and box["width"] > 100 and box["height"] > 100
+                assert {charts.nth(i).get_attribute("data-chart") for i in range(4)} == {
+                    "aging", "dso", "top", "effectiveness"}
+                assert page.locator("svg.chart-svg > title").count() == 4
+                assert page.title().startswith("Atelier Dumas")
+                assert page.locator("table.risk tbody tr").count() == 15
+                shot = tmp_path / f"report-{lang}.png"
+                page.screenshot(path=str(shot), full_page=True)
+                data = shot.read_bytes()
+                assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+                width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+                assert width == 1280 and height > 1500
+                page.close()
+        finally:
+            browser.close()
+    assert not errors
+    assert not [m for m in messages if m[1] == "error"], messages
