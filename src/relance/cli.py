@@ -34,8 +34,18 @@ from rich.table import Table
 
 from .anomaly import Anomaly, Severity
 from .channels.base import Channel
+from .dashboard import dashboard_tab
 from .errors import ConfigError, RelanceError
-from .job import RunResult, Snapshot, run, run_id_for, snapshot, write_plan
+from .job import (
+    RunResult,
+    Snapshot,
+    month_period,
+    report_bundle,
+    run,
+    run_id_for,
+    snapshot,
+    write_plan,
+)
 from .ledger import Book
 from .report import build_report
 from .workbook.base import WorkbookBackend
@@ -299,23 +309,71 @@ def run_cmd(
 def report(
     book: BookArg,
     as_of: AsOf = None,
-    period: Annotated[str | None, typer.Option(help="YYYY-MM (default: the month of as_of).")] = None,
+    period: Annotated[str | None, typer.Option(help="YYYY-MM for CEI and recovery rate (default: the month of "
+                                                    "as_of).")] = None,
     json_: JsonOpt = False,
-    html: Annotated[Path | None, typer.Option(help="Write a one-page HTML report (coming).")] = None,
-    write: Annotated[bool, typer.Option("--write", help="Rebuild the Dashboard tab (coming).")] = False,
+    html: Annotated[Path | None, typer.Option(help="Write a one-page HTML report with charts.")] = None,
+    write: Annotated[bool, typer.Option("--write", help="Rebuild the Dashboard tab (figures and native "
+                                                        "charts).")] = False,
 ) -> None:
-    """Aging, penalties, indemnity and per-invoice figures."""
+    """Aging, DSO, CEI, penalties, indemnity, reminder effectiveness and payer grades."""
     with _errors():
-        if html is not None or write:
-            raise ConfigError("--html and --write are not available in this version", "use --json or the tables")
         if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
             raise ConfigError(f"--period {period!r} is not a month", "write it as YYYY-MM, e.g. 2025-03")
-        snap = snapshot(open_backend(book), _now(), _as_of(as_of), for_report=True)
-        data = build_report(snap.book, snap.positions, snap.as_of)
+        backend = open_backend(book)
+        now = _now()
+        snap = snapshot(backend, now, _as_of(as_of), for_report=True)
+        data, extras = report_bundle(snap, month_period(period, snap.as_of))
+        if html is not None:
+            from .report_html import render_html
+
+            html.write_text(render_html(data, extras), encoding="utf-8")
+        if write:
+            with backend.run_lock():
+                backend.write([dashboard_tab(tab_name(snap.book, "dashboard"), data, extras, snap.book.language)])
         if json_:
             _print_json(data)
             return
         _show_report(data, snap.book.settings.locale)
+        if html is not None:
+            out.print(f"HTML report: {html}")
+        if write:
+            out.print(f"Tab {tab_name(snap.book, 'dashboard')} rebuilt in {book}.")
+
+
+@app.command()
+def summary(
+    book: BookArg,
+    to: Annotated[str, typer.Option("--to", help="Who receives it (the finance manager).")],
+    as_of: AsOf = None,
+    outbox: Annotated[Path | None, typer.Option(help="Outbox folder (default: BOOK_outbox beside it).")] = None,
+    channel: Annotated[str, typer.Option(help="outbox (default).")] = "outbox",
+) -> None:
+    """The weekly summary e-mail: headline figures and a chart; sent once per ISO week."""
+    with _errors():
+        from .customer import normalized_email
+        from .render import Renderer
+        from .summary import compose_summary, summary_context
+
+        try:
+            recipient = normalized_email(to)
+        except ValueError:
+            raise ConfigError(f"--to {to!r} is not an e-mail address", "write it as daf@example.fr") from None
+        now = _now()
+        snap = snapshot(open_backend(book), now, _as_of(as_of), for_report=True)
+        data, extras = report_bundle(snap, month_period(None, snap.as_of))
+        context = summary_context(data, snap.book.settings, snap.as_of, snap.book.settings.language,
+                                  Path(book).name, extras["customer_names"], snap.book.history)
+        message = compose_summary(context, Renderer(), snap.book.settings, recipient, snap.as_of)
+        sender = _channel_factory(channel, outbox, book, now)(snap.book)
+        try:
+            delivery = sender.send(message)
+        finally:
+            sender.close()
+        if delivery.detail == "already in the outbox":
+            out.print(f"This week's summary was already sent to {recipient}; nothing sent.")
+        else:
+            out.print(f"Weekly summary sent to {recipient} ({delivery.detail}).")
 
 
 _BUCKET_LABELS = {

@@ -11,6 +11,7 @@ import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -257,3 +258,45 @@ def write_plan(backend: WorkbookBackend, snap: Snapshot, run_id: str) -> None:
             plan_tab(snap.book, snap.plan.actions, snap.as_of, "tick 'approve' to send with the next run"),
             anomalies_tab(snap.book, snap.anomalies, run_id),
         ])
+
+
+def month_period(month: str | None, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """`--period YYYY-MM` as first and last day (default: the month of as_of)."""
+    if month is None:
+        first = as_of.replace(day=1)
+    else:
+        year, number = (int(x) for x in month.split("-"))
+        first = dt.date(year, number, 1)
+    following = first.replace(year=first.year + first.month // 12, month=first.month % 12 + 1)
+    return first, following - dt.timedelta(days=1)
+
+
+def report_bundle(snap: Snapshot, period: tuple[dt.date, dt.date]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The report (DESIGN §5, plus risk grades and predicted payment dates) and what the HTML page,
+    the Dashboard tab and the weekly summary show beside it (DSO history, reminder effectiveness)."""
+    from .effectiveness import effectiveness
+    from .kpi import dso_history
+    from .report import build_report
+    from .scoring import predicted_payment_date, risk_grades
+
+    book = snap.book
+    report = build_report(book, snap.positions, snap.as_of, period=period)
+    risks = risk_grades(book, snap.positions, snap.as_of)
+    for customer in report["customers"]:
+        risk = risks.get((customer["customer_id"], customer["currency"]))
+        customer["risk"] = risk.to_json() if risk is not None else None
+    predicted = predicted_payment_date(book, snap.positions, snap.as_of)
+    for invoice in report["invoices"]:
+        day = predicted.get(invoice["invoice_id"])
+        invoice["predicted_payment_date"] = day.isoformat() if day else None
+    history = dso_history(book, snap.as_of, months=12)
+    extras = {
+        "lang": book.settings.language,
+        "company": book.settings.company_name or book.settings.sender_name,
+        "dso_history": {cur: [[month, None if value is None else float(value.quantize(Decimal("0.01")))]
+                              for month, value in series] for cur, series in history.items()},
+        "effectiveness": effectiveness(book, snap.as_of),
+        "customer_names": {c.id: c.name for c in book.customers.values()},
+        "period": period[0].strftime("%Y-%m"),
+    }
+    return report, extras

@@ -16,6 +16,7 @@ from .history import HistoryEntry, read_archives, read_history
 from .invoice import Invoice, parse_invoices
 from .pause import Dispute, Promise, parse_disputes, parse_promises
 from .payment import Payment, parse_payments
+from .sales import MonthlySales, parse_sales
 from .scenario import Scenario, load_scenarios
 from .schema import contract
 from .settings import Settings, parse_settings
@@ -43,6 +44,7 @@ class Book:
     sheet_names: list[str]
     anomalies: list[Anomaly] = field(default_factory=list)
     language: str = "fr"  # the workbook's own language, from its tab names
+    sales: dict[str, dict[str, MonthlySales]] = field(default_factory=dict)  # Sales tab: currency -> YYYY-MM
 
     @property
     def has_errors(self) -> bool:
@@ -63,6 +65,7 @@ def load_book(sheets: Sequence[RawSheet], presets: Mapping[str, Scenario]) -> Bo
     ledgers, credits = apply_all(invoices, payments, out)
     disputes = parse_disputes(tables.get("disputes"), invoices, out)
     promises = parse_promises(tables.get("promises"), invoices, out)
+    sales = parse_sales(tables.get("sales"), settings, out)
     scenarios = load_scenarios(tables.get("scenarios"), dict(presets), out)
     history = read_history(tables.get("history"))
     archived = read_archives(sheets, c.tab("history"))
@@ -73,4 +76,4 @@ def load_book(sheets: Sequence[RawSheet], presets: Mapping[str, Scenario]) -> Bo
                 settings.default_scenario, "is not a known scenario (default_scenario)",
                 "use one of: " + ", ".join(sorted(scenarios)), "R094")
     return Book(settings, customers, invoices, payments, ledgers, credits, disputes, promises, scenarios,
-                history, archived, tables, owned, [s.name for s in sheets], out.items, language)
+                history, archived, tables, owned, [s.name for s in sheets], out.items, language, sales=sales)

@@ -1,17 +1,19 @@
 """The figures of `relance report --json` (DESIGN.md §5), per currency, amounts as decimal strings.
 
-KPIs that need sales history (DSO, BPDSO, ADD, CEI, recovery rate) are reported as null until the
-reporting module computes them; the shape is already the contract's.
+KPIs that need sales history (DSO, BPDSO, ADD, CEI, recovery rate) come from `kpi` as Decimals and
+become numbers rounded to 2 decimals here; a figure that cannot be computed is null, and the
+currency's "notes" say why.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .balance import InvoiceLedger
+from .kpi import WINDOWS, CurrencyKpis, Days, currency_kpis
 from .ledger import Book
 from .planner import scenario_for
 from .position import BUCKETS, Aging, Position, aging
@@ -34,6 +36,21 @@ def _aging_json(a: Aging) -> dict[str, Any]:
 
 def _days(value: Decimal | None) -> float | None:
     return None if value is None else float(value.quantize(CENT))
+
+
+def _number(value: Decimal | None) -> float | None:
+    """Days and percentages at the JSON boundary: half-up to 2 decimals, then a float."""
+    return None if value is None else float(value.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def _days_json(days: Days) -> dict[str, Any]:
+    return {"countback": _number(days.countback),
+            "simple": {f"{n}m": _number(days.simple[n]) for n in WINDOWS}}
+
+
+def _kpi_json(k: CurrencyKpis) -> dict[str, Any]:
+    return {"dso": _days_json(k.dso), "bpdso": _days_json(k.bpdso), "add": _days_json(k.add),
+            "cei_percent": _number(k.cei_percent), "recovery_rate_percent": _number(k.recovery_rate_percent)}
 
 
 def _behaviour(ledgers: list[InvoiceLedger], as_of: dt.date) -> tuple[Any, Any, Any]:
@@ -65,8 +82,12 @@ def _behaviour(ledgers: list[InvoiceLedger], as_of: dt.date) -> tuple[Any, Any, 
     return _days(late / weight), _days(floored / weight), _days(to_pay / weight)
 
 
-def build_report(book: Book, positions: dict[str, Position], as_of: dt.date) -> dict[str, Any]:
+def build_report(book: Book, positions: dict[str, Position], as_of: dt.date,
+                 period: tuple[dt.date, dt.date] | None = None) -> dict[str, Any]:
+    """The report's JSON; `period` (first and last day) scopes CEI and recovery rate, by default
+    the month of as_of."""
     per_customer = aging(book, positions, as_of)
+    kpis = currency_kpis(book, as_of, period)
     groups: dict[tuple[str, str], list[InvoiceLedger]] = defaultdict(list)
     for ledger in book.ledgers.values():
         groups[(ledger.invoice.customer_id, ledger.invoice.currency)].append(ledger)
@@ -85,7 +106,6 @@ def build_report(book: Book, positions: dict[str, Position], as_of: dt.date) -> 
             penalties[p.currency] += p.late_penalty
         indemnity_count += p.indemnity_due
     indemnity_unit = book.settings.recovery_indemnity
-    nulls = {"countback": None, "simple": {"1m": None, "3m": None, "6m": None, "12m": None}}
     invoices_json = []
     for iid in sorted(positions):
         p = positions[iid]
@@ -117,9 +137,9 @@ def build_report(book: Book, positions: dict[str, Position], as_of: dt.date) -> 
         "currencies": {
             cur: {
                 "aging": _aging_json(currencies[cur]),
-                "dso": nulls, "bpdso": nulls, "add": nulls,
-                "cei_percent": None, "recovery_rate_percent": None,
+                **_kpi_json(kpis[cur]),  # every currency of the book has its figures
                 "late_penalties_total": money(penalties.get(cur, ZERO)),
+                "notes": list(kpis[cur].notes),
             }
             for cur in sorted(currencies)
         },
