@@ -172,6 +172,7 @@ def test_libreoffice_opens_every_workbook_relance_writes(demo_book, tmp_path):
     shutil.copy(demo_book, ran)
     relance("run", str(ran), "--as-of", AS_OF, "--json")
     relance("plan", str(ran), "--as-of", "2026-12-20", "--write")
+    assert relance("report", str(ran), "--as-of", AS_OF, "--write").exit_code == 0  # Dashboard with charts
     out = tmp_path / "pdf"
     for book in (fr, en, demo_book, ran):
         done = subprocess.run(
@@ -198,3 +199,31 @@ def test_unusable_paths_are_said_without_a_traceback(demo_book, tmp_path):
     assert result.exit_code == 3 and "Traceback" not in result.output and "a-file" in result.output
     result = relance("report", str(book), "--period", "2025-13")
     assert result.exit_code == 2 and "is not a month" in result.output
+
+
+def test_report_html_dashboard_and_weekly_summary(demo_book, tmp_path):
+    import openpyxl
+
+    book = tmp_path / "book.xlsx"
+    shutil.copy(demo_book, book)
+    relance("run", str(book), "--as-of", AS_OF, "--json")
+    page = tmp_path / "rapport.html"
+    result = relance("report", str(book), "--as-of", AS_OF, "--html", str(page), "--write")
+    assert result.exit_code == 0, result.output
+    html = page.read_text()
+    assert html.count("<svg") >= 4 and "Balance âgée" in html and "http://" not in html.replace("http://www.w3", "")
+    charts = [n for n in zipfile.ZipFile(book).namelist() if n.startswith("xl/charts/")]
+    wb = openpyxl.load_workbook(book)
+    assert len(wb["Tableau_de_bord"]._charts) == len(charts) >= 4
+    relance("report", str(book), "--as-of", AS_OF, "--write")  # rebuilt, never accumulated
+    assert [n for n in zipfile.ZipFile(book).namelist() if n.startswith("xl/charts/")] == charts
+    dashboard = dict((r[0], r[1:]) for r in sheet(book, "Tableau_de_bord") if r and r[0])
+    report = json.loads(relance("report", str(book), "--as-of", AS_OF, "--json").output)
+    assert dashboard["encours net"][0] == float(report["currencies"]["EUR"]["aging"]["net_total"])
+    assert dashboard["DSO (countback, jours)"][0] == report["currencies"]["EUR"]["dso"]["countback"]
+
+    first = relance("summary", str(book), "--as-of", AS_OF, "--to", "daf@dumas.example")
+    assert first.exit_code == 0 and "Weekly summary sent to daf@dumas.example" in first.output
+    again = relance("summary", str(book), "--as-of", AS_OF, "--to", "daf@dumas.example")
+    assert "already sent" in again.output
+    assert len(list((tmp_path / "book_outbox").glob("*weekly_summary*.eml"))) == 1

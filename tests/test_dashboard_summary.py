@@ -37,8 +37,9 @@ def test_dashboard_rows_and_charts_follow_the_report():
     assert rows["échu 1-30 j"] == [D("0.00"), D("250.00")]
     assert rows["2025-02"] == [D("30.5"), None]
     kinds = [(c.kind, c.categories, [s for _, s in c.series]) for c in tab.charts]
-    assert kinds[0] == ("bar", "A3:A7", ["B3:B7", "C3:C7"])  # aging: one series per currency
-    assert kinds[1][0] == "line"
+    assert kinds[0] == ("bar", "A3:A7", ["B3:B7"])  # aging: one chart per currency, never a shared axis
+    assert kinds[1] == ("bar", "A3:A7", ["C3:C7"])
+    assert kinds[2][0] == "line"
     assert [r[0] for r in tab.rows][2:7] == ["échu 1-30 j", "échu 31-60 j", "échu 61-90 j", "échu > 90 j",
                                              "avoirs et trop-perçus"]
 

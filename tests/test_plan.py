@@ -245,3 +245,23 @@ def test_history_past_its_limit_moves_oldest_rows_to_a_year_tab_and_still_blocks
     wb.tabs["Historique"] = [header]
     wb.tabs["Historique_2025"] = [header, sent_row]
     assert run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()["sent"] == 0
+
+
+def test_a_poor_payer_moves_to_the_risk_scenario_a_consumer_never_does():
+    scen = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
+            ["risque", "vite", 3, "email", "reminder_1", 0, "non"]]
+    late = [invoice(f"P{i}", c, "2024-06-01", "2024-07-01", 1000) for c in ("C1", "C2") for i in range(4)]
+    paid_late = [payment("2024-10-15", 1000, f"P{i}") for i in range(4)] + \
+        [payment("2024-10-15", 1000, f"P{i}") for i in range(4, 8)]
+    for i, row in enumerate(late):
+        row[0] = f"P{i}"
+    wb = workbook([customer("C1"), customer("C2", type_client="B2C")],
+                  [*late, invoice("F1", "C1", "2025-01-01", "2025-03-26", 1000),
+                   invoice("F2", "C2", "2025-01-01", "2025-03-26", 1000),
+                   invoice("F3", "C1", "2024-11-01", "2024-12-01", 5000),
+                   invoice("F4", "C2", "2024-11-01", "2024-12-01", 5000)],
+                  paid_late, Scenarios=scen)
+    snap = snapshot(wb, NOW, AS_OF)
+    by_customer = {a.customer_id: a.scenario for a in snap.plan.actions}
+    assert by_customer["C1"] == "risque"  # B2B graded D/E: switched automatically
+    assert by_customer["C2"] == "standard"  # B2C: the grade is only advice

@@ -47,7 +47,6 @@ from .job import (
     write_plan,
 )
 from .ledger import Book
-from .report import build_report
 from .workbook.base import WorkbookBackend
 from .writeback import tab_name
 
@@ -388,7 +387,7 @@ _BUCKET_LABELS = {
 
 def _show_report(data: dict[str, Any], locale: str = "fr_FR") -> None:
     """The report for a person: one column per currency, amounts in the workbook's locale."""
-    from babel.numbers import format_currency
+    from babel.numbers import format_currency, format_decimal
 
     lang = "en" if locale.lower().startswith("en") else "fr"
 
@@ -404,8 +403,28 @@ def _show_report(data: dict[str, Any], locale: str = "fr_FR") -> None:
         table.add_row(label, *(fmt(data["currencies"][c]["aging"][key], c) for c in currencies),
                       end_section=key in (">90", "unapplied_credits"))
     table.add_row("pénalités de retard (L441-10)" if lang == "fr" else "late-payment interest (L441-10)",
-                  *(fmt(data["currencies"][c]["late_penalties_total"], c) for c in currencies))
+                  *(fmt(data["currencies"][c]["late_penalties_total"], c) for c in currencies), end_section=True)
+
+    def figure(value: object, unit: str) -> str:
+        if value is None:
+            return "—"
+        return format_decimal(Decimal(str(value)), format="#,##0.0", locale=locale) + unit
+
+    day = " j" if lang == "fr" else " d"
+    kpis = (("DSO (countback)", lambda f: (f.get("dso") or {}).get("countback"), day),
+            ("DSO 3 mois" if lang == "fr" else "DSO 3 months",
+             lambda f: ((f.get("dso") or {}).get("simple") or {}).get("3m"), day),
+            ("BPDSO", lambda f: (f.get("bpdso") or {}).get("countback"), day),
+            ("ADD", lambda f: (f.get("add") or {}).get("countback"), day),
+            ("CEI", lambda f: f.get("cei_percent"), " %"),
+            ("taux de recouvrement" if lang == "fr" else "recovery rate", lambda f: f.get("recovery_rate_percent"),
+             " %"))
+    for label, get, unit in kpis:
+        table.add_row(label, *(figure(get(data["currencies"][c]), unit) for c in currencies))
     out.print(table)
+    for c in currencies:
+        for note in data["currencies"][c].get("notes", []):
+            out.print(f"[dim]{c}: {escape(str(note))}[/]")
     ind = data["indemnity"]
     open_due = sum(1 for i in data["invoices"] if i["indemnity_due"] and i["status"] == "open")
     out.print(("Indemnités forfaitaires (D441-5) : " if lang == "fr" else "Fixed recovery indemnities (D441-5): ")
@@ -458,9 +477,30 @@ def demo(
                   "(never twice).")
         out.print("[bold]4. Report[/]")
         snap = snapshot(open_backend(book), now, day, for_report=True)
-        _show_report(build_report(snap.book, snap.positions, snap.as_of), snap.book.settings.locale)
-        tabs = ", ".join(tab_name(snap.book, k) for k in ("history", "tasks", "anomalies"))
-        out.print(f"\nOpen {path} (tabs {tabs}) and the e-mails in {folder / 'outbox'}.")
+        data, extras = report_bundle(snap, month_period(None, snap.as_of))
+        _show_report(data, snap.book.settings.locale)
+        from .report_html import render_html
+
+        page = folder / "rapport.html"
+        page.write_text(render_html(data, extras), encoding="utf-8")
+        backend = open_backend(book)
+        with backend.run_lock():
+            backend.write([dashboard_tab(tab_name(snap.book, "dashboard"), data, extras, snap.book.language)])
+        out.print(f"HTML report: {page}; Dashboard tab {tab_name(snap.book, 'dashboard')} rebuilt.")
+        from .render import Renderer
+        from .summary import compose_summary, summary_context
+
+        context = summary_context(data, snap.book.settings, snap.as_of, snap.book.settings.language,
+                                  path.name, extras["customer_names"], snap.book.history)
+        sender = _channel_factory("outbox", folder / "outbox", book, now)(snap.book)
+        try:
+            delivery = sender.send(compose_summary(context, Renderer(), snap.book.settings,
+                                                   "daf@atelier-dumas.example", snap.as_of))
+        finally:
+            sender.close()
+        out.print(f"Weekly summary to the finance manager: {folder / 'outbox' / delivery.detail}")
+        tabs = ", ".join(tab_name(snap.book, k) for k in ("history", "tasks", "anomalies", "dashboard"))
+        out.print(f"\nOpen {path} (tabs {tabs}), {page}, and the e-mails in {folder / 'outbox'}.")
 
 
 def main() -> None:

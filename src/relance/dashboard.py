@@ -101,11 +101,12 @@ def dashboard_tab(
     indemnity = report.get("indemnity", {})
     add(labels["indemnity_count"], [indemnity.get("count")] + [None] * (len(currencies) - 1))
     add(labels["indemnity_amount"], [_num(indemnity.get("amount_eur"))] + [None] * (len(currencies) - 1))
-    if currencies:
+    chart_col = _col(len(currencies) + 2)
+    for i, cur in enumerate(currencies):  # one chart per currency: amounts never share an axis
         charts.append(ChartSpec(
-            "bar", labels["aging_chart"], f"A{first_bucket}:A{last_bucket}",
-            [(c, _range(_col(i + 1), first_bucket, last_bucket)) for i, c in enumerate(currencies)],
-            anchor=f"{_col(len(currencies) + 2)}2"))
+            "bar", f"{labels['aging_chart']} ({cur})", f"A{first_bucket}:A{last_bucket}",
+            [(cur, _range(_col(i + 1), first_bucket, last_bucket))],
+            anchor=f"{_col(len(currencies) + 2 + 9 * i)}2"))
 
     history: Mapping[str, Sequence[Sequence[Any]]] = extras.get("dso_history") or {}
     months = sorted({str(m) for series in history.values() for m, _ in series})
@@ -120,7 +121,7 @@ def dashboard_tab(
         charts.append(ChartSpec(
             "line", labels["dso_chart"], f"A{first}:A{last}",
             [(c, _range(_col(i + 1), first, last)) for i, c in enumerate(currencies)],
-            anchor=f"{_col(len(currencies) + 2)}20"))
+            anchor=f"{chart_col}20"))
 
     top = [c for c in report.get("customers", []) if Decimal(c["aging"]["past_due_total"]) > 0]
     if currencies and top:
@@ -136,7 +137,7 @@ def dashboard_tab(
                 last = add(names.get(c["customer_id"], c["customer_id"]), [_num(c["aging"]["past_due_total"])])
                 first = first or last
             charts.append(ChartSpec("bar", f"{labels['top_chart']} ({main})", f"A{first}:A{last}",
-                                    [(main, _range("B", first, last))], anchor=f"{_col(len(currencies) + 2)}38"))
+                                    [(main, _range("B", first, last))], anchor=f"{chart_col}38"))
 
     steps = (extras.get("effectiveness") or {}).get("by_step") or []
     if steps:
@@ -151,7 +152,7 @@ def dashboard_tab(
         charts.append(ChartSpec(
             "bar", labels["eff_chart"], f"A{first}:A{last}",
             [(labels[k], _range(_col(i + 1), first, last)) for i, k in enumerate(("paid7", "paid14", "paid30"))],
-            anchor=f"{_col(len(currencies) + 2)}56"))
+            anchor=f"{chart_col}56"))
 
     width = max([len(header), *(len(r) for r in rows)])
     rows = [r + [None] * (width - len(r)) for r in rows]

@@ -123,7 +123,7 @@ def _snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
     day = as_of_for(book, now, as_of)
     out = Collector()
     positions = compute_positions(book, day, out, settled_penalties=for_report)
-    the_plan = plan(book, positions, day, approved_keys(book))
+    the_plan = plan(book, positions, day, approved_keys(book), graded_scenarios(book, positions, day))
     renderer = Renderer(template_overrides(book))
     anomalies = [*book.anomalies, *_missing_templates(book, renderer), *out.items, *the_plan.anomalies]
     return Snapshot(book, day, positions, the_plan, anomalies, renderer)
@@ -142,6 +142,24 @@ def _missing_templates(book: Book, renderer: Renderer) -> list[Anomaly]:
                                      "name a template of scenarios/templates, or add it in the Modeles tab",
                                      "R507"))
     return found
+
+
+def graded_scenarios(book: Book, positions: dict[str, Position], as_of: dt.date) -> dict[str, str]:
+    """Business customers graded D or E go to the `risque` scenario when the workbook has one.
+
+    Grades are advice for consumers (GDPR Art. 22): `suggested_scenario` never names one for B2C.
+    Skipped entirely (it costs a second at 100k invoices) when no such scenario exists.
+    """
+    from .scoring import RISK_SCENARIO, risk_grades, suggested_scenario
+
+    if RISK_SCENARIO not in book.scenarios:
+        return {}
+    chosen: dict[str, str] = {}
+    for (cid, _), risk in sorted(risk_grades(book, positions, as_of).items()):
+        name = suggested_scenario(risk.grade, book.customers[cid].type)
+        if name:
+            chosen[cid] = name
+    return chosen
 
 
 def run_id_for(now: dt.datetime) -> str:
@@ -290,12 +308,13 @@ def report_bundle(snap: Snapshot, period: tuple[dt.date, dt.date]) -> tuple[dict
         day = predicted.get(invoice["invoice_id"])
         invoice["predicted_payment_date"] = day.isoformat() if day else None
     history = dso_history(book, snap.as_of, months=12)
+    report["effectiveness"] = effectiveness(book, snap.as_of)  # issue 4, beside the §5 keys
     extras = {
         "lang": book.settings.language,
         "company": book.settings.company_name or book.settings.sender_name,
         "dso_history": {cur: [[month, None if value is None else float(value.quantize(Decimal("0.01")))]
                               for month, value in series] for cur, series in history.items()},
-        "effectiveness": effectiveness(book, snap.as_of),
+        "effectiveness": report["effectiveness"],
         "customer_names": {c.id: c.name for c in book.customers.values()},
         "period": period[0].strftime("%Y-%m"),
     }

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -53,8 +54,11 @@ class Plan:
         return tuple(a for a in self.actions if a.requires_approval and not a.approved)
 
 
-def scenario_for(customer: Customer, book: Book) -> Scenario | None:
-    for name in (customer.scenario, customer.segment, book.settings.default_scenario):
+def scenario_for(customer: Customer, book: Book, suggested: Mapping[str, str] | None = None) -> Scenario | None:
+    """The customer's own scenario, else the one its risk grade suggests (business customers only,
+    computed by the caller), else its segment's, else the Settings default."""
+    graded = (suggested or {}).get(customer.id, "")
+    for name in (customer.scenario, graded, customer.segment, book.settings.default_scenario):
         if name and name in book.scenarios:
             return book.scenarios[name]
     return None
@@ -97,6 +101,7 @@ def plan(
     positions: dict[str, Position],
     as_of: dt.date,
     approved: frozenset[str] = frozenset(),
+    suggested: Mapping[str, str] | None = None,
 ) -> Plan:
     index = HistoryIndex.build([*book.archived, *book.history])
     sent_offset = _last_sent_offsets(index, book)
@@ -110,7 +115,7 @@ def plan(
     grouping = book.settings.grouping
     for cid in sorted(by_customer):
         customer = book.customers[cid]
-        scenario = scenario_for(customer, book)
+        scenario = scenario_for(customer, book, suggested)
         if scenario is None:
             anomalies.append(Anomaly(customer.source, customer.scenario or customer.segment,
                                      "has no usable scenario; no reminder is planned for this customer",

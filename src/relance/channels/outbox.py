@@ -120,7 +120,7 @@ class OutboxChannel:
         if a.key in self._known:
             return Delivery("sent", self._known[a.key], "already in the outbox")
         msg, message_id = self.build_email(message)
-        name = _SAFE.sub("_", f"{a.customer_id}_{a.step}_{a.key}") + ".eml"
+        name = _SAFE.sub("_", f"{a.customer_id or 'relance'}_{a.step}_{a.key}") + ".eml"
         path = self.folder / name
         tmp = path.with_suffix(".eml.tmp")
         tmp.write_bytes(msg.as_bytes(policy=_WIRE))
