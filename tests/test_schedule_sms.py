@@ -1,0 +1,347 @@
+"""Send windows (weekends, French public holidays, Alsace-Moselle, DST), cooldown, GSM-7 and numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from relance.history import HistoryEntry
+from relance.schedule import (
+    SendWindow,
+    closed_reason,
+    cooldown_ok,
+    holiday_calendar,
+    is_send_day,
+    next_send_day,
+    send_window,
+)
+from relance.sms import GSM7_BASIC, GSM7_EXTENSION, is_gsm7, mobile_e164, segments, to_gsm7
+
+PARIS = "Europe/Paris"
+FR = holiday_calendar("FR", None, [2025, 2026])
+MOSELLE = holiday_calendar("FR-57", None, [2025, 2026])
+D = dt.date
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+def window(now: dt.datetime, holidays=FR, business_days_only: bool = True, hour: int = 9) -> SendWindow:
+    return send_window(now, PARIS, hour, business_days_only, holidays)
+
+
+# ---------------------------------------------------------------- holidays
+
+
+@pytest.mark.parametrize(("day", "name"), [
+    (D(2025, 4, 21), "Lundi de Pâques"),
+    (D(2025, 5, 1), "Fête du Travail"),
+    (D(2025, 6, 9), "Lundi de Pentecôte"),
+    (D(2025, 7, 14), "Fête nationale"),
+    (D(2026, 8, 15), "Assomption"),
+])
+def test_french_public_holidays_are_named(day, name):
+    assert FR.get(day) == name
+    assert closed_reason(day, True, FR) == f"public holiday: {name}"
+    assert not is_send_day(day, True, FR)
+
+
+@pytest.mark.parametrize(("country", "subdivision"), [
+    ("FR-57", None), ("FR-67", None), ("FR-68", None), ("fr-57", None),
+    ("FR", "57"), ("FR", "alsace-moselle"), ("FR", "Alsace Moselle"), ("FR", "Moselle"), ("FR", "alsace"),
+])
+def test_alsace_moselle_adds_good_friday_and_26_december(country, subdivision):
+    cal = holiday_calendar(country, subdivision, [2025])
+    assert cal.get(D(2025, 4, 18)) == "Vendredi saint"
+    assert cal.get(D(2025, 12, 26)) == "Saint-Étienne"
+    assert not is_send_day(D(2025, 12, 26), True, cal)
+
+
+def test_paris_works_on_good_friday_and_26_december():
+    assert is_send_day(D(2025, 4, 18), True, FR)
+    assert is_send_day(D(2025, 12, 26), True, FR)
+    assert D(2025, 12, 26) not in FR and D(2025, 12, 26) in MOSELLE
+
+
+def test_default_country_is_france_and_other_countries_work():
+    assert holiday_calendar("", None, [2025]).get(D(2025, 7, 14)) == "Fête nationale"
+    assert holiday_calendar().get(D(2025, 7, 14)) == "Fête nationale"
+    assert holiday_calendar("GB-ENG", None, [2025]).get(D(2025, 12, 26)) == "Boxing Day"
+    assert holiday_calendar("FR", None, [2025], language="en_GB").get(D(2025, 12, 25)) == "Christmas Day"
+
+
+@pytest.mark.parametrize(("country", "subdivision", "message"), [
+    ("XX", None, "is not a country"),
+    ("Narnia", None, "is not a country"),
+    ("FR-99", None, "is not a subdivision of FR"),
+    ("FR-57", "971", "disagree"),
+])
+def test_unknown_country_or_subdivision_is_a_clear_value_error(country, subdivision, message):
+    with pytest.raises(ValueError, match=message):
+        holiday_calendar(country, subdivision, [2025])
+
+
+def test_calendar_answers_for_years_not_requested():
+    cal = holiday_calendar("FR", None, [2025])
+    assert next_send_day(D(2025, 12, 31), True, cal) == D(2026, 1, 2)  # 1 January 2026 is a Thursday
+
+
+# ---------------------------------------------------------------- send days
+
+
+def test_fifteenth_of_august_on_a_saturday_moves_nothing_to_monday():
+    assert closed_reason(D(2026, 8, 15), True, FR) == "public holiday: Assomption"
+    assert closed_reason(D(2026, 8, 16), True, FR) == "weekend"
+    assert next_send_day(D(2026, 8, 14), True, FR) == D(2026, 8, 17)
+
+
+def test_without_business_days_only_every_day_is_a_send_day():
+    for day in (D(2025, 5, 1), D(2025, 5, 3), D(2025, 5, 4)):
+        assert is_send_day(day, False, FR)
+    assert next_send_day(D(2025, 4, 30), False, FR) == D(2025, 5, 1)
+
+
+def test_next_send_day_includes_the_day_only_when_asked():
+    assert next_send_day(D(2025, 6, 6), True, FR) == D(2025, 6, 10)
+    assert next_send_day(D(2025, 6, 6), True, FR, include_day=True) == D(2025, 6, 6)
+    assert next_send_day(D(2025, 6, 7), True, FR, include_day=True) == D(2025, 6, 10)
+
+
+def test_a_calendar_with_no_open_day_fails_instead_of_looping():
+    every_day = {D(2025, 1, 1) + dt.timedelta(days=i): "x" for i in range(800)}
+    with pytest.raises(ValueError, match="no send day"):
+        next_send_day(D(2025, 1, 1), True, every_day)
+
+
+# ---------------------------------------------------------------- send window
+# (now in UTC, what the local date is, open?, reason, next opening in Paris)
+SCENARIOS = [
+    # Friday before Whit Monday: open, next opening is Tuesday
+    ("whit friday", utc(2025, 6, 6, 8, 0), FR, D(2025, 6, 6), True, "",
+     dt.datetime(2025, 6, 10, 9)),
+    ("whit saturday", utc(2025, 6, 7, 10, 0), FR, D(2025, 6, 7), False, "weekend",
+     dt.datetime(2025, 6, 10, 9)),
+    ("whit monday", utc(2025, 6, 9, 10, 0), FR, D(2025, 6, 9), False, "public holiday: Lundi de Pentecôte",
+     dt.datetime(2025, 6, 10, 9)),
+    ("easter monday", utc(2025, 4, 21, 12, 0), FR, D(2025, 4, 21), False, "public holiday: Lundi de Pâques",
+     dt.datetime(2025, 4, 22, 9)),
+    ("1 may", utc(2025, 5, 1, 12, 0), FR, D(2025, 5, 1), False, "public holiday: Fête du Travail",
+     dt.datetime(2025, 5, 2, 9)),
+    ("14 july monday", utc(2025, 7, 14, 12, 0), FR, D(2025, 7, 14), False, "public holiday: Fête nationale",
+     dt.datetime(2025, 7, 15, 9)),
+    ("15 august saturday", utc(2026, 8, 15, 12, 0), FR, D(2026, 8, 15), False, "public holiday: Assomption",
+     dt.datetime(2026, 8, 17, 9)),
+    ("26 december paris", utc(2025, 12, 26, 9, 0), FR, D(2025, 12, 26), True, "",
+     dt.datetime(2025, 12, 29, 9)),
+    ("26 december moselle", utc(2025, 12, 26, 9, 0), MOSELLE, D(2025, 12, 26), False,
+     "public holiday: Saint-Étienne", dt.datetime(2025, 12, 29, 9)),
+    ("good friday alsace", utc(2025, 4, 18, 9, 0), holiday_calendar("FR-67", None, [2025]), D(2025, 4, 18),
+     False, "public holiday: Vendredi saint", dt.datetime(2025, 4, 22, 9)),
+    ("good friday paris", utc(2025, 4, 18, 9, 0), FR, D(2025, 4, 18), True, "",
+     dt.datetime(2025, 4, 22, 9)),
+    # spring forward (Sunday 30 March 2025): Friday is UTC+1, Monday UTC+2
+    ("friday before spring, 08:59", utc(2025, 3, 28, 7, 59), FR, D(2025, 3, 28), False,
+     "before 9:00 Europe/Paris", dt.datetime(2025, 3, 28, 9)),
+    ("friday before spring, 09:00", utc(2025, 3, 28, 8, 0), FR, D(2025, 3, 28), True, "",
+     dt.datetime(2025, 3, 31, 9)),
+    ("spring saturday", utc(2025, 3, 29, 8, 0), FR, D(2025, 3, 29), False, "weekend",
+     dt.datetime(2025, 3, 31, 9)),
+    ("monday after spring, 08:59", utc(2025, 3, 31, 6, 59), FR, D(2025, 3, 31), False,
+     "before 9:00 Europe/Paris", dt.datetime(2025, 3, 31, 9)),
+    ("monday after spring, 09:00", utc(2025, 3, 31, 7, 0), FR, D(2025, 3, 31), True, "",
+     dt.datetime(2025, 4, 1, 9)),
+    # the UTC date is still Sunday while Paris is already Monday
+    ("sunday 23:30 utc is monday in paris", utc(2025, 3, 30, 23, 30), FR, D(2025, 3, 31), False,
+     "before 9:00 Europe/Paris", dt.datetime(2025, 3, 31, 9)),
+    # fall back (Sunday 26 October 2025): Friday UTC+2, Monday UTC+1
+    ("friday before autumn, 08:59", utc(2025, 10, 24, 6, 59), FR, D(2025, 10, 24), False,
+     "before 9:00 Europe/Paris", dt.datetime(2025, 10, 24, 9)),
+    ("friday before autumn, 09:00", utc(2025, 10, 24, 7, 0), FR, D(2025, 10, 24), True, "",
+     dt.datetime(2025, 10, 27, 9)),
+    ("autumn sunday", utc(2025, 10, 26, 7, 30), FR, D(2025, 10, 26), False, "weekend",
+     dt.datetime(2025, 10, 27, 9)),
+    ("monday after autumn, 08:59", utc(2025, 10, 27, 7, 59), FR, D(2025, 10, 27), False,
+     "before 9:00 Europe/Paris", dt.datetime(2025, 10, 27, 9)),
+    ("monday after autumn, 09:00", utc(2025, 10, 27, 8, 0), FR, D(2025, 10, 27), True, "",
+     dt.datetime(2025, 10, 28, 9)),
+]
+
+
+@pytest.mark.parametrize(("label", "now", "holidays", "local_date", "is_open", "reason", "next_open"),
+                         SCENARIOS, ids=[s[0] for s in SCENARIOS])
+def test_send_window_scenarios(label, now, holidays, local_date, is_open, reason, next_open):
+    w = window(now, holidays)
+    assert (w.local_date, w.open, w.reason) == (local_date, is_open, reason)
+    assert w.next_open.tzinfo is not None and str(w.next_open.tzinfo) == PARIS
+    assert w.next_open.replace(tzinfo=None) == next_open
+    assert w.next_open > now
+    assert w.local_now == now
+
+
+def test_send_hour_is_read_on_the_paris_clock_on_both_sides_of_dst():
+    before = window(utc(2025, 3, 29, 12, 0)).next_open  # Saturday → Monday 31 March, summer time
+    assert before.utcoffset() == dt.timedelta(hours=2)
+    assert before.astimezone(dt.UTC) == utc(2025, 3, 31, 7, 0)
+    after = window(utc(2025, 10, 25, 12, 0)).next_open  # Saturday → Monday 27 October, winter time
+    assert after.utcoffset() == dt.timedelta(hours=1)
+    assert after.astimezone(dt.UTC) == utc(2025, 10, 27, 8, 0)
+
+
+def test_a_send_hour_skipped_by_spring_forward_opens_at_the_next_instant():
+    # 02:00 does not exist in Paris on 30 March 2025; with every day open the window opens at 03:00 CEST
+    w = send_window(utc(2025, 3, 29, 23, 30), PARIS, 2, False, FR)
+    assert w.local_date == D(2025, 3, 30) and not w.open
+    assert w.next_open.astimezone(dt.UTC) == utc(2025, 3, 30, 1, 0)
+    assert (w.next_open.hour, w.next_open.utcoffset()) == (3, dt.timedelta(hours=2))
+    assert send_window(utc(2025, 3, 30, 1, 0), PARIS, 2, False, FR).open
+
+
+def test_weekends_are_open_without_business_days_only():
+    w = window(utc(2025, 6, 7, 10, 0), business_days_only=False)
+    assert w.open and w.next_open.replace(tzinfo=None) == dt.datetime(2025, 6, 8, 9)
+
+
+def test_send_window_refuses_naive_now_bad_hours_and_zones():
+    with pytest.raises(ValueError, match="aware"):
+        send_window(dt.datetime(2025, 6, 6, 9), PARIS, 9, True, FR)
+    with pytest.raises(ValueError, match="send_hour"):
+        send_window(utc(2025, 6, 6, 9), PARIS, 24, True, FR)
+    with pytest.raises(ValueError, match="time zone"):
+        send_window(utc(2025, 6, 6, 9), "Europe/Atlantis", 9, True, FR)
+
+
+def test_another_zone_and_hour():
+    # 14:00 UTC is 10:00 in New York in June (UTC-4)
+    w = send_window(utc(2025, 6, 6, 14, 0), "America/New_York", 10, True, {})
+    assert (w.local_date, w.open) == (D(2025, 6, 6), True)
+    w = send_window(utc(2025, 6, 6, 13, 59), "America/New_York", 10, True, {})
+    assert (w.open, w.reason) == (False, "before 10:00 America/New_York")
+
+
+# ---------------------------------------------------------------- cooldown
+
+
+def entry(customer: str, day: str, status: str = "sent", channel: str = "email", detail: str = "") -> HistoryEntry:
+    return HistoryEntry(run_id="r", timestamp=f"{day}T07:00:00+00:00", action_key=f"{customer}|{day}|{channel}",
+                        customer_id=customer, invoice_ids=("F1",), scenario="standard", step="j+15",
+                        channel=channel, recipient="x", status=status, message_id="", amount_due=None,
+                        currency="EUR", detail=detail)
+
+
+AS_OF = D(2025, 6, 10)
+
+
+def test_cooldown_blocks_a_recent_message_and_names_its_date():
+    history = [entry("C1", "2025-06-01"), entry("C1", "2025-06-05"), entry("C2", "2025-06-09")]
+    assert cooldown_ok("C1", AS_OF, history, 7) == (False, D(2025, 6, 5))
+    assert cooldown_ok("C1", AS_OF, history, 5) == (True, None)  # 5 days ago is not less than 5
+    assert cooldown_ok("C1", AS_OF, history, 6) == (False, D(2025, 6, 5))
+    assert cooldown_ok("C3", AS_OF, history, 30) == (True, None)
+
+
+def test_cooldown_zero_disables_it():
+    assert cooldown_ok("C1", AS_OF, [entry("C1", "2025-06-10")], 0) == (True, None)
+
+
+def test_cooldown_pending_counts_failed_and_tasks_do_not():
+    assert cooldown_ok("C1", AS_OF, [entry("C1", "2025-06-09", status="pending")], 3) == (False, D(2025, 6, 9))
+    assert cooldown_ok("C1", AS_OF, [entry("C1", "2025-06-09", status="failed")], 3) == (True, None)
+    assert cooldown_ok("C1", AS_OF, [entry("C1", "2025-06-09", channel="call")], 3) == (True, None)
+    assert cooldown_ok("C1", AS_OF, [entry("C1", "2025-06-09", channel="agency")], 3) == (True, None)
+    for channel in ("sms", "letter", "SMS"):
+        assert cooldown_ok("C1", AS_OF, [entry("C1", "2025-06-09", channel=channel)], 3)[0] is False
+
+
+def test_cooldown_uses_the_planned_run_date_and_blocks_later_rows():
+    replayed = entry("C1", "2025-06-10", detail="as of 2025-06-01")  # written on the 10th for the 1st
+    assert cooldown_ok("C1", AS_OF, [replayed], 7) == (True, None)
+    later = entry("C1", "2025-06-12")
+    assert cooldown_ok("C1", AS_OF, [later], 7) == (False, D(2025, 6, 12))
+    unreadable = entry("C1", "garbage")
+    assert cooldown_ok("C1", AS_OF, [unreadable], 7) == (True, None)
+
+
+# ---------------------------------------------------------------- GSM-7
+
+
+def test_gsm7_tables_are_the_3gpp_ones():
+    assert len(GSM7_BASIC) == 127  # 128 codes less the escape
+    assert set("éèùìòÇàÉÄÖÑÜäöñüÅåØøÆæß") <= GSM7_BASIC
+    assert not set("êâîôûëïçÀÈœ’€") & GSM7_BASIC
+    assert set("€[]{}\\^~|") <= GSM7_EXTENSION
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("1\u202f234,50\u00a0€", "1 234,50 €"),  # babel's narrow and plain no-break spaces
+    ("Cœur d’Œuvre", "Coeur d'OEuvre"),
+    ("fenêtre âge île hôtel sûr Noël naïf reçu", "fenetre age ile hotel sur Noel naif recu"),
+    ("été, où, là, déjà, Ça, É", "été, où, là, déjà, Ça, É"),  # already GSM-7
+    ("À bientôt — «merci»…", 'A bientot - "merci"...'),
+    ("facture n° 12", "facture no 12"),
+    ("e\u0301te\u0301", "été"),  # decomposed accents are composed first
+    ("merci 😀", "merci ?"),
+    ("[ref] {x} ~ | ^ \\", "[ref] {x} ~ | ^ \\"),
+])
+def test_to_gsm7(text, expected):
+    assert to_gsm7(text) == expected
+    assert is_gsm7(to_gsm7(text))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", ("GSM-7", 0, 0)),
+    ("a" * 160, ("GSM-7", 160, 1)),
+    ("a" * 161, ("GSM-7", 161, 2)),
+    ("a" * 306, ("GSM-7", 306, 2)),
+    ("a" * 307, ("GSM-7", 307, 3)),
+    ("a" * 159 + "€", ("GSM-7", 161, 2)),
+    ("€" * 80, ("GSM-7", 160, 1)),
+    ("é" * 160, ("GSM-7", 160, 1)),
+    # an escape pair is never split: 152 + € does not fit the first 153, so three parts
+    ("a" * 152 + "€" + "a" * 152, ("GSM-7", 306, 3)),
+    ("ê" * 70, ("UCS-2", 70, 1)),
+    ("ê" * 71, ("UCS-2", 71, 2)),
+    ("a" * 134 + "ê", ("UCS-2", 135, 3)),
+    ("Payez 😀", ("UCS-2", 8, 1)),
+    ("😀" * 35, ("UCS-2", 70, 1)),
+    ("😀" * 36, ("UCS-2", 72, 2)),
+    ("a" * 66 + "😀" + "a", ("UCS-2", 69, 1)),
+    ("a" * 66 + "😀" + "a" * 3, ("UCS-2", 71, 2)),
+])
+def test_segments(text, expected):
+    assert segments(text) == expected
+
+
+def test_a_babel_amount_costs_three_times_less_after_to_gsm7():
+    text = ("Bonjour, votre facture F-2025-001 de 1\u202f234,50\u00a0€ est échue depuis 15 jours. "
+            "Merci de régulariser ou d’appeler le 01 23 45 67 89. Société Exemple.")
+    assert segments(text)[0] == "UCS-2" and segments(text)[2] == 3
+    assert segments(to_gsm7(text)) == ("GSM-7", len(to_gsm7(text)) + 1, 1)  # "€" counts twice
+
+
+# ---------------------------------------------------------------- mobile numbers
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("06 12 34 56 78", "+33612345678"),
+    ("07 81 23 45 67", "+33781234567"),
+    ("06.12.34.56.78", "+33612345678"),
+    ("+33 (0)6 12 34 56 78", "+33612345678"),
+    ("0033 6 12 34 56 78", "+33612345678"),
+    ("+44 7911 123456", "+447911123456"),
+    ("01 42 68 53 00", None),  # Paris landline
+    ("09 70 12 34 56", None),  # VoIP
+    ("06 12", None),
+    ("not a number", None),
+    ("", None),
+    (None, None),
+])
+def test_mobile_e164(raw, expected):
+    assert mobile_e164(raw) == expected
+
+
+def test_mobile_e164_default_region():
+    assert mobile_e164("07911 123456", "GB") == "+447911123456"
+    assert mobile_e164("0612345678", "") is None  # no region and no +: cannot tell
+    assert mobile_e164("+1 415 555 2671") == "+14155552671"  # FIXED_LINE_OR_MOBILE in North America
