@@ -265,3 +265,21 @@ def test_a_poor_payer_moves_to_the_risk_scenario_a_consumer_never_does():
     by_customer = {a.customer_id: a.scenario for a in snap.plan.actions}
     assert by_customer["C1"] == "risque"  # B2B graded D/E: switched automatically
     assert by_customer["C2"] == "standard"  # B2C: the grade is only advice
+
+
+def test_a_customer_never_gets_two_messages_within_the_cooldown(tmp_path: Path):
+    wb = workbook([customer("C1")],
+                  [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000),
+                   invoice("F2", "C1", "2025-01-01", "2025-04-07", 500)], settings={"grouping": "invoice"})
+    box = tmp_path / "out"
+
+    def day(d):
+        result = run(wb, lambda b: OutboxChannel(box, "t"), NOW, d).to_json()
+        return [(a["invoice_ids"], a["step"]) for a in result["actions"]], {s["reason"] for s in result["skips"]}
+
+    assert day(AS_OF) == ([(["F1"], "reminder_1")], set())  # F2's courtesy starts on 2 April (J-5)
+    sent, skipped = day(dt.date(2025, 4, 2))  # two days after F1's reminder
+    assert sent == [] and skipped == {"cooldown"}
+    assert day(dt.date(2025, 4, 3)) == ([(["F2"], "courtesy")], set())  # late, never lost
+    keys = [r[2] for r in wb.tabs["Historique"][1:]]
+    assert len(keys) == len(set(keys))

@@ -24,11 +24,13 @@ from decimal import Decimal
 from .action import Action, Skip, action_key
 from .anomaly import Anomaly, Severity
 from .customer import Customer
-from .history import HistoryIndex
+from .history import HistoryEntry, HistoryIndex
 from .ledger import Book
 from .position import Position
 from .scenario import Scenario, Step
+from .schedule import cooldown_ok
 
+MESSAGE_CHANNELS = ("email", "sms", "letter")  # what a customer receives; tasks are for us
 PAUSE_TEXT = {
     "disputed": "invoice disputed",
     "hold": "invoice on hold",
@@ -113,6 +115,12 @@ def plan(
     actions: list[Action] = []
     skips: list[Skip] = []
     grouping = book.settings.grouping
+    cooldown = book.settings.cooldown_days
+    recent: dict[str, list[HistoryEntry]] = defaultdict(list)
+    if cooldown > 0:
+        for entry in (*book.archived, *book.history):
+            if entry.channel in MESSAGE_CHANNELS:
+                recent[entry.customer_id].append(entry)
     for cid in sorted(by_customer):
         customer = book.customers[cid]
         scenario = scenario_for(customer, book, suggested)
@@ -144,6 +152,14 @@ def plan(
         groups = [[item] for item in due] if grouping == "invoice" else [due]
         for group in groups:
             top = max(group, key=lambda item: item[1].offset_days)[1]
+            if top.channel in MESSAGE_CHANNELS:
+                ok, last = cooldown_ok(cid, as_of, recent.get(cid, ()), cooldown)
+                if not ok and last is not None:
+                    skips.append(Skip(cid, tuple(p.invoice_id for p, _ in group), scenario.name, top.name, "cooldown",
+                                      f"last message on {last.isoformat()}; a customer gets at most one message "
+                                      f"every {cooldown} days (Settings cooldown_days), so this one waits until "
+                                      f"{(last + dt.timedelta(days=cooldown)).isoformat()}"))
+                    continue
             if grouping == "invoice":
                 listed = [group[0][0]]
             elif top.offset_days < 0:

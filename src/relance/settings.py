@@ -43,6 +43,7 @@ class Settings:
     penalty_annual_rate: Decimal | None = None
     recovery_indemnity: Decimal = Decimal(40)
     promise_grace_days: int = 3
+    cooldown_days: int = 3
     history_max_rows: int = 200_000
     portal_url: str = ""
     privacy_url: str = ""
@@ -135,9 +136,9 @@ def parse_settings(table: Table | None, out: Collector, tab_name: str = "Paramet
                 values[key] = terms
             else:
                 bad("is not a payment term", TERMS_HINT)
-        elif key in ("send_hour", "promise_grace_days", "history_max_rows"):
+        elif key in ("send_hour", "promise_grace_days", "history_max_rows", "cooldown_days"):
             number, problem = cells.parse_int(raw)
-            limits = {"send_hour": (0, 23), "promise_grace_days": (0, 90),
+            limits = {"send_hour": (0, 23), "promise_grace_days": (0, 90), "cooldown_days": (0, 60),
                       "history_max_rows": (1000, 5_000_000)}[key]
             if number is None or not limits[0] <= number <= limits[1]:
                 bad("is out of range", f"use a whole number from {limits[0]} to {limits[1]}")
