@@ -283,3 +283,32 @@ def test_a_customer_never_gets_two_messages_within_the_cooldown(tmp_path: Path):
     assert day(dt.date(2025, 4, 3)) == ([(["F2"], "courtesy")], set())  # late, never lost
     keys = [r[2] for r in wb.tabs["Historique"][1:]]
     assert len(keys) == len(set(keys))
+
+
+@pytest.mark.parametrize("now, reason", [
+    (dt.datetime(2025, 4, 6, 10, 0, tzinfo=dt.UTC), "weekend"),                        # a Sunday
+    (dt.datetime(2025, 4, 21, 10, 0, tzinfo=dt.UTC), "public holiday: Lundi de Pâques"),
+    (dt.datetime(2025, 4, 7, 6, 30, tzinfo=dt.UTC), "before 9:00 Europe/Paris"),       # 08:30 in Paris
+])
+def test_the_daily_run_waits_for_its_send_window(tmp_path: Path, now, reason):
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)])
+    box = tmp_path / "out"
+    waited = run(wb, lambda b: OutboxChannel(box, "t"), now).to_json()
+    assert waited["sent"] == 0 and waited["deferred"] == reason and waited["next_window"]
+    assert "Historique" not in wb.tabs and not list(box.glob("*.eml"))
+    forced = run(wb, lambda b: OutboxChannel(box, "t"), now, anytime=True).to_json()
+    assert forced["sent"] == 1
+    # a run for another day (a backfill with --as-of) is not gated
+    other = run(wb, lambda b: OutboxChannel(box, "t"), now, dt.date(2025, 5, 20)).to_json()
+    assert other["deferred"] is None
+
+
+def test_moselle_keeps_26_december(tmp_path: Path):
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-11-01", "2025-12-18", 1000)],
+                  settings={"holiday_country": "FR-57"})
+    box_now = dt.datetime(2025, 12, 26, 10, 0, tzinfo=dt.UTC)  # a Friday
+    assert run(wb, lambda b: OutboxChannel(tmp_path / "a", "t"), box_now).to_json()["deferred"] \
+        .startswith("public holiday")
+    paris = workbook([customer("C1")], [invoice("F1", "C1", "2025-11-01", "2025-12-18", 1000)])
+    assert run(paris, lambda b: OutboxChannel(tmp_path / "b", "t"), box_now).to_json()["deferred"] \
+        is None

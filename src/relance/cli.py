@@ -278,6 +278,8 @@ def run_cmd(
     channel: Annotated[str, typer.Option(help="outbox (default), mailjet or smtp.")] = "outbox",
     outbox: Annotated[Path | None, typer.Option(help="Outbox folder (default: BOOK_outbox beside it).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and render, send and write nothing.")] = False,
+    anytime: Annotated[bool, typer.Option("--anytime", help="Send now even outside the send window "
+                                                            "(weekend, holiday, before send_hour).")] = False,
     json_: JsonOpt = False,
 ) -> None:
     """The daily job: plan, send exactly once, write History, Tasks, Plan and Anomalies back."""
@@ -286,12 +288,16 @@ def run_cmd(
         factory = _channel_factory(channel, outbox, book, now)
         phases = _Phases(not json_ and err.is_terminal, "Reading and checking the workbook")
         try:
-            result = run(open_backend(book), factory, now, _as_of(as_of), dry_run, phases)
+            result = run(open_backend(book), factory, now, _as_of(as_of), dry_run, phases, anytime)
         finally:
             phases.close()
         data = result.to_json()
         if json_:
             _print_json(data)
+        elif result.deferred:
+            out.print(f"Nothing sent now: {result.deferred}. The next send window opens "
+                      f"{result.next_window} ({len(result.snapshot.plan.to_send)} messages wait for it; "
+                      "--anytime sends now).")
         else:
             title = ("Dry run" if dry_run else "Run") + f" {result.run_id} for {result.snapshot.as_of.isoformat()}"
             _show_plan(result, title)

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import cells
-from .anomaly import Anomaly, Severity
+from .anomaly import Anomaly, Severity, Source
 from .channels.base import Channel
 from .errors import ConfigError
 from .executor import Execution, execute, reconcile
@@ -27,6 +27,7 @@ from .planner import Plan, plan
 from .position import Position, compute_positions
 from .render import Renderer
 from .scenario import Scenario, load_presets
+from .schedule import SendWindow, holiday_calendar, send_window
 from .table import Collector
 from .workbook.base import OwnedTab, WorkbookBackend
 from .writeback import (
@@ -162,6 +163,22 @@ def graded_scenarios(book: Book, positions: dict[str, Position], as_of: dt.date)
     return chosen
 
 
+def send_window_for(book: Book, now: dt.datetime) -> tuple[SendWindow, Anomaly | None]:
+    """The send window from Settings; an unknown holiday_country is said and France used."""
+    s = book.settings
+    problem: Anomaly | None = None
+    local_year = now.astimezone(ZoneInfo(s.timezone)).year
+    try:
+        holidays = holiday_calendar(s.holiday_country, None, (local_year, local_year + 1), language=s.language)
+    except ValueError as exc:
+        settings_tab = book.tables.get("settings")
+        where = Source(settings_tab.name if settings_tab else "Parametres", 1)
+        problem = Anomaly(where, s.holiday_country, f"{exc}; French public holidays were used",
+                          "write FR, or FR-57, FR-67, FR-68 for Alsace-Moselle", "R098", Severity.warning)
+        holidays = holiday_calendar("FR", None, (local_year, local_year + 1), language=s.language)
+    return send_window(now, s.timezone, s.send_hour, s.business_days_only, holidays), problem
+
+
 def run_id_for(now: dt.datetime) -> str:
     return now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
 
@@ -174,6 +191,8 @@ class RunResult:
     execution: Execution = field(default_factory=Execution)
     settled_pending: int = 0
     outbox: str = ""
+    deferred: str = ""  # why nothing was sent now (weekend, holiday, before send_hour)
+    next_window: str = ""
 
     def to_json(self) -> dict[str, Any]:
         s = self.snapshot
@@ -191,6 +210,8 @@ class RunResult:
             "awaiting_approval": len(s.plan.awaiting_approval),
             "skipped": len(s.plan.skips),
             "settled_pending": self.settled_pending,
+            "deferred": self.deferred or None,
+            "next_window": self.next_window or None,
             "anomalies": {"errors": errors, "warnings": len(s.anomalies) - errors},
             "outbox": self.outbox or None,
             "actions": [
@@ -201,7 +222,7 @@ class RunResult:
                     "requires_approval": a.requires_approval,
                     "status": by_key[a.key].status if a.key in by_key else
                     ("awaiting_approval" if a.requires_approval and not a.approved else
-                     "planned" if self.dry_run else "not_sent"),
+                     "planned" if self.dry_run else "deferred" if self.deferred else "not_sent"),
                     "message_id": by_key[a.key].message_id if a.key in by_key else None,
                 }
                 for a in s.plan.actions
@@ -221,8 +242,15 @@ def run(
     as_of: dt.date | None = None,
     dry_run: bool = False,
     progress: Progress = _no_progress,
+    anytime: bool = False,
 ) -> RunResult:
-    """The daily job. Never sends an action twice; writes History, Plan, Tasks and Anomalies."""
+    """The daily job. Never sends an action twice; writes History, Plan, Tasks and Anomalies.
+
+    A run on the day it plans for sends only inside the send window (DESIGN §4: time zone,
+    send_hour, business days and public holidays); outside it, nothing is sent or written and
+    the result says when the window opens. `anytime` is a person's explicit "send now"; a run
+    for another day (`--as-of`, a backfill) is not gated.
+    """
     run_id = run_id_for(now)
     if dry_run:
         snap = snapshot(backend, now, as_of)
@@ -246,6 +274,13 @@ def run(
                 return replace(book, history=history)
 
             snap = snapshot(backend, now, as_of, fix_history, book0)
+            if not anytime:
+                window, problem = send_window_for(snap.book, now)
+                if problem is not None:
+                    snap.anomalies.append(problem)
+                if (as_of is None or as_of == window.local_date) and not window.open:
+                    return RunResult(run_id, snap, False, settled_pending=settled, outbox=channel.location,
+                                     deferred=window.reason, next_window=window.next_open.isoformat())
             if backend.changed_since_read():  # payments re-read just before sending (DESIGN §4.3)
                 snap = snapshot(backend, now, as_of, fix_history)
             book = snap.book
