@@ -474,11 +474,12 @@ def demo(
         phases = _Phases(err.is_terminal, "Reading and checking the workbook")
         try:
             result = run(open_backend(book), _channel_factory("outbox", folder / "outbox", book, now), now, day,
-                         progress=phases)
+                         progress=phases, anytime=True)  # a demo shows sending whatever the hour
         finally:
             phases.close()
         _show_plan(result, f"Run {result.run_id}")
-        again = run(open_backend(book), _channel_factory("outbox", folder / "outbox", book, now), now, day)
+        again = run(open_backend(book), _channel_factory("outbox", folder / "outbox", book, now), now, day,
+                    anytime=True)
         out.print(f"A second run the same day sends {again.execution.count('sent')} messages "
                   "(never twice).")
         out.print("[bold]4. Report[/]")
