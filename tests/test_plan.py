@@ -312,3 +312,31 @@ def test_moselle_keeps_26_december(tmp_path: Path):
     paris = workbook([customer("C1")], [invoice("F1", "C1", "2025-11-01", "2025-12-18", 1000)])
     assert run(paris, lambda b: OutboxChannel(tmp_path / "b", "t"), box_now).to_json()["deferred"] \
         is None
+
+
+def test_a_letter_step_files_a_formal_notice_pdf(tmp_path: Path):
+    import shutil
+    import subprocess
+
+    scen = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
+            ["standard", "mise_en_demeure", 30, "letter", "formal_notice", 0, "non"]]
+    wb = workbook([customer("C1"), customer("C2")],
+                  [invoice("F1", "C1", "2025-01-01", "2025-02-27", 1000),
+                   invoice("F2", "C2", "2025-01-01", "2025-02-27", 800)],
+                  settings={"company_address": "12 rue des Artisans; 69003 Lyon", "company_city": "Lyon"},
+                  Scenarios=scen)
+    wb.tabs["Clients"][0] += ["adresse", "code_postal", "ville"]
+    wb.tabs["Clients"][1] += ["3 place Bellecour", "69002", "Lyon"]
+    wb.tabs["Clients"][2] += [None, None, None]  # C2 has no postal address
+    box = tmp_path / "out"
+    result = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()
+    assert [(a["customer_id"], a["channel"], a["status"]) for a in result["actions"]] == [("C1", "letter", "sent")]
+    assert [(s["customer_id"], s["reason"]) for s in result["skips"]] == [("C2", "no_address")]
+    pdf = next(box.glob("C1_mise_en_demeure_*.pdf"))
+    history = wb.tabs["Historique"][1]
+    assert (history[7], history[9]) == ("letter", "sent") and history[8] == "3 place Bellecour, 69002 Lyon"
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+        assert "mise en demeure" in text.lower() and "F1" in text and "Lyon, le 31 mars 2025" in text
+    rerun = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()
+    assert rerun["sent"] == 0 and len(list(box.glob("*.pdf"))) == 1

@@ -20,6 +20,7 @@ from .anomaly import Anomaly, Source
 from .channels.base import Channel
 from .history import HistoryEntry, HistoryIndex
 from .ledger import Book
+from .letter import formal_notice_pdf
 from .message import OutgoingMessage, render_context
 from .planner import Plan
 from .position import Position
@@ -46,6 +47,16 @@ def _reminders_sent(index: HistoryIndex, action: Action) -> int:
     return len(seen)
 
 
+def _letter(action: Action, context: dict[str, object], book: Book) -> OutgoingMessage:
+    """A letter step: the formal notice as a PDF (letter.py), filed in the outbox to be posted."""
+    s = book.settings
+    sender_address = [line.strip() for line in s.company_address.replace("\n", ";").split(";") if line.strip()]
+    pdf = formal_notice_pdf(context, sender_address, action.language)
+    subject = ("Mise en demeure" if action.language == "fr" else "Formal notice") + f" – {action.customer_id}"
+    return OutgoingMessage(action=action, sender_email=s.sender_email, sender_name=s.sender_name or s.company_name,
+                           reply_to=s.reply_to, subject=subject, html="", text="", pdf=pdf)
+
+
 def compose(
     plan: Plan, book: Book, positions: dict[str, Position], renderer: Renderer
 ) -> tuple[list[tuple[Action, OutgoingMessage | None, str]], list[Anomaly]]:
@@ -62,6 +73,9 @@ def compose(
                 script = renderer.render(action.template, action.language, "script", ctx) \
                     if action.template and renderer.has(action.template, action.language, "script") else ""
                 out.append((action, None, script))
+                continue
+            if action.channel == "letter":
+                out.append((action, _letter(action, ctx, book), ""))
                 continue
             message = OutgoingMessage(
                 action=action, sender_email=s.sender_email, sender_name=s.sender_name or s.company_name,

@@ -23,6 +23,7 @@ class OutgoingMessage:
     subject: str
     html: str
     text: str
+    pdf: bytes | None = None  # a letter: the PDF the outbox files and a person posts
 
     @property
     def key(self) -> str:
@@ -62,11 +63,13 @@ def render_context(
         "company": {
             "name": s.company_name or s.sender_name, "email": s.sender_email,
             "reply_to": s.reply_to or s.sender_email, "phone": s.company_phone,
-            "portal_url": s.portal_url, "privacy_url": s.privacy_url,
+            "portal_url": s.portal_url, "privacy_url": s.privacy_url, "city": s.company_city,
         },
         "customer": {
             "id": customer.id, "name": customer.name, "contact_name": customer.contact_name,
             "type": customer.type, "email": ";".join(customer.emails),
+            "address": customer.address, "postal_code": customer.postal_code, "city": customer.city,
+            "country": customer.country,
         },
         "step": {
             "name": action.step, "label": step.label(action.language) if step else action.step,

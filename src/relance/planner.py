@@ -182,13 +182,15 @@ def plan(
             elif top.channel == "sms":
                 recipients = (customer.phone,) if customer.phone else ()
             elif top.channel == "letter":
-                recipients = (customer.address,) if customer.address else ()
+                postal = " ".join(x for x in (customer.postal_code, customer.city) if x)
+                recipients = (f"{customer.address}, {postal}",) if customer.address and postal else ()
             else:
                 recipients = (customer.owner or "",)
             if top.channel in ("email", "sms", "letter") and not recipients:
+                missing = {"email": "e-mail address", "sms": "phone number",
+                           "letter": "postal address (adresse, code_postal, ville)"}[top.channel]
                 skips.append(Skip(cid, ids, scenario.name, top.name, "no_address",
-                                  f"no {'e-mail address' if top.channel == 'email' else top.channel + ' address'}"
-                                  f" for {customer.name} ({customer.source})"))
+                                  f"no {missing} for {customer.name} ({customer.source})"))
                 continue
             totals: dict[str, Decimal] = defaultdict(Decimal)
             for p in listed:

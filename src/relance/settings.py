@@ -49,6 +49,8 @@ class Settings:
     privacy_url: str = ""
     channel: str = "outbox"
     company_phone: str = ""
+    company_address: str = ""
+    company_city: str = ""
     ecb_rates: dict[tuple[int, int], Decimal] = field(default_factory=dict)
 
     @property
@@ -63,7 +65,7 @@ _CHOICES = {
     "channel": ("outbox", "mailjet", "smtp"),
 }
 _TEXT = ("company_name", "sender_email", "sender_name", "reply_to", "default_scenario",
-         "portal_url", "privacy_url", "company_phone", "holiday_country")
+         "portal_url", "privacy_url", "company_phone", "holiday_country", "company_address", "company_city")
 
 
 def parse_settings(table: Table | None, out: Collector, tab_name: str = "Parametres") -> Settings:

@@ -84,8 +84,9 @@ class OutboxChannel:
     def lookup(self, action_key: str) -> str | None:
         if action_key in self._known:
             return self._known[action_key]
-        for path in self.folder.glob(f"*{action_key}*.eml"):
-            return f"<file:{path.name}>"
+        for path in self.folder.glob(f"*{action_key}*"):
+            if path.suffix in (".eml", ".pdf", ".txt"):
+                return f"<file:{path.name}>"
         return None
 
     def build_email(self, m: OutgoingMessage) -> tuple[Message, str]:
@@ -119,11 +120,17 @@ class OutboxChannel:
         a = message.action
         if a.key in self._known:
             return Delivery("sent", self._known[a.key], "already in the outbox")
-        msg, message_id = self.build_email(message)
-        name = _SAFE.sub("_", f"{a.customer_id or 'relance'}_{a.step}_{a.key}") + ".eml"
+        stem = _SAFE.sub("_", f"{a.customer_id or 'relance'}_{a.step}_{a.key}")
+        if message.pdf is not None:  # a letter: the PDF to print and post
+            name, data = stem + ".pdf", message.pdf
+            domain = message.sender_email.rpartition("@")[2] or "relance.invalid"
+            message_id = f"<{a.key}@{domain}>"
+        else:
+            msg, message_id = self.build_email(message)
+            name, data = stem + ".eml", msg.as_bytes(policy=_WIRE)
         path = self.folder / name
-        tmp = path.with_suffix(".eml.tmp")
-        tmp.write_bytes(msg.as_bytes(policy=_WIRE))
+        tmp = path.with_name(name + ".tmp")
+        tmp.write_bytes(data)
         os.replace(tmp, path)
         self._index.write(json.dumps({
             "action_key": a.key, "channel": a.channel, "customer_id": a.customer_id,
