@@ -340,3 +340,33 @@ def test_a_letter_step_files_a_formal_notice_pdf(tmp_path: Path):
         assert "mise en demeure" in text.lower() and "F1" in text and "Lyon, le 31 mars 2025" in text
     rerun = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()
     assert rerun["sent"] == 0 and len(list(box.glob("*.pdf"))) == 1
+
+
+@pytest.mark.parametrize("outcome, date, reason", [
+    ("promesse", "2025-04-10", "promise"),
+    ("litige", None, "disputed"),
+    ("pas de réponse", None, None),
+])
+def test_the_outcome_of_a_call_task_acts_on_the_next_run(tmp_path: Path, outcome, date, reason):
+    scen = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
+            ["standard", "appel", 21, "call", "", 0, "non"],
+            ["standard", "relance", 30, "email", "reminder_2", 0, "non"]]
+    wb = workbook([customer("C1", telephone="06 12 34 56 78")],
+                  [invoice("F1", "C1", "2025-01-01", "2025-03-09", 1000)], Scenarios=scen)
+    box = tmp_path / "out"
+    first = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()  # J+22: the call task
+    assert [(a["channel"], a["status"]) for a in first["actions"]] == [("call", "created")]
+    tasks = wb.tabs["Taches"]
+    header = tasks[0]
+    assert tasks[1][header.index("telephone")] == "06 12 34 56 78"
+    tasks[1][header.index("resultat")] = outcome
+    tasks[1][header.index("date_resultat")] = date
+    later = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 9)).to_json()  # J+31
+    if reason is None:
+        assert [a["step"] for a in later["actions"]] == ["relance"]
+    else:
+        assert later["actions"] == [] and {s["reason"] for s in later["skips"]} == {reason}
+    if reason == "promise":  # promised 10 April + 3 days of grace: the ladder resumes on the 14th
+        resumed = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 14)).to_json()
+        assert [a["step"] for a in resumed["actions"]] == ["relance"]
+    assert wb.tabs["Taches"][1][header.index("resultat")] == outcome  # the user's entry is kept

@@ -14,7 +14,7 @@ from .balance import Credit, InvoiceLedger, apply_all
 from .customer import Customer, parse_customers
 from .history import HistoryEntry, read_archives, read_history
 from .invoice import Invoice, parse_invoices
-from .pause import Dispute, Promise, parse_disputes, parse_promises
+from .pause import Dispute, Promise, parse_call_outcomes, parse_disputes, parse_promises
 from .payment import Payment, parse_payments
 from .sales import MonthlySales, parse_sales
 from .scenario import Scenario, load_scenarios
@@ -65,6 +65,9 @@ def load_book(sheets: Sequence[RawSheet], presets: Mapping[str, Scenario]) -> Bo
     ledgers, credits = apply_all(invoices, payments, out)
     disputes = parse_disputes(tables.get("disputes"), invoices, out)
     promises = parse_promises(tables.get("promises"), invoices, out)
+    called_promises, called_disputes = parse_call_outcomes(tables.get("tasks"), invoices, out)
+    promises += called_promises
+    disputes += called_disputes
     sales = parse_sales(tables.get("sales"), settings, out)
     scenarios = load_scenarios(tables.get("scenarios"), dict(presets), out)
     history = read_history(tables.get("history"))

@@ -106,3 +106,50 @@ def parse_promises(table: Table | None, invoices: dict[str, Invoice], out: Colle
         amount, _ = cells.parse_amount(row.raw("amount"))
         result.append(Promise(cid, ids, promised, amount, status, row.source()))
     return result
+
+
+_OUTCOMES = {
+    "promise": ("promise", "promesse", "promesse_de_paiement", "promis", "promised"),
+    "dispute": ("dispute", "litige", "contestation", "conteste", "disputed"),
+    "no_answer": ("no_answer", "pas_de_reponse", "injoignable", "repondeur", "messagerie", "no_reply"),
+    "paid": ("paid", "paye", "regle", "deja_paye", "already_paid"),
+}
+
+
+def parse_call_outcomes(
+    table: Table | None, invoices: dict[str, Invoice], out: Collector
+) -> tuple[list[Promise], list[Dispute]]:
+    """What the user wrote after a call task (Taches: outcome, outcome_date) acts on the next run.
+
+    A promise pauses the task's invoices until its date (plus grace), like a Promesses row; a
+    dispute pauses them like a Litiges row; "no answer" lets the ladder go on.
+    """
+    promises: list[Promise] = []
+    disputes: list[Dispute] = []
+    if table is None:
+        return promises, disputes
+    from .schema import normalize
+
+    for row in table:
+        raw = row.raw("outcome")
+        if raw is None:
+            continue
+        outcome = next((k for k, names in _OUTCOMES.items() if normalize(raw) in names), None)
+        if outcome is None:
+            out.warn(row.source("outcome"), raw, "is not a call outcome relance understands; it was ignored",
+                     "write promesse (with a date), litige, pas de réponse or payé", "R421")
+            continue
+        ids = tuple(i for i in cells.text(row.raw("invoice_ids")).split(";") if i in invoices)
+        if not ids:
+            continue
+        day, problem = cells.parse_date(row.raw("outcome_date"))
+        if outcome == "promise":
+            if day is None:
+                out.warn(row.source("outcome_date"), row.raw("outcome_date"),
+                         (problem[0] if problem else "is blank") + "; the promise was not recorded",
+                         "write the promised payment date, e.g. 2025-04-15", "R422")
+                continue
+            promises.append(Promise(invoices[ids[0]].customer_id, ids, day, None, "open", row.source()))
+        elif outcome == "dispute":
+            disputes.extend(Dispute(iid, day, "call outcome", "open", None, row.source()) for iid in ids)
+    return promises, disputes
