@@ -183,6 +183,22 @@ def test_approval_steps_wait_in_the_plan_tab_until_ticked(tmp_path: Path):
     assert len(wb.tabs["A_valider"]) == 1  # header only: nothing left to approve
 
 
+def test_an_approval_whose_invoice_was_paid_meanwhile_is_dropped_and_said(tmp_path: Path):
+    scen = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
+            ["standard", "r1", 7, "email", "reminder_1", 0, "oui"]]
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)], Scenarios=scen)
+    box = tmp_path / "out"
+    run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF)
+    wb.tabs["A_valider"][1][0] = "oui"
+    wb.edit("Reglements", [["date", "montant", "numero_facture"], ["2025-03-31", 1000, "F1"]])
+    result = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF)
+    assert result.to_json()["sent"] == 0
+    said = [str(a) for a in result.snapshot.anomalies if a.code == "R603"]
+    assert len(said) == 1 and "approved action dropped: invoice F1 paid meanwhile; nothing was sent" in said[0]
+    assert said[0].startswith("A_valider!B2")
+    assert len(wb.tabs["A_valider"]) == 1 and not list(box.glob("*.eml"))
+
+
 def test_payments_are_reread_just_before_sending(tmp_path: Path):
     wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)])
     box = tmp_path / "out"

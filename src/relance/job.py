@@ -33,6 +33,7 @@ from .workbook.base import OwnedTab, WorkbookBackend
 from .writeback import (
     anomalies_tab,
     approved_keys,
+    dropped_approvals,
     existing_task_rows,
     history_tabs,
     plan_tab,
@@ -126,7 +127,8 @@ def _snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
     positions = compute_positions(book, day, out, settled_penalties=for_report)
     the_plan = plan(book, positions, day, approved_keys(book), graded_scenarios(book, positions, day))
     renderer = Renderer(template_overrides(book))
-    anomalies = [*book.anomalies, *_missing_templates(book, renderer), *out.items, *the_plan.anomalies]
+    dropped = dropped_approvals(book, frozenset(a.key for a in the_plan.actions), positions)
+    anomalies = [*book.anomalies, *_missing_templates(book, renderer), *out.items, *the_plan.anomalies, *dropped]
     return Snapshot(book, day, positions, the_plan, anomalies, renderer)
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from .action import Action
-from .anomaly import Anomaly
+from .anomaly import Anomaly, Severity
 from .history import HistoryEntry
 from .ledger import Book
+from .position import Position
 from .schema import contract, normalize
 from .workbook.base import CellValue, OwnedTab
 
@@ -106,3 +107,31 @@ def existing_task_rows(book: Book) -> list[list[CellValue]]:
 
 def tasks_tab(book: Book, new_rows: Sequence[Sequence[CellValue]]) -> OwnedTab:
     return _owned(book, "tasks", [*existing_task_rows(book), *new_rows])
+
+
+def dropped_approvals(book: Book, planned: frozenset[str], positions: Mapping[str, Position]) -> list[Anomaly]:
+    """Ticked approvals whose action is no longer planned: said, never sent.
+
+    Usually the invoices were paid (or paused) since the person approved; the approval is dropped
+    and the Plan tab no longer lists it.
+    """
+    from . import cells
+    from .table import Collector, read_table
+
+    sheet = book.owned.get("plan")
+    if sheet is None:
+        return []
+    found: list[Anomaly] = []
+    for row in read_table(sheet, contract().tab("plan"), Collector()):
+        flag, _ = cells.parse_bool(row.raw("approve"))
+        key = cells.text(row.raw("action_key"))
+        if not flag or not key or key in planned:
+            continue
+        ids = [i for i in cells.text(row.raw("invoice_ids")).split(";") if i]
+        paid = [i for i in ids if i in positions and positions[i].status in ("settled", "overpaid")]
+        why = (f"invoice{'s' if len(paid) > 1 else ''} {', '.join(paid)} paid meanwhile" if paid
+               else "no longer due (paused, changed or already handled)")
+        found.append(Anomaly(row.source("action_key"), key, f"approved action dropped: {why}; nothing was sent",
+                             "nothing to do; a new step will be planned if one becomes due", "R603",
+                             Severity.warning))
+    return found
