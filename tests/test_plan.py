@@ -386,3 +386,24 @@ def test_the_outcome_of_a_call_task_acts_on_the_next_run(tmp_path: Path, outcome
         resumed = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 14)).to_json()
         assert [a["step"] for a in resumed["actions"]] == ["relance"]
     assert wb.tabs["Taches"][1][header.index("resultat")] == outcome  # the user's entry is kept
+
+
+def test_the_hand_off_task_comes_with_the_agency_package(tmp_path: Path):
+    import csv
+    import io
+    import zipfile
+
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-27", 1000)])
+    box = tmp_path / "out"
+    run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF)  # J+32: the formal notice e-mail
+    later = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 20)).to_json()  # J+52
+    assert [(a["step"], a["status"]) for a in later["actions"]] == [("handoff", "created")]
+    package = next(box.glob("C1_dossier_recouvrement_*.zip"))
+    with zipfile.ZipFile(package) as z:
+        names = z.namelist()
+        dossier = list(csv.reader(io.StringIO(z.read("dossier.csv").decode("utf-8-sig")), delimiter=";"))
+    assert "synthese.pdf" in names and "relances.csv" in names
+    assert any(n.startswith("preuves/C1_formal_notice_") and n.endswith(".eml") for n in names)
+    assert dossier[1][0] == "F1"
+    task = wb.tabs["Taches"][1]
+    assert package.name in task[10]  # the script names the package

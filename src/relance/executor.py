@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from zoneinfo import ZoneInfo
 
 from .action import Action
 from .anomaly import Anomaly, Source
 from .channels.base import Channel
-from .history import HistoryEntry, HistoryIndex
+from .handoff import agency_package
+from .history import SENT_STATUSES, HistoryEntry, HistoryIndex
 from .ledger import Book
 from .letter import formal_notice_pdf
 from .message import OutgoingMessage, render_context
@@ -45,6 +46,23 @@ def _reminders_sent(index: HistoryIndex, action: Action) -> int:
     for iid in action.invoice_ids:
         seen.update(e.action_key for e in index.entries_by_invoice.get(iid, ()) if e.channel not in ("call", "agency"))
     return len(seen)
+
+
+def _handoff_package(
+    action: Action, book: Book, positions: dict[str, Position], as_of: dt.date, channel: Channel
+) -> str:
+    """For an agency step, the ZIP a person sends to the agency or lawyer if they decide to:
+    open invoices, balances, penalties, and the proof of every reminder sent (handoff.py)."""
+    attach = getattr(channel, "attach", None)
+    proofs_of = getattr(channel, "proofs", None)
+    if attach is None or proofs_of is None:
+        return ""
+    context = render_context(action, book, positions, as_of)
+    rows = [asdict(e) for e in (*book.archived, *book.history) if e.customer_id == action.customer_id]
+    proofs = proofs_of([str(r["action_key"]) for r in rows if r["status"] in SENT_STATUSES])
+    data = agency_package(context["customer"], context["invoices"], rows, proofs, as_of, action.language,
+                          company=context["company"], indemnity_amount=book.settings.recovery_indemnity)
+    return str(attach(f"{action.customer_id}_dossier_recouvrement_{action.key}.zip", data))
 
 
 def _letter(action: Action, context: dict[str, object], book: Book) -> OutgoingMessage:
@@ -127,12 +145,15 @@ def execute(
     for (action, message, script), entry in zip(composed, pending, strict=True):
         if message is None:
             customer = book.customers[action.customer_id]
+            package = _handoff_package(action, book, positions, plan.as_of, channel) \
+                if action.channel == "agency" else ""
             result.task_rows.append([
                 action.key, plan.as_of.isoformat(), action.channel, customer.owner, customer.id, customer.name,
-                customer.phone, ";".join(action.invoice_ids), action.amount_due, action.currency, script,
-                "", "", "",
+                customer.phone, ";".join(action.invoice_ids), action.amount_due, action.currency,
+                script + (f"\n\nDossier : {package}" if package else ""), "", "", "",
             ])
-            result.entries.append(entry.with_status("created", note=f"task for {customer.owner or 'the team'}"))
+            result.entries.append(entry.with_status(
+                "created", note=f"task for {customer.owner or 'the team'}" + (f"; package {package}" if package else "")))
         else:
             try:
                 delivery = channel.send(message)

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import re
+from collections.abc import Iterable
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
@@ -139,6 +140,24 @@ class OutboxChannel:
         }, ensure_ascii=False) + "\n")
         self._known[a.key] = message_id
         return Delivery("sent", message_id, name)
+
+    def attach(self, name: str, data: bytes) -> str:
+        """Files a document that is not a message (an agency hand-off package) beside the messages."""
+        safe = _SAFE.sub("_", name)
+        path = self.folder / safe
+        tmp = path.with_name(safe + ".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        return safe
+
+    def proofs(self, action_keys: Iterable[str]) -> dict[str, bytes]:
+        """The files this outbox holds for these actions: the proof of what was sent."""
+        wanted = set(action_keys)
+        found: dict[str, bytes] = {}
+        for path in sorted(self.folder.iterdir()):
+            if path.suffix in (".eml", ".pdf", ".txt") and any(k in path.name for k in wanted):
+                found[path.name] = path.read_bytes()
+        return found
 
     def close(self) -> None:
         self._index.flush()
