@@ -407,3 +407,35 @@ def test_the_hand_off_task_comes_with_the_agency_package(tmp_path: Path):
     assert dossier[1][0] == "F1"
     task = wb.tabs["Taches"][1]
     assert package.name in task[10]  # the script names the package
+
+
+def test_a_broken_promise_resumes_at_the_next_step_once_and_is_said(tmp_path: Path):
+    promesses = [["code_client", "numeros_factures", "date_promise", "montant", "source", "statut"],
+                 ["C1", "F1", "2025-04-10", 1000, "téléphone", "ouverte"]]
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-14", 1000)], Promesses=promesses)
+    box = tmp_path / "out"
+    first = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 3, 29)).to_json()  # J+15, paused
+    assert first["actions"] == [] and {s["reason"] for s in first["skips"]} == {"promise"}
+    assert run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 12)).to_json()["actions"] == []
+    # 10 April + 3 days of grace: broken on the 14th, said, and the step due then leaves
+    resumed = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 14))
+    data = resumed.to_json()
+    assert [a["step"] for a in data["actions"]] == ["formal_notice"]
+    assert any(a.code == "R415" and "broken" in a.problem for a in resumed.snapshot.anomalies)
+    again = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 16)).to_json()
+    assert again["actions"] == []  # once, not every day
+
+
+def test_a_broken_promise_pulls_the_next_step_forward(tmp_path: Path):
+    promesses = [["code_client", "numeros_factures", "date_promise", "montant", "source", "statut"],
+                 ["C1", "F1", "2025-03-24", 1000, "téléphone", "ouverte"]]
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-14", 1000)])
+    box = tmp_path / "out"
+    sent = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 3, 21)).to_json()  # J+7
+    assert [a["step"] for a in sent["actions"]] == ["reminder_1"]
+    wb.tabs["Promesses"] = promesses  # the customer promised the 24th, then did not pay
+    paused = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 3, 26)).to_json()  # J+12
+    assert paused["actions"] == []
+    early = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 3, 28)).to_json()  # J+14, broken
+    assert [a["step"] for a in early["actions"]] == ["reminder_2"]  # the next step, a day before its J+15
+    assert run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 3, 29)).to_json()["actions"] == []

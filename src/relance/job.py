@@ -23,6 +23,7 @@ from .errors import ConfigError
 from .executor import Execution, execute, reconcile
 from .history import HistoryEntry
 from .ledger import Book, load_book
+from .pause import broken_promises
 from .planner import Plan, plan
 from .position import Position, compute_positions
 from .render import Renderer
@@ -125,7 +126,17 @@ def _snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
     day = as_of_for(book, now, as_of)
     out = Collector()
     positions = compute_positions(book, day, out, settled_penalties=for_report)
-    the_plan = plan(book, positions, day, approved_keys(book), graded_scenarios(book, positions, day))
+    broken = broken_promises(
+        book.promises,
+        {i: (p.customer_id, book.invoices[i].due_date, True) for i, p in positions.items() if p.is_open},
+        day, book.settings.promise_grace_days)
+    resume = {iid: broken_on for _, unpaid, broken_on in broken for iid in unpaid}
+    for promise, unpaid, broken_on in broken:
+        out.warn(promise.source, promise.promised_date.isoformat(),
+                 f"promise to pay broken: {', '.join(unpaid)} still unpaid on {broken_on.isoformat()}; "
+                 "reminders resumed at the next step",
+                 "mark the promise 'rompue' (broken) in Promesses once noted, or record the payment", "R415")
+    the_plan = plan(book, positions, day, approved_keys(book), graded_scenarios(book, positions, day), resume)
     renderer = Renderer(template_overrides(book))
     dropped = dropped_approvals(book, frozenset(a.key for a in the_plan.actions), positions)
     anomalies = [*book.anomalies, *_missing_templates(book, renderer), *out.items, *the_plan.anomalies, *dropped]

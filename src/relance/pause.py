@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -153,3 +154,29 @@ def parse_call_outcomes(
         elif outcome == "dispute":
             disputes.extend(Dispute(iid, day, "call outcome", "open", None, row.source()) for iid in ids)
     return promises, disputes
+
+
+def broken_promises(
+    promises: list[Promise], open_balances: Mapping[str, tuple[str, dt.date, bool]], as_of: dt.date, grace_days: int
+) -> list[tuple[Promise, tuple[str, ...], dt.date]]:
+    """Open promises whose date (plus grace) has passed with invoices still unpaid.
+
+    `open_balances` maps each invoice still open on as_of to (customer, due date, True). A promise
+    naming no invoice covers the customer's invoices due by the promised date. Returns the
+    promise, the unpaid invoices and the day it was broken.
+    """
+    broken: list[tuple[Promise, tuple[str, ...], dt.date]] = []
+    for p in promises:
+        if p.status != "open":
+            continue
+        broken_on = p.promised_date + dt.timedelta(days=grace_days + 1)
+        if as_of < broken_on:
+            continue
+        if p.invoice_ids:
+            unpaid = tuple(i for i in p.invoice_ids if i in open_balances)
+        else:
+            unpaid = tuple(sorted(i for i, (cid, due, _) in open_balances.items()
+                                  if cid == p.customer_id and due <= p.promised_date))
+        if unpaid:
+            broken.append((p, unpaid, broken_on))
+    return broken

@@ -104,6 +104,7 @@ def plan(
     as_of: dt.date,
     approved: frozenset[str] = frozenset(),
     suggested: Mapping[str, str] | None = None,
+    resume: Mapping[str, dt.date] | None = None,
 ) -> Plan:
     index = HistoryIndex.build([*book.archived, *book.history])
     sent_offset = _last_sent_offsets(index, book)
@@ -137,7 +138,14 @@ def plan(
         due: list[tuple[Position, Step]] = []
         for p in sorted(by_customer[cid], key=lambda p: (-(p.days_past_due or 0), p.invoice_id)):
             step = scenario.stage(p.days_past_due or 0)
-            if step is None or step.offset_days <= sent_offset.get(p.invoice_id, -(10**6)):
+            last = sent_offset.get(p.invoice_id, -(10**6))
+            broken_on = (resume or {}).get(p.invoice_id)
+            if (step is None or step.offset_days <= last) and broken_on is not None and not any(
+                e.as_of is not None and e.as_of >= broken_on for e in index.entries_by_invoice.get(p.invoice_id, ())
+            ):
+                # a broken promise: the ladder resumes at the step after the last one sent, once
+                step = next((s for s in scenario.steps if s.offset_days > last and s.offset_days >= 0), step)
+            if step is None or step.offset_days <= last:
                 continue
             if p.paused:
                 skips.append(Skip(cid, (p.invoice_id,), scenario.name, step.name, p.paused, PAUSE_TEXT[p.paused]))
@@ -153,12 +161,13 @@ def plan(
         for group in groups:
             top = max(group, key=lambda item: item[1].offset_days)[1]
             if top.channel in MESSAGE_CHANNELS:
-                ok, last = cooldown_ok(cid, as_of, recent.get(cid, ()), cooldown)
-                if not ok and last is not None:
+                ok, last_message = cooldown_ok(cid, as_of, recent.get(cid, ()), cooldown)
+                if not ok and last_message is not None:
+                    waits_until = last_message + dt.timedelta(days=cooldown)
                     skips.append(Skip(cid, tuple(p.invoice_id for p, _ in group), scenario.name, top.name, "cooldown",
-                                      f"last message on {last.isoformat()}; a customer gets at most one message "
-                                      f"every {cooldown} days (Settings cooldown_days), so this one waits until "
-                                      f"{(last + dt.timedelta(days=cooldown)).isoformat()}"))
+                                      f"last message on {last_message.isoformat()}; a customer gets at most one "
+                                      f"message every {cooldown} days (Settings cooldown_days), so this one waits "
+                                      f"until {waits_until.isoformat()}"))
                     continue
             if grouping == "invoice":
                 listed = [group[0][0]]
