@@ -66,3 +66,16 @@ def workbook(
 @pytest.fixture
 def now() -> dt.datetime:
     return NOW
+
+
+SCENARIOS_HEADER = ["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"]
+# The five-step ladder of the first version (J-5, J+7, J+15, J+30, J+45 task), written in a
+# Scenarios tab: tests about something else than the shipped ladder keep a stable ladder.
+CLASSIC = [
+    SCENARIOS_HEADER,
+    ["standard", "courtesy", -5, "email", "courtesy", 0, "non"],
+    ["standard", "reminder_1", 7, "email", "reminder_1", 0, "non"],
+    ["standard", "reminder_2", 15, "email", "reminder_2", 0, "non"],
+    ["standard", "formal_notice", 30, "email", "formal_notice", 0, "non"],
+    ["standard", "handoff", 45, "agency", "handoff", 0, "non"],
+]

@@ -66,17 +66,22 @@ def test_check_plan_run_report_on_a_demo_workbook(demo_book, tmp_path):
     result = relance("run", str(book), "--as-of", AS_OF, "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
-    emails = [a for a in summary["actions"] if a["channel"] == "email"]
-    assert summary["sent"] == len(emails) > 0 and summary["failed"] == 0
+    sent = [a for a in summary["actions"] if a["status"] == "sent"]
+    emails = [a for a in sent if a["channel"] == "email"]
+    assert summary["sent"] == len(sent) > 0 and emails and summary["failed"] == 0
+    assert {a["channel"] for a in sent} <= {"email", "sms", "letter"}
     outbox = tmp_path / "book_outbox"
-    assert len(list(outbox.glob("*.eml"))) == summary["sent"]
+    assert len(list(outbox.glob("*.eml"))) == len(emails)
+    assert len(list(outbox.glob("*.sms.txt"))) == sum(a["channel"] == "sms" for a in sent)
+    assert len(list(outbox.glob("*.pdf"))) == sum(a["channel"] == "letter" for a in sent)
     index = [json.loads(line) for line in (outbox / "index.jsonl").read_text().splitlines()]
-    assert {i["action_key"] for i in index} == {a["action_key"] for a in emails}
+    assert {i["action_key"] for i in index} == {a["action_key"] for a in sent}
 
     history = sheet(book, "Historique")
     assert history[0][:3] == ["run_id", "horodatage", "cle_action"]
     assert {r[9] for r in history[1:]} <= {"sent", "created"}
     assert len(history) - 1 == summary["sent"] + summary["tasks_created"]
+    assert summary["awaiting_approval"] == sum(a["status"] == "awaiting_approval" for a in summary["actions"])
 
     # the user's own tabs come out byte for byte
     after = zipfile.ZipFile(book)
@@ -86,7 +91,8 @@ def test_check_plan_run_report_on_a_demo_workbook(demo_book, tmp_path):
             assert after.read(name) == data, name
 
     again = json.loads(relance("run", str(book), "--as-of", AS_OF, "--json").output)
-    assert again["sent"] == again["tasks_created"] == again["planned"] == 0
+    assert again["sent"] == again["tasks_created"] == 0
+    assert again["planned"] == again["awaiting_approval"]  # hand-offs wait for a person, nothing else
     assert len(sheet(book, "Historique")) == len(history)
 
     report = json.loads(relance("report", str(book), "--as-of", AS_OF, "--json").output)

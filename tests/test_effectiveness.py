@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOW, PAYMENTS_HEADER, customer, invoice, payment, workbook
+from conftest import CLASSIC, NOW, PAYMENTS_HEADER, customer, invoice, payment, workbook
 from relance.channels.outbox import OutboxChannel
 from relance.effectiveness import effectiveness
 from relance.job import run, snapshot
@@ -41,7 +41,7 @@ def reminded(tmp_path: Path):
     wb = workbook([customer("C1"), customer("C2"), customer("C3")],
                   [invoice("F1", "C1", "2025-02-01", "2025-03-16", 1000),
                    invoice("F2", "C2", "2025-02-01", "2025-03-24", 500),
-                   invoice("F3", "C3", "2025-02-01", "2025-03-01", 800)])
+                   invoice("F3", "C3", "2025-02-01", "2025-03-01", 800)], Scenarios=CLASSIC)
     box = tmp_path / "out"
     first = run(wb, lambda b: OutboxChannel(box, "t"), NOW, D1).to_json()
     assert [(a["customer_id"], a["step"], a["status"]) for a in first["actions"]] == [

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import NOW, customer, invoice, payment, workbook
+from conftest import CLASSIC, NOW, customer, invoice, payment, workbook
 from relance.channels.outbox import OutboxChannel
 from relance.job import run, snapshot
 
@@ -21,19 +21,34 @@ def skips(snap):
     return {(s.customer_id, s.invoice_ids, s.reason) for s in snap.plan.skips}
 
 
-@pytest.mark.parametrize("due, expected_step", [
-    ("2025-04-05", "courtesy"),      # J-5
-    ("2025-04-06", None),            # J-6: nothing yet
-    ("2025-03-31", "courtesy"),      # due today: still a courtesy reminder
-    ("2025-03-30", None),            # J+1: the courtesy step no longer applies, J+7 not reached
-    ("2025-03-24", "reminder_1"),    # J+7
-    ("2025-03-16", "reminder_2"),    # J+15
-    ("2025-03-01", "formal_notice"),  # J+30
-    ("2025-02-14", "handoff"),       # J+45
+@pytest.mark.parametrize("due, expected", [
+    ("2025-04-05", {"courtesy"}),                      # J-5
+    ("2025-04-06", set()),                             # J-6: nothing yet
+    ("2025-03-31", {"courtesy"}),                      # due today: still a courtesy reminder
+    ("2025-03-30", {"notice"}),                        # J+1: the friendly notice
+    ("2025-03-25", {"notice"}),                        # J+6: still the notice (a missed day catches up)
+    ("2025-03-24", {"reminder_1"}),                    # J+7
+    ("2025-03-16", {"reminder_2"}),                    # J+15: e-mail (the SMS needs a mobile number)
+    ("2025-03-10", {"call"}),                          # J+21: a call task
+    ("2025-03-01", {"formal_notice"}),                 # J+30: e-mail (the letter needs an address)
+    ("2025-02-14", set()),                             # J+45: the hand-off waits for a person's approval
 ])
-def test_stage_on_the_default_ladder(due, expected_step):
-    got, _ = planned(workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", due, 1000)]))
-    assert got == ({("C1", expected_step, ("F1",))} if expected_step else set())
+def test_stage_on_the_default_ladder(due, expected):
+    got, snap = planned(workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", due, 1000)]))
+    assert {step for _, step, _ in got if step != "handoff"} == expected
+    if due == "2025-02-14":
+        assert [(a.step, a.requires_approval) for a in snap.plan.actions] == [("handoff", True)]
+
+
+def test_a_day_with_two_channels_plans_both_and_says_what_is_missing():
+    wb = workbook([customer("C1", telephone="06 12 34 56 78"), customer("C2", telephone="01 45 67 89 10")],
+                  [invoice("F1", "C1", "2025-01-01", "2025-03-16", 1000),
+                   invoice("F2", "C2", "2025-01-01", "2025-03-16", 1000)])
+    got, snap = planned(wb)
+    assert got == {("C1", "reminder_2", ("F1",)), ("C1", "reminder_2_sms", ("F1",)), ("C2", "reminder_2", ("F2",))}
+    sms = next(a for a in snap.plan.actions if a.channel == "sms")
+    assert sms.recipients == ("+33612345678",)
+    assert {(s.customer_id, s.step, s.reason) for s in snap.plan.skips} == {("C2", "reminder_2_sms", "no_address")}
 
 
 def test_a_paid_invoice_is_never_reminded():
@@ -52,7 +67,7 @@ def test_fifo_payment_settles_the_oldest_invoice_first():
     wb = workbook([customer("C1")],
                   [invoice("F1", "C1", "2025-01-01", "2025-02-10", 600),
                    invoice("F2", "C1", "2025-01-15", "2025-03-10", 400)],
-                  [payment("2025-03-20", 600, None, "C1")])
+                  [payment("2025-03-20", 600, None, "C1")], Scenarios=CLASSIC)
     got, snap = planned(wb)
     assert snap.positions["F1"].status == "settled"
     assert got == {("C1", "reminder_2", ("F2",))}
@@ -116,7 +131,7 @@ def test_grouping_per_invoice():
 
 
 def test_missed_weeks_catch_up_with_one_message_then_resume(tmp_path: Path):
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-27", 1000)])
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-27", 1000)], Scenarios=CLASSIC)
     box = tmp_path / "out"
 
     def day(d):
@@ -134,7 +149,7 @@ def test_missed_weeks_catch_up_with_one_message_then_resume(tmp_path: Path):
 def test_new_overdue_invoice_triggers_a_message_listing_the_whole_picture(tmp_path: Path):
     wb = workbook([customer("C1")],
                   [invoice("F1", "C1", "2025-01-01", "2025-03-16", 1000),
-                   invoice("F2", "C1", "2025-03-01", "2025-04-03", 300)])
+                   invoice("F2", "C1", "2025-03-01", "2025-04-03", 300)], Scenarios=CLASSIC)
     box = tmp_path / "out"
     first = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()["actions"]
     # F2 is due a courtesy reminder the same day: one message, not two
@@ -307,7 +322,7 @@ def test_a_customer_never_gets_two_messages_within_the_cooldown(tmp_path: Path):
     (dt.datetime(2025, 4, 7, 6, 30, tzinfo=dt.UTC), "before 9:00 Europe/Paris"),       # 08:30 in Paris
 ])
 def test_the_daily_run_waits_for_its_send_window(tmp_path: Path, now, reason):
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)])
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)], Scenarios=CLASSIC)
     box = tmp_path / "out"
     waited = run(wb, lambda b: OutboxChannel(box, "t"), now).to_json()
     assert waited["sent"] == 0 and waited["deferred"] == reason and waited["next_window"]
@@ -393,7 +408,7 @@ def test_the_hand_off_task_comes_with_the_agency_package(tmp_path: Path):
     import io
     import zipfile
 
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-27", 1000)])
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-27", 1000)], Scenarios=CLASSIC)
     box = tmp_path / "out"
     run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF)  # J+32: the formal notice e-mail
     later = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 20)).to_json()  # J+52

@@ -60,7 +60,8 @@ def test_a_rerun_sends_nothing_new(tmp_path_factory, data, later):
     wb = workbook(*data)
     first = run(wb, lambda b: OutboxChannel(Path(box), "t"), NOW, AS_OF).to_json()
     again = run(wb, lambda b: OutboxChannel(Path(box), "t"), NOW, AS_OF).to_json()
-    assert again["sent"] == again["tasks_created"] == again["planned"] == 0
+    assert again["sent"] == again["tasks_created"] == 0
+    assert all(a["status"] == "awaiting_approval" for a in again["actions"])  # only hand-offs wait for a person
     # and no action key ever appears twice in History, whatever the later days bring
     run(wb, lambda b: OutboxChannel(Path(box), "t"), NOW, AS_OF + dt.timedelta(days=later))
     keys = [row[2] for row in wb.tabs["Historique"][1:]]

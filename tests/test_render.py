@@ -191,19 +191,15 @@ def test_standard_scenario_has_its_templates(renderer: Renderer) -> None:
     assert scenario["name"] == "standard"
     assert set(scenario["label"]) == set(scenario["description"]) == {"fr", "en"}
     steps = scenario["steps"]
-    assert [s["step"] for s in steps] == [
-        "courtesy",
-        "reminder_1",
-        "reminder_2",
-        "formal_notice",
-        "handoff",
+    assert [(s["step"], s["offset_days"], s["channel"]) for s in steps] == [
+        ("courtesy", -5, "email"), ("notice", 1, "email"), ("reminder_1", 7, "email"),
+        ("reminder_2", 15, "email"), ("reminder_2_sms", 15, "sms"), ("call", 21, "call"),
+        ("formal_notice", 30, "email"), ("formal_notice_letter", 30, "letter"), ("handoff", 45, "agency"),
     ]
-    assert [s["offset_days"] for s in steps] == [-5, 7, 15, 30, 45]
-    assert [s["tone"] for s in steps] == ["friendly", "polite", "firm", "formal", "legal"]
     for s in steps:
-        assert s["min_balance"] == "0" and s["requires_approval"] is False
+        assert s["min_balance"] == "0" and s["requires_approval"] is (s["channel"] == "agency")
         assert set(s["label"]) == {"fr", "en"}
-        parts = EMAIL_PARTS if s["channel"] == "email" else ("subject", "script")
+        parts = {"email": EMAIL_PARTS, "sms": ("sms",), "letter": ()}.get(s["channel"], ("subject", "script"))
         for lang in ("fr", "en"):
             assert renderer.parts(s["template"], lang) >= set(parts)
     assert steps[-1]["channel"] == "agency"

@@ -26,6 +26,7 @@ from .message import OutgoingMessage, render_context
 from .planner import Plan
 from .position import Position
 from .render import Renderer, TemplateProblem
+from .sms import to_gsm7
 from .workbook.base import CellValue
 
 
@@ -94,6 +95,12 @@ def compose(
                 continue
             if action.channel == "letter":
                 out.append((action, _letter(action, ctx, book), ""))
+                continue
+            if action.channel == "sms":
+                body = to_gsm7(" ".join(renderer.render(action.template, action.language, "sms", ctx).split()))
+                out.append((action, OutgoingMessage(
+                    action=action, sender_email=s.sender_email, sender_name=s.sender_name or s.company_name,
+                    reply_to=s.reply_to, subject="", html="", text=body), ""))
                 continue
             message = OutgoingMessage(
                 action=action, sender_email=s.sender_email, sender_name=s.sender_name or s.company_name,

@@ -29,6 +29,7 @@ from .ledger import Book
 from .position import Position
 from .scenario import Scenario, Step
 from .schedule import cooldown_ok
+from .sms import mobile_e164
 
 MESSAGE_CHANNELS = ("email", "sms", "letter")  # what a customer receives; tasks are for us
 PAUSE_TEXT = {
@@ -54,6 +55,24 @@ class Plan:
     @property
     def awaiting_approval(self) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if a.requires_approval and not a.approved)
+
+
+_MISSING = {"email": "e-mail address", "sms": "mobile phone number",
+            "letter": "postal address (adresse, code_postal, ville)"}
+
+
+def _recipients(customer: Customer, channel: str) -> tuple[str, ...]:
+    """Where a message on this channel goes: e-mails, an E.164 mobile, a postal address, or
+    for a task the customer's owner."""
+    if channel == "email":
+        return customer.emails
+    if channel == "sms":
+        mobile = mobile_e164(customer.phone) if customer.phone else None
+        return (mobile,) if mobile else ()
+    if channel == "letter":
+        postal = " ".join(x for x in (customer.postal_code, customer.city) if x)
+        return (f"{customer.address}, {postal}",) if customer.address and postal else ()
+    return (customer.owner or "",)
 
 
 def scenario_for(customer: Customer, book: Book, suggested: Mapping[str, str] | None = None) -> Scenario | None:
@@ -182,33 +201,28 @@ def plan(
                           and not p.paused and p.balance >= top.min_balance]
             listed.sort(key=lambda p: (-(p.days_past_due or 0), p.invoice_id))
             ids = tuple(p.invoice_id for p in listed)
-            key = action_key(cid, ids, scenario.name, top.name)
-            if key in index.keys:
-                continue
-            recipients: tuple[str, ...]
-            if top.channel == "email":
-                recipients = customer.emails
-            elif top.channel == "sms":
-                recipients = (customer.phone,) if customer.phone else ()
-            elif top.channel == "letter":
-                postal = " ".join(x for x in (customer.postal_code, customer.city) if x)
-                recipients = (f"{customer.address}, {postal}",) if customer.address and postal else ()
-            else:
-                recipients = (customer.owner or "",)
-            if top.channel in ("email", "sms", "letter") and not recipients:
-                missing = {"email": "e-mail address", "sms": "phone number",
-                           "letter": "postal address (adresse, code_postal, ville)"}[top.channel]
-                skips.append(Skip(cid, ids, scenario.name, top.name, "no_address",
-                                  f"no {missing} for {customer.name} ({customer.source})"))
-                continue
             totals: dict[str, Decimal] = defaultdict(Decimal)
             for p in listed:
                 totals[p.currency] += p.balance
-            actions.append(Action(
-                key=key, customer_id=cid, invoice_ids=ids, scenario=scenario.name, step=top.name,
-                offset_days=top.offset_days, channel=top.channel, template=top.template,
-                recipients=recipients, cc=customer.cc if top.channel == "email" else (),
-                totals=tuple(sorted(totals.items())), days_past_due=max(p.days_past_due or 0 for p in listed),
-                language=customer.language, requires_approval=top.requires_approval, approved=key in approved,
-            ))
+            siblings = scenario.siblings(top)
+            for step in siblings:  # an e-mail and an SMS on the same day are two actions
+                key = action_key(cid, ids, scenario.name, step.name)
+                if key in index.keys:
+                    continue
+                channel = step.channel
+                recipients = _recipients(customer, channel)
+                if (channel == "email" and not recipients and step.template == "formal_notice"
+                        and not any(s.channel == "letter" for s in siblings) and _recipients(customer, "letter")):
+                    channel, recipients = "letter", _recipients(customer, "letter")  # no e-mail: by post
+                if channel in MESSAGE_CHANNELS and not recipients:
+                    skips.append(Skip(cid, ids, scenario.name, step.name, "no_address",
+                                      f"no {_MISSING[channel]} for {customer.name} ({customer.source})"))
+                    continue
+                actions.append(Action(
+                    key=key, customer_id=cid, invoice_ids=ids, scenario=scenario.name, step=step.name,
+                    offset_days=step.offset_days, channel=channel, template=step.template,
+                    recipients=recipients, cc=customer.cc if channel == "email" else (),
+                    totals=tuple(sorted(totals.items())), days_past_due=max(p.days_past_due or 0 for p in listed),
+                    language=customer.language, requires_approval=step.requires_approval, approved=key in approved,
+                ))
     return Plan(as_of, tuple(actions), tuple(skips), tuple(anomalies))

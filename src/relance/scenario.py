@@ -54,9 +54,13 @@ class Scenario:
         """The step with the greatest offset <= days past due (DESIGN.md §3)."""
         best: Step | None = None
         for step in self.steps:
-            if step.applies_at(days_past_due):
+            if step.applies_at(days_past_due) and (best is None or step.offset_days > best.offset_days):
                 best = step
         return best
+
+    def siblings(self, step: Step) -> tuple[Step, ...]:
+        """The steps taken on the same day as `step` (e.g. an e-mail and an SMS at J+15), it first."""
+        return (step, *(s for s in self.steps if s.offset_days == step.offset_days and s is not step))
 
     def step(self, name: str) -> Step | None:
         return next((s for s in self.steps if s.name == name), None)
@@ -65,7 +69,7 @@ class Scenario:
 def _validated(name: str, steps: list[Step], where: Source, out: Collector) -> Scenario | None:
     ok = True
     seen: set[str] = set()
-    offsets: set[int] = set()
+    offsets: set[tuple[int, str]] = set()
     for step in steps:
         if step.channel not in CHANNELS:
             out.add(where, step.channel, f"is not a channel (scenario {name}, step {step.name})",
@@ -75,9 +79,10 @@ def _validated(name: str, steps: list[Step], where: Source, out: Collector) -> S
             out.add(where, step.name, f"is a duplicate step of scenario {name}", "give each step a unique name",
                     "R502")
             ok = False
-        if step.offset_days in offsets:
-            out.add(where, str(step.offset_days), f"is used by two steps of scenario {name}",
-                    "give each step its own offset_days", "R503")
+        if (step.offset_days, step.channel) in offsets:
+            out.add(where, str(step.offset_days), f"is used by two {step.channel} steps of scenario {name}",
+                    "give each step its own offset_days (two steps may share a day on different channels)",
+                    "R503")
             ok = False
         if step.min_balance < 0:
             out.add(where, str(step.min_balance), f"is a negative threshold (scenario {name}, step {step.name})",
@@ -88,11 +93,12 @@ def _validated(name: str, steps: list[Step], where: Source, out: Collector) -> S
                     "name the message template of this step", "R505")
             ok = False
         seen.add(step.name)
-        offsets.add(step.offset_days)
+        offsets.add((step.offset_days, step.channel))
     if not steps:
         out.add(where, name, "has no steps", "add at least one step", "R506")
         ok = False
-    return Scenario(name, tuple(sorted(steps, key=lambda s: s.offset_days)), where) if ok else None
+    ordered = sorted(steps, key=lambda s: (s.offset_days, s.channel != "email"))  # the e-mail leads its day
+    return Scenario(name, tuple(ordered), where) if ok else None
 
 
 def load_presets(folder: Path | None = None, out: Collector | None = None) -> dict[str, Scenario]:

@@ -122,10 +122,15 @@ class OutboxChannel:
         if a.key in self._known:
             return Delivery("sent", self._known[a.key], "already in the outbox")
         stem = _SAFE.sub("_", f"{a.customer_id or 'relance'}_{a.step}_{a.key}")
+        domain = message.sender_email.rpartition("@")[2] or "relance.invalid"
         if message.pdf is not None:  # a letter: the PDF to print and post
             name, data = stem + ".pdf", message.pdf
-            domain = message.sender_email.rpartition("@")[2] or "relance.invalid"
             message_id = f"<{a.key}@{domain}>"
+        elif a.channel == "sms":  # what an SMS gateway would send: the number, the sender, the text
+            name = stem + ".sms.txt"
+            data = (f"To: {a.recipient}\nFrom: {message.sender_name}\nAction-Key: {a.key}\n\n"
+                    f"{message.text}\n").encode()
+            message_id = f"<{a.key}@sms.{domain}>"
         else:
             msg, message_id = self.build_email(message)
             name, data = stem + ".eml", msg.as_bytes(policy=_WIRE)
