@@ -353,6 +353,13 @@ def test_notice_several_invoices(renderer: Renderer, lang: str) -> None:
         assert "invoice F-2025-001 fell due yesterday." in text
 
 
+def test_notice_subject_with_many_invoices(renderer: Renderer) -> None:
+    fr = renderer.render("notice", "fr", "subject", ctx("fr", "notice", invoices=5, days=40))
+    assert fr == "Atelier Dupont SARL – 5 factures arrivées à échéance"
+    en = renderer.render("notice", "en", "subject", ctx("en", "notice", invoices=5, days=40))
+    assert en == "Atelier Dupont SARL – 5 invoices now past due"
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_notice_without_payment_link(renderer: Renderer, lang: str) -> None:
     for count in (1, 3):

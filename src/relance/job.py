@@ -168,8 +168,10 @@ def graded_scenarios(book: Book, positions: dict[str, Position], as_of: dt.date)
 
     if RISK_SCENARIO not in book.scenarios:
         return {}
+    candidates = {p.customer_id for p in positions.values()
+                  if p.is_open and (p.days_past_due or 0) > 0 and not book.customers[p.customer_id].is_b2c}
     chosen: dict[str, str] = {}
-    for (cid, _), risk in sorted(risk_grades(book, positions, as_of).items()):
+    for (cid, _), risk in sorted(risk_grades(book, positions, as_of, only=candidates).items()):
         name = suggested_scenario(risk.grade, book.customers[cid].type)
         if name:
             chosen[cid] = name

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -369,12 +369,17 @@ def _score_group(
     return score, reasons
 
 
-def risk_grades(book: Book, positions: dict[str, Position], as_of: dt.date) -> dict[tuple[str, str], Risk]:
-    """A grade for every (customer, currency) with an invoice issued by `as_of`."""
+def risk_grades(
+    book: Book, positions: dict[str, Position], as_of: dt.date, only: Collection[str] | None = None
+) -> dict[tuple[str, str], Risk]:
+    """A grade for every (customer, currency) with an invoice issued by `as_of` (or, with `only`,
+    for those customers alone: the daily run grades just the customers it may remind)."""
     disputed = _disputed(book, as_of)
     broken = _broken_promises(book, as_of)
     result: dict[tuple[str, str], Risk] = {}
     for (cid, cur), group in sorted(_groups(book, positions, as_of).items()):
+        if only is not None and cid not in only:
+            continue
         score, reasons = _score_group(group, cur, as_of, disputed, broken.get((cid, cur), 0))
         customer = book.customers.get(cid)
         automatic = customer is not None and not customer.is_b2c
