@@ -77,5 +77,5 @@ CLASSIC = [
     ["standard", "reminder_1", 7, "email", "reminder_1", 0, "non"],
     ["standard", "reminder_2", 15, "email", "reminder_2", 0, "non"],
     ["standard", "formal_notice", 30, "email", "formal_notice", 0, "non"],
-    ["standard", "handoff", 45, "agency", "handoff", 0, "non"],
+    ["standard", "handoff", 45, "agency", "handoff", 0, "non"],  # relance still asks a person first
 ]

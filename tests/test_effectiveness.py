@@ -47,9 +47,13 @@ def reminded(tmp_path: Path):
     assert [(a["customer_id"], a["step"], a["status"]) for a in first["actions"]] == [
         ("C1", "reminder_2", "sent"), ("C2", "reminder_1", "sent"), ("C3", "formal_notice", "sent")]
     wb.edit("Reglements", [PAYMENTS_HEADER, payment("2025-04-05", 1000, "F1")])
+    waiting = run(wb, lambda b: OutboxChannel(box, "t"), NOW, D2).to_json()
+    assert [(a["customer_id"], a["step"], a["status"]) for a in waiting["actions"]] == [
+        ("C2", "reminder_2", "sent"), ("C3", "handoff", "awaiting_approval")]
+    wb.tabs["A_valider"][1][0] = "oui"  # a person decides the hand-off
     second = run(wb, lambda b: OutboxChannel(box, "t"), NOW, D2).to_json()
     assert [(a["customer_id"], a["step"], a["status"]) for a in second["actions"]] == [
-        ("C2", "reminder_2", "sent"), ("C3", "handoff", "created")]
+        ("C3", "handoff", "created")]
     wb.edit("Reglements", [PAYMENTS_HEADER, payment("2025-04-05", 1000, "F1"),
                            payment("2025-04-20", 500, "F2"), payment("2025-05-01", 800, "F3")])
     return wb

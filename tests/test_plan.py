@@ -141,8 +141,8 @@ def test_missed_weeks_catch_up_with_one_message_then_resume(tmp_path: Path):
     assert day(dt.date(2025, 3, 31)) == [("formal_notice", "sent")]  # J+32: one step, not four
     assert day(dt.date(2025, 3, 31)) == []  # rerun the same day
     assert day(dt.date(2025, 4, 5)) == []  # J+37: nothing new
-    assert day(dt.date(2025, 4, 20)) == [("handoff", "created")]  # J+52
-    assert day(dt.date(2025, 5, 20)) == []
+    assert day(dt.date(2025, 4, 20)) == [("handoff", "awaiting_approval")]  # J+52: a person decides
+    assert day(dt.date(2025, 5, 20)) == [("handoff", "awaiting_approval")]  # still waiting, never sent alone
     assert len(list(box.glob("*.eml"))) == 1
 
 
@@ -411,7 +411,11 @@ def test_the_hand_off_task_comes_with_the_agency_package(tmp_path: Path):
     wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-27", 1000)], Scenarios=CLASSIC)
     box = tmp_path / "out"
     run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF)  # J+32: the formal notice e-mail
-    later = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 20)).to_json()  # J+52
+    waiting = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 20)).to_json()  # J+52
+    assert [(a["step"], a["status"]) for a in waiting["actions"]] == [("handoff", "awaiting_approval")]
+    assert not list(box.glob("*.zip"))  # nothing is prepared for an agency before a person decides
+    wb.tabs["A_valider"][1][0] = "oui"
+    later = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 20)).to_json()
     assert [(a["step"], a["status"]) for a in later["actions"]] == [("handoff", "created")]
     package = next(box.glob("C1_dossier_recouvrement_*.zip"))
     with zipfile.ZipFile(package) as z:

@@ -98,3 +98,25 @@ def test_currencies_are_never_summed_together(data):
         for cur, total in action.totals:
             assert total == sum(snap.positions[i].balance for i in action.invoice_ids
                                 if snap.positions[i].currency == cur)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(books(), st.integers(0, 60))
+def test_no_customer_gets_two_messages_on_one_channel_in_one_run(data, shift):
+    snap = snapshot(workbook(*data), NOW, AS_OF + dt.timedelta(days=shift))
+    seen = [(a.customer_id, a.channel) for a in snap.plan.actions if a.channel in ("email", "sms", "letter")]
+    assert len(seen) == len(set(seen))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(1, 45), st.integers(7, 40))
+def test_a_missed_stretch_sends_one_message_not_one_per_step(tmp_path_factory, due_offset, gap):
+    """Runs stop for `gap` days (an outage): the next run sends the highest due step only."""
+    box = tmp_path_factory.mktemp("box")
+    due = AS_OF - dt.timedelta(days=due_offset)
+    wb = workbook([customer("C1")], [invoice("F1", "C1", (due - dt.timedelta(days=30)).isoformat(),
+                                             due.isoformat(), "1000")])
+    run(wb, lambda b: OutboxChannel(Path(box), "t"), NOW, AS_OF)
+    after = run(wb, lambda b: OutboxChannel(Path(box), "t"), NOW, AS_OF + dt.timedelta(days=gap)).to_json()
+    emails = [a for a in after["actions"] if a["channel"] == "email" and a["status"] == "sent"]
+    assert len(emails) <= 1

@@ -223,6 +223,8 @@ def plan(
                     offset_days=step.offset_days, channel=channel, template=step.template,
                     recipients=recipients, cc=customer.cc if channel == "email" else (),
                     totals=tuple(sorted(totals.items())), days_past_due=max(p.days_past_due or 0 for p in listed),
-                    language=customer.language, requires_approval=step.requires_approval, approved=key in approved,
+                    language=customer.language, approved=key in approved,
+                    # a hand-off to an agency or to court is always a person's decision (DESIGN §7)
+                    requires_approval=step.requires_approval or channel == "agency",
                 ))
     return Plan(as_of, tuple(actions), tuple(skips), tuple(anomalies))

@@ -161,6 +161,10 @@ def load_scenarios(table: Table | None, presets: dict[str, Scenario], out: Colle
     for name, items in rows.items():
         if name in broken:
             continue
+        offsets = [step.offset_days for step, _ in items]
+        if offsets != sorted(offsets):
+            out.warn(items[0][1], name, f"lists its steps out of order ({', '.join(map(str, offsets))}); "
+                     "relance takes them by offset_days", "list the steps from the earliest to the latest", "R513")
         scenario = _validated(name, [s for s, _ in items], items[0][1], out)
         if scenario:
             scenarios[name] = scenario
