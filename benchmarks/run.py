@@ -114,7 +114,7 @@ def main() -> None:
     args = parser.parse_args()
     rows = [bench(int(s), args.repeat) for s in args.sizes.split(",")]
     print(f"Median of {args.repeat} runs each, fresh processes, as of {AS_OF.isoformat()}.\n")
-    print("| invoices | customers | e-mails sent | tasks | run (s) | run peak (MiB) | rerun (s) "
+    print("| invoices | customers | messages sent | tasks | run (s) | run peak (MiB) | rerun (s) "
           "| floor (s) | floor peak (MiB) | run / floor | rerun / floor |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
