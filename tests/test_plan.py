@@ -146,16 +146,19 @@ def test_missed_weeks_catch_up_with_one_message_then_resume(tmp_path: Path):
     assert len(list(box.glob("*.eml"))) == 1
 
 
-def test_new_overdue_invoice_triggers_a_message_listing_the_whole_picture(tmp_path: Path):
+def test_an_overdue_message_never_lists_an_invoice_not_yet_due(tmp_path: Path):
     wb = workbook([customer("C1")],
                   [invoice("F1", "C1", "2025-01-01", "2025-03-16", 1000),
                    invoice("F2", "C1", "2025-03-01", "2025-04-03", 300)], Scenarios=CLASSIC)
     box = tmp_path / "out"
     first = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()["actions"]
-    # F2 is due a courtesy reminder the same day: one message, not two
-    assert [(a["step"], a["invoice_ids"]) for a in first] == [("reminder_2", ["F1", "F2"])]
-    assert run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()["actions"] == []
-    # F2 was only mentioned at its courtesy stage: it still gets its own J+7
+    # F2 is due a courtesy reminder the same day: it never joins a demand for what is overdue,
+    # and waits for the cooldown rather than making two messages in a day
+    assert [(a["step"], a["invoice_ids"]) for a in first] == [("reminder_2", ["F1"])]
+    rerun = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()
+    assert rerun["actions"] == [] and {(s["invoice_ids"][0], s["reason"]) for s in rerun["skips"]} == {
+        ("F2", "cooldown")}
+    # F2 still gets its own J+7, with the whole overdue picture
     later = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 10)).to_json()["actions"]
     assert [(a["step"], a["invoice_ids"]) for a in later] == [("reminder_1", ["F1", "F2"])]
 
@@ -458,3 +461,12 @@ def test_a_broken_promise_pulls_the_next_step_forward(tmp_path: Path):
     early = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 3, 28)).to_json()  # J+14, broken
     assert [a["step"] for a in early["actions"]] == ["reminder_2"]  # the next step, a day before its J+15
     assert run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 3, 29)).to_json()["actions"] == []
+
+
+def test_a_formal_notice_demands_only_what_is_overdue(tmp_path: Path):
+    wb = workbook([customer("C1")],
+                  [invoice("F1", "C1", "2025-01-01", "2025-02-27", 1000),    # J+32: formal notice
+                   invoice("F2", "C1", "2025-03-01", "2025-04-03", 500)])   # J-3: not owed yet
+    result = run(wb, lambda b: OutboxChannel(tmp_path, "t"), NOW, AS_OF).to_json()
+    notices = [a for a in result["actions"] if a["step"].startswith("formal_notice")]
+    assert notices and all(a["invoice_ids"] == ["F1"] and a["amounts"] == {"EUR": "1000.00"} for a in notices)

@@ -33,6 +33,7 @@ from .table import Collector
 from .workbook.base import OwnedTab, WorkbookBackend
 from .writeback import (
     anomalies_tab,
+    approval_note,
     approved_keys,
     dropped_approvals,
     existing_task_rows,
@@ -311,7 +312,7 @@ def run(
         snap.anomalies.extend(execution.anomalies)
         tabs: list[OwnedTab] = [
             *history_tabs(book, [*book.history, *execution.entries]),
-            plan_tab(book, snap.plan.awaiting_approval, snap.as_of, "tick 'approve' to send with the next run"),
+            plan_tab(book, snap.plan.awaiting_approval, snap.as_of, approval_note(book)),
             tasks_tab(book, execution.task_rows),
             anomalies_tab(book, snap.anomalies, run_id),
         ]
@@ -323,7 +324,7 @@ def write_plan(backend: WorkbookBackend, snap: Snapshot, run_id: str) -> None:
     """`relance plan --write`: the Plan tab lists every planned action, approvals to tick."""
     with backend.run_lock():
         backend.write([
-            plan_tab(snap.book, snap.plan.actions, snap.as_of, "tick 'approve' to send with the next run"),
+            plan_tab(snap.book, snap.plan.actions, snap.as_of, approval_note(snap.book)),
             anomalies_tab(snap.book, snap.anomalies, run_id),
         ])
 

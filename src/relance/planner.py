@@ -75,6 +75,28 @@ def _recipients(customer: Customer, channel: str) -> tuple[str, ...]:
     return (customer.owner or "",)
 
 
+def _customer_groups(
+    due: list[tuple[Position, Step]], cid: str, scenario: Scenario, skips: list[Skip]
+) -> list[list[tuple[Position, Step]]]:
+    """One message per customer: the overdue invoices at the highest step due.
+
+    Invoices not yet due (a courtesy step) never join an overdue message: they get their own
+    courtesy message the same day only when the overdue step sends nothing to the customer today
+    (a task, or a step awaiting approval); otherwise they wait for the cooldown.
+    """
+    overdue = [item for item in due if item[1].offset_days >= 0]
+    courtesy = [item for item in due if item[1].offset_days < 0]
+    if not overdue or not courtesy:
+        return [overdue or courtesy]
+    top = max(overdue, key=lambda item: item[1].offset_days)[1]
+    if top.channel not in MESSAGE_CHANNELS or top.requires_approval:
+        return [overdue, courtesy]
+    step = courtesy[0][1]
+    skips.append(Skip(cid, tuple(p.invoice_id for p, _ in courtesy), scenario.name, step.name, "cooldown",
+                      f"a {top.name} message goes to this customer today; the courtesy reminder waits"))
+    return [overdue]
+
+
 def scenario_for(customer: Customer, book: Book, suggested: Mapping[str, str] | None = None) -> Scenario | None:
     """The customer's own scenario, else the one its risk grade suggests (business customers only,
     computed by the caller), else its segment's, else the Settings default."""
@@ -135,7 +157,7 @@ def plan(
     actions: list[Action] = []
     skips: list[Skip] = []
     grouping = book.settings.grouping
-    cooldown = book.settings.cooldown_days
+    cooldown = max(book.settings.cooldown_days, 1)  # two runs on one day never both write to a customer
     recent: dict[str, list[HistoryEntry]] = defaultdict(list)
     if cooldown > 0:
         for entry in (*book.archived, *book.history):
@@ -176,7 +198,7 @@ def plan(
             due.append((p, step))
         if not due:
             continue
-        groups = [[item] for item in due] if grouping == "invoice" else [due]
+        groups = [[item] for item in due] if grouping == "invoice" else _customer_groups(due, cid, scenario, skips)
         for group in groups:
             top = max(group, key=lambda item: item[1].offset_days)[1]
             if top.channel in MESSAGE_CHANNELS:
@@ -193,11 +215,12 @@ def plan(
             elif top.offset_days < 0:
                 listed = [p for p, s in group if s.offset_days < 0]
             else:
-                # the whole picture: every overdue invoice not paused (even those reminded before),
-                # and the ones due a courtesy reminder, so that the customer gets one message
-                courtesy = {p.invoice_id for p, s in group if s.offset_days < 0}
+                # the whole overdue picture: every overdue invoice not paused, even those reminded
+                # before. Never an invoice not yet due: a reminder, let alone a formal notice, must
+                # not demand what is not owed yet (their courtesy message waits for the cooldown).
+                triggered = {p.invoice_id for p, s in group if s.offset_days >= 0}
                 listed = [p for p in by_customer[cid]
-                          if ((p.days_past_due or 0) > 0 or p.invoice_id in courtesy)
+                          if ((p.days_past_due or 0) > 0 or p.invoice_id in triggered)
                           and not p.paused and p.balance >= top.min_balance]
             listed.sort(key=lambda p: (-(p.days_past_due or 0), p.invoice_id))
             ids = tuple(p.invoice_id for p in listed)

@@ -71,9 +71,21 @@ def plan_tab(book: Book, actions: Iterable[Action], as_of: dt.date, note: str) -
         rows.append([
             a.approved, a.key, as_of.isoformat(), a.customer_id, customer.name, ";".join(a.invoice_ids),
             a.scenario, a.step, a.channel, a.recipient, a.amount_due, a.currency, a.days_past_due,
-            note if a.requires_approval else "sent automatically by the next run",
+            note if a.requires_approval else _NOTES[book.language]["automatic"],
         ])
     return _owned(book, "plan", rows)
+
+
+_NOTES = {
+    "fr": {"approve": "cochez « valider » (oui) pour l'envoyer à la prochaine exécution",
+           "automatic": "envoyé automatiquement à la prochaine exécution"},
+    "en": {"approve": "tick 'approve' (yes) to send it with the next run",
+           "automatic": "sent automatically by the next run"},
+}
+
+
+def approval_note(book: Book) -> str:
+    return _NOTES[book.language]["approve"]
 
 
 def approved_keys(book: Book) -> frozenset[str]:
