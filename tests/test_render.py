@@ -6,12 +6,12 @@ import datetime as dt
 import pickle
 import time
 from decimal import Decimal
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 import yaml
 
+from htmlcheck import assert_balanced
 from relance.paths import data_dir
 from relance.render import Renderer, TemplateProblem, sample_context
 
@@ -171,7 +171,7 @@ def test_every_template_renders(
         assert "Atelier Dupont" in out and "compta@dupont.example" in out
         assert "relances@dupont.example" in out
         assert 'href="https://dupont.example/confidentialite"' in out
-        _assert_balanced(out)
+        assert_balanced(out)
     if part in ("text", "script"):
         assert "<" not in out and "{{" not in out
     if part != "subject":
@@ -541,30 +541,6 @@ def test_rendering_is_fast(renderer: Renderer) -> None:
 # --------------------------------------------------------------------------- helpers
 
 
-class _Balance(HTMLParser):
-    VOID = frozenset({"meta", "br", "img", "hr", "input", "link"})
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stack: list[str] = []
-        self.errors: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in self.VOID:
-            self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.stack and self.stack[-1] == tag:
-            self.stack.pop()
-        else:
-            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
-
-
-def _assert_balanced(html: str) -> None:
-    parser = _Balance()
-    parser.feed(html)
-    parser.close()
-    assert parser.errors == [] and parser.stack == []
 
 
 @pytest.mark.parametrize("sent", [0, 1, 3])

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 import yaml
 
+from htmlcheck import assert_balanced
 from relance.paths import data_dir
 from relance.pause import _OUTCOMES
 from relance.render import Renderer, sample_context
@@ -66,30 +66,6 @@ def sms_body(text: str) -> str:
     return to_gsm7(" ".join(text.split()))
 
 
-class _Balance(HTMLParser):
-    VOID = frozenset({"meta", "br", "img", "hr", "input", "link"})
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stack: list[str] = []
-        self.errors: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in self.VOID:
-            self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack[-1] != tag:
-            self.errors.append(f"</{tag}> closes {self.stack[-1:]}")
-        else:
-            self.stack.pop()
-
-
-def assert_balanced(html: str) -> None:
-    parser = _Balance()
-    parser.feed(html)
-    parser.close()
-    assert parser.errors == [] and parser.stack == []
 
 
 # --------------------------------------------------------------------------- every new part
