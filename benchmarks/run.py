@@ -32,7 +32,7 @@ FLOOR = r"""
 import sys, json
 from pathlib import Path
 from python_calamine import CalamineWorkbook
-from relance.workbook.base import OwnedTab
+from relance.engine.sheets import OwnedTab
 from relance.workbook.xlsx import XlsxBackend
 book, rows_file = Path(sys.argv[1]), Path(sys.argv[2])
 wb = CalamineWorkbook.from_path(str(book))

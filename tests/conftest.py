@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from relance.workbook.base import CellValue
+from relance.engine.sheets import CellValue
 from relance.workbook.memory import MemoryBackend
 
 D = Decimal

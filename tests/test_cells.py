@@ -3,8 +3,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from relance.cells import parse_amount, parse_bool, parse_date, text
-from relance.terms import Terms, parse_terms
+from relance.engine.cells import parse_amount, parse_bool, parse_date, text
+from relance.engine.terms import Terms, parse_terms
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -93,7 +93,7 @@ from email_validator import EmailNotValidError, validate_email  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from relance.customer import normalized_email  # noqa: E402
+from relance.engine.customer import normalized_email  # noqa: E402
 
 
 @given(st.one_of(st.emails(), st.text(max_size=40), st.emails().map(lambda e: e.replace(".", "..", 1))))

@@ -6,12 +6,13 @@ from email import policy
 from email.parser import BytesParser
 
 from conftest import NOW, customer, invoice, payment, workbook
+from relance.app.jobs import snapshot
+from relance.app.resources import message_templates
 from relance.channels.outbox import OutboxChannel
-from relance.dashboard import dashboard_tab
-from relance.job import snapshot
-from relance.render import Renderer
-from relance.report import build_report
-from relance.summary import compose_summary, summary_context
+from relance.engine.report import build_report
+from relance.render.dashboard import dashboard_tab
+from relance.render.messages import Renderer
+from relance.render.summary import compose_summary, summary_context
 
 AS_OF = dt.date(2025, 3, 31)
 
@@ -49,12 +50,12 @@ def test_weekly_summary_once_a_week(tmp_path):
     report = build_report(snap.book, snap.positions, AS_OF)
     names = {c.id: c.name for c in snap.book.customers.values()}
     context = summary_context(report, snap.book.settings, AS_OF, "fr", "classeur.xlsx", names, snap.book.history)
-    message = compose_summary(context, Renderer(), snap.book.settings, "daf@dumas.example", AS_OF)
+    message = compose_summary(context, Renderer(message_templates()), snap.book.settings, "daf@dumas.example", AS_OF)
     box = OutboxChannel(tmp_path, "t")
     first = box.send(message)
-    again = box.send(compose_summary(context, Renderer(), snap.book.settings, "daf@dumas.example",
+    again = box.send(compose_summary(context, Renderer(message_templates()), snap.book.settings, "daf@dumas.example",
                                      AS_OF + dt.timedelta(days=3)))  # same ISO week
-    next_week = box.send(compose_summary(context, Renderer(), snap.book.settings, "daf@dumas.example",
+    next_week = box.send(compose_summary(context, Renderer(message_templates()), snap.book.settings, "daf@dumas.example",
                                          AS_OF + dt.timedelta(days=7)))
     box.close()
     assert again.detail == "already in the outbox" and next_week.detail != "already in the outbox"

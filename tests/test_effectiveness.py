@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from conftest import CLASSIC, NOW, PAYMENTS_HEADER, customer, invoice, payment, workbook
+from relance.app.jobs import run, snapshot
 from relance.channels.outbox import OutboxChannel
-from relance.effectiveness import effectiveness
-from relance.job import run, snapshot
+from relance.engine.effectiveness import effectiveness
 
 D1 = dt.date(2025, 3, 31)
 D2 = dt.date(2025, 4, 16)

@@ -12,11 +12,13 @@ import time
 from decimal import ROUND_HALF_UP, Decimal
 
 from conftest import NOW, customer, invoice, payment, workbook
-from relance.anomaly import Source
-from relance.balance import apply_all
-from relance.invoice import Invoice
-from relance.job import shipped_scenarios, snapshot
-from relance.kpi import (
+from relance.app.jobs import snapshot
+from relance.app.resources import shipped_contract, shipped_presets
+from relance.engine.anomaly import Source
+from relance.engine.balance import apply_all
+from relance.engine.book import Book, load_book
+from relance.engine.invoice import Invoice
+from relance.engine.kpi import (
     Receivable,
     cei_percent,
     countback_days,
@@ -26,13 +28,12 @@ from relance.kpi import (
     receivables_at,
     simple_days,
 )
-from relance.ledger import Book, load_book
-from relance.payment import Payment
-from relance.position import aging, compute_positions
-from relance.report import build_report
-from relance.sales import MONTH_HINT, parse_month
-from relance.settings import Settings
-from relance.table import Collector
+from relance.engine.payment import Payment
+from relance.engine.position import aging, compute_positions
+from relance.engine.report import build_report
+from relance.engine.sales import MONTH_HINT, parse_month
+from relance.engine.settings import Settings
+from relance.engine.table import Collector
 
 D = Decimal
 SALES_HEADER = ["mois", "devise", "montant"]
@@ -45,7 +46,7 @@ def cents(value: Decimal | None) -> Decimal | None:
 def book_of(invoices, sales=(), payments=(), customers=None, settings=None) -> Book:
     wb = workbook(customers or [customer("C1")], invoices, payments, settings,
                   CA_mensuel=[SALES_HEADER, *sales])
-    return load_book(wb.read(), shipped_scenarios())
+    return load_book(wb.read(), shipped_contract(), shipped_presets())
 
 
 def kpis(book: Book, as_of: str, period=None, days_per_month=None):
@@ -437,7 +438,7 @@ def test_sales_tab_cells():
                     [dt.datetime(2025, 4, 30, 0, 0), "EUR", 3],
                     ["2025-05-17", "EUR", 0]],
     )
-    book = load_book(wb.read(), shipped_scenarios())
+    book = load_book(wb.read(), shipped_contract(), shipped_presets())
     assert [a for a in book.anomalies if a.source.tab == "CA_mensuel"] == []
     assert {c: {m: s.amount for m, s in months.items()} for c, months in book.sales.items()} == {
         "EUR": {"2025-01": D("12500.50"), "2025-02": D("1000.1"), "2025-04": D(3), "2025-05": D(0)},
@@ -462,7 +463,7 @@ def test_sales_tab_anomalies_say_where_what_and_how():
                     ["2025-06", "EUR", "10,555"],
                     [dt.date(2025, 1, 15), "EUR", 300]],
     )
-    book = load_book(wb.read(), shipped_scenarios())
+    book = load_book(wb.read(), shipped_contract(), shipped_presets())
     found = [(a.code, a.severity.value, str(a)) for a in book.anomalies if a.source.tab == "CA_mensuel"]
     assert found == [
         ("R801", "error", "CA_mensuel!A3: is blank; the row was skipped; "
@@ -492,7 +493,7 @@ def test_sales_tab_anomalies_say_where_what_and_how():
 
 def test_sales_tab_in_english_and_month_parsing():
     wb = workbook([customer("C1")], [], Sales=[["month", "currency", "amount"], ["2025-7", "EUR", 5]])
-    book = load_book(wb.read(), shipped_scenarios())
+    book = load_book(wb.read(), shipped_contract(), shipped_presets())
     assert book.sales["EUR"]["2025-07"].amount == 5
     assert parse_month("  2025-03 ") == ("2025-03", None)
     assert parse_month(45748) == ("2025-04", None)  # an Excel serial number: 2025-04-01
@@ -502,7 +503,7 @@ def test_sales_tab_in_english_and_month_parsing():
 
 def test_a_book_without_a_sales_tab_derives_everything():
     wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-03-03", "2025-04-02", 100)])
-    book = load_book(wb.read(), shipped_scenarios())
+    book = load_book(wb.read(), shipped_contract(), shipped_presets())
     assert book.sales == {}
     assert kpis(book, "2025-03-31")["EUR"].dso.countback == D(31)
 
@@ -530,7 +531,7 @@ def _large_book(n: int) -> Book:
             share = amount if rnd.random() < 0.8 else (amount / 2).quantize(D("0.01"))
             payments.append(Payment(paid, share, iid, f"C{i % 20000}", currency, "", src))
     ledgers, credits = apply_all(invoices, payments, Collector())
-    return Book(Settings(), {}, invoices, payments, ledgers, credits, [], [], {}, [], [], {}, {}, [])
+    return Book(shipped_contract(), Settings(), {}, invoices, payments, ledgers, credits, [], [], {}, [], [], {}, {}, [])
 
 
 def test_twelve_month_ends_over_100k_invoices_are_fast():

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from relance.handoff import agency_package, reminder_rows
-from relance.letter import formal_notice_pdf, long_date, money, pdf_text, short_date
+from relance.render.handoff import agency_package, reminder_rows
+from relance.render.letter import formal_notice_pdf, long_date, money, pdf_text, short_date
 
 D = Decimal
 AS_OF = dt.date(2026, 11, 23)
@@ -459,7 +459,7 @@ def test_package_is_deterministic_and_guards_proof_names() -> None:
 def test_today_s_render_context_without_address_fields_still_gives_a_letter() -> None:
     """message.render_context has no customer address nor company city yet: the letter
     degrades to the name alone and a date without a place."""
-    from relance.render import sample_context
+    from relance.render.messages import sample_context
 
     ctx = sample_context("fr", b2b=True, invoices=3)
     text = flat(pdf_to_text(formal_notice_pdf(ctx, SENDER), "-layout"))

@@ -6,9 +6,9 @@ from decimal import Decimal
 from email import policy
 from email.parser import BytesParser
 
-from relance.action import Action
 from relance.channels.outbox import OutboxChannel
-from relance.message import OutgoingMessage
+from relance.engine.action import Action
+from relance.engine.message import OutgoingMessage
 
 ACTION = Action("RKEY1", "C1", ("F1", "F2"), "standard", "reminder_1", 7, "email", "reminder_1",
                 ("compta@client.example", "dg@client.example"), ("cc@client.example",),

@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import Decimal as D
 
-from relance.penalty import RateTable, late_penalty
+from relance.engine.penalty import RateTable, late_penalty
 
 LEGAL = RateTable()
 

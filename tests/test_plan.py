@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from conftest import CLASSIC, NOW, customer, invoice, payment, workbook
+from relance.app.jobs import run, snapshot
 from relance.channels.outbox import OutboxChannel
-from relance.job import run, snapshot
 
 AS_OF = dt.date(2025, 3, 31)
 

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import NOW, customer, invoice, payment, workbook
+from relance.app.jobs import run, snapshot
 from relance.channels.outbox import OutboxChannel
-from relance.job import run, snapshot
-from relance.report import build_report
+from relance.engine.report import build_report
 
 AS_OF = dt.date(2025, 6, 30)
 START = dt.date(2024, 11, 1)

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from htmlcheck import assert_balanced
-from relance.paths import data_dir
-from relance.render import Renderer, TemplateProblem, sample_context
+from relance.app.resources import data_dir, message_templates
+from relance.render.messages import Renderer, TemplateProblem, sample_context
 
 D = Decimal
 NBSP = "\u00a0"
@@ -144,7 +144,7 @@ def five_invoices() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def renderer() -> Renderer:
-    return Renderer()
+    return Renderer(message_templates())
 
 
 # --------------------------------------------------------------------------- every template
@@ -376,13 +376,14 @@ def test_html_is_escaped_text_is_not(renderer: Renderer) -> None:
 
 
 def test_subject_is_one_line(renderer: Renderer) -> None:
-    r = Renderer({("reminder_1", "fr", "subject"): "A\n\n  {{ customer.name }}\r\nB"})
+    r = Renderer(message_templates(), {("reminder_1", "fr", "subject"): "A\n\n  {{ customer.name }}\r\nB"})
     ctx = context(one_invoice(), name="X\nBcc: evil@example.com")
     assert r.render("reminder_1", "fr", "subject", ctx) == "A X Bcc: evil@example.com B"
 
 
 def test_sandbox_blocks_python_internals() -> None:
     r = Renderer(
+        message_templates(),
         {
             ("reminder_1", "fr", "text"): "ok\n{{ ''.__class__.__mro__ }}",
             ("reminder_2", "fr", "text"): "{{ invoices.append(1) }}",
@@ -405,6 +406,7 @@ def test_sandbox_blocks_python_internals() -> None:
 
 def test_overrides_win_over_files() -> None:
     r = Renderer(
+        message_templates(),
         {
             ("reminder_1", "fr", "subject"): "Votre facture, {{ customer.name }}",
             ("_layout", "en", "html"): "<p>{% block intro %}{% endblock %}</p>",
@@ -420,7 +422,7 @@ def test_overrides_win_over_files() -> None:
 
 def test_broken_override_raises_with_template_part_and_line() -> None:
     source = "<p>\n{% if is_b2b %}\nferme\n{{ customer.name }\n{% endif %}</p>"
-    r = Renderer({("reminder_2", "fr", "html"): source})
+    r = Renderer(message_templates(), {("reminder_2", "fr", "html"): source})
     with pytest.raises(TemplateProblem) as err:
         r.render("reminder_2", "fr", "html", context(one_invoice()))
     problem = err.value
@@ -431,7 +433,7 @@ def test_broken_override_raises_with_template_part_and_line() -> None:
 
 
 def test_undefined_variable_raises_with_line() -> None:
-    r = Renderer({("reminder_1", "en", "text"): "Hello\n\n{{ customer.nmae }}"})
+    r = Renderer(message_templates(), {("reminder_1", "en", "text"): "Hello\n\n{{ customer.nmae }}"})
     with pytest.raises(TemplateProblem) as err:
         r.render("reminder_1", "en", "text", context(one_invoice(), lang="en"))
     assert (err.value.template, err.value.part, err.value.line) == ("reminder_1", "text", 3)
@@ -439,7 +441,7 @@ def test_undefined_variable_raises_with_line() -> None:
 
 
 def test_problem_in_the_layout_names_the_layout() -> None:
-    r = Renderer({("_layout", "fr", "html"): "<div>\n{% block intro %}{% endblock %}\n{{ oops }}"})
+    r = Renderer(message_templates(), {("_layout", "fr", "html"): "<div>\n{% block intro %}{% endblock %}\n{{ oops }}"})
     with pytest.raises(TemplateProblem) as err:
         r.render("courtesy", "fr", "html", context(one_invoice()))
     assert (err.value.template, err.value.part, err.value.line) == ("_layout", "html", 3)
@@ -448,6 +450,7 @@ def test_problem_in_the_layout_names_the_layout() -> None:
 
 def test_check_reports_every_problem_once() -> None:
     r = Renderer(
+        message_templates(),
         {
             ("_layout", "fr", "html"): "{% block intro %}{% endblock %}{{ oops }}",
             ("reminder_1", "en", "subject"): "{{ x",
@@ -471,6 +474,7 @@ def test_check_reports_every_problem_once() -> None:
 
 def test_missing_template_and_language_fallback() -> None:
     r = Renderer(
+        message_templates(),
         {
             ("thanks", "en", "subject"): "Thanks ({{ lang }})",
             ("thanks", "en", "text"): "Thank you",
@@ -495,6 +499,7 @@ def test_missing_template_and_language_fallback() -> None:
 
 def test_filters() -> None:
     r = Renderer(
+        message_templates(),
         {
             ("f", "fr", "text"): "{{ a|money('EUR') }}|{{ b|money('EUR') }}|{{ c|money('JPY') }}"
             "|{{ d|number }}|{{ e|date }}|{{ e|date('short') }}",

@@ -3,8 +3,8 @@
 import datetime as dt
 
 from conftest import NOW, customer, invoice, payment, workbook
-from relance.job import snapshot
-from relance.report import build_report
+from relance.app.jobs import snapshot
+from relance.engine.report import build_report
 
 AS_OF = dt.date(2025, 3, 31)
 

@@ -15,9 +15,9 @@ import pytest
 from babel.numbers import format_currency
 
 from conftest import NOW, customer, invoice, payment, workbook
-from relance.job import snapshot
-from relance.report import build_report
-from relance.report_html import render_html
+from relance.app.jobs import report_page as render_html
+from relance.app.jobs import snapshot
+from relance.engine.report import build_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

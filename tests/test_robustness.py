@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import NOW, customer, invoice, workbook
+from relance.app.jobs import run, snapshot
+from relance.app.resources import shipped_contract
 from relance.channels.outbox import OutboxChannel
-from relance.job import run, snapshot
-from relance.schema import contract
 
 cell = st.one_of(
     st.none(), st.just(""), st.text(max_size=12), st.integers(-10**6, 10**6),
@@ -23,12 +23,12 @@ cell = st.one_of(
 
 
 def rows_for(tab_key: str, n: int):
-    width = len(contract().tab(tab_key).columns)
+    width = len(shipped_contract().tab(tab_key).columns)
     return st.lists(st.lists(cell, min_size=width, max_size=width), max_size=n)
 
 
 def header(tab_key: str) -> list[str]:
-    return contract().tab(tab_key).headers("fr")
+    return shipped_contract().tab(tab_key).headers("fr")
 
 
 # RELANCE_FUZZ=2000 for a longer hunt
@@ -37,7 +37,7 @@ def header(tab_key: str) -> list[str]:
 @given(
     rows_for("invoices", 6), rows_for("customers", 3), rows_for("payments", 4), rows_for("scenarios", 3),
     rows_for("disputes", 2), rows_for("promises", 2), st.lists(st.tuples(st.sampled_from(
-        [s.key for s in contract().settings] + ["ecb_rate_2026_H2", "inconnu"]), cell), max_size=5),
+        [s.key for s in shipped_contract().settings] + ["ecb_rate_2026_H2", "inconnu"]), cell), max_size=5),
 )
 def test_random_cells_never_crash_a_run(tmp_path, invoices, customers, payments, scenarios, disputes, promises,
                                         params):

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from relance.history import HistoryEntry
-from relance.schedule import (
+from relance.engine.history import HistoryEntry
+from relance.engine.sendwindow import (
     SendWindow,
     closed_reason,
     cooldown_ok,
@@ -16,7 +16,7 @@ from relance.schedule import (
     next_send_day,
     send_window,
 )
-from relance.sms import GSM7_BASIC, GSM7_EXTENSION, is_gsm7, mobile_e164, segments, to_gsm7
+from relance.engine.sms import GSM7_BASIC, GSM7_EXTENSION, is_gsm7, mobile_e164, segments, to_gsm7
 
 PARIS = "Europe/Paris"
 FR = holiday_calendar("FR", None, [2025, 2026])

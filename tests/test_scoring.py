@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import NOW, customer, invoice, payment, workbook
-from relance.job import snapshot
-from relance.scoring import (
+from relance.app.jobs import snapshot
+from relance.engine.scoring import (
     GRADES,
     grade_for,
     predicted_payment_date,

@@ -18,10 +18,12 @@ from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
 from relance import demo as demo_module
+from relance.app.jobs import init_workbook as build_workbook
+from relance.app.resources import shipped_contract
 from relance.demo import build_demo_workbook, demo_data
-from relance.schema import TabSpec, contract
-from relance.template import DATE_FORMAT, MONEY_FORMAT, build_workbook
-from relance.terms import parse_terms
+from relance.engine.contract import TabSpec
+from relance.engine.terms import parse_terms
+from relance.workbook.starter import DATE_FORMAT, MONEY_FORMAT
 
 AS_OF = dt.date(2026, 11, 23)
 HELP = {"fr": "aide", "en": "help"}
@@ -60,9 +62,9 @@ def test_template_layout_read_by_openpyxl(tmp_path: Path, lang: str, write_only:
     path = tmp_path / f"template-{lang}.xlsx"
     build_workbook(path, lang, write_only=write_only)
     wb = openpyxl.load_workbook(path)
-    inputs = contract().input_tabs
+    inputs = shipped_contract().input_tabs
     assert wb.sheetnames == [t.name(lang) for t in inputs]
-    for output in contract().output_tabs:
+    for output in shipped_contract().output_tabs:
         assert output.name(lang) not in wb.sheetnames
 
     for tab in inputs:
@@ -88,7 +90,7 @@ def test_template_layout_read_by_openpyxl(tmp_path: Path, lang: str, write_only:
             assert dv.formula1 == '"' + ",".join(values) + '"'
             assert dv.allow_blank
 
-    invoices = wb[contract().tab("invoices").name(lang)]
+    invoices = wb[shipped_contract().tab("invoices").name(lang)]
     assert invoices.column_dimensions["E"].number_format == MONEY_FORMAT  # amount
     assert invoices.column_dimensions["C"].number_format == DATE_FORMAT  # issue_date
     kinds = next(dv for dv in invoices.data_validations.dataValidation if str(dv.sqref) == "G2:G5000")
@@ -100,16 +102,16 @@ def test_template_read_by_calamine_with_every_setting(tmp_path: Path, lang: str)
     path = tmp_path / "template.xlsx"
     build_workbook(path, lang)
     rows = calamine_rows(path)
-    assert list(rows) == [t.name(lang) for t in contract().input_tabs]
-    for tab in contract().input_tabs:
+    assert list(rows) == [t.name(lang) for t in shipped_contract().input_tabs]
+    for tab in shipped_contract().input_tabs:
         assert rows[tab.name(lang)][0] == expected_headers(tab, lang)
-    settings = rows[contract().tab("settings").name(lang)][1:]
-    specs = contract().settings
+    settings = rows[shipped_contract().tab("settings").name(lang)][1:]
+    specs = shipped_contract().settings
     assert [r[0] for r in settings] == [s.key for s in specs]
     assert [r[1] for r in settings] == [s.default for s in specs]  # blank default: ""
     assert [r[2] for r in settings] == [s.help_fr if lang == "fr" else s.help_en for s in specs]
     assert all(r[2] for r in settings)
-    invoices = rows[contract().tab("invoices").name(lang)]
+    invoices = rows[shipped_contract().tab("invoices").name(lang)]
     assert len(invoices) == 1  # header only
 
 
@@ -173,7 +175,7 @@ def test_demo_counts_and_columns(demo: dict[str, list[dict[str, object]]]) -> No
     assert len(demo["invoices"]) == 4000
     assert demo["payments"] and demo["disputes"] and demo["promises"]
     for key, rows in demo.items():
-        keys = {c.key for c in contract().tab(key).columns}
+        keys = {c.key for c in shipped_contract().tab(key).columns}
         for row in rows:
             assert set(row) <= keys, key
     ids = [r["invoice_id"] for r in demo["invoices"]]
@@ -325,7 +327,7 @@ def test_demo_disputes_promises_settings(demo: dict[str, list[dict[str, object]]
     assert settings["default_currency"] == "EUR" and settings["timezone"] == "Europe/Paris"
     assert settings["default_payment_terms"] == "30" and settings["default_scenario"] == "standard"
     assert settings["locale"] == "fr_FR" and "Dumas" in str(settings["company_name"])
-    assert set(settings) <= {s.key for s in contract().settings}
+    assert set(settings) <= {s.key for s in shipped_contract().settings}
 
 
 def test_demo_english_texts() -> None:
@@ -342,10 +344,10 @@ def test_demo_workbook_round_trip(tmp_path: Path, demo: dict[str, list[dict[str,
     assert data == demo
     rows = calamine_rows(path)
     lang = "fr"
-    for tab in contract().input_tabs:
+    for tab in shipped_contract().input_tabs:
         sheet = rows[tab.name(lang)]
         if tab.key == "settings":
-            assert len(sheet) == 1 + len(contract().settings)
+            assert len(sheet) == 1 + len(shipped_contract().settings)
             values = {r[0]: r[1] for r in sheet[1:]}
             assert values["company_name"] == "Atelier Dumas SAS"
         else:
@@ -370,7 +372,7 @@ def test_build_demo_workbook_streams_large_books(monkeypatch: pytest.MonkeyPatch
                    write_only: bool = False) -> None:
         calls.append({"lang": lang, "write_only": write_only})
 
-    monkeypatch.setattr(demo_module, "build_workbook", fake_build)
+    monkeypatch.setattr(demo_module, "init_workbook", fake_build)
     build_demo_workbook(tmp_path / "small.xlsx", customers=50, invoices=500, lang="en")
     monkeypatch.setattr(demo_module, "WRITE_ONLY_ABOVE", 400)
     build_demo_workbook(tmp_path / "large.xlsx", customers=50, invoices=500)
@@ -409,9 +411,9 @@ def test_libreoffice_opens_the_demo_workbook(tmp_path: Path, write_only: bool) -
         check=True, capture_output=True, timeout=180,
     )
     rows = calamine_rows(out / "demo.xlsx")  # as LibreOffice understood and saved it
-    assert list(rows) == [t.name("fr") for t in contract().input_tabs]
+    assert list(rows) == [t.name("fr") for t in shipped_contract().input_tabs]
     assert len(rows["Factures"]) == 401 and len(rows["Clients"]) == 41
-    assert rows["Factures"][0] == contract().tab("invoices").headers("fr")
+    assert rows["Factures"][0] == shipped_contract().tab("invoices").headers("fr")
     first = data["invoices"][0]
     assert rows["Factures"][1][2] == first["issue_date"]
     assert Decimal(str(rows["Factures"][1][4])) == first["amount"]

@@ -9,11 +9,11 @@ import pytest
 import yaml
 
 from htmlcheck import assert_balanced
-from relance.paths import data_dir
-from relance.pause import _OUTCOMES
-from relance.render import Renderer, sample_context
-from relance.schema import normalize
-from relance.sms import is_gsm7, segments, to_gsm7
+from relance.app.resources import data_dir, message_templates
+from relance.engine.contract import normalize
+from relance.engine.pause import _OUTCOMES
+from relance.engine.sms import is_gsm7, segments, to_gsm7
+from relance.render.messages import Renderer, sample_context
 
 LANGS = ("fr", "en")
 SMS_TEMPLATES = ("notice", "courtesy", "reminder_1", "reminder_2", "formal_notice")
@@ -30,7 +30,7 @@ PENALTY_WORDS = ("pénalit", "penalt", "interest", "intérêt", "indemn", "compe
 
 @pytest.fixture(scope="module")
 def renderer() -> Renderer:
-    return Renderer()
+    return Renderer(message_templates())
 
 
 def ctx(
@@ -111,7 +111,7 @@ def test_every_new_part_renders(
 
 def test_the_checker_finds_no_problem(renderer: Renderer) -> None:
     names = ["notice", "courtesy", "reminder_1", "reminder_2", "formal_notice", "call"]
-    assert Renderer().check(names) == []
+    assert Renderer(message_templates()).check(names) == []
     for b2b in (True, False):
         for count in (1, 4):
             problems = renderer.check(

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from conftest import CUSTOMERS_HEADER, INVOICES_HEADER, NOW, customer, invoice, payment, workbook
-from relance.job import snapshot
+from relance.app.jobs import snapshot
 
 AS_OF = dt.date(2025, 3, 31)
 

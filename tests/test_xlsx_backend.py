@@ -37,9 +37,9 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
-from relance.errors import WorkbookError, WorkbookLocked
+from relance.engine.errors import WorkbookError, WorkbookLocked
+from relance.engine.sheets import CellValue, OwnedTab
 from relance.workbook import xlsx_parts
-from relance.workbook.base import CellValue, OwnedTab
 from relance.workbook.xlsx import KEEP_BACKUPS, XlsxBackend
 
 EDITED_PARTS = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}

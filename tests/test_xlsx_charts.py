@@ -23,9 +23,9 @@ import pytest
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from python_calamine import CalamineWorkbook
 
-from relance.errors import WorkbookError
+from relance.engine.errors import WorkbookError
+from relance.engine.sheets import CellValue, ChartSpec, OwnedTab
 from relance.workbook import xlsx_charts, xlsx_parts
-from relance.workbook.base import CellValue, ChartSpec, OwnedTab
 from relance.workbook.xlsx import XlsxBackend
 
 EDITED_PARTS = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}

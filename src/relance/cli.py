@@ -32,23 +32,24 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from .anomaly import Anomaly, Severity
-from .channels.base import Channel
-from .dashboard import dashboard_tab
-from .errors import ConfigError, RelanceError
-from .job import (
+from relance.app.connect import open_channel, open_workbook
+from relance.app.jobs import (
     RunResult,
     Snapshot,
+    init_workbook,
     month_period,
     report_bundle,
+    report_page,
     run,
     run_id_for,
+    send_weekly_summary,
     snapshot,
+    write_dashboard,
     write_plan,
 )
-from .ledger import Book
-from .workbook.base import WorkbookBackend
-from .writeback import tab_name
+from relance.engine.anomaly import Anomaly, Severity
+from relance.engine.errors import ConfigError, RelanceError
+from relance.engine.owned_tabs import tab_name
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="relance: accounts-receivable reminders driven from a workbook.")
@@ -72,15 +73,6 @@ def _as_of(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"--as-of {value!r} is not a date", "write it as YYYY-MM-DD, e.g. 2025-03-31") from None
-
-
-def open_backend(book: str) -> WorkbookBackend:
-    if book.startswith("gsheet:") or book.startswith("excel:"):
-        raise ConfigError(f"{book.split(':')[0]}: workbooks are not available in this version",
-                          "use a local .xlsx file for now")
-    from .workbook.xlsx import XlsxBackend
-
-    return XlsxBackend(Path(book))
 
 
 @contextmanager
@@ -203,14 +195,12 @@ def init(
             raise ConfigError(f"{path} already exists; relance never overwrites a workbook",
                               "choose another name, or add --force")
         if demo:
-            from .demo import build_demo_workbook
+            from relance.demo import build_demo_workbook
 
             build_demo_workbook(path, seed=seed, customers=customers, invoices=invoices,
                                 as_of=_as_of(as_of) or dt.date.today(), lang=lang)
         else:
-            from .template import build_workbook
-
-            build_workbook(path, lang)
+            init_workbook(path, lang)
         out.print(f"Wrote {path}" + (f" ({customers} customers, {invoices} invoices)" if demo else ""))
 
 
@@ -218,7 +208,7 @@ def init(
 def check(book: BookArg, as_of: AsOf = None, json_: JsonOpt = False) -> None:
     """Validate the workbook; exit 1 when a row is unusable."""
     with _errors():
-        snap = snapshot(open_backend(book), _now(), _as_of(as_of))
+        snap = snapshot(open_workbook(book), _now(), _as_of(as_of))
         if json_:
             _print_json({"as_of": snap.as_of.isoformat(), "anomalies": [_anomaly_json(a) for a in snap.anomalies]})
         else:
@@ -236,7 +226,7 @@ def plan(book: BookArg, as_of: AsOf = None, json_: JsonOpt = False,
          write: Annotated[bool, typer.Option("--write", help="Fill the Plan tab.")] = False) -> None:
     """Preview what the next run would send; nothing is sent."""
     with _errors():
-        backend = open_backend(book)
+        backend = open_workbook(book)
         now = _now()
         snap = snapshot(backend, now, _as_of(as_of))
         result = RunResult(run_id_for(now), snap, True)
@@ -260,17 +250,6 @@ def _summary_anomalies(snap: Snapshot) -> None:
                   "(see `relance check`, or the Anomalies tab after a run).")
 
 
-def _channel_factory(
-    channel: str, outbox: Path | None, book_path: str, now: dt.datetime
-) -> Callable[[Book], Channel]:
-    if channel != "outbox":
-        raise ConfigError(f"channel {channel!r} is not available in this version", "use --channel outbox")
-    from .channels.outbox import OutboxChannel
-
-    folder = outbox or Path(book_path).with_name(Path(book_path).stem + "_outbox")
-    return lambda book: OutboxChannel(folder, now.isoformat(timespec="seconds"), now)
-
-
 @app.command("run")
 def run_cmd(
     book: BookArg,
@@ -285,10 +264,10 @@ def run_cmd(
     """The daily job: plan, send exactly once, write History, Tasks, Plan and Anomalies back."""
     with _errors():
         now = _now()
-        factory = _channel_factory(channel, outbox, book, now)
+        factory = open_channel(channel, book, now, outbox)
         phases = _Phases(not json_ and err.is_terminal, "Reading and checking the workbook")
         try:
-            result = run(open_backend(book), factory, now, _as_of(as_of), dry_run, phases, anytime)
+            result = run(open_workbook(book), factory, now, _as_of(as_of), dry_run, phases, anytime)
         finally:
             phases.close()
         data = result.to_json()
@@ -325,17 +304,14 @@ def report(
     with _errors():
         if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
             raise ConfigError(f"--period {period!r} is not a month", "write it as YYYY-MM, e.g. 2025-03")
-        backend = open_backend(book)
+        backend = open_workbook(book)
         now = _now()
         snap = snapshot(backend, now, _as_of(as_of), for_report=True)
         data, extras = report_bundle(snap, month_period(period, snap.as_of))
         if html is not None:
-            from .report_html import render_html
-
-            html.write_text(render_html(data, extras), encoding="utf-8")
+            html.write_text(report_page(data, extras), encoding="utf-8")
         if write:
-            with backend.run_lock():
-                backend.write([dashboard_tab(tab_name(snap.book, "dashboard"), data, extras, snap.book.language)])
+            write_dashboard(backend, snap, data, extras)
         if json_:
             _print_json(data)
             return
@@ -356,25 +332,17 @@ def summary(
 ) -> None:
     """The weekly summary e-mail: headline figures and a chart; sent once per ISO week."""
     with _errors():
-        from .customer import normalized_email
-        from .render import Renderer
-        from .summary import compose_summary, summary_context
+        from relance.engine.customer import normalized_email
 
         try:
             recipient = normalized_email(to)
         except ValueError:
             raise ConfigError(f"--to {to!r} is not an e-mail address", "write it as daf@example.fr") from None
         now = _now()
-        snap = snapshot(open_backend(book), now, _as_of(as_of), for_report=True)
+        snap = snapshot(open_workbook(book), now, _as_of(as_of), for_report=True)
         data, extras = report_bundle(snap, month_period(None, snap.as_of))
-        context = summary_context(data, snap.book.settings, snap.as_of, snap.book.settings.language,
-                                  Path(book).name, extras["customer_names"], snap.book.history)
-        message = compose_summary(context, Renderer(), snap.book.settings, recipient, snap.as_of)
-        sender = _channel_factory(channel, outbox, book, now)(snap.book)
-        try:
-            delivery = sender.send(message)
-        finally:
-            sender.close()
+        sender = open_channel(channel, book, now, outbox)(snap.book)
+        delivery = send_weekly_summary(snap, data, extras, recipient, Path(book).name, sender)
         if delivery.detail == "already in the outbox":
             out.print(f"This week's summary was already sent to {recipient}; nothing sent.")
         else:
@@ -458,7 +426,7 @@ def demo(
 ) -> None:
     """Build a demo workbook, then plan, run and report on it: the whole product in one command."""
     with _errors():
-        from .demo import build_demo_workbook
+        from relance.demo import build_demo_workbook
 
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "relance-demo.xlsx"
@@ -467,44 +435,31 @@ def demo(
         out.print(f"[bold]1. Demo workbook[/] {path} (a French SME, as of {day.isoformat()})")
         book = str(path)
         now = _now()
-        snap = snapshot(open_backend(book), now, day)
+        snap = snapshot(open_workbook(book), now, day)
         out.print("[bold]2. Plan[/]")
         _show_plan(RunResult(run_id_for(now), snap, True), f"{len(snap.plan.actions)} messages planned")
         out.print("[bold]3. Run[/]")
         phases = _Phases(err.is_terminal, "Reading and checking the workbook")
         try:
-            result = run(open_backend(book), _channel_factory("outbox", folder / "outbox", book, now), now, day,
+            result = run(open_workbook(book), open_channel("outbox", book, now, folder / "outbox"), now, day,
                          progress=phases, anytime=True)  # a demo shows sending whatever the hour
         finally:
             phases.close()
         _show_plan(result, f"Run {result.run_id}")
-        again = run(open_backend(book), _channel_factory("outbox", folder / "outbox", book, now), now, day,
+        again = run(open_workbook(book), open_channel("outbox", book, now, folder / "outbox"), now, day,
                     anytime=True)
         out.print(f"A second run the same day sends {again.execution.count('sent')} messages "
                   "(never twice).")
         out.print("[bold]4. Report[/]")
-        snap = snapshot(open_backend(book), now, day, for_report=True)
+        snap = snapshot(open_workbook(book), now, day, for_report=True)
         data, extras = report_bundle(snap, month_period(None, snap.as_of))
         _show_report(data, snap.book.settings.locale)
-        from .report_html import render_html
-
         page = folder / "rapport.html"
-        page.write_text(render_html(data, extras), encoding="utf-8")
-        backend = open_backend(book)
-        with backend.run_lock():
-            backend.write([dashboard_tab(tab_name(snap.book, "dashboard"), data, extras, snap.book.language)])
+        page.write_text(report_page(data, extras), encoding="utf-8")
+        write_dashboard(open_workbook(book), snap, data, extras)
         out.print(f"HTML report: {page}; Dashboard tab {tab_name(snap.book, 'dashboard')} rebuilt.")
-        from .render import Renderer
-        from .summary import compose_summary, summary_context
-
-        context = summary_context(data, snap.book.settings, snap.as_of, snap.book.settings.language,
-                                  path.name, extras["customer_names"], snap.book.history)
-        sender = _channel_factory("outbox", folder / "outbox", book, now)(snap.book)
-        try:
-            delivery = sender.send(compose_summary(context, Renderer(), snap.book.settings,
-                                                   "daf@atelier-dumas.example", snap.as_of))
-        finally:
-            sender.close()
+        sender = open_channel("outbox", book, now, folder / "outbox")(snap.book)
+        delivery = send_weekly_summary(snap, data, extras, "daf@atelier-dumas.example", path.name, sender)
         out.print(f"Weekly summary to the finance manager: {folder / 'outbox' / delivery.detail}")
         tabs = ", ".join(tab_name(snap.book, k) for k in ("history", "tasks", "anomalies", "dashboard"))
         out.print(f"\nOpen {path} (tabs {tabs}), {page}, and the e-mails in {folder / 'outbox'}.")

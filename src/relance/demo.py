@@ -48,8 +48,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from .template import build_workbook
-from .terms import parse_terms
+from relance.app.jobs import init_workbook
+from relance.engine.terms import parse_terms
 
 DEFAULT_AS_OF = dt.date(2026, 11, 23)
 WRITE_ONLY_ABOVE = 20_000
@@ -798,10 +798,10 @@ def build_demo_workbook(
     as_of: dt.date = DEFAULT_AS_OF,
     lang: str = "fr",
 ) -> dict[str, list[dict[str, object]]]:
-    """demo_data written with build_workbook (streamed above WRITE_ONLY_ABOVE invoices).
+    """demo_data written with init_workbook (streamed above WRITE_ONLY_ABOVE invoices).
     Returns the rows written."""
     data = demo_data(seed=seed, customers=customers, invoices=invoices, as_of=as_of, lang=lang)
-    build_workbook(Path(path), lang=lang, data=data, write_only=invoices > WRITE_ONLY_ABOVE)
+    init_workbook(Path(path), lang=lang, data=data, write_only=invoices > WRITE_ONLY_ABOVE)
     return data
 
 

@@ -20,9 +20,9 @@ from email.policy import compat32
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
-from ..errors import ConfigError
-from ..message import OutgoingMessage
-from .base import Delivery
+from relance.channels.port import Delivery
+from relance.engine.errors import ConfigError
+from relance.engine.message import OutgoingMessage
 
 _WIRE = compat32.clone(linesep="\r\n")
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from ..errors import WorkbookLocked
-from .base import CellValue, OwnedTab, RawSheet
+from relance.engine.errors import WorkbookLocked
+from relance.engine.sheets import CellValue, OwnedTab, RawSheet
 
 
 class MemoryBackend:

@@ -28,10 +28,10 @@ from typing import Any, BinaryIO
 
 from python_calamine import CalamineWorkbook
 
-from relance.errors import WorkbookError, WorkbookLocked
+from relance.engine.errors import WorkbookError, WorkbookLocked
+from relance.engine.sheets import CellValue, OwnedTab, RawSheet
 from relance.workbook import xlsx_charts as charts
 from relance.workbook import xlsx_parts as parts
-from relance.workbook.base import CellValue, OwnedTab, RawSheet
 
 BACKUP_DIR = ".relance-backups"
 KEEP_BACKUPS = 10

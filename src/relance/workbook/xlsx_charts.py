@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape as _xml_escape
 
-from relance.workbook.base import CellValue, ChartSpec, OwnedTab
+from relance.engine.sheets import CellValue, ChartSpec, OwnedTab
 from relance.workbook.xlsx_parts import (
     MAX_COLS,
     MAX_ROWS,

@@ -28,7 +28,7 @@ from urllib.parse import unquote
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape as _xml_escape
 
-from relance.workbook.base import OwnedTab
+from relance.engine.sheets import OwnedTab
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"

@@ -1,0 +1,203 @@
+"""Performs a Plan exactly once: History rows written ahead as `pending`, then completed.
+
+The order is what makes a rerun, a retried trigger or a crash safe:
+1. every action's message is composed (a broken template skips only its messages);
+2. `save(pending)` writes the History rows with status `pending` before anything leaves;
+3. each message is handed to the channel and its row moves to `sent` (or `failed`);
+4. the caller writes the final rows.
+A `pending` row left by a crash blocks the action until `reconcile` settles it from the channel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from zoneinfo import ZoneInfo
+
+from relance.channels.port import Channel
+from relance.engine.action import Action
+from relance.engine.anomaly import Anomaly, Source
+from relance.engine.book import Book
+from relance.engine.history import SENT_STATUSES, HistoryEntry, HistoryIndex
+from relance.engine.message import OutgoingMessage, render_context
+from relance.engine.planner import Plan
+from relance.engine.position import Position
+from relance.engine.sheets import CellValue
+from relance.engine.sms import to_gsm7
+from relance.render.handoff import agency_package
+from relance.render.letter import formal_notice_pdf
+from relance.render.messages import Renderer, TemplateProblem
+
+
+@dataclass
+class Execution:
+    entries: list[HistoryEntry] = field(default_factory=list)  # this run's rows, final statuses
+    task_rows: list[list[CellValue]] = field(default_factory=list)
+    anomalies: list[Anomaly] = field(default_factory=list)
+    messages: list[OutgoingMessage] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for e in self.entries if e.status == status)
+
+
+def _reminders_sent(index: HistoryIndex, action: Action) -> int:
+    """Earlier messages that listed any of these invoices (each message counted once)."""
+    seen: set[str] = set()
+    for iid in action.invoice_ids:
+        seen.update(e.action_key for e in index.entries_by_invoice.get(iid, ()) if e.channel not in ("call", "agency"))
+    return len(seen)
+
+
+def _handoff_package(
+    action: Action, book: Book, positions: dict[str, Position], as_of: dt.date, channel: Channel
+) -> str:
+    """For an agency step, the ZIP a person sends to the agency or lawyer if they decide to:
+    open invoices, balances, penalties, and the proof of every reminder sent (handoff.py)."""
+    attach = getattr(channel, "attach", None)
+    proofs_of = getattr(channel, "proofs", None)
+    if attach is None or proofs_of is None:
+        return ""
+    context = render_context(action, book, positions, as_of)
+    rows = [asdict(e) for e in (*book.archived, *book.history) if e.customer_id == action.customer_id]
+    proofs = proofs_of([str(r["action_key"]) for r in rows if r["status"] in SENT_STATUSES])
+    data = agency_package(context["customer"], context["invoices"], rows, proofs, as_of, action.language,
+                          company=context["company"], indemnity_amount=book.settings.recovery_indemnity)
+    return str(attach(f"{action.customer_id}_dossier_recouvrement_{action.key}.zip", data))
+
+
+def _letter(action: Action, context: dict[str, object], book: Book) -> OutgoingMessage:
+    """A letter step: the formal notice as a PDF (letter.py), filed in the outbox to be posted."""
+    s = book.settings
+    sender_address = [line.strip() for line in s.company_address.replace("\n", ";").split(";") if line.strip()]
+    pdf = formal_notice_pdf(context, sender_address, action.language)
+    subject = ("Mise en demeure" if action.language == "fr" else "Formal notice") + f" – {action.customer_id}"
+    return OutgoingMessage(action=action, sender_email=s.sender_email, sender_name=s.sender_name or s.company_name,
+                           reply_to=s.reply_to, subject=subject, html="", text="", pdf=pdf)
+
+
+def compose(
+    plan: Plan, book: Book, positions: dict[str, Position], renderer: Renderer
+) -> tuple[list[tuple[Action, OutgoingMessage | None, str]], list[Anomaly]]:
+    """Each action to perform with its message (None for tasks) and its task script."""
+    s = book.settings
+    out: list[tuple[Action, OutgoingMessage | None, str]] = []
+    anomalies: list[Anomaly] = []
+    broken: set[tuple[str, str, str]] = set()
+    index = HistoryIndex.build([*book.archived, *book.history])
+    for action in plan.to_send:
+        ctx = render_context(action, book, positions, plan.as_of, _reminders_sent(index, action))
+        try:
+            if action.is_task:
+                script = renderer.render(action.template, action.language, "script", ctx) \
+                    if action.template and renderer.has(action.template, action.language, "script") else ""
+                out.append((action, None, script))
+                continue
+            if action.channel == "letter":
+                out.append((action, _letter(action, ctx, book), ""))
+                continue
+            if action.channel == "sms":
+                body = to_gsm7(" ".join(renderer.render(action.template, action.language, "sms", ctx).split()))
+                out.append((action, OutgoingMessage(
+                    action=action, sender_email=s.sender_email, sender_name=s.sender_name or s.company_name,
+                    reply_to=s.reply_to, subject="", html="", text=body), ""))
+                continue
+            message = OutgoingMessage(
+                action=action, sender_email=s.sender_email, sender_name=s.sender_name or s.company_name,
+                reply_to=s.reply_to,
+                subject=" ".join(renderer.render(action.template, action.language, "subject", ctx).split()),
+                html=renderer.render(action.template, action.language, "html", ctx),
+                text=renderer.render(action.template, action.language, "text", ctx),
+            )
+            out.append((action, message, ""))
+        except TemplateProblem as problem:
+            where = (problem.template, problem.lang, problem.part)
+            if where not in broken:
+                broken.add(where)
+                line = f" line {problem.line}" if problem.line else ""
+                anomalies.append(Anomaly(
+                    Source("Modeles", 1), f"{problem.template}.{problem.lang}.{problem.part}",
+                    f"template cannot be rendered{line}: {problem.message}; its messages were not sent",
+                    "fix the template in the Modeles tab (or remove the override)", "R701"))
+    return out, anomalies
+
+
+def execute(
+    plan: Plan,
+    book: Book,
+    positions: dict[str, Position],
+    renderer: Renderer,
+    channel: Channel,
+    run_id: str,
+    now: dt.datetime,
+    save_pending: Callable[[Sequence[HistoryEntry]], None],
+    progress: Callable[[int], None] = lambda n: None,
+) -> Execution:
+    result = Execution()
+    composed, result.anomalies = compose(plan, book, positions, renderer)
+    stamp = now.astimezone(ZoneInfo(book.settings.timezone)).isoformat(timespec="seconds")
+    pending: list[HistoryEntry] = []
+    for action, _, _ in composed:
+        pending.append(HistoryEntry(
+            run_id=run_id, timestamp=stamp, action_key=action.key, customer_id=action.customer_id,
+            invoice_ids=action.invoice_ids, scenario=action.scenario, step=action.step,
+            channel=action.channel, recipient=action.recipient, status="pending", message_id="",
+            amount_due=action.amount_due, currency=action.currency,
+            detail=f"via {channel.name}; as of {plan.as_of.isoformat()}" + ("" if len(action.totals) < 2 else
+                                            "; " + "; ".join(f"{c} {v}" for c, v in action.totals)),
+        ))
+    if not pending:
+        return result
+    save_pending(pending)
+    for (action, message, script), entry in zip(composed, pending, strict=True):
+        if message is None:
+            customer = book.customers[action.customer_id]
+            package = _handoff_package(action, book, positions, plan.as_of, channel) \
+                if action.channel == "agency" else ""
+            result.task_rows.append([
+                action.key, plan.as_of.isoformat(), action.channel, customer.owner, customer.id, customer.name,
+                customer.phone, ";".join(action.invoice_ids), action.amount_due, action.currency,
+                script + (f"\n\nDossier : {package}" if package else ""), "", "", "",
+            ])
+            result.entries.append(entry.with_status(
+                "created", note=f"task for {customer.owner or 'the team'}" + (f"; package {package}" if package else "")))
+        else:
+            try:
+                delivery = channel.send(message)
+            except Exception as exc:  # noqa: BLE001 - one failed send never stops the run
+                result.entries.append(entry.with_status("failed", note=f"{type(exc).__name__}: {exc}"))
+            else:
+                result.entries.append(entry.with_status(delivery.status, delivery.message_id, delivery.detail))
+                result.messages.append(message)
+        progress(1)
+    return result
+
+
+def reconcile(
+    entries: Sequence[HistoryEntry], channel: Channel, task_ids: frozenset[str]
+) -> tuple[list[HistoryEntry], int]:
+    """Settle `pending` rows left by an interrupted run, asking the channel what it really has."""
+    settled = 0
+    fixed: list[HistoryEntry] = []
+    for e in entries:
+        if e.status != "pending":
+            fixed.append(e)
+            continue
+        if e.channel not in ("call", "agency"):
+            if not e.detail.startswith(f"via {channel.name}"):
+                fixed.append(e)  # sent through another channel: only that channel can tell; stays blocking
+                continue
+            found = channel.lookup(e.action_key)
+            if found is not None:
+                e = e.with_status("sent", found, "confirmed after an interrupted run")
+            else:
+                e = e.with_status("failed", note="interrupted before sending; planned again")
+            settled += 1
+        elif e.action_key in task_ids:
+            e = e.with_status("created", note="task confirmed after an interrupted run")
+            settled += 1
+        else:
+            e = e.with_status("failed", note="interrupted before the task was written; planned again")
+            settled += 1
+        fixed.append(e)
+    return fixed, settled

@@ -1,0 +1,409 @@
+"""The daily job and its previews, over any workbook backend and channel (DESIGN.md §4).
+
+This is the imperative shell around the pure engine: read the tabs, load, compute, plan, then
+(for `run`) execute exactly once and write relance's own tabs back. Faces call these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from relance.app.executor import Execution, execute, reconcile
+from relance.app.resources import (
+    message_templates,
+    report_templates,
+    shipped_contract,
+    shipped_presets,
+)
+from relance.channels.port import Channel, Delivery
+from relance.engine import cells
+from relance.engine.anomaly import Anomaly, Severity, Source
+from relance.engine.book import Book, load_book
+from relance.engine.history import HistoryEntry
+from relance.engine.owned_tabs import (
+    anomalies_tab,
+    approval_note,
+    approved_keys,
+    dropped_approvals,
+    existing_task_rows,
+    history_tabs,
+    plan_tab,
+    tab_name,
+    tasks_tab,
+)
+from relance.engine.pause import broken_promises
+from relance.engine.planner import Plan, plan
+from relance.engine.position import Position, compute_positions
+from relance.engine.sendwindow import SendWindow, holiday_calendar, send_window
+from relance.engine.sheets import OwnedTab
+from relance.engine.table import Collector
+from relance.render.dashboard import dashboard_tab
+from relance.render.messages import Renderer
+from relance.render.report_html import render_html
+from relance.render.summary import compose_summary, summary_context
+from relance.workbook.port import WorkbookBackend
+from relance.workbook.starter import build_workbook
+
+Progress = Callable[[str, int], Callable[[int], None]]
+
+
+def _no_progress(label: str, total: int) -> Callable[[int], None]:
+    return lambda n: None
+
+
+@dataclass
+class Snapshot:
+    """A workbook read and computed at one date: the input of every command."""
+
+    book: Book
+    as_of: dt.date
+    positions: dict[str, Position]
+    plan: Plan
+    anomalies: list[Anomaly]
+    renderer: Renderer
+
+
+def init_workbook(path: Path, lang: str = "fr", data: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
+                  *, write_only: bool = False) -> None:
+    """`relance init`: a new .xlsx with every input tab of the shipped contract (see workbook/starter.py)."""
+    build_workbook(path, shipped_contract(), lang, data, write_only=write_only)
+
+
+def read_book(backend: WorkbookBackend) -> Book:
+    """Every tab of the workbook, checked, with the shipped contract and presets."""
+    return load_book(backend.read(), shipped_contract(), shipped_presets())
+
+
+def as_of_for(book: Book, now: dt.datetime, as_of: dt.date | None) -> dt.date:
+    """The run date in the workbook's time zone (Cloud Functions run in UTC)."""
+    if as_of is not None:
+        return as_of
+    return now.astimezone(ZoneInfo(book.settings.timezone)).date()
+
+
+def template_overrides(book: Book) -> dict[tuple[str, str, str], str]:
+    table = book.tables.get("templates")
+    overrides: dict[tuple[str, str, str], str] = {}
+    if table is None:
+        return overrides
+    for row in table:
+        name, lang, part = (cells.text(row.raw(k)) for k in ("template", "language", "part"))
+        body = row.raw("body")
+        if name and part and body is not None:
+            overrides[(name, (lang or "fr").lower(), part.lower())] = str(body)
+    return overrides
+
+
+@contextmanager
+def _batch_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a workbook's records are built.
+
+    Loading 100k invoices allocates millions of acyclic objects; the collector's repeated
+    generation-2 passes over them cost ~30 % of a run and free nothing. Reference counting
+    still frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()  # what was built lives for the run: later collections need not scan it again
+        if was_enabled:
+            gc.enable()
+
+
+def snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
+             history_fix: Callable[[Book], Book] | None = None, book: Book | None = None,
+             for_report: bool = False) -> Snapshot:
+    """Read (unless a freshly loaded `book` is given), compute and plan."""
+    with _batch_gc():
+        return _snapshot(backend, now, as_of, history_fix, book, for_report)
+
+
+def _snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
+              history_fix: Callable[[Book], Book] | None, book: Book | None, for_report: bool) -> Snapshot:
+    if book is None:
+        book = read_book(backend)
+    if history_fix is not None:
+        book = history_fix(book)
+    day = as_of_for(book, now, as_of)
+    out = Collector()
+    positions = compute_positions(book, day, out, settled_penalties=for_report)
+    broken = broken_promises(
+        book.promises,
+        {i: (p.customer_id, book.invoices[i].due_date, True) for i, p in positions.items() if p.is_open},
+        day, book.settings.promise_grace_days)
+    resume = {iid: broken_on for _, unpaid, broken_on in broken for iid in unpaid}
+    for promise, unpaid, broken_on in broken:
+        out.warn(promise.source, promise.promised_date.isoformat(),
+                 f"promise to pay broken: {', '.join(unpaid)} still unpaid on {broken_on.isoformat()}; "
+                 "reminders resumed at the next step",
+                 "mark the promise 'rompue' (broken) in Promesses once noted, or record the payment", "R415")
+    the_plan = plan(book, positions, day, approved_keys(book), graded_scenarios(book, positions, day), resume)
+    renderer = Renderer(message_templates(), template_overrides(book))
+    dropped = dropped_approvals(book, frozenset(a.key for a in the_plan.actions), positions)
+    anomalies = [*book.anomalies, *_missing_templates(book, renderer), *out.items, *the_plan.anomalies, *dropped]
+    return Snapshot(book, day, positions, the_plan, anomalies, renderer)
+
+
+def _missing_templates(book: Book, renderer: Renderer) -> list[Anomaly]:
+    """A step naming a template that exists in no language is reported once, at load."""
+    found: list[Anomaly] = []
+    for scenario in book.scenarios.values():
+        for step in scenario.steps:
+            part = "script" if step.channel in ("call", "agency") else "subject"
+            if step.template and not any(renderer.has(step.template, lang, part) for lang in ("fr", "en")):
+                found.append(Anomaly(scenario.source, step.template,
+                                     f"is not a message template (scenario {scenario.name}, step {step.name}); "
+                                     "this step's messages cannot be sent",
+                                     "name a template of scenarios/templates, or add it in the Modeles tab",
+                                     "R507"))
+    return found
+
+
+def graded_scenarios(book: Book, positions: dict[str, Position], as_of: dt.date) -> dict[str, str]:
+    """Business customers graded D or E go to the `risque` scenario when the workbook has one.
+
+    Grades are advice for consumers (GDPR Art. 22): `suggested_scenario` never names one for B2C.
+    Skipped entirely (it costs a second at 100k invoices) when no such scenario exists.
+    """
+    from relance.engine.scoring import RISK_SCENARIO, risk_grades, suggested_scenario
+
+    if RISK_SCENARIO not in book.scenarios:
+        return {}
+    candidates = {p.customer_id for p in positions.values()
+                  if p.is_open and (p.days_past_due or 0) > 0 and not book.customers[p.customer_id].is_b2c}
+    chosen: dict[str, str] = {}
+    for (cid, _), risk in sorted(risk_grades(book, positions, as_of, only=candidates).items()):
+        name = suggested_scenario(risk.grade, book.customers[cid].type)
+        if name:
+            chosen[cid] = name
+    return chosen
+
+
+def send_window_for(book: Book, now: dt.datetime) -> tuple[SendWindow, Anomaly | None]:
+    """The send window from Settings; an unknown holiday_country is said and France used."""
+    s = book.settings
+    problem: Anomaly | None = None
+    local_year = now.astimezone(ZoneInfo(s.timezone)).year
+    try:
+        holidays = holiday_calendar(s.holiday_country, None, (local_year, local_year + 1), language=s.language)
+    except ValueError as exc:
+        settings_tab = book.tables.get("settings")
+        where = Source(settings_tab.name if settings_tab else "Parametres", 1)
+        problem = Anomaly(where, s.holiday_country, f"{exc}; French public holidays were used",
+                          "write FR, or FR-57, FR-67, FR-68 for Alsace-Moselle", "R098", Severity.warning)
+        holidays = holiday_calendar("FR", None, (local_year, local_year + 1), language=s.language)
+    return send_window(now, s.timezone, s.send_hour, s.business_days_only, holidays), problem
+
+
+def run_id_for(now: dt.datetime) -> str:
+    return now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    snapshot: Snapshot
+    dry_run: bool
+    execution: Execution = field(default_factory=Execution)
+    settled_pending: int = 0
+    outbox: str = ""
+    deferred: str = ""  # why nothing was sent now (weekend, holiday, before send_hour)
+    next_window: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.snapshot
+        ex = self.execution
+        errors = sum(1 for a in s.anomalies if a.severity == Severity.error)
+        by_key = {e.action_key: e for e in ex.entries}
+        return {
+            "run_id": self.run_id,
+            "as_of": s.as_of.isoformat(),
+            "dry_run": self.dry_run,
+            "planned": len(s.plan.actions),
+            "sent": ex.count("sent"),
+            "tasks_created": ex.count("created"),
+            "failed": ex.count("failed"),
+            "awaiting_approval": len(s.plan.awaiting_approval),
+            "skipped": len(s.plan.skips),
+            "settled_pending": self.settled_pending,
+            "deferred": self.deferred or None,
+            "next_window": self.next_window or None,
+            "anomalies": {"errors": errors, "warnings": len(s.anomalies) - errors},
+            "outbox": self.outbox or None,
+            "actions": [
+                {
+                    "action_key": a.key, "customer_id": a.customer_id, "invoice_ids": list(a.invoice_ids),
+                    "scenario": a.scenario, "step": a.step, "channel": a.channel, "recipient": a.recipient,
+                    "amounts": {c: str(v) for c, v in a.totals}, "days_past_due": a.days_past_due,
+                    "requires_approval": a.requires_approval,
+                    "status": by_key[a.key].status if a.key in by_key else
+                    ("awaiting_approval" if a.requires_approval and not a.approved else
+                     "planned" if self.dry_run else "deferred" if self.deferred else "not_sent"),
+                    "message_id": by_key[a.key].message_id if a.key in by_key else None,
+                }
+                for a in s.plan.actions
+            ],
+            "skips": [
+                {"customer_id": k.customer_id, "invoice_ids": list(k.invoice_ids), "scenario": k.scenario,
+                 "step": k.step, "reason": k.reason, "detail": k.detail}
+                for k in s.plan.skips
+            ],
+        }
+
+
+def run(
+    backend: WorkbookBackend,
+    channel_factory: Callable[[Book], Channel],
+    now: dt.datetime,
+    as_of: dt.date | None = None,
+    dry_run: bool = False,
+    progress: Progress = _no_progress,
+    anytime: bool = False,
+) -> RunResult:
+    """The daily job. Never sends an action twice; writes History, Plan, Tasks and Anomalies.
+
+    A run on the day it plans for sends only inside the send window (DESIGN §4: time zone,
+    send_hour, business days and public holidays); outside it, nothing is sent or written and
+    the result says when the window opens. `anytime` is a person's explicit "send now"; a run
+    for another day (`--as-of`, a backfill) is not gated.
+    """
+    run_id = run_id_for(now)
+    if dry_run:
+        snap = snapshot(backend, now, as_of)
+        result = RunResult(run_id, snap, True)
+        from relance.app.executor import compose
+
+        _, problems = compose(snap.plan, snap.book, snap.positions, snap.renderer)
+        snap.anomalies.extend(problems)
+        return result
+    with backend.run_lock():
+        with _batch_gc():
+            book0 = read_book(backend)
+        channel = channel_factory(book0)
+        try:
+            task_ids = frozenset(str(r[0]) for r in existing_task_rows(book0) if r and r[0])
+            settled = 0
+
+            def fix_history(book: Book) -> Book:
+                nonlocal settled
+                history, settled = reconcile(book.history, channel, task_ids)
+                return replace(book, history=history)
+
+            snap = snapshot(backend, now, as_of, fix_history, book0)
+            if not anytime:
+                window, problem = send_window_for(snap.book, now)
+                if problem is not None:
+                    snap.anomalies.append(problem)
+                if (as_of is None or as_of == window.local_date) and not window.open:
+                    return RunResult(run_id, snap, False, settled_pending=settled, outbox=channel.location,
+                                     deferred=window.reason, next_window=window.next_open.isoformat())
+            if backend.changed_since_read():  # payments re-read just before sending (DESIGN §4.3)
+                snap = snapshot(backend, now, as_of, fix_history)
+            book = snap.book
+
+            def save_pending(pending: Sequence[HistoryEntry]) -> None:
+                backend.write(history_tabs(book, [*book.history, *pending]))
+
+            tick = progress("Sending", len(snap.plan.to_send))
+            execution = execute(snap.plan, book, snap.positions, snap.renderer, channel, run_id, now,
+                                save_pending, tick)
+        finally:
+            channel.close()
+        snap.anomalies.extend(execution.anomalies)
+        tabs: list[OwnedTab] = [
+            *history_tabs(book, [*book.history, *execution.entries]),
+            plan_tab(book, snap.plan.awaiting_approval, snap.as_of, approval_note(book)),
+            tasks_tab(book, execution.task_rows),
+            anomalies_tab(book, snap.anomalies, run_id),
+        ]
+        backend.write(tabs)
+        return RunResult(run_id, snap, False, execution, settled, channel.location)
+
+
+def write_plan(backend: WorkbookBackend, snap: Snapshot, run_id: str) -> None:
+    """`relance plan --write`: the Plan tab lists every planned action, approvals to tick."""
+    with backend.run_lock():
+        backend.write([
+            plan_tab(snap.book, snap.plan.actions, snap.as_of, approval_note(snap.book)),
+            anomalies_tab(snap.book, snap.anomalies, run_id),
+        ])
+
+
+def month_period(month: str | None, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """`--period YYYY-MM` as first and last day (default: the month of as_of)."""
+    if month is None:
+        first = as_of.replace(day=1)
+    else:
+        year, number = (int(x) for x in month.split("-"))
+        first = dt.date(year, number, 1)
+    following = first.replace(year=first.year + first.month // 12, month=first.month % 12 + 1)
+    return first, following - dt.timedelta(days=1)
+
+
+def report_bundle(snap: Snapshot, period: tuple[dt.date, dt.date]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The report (DESIGN §5, plus risk grades and predicted payment dates) and what the HTML page,
+    the Dashboard tab and the weekly summary show beside it (DSO history, reminder effectiveness)."""
+    from relance.engine.effectiveness import effectiveness
+    from relance.engine.kpi import dso_history
+    from relance.engine.report import build_report
+    from relance.engine.scoring import predicted_payment_date, risk_grades
+
+    book = snap.book
+    report = build_report(book, snap.positions, snap.as_of, period=period)
+    risks = risk_grades(book, snap.positions, snap.as_of)
+    for customer in report["customers"]:
+        risk = risks.get((customer["customer_id"], customer["currency"]))
+        customer["risk"] = risk.to_json() if risk is not None else None
+    predicted = predicted_payment_date(book, snap.positions, snap.as_of)
+    for invoice in report["invoices"]:
+        day = predicted.get(invoice["invoice_id"])
+        invoice["predicted_payment_date"] = day.isoformat() if day else None
+    history = dso_history(book, snap.as_of, months=12)
+    report["effectiveness"] = effectiveness(book, snap.as_of)  # issue 4, beside the §5 keys
+    extras = {
+        "lang": book.settings.language,
+        "company": book.settings.company_name or book.settings.sender_name,
+        "dso_history": {cur: [[month, None if value is None else float(value.quantize(Decimal("0.01")))]
+                              for month, value in series] for cur, series in history.items()},
+        "effectiveness": report["effectiveness"],
+        "customer_names": {c.id: c.name for c in book.customers.values()},
+        "period": period[0].strftime("%Y-%m"),
+    }
+    return report, extras
+
+
+def report_page(report: Mapping[str, Any], extras: Mapping[str, Any]) -> str:
+    """`relance report --html`: the report as one self-contained page."""
+    return render_html(report, extras, report_templates())
+
+
+def write_dashboard(backend: WorkbookBackend, snap: Snapshot, report: Mapping[str, Any],
+                    extras: Mapping[str, Any]) -> str:
+    """`relance report --write`: rebuild the Dashboard tab (figures and native charts); its name."""
+    name = tab_name(snap.book, "dashboard")
+    with backend.run_lock():
+        backend.write([dashboard_tab(name, report, extras, snap.book.language)])
+    return name
+
+
+def send_weekly_summary(snap: Snapshot, report: Mapping[str, Any], extras: Mapping[str, Any],
+                        recipient: str, workbook_name: str, channel: Channel) -> Delivery:
+    """The weekly summary e-mail to the finance manager, once per ISO week (the key says which)."""
+    book = snap.book
+    context = summary_context(report, book.settings, snap.as_of, book.settings.language, workbook_name,
+                              extras["customer_names"], book.history)
+    message = compose_summary(context, Renderer(message_templates()), book.settings, recipient, snap.as_of)
+    try:
+        return channel.send(message)
+    finally:
+        channel.close()

@@ -1,0 +1,159 @@
+"""Applying payments and credit notes to invoices (CONVENTIONS.md, "Invoice balance").
+
+Payments with an invoice number go to that invoice; the others go to the customer's oldest open
+invoices first (FIFO by due date), in the payment's currency; credit notes reduce their invoice
+from their own date. What is left over is an unapplied credit, never moved to another invoice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import accumulate
+from typing import NamedTuple
+
+from relance.engine.invoice import Invoice
+from relance.engine.payment import Payment
+from relance.engine.table import Collector
+
+ZERO = Decimal(0)
+
+
+class Allocation(NamedTuple):
+    date: dt.date
+    amount: Decimal
+    kind: str  # payment | credit_note | paid_amount
+    ref: str
+
+
+class InvoiceLedger:
+    """An invoice and what was applied to it, in date order."""
+
+    __slots__ = ("invoice", "allocations", "_dates", "_cumulative")
+
+    def __init__(self, invoice: Invoice) -> None:
+        self.invoice = invoice
+        self.allocations: list[Allocation] = []
+        self._dates: list[dt.date] = []
+        self._cumulative: list[Decimal] = []
+
+    def freeze(self) -> None:
+        if not self.allocations:
+            return
+        if len(self.allocations) > 1:
+            self.allocations.sort(key=lambda a: a.date)
+        self._dates = [a.date for a in self.allocations]
+        self._cumulative = list(accumulate(a.amount for a in self.allocations))
+
+    def applied_by(self, day: dt.date) -> Decimal:
+        i = bisect_right(self._dates, day)
+        return self._cumulative[i - 1] if i else ZERO
+
+    def balance(self, day: dt.date) -> Decimal:
+        return self.invoice.amount - self.applied_by(day)
+
+    def settlement_date(self, day: dt.date) -> dt.date | None:
+        """The first date the balance reached zero or less, if by `day`."""
+        amount = self.invoice.amount
+        for d, total in zip(self._dates, self._cumulative, strict=True):
+            if d > day:
+                return None
+            if total >= amount:
+                return d
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    """Money the customer has in hand with us: an unapplied credit note or a payment's excess."""
+
+    customer_id: str
+    currency: str
+    date: dt.date
+    amount: Decimal  # positive
+    kind: str  # credit_note | payment_excess
+    ref: str
+
+
+def apply_all(
+    invoices: dict[str, Invoice], payments: list[Payment], out: Collector
+) -> tuple[dict[str, InvoiceLedger], list[Credit]]:
+    ledgers = {iid: InvoiceLedger(inv) for iid, inv in invoices.items() if not inv.is_credit_note}
+    credits: list[Credit] = []
+    direct_total: dict[str, Decimal] = defaultdict(Decimal)
+    unassigned: dict[tuple[str, str], list[Payment]] = defaultdict(list)
+    for p in payments:
+        if p.invoice_id:
+            ledger = ledgers.get(p.invoice_id)
+            if ledger is None:  # a payment recorded against a credit note: keep the money as credit
+                credits.append(Credit(p.customer_id, p.currency, p.date, p.amount, "payment_excess", p.reference))
+                continue
+            ledger.allocations.append(Allocation(p.date, p.amount, "payment", p.reference))
+            direct_total[p.invoice_id] += p.amount
+        else:
+            unassigned[(p.customer_id, p.currency)].append(p)
+    for inv in invoices.values():
+        if inv.is_credit_note:
+            target = ledgers.get(inv.applies_to) if inv.applies_to else None
+            if (
+                target is not None
+                and target.invoice.currency == inv.currency
+                and target.invoice.customer_id == inv.customer_id
+                and inv.status != "cancelled"
+            ):
+                target.allocations.append(Allocation(inv.issue_date, inv.amount, "credit_note", inv.id))
+            elif inv.status != "cancelled" and inv.amount > 0:
+                credits.append(Credit(inv.customer_id, inv.currency, inv.issue_date, inv.amount, "credit_note", inv.id))
+            continue
+        if inv.paid_amount is not None:
+            paid = direct_total.get(inv.id)
+            if paid is None:
+                if inv.paid_amount > 0:
+                    ledgers[inv.id].allocations.append(Allocation(inv.issue_date, inv.paid_amount, "paid_amount", ""))
+            elif paid != inv.paid_amount:
+                out.warn(inv.source, str(inv.paid_amount),
+                         f"paid_amount disagrees with the Reglements rows for {inv.id} ({paid}); "
+                         "the Reglements rows are used",
+                         "clear montant_regle, or correct it to match the payments", "R118")
+    _allocate_fifo(ledgers, unassigned, credits)
+    for ledger in ledgers.values():
+        ledger.freeze()
+    return ledgers, credits
+
+
+def _allocate_fifo(
+    ledgers: dict[str, InvoiceLedger],
+    unassigned: dict[tuple[str, str], list[Payment]],
+    credits: list[Credit],
+) -> None:
+    if not unassigned:
+        return
+    by_group: dict[tuple[str, str], list[InvoiceLedger]] = defaultdict(list)
+    for ledger in ledgers.values():
+        inv = ledger.invoice
+        key = (inv.customer_id, inv.currency)
+        if key in unassigned and inv.status not in ("cancelled", "disputed") and inv.amount > 0:
+            by_group[key].append(ledger)
+    for key, pays in unassigned.items():
+        group = sorted(by_group.get(key, []),
+                       key=lambda lg: (lg.invoice.due_date, lg.invoice.issue_date, lg.invoice.id))
+        remaining = [lg.invoice.amount - sum((a.amount for a in lg.allocations), ZERO) for lg in group]
+        first_open = 0
+        for p in sorted(pays, key=lambda p: (p.date, p.source.row)):
+            left = p.amount
+            while first_open < len(group) and remaining[first_open] <= 0:
+                first_open += 1
+            for i in range(first_open, len(group)):
+                if left <= 0:
+                    break
+                if remaining[i] <= 0 or group[i].invoice.issue_date > p.date:
+                    continue
+                take = min(left, remaining[i])
+                group[i].allocations.append(Allocation(p.date, take, "payment", p.reference))
+                remaining[i] -= take
+                left -= take
+            if left > 0:
+                credits.append(Credit(p.customer_id, p.currency, p.date, left, "payment_excess", p.reference))

@@ -1,0 +1,93 @@
+"""From raw tabs to checked records: the first stage of the pipeline, pure and total.
+
+`load_book(sheets)` never raises on bad data: every problem becomes an Anomaly and the row is
+skipped (or kept with a safe default, as the anomaly says).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from relance.engine.anomaly import Anomaly
+from relance.engine.balance import Credit, InvoiceLedger, apply_all
+from relance.engine.contract import Contract
+from relance.engine.customer import Customer, parse_customers
+from relance.engine.history import HistoryEntry, read_archives, read_history
+from relance.engine.invoice import Invoice, parse_invoices
+from relance.engine.pause import (
+    Dispute,
+    Promise,
+    parse_call_outcomes,
+    parse_disputes,
+    parse_promises,
+)
+from relance.engine.payment import Payment, parse_payments
+from relance.engine.sales import MonthlySales, parse_sales
+from relance.engine.scenario import Scenario, load_scenarios
+from relance.engine.settings import Settings, parse_settings
+from relance.engine.sheets import RawSheet
+from relance.engine.table import Collector, Table, find_tables
+
+
+@dataclass
+class Book:
+    """Everything read from a workbook, checked, with the anomalies found on the way."""
+
+    contract: Contract  # the workbook contract the tabs were read with
+    settings: Settings
+    customers: dict[str, Customer]
+    invoices: dict[str, Invoice]
+    payments: list[Payment]
+    ledgers: dict[str, InvoiceLedger]
+    credits: list[Credit]
+    disputes: list[Dispute]
+    promises: list[Promise]
+    scenarios: dict[str, Scenario]
+    history: list[HistoryEntry]  # the History tab
+    archived: list[HistoryEntry]  # History_2026-style archive tabs
+    tables: dict[str, Table]
+    owned: dict[str, RawSheet]
+    sheet_names: list[str]
+    anomalies: list[Anomaly] = field(default_factory=list)
+    language: str = "fr"  # the workbook's own language, from its tab names
+    sales: dict[str, dict[str, MonthlySales]] = field(default_factory=dict)  # Sales tab: currency -> YYYY-MM
+
+    @property
+    def has_errors(self) -> bool:
+        return any(a.severity == "error" for a in self.anomalies)
+
+
+def load_book(sheets: Sequence[RawSheet], contract: Contract, presets: Mapping[str, Scenario]) -> Book:
+    """Every tab checked and turned into records.
+
+    `contract` and `presets` (the shipped scenarios) come from the caller: the engine reads no file.
+    """
+    c = contract
+    out = Collector()
+    tables, owned = find_tables(sheets, c, out)
+    invoices_tab = tables.get("invoices")
+    language = "en" if invoices_tab is not None and invoices_tab.name.lower() == "invoices" else "fr"
+    settings = parse_settings(tables.get("settings"), (s.key for s in c.settings), out,
+                              c.tab("settings").name(language))
+    customers = parse_customers(tables.get("customers"), settings.language, out)
+    invoices = parse_invoices(tables.get("invoices"), customers, settings, out)
+    payments = parse_payments(tables.get("payments"), invoices, customers, settings, out)
+    ledgers, credits = apply_all(invoices, payments, out)
+    disputes = parse_disputes(tables.get("disputes"), invoices, out)
+    promises = parse_promises(tables.get("promises"), invoices, out)
+    called_promises, called_disputes = parse_call_outcomes(tables.get("tasks"), invoices, out)
+    promises += called_promises
+    disputes += called_disputes
+    sales = parse_sales(tables.get("sales"), settings, out)
+    scenarios = load_scenarios(tables.get("scenarios"), dict(presets), out)
+    history = read_history(tables.get("history"))
+    archived = read_archives(sheets, c.tab("history"))
+    if settings.default_scenario not in scenarios:
+        from relance.engine.anomaly import Source
+
+        out.add(Source(tables["settings"].name if "settings" in tables else "Parametres", 1),
+                settings.default_scenario, "is not a known scenario (default_scenario)",
+                "use one of: " + ", ".join(sorted(scenarios)), "R094")
+    return Book(c, settings, customers, invoices, payments, ledgers, credits, disputes, promises, scenarios,
+                history, archived, tables, owned, [s.name for s in sheets], out.items, language, sales=sales)

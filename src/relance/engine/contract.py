@@ -1,0 +1,156 @@
+"""The workbook contract: tabs, columns and settings, built from the mapping app/ reads from
+sheet_templates/workbook.yaml.
+
+Header and tab names are matched after `normalize`: case, accents, spaces and hyphens ignored,
+so "Échéance", "echeance" and "ECHEANCE" all name the due date.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def normalize(name: object) -> str:
+    """The spelling a header, tab or choice is matched on: ASCII, lower case, '_' for separators."""
+    text = unicodedata.normalize("NFKD", str(name or "")).encode("ascii", "ignore").decode()
+    text = text.strip().lower()
+    for ch in " -./'’":
+        text = text.replace(ch, "_")
+    while "__" in text:
+        text = text.replace("__", "_")
+    return text.strip("_")
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    key: str
+    en: str
+    fr: str
+    type: str
+    width: float = 12
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    dropdown: tuple[str, ...] = ()
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    choice_map: dict[str, str] = field(default_factory=dict)  # normalized spelling -> canonical
+
+    def header(self, lang: str) -> str:
+        return self.fr if lang == "fr" else self.en
+
+    def names(self) -> set[str]:
+        return {normalize(n) for n in (self.key, self.en, self.fr, *self.aliases)}
+
+    def choice(self, raw: object) -> str | None:
+        """The canonical choice for a cell's text, or None when it is not one of them."""
+        if type(raw) is str:
+            exact = self.choice_map.get(raw)  # most cells are spelt as the dropdown offers
+            if exact is not None:
+                return exact
+        return self.choice_map.get(normalize(raw))
+
+
+@dataclass(frozen=True, slots=True)
+class TabSpec:
+    key: str
+    en: str
+    fr: str
+    role: str
+    columns: tuple[ColumnSpec, ...]
+    required: bool = False
+
+    def name(self, lang: str) -> str:
+        return self.fr if lang == "fr" else self.en
+
+    def names(self) -> set[str]:
+        return {normalize(self.key), normalize(self.en), normalize(self.fr)}
+
+    def column(self, key: str) -> ColumnSpec:
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(key)
+
+    def headers(self, lang: str) -> list[str]:
+        return [c.header(lang) for c in self.columns]
+
+    def resolve_header(self, header: object) -> ColumnSpec | None:
+        wanted = normalize(header)
+        if not wanted:
+            return None
+        for col in self.columns:
+            if wanted in col.names():
+                return col
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class SettingSpec:
+    key: str
+    default: str
+    help_en: str
+    help_fr: str
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    tabs: tuple[TabSpec, ...]
+    settings: tuple[SettingSpec, ...]
+
+    def tab(self, key: str) -> TabSpec:
+        for t in self.tabs:
+            if t.key == key:
+                return t
+        raise KeyError(key)
+
+    def resolve_tab(self, sheet_name: str) -> TabSpec | None:
+        wanted = normalize(sheet_name)
+        for t in self.tabs:
+            if wanted in t.names():
+                return t
+        return None
+
+    @property
+    def input_tabs(self) -> tuple[TabSpec, ...]:
+        return tuple(t for t in self.tabs if t.role == "input")
+
+    @property
+    def output_tabs(self) -> tuple[TabSpec, ...]:
+        return tuple(t for t in self.tabs if t.role == "output")
+
+
+def _column(raw: dict[str, Any]) -> ColumnSpec:
+    choices = {k: tuple(v) for k, v in (raw.get("choices") or {}).items()}
+    choice_map = {normalize(s): k for k, spellings in choices.items() for s in (k, *spellings)}
+    choice_map.update({s: k for k, spellings in choices.items() for s in (k, *spellings)})
+    return ColumnSpec(
+        key=raw["key"],
+        en=raw["en"],
+        fr=raw["fr"],
+        type=raw.get("type", "text"),
+        width=float(raw.get("width", 12)),
+        required=bool(raw.get("required", False)),
+        aliases=tuple(raw.get("aliases", ())),
+        dropdown=tuple(str(v) for v in raw.get("dropdown", ())),
+        choices=choices,
+        choice_map=choice_map,
+    )
+
+
+def parse_contract(raw: Mapping[str, Any]) -> Contract:
+    """The contract from its YAML document, already parsed (app/resources.py reads the file)."""
+    tabs = tuple(
+        TabSpec(
+            key=t["key"],
+            en=t["en"],
+            fr=t["fr"],
+            role=t["role"],
+            required=bool(t.get("required", False)),
+            columns=tuple(_column(c) for c in t["columns"]),
+        )
+        for t in raw["tabs"]
+    )
+    settings = tuple(SettingSpec(**s) for s in raw["settings"])
+    return Contract(tabs=tabs, settings=settings)

@@ -1,0 +1,152 @@
+"""Customers / Clients: who is reminded, in which language, by which address, under which scenario."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from email.utils import parseaddr
+
+from email_validator import EmailNotValidError, validate_email
+
+from relance.engine import cells
+from relance.engine.anomaly import Source
+from relance.engine.table import Collector, Row, Table
+from relance.engine.terms import TERMS_HINT, Terms, parse_terms
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    id: str
+    name: str
+    emails: tuple[str, ...]
+    cc: tuple[str, ...]
+    phone: str
+    language: str  # "fr" | "en"
+    type: str  # "B2B" | "B2C"
+    segment: str
+    scenario: str
+    payment_terms: Terms | None
+    opt_out: bool
+    paused_until: dt.date | None
+    contact_name: str
+    address: str
+    postal_code: str
+    city: str
+    country: str
+    owner: str
+    source: Source
+
+    @property
+    def is_b2c(self) -> bool:
+        return self.type == "B2C"
+
+
+_PLAIN_EMAIL = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}$"
+)
+
+
+def normalized_email(address: str) -> str:
+    """The address as email-validator would normalize it; plain ASCII ones take a fast path.
+
+    The fast path accepts only what the library accepts too (dot-atom local part, LDH domain
+    labels, alphabetic TLD); anything else goes through the library for its full checks.
+    """
+    if len(address) <= 254 and _PLAIN_EMAIL.match(address) and len(address.partition("@")[0]) <= 64:
+        local, _, domain = address.partition("@")
+        return f"{local}@{domain.lower()}"
+    return validate_email(address, check_deliverability=False).normalized
+
+
+def _emails(row: Row, key: str, out: Collector) -> tuple[str, ...]:
+    raw = row.raw(key)
+    found: list[str] = []
+    for part in cells.text(raw).replace(",", ";").split(";"):
+        address = part.strip()
+        if not address:
+            continue
+        if "<" in address:  # "Jean Dupont <jean@dupont.fr>": the address is what counts
+            address = parseaddr(address)[1] or address
+        try:
+            found.append(normalized_email(address))
+        except EmailNotValidError as exc:
+            out.warn(row.source(key), address, f"is not a valid e-mail address ({exc}); it is not used",
+                     "correct the address; separate several addresses with ';'", "R201")
+    return tuple(found)
+
+
+def parse_customers(table: Table | None, language: str, out: Collector) -> dict[str, Customer]:
+    customers: dict[str, Customer] = {}
+    if table is None:
+        return customers
+    spec = table.spec
+    for row in table:
+        cid = cells.text(row.raw("customer_id"))
+        if not cid:
+            out.add(row.source("customer_id"), "", "has no customer code; the row was skipped",
+                    "give every customer a unique code_client", "R200")
+            continue
+        if cid in customers:
+            out.add(row.source("customer_id"), cid,
+                    f"is a duplicate customer code (first at {customers[cid].source}); this row was skipped",
+                    "give each customer a unique code, or merge the two rows", "R202")
+            continue
+        lang_raw = row.raw("language")
+        lang = spec.column("language").choice(lang_raw) if lang_raw is not None else language
+        if lang is None:
+            out.warn(row.source("language"), lang_raw, f"is not a supported language; '{language}' is used",
+                     "write fr or en", "R203")
+            lang = language
+        type_raw = row.raw("customer_type")
+        ctype = spec.column("customer_type").choice(type_raw) if type_raw is not None else "B2B"
+        if ctype is None:
+            out.warn(row.source("customer_type"), type_raw, "is neither B2B nor B2C; B2B is assumed",
+                     "write B2B (business) or B2C (consumer)", "R204")
+            ctype = "B2B"
+        opt_raw = row.raw("opt_out")
+        opt_out, problem = cells.parse_bool(opt_raw)
+        if opt_out is None:
+            # when unsure whether the customer asked for no reminders, relance does not remind
+            out.add(row.source("opt_out"), opt_raw, "is neither yes nor no; the customer is treated as opted out",
+                    "write oui or non", "R205")
+            opt_out = True
+        paused_raw = row.raw("paused_until")
+        paused, problem = cells.parse_date(paused_raw)
+        if problem:
+            out.add(row.source("paused_until"), paused_raw,
+                    f"{problem[0]}; reminders to this customer stay paused until it is corrected",
+                    problem[1], "R206")
+            paused = dt.date.max
+        terms_raw = row.raw("payment_terms")
+        terms = parse_terms(terms_raw) if terms_raw is not None else None
+        if terms_raw is not None and terms is None:
+            out.add(row.source("payment_terms"), terms_raw,
+                    "is not a payment term; the Settings default is used", TERMS_HINT, "R207")
+        elif terms and terms.beyond_legal_maximum:
+            out.warn(row.source("payment_terms"), terms_raw,
+                     "exceeds the legal maximum (60 days, or 45 days end of month, C. com. L441-10)",
+                     "agree shorter terms with this customer", "R208")
+        customers[cid] = Customer(
+            id=cid,
+            name=cells.text(row.raw("name")) or cid,
+            emails=_emails(row, "email", out),
+            cc=_emails(row, "cc", out),
+            phone=cells.text(row.raw("phone")),
+            language=lang,
+            type=ctype,
+            segment=cells.text(row.raw("segment")),
+            scenario=cells.text(row.raw("scenario")),
+            payment_terms=terms,
+            opt_out=opt_out,
+            paused_until=paused,
+            contact_name=cells.text(row.raw("contact_name")),
+            address=cells.text(row.raw("address")),
+            postal_code=cells.text(row.raw("postal_code")),
+            city=cells.text(row.raw("city")),
+            country=cells.text(row.raw("country")),
+            owner=cells.text(row.raw("owner")),
+            source=row.source(),
+        )
+    return customers

@@ -1,0 +1,116 @@
+"""History / Historique: one row per message, the proof of what was sent and the idempotency index.
+
+Rows are only appended; a row's status moves from `pending` to its outcome. Any status that may
+mean the customer received the message (pending included: its outcome is unknown) blocks the
+same action from being sent again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from relance.engine import cells
+from relance.engine.contract import TabSpec, normalize
+from relance.engine.sheets import CellValue, RawSheet
+from relance.engine.table import Table
+
+# statuses after which the action must never be sent again
+SENT_STATUSES = frozenset(
+    {"pending", "sent", "created", "delivered", "opened", "clicked", "replied", "bounced", "blocked", "spam"}
+)
+_AS_OF = re.compile(r"as of (\d{4}-\d{2}-\d{2})")
+ARCHIVE_TAB = re.compile(r"^(history|historique)_(\d{4})$")
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    run_id: str
+    timestamp: str
+    action_key: str
+    customer_id: str
+    invoice_ids: tuple[str, ...]
+    scenario: str
+    step: str
+    channel: str
+    recipient: str
+    status: str
+    message_id: str
+    amount_due: Decimal | None
+    currency: str
+    detail: str
+
+    @property
+    def blocks_resend(self) -> bool:
+        return self.status in SENT_STATUSES
+
+    @property
+    def as_of(self) -> dt.date | None:
+        """The run date the action was planned for (may differ from the timestamp with --as-of)."""
+        found = _AS_OF.search(self.detail)
+        try:
+            return dt.date.fromisoformat(found[1] if found else self.timestamp[:10])
+        except ValueError:
+            return None
+
+    def with_status(self, status: str, message_id: str = "", note: str = "") -> HistoryEntry:
+        detail = f"{self.detail}; {note}" if note and self.detail else (note or self.detail)
+        return replace(self, status=status, message_id=message_id or self.message_id, detail=detail)
+
+    def row(self) -> list[CellValue]:
+        return [self.run_id, self.timestamp, self.action_key, self.customer_id, ";".join(self.invoice_ids),
+                self.scenario, self.step, self.channel, self.recipient, self.status, self.message_id,
+                self.amount_due, self.currency, self.detail]
+
+
+def _entry(get: Callable[[str], object]) -> HistoryEntry:
+    amount, _ = cells.parse_amount(get("amount_due"))
+    ids = tuple(i for i in cells.text(get("invoice_ids")).split(";") if i)
+    return HistoryEntry(
+        run_id=cells.text(get("run_id")), timestamp=cells.text(get("timestamp")),
+        action_key=cells.text(get("action_key")), customer_id=cells.text(get("customer_id")),
+        invoice_ids=ids, scenario=cells.text(get("scenario")), step=cells.text(get("step")),
+        channel=cells.text(get("channel")), recipient=cells.text(get("recipient")),
+        status=normalize(get("status")) or "pending", message_id=cells.text(get("message_id")),
+        amount_due=amount, currency=cells.text(get("currency")), detail=cells.text(get("detail")),
+    )
+
+
+def read_history(table: Table | None) -> list[HistoryEntry]:
+    if table is None:
+        return []
+    return [_entry(row.raw) for row in table if row.raw("action_key")]
+
+
+def read_archives(sheets: Sequence[RawSheet], history_spec: TabSpec) -> list[HistoryEntry]:
+    """Rows moved to History_2026-style tabs still count for idempotency."""
+    from relance.engine.table import Collector, read_table
+
+    entries: list[HistoryEntry] = []
+    for sheet in sheets:
+        if ARCHIVE_TAB.match(normalize(sheet.name)):
+            entries.extend(read_history(read_table(sheet, history_spec, Collector())))
+    return entries
+
+
+@dataclass(frozen=True)
+class HistoryIndex:
+    """What has been sent: by action key, and the furthest step each invoice has reached."""
+
+    keys: frozenset[str]
+    entries_by_invoice: dict[str, tuple[HistoryEntry, ...]]
+
+    @classmethod
+    def build(cls, entries: Iterable[HistoryEntry]) -> HistoryIndex:
+        keys: set[str] = set()
+        by_invoice: dict[str, list[HistoryEntry]] = {}
+        for e in entries:
+            if not e.blocks_resend:
+                continue
+            keys.add(e.action_key)
+            for iid in e.invoice_ids:
+                by_invoice.setdefault(iid, []).append(e)
+        return cls(frozenset(keys), {k: tuple(v) for k, v in by_invoice.items()})

@@ -1,0 +1,87 @@
+"""From an Action to the message a customer reads: the render context and the composed parts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from relance.engine.action import Action
+from relance.engine.book import Book
+from relance.engine.position import Position
+
+FIRM_DEADLINE_DAYS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    action: Action
+    sender_email: str
+    sender_name: str
+    reply_to: str
+    subject: str
+    html: str
+    text: str
+    pdf: bytes | None = None  # a letter: the PDF the outbox files and a person posts
+
+    @property
+    def key(self) -> str:
+        return self.action.key
+
+
+def render_context(
+    action: Action, book: Book, positions: dict[str, Position], as_of: dt.date, reminders_sent: int = 0
+) -> dict[str, Any]:
+    s = book.settings
+    customer = book.customers[action.customer_id]
+    b2b = not customer.is_b2c
+    invoices = []
+    penalties: dict[str, Decimal] = {}
+    indemnity_count = 0
+    for iid in action.invoice_ids:
+        inv = book.invoices[iid]
+        p = positions[iid]
+        invoices.append({
+            "id": iid, "issue_date": inv.issue_date, "due_date": inv.due_date, "amount": inv.amount,
+            "open_balance": p.balance, "currency": inv.currency,
+            "days_past_due": p.days_past_due if p.days_past_due is not None else 0,
+            "pdf_url": inv.pdf_url, "payment_url": inv.payment_url,
+            "late_penalty": p.late_penalty if b2b else None,
+        })
+        if b2b and p.late_penalty is not None:
+            penalties[inv.currency] = penalties.get(inv.currency, Decimal(0)) + p.late_penalty
+        indemnity_count += b2b and p.indemnity_due
+    totals = [
+        {"currency": cur, "open_balance": amount, "late_penalties": penalties.get(cur) if b2b else None}
+        for cur, amount in action.totals
+    ]
+    scenario = book.scenarios.get(action.scenario)
+    step = scenario.step(action.step) if scenario else None
+    return {
+        "lang": action.language,
+        "company": {
+            "name": s.company_name or s.sender_name, "email": s.sender_email,
+            "reply_to": s.reply_to or s.sender_email, "phone": s.company_phone,
+            "portal_url": s.portal_url, "privacy_url": s.privacy_url, "city": s.company_city,
+        },
+        "customer": {
+            "id": customer.id, "name": customer.name, "contact_name": customer.contact_name,
+            "type": customer.type, "email": ";".join(customer.emails),
+            "address": customer.address, "postal_code": customer.postal_code, "city": customer.city,
+            "country": customer.country,
+        },
+        "step": {
+            "name": action.step, "label": step.label(action.language) if step else action.step,
+            "offset_days": action.offset_days, "channel": action.channel, "tone": step.tone if step else "",
+        },
+        "as_of": as_of,
+        "invoices": invoices,
+        "totals": totals,
+        "indemnity": {"count": indemnity_count,
+                      "amount": s.recovery_indemnity * indemnity_count if b2b else Decimal(0)},
+        "is_b2b": b2b,
+        "deadline": as_of + dt.timedelta(days=FIRM_DEADLINE_DAYS),
+        "reminders_sent": reminders_sent,
+        "action_key": action.key,
+    }

@@ -1,0 +1,431 @@
+"""Risk grades A–E per (customer, currency), transparent enough to be argued with.
+
+A grade is advice (DESIGN.md §7): it may switch a business customer's scenario automatically,
+never a consumer's (GDPR Art. 22), so a B2C grade is marked `automatic: false` and
+`suggested_scenario` never names a scenario for one.
+
+How a grade is made: the score starts at 100 and every factor of the points table below takes
+points off (an improving trend gives a few back); the score is clamped to 0–100 and read against
+`GRADES`. Every factor that moved the score is a reason, in French and English, with its points,
+so the user sees exactly why. The days-late and past-due reasons are always given, so every grade
+says something even when nothing cost points.
+
+Reasons are one list of `{"code", "points", "fr", "en"}` (not two lists): a reason's languages
+and its weight stay together, and `points` is what the factor took off the score.
+
+Figures use the report's own definitions (CONVENTIONS.md "Per-customer payment behaviour"), so
+a reason's number is the one the report prints next to it: weighted days late is floored at 0
+per payment, over applied payments only (credit notes and overpayment excess excluded).
+Money is compared only within one currency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, NamedTuple
+
+from relance.engine.balance import InvoiceLedger
+from relance.engine.book import Book
+from relance.engine.effectiveness import (
+    counted,
+    ledgers_by_customer,
+    promise_invoices,
+    promise_outcome,
+)
+from relance.engine.position import Position
+from relance.engine.terms import end_of_month
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+
+# ── Points table ─────────────────────────────────────────────────────────────────────────────
+# Each table is ((threshold, points), ...), highest threshold first: the first row whose
+# threshold the figure reaches (>=) gives the points; below every row, no points.
+
+# Weighted average days late (floored per payment), every payment received by as_of.
+DAYS_LATE_POINTS: tuple[tuple[Decimal, int], ...] = (
+    (Decimal(61), 40), (Decimal(31), 30), (Decimal(16), 20), (Decimal(6), 10))
+# Trend: weighted days late over the last TREND_MONTHS minus the same figure before them
+# (both periods need payments on MIN_TREND_INVOICES invoices, one late payment is no trend).
+# Worse by 20+ days: 15 points, by 10+: 10 points.
+TREND_MONTHS = 6
+MIN_TREND_INVOICES = 2
+TREND_WORSE_POINTS: tuple[tuple[Decimal, int], ...] = ((Decimal(20), 15), (Decimal(10), 10))
+# Better by TREND_BETTER_DAYS days or more gives TREND_BETTER_POINTS back (a negative cost).
+TREND_BETTER_DAYS = Decimal(10)
+TREND_BETTER_POINTS = -5
+# Share (percent) of settled invoices settled after their due date; needs MIN_SETTLED of them.
+MIN_SETTLED = 3
+LATE_SHARE_POINTS: tuple[tuple[Decimal, int], ...] = (
+    (Decimal(75), 15), (Decimal(50), 10), (Decimal(25), 5))
+# Open past-due invoices today (disputed ones excepted: they count as disputes), their
+# balance-weighted average days past due. This is what catches a customer who pays nothing.
+OVERDUE_POINTS: tuple[tuple[Decimal, int], ...] = (
+    (Decimal(91), 50), (Decimal(61), 35), (Decimal(31), 20), (Decimal(16), 10), (Decimal(1), 5))
+# Open balance today against the usual one: the median of the customer's positive month-end
+# balances over the last EXPOSURE_MONTHS month ends, needing MIN_EXPOSURE_MONTHS of them.
+EXPOSURE_MONTHS = 12
+MIN_EXPOSURE_MONTHS = 3
+EXPOSURE_POINTS: tuple[tuple[Decimal, int], ...] = ((Decimal(3), 10), (Decimal("1.5"), 5))
+# Invoices still open with an open dispute (Litiges row or invoice status `disputed`).
+DISPUTE_POINTS: tuple[tuple[Decimal, int], ...] = ((Decimal(2), 10), (Decimal(1), 5))
+# Promises to pay broken (by status or by the payments) whose date fell in the last 12 months.
+PROMISE_MONTHS = 12
+BROKEN_PROMISE_POINTS: tuple[tuple[Decimal, int], ...] = ((Decimal(2), 20), (Decimal(1), 10))
+
+# Grade thresholds on the 0–100 score: the first grade whose minimum the score reaches.
+GRADES: tuple[tuple[str, int], ...] = (("A", 85), ("B", 70), ("C", 55), ("D", 40), ("E", 0))
+
+# The scenario suggested for D and E business customers (the lead ships it as a preset).
+RISK_SCENARIO = "risque"
+RISKY_GRADES = frozenset({"D", "E"})
+
+# Customers that need at least this many paid invoices for their own prediction figure.
+MIN_PAID_FOR_PREDICTION = 3
+
+
+def points_for(value: Decimal, table: tuple[tuple[Decimal, int], ...]) -> int:
+    for threshold, points in table:
+        if value >= threshold:
+            return points
+    return 0
+
+
+def grade_for(score: int) -> str:
+    for grade, minimum in GRADES:
+        if score >= minimum:
+            return grade
+    return GRADES[-1][0]
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: str
+    points: int  # taken off the score; negative gives points back
+    fr: str
+    en: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "points": self.points, "fr": self.fr, "en": self.en}
+
+
+@dataclass(frozen=True, slots=True)
+class Risk:
+    customer_id: str
+    currency: str
+    grade: str
+    score: int
+    reasons: tuple[Reason, ...]
+    automatic: bool  # False for B2C: a person must decide (GDPR Art. 22)
+
+    def to_json(self) -> dict[str, Any]:
+        """The `customers[].risk` object of the report."""
+        return {"grade": self.grade, "score": self.score, "reasons": [r.to_json() for r in self.reasons],
+                "automatic": self.automatic}
+
+
+class Paid(NamedTuple):
+    """A payment as applied to one invoice: only the amount that reduced it."""
+
+    invoice_id: str
+    date: dt.date
+    amount: Decimal
+    days_late: int
+
+
+def applied_payments(ledger: InvoiceLedger, as_of: dt.date) -> Iterator[Paid]:
+    """The same walk as the report's behaviour figures: credit notes and `paid_amount` (no real
+    date) reduce what is left but are not payments; an excess beyond the invoice is not applied."""
+    inv = ledger.invoice
+    if not counted(ledger, as_of):
+        return
+    remaining = inv.amount
+    for a in ledger.allocations:
+        if a.date > as_of or remaining <= 0:
+            break
+        if a.kind != "payment":
+            remaining -= a.amount
+            continue
+        applied = min(a.amount, remaining)
+        remaining -= applied
+        yield Paid(inv.id, a.date, applied, (a.date - inv.due_date).days)
+
+
+def weighted_days_late(paid: Iterable[Paid]) -> Decimal | None:
+    """Σ(applied × max(days late, 0)) / Σ applied, or None without payments."""
+    weight = total = ZERO
+    for p in paid:
+        weight += p.amount
+        total += p.amount * max(p.days_late, 0)
+    return None if weight == 0 else (total / weight).quantize(CENT, ROUND_HALF_UP)
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months earlier (clamped to the month's last day)."""
+    index = day.year * 12 + day.month - 1 - months
+    first = dt.date(index // 12, index % 12 + 1, 1)
+    return first.replace(day=min(day.day, end_of_month(first).day))
+
+
+_SEPARATORS = {"fr": ("\u202f", ","), "en": (",", ".")}  # babel's fr_FR and en_GB, without its cost
+
+
+def _num(value: Decimal, lang: str, places: int = 0, fixed: bool = False) -> str:
+    """A number as written in the language: up to `places` decimals (exactly, when `fixed`)."""
+    q = value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    whole, _, frac = f"{abs(q):f}".partition(".")
+    if not fixed:
+        frac = frac.rstrip("0")
+    group, point = _SEPARATORS[lang]
+    text = f"{int(whole):,}".replace(",", group) + (point + frac if frac else "")
+    return "-" + text if q < 0 else text
+
+
+def _money(value: Decimal, lang: str) -> str:
+    return _num(value, lang, 2, fixed=True)
+
+
+@dataclass
+class _Group:
+    ledgers: list[InvoiceLedger]
+    positions: list[Position]
+
+
+def _groups(book: Book, positions: dict[str, Position], as_of: dt.date) -> dict[tuple[str, str], _Group]:
+    groups: dict[tuple[str, str], _Group] = {}
+    for iid in sorted(book.ledgers):  # sorted: the result never depends on row order
+        ledger = book.ledgers[iid]
+        if not counted(ledger, as_of):
+            continue
+        inv = ledger.invoice
+        g = groups.setdefault((inv.customer_id, inv.currency), _Group([], []))
+        g.ledgers.append(ledger)
+        pos = positions.get(iid)
+        if pos is not None:
+            g.positions.append(pos)
+    return groups
+
+
+def _disputed(book: Book, as_of: dt.date) -> set[str]:
+    ids = {d.invoice_id for d in book.disputes if d.is_open(as_of)}
+    ids.update(iid for iid, inv in book.invoices.items() if inv.status == "disputed")
+    return ids
+
+
+def _broken_promises(book: Book, as_of: dt.date) -> dict[tuple[str, str], int]:
+    """Broken promises per (customer, currency): a promise counts in the currencies of what it covers,
+    or in every currency of the customer when it covers nothing known."""
+    since = months_before(as_of, PROMISE_MONTHS)
+    currencies: dict[str, set[str]] = defaultdict(set)
+    for lg in book.ledgers.values():
+        if counted(lg, as_of):
+            currencies[lg.invoice.customer_id].add(lg.invoice.currency)
+    count: dict[tuple[str, str], int] = defaultdict(int)
+    index = ledgers_by_customer(book) if book.promises else {}
+    for p in book.promises:
+        if p.promised_date <= since or promise_outcome(book, p, as_of, index) != "broken":
+            continue
+        curs = {lg.invoice.currency for lg in promise_invoices(book, p, index)} or currencies[p.customer_id]
+        for cur in curs:
+            count[(p.customer_id, cur)] += 1
+    return count
+
+
+def _month_ends(as_of: dt.date) -> tuple[dt.date, ...]:
+    """The last EXPOSURE_MONTHS month ends before `as_of`, newest first."""
+    ends: list[dt.date] = []
+    day = as_of.replace(day=1) - dt.timedelta(days=1)
+    for _ in range(EXPOSURE_MONTHS):
+        ends.append(day)
+        day = day.replace(day=1) - dt.timedelta(days=1)
+    return tuple(ends)
+
+
+def _usual_balance(ledgers: list[InvoiceLedger], ends: tuple[dt.date, ...]) -> Decimal | None:
+    """Median of the positive month-end open balances over the month ends `ends` (newest first)."""
+    totals = [ZERO] * len(ends)
+    for lg in ledgers:
+        if lg.invoice.issue_date > ends[0] or lg.settlement_date(ends[-1]) is not None:
+            continue  # issued after the last month end, or settled before the first: nothing open
+        for i, end in enumerate(ends):
+            if lg.invoice.issue_date > end:
+                break
+            totals[i] += max(lg.balance(end), ZERO)
+    balances = [t for t in totals if t > 0]
+    if len(balances) < MIN_EXPOSURE_MONTHS:
+        return None
+    balances.sort()
+    mid = len(balances) // 2
+    return balances[mid] if len(balances) % 2 else (balances[mid - 1] + balances[mid]) / 2
+
+
+def _score_group(
+    group: _Group, currency: str, as_of: dt.date, disputed: set[str], broken: int
+) -> tuple[int, list[Reason]]:
+    reasons: list[Reason] = []
+    paid = [p for lg in group.ledgers for p in applied_payments(lg, as_of)]
+
+    # 1. weighted days late (always said)
+    level = weighted_days_late(paid)
+    if level is None:
+        reasons.append(Reason("days_late", 0, "aucun règlement reçu à ce jour", "no payment received yet"))
+    else:
+        reasons.append(Reason(
+            "days_late", points_for(level, DAYS_LATE_POINTS),
+            f"paie en moyenne {_num(level, 'fr', 1)} jours après l'échéance (pondéré par les montants)",
+            f"pays {_num(level, 'en', 1)} days after the due date on average (weighted by amount)"))
+
+    # 2. trend: last TREND_MONTHS against before
+    cut = months_before(as_of, TREND_MONTHS)
+    recent_paid = [p for p in paid if p.date > cut]
+    before_paid = [p for p in paid if p.date <= cut]
+    recent = weighted_days_late(recent_paid)
+    before = weighted_days_late(before_paid)
+    if (recent is not None and before is not None
+            and len({p.invoice_id for p in recent_paid}) >= MIN_TREND_INVOICES
+            and len({p.invoice_id for p in before_paid}) >= MIN_TREND_INVOICES):
+        change = recent - before
+        worse = points_for(change, TREND_WORSE_POINTS)
+        months = TREND_MONTHS
+        if worse:
+            reasons.append(Reason(
+                "trend", worse,
+                f"retards en hausse : {_num(recent, 'fr', 1)} jours sur les {months} derniers mois "
+                f"contre {_num(before, 'fr', 1)} avant",
+                f"paying later: {_num(recent, 'en', 1)} days late over the last {months} months "
+                f"against {_num(before, 'en', 1)} before"))
+        elif change <= -TREND_BETTER_DAYS:
+            reasons.append(Reason(
+                "trend", TREND_BETTER_POINTS,
+                f"retards en baisse : {_num(recent, 'fr', 1)} jours sur les {months} derniers mois "
+                f"contre {_num(before, 'fr', 1)} avant",
+                f"paying sooner: {_num(recent, 'en', 1)} days late over the last {months} months "
+                f"against {_num(before, 'en', 1)} before"))
+
+    # 3. share of settled invoices settled late
+    settled = [p for p in group.positions
+               if p.status in ("settled", "overpaid") and p.days_late_at_settlement is not None]
+    if len(settled) >= MIN_SETTLED:
+        late = sum(1 for p in settled if p.days_late_at_settlement is not None and p.days_late_at_settlement > 0)
+        share = (Decimal(late * 100) / len(settled)).quantize(Decimal(1), ROUND_HALF_UP)
+        pts = points_for(share, LATE_SHARE_POINTS)
+        if pts:
+            reasons.append(Reason(
+                "late_share", pts,
+                f"{_num(share, 'fr')} % des factures réglées l'ont été après l'échéance ({late} sur {len(settled)})",
+                f"{_num(share, 'en')}% of settled invoices were paid after their due date "
+                f"({late} of {len(settled)})"))
+
+    # 4. what is past due today (always said)
+    overdue = [p for p in group.positions
+               if p.is_open and p.days_past_due is not None and p.days_past_due >= 1
+               and p.invoice_id not in disputed]
+    amount = sum((p.balance for p in overdue), ZERO)
+    if amount > 0:
+        days = (sum((p.balance * (p.days_past_due or 0) for p in overdue), ZERO) / amount).quantize(
+            CENT, ROUND_HALF_UP)
+        reasons.append(Reason(
+            "past_due", points_for(days, OVERDUE_POINTS),
+            f"{_money(amount, 'fr')} {currency} échus impayés, en retard de {_num(days, 'fr', 1)} jours "
+            "en moyenne",
+            f"{_money(amount, 'en')} {currency} past due and unpaid, {_num(days, 'en', 1)} days late on average"))
+    else:
+        reasons.append(Reason("past_due", 0, "rien d'échu impayé", "nothing past due"))
+
+    # 5. open balance against the usual one
+    open_now = sum((p.balance for p in group.positions if p.is_open), ZERO)
+    usual = _usual_balance(group.ledgers, _month_ends(as_of))
+    if usual is not None and open_now > 0:
+        ratio = (open_now / usual).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        pts = points_for(ratio, EXPOSURE_POINTS)
+        if pts:
+            reasons.append(Reason(
+                "exposure", pts,
+                f"encours de {_money(open_now, 'fr')} {currency}, {_num(ratio, 'fr', 1)} fois l'encours "
+                f"habituel ({_money(usual, 'fr')} {currency})",
+                f"open balance of {_money(open_now, 'en')} {currency}, {_num(ratio, 'en', 1)} times the "
+                f"usual ({_money(usual, 'en')} {currency})"))
+
+    # 6. open disputes
+    in_dispute = sum(1 for p in group.positions if p.is_open and p.invoice_id in disputed)
+    pts = points_for(Decimal(in_dispute), DISPUTE_POINTS)
+    if pts:
+        reasons.append(Reason(
+            "disputes", pts,
+            f"{in_dispute} facture{'s' if in_dispute > 1 else ''} en litige",
+            f"{in_dispute} invoice{'s' if in_dispute > 1 else ''} in dispute"))
+
+    # 7. broken promises
+    pts = points_for(Decimal(broken), BROKEN_PROMISE_POINTS)
+    if pts:
+        reasons.append(Reason(
+            "broken_promises", pts,
+            f"{broken} promesse{'s' if broken > 1 else ''} de paiement non tenue{'s' if broken > 1 else ''} "
+            f"sur {PROMISE_MONTHS} mois",
+            f"{broken} broken promise{'s' if broken > 1 else ''} to pay in the last {PROMISE_MONTHS} months"))
+
+    score = max(0, min(100, 100 - sum(r.points for r in reasons)))
+    return score, reasons
+
+
+def risk_grades(
+    book: Book, positions: dict[str, Position], as_of: dt.date, only: Collection[str] | None = None
+) -> dict[tuple[str, str], Risk]:
+    """A grade for every (customer, currency) with an invoice issued by `as_of` (or, with `only`,
+    for those customers alone: the daily run grades just the customers it may remind)."""
+    disputed = _disputed(book, as_of)
+    broken = _broken_promises(book, as_of)
+    result: dict[tuple[str, str], Risk] = {}
+    for (cid, cur), group in sorted(_groups(book, positions, as_of).items()):
+        if only is not None and cid not in only:
+            continue
+        score, reasons = _score_group(group, cur, as_of, disputed, broken.get((cid, cur), 0))
+        customer = book.customers.get(cid)
+        automatic = customer is not None and not customer.is_b2c
+        result[(cid, cur)] = Risk(cid, cur, grade_for(score), score, tuple(reasons), automatic)
+    return result
+
+
+def suggested_scenario(grade: str, customer_type: str) -> str | None:
+    """`risque` for a D or E business customer; never anything for a consumer (GDPR Art. 22)."""
+    if customer_type.strip().upper() != "B2B":
+        return None
+    return RISK_SCENARIO if grade in RISKY_GRADES else None
+
+
+def predicted_payment_date(book: Book, positions: dict[str, Position], as_of: dt.date) -> dict[str, dt.date]:
+    """When each open invoice should be paid: due date + its customer's weighted days late.
+
+    The figure is the report's `floored` one (an early payment does not cancel a late one), per
+    (customer, currency), rounded half up to whole days. A customer with fewer than
+    MIN_PAID_FOR_PREDICTION invoices that received a payment (in that currency) takes the whole
+    book's figure for the currency (0 when nobody has paid yet): amounts of two currencies are
+    never weighted together. Never before `as_of`: an overdue invoice is expected today at best.
+    """
+    per_group: dict[tuple[str, str], list[Paid]] = defaultdict(list)
+    per_currency: dict[str, list[Paid]] = defaultdict(list)
+    for iid in sorted(book.ledgers):
+        ledger = book.ledgers[iid]
+        inv = ledger.invoice
+        for p in applied_payments(ledger, as_of):
+            per_group[(inv.customer_id, inv.currency)].append(p)
+            per_currency[inv.currency].append(p)
+    book_days = {cur: weighted_days_late(paid) or ZERO for cur, paid in per_currency.items()}
+    group_days: dict[tuple[str, str], Decimal] = {}
+    for key, paid in per_group.items():
+        if len({p.invoice_id for p in paid}) >= MIN_PAID_FOR_PREDICTION:
+            group_days[key] = weighted_days_late(paid) or ZERO
+    result: dict[str, dt.date] = {}
+    for iid in sorted(positions):
+        pos = positions[iid]
+        if not pos.is_open:
+            continue
+        inv = book.invoices[iid]
+        days = group_days.get((pos.customer_id, pos.currency), book_days.get(pos.currency, ZERO))
+        shift = int(days.quantize(Decimal(1), ROUND_HALF_UP))
+        result[iid] = max(inv.due_date + dt.timedelta(days=shift), as_of)
+    return result

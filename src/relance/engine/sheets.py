@@ -1,0 +1,53 @@
+"""The values every layer shares about a workbook: cells as read, tabs as read, tabs to write.
+
+Backends (workbook/) produce RawSheets and consume OwnedTabs; the engine and render build them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+CellValue = str | int | float | bool | Decimal | dt.date | dt.datetime | dt.time | None
+
+
+@dataclass(frozen=True, slots=True)
+class RawSheet:
+    """A tab as read: its name as the user spelt it and its rows of raw cell values (row 1 first)."""
+
+    name: str
+    rows: Sequence[Sequence[CellValue]]
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSpec:
+    """A native spreadsheet chart drawn from cells of the tab that holds it.
+
+    Ranges are A1 references on that same tab ("A2:A6"); the backend writes a real chart part
+    (DrawingML), so Excel and LibreOffice draw it and redraw it when the cells change.
+    """
+
+    kind: str  # "bar" (vertical columns) | "line" | "pie"
+    title: str
+    categories: str  # e.g. "A2:A6"
+    series: Sequence[tuple[str, str]]  # (series name, values range), e.g. [("EUR", "B2:B6")]
+    anchor: str  # top-left cell of the chart, e.g. "H2"
+    width_cm: float = 16.0
+    height_cm: float = 8.0
+    stacked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OwnedTab:
+    """A tab relance owns and rewrites whole: History, Plan, Tasks, Anomalies, Dashboard."""
+
+    name: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[CellValue]]
+    widths: Sequence[float] = field(default_factory=tuple)
+    freeze_header: bool = True
+    autofilter: bool = True
+    charts: Sequence[ChartSpec] = field(default_factory=tuple)
+

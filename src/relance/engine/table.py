@@ -1,0 +1,209 @@
+"""Finding the contract's tabs in a workbook and reading their rows with addresses.
+
+Tab and column names are matched in English or French, case and accents ignored, columns in
+any order; unknown columns are left alone. Blank rows and repeated header rows are reported
+and skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from relance.engine.anomaly import Anomaly, Severity, Source, describe
+from relance.engine.contract import Contract, TabSpec, normalize
+from relance.engine.sheets import CellValue, RawSheet
+
+
+@dataclass
+class Collector:
+    """Accumulates anomalies; passed down the pipeline like beancount's error lists."""
+
+    items: list[Anomaly] = field(default_factory=list)
+
+    def add(
+        self,
+        source: Source,
+        value: object,
+        problem: str,
+        hint: str,
+        code: str,
+        severity: Severity = Severity.error,
+    ) -> None:
+        self.items.append(Anomaly(source, describe(value), problem, hint, code, severity))
+
+    def warn(self, source: Source, value: object, problem: str, hint: str, code: str) -> None:
+        self.add(source, value, problem, hint, code, Severity.warning)
+
+
+class Row:
+    """One data row: its sheet row number and raw cells, read through the table's column map."""
+
+    __slots__ = ("table", "number", "cells", "_columns")
+
+    def __init__(self, table: Table, number: int, cells: Sequence[CellValue]) -> None:
+        self.table = table
+        self.number = number
+        self.cells = cells
+        self._columns = table.columns
+
+    def raw(self, key: str) -> CellValue:
+        idx = self._columns.get(key)
+        if idx is None:
+            return None
+        try:
+            value = self.cells[idx]
+        except IndexError:
+            return None
+        return None if value == "" else value
+
+    def values(self, indexes: Sequence[int | None]) -> list[CellValue]:
+        """Several cells at once (see Table.indexes); blank cells come back as None."""
+        cells = self.cells
+        n = len(cells)
+        found: list[CellValue] = []
+        for i in indexes:
+            value = cells[i] if i is not None and i < n else None
+            found.append(None if value == "" else value)
+        return found
+
+    def source(self, key: str | None = None) -> Source:
+        if key is None:
+            return Source(self.table.name, self.number)
+        idx = self.table.columns.get(key)
+        header = self.table.header_text.get(key, key)
+        return Source(self.table.name, self.number, idx, header)
+
+
+@dataclass
+class Table:
+    spec: TabSpec
+    name: str
+    header_row: int  # 1-based
+    columns: dict[str, int]  # column key -> 0-based index
+    header_text: dict[str, str]
+    data: list[tuple[int, Sequence[CellValue]]]
+
+    def __iter__(self) -> Iterator[Row]:
+        for number, cells in self.data:
+            yield Row(self, number, cells)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def indexes(self, keys: Sequence[str]) -> list[int | None]:
+        return [self.columns.get(k) for k in keys]
+
+    def has(self, key: str) -> bool:
+        return key in self.columns
+
+
+def _blank(cells: Sequence[CellValue]) -> bool:
+    for v in cells:
+        if v is None or v == "":
+            continue
+        if type(v) is str and not v.strip():
+            continue
+        return False
+    return True
+
+
+def _looks_like(cells: Sequence[CellValue], j: int, norm: str) -> bool:
+    """Cheap first test for a repeated header row: its first mapped cell is header text."""
+    value = cells[j] if j < len(cells) else None
+    if type(value) is not str or len(value) > 60:
+        return False
+    first = value.lstrip()[:1].lower()
+    if first.isascii() and first != norm[:1]:
+        return False  # most data rows differ from the header from their first letter
+    return normalize(value) == norm
+
+
+def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
+    rows = sheet.rows
+    header_idx = next((i for i, r in enumerate(rows[:20]) if not _blank(r)), None)
+    columns: dict[str, int] = {}
+    header_text: dict[str, str] = {}
+    if header_idx is None:
+        return Table(spec, sheet.name, 1, columns, header_text, [])
+    for j, cell in enumerate(rows[header_idx]):
+        col = spec.resolve_header(cell)
+        if col is None:
+            continue
+        if col.key in columns:
+            out.warn(
+                Source(sheet.name, header_idx + 1, j, str(cell)),
+                cell,
+                f"is a second '{col.header('en')}' column; only the first one is read",
+                "rename or delete one of the two columns",
+                "R002",
+            )
+            continue
+        columns[col.key] = j
+        header_text[col.key] = str(cell)
+    table = Table(spec, sheet.name, header_idx + 1, columns, header_text, [])
+    for col in spec.columns:
+        if col.required and col.key not in columns:
+            out.add(
+                Source(sheet.name, header_idx + 1),
+                "",
+                f"has no '{col.fr}' / '{col.en}' column, so no row of this tab can be used",
+                f"add a column headed '{col.fr}' (or '{col.en}') to the header row {header_idx + 1}",
+                "R003",
+            )
+    header_norm = {j: normalize(rows[header_idx][j]) for j in columns.values()}
+    first_col = min(header_norm) if header_norm else None
+    pending_blank: list[int] = []
+    for i in range(header_idx + 1, len(rows)):
+        cells = rows[i]
+        if _blank(cells):
+            pending_blank.append(i + 1)
+            continue
+        for number in pending_blank:  # blank rows between data rows; trailing ones are not reported
+            out.warn(
+                Source(sheet.name, number), "", "is a blank row; it was ignored",
+                "delete the empty row", "R004",
+            )
+        pending_blank.clear()
+        if first_col is not None and _looks_like(cells, first_col, header_norm[first_col]) and (
+            sum(1 for j, norm in header_norm.items() if j < len(cells) and normalize(cells[j]) == norm) * 2
+            > len(header_norm)
+        ):
+            out.warn(
+                Source(sheet.name, i + 1), "", "repeats the header row; it was ignored",
+                "delete this repeated header row", "R005",
+            )
+            continue
+        table.data.append((i + 1, cells))
+    return table
+
+
+def find_tables(
+    sheets: Sequence[RawSheet], contract: Contract, out: Collector
+) -> tuple[dict[str, Table], dict[str, RawSheet]]:
+    """The contract's tabs found in the workbook, by tab key; and the owned tabs' raw sheets."""
+    tables: dict[str, Table] = {}
+    owned: dict[str, RawSheet] = {}
+    seen: dict[str, str] = {}
+    for sheet in sheets:
+        spec = contract.resolve_tab(sheet.name)
+        if spec is None:
+            continue
+        if spec.key in seen:
+            out.warn(
+                Source(sheet.name, 1), "", f"is a second '{spec.fr}' / '{spec.en}' tab; it was ignored",
+                f"keep one tab and rename or delete '{sheet.name}' (relance read '{seen[spec.key]}')",
+                "R001",
+            )
+            continue
+        seen[spec.key] = sheet.name
+        if spec.role == "output":
+            owned[spec.key] = sheet
+        tables[spec.key] = read_table(sheet, spec, out)
+    for spec in contract.input_tabs:
+        if spec.required and spec.key not in tables:
+            out.add(
+                Source(spec.fr, 1), "", f"tab '{spec.fr}' / '{spec.en}' is missing",
+                "run `relance init` to see the expected tabs, or rename your tab", "R000",
+            )
+    return tables, owned

@@ -1,0 +1,546 @@
+"""The file handed to a collection agency or a lawyer: one ZIP, built in memory.
+
+Pure: ``as_of`` comes in (it dates the figures and every ZIP entry), bytes go out; the same
+input gives the same bytes (sorted entries, fixed entry dates and attributes, reportlab's
+``invariant`` mode for the PDF).
+
+Contents:
+- ``dossier.csv``: one row per open invoice (balance > 0): number, dates, amount, open
+  balance, currency, days past due, late penalty and the fixed indemnity (B2B only);
+- ``relances.csv``: every reminder that went out (History rows of a message channel whose
+  status says it was sent: sent, delivered, opened, clicked, replied, bounced…), oldest first;
+- ``synthese.pdf``: one page: the debtor, the totals per currency, penalties, indemnities and
+  the reminder timeline;
+- ``preuves/<file>``: the proofs (the outbox's .eml / .pdf of each reminder), byte for byte.
+
+The CSV files are UTF-8 with a byte-order mark and ``;`` separators, which is what Excel
+opens correctly in a French locale; amounts have a decimal comma in French, a decimal point in
+English, and no thousands separator; dates are ISO (YYYY-MM-DD), which Excel reads as dates in
+every locale.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from babel.numbers import get_currency_precision
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from relance.engine.history import SENT_STATUSES
+from relance.render.letter import (
+    CELL,
+    CELL_R,
+    DEFAULT_INDEMNITY,
+    FRAME_PAD,
+    GREY,
+    HEAD,
+    HEAD_R,
+    PLAIN,
+    RULE,
+    SHADE,
+    SMALL,
+    TITLE,
+    as_date,
+    as_decimal,
+    long_date,
+    markup,
+    money,
+    recipient_lines,
+    short_date,
+    text_style,
+)
+
+__all__ = ["agency_package", "reminder_rows"]
+
+#: History statuses that mean the message left (``pending``: outcome unknown, not claimed).
+SENT = SENT_STATUSES - {"pending"}
+#: Channels whose History rows are tasks for a person, not messages to the customer.
+TASK_CHANNELS = frozenset({"call", "agency"})
+#: Reminder rows shown in the one-page summary; the CSV always has all of them.
+TIMELINE_ROWS = 18
+PROOFS_LISTED = 12
+H2 = text_style("h2", fontName="Helvetica-Bold", fontSize=11, leading=14)
+
+_WORDS: dict[str, dict[str, Any]] = {
+    "fr": {
+        "dossier": ["N° facture", "Date facture", "Échéance", "Montant TTC", "Solde dû", "Devise",
+                    "Jours de retard", "Pénalités de retard", "Indemnité forfaitaire (EUR)"],
+        "relances": ["Date", "Horodatage", "Canal", "Étape", "Destinataire", "Statut",
+                     "Identifiant du message", "Factures", "Montant réclamé", "Devise"],
+        "title": "Dossier de recouvrement",
+        "subtitle": "Situation au {date}",
+        "creditor": "Créancier",
+        "debtor": "Débiteur",
+        "customer_id": "Code client",
+        "kind": "Type",
+        "b2b": "Professionnel (B2B)",
+        "b2c": "Particulier (B2C)",
+        "address": "Adresse",
+        "contact": "Contact",
+        "email": "E-mail",
+        "phone": "Téléphone",
+        "claims": "Créances",
+        "col_currency": "Devise", "col_count": "Factures", "col_principal": "Principal",
+        "col_penalties": "Pénalités", "col_indemnity": "Indemnités", "col_total": "Total",
+        "indemnity_only": "indemnités",
+        "oldest": "Plus ancienne échéance impayée : {date} ({days} jours de retard).",
+        "prescription": "Prescription indicative de la plus ancienne facture : {date} ({law}).",
+        "law_b2b": "5 ans, art. L110-4 C. com.",
+        "law_b2c": "2 ans, art. L218-2 C. conso.",
+        "note_b2b": ("Pénalités de retard calculées au {date} (art. L441-10 C. com.), arrondies par "
+                     "facture ; indemnité forfaitaire pour frais de recouvrement de {per} par facture "
+                     "payée en retard (art. D441-5 C. com.), exprimée en euros."),
+        "note_b2c": ("Débiteur particulier : ni pénalités de retard ni indemnité forfaitaire ne sont "
+                     "réclamées."),
+        "timeline": "Relances envoyées",
+        "col_date": "Date", "col_channel": "Canal", "col_step": "Étape", "col_to": "Destinataire",
+        "col_status": "Statut",
+        "no_reminder": "Aucune relance envoyée n'est enregistrée.",
+        "earlier": "{n} relances plus anciennes figurent dans relances.csv.",
+        "proofs": "Preuves jointes (dossier preuves/) : {names}.",
+        "proofs_more": "{names} et {n} autres",
+        "no_proof": "Aucune preuve jointe.",
+        "files": "Détail : dossier.csv (factures), relances.csv (relances).",
+        "channels": {"email": "e-mail", "sms": "SMS", "letter": "courrier", "call": "appel",
+                     "agency": "agence"},
+        "steps": {"courtesy": "Rappel avant échéance", "reminder_1": "Relance amiable",
+                  "reminder_2": "Deuxième relance", "formal_notice": "Mise en demeure",
+                  "handoff": "Transmission au recouvrement"},
+        "statuses": {"sent": "envoyé", "delivered": "délivré", "opened": "ouvert", "clicked": "cliqué",
+                     "replied": "réponse", "bounced": "rejeté", "blocked": "bloqué", "spam": "spam",
+                     "created": "créé"},
+        "pdf_title": "Dossier de recouvrement – {name}",
+        "pdf_subject": "Créances impayées au {date}",
+    },
+    "en": {
+        "dossier": ["Invoice no.", "Invoice date", "Due date", "Amount", "Open balance", "Currency",
+                    "Days past due", "Late-payment interest", "Fixed indemnity (EUR)"],
+        "relances": ["Date", "Timestamp", "Channel", "Step", "Recipient", "Status", "Message ID",
+                     "Invoices", "Amount claimed", "Currency"],
+        "title": "Debt collection file",
+        "subtitle": "Position as at {date}",
+        "creditor": "Creditor",
+        "debtor": "Debtor",
+        "customer_id": "Customer code",
+        "kind": "Type",
+        "b2b": "Business (B2B)",
+        "b2c": "Consumer (B2C)",
+        "address": "Address",
+        "contact": "Contact",
+        "email": "Email",
+        "phone": "Phone",
+        "claims": "Claims",
+        "col_currency": "Currency", "col_count": "Invoices", "col_principal": "Principal",
+        "col_penalties": "Interest", "col_indemnity": "Indemnities", "col_total": "Total",
+        "indemnity_only": "indemnities",
+        "oldest": "Oldest unpaid due date: {date} ({days} days past due).",
+        "prescription": "Indicative limitation date of the oldest invoice: {date} ({law}).",
+        "law_b2b": "5 years, art. L110-4 French Commercial Code",
+        "law_b2c": "2 years, art. L218-2 French Consumer Code",
+        "note_b2b": ("Late-payment interest computed to {date} (art. L441-10 French Commercial Code), "
+                     "rounded per invoice; fixed compensation for recovery costs of {per} per invoice "
+                     "paid late (art. D441-5), stated in euros."),
+        "note_b2c": "Consumer debtor: no late-payment interest and no fixed indemnity are claimed.",
+        "timeline": "Reminders sent",
+        "col_date": "Date", "col_channel": "Channel", "col_step": "Step", "col_to": "Recipient",
+        "col_status": "Status",
+        "no_reminder": "No reminder sent is on record.",
+        "earlier": "{n} earlier reminders are listed in relances.csv.",
+        "proofs": "Proofs attached (folder preuves/): {names}.",
+        "proofs_more": "{names} and {n} more",
+        "no_proof": "No proof attached.",
+        "files": "Details: dossier.csv (invoices), relances.csv (reminders).",
+        "channels": {"email": "email", "sms": "SMS", "letter": "letter", "call": "call",
+                     "agency": "agency"},
+        "steps": {"courtesy": "Upcoming due date", "reminder_1": "First reminder",
+                  "reminder_2": "Second reminder", "formal_notice": "Formal notice",
+                  "handoff": "Hand-off to collection"},
+        "statuses": {},
+        "pdf_title": "Debt collection file – {name}",
+        "pdf_subject": "Unpaid invoices as at {date}",
+    },
+}
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _is_b2b(customer: Mapping[str, Any]) -> bool:
+    if "is_b2b" in customer:
+        return bool(customer["is_b2b"])
+    if "is_b2c" in customer:
+        return not customer["is_b2c"]
+    return str(customer.get("type") or customer.get("customer_type") or "B2B").strip().upper() != "B2C"
+
+
+def _round(amount: Decimal, currency: str) -> Decimal:
+    step = Decimal(1).scaleb(-get_currency_precision(currency))
+    return amount.quantize(step, rounding=ROUND_HALF_UP)
+
+
+def _open_invoices(invoices: Sequence[Mapping[str, Any]], b2b: bool, as_of: dt.date,
+                   indemnity_amount: Decimal) -> list[dict[str, Any]]:
+    """The invoices with a positive open balance, oldest due date first, with their days past
+    due on as_of, late penalty (as computed by the engine) and indemnity (B2B, past due)."""
+    rows: list[dict[str, Any]] = []
+    for inv in invoices:
+        balance = as_decimal(inv.get("open_balance"))
+        if balance is None or balance <= 0:
+            continue
+        due = as_date(inv.get("due_date"))
+        days = (as_of - due).days if due is not None else int(inv.get("days_past_due") or 0)
+        indemnity: Decimal | None = None
+        penalty: Decimal | None = None
+        if b2b:
+            penalty = as_decimal(inv.get("late_penalty"))
+            if "indemnity_due" in inv:
+                flag = inv["indemnity_due"]
+                indemnity = (indemnity_amount if flag else Decimal(0)) if isinstance(flag, bool) \
+                    else as_decimal(flag) or Decimal(0)
+            else:
+                indemnity = indemnity_amount if days > 0 else Decimal(0)
+        rows.append({
+            "id": str(inv.get("id") or inv.get("invoice_id") or ""),
+            "issue_date": as_date(inv.get("issue_date")), "due_date": due,
+            "amount": as_decimal(inv.get("amount")), "open_balance": balance,
+            "currency": str(inv.get("currency") or "EUR").strip().upper(),
+            "days_past_due": days, "late_penalty": penalty, "indemnity": indemnity,
+        })
+    rows.sort(key=lambda r: (r["due_date"] or dt.date.max, r["id"]))
+    return rows
+
+
+def _when(timestamp: str) -> dt.datetime:
+    """A sort key for History timestamps written with different offsets (naive: UTC)."""
+    try:
+        moment = dt.datetime.fromisoformat(timestamp.strip())
+    except ValueError:
+        try:
+            moment = dt.datetime.combine(dt.date.fromisoformat(timestamp.strip()[:10]), dt.time())
+        except ValueError:
+            return dt.datetime.min.replace(tzinfo=dt.UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _ids(value: object) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.replace(",", ";").split(";") if part.strip()]
+    if isinstance(value, Sequence):
+        return [str(part) for part in value if str(part)]
+    return [str(value)]
+
+
+def reminder_rows(history_rows: Sequence[Mapping[str, Any]], customer_id: str = "") -> list[dict[str, Any]]:
+    """The History rows of messages that went out to the customer, oldest first.
+
+    Kept: a message channel (not a call or agency task) and a status meaning it was sent
+    (``pending``, ``failed`` and ``skipped`` rows are left out: they prove nothing). When
+    ``customer_id`` is given, another customer's rows are left out too.
+    """
+    rows: list[dict[str, Any]] = []
+    for row in history_rows:
+        status = str(row.get("status") or "").strip().lower()
+        channel = str(row.get("channel") or "").strip().lower()
+        if status not in SENT or channel in TASK_CHANNELS:
+            continue
+        owner = str(row.get("customer_id") or "")
+        if customer_id and owner and owner != customer_id:
+            continue
+        timestamp = str(row.get("timestamp") or "")
+        rows.append({
+            "date": timestamp[:10], "timestamp": timestamp, "channel": channel,
+            "step": str(row.get("step") or ""), "recipient": str(row.get("recipient") or ""),
+            "status": status, "message_id": str(row.get("message_id") or ""),
+            "invoice_ids": _ids(row.get("invoice_ids")),
+            "amount_due": as_decimal(row.get("amount_due")),
+            "currency": str(row.get("currency") or ""),
+            "action_key": str(row.get("action_key") or ""),
+        })
+    rows.sort(key=lambda r: (_when(r["timestamp"]), r["action_key"], r["message_id"]))
+    return rows
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _number(amount: Decimal | None, currency: str, lang: str) -> str:
+    if amount is None:
+        return ""
+    text = str(_round(amount, currency or "EUR"))
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+def _csv(header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _dossier_csv(invoices: list[dict[str, Any]], lang: str) -> bytes:
+    rows = []
+    for inv in invoices:
+        cur = inv["currency"]
+        rows.append([
+            inv["id"], inv["issue_date"].isoformat() if inv["issue_date"] else "",
+            inv["due_date"].isoformat() if inv["due_date"] else "",
+            _number(inv["amount"], cur, lang), _number(inv["open_balance"], cur, lang), cur,
+            str(inv["days_past_due"]), _number(inv["late_penalty"], cur, lang),
+            _number(inv["indemnity"], "EUR", lang),
+        ])
+    return _csv(_WORDS[lang]["dossier"], rows)
+
+
+def _relances_csv(reminders: list[dict[str, Any]], lang: str) -> bytes:
+    rows = [[
+        r["date"], r["timestamp"], r["channel"], r["step"], r["recipient"], r["status"],
+        r["message_id"], ", ".join(r["invoice_ids"]),
+        _number(r["amount_due"], r["currency"] or "EUR", lang), r["currency"],
+    ] for r in reminders]
+    return _csv(_WORDS[lang]["relances"], rows)
+
+
+# --------------------------------------------------------------------------- summary PDF
+
+
+def _grid(data: list[list[Any]], widths: Sequence[float], header: bool = True) -> Table:
+    table = Table(data, colWidths=[x * mm for x in widths], hAlign="LEFT", repeatRows=1 if header else 0)
+    style: list[tuple[Any, ...]] = [
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LINEBELOW", (0, -1), (-1, -1), 0.6, colors.black),
+    ]
+    if header:
+        style += [("BACKGROUND", (0, 0), (-1, 0), SHADE),
+                  ("LINEABOVE", (0, 0), (-1, 0), 0.6, colors.black),
+                  ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.black),
+                  ("LINEBELOW", (0, 1), (-1, -2), 0.25, RULE)]
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _p(text: object, style: Any = CELL) -> Paragraph:
+    return Paragraph(markup(text), style)
+
+
+def _summary_pdf(customer: Mapping[str, Any], company: Mapping[str, Any], b2b: bool,
+                 invoices: list[dict[str, Any]], reminders: list[dict[str, Any]],
+                 proof_names: list[str], as_of: dt.date, indemnity_amount: Decimal, lang: str) -> bytes:
+    w = _WORDS[lang]
+    name = str(customer.get("name") or customer.get("id") or "")
+    story: list[Flowable] = [
+        Paragraph(markup(f"{w['title']} – {name}"), TITLE),
+        _p(w["subtitle"].format(date=long_date(as_of, lang)), text_style("sub", textColor=GREY)),
+        Spacer(1, 5 * mm),
+    ]
+
+    # the parties
+    lines = recipient_lines(customer, lang, attention=False)
+    facts: list[tuple[str, str]] = []
+    if company.get("name"):
+        creditor = str(company["name"])
+        if company.get("email"):
+            creditor += f" – {company['email']}"
+        facts.append((w["creditor"], creditor))
+    facts.append((w["debtor"], name))
+    if customer.get("id"):
+        facts.append((w["customer_id"], str(customer["id"])))
+    facts.append((w["kind"], w["b2b"] if b2b else w["b2c"]))
+    contact = str(customer.get("contact_name") or "").strip()
+    if contact and contact.casefold() != name.casefold():
+        facts.append((w["contact"], contact))
+    if len(lines) > 1:
+        facts.append((w["address"], ", ".join(lines[1:])))
+    emails = customer.get("email") or customer.get("emails") or ""
+    if not isinstance(emails, str):
+        emails = "; ".join(str(e) for e in emails)
+    if emails:
+        facts.append((w["email"], emails))
+    if customer.get("phone"):
+        facts.append((w["phone"], str(customer["phone"])))
+    story.append(_grid([[_p(k, HEAD), _p(v)] for k, v in facts], [35, 135], header=False))
+    story.append(Spacer(1, 5 * mm))
+
+    # the claims, per currency; the indemnity (EUR) joins the EUR line
+    story.append(Paragraph(markup(w["claims"]), H2))
+    story.append(Spacer(1, 1.5 * mm))
+    per_currency: dict[str, dict[str, Any]] = {}
+    for inv in invoices:
+        slot = per_currency.setdefault(inv["currency"], {"count": 0, "principal": Decimal(0),
+                                                         "penalties": Decimal(0), "indemnity": Decimal(0)})
+        slot["count"] += 1
+        slot["principal"] += inv["open_balance"]
+        slot["penalties"] += inv["late_penalty"] or Decimal(0)
+    indemnity_total = sum((inv["indemnity"] or Decimal(0) for inv in invoices), Decimal(0))
+    if indemnity_total:
+        per_currency.setdefault("EUR", {"count": 0, "principal": Decimal(0), "penalties": Decimal(0),
+                                        "indemnity": Decimal(0), "indemnity_only": True})
+        per_currency["EUR"]["indemnity"] = indemnity_total
+    head = [w["col_currency"], w["col_count"], w["col_principal"]]
+    if b2b:
+        head += [w["col_penalties"], w["col_indemnity"]]
+    head.append(w["col_total"])
+    data: list[list[Any]] = [[_p(h, HEAD if i == 0 else HEAD_R) for i, h in enumerate(head)]]
+    for cur in sorted(per_currency):
+        slot = per_currency[cur]
+        total = slot["principal"] + slot["penalties"] + slot["indemnity"]
+        label = f"{cur} ({w['indemnity_only']})" if slot.get("indemnity_only") else cur
+        row = [_p(label), _p(str(slot["count"]), CELL_R), _p(money(slot["principal"], cur, lang), CELL_R)]
+        if b2b:
+            row += [_p(money(slot["penalties"], cur, lang), CELL_R),
+                    _p(money(slot["indemnity"], "EUR", lang), CELL_R)]
+        row.append(_p(money(total, cur, lang), HEAD_R))
+        data.append(row)
+    story.append(_grid(data, [30, 20, 35, 30, 25, 30] if b2b else [40, 30, 50, 50]))
+    story.append(Spacer(1, 2 * mm))
+    dated = [inv for inv in invoices if inv["due_date"] is not None]
+    if dated:
+        oldest = dated[0]
+        story.append(_p(w["oldest"].format(date=short_date(oldest["due_date"], lang),
+                                           days=oldest["days_past_due"]), SMALL))
+        story.append(_p(w["prescription"].format(
+            date=short_date(_years_later(oldest["due_date"], 5 if b2b else 2), lang),
+            law=w["law_b2b" if b2b else "law_b2c"]), SMALL))
+    note = w["note_b2b"].format(date=short_date(as_of, lang), per=money(indemnity_amount, "EUR", lang)) \
+        if b2b else w["note_b2c"]
+    story.append(_p(note, SMALL))
+    story.append(Spacer(1, 5 * mm))
+
+    # the reminder timeline
+    story.append(Paragraph(markup(w["timeline"]), H2))
+    story.append(Spacer(1, 1.5 * mm))
+    if reminders:
+        shown = reminders[-TIMELINE_ROWS:]
+        data = [[_p(h, HEAD) for h in (w["col_date"], w["col_channel"], w["col_step"], w["col_to"],
+                                       w["col_status"])]]
+        for r in shown:
+            data.append([
+                _p(short_date(r["date"], lang) if _iso(r["date"]) else r["date"]),
+                _p(w["channels"].get(r["channel"], r["channel"])),
+                _p(w["steps"].get(r["step"], r["step"])),
+                _p(r["recipient"]),
+                _p(w["statuses"].get(r["status"], r["status"])),
+            ])
+        story.append(_grid(data, [22, 20, 45, 63, 20]))
+        if len(reminders) > len(shown):
+            story.append(Spacer(1, 1.5 * mm))
+            story.append(_p(w["earlier"].format(n=len(reminders) - len(shown)), SMALL))
+    else:
+        story.append(_p(w["no_reminder"], PLAIN))
+    story.append(Spacer(1, 5 * mm))
+    if proof_names:
+        listed = ", ".join(proof_names[:PROOFS_LISTED])
+        if len(proof_names) > PROOFS_LISTED:
+            listed = w["proofs_more"].format(names=listed, n=len(proof_names) - PROOFS_LISTED)
+        story.append(_p(w["proofs"].format(names=listed), PLAIN))
+    else:
+        story.append(_p(w["no_proof"], PLAIN))
+    story.append(_p(w["files"], PLAIN))
+
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf, pagesize=A4, leftMargin=20 * mm - FRAME_PAD, rightMargin=20 * mm - FRAME_PAD,
+        topMargin=18 * mm - FRAME_PAD, bottomMargin=18 * mm - FRAME_PAD,
+        title=w["pdf_title"].format(name=name), author=str(company.get("name") or ""),
+        subject=w["pdf_subject"].format(date=as_of.isoformat()), creator="relance",
+        producer="relance (ReportLab)", keywords="", invariant=1,
+        lang="fr-FR" if lang == "fr" else "en-GB",
+    )
+    doc.build(story)
+    return buf.getvalue()
+
+
+def _iso(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _years_later(day: dt.date, years: int) -> dt.date:
+    """Same day and month ``years`` later (29 February: the 28th)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+# --------------------------------------------------------------------------- ZIP
+
+
+def _proof_name(name: str) -> str:
+    """The file name alone: a proof never lands outside preuves/."""
+    base = str(name).replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if base in ("", ".", "..") or any(ord(c) < 32 for c in base):
+        raise ValueError(f"proof name {name!r} is not a file name")
+    return base
+
+
+def _zip(members: Mapping[str, bytes], as_of: dt.date) -> bytes:
+    stamp = max((as_of.year, as_of.month, as_of.day, 0, 0, 0), (1980, 1, 1, 0, 0, 0))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # Unix, wherever it runs
+            info.external_attr = 0o100644 << 16
+            archive.writestr(info, members[name], compresslevel=9)
+    return buf.getvalue()
+
+
+def agency_package(
+    customer: Mapping[str, Any],
+    invoices: Sequence[Mapping[str, Any]],
+    history_rows: Sequence[Mapping[str, Any]],
+    proofs: Mapping[str, bytes],
+    as_of: dt.date,
+    lang: str = "fr",
+    *,
+    company: Mapping[str, Any] | None = None,
+    indemnity_amount: Decimal = DEFAULT_INDEMNITY,
+) -> bytes:
+    """The ZIP for a collection agency or a lawyer (see the module docstring for its content).
+
+    ``customer``: id, name, type ("B2B"/"B2C", or is_b2b), contact_name, address, postal_code,
+    city, country, email, phone. ``invoices``: the render context's invoice dicts (id,
+    issue_date, due_date, amount, open_balance, currency, late_penalty, and optionally
+    indemnity_due); those with no open balance are left out. ``history_rows``: History rows
+    as mappings (``dataclasses.asdict`` of HistoryEntry does). ``proofs``: file name -> bytes,
+    stored under ``preuves/``. ``company``: the creditor (name, email) for the summary.
+    ``indemnity_amount``: Settings ``recovery_indemnity`` (D441-5: 40 EUR).
+    """
+    if lang not in _WORDS:
+        raise ValueError(f"no hand-off wording for language {lang!r}; use 'fr' or 'en'")
+    b2b = _is_b2b(customer)
+    rows = _open_invoices(invoices, b2b, as_of, indemnity_amount)
+    reminders = reminder_rows(history_rows, str(customer.get("id") or ""))
+    members: dict[str, bytes] = {
+        "dossier.csv": _dossier_csv(rows, lang),
+        "relances.csv": _relances_csv(reminders, lang),
+    }
+    for name, data in proofs.items():
+        path = f"preuves/{_proof_name(name)}"
+        if path in members:
+            raise ValueError(f"two proofs are named {path!r}")
+        members[path] = bytes(data)
+    proof_names = sorted(path.removeprefix("preuves/") for path in members if path.startswith("preuves/"))
+    members["synthese.pdf"] = _summary_pdf(customer, company or {}, b2b, rows, reminders, proof_names,
+                                           as_of, indemnity_amount, lang)
+    return _zip(members, as_of)

@@ -1,0 +1,685 @@
+"""Message rendering: Jinja2 templates (files in scenarios/templates, overridable from the workbook).
+
+A template is addressed by (template, lang, part), e.g. ("reminder_1", "fr", "html"). It is served,
+in this order, from:
+
+1. the overrides given to :class:`Renderer` (the workbook's Templates / Modeles tab);
+2. the shipped file ``scenarios/templates/<lang>/<template>.<part>.j2``, given as a
+   :data:`TemplateFiles` mapping (app/resources.py reads the folder; nothing here touches a file).
+
+Inside templates the same naming holds: ``{% extends "_layout.html.j2" %}`` loads the part
+``html`` of the template ``_layout`` in the current language (so the layout, too, can be
+overridden from the workbook). Shared pieces start with an underscore.
+
+Language: a message is rendered in the customer's language; only when the template does not
+exist *at all* in that language (no part of it, neither file nor override) is another language
+used (``en`` then ``fr``). Parts are never mixed across languages within one template.
+
+Everything runs in Jinja's immutable sandbox with StrictUndefined; html parts are autoescaped,
+the other parts (subject, text, sms, script) are not. Any problem (syntax error, undefined
+variable, sandbox violation, a filter given a wrong value) is raised as :class:`TemplateProblem`
+with the template, language, part and line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from types import TracebackType
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, get_currency_precision
+from jinja2 import (
+    BaseLoader,
+    StrictUndefined,
+    Template,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    UndefinedError,
+)
+from jinja2.environment import Environment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from relance.engine.errors import ConfigError
+
+__all__ = ["HTML_PARTS", "Renderer", "TemplateFiles", "TemplateProblem", "sample_context"]
+
+#: Template sources by (language, file name), e.g. ("fr", "reminder_1.html.j2").
+TemplateFiles = Mapping[tuple[str, str], str]
+#: Where the shipped templates live, as messages name them.
+SHIPPED_FOLDER = "scenarios/templates"
+
+#: Parts rendered with HTML autoescaping.
+HTML_PARTS = frozenset({"html"})
+#: Parts that are a single header line: whitespace (newlines included) is collapsed.
+_LINE_PARTS = frozenset({"subject"})
+#: Babel locale per language code; another code is parsed as a locale identifier as is.
+_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+#: Fallback order when a template does not exist at all in the requested language.
+_FALLBACK = ("en", "fr")
+_SUFFIX = ".j2"
+_SAFE_SCHEMES = ("http://", "https://", "mailto:")
+
+
+class TemplateProblem(ConfigError):
+    """A template cannot be compiled or rendered.
+
+    ``template``/``lang``/``part`` name the source where the problem is (a layout or macro file
+    when the error is there), ``line`` its 1-based line when known, ``message`` what is wrong.
+    ``rendering`` is the template that was being rendered when it differs from ``template``.
+    """
+
+    def __init__(
+        self,
+        template: str,
+        lang: str,
+        part: str,
+        line: int | None,
+        message: str,
+        hint: str = "",
+        rendering: str = "",
+    ) -> None:
+        super().__init__(message, hint)
+        self.template = template
+        self.lang = lang
+        self.part = part
+        self.line = line
+        self.message = message
+        self.rendering = rendering if rendering != template else ""
+
+    @property
+    def where(self) -> str:
+        at = f"template {self.template!r} ({', '.join(x for x in (self.lang, self.part) if x)})"
+        if self.line is not None:
+            at += f" line {self.line}"
+        if self.rendering:
+            at += f", while rendering {self.rendering!r}"
+        return at
+
+    def __str__(self) -> str:
+        text = f"{self.where}: {self.message}"
+        return f"{text}\n  → {self.hint}" if self.hint else text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            self.__class__,
+            (
+                self.template,
+                self.lang,
+                self.part,
+                self.line,
+                self.message,
+                self.hint,
+                self.rendering,
+            ),
+        )
+
+
+# --------------------------------------------------------------------------- names
+
+
+def _source_name(template: str, part: str) -> str:
+    """Loader name of a (template, part): ``reminder_1.html.j2``; ``_macros.j2`` when part is ''."""
+    return f"{template}.{part}{_SUFFIX}" if part else f"{template}{_SUFFIX}"
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    """Inverse of :func:`_source_name`."""
+    stem = name[: -len(_SUFFIX)] if name.endswith(_SUFFIX) else name
+    template, _, part = stem.partition(".")
+    return template, part
+
+
+# --------------------------------------------------------------------------- filters
+
+
+def _to_decimal(value: object, what: str) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"{what}: expected an amount, got {value!r} (guard it with `is not none`)")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float | str):
+        try:
+            return Decimal(str(value).strip().replace(",", "."))
+        except InvalidOperation:
+            pass
+    raise TypeError(f"{what}: expected an amount, got {value!r}")
+
+
+def _nbsp(text: str) -> str:
+    # CLDR's French grouping separator is U+202F (narrow no-break space), which some mail
+    # clients and fonts render badly; U+00A0 is a no-break space every client knows.
+    return text.replace("\u202f", "\u00a0")
+
+
+class _CurrencyFormat:
+    """Formats amounts of one currency in one locale exactly as babel's format_currency does,
+    about ten times faster: the locale's layout (prefix, suffix, separators) is read once from
+    babel, then applied with str.format. Any disagreement with babel on a set of probes at
+    construction (unusual grouping, digit systems) makes it defer to babel for every call."""
+
+    _PROBES = ("0", "0.5", "7", "12.3", "999.99", "1000", "12345.6", "1234567.89", "100000000")
+
+    def __init__(self, locale: Locale, currency: str) -> None:
+        self.locale = locale
+        self.currency = currency
+        self.digits = get_currency_precision(currency)
+        self.step = Decimal(1).scaleb(-self.digits)
+        self.fast = False
+        try:
+            self.frac = ("89" + "1" * self.digits)[: self.digits]
+            probe = Decimal("1234567." + self.frac) if self.digits else Decimal(1234567)
+            self.pos = self._layout(probe)
+            self.neg = self._layout(-probe)
+            probes = [Decimal(p) for p in self._PROBES]
+            probes += [-p for p in probes]
+            self.fast = True
+            for probe in probes:
+                if self._fast(self._round(probe)) != self._babel(self._round(probe)):
+                    self.fast = False
+                    break
+        except ValueError:
+            self.fast = False
+
+    def _round(self, amount: Decimal) -> Decimal:
+        return amount.quantize(self.step, rounding=ROUND_HALF_UP)
+
+    def _babel(self, amount: Decimal) -> str:
+        return format_currency(amount, self.currency, locale=self.locale)
+
+    def _layout(self, amount: Decimal) -> tuple[str, str, str, str]:
+        """(prefix, group separator, decimal separator, suffix) of a formatted probe."""
+        text = self._babel(self._round(amount))
+        frac = f"(?:(\\D*){self.frac})" if self.digits else "()"
+        match = re.fullmatch(rf"(\D*?)1(\D*)234(\D*)567{frac}(\D*?)", text)
+        if match is None:
+            raise ValueError(text)
+        prefix, group, group2, decimal, suffix = match.groups()
+        if group != group2 or (self.digits and decimal is None):
+            raise ValueError(text)
+        return prefix, group, decimal or "", suffix
+
+    def _fast(self, amount: Decimal) -> str:
+        prefix, group, decimal, suffix = self.neg if amount < 0 else self.pos
+        body = f"{abs(amount):,.{self.digits}f}"
+        if self.digits:
+            whole, _, frac = body.partition(".")
+            body = whole.replace(",", group) + decimal + frac
+        else:
+            body = body.replace(",", group)
+        return prefix + body + suffix
+
+    def __call__(self, amount: Decimal) -> str:
+        amount = self._round(amount)
+        return self._fast(amount) if self.fast else self._babel(amount)
+
+
+def _make_filters(lang: str) -> dict[str, Callable[..., str]]:
+    locale = Locale.parse(_LOCALES.get(lang, lang))
+    french = locale.language == "fr"
+    currency_formats: dict[str, _CurrencyFormat] = {}
+    dates: dict[tuple[dt.date, str], str] = {}
+
+    def money(value: object, currency: str) -> str:
+        """``1 234,56 €`` (fr) / ``€1,234.56`` (en); rounded half-up to the currency's digits."""
+        amount = _to_decimal(value, "money")
+        fmt = currency_formats.get(currency)
+        if fmt is None:
+            code = str(currency).strip().upper()
+            if not code:
+                raise ValueError("money: no currency given")
+            fmt = currency_formats[currency] = _CurrencyFormat(locale, code)
+        return _nbsp(fmt(amount))
+
+    def number(value: object, digits: int | None = None) -> str:
+        """Locale-formatted number; ``digits`` fixes the decimals (rounded half-up)."""
+        amount = _to_decimal(value, "number")
+        if digits is not None:
+            amount = amount.quantize(Decimal(1).scaleb(-int(digits)), rounding=ROUND_HALF_UP)
+            pattern = "#,##0" + ("." + "0" * int(digits) if int(digits) > 0 else "")
+            return _nbsp(format_decimal(amount, format=pattern, locale=locale))
+        return _nbsp(format_decimal(amount, locale=locale))
+
+    def date(value: object, format: str = "long") -> str:
+        """``15 mars 2025`` (fr, ``1er mars 2025`` on the first) / ``15 March 2025`` (en)."""
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        elif isinstance(value, str):
+            value = dt.date.fromisoformat(value.strip())
+        if not isinstance(value, dt.date):
+            raise TypeError(f"date: expected a date, got {value!r}")
+        key = (value, format)
+        text = dates.get(key)
+        if text is None:
+            text = format_date(value, format=format, locale=locale)
+            if french and format == "long" and value.day == 1 and text.startswith("1 "):
+                text = "1er" + text[1:]
+            if len(dates) > 20_000:
+                dates.clear()
+            dates[key] = text
+        return text
+
+    def link(value: object) -> str:
+        """The URL when it is http(s) or mailto, else '' (so ``{% if x|link %}`` guards links)."""
+        url = "" if value is None else str(value).strip()
+        return url if url.lower().startswith(_SAFE_SCHEMES) else ""
+
+    return {"money": money, "number": number, "date": date, "link": link}
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class _Loader(BaseLoader):
+    """Serves one language: overrides first, then the shipped files of that language."""
+
+    def __init__(
+        self,
+        lang: str,
+        overrides: Mapping[str, str],
+        files: TemplateFiles,
+        filenames: dict[str, tuple[str, str, str]],
+    ) -> None:
+        self.lang = lang
+        self.overrides = overrides  # loader name -> source
+        self.files = files
+        self.filenames = filenames  # filename -> (template, lang, part), shared with the Renderer
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        stem, part = _split_name(template)
+        if template in self.overrides:
+            filename = f"<workbook Templates: {stem} / {self.lang} / {part}>"
+            self.filenames[filename] = (stem, self.lang, part)
+            return self.overrides[template], filename, _always
+        source = self.files.get((self.lang, template))
+        if source is not None:
+            filename = f"{SHIPPED_FOLDER}/{self.lang}/{template}"
+            self.filenames[filename] = (stem, self.lang, part)
+            return source, filename, _always
+        raise TemplateNotFound(template)
+
+
+def _always() -> bool:
+    return True  # sources never change during a run: no stat per render
+
+
+def _normalise(text: str, part: str) -> str:
+    if part in _LINE_PARTS:
+        return " ".join(text.split())
+    if part in HTML_PARTS:
+        return text.strip() + "\n"
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
+
+
+class Renderer:
+    """Renders messages from templates; compiled templates are cached for the Renderer's life."""
+
+    def __init__(
+        self,
+        files: TemplateFiles,
+        overrides: Mapping[tuple[str, str, str], str] | None = None,
+    ) -> None:
+        self._files = files
+        # lang -> file names of that language, for parts() and the shared pieces
+        self._names: dict[str, list[str]] = {}
+        for lang, name in files:
+            self._names.setdefault(lang, []).append(name)
+        # lang -> loader name -> source
+        self._overrides: dict[str, dict[str, str]] = {}
+        for (template, lang, part), source in (overrides or {}).items():
+            key = (str(template).strip(), _lang_code(lang), str(part).strip().lower())
+            self._overrides.setdefault(key[1], {})[_source_name(key[0], key[2])] = str(source)
+        self._envs: dict[tuple[str, bool], ImmutableSandboxedEnvironment] = {}
+        self._compiled: dict[tuple[str, str, str], tuple[Template, str]] = {}
+        self._resolved: dict[tuple[str, str], str | None] = {}
+        self._parts_cache: dict[tuple[str, str], frozenset[str]] = {}
+        # template filename (as Jinja reports it in tracebacks) -> (template, lang, part)
+        self._filenames: dict[str, tuple[str, str, str]] = {}
+
+    # ------------------------------------------------------------------ public API
+
+    def render(self, template: str, lang: str, part: str, context: Mapping[str, object]) -> str:
+        """Render one part. ``context['lang']`` is set to the language actually used."""
+        compiled, used = self._get(template, lang, part)
+        values = dict(context)
+        values["lang"] = used
+        try:
+            text = compiled.render(values)
+        except Exception as exc:  # template code is user data: every failure is its problem
+            raise self._problem(exc, template, used, part, values) from exc
+        return _normalise(text, part)
+
+    def has(self, template: str, lang: str, part: str) -> bool:
+        """Whether :meth:`render` would find this part (after the language fallback)."""
+        used = self.language(template, lang)
+        return used is not None and part in self.parts(template, used)
+
+    def language(self, template: str, lang: str) -> str | None:
+        """The language a template renders in for a customer speaking ``lang`` (None: no template)."""
+        key = (template, lang)
+        if key not in self._resolved:
+            lang = _lang_code(lang)
+            order = [lang] + [other for other in _FALLBACK if other != lang]
+            self._resolved[key] = next((c for c in order if self.parts(template, c)), None)
+        return self._resolved[key]
+
+    def parts(self, template: str, lang: str) -> frozenset[str]:
+        """The parts of a template that exist in exactly this language (files and overrides)."""
+        key = (template, lang)
+        if key not in self._parts_cache:
+            found: set[str] = set()
+            for name in self._overrides.get(lang, {}):
+                stem, part = _split_name(name)
+                if stem == template:
+                    found.add(part)
+            for name in self._names.get(lang, ()):
+                stem, part = _split_name(name)
+                if stem == template:
+                    found.add(part)
+            self._parts_cache[key] = frozenset(found)
+        return self._parts_cache[key]
+
+    def check(
+        self,
+        names: Iterable[str],
+        langs: Iterable[str] = ("fr", "en"),
+        *,
+        sample: Callable[[str], Mapping[str, object]] | None = None,
+    ) -> list[TemplateProblem]:
+        """Compile every part of the named templates (and the shared ``_*`` pieces) in each
+        language; report every problem at once. With ``sample`` (lang -> render context), each
+        part is also rendered, which catches misspelt variables and filter misuse."""
+        problems: list[TemplateProblem] = []
+        seen: set[tuple[str, str, str]] = set()
+        reported: set[tuple[object, ...]] = set()  # a broken layout is reported once
+        langs = list(langs)
+        names = list(dict.fromkeys(names))
+        for lang in langs:
+            for shared in self._shared_names(lang):
+                for part in sorted(self.parts(shared, lang)):
+                    seen.add((shared, lang, part))
+                    problem = self._try_compile(shared, lang, part)
+                    if problem is not None:
+                        reported.add(_key(problem))
+                        problems.append(problem)
+        for name in names:
+            used_langs = {self.language(name, lang) for lang in langs}
+            if used_langs == {None}:
+                problems.append(
+                    TemplateProblem(
+                        name,
+                        ",".join(langs),
+                        "",
+                        None,
+                        "template not found",
+                        hint=f"add files {SHIPPED_FOLDER}/<lang>/{name}.<part>{_SUFFIX} "
+                        "or rows in the Templates tab",
+                    )
+                )
+                continue
+            for lang in langs:
+                used = self.language(name, lang)
+                if used is None:
+                    continue
+                for part in sorted(self.parts(name, used)):
+                    if (name, used, part) in seen:
+                        continue
+                    seen.add((name, used, part))
+                    problem = self._try_compile(name, used, part)
+                    if problem is None and sample is not None:
+                        try:
+                            self.render(name, used, part, sample(used))
+                        except TemplateProblem as exc:
+                            problem = exc
+                    if problem is not None and _key(problem) not in reported:
+                        reported.add(_key(problem))
+                        problems.append(problem)
+        return problems
+
+    # ------------------------------------------------------------------ internals
+
+    def _shared_names(self, lang: str) -> list[str]:
+        names = {_split_name(n)[0] for n in self._overrides.get(lang, {}) if n.startswith("_")}
+        names.update(_split_name(n)[0] for n in self._names.get(lang, ()) if n.startswith("_"))
+        return sorted(names)
+
+    def _try_compile(self, template: str, lang: str, part: str) -> TemplateProblem | None:
+        try:
+            self._get(template, lang, part, fallback=False)
+        except TemplateProblem as exc:
+            return exc
+        return None
+
+    def _env(self, lang: str, autoescape: bool) -> ImmutableSandboxedEnvironment:
+        key = (lang, autoescape)
+        env = self._envs.get(key)
+        if env is None:
+            env = ImmutableSandboxedEnvironment(
+                loader=_Loader(
+                    lang, self._overrides.get(lang, {}), self._files, self._filenames
+                ),
+                autoescape=autoescape,
+                undefined=StrictUndefined,
+                trim_blocks=True,
+                lstrip_blocks=True,
+                auto_reload=False,
+                cache_size=-1,
+            )
+            env.filters.update(_make_filters(lang))
+            self._envs[key] = env
+        return env
+
+    def _get(
+        self, template: str, lang: str, part: str, *, fallback: bool = True
+    ) -> tuple[Template, str]:
+        key = (template, lang, part)
+        hit = self._compiled.get(key)
+        if hit is not None:
+            return hit
+        used = self.language(template, lang) if fallback else _lang_code(lang)
+        if used is None or part not in self.parts(template, used):
+            tried = lang if not fallback or used in (None, lang) else f"{lang}, then {used}"
+            raise TemplateProblem(
+                template,
+                lang,
+                part,
+                None,
+                f"template not found (language tried: {tried})",
+                hint=f"add {SHIPPED_FOLDER}/{used or lang}/{_source_name(template, part)} "
+                "or a row in the Templates tab",
+            )
+        env = self._env(used, part in HTML_PARTS)
+        name = _source_name(template, part)
+        try:
+            compiled = env.get_template(name)
+        except Exception as exc:
+            raise self._problem(exc, template, used, part, None) from exc
+        hit = (compiled, used)
+        self._compiled[key] = hit
+        return hit
+
+    def _problem(
+        self,
+        exc: BaseException,
+        template: str,
+        lang: str,
+        part: str,
+        context: Mapping[str, object] | None,
+    ) -> TemplateProblem:
+        where = (template, lang, part)
+        line: int | None = None
+        hint = ""
+        if isinstance(exc, TemplateSyntaxError):
+            line = exc.lineno
+            if exc.name:
+                stem, spart = _split_name(exc.name)
+                where = (stem, lang, spart)
+            message = f"syntax error: {exc.message}"
+            hint = "check the {{ … }} and {% … %} tags (every if/for/block needs its end tag)"
+        else:
+            found = self._locate(exc.__traceback__)
+            if found is not None:
+                where, line = found[0], found[1]
+            if isinstance(exc, TemplateNotFound):
+                message = f"template {exc.name!r} not found"
+            elif isinstance(exc, SecurityError):
+                message = f"not allowed in a template: {exc}"
+                hint = "templates may only read the values they are given"
+            elif isinstance(exc, UndefinedError):
+                message = f"undefined value: {exc.message}"
+                if context is not None:
+                    hint = "variables available: " + ", ".join(sorted(map(str, context)))
+            else:
+                message = f"{type(exc).__name__}: {exc}"
+        return TemplateProblem(
+            where[0], where[1], where[2], line, message, hint, rendering=template
+        )
+
+    def _locate(self, tb: TracebackType | None) -> tuple[tuple[str, str, str], int] | None:
+        """The innermost traceback frame that belongs to a template, and its line."""
+        found: tuple[tuple[str, str, str], int] | None = None
+        while tb is not None:
+            where = self._filenames.get(tb.tb_frame.f_code.co_filename)
+            if where is not None:
+                found = (where, tb.tb_lineno)
+            tb = tb.tb_next
+        return found
+
+
+def _key(problem: TemplateProblem) -> tuple[object, ...]:
+    return (problem.template, problem.lang, problem.part, problem.line, problem.message)
+
+
+def _lang_code(lang: str) -> str:
+    """``"FR"``, ``"fr-FR"``, ``"fr_FR"`` -> ``"fr"``."""
+    return re.split(r"[-_]", str(lang).strip().lower(), maxsplit=1)[0]
+
+
+# --------------------------------------------------------------------------- sample context
+
+
+def sample_context(
+    lang: str = "fr",
+    *,
+    b2b: bool = True,
+    invoices: int = 3,
+    currencies: tuple[str, ...] = ("EUR",),
+    as_of: dt.date = dt.date(2025, 3, 31),
+    days_past_due: int = 35,
+    step: str = "formal_notice",
+) -> dict[str, object]:
+    """A complete render context with made-up values, for ``Renderer.check(sample=...)``,
+    previews and tests. Invoices are oldest first (the first is ``days_past_due`` days past
+    due, each next one 7 days less); currencies are dealt round-robin."""
+    items: list[dict[str, object]] = []
+    for i in range(invoices):
+        dpd = days_past_due - 7 * i
+        due = as_of - dt.timedelta(days=dpd)
+        currency = currencies[i % len(currencies)]
+        amount = Decimal("1234.56") + Decimal(100 * i)
+        balance = amount if i % 2 == 0 else amount - Decimal("200.00")
+        items.append(
+            {
+                "id": f"F-2025-{i + 1:03d}",
+                "issue_date": due - dt.timedelta(days=30),
+                "due_date": due,
+                "amount": amount,
+                "open_balance": balance,
+                "currency": currency,
+                "days_past_due": dpd,
+                "pdf_url": f"https://factures.example.com/F-2025-{i + 1:03d}.pdf"
+                if i % 2 == 0
+                else "",
+                "payment_url": f"https://pay.example.com/F-2025-{i + 1:03d}" if i % 3 != 2 else "",
+                "late_penalty": (
+                    (balance * Decimal("0.1315") * max(dpd, 0) / 365).quantize(Decimal("0.01"))
+                    if b2b
+                    else None
+                ),
+            }
+        )
+    totals: list[dict[str, object]] = []
+    for currency in dict.fromkeys(str(item["currency"]) for item in items):
+        mine = [item for item in items if item["currency"] == currency]
+        balance = sum((_to_decimal(item["open_balance"], "x") for item in mine), Decimal(0))
+        penalties = (
+            sum((_to_decimal(item["late_penalty"], "x") for item in mine), Decimal(0))
+            if b2b
+            else None
+        )
+        totals.append({"currency": currency, "open_balance": balance, "late_penalties": penalties})
+    late = sum(1 for item in items if _to_decimal(item["days_past_due"], "x") > 0)
+    labels = {
+        "fr": {
+            "courtesy": "Rappel avant échéance",
+            "reminder_1": "Relance amiable",
+            "reminder_2": "Deuxième relance",
+            "formal_notice": "Mise en demeure",
+            "handoff": "Transmission au recouvrement",
+        },
+        "en": {
+            "courtesy": "Upcoming due date",
+            "reminder_1": "First reminder",
+            "reminder_2": "Second reminder",
+            "formal_notice": "Formal notice",
+            "handoff": "Hand-off to collection",
+        },
+    }
+    offsets = {
+        "courtesy": -5,
+        "reminder_1": 7,
+        "reminder_2": 15,
+        "formal_notice": 30,
+        "handoff": 45,
+    }
+    tones = {
+        "courtesy": "friendly",
+        "reminder_1": "polite",
+        "reminder_2": "firm",
+        "handoff": "legal",
+    }
+    return {
+        "lang": lang,
+        "company": {
+            "name": "Atelier Dupont SARL",
+            "email": "compta@atelier-dupont.example",
+            "reply_to": "relances@atelier-dupont.example",
+            "phone": "+33 1 23 45 67 89",
+            "portal_url": "https://portail.atelier-dupont.example",
+            "privacy_url": "https://atelier-dupont.example/confidentialite",
+        },
+        "customer": {
+            "id": "C001",
+            "name": "Boulangerie Martin" if b2b else "Claire Martin",
+            "contact_name": "Claire Martin",
+            "type": "B2B" if b2b else "B2C",
+            "email": "claire.martin@example.com",
+        },
+        "step": {
+            "name": step,
+            "label": labels.get(lang, labels["en"]).get(step, step),
+            "offset_days": offsets.get(step, 30),
+            "channel": "agency" if step == "handoff" else "email",
+            "tone": tones.get(step, "formal"),
+        },
+        "as_of": as_of,
+        "invoices": items,
+        "totals": totals,
+        "indemnity": {
+            "count": late if b2b else 0,
+            "amount": Decimal(40 * late) if b2b else Decimal(0),
+        },
+        "is_b2b": b2b,
+        "deadline": as_of + dt.timedelta(days=8),
+        "reminders_sent": 2,
+        "action_key": "C001|F-2025-001|standard|formal_notice",
+    }

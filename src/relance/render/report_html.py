@@ -1,0 +1,961 @@
+"""The report as one self-contained HTML page (`relance report --html FILE`).
+
+:func:`render_html` takes the dict of :func:`relance.engine.report.build_report` and its extras and
+returns one page with no external resource of any kind: inline CSS, charts drawn as inline SVG
+(no JavaScript), and a Content-Security-Policy that forbids scripts and remote loads, so the
+file can be mailed, archived or printed as is.
+
+Python computes every figure and every chart's geometry (the :class:`Chart` shapes below);
+the Jinja2 templates in ``report_templates/`` only lay them out, with autoescaping on, so every
+value from the workbook (customer names, notes, risk reasons) is escaped wherever it lands,
+HTML or SVG.
+
+Extras (all optional):
+
+``lang``             ``"fr"`` (figures in fr_FR) or anything else (English, en_GB)
+``company_name``     shown in the header (``company`` is read too)
+``period``           ``YYYY-MM`` of the CEI and recovery rate; default the month of as_of
+``generated_at``     free text shown in the footer (the engine never reads the clock)
+``customer_names``   ``{customer_id: name}``
+``dso_history``      ``{currency: [["2025-12", 45.2], ["2026-01", None], ...]}``
+``effectiveness``    ``{"by_step": [...], "by_channel": {...}, "promise_kept_rate_percent": n,
+                     "days_first_reminder_to_payment": {"mean", "median", "count"}}``
+
+Amounts of different currencies are never added: each currency has its own cards and charts.
+Only the top customers are charted and only the riskiest listed, so the page stays small
+(a few dozen kilobytes) whatever the size of the book.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import (
+    format_compact_currency,
+    format_currency,
+    format_decimal,
+    get_currency_name,
+)
+from jinja2 import DictLoader, Environment, StrictUndefined
+
+__all__ = ["Chart", "render_html"]
+
+BUCKETS = ("current", "1-30", "31-60", "61-90", ">90")
+PAST_DUE = BUCKETS[1:]
+#: Bucket colours, from healthy to worrying; the same in every chart and in print.
+BUCKET_COLOURS = {
+    "current": "#3f8f6b", "1-30": "#e9b949", "31-60": "#e58a3a", "61-90": "#cf4f3f", ">90": "#8c1d3a",
+}
+PAID_WITHIN = ("7", "14", "30")
+PAID_COLOURS = {"7": "#9cc3e6", "14": "#4f8fcb", "30": "#1f4e79"}
+GRADES = ("A", "B", "C", "D", "E")
+TOP_OVERDUE = 10
+TOP_RISK = 15
+MAX_STEPS = 16
+REASONS_SHOWN = 3
+_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+
+LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        "title": "Balance âgée et indicateurs au {date}",
+        "subtitle": "Montants par devise, jamais additionnés ni convertis entre devises.",
+        "period": "Période du CEI et du taux de recouvrement : {period}",
+        "generated": "Établi le {when} par relance.",
+        "by": "Établi par relance à partir du classeur.",
+        "no_currency": "Aucune créance dans le classeur à cette date.",
+        "net": "Encours net", "net_sub_credits": "dont avoirs et trop-perçus {amount}",
+        "net_sub_open": "{count} factures ouvertes", "net_sub_open_1": "1 facture ouverte",
+        "past_due": "Échu", "past_due_sub": "{share} de l'encours brut · {count} factures",
+        "past_due_sub_1": "{share} de l'encours brut · 1 facture",
+        "past_due_none": "rien d'échu",
+        "dso": "DSO (countback)", "dso_sub_add": "dont retard (ADD) {add}",
+        "dso_sub_simple": "DSO 3 mois {value}",
+        "bpdso": "BPDSO", "bpdso_sub": "meilleur DSO possible (non échu seul)",
+        "cei": "CEI", "cei_sub": "efficacité d'encaissement, {period}",
+        "recovery": "Taux de recouvrement", "recovery_sub": "de l'échu encaissé, {period}",
+        "penalties": "Pénalités de retard", "penalties_sub": "art. L441-10, clients professionnels",
+        "unavailable": "Non disponible", "notes": "Notes",
+        "days": "{value} j", "days_unit": "jours",
+        "current": "Non échu", "1-30": "1–30 j", "31-60": "31–60 j", "61-90": "61–90 j", ">90": "> 90 j",
+        "unapplied_credits": "Avoirs et trop-perçus", "net_total": "Encours net",
+        "bucket": "Tranche", "amount": "Montant", "share": "Part",
+        "aging_chart": "Balance âgée", "aging_desc": "Encours {cur} par tranche d'ancienneté au {date}.",
+        "aging_empty": "Aucune créance ouverte en {cur}.",
+        "dso_chart": "DSO des 12 derniers mois",
+        "dso_desc": "DSO countback en jours, fin de chaque mois, {cur}.",
+        "dso_empty": "Pas encore assez d'historique pour tracer le DSO.",
+        "dso_gap": "mois sans DSO calculable",
+        "kpi_table": "En jours : countback, puis simple sur les 1, 3, 6 et 12 derniers mois.",
+        "method": "Indicateur",
+        "countback": "Countback", "1m": "1 mois", "3m": "3 mois", "6m": "6 mois", "12m": "12 mois",
+        "dso_row": "DSO", "bpdso_row": "BPDSO", "add_row": "ADD",
+        "top_chart": "Les {n} clients les plus en retard",
+        "top_desc": "Montant échu par client en {cur}, réparti par ancienneté.",
+        "top_note": "{shown} premiers sur {total} clients en retard.",
+        "top_empty": "Aucun client en retard de paiement.",
+        "eff_title": "Efficacité des relances",
+        "eff_chart": "Part des relances suivies d'un paiement",
+        "eff_desc": "Pour chaque étape, part des relances suivies d'un paiement sous 7, 14 et 30 jours.",
+        "eff_empty": "Aucune relance envoyée : pas encore de mesure d'efficacité.",
+        "eff_more": "… et {n} autres étapes.",
+        "paid7": "payé sous 7 j", "paid14": "sous 14 j", "paid30": "sous 30 j",
+        "messages": "{n} messages", "messages_1": "1 message",
+        "promises": "Promesses de paiement tenues",
+        "first_to_paid": "Délai première relance → paiement",
+        "first_to_paid_sub": "médiane {median} · sur {count} paiements",
+        "by_channel": "Messages par canal",
+        "too_recent": "trop récent",
+        "risk_title": "Clients les plus à risque",
+        "risk_section": "Droits acquis et risque client",
+        "graded": "{n} clients notés · de A (sûr) à E (très risqué)",
+        "risk_note": "{shown} sur {total} clients notés, du plus risqué au moins risqué.",
+        "grades": "Répartition des notes",
+        "customer": "Client", "grade": "Note", "score": "Score", "late": "Retard moyen",
+        "reasons": "Motifs", "mode": "Application",
+        "automatic": "automatique", "advice": "conseil", "more_reasons": "autres motifs", "more_reasons_1": "autre motif",
+        "mode_note": "Une note n'est qu'un conseil : elle ne change seule le scénario que d'un "
+                     "client professionnel, jamais d'un particulier ; exclusion, agence ou action "
+                     "en justice restent une décision humaine.",
+        "indemnity": "Indemnités forfaitaires de recouvrement",
+        "indemnity_sub": "art. D441-5 · {count} factures professionnelles payées ou restées impayées après échéance",
+        "indemnity_sub_1": "art. D441-5 · 1 facture professionnelle payée ou restée impayée après échéance",
+        "legal": "Droits acquis",
+        "glossary": "Lexique",
+        "g_dso": "DSO (countback) : nombre de jours de ventes que représente l'encours net, en "
+                 "remontant les ventes mois par mois.",
+        "g_bpdso": "BPDSO : le même calcul sur le seul non-échu, le meilleur DSO possible avec "
+                   "les délais de paiement accordés ; ADD = DSO − BPDSO, les jours dus aux retards.",
+        "g_cei": "CEI : part de ce qui pouvait être encaissé sur la période qui l'a été (100 % = tout).",
+        "g_recovery": "Taux de recouvrement : part de l'échu en début de période encaissée pendant la période.",
+        "email": "e-mail", "sms": "SMS", "letter": "courrier", "call": "appel", "agency": "agence",
+        "yes": "oui", "no": "non",
+    },
+    "en": {
+        "title": "Aged balance and key figures as of {date}",
+        "subtitle": "Amounts per currency, never added up or converted across currencies.",
+        "period": "Period of the CEI and recovery rate: {period}",
+        "generated": "Prepared on {when} by relance.",
+        "by": "Prepared by relance from the workbook.",
+        "no_currency": "No receivable in the workbook at this date.",
+        "net": "Net receivables", "net_sub_credits": "incl. unapplied credits {amount}",
+        "net_sub_open": "{count} open invoices", "net_sub_open_1": "1 open invoice",
+        "past_due": "Past due", "past_due_sub": "{share} of gross receivables · {count} invoices",
+        "past_due_sub_1": "{share} of gross receivables · 1 invoice",
+        "past_due_none": "nothing past due",
+        "dso": "DSO (countback)", "dso_sub_add": "of which delinquency (ADD) {add}",
+        "dso_sub_simple": "3-month DSO {value}",
+        "bpdso": "BPDSO", "bpdso_sub": "best possible DSO (current only)",
+        "cei": "CEI", "cei_sub": "collection effectiveness, {period}",
+        "recovery": "Recovery rate", "recovery_sub": "of past due collected, {period}",
+        "penalties": "Late-payment interest", "penalties_sub": "French C. com. L441-10, business customers",
+        "unavailable": "Not available", "notes": "Notes",
+        "days": "{value} days", "days_unit": "days",
+        "current": "Current", "1-30": "1–30 days", "31-60": "31–60 days", "61-90": "61–90 days",
+        ">90": "> 90 days",
+        "unapplied_credits": "Unapplied credits", "net_total": "Net receivables",
+        "bucket": "Bucket", "amount": "Amount", "share": "Share",
+        "aging_chart": "Aged balance", "aging_desc": "{cur} receivables by age bucket as of {date}.",
+        "aging_empty": "No open receivable in {cur}.",
+        "dso_chart": "DSO over the last 12 months",
+        "dso_desc": "Countback DSO in days at each month end, {cur}.",
+        "dso_empty": "Not enough history yet to chart the DSO.",
+        "dso_gap": "month without a computable DSO",
+        "kpi_table": "In days: countback, then simple over the last 1, 3, 6 and 12 months.",
+        "method": "Figure",
+        "countback": "Countback", "1m": "1 mo.", "3m": "3 mo.", "6m": "6 mo.", "12m": "12 mo.",
+        "dso_row": "DSO", "bpdso_row": "BPDSO", "add_row": "ADD",
+        "top_chart": "Top {n} overdue customers",
+        "top_desc": "Past-due amount per customer in {cur}, split by age.",
+        "top_note": "Top {shown} of {total} overdue customers.",
+        "top_empty": "No overdue customer.",
+        "eff_title": "Reminder effectiveness",
+        "eff_chart": "Share of reminders followed by a payment",
+        "eff_desc": "For each step, share of reminders followed by a payment within 7, 14 and 30 days.",
+        "eff_empty": "No reminder sent yet: nothing to measure.",
+        "eff_more": "… and {n} more steps.",
+        "paid7": "paid within 7 days", "paid14": "within 14 days", "paid30": "within 30 days",
+        "messages": "{n} messages", "messages_1": "1 message",
+        "promises": "Payment promises kept",
+        "first_to_paid": "First reminder → payment",
+        "first_to_paid_sub": "median {median} · over {count} payments",
+        "by_channel": "Messages by channel",
+        "too_recent": "too recent",
+        "risk_title": "Customers most at risk",
+        "risk_section": "Statutory claims and customer risk",
+        "graded": "{n} graded customers · from A (safe) to E (high risk)",
+        "risk_note": "{shown} of {total} graded customers, riskiest first.",
+        "grades": "Grades",
+        "customer": "Customer", "grade": "Grade", "score": "Score", "late": "Avg. days late",
+        "reasons": "Reasons", "mode": "Applied",
+        "automatic": "automatically", "advice": "advice only", "more_reasons": "more reasons", "more_reasons_1": "more reason",
+        "mode_note": "A grade is advice: on its own it only switches the scenario of a business "
+                     "customer, never a consumer's; exclusion, agency hand-off or court action "
+                     "is always a person's decision.",
+        "indemnity": "Fixed recovery indemnities",
+        "indemnity_sub": "French C. com. D441-5 · {count} business invoices paid late or unpaid after due date",
+        "indemnity_sub_1": "French C. com. D441-5 · 1 business invoice paid late or unpaid after due date",
+        "legal": "Statutory claims",
+        "glossary": "Glossary",
+        "g_dso": "DSO (countback): how many days of sales the net receivables represent, "
+                 "exhausting sales month by month backwards.",
+        "g_bpdso": "BPDSO: the same on the current (not yet due) part only, the best DSO the "
+                   "granted terms allow; ADD = DSO − BPDSO, the days due to late payers.",
+        "g_cei": "CEI: share of what could be collected over the period that was (100% = all).",
+        "g_recovery": "Recovery rate: share of the past due at the start of the period collected during it.",
+        "email": "email", "sms": "SMS", "letter": "letter", "call": "call", "agency": "agency",
+        "yes": "yes", "no": "no",
+    },
+}
+
+
+# --------------------------------------------------------------------------- chart shapes
+
+
+@dataclass(frozen=True)
+class Rect:
+    x: float
+    y: float
+    w: float
+    h: float
+    fill: str
+    tip: str = ""
+    kind: str = "rect"
+
+
+@dataclass(frozen=True)
+class Line:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    cls: str = "grid"
+    kind: str = "line"
+
+
+@dataclass(frozen=True)
+class Text:
+    x: float
+    y: float
+    text: str
+    anchor: str = "start"
+    cls: str = ""
+    tip: str = ""
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
+class Polyline:
+    points: str
+    cls: str = "series"
+    kind: str = "polyline"
+
+
+@dataclass(frozen=True)
+class Dot:
+    cx: float
+    cy: float
+    r: float
+    cls: str = "dot"
+    tip: str = ""
+    kind: str = "dot"
+
+
+Shape = Rect | Line | Text | Polyline | Dot
+
+
+@dataclass
+class Chart:
+    """One inline SVG: a title and a description (read by screen readers), then shapes in
+    drawing order. ``name`` is the chart's kind (``aging``, ``dso``, ``top``, ``effectiveness``)."""
+
+    name: str
+    ident: str
+    title: str
+    desc: str
+    width: int
+    height: int
+    shapes: list[Shape] = field(default_factory=list)
+    legend: list[tuple[str, str]] = field(default_factory=list)  # (colour, label)
+
+
+def _r(value: float) -> float:
+    return round(value, 1)
+
+
+def _nice_scale(top: float, ticks: int = 4) -> tuple[float, float]:
+    """(axis maximum, tick step) with a round step (1, 2, 2.5 or 5 × 10^k) covering ``top``."""
+    if top <= 0 or not math.isfinite(top):
+        return 1.0, 0.25
+    raw = top / ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 2.5, 5, 10):
+        step = m * magnitude
+        if step * ticks >= top:
+            return step * ticks, step
+    return 10 * magnitude * ticks, 10 * magnitude  # pragma: no cover - 10 always covers
+
+
+def _clip(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[: max(chars - 1, 1)].rstrip() + "…"
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _dec(value: object) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+
+
+def _num(value: object) -> float | None:
+    d = _dec(value)
+    return None if d is None or not d.is_finite() else float(d)
+
+
+class _Fmt:
+    """Locale-aware formatting (babel): fr_FR ``1 234,56 €``, en_GB ``€1,234.56``."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = "fr" if lang.lower().startswith("fr") else "en"
+        self.locale = Locale.parse(_LOCALES[self.lang])
+        self.labels = LABELS[self.lang]
+
+    def t(self, key: str, **kw: object) -> str:
+        text = self.labels[key]
+        return text.format(**kw) if kw else text
+
+    @staticmethod
+    def _nbsp(text: str) -> str:
+        # CLDR's French group separator is U+202F; U+00A0 is the one every font and mail client
+        # knows (the messages do the same, render.py).
+        return text.replace("\u202f", "\u00a0")
+
+    def money(self, value: object, currency: str) -> str:
+        amount = _dec(value)
+        if amount is None:
+            return "—"
+        return self._nbsp(format_currency(amount, currency, locale=self.locale))
+
+    def compact(self, value: float, currency: str) -> str:
+        """``123,5 k€``-style amounts for chart labels (exact figures are in the tables)."""
+        rounded = round(value) if abs(value) < 1000 else value
+        return self._nbsp(format_compact_currency(rounded, currency, locale=self.locale,
+                                                  fraction_digits=1))
+
+    def number(self, value: float, digits: int = 1, fixed: bool = False) -> str:
+        pattern = "#,##0" + ("." + ("0" if fixed else "#") * digits if digits else "")
+        return self._nbsp(format_decimal(round(value, digits), format=pattern, locale=self.locale))
+
+    def integer(self, value: int) -> str:
+        return self._nbsp(format_decimal(value, format="#,##0", locale=self.locale))
+
+    def days(self, value: object, digits: int = 1) -> str:
+        n = _num(value)
+        return "—" if n is None else self.t("days", value=self.number(n, digits))
+
+    def percent(self, value: object, digits: int = 1, fixed: bool = False) -> str:
+        n = _num(value)
+        if n is None:
+            return "—"
+        body = self.number(n, digits, fixed)
+        return f"{body}\u00a0%" if self.lang == "fr" else f"{body}%"
+
+    def date(self, day: dt.date) -> str:
+        text = str(format_date(day, format="long", locale=self.locale))
+        if self.lang == "fr" and day.day == 1 and text.startswith("1 "):
+            text = "1er" + text[1:]
+        return text
+
+    def month(self, ym: str, pattern: str = "LLLL yyyy") -> str:
+        day = _month_start(ym)
+        return ym if day is None else str(format_date(day, format=pattern, locale=self.locale))
+
+    def currency_name(self, code: str) -> str:
+        try:
+            name = str(get_currency_name(code, locale=self.locale))
+        except (ValueError, LookupError):
+            return code
+        return name[:1].upper() + name[1:]
+
+
+def _month_start(ym: str) -> dt.date | None:
+    try:
+        year, month = str(ym)[:7].split("-")
+        return dt.date(int(year), int(month), 1)
+    except ValueError:
+        return None
+
+
+def _text(value: object, lang: str) -> str:
+    """A workbook text that may be a plain string or a ``{"fr": ..., "en": ...}`` dict."""
+    if value is None:
+        return ""
+    if isinstance(value, Mapping):
+        for key in (lang, "en", "fr", "text", "message"):
+            if isinstance(value.get(key), str) and value[key]:
+                return str(value[key])
+        strings = [str(v) for v in value.values() if isinstance(v, str) and v]
+        return strings[0] if strings else ""
+    return str(value)
+
+
+# --------------------------------------------------------------------------- cards
+
+
+@dataclass
+class Card:
+    key: str
+    label: str
+    value: str
+    sub: str = ""
+    missing: bool = False
+    tip: str = ""
+    notes: list[int] = field(default_factory=list)  # footnote numbers
+    tone: str = ""  # "", "alert", "good"
+    bar: float | None = None  # 0..100, a small gauge under the value
+
+
+_NOTE_KEYS = ("kpi", "figure", "field", "key", "metric")
+_CARD_ALIASES = {
+    "dso": "dso", "countback": "dso", "add": "dso", "bpdso": "bpdso", "cei": "cei",
+    "cei_percent": "cei", "recovery": "recovery", "recovery_rate": "recovery",
+    "recovery_rate_percent": "recovery", "late_penalties_total": "penalties", "penalties": "penalties",
+}
+
+
+def _cards(fmt: _Fmt, cur: str, figures: Mapping[str, Any], period: str,
+           counts: tuple[int, int], notes: list[tuple[str, str]]) -> list[Card]:
+    """The headline cards of one currency; ``notes`` are (card key or '', text) pairs."""
+    aging: Mapping[str, Any] = figures.get("aging") or {}
+    open_count, overdue_count = counts
+    net = _dec(aging.get("net_total"))
+    past_due = _dec(aging.get("past_due_total")) or Decimal(0)
+    gross = sum((_dec(aging.get(b)) or Decimal(0) for b in BUCKETS), Decimal(0))
+    credits = _dec(aging.get("unapplied_credits")) or Decimal(0)
+    share = float(past_due / gross * 100) if gross > 0 else 0.0
+
+    cards = [
+        Card("net", fmt.t("net"), fmt.money(net, cur),
+             fmt.t("net_sub_credits", amount=fmt.money(credits, cur)) if credits else
+             (fmt.t("net_sub_open_1") if open_count == 1 else
+              fmt.t("net_sub_open", count=fmt.integer(open_count)))),
+        Card("past_due", fmt.t("past_due"), fmt.money(past_due, cur),
+             (fmt.t("past_due_sub_1", share=fmt.percent(share, 0)) if overdue_count == 1 else
+              fmt.t("past_due_sub", share=fmt.percent(share, 0), count=fmt.integer(overdue_count)))
+             if past_due > 0 else fmt.t("past_due_none"),
+             tone="alert" if past_due > 0 else "good", bar=min(max(share, 0.0), 100.0)),
+        Card("penalties", fmt.t("penalties"), fmt.money(figures.get("late_penalties_total"), cur),
+             fmt.t("penalties_sub")),
+    ]
+    dso = figures.get("dso") or {}
+    add = figures.get("add") or {}
+    simple3 = (dso.get("simple") or {}).get("3m")
+    dso_sub = (fmt.t("dso_sub_add", add=fmt.days(add.get("countback"))) if add.get("countback") is not None
+               else fmt.t("dso_sub_simple", value=fmt.days(simple3)) if simple3 is not None else "")
+    cards.append(Card("dso", fmt.t("dso"), fmt.days(dso.get("countback")), dso_sub))
+    cards.append(Card("bpdso", fmt.t("bpdso"), fmt.days((figures.get("bpdso") or {}).get("countback")),
+                      fmt.t("bpdso_sub")))
+    period_text = fmt.month(period)
+    cards.append(Card("cei", fmt.t("cei"), fmt.percent(figures.get("cei_percent")),
+                      fmt.t("cei_sub", period=period_text)))
+    cards.append(Card("recovery", fmt.t("recovery"), fmt.percent(figures.get("recovery_rate_percent")),
+                      fmt.t("recovery_sub", period=period_text)))
+
+    general = [i for i, (key, _) in enumerate(notes, 1) if not key]
+    for card in cards:
+        own = [i for i, (key, _) in enumerate(notes, 1) if key == card.key]
+        if card.value == "—":
+            card.missing = True
+            card.notes = own or general
+            if not card.sub:
+                card.sub = fmt.t("unavailable")
+        else:
+            card.notes = own
+        texts = [notes[i - 1][1] for i in card.notes]
+        if card.missing:
+            card.tip = " ".join(texts) or fmt.t("unavailable")
+        elif texts:
+            card.tip = " ".join(texts)
+    return cards
+
+
+def _notes(raw: object, lang: str) -> list[tuple[str, str]]:
+    """Notes of a currency: strings, {"fr", "en"} dicts, or dicts naming the figure they explain."""
+    items: Iterable[object]
+    if raw is None:
+        items = []
+    elif isinstance(raw, str | Mapping):
+        items = [raw]
+    elif isinstance(raw, Iterable):
+        items = raw
+    else:
+        items = [raw]
+    out: list[tuple[str, str]] = []
+    for item in items:
+        key = ""
+        if isinstance(item, Mapping):
+            for k in _NOTE_KEYS:
+                if isinstance(item.get(k), str):
+                    key = _CARD_ALIASES.get(item[k].lower(), "")
+                    break
+        text = _text(item, lang).strip()
+        if text:
+            out.append((key, text))
+    return out
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def _aging_chart(fmt: _Fmt, cur: str, aging: Mapping[str, Any], as_of: str) -> Chart | None:
+    values = [(b, _dec(aging.get(b)) or Decimal(0)) for b in BUCKETS]
+    gross = sum((v for _, v in values if v > 0), Decimal(0))
+    top = max(float(v) for _, v in values)
+    if top <= 0:
+        return None
+    width, height = 520, 300
+    left, right, upper, lower = 64, 12, 30, 48
+    plot_w, plot_h = width - left - right, height - upper - lower
+    axis_max, step = _nice_scale(top)
+    chart = Chart("aging", f"aging-{cur}", f"{fmt.t('aging_chart')} ({cur})",
+                  fmt.t("aging_desc", cur=cur, date=as_of), width, height)
+    base = upper + plot_h
+    ticks = round(axis_max / step)
+    for i in range(ticks + 1):
+        y = base - plot_h * i / ticks
+        chart.shapes.append(Line(left, _r(y), width - right, _r(y), "grid" if i else "axis"))
+        chart.shapes.append(Text(left - 6, _r(y + 4), fmt.compact(step * i, cur), "end", "tick"))
+    slot = plot_w / len(values)
+    bar_w = slot * 0.62
+    for i, (bucket, value) in enumerate(values):
+        x = left + slot * i + (slot - bar_w) / 2
+        h = max(float(value), 0.0) / axis_max * plot_h
+        label = fmt.t(bucket)
+        exact = fmt.money(value, cur)
+        if h > 0:
+            chart.shapes.append(Rect(_r(x), _r(base - h), _r(bar_w), _r(max(h, 1.0)),
+                                     BUCKET_COLOURS[bucket], f"{label} : {exact}" if fmt.lang == "fr"
+                                     else f"{label}: {exact}"))
+        chart.shapes.append(Text(_r(x + bar_w / 2), _r(base - h - 7), fmt.compact(float(value), cur),
+                                 "middle", "value", exact))
+        chart.shapes.append(Text(_r(x + bar_w / 2), base + 18, label, "middle", "label"))
+        share = float(value / gross * 100) if gross > 0 and value > 0 else 0.0
+        chart.shapes.append(Text(_r(x + bar_w / 2), base + 34, fmt.percent(share, 0), "middle", "muted"))
+    return chart
+
+
+def _dso_chart(fmt: _Fmt, cur: str, series: Sequence[Sequence[Any]]) -> Chart | None:
+    points: list[tuple[str, float | None]] = []
+    for item in series:
+        if isinstance(item, Sequence) and not isinstance(item, str) and len(item) >= 2:
+            points.append((str(item[0]), _num(item[1])))
+    points.sort(key=lambda p: p[0])
+    points = points[-12:]
+    known = [v for _, v in points if v is not None]
+    if not known:
+        return None
+    width, height = 520, 300
+    left, right, upper, lower = 48, 18, 30, 48
+    plot_w, plot_h = width - left - right, height - upper - lower
+    axis_max, step = _nice_scale(max(max(known), 1.0) * 1.1)
+    chart = Chart("dso", f"dso-{cur}", f"{fmt.t('dso_chart')} ({cur})", fmt.t("dso_desc", cur=cur),
+                  width, height)
+    base = upper + plot_h
+    ticks = round(axis_max / step)
+    for i in range(ticks + 1):
+        y = base - plot_h * i / ticks
+        chart.shapes.append(Line(left, _r(y), width - right, _r(y), "grid" if i else "axis"))
+        chart.shapes.append(Text(left - 6, _r(y + 4), fmt.number(step * i, 0), "end", "tick"))
+    chart.shapes.append(Text(left - 6, upper - 14, fmt.t("days_unit"), "end", "tick"))
+    n = len(points)
+    slot = plot_w / max(n, 1)
+    xs = [left + slot * (i + 0.5) for i in range(n)]
+    segments: list[list[tuple[float, float]]] = [[]]
+    for i, (month, value) in enumerate(points):
+        day = _month_start(month)
+        first = i == 0 or (day is not None and day.month == 1)
+        chart.shapes.append(Text(_r(xs[i]), base + 18, fmt.month(month, "LLL"), "middle", "label"))
+        if first and day is not None:
+            chart.shapes.append(Text(_r(xs[i]), base + 33, str(day.year), "middle", "muted"))
+        if value is None:
+            if segments[-1]:
+                segments.append([])
+            chart.shapes.append(Text(_r(xs[i]), base - 8, "—", "middle", "muted", fmt.t("dso_gap")))
+            continue
+        segments[-1].append((xs[i], base - value / axis_max * plot_h))
+    for seg in segments:
+        if len(seg) >= 2:
+            chart.shapes.append(Polyline(" ".join(f"{_r(x)},{_r(y)}" for x, y in seg)))
+    for i, (month, value) in enumerate(points):
+        if value is None:
+            continue
+        y = base - value / axis_max * plot_h
+        tip = f"{fmt.month(month)} : {fmt.days(value)}" if fmt.lang == "fr" else \
+            f"{fmt.month(month)}: {fmt.days(value)}"
+        chart.shapes.append(Dot(_r(xs[i]), _r(y), 3.5, "dot", tip))
+        chart.shapes.append(Text(_r(xs[i]), _r(y - 9), fmt.number(value, 0), "middle",
+                                 "value" if i == n - 1 else "point"))
+    return chart
+
+
+def _top_chart(fmt: _Fmt, cur: str, ranked: Sequence[Mapping[str, Any]],
+               names: Mapping[str, str]) -> Chart:
+    width = 1040
+    row_h, upper, lower, name_w, right = 30, 10, 28, 250, 130
+    height = upper + row_h * len(ranked) + lower
+    plot_w = width - name_w - right
+    totals = [_dec((c.get("aging") or {}).get("past_due_total")) or Decimal(0) for c in ranked]
+    axis_max, step = _nice_scale(float(max(totals)) if totals else 1.0)
+    chart = Chart("top", f"top-{cur}", f"{fmt.t('top_chart', n=len(ranked))} ({cur})",
+                  fmt.t("top_desc", cur=cur), width, height,
+                  legend=[(BUCKET_COLOURS[b], fmt.t(b)) for b in PAST_DUE])
+    base = upper + row_h * len(ranked)
+    ticks = round(axis_max / step)
+    for i in range(ticks + 1):
+        x = name_w + plot_w * i / ticks
+        chart.shapes.append(Line(_r(x), upper - 6, _r(x), base, "grid" if i else "axis"))
+        chart.shapes.append(Text(_r(x), base + 18, fmt.compact(step * i, cur), "middle", "tick"))
+    for row, (customer, total) in enumerate(zip(ranked, totals, strict=True)):
+        cid = str(customer.get("customer_id", ""))
+        name = str(names.get(cid) or cid)
+        y = upper + row_h * row
+        full = name if name == cid else f"{name} ({cid})"
+        chart.shapes.append(Text(name_w - 10, _r(y + row_h / 2 + 4), _clip(name, 34), "end", "label", full))
+        x = float(name_w)
+        aging = customer.get("aging") or {}
+        for bucket in PAST_DUE:
+            value = _dec(aging.get(bucket)) or Decimal(0)
+            if value <= 0:
+                continue
+            w = float(value) / axis_max * plot_w
+            chart.shapes.append(Rect(_r(x), _r(y + 6), _r(max(w, 0.8)), row_h - 12, BUCKET_COLOURS[bucket],
+                                     f"{full} · {fmt.t(bucket)} · {fmt.money(value, cur)}"))
+            x += w
+        chart.shapes.append(Text(_r(max(x, name_w) + 8), _r(y + row_h / 2 + 4), fmt.money(total, cur),
+                                 "start", "value"))
+    return chart
+
+
+def _effectiveness_chart(fmt: _Fmt, steps: Sequence[Mapping[str, Any]]) -> Chart:
+    width = 520
+    bar_h, gap, group_pad, upper, lower, label_w, right = 11, 2, 18, 10, 30, 200, 44
+    group_h = 3 * bar_h + 2 * gap + group_pad
+    height = upper + group_h * len(steps) + lower
+    plot_w = width - label_w - right
+    chart = Chart("effectiveness", "effectiveness", fmt.t("eff_chart"), fmt.t("eff_desc"), width, height,
+                  legend=[(PAID_COLOURS[k], fmt.t(f"paid{k}")) for k in PAID_WITHIN])
+    base = upper + group_h * len(steps)
+    for pct in (0, 25, 50, 75, 100):
+        x = label_w + plot_w * pct / 100
+        chart.shapes.append(Line(_r(x), upper - 4, _r(x), base, "grid" if pct else "axis"))
+        chart.shapes.append(Text(_r(x), base + 18, fmt.percent(pct, 0), "middle", "tick"))
+    for i, step in enumerate(steps):
+        y = upper + group_h * i + group_pad / 2
+        label = _clip(str(step.get("step") or "—"), 26)
+        messages = int(step.get("messages") or 0)
+        channel = str(step.get("channel") or "")
+        detail = " · ".join(x for x in (
+            _clip(str(step.get("scenario") or ""), 14),
+            fmt.labels.get(channel, channel),
+            fmt.t("messages_1") if messages == 1 else fmt.t("messages", n=fmt.integer(messages)),
+        ) if x)
+        full = " · ".join(x for x in (str(step.get("scenario") or ""), str(step.get("step") or ""),
+                                      fmt.labels.get(channel, channel)) if x)
+        chart.shapes.append(Text(label_w - 10, _r(y + 14), label, "end", "label", full))
+        chart.shapes.append(Text(label_w - 10, _r(y + 30), detail, "end", "muted"))
+        paid = step.get("paid_within") or {}
+        for j, key in enumerate(PAID_WITHIN):
+            value = _num(paid.get(key))
+            by = y + j * (bar_h + gap)
+            if value is None:
+                chart.shapes.append(Text(label_w + 4, _r(by + bar_h - 1), fmt.t("too_recent"), "start",
+                                         "small", fmt.t(f"paid{key}")))
+                continue
+            w = max(min(value, 100.0), 0.0) / 100 * plot_w
+            tip = f"{full} · {fmt.t(f'paid{key}')} · {fmt.percent(value)}"
+            chart.shapes.append(Rect(label_w, _r(by), _r(max(w, 0.8)), bar_h, PAID_COLOURS[key], tip))
+            chart.shapes.append(Text(_r(label_w + w + 4), _r(by + bar_h - 1), fmt.percent(value, 0),
+                                     "start", "small"))
+    return chart
+
+
+# --------------------------------------------------------------------------- page
+
+
+@dataclass
+class AgingRow:
+    label: str
+    amount: str
+    share: str
+    colour: str = ""
+    total: bool = False
+
+
+SIMPLE = ("1m", "3m", "6m", "12m")
+
+
+def _kpi_rows(fmt: _Fmt, figures: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
+    """DSO, BPDSO and ADD by method (countback, then simple over 1, 3, 6, 12 months), in days."""
+    rows = []
+    for key in ("dso", "bpdso", "add"):
+        kpi = figures.get(key) or {}
+        simple = kpi.get("simple") or {}
+        values = [kpi.get("countback"), *(simple.get(m) for m in SIMPLE)]
+        rows.append((fmt.t(f"{key}_row"), ["—" if _num(v) is None else fmt.number(_num(v) or 0.0, 1, fixed=True)
+                                           for v in values]))
+    return rows if any(v != "—" for _, values in rows for v in values) else []
+
+
+@dataclass
+class CurrencySection:
+    code: str
+    name: str
+    cards: list[Card]
+    notes: list[str]
+    aging_rows: list[AgingRow]
+    aging: Chart | None
+    aging_empty: str
+    dso: Chart | None
+    kpi_rows: list[tuple[str, list[str]]]
+    top: Chart | None
+    top_title: str
+    dso_title: str
+    top_note: str
+
+
+@dataclass
+class RiskRow:
+    name: str
+    customer_id: str
+    grade: str
+    grade_class: str
+    score: str
+    past_due: str
+    net: str
+    late: str
+    reasons: list[Reason]
+    automatic: bool
+
+    @property
+    def shown(self) -> list[Reason]:
+        return self.reasons[:REASONS_SHOWN]
+
+    @property
+    def hidden(self) -> list[Reason]:
+        return self.reasons[REASONS_SHOWN:]
+
+
+def _past_due(customer: Mapping[str, Any]) -> Decimal:
+    return _dec((customer.get("aging") or {}).get("past_due_total")) or Decimal(0)
+
+
+def _aging_rows(fmt: _Fmt, cur: str, aging: Mapping[str, Any]) -> list[AgingRow]:
+    gross = sum((max(_dec(aging.get(b)) or Decimal(0), Decimal(0)) for b in BUCKETS), Decimal(0))
+    rows = []
+    for b in BUCKETS:
+        value = _dec(aging.get(b)) or Decimal(0)
+        share = fmt.percent(float(value / gross * 100), 1, fixed=True) if gross > 0 else "—"
+        rows.append(AgingRow(fmt.t(b), fmt.money(value, cur), share, BUCKET_COLOURS[b]))
+    rows.append(AgingRow(fmt.t("unapplied_credits"), fmt.money(aging.get("unapplied_credits") or 0, cur), ""))
+    rows.append(AgingRow(fmt.t("net_total"), fmt.money(aging.get("net_total"), cur), "", total=True))
+    return rows
+
+
+def _currency_sections(fmt: _Fmt, report: Mapping[str, Any], extras: Mapping[str, Any],
+                       as_of_text: str, period: str) -> list[CurrencySection]:
+    currencies: Mapping[str, Any] = report.get("currencies") or {}
+    customers: Sequence[Mapping[str, Any]] = report.get("customers") or []
+    invoices: Sequence[Mapping[str, Any]] = report.get("invoices") or []
+    names: Mapping[str, str] = extras.get("customer_names") or {}
+    history: Mapping[str, Sequence[Sequence[Any]]] = extras.get("dso_history") or {}
+
+    open_counts: Counter[str] = Counter()
+    overdue_counts: Counter[str] = Counter()
+    for inv in invoices:
+        if inv.get("status") != "open":
+            continue
+        cur = str(inv.get("currency"))
+        open_counts[cur] += 1
+        if inv.get("bucket") in PAST_DUE:
+            overdue_counts[cur] += 1
+    overdue: dict[str, list[Mapping[str, Any]]] = {}
+    for c in customers:
+        if _past_due(c) > 0:
+            overdue.setdefault(str(c.get("currency")), []).append(c)
+
+    sections = []
+    for cur in sorted(currencies):
+        figures: Mapping[str, Any] = currencies[cur] or {}
+        aging: Mapping[str, Any] = figures.get("aging") or {}
+        notes = _notes(figures.get("notes"), fmt.lang)
+        cards = _cards(fmt, cur, figures, period, (open_counts[cur], overdue_counts[cur]), notes)
+        late = overdue.get(cur, [])
+        ranked = heapq.nlargest(TOP_OVERDUE, late, key=_past_due)
+        sections.append(CurrencySection(
+            code=cur, name=fmt.currency_name(cur), cards=cards, notes=[text for _, text in notes],
+            aging_rows=_aging_rows(fmt, cur, aging),
+            aging=_aging_chart(fmt, cur, aging, as_of_text), aging_empty=fmt.t("aging_empty", cur=cur),
+            dso=_dso_chart(fmt, cur, history.get(cur) or []), kpi_rows=_kpi_rows(fmt, figures),
+            top=_top_chart(fmt, cur, ranked, names) if ranked else None,
+            top_title=f"{fmt.t('top_chart', n=TOP_OVERDUE)} ({cur})",
+            dso_title=f"{fmt.t('dso_chart')} ({cur})",
+            top_note=fmt.t("top_note", shown=len(ranked), total=fmt.integer(len(late)))
+            if len(late) > len(ranked) else "",
+        ))
+    return sections
+
+
+@dataclass
+class Reason:
+    text: str
+    points: str = ""  # "−15" when the factor cost points, "+3" when it gave some back
+
+
+def _reason(fmt: _Fmt, reason: object) -> tuple[float, Reason] | None:
+    """A risk reason: a string, or ``{"fr", "en"}`` with optionally the ``points`` it cost;
+    returned with its weight so that the reasons that cost most come first."""
+    text = _text(reason, fmt.lang).strip()
+    if not text:
+        return None
+    points = _num(reason.get("points")) if isinstance(reason, Mapping) else None
+    if not points:
+        return 0.0, Reason(text)
+    sign = "−" if points > 0 else "+"  # points are what the factor took off the score
+    return points, Reason(text, f"{sign}{fmt.number(abs(points), 0)}")
+
+
+def _grade(value: object) -> str:
+    return str(value or "?").strip().upper() or "?"
+
+
+def _grade_class(grade: str) -> str:
+    return f"grade-{grade}" if grade in GRADES else "grade-unknown"
+
+
+def _risk(fmt: _Fmt, report: Mapping[str, Any], names: Mapping[str, str]
+          ) -> tuple[list[RiskRow], list[tuple[str, str, int]], int]:
+    graded = [c for c in report.get("customers") or [] if isinstance(c.get("risk"), Mapping)]
+    if not graded:
+        return [], [], 0
+    grades = Counter(_grade(c["risk"].get("grade")) for c in graded)
+
+    def severity(c: Mapping[str, Any]) -> tuple[int, float, Decimal]:
+        """Worst grade first; within a grade the lowest score (scores start at 100 and lose
+        points for each risk factor), then the largest past-due amount."""
+        grade = _grade(c["risk"].get("grade"))
+        score = _num(c["risk"].get("score"))
+        return (GRADES.index(grade) if grade in GRADES else -1,
+                -score if score is not None else -math.inf, _past_due(c))
+
+    rows = []
+    for c in heapq.nlargest(TOP_RISK, graded, key=severity):
+        risk: Mapping[str, Any] = c["risk"]
+        cid = str(c.get("customer_id", ""))
+        cur = str(c.get("currency", ""))
+        reasons_raw = risk.get("reasons") or []
+        if isinstance(reasons_raw, str | Mapping):
+            reasons_raw = [reasons_raw]
+        weighed = [r for r in (_reason(fmt, raw) for raw in reasons_raw) if r is not None]
+        weighed.sort(key=lambda wr: -wr[0])  # stable: equal weights keep the scorer's order
+        reasons = [r for _, r in weighed]
+        wadl = c.get("weighted_avg_days_late") or {}
+        score = risk.get("score")
+        rows.append(RiskRow(
+            name=str(names.get(cid) or cid), customer_id=cid,
+            grade=_grade(risk.get("grade")), grade_class=_grade_class(_grade(risk.get("grade"))),
+            score="—" if score is None else str(score),
+            past_due=fmt.money(_past_due(c), cur), net=fmt.money(c.get("net_total"), cur),
+            late=fmt.days(wadl.get("floored") if isinstance(wadl, Mapping) else None),
+            reasons=reasons, automatic=bool(risk.get("automatic")),
+        ))
+    distribution = [(g, _grade_class(g), grades[g]) for g in GRADES if grades[g]]
+    distribution += [(g, _grade_class(g), n) for g, n in sorted(grades.items()) if g not in GRADES]
+    return rows, distribution, len(graded)
+
+
+def _effectiveness(fmt: _Fmt, extras: Mapping[str, Any]) -> dict[str, Any]:
+    eff: Mapping[str, Any] = extras.get("effectiveness") or {}
+    steps = [s for s in eff.get("by_step") or [] if isinstance(s, Mapping)]
+    chart = _effectiveness_chart(fmt, steps[:MAX_STEPS]) if steps else None
+    days: Mapping[str, Any] = eff.get("days_first_reminder_to_payment") or {}
+    count = int(days.get("count") or 0)
+    channels = [(fmt.labels.get(str(k), str(k)), fmt.integer(int(v or 0)))
+                for k, v in sorted((eff.get("by_channel") or {}).items(), key=lambda kv: -int(kv[1] or 0))
+                if int(v or 0) > 0]
+    return {
+        "chart": chart,
+        "more": fmt.t("eff_more", n=len(steps) - MAX_STEPS) if len(steps) > MAX_STEPS else "",
+        "promises": fmt.percent(eff.get("promise_kept_rate_percent"), 0),
+        "first_to_paid": fmt.days(days.get("mean")),
+        "first_to_paid_sub": fmt.t("first_to_paid_sub", median=fmt.days(days.get("median")),
+                                   count=fmt.integer(count)),
+        "channels": channels,
+        "has_data": bool(steps or channels or count or eff.get("promise_kept_rate_percent") is not None),
+    }
+
+
+def _environment(templates: Mapping[str, str]) -> Environment:
+    env = Environment(
+        loader=DictLoader(dict(templates)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+def render_html(report: Mapping[str, Any], extras: Mapping[str, Any], templates: Mapping[str, str]) -> str:
+    """The report as one self-contained HTML page (see the module docstring for ``extras``).
+
+    `templates` are the page's Jinja2 sources by file name (render/report_templates, read by app/).
+    """
+    fmt = _Fmt(str(extras.get("lang") or "en"))
+    as_of = dt.date.fromisoformat(str(report["as_of"]))
+    as_of_text = fmt.date(as_of)
+    period = str(report.get("period") or extras.get("period") or as_of.isoformat()[:7])
+    names: Mapping[str, str] = extras.get("customer_names") or {}
+    sections = _currency_sections(fmt, report, extras, as_of_text, period)
+    risk_rows, grades, graded = _risk(fmt, report, names)
+    indemnity: Mapping[str, Any] = report.get("indemnity") or {}
+    indemnity_count = int(indemnity.get("count") or 0)
+    context = {
+        "lang": fmt.lang,
+        "t": fmt.labels,
+        "methods": [fmt.t(m) for m in ("countback", *SIMPLE)],
+        "company": str(extras.get("company_name") or extras.get("company") or ""),
+        "title": fmt.t("title", date=as_of_text),
+        "as_of": as_of.isoformat(),
+        "period": fmt.t("period", period=fmt.month(period)),
+        "generated": fmt.t("generated", when=str(extras["generated_at"])) if extras.get("generated_at")
+        else fmt.t("by"),
+        "sections": sections,
+        "effectiveness": _effectiveness(fmt, extras),
+        "risk_rows": risk_rows,
+        "risk_note": fmt.t("risk_note", shown=len(risk_rows), total=fmt.integer(graded)),
+        "grades": grades,
+        "graded_note": fmt.t("graded", n=fmt.integer(graded)),
+        "indemnity": {
+            "count": indemnity_count,
+            "amount": fmt.money(indemnity.get("amount_eur") or 0, "EUR"),
+            "sub": fmt.t("indemnity_sub_1") if indemnity_count == 1
+            else fmt.t("indemnity_sub", count=fmt.integer(indemnity_count)),
+        },
+    }
+    return _environment(templates).get_template("report.html.j2").render(context)

@@ -1,0 +1,100 @@
+"""The weekly summary to the finance manager: headline figures and a chart, by e-mail.
+
+It goes through the same channel as reminders (the outbox by default) with a key per ISO week,
+so a scheduler that fires twice in a week sends it once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from relance.engine.action import Action, action_key
+from relance.engine.history import HistoryEntry
+from relance.engine.message import OutgoingMessage
+from relance.engine.settings import Settings
+from relance.render.messages import Renderer
+
+BUCKET_LABELS = {
+    "fr": {"current": "non échu", "1-30": "1-30 j", "31-60": "31-60 j", "61-90": "61-90 j", ">90": "> 90 j"},
+    "en": {"current": "current", "1-30": "1-30 d", "31-60": "31-60 d", "61-90": "61-90 d", ">90": "> 90 d"},
+}
+BUCKET_COLOURS = {"current": "#2f6fb0", "1-30": "#f2b134", "31-60": "#e8832a", "61-90": "#d4522a", ">90": "#b42318"}
+
+
+def summary_key(recipient: str, as_of: dt.date) -> str:
+    year, week, _ = as_of.isocalendar()
+    return action_key("__summary__", (recipient.lower(),), "weekly_summary", f"{year}-W{week:02d}")
+
+
+def summary_context(
+    report: Mapping[str, Any],
+    settings: Settings,
+    as_of: dt.date,
+    lang: str,
+    workbook: str,
+    customer_names: Mapping[str, str],
+    history: list[HistoryEntry],
+) -> dict[str, Any]:
+    currencies = []
+    for cur, figures in report["currencies"].items():
+        aging = figures["aging"]
+        amounts = {b: Decimal(aging[b]) for b in BUCKET_LABELS["fr"]}
+        largest = max((a for a in amounts.values() if a > 0), default=Decimal(0))
+        currencies.append({
+            "currency": cur,
+            "net_total": Decimal(aging["net_total"]),
+            "past_due_total": Decimal(aging["past_due_total"]),
+            "dso": (figures.get("dso") or {}).get("countback"),
+            "cei": figures.get("cei_percent"),
+            "penalties": Decimal(figures.get("late_penalties_total") or 0),
+            "buckets": [
+                {"label": BUCKET_LABELS[lang][b], "amount": a, "colour": BUCKET_COLOURS[b],
+                 "share": int(a * 100 / largest) if largest > 0 and a > 0 else 0}
+                for b, a in amounts.items()
+            ],
+        })
+    top = sorted((c for c in report["customers"] if Decimal(c["aging"]["past_due_total"]) > 0),
+                 key=lambda c: (c["currency"], -Decimal(c["aging"]["past_due_total"])))
+    by_currency: dict[str, list[dict[str, Any]]] = {}
+    for c in top:
+        group = by_currency.setdefault(c["currency"], [])
+        if len(group) < 5:
+            group.append({"name": customer_names.get(c["customer_id"], c["customer_id"]),
+                          "currency": c["currency"], "past_due": Decimal(c["aging"]["past_due_total"])})
+    week_ago = as_of - dt.timedelta(days=7)
+    recent = sum(1 for e in history if e.status in ("sent", "delivered", "opened", "clicked")
+                 and e.as_of is not None and week_ago < e.as_of <= as_of)
+    return {
+        "lang": lang,
+        "company": {"name": settings.company_name or settings.sender_name, "email": settings.sender_email},
+        "as_of": as_of,
+        "currencies": currencies,
+        "top": [c for group in by_currency.values() for c in group],
+        "indemnity": {"count": report["indemnity"]["count"], "amount": Decimal(report["indemnity"]["amount_eur"])},
+        "reminders_last_7_days": recent,
+        "workbook": workbook,
+    }
+
+
+def compose_summary(
+    context: Mapping[str, Any], renderer: Renderer, settings: Settings, recipient: str, as_of: dt.date
+) -> OutgoingMessage:
+    lang = str(context["lang"])
+    key = summary_key(recipient, as_of)
+    action = Action(
+        key=key, customer_id="", invoice_ids=(), scenario="weekly_summary", step="weekly_summary",
+        offset_days=0, channel="email", template="weekly_summary", recipients=(recipient,), cc=(),
+        totals=(), days_past_due=0, language=lang,
+    )
+    return OutgoingMessage(
+        action=action,
+        sender_email=settings.sender_email,
+        sender_name=settings.sender_name or settings.company_name,
+        reply_to=settings.reply_to,
+        subject=" ".join(renderer.render("weekly_summary", lang, "subject", context).split()),
+        html=renderer.render("weekly_summary", lang, "html", context),
+        text=renderer.render("weekly_summary", lang, "text", context),
+    )
