@@ -82,7 +82,7 @@ def test_bodies_survive_the_wire_exactly(tmp_path, text, html):
 def test_encoded_subjects_decode_to_the_same_text(subject):
     from email.header import decode_header, make_header
 
-    from relance.channels.outbox import encoded_words
+    from relance.channels.mime import encoded_words
 
     encoded = encoded_words(subject)
     assert encoded.isascii() or subject == encoded

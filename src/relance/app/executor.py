@@ -53,21 +53,17 @@ def _handoff_package(
     action: Action, book: Book, positions: dict[str, Position], as_of: dt.date, channel: Channel
 ) -> str:
     """For an agency step, the ZIP a person sends to the agency or lawyer if they decide to:
-    open invoices, balances, penalties, and the proof of every reminder sent (handoff.py)."""
-    attach = getattr(channel, "attach", None)
-    proofs_of = getattr(channel, "proofs", None)
-    if attach is None or proofs_of is None:
-        return ""
+    open invoices, balances, penalties, and the proof of every reminder sent (render/handoff.py)."""
     context = render_context(action, book, positions, as_of)
     rows = [asdict(e) for e in (*book.archived, *book.history) if e.customer_id == action.customer_id]
-    proofs = proofs_of([str(r["action_key"]) for r in rows if r["status"] in SENT_STATUSES])
+    proofs = channel.proofs([str(r["action_key"]) for r in rows if r["status"] in SENT_STATUSES])
     data = agency_package(context["customer"], context["invoices"], rows, proofs, as_of, action.language,
                           company=context["company"], indemnity_amount=book.settings.recovery_indemnity)
-    return str(attach(f"{action.customer_id}_dossier_recouvrement_{action.key}.zip", data))
+    return channel.attach(f"{action.customer_id}_dossier_recouvrement_{action.key}.zip", data)
 
 
 def _letter(action: Action, context: dict[str, object], book: Book) -> OutgoingMessage:
-    """A letter step: the formal notice as a PDF (letter.py), filed in the outbox to be posted."""
+    """A letter step: the formal notice as a PDF (render/letter.py), filed in the outbox to be posted."""
     s = book.settings
     sender_address = [line.strip() for line in s.company_address.replace("\n", ";").split(";") if line.strip()]
     pdf = formal_notice_pdf(context, sender_address, action.language)

@@ -1,7 +1,14 @@
-"""The channel seam: send one message, and say whether a given action was already delivered."""
+"""The channel seam: what the executor needs of a transport (outbox, SMTP, Mailjet).
+
+Send one message; say whether an action was already handed over (to settle a `pending` History
+row after a crash); file a document that is not a message (an agency hand-off package); give back
+the proofs of what was sent; close. A transport that has no folder of its own still answers
+`attach` and `proofs` (with where it filed the document, and what it can prove).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -10,16 +17,22 @@ from relance.engine.message import OutgoingMessage
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
+    """What a transport says of one message: sent or failed, its provider id, a detail for History."""
+
     status: str  # sent | failed
     message_id: str = ""
     detail: str = ""
 
 
 class Channel(Protocol):
+    """A transport, as the executor uses it."""
+
     name: str
     location: str  # where a person finds what was sent (a folder, a provider's dashboard)
 
-    def send(self, message: OutgoingMessage) -> Delivery: ...
+    def send(self, message: OutgoingMessage) -> Delivery:
+        """Hand one message over; a key already handed over is not sent again."""
+        ...
 
     def lookup(self, action_key: str) -> str | None:
         """The provider's message id if this action was already handed over, None if it surely was not.
@@ -28,4 +41,14 @@ class Channel(Protocol):
         """
         ...
 
-    def close(self) -> None: ...
+    def attach(self, name: str, data: bytes) -> str:
+        """File a document beside the messages (an agency hand-off ZIP); where a person finds it."""
+        ...
+
+    def proofs(self, action_keys: Iterable[str]) -> dict[str, bytes]:
+        """The files that prove what was sent for these actions, by file name."""
+        ...
+
+    def close(self) -> None:
+        """Flush and release what the transport holds (files, connections)."""
+        ...

@@ -342,7 +342,7 @@ class _Fmt:
     @staticmethod
     def _nbsp(text: str) -> str:
         # CLDR's French group separator is U+202F; U+00A0 is the one every font and mail client
-        # knows (the messages do the same, render.py).
+        # knows (the messages do the same, render/messages.py).
         return text.replace("\u202f", "\u00a0")
 
     def money(self, value: object, currency: str) -> str:

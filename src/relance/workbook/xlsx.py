@@ -16,16 +16,15 @@ import re
 import shutil
 import socket
 import stat
-import sys
 import tempfile
 import time
-import uuid
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from filelock import FileLock, Timeout
 from python_calamine import CalamineWorkbook
 
 from relance.engine.errors import WorkbookError, WorkbookLocked
@@ -37,40 +36,9 @@ BACKUP_DIR = ".relance-backups"
 KEEP_BACKUPS = 10
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARKERS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
-#: A lock file whose content cannot be read is taken over only after this many seconds: a
-#: fresh one may belong to a run that created it an instant ago and is still writing it.
-_UNREADABLE_LOCK_GRACE_S = 60.0
 _RESAVE_HINT = "open the workbook in Excel or LibreOffice and save it again as .xlsx"
 
 Stamp = tuple[int, int]
-
-
-def _pid_alive(pid: int) -> bool:
-    """Whether a process id is running on this machine (never signals it)."""
-    if pid <= 0:
-        return False
-    if sys.platform == "win32":  # os.kill(pid, 0) would terminate the process on Windows
-        import ctypes
-
-        kernel32 = ctypes.windll.kernel32
-        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return bool(kernel32.GetLastError() == 5)  # access denied: it exists
-        try:
-            code = ctypes.c_ulong()
-            kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-            return code.value == 259  # STILL_ACTIVE
-        finally:
-            kernel32.CloseHandle(handle)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    except OSError:
-        return True  # cannot tell: assume it runs, never steal a live lock
-    return True
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -373,112 +341,54 @@ class XlsxBackend:
 
     # ---------------------------------------------------------------- run lock
 
+    @property
+    def run_holder_path(self) -> Path:
+        """Who holds the run lock (pid, host, start), for the message of a run that must wait."""
+        return self.path.parent / f".~relance.{self.path.name}.holder"
+
     @contextmanager
     def run_lock(self) -> Iterator[None]:
-        """Hold `.~relance.<name>.lock` for the duration of a run (see DESIGN §4)."""
-        self._refuse_if_open()
-        token = self._acquire_run_lock()
-        try:
-            yield
-        finally:
-            self._release_run_lock(token)
+        """Hold `.~relance.<name>.lock` for the duration of a run (see DESIGN §4).
 
-    def _lock_payload(self, token: str) -> bytes:
-        return json.dumps(
-            {
-                "pid": os.getpid(),
-                "host": socket.gethostname(),
-                "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-                "token": token,
-            }
-        ).encode("utf-8")
-
-    def _lock_held_by(self, raw: bytes, mtime: float) -> str | None:
-        """Who holds an existing lock, or None when it is stale (its process is gone)."""
-        try:
-            info = json.loads(raw.decode("utf-8"))
-            pid, host = int(info["pid"]), str(info["host"])
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-            if time.time() - mtime < _UNREADABLE_LOCK_GRACE_S:
-                return "a run that is starting"
-            return None
-        started = info.get("started", "?") if isinstance(info, dict) else "?"
-        if host != socket.gethostname():
-            return f"process {pid} on {host} (started {started})"
-        if _pid_alive(pid):
-            return f"process {pid} (started {started})"
-        return None
-
-    def _acquire_run_lock(self) -> str:
-        lock = self.run_lock_path
-        token = uuid.uuid4().hex
-        for _attempt in range(5):
-            try:
-                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                self._take_over_stale(lock)
-                continue
-            except OSError as exc:
-                raise WorkbookError(
-                    f"cannot create the run lock {lock}: {exc.strerror or exc}",
-                    "give yourself write permission on the workbook's folder",
-                ) from None
-            with os.fdopen(fd, "wb") as f:
-                f.write(self._lock_payload(token))
-                f.flush()
-                os.fsync(f.fileno())
-            return token
-        raise WorkbookLocked(
-            f"another relance run keeps taking the lock of {self.path.name}",
-            f"wait for it to finish; if none is running, delete {lock}",
-        )
-
-    def _take_over_stale(self, lock: Path) -> None:
-        """Remove a stale lock, or raise WorkbookLocked when its holder is alive.
-
-        The stale file is first renamed aside, and its content compared with what was judged
-        stale: if another run replaced it meanwhile, that fresh lock is put back.
+        A kernel file lock (filelock: flock on POSIX, LockFileEx on Windows): the kernel releases
+        it when the process ends, however it ends, so a crashed run never leaves a stale lock.
+        The lock file itself stays in place between runs (removing it would let two runs lock
+        two different files).
         """
+        self._refuse_if_open()
+        lock = FileLock(self.run_lock_path, timeout=0)
         try:
-            raw = lock.read_bytes()
-            mtime = lock.stat().st_mtime
-        except FileNotFoundError:
-            return  # released meanwhile: try again
+            lock.acquire()
+        except Timeout:
+            raise WorkbookLocked(
+                f"another relance run is using {self.path.name}{self._holder()}",
+                f"wait for it to finish: its lock {self.run_lock_path} is released when it ends",
+            ) from None
         except OSError as exc:
             raise WorkbookError(
-                f"cannot read the run lock {lock}: {exc.strerror or exc}",
-                "check the permissions of the workbook's folder",
+                f"cannot create the run lock {self.run_lock_path}: {exc.strerror or exc}",
+                "give yourself write permission on the workbook's folder",
             ) from None
-        holder = self._lock_held_by(raw, mtime)
-        if holder is not None:
-            raise WorkbookLocked(
-                f"another relance run is using {self.path.name}: {holder}",
-                f"wait for it to finish; if no run is going on, delete the lock file {lock}",
-            )
-        aside = lock.with_name(f"{lock.name}.stale-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         try:
-            os.rename(lock, aside)
-        except FileNotFoundError:
-            return
-        try:
-            if aside.read_bytes() != raw:  # not the stale lock any more: give it back
-                with suppress(OSError):
-                    os.link(aside, lock)
-                raise WorkbookLocked(
-                    f"another relance run is using {self.path.name}",
-                    f"wait for it to finish; if no run is going on, delete the lock file {lock}",
-                )
+            with suppress(OSError):  # only the message of a waiting run needs it
+                self.run_holder_path.write_text(json.dumps({
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+                }), encoding="utf-8")
+            yield
         finally:
-            aside.unlink(missing_ok=True)
+            with suppress(OSError):
+                self.run_holder_path.unlink(missing_ok=True)
+            lock.release()
 
-    def _release_run_lock(self, token: str) -> None:
-        lock = self.run_lock_path
+    def _holder(self) -> str:
+        """': process 123 (started …)' when the holder said who it is, else ''."""
         try:
-            info = json.loads(lock.read_bytes().decode("utf-8"))
-        except (OSError, ValueError, UnicodeDecodeError):
-            return
-        if isinstance(info, dict) and info.get("token") == token:
-            lock.unlink(missing_ok=True)
+            info = json.loads(self.run_holder_path.read_text("utf-8"))
+            return f": process {int(info['pid'])} on {info['host']} (started {info['started']})"
+        except (OSError, ValueError, KeyError, TypeError):
+            return ""
 
 
 def _assemble(src: BinaryIO, out: BinaryIO, tabs: Sequence[OwnedTab]) -> None:
