@@ -6,7 +6,6 @@ which knows the cell's address, builds the Anomaly. Nothing here raises on bad i
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import math
 import re
@@ -53,27 +52,8 @@ def _checked_date(y: int, m: int, d: int, raw: str) -> tuple[dt.date | None, Pro
         return None, ("is not a real date (no month " + str(m) + ")", DATE_HINT)
 
 
-_DATE_CACHE: dict[tuple[type, object], tuple[dt.date | None, Problem]] = {}
-
-
 def parse_date(value: object) -> tuple[dt.date | None, Problem]:
-    """Date cells, ISO text, French dd/mm/yyyy text, or an Excel serial number.
-
-    Results are memoized: a workbook has a few hundred distinct dates over thousands of rows.
-    """
-    key = (type(value), value)  # 1, 1.0 and True are equal keys otherwise
-    try:
-        return _DATE_CACHE[key]
-    except (KeyError, TypeError):
-        pass
-    result = _parse_date(value)
-    if len(_DATE_CACHE) < 100_000:
-        with contextlib.suppress(TypeError):
-            _DATE_CACHE[key] = result
-    return result
-
-
-def _parse_date(value: object) -> tuple[dt.date | None, Problem]:
+    """Date cells, ISO text, French dd/mm/yyyy text, or an Excel serial number."""
     if value is None or value == "":
         return None, None
     if isinstance(value, dt.datetime):
@@ -151,6 +131,8 @@ def minor_unit(currency: str) -> Decimal:
 
 def parse_currency(value: object, default: str) -> tuple[str | None, Problem]:
     """An ISO 4217 code from a cell (blank: `default`), or the problem with it."""
+    if type(value) is str and value in KNOWN_CURRENCIES:  # most cells: "EUR" as written
+        return value, None
     raw = text(value).upper() or default
     if raw in KNOWN_CURRENCIES:
         return raw, None
@@ -158,7 +140,9 @@ def parse_currency(value: object, default: str) -> tuple[str | None, Problem]:
 
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
-    return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
+    """`amount` rounded half-up to the currency's minor unit."""
+    unit = _MINOR_UNITS.get(currency) or minor_unit(currency)
+    return amount.quantize(unit, rounding=ROUND_HALF_UP)
 
 
 _TRUE = {"1", "yes", "y", "oui", "o", "true", "vrai", "x", "✓", "✔", "on"}
