@@ -7,9 +7,14 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from relance.engine.sheets import CellValue
 from relance.workbook.memory import MemoryBackend
+
+# No hidden wall-clock limit in properties: a slow machine must not fail a correct example.
+hypothesis_settings.register_profile("relance", deadline=None)
+hypothesis_settings.load_profile("relance")
 
 D = Decimal
 NOW = dt.datetime(2025, 3, 31, 7, 0, tzinfo=dt.UTC)
@@ -45,6 +50,25 @@ def payment(day: str, amount: CellValue, iid: str | None = None, cid: str | None
     return [day, amount, iid, cid, currency, "VIR"]
 
 
+def tabs(
+    customers: Sequence[Sequence[CellValue]],
+    invoices: Sequence[Sequence[CellValue]],
+    payments: Sequence[Sequence[CellValue]] = (),
+    settings: dict[str, CellValue] | None = None,
+    **extra: Sequence[Sequence[CellValue]],
+) -> dict[str, list[list[CellValue]]]:
+    """A workbook's tabs as a sheet reads them: tab name -> rows, the header first (fresh lists)."""
+    settings = {"company_name": "Atelier Dumas", "sender_email": "relances@dumas.example", **(settings or {})}
+    found: dict[str, Sequence[Sequence[CellValue]]] = {
+        "Clients": [CUSTOMERS_HEADER, *customers],
+        "Factures": [INVOICES_HEADER, *invoices],
+        "Reglements": [PAYMENTS_HEADER, *payments],
+        "Parametres": [["cle", "valeur"], *[[k, v] for k, v in settings.items()]],
+    }
+    found.update(extra)
+    return {name: [list(row) for row in rows] for name, rows in found.items()}
+
+
 def workbook(
     customers: Sequence[Sequence[CellValue]],
     invoices: Sequence[Sequence[CellValue]],
@@ -52,15 +76,8 @@ def workbook(
     settings: dict[str, CellValue] | None = None,
     **extra: Sequence[Sequence[CellValue]],
 ) -> MemoryBackend:
-    settings = {"company_name": "Atelier Dumas", "sender_email": "relances@dumas.example", **(settings or {})}
-    tabs: dict[str, Sequence[Sequence[CellValue]]] = {
-        "Clients": [CUSTOMERS_HEADER, *customers],
-        "Factures": [INVOICES_HEADER, *invoices],
-        "Reglements": [PAYMENTS_HEADER, *payments],
-        "Parametres": [["cle", "valeur"], *[[k, v] for k, v in settings.items()]],
-    }
-    tabs.update(extra)
-    return MemoryBackend(tabs)
+    """The same tabs behind a workbook backend, for tests of the job shell (runs, History writes)."""
+    return MemoryBackend(tabs(customers, invoices, payments, settings, **extra))
 
 
 @pytest.fixture

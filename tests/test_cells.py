@@ -1,10 +1,11 @@
+"""Cell values as a user types them (engine/cells.py): dates, amounts, yes/no, identifiers."""
+
 import datetime as dt
 from decimal import Decimal as D
 
 import pytest
 
 from relance.engine.cells import parse_amount, parse_bool, parse_date, text
-from relance.engine.terms import Terms, parse_terms
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -58,6 +59,12 @@ def test_float_cells_do_not_leak_binary_noise():
     assert parse_amount(19.99)[0] == D("19.99")
 
 
+@pytest.mark.parametrize("raw", [float("nan"), float("inf"), float("-inf"), "NaN", "Infinity"])
+def test_non_finite_numbers_are_not_amounts(raw):
+    value, problem = parse_amount(raw)
+    assert value is None and problem is not None
+
+
 @pytest.mark.parametrize("raw, expected", [("oui", True), ("x", True), (True, True), ("non", False),
                                            (None, False), ("", False), ("peut-être", None)])
 def test_bools(raw, expected):
@@ -66,50 +73,3 @@ def test_bools(raw, expected):
 
 def test_ids_typed_as_numbers_stay_ids():
     assert text(1001.0) == "1001"
-
-
-@pytest.mark.parametrize("raw, terms, issue, due_days_eom, due_eom_days", [
-    ("30", Terms(30), dt.date(2025, 1, 15), dt.date(2025, 2, 14), dt.date(2025, 2, 14)),
-    ("60 jours", Terms(60), dt.date(2025, 1, 15), dt.date(2025, 3, 16), dt.date(2025, 3, 16)),
-    ("45 FDM", Terms(45, True), dt.date(2025, 1, 15), dt.date(2025, 3, 31), dt.date(2025, 3, 17)),
-    ("30 jours fin de mois", Terms(30, True), dt.date(2025, 1, 31), dt.date(2025, 3, 31), dt.date(2025, 3, 2)),
-    ("30 EOM", Terms(30, True), dt.date(2024, 1, 31), dt.date(2024, 3, 31), dt.date(2024, 3, 1)),
-])
-def test_payment_terms(raw, terms, issue, due_days_eom, due_eom_days):
-    parsed = parse_terms(raw)
-    assert parsed == terms
-    assert parsed.due_date(issue, "days_then_eom") == due_days_eom
-    assert parsed.due_date(issue, "eom_then_days") == due_eom_days
-
-
-def test_legal_maximum():
-    assert parse_terms("61").beyond_legal_maximum
-    assert not parse_terms("60").beyond_legal_maximum
-    assert parse_terms("46 FDM").beyond_legal_maximum
-    assert parse_terms("trente") is None
-
-
-from email_validator import EmailNotValidError, validate_email  # noqa: E402
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from relance.engine.customer import normalized_email  # noqa: E402
-
-
-@given(st.one_of(st.emails(), st.text(max_size=40), st.emails().map(lambda e: e.replace(".", "..", 1))))
-def test_fast_email_path_agrees_with_email_validator(address):
-    try:
-        expected = validate_email(address, check_deliverability=False).normalized
-    except EmailNotValidError:
-        expected = None
-    try:
-        got = normalized_email(address)
-    except EmailNotValidError:
-        got = None
-    assert got == expected
-
-
-@pytest.mark.parametrize("raw", [float("nan"), float("inf"), float("-inf"), "NaN", "Infinity"])
-def test_non_finite_numbers_are_not_amounts(raw):
-    value, problem = parse_amount(raw)
-    assert value is None and problem is not None

@@ -1,12 +1,14 @@
-"""Reminder effectiveness on books where relance really sent the reminders (outbox), then got paid."""
+"""Reminder effectiveness (engine/effectiveness.py) on books where relance really sent the reminders
+(outbox), then got paid, and on History rows written in memory."""
 
 import datetime as dt
 from pathlib import Path
 
 import pytest
 
+from books import book, load
 from conftest import CLASSIC, NOW, PAYMENTS_HEADER, customer, invoice, payment, workbook
-from relance.app.jobs import run, snapshot
+from relance.app.jobs import run
 from relance.channels.outbox import OutboxChannel
 from relance.engine.effectiveness import effectiveness
 
@@ -15,10 +17,6 @@ D2 = dt.date(2025, 4, 16)
 HISTORY_HEADER = ["run_id", "horodatage", "cle_action", "code_client", "numeros_factures", "scenario", "etape",
                   "canal", "destinataire", "statut", "id_message", "montant_du", "devise", "detail"]
 NO_CHANNEL = {"email": 0, "sms": 0, "letter": 0, "call": 0, "agency": 0}
-
-
-def compute(wb, as_of):
-    return effectiveness(snapshot(wb, NOW, as_of, for_report=True).book, as_of)
 
 
 def steps(data):
@@ -31,7 +29,8 @@ def pct(p7, p14, p30):
 
 @pytest.fixture
 def reminded(tmp_path: Path):
-    """Three customers reminded on 31 March and 16 April by the real run, paid at different speeds.
+    """Three customers reminded on 31 March and 16 April by the real run, paid at different speeds:
+    the book read back once the runs wrote their History.
 
     | customer | invoice | due        | 31 March      | 16 April         | paid on    |
     | C1       | F1      | 2025-03-16 | reminder_2    | (paid)           | 2025-04-05 |
@@ -56,11 +55,11 @@ def reminded(tmp_path: Path):
         ("C3", "handoff", "created")]
     wb.edit("Reglements", [PAYMENTS_HEADER, payment("2025-04-05", 1000, "F1"),
                            payment("2025-04-20", 500, "F2"), payment("2025-05-01", 800, "F3")])
-    return wb
+    return load(wb.tabs)  # the book as the runs left it
 
 
 def test_paid_within_each_step_once_every_window_has_passed(reminded):
-    data = compute(reminded, dt.date(2025, 5, 20))
+    data = effectiveness(reminded, dt.date(2025, 5, 20))
     assert [s["step"] for s in data["by_step"]] == ["reminder_1", "reminder_2", "formal_notice", "handoff"]
     assert steps(data) == {
         "reminder_1": ("email", 1, pct(0.0, 0.0, 100.0)),        # F2 paid 20 days later
@@ -75,7 +74,7 @@ def test_paid_within_each_step_once_every_window_has_passed(reminded):
 
 
 def test_messages_younger_than_the_window_are_left_out(reminded):
-    data = compute(reminded, dt.date(2025, 4, 20))
+    data = effectiveness(reminded, dt.date(2025, 4, 20))
     assert steps(data) == {
         "reminder_1": ("email", 1, pct(0.0, 0.0, None)),         # 31 March + 30 is after as_of
         "reminder_2": ("email", 2, pct(100.0, 100.0, None)),     # only C1's (31 March) is judged
@@ -87,7 +86,7 @@ def test_messages_younger_than_the_window_are_left_out(reminded):
 
 
 def test_a_report_dated_before_a_run_does_not_see_its_messages(reminded):
-    data = compute(reminded, dt.date(2025, 4, 10))
+    data = effectiveness(reminded, dt.date(2025, 4, 10))
     assert sorted(steps(data)) == ["formal_notice", "reminder_1", "reminder_2"]
     assert data["by_channel"]["agency"] == 0 and data["by_channel"]["email"] == 3
     assert data["days_first_reminder_to_payment"] == {"mean": 5.0, "median": 5.0, "count": 1}
@@ -105,10 +104,10 @@ def test_only_messages_that_left_count_once_each():
          "delivered", "m4", 100, "EUR", ""],  # no "as of": dated by its timestamp
     ]
     archive = [HISTORY_HEADER, rows[0]]  # the same row also moved to an archive tab: still one message
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-20", 100)],
-                  [payment("2025-03-05", 100, "F1")],
-                  Historique=[HISTORY_HEADER, *rows], Historique_2025=archive)
-    data = compute(wb, dt.date(2025, 3, 31))
+    b = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-20", 100)],
+             [payment("2025-03-05", 100, "F1")],
+             Historique=[HISTORY_HEADER, *rows], Historique_2025=archive)
+    data = effectiveness(b, dt.date(2025, 3, 31))
     assert [(s["step"], s["channel"], s["messages"], s["paid_within"]["7"]) for s in data["by_step"]] == [
         ("reminder_1", "email", 1, 100.0), ("reminder_2", "sms", 1, 100.0)]
     assert data["by_channel"] == {**NO_CHANNEL, "email": 1, "sms": 1}
@@ -120,9 +119,9 @@ def test_a_courtesy_message_is_not_the_first_reminder():
              "sent", "m1", 100, "EUR", "as of 2025-02-15"],
             ["r", "2025-02-27T08:00:00+01:00", "K2", "C1", "F1", "standard", "reminder_1", "email", "a@b.example",
              "sent", "m2", 100, "EUR", "as of 2025-02-27"]]
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-20", 100)],
-                  [payment("2025-03-09", 100, "F1")], Historique=[HISTORY_HEADER, *rows])
-    data = compute(wb, dt.date(2025, 3, 31))
+    b = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-20", 100)],
+             [payment("2025-03-09", 100, "F1")], Historique=[HISTORY_HEADER, *rows])
+    data = effectiveness(b, dt.date(2025, 3, 31))
     assert data["days_first_reminder_to_payment"] == {"mean": 10.0, "median": 10.0, "count": 1}
     assert [s["step"] for s in data["by_step"]] == ["courtesy", "reminder_1"]  # the ladder's order
 
@@ -132,14 +131,14 @@ def test_a_message_listing_several_invoices_counts_as_paid_only_when_all_are():
              "sent", "m1", 300, "EUR", "as of 2025-03-01"],
             ["r", "t", "K2", "C2", "F3;GONE", "standard", "reminder_1", "email", "a@b.example",
              "sent", "m2", 300, "EUR", "as of 2025-03-01"]]
-    wb = workbook([customer("C1"), customer("C2")],
-                  [invoice("F1", "C1", "2025-01-01", "2025-02-20", 100),
-                   invoice("F2", "C1", "2025-01-01", "2025-02-20", 200),
-                   invoice("F3", "C2", "2025-01-01", "2025-02-20", 200)],
-                  [payment("2025-03-03", 100, "F1"), payment("2025-03-20", 200, "F2"),
-                   payment("2025-03-03", 200, "F3")],
-                  Historique=[HISTORY_HEADER, *rows])
-    data = compute(wb, dt.date(2025, 4, 30))
+    b = book([customer("C1"), customer("C2")],
+             [invoice("F1", "C1", "2025-01-01", "2025-02-20", 100),
+              invoice("F2", "C1", "2025-01-01", "2025-02-20", 200),
+              invoice("F3", "C2", "2025-01-01", "2025-02-20", 200)],
+             [payment("2025-03-03", 100, "F1"), payment("2025-03-20", 200, "F2"),
+              payment("2025-03-03", 200, "F3")],
+             Historique=[HISTORY_HEADER, *rows])
+    data = effectiveness(b, dt.date(2025, 4, 30))
     # C1's message: paid in full only after 19 days; C2's: F3 paid in 2 days, GONE is not an invoice
     assert data["by_step"][0]["paid_within"] == pct(50.0, 50.0, 100.0)
 
@@ -165,21 +164,21 @@ def test_promise_kept_rate():
                  ["C1", "F1", "2025-04-01", 100, "tel", "rompue"],
                  ["C2", "F2", "2025-04-01", 100, "tel", "tenue"],
                  ["C1", "F5", "2025-05-18", 100, "tel", "ouverte"]]
-    wb = workbook([customer("C1"), customer("C2"), customer("C3")],
-                  [invoice("F1", "C1", "2025-01-01", "2025-03-01", 100),
-                   invoice("F2", "C2", "2025-01-01", "2025-03-01", 100),
-                   invoice("F3", "C3", "2025-01-01", "2025-03-01", 100),
-                   invoice("F4", "C3", "2025-03-20", "2025-04-19", 100),
-                   invoice("F5", "C1", "2025-03-01", "2025-04-01", 100)],
-                  [payment("2025-04-03", 100, "F1"), payment("2025-04-10", 100, "F2"),
-                   payment("2025-04-02", 100, "F3")],
-                  Promesses=promesses)
-    assert compute(wb, dt.date(2025, 5, 20))["promise_kept_rate_percent"] == 60.0
-    assert compute(wb, dt.date(2025, 4, 3))["promise_kept_rate_percent"] is None  # none judged yet
+    b = book([customer("C1"), customer("C2"), customer("C3")],
+             [invoice("F1", "C1", "2025-01-01", "2025-03-01", 100),
+              invoice("F2", "C2", "2025-01-01", "2025-03-01", 100),
+              invoice("F3", "C3", "2025-01-01", "2025-03-01", 100),
+              invoice("F4", "C3", "2025-03-20", "2025-04-19", 100),
+              invoice("F5", "C1", "2025-03-01", "2025-04-01", 100)],
+             [payment("2025-04-03", 100, "F1"), payment("2025-04-10", 100, "F2"),
+              payment("2025-04-02", 100, "F3")],
+             Promesses=promesses)
+    assert effectiveness(b, dt.date(2025, 5, 20))["promise_kept_rate_percent"] == 60.0
+    assert effectiveness(b, dt.date(2025, 4, 3))["promise_kept_rate_percent"] is None  # none judged yet
 
 
 def test_empty_book():
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-20", 100)])
-    assert compute(wb, dt.date(2025, 3, 31)) == {
+    b = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-20", 100)])
+    assert effectiveness(b, dt.date(2025, 3, 31)) == {
         "by_step": [], "by_channel": NO_CHANNEL, "promise_kept_rate_percent": None,
         "days_first_reminder_to_payment": {"mean": None, "median": None, "count": 0}}

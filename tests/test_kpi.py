@@ -1,4 +1,4 @@
-"""DSO, BPDSO, ADD, CEI and recovery rate (CONVENTIONS.md), and the Sales / CA_mensuel tab.
+"""DSO, BPDSO, ADD, CEI and recovery rate (engine/kpi.py, CONVENTIONS.md), on books built in memory.
 
 Published worked examples are reproduced to the cent; each case names its source. Some of them
 count 30-day months: those cases say so and pass `days_per_month=30`.
@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import time
 from decimal import ROUND_HALF_UP, Decimal
 
-from conftest import NOW, customer, invoice, payment, workbook
-from relance.app.jobs import snapshot
-from relance.app.resources import shipped_contract, shipped_presets
-from relance.engine.anomaly import Source
-from relance.engine.balance import apply_all
-from relance.engine.book import Book, load_book
-from relance.engine.invoice import Invoice
+from books import book, large_book, positions
+from conftest import customer, invoice, payment
+from relance.engine.book import Book
 from relance.engine.kpi import (
     Receivable,
     cei_percent,
@@ -28,12 +23,8 @@ from relance.engine.kpi import (
     receivables_at,
     simple_days,
 )
-from relance.engine.payment import Payment
 from relance.engine.position import aging, compute_positions
 from relance.engine.report import build_report
-from relance.engine.sales import MONTH_HINT, parse_month
-from relance.engine.settings import Settings
-from relance.engine.table import Collector
 
 D = Decimal
 SALES_HEADER = ["mois", "devise", "montant"]
@@ -44,13 +35,16 @@ def cents(value: Decimal | None) -> Decimal | None:
 
 
 def book_of(invoices, sales=(), payments=(), customers=None, settings=None) -> Book:
-    wb = workbook(customers or [customer("C1")], invoices, payments, settings,
-                  CA_mensuel=[SALES_HEADER, *sales])
-    return load_book(wb.read(), shipped_contract(), shipped_presets())
+    return book(customers or [customer("C1")], invoices, payments, settings, CA_mensuel=[SALES_HEADER, *sales])
 
 
 def kpis(book: Book, as_of: str, period=None, days_per_month=None):
     return currency_kpis(book, dt.date.fromisoformat(as_of), period, days_per_month)
+
+
+def report(b: Book, as_of: str, period=None):
+    day = dt.date.fromisoformat(as_of)
+    return build_report(b, positions(b, day), day, period)
 
 
 # --- published worked examples ------------------------------------------------------------------
@@ -297,8 +291,8 @@ def test_insufficient_history_gives_null_and_says_why():
         "DSO and BPDSO countback: the receivables at 2025-03-31 exceed all the sales recorded since 2025-01; "
         "add earlier months in the CA_mensuel tab",
     ]
-    data = report(workbook([customer("C1")], [invoice("F1", "C1", "2025-03-06", "2025-04-05", 1000)],
-                           CA_mensuel=[SALES_HEADER, ["2025-03", "EUR", 100]]), "2025-03-31")
+    data = report(book_of([invoice("F1", "C1", "2025-03-06", "2025-04-05", 1000)], [["2025-03", "EUR", 100]]),
+                  "2025-03-31")
     eur_json = data["currencies"]["EUR"]
     assert eur_json["dso"] == {"countback": None,
                                "simple": {"1m": 310.0, "3m": None, "6m": None, "12m": None}}
@@ -391,160 +385,15 @@ def test_cei_over_a_month_in_progress_uses_the_invoices_of_its_days():
                               "choose a period that has begun")
 
 
-# --- the report's JSON -----------------------------------------------------------------------------
+# --- at scale (how fast: benchmarks/micro.py) ------------------------------------------------------
 
 
-def report(wb, as_of: str, period=None):
-    day = dt.date.fromisoformat(as_of)
-    snap = snapshot(wb, NOW, day, for_report=True)
-    return build_report(snap.book, snap.positions, day, period)
-
-
-def test_report_json_rounds_to_two_decimals_per_currency():
-    wb = workbook(
-        [customer("C1")],
-        [invoice("F1", "C1", "2025-03-03", "2025-04-02", 212000),
-         invoice("U1", "C1", "2025-03-03", "2025-03-20", 100, devise="USD")],
-        CA_mensuel=[SALES_HEADER, ["2025-01", None, 70000], ["2025-02", "EUR", 80000],
-                    ["2025-03", "eur", 100000], ["2025-03", "USD", 300]],
-    )
-    data = report(wb, "2025-03-31")
-    eur, usd = data["currencies"]["EUR"], data["currencies"]["USD"]
-    # calendar days here: 31 + 28 + 32,000 / 70,000 × 31
-    assert eur["dso"]["countback"] == 73.17
-    assert eur["dso"]["simple"] == {"1m": 65.72, "3m": 76.32, "6m": None, "12m": None}
-    assert eur["bpdso"] == eur["dso"] and eur["add"]["countback"] == 0.0
-    # March: 0 + 100,000 sold − 212,000 current is below zero: the Sales tab and the invoices disagree
-    assert eur["cei_percent"] is None and eur["recovery_rate_percent"] is None
-    assert usd["dso"]["countback"] == 10.33 and usd["bpdso"]["countback"] == 0.0
-    assert usd["add"]["simple"]["1m"] == 10.33
-    assert usd["notes"][0].startswith("no sales recorded for 2025-01 to 2025-02: DSO 3m")
-    data = report(wb, "2025-03-31", (dt.date(2025, 1, 1), dt.date(2025, 3, 31)))
-    # (0 + 250,000 − 212,000) / (0 + 250,000 − 212,000): all of it current
-    assert data["currencies"]["EUR"]["cei_percent"] == 100.0
-
-
-# --- the Sales / CA_mensuel tab ------------------------------------------------------------------
-
-
-def test_sales_tab_cells():
-    wb = workbook(
-        [customer("C1")], [],
-        settings={"default_currency": "EUR"},
-        CA_mensuel=[SALES_HEADER,
-                    ["2025-01", "EUR", "12 500,50"],
-                    [dt.date(2025, 2, 1), None, 1000.1],
-                    ["03/2025", "usd", 7],
-                    [dt.datetime(2025, 4, 30, 0, 0), "EUR", 3],
-                    ["2025-05-17", "EUR", 0]],
-    )
-    book = load_book(wb.read(), shipped_contract(), shipped_presets())
-    assert [a for a in book.anomalies if a.source.tab == "CA_mensuel"] == []
-    assert {c: {m: s.amount for m, s in months.items()} for c, months in book.sales.items()} == {
-        "EUR": {"2025-01": D("12500.50"), "2025-02": D("1000.1"), "2025-04": D(3), "2025-05": D(0)},
-        "USD": {"2025-03": D(7)},
-    }
-    assert str(book.sales["EUR"]["2025-02"].source) == "CA_mensuel row 3"
-
-
-def test_sales_tab_anomalies_say_where_what_and_how():
-    wb = workbook(
-        [customer("C1")], [],
-        CA_mensuel=[SALES_HEADER,
-                    ["2025-01", "EUR", 100],
-                    [None, "EUR", 100],
-                    ["2025-13", "EUR", 100],
-                    ["mars 2025", "EUR", 100],
-                    ["2025-02-30", "EUR", 100],
-                    ["2025-02", "EURO", 100],
-                    ["2025-03", "EUR", "abc"],
-                    ["2025-04", "EUR", None],
-                    ["2025-05", "EUR", -5],
-                    ["2025-06", "EUR", "10,555"],
-                    [dt.date(2025, 1, 15), "EUR", 300]],
-    )
-    book = load_book(wb.read(), shipped_contract(), shipped_presets())
-    found = [(a.code, a.severity.value, str(a)) for a in book.anomalies if a.source.tab == "CA_mensuel"]
-    assert found == [
-        ("R801", "error", "CA_mensuel!A3: is blank; the row was skipped; "
-                          "write the month as 2025-03 (YYYY-MM), or make it a date cell"),
-        ("R801", "error", "CA_mensuel!A4: '2025-13' is not a month (no month 13); the row was skipped; "
-                          "write the month as 2025-03 (YYYY-MM), or make it a date cell"),
-        ("R801", "error", "CA_mensuel!A5: 'mars 2025' is not a month; the row was skipped; "
-                          "write the month as 2025-03 (YYYY-MM), or make it a date cell"),
-        ("R801", "error", "CA_mensuel!A6: '2025-02-30' is not a real date (février 2025 has 28 days); "
-                          "the row was skipped; correct the day, e.g. 2025-02-28"),
-        ("R802", "error", "CA_mensuel!B7: 'EURO' is not an ISO 4217 currency code; the row was skipped; "
-                          "use a code such as EUR, USD, GBP or CHF"),
-        ("R803", "error", "CA_mensuel!C8: 'abc' is not an amount; the row was skipped; "
-                          "enter a number such as 1234.56 (or 1 234,56)"),
-        ("R803", "error", "CA_mensuel!C9: is blank; the row was skipped; "
-                          "enter the month's credit sales including VAT"),
-        ("R804", "error", "CA_mensuel!C10: '-5' is negative; the row was skipped; "
-                          "enter the month's net credit sales (invoices minus credit notes), zero or more"),
-        ("R805", "warning", "CA_mensuel!C11: '10,555' has more decimals than EUR allows; 10.56 was used; "
-                            "round the amount to cents"),
-        ("R806", "error", "CA_mensuel!A12: '2025-01-15' is a second row for 2025-01 EUR "
-                          "(first at CA_mensuel row 2); this row was skipped; keep one row per month and "
-                          "currency: put the month's total in the first row and delete this one"),
-    ]
-    assert {m: s.amount for m, s in book.sales["EUR"].items()} == {"2025-01": D(100), "2025-06": D("10.56")}
-
-
-def test_sales_tab_in_english_and_month_parsing():
-    wb = workbook([customer("C1")], [], Sales=[["month", "currency", "amount"], ["2025-7", "EUR", 5]])
-    book = load_book(wb.read(), shipped_contract(), shipped_presets())
-    assert book.sales["EUR"]["2025-07"].amount == 5
-    assert parse_month("  2025-03 ") == ("2025-03", None)
-    assert parse_month(45748) == ("2025-04", None)  # an Excel serial number: 2025-04-01
-    assert parse_month(2025.03) == (None, ("is not a month", MONTH_HINT))
-    assert parse_month(True)[0] is None and parse_month(None) == (None, None)
-
-
-def test_a_book_without_a_sales_tab_derives_everything():
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-03-03", "2025-04-02", 100)])
-    book = load_book(wb.read(), shipped_contract(), shipped_presets())
-    assert book.sales == {}
-    assert kpis(book, "2025-03-31")["EUR"].dso.countback == D(31)
-
-
-# --- speed ------------------------------------------------------------------------------------------
-
-
-def _large_book(n: int) -> Book:
-    """n invoices over 18 months, two thirds paid (some late, some in part), built without a workbook."""
-    rnd = random.Random(3)
-    start = dt.date(2025, 6, 1)
-    invoices: dict[str, Invoice] = {}
-    payments: list[Payment] = []
-    src = Source("Factures", 2)
-    for i in range(n):
-        issued = start + dt.timedelta(days=rnd.randrange(540))
-        due = issued + dt.timedelta(days=rnd.choice((30, 45, 60)))
-        amount = D(rnd.randrange(5000, 500000)) / 100
-        currency = "USD" if i % 40 == 0 else "EUR"
-        iid = f"F{i}"
-        invoices[iid] = Invoice(iid, f"C{i % 20000}", issued, due, amount, currency, "invoice", "", None,
-                                "open", "", "", src)
-        if rnd.random() < 0.66:
-            paid = due + dt.timedelta(days=rnd.randrange(-20, 60))
-            share = amount if rnd.random() < 0.8 else (amount / 2).quantize(D("0.01"))
-            payments.append(Payment(paid, share, iid, f"C{i % 20000}", currency, "", src))
-    ledgers, credits = apply_all(invoices, payments, Collector())
-    return Book(shipped_contract(), Settings(), {}, invoices, payments, ledgers, credits, [], [], {}, [], [], {}, {}, [])
-
-
-def test_twelve_month_ends_over_100k_invoices_are_fast():
-    book = _large_book(100_000)
+def test_twelve_month_ends_over_100k_invoices():
+    b = large_book(100_000)
     as_of = dt.date(2026, 11, 30)
     ends = [dt.date(2025 + (m // 12), m % 12 + 1, 1) - dt.timedelta(days=1) for m in range(11, 23)]
-    t0 = time.perf_counter()
-    at = receivables_at(book, ends)
-    t1 = time.perf_counter()
-    figures = currency_kpis(book, as_of)
-    series = dso_history(book, as_of)
-    t2 = time.perf_counter()
+    at = receivables_at(b, ends)
+    figures = currency_kpis(b, as_of)
+    series = dso_history(b, as_of)
     assert len(at["EUR"]) == 12 and len(series["USD"]) == 12
     assert figures["EUR"].dso.countback is not None
-    assert t1 - t0 < 1.5, f"12 month ends took {t1 - t0:.2f} s"
-    assert t2 - t1 < 3.0, f"the KPIs and their history took {t2 - t1:.2f} s"

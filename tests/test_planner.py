@@ -1,24 +1,30 @@
-"""The planner, case by case, on workbooks written like a sheet."""
+"""The planner (engine/planner.py), case by case, on books built in memory.
+
+Each test writes its tabs as rows, names its ladder as Scenario/Step values (tests/books.py),
+computes the positions and calls `plan` directly. What the daily job adds around the plan
+(send window, approvals, History, reruns) is in test_jobs.py.
+"""
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
-from conftest import CLASSIC, NOW, customer, invoice, payment, workbook
-from relance.app.jobs import run, snapshot
-from relance.channels.outbox import OutboxChannel
+from books import CLASSIC, STANDARD, book, ladder, load, planned, step
+from conftest import CLASSIC as CLASSIC_TAB
+from conftest import customer, invoice, payment, tabs
+from relance.app.resources import shipped_presets
 
 AS_OF = dt.date(2025, 3, 31)
 
 
-def planned(wb, as_of=AS_OF):
-    snap = snapshot(wb, NOW, as_of)
-    return {(a.customer_id, a.step, a.invoice_ids) for a in snap.plan.actions}, snap
+def test_the_ladders_planned_here_are_the_shipped_and_the_classic_ones():
+    def read(scenario):
+        return [(s.name, s.offset_days, s.channel, s.template, s.min_balance, s.requires_approval)
+                for s in scenario.steps]
 
-
-def skips(snap):
-    return {(s.customer_id, s.invoice_ids, s.reason) for s in snap.plan.skips}
+    assert read(STANDARD) == read(shipped_presets()["standard"])
+    from_tab = book([customer("C1")], [], Scenarios=CLASSIC_TAB).scenarios["standard"]
+    assert from_tab.steps == CLASSIC.steps
 
 
 @pytest.mark.parametrize("due, expected", [
@@ -34,50 +40,51 @@ def skips(snap):
     ("2025-02-14", set()),                             # J+45: the hand-off waits for a person's approval
 ])
 def test_stage_on_the_default_ladder(due, expected):
-    got, snap = planned(workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", due, 1000)]))
-    assert {step for _, step, _ in got if step != "handoff"} == expected
+    got = planned(book([customer("C1")], [invoice("F1", "C1", "2025-01-01", due, 1000)]), AS_OF)
+    assert {name for _, name, _ in got.actions if name != "handoff"} == expected
     if due == "2025-02-14":
-        assert [(a.step, a.requires_approval) for a in snap.plan.actions] == [("handoff", True)]
+        assert [(a.step, a.requires_approval) for a in got.plan.actions] == [("handoff", True)]
 
 
 def test_a_day_with_two_channels_plans_both_and_says_what_is_missing():
-    wb = workbook([customer("C1", telephone="06 12 34 56 78"), customer("C2", telephone="01 45 67 89 10")],
-                  [invoice("F1", "C1", "2025-01-01", "2025-03-16", 1000),
-                   invoice("F2", "C2", "2025-01-01", "2025-03-16", 1000)])
-    got, snap = planned(wb)
-    assert got == {("C1", "reminder_2", ("F1",)), ("C1", "reminder_2_sms", ("F1",)), ("C2", "reminder_2", ("F2",))}
-    sms = next(a for a in snap.plan.actions if a.channel == "sms")
+    b = book([customer("C1", telephone="06 12 34 56 78"), customer("C2", telephone="01 45 67 89 10")],
+             [invoice("F1", "C1", "2025-01-01", "2025-03-16", 1000),
+              invoice("F2", "C2", "2025-01-01", "2025-03-16", 1000)])
+    got = planned(b, AS_OF)
+    assert got.actions == {("C1", "reminder_2", ("F1",)), ("C1", "reminder_2_sms", ("F1",)),
+                           ("C2", "reminder_2", ("F2",))}
+    sms = next(a for a in got.plan.actions if a.channel == "sms")
     assert sms.recipients == ("+33612345678",)
-    assert {(s.customer_id, s.step, s.reason) for s in snap.plan.skips} == {("C2", "reminder_2_sms", "no_address")}
+    assert {(s.customer_id, s.step, s.reason) for s in got.plan.skips} == {("C2", "reminder_2_sms", "no_address")}
 
 
 def test_a_paid_invoice_is_never_reminded():
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-01", 1000)],
-                  [payment("2025-03-30", 1000, "F1")])
-    assert planned(wb)[0] == set()
+    b = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-01", 1000)],
+             [payment("2025-03-30", 1000, "F1")])
+    assert planned(b, AS_OF).actions == set()
 
 
 def test_a_payment_after_as_of_does_not_count_yet():
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-01", 1000)],
-                  [payment("2025-04-02", 1000, "F1")])
-    assert planned(wb)[0] == {("C1", "formal_notice", ("F1",))}
+    b = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-01", 1000)],
+             [payment("2025-04-02", 1000, "F1")])
+    assert planned(b, AS_OF).actions == {("C1", "formal_notice", ("F1",))}
 
 
 def test_fifo_payment_settles_the_oldest_invoice_first():
-    wb = workbook([customer("C1")],
-                  [invoice("F1", "C1", "2025-01-01", "2025-02-10", 600),
-                   invoice("F2", "C1", "2025-01-15", "2025-03-10", 400)],
-                  [payment("2025-03-20", 600, None, "C1")], Scenarios=CLASSIC)
-    got, snap = planned(wb)
-    assert snap.positions["F1"].status == "settled"
-    assert got == {("C1", "reminder_2", ("F2",))}
+    b = book([customer("C1")],
+             [invoice("F1", "C1", "2025-01-01", "2025-02-10", 600),
+              invoice("F2", "C1", "2025-01-15", "2025-03-10", 400)],
+             [payment("2025-03-20", 600, None, "C1")], scenarios=[CLASSIC])
+    got = planned(b, AS_OF)
+    assert got.positions["F1"].status == "settled"
+    assert got.actions == {("C1", "reminder_2", ("F2",))}
 
 
 def test_credit_note_reduces_its_invoice():
-    wb = workbook([customer("C1")],
-                  [invoice("F1", "C1", "2025-01-01", "2025-03-01", 1000),
-                   invoice("A1", "C1", "2025-03-05", None, 1000, type="avoir", facture_liee="F1")])
-    assert planned(wb)[0] == set()
+    b = book([customer("C1")],
+             [invoice("F1", "C1", "2025-01-01", "2025-03-01", 1000),
+              invoice("A1", "C1", "2025-03-05", None, 1000, type="avoir", facture_liee="F1")])
+    assert planned(b, AS_OF).actions == set()
 
 
 @pytest.mark.parametrize("customer_kw, invoice_kw, reason", [
@@ -88,385 +95,73 @@ def test_credit_note_reduces_its_invoice():
     ({"email": ""}, {}, "no_address"),
 ])
 def test_paused_and_unreachable_are_skipped_with_a_reason(customer_kw, invoice_kw, reason):
-    wb = workbook([customer("C1", **customer_kw)],
-                  [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000, **invoice_kw)])
-    got, snap = planned(wb)
-    assert got == set()
-    assert {s[2] for s in skips(snap)} == {reason}
+    b = book([customer("C1", **customer_kw)],
+             [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000, **invoice_kw)])
+    got = planned(b, AS_OF)
+    assert got.actions == set()
+    assert {s[2] for s in got.skips} == {reason}
 
 
 def test_an_open_dispute_row_pauses_and_a_resolved_one_does_not():
     litiges = [["numero_facture", "ouvert_le", "motif", "statut", "resolu_le"],
                ["F1", "2025-03-01", "quantité", "ouvert", None],
                ["F2", "2025-02-01", "prix", "resolu", "2025-03-01"]]
-    wb = workbook([customer("C1")],
-                  [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000),
-                   invoice("F2", "C1", "2025-01-01", "2025-03-24", 500)], Litiges=litiges)
-    got, snap = planned(wb)
-    assert got == {("C1", "reminder_1", ("F2",))}
-    assert skips(snap) == {("C1", ("F1",), "disputed")}
+    b = book([customer("C1")],
+             [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000),
+              invoice("F2", "C1", "2025-01-01", "2025-03-24", 500)], Litiges=litiges)
+    got = planned(b, AS_OF)
+    assert got.actions == {("C1", "reminder_1", ("F2",))}
+    assert got.skips == {("C1", ("F1",), "disputed")}
 
 
 def test_a_promise_pauses_until_its_date_plus_grace():
     promesses = [["code_client", "numeros_factures", "date_promise", "montant", "source", "statut"],
                  ["C1", "F1", "2025-03-29", 1000, "téléphone", "ouverte"]]
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)], Promesses=promesses)
-    assert planned(wb, dt.date(2025, 4, 1))[0] == set()  # 29 March + 3 days of grace
-    assert planned(wb, dt.date(2025, 4, 2))[0] == {("C1", "reminder_1", ("F1",))}
+    b = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)], Promesses=promesses)
+    assert planned(b, dt.date(2025, 4, 1)).actions == set()  # 29 March + 3 days of grace
+    assert planned(b, dt.date(2025, 4, 2)).actions == {("C1", "reminder_1", ("F1",))}
 
 
 def test_one_message_per_customer_at_the_step_of_the_oldest():
-    wb = workbook([customer("C1")],
-                  [invoice("F1", "C1", "2025-01-01", "2025-03-16", 1000),
-                   invoice("F2", "C1", "2025-01-01", "2025-03-24", 500),
-                   invoice("F3", "C1", "2025-01-01", "2025-03-29", 200)])
-    assert planned(wb)[0] == {("C1", "reminder_2", ("F1", "F2", "F3"))}
+    b = book([customer("C1")],
+             [invoice("F1", "C1", "2025-01-01", "2025-03-16", 1000),
+              invoice("F2", "C1", "2025-01-01", "2025-03-24", 500),
+              invoice("F3", "C1", "2025-01-01", "2025-03-29", 200)])
+    assert planned(b, AS_OF).actions == {("C1", "reminder_2", ("F1", "F2", "F3"))}
 
 
 def test_grouping_per_invoice():
-    wb = workbook([customer("C1")],
-                  [invoice("F1", "C1", "2025-01-01", "2025-03-16", 1000),
-                   invoice("F2", "C1", "2025-01-01", "2025-03-24", 500)], settings={"grouping": "invoice"})
-    assert planned(wb)[0] == {("C1", "reminder_2", ("F1",)), ("C1", "reminder_1", ("F2",))}
-
-
-def test_missed_weeks_catch_up_with_one_message_then_resume(tmp_path: Path):
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-27", 1000)], Scenarios=CLASSIC)
-    box = tmp_path / "out"
-
-    def day(d):
-        result = run(wb, lambda b: OutboxChannel(box, "t"), NOW, d)
-        return [(a["step"], a["status"]) for a in result.to_json()["actions"]]
-
-    assert day(dt.date(2025, 3, 31)) == [("formal_notice", "sent")]  # J+32: one step, not four
-    assert day(dt.date(2025, 3, 31)) == []  # rerun the same day
-    assert day(dt.date(2025, 4, 5)) == []  # J+37: nothing new
-    assert day(dt.date(2025, 4, 20)) == [("handoff", "awaiting_approval")]  # J+52: a person decides
-    assert day(dt.date(2025, 5, 20)) == [("handoff", "awaiting_approval")]  # still waiting, never sent alone
-    assert len(list(box.glob("*.eml"))) == 1
-
-
-def test_an_overdue_message_never_lists_an_invoice_not_yet_due(tmp_path: Path):
-    wb = workbook([customer("C1")],
-                  [invoice("F1", "C1", "2025-01-01", "2025-03-16", 1000),
-                   invoice("F2", "C1", "2025-03-01", "2025-04-03", 300)], Scenarios=CLASSIC)
-    box = tmp_path / "out"
-    first = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()["actions"]
-    # F2 is due a courtesy reminder the same day: it never joins a demand for what is overdue,
-    # and waits for the cooldown rather than making two messages in a day
-    assert [(a["step"], a["invoice_ids"]) for a in first] == [("reminder_2", ["F1"])]
-    rerun = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()
-    assert rerun["actions"] == [] and {(s["invoice_ids"][0], s["reason"]) for s in rerun["skips"]} == {
-        ("F2", "cooldown")}
-    # F2 still gets its own J+7, with the whole overdue picture
-    later = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 10)).to_json()["actions"]
-    assert [(a["step"], a["invoice_ids"]) for a in later] == [("reminder_1", ["F1", "F2"])]
+    b = book([customer("C1")],
+             [invoice("F1", "C1", "2025-01-01", "2025-03-16", 1000),
+              invoice("F2", "C1", "2025-01-01", "2025-03-24", 500)], settings={"grouping": "invoice"})
+    assert planned(b, AS_OF).actions == {("C1", "reminder_2", ("F1",)), ("C1", "reminder_1", ("F2",))}
 
 
 def test_customer_scenario_then_segment_then_default():
-    scen = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
-            ["doux", "rappel", 20, "email", "reminder_1", 0, "non"],
-            ["pme", "vite", 3, "email", "reminder_1", 0, "non"]]
-    wb = workbook([customer("C1", raison_sociale="X"), customer("C2")],
+    sheets = tabs([customer("C1", raison_sociale="X"), customer("C2")],
                   [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000),
-                   invoice("F2", "C2", "2025-01-01", "2025-03-24", 1000)], Scenarios=scen)
-    wb.tabs["Clients"][0].append("scenario")
-    wb.tabs["Clients"][1].append("doux")
-    wb.tabs["Clients"][0].append("segment")
-    wb.tabs["Clients"][2].extend([None, "pme"])
-    got, _ = planned(wb)
-    assert got == {("C2", "vite", ("F2",))}  # C1's "doux" needs J+20
+                   invoice("F2", "C2", "2025-01-01", "2025-03-24", 1000)])
+    sheets["Clients"][0].append("scenario")
+    sheets["Clients"][1].append("doux")
+    sheets["Clients"][0].append("segment")
+    sheets["Clients"][2].extend([None, "pme"])
+    doux = ladder("doux", step("rappel", 20, template="reminder_1"))
+    pme = ladder("pme", step("vite", 3, template="reminder_1"))
+    got = planned(load(sheets, STANDARD, doux, pme), AS_OF)
+    assert got.actions == {("C2", "vite", ("F2",))}  # C1's "doux" needs J+20
 
 
 def test_min_balance_skips_small_amounts():
-    scen = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
-            ["standard", "r1", 7, "email", "reminder_1", 50, "non"]]
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 20)], Scenarios=scen)
-    got, snap = planned(wb)
-    assert got == set() and {s[2] for s in skips(snap)} == {"below_min_balance"}
+    r1 = ladder("standard", step("r1", 7, template="reminder_1", min_balance=50))
+    b = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 20)], scenarios=[r1])
+    got = planned(b, AS_OF)
+    assert got.actions == set() and {s[2] for s in got.skips} == {"below_min_balance"}
 
 
-def test_approval_steps_wait_in_the_plan_tab_until_ticked(tmp_path: Path):
-    scen = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
-            ["standard", "r1", 7, "email", "reminder_1", 0, "oui"]]
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)], Scenarios=scen)
-    box = tmp_path / "out"
-    first = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()
-    assert first["awaiting_approval"] == 1 and first["sent"] == 0
-    plan_rows = wb.tabs["A_valider"]
-    assert plan_rows[0][0] == "valider" and plan_rows[1][1] == first["actions"][0]["action_key"]
-    plan_rows[1][0] = "x"  # the user ticks approve
-    second = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()
-    assert second["sent"] == 1
-    assert len(wb.tabs["A_valider"]) == 1  # header only: nothing left to approve
-
-
-def test_an_approval_whose_invoice_was_paid_meanwhile_is_dropped_and_said(tmp_path: Path):
-    scen = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
-            ["standard", "r1", 7, "email", "reminder_1", 0, "oui"]]
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)], Scenarios=scen)
-    box = tmp_path / "out"
-    run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF)
-    wb.tabs["A_valider"][1][0] = "oui"
-    wb.edit("Reglements", [["date", "montant", "numero_facture"], ["2025-03-31", 1000, "F1"]])
-    result = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF)
-    assert result.to_json()["sent"] == 0
-    said = [str(a) for a in result.snapshot.anomalies if a.code == "R603"]
-    assert len(said) == 1 and "approved action dropped: invoice F1 paid meanwhile; nothing was sent" in said[0]
-    assert said[0].startswith("A_valider!B2")
-    assert len(wb.tabs["A_valider"]) == 1 and not list(box.glob("*.eml"))
-
-
-def test_payments_are_reread_just_before_sending(tmp_path: Path):
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)])
-    box = tmp_path / "out"
-
-    class PaysDuringRun:
-        name = "outbox"
-
-        def __init__(self):
-            self.inner = OutboxChannel(box, "t")
-            wb.edit("Reglements", [["date", "montant", "numero_facture"], ["2025-03-31", 1000, "F1"]])
-
-        def __getattr__(self, item):
-            return getattr(self.inner, item)
-
-    result = run(wb, lambda b: PaysDuringRun(), NOW, AS_OF).to_json()
-    assert result["sent"] == 0 and result["planned"] == 0
-
-
-def test_a_step_naming_an_unknown_template_is_reported_at_load():
-    scen = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
-            ["standard", "r1", 7, "email", "relance_speciale", 0, "non"]]
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)], Scenarios=scen)
-    snap = snapshot(wb, NOW, AS_OF)
-    assert [str(a) for a in snap.anomalies if a.code == "R507"] == [
-        "Scenarios row 2: 'relance_speciale' is not a message template (scenario standard, step r1); this "
-        "step's messages cannot be sent; name a template of scenarios/templates, or add it in the Modeles tab"]
-
-
-def test_a_broken_template_override_skips_only_its_messages(tmp_path: Path):
-    modeles = [["modele", "langue", "partie", "contenu"],
-               ["reminder_1", "fr", "subject", "Relance {{ facture.numero }"]]
-    wb = workbook([customer("C1"), customer("C2", langue="en")],
-                  [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000),
-                   invoice("F2", "C2", "2025-01-01", "2025-03-24", 1000)], Modeles=modeles)
-    result = run(wb, lambda b: OutboxChannel(tmp_path, "t"), NOW, AS_OF)
-    data = result.to_json()
-    assert data["sent"] == 1  # the English customer's message still leaves
-    assert [a["status"] for a in data["actions"]] == ["not_sent", "sent"]
-    problems = [str(a) for a in result.snapshot.anomalies if a.code == "R701"]
-    assert len(problems) == 1 and "reminder_1" in problems[0] and "line 1" in problems[0]
-    rerun = run(wb, lambda b: OutboxChannel(tmp_path, "t"), NOW, AS_OF).to_json()
-    assert rerun["sent"] == 0 and rerun["planned"] == 1  # still due once the template is fixed
-
-
-def test_history_past_its_limit_moves_oldest_rows_to_a_year_tab_and_still_blocks_resends(tmp_path: Path):
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)],
-                  settings={"history_max_rows": 1000})
-    box = tmp_path / "out"
-    first = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()
-    assert first["sent"] == 1
-    header, sent_row = wb.tabs["Historique"]
-    old = [["r0", f"2024-06-{1 + i % 28:02d}T09:00:00+00:00", f"OLD{i}", "C9", "X1", "standard", "reminder_1",
-            "email", "x@y.example", "sent", "", 10, "EUR", ""] for i in range(1200)]
-    wb.tabs["Historique"] = [header, *old, sent_row]
-    rerun = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()
-    assert rerun["sent"] == 0
-    assert len(wb.tabs["Historique"]) == 1 + 1000
-    assert [len(r) for r in wb.tabs["Historique_2024"][:1]] == [14] and len(wb.tabs["Historique_2024"]) == 1 + 201
-    # the row that moved is still known: nothing is sent again on the next run either
-    wb.tabs["Historique"] = [header]
-    wb.tabs["Historique_2025"] = [header, sent_row]
-    assert run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()["sent"] == 0
-
-
-def test_a_poor_payer_moves_to_the_risk_scenario_a_consumer_never_does():
-    scen = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
-            ["risque", "vite", 3, "email", "reminder_1", 0, "non"]]
-    late = [invoice(f"P{i}", c, "2024-06-01", "2024-07-01", 1000) for c in ("C1", "C2") for i in range(4)]
-    paid_late = [payment("2024-10-15", 1000, f"P{i}") for i in range(4)] + \
-        [payment("2024-10-15", 1000, f"P{i}") for i in range(4, 8)]
-    for i, row in enumerate(late):
-        row[0] = f"P{i}"
-    wb = workbook([customer("C1"), customer("C2", type_client="B2C")],
-                  [*late, invoice("F1", "C1", "2025-01-01", "2025-03-26", 1000),
-                   invoice("F2", "C2", "2025-01-01", "2025-03-26", 1000),
-                   invoice("F3", "C1", "2024-11-01", "2024-12-01", 5000),
-                   invoice("F4", "C2", "2024-11-01", "2024-12-01", 5000)],
-                  paid_late, Scenarios=scen)
-    snap = snapshot(wb, NOW, AS_OF)
-    by_customer = {a.customer_id: a.scenario for a in snap.plan.actions}
-    assert by_customer["C1"] == "risque"  # B2B graded D/E: switched automatically
-    assert by_customer["C2"] == "standard"  # B2C: the grade is only advice
-
-
-def test_a_customer_never_gets_two_messages_within_the_cooldown(tmp_path: Path):
-    wb = workbook([customer("C1")],
-                  [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000),
-                   invoice("F2", "C1", "2025-01-01", "2025-04-07", 500)], settings={"grouping": "invoice"})
-    box = tmp_path / "out"
-
-    def day(d):
-        result = run(wb, lambda b: OutboxChannel(box, "t"), NOW, d).to_json()
-        return [(a["invoice_ids"], a["step"]) for a in result["actions"]], {s["reason"] for s in result["skips"]}
-
-    assert day(AS_OF) == ([(["F1"], "reminder_1")], set())  # F2's courtesy starts on 2 April (J-5)
-    sent, skipped = day(dt.date(2025, 4, 2))  # two days after F1's reminder
-    assert sent == [] and skipped == {"cooldown"}
-    assert day(dt.date(2025, 4, 3)) == ([(["F2"], "courtesy")], set())  # late, never lost
-    keys = [r[2] for r in wb.tabs["Historique"][1:]]
-    assert len(keys) == len(set(keys))
-
-
-@pytest.mark.parametrize("now, reason", [
-    (dt.datetime(2025, 4, 6, 10, 0, tzinfo=dt.UTC), "weekend"),                        # a Sunday
-    (dt.datetime(2025, 4, 21, 10, 0, tzinfo=dt.UTC), "public holiday: Lundi de Pâques"),
-    (dt.datetime(2025, 4, 7, 6, 30, tzinfo=dt.UTC), "before 9:00 Europe/Paris"),       # 08:30 in Paris
-])
-def test_the_daily_run_waits_for_its_send_window(tmp_path: Path, now, reason):
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)], Scenarios=CLASSIC)
-    box = tmp_path / "out"
-    waited = run(wb, lambda b: OutboxChannel(box, "t"), now).to_json()
-    assert waited["sent"] == 0 and waited["deferred"] == reason and waited["next_window"]
-    assert "Historique" not in wb.tabs and not list(box.glob("*.eml"))
-    forced = run(wb, lambda b: OutboxChannel(box, "t"), now, anytime=True).to_json()
-    assert forced["sent"] == 1
-    # a run for another day (a backfill with --as-of) is not gated
-    other = run(wb, lambda b: OutboxChannel(box, "t"), now, dt.date(2025, 5, 20)).to_json()
-    assert other["deferred"] is None
-
-
-def test_moselle_keeps_26_december(tmp_path: Path):
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-11-01", "2025-12-18", 1000)],
-                  settings={"holiday_country": "FR-57"})
-    box_now = dt.datetime(2025, 12, 26, 10, 0, tzinfo=dt.UTC)  # a Friday
-    assert run(wb, lambda b: OutboxChannel(tmp_path / "a", "t"), box_now).to_json()["deferred"] \
-        .startswith("public holiday")
-    paris = workbook([customer("C1")], [invoice("F1", "C1", "2025-11-01", "2025-12-18", 1000)])
-    assert run(paris, lambda b: OutboxChannel(tmp_path / "b", "t"), box_now).to_json()["deferred"] \
-        is None
-
-
-def test_a_letter_step_files_a_formal_notice_pdf(tmp_path: Path):
-    import shutil
-    import subprocess
-
-    scen = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
-            ["standard", "mise_en_demeure", 30, "letter", "formal_notice", 0, "non"]]
-    wb = workbook([customer("C1"), customer("C2")],
-                  [invoice("F1", "C1", "2025-01-01", "2025-02-27", 1000),
-                   invoice("F2", "C2", "2025-01-01", "2025-02-27", 800)],
-                  settings={"company_address": "12 rue des Artisans; 69003 Lyon", "company_city": "Lyon"},
-                  Scenarios=scen)
-    wb.tabs["Clients"][0] += ["adresse", "code_postal", "ville"]
-    wb.tabs["Clients"][1] += ["3 place Bellecour", "69002", "Lyon"]
-    wb.tabs["Clients"][2] += [None, None, None]  # C2 has no postal address
-    box = tmp_path / "out"
-    result = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()
-    assert [(a["customer_id"], a["channel"], a["status"]) for a in result["actions"]] == [("C1", "letter", "sent")]
-    assert [(s["customer_id"], s["reason"]) for s in result["skips"]] == [("C2", "no_address")]
-    pdf = next(box.glob("C1_mise_en_demeure_*.pdf"))
-    history = wb.tabs["Historique"][1]
-    assert (history[7], history[9]) == ("letter", "sent") and history[8] == "3 place Bellecour, 69002 Lyon"
-    if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
-        assert "mise en demeure" in text.lower() and "F1" in text and "Lyon, le 31 mars 2025" in text
-    rerun = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()
-    assert rerun["sent"] == 0 and len(list(box.glob("*.pdf"))) == 1
-
-
-@pytest.mark.parametrize("outcome, date, reason", [
-    ("promesse", "2025-04-10", "promise"),
-    ("litige", None, "disputed"),
-    ("pas de réponse", None, None),
-])
-def test_the_outcome_of_a_call_task_acts_on_the_next_run(tmp_path: Path, outcome, date, reason):
-    scen = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
-            ["standard", "appel", 21, "call", "", 0, "non"],
-            ["standard", "relance", 30, "email", "reminder_2", 0, "non"]]
-    wb = workbook([customer("C1", telephone="06 12 34 56 78")],
-                  [invoice("F1", "C1", "2025-01-01", "2025-03-09", 1000)], Scenarios=scen)
-    box = tmp_path / "out"
-    first = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()  # J+22: the call task
-    assert [(a["channel"], a["status"]) for a in first["actions"]] == [("call", "created")]
-    tasks = wb.tabs["Taches"]
-    header = tasks[0]
-    assert tasks[1][header.index("telephone")] == "06 12 34 56 78"
-    tasks[1][header.index("resultat")] = outcome
-    tasks[1][header.index("date_resultat")] = date
-    later = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 9)).to_json()  # J+31
-    if reason is None:
-        assert [a["step"] for a in later["actions"]] == ["relance"]
-    else:
-        assert later["actions"] == [] and {s["reason"] for s in later["skips"]} == {reason}
-    if reason == "promise":  # promised 10 April + 3 days of grace: the ladder resumes on the 14th
-        resumed = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 14)).to_json()
-        assert [a["step"] for a in resumed["actions"]] == ["relance"]
-    assert wb.tabs["Taches"][1][header.index("resultat")] == outcome  # the user's entry is kept
-
-
-def test_the_hand_off_task_comes_with_the_agency_package(tmp_path: Path):
-    import csv
-    import io
-    import zipfile
-
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-27", 1000)], Scenarios=CLASSIC)
-    box = tmp_path / "out"
-    run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF)  # J+32: the formal notice e-mail
-    waiting = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 20)).to_json()  # J+52
-    assert [(a["step"], a["status"]) for a in waiting["actions"]] == [("handoff", "awaiting_approval")]
-    assert not list(box.glob("*.zip"))  # nothing is prepared for an agency before a person decides
-    wb.tabs["A_valider"][1][0] = "oui"
-    later = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 20)).to_json()
-    assert [(a["step"], a["status"]) for a in later["actions"]] == [("handoff", "created")]
-    package = next(box.glob("C1_dossier_recouvrement_*.zip"))
-    with zipfile.ZipFile(package) as z:
-        names = z.namelist()
-        dossier = list(csv.reader(io.StringIO(z.read("dossier.csv").decode("utf-8-sig")), delimiter=";"))
-    assert "synthese.pdf" in names and "relances.csv" in names
-    assert any(n.startswith("preuves/C1_formal_notice_") and n.endswith(".eml") for n in names)
-    assert dossier[1][0] == "F1"
-    task = wb.tabs["Taches"][1]
-    assert package.name in task[10]  # the script names the package
-
-
-def test_a_broken_promise_resumes_at_the_next_step_once_and_is_said(tmp_path: Path):
-    promesses = [["code_client", "numeros_factures", "date_promise", "montant", "source", "statut"],
-                 ["C1", "F1", "2025-04-10", 1000, "téléphone", "ouverte"]]
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-14", 1000)], Promesses=promesses)
-    box = tmp_path / "out"
-    first = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 3, 29)).to_json()  # J+15, paused
-    assert first["actions"] == [] and {s["reason"] for s in first["skips"]} == {"promise"}
-    assert run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 12)).to_json()["actions"] == []
-    # 10 April + 3 days of grace: broken on the 14th, said, and the step due then leaves
-    resumed = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 14))
-    data = resumed.to_json()
-    assert [a["step"] for a in data["actions"]] == ["formal_notice"]
-    assert any(a.code == "R415" and "broken" in a.problem for a in resumed.snapshot.anomalies)
-    again = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 16)).to_json()
-    assert again["actions"] == []  # once, not every day
-
-
-def test_a_broken_promise_pulls_the_next_step_forward(tmp_path: Path):
-    promesses = [["code_client", "numeros_factures", "date_promise", "montant", "source", "statut"],
-                 ["C1", "F1", "2025-03-24", 1000, "téléphone", "ouverte"]]
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-14", 1000)])
-    box = tmp_path / "out"
-    sent = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 3, 21)).to_json()  # J+7
-    assert [a["step"] for a in sent["actions"]] == ["reminder_1"]
-    wb.tabs["Promesses"] = promesses  # the customer promised the 24th, then did not pay
-    paused = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 3, 26)).to_json()  # J+12
-    assert paused["actions"] == []
-    early = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 3, 28)).to_json()  # J+14, broken
-    assert [a["step"] for a in early["actions"]] == ["reminder_2"]  # the next step, a day before its J+15
-    assert run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 3, 29)).to_json()["actions"] == []
-
-
-def test_a_formal_notice_demands_only_what_is_overdue(tmp_path: Path):
-    wb = workbook([customer("C1")],
-                  [invoice("F1", "C1", "2025-01-01", "2025-02-27", 1000),    # J+32: formal notice
-                   invoice("F2", "C1", "2025-03-01", "2025-04-03", 500)])   # J-3: not owed yet
-    result = run(wb, lambda b: OutboxChannel(tmp_path, "t"), NOW, AS_OF).to_json()
-    notices = [a for a in result["actions"] if a["step"].startswith("formal_notice")]
-    assert notices and all(a["invoice_ids"] == ["F1"] and a["amounts"] == {"EUR": "1000.00"} for a in notices)
+def test_a_formal_notice_demands_only_what_is_overdue():
+    b = book([customer("C1")],
+             [invoice("F1", "C1", "2025-01-01", "2025-02-27", 1000),    # J+32: formal notice
+              invoice("F2", "C1", "2025-03-01", "2025-04-03", 500)])   # J-3: not owed yet
+    notices = [a for a in planned(b, AS_OF).plan.actions if a.step.startswith("formal_notice")]
+    assert notices and all(a.invoice_ids == ("F1",) and {c: str(v) for c, v in a.totals} == {"EUR": "1000.00"}
+                           for a in notices)

@@ -1,22 +1,23 @@
-"""`relance report --json` figures on small books worked by hand (CONVENTIONS.md)."""
+"""The report's figures (engine/report.py, `relance report --json`) on small books worked by hand
+(CONVENTIONS.md), built in memory."""
 
 import datetime as dt
 
-from conftest import NOW, customer, invoice, payment, workbook
-from relance.app.jobs import snapshot
+from books import book, positions
+from conftest import customer, invoice, payment
 from relance.engine.report import build_report
 
 AS_OF = dt.date(2025, 3, 31)
+SALES_HEADER = ["mois", "devise", "montant"]
 
 
-def report(wb, as_of=AS_OF):
-    snap = snapshot(wb, NOW, as_of, for_report=True)
-    data = build_report(snap.book, snap.positions, as_of)
+def report(b, as_of=AS_OF, period=None):
+    data = build_report(b, positions(b, as_of), as_of, period)
     return data, {i["invoice_id"]: i for i in data["invoices"]}
 
 
 def test_statuses_balances_and_buckets():
-    wb = workbook(
+    b = book(
         [customer("C1"), customer("C2", type_client="B2C")],
         [
             invoice("F1", "C1", "2025-01-01", "2025-01-31", 1000),           # paid 10 days late
@@ -31,7 +32,7 @@ def test_statuses_balances_and_buckets():
         ],
         [payment("2025-02-10", 1000, "F1"), payment("2025-03-20", 250, "F2"), payment("2024-12-01", 130, "F7")],
     )
-    data, inv = report(wb)
+    data, inv = report(b)
     assert {k: v["status"] for k, v in inv.items()} == {
         "F1": "settled", "F2": "open", "F3": "open", "F4": "excluded_future", "F5": "excluded_zero_amount",
         "F6": "cancelled", "F7": "overpaid", "F8": "open", "F9": "open"}
@@ -48,14 +49,14 @@ def test_statuses_balances_and_buckets():
 
 
 def test_penalties_and_indemnity():
-    wb = workbook(
+    b = book(
         [customer("C1")],
         [invoice("F1", "C1", "2025-01-01", "2025-01-31", 36500),  # paid 10 days late: 10 days at 13.15 %
          invoice("F2", "C1", "2025-01-01", "2025-01-31", 1000),   # paid on its due date: nothing
          invoice("F3", "C1", "2025-01-01", "2025-03-30", 1000)],  # 1 day late, still open
         [payment("2025-02-10", 36500, "F1"), payment("2025-01-31", 1000, "F2")],
     )
-    data, inv = report(wb)
+    data, inv = report(b)
     assert inv["F1"]["late_penalty"] == "131.50"  # 36500 × 13.15 % × 10 / 365
     assert inv["F2"]["late_penalty"] == "0.00" and not inv["F2"]["indemnity_due"]
     assert inv["F1"]["indemnity_due"] and inv["F3"]["indemnity_due"]
@@ -65,14 +66,14 @@ def test_penalties_and_indemnity():
 
 
 def test_fifo_excess_is_an_unapplied_credit_and_payment_behaviour():
-    wb = workbook(
+    b = book(
         [customer("C1")],
         [invoice("F1", "C1", "2025-01-01", "2025-01-31", 100),
          invoice("F2", "C1", "2025-01-15", "2025-02-14", 100),
          invoice("A1", "C1", "2025-02-01", None, 40, type="avoir")],
         [payment("2025-02-10", 250, None, "C1")],
     )
-    data, inv = report(wb)
+    data, inv = report(b)
     assert inv["F1"]["status"] == inv["F2"]["status"] == "settled"
     eur = data["currencies"]["EUR"]["aging"]
     assert eur["unapplied_credits"] == "-90.00"  # 50 paid too much + a 40 credit note on no invoice
@@ -83,11 +84,34 @@ def test_fifo_excess_is_an_unapplied_credit_and_payment_behaviour():
 
 
 def test_settings_switch_to_a_fixed_rate_and_back_when_it_is_missing():
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-21", 36500)],
-                  settings={"penalty_rate_mode": "fixed", "penalty_annual_rate": "12"})
-    assert report(wb)[1]["F1"]["late_penalty"] == "120.00"  # 10 days at 12 %
-    missing = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-21", 36500)],
-                       settings={"penalty_rate_mode": "fixed"})
-    snap = snapshot(missing, NOW, AS_OF, for_report=True)
-    assert any(a.code == "R093" for a in snap.anomalies)
-    assert build_report(snap.book, snap.positions, AS_OF)["invoices"][0]["late_penalty"] == "131.50"
+    fixed = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-21", 36500)],
+                 settings={"penalty_rate_mode": "fixed", "penalty_annual_rate": "12"})
+    assert report(fixed)[1]["F1"]["late_penalty"] == "120.00"  # 10 days at 12 %
+    missing = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-21", 36500)],
+                   settings={"penalty_rate_mode": "fixed"})
+    assert any(a.code == "R093" for a in missing.anomalies)
+    assert build_report(missing, positions(missing, AS_OF), AS_OF)["invoices"][0]["late_penalty"] == "131.50"
+
+
+def test_report_json_rounds_to_two_decimals_per_currency():
+    b = book(
+        [customer("C1")],
+        [invoice("F1", "C1", "2025-03-03", "2025-04-02", 212000),
+         invoice("U1", "C1", "2025-03-03", "2025-03-20", 100, devise="USD")],
+        CA_mensuel=[SALES_HEADER, ["2025-01", None, 70000], ["2025-02", "EUR", 80000],
+                    ["2025-03", "eur", 100000], ["2025-03", "USD", 300]],
+    )
+    data = report(b)[0]
+    eur, usd = data["currencies"]["EUR"], data["currencies"]["USD"]
+    # calendar days here: 31 + 28 + 32,000 / 70,000 × 31
+    assert eur["dso"]["countback"] == 73.17
+    assert eur["dso"]["simple"] == {"1m": 65.72, "3m": 76.32, "6m": None, "12m": None}
+    assert eur["bpdso"] == eur["dso"] and eur["add"]["countback"] == 0.0
+    # March: 0 + 100,000 sold − 212,000 current is below zero: the Sales tab and the invoices disagree
+    assert eur["cei_percent"] is None and eur["recovery_rate_percent"] is None
+    assert usd["dso"]["countback"] == 10.33 and usd["bpdso"]["countback"] == 0.0
+    assert usd["add"]["simple"]["1m"] == 10.33
+    assert usd["notes"][0].startswith("no sales recorded for 2025-01 to 2025-02: DSO 3m")
+    data = report(b, AS_OF, (dt.date(2025, 1, 1), dt.date(2025, 3, 31)))[0]
+    # (0 + 250,000 − 212,000) / (0 + 250,000 − 212,000): all of it current
+    assert data["currencies"]["EUR"]["cei_percent"] == 100.0

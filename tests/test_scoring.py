@@ -1,4 +1,5 @@
-"""Risk grades, scenario suggestions and predicted payment dates, on books written like a sheet."""
+"""Risk grades, scenario suggestions and predicted payment dates (engine/scoring.py), on books
+written like a sheet and built in memory."""
 
 import datetime as dt
 import random
@@ -7,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import NOW, customer, invoice, payment, workbook
-from relance.app.jobs import snapshot
+from books import book, positions
+from conftest import customer, invoice, payment
 from relance.engine.scoring import (
     GRADES,
     grade_for,
@@ -34,8 +35,9 @@ def rows(cid, table, currency="EUR"):
 
 
 def graded(customers, invoices, payments=(), as_of=AS_OF, **tabs):
-    snap = snapshot(workbook(customers, invoices, payments, **tabs), NOW, as_of, for_report=True)
-    return risk_grades(snap.book, snap.positions, as_of), snap
+    b = book(customers, invoices, payments, **tabs)
+    found = positions(b, as_of)
+    return risk_grades(b, found, as_of), (b, found)
 
 
 def codes(risk):
@@ -164,8 +166,8 @@ def test_predicted_payment_dates():
     c2, p2 = rows("C2", [("B1", "2025-01-10", 1000, 40), ("B2", "2025-07-10", 500, None)])
     c3, p3 = rows("C3", [("U1", "2025-01-10", 1000, -2), ("U2", "2025-02-10", 1000, -2),
                          ("U3", "2025-03-10", 1000, -2), ("U4", "2025-07-10", 800, None)], "USD")
-    _, snap = graded([customer("C1"), customer("C2"), customer("C3")], c1 + c2 + c3, p1 + p2 + p3)
-    assert predicted_payment_date(snap.book, snap.positions, AS_OF) == {
+    _, (b, found) = graded([customer("C1"), customer("C2"), customer("C3")], c1 + c2 + c3, p1 + p2 + p3)
+    assert predicted_payment_date(b, found, AS_OF) == {
         "A4": dt.date(2025, 7, 20), "A5": AS_OF,
         "B2": dt.date(2025, 7, 28),  # (3 × 1000 × 10 + 1000 × 40) / 4000 = 17.5, rounded half up to 18
         "U4": dt.date(2025, 7, 10),  # the USD early payers never borrow the euros' lateness
@@ -204,11 +206,10 @@ def books(draw):
 
 
 def computed(customers, invoices, payments, promises, disputes):
-    snap = snapshot(workbook(customers, invoices, payments, Promesses=promises, Litiges=disputes),
-                    NOW, AS_OF, for_report=True)
-    risks = risk_grades(snap.book, snap.positions, AS_OF)
-    return ({k: v.to_json() for k, v in risks.items()}, predicted_payment_date(snap.book, snap.positions, AS_OF),
-            snap)
+    b = book(customers, invoices, payments, Promesses=promises, Litiges=disputes)
+    found = positions(b, AS_OF)
+    risks = risk_grades(b, found, AS_OF)
+    return {k: v.to_json() for k, v in risks.items()}, predicted_payment_date(b, found, AS_OF), (b, found)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -226,13 +227,13 @@ def test_grades_do_not_depend_on_row_order(data, rnd: random.Random):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(books())
 def test_every_grade_gives_its_reasons_and_adds_up(data):
-    risks, predicted, snap = computed(*data)
+    risks, predicted, (b, found) = computed(*data)
     for (cid, _), risk in risks.items():
         assert risk["reasons"] and all(r["fr"] and r["en"] for r in risk["reasons"])
         assert {"days_late", "past_due"} <= {r["code"] for r in risk["reasons"]}
         assert risk["score"] == max(0, min(100, 100 - sum(r["points"] for r in risk["reasons"])))
         assert risk["grade"] == grade_for(risk["score"]) and risk["grade"] in {g for g, _ in GRADES}
-        assert risk["automatic"] is (not snap.book.customers[cid].is_b2c)
+        assert risk["automatic"] is (not b.customers[cid].is_b2c)
     for iid, day in predicted.items():
-        assert snap.positions[iid].is_open and day >= AS_OF
-        assert day >= snap.book.invoices[iid].due_date
+        assert found[iid].is_open and day >= AS_OF
+        assert day >= b.invoices[iid].due_date

@@ -1,20 +1,22 @@
-"""Every problem in a workbook is reported with its address, the value and the fix; the run goes on."""
+"""Loading a book (engine/book.py load_book): every problem in a workbook is reported with its
+address, the value and the fix, and loading goes on. Books are built in memory and planned
+directly (tests/books.py)."""
 
 import datetime as dt
 
-from conftest import CUSTOMERS_HEADER, INVOICES_HEADER, NOW, customer, invoice, payment, workbook
-from relance.app.jobs import snapshot
+from books import book, load, planned
+from conftest import CUSTOMERS_HEADER, INVOICES_HEADER, customer, invoice, payment, tabs
 
 AS_OF = dt.date(2025, 3, 31)
 
 
-def messages(wb):
-    snap = snapshot(wb, NOW, AS_OF)
-    return [str(a) for a in snap.anomalies], snap
+def messages(b):
+    got = planned(b, AS_OF)
+    return [str(a) for a in got.anomalies], got
 
 
 def test_bad_invoice_rows_are_reported_with_their_cell_and_skipped():
-    wb = workbook(
+    b = book(
         [customer("C1")],
         [
             invoice("F1", "C1", "2025-01-10", None, 100),
@@ -29,7 +31,7 @@ def test_bad_invoice_rows_are_reported_with_their_cell_and_skipped():
             invoice("F8", "C1", "2025-01-10", None, 0),
         ],
     )
-    got, snap = messages(wb)
+    got, loaded = messages(b)
     assert got == [
         "Factures!C3: '31/02/2025' is not a real date (février 2025 has 28 days); the row was skipped; "
         "correct the day, e.g. 2025-02-28",
@@ -49,18 +51,18 @@ def test_bad_invoice_rows_are_reported_with_their_cell_and_skipped():
         "Factures!H10: 'F99' is not an invoice of the Factures tab; the credit note is kept as an unapplied "
         "credit; correct the invoice number, or leave it blank for an unapplied credit",
     ]
-    assert set(snap.book.invoices) == {"F1", "A1", "F8"}
-    assert snap.positions["F8"].status == "excluded_zero_amount"
+    assert set(loaded.book.invoices) == {"F1", "A1", "F8"}
+    assert loaded.positions["F8"].status == "excluded_zero_amount"
 
 
 def test_bad_payments_are_skipped_and_said():
-    wb = workbook(
+    b = book(
         [customer("C1")],
         [invoice("F1", "C1", "2025-01-10", None, 100)],
         [payment("2025-02-30", 10, "F1"), payment("2025-02-01", "abc", "F1"), payment("2025-02-01", 10),
          payment("2025-02-01", 10, "F404"), payment("2025-02-01", 10, "F1", currency="USD")],
     )
-    got, _ = messages(wb)
+    got, _ = messages(b)
     assert [m.split(":")[0] for m in got] == ["Reglements!A2", "Reglements!B3", "Reglements row 4",
                                               "Reglements!C5", "Reglements!E6"]
     assert "has neither an invoice number nor a customer code" in got[2]
@@ -68,64 +70,62 @@ def test_bad_payments_are_skipped_and_said():
 
 
 def test_terms_beyond_the_legal_maximum_are_a_warning_and_the_invoice_stays():
-    wb = workbook([customer("C1", delai_paiement="90 jours")], [invoice("F1", "C1", "2025-01-10", None, 100),
-                                                                invoice("F2", "C1", "2025-01-10", "2025-05-30", 50)])
-    got, snap = messages(wb)
+    b = book([customer("C1", delai_paiement="90 jours")], [invoice("F1", "C1", "2025-01-10", None, 100),
+                                                           invoice("F2", "C1", "2025-01-10", "2025-05-30", 50)])
+    got, loaded = messages(b)
     assert got[0].startswith("Clients!G2: '90 jours' exceeds the legal maximum")
     assert got[1].startswith("Factures!D3: '2025-05-30' is 140 days after the invoice date, beyond the legal")
-    assert {a.severity for a in snap.anomalies} == {"warning"}
-    assert set(snap.book.invoices) == {"F1", "F2"}
+    assert {a.severity for a in loaded.anomalies} == {"warning"}
+    assert set(loaded.book.invoices) == {"F1", "F2"}
 
 
 def test_blank_rows_and_repeated_headers_are_reported_and_ignored():
-    wb = workbook([customer("C1"), [None] * len(CUSTOMERS_HEADER), CUSTOMERS_HEADER, customer("C2")],
-                  [invoice("F1", "C2", "2025-01-10", None, 100), [None] * len(INVOICES_HEADER)])
-    got, snap = messages(wb)
+    b = book([customer("C1"), [None] * len(CUSTOMERS_HEADER), CUSTOMERS_HEADER, customer("C2")],
+             [invoice("F1", "C2", "2025-01-10", None, 100), [None] * len(INVOICES_HEADER)])
+    got, loaded = messages(b)
     assert got == ["Clients row 3: is a blank row; it was ignored; delete the empty row",
                    "Clients row 4: repeats the header row; it was ignored; delete this repeated header row"]
-    assert set(snap.book.customers) == {"C1", "C2"}
+    assert set(loaded.book.customers) == {"C1", "C2"}
 
 
 def test_headers_in_english_any_case_and_order_with_accents_and_unknown_columns():
-    wb = workbook([], [])
-    wb.tabs = {
+    loaded = planned(load({
         "CUSTOMERS": [["Notes", "Name", "Customer ID", "E-mail"], ["vip", "Acme", "C1", "ap@acme.example"]],
         "invoices": [["Amount", "Invoice ID", "Issue date", "Customer_ID", "Échéance"],
                      ["1 234,50", "F1", dt.date(2025, 2, 1), "C1", "2025-03-24"]],
-    }
-    snap = snapshot(wb, NOW, AS_OF)
+    }), AS_OF)
     # no Settings tab: only the missing sender and company are said, under the English tab name
-    assert [(a.source.tab, a.code) for a in snap.anomalies] == [("Settings", "R096"), ("Settings", "R097")]
-    assert snap.book.invoices["F1"].amount == __import__("decimal").Decimal("1234.50")
-    assert [a.step for a in snap.plan.actions] == ["reminder_1"]
+    assert [(a.source.tab, a.code) for a in loaded.anomalies] == [("Settings", "R096"), ("Settings", "R097")]
+    assert loaded.book.invoices["F1"].amount == __import__("decimal").Decimal("1234.50")
+    assert [a.step for a in loaded.plan.actions] == ["reminder_1"]
 
 
 def test_missing_tab_and_missing_column_are_reported():
-    wb = workbook([customer("C1")], [])
-    wb.tabs["Factures"] = [["numero", "code_client", "date_facture"], ["F1", "C1", "2025-01-01"]]
-    del wb.tabs["Clients"]
-    got, _ = messages(wb)
+    sheets = tabs([customer("C1")], [])
+    sheets["Factures"] = [["numero", "code_client", "date_facture"], ["F1", "C1", "2025-01-01"]]
+    del sheets["Clients"]
+    got, _ = messages(load(sheets))
     assert got[0] == ("Factures row 1: has no 'montant_ttc' / 'amount' column, so no row of this tab can be "
                       "used; add a column headed 'montant_ttc' (or 'amount') to the header row 1")
     assert any("tab 'Clients' / 'Customers' is missing" in m for m in got)
 
 
 def test_unsure_opt_out_or_pause_means_no_reminder():
-    wb = workbook([customer("C1", pas_de_relance="peut-être"), customer("C2", suspendu_jusqu_au="bientôt")],
-                  [invoice("F1", "C1", "2025-01-10", "2025-03-24", 100),
-                   invoice("F2", "C2", "2025-01-10", "2025-03-24", 100)])
-    got, snap = messages(wb)
-    assert snap.plan.actions == ()
-    assert {s.reason for s in snap.plan.skips} == {"opt_out", "customer_paused"}
+    b = book([customer("C1", pas_de_relance="peut-être"), customer("C2", suspendu_jusqu_au="bientôt")],
+             [invoice("F1", "C1", "2025-01-10", "2025-03-24", 100),
+              invoice("F2", "C2", "2025-01-10", "2025-03-24", 100)])
+    got, loaded = messages(b)
+    assert loaded.plan.actions == ()
+    assert {s.reason for s in loaded.plan.skips} == {"opt_out", "customer_paused"}
     assert "treated as opted out" in got[0]
 
 
 def test_settings_typos_are_reported_and_defaulted():
-    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-10", None, 100)],
-                  settings={"sender_email": "relances@", "grouping": "par client", "send_hour": 25,
-                            "default_currency": "EURO", "couleur": "bleu"})
-    got, snap = messages(wb)
-    s = snap.book.settings
+    b = book([customer("C1")], [invoice("F1", "C1", "2025-01-10", None, 100)],
+             settings={"sender_email": "relances@", "grouping": "par client", "send_hour": 25,
+                       "default_currency": "EURO", "couleur": "bleu"})
+    got, loaded = messages(b)
+    s = loaded.book.settings
     assert (s.sender_email, s.grouping, s.send_hour, s.default_currency) == ("", "customer", 9, "EUR")
     assert [m.split(":")[0] for m in got] == ["Parametres!B3", "Parametres!B4", "Parametres!B5",
                                               "Parametres!B6", "Parametres!A7", "Parametres row 1"]
@@ -136,8 +136,8 @@ def test_settings_typos_are_reported_and_defaulted():
 
 
 def test_several_addresses_with_names_and_a_bad_one():
-    wb = workbook([customer("C1", email="Jean Dupont <Jean.Dupont@Dupont.FR>; compta@dupont.fr, nobody@")],
-                  [invoice("F1", "C1", "2025-01-10", None, 100)])
-    got, snap = messages(wb)
-    assert snap.book.customers["C1"].emails == ("Jean.Dupont@dupont.fr", "compta@dupont.fr")
+    b = book([customer("C1", email="Jean Dupont <Jean.Dupont@Dupont.FR>; compta@dupont.fr, nobody@")],
+             [invoice("F1", "C1", "2025-01-10", None, 100)])
+    got, loaded = messages(b)
+    assert loaded.book.customers["C1"].emails == ("Jean.Dupont@dupont.fr", "compta@dupont.fr")
     assert got[0].startswith("Clients!C2: 'nobody@' is not a valid e-mail address")

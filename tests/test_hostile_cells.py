@@ -1,4 +1,5 @@
-"""Whatever a user types in any cell, relance reports it and goes on: it never crashes."""
+"""Hostile cells in every tab (hypothesis): whatever a user types, the daily job reports it and goes
+on; loading, planning and a real run never crash."""
 
 import datetime as dt
 import os

@@ -1,4 +1,5 @@
-"""Templates beyond the standard ladder: the J+1 notice, the SMS parts and the call script."""
+"""The shipped message templates (scenarios/templates): every part renders, and each says what it
+must: the e-mails of the ladder, the J+1 notice, the SMS parts, the call and hand-off scripts."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from contexts import AS_OF, NBSP, context, five_invoices, invoice, one_invoice, plain
 from htmlcheck import assert_balanced
 from relance.app.resources import data_dir, message_templates
 from relance.engine.contract import normalize
@@ -16,6 +18,12 @@ from relance.engine.sms import is_gsm7, segments, to_gsm7
 from relance.render.messages import Renderer, sample_context
 
 LANGS = ("fr", "en")
+EMAIL_TEMPLATES = ("courtesy", "reminder_1", "reminder_2", "formal_notice")
+EMAIL_PARTS = ("subject", "html", "text")
+ALL_PARTS = [(t, p) for t in EMAIL_TEMPLATES for p in EMAIL_PARTS] + [
+    ("handoff", "subject"),
+    ("handoff", "script"),
+]
 SMS_TEMPLATES = ("notice", "courtesy", "reminder_1", "reminder_2", "formal_notice")
 NEW_PARTS = (
     [("notice", p) for p in ("subject", "html", "text")]
@@ -33,7 +41,7 @@ def renderer() -> Renderer:
     return Renderer(message_templates())
 
 
-def ctx(
+def sample(
     lang: str,
     template: str,
     *,
@@ -43,7 +51,8 @@ def ctx(
     days: int | None = None,
     currencies: tuple[str, ...] = ("EUR",),
 ) -> dict[str, Any]:
-    context = sample_context(
+    """message.sample_context at the day `template`'s step runs (contexts.context builds one by hand)."""
+    values = sample_context(
         lang,
         b2b=b2b,
         invoices=invoices,
@@ -52,13 +61,9 @@ def ctx(
         step=template,
     )
     if not pay:
-        for inv in context["invoices"]:  # type: ignore[attr-defined]
+        for inv in values["invoices"]:  # type: ignore[attr-defined]
             inv["payment_url"] = ""
-    return context
-
-
-def plain(text: str) -> str:
-    return text.replace("\u00a0", " ").replace("\u202f", " ")
+    return values
 
 
 def sms_body(text: str) -> str:
@@ -66,6 +71,232 @@ def sms_body(text: str) -> str:
     return to_gsm7(" ".join(text.split()))
 
 
+# --------------------------------------------------------------------------- every template of the ladder
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize(("template", "part"), ALL_PARTS)
+@pytest.mark.parametrize("b2b", [True, False], ids=["B2B", "B2C"])
+@pytest.mark.parametrize("count", [1, 5])
+def test_every_template_renders(
+    renderer: Renderer, lang: str, template: str, part: str, b2b: bool, count: int
+) -> None:
+    invoices = one_invoice() if count == 1 else five_invoices()
+    out = renderer.render(template, lang, part, context(invoices, lang=lang, b2b=b2b))
+    assert out.strip()
+    if part == "subject":
+        assert "\n" not in out
+        assert ("Boulangerie Martin" if template == "handoff" else "Atelier Dupont") in out
+        assert invoices[0]["id"] in out if count == 1 else "5 " in out
+    if part == "html":
+        assert out.startswith("<!DOCTYPE html>")
+        assert f'<html lang="{lang}">' in out
+        assert "<style" not in out and "<img" not in out and "<script" not in out
+        assert "Atelier Dupont" in out and "compta@dupont.example" in out
+        assert "relances@dupont.example" in out
+        assert 'href="https://dupont.example/confidentialite"' in out
+        assert_balanced(out)
+    if part in ("text", "script"):
+        assert "<" not in out and "{{" not in out
+    if part != "subject":
+        assert all(inv["id"] in out for inv in invoices)
+
+
+def test_sample_context_renders_everything(renderer: Renderer) -> None:
+    for lang in ("fr", "en"):
+        for b2b in (True, False):
+            for template, part in ALL_PARTS:
+                ctx = sample_context(lang, b2b=b2b, invoices=4, currencies=("EUR", "GBP"))
+                assert renderer.render(template, lang, part, ctx)
+
+
+def test_standard_scenario_has_its_templates(renderer: Renderer) -> None:
+    scenario = yaml.safe_load((data_dir("scenarios") / "standard.yaml").read_text("utf-8"))
+    assert scenario["name"] == "standard"
+    assert set(scenario["label"]) == set(scenario["description"]) == {"fr", "en"}
+    steps = scenario["steps"]
+    assert [(s["step"], s["offset_days"], s["channel"]) for s in steps] == [
+        ("courtesy", -5, "email"), ("notice", 1, "email"), ("reminder_1", 7, "email"),
+        ("reminder_2", 15, "email"), ("reminder_2_sms", 15, "sms"), ("call", 21, "call"),
+        ("formal_notice", 30, "email"), ("formal_notice_letter", 30, "letter"), ("handoff", 45, "agency"),
+    ]
+    for s in steps:
+        assert s["min_balance"] == "0" and s["requires_approval"] is (s["channel"] == "agency")
+        assert set(s["label"]) == {"fr", "en"}
+        parts = {"email": EMAIL_PARTS, "sms": ("sms",), "letter": ()}.get(s["channel"], ("subject", "script"))
+        for lang in ("fr", "en"):
+            assert renderer.parts(s["template"], lang) >= set(parts)
+    assert steps[-1]["channel"] == "agency"
+    assert renderer.check([s["template"] for s in steps], sample=sample_context) == []
+
+
+# --------------------------------------------------------------------------- e-mail wording and formats
+
+
+def test_french_amounts_and_dates(renderer: Renderer) -> None:
+    ctx = context(one_invoice())
+    text = renderer.render("reminder_1", "fr", "text", ctx)
+    assert f"1{NBSP}234,56{NBSP}€" in text  # no-break spaces: an amount never wraps
+    assert "1er mars 2025" in text and "30 janvier 2025" in text
+    assert "Sauf erreur de notre part" in text
+    html = renderer.render("reminder_1", "fr", "html", ctx)
+    assert f"1{NBSP}234,56{NBSP}€" in html and "01/03/2025" in html
+
+
+def test_english_amounts_and_dates(renderer: Renderer) -> None:
+    text = renderer.render("reminder_1", "en", "text", context(one_invoice(), lang="en"))
+    assert "€1,234.56" in text and "1 March 2025" in text
+
+
+def test_totals_per_currency(renderer: Renderer) -> None:
+    ctx = context(five_invoices())
+    text = plain(renderer.render("reminder_1", "fr", "text", ctx))
+    assert "Total restant dû (EUR) : 1 059,99 €" in text
+    assert "Total restant dû (USD) : 12 250,50 $US" in text
+    html = plain(renderer.render("reminder_1", "fr", "html", ctx))
+    assert "1 059,99 €" in html and "12 250,50 $US" in html
+    en = renderer.render("reminder_1", "en", "text", context(five_invoices(), lang="en"))
+    assert "€1,059.99 and US$12,250.50" in en
+
+
+def test_subject_names_company_and_invoices(renderer: Renderer) -> None:
+    invoices = five_invoices()
+    one = renderer.render("reminder_1", "fr", "subject", context(invoices[:1]))
+    assert one == "Atelier Dupont – Relance : facture F-1 en attente de règlement"
+    three = renderer.render("reminder_2", "fr", "subject", context(invoices[:3]))
+    assert "factures F-1, F-2 et F-3" in three and "impayées" in three
+    five = renderer.render("formal_notice", "fr", "subject", context(invoices))
+    assert "5 factures" in five and "F-1" not in five and "Mise en demeure" in five
+    en = renderer.render("reminder_2", "en", "subject", context(five_invoices()[:2], lang="en"))
+    assert en == "Atelier Dupont – second reminder: invoices F-1 and F-2 remain unpaid"
+    assert "5 invoices" in renderer.render(
+        "courtesy", "en", "subject", context(five_invoices(), lang="en")
+    )
+
+
+def test_courtesy_before_the_due_date(renderer: Renderer) -> None:
+    invoices = [invoice("F-9", AS_OF + dt.timedelta(days=5), "80.00", penalty=None)]
+    fr = renderer.render("courtesy", "fr", "text", context(invoices, step="courtesy"))
+    assert "arrive à échéance le 5 avril 2025 (dans 5 jours)" in fr
+    assert "échéance dans 5 jours" in fr
+    en = renderer.render("courtesy", "en", "text", context(invoices, lang="en"))
+    assert "is due on 5 April 2025 (in 5 days)" in en
+    today = [invoice("F-9", AS_OF, "80.00")]
+    assert "aujourd'hui" in renderer.render("courtesy", "fr", "text", context(today))
+
+
+def test_reminder_2_asks_for_a_payment_date(renderer: Renderer) -> None:
+    fr = renderer.render("reminder_2", "fr", "text", context(one_invoice(), reminders_sent=2))
+    assert "au plus tard le 8 avril 2025" in fr and "la date à laquelle le paiement" in fr
+    assert "Malgré nos 2 précédents messages" in fr
+    en = renderer.render("reminder_2", "en", "html", context(one_invoice(), lang="en"))
+    assert "let us know when payment will be made" in en and "8 April 2025" in en
+
+
+def test_formal_notice_b2b_states_penalties_and_indemnity(renderer: Renderer) -> None:
+    ctx = context(five_invoices(), step="formal_notice")
+    for part in ("text", "html"):
+        out = plain(renderer.render("formal_notice", "fr", part, ctx))
+        assert "MISE EN DEMEURE" in out and "mise en demeure" in out
+        assert "L441-10" in out and "D441-5" in out
+        assert "40,00 € par facture" in out and "200,00 € pour 5 factures" in out
+        assert "22,00 € et 134,12 $US" in out  # penalties per currency
+        assert "au plus tard le 8 avril 2025" in out
+        assert "Total réclamé (EUR)" in out and "1 281,99 €" in out  # 1059.99 + 22.00 + 200
+        assert "Total réclamé (USD)" in out and "12 384,62 $US" in out
+    subject = renderer.render("formal_notice", "fr", "subject", ctx)
+    assert subject.startswith("Mise en demeure")
+
+
+def test_formal_notice_b2c_has_no_penalties_nor_indemnity(renderer: Renderer) -> None:
+    ctx = context(one_invoice(), b2b=False, step="formal_notice")
+    for part in EMAIL_PARTS:
+        out = plain(renderer.render("formal_notice", "fr", part, ctx)).lower()
+        assert "mise en demeure" in out
+        for word in ("l441-10", "d441-5", "pénalité", "indemnité", "40,00"):
+            assert word not in out, (part, word)
+        en = renderer.render("formal_notice", "en", part, context(one_invoice(), b2b=False))
+        for word in ("L441-10", "D441-5", "interest", "compensation", "€40"):
+            assert word not in en, (part, word)
+    text = plain(renderer.render("formal_notice", "fr", "text", ctx))
+    assert "la somme de 1 234,56 € au plus tard le 8 avril 2025" in text
+    assert "article 1344 du Code civil" in text
+
+
+def test_formal_notice_english_b2b(renderer: Renderer) -> None:
+    ctx = context(one_invoice(), lang="en", step="formal_notice")
+    text = renderer.render("formal_notice", "en", "text", ctx)
+    assert "article L441-10 of the French Commercial Code" in text
+    assert "fixed compensation for recovery costs of €40.00 per invoice" in text
+    assert "€13.73" in text and "Total due: €1,288.29" in text
+    assert "Yours sincerely," in text
+    anonymous = context(one_invoice(), lang="en", contact="")
+    text = renderer.render("formal_notice", "en", "text", anonymous)
+    assert "Dear Sir or Madam," in text and "Yours faithfully," in text
+
+
+def test_reminder_2_mentions_late_fees_only_to_businesses(renderer: Renderer) -> None:
+    b2b = renderer.render("reminder_2", "fr", "text", context(one_invoice()))
+    b2c = renderer.render("reminder_2", "fr", "text", context(one_invoice(), b2b=False))
+    assert "L441-10" in b2b and "L441-10" not in b2c and "pénalités" not in b2c
+
+
+def test_handoff_script_is_a_task_for_a_person(renderer: Renderer) -> None:
+    ctx = context(five_invoices(), step="handoff", reminders_sent=4)
+    script = plain(renderer.render("handoff", "fr", "script", ctx))
+    assert "société de recouvrement" in script and "tribunal" in script
+    assert "Relances déjà envoyées pour ces factures : 4" in script
+    assert all(i in script for i in ("F-1", "F-2", "F-3", "F-4", "F-5"))
+    assert "1 059,99 € et 12 250,50 $US" in script
+    assert "5 × 40,00 € = 200,00 €" in script
+    b2c = plain(
+        renderer.render(
+            "handoff", "fr", "script", context(one_invoice(), b2b=False, step="handoff")
+        )
+    )
+    assert "particulier" in b2c and "D441-5" not in b2c
+    en = renderer.render("handoff", "en", "script", context(five_invoices(), lang="en"))
+    assert "collection agency" in en and "court" in en
+    assert "Decision needed" in renderer.render("handoff", "en", "subject", ctx)
+
+
+def test_links_only_when_present_and_safe(renderer: Renderer) -> None:
+    ctx = context(one_invoice())
+    html = renderer.render("reminder_1", "fr", "html", ctx)
+    assert 'href="https://dupont.example/F-2025-017.pdf"' in html and "Voir la facture" in html
+    assert 'href="https://pay.example/F-2025-017"' in html and ">Payer<" in html
+    bare = context([invoice("F-1", dt.date(2025, 3, 1), "10.00")])
+    html = renderer.render("reminder_1", "fr", "html", bare)
+    assert "Voir la facture" not in html and ">Payer<" not in html
+    evil = context([invoice("F-1", dt.date(2025, 3, 1), "10", pdf_url="javascript:alert(1)")])
+    for part in ("html", "text"):
+        assert "javascript" not in renderer.render("reminder_1", "fr", part, evil)
+
+
+def test_privacy_notice(renderer: Renderer) -> None:
+    html = renderer.render("courtesy", "fr", "html", context(one_invoice()))
+    assert 'href="https://dupont.example/confidentialite"' in html
+    assert "politique de confidentialité" in html
+    without = context(one_invoice(), privacy_url="")
+    for lang in ("fr", "en"):
+        html = renderer.render("courtesy", lang, "html", without)
+        assert "confidentialite" not in html and "relances@dupont.example" in html
+        text = renderer.render("courtesy", lang, "text", without)
+        assert "relances@dupont.example." in text
+
+
+@pytest.mark.parametrize("sent", [0, 1, 3])
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_first_sentence_reads_well_whatever_was_sent_before(
+    renderer: Renderer, lang: str, sent: int
+) -> None:
+    for template in ("reminder_2", "formal_notice"):
+        for count in (1, 5):
+            invoices = one_invoice() if count == 1 else five_invoices()
+            ctx = context(invoices, lang=lang, reminders_sent=sent)
+            text = renderer.render(template, lang, "text", ctx)
+            body = text.split(",\n\n", 1)[1]  # after the greeting
+            assert body[0].isupper(), body[:60]
 
 
 # --------------------------------------------------------------------------- every new part
@@ -79,7 +310,7 @@ def sms_body(text: str) -> str:
 def test_every_new_part_renders(
     renderer: Renderer, lang: str, template: str, part: str, b2b: bool, count: int, pay: bool
 ) -> None:
-    context = ctx(lang, template, b2b=b2b, invoices=count, pay=pay)
+    context = sample(lang, template, b2b=b2b, invoices=count, pay=pay)
     out = renderer.render(template, lang, part, context)
     assert out.strip() and "{{" not in out and "{%" not in out
     if part == "subject":
@@ -138,7 +369,7 @@ def test_the_checker_finds_no_problem(renderer: Renderer) -> None:
 def test_sms_with_one_invoice_fits_one_part(
     renderer: Renderer, lang: str, template: str, b2b: bool, pay: bool
 ) -> None:
-    out = renderer.render(template, lang, "sms", ctx(lang, template, b2b=b2b, pay=pay))
+    out = renderer.render(template, lang, "sms", sample(lang, template, b2b=b2b, pay=pay))
     body = sms_body(out)
     assert body == " ".join(out.split()).replace("\u00a0", " ")  # nothing else to replace
     assert len(body) <= 160
@@ -187,7 +418,7 @@ def test_sms_with_one_invoice_fits_one_part(
 def test_sms_says_what_how_much_and_when(
     renderer: Renderer, lang: str, template: str, expected: str
 ) -> None:
-    out = plain(renderer.render(template, lang, "sms", ctx(lang, template)))
+    out = plain(renderer.render(template, lang, "sms", sample(lang, template)))
     assert expected in out
     pay = "Payer: " if lang == "fr" else "Pay: "
     reply = "Question? " if lang == "fr" else "Questions? "
@@ -196,7 +427,7 @@ def test_sms_says_what_how_much_and_when(
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_sms_notice_after_a_few_days_gives_the_due_date(renderer: Renderer, lang: str) -> None:
-    out = plain(renderer.render("notice", lang, "sms", ctx(lang, "notice", days=3)))
+    out = plain(renderer.render("notice", lang, "sms", sample(lang, "notice", days=3)))
     assert ("échue le 28/03" if lang == "fr" else "fell due on 28 Mar") in out
     assert len(sms_body(out)) <= 160
 
@@ -206,7 +437,7 @@ def test_sms_notice_after_a_few_days_gives_the_due_date(renderer: Renderer, lang
 def test_sms_with_several_invoices_and_currencies(
     renderer: Renderer, lang: str, template: str
 ) -> None:
-    context = ctx(lang, template, invoices=4, currencies=("EUR", "GBP"))
+    context = sample(lang, template, invoices=4, currencies=("EUR", "GBP"))
     out = plain(renderer.render(template, lang, "sms", context))
     assert out.count("\n") == 1
     if lang == "fr":
@@ -220,7 +451,7 @@ def test_sms_with_several_invoices_and_currencies(
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_sms_reply_falls_back_to_the_reply_address(renderer: Renderer, lang: str) -> None:
-    context = ctx(lang, "reminder_1", pay=False)
+    context = sample(lang, "reminder_1", pay=False)
     context["company"]["phone"] = ""  # type: ignore[index]
     out = renderer.render("reminder_1", lang, "sms", context)
     assert out.rstrip().endswith("? relances@atelier-dupont.example")
@@ -234,7 +465,7 @@ def test_formal_notice_sms_announces_the_notice_without_penalties_to_consumers(
     renderer: Renderer, lang: str, count: int
 ) -> None:
     for b2b in (False, True):
-        context = ctx(lang, "formal_notice", b2b=b2b, invoices=count)
+        context = sample(lang, "formal_notice", b2b=b2b, invoices=count)
         out = renderer.render("formal_notice", lang, "sms", context)
         assert ("mise en demeure envoyée" if lang == "fr" else "formal notice sent") in out
         assert not any(w in out.lower() for w in PENALTY_WORDS)
@@ -246,7 +477,7 @@ def test_formal_notice_sms_announces_the_notice_without_penalties_to_consumers(
 
 @pytest.mark.parametrize("b2b", [True, False], ids=["B2B", "B2C"])
 def test_notice_french(renderer: Renderer, b2b: bool) -> None:
-    context = ctx("fr", "notice", b2b=b2b)
+    context = sample("fr", "notice", b2b=b2b)
     subject = renderer.render("notice", "fr", "subject", context)
     assert subject == "Atelier Dupont SARL – Facture F-2025-001 arrivée à échéance hier"
     text = plain(renderer.render("notice", "fr", "text", context))
@@ -268,7 +499,7 @@ def test_notice_french(renderer: Renderer, b2b: bool) -> None:
 
 @pytest.mark.parametrize("b2b", [True, False], ids=["B2B", "B2C"])
 def test_notice_english(renderer: Renderer, b2b: bool) -> None:
-    context = ctx("en", "notice", b2b=b2b)
+    context = sample("en", "notice", b2b=b2b)
     subject = renderer.render("notice", "en", "subject", context)
     assert subject == "Atelier Dupont SARL – invoice F-2025-001 fell due yesterday"
     text = renderer.render("notice", "en", "text", context)
@@ -287,7 +518,7 @@ def test_notice_english(renderer: Renderer, b2b: bool) -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_notice_a_few_days_late_gives_the_date(renderer: Renderer, lang: str) -> None:
-    context = ctx(lang, "notice", days=3)
+    context = sample(lang, "notice", days=3)
     subject = renderer.render("notice", lang, "subject", context)
     text = renderer.render("notice", lang, "text", context)
     if lang == "fr":
@@ -301,7 +532,7 @@ def test_notice_a_few_days_late_gives_the_date(renderer: Renderer, lang: str) ->
 @pytest.mark.parametrize("lang", LANGS)
 def test_notice_several_invoices(renderer: Renderer, lang: str) -> None:
     # 35, 28 and 21 days late: all past due
-    context = ctx(lang, "notice", invoices=3, days=35)
+    context = sample(lang, "notice", invoices=3, days=35)
     text = plain(renderer.render("notice", lang, "text", context))
     subject = renderer.render("notice", lang, "subject", context)
     if lang == "fr":
@@ -315,13 +546,13 @@ def test_notice_several_invoices(renderer: Renderer, lang: str) -> None:
         assert "the invoices below are now past due, for a total of €3,803.68" in text
         assert '"Pay now" links' in text
     # 8, 1 and -6 days: two are late, one is not due yet
-    context = ctx(lang, "notice", invoices=3, days=8)
+    context = sample(lang, "notice", invoices=3, days=8)
     text = plain(renderer.render("notice", lang, "text", context))
     subject = renderer.render("notice", lang, "subject", context)
     assert "F-2025-003" not in subject
     assert ("2 des factures ci-dessous" if lang == "fr" else "2 of the invoices below") in text
     # 1, -6 and -13 days: only the first is late
-    context = ctx(lang, "notice", invoices=3, days=1)
+    context = sample(lang, "notice", invoices=3, days=1)
     text = plain(renderer.render("notice", lang, "text", context))
     if lang == "fr":
         assert "la facture F-2025-001 est arrivée à échéance hier." in text
@@ -330,16 +561,16 @@ def test_notice_several_invoices(renderer: Renderer, lang: str) -> None:
 
 
 def test_notice_subject_with_many_invoices(renderer: Renderer) -> None:
-    fr = renderer.render("notice", "fr", "subject", ctx("fr", "notice", invoices=5, days=40))
+    fr = renderer.render("notice", "fr", "subject", sample("fr", "notice", invoices=5, days=40))
     assert fr == "Atelier Dupont SARL – 5 factures arrivées à échéance"
-    en = renderer.render("notice", "en", "subject", ctx("en", "notice", invoices=5, days=40))
+    en = renderer.render("notice", "en", "subject", sample("en", "notice", invoices=5, days=40))
     assert en == "Atelier Dupont SARL – 5 invoices now past due"
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_notice_without_payment_link(renderer: Renderer, lang: str) -> None:
     for count in (1, 3):
-        context = ctx(lang, "notice", invoices=count, pay=False)
+        context = sample(lang, "notice", invoices=count, pay=False)
         text = renderer.render("notice", lang, "text", context)
         html = renderer.render("notice", lang, "html", context)
         assert "pay.example.com" not in text and "pay.example.com" not in html
@@ -351,7 +582,7 @@ def test_notice_without_payment_link(renderer: Renderer, lang: str) -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_html_is_escaped_other_parts_are_not(renderer: Renderer, lang: str) -> None:
-    context = ctx(lang, "notice")
+    context = sample(lang, "notice")
     context["customer"]["name"] = "<script>alert(1)</script>"  # type: ignore[index]
     context["customer"]["contact_name"] = "<b>Zoé</b> & Co"  # type: ignore[index]
     context["company"]["name"] = "Dupont & Fils <SA>"  # type: ignore[index]
@@ -366,14 +597,14 @@ def test_html_is_escaped_other_parts_are_not(renderer: Renderer, lang: str) -> N
     sms = renderer.render("reminder_1", lang, "sms", context)
     assert sms.startswith("Dupont & Fils <SA>: ")
     script = renderer.render(
-        "call", lang, "script", ctx(lang, "call") | {"customer": context["customer"]}
+        "call", lang, "script", sample(lang, "call") | {"customer": context["customer"]}
     )
     assert "<script>alert(1)</script>" in script and "<b>Zoé</b> & Co" in script
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_unsafe_links_are_left_out(renderer: Renderer, lang: str) -> None:
-    context = ctx(lang, "notice")
+    context = sample(lang, "notice")
     context["invoices"][0]["payment_url"] = "javascript:alert(1)"  # type: ignore[index]
     for template, part in NEW_PARTS:
         out = renderer.render(template, lang, part, context)
@@ -393,7 +624,7 @@ def _tasks_columns() -> dict[str, dict[str, str]]:
 @pytest.mark.parametrize("b2b", [True, False], ids=["B2B", "B2C"])
 @pytest.mark.parametrize("count", [1, 3])
 def test_call_script_french(renderer: Renderer, b2b: bool, count: int) -> None:
-    context = ctx("fr", "call", b2b=b2b, invoices=count, currencies=("EUR", "GBP"))
+    context = sample("fr", "call", b2b=b2b, invoices=count, currencies=("EUR", "GBP"))
     script = plain(renderer.render("call", "fr", "script", context))
     name = "Boulangerie Martin" if b2b else "Claire Martin"
     assert script.startswith(f"APPEL À PASSER : {name}")
@@ -430,7 +661,7 @@ def test_call_script_french(renderer: Renderer, b2b: bool, count: int) -> None:
 @pytest.mark.parametrize("b2b", [True, False], ids=["B2B", "B2C"])
 @pytest.mark.parametrize("count", [1, 3])
 def test_call_script_english(renderer: Renderer, b2b: bool, count: int) -> None:
-    context = ctx("en", "call", b2b=b2b, invoices=count, currencies=("EUR", "GBP"))
+    context = sample("en", "call", b2b=b2b, invoices=count, currencies=("EUR", "GBP"))
     script = renderer.render("call", "en", "script", context)
     name = "Boulangerie Martin" if b2b else "Claire Martin"
     assert script.startswith(f"CALL TO MAKE: {name}")
@@ -457,8 +688,8 @@ def test_call_script_english(renderer: Renderer, b2b: bool, count: int) -> None:
 
 def test_call_script_names_the_real_columns_and_outcomes(renderer: Renderer) -> None:
     cols = _tasks_columns()
-    fr = renderer.render("call", "fr", "script", ctx("fr", "call"))
-    en = renderer.render("call", "en", "script", ctx("en", "call"))
+    fr = renderer.render("call", "fr", "script", sample("fr", "call"))
+    en = renderer.render("call", "en", "script", sample("en", "call"))
     for script in (fr, en):
         assert cols["tab"]["fr"] in script and cols["tab"]["en"] in script
         for key in ("outcome", "outcome_date"):

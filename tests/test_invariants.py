@@ -1,4 +1,10 @@
-"""Invariants that must hold for any workbook (hypothesis)."""
+"""Invariants of the daily job for any workbook (hypothesis): settled invoices are never reminded,
+an action is sent exactly once (reruns and outages send nothing twice), row order changes
+nothing, currencies are never summed together, one message per customer and channel a run.
+
+These go through the job shell (app/jobs.py) with the shipped presets on purpose: they hold for
+what a user runs, risk grades switching scenarios included.
+"""
 
 import datetime as dt
 import random
