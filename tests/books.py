@@ -15,14 +15,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from conftest import tabs
 from relance.app.resources import shipped_contract
+from relance.engine.action import Action
 from relance.engine.anomaly import Anomaly, Source
 from relance.engine.balance import apply_all
+from relance.engine.baseline import baseline_entries
 from relance.engine.book import Book, load_book
+from relance.engine.history import HistoryEntry
 from relance.engine.invoice import Invoice
 from relance.engine.payment import Payment
 from relance.engine.planner import Plan, plan
@@ -36,10 +39,10 @@ Rows = Sequence[Sequence[CellValue]]
 
 
 def step(name: str, offset_days: int, channel: str = "email", template: str | None = None, *,
-         min_balance: Decimal | int | str = 0, approval: bool = False) -> Step:
+         min_balance: Decimal | int | str = 0, approval: bool = False, min_gap_days: int | None = None) -> Step:
     """A ladder step; its template is named after the step unless said otherwise."""
     return Step(name, offset_days, channel, name if template is None else template,
-                min_balance=Decimal(min_balance), requires_approval=approval)
+                min_balance=Decimal(min_balance), requires_approval=approval, min_gap_days=min_gap_days)
 
 
 def ladder(name: str, *steps: Step) -> Scenario:
@@ -113,11 +116,11 @@ class Planned:
 
 
 def planned(b: Book, as_of: dt.date, approved: frozenset[str] = frozenset(),
-            suggested: Mapping[str, str] | None = None, resume: Mapping[str, dt.date] | None = None) -> Planned:
+            suggested: Mapping[str, str] | None = None) -> Planned:
     """Positions on `as_of` as the daily run computes them, then `engine.planner.plan` itself."""
     out = Collector()
     found = compute_positions(b, as_of, out, settled_penalties=False)
-    the_plan = plan(b, found, as_of, approved, suggested, resume)
+    the_plan = plan(b, found, as_of, approved, suggested)
     return Planned(b, as_of, found, the_plan, [*b.anomalies, *out.items, *the_plan.anomalies])
 
 
@@ -142,3 +145,33 @@ def large_book(n: int) -> Book:
             payments.append(Payment(paid, share, iid, f"C{i % 20000}", currency, "", src))
     ledgers, credits = apply_all(invoices, payments, Collector())
     return Book(shipped_contract(), Settings(), {}, invoices, payments, ledgers, credits, [], [], {}, [], [], {}, {}, [])
+
+
+def record(b: Book, p: Plan, *, approve: bool = False, status: str = "sent") -> Book:
+    """The book as the next run reads it: the plan's actions in History, as the executor writes them
+    (tasks `created`, messages `status`); actions awaiting approval only when `approve`."""
+    rows = [HistoryEntry(
+        run_id=f"run-{p.as_of.isoformat()}", timestamp=f"{p.as_of.isoformat()}T09:00:00+01:00",
+        action_key=a.key, customer_id=a.customer_id, invoice_ids=a.invoice_ids, scenario=a.scenario,
+        step=a.step, channel=a.channel, recipient=a.recipient,
+        status="created" if a.is_task else status, message_id="", amount_due=a.amount_due,
+        currency=a.currency, detail=f"via outbox; as of {p.as_of.isoformat()}",
+    ) for a in p.actions if approve or not a.requires_approval or a.approved]
+    return replace(b, history=[*b.history, *rows])
+
+
+def simulate(b: Book, days: Sequence[dt.date], *, approve: bool = False) -> tuple[Book, list[Action]]:
+    """Plan and 'send' on each day in turn; every action planned, in order."""
+    done: list[Action] = []
+    for day in days:
+        p = planned(b, day).plan
+        done.extend(a for a in p.actions if approve or not a.requires_approval)
+        b = record(b, p, approve=approve)
+    return b, done
+
+
+def baselined(b: Book, step_name: str, day: dt.date) -> Book:
+    """The book after `relance baseline --step step_name --as-of day` (engine/baseline.py)."""
+    entries, _ = baseline_entries(b, compute_positions(b, day), day, step_name, f"baseline-{day}",
+                                  f"{day.isoformat()}T09:00:00+01:00")
+    return replace(b, history=[*b.history, *entries])

@@ -19,6 +19,12 @@ hypothesis_settings.load_profile("relance")
 D = Decimal
 NOW = dt.datetime(2025, 3, 31, 7, 0, tzinfo=dt.UTC)
 
+
+def on(day: dt.date) -> dt.datetime:
+    """The clock of a run made on `day` itself (8:00 UTC: 9:00 or 10:00 in Paris). A run whose
+    as_of is not the clock's day is a simulation: a test of what a run sends runs on that day."""
+    return dt.datetime.combine(day, dt.time(8, 0), tzinfo=dt.UTC)
+
 CUSTOMERS_HEADER = ["code_client", "raison_sociale", "email", "telephone", "langue", "type_client",
                     "delai_paiement", "pas_de_relance", "suspendu_jusqu_au", "responsable"]
 INVOICES_HEADER = ["numero", "code_client", "date_facture", "echeance", "montant_ttc", "devise", "type",
@@ -58,7 +64,8 @@ def tabs(
     **extra: Sequence[Sequence[CellValue]],
 ) -> dict[str, list[list[CellValue]]]:
     """A workbook's tabs as a sheet reads them: tab name -> rows, the header first (fresh lists)."""
-    settings = {"company_name": "Atelier Dumas", "sender_email": "relances@dumas.example", **(settings or {})}
+    settings = {"company_name": "Atelier Dumas", "sender_email": "relances@dumas.example",
+                "company_address": "12 rue des Artisans; 69003 Lyon", **(settings or {})}
     found: dict[str, Sequence[Sequence[CellValue]]] = {
         "Clients": [CUSTOMERS_HEADER, *customers],
         "Factures": [INVOICES_HEADER, *invoices],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -12,10 +13,19 @@ import pytest
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
+from relance import cli
 from relance.cli import app
 
 AS_OF = "2026-11-23"
+ON_AS_OF = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)  # a Monday, 10:30 in Paris: AS_OF is today
+LATER = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)  # a week on: --as-of AS_OF is a dated run
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def today_is_as_of(monkeypatch):
+    """The commands run on AS_OF itself: `--as-of AS_OF` is a real run, which sends."""
+    monkeypatch.setattr(cli, "_now", lambda: ON_AS_OF)
 
 
 def relance(*args: str):
@@ -53,7 +63,7 @@ def test_check_plan_run_report_on_a_demo_workbook(demo_book, tmp_path):
     check = relance("check", str(book), "--as-of", AS_OF, "--json")
     assert check.exit_code == 0, check.output
     # the only remark: the ECB rate of 2026-H2 is not shipped yet, and the check says how to add it
-    assert [a["code"] for a in json.loads(check.output)["anomalies"]] == ["R095"]
+    assert {a["code"] for a in json.loads(check.output)["anomalies"]} == {"R095", "R209"}  # blank types, said
 
     plan = json.loads(relance("plan", str(book), "--as-of", AS_OF, "--json").output)
     assert plan["planned"] > 10 and plan["sent"] == 0
@@ -233,3 +243,44 @@ def test_report_html_dashboard_and_weekly_summary(demo_book, tmp_path):
     again = relance("summary", str(book), "--as-of", AS_OF, "--to", "daf@dumas.example")
     assert "already sent" in again.output
     assert len(list((tmp_path / "book_outbox").glob("*weekly_summary*.eml"))) == 1
+
+
+def test_a_dated_run_says_simulation_and_files_apart(demo_book, tmp_path, monkeypatch):
+    book = tmp_path / "book.xlsx"
+    shutil.copy(demo_book, book)
+    monkeypatch.setattr(cli, "_now", lambda: LATER)  # 1 December: --as-of 23 November is a dated run
+    shown = relance("run", str(book), "--as-of", AS_OF)
+    assert shown.exit_code == 0, shown.output
+    said = [line for line in shown.output.splitlines() if "simulation" in line.lower()]
+    assert said[0].startswith("Simulation 2") and said[0].endswith(f"for {AS_OF}")  # the title
+    [line] = [line for line in said if line.startswith("Simulation, nothing sent")]  # one line says it all
+    assert line.startswith("Simulation, nothing sent: 2026-11-23 is not today (2026-12-01 in Europe/Paris); ")
+    assert f"filed in {tmp_path / 'book_outbox' / 'simulation-2026-11-23'}" in line
+    assert line.endswith(", marked simulated in History; a run without --as-of sends for real.")
+    assert "Sent " not in shown.output
+    outbox = tmp_path / "book_outbox"
+    filed = list((outbox / "simulation-2026-11-23").glob("*.eml"))
+    assert filed and not list(outbox.glob("*.eml")) and not (outbox / "index.jsonl").exists()
+    statuses = {r[9] for r in sheet(book, "Historique")[1:]}
+    assert statuses == {"simulated"}
+    assert "Taches" not in CalamineWorkbook.from_path(str(book)).sheet_names  # no task for a dated run
+
+    data = json.loads(relance("run", str(book), "--as-of", AS_OF, "--json").output)
+    assert data["simulation"] is True and data["sent"] == data["tasks_created"] == 0
+    assert data["simulated"] == sum(a["status"] == "simulated" for a in data["actions"]) > 0
+    assert len(list((outbox / "simulation-2026-11-23").glob("*.eml"))) == len(filed)  # never twice either
+
+
+def test_a_dated_run_through_another_channel_is_refused_with_the_reason(demo_book, tmp_path, monkeypatch):
+    book = tmp_path / "book.xlsx"
+    shutil.copy(demo_book, book)
+    monkeypatch.setattr(cli, "_now", lambda: LATER)
+    refused = relance("run", str(book), "--as-of", AS_OF, "--channel", "mailjet")
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    said = " ".join(refused.output.split())
+    assert "--as-of 2026-11-23 is not today (2026-12-01 in Europe/Paris): a dated run is only a simulation" in said
+    assert "'mailjet' would really deliver messages dated 2026-11-23" in said
+    assert "Historique" not in CalamineWorkbook.from_path(str(book)).sheet_names
+    dry = relance("run", str(book), "--as-of", AS_OF, "--channel", "mailjet", "--dry-run", "--json")
+    assert dry.exit_code == 0 and json.loads(dry.output)["planned"] > 0  # a dry run works for any date
+    assert not (tmp_path / "book_outbox").exists()

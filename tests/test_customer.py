@@ -19,3 +19,21 @@ def test_fast_email_path_agrees_with_email_validator(address):
     except EmailNotValidError:
         got = None
     assert got == expected
+
+
+def test_a_customer_is_known_business_known_consumer_or_unknown():
+    from books import load
+    from conftest import customer, tabs
+    from relance.engine.customer import parse_customers
+    from relance.engine.table import Collector
+
+    b = load(tabs([customer("C1"), customer("C2", type_client="particulier"), customer("C3", type_client=None)], []))
+    kinds = {c.id: (c.type, c.type_known, c.is_b2b, c.is_b2c, c.claims_allowed) for c in b.customers.values()}
+    assert kinds == {"C1": ("B2B", True, True, False, True), "C2": ("B2C", True, False, True, False),
+                     "C3": ("", False, False, False, False)}
+    # an English tab without the column: the hint names the column as that tab would
+    english = load({"Customers": [["customer_id", "name"], ["C9", "Acme"]], "Invoices": [["invoice_id"]]})
+    out = Collector()
+    parse_customers(english.tables["customers"], "en", out)
+    assert [(str(a.source), a.code, a.hint) for a in out.items] == [
+        ("Customers row 2", "R209", "write B2B or B2C in customer_type")]

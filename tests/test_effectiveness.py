@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from books import book, load
-from conftest import CLASSIC, NOW, PAYMENTS_HEADER, customer, invoice, payment, workbook
-from relance.app.jobs import run
+from conftest import CLASSIC, NOW, PAYMENTS_HEADER, customer, invoice, on, payment, workbook
+from relance.app.jobs import baseline, run
 from relance.channels.outbox import OutboxChannel
 from relance.engine.effectiveness import effectiveness
 
@@ -30,7 +30,8 @@ def pct(p7, p14, p30):
 @pytest.fixture
 def reminded(tmp_path: Path):
     """Three customers reminded on 31 March and 16 April by the real run, paid at different speeds:
-    the book read back once the runs wrote their History.
+    the book read back once the runs wrote their History. C1 and C3 had been reminded by hand
+    before relance (`relance baseline` on 26 March: C1 up to reminder_1, C3 up to reminder_2).
 
     | customer | invoice | due        | 31 March      | 16 April         | paid on    |
     | C1       | F1      | 2025-03-16 | reminder_2    | (paid)           | 2025-04-05 |
@@ -42,15 +43,18 @@ def reminded(tmp_path: Path):
                    invoice("F2", "C2", "2025-02-01", "2025-03-24", 500),
                    invoice("F3", "C3", "2025-02-01", "2025-03-01", 800)], Scenarios=CLASSIC)
     box = tmp_path / "out"
+    before = D1 - dt.timedelta(days=5)
+    assert len(baseline(wb, NOW, "reminder_1", before, ["C1"]).entries) == 1
+    assert len(baseline(wb, NOW, "reminder_2", before, ["C3"]).entries) == 1
     first = run(wb, lambda b: OutboxChannel(box, "t"), NOW, D1).to_json()
     assert [(a["customer_id"], a["step"], a["status"]) for a in first["actions"]] == [
         ("C1", "reminder_2", "sent"), ("C2", "reminder_1", "sent"), ("C3", "formal_notice", "sent")]
     wb.edit("Reglements", [PAYMENTS_HEADER, payment("2025-04-05", 1000, "F1")])
-    waiting = run(wb, lambda b: OutboxChannel(box, "t"), NOW, D2).to_json()
+    waiting = run(wb, lambda b: OutboxChannel(box, "t"), on(D2), anytime=True).to_json()
     assert [(a["customer_id"], a["step"], a["status"]) for a in waiting["actions"]] == [
         ("C2", "reminder_2", "sent"), ("C3", "handoff", "awaiting_approval")]
     wb.tabs["A_valider"][1][0] = "oui"  # a person decides the hand-off
-    second = run(wb, lambda b: OutboxChannel(box, "t"), NOW, D2).to_json()
+    second = run(wb, lambda b: OutboxChannel(box, "t"), on(D2), anytime=True).to_json()
     assert [(a["customer_id"], a["step"], a["status"]) for a in second["actions"]] == [
         ("C3", "handoff", "created")]
     wb.edit("Reglements", [PAYMENTS_HEADER, payment("2025-04-05", 1000, "F1"),

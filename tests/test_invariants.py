@@ -14,7 +14,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import NOW, customer, invoice, payment, workbook
+from conftest import NOW, customer, invoice, on, payment, workbook
 from relance.app.jobs import run, snapshot
 from relance.channels.outbox import OutboxChannel
 from relance.engine.report import build_report
@@ -64,12 +64,12 @@ def test_settled_invoices_are_never_reminded(data):
 def test_a_rerun_sends_nothing_new(tmp_path_factory, data, later):
     box = tmp_path_factory.mktemp("box")
     wb = workbook(*data)
-    first = run(wb, lambda b: OutboxChannel(Path(box), "t"), NOW, AS_OF).to_json()
-    again = run(wb, lambda b: OutboxChannel(Path(box), "t"), NOW, AS_OF).to_json()
+    first = run(wb, lambda b: OutboxChannel(Path(box), "t"), on(AS_OF), anytime=True).to_json()
+    again = run(wb, lambda b: OutboxChannel(Path(box), "t"), on(AS_OF), anytime=True).to_json()
     assert again["sent"] == again["tasks_created"] == 0
     assert all(a["status"] == "awaiting_approval" for a in again["actions"])  # only hand-offs wait for a person
     # and no action key ever appears twice in History, whatever the later days bring
-    run(wb, lambda b: OutboxChannel(Path(box), "t"), NOW, AS_OF + dt.timedelta(days=later))
+    run(wb, lambda b: OutboxChannel(Path(box), "t"), on(AS_OF + dt.timedelta(days=later)), anytime=True)
     keys = [row[2] for row in wb.tabs["Historique"][1:]]
     assert len(keys) == len(set(keys))
     assert first["failed"] == 0
@@ -122,7 +122,24 @@ def test_a_missed_stretch_sends_one_message_not_one_per_step(tmp_path_factory, d
     due = AS_OF - dt.timedelta(days=due_offset)
     wb = workbook([customer("C1")], [invoice("F1", "C1", (due - dt.timedelta(days=30)).isoformat(),
                                              due.isoformat(), "1000")])
-    run(wb, lambda b: OutboxChannel(Path(box), "t"), NOW, AS_OF)
-    after = run(wb, lambda b: OutboxChannel(Path(box), "t"), NOW, AS_OF + dt.timedelta(days=gap)).to_json()
+    run(wb, lambda b: OutboxChannel(Path(box), "t"), on(AS_OF), anytime=True)
+    after = run(wb, lambda b: OutboxChannel(Path(box), "t"), on(AS_OF + dt.timedelta(days=gap)), anytime=True).to_json()
     emails = [a for a in after["actions"] if a["channel"] == "email" and a["status"] == "sent"]
     assert len(emails) <= 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(books(), st.sampled_from(["standard", "grands_comptes"]))
+def test_a_risk_move_moves_only_businesses_and_keeps_every_approval(data, default):
+    """Whatever the book, a customer off its default ladder was moved by its grade: a known business,
+    on `risque` guarded from the default ladder, so every template it approves is approved still."""
+    customers, invoices, payments = data
+    snap = snapshot(workbook(customers, invoices, payments, {"default_scenario": default}), NOW, AS_OF)
+    approved = {s.template for s in snap.book.scenarios[default].steps if s.requires_approval}
+    for action in snap.plan.actions:
+        if action.scenario == default:
+            continue
+        assert action.scenario == ("risque" if default == "standard" else "risque+grands_comptes")
+        assert snap.book.customers[action.customer_id].type == "B2B"
+        if action.template in approved:
+            assert action.requires_approval

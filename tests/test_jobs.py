@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLASSIC, NOW, customer, invoice, payment, workbook
-from relance.app.jobs import run, snapshot
+from conftest import CLASSIC, CUSTOMERS_HEADER, NOW, customer, invoice, on, payment, workbook
+from relance.app.jobs import baseline, run, snapshot
 from relance.channels.outbox import OutboxChannel
 
 AS_OF = dt.date(2025, 3, 31)
@@ -23,15 +23,18 @@ def test_missed_weeks_catch_up_with_one_message_then_resume(tmp_path: Path):
     box = tmp_path / "out"
 
     def day(d):
-        result = run(wb, lambda b: OutboxChannel(box, "t"), NOW, d)
+        result = run(wb, lambda b: OutboxChannel(box, "t"), on(d), anytime=True)
         return [(a["step"], a["status"]) for a in result.to_json()["actions"]]
 
-    assert day(dt.date(2025, 3, 31)) == [("formal_notice", "sent")]  # J+32: one step, not four
+    assert day(dt.date(2025, 3, 31)) == [("reminder_1", "sent")]  # J+32, first run: the first step, never a jump
     assert day(dt.date(2025, 3, 31)) == []  # rerun the same day
-    assert day(dt.date(2025, 4, 5)) == []  # J+37: nothing new
-    assert day(dt.date(2025, 4, 20)) == [("handoff", "awaiting_approval")]  # J+52: a person decides
+    assert day(dt.date(2025, 4, 2)) == []  # the gap: three days between two messages
+    assert day(dt.date(2025, 4, 5)) == [("reminder_2", "sent")]  # the next step, not the highest due
+    assert day(dt.date(2025, 4, 20)) == [("formal_notice", "sent")]  # a missed fortnight: one message
+    assert day(dt.date(2025, 4, 25)) == []  # the hand-off waits for the notice's deadline (8 days)
+    assert day(dt.date(2025, 4, 28)) == [("handoff", "awaiting_approval")]  # then a person decides
     assert day(dt.date(2025, 5, 20)) == [("handoff", "awaiting_approval")]  # still waiting, never sent alone
-    assert len(list(box.glob("*.eml"))) == 1
+    assert len(list(box.glob("*.eml"))) == 3
 
 
 def test_an_overdue_message_never_lists_an_invoice_not_yet_due(tmp_path: Path):
@@ -42,13 +45,13 @@ def test_an_overdue_message_never_lists_an_invoice_not_yet_due(tmp_path: Path):
     first = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()["actions"]
     # F2 is due a courtesy reminder the same day: it never joins a demand for what is overdue,
     # and waits for the cooldown rather than making two messages in a day
-    assert [(a["step"], a["invoice_ids"]) for a in first] == [("reminder_2", ["F1"])]
+    assert [(a["step"], a["invoice_ids"]) for a in first] == [("reminder_1", ["F1"])]
     rerun = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()
-    assert rerun["actions"] == [] and {(s["invoice_ids"][0], s["reason"]) for s in rerun["skips"]} == {
-        ("F2", "cooldown")}
+    assert rerun["actions"] == []
+    assert {(iid, s["reason"]) for s in rerun["skips"] for iid in s["invoice_ids"]} >= {("F2", "cooldown")}
     # F2 still gets its own J+7, with the whole overdue picture
-    later = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 10)).to_json()["actions"]
-    assert [(a["step"], a["invoice_ids"]) for a in later] == [("reminder_1", ["F1", "F2"])]
+    later = run(wb, lambda b: OutboxChannel(box, "t"), on(dt.date(2025, 4, 10)), anytime=True).to_json()["actions"]
+    assert [(a["step"], a["invoice_ids"]) for a in later] == [("reminder_2", ["F1", "F2"])]
 
 
 def test_approval_steps_wait_in_the_plan_tab_until_ticked(tmp_path: Path):
@@ -106,13 +109,13 @@ def test_a_step_naming_an_unknown_template_is_reported_at_load():
     wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)], Scenarios=scen)
     snap = snapshot(wb, NOW, AS_OF)
     assert [str(a) for a in snap.anomalies if a.code == "R507"] == [
-        "Scenarios row 2: 'relance_speciale' is not a message template (scenario standard, step r1); this "
+        "Scenarios!E2: 'relance_speciale' is not a message template (scenario standard, step r1); this "
         "step's messages cannot be sent; name a template of scenarios/templates, or add it in the Modeles tab"]
 
 
 def test_a_broken_template_override_skips_only_its_messages(tmp_path: Path):
     modeles = [["modele", "langue", "partie", "contenu"],
-               ["reminder_1", "fr", "subject", "Relance {{ facture.numero }"]]
+               ["notice", "fr", "subject", "Relance {{ facture.numero }"]]
     wb = workbook([customer("C1"), customer("C2", langue="en")],
                   [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000),
                    invoice("F2", "C2", "2025-01-01", "2025-03-24", 1000)], Modeles=modeles)
@@ -121,7 +124,7 @@ def test_a_broken_template_override_skips_only_its_messages(tmp_path: Path):
     assert data["sent"] == 1  # the English customer's message still leaves
     assert [a["status"] for a in data["actions"]] == ["not_sent", "sent"]
     problems = [str(a) for a in result.snapshot.anomalies if a.code == "R701"]
-    assert len(problems) == 1 and "reminder_1" in problems[0] and "line 1" in problems[0]
+    assert len(problems) == 1 and "notice" in problems[0] and "line 1" in problems[0]
     rerun = run(wb, lambda b: OutboxChannel(tmp_path, "t"), NOW, AS_OF).to_json()
     assert rerun["sent"] == 0 and rerun["planned"] == 1  # still due once the template is fixed
 
@@ -146,24 +149,51 @@ def test_history_past_its_limit_moves_oldest_rows_to_a_year_tab_and_still_blocks
     assert run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()["sent"] == 0
 
 
-def test_a_poor_payer_moves_to_the_risk_scenario_a_consumer_never_does():
+def poor_payers(*rows_of):
+    """Customers (code, type, segment) that paid four invoices 3 months late and owe 5000 since
+    December: graded E on AS_OF and a week before. Clients gets a segment column."""
+    customers = [[*customer(cid, type_client=kind), segment] for cid, kind, segment in rows_of]
+    invoices, payments = [], []
+    for cid, _, _ in rows_of:
+        for i in range(4):
+            invoices.append(invoice(f"{cid}-P{i}", cid, "2024-06-01", "2024-07-01", 1000))
+            payments.append(payment("2024-10-15", 1000, f"{cid}-P{i}"))
+        invoices += [invoice(f"{cid}-F1", cid, "2025-01-01", "2025-03-26", 1000),
+                     invoice(f"{cid}-F3", cid, "2024-11-01", "2024-12-01", 5000)]
+    return [[*CUSTOMERS_HEADER, "segment"], *customers], invoices, payments
+
+
+def test_a_poor_payer_moves_to_the_risk_scenario_only_a_known_business_on_the_default_ladder():
     scen = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
             ["risque", "vite", 3, "email", "reminder_1", 0, "non"]]
-    late = [invoice(f"P{i}", c, "2024-06-01", "2024-07-01", 1000) for c in ("C1", "C2") for i in range(4)]
-    paid_late = [payment("2024-10-15", 1000, f"P{i}") for i in range(4)] + \
-        [payment("2024-10-15", 1000, f"P{i}") for i in range(4, 8)]
-    for i, row in enumerate(late):
-        row[0] = f"P{i}"
-    wb = workbook([customer("C1"), customer("C2", type_client="B2C")],
-                  [*late, invoice("F1", "C1", "2025-01-01", "2025-03-26", 1000),
-                   invoice("F2", "C2", "2025-01-01", "2025-03-26", 1000),
-                   invoice("F3", "C1", "2024-11-01", "2024-12-01", 5000),
-                   invoice("F4", "C2", "2024-11-01", "2024-12-01", 5000)],
-                  paid_late, Scenarios=scen)
+    clients, invoices, payments = poor_payers(
+        ("C1", "B2B", ""), ("C2", "B2C", ""), ("C3", "", ""), ("C4", "B2B", "grands_comptes"), ("C5", "B2B", "pme"))
+    wb = workbook([], invoices, payments, Scenarios=scen, Clients=clients)
     snap = snapshot(wb, NOW, AS_OF)
     by_customer = {a.customer_id: a.scenario for a in snap.plan.actions}
-    assert by_customer["C1"] == "risque"  # B2B graded D/E: switched automatically
-    assert by_customer["C2"] == "standard"  # B2C: the grade is only advice
+    assert by_customer == {
+        "C1": "risque",           # a business graded E, on the default ladder: moved
+        "C2": "standard",         # a consumer: the grade is only advice (GDPR Art. 22)
+        "C3": "standard",         # unknown type: not known to be a business
+        "C4": "grands_comptes",   # a key account: its segment chose its ladder, never replaced
+        "C5": "risque",           # a segment that names no scenario chooses nothing
+    }
+
+
+def test_a_move_keeps_every_approval_of_the_default_ladder():
+    # default ladder grands_comptes (firm steps need approval), shipped `risque` (they do not)
+    clients, invoices, payments = poor_payers(("C1", "B2B", ""), ("C2", "B2B", "risque"))
+    wb = workbook([], invoices, payments, settings={"default_scenario": "grands_comptes"}, Clients=clients)
+    snap = snapshot(wb, NOW, AS_OF)
+    assert {a.customer_id: a.scenario for a in snap.plan.actions} == {"C1": "risque+grands_comptes", "C2": "risque"}
+    guarded, plain = snap.book.scenarios["risque+grands_comptes"], snap.book.scenarios["risque"]
+    needs = {s.name for s in guarded.steps if s.requires_approval}
+    assert needs == {"reminder_2", "reminder_2_sms", "formal_notice", "formal_notice_letter", "handoff"}
+    assert {s.name for s in plain.steps if s.requires_approval} == {"handoff"}  # C2 chose it as it is
+    for a in snap.plan.actions:
+        ladder = snap.book.scenarios[a.scenario]
+        step = ladder.step(a.step)
+        assert step is not None and a.requires_approval >= step.requires_approval
 
 
 def test_a_customer_never_gets_two_messages_within_the_cooldown(tmp_path: Path):
@@ -173,13 +203,13 @@ def test_a_customer_never_gets_two_messages_within_the_cooldown(tmp_path: Path):
     box = tmp_path / "out"
 
     def day(d):
-        result = run(wb, lambda b: OutboxChannel(box, "t"), NOW, d).to_json()
+        result = run(wb, lambda b: OutboxChannel(box, "t"), on(d), anytime=True).to_json()
         return [(a["invoice_ids"], a["step"]) for a in result["actions"]], {s["reason"] for s in result["skips"]}
 
-    assert day(AS_OF) == ([(["F1"], "reminder_1")], set())  # F2's courtesy starts on 2 April (J-5)
-    sent, skipped = day(dt.date(2025, 4, 2))  # two days after F1's reminder
+    assert day(AS_OF) == ([(["F1"], "notice")], {"courtesy_past"})  # F2's courtesy starts on 2 April (J-5)
+    sent, skipped = day(dt.date(2025, 4, 2))  # two days after F1's notice
     assert sent == [] and skipped == {"cooldown"}
-    assert day(dt.date(2025, 4, 3)) == ([(["F2"], "courtesy")], set())  # late, never lost
+    assert day(dt.date(2025, 4, 3)) == ([(["F1"], "reminder_1"), (["F2"], "courtesy")], set())  # late, never lost
     keys = [r[2] for r in wb.tabs["Historique"][1:]]
     assert len(keys) == len(set(keys))
 
@@ -197,9 +227,10 @@ def test_the_daily_run_waits_for_its_send_window(tmp_path: Path, now, reason):
     assert "Historique" not in wb.tabs and not list(box.glob("*.eml"))
     forced = run(wb, lambda b: OutboxChannel(box, "t"), now, anytime=True).to_json()
     assert forced["sent"] == 1
-    # a run for another day (a backfill with --as-of) is not gated
-    other = run(wb, lambda b: OutboxChannel(box, "t"), now, dt.date(2025, 5, 20)).to_json()
-    assert other["deferred"] is None
+    # a run for another day (--as-of) is not gated: it is a simulation, which sends nothing anyway
+    other = run(wb, lambda b: OutboxChannel(box, "t", simulation=dt.date(2025, 5, 20)), now,
+                dt.date(2025, 5, 20)).to_json()
+    assert other["deferred"] is None and other["simulation"] and other["sent"] == 0
 
 
 def test_moselle_keeps_26_december(tmp_path: Path):
@@ -218,6 +249,7 @@ def test_a_letter_step_files_a_formal_notice_pdf(tmp_path: Path):
     import subprocess
 
     scen = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
+            ["standard", "r1", 7, "email", "reminder_1", 0, "non"],
             ["standard", "mise_en_demeure", 30, "letter", "formal_notice", 0, "non"]]
     wb = workbook([customer("C1"), customer("C2")],
                   [invoice("F1", "C1", "2025-01-01", "2025-02-27", 1000),
@@ -228,11 +260,12 @@ def test_a_letter_step_files_a_formal_notice_pdf(tmp_path: Path):
     wb.tabs["Clients"][1] += ["3 place Bellecour", "69002", "Lyon"]
     wb.tabs["Clients"][2] += [None, None, None]  # C2 has no postal address
     box = tmp_path / "out"
+    baseline(wb, NOW, "r1", AS_OF - dt.timedelta(days=10))  # both were reminded by e-mail before relance
     result = run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF).to_json()
     assert [(a["customer_id"], a["channel"], a["status"]) for a in result["actions"]] == [("C1", "letter", "sent")]
     assert [(s["customer_id"], s["reason"]) for s in result["skips"]] == [("C2", "no_address")]
     pdf = next(box.glob("C1_mise_en_demeure_*.pdf"))
-    history = wb.tabs["Historique"][1]
+    history = wb.tabs["Historique"][-1]
     assert (history[7], history[9]) == ("letter", "sent") and history[8] == "3 place Bellecour, 69002 Lyon"
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
@@ -260,13 +293,13 @@ def test_the_outcome_of_a_call_task_acts_on_the_next_run(tmp_path: Path, outcome
     assert tasks[1][header.index("telephone")] == "06 12 34 56 78"
     tasks[1][header.index("resultat")] = outcome
     tasks[1][header.index("date_resultat")] = date
-    later = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 9)).to_json()  # J+31
+    later = run(wb, lambda b: OutboxChannel(box, "t"), on(dt.date(2025, 4, 9)), anytime=True).to_json()  # J+31
     if reason is None:
         assert [a["step"] for a in later["actions"]] == ["relance"]
     else:
         assert later["actions"] == [] and {s["reason"] for s in later["skips"]} == {reason}
     if reason == "promise":  # promised 10 April + 3 days of grace: the ladder resumes on the 14th
-        resumed = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 14)).to_json()
+        resumed = run(wb, lambda b: OutboxChannel(box, "t"), on(dt.date(2025, 4, 14)), anytime=True).to_json()
         assert [a["step"] for a in resumed["actions"]] == ["relance"]
     assert wb.tabs["Taches"][1][header.index("resultat")] == outcome  # the user's entry is kept
 
@@ -278,12 +311,13 @@ def test_the_hand_off_task_comes_with_the_agency_package(tmp_path: Path):
 
     wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-27", 1000)], Scenarios=CLASSIC)
     box = tmp_path / "out"
+    baseline(wb, NOW, "reminder_2", AS_OF - dt.timedelta(days=10))  # reminded by hand before relance
     run(wb, lambda b: OutboxChannel(box, "t"), NOW, AS_OF)  # J+32: the formal notice e-mail
-    waiting = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 20)).to_json()  # J+52
+    waiting = run(wb, lambda b: OutboxChannel(box, "t"), on(dt.date(2025, 4, 20)), anytime=True).to_json()  # J+52
     assert [(a["step"], a["status"]) for a in waiting["actions"]] == [("handoff", "awaiting_approval")]
     assert not list(box.glob("*.zip"))  # nothing is prepared for an agency before a person decides
     wb.tabs["A_valider"][1][0] = "oui"
-    later = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 20)).to_json()
+    later = run(wb, lambda b: OutboxChannel(box, "t"), on(dt.date(2025, 4, 20)), anytime=True).to_json()
     assert [(a["step"], a["status"]) for a in later["actions"]] == [("handoff", "created")]
     package = next(box.glob("C1_dossier_recouvrement_*.zip"))
     with zipfile.ZipFile(package) as z:
@@ -301,28 +335,28 @@ def test_a_broken_promise_resumes_at_the_next_step_once_and_is_said(tmp_path: Pa
                  ["C1", "F1", "2025-04-10", 1000, "téléphone", "ouverte"]]
     wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-14", 1000)], Promesses=promesses)
     box = tmp_path / "out"
-    first = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 3, 29)).to_json()  # J+15, paused
-    assert first["actions"] == [] and {s["reason"] for s in first["skips"]} == {"promise"}
-    assert run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 12)).to_json()["actions"] == []
+    first = run(wb, lambda b: OutboxChannel(box, "t"), on(dt.date(2025, 3, 29)), anytime=True).to_json()  # J+15, paused
+    assert first["actions"] == [] and {s["reason"] for s in first["skips"]} - {"courtesy_past"} == {"promise"}
+    assert run(wb, lambda b: OutboxChannel(box, "t"), on(dt.date(2025, 4, 12)), anytime=True).to_json()["actions"] == []
     # 10 April + 3 days of grace: broken on the 14th, said, and the step due then leaves
-    resumed = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 14))
+    resumed = run(wb, lambda b: OutboxChannel(box, "t"), on(dt.date(2025, 4, 14)), anytime=True)
     data = resumed.to_json()
-    assert [a["step"] for a in data["actions"]] == ["formal_notice"]
+    assert [a["step"] for a in data["actions"]] == ["notice"]  # nothing was sent before: the first step
     assert any(a.code == "R415" and "broken" in a.problem for a in resumed.snapshot.anomalies)
-    again = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 4, 16)).to_json()
+    again = run(wb, lambda b: OutboxChannel(box, "t"), on(dt.date(2025, 4, 16)), anytime=True).to_json()
     assert again["actions"] == []  # once, not every day
 
 
-def test_a_broken_promise_pulls_the_next_step_forward(tmp_path: Path):
+def test_a_broken_promise_resumes_the_ladder_at_its_next_step(tmp_path: Path):
     promesses = [["code_client", "numeros_factures", "date_promise", "montant", "source", "statut"],
                  ["C1", "F1", "2025-03-24", 1000, "téléphone", "ouverte"]]
     wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-14", 1000)])
     box = tmp_path / "out"
-    sent = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 3, 21)).to_json()  # J+7
-    assert [a["step"] for a in sent["actions"]] == ["reminder_1"]
+    sent = run(wb, lambda b: OutboxChannel(box, "t"), on(dt.date(2025, 3, 21)), anytime=True).to_json()  # J+7
+    assert [a["step"] for a in sent["actions"]] == ["notice"]
     wb.tabs["Promesses"] = promesses  # the customer promised the 24th, then did not pay
-    paused = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 3, 26)).to_json()  # J+12
+    paused = run(wb, lambda b: OutboxChannel(box, "t"), on(dt.date(2025, 3, 26)), anytime=True).to_json()  # J+12
     assert paused["actions"] == []
-    early = run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 3, 28)).to_json()  # J+14, broken
-    assert [a["step"] for a in early["actions"]] == ["reminder_2"]  # the next step, a day before its J+15
-    assert run(wb, lambda b: OutboxChannel(box, "t"), NOW, dt.date(2025, 3, 29)).to_json()["actions"] == []
+    early = run(wb, lambda b: OutboxChannel(box, "t"), on(dt.date(2025, 3, 28)), anytime=True).to_json()  # J+14, broken
+    assert [a["step"] for a in early["actions"]] == ["reminder_1"]  # the next step once the promise is broken
+    assert run(wb, lambda b: OutboxChannel(box, "t"), on(dt.date(2025, 3, 29)), anytime=True).to_json()["actions"] == []

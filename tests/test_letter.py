@@ -15,7 +15,14 @@ from pathlib import Path
 import pytest
 
 from letters import D, context, flat, invoice, pdf_info, pdf_to_text, poppler
-from relance.render.letter import formal_notice_pdf, long_date, money, pdf_text, short_date
+from relance.render.letter import (
+    formal_notice_pdf,
+    french_spacing,
+    long_date,
+    money,
+    pdf_text,
+    short_date,
+)
 
 SENDER = ["5 rue du Faubourg Saint-Antoine", "75011 Paris"]
 MM = 72 / 25.4  # PDF points per millimetre
@@ -130,7 +137,7 @@ def test_letter_metadata_and_determinism() -> None:
     info = pdf_info(first)
     assert info["Title"] == "Mise en demeure de payer – Boulangerie Martin"
     assert info["Author"] == "Atelier Dupont SARL"
-    assert info["Subject"] == "Mise en demeure de payer : F-2026-101, F-2026-102"
+    assert info["Subject"] == "Mise en demeure de payer\u00a0: F-2026-101, F-2026-102"  # French spacing
 
 
 @poppler
@@ -232,3 +239,82 @@ def test_today_s_render_context_without_address_fields_still_gives_a_letter() ->
     assert "Boulangerie Martin" in text and "Le 31 mars 2025" in text
     assert all(f"F-2025-00{n}" in text for n in (1, 2, 3))
     assert "Total réclamé" in text and "mise en demeure" in text
+
+
+# --------------------------------------------------------------------------- how to pay, who signs, who is claimed
+
+BANK = {"iban": "FR76 3000 6000 0112 3456 7890 189", "bic": "AGRIFRPP", "signatory": "",
+        "signatory_name": "Jeanne Dupont", "signatory_title": "gérante", "portal_url": "https://portail.dupont.example",
+        "legal_mentions": "SARL au capital de 10 000 € – RCS Paris 812 345 676 – TVA FR19 812345676"}
+
+
+def with_bank(ctx: dict, **company: object) -> dict:
+    ctx["company"].update({**BANK, **company})
+    ctx["invoices"][0]["payment_url"] = "https://pay.example/F-2026-101"
+    return ctx
+
+
+@poppler
+def test_the_letter_says_how_to_pay_and_who_signs() -> None:
+    raw = pdf_to_text(formal_notice_pdf(with_bank(context()), SENDER), "-layout")
+    text = flat(raw)
+    assert ("Règlement : par virement, IBAN FR76 3000 6000 0112 3456 7890 189 – BIC AGRIFRPP, en indiquant "
+            "la référence « F-2026-101, F-2026-102 ».") in text
+    assert "Paiement en ligne de la facture F-2026-101 : https://pay.example/F-2026-101" in text
+    assert "Vos factures et les moyens de paiement sont disponibles sur https://portail.dupont.example." in text
+    assert "Pour Atelier Dupont SARL, Jeanne Dupont, gérante" in text
+    # the footer: the sender's details, then the legal mentions
+    assert "Atelier Dupont SARL · 5 rue du Faubourg Saint-Antoine · 75011 Paris · compta@dupont.example" in text
+    assert text.index("compta@dupont.example SARL au capital") > 0
+    assert "SARL au capital de 10 000 € – RCS Paris 812 345 676 – TVA FR19 812345676" in text
+    assert raw.count("\f") == 1  # all of it still on one page
+
+
+def test_french_wording_keeps_its_no_break_spaces() -> None:
+    """pdftotext gives a no-break space back as a space: the wording itself is checked."""
+    from relance.render import letter
+
+    assert french_spacing("Objet : « F-1 » ? oui ; non !") == "Objet\u00a0: «\u00a0F-1\u00a0»\u00a0? oui\u00a0; non\u00a0!"
+    assert french_spacing("https://pay.example/F-1") == "https://pay.example/F-1"
+    for key, text in letter._WORDS["fr"].items():
+        assert not re.search(r" [:;?!»]", text) and "« " not in text, key
+    assert letter._WORDS["fr"]["pay_by"].endswith("«\u00a0{ref}\u00a0».")
+
+
+@poppler
+def test_without_an_iban_the_letter_still_gives_the_reference() -> None:
+    text = flat(pdf_to_text(formal_notice_pdf(context(), SENDER), "-layout"))
+    assert "Règlement : merci d'indiquer la référence « F-2026-101, F-2026-102 » avec votre règlement." in text
+    assert "IBAN" not in text
+
+
+@poppler
+def test_english_letter_says_how_to_pay() -> None:
+    text = flat(pdf_to_text(formal_notice_pdf(with_bank(context(lang="en")), SENDER, "en"), "-layout"))
+    assert ("How to pay: by bank transfer, IBAN FR76 3000 6000 0112 3456 7890 189 – BIC AGRIFRPP, quoting "
+            "the reference \u201cF-2026-101, F-2026-102\u201d.") in text
+    assert "Pay invoice F-2026-101 online: https://pay.example/F-2026-101" in text
+    assert "For Atelier Dupont SARL, Jeanne Dupont, gérante" in text
+
+
+@poppler
+def test_the_sender_address_comes_from_the_context_when_not_given() -> None:
+    ctx = context()
+    ctx["company"]["address"] = ["27 rue des Forges", "69007 Lyon"]
+    text = flat(pdf_to_text(formal_notice_pdf(ctx, []), "-layout"))
+    assert "Atelier Dupont SARL 27 rue des Forges 69007 Lyon" in text
+    assert "Atelier Dupont SARL · 27 rue des Forges · 69007 Lyon · compta@dupont.example" in text
+
+
+@poppler
+def test_a_customer_of_unknown_type_is_claimed_nothing() -> None:
+    """A context without `is_b2b` (a hand-made one) and a blank type: unknown, not a business."""
+    ctx = context()
+    del ctx["is_b2b"]
+    ctx["customer"]["type"] = ""
+    text = flat(pdf_to_text(formal_notice_pdf(ctx, SENDER), "-layout"))
+    for absent in ("L441-10", "D441-5", "Pénalités", "pénalités", "ndemnité", "Total réclamé"):
+        assert absent not in text, absent
+    assert "Total dû 3 400,00 €" in text
+    ctx["customer"]["type"] = "B2B"
+    assert "L441-10" in flat(pdf_to_text(formal_notice_pdf(ctx, SENDER), "-layout"))

@@ -4,6 +4,7 @@ must: the e-mails of the ladder, the J+1 notice, the SMS parts, the call and han
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -162,7 +163,7 @@ def test_totals_per_currency(renderer: Renderer) -> None:
 def test_subject_names_company_and_invoices(renderer: Renderer) -> None:
     invoices = five_invoices()
     one = renderer.render("reminder_1", "fr", "subject", context(invoices[:1]))
-    assert one == "Atelier Dupont – Relance : facture F-1 en attente de règlement"
+    assert one == "Atelier Dupont – Relance\u00a0: facture F-1 en attente de règlement"  # no-break space before :
     three = renderer.render("reminder_2", "fr", "subject", context(invoices[:3]))
     assert "factures F-1, F-2 et F-3" in three and "impayées" in three
     five = renderer.render("formal_notice", "fr", "subject", context(invoices))
@@ -708,3 +709,117 @@ def test_call_script_names_the_real_columns_and_outcomes(renderer: Renderer) -> 
         assert normalize(word) in understood, word
     assert "date_resultat = la date promise (ex. 15/04/2025 ou 2025-04-15)" in fr
     assert dt.date(2025, 4, 15).isoformat() in en
+
+
+# --------------------------------------------------------------------------- how to pay, and nothing broken
+
+IBAN = "FR76 3000 6000 0112 3456 7890 189"
+EMAILS = ("notice", "courtesy", "reminder_1", "reminder_2", "formal_notice")
+
+
+def with_bank(ctx: dict[str, Any], **company: Any) -> dict[str, Any]:
+    """A context with what render_context gives from the new settings."""
+    ctx["company"].update({"iban": IBAN, "bic": "AGRIFRPP", "legal_mentions": "SAS au capital de 10 000 € – RCS Lyon",
+                           "signatory_name": "Jeanne Dupont", "signatory_title": "gérante",
+                           "address": ["12 rue des Artisans", "69003 Lyon"],
+                           "portal_url": "https://portail.dupont.example", **company})
+    return ctx
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("template", EMAILS)
+@pytest.mark.parametrize("part", ["html", "text"])
+def test_every_email_says_how_to_pay(renderer: Renderer, lang: str, template: str, part: str) -> None:
+    fr = lang == "fr"
+    many = with_bank(context(five_invoices(), lang=lang, step=template))
+    out = plain(renderer.render(template, lang, part, many))
+    assert ("Comment régler" if fr else "How to pay") in out
+    assert f"IBAN {IBAN}" in out.replace("<strong style=\"white-space:nowrap;\">", "").replace("</strong>", "")
+    assert "BIC" in out and "AGRIFRPP" in out
+    reference = "F-1, F-2, F-3, F-4, F-5"
+    assert reference in out  # the invoice numbers are the transfer reference
+    assert ("Référence du virement" if fr else "Transfer reference") in out
+    assert "https://portail.dupont.example" in out
+    # the signature and the footer: who signs, the address, the legal mentions
+    assert "Jeanne Dupont, gérante" in out and "12 rue des Artisans, 69003 Lyon" in out
+    assert "SAS au capital de 10 000 € – RCS Lyon" in out
+    # one invoice: its payment link is in the block (the notice gives it in its own words)
+    one = with_bank(context(one_invoice(), lang=lang, step=template))
+    out = renderer.render(template, lang, part, one)
+    assert "https://pay.example/F-2025-017" in out
+    if template != "notice":
+        block = out.split("Comment régler" if fr else "How to pay", 1)[1]
+        assert "https://pay.example/F-2025-017" in block
+    # without an IBAN the block still asks to quote the reference, and says no IBAN
+    bare = context(one_invoice(), lang=lang, step=template)
+    out = plain(renderer.render(template, lang, part, bare))
+    assert "IBAN" not in out
+    assert ("Référence à rappeler avec votre règlement : « F-2025-017 »" if fr
+            else "Please quote this reference with your payment:") in out.replace("<strong>", "").replace("</strong>", "")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_sms_stays_one_part_with_the_bank_details_set(renderer: Renderer, lang: str) -> None:
+    for template in SMS_TEMPLATES:
+        ctx = with_bank(sample(lang, template))
+        body = sms_body(renderer.render(template, lang, "sms", ctx))
+        assert len(body) <= 160 and segments(body)[2] == 1 and "F-2025-001" in body and PAY in body
+        assert IBAN not in body  # no room for it: the e-mail and the letter give it
+
+
+def blank_sender(ctx: dict[str, Any]) -> dict[str, Any]:
+    ctx["company"].update({"name": "", "email": "", "reply_to": "", "phone": "", "privacy_url": ""})
+    return ctx
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_blank_sender_never_gives_a_broken_sentence(renderer: Renderer, lang: str) -> None:
+    for template in EMAILS:
+        ctx = blank_sender(context(one_invoice(), lang=lang, step=template))
+        for part in ("html", "text"):
+            out = renderer.render(template, lang, part, ctx)
+            assert "écrivez à ." not in out and "écrivez à\n" not in out and "write to ." not in out
+            assert "écrivez à" not in out and "write to" not in out  # no address: the sentence is left out
+            assert "mailto:\"" not in out and 'href="mailto:"' not in out
+            assert "E-mail\u00a0: \n" not in out and "Email: \n" not in out
+            assert " traite vos coordonnées" not in out and " processes your contact" not in out
+        subject = renderer.render(template, lang, "subject", ctx)
+        assert subject == subject.strip() and subject[0].isupper(), subject
+        assert not subject.startswith(("–", "-", ":")) and not subject.endswith(("–", "-")), subject
+        assert " – " not in subject[:3]
+        sms = renderer.render(template, lang, "sms", ctx)
+        assert not sms[0].islower() and not sms.startswith(":"), sms  # "Rappel, …", "2e rappel, …"
+        assert not sms.rstrip().endswith("?"), sms  # no "Question?" without a number or an address
+    with_reply = context(one_invoice(), lang=lang, privacy_url="")
+    text = renderer.render("reminder_1", lang, "text", with_reply)
+    assert ("écrivez à relances@dupont.example." if lang == "fr" else "write to relances@dupont.example.") in text
+
+
+def test_subjects_keep_the_company_name_first_when_there_is_one(renderer: Renderer) -> None:
+    ctx = context(one_invoice())
+    assert renderer.render("reminder_1", "fr", "subject", ctx).startswith("Atelier Dupont – Relance")
+    assert renderer.render("formal_notice", "fr", "subject", ctx).endswith(" – Atelier Dupont")
+    en = context(one_invoice(), lang="en")
+    assert renderer.render("courtesy", "en", "subject", en).startswith("Atelier Dupont – friendly reminder")
+    assert renderer.render("courtesy", "en", "subject", blank_sender(en)).startswith("Friendly reminder: ")
+
+
+_BAD_SPACE = re.compile(r"[^\s\u00a0][ \t]+[:;?!»](?=\s|$|<)|« ", re.M)
+
+
+def visible_text(html: str) -> str:
+    """The words of an HTML part (tags, and the attributes in them, removed)."""
+    return re.sub(r"<[^>]*>", "", html)
+
+
+@pytest.mark.parametrize(("template", "part"), [(t, p) for t in EMAILS for p in ("html", "text")]
+                         + [("call", "script"), ("handoff", "script")])
+@pytest.mark.parametrize("b2b", [True, False], ids=["B2B", "B2C"])
+def test_french_typography(renderer: Renderer, template: str, part: str, b2b: bool) -> None:
+    ctx = with_bank(context(five_invoices(), b2b=b2b, step=template, reminders_sent=2))
+    out = renderer.render(template, "fr", part, ctx)
+    words = visible_text(out) if part == "html" else out
+    assert not _BAD_SPACE.search(words), _BAD_SPACE.search(words)
+    assert "\u00a0:" in words
+    if part != "script":
+        assert "«\u00a0" in words and "\u00a0»" in words  # the reference, in guillemets

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from dataclasses import replace
 from decimal import Decimal
 from email import policy
 from email.parser import BytesParser
@@ -55,7 +56,28 @@ def test_a_key_already_in_the_outbox_is_not_written_again(tmp_path):
     assert len((tmp_path / "index.jsonl").read_text().splitlines()) == 1
 
 
-from dataclasses import replace  # noqa: E402
+def test_a_simulation_files_apart_and_is_never_taken_for_a_send(tmp_path):
+    day = dt.date(2026, 11, 23)
+    sim = OutboxChannel(tmp_path, "t", simulation=day)
+    delivery = sim.send(MESSAGE)
+    assert (sim.name, delivery.status) == ("simulation", "simulated")
+    assert delivery.detail.startswith("simulation-2026-11-23/") and (tmp_path / delivery.detail).is_file()
+    assert sim.send(MESSAGE) == replace(delivery, detail="already in the outbox")  # still never twice
+    sim.close()
+    assert sim.location == str(tmp_path / "simulation-2026-11-23")
+    assert not list(tmp_path.glob("*.eml")) and not (tmp_path / "index.jsonl").exists()
+    real = OutboxChannel(tmp_path, "t")
+    assert real.lookup("RKEY1") is None  # a later real run does not settle anything with it
+    assert real.proofs(["RKEY1"]) == {}  # nor puts it in an agency package as proof
+    sent = real.send(MESSAGE)
+    assert (sent.status, sent.detail) == ("sent", "C1_reminder_1_RKEY1.eml")  # the real send happens
+    real.close()
+    assert list(real.proofs(["RKEY1"])) == ["C1_reminder_1_RKEY1.eml"]
+    # a simulation's package shows the real proofs, from the outbox itself
+    again = OutboxChannel(tmp_path, "t", simulation=day)
+    assert list(again.proofs(["RKEY1"])) == ["C1_reminder_1_RKEY1.eml"]
+    again.close()
+
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402

@@ -6,11 +6,9 @@ import datetime as dt
 
 import pytest
 
-from relance.engine.history import HistoryEntry
 from relance.engine.sendwindow import (
     SendWindow,
     closed_reason,
-    cooldown_ok,
     holiday_calendar,
     is_send_day,
     next_send_day,
@@ -220,43 +218,3 @@ def test_another_zone_and_hour():
 
 
 # ---------------------------------------------------------------- cooldown
-
-
-def entry(customer: str, day: str, status: str = "sent", channel: str = "email", detail: str = "") -> HistoryEntry:
-    return HistoryEntry(run_id="r", timestamp=f"{day}T07:00:00+00:00", action_key=f"{customer}|{day}|{channel}",
-                        customer_id=customer, invoice_ids=("F1",), scenario="standard", step="j+15",
-                        channel=channel, recipient="x", status=status, message_id="", amount_due=None,
-                        currency="EUR", detail=detail)
-
-
-AS_OF = D(2025, 6, 10)
-
-
-def test_cooldown_blocks_a_recent_message_and_names_its_date():
-    history = [entry("C1", "2025-06-01"), entry("C1", "2025-06-05"), entry("C2", "2025-06-09")]
-    assert cooldown_ok("C1", AS_OF, history, 7) == (False, D(2025, 6, 5))
-    assert cooldown_ok("C1", AS_OF, history, 5) == (True, None)  # 5 days ago is not less than 5
-    assert cooldown_ok("C1", AS_OF, history, 6) == (False, D(2025, 6, 5))
-    assert cooldown_ok("C3", AS_OF, history, 30) == (True, None)
-
-
-def test_cooldown_zero_disables_it():
-    assert cooldown_ok("C1", AS_OF, [entry("C1", "2025-06-10")], 0) == (True, None)
-
-
-def test_cooldown_pending_counts_failed_and_tasks_do_not():
-    assert cooldown_ok("C1", AS_OF, [entry("C1", "2025-06-09", status="pending")], 3) == (False, D(2025, 6, 9))
-    assert cooldown_ok("C1", AS_OF, [entry("C1", "2025-06-09", status="failed")], 3) == (True, None)
-    assert cooldown_ok("C1", AS_OF, [entry("C1", "2025-06-09", channel="call")], 3) == (True, None)
-    assert cooldown_ok("C1", AS_OF, [entry("C1", "2025-06-09", channel="agency")], 3) == (True, None)
-    for channel in ("sms", "letter", "SMS"):
-        assert cooldown_ok("C1", AS_OF, [entry("C1", "2025-06-09", channel=channel)], 3)[0] is False
-
-
-def test_cooldown_uses_the_planned_run_date_and_blocks_later_rows():
-    replayed = entry("C1", "2025-06-10", detail="as of 2025-06-01")  # written on the 10th for the 1st
-    assert cooldown_ok("C1", AS_OF, [replayed], 7) == (True, None)
-    later = entry("C1", "2025-06-12")
-    assert cooldown_ok("C1", AS_OF, [later], 7) == (False, D(2025, 6, 12))
-    unreadable = entry("C1", "garbage")
-    assert cooldown_ok("C1", AS_OF, [unreadable], 7) == (True, None)

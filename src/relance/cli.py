@@ -14,6 +14,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -47,9 +48,13 @@ from relance.app.jobs import (
     write_dashboard,
     write_plan,
 )
+from relance.app.jobs import (
+    baseline as baseline_job,
+)
 from relance.engine.anomaly import Anomaly, Severity
 from relance.engine.errors import ConfigError, RelanceError
 from relance.engine.owned_tabs import tab_name
+from relance.engine.settings import blocked_channels
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="relance: accounts-receivable reminders driven from a workbook.")
@@ -170,9 +175,23 @@ def _show_plan(result: RunResult, title: str) -> None:
                   highlight=False)
     if len(actions) > 10:
         out.print(f"  … {len(actions) - 10} more")
-    if not result.dry_run and data["planned"]:
+    if result.simulation:
+        out.print(_simulation_line(result), highlight=False, soft_wrap=True)
+    elif not result.dry_run and data["planned"]:
         out.print(f"Sent {data['sent']}, tasks {data['tasks_created']}, failed {data['failed']}, "
                   f"awaiting approval {data['awaiting_approval']}.")
+
+
+def _simulation_line(result: RunResult) -> str:
+    """The one line that says a dated run sent nothing for real."""
+    s = result.snapshot
+    simulated = [e for e in result.execution.entries if e.status == "simulated"]
+    tasks = sum(e.channel in ("call", "agency") for e in simulated)
+    return (f"[bold yellow]Simulation, nothing sent:[/] {s.as_of.isoformat()} is not today "
+            f"({result.today.isoformat() if result.today else '?'} in {s.book.settings.timezone}); "
+            f"{_count(len(simulated) - tasks, 'message')} filed in {escape(result.outbox)}"
+            + (f" ({_count(tasks, 'task')} not created)" if tasks else "")
+            + ", marked simulated in History; a run without --as-of sends for real.")
 
 
 @app.command()
@@ -264,10 +283,11 @@ def run_cmd(
     """The daily job: plan, send exactly once, write History, Tasks, Plan and Anomalies back."""
     with _errors():
         now = _now()
-        factory = open_channel(channel, book, now, outbox)
+        day = _as_of(as_of)
+        factory = open_channel(channel, book, now, outbox, day)  # a dated run: a simulation, outbox only
         phases = _Phases(not json_ and err.is_terminal, "Reading and checking the workbook")
         try:
-            result = run(open_workbook(book), factory, now, _as_of(as_of), dry_run, phases, anytime)
+            result = run(open_workbook(book), factory, now, day, dry_run, phases, anytime)
         finally:
             phases.close()
         data = result.to_json()
@@ -278,15 +298,72 @@ def run_cmd(
                       f"{result.next_window} ({len(result.snapshot.plan.to_send)} messages wait for it; "
                       "--anytime sends now).")
         else:
-            title = ("Dry run" if dry_run else "Run") + f" {result.run_id} for {result.snapshot.as_of.isoformat()}"
+            title = ("Dry run" if dry_run else "Simulation" if result.simulation else "Run") + \
+                f" {result.run_id} for {result.snapshot.as_of.isoformat()}"
             _show_plan(result, title)
             if data["settled_pending"]:
                 out.print(f"Settled {data['settled_pending']} rows left pending by an interrupted run.")
             if result.outbox:
                 out.print(f"Outbox: {result.outbox}")
             _summary_anomalies(result.snapshot)
+        missing = _missing_settings(result)
+        if missing:
+            err.print(f"[bold red]relance:[/] {_count(missing.count, 'message')} could not leave: "
+                      f"the Parametres tab has no {', '.join(missing.keys)}", highlight=False, soft_wrap=True)
+            err.print("  → fill " + ", ".join(missing.keys) + " in Parametres (the sender of every reminder, "
+                      "and the return address of letters), then run again; nothing else was held back",
+                      highlight=False, soft_wrap=True, markup=False)
+            raise typer.Exit(2)
         if data["failed"]:
             raise typer.Exit(4)
+
+
+@dataclass(frozen=True)
+class _Missing:
+    keys: list[str]
+    count: int
+
+
+def _missing_settings(result: RunResult) -> _Missing | None:
+    """The settings whose absence held messages back in this run (exit 2), if any."""
+    held = [s for s in result.snapshot.plan.skips if s.reason == "setting_missing"]
+    if not held:
+        return None
+    book = result.snapshot.book
+    blocked = blocked_channels(book.settings)
+    keys: set[str] = set()
+    for s in held:
+        scenario = book.scenarios.get(s.scenario)
+        step = scenario.step(s.step) if scenario else None
+        keys.update(blocked.get(step.channel if step else "", ()) or (k for v in blocked.values() for k in v))
+    return _Missing(sorted(keys), len(held))
+
+
+@app.command()
+def baseline(
+    book: BookArg,
+    step: Annotated[str, typer.Option("--step", help="The last step already sent outside relance, e.g. "
+                                                     "reminder_2 (a step of the customers' ladders).")],
+    customer: Annotated[list[str] | None, typer.Option("--customer", help="Only this customer (repeatable; "
+                                                                          "default: every customer with "
+                                                                          "overdue invoices).")] = None,
+    as_of: AsOf = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be recorded; write nothing.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Say once where you stand before relance: record in History the step already reached outside
+    relance, so the next run goes on from the following step. Sends nothing."""
+    with _errors():
+        result = baseline_job(open_workbook(book), _now(), step, _as_of(as_of), customer or (), dry_run)
+        if json_:
+            _print_json(result.to_json())
+            return
+        verb = "Would record" if dry_run else "Recorded"
+        out.print(f"{verb} step {step} as reached on {result.as_of.isoformat()} for "
+                  f"{_count(len(result.entries), 'customer')}; nothing was sent.")
+        reasons = Counter(s.reason for s in result.skips)
+        if reasons:
+            out.print("Left out, with reason: " + ", ".join(f"{r} {n}" for r, n in reasons.most_common()))
 
 
 @app.command()
@@ -430,35 +507,36 @@ def demo(
 
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "relance-demo.xlsx"
-        day = _as_of(as_of) or dt.date.today()
+        given = _as_of(as_of)  # None: today in the workbook's time zone, a real run
+        day = given or dt.date.today()
         build_demo_workbook(path, as_of=day)
         out.print(f"[bold]1. Demo workbook[/] {path} (a French SME, as of {day.isoformat()})")
         book = str(path)
         now = _now()
-        snap = snapshot(open_workbook(book), now, day)
+        snap = snapshot(open_workbook(book), now, given)
         out.print("[bold]2. Plan[/]")
         _show_plan(RunResult(run_id_for(now), snap, True), f"{len(snap.plan.actions)} messages planned")
         out.print("[bold]3. Run[/]")
         phases = _Phases(err.is_terminal, "Reading and checking the workbook")
         try:
-            result = run(open_workbook(book), open_channel("outbox", book, now, folder / "outbox"), now, day,
-                         progress=phases, anytime=True)  # a demo shows sending whatever the hour
+            result = run(open_workbook(book), open_channel("outbox", book, now, folder / "outbox", given), now,
+                         given, progress=phases, anytime=True)  # a demo shows sending whatever the hour
         finally:
             phases.close()
-        _show_plan(result, f"Run {result.run_id}")
-        again = run(open_workbook(book), open_channel("outbox", book, now, folder / "outbox"), now, day,
-                    anytime=True)
+        _show_plan(result, ("Simulation" if result.simulation else "Run") + f" {result.run_id}")
+        again = run(open_workbook(book), open_channel("outbox", book, now, folder / "outbox", given), now,
+                    given, anytime=True)
         out.print(f"A second run the same day sends {again.execution.count('sent')} messages "
                   "(never twice).")
         out.print("[bold]4. Report[/]")
-        snap = snapshot(open_workbook(book), now, day, for_report=True)
+        snap = snapshot(open_workbook(book), now, given, for_report=True)
         data, extras = report_bundle(snap, month_period(None, snap.as_of))
         _show_report(data, snap.book.settings.locale)
         page = folder / "rapport.html"
         page.write_text(report_page(data, extras), encoding="utf-8")
         write_dashboard(open_workbook(book), snap, data, extras)
         out.print(f"HTML report: {page}; Dashboard tab {tab_name(snap.book, 'dashboard')} rebuilt.")
-        sender = open_channel("outbox", book, now, folder / "outbox")(snap.book)
+        sender = open_channel("outbox", book, now, folder / "outbox", given)(snap.book)
         delivery = send_weekly_summary(snap, data, extras, "daf@atelier-dumas.example", path.name, sender)
         out.print(f"Weekly summary to the finance manager: {folder / 'outbox' / delivery.detail}")
         tabs = ", ".join(tab_name(snap.book, k) for k in ("history", "tasks", "anomalies", "dashboard"))

@@ -11,8 +11,8 @@ What is in it (shares of the tab's rows; "exactly" means a fixed quota, otherwis
   rest French companies with unique names; segments `grands_comptes` (8 % of companies), `risque`
   (60 % of the bad payers), `pme`; terms `30`, `45 FDM`, `60 jours`, `30 FDM` or blank (Settings
   default); exactly 2 % opted out, 2 % paused until 7-75 days after as_of, 2 % without any
-  email; 12 % of companies give two addresses (`a;b`), 10 % a cc; customer_type left blank
-  (B2B by default) on 15 % of companies; 3 account managers as owners.
+  email; 12 % of companies give two addresses (`a;b`), 10 % a cc; customer_type left blank on
+  one French company in 33 (Settings default_customer_type: B2B); 3 account managers as owners.
   Each customer pays like a good (mostly on time or early), average (5-40 days late) or bad
   (15-60 days late, some up to 150) payer; a quarter of the bad payers stopped paying 45-240
   days before as_of (nothing due since is paid).
@@ -420,7 +420,9 @@ def _customers(rng: random.Random, n: int, as_of: dt.date, lang: str) -> list[_C
             owner = "Sophie Marchand"
         else:
             owner = rng.choices(owners, weights=owner_weights)[0]
-        customer_type: str | None = "B2C" if kind == "b2c" else ("B2B" if rng.random() < 0.85 else None)
+        if kind != "b2c":
+            rng.random()  # the draw that once left 15 % of the types blank: later rows stay the same
+        customer_type: str | None = "B2C" if kind == "b2c" else "B2B"
         row: dict[str, object] = {
             "customer_id": cid,
             "name": name,
@@ -447,6 +449,11 @@ def _customers(rng: random.Random, n: int, as_of: dt.date, lang: str) -> list[_C
         out.append(_Customer(cid, name, kind, segment, habit, currency, terms, weight, row,
                              stopped))
 
+    # A few French companies with a blank customer_type (1 in 33, from the 8th): each is a
+    # warning of the Anomalies tab, and Settings default_customer_type (B2B) applies. Chosen by
+    # position, not drawn, so the rest of the book does not move.
+    for c in [c for c in out if c.kind == "fr"][7::33]:
+        c.row["customer_type"] = None
     # Exactly 2 % each (at least one in a book of 20 customers or more).
     n_flag = max(1, round(n * 0.02)) if n >= 20 else 0
     for c in rng.sample(out, n_flag):
@@ -723,6 +730,16 @@ def demo_settings(lang: str = "fr") -> Rows:
               else "Atelier Dumas – Accounts receivable")
     values = {
         "company_name": COMPANY,
+        "company_address": "27 rue des Forges; 69007 Lyon",
+        "company_city": "Lyon",
+        "company_phone": "04 65 71 20 40",
+        # a fictitious SIREN (its Luhn key holds) and the VAT number it gives
+        "legal_mentions": "SAS au capital de 150 000 € – RCS Lyon 812 345 676 – TVA FR19 812345676",
+        "signatory_name": "Claire Dumas",
+        "signatory_title": "Présidente" if lang == "fr" else "President",
+        "iban": "FR76 3000 6000 0112 3456 7890 189",  # the usual French example IBAN (checksum valid)
+        "bic": "AGRIFRPP",
+        "default_customer_type": "B2B",
         "sender_email": SENDER_EMAIL,
         "sender_name": sender,
         "reply_to": "comptabilite@atelier-dumas.example",

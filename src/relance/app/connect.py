@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from relance.channels.port import Channel
 from relance.engine.book import Book
@@ -40,11 +41,40 @@ def default_outbox(book: str) -> Path:
     return path.with_name(path.stem + "_outbox")
 
 
-def open_channel(name: str, book: str, now: dt.datetime, outbox: Path | None = None) -> ChannelFactory:
-    """The transport for a channel name, made once the workbook is read (it may need its Settings)."""
-    if name not in AVAILABLE_CHANNELS:
-        raise ConfigError(f"channel {name!r} is not available in this version", "use --channel outbox")
-    from relance.channels.outbox import OutboxChannel
+def open_channel(name: str, book: str, now: dt.datetime, outbox: Path | None = None,
+                 as_of: dt.date | None = None) -> ChannelFactory:
+    """The transport for a channel name, made once the workbook is read (it may need its Settings).
 
+    A run dated another day than today in the workbook's time zone (`as_of`, `--as-of`) never
+    really sends: with the outbox it is a simulation, filed in `simulation-<as_of>/`; any other
+    channel refuses it, since it would deliver letters dated another day. Whether the date is
+    today is known once the workbook's Settings (its time zone) are read, so the refusal comes
+    from the factory; `--dry-run` never opens a channel and works for any date.
+    """
+    if name not in CHANNELS:
+        raise ConfigError(f"channel {name!r} is not a channel relance knows",
+                          "use --channel " + " or ".join(AVAILABLE_CHANNELS))
+    if as_of is None and name not in AVAILABLE_CHANNELS:
+        raise ConfigError(f"channel {name!r} is not available in this version", "use --channel outbox")
     folder = outbox or default_outbox(book)
-    return lambda _book: OutboxChannel(folder, now.isoformat(timespec="seconds"), now)
+
+    def factory(workbook: Book) -> Channel:
+        from relance.channels.outbox import OutboxChannel
+
+        today = local_today(workbook, now)
+        dated = as_of is not None and as_of != today
+        if dated and name != "outbox":
+            raise ConfigError(
+                f"--as-of {as_of} is not today ({today} in {workbook.settings.timezone}): a dated run is only "
+                f"a simulation, and channel {name!r} would really deliver messages dated {as_of}",
+                "drop --as-of to send today, use --channel outbox to file a simulation, or --dry-run to preview")
+        if name not in AVAILABLE_CHANNELS:
+            raise ConfigError(f"channel {name!r} is not available in this version", "use --channel outbox")
+        return OutboxChannel(folder, now.isoformat(timespec="seconds"), now, simulation=as_of if dated else None)
+
+    return factory
+
+
+def local_today(workbook: Book, now: dt.datetime) -> dt.date:
+    """Today in the workbook's time zone (Settings `timezone`): the only date a run really sends for."""
+    return now.astimezone(ZoneInfo(workbook.settings.timezone)).date()

@@ -27,7 +27,7 @@ from relance.engine.sheets import CellValue
 from relance.engine.sms import to_gsm7
 from relance.render.handoff import agency_package
 from relance.render.letter import formal_notice_pdf
-from relance.render.messages import Renderer, TemplateProblem
+from relance.render.messages import Renderer, TemplateProblem, one_line
 
 
 @dataclass
@@ -101,7 +101,7 @@ def compose(
             message = OutgoingMessage(
                 action=action, sender_email=s.sender_email, sender_name=s.sender_name or s.company_name,
                 reply_to=s.reply_to,
-                subject=" ".join(renderer.render(action.template, action.language, "subject", ctx).split()),
+                subject=one_line(renderer.render(action.template, action.language, "subject", ctx)),
                 html=renderer.render(action.template, action.language, "html", ctx),
                 text=renderer.render(action.template, action.language, "text", ctx),
             )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from relance.app.connect import local_today
 from relance.app.executor import Execution, execute, reconcile
 from relance.app.resources import (
     message_templates,
@@ -23,10 +24,14 @@ from relance.app.resources import (
     shipped_contract,
     shipped_presets,
 )
+from relance.channels.outbox import SIMULATED, SIMULATION, simulation_folder
 from relance.channels.port import Channel, Delivery
 from relance.engine import cells
+from relance.engine.action import Skip
 from relance.engine.anomaly import Anomaly, Severity, Source
+from relance.engine.baseline import baseline_entries
 from relance.engine.book import Book, load_book
+from relance.engine.errors import ConfigError
 from relance.engine.history import HistoryEntry
 from relance.engine.owned_tabs import (
     anomalies_tab,
@@ -86,7 +91,12 @@ def as_of_for(book: Book, now: dt.datetime, as_of: dt.date | None) -> dt.date:
     """The run date in the workbook's time zone (Cloud Functions run in UTC)."""
     if as_of is not None:
         return as_of
-    return now.astimezone(ZoneInfo(book.settings.timezone)).date()
+    return local_today(book, now)
+
+
+def is_simulation(book: Book, now: dt.datetime, as_of: dt.date | None) -> bool:
+    """A run dated another day than today in the workbook's time zone: it never really sends."""
+    return as_of is not None and as_of != local_today(book, now)
 
 
 def template_overrides(book: Book) -> dict[tuple[str, str, str], str]:
@@ -141,13 +151,13 @@ def _snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
         book.promises,
         {i: (p.customer_id, book.invoices[i].due_date, True) for i, p in positions.items() if p.is_open},
         day, book.settings.promise_grace_days)
-    resume = {iid: broken_on for _, unpaid, broken_on in broken for iid in unpaid}
     for promise, unpaid, broken_on in broken:
         out.warn(promise.source, promise.promised_date.isoformat(),
                  f"promise to pay broken: {', '.join(unpaid)} still unpaid on {broken_on.isoformat()}; "
                  "reminders resumed at the next step",
                  "mark the promise 'rompue' (broken) in Promesses once noted, or record the payment", "R415")
-    the_plan = plan(book, positions, day, approved_keys(book), graded_scenarios(book, positions, day), resume)
+    book = with_risk_ladder(book)
+    the_plan = plan(book, positions, day, approved_keys(book), graded_scenarios(book, positions, day))
     renderer = Renderer(message_templates(), template_overrides(book))
     dropped = dropped_approvals(book, frozenset(a.key for a in the_plan.actions), positions)
     anomalies = [*book.anomalies, *_missing_templates(book, renderer), *out.items, *the_plan.anomalies, *dropped]
@@ -161,7 +171,8 @@ def _missing_templates(book: Book, renderer: Renderer) -> list[Anomaly]:
         for step in scenario.steps:
             part = "script" if step.channel in ("call", "agency") else "subject"
             if step.template and not any(renderer.has(step.template, lang, part) for lang in ("fr", "en")):
-                found.append(Anomaly(scenario.source, step.template,
+                where = scenario.source if step.source is None else _template_cell(book, step.source)
+                found.append(Anomaly(where, step.template,
                                      f"is not a message template (scenario {scenario.name}, step {step.name}); "
                                      "this step's messages cannot be sent",
                                      "name a template of scenarios/templates, or add it in the Modeles tab",
@@ -169,24 +180,39 @@ def _missing_templates(book: Book, renderer: Renderer) -> list[Anomaly]:
     return found
 
 
+def _template_cell(book: Book, row: Source) -> Source:
+    """The template cell of a Scenarios row."""
+    table = book.tables.get("scenarios")
+    if table is None or row.tab != table.name:
+        return row
+    return row.at(table.columns.get("template"), table.header_text.get("template", ""))
+
+
 def graded_scenarios(book: Book, positions: dict[str, Position], as_of: dt.date) -> dict[str, str]:
-    """Business customers graded D or E go to the `risque` scenario when the workbook has one.
+    """Who a risk grade moves, for the planner's `suggested`: customer id -> scenario name.
 
-    Grades are advice for consumers (GDPR Art. 22): `suggested_scenario` never names one for B2C.
-    Skipped entirely (it costs a second at 100k invoices) when no such scenario exists.
+    Only a known business on the default ladder moves (never a consumer, a customer of unknown
+    type, nor one whose `scenario` column or segment chose its ladder), graded D or E on `as_of`
+    and a week before (engine/scoring.risk_moves). It moves to `risque` guarded from the default
+    ladder, which keeps every approval the default ladder asked for; when that adds one, the
+    guarded ladder has its own name (`risque+<default>`) and must be in `book`: pass a book from
+    `with_risk_ladder` (a name the book lacks moves nobody: the planner keeps the default).
     """
-    from relance.engine.scoring import RISK_SCENARIO, risk_grades, suggested_scenario
+    from relance.engine.scoring import risk_moves
 
-    if RISK_SCENARIO not in book.scenarios:
-        return {}
-    candidates = {p.customer_id for p in positions.values()
-                  if p.is_open and (p.days_past_due or 0) > 0 and not book.customers[p.customer_id].is_b2c}
-    chosen: dict[str, str] = {}
-    for (cid, _), risk in sorted(risk_grades(book, positions, as_of, only=candidates).items()):
-        name = suggested_scenario(risk.grade, book.customers[cid].type)
-        if name:
-            chosen[cid] = name
-    return chosen
+    return risk_moves(book, positions, as_of)
+
+
+def with_risk_ladder(book: Book) -> Book:
+    """The book with the guarded risk ladder graded customers move to (engine/scoring.risk_ladder),
+    when it is a ladder of its own; registered whether anyone moves today or not, so that History
+    rows and approvals written under it keep their meaning from one run to the next."""
+    from relance.engine.scoring import risk_ladder
+
+    ladder = risk_ladder(book)
+    if ladder is None or ladder.name in book.scenarios:
+        return book
+    return replace(book, scenarios={**book.scenarios, ladder.name: ladder})
 
 
 def send_window_for(book: Book, now: dt.datetime) -> tuple[SendWindow, Anomaly | None]:
@@ -219,6 +245,8 @@ class RunResult:
     outbox: str = ""
     deferred: str = ""  # why nothing was sent now (weekend, holiday, before send_hour)
     next_window: str = ""
+    simulation: bool = False  # dated another day than today: filed as a simulation, nothing really sent
+    today: dt.date | None = None  # today in the workbook's time zone, when the run was a simulation
 
     def to_json(self) -> dict[str, Any]:
         s = self.snapshot
@@ -229,8 +257,10 @@ class RunResult:
             "run_id": self.run_id,
             "as_of": s.as_of.isoformat(),
             "dry_run": self.dry_run,
+            "simulation": self.simulation,
             "planned": len(s.plan.actions),
             "sent": ex.count("sent"),
+            "simulated": ex.count(SIMULATED),
             "tasks_created": ex.count("created"),
             "failed": ex.count("failed"),
             "awaiting_approval": len(s.plan.awaiting_approval),
@@ -274,8 +304,13 @@ def run(
 
     A run on the day it plans for sends only inside the send window (DESIGN §4: time zone,
     send_hour, business days and public holidays); outside it, nothing is sent or written and
-    the result says when the window opens. `anytime` is a person's explicit "send now"; a run
-    for another day (`--as-of`, a backfill) is not gated.
+    the result says when the window opens. `anytime` is a person's explicit "send now".
+
+    A run for another day (`--as-of` not today in the workbook's time zone) is a simulation: it
+    needs a simulating channel (the outbox of `connect.open_channel` files it in
+    `simulation-<as_of>/`; any other channel is refused with a ConfigError), its History rows are
+    `simulated` (they neither block a later real send nor count as sent), it creates no task and
+    leaves A_valider and Taches as they are. It is not gated by the send window.
     """
     run_id = run_id_for(now)
     if dry_run:
@@ -289,18 +324,27 @@ def run(
     with backend.run_lock():
         with _batch_gc():
             book0 = read_book(backend)
+        simulation = is_simulation(book0, now, as_of)
         channel = channel_factory(book0)
+        if simulation and channel.name != SIMULATION:
+            channel.close()
+            raise ConfigError(
+                f"a run dated {as_of} (today is {local_today(book0, now)} in {book0.settings.timezone}) is only a "
+                f"simulation, and channel {channel.name!r} would really send",
+                "open the channel with relance.app.connect.open_channel(..., as_of=...), or use --dry-run")
         try:
             task_ids = frozenset(str(r[0]) for r in existing_task_rows(book0) if r and r[0])
             settled = 0
 
             def fix_history(book: Book) -> Book:
                 nonlocal settled
-                history, settled = reconcile(book.history, channel, task_ids)
+                history, simulated = _settle_simulations(book.history)
+                history, settled = reconcile(history, channel, task_ids)
+                settled += simulated
                 return replace(book, history=history)
 
             snap = snapshot(backend, now, as_of, fix_history, book0)
-            if not anytime:
+            if not anytime and not simulation:
                 window, problem = send_window_for(snap.book, now)
                 if problem is not None:
                     snap.anomalies.append(problem)
@@ -314,20 +358,50 @@ def run(
             def save_pending(pending: Sequence[HistoryEntry]) -> None:
                 backend.write(history_tabs(book, [*book.history, *pending]))
 
-            tick = progress("Sending", len(snap.plan.to_send))
+            tick = progress("Simulating" if simulation else "Sending", len(snap.plan.to_send))
             execution = execute(snap.plan, book, snap.positions, snap.renderer, channel, run_id, now,
                                 save_pending, tick)
         finally:
             channel.close()
+        if simulation:
+            _as_simulation(execution, snap.as_of)
         snap.anomalies.extend(execution.anomalies)
-        tabs: list[OwnedTab] = [
-            *history_tabs(book, [*book.history, *execution.entries]),
-            plan_tab(book, snap.plan.awaiting_approval, snap.as_of, approval_note(book)),
-            tasks_tab(book, execution.task_rows),
-            anomalies_tab(book, snap.anomalies, run_id),
-        ]
+        tabs: list[OwnedTab] = [*history_tabs(book, [*book.history, *execution.entries])]
+        if not simulation:  # a simulation leaves the approvals and the tasks as they are
+            tabs += [plan_tab(book, snap.plan.awaiting_approval, snap.as_of, approval_note(book)),
+                     tasks_tab(book, execution.task_rows)]
+        tabs.append(anomalies_tab(book, snap.anomalies, run_id))
         backend.write(tabs)
-        return RunResult(run_id, snap, False, execution, settled, channel.location)
+        return RunResult(run_id, snap, False, execution, settled, channel.location, simulation=simulation,
+                         today=local_today(book, now) if simulation else None)
+
+
+def _settle_simulations(entries: Sequence[HistoryEntry]) -> tuple[list[HistoryEntry], int]:
+    """`pending` rows of a simulation cut short: simulated (nothing was really sent), never blocking."""
+    settled = 0
+    fixed: list[HistoryEntry] = []
+    for e in entries:
+        if e.status == "pending" and e.detail.startswith(f"via {SIMULATION}"):
+            e = e.with_status(SIMULATED, note="simulation interrupted; nothing was sent")
+            settled += 1
+        fixed.append(e)
+    return fixed, settled
+
+
+def _as_simulation(execution: Execution, as_of: dt.date) -> None:
+    """A simulation's outcomes as History keeps them: nothing sent, no task created.
+
+    The outbox already answers `simulated` for messages; a task (call, agency) is made
+    `simulated` here and not written to Taches: a person must not act on a dated run.
+    """
+    folder = simulation_folder(as_of)
+    for i, e in enumerate(execution.entries):
+        if e.status == "created":
+            execution.entries[i] = replace(e, status=SIMULATED,
+                                           detail=f"{e.detail}; simulation ({folder}): no task created")
+        elif e.status == "sent":  # a simulating channel that answered "sent": still not a real send
+            execution.entries[i] = replace(e, status=SIMULATED, detail=f"{e.detail}; simulation ({folder})")
+    execution.task_rows.clear()
 
 
 def write_plan(backend: WorkbookBackend, snap: Snapshot, run_id: str) -> None:
@@ -407,3 +481,38 @@ def send_weekly_summary(snap: Snapshot, report: Mapping[str, Any], extras: Mappi
         return channel.send(message)
     finally:
         channel.close()
+
+
+@dataclass
+class BaselineResult:
+    """What `relance baseline` recorded (or would record, with --dry-run)."""
+
+    as_of: dt.date
+    step: str
+    entries: list[HistoryEntry]
+    skips: list[Skip]
+    dry_run: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(), "step": self.step, "dry_run": self.dry_run,
+            "recorded": [{"customer_id": e.customer_id, "invoice_ids": list(e.invoice_ids),
+                          "scenario": e.scenario, "step": e.step, "action_key": e.action_key}
+                         for e in self.entries],
+            "skipped": [{"customer_id": k.customer_id, "reason": k.reason, "detail": k.detail}
+                        for k in self.skips],
+        }
+
+
+def baseline(backend: WorkbookBackend, now: dt.datetime, step: str, as_of: dt.date | None = None,
+             customers: Sequence[str] = (), dry_run: bool = False) -> BaselineResult:
+    """`relance baseline`: record, once, the step already reached outside relance; sends nothing."""
+    with backend.run_lock():
+        snap = snapshot(backend, now, as_of)
+        book = snap.book
+        stamp = now.astimezone(ZoneInfo(book.settings.timezone)).isoformat(timespec="seconds")
+        entries, skips = baseline_entries(book, snap.positions, snap.as_of, step, run_id_for(now), stamp,
+                                          frozenset(customers), graded_scenarios(book, snap.positions, snap.as_of))
+        if entries and not dry_run:
+            backend.write(history_tabs(book, [*book.history, *entries]))
+        return BaselineResult(snap.as_of, step, entries, skips, dry_run)

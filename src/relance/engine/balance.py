@@ -1,8 +1,10 @@
 """Applying payments and credit notes to invoices (CONVENTIONS.md, "Invoice balance").
 
 Payments with an invoice number go to that invoice; the others go to the customer's oldest open
-invoices first (FIFO by due date), in the payment's currency; credit notes reduce their invoice
-from their own date. What is left over is an unapplied credit, never moved to another invoice.
+invoices first (FIFO by due date), in the payment's currency, skipping invoices disputed on the
+payment's date (status `disputed`, or a dispute of the Litiges tab or of a call outcome open that
+day); credit notes reduce their invoice from their own date. What is left over is an unapplied
+credit, never moved to another invoice.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate
 from typing import NamedTuple
 
 from relance.engine.invoice import Invoice
+from relance.engine.pause import Dispute
 from relance.engine.payment import Payment
 from relance.engine.table import Collector
 
@@ -79,8 +83,10 @@ class Credit:
 
 
 def apply_all(
-    invoices: dict[str, Invoice], payments: list[Payment], out: Collector
+    invoices: dict[str, Invoice], payments: list[Payment], out: Collector, disputes: Iterable[Dispute] = ()
 ) -> tuple[dict[str, InvoiceLedger], list[Credit]]:
+    """Every payment and credit note applied; `disputes` (Litiges rows, call outcomes) keep FIFO
+    payments off the invoices they cover on the payment's date."""
     ledgers = {iid: InvoiceLedger(inv) for iid, inv in invoices.items() if not inv.is_credit_note}
     credits: list[Credit] = []
     direct_total: dict[str, Decimal] = defaultdict(Decimal)
@@ -118,7 +124,10 @@ def apply_all(
                          f"paid_amount disagrees with the Reglements rows for {inv.id} ({paid}); "
                          "the Reglements rows are used",
                          "clear montant_regle, or correct it to match the payments", "R118")
-    _allocate_fifo(ledgers, unassigned, credits)
+    disputed_by: dict[str, list[Dispute]] = defaultdict(list)
+    for d in disputes:
+        disputed_by[d.invoice_id].append(d)
+    _allocate_fifo(ledgers, unassigned, credits, disputed_by)
     for ledger in ledgers.values():
         ledger.freeze()
     return ledgers, credits
@@ -128,6 +137,7 @@ def _allocate_fifo(
     ledgers: dict[str, InvoiceLedger],
     unassigned: dict[tuple[str, str], list[Payment]],
     credits: list[Credit],
+    disputed_by: Mapping[str, Sequence[Dispute]],
 ) -> None:
     if not unassigned:
         return
@@ -141,6 +151,7 @@ def _allocate_fifo(
         group = sorted(by_group.get(key, []),
                        key=lambda lg: (lg.invoice.due_date, lg.invoice.issue_date, lg.invoice.id))
         remaining = [lg.invoice.amount - sum((a.amount for a in lg.allocations), ZERO) for lg in group]
+        contested = [disputed_by.get(lg.invoice.id, ()) for lg in group]
         first_open = 0
         for p in sorted(pays, key=lambda p: (p.date, p.source.row)):
             left = p.amount
@@ -151,6 +162,8 @@ def _allocate_fifo(
                     break
                 if remaining[i] <= 0 or group[i].invoice.issue_date > p.date:
                     continue
+                if contested[i] and any(d.is_open(p.date) for d in contested[i]):
+                    continue  # paying while contesting an invoice is not paying that one
                 take = min(left, remaining[i])
                 group[i].allocations.append(Allocation(p.date, take, "payment", p.reference))
                 remaining[i] -= take

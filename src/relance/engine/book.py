@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from relance.engine.anomaly import Anomaly
+from relance.engine.anomaly import Anomaly, Source
 from relance.engine.balance import Credit, InvoiceLedger, apply_all
 from relance.engine.contract import Contract
 from relance.engine.customer import Customer, parse_customers
@@ -52,6 +52,9 @@ class Book:
     anomalies: list[Anomaly] = field(default_factory=list)
     language: str = "fr"  # the workbook's own language, from its tab names
     sales: dict[str, dict[str, MonthlySales]] = field(default_factory=dict)  # Sales tab: currency -> YYYY-MM
+    # Scenarios-tab ladders with an error: name -> the first cell to fix. Not in `scenarios` (nor
+    # replaced by the preset of that name): their customers are stopped, not moved to another ladder.
+    broken_scenarios: dict[str, Source] = field(default_factory=dict)
 
     @property
     def has_errors(self) -> bool:
@@ -70,24 +73,24 @@ def load_book(sheets: Sequence[RawSheet], contract: Contract, presets: Mapping[s
     language = "en" if invoices_tab is not None and invoices_tab.name.lower() == "invoices" else "fr"
     settings = parse_settings(tables.get("settings"), (s.key for s in c.settings), out,
                               c.tab("settings").name(language))
-    customers = parse_customers(tables.get("customers"), settings.language, out)
+    customers = parse_customers(tables.get("customers"), settings.language, out, settings.default_customer_type)
     invoices = parse_invoices(tables.get("invoices"), customers, settings, out)
     payments = parse_payments(tables.get("payments"), invoices, customers, settings, out)
-    ledgers, credits = apply_all(invoices, payments, out)
     disputes = parse_disputes(tables.get("disputes"), invoices, out)
     promises = parse_promises(tables.get("promises"), invoices, out)
     called_promises, called_disputes = parse_call_outcomes(tables.get("tasks"), invoices, out)
     promises += called_promises
     disputes += called_disputes
+    # disputes first: a payment without an invoice number skips the invoices contested on its date
+    ledgers, credits = apply_all(invoices, payments, out, disputes)
     sales = parse_sales(tables.get("sales"), settings, out)
-    scenarios = load_scenarios(tables.get("scenarios"), dict(presets), out)
+    scenarios, broken_scenarios = load_scenarios(tables.get("scenarios"), presets, out)
     history = read_history(tables.get("history"))
     archived = read_archives(sheets, c.tab("history"))
-    if settings.default_scenario not in scenarios:
-        from relance.engine.anomaly import Source
-
+    if settings.default_scenario not in scenarios and settings.default_scenario not in broken_scenarios:
         out.add(Source(tables["settings"].name if "settings" in tables else "Parametres", 1),
                 settings.default_scenario, "is not a known scenario (default_scenario)",
                 "use one of: " + ", ".join(sorted(scenarios)), "R094")
     return Book(c, settings, customers, invoices, payments, ledgers, credits, disputes, promises, scenarios,
-                history, archived, tables, owned, [s.name for s in sheets], out.items, language, sales=sales)
+                history, archived, tables, owned, [s.name for s in sheets], out.items, language, sales=sales,
+                broken_scenarios=broken_scenarios)

@@ -11,6 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from relance.engine import cells
 from relance.engine.anomaly import Source
+from relance.engine.contract import normalize
 from relance.engine.table import Collector, Row, Table
 from relance.engine.terms import TERMS_HINT, Terms, parse_terms
 
@@ -23,7 +24,7 @@ class Customer:
     cc: tuple[str, ...]
     phone: str
     language: str  # "fr" | "en"
-    type: str  # "B2B" | "B2C"
+    type: str  # "B2B" | "B2C", or "" when neither the row nor Settings default_customer_type says
     segment: str
     scenario: str
     payment_terms: Terms | None
@@ -39,7 +40,24 @@ class Customer:
 
     @property
     def is_b2c(self) -> bool:
+        """A consumer: never claimed penalties nor the indemnity; 2-year limitation."""
         return self.type == "B2C"
+
+    @property
+    def is_b2b(self) -> bool:
+        """Known to be a business (its row, or Settings default_customer_type, says B2B)."""
+        return self.type == "B2B"
+
+    @property
+    def type_known(self) -> bool:
+        return self.type in ("B2B", "B2C")
+
+    @property
+    def claims_allowed(self) -> bool:
+        """Whether a message may claim late-payment penalties (C. com. L441-10) and the fixed
+        recovery indemnity (D441-5): only from a customer known to be a business. The figures
+        (positions, report) still count them for customers of unknown type."""
+        return self.type == "B2B"
 
 
 _PLAIN_EMAIL = re.compile(
@@ -77,7 +95,29 @@ def _emails(row: Row, key: str, out: Collector) -> tuple[str, ...]:
     return tuple(found)
 
 
-def parse_customers(table: Table | None, language: str, out: Collector) -> dict[str, Customer]:
+def _type_unsaid(row: Row, raw: object, default_type: str, out: Collector) -> str:
+    """The type of a customer whose type_client is blank or unreadable: the Settings default
+    when it is set, else unknown (""). Each case is a warning that says what was applied."""
+    where = row.source("customer_type")
+    column = row.table.header_text.get("customer_type") or row.table.spec.column("customer_type").header(
+        "fr" if normalize(row.table.name) == normalize(row.table.spec.fr) else "en")
+    said = "is neither B2B nor B2C" if raw is not None else "is blank"
+    if default_type:
+        applied = (f"{default_type} (Settings default_customer_type) was applied"
+                   + ("; no late-payment penalty nor indemnity is claimed" if default_type == "B2C"
+                      else "; late-payment penalties and the fixed indemnity are claimed when due"))
+    else:
+        applied = ("Settings default_customer_type is not set, so the type is unknown: no late-payment "
+                   "penalty nor indemnity is claimed in messages (the report still counts them)")
+    out.warn(where, raw if raw is not None else "", f"{said}; {applied}",
+             f"write B2B or B2C in {column}", "R204" if raw is not None else "R209")
+    return default_type
+
+
+def parse_customers(table: Table | None, language: str, out: Collector,
+                    default_type: str = "") -> dict[str, Customer]:
+    """The customers of the tab; `default_type` is Settings default_customer_type ("B2B", "B2C",
+    or "": a blank type_client stays unknown)."""
     customers: dict[str, Customer] = {}
     if table is None:
         return customers
@@ -100,11 +140,9 @@ def parse_customers(table: Table | None, language: str, out: Collector) -> dict[
                      "write fr or en", "R203")
             lang = language
         type_raw = row.raw("customer_type")
-        ctype = spec.column("customer_type").choice(type_raw) if type_raw is not None else "B2B"
+        ctype = spec.column("customer_type").choice(type_raw) if type_raw is not None else None
         if ctype is None:
-            out.warn(row.source("customer_type"), type_raw, "is neither B2B nor B2C; B2B is assumed",
-                     "write B2B (business) or B2C (consumer)", "R204")
-            ctype = "B2B"
+            ctype = _type_unsaid(row, type_raw, default_type, out)
         opt_raw = row.raw("opt_out")
         opt_out, problem = cells.parse_bool(opt_raw)
         if opt_out is None:

@@ -22,6 +22,9 @@ from relance.engine.table import Table
 SENT_STATUSES = frozenset(
     {"pending", "sent", "created", "delivered", "opened", "clicked", "replied", "bounced", "blocked", "spam"}
 )
+#: ... and the statuses that say a step was reached: those, and a `baseline` row recording a
+#: reminder made outside relance (`relance baseline`), which was never sent by relance.
+PROGRESS_STATUSES = SENT_STATUSES | {"baseline"}
 _AS_OF = re.compile(r"as of (\d{4}-\d{2}-\d{2})")
 ARCHIVE_TAB = re.compile(r"^(history|historique)_(\d{4})$")
 
@@ -104,11 +107,12 @@ class HistoryIndex:
     entries_by_invoice: dict[str, tuple[HistoryEntry, ...]]
 
     @classmethod
-    def build(cls, entries: Iterable[HistoryEntry]) -> HistoryIndex:
+    def build(cls, entries: Iterable[HistoryEntry], statuses: frozenset[str] = SENT_STATUSES) -> HistoryIndex:
+        """The rows whose status is in `statuses` (by default: those that block a resend)."""
         keys: set[str] = set()
         by_invoice: dict[str, list[HistoryEntry]] = {}
         for e in entries:
-            if not e.blocks_resend:
+            if e.status not in statuses:
                 continue
             keys.add(e.action_key)
             for iid in e.invoice_ids:

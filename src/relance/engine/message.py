@@ -30,12 +30,21 @@ class OutgoingMessage:
         return self.action.key
 
 
+def address_lines(address: str) -> list[str]:
+    """Settings company_address as lines: separated by ';' or line breaks in the cell."""
+    return [line.strip() for line in address.replace("\r", "\n").replace("\n", ";").split(";") if line.strip()]
+
+
 def render_context(
     action: Action, book: Book, positions: dict[str, Position], as_of: dt.date, reminders_sent: int = 0
 ) -> dict[str, Any]:
     s = book.settings
     customer = book.customers[action.customer_id]
-    b2b = not customer.is_b2c
+    # `b2b` means known to be a business: only then may a message claim late-payment penalties
+    # (C. com. L441-10) and the fixed indemnity (D441-5). A customer of unknown type (blank
+    # type_client, no Settings default_customer_type) is claimed neither, like a consumer,
+    # although its positions still count them (what the report shows could be claimed).
+    b2b = customer.claims_allowed
     invoices = []
     penalties: dict[str, Decimal] = {}
     indemnity_count = 0
@@ -64,10 +73,15 @@ def render_context(
             "name": s.company_name or s.sender_name, "email": s.sender_email,
             "reply_to": s.reply_to or s.sender_email, "phone": s.company_phone,
             "portal_url": s.portal_url, "privacy_url": s.privacy_url, "city": s.company_city,
+            "address": address_lines(s.company_address),
+            "iban": s.iban, "bic": s.bic, "legal_mentions": s.legal_mentions,
+            "signatory_name": s.signatory_name, "signatory_title": s.signatory_title,
+            "signatory": ", ".join(x for x in (s.signatory_name, s.signatory_title) if x),
         },
         "customer": {
             "id": customer.id, "name": customer.name, "contact_name": customer.contact_name,
-            "type": customer.type, "email": ";".join(customer.emails),
+            "type": customer.type,  # "B2B", "B2C", or "" (unknown)
+            "is_b2b": customer.is_b2b, "is_b2c": customer.is_b2c, "email": ";".join(customer.emails),
             "address": customer.address, "postal_code": customer.postal_code, "city": customer.city,
             "country": customer.country,
         },
@@ -80,7 +94,8 @@ def render_context(
         "totals": totals,
         "indemnity": {"count": indemnity_count,
                       "amount": s.recovery_indemnity * indemnity_count if b2b else Decimal(0)},
-        "is_b2b": b2b,
+        "is_b2b": b2b,  # known business: penalties and the indemnity may be claimed
+        "is_b2c": customer.is_b2c,  # known consumer (neither: the type is unknown)
         "deadline": as_of + dt.timedelta(days=FIRM_DEADLINE_DAYS),
         "reminders_sent": reminders_sent,
         "action_key": action.key,

@@ -23,9 +23,16 @@ class Dispute:
     source: Source
 
     def is_open(self, as_of: dt.date) -> bool:
+        """Whether the invoice is under this dispute on `as_of` (a run date, or a payment's date).
+
+        Open from `opened` (an unreadable or blank date: from always) until `resolved_on`, the day
+        it no longer holds; a resolved dispute without a resolution date is resolved all along.
+        """
+        if self.opened is not None and self.opened > as_of:
+            return False
         if self.status == "resolved":
             return self.resolved_on is not None and self.resolved_on > as_of
-        return self.opened is None or self.opened <= as_of
+        return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,34 +1,47 @@
-"""plan(): for each customer, the step that became due since the last one sent (DESIGN.md §4).
+"""plan(): for each customer, the next step of its ladder (docs/architecture.md, "One run").
 
 Pure: positions, scenarios, History and `as_of` in; a Plan (actions, skips) out. No I/O, no clock.
 
-Rules, in order:
-- an invoice is *due a step* when its stage (the step with the greatest offset <= days past due)
-  is further than any step already sent for it; a missed week catches up with that single
-  highest step, never a burst;
-- paused invoices (dispute, hold, promise, paused or opted-out customer) and balances below the
-  step's min_balance are skipped with their reason;
-- with grouping `customer`, one message per customer at the highest newly due step lists all its
-  overdue invoices (for a step before the due date, the invoices at that step only);
-- an action whose key is already in History is never planned again.
+Escalation follows the ladder. A ladder is a list of *levels*: the steps that share an offset
+(the J+15 e-mail and SMS are one level, the J+30 e-mail and letter another). For each invoice:
+- the level it reached is the last level of a message (or task) that listed it, capped at the
+  level its own days past due gave it that day (an invoice mentioned in a firm reminder for an
+  older one still gets its own reminders later);
+- its next level is the first level after that whose offset is reached, skipping, with their
+  reason, the levels that cannot apply (a courtesy once the invoice is due, a level none of
+  whose channels reaches the customer). A formal notice needs a written reminder before it and
+  an agency hand-off a formal notice whose deadline has passed: without it the invoice waits.
+So a first run on an old ledger, or a missed fortnight, sends one message, the next step: never
+a burst and never a jump.
+
+With grouping `customer`, one message per customer, at the highest next level of its invoices;
+it lists every overdue invoice (for a formal notice, those already reminded in writing; for a
+hand-off, those whose notice's deadline has passed). A message leaves only when the step's gap
+(`min_gap_days`, default Settings `cooldown_days`) has passed since the customer's last one.
+Nothing is planned under Settings `min_balance` (per currency, of the customer's overdue
+total), a step's own `min_balance`, or `agency_min_balance` for a hand-off; nor for paused,
+disputed, on-hold, promised, opted-out invoices or customers, each said as a skip. A customer
+whose scenario is broken or unknown is skipped, never put on another ladder. An action whose key
+is already in History is never planned again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from relance.engine.action import Action, Skip, action_key
-from relance.engine.anomaly import Anomaly, Severity
+from relance.engine.anomaly import Anomaly, Source
 from relance.engine.book import Book
 from relance.engine.customer import Customer
-from relance.engine.history import HistoryEntry, HistoryIndex
+from relance.engine.history import PROGRESS_STATUSES, HistoryEntry, HistoryIndex
+from relance.engine.message import FIRM_DEADLINE_DAYS
 from relance.engine.position import Position
 from relance.engine.scenario import Scenario, Step
-from relance.engine.sendwindow import cooldown_ok
+from relance.engine.settings import blocked_channels
 from relance.engine.sms import mobile_e164
 
 MESSAGE_CHANNELS = ("email", "sms", "letter")  # what a customer receives; tasks are for us
@@ -57,11 +70,12 @@ class Plan:
         return tuple(a for a in self.actions if a.requires_approval and not a.approved)
 
 
+_ARTICLE = {"email": "an e-mail", "sms": "an SMS", "letter": "a letter"}
 _MISSING = {"email": "e-mail address", "sms": "mobile phone number",
             "letter": "postal address (adresse, code_postal, ville)"}
 
 
-def _recipients(customer: Customer, channel: str) -> tuple[str, ...]:
+def recipients_for(customer: Customer, channel: str) -> tuple[str, ...]:
     """Where a message on this channel goes: e-mails, an E.164 mobile, a postal address, or
     for a task the customer's owner."""
     if channel == "email":
@@ -75,68 +89,185 @@ def _recipients(customer: Customer, channel: str) -> tuple[str, ...]:
     return (customer.owner or "",)
 
 
-def _customer_groups(
-    due: list[tuple[Position, Step]], cid: str, scenario: Scenario, skips: list[Skip]
-) -> list[list[tuple[Position, Step]]]:
-    """One message per customer: the overdue invoices at the highest step due.
+def is_formal_notice(step: Step) -> bool:
+    """A mise en demeure: the formal_notice template, or a letter (every letter is one)."""
+    return step.template == "formal_notice" or step.channel == "letter"
 
-    Invoices not yet due (a courtesy step) never join an overdue message: they get their own
-    courtesy message the same day only when the overdue step sends nothing to the customer today
-    (a task, or a step awaiting approval); otherwise they wait for the cooldown.
-    """
-    overdue = [item for item in due if item[1].offset_days >= 0]
-    courtesy = [item for item in due if item[1].offset_days < 0]
-    if not overdue or not courtesy:
-        return [overdue or courtesy]
-    top = max(overdue, key=lambda item: item[1].offset_days)[1]
-    if top.channel not in MESSAGE_CHANNELS or top.requires_approval:
-        return [overdue, courtesy]
-    step = courtesy[0][1]
-    skips.append(Skip(cid, tuple(p.invoice_id for p, _ in courtesy), scenario.name, step.name, "cooldown",
-                      f"a {top.name} message goes to this customer today; the courtesy reminder waits"))
-    return [overdue]
+
+def is_handoff(step: Step) -> bool:
+    return step.channel == "agency"
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """The steps of a ladder that share an offset, the e-mail first."""
+
+    offset: int
+    steps: tuple[Step, ...]
+
+    @property
+    def top(self) -> Step:
+        return self.steps[0]
+
+    @property
+    def formal_notice(self) -> bool:
+        return any(is_formal_notice(s) for s in self.steps)
+
+    @property
+    def handoff(self) -> bool:
+        return any(is_handoff(s) for s in self.steps)
+
+    @property
+    def written(self) -> bool:
+        return any(s.channel in MESSAGE_CHANNELS for s in self.steps)
+
+
+def levels_of(scenario: Scenario) -> tuple[Level, ...]:
+    """The ladder's levels by offset (its steps are already ordered, the e-mail leading its day)."""
+    by_offset: dict[int, list[Step]] = {}
+    for step in scenario.steps:
+        by_offset.setdefault(step.offset_days, []).append(step)
+    return tuple(Level(offset, tuple(steps)) for offset, steps in sorted(by_offset.items()))
+
+
+def _level_at(levels: Sequence[Level], offset: int) -> int:
+    """The index of the last level whose offset is <= `offset` (-1: before the first)."""
+    found = -1
+    for i, level in enumerate(levels):
+        if level.offset <= offset:
+            found = i
+    return found
 
 
 def scenario_for(customer: Customer, book: Book, suggested: Mapping[str, str] | None = None) -> Scenario | None:
-    """The customer's own scenario, else the one its risk grade suggests (business customers only,
-    computed by the caller), else its segment's, else the Settings default."""
+    """The customer's ladder: its own `scenario` column, else a scenario named like its segment,
+    else the one its risk grade suggests (business customers on the default ladder only,
+    computed by the caller), else the Settings default."""
     graded = (suggested or {}).get(customer.id, "")
-    for name in (customer.scenario, graded, customer.segment, book.settings.default_scenario):
+    for name in (customer.scenario, customer.segment, graded, book.settings.default_scenario):
         if name and name in book.scenarios:
             return book.scenarios[name]
     return None
 
 
-def _last_sent_offsets(index: HistoryIndex, book: Book) -> dict[str, int]:
-    """How far along its ladder each invoice already is, from what was sent (or is pending).
+def _chosen_name(customer: Customer, book: Book) -> str:
+    """The scenario name the customer's rows point at, usable or not."""
+    if customer.scenario:
+        return customer.scenario
+    if customer.segment and (customer.segment in book.scenarios or customer.segment in _broken(book)):
+        return customer.segment
+    return book.settings.default_scenario
 
-    An invoice listed in a message counts as having reached the message's step or the stage it
-    had itself on that day, whichever is lower: a new invoice mentioned in a firm reminder for
-    an older one still gets its own reminders later.
-    """
-    floor = -(10**6)
-    furthest: dict[str, int] = {}
-    for iid, entries in index.entries_by_invoice.items():
+
+def _broken(book: Book) -> Mapping[str, Source]:
+    return book.broken_scenarios
+
+
+@dataclass
+class _Progress:
+    """What History says of one invoice: the level reached, and the facts the guards need."""
+
+    reached: int = -1
+    written_on: dt.date | None = None  # the first written reminder below the formal notice
+    notice_on: dt.date | None = None  # the first formal notice
+
+
+def _progress(index: HistoryIndex, book: Book, levels: Sequence[Level],
+              positions: Mapping[str, Position]) -> dict[str, _Progress]:
+    """The level each open invoice of this customer reached, from its History rows."""
+    found: dict[str, _Progress] = {}
+    for iid in positions:
+        entries = index.entries_by_invoice.get(iid)
+        if not entries:
+            continue
         inv = book.invoices.get(iid)
+        progress = _Progress()
         for e in entries:
-            scenario = book.scenarios.get(e.scenario)
-            step = scenario.step(e.step) if scenario else None
             sent_on = e.as_of
-            own: int | None = None
-            if inv is not None and sent_on is not None:
-                dpd_then = (sent_on - inv.due_date).days
-                if scenario is not None:
-                    stage = scenario.stage(dpd_then)
-                    own = stage.offset_days if stage else floor
-                else:
-                    own = dpd_then  # a scenario that no longer exists: where the invoice stood
+            own_scenario = book.scenarios.get(e.scenario)
+            step = own_scenario.step(e.step) if own_scenario else None
             if step is not None:
-                offset = step.offset_days if own is None else min(step.offset_days, own)
+                level = _level_at(levels, step.offset_days)
+            elif sent_on is not None and inv is not None:
+                level = _level_at(levels, (sent_on - inv.due_date).days)  # a step no ladder knows any more
             else:
-                offset = own if own is not None else 10**6
-            if offset > furthest.get(iid, floor):
-                furthest[iid] = offset
-    return furthest
+                level = len(levels) - 1  # nothing to place it by: never send it again from the start
+            if sent_on is not None and inv is not None:
+                level = min(level, _level_at(levels, (sent_on - inv.due_date).days))
+            progress.reached = max(progress.reached, level)
+            if sent_on is None:
+                continue
+            notice = step is not None and is_formal_notice(step)
+            written = e.channel in MESSAGE_CHANNELS and not notice and (step is None or step.offset_days >= 0)
+            if e.status == "baseline" and step is not None and own_scenario is not None:
+                # "reached up to this step outside relance": the steps before it were done too
+                written = step.offset_days >= 0
+                notice = any(is_formal_notice(s) and s.offset_days <= step.offset_days
+                             for s in own_scenario.steps)
+            if written and (progress.written_on is None or sent_on < progress.written_on):
+                progress.written_on = sent_on
+            if notice and (progress.notice_on is None or sent_on < progress.notice_on):
+                progress.notice_on = sent_on
+        found[iid] = progress
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Next:
+    level: int
+    blocked: str = ""  # why the invoice waits at this level (a guard), '' when it is due
+
+
+def _next_level(levels: Sequence[Level], p: Position, progress: _Progress | None, customer: Customer,
+                as_of: dt.date, noted: dict[tuple[int, str], list[str]]) -> _Next | None:
+    """The invoice's next level, None when none is due yet; levels that cannot apply are noted."""
+    dpd = p.days_past_due or 0
+    reached = progress.reached if progress else -1
+    for k in range(reached + 1, len(levels)):
+        level = levels[k]
+        if level.offset > dpd:
+            return None
+        if level.offset < 0 and dpd > 0:
+            noted[(k, "courtesy_past")].append(p.invoice_id)
+            continue
+        if level.offset < 0 and reached >= 0:
+            return None  # a courtesy after an overdue step was already sent: nothing to add
+        if not any(recipients_for(customer, s.channel) for s in level.steps) and not _by_post(level, customer):
+            noted[(k, "no_address")].append(p.invoice_id)
+            continue
+        if level.formal_notice and (progress is None or progress.written_on is None):
+            return _Next(k, "no_written_reminder")
+        if level.handoff:
+            notice_on = progress.notice_on if progress else None
+            if notice_on is None:
+                return _Next(k, "no_formal_notice")
+            if (as_of - notice_on).days < FIRM_DEADLINE_DAYS:
+                return _Next(k, "notice_deadline")
+        return _Next(k)
+    return None
+
+
+def _by_post(level: Level, customer: Customer) -> bool:
+    """A formal notice e-mail to a customer without e-mail goes by letter."""
+    return level.formal_notice and bool(recipients_for(customer, "letter"))
+
+
+_GUARD_TEXT = {
+    "no_written_reminder": "a formal notice needs a written reminder before it; none was sent for these invoices",
+    "no_formal_notice": "a hand-off needs a formal notice whose deadline has passed; none was sent",
+    "notice_deadline": "the formal notice's deadline has not passed yet",
+}
+_LEVEL_TEXT = {
+    "courtesy_past": "the invoice is already due: the courtesy reminder no longer applies",
+    "no_address": "no address for this step's channels",
+}
+
+
+def _last_contact(entries: Sequence[HistoryEntry]) -> dt.date | None:
+    """The date of the customer's last message or task (what the gap counts from)."""
+    dates = [e.as_of for e in entries if e.status in PROGRESS_STATUSES]
+    known = [d for d in dates if d is not None]
+    return max(known) if known else None
 
 
 def plan(
@@ -145,109 +276,208 @@ def plan(
     as_of: dt.date,
     approved: frozenset[str] = frozenset(),
     suggested: Mapping[str, str] | None = None,
-    resume: Mapping[str, dt.date] | None = None,
 ) -> Plan:
-    index = HistoryIndex.build([*book.archived, *book.history])
-    sent_offset = _last_sent_offsets(index, book)
-    anomalies: list[Anomaly] = []
+    """Every action due on `as_of`, each customer's next step, with the skips and their reasons."""
+    everything = [*book.archived, *book.history]
+    index = HistoryIndex.build(everything, PROGRESS_STATUSES)
     by_customer: dict[str, list[Position]] = defaultdict(list)
     for p in positions.values():
         if p.is_open:
             by_customer[p.customer_id].append(p)
-    actions: list[Action] = []
-    skips: list[Skip] = []
-    grouping = book.settings.grouping
-    cooldown = max(book.settings.cooldown_days, 1)  # two runs on one day never both write to a customer
-    recent: dict[str, list[HistoryEntry]] = defaultdict(list)
-    if cooldown > 0:
-        for entry in (*book.archived, *book.history):
-            if entry.channel in MESSAGE_CHANNELS:
-                recent[entry.customer_id].append(entry)
+    contacts: dict[str, list[HistoryEntry]] = defaultdict(list)
+    for entry in everything:
+        contacts[entry.customer_id].append(entry)
+    planner = _Planner(book, as_of, index, approved, suggested or {})
     for cid in sorted(by_customer):
-        customer = book.customers[cid]
-        scenario = scenario_for(customer, book, suggested)
-        if scenario is None:
-            anomalies.append(Anomaly(customer.source, customer.scenario or customer.segment,
-                                     "has no usable scenario; no reminder is planned for this customer",
-                                     "name an existing scenario, or fix default_scenario in Parametres", "R601"))
-            continue
+        planner.customer(book.customers[cid], by_customer[cid], contacts.get(cid, []))
+    return Plan(as_of, tuple(planner.actions), tuple(planner.skips), tuple(planner.anomalies))
+
+
+class _Planner:
+    """The per-customer decisions of one plan() call (state lives for that call only)."""
+
+    def __init__(self, book: Book, as_of: dt.date, index: HistoryIndex, approved: frozenset[str],
+                 suggested: Mapping[str, str]) -> None:
+        self.book = book
+        self.as_of = as_of
+        self.index = index
+        self.approved = approved
+        self.suggested = suggested
+        self.cooldown = max(book.settings.cooldown_days, 1)  # two runs on one day never both write
+        self.blocked = blocked_channels(book.settings)
+        settings_table = book.tables.get("settings")
+        self.settings_tab = settings_table.name if settings_table else book.contract.tab("settings").name(book.language)
+        self.actions: list[Action] = []
+        self.skips: list[Skip] = []
+        self.anomalies: list[Anomaly] = []
+
+    def skip(self, cid: str, ids: Sequence[str], scenario: str, step: str, reason: str, detail: str) -> None:
+        self.skips.append(Skip(cid, tuple(ids), scenario, step, reason, detail))
+
+    def customer(self, customer: Customer, open_positions: list[Position], contacts: list[HistoryEntry]) -> None:
+        book = self.book
+        cid = customer.id
+        chosen = _chosen_name(customer, book)
+        ids = sorted(p.invoice_id for p in open_positions)
+        broken = _broken(book).get(chosen)
+        if broken is not None:
+            self.skip(cid, ids, chosen, "", "scenario_broken",
+                      f"scenario {chosen} has errors (fix {broken}); no reminder is planned on another ladder")
+            return
         if customer.scenario and customer.scenario not in book.scenarios:
-            anomalies.append(Anomaly(customer.source, customer.scenario,
-                                     f"is not a known scenario; '{scenario.name}' is used",
-                                     "use one of: " + ", ".join(sorted(book.scenarios)), "R602",
-                                     Severity.warning))
-        due: list[tuple[Position, Step]] = []
-        for p in sorted(by_customer[cid], key=lambda p: (-(p.days_past_due or 0), p.invoice_id)):
-            step = scenario.stage(p.days_past_due or 0)
-            last = sent_offset.get(p.invoice_id, -(10**6))
-            broken_on = (resume or {}).get(p.invoice_id)
-            if (step is None or step.offset_days <= last) and broken_on is not None and not any(
-                e.as_of is not None and e.as_of >= broken_on for e in index.entries_by_invoice.get(p.invoice_id, ())
-            ):
-                # a broken promise: the ladder resumes at the step after the last one sent, once
-                step = next((s for s in scenario.steps if s.offset_days > last and s.offset_days >= 0), step)
-            if step is None or step.offset_days <= last:
+            self.anomalies.append(Anomaly(customer.source, customer.scenario,
+                                          "is not a known scenario; no reminder is planned for this customer",
+                                          "use one of: " + ", ".join(sorted(book.scenarios)), "R602"))
+            self.skip(cid, ids, customer.scenario, "", "scenario_unknown",
+                      f"scenario {customer.scenario} does not exist")
+            return
+        scenario = scenario_for(customer, book, self.suggested)
+        if scenario is None:
+            self.anomalies.append(Anomaly(customer.source, customer.scenario or customer.segment,
+                                          "has no usable scenario; no reminder is planned for this customer",
+                                          "name an existing scenario, or fix default_scenario in Parametres",
+                                          "R601"))
+            return
+        levels = levels_of(scenario)
+        ordered = sorted(open_positions, key=lambda p: (-(p.days_past_due or 0), p.invoice_id))
+        progress = _progress(self.index, book, levels, {p.invoice_id: p for p in ordered})
+        noted: dict[tuple[int, str], list[str]] = defaultdict(list)
+        ready: list[tuple[Position, _Next]] = []
+        for p in ordered:
+            nxt = _next_level(levels, p, progress.get(p.invoice_id), customer, self.as_of, noted)
+            if nxt is None:
                 continue
+            step = levels[nxt.level].top
             if p.paused:
-                skips.append(Skip(cid, (p.invoice_id,), scenario.name, step.name, p.paused, PAUSE_TEXT[p.paused]))
-                continue
-            if p.balance < step.min_balance:
-                skips.append(Skip(cid, (p.invoice_id,), scenario.name, step.name, "below_min_balance",
-                                  f"balance {p.balance} below the step's minimum {step.min_balance}"))
-                continue
-            due.append((p, step))
-        if not due:
-            continue
-        groups = [[item] for item in due] if grouping == "invoice" else _customer_groups(due, cid, scenario, skips)
-        for group in groups:
-            top = max(group, key=lambda item: item[1].offset_days)[1]
-            if top.channel in MESSAGE_CHANNELS:
-                ok, last_message = cooldown_ok(cid, as_of, recent.get(cid, ()), cooldown)
-                if not ok and last_message is not None:
-                    waits_until = last_message + dt.timedelta(days=cooldown)
-                    skips.append(Skip(cid, tuple(p.invoice_id for p, _ in group), scenario.name, top.name, "cooldown",
-                                      f"last message on {last_message.isoformat()}; a customer gets at most one "
-                                      f"message every {cooldown} days (Settings cooldown_days), so this one waits "
-                                      f"until {waits_until.isoformat()}"))
-                    continue
-            if grouping == "invoice":
-                listed = [group[0][0]]
-            elif top.offset_days < 0:
-                listed = [p for p, s in group if s.offset_days < 0]
+                self.skip(cid, (p.invoice_id,), scenario.name, step.name, p.paused, PAUSE_TEXT[p.paused])
+            elif nxt.blocked:
+                self.skip(cid, (p.invoice_id,), scenario.name, step.name, nxt.blocked, _GUARD_TEXT[nxt.blocked])
             else:
-                # the whole overdue picture: every overdue invoice not paused, even those reminded
-                # before. Never an invoice not yet due: a reminder, let alone a formal notice, must
-                # not demand what is not owed yet (their courtesy message waits for the cooldown).
-                triggered = {p.invoice_id for p, s in group if s.offset_days >= 0}
-                listed = [p for p in by_customer[cid]
-                          if ((p.days_past_due or 0) > 0 or p.invoice_id in triggered)
-                          and not p.paused and p.balance >= top.min_balance]
-            listed.sort(key=lambda p: (-(p.days_past_due or 0), p.invoice_id))
-            ids = tuple(p.invoice_id for p in listed)
-            totals: dict[str, Decimal] = defaultdict(Decimal)
-            for p in listed:
-                totals[p.currency] += p.balance
-            siblings = scenario.siblings(top)
-            for step in siblings:  # an e-mail and an SMS on the same day are two actions
-                key = action_key(cid, ids, scenario.name, step.name)
-                if key in index.keys:
-                    continue
-                channel = step.channel
-                recipients = _recipients(customer, channel)
-                if (channel == "email" and not recipients and step.template == "formal_notice"
-                        and not any(s.channel == "letter" for s in siblings) and _recipients(customer, "letter")):
-                    channel, recipients = "letter", _recipients(customer, "letter")  # no e-mail: by post
-                if channel in MESSAGE_CHANNELS and not recipients:
-                    skips.append(Skip(cid, ids, scenario.name, step.name, "no_address",
-                                      f"no {_MISSING[channel]} for {customer.name} ({customer.source})"))
-                    continue
-                actions.append(Action(
-                    key=key, customer_id=cid, invoice_ids=ids, scenario=scenario.name, step=step.name,
-                    offset_days=step.offset_days, channel=channel, template=step.template,
-                    recipients=recipients, cc=customer.cc if channel == "email" else (),
-                    totals=tuple(sorted(totals.items())), days_past_due=max(p.days_past_due or 0 for p in listed),
-                    language=customer.language, approved=key in approved,
-                    # a hand-off to an agency or to court is always a person's decision (DESIGN §7)
-                    requires_approval=step.requires_approval or channel == "agency",
-                ))
-    return Plan(as_of, tuple(actions), tuple(skips), tuple(anomalies))
+                ready.append((p, nxt))
+        for (k, reason), iids in sorted(noted.items()):
+            self.skip(cid, iids, scenario.name, levels[k].top.name, reason, _LEVEL_TEXT[reason])
+        if book.settings.grouping == "invoice":  # one message per invoice: each its own ladder
+            for p, nxt in ready:
+                self._message(customer, scenario, levels[nxt.level], [p], contacts)
+            return
+        # One message per customer, at the highest level due. What it does not list (invoices at a
+        # lower level, a courtesy) goes in another message only when the first one does not reach
+        # the customer today (a task, or a step awaiting approval); otherwise it waits for the next.
+        remaining = ready
+        while remaining:
+            level = levels[max(n.level for _, n in remaining)]
+            listed = self._listed(remaining, level, levels, ordered, progress)
+            taken = {p.invoice_id for p in listed}
+            outcome = self._message(customer, scenario, level, listed, contacts)
+            remaining = [item for item in remaining if item[0].invoice_id not in taken]
+            if remaining and outcome in ("contacts", "waits"):
+                first = levels[min(n.level for _, n in remaining)].top
+                why = (f"a {level.top.name} message goes to this customer today" if outcome == "contacts"
+                       else "the customer's last message is too recent")
+                self.skip(cid, [p.invoice_id for p, _ in remaining], scenario.name, first.name, "cooldown",
+                          f"{why}; these invoices wait for the next message")
+                return
+            if not taken:
+                return
+
+    def _listed(self, ready: list[tuple[Position, _Next]], level: Level, levels: Sequence[Level],
+                ordered: list[Position], progress: Mapping[str, _Progress]) -> list[Position]:
+        """The invoices a message at `level` lists: for a courtesy, the invoices due it; else every
+        overdue invoice not paused (for a formal notice, those reminded in writing before; for a
+        hand-off, those whose formal notice's deadline has passed). Never an invoice not yet due
+        in an overdue message: a reminder, let alone a formal notice, must not demand what is not
+        owed yet."""
+        if level.offset < 0:
+            return [p for p, n in ready if levels[n.level].offset < 0]
+        triggered = {p.invoice_id for p, n in ready if levels[n.level].offset >= 0}
+        overdue = [p for p in ordered
+                   if ((p.days_past_due or 0) > 0 or p.invoice_id in triggered) and not p.paused]
+        if level.handoff:
+            return [p for p in overdue if (pr := progress.get(p.invoice_id)) is not None
+                    and pr.notice_on is not None and (self.as_of - pr.notice_on).days >= FIRM_DEADLINE_DAYS]
+        if level.formal_notice:
+            return [p for p in overdue if (pr := progress.get(p.invoice_id)) is not None
+                    and pr.written_on is not None]
+        return overdue
+
+    def _message(self, customer: Customer, scenario: Scenario, level: Level, listed: list[Position],
+                 contacts: list[HistoryEntry]) -> str:
+        """Plan the actions of one message (its level's steps). Returns 'contacts' when a message
+        reaches the customer today, 'waits' when the gap holds it back, '' otherwise."""
+        cid = customer.id
+        top = level.top
+        gap = top.min_gap_days if top.min_gap_days is not None else self.cooldown
+        last = _last_contact(contacts)
+        ids = [p.invoice_id for p in listed]
+        if last is not None and (self.as_of - last).days < max(gap, 1 if level.written else 0):
+            waits = last + dt.timedelta(days=max(gap, 1))
+            self.skip(cid, ids, scenario.name, top.name, "cooldown",
+                      f"last message or task on {last.isoformat()}; this step waits at least {gap} days "
+                      f"after it (min_gap_days, else Settings cooldown_days), until {waits.isoformat()}")
+            return "waits"
+        kept, dropped = self._tolerances(listed, level)
+        for currency, (iids, total, floor) in sorted(dropped.items()):
+            self.skip(cid, iids, scenario.name, top.name, "below_min_balance",
+                      f"{currency} {total} overdue, below the minimum {floor} for this step")
+        if not kept:
+            return ""
+        kept.sort(key=lambda p: (-(p.days_past_due or 0), p.invoice_id))
+        key_ids = tuple(p.invoice_id for p in kept)
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for p in kept:
+            totals[p.currency] += p.balance
+        outcome = ""
+        for step in level.steps:  # an e-mail and an SMS on the same day are two actions
+            key = action_key(cid, key_ids, scenario.name, step.name)
+            if key in self.index.keys:
+                continue
+            channel = step.channel
+            recipients = recipients_for(customer, channel)
+            if (channel == "email" and not recipients and is_formal_notice(step)
+                    and not any(s.channel == "letter" for s in level.steps)
+                    and recipients_for(customer, "letter")):
+                channel, recipients = "letter", recipients_for(customer, "letter")  # no e-mail: by post
+            if channel in MESSAGE_CHANNELS and not recipients:
+                self.skip(cid, key_ids, scenario.name, step.name, "no_address",
+                          f"no {_MISSING[channel]} for {customer.name} ({customer.source})")
+                continue
+            if channel in self.blocked:
+                # never a message without its sender: the run says which settings to fill (exit 2)
+                self.skip(cid, key_ids, scenario.name, step.name, "setting_missing",
+                          f"{self.settings_tab}: " + ", ".join(self.blocked[channel]) + " must be filled "
+                          f"before {_ARTICLE[channel]} can leave")
+                continue
+            action = Action(
+                key=key, customer_id=cid, invoice_ids=key_ids, scenario=scenario.name, step=step.name,
+                offset_days=step.offset_days, channel=channel, template=step.template,
+                recipients=recipients, cc=customer.cc if channel == "email" else (),
+                totals=tuple(sorted(totals.items())), days_past_due=max(p.days_past_due or 0 for p in kept),
+                language=customer.language, approved=key in self.approved,
+                # a hand-off to an agency or to court is always a person's decision
+                requires_approval=step.requires_approval or channel == "agency",
+            )
+            self.actions.append(action)
+            if channel in MESSAGE_CHANNELS and not (action.requires_approval and not action.approved):
+                outcome = "contacts"
+        return outcome
+
+    def _tolerances(self, listed: list[Position], level: Level
+                    ) -> tuple[list[Position], dict[str, tuple[list[str], Decimal, Decimal]]]:
+        """Drop the currencies whose total is under the floor: Settings min_balance, the step's
+        min_balance and, for a hand-off, Settings agency_min_balance (each per currency)."""
+        s = self.book.settings
+        floor = max(s.min_balance, *(st.min_balance for st in level.steps))
+        if level.handoff:
+            floor = max(floor, s.agency_min_balance)
+        by_currency: dict[str, list[Position]] = defaultdict(list)
+        for p in listed:
+            by_currency[p.currency].append(p)
+        kept: list[Position] = []
+        dropped: dict[str, tuple[list[str], Decimal, Decimal]] = {}
+        for currency, items in by_currency.items():
+            total = sum((p.balance for p in items), Decimal(0))
+            if total < floor or total <= 0:
+                dropped[currency] = ([p.invoice_id for p in items], total, floor)
+            else:
+                kept.extend(items)
+        return kept, dropped

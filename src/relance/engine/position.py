@@ -97,8 +97,13 @@ def compute_positions(
     for iid, ledger in book.ledgers.items():
         inv = ledger.invoice
         customer = book.customers[inv.customer_id]
+        # Figures count penalties and the indemnity for businesses and for customers of unknown
+        # type (what could be claimed once the type is known); a consumer never owes them.
+        # Messages claim them from known businesses only (engine/message.py).
         b2c = customer.is_b2c
-        prescription = add_years(inv.due_date, 2 if b2c else 5)
+        # the 5-year limitation (C. com. L110-4) for known businesses; a consumer's 2 years
+        # (C. conso. L218-2) otherwise: an unknown type gets the earlier, safer date
+        prescription = add_years(inv.due_date, 5 if customer.is_b2b else 2)
         balance = ledger.balance(as_of)
         if inv.status == "cancelled":
             status = "cancelled"

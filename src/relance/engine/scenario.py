@@ -1,20 +1,23 @@
 """Scenarios: ordered ladders of steps (offset from the due date, channel, template).
 
 Presets are YAML files in scenarios/ (read by app/resources.py); the Scenarios tab replaces a preset of the same name or
-adds new ones. Everything is validated on load and every problem reported at once.
+adds new ones. Everything is validated on load and every problem reported at once, each on the
+row and cell of the step at fault. A Scenarios-tab ladder with an error is broken: it is not
+used, the preset of the same name does not stand in for it, and `load_scenarios` names the first
+row to fix so that its customers are told why they get nothing (rather than another ladder).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from relance.engine import cells
 from relance.engine.anomaly import Source
-from relance.engine.table import Collector, Table
+from relance.engine.table import Collector, Row, Table
 
 CHANNELS = ("email", "sms", "letter", "call", "agency")
 TASK_CHANNELS = ("call", "agency")
@@ -31,6 +34,8 @@ class Step:
     requires_approval: bool = False
     label_fr: str = ""
     label_en: str = ""
+    min_gap_days: int | None = None  # Scenarios `min_gap_days` / `ecart_min_jours`; None: not set
+    source: Source | None = field(default=None, compare=False)  # the Scenarios row it was read from
 
     def label(self, lang: str) -> str:
         return (self.label_fr if lang == "fr" else self.label_en) or self.name
@@ -64,39 +69,74 @@ class Scenario:
         return next((s for s in self.steps if s.name == name), None)
 
 
+# (column key, value, problem, hint, code): a problem with one cell of a step
+_Fault = tuple[str, object, str, str, str]
+
+
+def _step_faults(scenario: str, step: Step) -> list[_Fault]:
+    """What is wrong with a step on its own, by the column at fault."""
+    faults: list[_Fault] = []
+    name = step.name or "(no name)"
+    if step.channel not in CHANNELS:
+        faults.append(("channel", step.channel,
+                       f"{'is not a channel' if step.channel else 'is blank'} (scenario {scenario}, step {name})",
+                       "use one of: " + ", ".join(CHANNELS), "R501"))
+    if step.min_balance < 0:
+        faults.append(("min_balance", str(step.min_balance),
+                       f"is a negative threshold (scenario {scenario}, step {name})",
+                       "use 0 or a positive min_balance", "R504"))
+    if not step.template and step.channel not in TASK_CHANNELS:
+        faults.append(("template", "", f"step {name} of scenario {scenario} has no template",
+                       "name the message template of this step", "R505"))
+    if step.min_gap_days is not None and step.min_gap_days < 0:
+        faults.append(("min_gap_days", str(step.min_gap_days),
+                       f"is a negative gap (scenario {scenario}, step {name})",
+                       "enter a whole number of days, 0 or more, or leave the cell blank", "R515"))
+    return faults
+
+
+class _Ladder:
+    """The steps of one scenario as they are read, and the clashes between them."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.steps: list[Step] = []
+        self._names: set[str] = set()
+        self._days: set[tuple[int, str]] = set()
+
+    def clashes(self, step: Step, offset_known: bool = True) -> list[_Fault]:
+        faults: list[_Fault] = []
+        if step.name and step.name in self._names:
+            faults.append(("step", step.name, f"is a duplicate step of scenario {self.name}",
+                           "give each step a unique name", "R502"))
+        if offset_known and (step.offset_days, step.channel) in self._days:
+            faults.append(("offset_days", str(step.offset_days),
+                           f"is used by two {step.channel} steps of scenario {self.name}",
+                           "give each step its own offset_days (two steps may share a day on different channels)",
+                           "R503"))
+        self._names.add(step.name)
+        if offset_known:
+            self._days.add((step.offset_days, step.channel))
+        return faults
+
+    def scenario(self, where: Source) -> Scenario:
+        ordered = sorted(self.steps, key=lambda s: (s.offset_days, s.channel != "email"))  # the e-mail leads its day
+        return Scenario(self.name, tuple(ordered), where)
+
+
 def _validated(name: str, steps: list[Step], where: Source, out: Collector) -> Scenario | None:
+    """A preset ladder checked as a whole; its problems all point to its file."""
+    ladder = _Ladder(name)
     ok = True
-    seen: set[str] = set()
-    offsets: set[tuple[int, str]] = set()
     for step in steps:
-        if step.channel not in CHANNELS:
-            out.add(where, step.channel, f"is not a channel (scenario {name}, step {step.name})",
-                    "use one of: " + ", ".join(CHANNELS), "R501")
+        for _, value, problem, hint, code in [*_step_faults(name, step), *ladder.clashes(step)]:
+            out.add(where, value, problem, hint, code)
             ok = False
-        if step.name in seen:
-            out.add(where, step.name, f"is a duplicate step of scenario {name}", "give each step a unique name",
-                    "R502")
-            ok = False
-        if (step.offset_days, step.channel) in offsets:
-            out.add(where, str(step.offset_days), f"is used by two {step.channel} steps of scenario {name}",
-                    "give each step its own offset_days (two steps may share a day on different channels)",
-                    "R503")
-            ok = False
-        if step.min_balance < 0:
-            out.add(where, str(step.min_balance), f"is a negative threshold (scenario {name}, step {step.name})",
-                    "use 0 or a positive min_balance", "R504")
-            ok = False
-        if not step.template and step.channel not in TASK_CHANNELS:
-            out.add(where, "", f"step {step.name} of scenario {name} has no template",
-                    "name the message template of this step", "R505")
-            ok = False
-        seen.add(step.name)
-        offsets.add((step.offset_days, step.channel))
+        ladder.steps.append(step)
     if not steps:
         out.add(where, name, "has no steps", "add at least one step", "R506")
         ok = False
-    ordered = sorted(steps, key=lambda s: (s.offset_days, s.channel != "email"))  # the e-mail leads its day
-    return Scenario(name, tuple(ordered), where) if ok else None
+    return ladder.scenario(where) if ok else None
 
 
 def parse_presets(documents: Mapping[str, Mapping[str, Any]], out: Collector) -> dict[str, Scenario]:
@@ -105,8 +145,14 @@ def parse_presets(documents: Mapping[str, Mapping[str, Any]], out: Collector) ->
     for filename, raw in documents.items():
         where = Source(filename, 1)
         steps = []
+        ok = True
         for s in raw.get("steps", []):
             label = s.get("label") or {}
+            gap = s.get("min_gap_days")
+            if gap is not None and (isinstance(gap, bool) or not isinstance(gap, int)):
+                out.add(where, gap, f"is not a whole number of days (min_gap_days, step {s.get('step')})",
+                        "write a whole number of days, 0 or more, or leave min_gap_days out", "R515")
+                ok, gap = False, None
             steps.append(Step(
                 name=str(s["step"]), offset_days=int(s["offset_days"]), channel=str(s["channel"]),
                 template=str(s.get("template") or ""), tone=str(s.get("tone") or ""),
@@ -114,55 +160,95 @@ def parse_presets(documents: Mapping[str, Mapping[str, Any]], out: Collector) ->
                 requires_approval=bool(s.get("requires_approval", False)),
                 label_fr=str(label.get("fr", "")) if isinstance(label, dict) else "",
                 label_en=str(label.get("en", "")) if isinstance(label, dict) else "",
+                min_gap_days=gap,
             ))
         stem = filename.rsplit("/", 1)[-1].removesuffix(".yaml")
         scenario = _validated(str(raw.get("name") or stem), steps, where, out)
-        if scenario:
+        if scenario and ok:
             scenarios[scenario.name] = scenario
     return scenarios
 
 
-def load_scenarios(table: Table | None, presets: dict[str, Scenario], out: Collector) -> dict[str, Scenario]:
-    """The presets, with the Scenarios tab's scenarios replacing or adding to them."""
+def _read_step(name: str, row: Row, out: Collector) -> tuple[Step, list[_Fault], bool]:
+    """One Scenarios row as a step, the problems of its cells, and whether its offset was readable."""
+    faults: list[_Fault] = []
+    step_name = cells.text(row.raw("step"))
+    if not step_name:
+        faults.append(("step", "", f"is blank (scenario {name})", "name the step (unique within its scenario)",
+                       "R510"))
+    raw_offset = row.raw("offset_days")
+    offset, problem = cells.parse_int(raw_offset)
+    if offset is None:
+        faults.append(("offset_days", raw_offset, problem[0] if problem else "is blank",
+                       "enter the days after the due date (negative before it)", "R511"))
+    raw_balance = row.raw("min_balance")
+    min_balance, problem = cells.parse_amount(raw_balance)
+    if problem:
+        faults.append(("min_balance", raw_balance, problem[0], problem[1], "R512"))
+    raw_gap = row.raw("min_gap_days")
+    gap, problem = cells.parse_int(raw_gap)
+    if problem:
+        faults.append(("min_gap_days", raw_gap, problem[0],
+                       "enter a whole number of days, 0 or more, or leave the cell blank", "R515"))
+    raw_approval = row.raw("requires_approval")
+    approval, problem = cells.parse_bool(raw_approval)
+    if problem:  # a cell that protects the customer, unreadable: the step waits for a person
+        out.warn(row.source("requires_approval"), raw_approval,
+                 f"{problem[0]}; step {step_name or '(no name)'} of scenario {name} waits for approval in A_valider",
+                 problem[1], "R514")
+        approval = True
+    step = Step(
+        name=step_name, offset_days=offset or 0, channel=cells.text(row.raw("channel")).lower(),
+        template=cells.text(row.raw("template")), min_balance=min_balance or Decimal(0),
+        requires_approval=bool(approval), min_gap_days=gap, source=row.source(),
+    )
+    return step, faults, offset is not None
+
+
+def load_scenarios(
+    table: Table | None, presets: Mapping[str, Scenario], out: Collector
+) -> tuple[dict[str, Scenario], dict[str, Source]]:
+    """The presets, with the Scenarios tab's scenarios replacing or adding to them; and the broken ones.
+
+    A tab scenario with any error is left out, and so is the preset of the same name: its
+    customers must be stopped and told (by the planner), not moved to another ladder. The
+    second mapping names, for each broken scenario, the first cell to fix (by row, then column).
+    """
     scenarios = dict(presets)
+    broken: dict[str, Source] = {}
     if table is None or not len(table):
-        return scenarios
-    rows: dict[str, list[tuple[Step, Source]]] = defaultdict(list)
-    broken: set[str] = set()
+        return scenarios, broken
+    ladders: dict[str, _Ladder] = {}
+    first_row: dict[str, Source] = {}
+    faults: dict[str, list[Source]] = defaultdict(list)
     for row in table:
         name = cells.text(row.raw("scenario"))
-        step_name = cells.text(row.raw("step"))
-        if not name or not step_name:
-            out.add(row.source(), "", "needs both a scenario name and a step name; the row was ignored",
-                    "fill the scenario and step columns", "R510")
+        if not name:
+            out.add(row.source("scenario"), "", "is blank, so this step belongs to no scenario; the row was ignored",
+                    "write the name of the scenario this step belongs to", "R510")
             continue
-        offset, problem = cells.parse_int(row.raw("offset_days"))
-        if offset is None:
-            out.add(row.source("offset_days"), row.raw("offset_days"),
-                    (problem[0] if problem else "is blank") + f"; scenario {name} was not used",
-                    "enter the days after the due date (negative before it)", "R511")
-            broken.add(name)
+        ladder = ladders.setdefault(name, _Ladder(name))
+        first_row.setdefault(name, row.source())
+        step, found, offset_known = _read_step(name, row, out)
+        found += _step_faults(name, step) + ladder.clashes(step, offset_known)
+        for key, value, problem, hint, code in found:
+            where = row.source(key)
+            out.add(where, value, f"{problem}; scenario {name} is not used, and its customers get no reminder "
+                    "until this is fixed", hint, code)
+            faults[name].append(where)
+        ladder.steps.append(step)
+    for name, ladder in ladders.items():
+        if faults[name]:
+            broken[name] = min(faults[name], key=lambda s: (s.row, -1 if s.col is None else s.col))
+            scenarios.pop(name, None)  # never the preset of the same name instead
             continue
-        channel = cells.text(row.raw("channel")).lower()
-        min_balance, problem = cells.parse_amount(row.raw("min_balance"))
-        if problem:
-            out.add(row.source("min_balance"), row.raw("min_balance"), problem[0] + f"; scenario {name} was not used",
-                    problem[1], "R512")
-            broken.add(name)
-            continue
-        approval, problem = cells.parse_bool(row.raw("requires_approval"))
-        rows[name].append((Step(
-            name=step_name, offset_days=offset, channel=channel, template=cells.text(row.raw("template")),
-            min_balance=min_balance or Decimal(0), requires_approval=bool(approval),
-        ), row.source()))
-    for name, items in rows.items():
-        if name in broken:
-            continue
-        offsets = [step.offset_days for step, _ in items]
+        offsets = [step.offset_days for step in ladder.steps]
         if offsets != sorted(offsets):
-            out.warn(items[0][1], name, f"lists its steps out of order ({', '.join(map(str, offsets))}); "
-                     "relance takes them by offset_days", "list the steps from the earliest to the latest", "R513")
-        scenario = _validated(name, [s for s, _ in items], items[0][1], out)
-        if scenario:
-            scenarios[name] = scenario
-    return scenarios
+            at = next(s for prev, s in zip(ladder.steps, ladder.steps[1:], strict=False)
+                      if s.offset_days < prev.offset_days)
+            out.warn(at.source.at(table.columns.get("offset_days"), table.header_text.get("offset_days", ""))
+                     if at.source else first_row[name], name,
+                     f"lists its steps out of order ({', '.join(map(str, offsets))}); relance takes them by "
+                     "offset_days", "list the steps from the earliest to the latest", "R513")
+        scenarios[name] = ladder.scenario(first_row[name])
+    return scenarios, broken

@@ -1,14 +1,21 @@
 """Risk grades A–E per (customer, currency), transparent enough to be argued with.
 
-A grade is advice (DESIGN.md §7): it may switch a business customer's scenario automatically,
-never a consumer's (GDPR Art. 22), so a B2C grade is marked `automatic: false` and
-`suggested_scenario` never names a scenario for one.
+A grade is advice (DESIGN.md §7): grades advise, people decide. A grade may move a customer to
+the `risque` ladder only when nobody chose a ladder for it (`movable`): a known business (type
+B2B; never a consumer, GDPR Art. 22, nor a customer of unknown type) with a blank `scenario`
+column and a segment that names no scenario, so on the Settings default ladder. The move keeps
+every approval the default ladder asked for (`guarded_ladder`), and happens only when the grade
+holds on two dates a week apart (`held_risks`): no state is kept between runs, the grade is a
+function of what the book knew on a date. A grade that may not move its customer is marked
+`automatic: false`, and `suggested_scenario` never names a scenario for a consumer.
 
 How a grade is made: the score starts at 100 and every factor of the points table below takes
 points off (an improving trend gives a few back); the score is clamped to 0–100 and read against
 `GRADES`. Every factor that moved the score is a reason, in French and English, with its points,
 so the user sees exactly why. The days-late and past-due reasons are always given, so every grade
-says something even when nothing cost points.
+says something even when nothing cost points. The table is calibrated on French habits
+(docs/decisions.md, "Grades advise, people decide"): paying two to three weeks late is ordinary
+(B or C); D takes clearly worse behaviour.
 
 Reasons are one list of `{"code", "points", "fr", "en"}` (not two lists): a reason's languages
 and its weight stay together, and `points` is what the factor took off the score.
@@ -16,27 +23,33 @@ and its weight stay together, and `points` is what the factor took off the score
 Figures use the report's own definitions (CONVENTIONS.md "Per-customer payment behaviour"), so
 a reason's number is the one the report prints next to it: weighted days late is floored at 0
 per payment, over applied payments only (credit notes and overpayment excess excluded).
-Money is compared only within one currency.
+Money is compared only within one currency. Nothing dated after `as_of` counts: payments,
+credit notes, disputes and promises are taken as they stood that day (the positions passed in
+must be those of `as_of`); what has no date (an invoice's status, `paid_amount`) is read as it
+is, and the ledger's allocation is the one of the whole book (docs/decisions.md says when a
+later payment can change it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 from relance.engine.balance import InvoiceLedger
 from relance.engine.book import Book
+from relance.engine.customer import Customer
 from relance.engine.effectiveness import (
     counted,
     ledgers_by_customer,
     promise_invoices,
     promise_outcome,
 )
-from relance.engine.position import Position
+from relance.engine.position import Position, compute_positions
+from relance.engine.scenario import Scenario
 from relance.engine.terms import end_of_month
 
 ZERO = Decimal(0)
@@ -46,9 +59,16 @@ CENT = Decimal("0.01")
 # Each table is ((threshold, points), ...), highest threshold first: the first row whose
 # threshold the figure reaches (>=) gives the points; below every row, no points.
 
+# Calibration (docs/decisions.md, "Grades advise, people decide"): a French business customer
+# typically pays two to three weeks late, on most of its invoices, and has something a few
+# weeks past due on most days. That alone costs 20 + 10 (+ 5 or 15) points: B or C, never D.
+# D takes clearly worse behaviour: 46+ days late on average, or an ordinary payer with invoices
+# 61+ days past due, a rising trend with an unusual exposure, two broken promises.
+
 # Weighted average days late (floored per payment), every payment received by as_of.
 DAYS_LATE_POINTS: tuple[tuple[Decimal, int], ...] = (
-    (Decimal(61), 40), (Decimal(31), 30), (Decimal(16), 20), (Decimal(6), 10))
+    (Decimal(61), 55), (Decimal(46), 45), (Decimal(31), 30), (Decimal(16), 20), (Decimal(11), 10),
+    (Decimal(6), 5))
 # Trend: weighted days late over the last TREND_MONTHS minus the same figure before them
 # (both periods need payments on MIN_TREND_INVOICES invoices, one late payment is no trend).
 # Worse by 20+ days: 15 points, by 10+: 10 points.
@@ -59,23 +79,25 @@ TREND_WORSE_POINTS: tuple[tuple[Decimal, int], ...] = ((Decimal(20), 15), (Decim
 TREND_BETTER_DAYS = Decimal(10)
 TREND_BETTER_POINTS = -5
 # Share (percent) of settled invoices settled after their due date; needs MIN_SETTLED of them.
+# Kept light: the days late already say how late; this says how often.
 MIN_SETTLED = 3
-LATE_SHARE_POINTS: tuple[tuple[Decimal, int], ...] = (
-    (Decimal(75), 15), (Decimal(50), 10), (Decimal(25), 5))
+LATE_SHARE_POINTS: tuple[tuple[Decimal, int], ...] = ((Decimal(75), 10), (Decimal(50), 5))
 # Open past-due invoices today (disputed ones excepted: they count as disputes), their
 # balance-weighted average days past due. This is what catches a customer who pays nothing.
+# A few days or weeks past due is what the days late already measure: it costs little.
 OVERDUE_POINTS: tuple[tuple[Decimal, int], ...] = (
-    (Decimal(91), 50), (Decimal(61), 35), (Decimal(31), 20), (Decimal(16), 10), (Decimal(1), 5))
+    (Decimal(91), 50), (Decimal(61), 30), (Decimal(31), 15), (Decimal(16), 5))
 # Open balance today against the usual one: the median of the customer's positive month-end
 # balances over the last EXPOSURE_MONTHS month ends, needing MIN_EXPOSURE_MONTHS of them.
+# Up to twice the usual is a month's noise; three times is not.
 EXPOSURE_MONTHS = 12
 MIN_EXPOSURE_MONTHS = 3
-EXPOSURE_POINTS: tuple[tuple[Decimal, int], ...] = ((Decimal(3), 10), (Decimal("1.5"), 5))
+EXPOSURE_POINTS: tuple[tuple[Decimal, int], ...] = ((Decimal(3), 10), (Decimal(2), 5))
 # Invoices still open with an open dispute (Litiges row or invoice status `disputed`).
 DISPUTE_POINTS: tuple[tuple[Decimal, int], ...] = ((Decimal(2), 10), (Decimal(1), 5))
 # Promises to pay broken (by status or by the payments) whose date fell in the last 12 months.
 PROMISE_MONTHS = 12
-BROKEN_PROMISE_POINTS: tuple[tuple[Decimal, int], ...] = ((Decimal(2), 20), (Decimal(1), 10))
+BROKEN_PROMISE_POINTS: tuple[tuple[Decimal, int], ...] = ((Decimal(2), 25), (Decimal(1), 15))
 
 # Grade thresholds on the 0–100 score: the first grade whose minimum the score reaches.
 GRADES: tuple[tuple[str, int], ...] = (("A", 85), ("B", 70), ("C", 55), ("D", 40), ("E", 0))
@@ -83,6 +105,8 @@ GRADES: tuple[tuple[str, int], ...] = (("A", 85), ("B", 70), ("C", 55), ("D", 40
 # The scenario suggested for D and E business customers (the lead ships it as a preset).
 RISK_SCENARIO = "risque"
 RISKY_GRADES = frozenset({"D", "E"})
+# A grade moves a customer only when it held HOLD_DAYS earlier too (two weekly runs agree).
+HOLD_DAYS = 7
 
 # Customers that need at least this many paid invoices for their own prediction figure.
 MIN_PAID_FOR_PREDICTION = 3
@@ -120,7 +144,7 @@ class Risk:
     grade: str
     score: int
     reasons: tuple[Reason, ...]
-    automatic: bool  # False for B2C: a person must decide (GDPR Art. 22)
+    automatic: bool  # may the grade move the customer by itself (`movable`); else a person decides
 
     def to_json(self) -> dict[str, Any]:
         """The `customers[].risk` object of the report."""
@@ -195,11 +219,12 @@ class _Group:
     positions: list[Position]
 
 
-def _groups(book: Book, positions: dict[str, Position], as_of: dt.date) -> dict[tuple[str, str], _Group]:
+def _groups(book: Book, positions: Mapping[str, Position], as_of: dt.date,
+            only: Collection[str] | None) -> dict[tuple[str, str], _Group]:
     groups: dict[tuple[str, str], _Group] = {}
     for iid in sorted(book.ledgers):  # sorted: the result never depends on row order
         ledger = book.ledgers[iid]
-        if not counted(ledger, as_of):
+        if (only is not None and ledger.invoice.customer_id not in only) or not counted(ledger, as_of):
             continue
         inv = ledger.invoice
         g = groups.setdefault((inv.customer_id, inv.currency), _Group([], []))
@@ -216,17 +241,20 @@ def _disputed(book: Book, as_of: dt.date) -> set[str]:
     return ids
 
 
-def _broken_promises(book: Book, as_of: dt.date) -> dict[tuple[str, str], int]:
+def _broken_promises(book: Book, as_of: dt.date, only: Collection[str] | None) -> dict[tuple[str, str], int]:
     """Broken promises per (customer, currency): a promise counts in the currencies of what it covers,
     or in every currency of the customer when it covers nothing known."""
     since = months_before(as_of, PROMISE_MONTHS)
+    promises = [p for p in book.promises if only is None or p.customer_id in only]
+    if not promises:
+        return {}
     currencies: dict[str, set[str]] = defaultdict(set)
     for lg in book.ledgers.values():
         if counted(lg, as_of):
             currencies[lg.invoice.customer_id].add(lg.invoice.currency)
     count: dict[tuple[str, str], int] = defaultdict(int)
-    index = ledgers_by_customer(book) if book.promises else {}
-    for p in book.promises:
+    index = ledgers_by_customer(book)
+    for p in promises:
         if p.promised_date <= since or promise_outcome(book, p, as_of, index) != "broken":
             continue
         curs = {lg.invoice.currency for lg in promise_invoices(book, p, index)} or currencies[p.customer_id]
@@ -373,25 +401,111 @@ def _score_group(
 
 
 def risk_grades(
-    book: Book, positions: dict[str, Position], as_of: dt.date, only: Collection[str] | None = None
+    book: Book, positions: Mapping[str, Position], as_of: dt.date, only: Collection[str] | None = None
 ) -> dict[tuple[str, str], Risk]:
     """A grade for every (customer, currency) with an invoice issued by `as_of` (or, with `only`,
-    for those customers alone: the daily run grades just the customers it may remind)."""
+    for those customers alone: the daily run grades just the customers it may remind).
+
+    `positions` are those of `as_of` (at least for the invoices of the customers graded); the
+    grade then depends on nothing dated after `as_of`."""
     disputed = _disputed(book, as_of)
-    broken = _broken_promises(book, as_of)
+    broken = _broken_promises(book, as_of, only)
     result: dict[tuple[str, str], Risk] = {}
-    for (cid, cur), group in sorted(_groups(book, positions, as_of).items()):
-        if only is not None and cid not in only:
-            continue
+    for (cid, cur), group in sorted(_groups(book, positions, as_of, only).items()):
         score, reasons = _score_group(group, cur, as_of, disputed, broken.get((cid, cur), 0))
         customer = book.customers.get(cid)
-        automatic = customer is not None and not customer.is_b2c
+        automatic = customer is not None and movable(customer, book)
         result[(cid, cur)] = Risk(cid, cur, grade_for(score), score, tuple(reasons), automatic)
     return result
 
 
+def movable(customer: Customer, book: Book) -> bool:
+    """May a grade move this customer's ladder by itself? Only a known business (type B2B) on the
+    default ladder: a consumer's grade is advice (GDPR Art. 22), so is one of a customer of
+    unknown type, and a ladder a person chose is never replaced: none may be named in the
+    `scenario` column (even a name that is no scenario: a person wrote it, the planner says so),
+    and the segment may not name a scenario (a usable one, or one the Scenarios tab got wrong)."""
+    if customer.type != "B2B" or customer.scenario:
+        return False
+    segment = customer.segment
+    return not segment or (segment not in book.scenarios and segment not in book.broken_scenarios)
+
+
+def guarded_ladder(target: Scenario, original: Scenario) -> Scenario:
+    """`target` with every approval `original` required kept: a target step requires approval when
+    an original step of the same template does (any channel), or, when no original step has its
+    template, an original step of the same channel does. Nothing is ever taken away.
+
+    Unchanged, it is `target` itself; with an approval added, it is named
+    `<target>+<original>` (`risque+grands_comptes`), so that History, approvals and the report tell
+    it from the `target` ladder a person may have chosen for other customers."""
+    by_template: dict[str, bool] = {}
+    by_channel: dict[str, bool] = {}
+    for s in original.steps:
+        if s.template:
+            by_template[s.template] = by_template.get(s.template, False) or s.requires_approval
+        by_channel[s.channel] = by_channel.get(s.channel, False) or s.requires_approval
+    steps = tuple(
+        replace(s, requires_approval=True)
+        if not s.requires_approval and (by_template[s.template] if s.template in by_template
+                                        else by_channel.get(s.channel, False))
+        else s
+        for s in target.steps)
+    if steps == target.steps:
+        return target
+    return replace(target, name=f"{target.name}+{original.name}", steps=steps)
+
+
+def held_risks(
+    book: Book, positions: Mapping[str, Position], as_of: dt.date, only: Collection[str] | None = None
+) -> dict[tuple[str, str], tuple[Risk, Risk]]:
+    """The (customer, currency) graded D or E on `as_of` and HOLD_DAYS days before, with both grades
+    (earlier first). No state is kept between runs: the earlier grade is computed again from what
+    the book knew that day, the positions of that day included."""
+    now = {key: r for key, r in risk_grades(book, positions, as_of, only).items() if r.grade in RISKY_GRADES}
+    if not now:
+        return {}
+    earlier = as_of - dt.timedelta(days=HOLD_DAYS)
+    who = {cid for cid, _ in now}
+    theirs = replace(book, ledgers={iid: lg for iid, lg in book.ledgers.items() if lg.invoice.customer_id in who})
+    then = risk_grades(book, compute_positions(theirs, earlier, settled_penalties=False), earlier, who)
+    return {key: (then[key], r) for key, r in now.items() if key in then and then[key].grade in RISKY_GRADES}
+
+
+def risk_ladder(book: Book) -> Scenario | None:
+    """The ladder a grade moves customers to: `risque` guarded from the default ladder
+    (`guarded_ladder`), or None when no move is possible: the book has no `risque` ladder, the
+    default ladder is missing (there is no ladder to be on; the planner says so) or is `risque`
+    itself, or the guarded ladder's name is already another ladder's."""
+    target = book.scenarios.get(RISK_SCENARIO)
+    original = book.scenarios.get(book.settings.default_scenario)
+    if target is None or original is None or original.name == target.name:
+        return None
+    ladder = guarded_ladder(target, original)
+    taken = book.scenarios.get(ladder.name)
+    return None if taken is not None and taken.steps != ladder.steps else ladder
+
+
+def risk_moves(book: Book, positions: Mapping[str, Position], as_of: dt.date) -> dict[str, str]:
+    """The customers a grade moves, each to `risk_ladder`'s name (customer id -> scenario name).
+
+    A customer moves when it is `movable` (a known business on the default ladder), has an
+    invoice past due on `as_of`, and is graded D or E in one currency on `as_of` and HOLD_DAYS
+    before (`held_risks`). Nothing is graded when no move is possible (grading costs most of a
+    second at 100k invoices).
+    """
+    ladder = risk_ladder(book)
+    if ladder is None:
+        return {}
+    candidates = {p.customer_id for p in positions.values() if p.is_open and (p.days_past_due or 0) > 0}
+    candidates = {cid for cid in candidates if cid in book.customers and movable(book.customers[cid], book)}
+    held = held_risks(book, positions, as_of, candidates) if candidates else {}
+    return {cid: ladder.name for cid, _ in sorted(held)}
+
+
 def suggested_scenario(grade: str, customer_type: str) -> str | None:
-    """`risque` for a D or E business customer; never anything for a consumer (GDPR Art. 22)."""
+    """`risque` for a D or E business customer; never anything for a consumer (GDPR Art. 22) or a
+    customer of unknown type. Whether the grade may act is `movable`'s question, not this one's."""
     if customer_type.strip().upper() != "B2B":
         return None
     return RISK_SCENARIO if grade in RISKY_GRADES else None

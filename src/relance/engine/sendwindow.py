@@ -1,6 +1,7 @@
-"""When a run may send: time zone, send_hour, weekends, public holidays, and a per-customer cooldown.
+"""When a run may send: time zone, send_hour, weekends and public holidays.
 
-Only the moment of sending moves; due dates are never shifted (DESIGN §4). Everything here is
+Only the moment of sending moves; due dates are never shifted. (The gap between two messages
+to one customer is the planner's.) Everything here is
 pure: `now` and dates come in as parameters, the clock is never read. The daily job runs in UTC
 on Cloud Functions, so `now` is converted to the workbook's zone before any comparison.
 """
@@ -15,13 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as _holidays
 
-from relance.engine.history import HistoryEntry
-
 # date -> holiday name; a `holidays.HolidayBase` is one, and so is a plain dict in tests
 Holidays = Mapping[dt.date, str]
 
-# channels whose History rows mean the customer was contacted (call/agency rows are tasks)
-MESSAGE_CHANNELS = frozenset({"email", "sms", "letter"})
 
 # Alsace (67, 68) and Moselle (57) keep the local law: Good Friday and 26 December are holidays.
 _ALSACE_MOSELLE = {"57", "67", "68", "6ae", "moselle", "alsace", "bas-rhin", "haut-rhin",
@@ -171,28 +168,3 @@ def send_window(now: dt.datetime, timezone: str, send_hour: int, business_days_o
                           _at_hour(today, send_hour, zone))
     following = next_send_day(today, business_days_only, holidays)
     return SendWindow(local, today, closed is None, closed or "", _at_hour(following, send_hour, zone))
-
-
-def cooldown_ok(customer_id: str, as_of: dt.date, history: Iterable[HistoryEntry],
-                days: int) -> tuple[bool, dt.date | None]:
-    """(False, date of the last message) when the customer was messaged less than `days` days ago.
-
-    Counts rows that may have reached the customer (blocks_resend: pending included, failed not)
-    on a message channel; call/agency tasks are work for the team, not contact. A row dated after
-    `as_of` (a run replayed with --as-of) also blocks: late is acceptable, too often is not.
-    Rows whose date cannot be read are ignored. days <= 0 disables the cooldown.
-    """
-    if days <= 0:
-        return True, None
-    last: dt.date | None = None
-    for entry in history:
-        if entry.customer_id != customer_id or not entry.blocks_resend:
-            continue
-        if entry.channel.strip().lower() not in MESSAGE_CHANNELS:
-            continue
-        sent = entry.as_of
-        if sent is None or (as_of - sent).days >= days:
-            continue
-        if last is None or sent > last:
-            last = sent
-    return last is None, last

@@ -84,6 +84,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "kind": "Type",
         "b2b": "Professionnel (B2B)",
         "b2c": "Particulier (B2C)",
+        "unknown": "Non renseigné (B2B ou B2C ?)",
         "address": "Adresse",
         "contact": "Contact",
         "email": "E-mail",
@@ -96,11 +97,16 @@ _WORDS: dict[str, dict[str, Any]] = {
         "prescription": "Prescription indicative de la plus ancienne facture : {date} ({law}).",
         "law_b2b": "5 ans, art. L110-4 C. com.",
         "law_b2c": "2 ans, art. L218-2 C. conso.",
+        "law_unknown": "2 ans si le débiteur est un particulier (art. L218-2 C. conso.), 5 ans s'il est "
+                       "professionnel (art. L110-4 C. com.)",
         "note_b2b": ("Pénalités de retard calculées au {date} (art. L441-10 C. com.), arrondies par "
                      "facture ; indemnité forfaitaire pour frais de recouvrement de {per} par facture "
                      "payée en retard (art. D441-5 C. com.), exprimée en euros."),
         "note_b2c": ("Débiteur particulier : ni pénalités de retard ni indemnité forfaitaire ne sont "
                      "réclamées."),
+        "note_unknown": ("Type de débiteur non renseigné (colonne type_client) : ni pénalités de retard "
+                         "ni indemnité forfaitaire ne sont réclamées tant qu'il n'est pas établi que le "
+                         "débiteur est un professionnel."),
         "timeline": "Relances envoyées",
         "col_date": "Date", "col_channel": "Canal", "col_step": "Étape", "col_to": "Destinataire",
         "col_status": "Statut",
@@ -134,6 +140,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "kind": "Type",
         "b2b": "Business (B2B)",
         "b2c": "Consumer (B2C)",
+        "unknown": "Not stated (B2B or B2C?)",
         "address": "Address",
         "contact": "Contact",
         "email": "Email",
@@ -146,10 +153,14 @@ _WORDS: dict[str, dict[str, Any]] = {
         "prescription": "Indicative limitation date of the oldest invoice: {date} ({law}).",
         "law_b2b": "5 years, art. L110-4 French Commercial Code",
         "law_b2c": "2 years, art. L218-2 French Consumer Code",
+        "law_unknown": "2 years if the debtor is a consumer (art. L218-2 French Consumer Code), 5 years "
+                       "if a business (art. L110-4 French Commercial Code)",
         "note_b2b": ("Late-payment interest computed to {date} (art. L441-10 French Commercial Code), "
                      "rounded per invoice; fixed compensation for recovery costs of {per} per invoice "
                      "paid late (art. D441-5), stated in euros."),
         "note_b2c": "Consumer debtor: no late-payment interest and no fixed indemnity are claimed.",
+        "note_unknown": ("Debtor type not stated (customer_type column): no late-payment interest and no "
+                         "fixed indemnity are claimed until the debtor is known to be a business."),
         "timeline": "Reminders sent",
         "col_date": "Date", "col_channel": "Channel", "col_step": "Step", "col_to": "Recipient",
         "col_status": "Status",
@@ -174,12 +185,22 @@ _WORDS: dict[str, dict[str, Any]] = {
 # --------------------------------------------------------------------------- data
 
 
+def _kind(customer: Mapping[str, Any]) -> str:
+    """"b2b", "b2c" or "unknown": ``is_b2b`` / ``is_b2c`` when given (render_context gives both),
+    else ``type``. Only a customer known to be a business is claimed penalties and the indemnity;
+    a blank or unreadable type is unknown, never a business by default."""
+    if customer.get("is_b2b"):
+        return "b2b"
+    if customer.get("is_b2c"):
+        return "b2c"
+    kind = str(customer.get("type") or customer.get("customer_type") or "").strip().upper()
+    if "is_b2b" in customer and kind == "B2B":
+        return "unknown"  # is_b2b said no: it wins over the type
+    return {"B2B": "b2b", "B2C": "b2c"}.get(kind, "unknown")
+
+
 def _is_b2b(customer: Mapping[str, Any]) -> bool:
-    if "is_b2b" in customer:
-        return bool(customer["is_b2b"])
-    if "is_b2c" in customer:
-        return not customer["is_b2c"]
-    return str(customer.get("type") or customer.get("customer_type") or "B2B").strip().upper() != "B2C"
+    return _kind(customer) == "b2b"
 
 
 def _round(amount: Decimal, currency: str) -> Decimal:
@@ -360,7 +381,8 @@ def _summary_pdf(customer: Mapping[str, Any], company: Mapping[str, Any], b2b: b
     facts.append((w["debtor"], name))
     if customer.get("id"):
         facts.append((w["customer_id"], str(customer["id"])))
-    facts.append((w["kind"], w["b2b"] if b2b else w["b2c"]))
+    kind = _kind(customer)
+    facts.append((w["kind"], w[kind]))
     contact = str(customer.get("contact_name") or "").strip()
     if contact and contact.casefold() != name.casefold():
         facts.append((w["contact"], contact))
@@ -415,9 +437,9 @@ def _summary_pdf(customer: Mapping[str, Any], company: Mapping[str, Any], b2b: b
                                            days=oldest["days_past_due"]), SMALL))
         story.append(_p(w["prescription"].format(
             date=short_date(_years_later(oldest["due_date"], 5 if b2b else 2), lang),
-            law=w["law_b2b" if b2b else "law_b2c"]), SMALL))
+            law=w[f"law_{kind}"]), SMALL))
     note = w["note_b2b"].format(date=short_date(as_of, lang), per=money(indemnity_amount, "EUR", lang)) \
-        if b2b else w["note_b2c"]
+        if b2b else w[f"note_{kind}"]
     story.append(_p(note, SMALL))
     story.append(Spacer(1, 5 * mm))
 
@@ -518,7 +540,7 @@ def agency_package(
 ) -> bytes:
     """The ZIP for a collection agency or a lawyer (see the module docstring for its content).
 
-    ``customer``: id, name, type ("B2B"/"B2C", or is_b2b), contact_name, address, postal_code,
+    ``customer``: id, name, type ("B2B"/"B2C"/"" unknown, or is_b2b and is_b2c), contact_name, address, postal_code,
     city, country, email, phone. ``invoices``: the render context's invoice dicts (id,
     issue_date, due_date, amount, open_balance, currency, late_penalty, and optionally
     indemnity_due); those with no open balance are left out. ``history_rows``: History rows

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -30,6 +31,7 @@ from reportlab.lib.enums import TA_JUSTIFY, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -46,8 +48,10 @@ __all__ = [
     "as_date",
     "as_decimal",
     "formal_notice_pdf",
+    "french_spacing",
     "long_date",
     "money",
+    "payment_reference",
     "pdf_text",
     "short_date",
 ]
@@ -208,7 +212,7 @@ def text_style(name: str, **kw: Any) -> ParagraphStyle:
     return ParagraphStyle(name, **base)
 
 
-BODY = text_style("body", alignment=TA_JUSTIFY, spaceAfter=4)
+BODY = text_style("body", alignment=TA_JUSTIFY, spaceAfter=3)
 PLAIN = text_style("plain")
 BLOCK = text_style("block", leading=12)
 SMALL = text_style("small", fontSize=8, leading=10, textColor=GREY)
@@ -220,8 +224,10 @@ STRONG = text_style("strong", fontName="Helvetica-Bold")
 TITLE = text_style("title", fontName="Helvetica-Bold", fontSize=13, leading=16)
 
 
-def _footer_canvas(footer: str, running_head: str) -> Callable[..., Canvas]:
-    """A canvas maker that writes the footer and 'page n/N' once the page count is known."""
+def _footer_canvas(footer: str, running_head: str, legal: str = "") -> Callable[..., Canvas]:
+    """A canvas maker that writes the footer (the sender's details, then the legal mentions on
+    at most two lines) and 'page n/N' once the page count is known."""
+    legal_lines = simpleSplit(pdf_text(legal), "Helvetica", 6.5, BODY_WIDTH)[:2] if legal else []
 
     class _Numbered(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -248,6 +254,10 @@ def _footer_canvas(footer: str, running_head: str) -> Callable[..., Canvas]:
             self.setFont("Helvetica", 7.5)
             self.setFillColor(GREY)
             self.drawString(LEFT, 11 * mm, pdf_text(footer))
+            self.setFont("Helvetica", 6.5)
+            for i, line in enumerate(legal_lines):
+                self.drawString(LEFT, (8 - 2.8 * i) * mm, line)
+            self.setFont("Helvetica", 7.5)
             if total > 1:
                 self.drawRightString(PAGE_WIDTH - RIGHT, 11 * mm, f"{number}/{total}")
             if number > 1 and running_head:
@@ -317,7 +327,11 @@ _WORDS: dict[str, dict[str, str]] = {
             "de payer (articles 1405 et suivants du Code de procédure civile)."
         ),
         "article_1344": "La présente lettre vaut mise en demeure au sens de l'article 1344 du Code civil.",
-        "pay_by": "Règlement par virement : IBAN {iban}{bic}, en rappelant les numéros de facture.",
+        "how_to_pay": "Règlement :",
+        "pay_by": "par virement, IBAN {iban}{bic}, en indiquant la référence « {ref} ».",
+        "bic": " – BIC {bic}",
+        "quote_ref": "merci d'indiquer la référence « {ref} » avec votre règlement.",
+        "pay_online": "Paiement en ligne de la facture {id} : {url}",
         "portal": "Vos factures et les moyens de paiement sont disponibles sur {url}.",
         "paid_meanwhile": (
             "Si votre règlement a croisé ce courrier, nous vous prions de ne pas en tenir compte."
@@ -394,7 +408,11 @@ _WORDS: dict[str, dict[str, str]] = {
             "This letter constitutes formal notice to pay (mise en demeure) within the meaning of "
             "article 1344 of the French Civil Code (Code civil)."
         ),
-        "pay_by": "Payment by bank transfer: IBAN {iban}{bic}, quoting the invoice numbers.",
+        "how_to_pay": "How to pay:",
+        "pay_by": "by bank transfer, IBAN {iban}{bic}, quoting the reference \u201c{ref}\u201d.",
+        "bic": " – BIC {bic}",
+        "quote_ref": "please quote the reference \u201c{ref}\u201d with your payment.",
+        "pay_online": "Pay invoice {id} online: {url}",
         "portal": "Your invoices and payment options are available at {url}.",
         "paid_meanwhile": "If your payment has crossed with this letter, please disregard it.",
         "plan_b2c": (
@@ -409,6 +427,19 @@ _WORDS: dict[str, dict[str, str]] = {
         "subject": "Formal notice to pay: {ids}",
     },
 }
+
+_NBSP = "\u00a0"
+_SPACE_BEFORE = re.compile(r" +([:;?!»])")
+_SPACE_AFTER = re.compile(r"« +")
+
+
+def french_spacing(text: str) -> str:
+    """French typography: a no-break space before : ; ? ! and inside « », so that a colon or
+    a closing guillemet never starts a line."""
+    return _SPACE_AFTER.sub("«" + _NBSP, _SPACE_BEFORE.sub(_NBSP + r"\1", text))
+
+
+_WORDS["fr"] = {key: french_spacing(text) for key, text in _WORDS["fr"].items()}
 
 _FRANCE = {"", "france", "fr", "fra", "france metropolitaine", "france métropolitaine"}
 
@@ -440,6 +471,58 @@ def recipient_lines(customer: Mapping[str, Any], lang: str = "fr", attention: bo
     if country.casefold() not in _FRANCE:
         lines.append(country.upper())
     return lines
+
+
+# --------------------------------------------------------------------------- how to pay, who signs
+
+_SAFE_LINKS = ("http://", "https://")
+
+
+def _link(value: object) -> str:
+    url = "" if value is None else str(value).strip()
+    return url if url.lower().startswith(_SAFE_LINKS) else ""
+
+
+def payment_reference(invoices: Sequence[Mapping[str, Any]]) -> str:
+    """The transfer reference a debtor is asked to quote: the invoice numbers."""
+    return ", ".join(str(inv.get("id") or "") for inv in invoices if inv.get("id"))
+
+
+def _how_to_pay(company: Mapping[str, Any], invoices: Sequence[Mapping[str, Any]], lang: str) -> list[Flowable]:
+    """The "how to pay" block: the transfer (IBAN, BIC) with the invoice numbers as its
+    reference, each invoice's payment link, the customer portal."""
+    w = _WORDS[lang]
+    ref = payment_reference(invoices)
+    lines: list[str] = []
+    iban = str(company.get("iban") or "").strip()
+    if iban:
+        bic = str(company.get("bic") or "").strip()
+        lines.append(w["pay_by"].format(iban=iban.replace(" ", "\u00a0"), ref=ref,
+                                        bic=w["bic"].format(bic=bic) if bic else ""))
+    elif ref:
+        lines.append(w["quote_ref"].format(ref=ref))
+    for inv in invoices:
+        url = _link(inv.get("payment_url"))
+        if url:
+            lines.append(w["pay_online"].format(id=inv.get("id"), url=url))
+    portal = _link(company.get("portal_url"))
+    if portal:
+        lines.append(w["portal"].format(url=portal))
+    if not lines:
+        return []
+    label = f"<b>{markup(w['how_to_pay'])}</b> "
+    return [Paragraph(label + "<br/>".join(markup(line) for line in lines), BODY)]
+
+
+def _signatory(company: Mapping[str, Any]) -> list[str]:
+    """Who signs: Settings signatory_name and signatory_title ("Jeanne Dupont, gérante"), else
+    the context's one-line ``signatory``; [] when nobody is named (a line is drawn to sign on)."""
+    name = str(company.get("signatory_name") or "").strip()
+    title = str(company.get("signatory_title") or "").strip()
+    if name or title:
+        return [", ".join(x for x in (name, title) if x)]
+    single = str(company.get("signatory") or "").strip()
+    return [single] if single else []
 
 
 # --------------------------------------------------------------------------- the letter
@@ -559,8 +642,10 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
 
     ``context`` is what :func:`relance.engine.message.render_context` returns; the letter also reads
     ``customer`` address fields (address, postal_code, city, country) and optional ``company``
-    fields (city: the place before the date; signatory; iban, bic; legal_mentions: the footer's
-    SIREN / RCS / capital line), all of them blank when absent. ``sender_address`` holds the
+    fields (city: the place before the date; signatory_name and signatory_title, or signatory;
+    iban, bic and portal_url: the "how to pay" block, with each invoice's payment_url;
+    legal_mentions: the footer's SIREN / RCS / capital line; address: the sender's lines when
+    ``sender_address`` is empty), all of them blank when absent. ``sender_address`` holds the
     sender's postal address lines. ``lang`` is "fr" or "en" (English for foreign customers;
     the letter still cites French law).
     """
@@ -570,7 +655,8 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
     company: Mapping[str, Any] = context.get("company") or {}
     customer: Mapping[str, Any] = context.get("customer") or {}
     invoices: Sequence[Mapping[str, Any]] = context.get("invoices") or ()
-    b2b = bool(context.get("is_b2b", str(customer.get("type", "B2B")).upper() != "B2C"))
+    # penalties and the indemnity are claimed from a customer known to be a business only
+    b2b = bool(context.get("is_b2b", str(customer.get("type") or "").strip().upper() == "B2B"))
     as_of = context.get("as_of")
     deadline = context.get("deadline")
     company_name = str(company.get("name") or "").strip()
@@ -580,8 +666,12 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
     story: list[Flowable] = []
 
     # sender (top left) and recipient (window) blocks -------------------------------------
+    address = [str(line).strip() for line in sender_address if str(line).strip()]
+    if not address:  # the render context's own company address (Settings company_address)
+        given = company.get("address") or ()
+        address = _lines(given) if isinstance(given, str) else [str(x).strip() for x in given if str(x).strip()]
     sender = [f"<b>{markup(company_name)}</b>"] if company_name else []
-    sender += [markup(line) for line in sender_address if str(line).strip()]
+    sender += [markup(line) for line in address]
     if company.get("email"):
         sender.append(markup(w["email"].format(v=company["email"])))
     if company.get("phone"):
@@ -609,7 +699,7 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
     when = long_date(as_of, lang)
     place_date = w["place_date"].format(city=city, date=when) if city else w["date_only"].format(date=when)
     story.append(Paragraph(markup(place_date), text_style("date", leftIndent=SIGN_INDENT)))
-    story.append(Spacer(1, 7 * mm))
+    story.append(Spacer(1, 5 * mm))
 
     refs = (w["ref_one" if len(ids) == 1 else "ref_many"].format(ids=", ".join(ids)) if len(ids) <= 4
             else w["ref_count"].format(n=len(ids)))
@@ -620,7 +710,7 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
     if customer.get("id"):
         ref_lines.append(markup(w["customer_ref"].format(id=customer["id"])))
     story.append(Paragraph("<br/>".join(ref_lines), PLAIN))
-    story.append(Spacer(1, 5 * mm))
+    story.append(Spacer(1, 4 * mm))
 
     # body ------------------------------------------------------------------------------------
     contact = str(customer.get("contact_name") or "").strip()
@@ -644,7 +734,7 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
     story.append(Paragraph(markup(f"{opening}{situation} {owed}"), BODY))
     story.append(Spacer(1, 1 * mm))
     story.append(_invoice_table(invoices, b2b, lang))
-    story.append(Spacer(1, 4 * mm))
+    story.append(Spacer(1, 3 * mm))
 
     rows, indemnity, count = _totals(context, b2b)
     per = (indemnity / count) if count else DEFAULT_INDEMNITY
@@ -658,7 +748,7 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
             invoices=w["invoice" if count == 1 else "invoices"]) if count else ""
         story.append(Paragraph(markup(w["penalties_law"].format(
             so_far=so_far, per=money(per, "EUR", lang), indemnity=ind_text)), BODY))
-    story.append(KeepTogether([_totals_table(rows, count, per, b2b, as_of, lang), Spacer(1, 4 * mm)]))
+    story.append(KeepTogether([_totals_table(rows, count, per, b2b, as_of, lang), Spacer(1, 3 * mm)]))
 
     claimed = _join([money(r["total"], r["currency"], lang) for r in rows], lang)
     demand = w["demand_b2b" if b2b else "demand_b2c"].format(
@@ -667,11 +757,7 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
     story.append(Paragraph(markup(w["consequence_b2b" if b2b else "consequence_b2c"]), BODY))
     story.append(Paragraph(markup(w["article_1344"]), BODY))
 
-    if company.get("iban"):
-        bic = f" – BIC {company['bic']}" if company.get("bic") else ""
-        story.append(Paragraph(markup(w["pay_by"].format(iban=company["iban"], bic=bic)), BODY))
-    if company.get("portal_url"):
-        story.append(Paragraph(markup(w["portal"].format(url=company["portal_url"])), BODY))
+    story.append(KeepTogether(_how_to_pay(company, invoices, lang)))
     story.append(Paragraph(markup(w["paid_meanwhile"]), BODY))
     if not b2b:
         reach = company.get("phone") or company.get("email") or ""
@@ -685,19 +771,20 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
     signer: list[Flowable] = [Paragraph(markup(signoff), BODY)]
     if company_name:
         signer.append(Paragraph(markup(w["for_company"].format(company=company_name)), sign_style))
-    signatory = str(company.get("signatory") or "").strip()
-    signer += [Spacer(1, SIGNATURE_SPACE), Paragraph(markup(signatory), sign_style) if signatory
-               else _Rule(SIGN_INDENT, 55 * mm)]
+    signer.append(Spacer(1, SIGNATURE_SPACE))
+    signatory = _signatory(company)
+    if signatory:
+        signer.append(Paragraph("<br/>".join(markup(line) for line in signatory), sign_style))
+    else:
+        signer.append(_Rule(SIGN_INDENT, 55 * mm))
     story.append(KeepTogether(signer))
 
     # document ----------------------------------------------------------------------------
-    footer_parts = [company_name, *[str(x).strip() for x in sender_address if str(x).strip()]]
+    footer_parts = [company_name, *address]
     if company.get("email"):
         footer_parts.append(str(company["email"]))
     footer = " · ".join(p for p in footer_parts if p)
-    legal = str(company.get("legal_mentions") or "").strip()
-    if legal:
-        footer = legal
+    legal = " ".join(str(company.get("legal_mentions") or "").split())
     running = w["running"].format(customer=customer_name, date=long_date(as_of, lang))
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -708,7 +795,7 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
         creator="relance", producer="relance (ReportLab)", keywords="", invariant=1,
         lang="fr-FR" if lang == "fr" else "en-GB",
     )
-    doc.build(story, canvasmaker=_footer_canvas(footer, running))
+    doc.build(story, canvasmaker=_footer_canvas(footer, running, legal))
     return buf.getvalue()
 
 

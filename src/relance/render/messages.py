@@ -46,7 +46,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from relance.engine.errors import ConfigError
 
-__all__ = ["HTML_PARTS", "Renderer", "TemplateFiles", "TemplateProblem", "sample_context"]
+__all__ = ["HTML_PARTS", "Renderer", "TemplateFiles", "TemplateProblem", "one_line", "sample_context"]
 
 #: Template sources by (language, file name), e.g. ("fr", "reminder_1.html.j2").
 TemplateFiles = Mapping[tuple[str, str], str]
@@ -311,9 +311,18 @@ def _always() -> bool:
     return True  # sources never change during a run: no stat per render
 
 
+_ASCII_SPACE = re.compile(r"[ \t\r\n\f\v]+")
+
+
+def one_line(text: str) -> str:
+    """A header line: runs of ordinary white space collapsed, no-break spaces kept (French
+    typography puts one before « : ; ? ! »)."""
+    return _ASCII_SPACE.sub(" ", text).strip()
+
+
 def _normalise(text: str, part: str) -> str:
     if part in _LINE_PARTS:
-        return " ".join(text.split())
+        return one_line(text)
     if part in HTML_PARTS:
         return text.strip() + "\n"
     lines = [line.rstrip() for line in text.strip().splitlines()]
