@@ -284,3 +284,33 @@ def test_a_dated_run_through_another_channel_is_refused_with_the_reason(demo_boo
     dry = relance("run", str(book), "--as-of", AS_OF, "--channel", "mailjet", "--dry-run", "--json")
     assert dry.exit_code == 0 and json.loads(dry.output)["planned"] > 0  # a dry run works for any date
     assert not (tmp_path / "book_outbox").exists()
+
+
+def test_a_blank_sender_holds_back_the_e_mails_only_and_exits_2(tmp_path):
+    from relance.app.jobs import init_workbook
+
+    book = tmp_path / "book.xlsx"
+    init_workbook(book, "fr", {
+        "customers": [{"customer_id": "C1", "name": "Meyer Métallerie", "email": "compta@meyer.example",
+                       "phone": "06 12 34 56 78", "customer_type": "B2B"}],
+        "invoices": [{"invoice_id": "F1", "customer_id": "C1", "issue_date": dt.date(2026, 9, 1),
+                      "due_date": dt.date(2026, 10, 31), "amount": 1200}],
+        "settings": [{"key": "company_name", "value": "Atelier Dumas"},
+                     {"key": "company_address", "value": "12 rue des Artisans; 69003 Lyon"},
+                     {"key": "sender_email", "value": ""}],
+    })
+    said = relance("baseline", str(book), "--step", "reminder_1", "--as-of", "2026-11-16")
+    flat = " ".join(said.output.split())
+    assert said.exit_code == 0 and "Recorded step reminder_1" in flat and "nothing was sent" in flat
+    assert [r[9] for r in sheet(book, "Historique")[1:]] == ["baseline"]
+    again = relance("baseline", str(book), "--step", "reminder_1", "--json")
+    assert json.loads(again.output)["recorded"] == []  # once: the customer now has History
+
+    done = relance("run", str(book), "--anytime", "--json")
+    assert done.exit_code == 2, done.output
+    data = json.loads(done.stdout)
+    assert [(a["step"], a["status"]) for a in data["actions"]] == [("reminder_2_sms", "sent")]  # the SMS leaves
+    assert [(s["step"], s["reason"]) for s in data["skips"]] == [("reminder_2", "setting_missing")]
+    assert "sender_email" in done.stderr and "Parametres" in " ".join(done.stderr.split())
+    history = sheet(book, "Historique")[1:]
+    assert [(r[6], r[9]) for r in history] == [("reminder_1", "baseline"), ("reminder_2_sms", "sent")]

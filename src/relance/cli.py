@@ -418,10 +418,13 @@ def summary(
         now = _now()
         snap = snapshot(open_workbook(book), now, _as_of(as_of), for_report=True)
         data, extras = report_bundle(snap, month_period(None, snap.as_of))
-        sender = open_channel(channel, book, now, outbox)(snap.book)
+        sender = open_channel(channel, book, now, outbox, _as_of(as_of))(snap.book)  # dated: a simulation
         delivery = send_weekly_summary(snap, data, extras, recipient, Path(book).name, sender)
         if delivery.detail == "already in the outbox":
             out.print(f"This week's summary was already sent to {recipient}; nothing sent.")
+        elif delivery.status == "simulated":
+            out.print(f"Simulation, nothing sent: the summary of {snap.as_of.isoformat()} (not today) was filed "
+                      f"for {recipient} as {delivery.detail}.")
         else:
             out.print(f"Weekly summary sent to {recipient} ({delivery.detail}).")
 

@@ -19,7 +19,7 @@ from relance.engine.message import OutgoingMessage
 class Delivery:
     """What a transport says of one message: sent or failed, its provider id, a detail for History."""
 
-    status: str  # sent | failed
+    status: str  # sent | failed | simulated (a dated run: filed apart, never sent)
     message_id: str = ""
     detail: str = ""
 
