@@ -15,6 +15,7 @@ from books import CLASSIC, STANDARD, baselined, book, ladder, load, planned, rec
 from conftest import CLASSIC as CLASSIC_TAB
 from conftest import customer, invoice, payment, tabs
 from relance.app.resources import shipped_presets
+from relance.engine.planner import Plan
 
 AS_OF = dt.date(2025, 3, 31)
 
@@ -315,3 +316,22 @@ def test_a_chosen_ladder_is_never_replaced(suggested):
     chosen = {a.customer_id: a.scenario for a in planned(b, AS_OF, suggested=suggested).plan.actions}
     assert chosen["C1"] == "doux" and chosen["C2"] == "doux"
     assert chosen["C3"] == suggested.get("C3", "standard")
+
+
+def test_a_step_that_failed_beside_its_sibling_is_planned_again_until_sent():
+    b = book([customer("C1", telephone="06 12 34 56 78")], [invoice("F1", "C1", "2025-01-01", "2025-03-16", 1000)])
+    b = baselined(b, "reminder_1", AS_OF - dt.timedelta(days=5))
+    p = planned(b, AS_OF).plan
+    assert {a.step for a in p.actions} == {"reminder_2", "reminder_2_sms"}
+    sms = next(a for a in p.actions if a.channel == "sms")
+    email = next(a for a in p.actions if a.channel == "email")
+    b = record(b, Plan(p.as_of, (email,), ()))                  # the e-mail left,
+    b = record(b, Plan(p.as_of, (sms,), ()), status="failed")   # the SMS did not (a crash, a refusal)
+    again = planned(b, AS_OF + dt.timedelta(days=1))
+    assert again.actions == {("C1", "reminder_2_sms", ("F1",))}  # the SMS again, and only it
+    b = record(b, again.plan, status="failed")                  # fails once more
+    assert planned(b, AS_OF + dt.timedelta(days=2)).actions == {("C1", "reminder_2_sms", ("F1",))}
+    b = record(b, planned(b, AS_OF + dt.timedelta(days=2)).plan)  # sent at last
+    assert planned(b, AS_OF + dt.timedelta(days=5)).actions == set()  # J+20: nothing more to send
+    later = planned(b, AS_OF + dt.timedelta(days=6))
+    assert later.actions == {("C1", "call", ("F1",))}             # J+21: the ladder goes on; never twice

@@ -340,6 +340,8 @@ class _Planner:
             return
         levels = levels_of(scenario)
         ordered = sorted(open_positions, key=lambda p: (-(p.days_past_due or 0), p.invoice_id))
+        if self._retry_siblings(customer, scenario, levels, {p.invoice_id: p for p in ordered}, contacts):
+            return  # a message that failed beside its sibling goes again today; the ladder waits
         progress = _progress(self.index, book, levels, {p.invoice_id: p for p in ordered})
         noted: dict[tuple[int, str], list[str]] = defaultdict(list)
         ready: list[tuple[Position, _Next]] = []
@@ -379,6 +381,38 @@ class _Planner:
                 return
             if not taken:
                 return
+
+    def _retry_siblings(self, customer: Customer, scenario: Scenario, levels: Sequence[Level],
+                        open_now: Mapping[str, Position], contacts: Sequence[HistoryEntry]) -> bool:
+        """Plan again the steps that failed (or were cut off) while a step of the same day went:
+        the e-mail left, its SMS did not. Their level counts as reached, so the ladder alone
+        would never come back to them. True when one of them goes to the customer today."""
+        failed = {e.action_key for e in contacts if e.status not in PROGRESS_STATUSES}
+        if not failed:
+            return False
+        by_step = {s.name: (k, s) for k, level in enumerate(levels) for s in level.steps}
+        outcome = ""
+        seen: set[str] = set()
+        for e in contacts:
+            if e.status not in PROGRESS_STATUSES or e.status == "baseline" or e.scenario != scenario.name:
+                continue
+            found = by_step.get(e.step)
+            if found is None:
+                continue
+            level = levels[found[0]]
+            for sibling in level.steps:
+                if sibling.name == e.step:
+                    continue
+                key = action_key(customer.id, e.invoice_ids, scenario.name, sibling.name)
+                if key in self.index.keys or key not in failed or key in seen:
+                    continue
+                seen.add(key)
+                still = [open_now[i] for i in e.invoice_ids if i in open_now and not open_now[i].paused]
+                if not still:
+                    continue  # paid or paused since: nothing left to remind
+                if self._actions(customer, scenario, level, [sibling], still) == "contacts":
+                    outcome = "contacts"
+        return outcome == "contacts"
 
     def _listed(self, ready: list[tuple[Position, _Next]], level: Level, levels: Sequence[Level],
                 ordered: list[Position], progress: Mapping[str, _Progress]) -> list[Position]:
@@ -421,13 +455,20 @@ class _Planner:
                       f"{currency} {total} overdue, below the minimum {floor} for this step")
         if not kept:
             return ""
-        kept.sort(key=lambda p: (-(p.days_past_due or 0), p.invoice_id))
+        return self._actions(customer, scenario, level, level.steps, kept)
+
+    def _actions(self, customer: Customer, scenario: Scenario, level: Level, steps: Sequence[Step],
+                 kept: list[Position]) -> str:
+        """The actions of these steps of one level for these invoices ('contacts' when one reaches
+        the customer today)."""
+        cid = customer.id
+        kept = sorted(kept, key=lambda p: (-(p.days_past_due or 0), p.invoice_id))
         key_ids = tuple(p.invoice_id for p in kept)
         totals: dict[str, Decimal] = defaultdict(Decimal)
         for p in kept:
             totals[p.currency] += p.balance
         outcome = ""
-        for step in level.steps:  # an e-mail and an SMS on the same day are two actions
+        for step in steps:  # an e-mail and an SMS on the same day are two actions
             key = action_key(cid, key_ids, scenario.name, step.name)
             if key in self.index.keys:
                 continue
