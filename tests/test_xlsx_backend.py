@@ -40,7 +40,7 @@ from python_calamine import CalamineWorkbook
 from relance.engine.errors import WorkbookError, WorkbookLocked
 from relance.engine.sheets import CellValue, OwnedTab
 from relance.workbook import xlsx_parts
-from relance.workbook.xlsx import KEEP_BACKUPS, XlsxBackend
+from relance.workbook.xlsx import KEEP_BACKUPS, KEEP_DAYS, XlsxBackend
 
 EDITED_PARTS = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}
 NS = {"m": xlsx_parts.MAIN_NS}
@@ -216,11 +216,15 @@ def test_write_keeps_every_user_part_and_reads_back_exactly(book: Path) -> None:
     assert "xl/charts/chart1.xml" in after and "xl/charts/chart2.xml" in after
     assert after["xl/media/image1.png"][2] == png_bytes()
 
-    # workbook.xml, its rels and the content types only gained elements: removing them gives
-    # back the original text byte for byte (prefixes, attribute order, declarations kept).
+    # workbook.xml, its rels and the content types only gained elements (the new tabs and
+    # relance's marks on them): removing them gives back the original text byte for byte
+    # (prefixes, attribute order, declarations kept).
     wb_xml = after["xl/workbook.xml"][2].decode()
+    marks = re.findall(r'<definedName name="_relance_owned_\d+" hidden="1">([^<]*)</definedName>', wb_xml)
+    assert marks == ["'History'!$A$1", "'Anomalies'!$A$1"]
     assert (
-        re.sub(r'<sheet name="(History|Anomalies)"[^>]*/>', "", wb_xml)
+        re.sub(r'<sheet name="(History|Anomalies)"[^>]*/>|<definedName name="_relance_owned_\d+"[^>]*>[^<]*'
+               r"</definedName>", "", wb_xml)
         == before["xl/workbook.xml"][2].decode()
     )
     types = after["[Content_Types].xml"][2].decode()
@@ -529,18 +533,36 @@ def test_save_keeps_a_backup_and_permission_bits(book: Path) -> None:
     assert sorted(leftovers) == [".relance-backups", "relances.xlsx"]
 
 
-def test_backups_are_pruned_to_the_newest(book: Path) -> None:
+def test_backups_are_kept_thirty_days_and_at_least_forty(book: Path) -> None:
     backend = XlsxBackend(book)
-    other = book.parent / ".relance-backups" / "autre.20200101T000000000000.xlsx"
-    other.parent.mkdir()
+    folder = book.parent / ".relance-backups"
+    folder.mkdir()
+    other = folder / "autre.20200101T000000000000.xlsx"
     other.write_bytes(b"not ours")
-    for i in range(KEEP_BACKUPS + 3):
+    now = dt.datetime.now()
+
+    def backup(age: dt.timedelta, n: int) -> Path:
+        path = folder / f"relances.{now - age:%Y%m%dT%H%M%S}{n:06d}.xlsx"
+        path.write_bytes(b"old")
+        return path
+
+    # 45 old backups (a year ago): only the newest KEEP_BACKUPS are kept, whatever their age
+    old = [backup(dt.timedelta(days=365), n) for n in range(45)]
+    for i in range(3):
         backend.write([OwnedTab("History", ["n"], [[i]])])
     backups = backend.backups()
-    assert len(backups) == KEEP_BACKUPS
+    assert len(backups) == KEEP_BACKUPS == 40
+    assert backups[: KEEP_BACKUPS - 3] == old[-(KEEP_BACKUPS - 3):]
     # the newest backup holds the state just before the last write
-    assert calamine(backups[-1])["History"] == [["n"], [KEEP_BACKUPS + 1]]
+    assert calamine(backups[-1])["History"] == [["n"], [1]]
     assert other.exists()
+
+    # backups of the last KEEP_DAYS days are all kept, however many there are
+    recent = [backup(dt.timedelta(days=KEEP_DAYS - 1, hours=20), n) for n in range(50)]
+    backend.write([OwnedTab("History", ["n"], [[9]])])
+    backups = backend.backups()
+    assert all(p.exists() for p in recent) and len(backups) == 50 + 4
+    assert not any(p.exists() for p in old)
 
 
 def _no_temp_files(folder: Path) -> bool:
@@ -774,6 +796,42 @@ def test_invalid_tab_names_are_refused(book: Path, name: str) -> None:
 def test_the_same_tab_twice_is_refused(book: Path) -> None:
     with pytest.raises(WorkbookError, match="written twice"):
         XlsxBackend(book).write([OwnedTab("History", ["a"], []), OwnedTab("HISTORY", ["a"], [])])
+
+
+# ------------------------------------------------------------------------------ symbolic links
+
+
+def test_a_workbook_behind_a_symbolic_link_is_saved_where_it_is(book: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "partage"
+    elsewhere.mkdir()
+    link = elsewhere / "relances-lien.xlsx"
+    link.symlink_to(book)
+    backend = XlsxBackend(link)
+    assert backend.path == book and backend.location == str(link)
+    with backend.run_lock():
+        assert backend.run_lock_path.parent == book.parent  # the lock is beside the real file
+        with pytest.raises(WorkbookLocked), XlsxBackend(book).run_lock():  # a run through the real path waits
+            pass
+    backend.write([OwnedTab("History", ["run_id"], [["r1"]])])
+    assert link.is_symlink() and link.resolve() == book  # the link stays a link...
+    assert calamine(book)["History"] == [["run_id"], ["r1"]]  # ... and the workbook got History
+    assert [p.parent for p in backend.backups()] == [book.parent / ".relance-backups"]
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["relances-lien.xlsx"]
+    # through the real path, the next read sees it: nothing would be sent twice
+    assert [s.rows for s in XlsxBackend(book).read() if s.name == "History"] == [[["run_id"], ["r1"]]]
+    # a chain of links, relative ones included, ends at the same file
+    second = tmp_path / "second.xlsx"
+    second.symlink_to(os.path.relpath(link, tmp_path))
+    XlsxBackend(second).write([OwnedTab("History", ["run_id"], [["r1"], ["r2"]])])
+    assert second.is_symlink() and link.is_symlink() and len(calamine(book)["History"]) == 3
+
+
+def test_excel_lock_beside_the_link_is_seen(book: Path, tmp_path: Path) -> None:
+    link = tmp_path / "lien.xlsx"
+    link.symlink_to(book)
+    (tmp_path / "~$lien.xlsx").write_text("owner")  # Excel opened the workbook through the link
+    with pytest.raises(WorkbookLocked, match="open in Excel or LibreOffice"):
+        XlsxBackend(link).write([OwnedTab("History", ["a"], [])])
 
 
 # ------------------------------------------------------------------------------ run lock

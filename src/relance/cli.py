@@ -8,6 +8,7 @@ Exit codes: 0 done; 1 `check` found rows it cannot use; 2 wrong usage or configu
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import re
 import sys
@@ -45,12 +46,14 @@ from relance.app.jobs import (
     run_id_for,
     send_weekly_summary,
     snapshot,
+    weekly_summary,
     write_dashboard,
     write_plan,
 )
 from relance.app.jobs import (
     baseline as baseline_job,
 )
+from relance.app.templates import check_templates
 from relance.engine.anomaly import Anomaly, Severity
 from relance.engine.errors import ConfigError, RelanceError
 from relance.engine.owned_tabs import tab_name
@@ -93,7 +96,9 @@ def _errors() -> Iterator[None]:
         where = f": {exc.filename}" if exc.filename else ""
         err.print(f"[bold red]relance:[/] {escape(exc.strerror or str(exc))}{escape(str(where))}",
                   highlight=False, soft_wrap=True)
-        err.print("  → check the path and its permissions", highlight=False, soft_wrap=True, markup=False)
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        err.print("  → the disk is full: free some space, then run again" if full
+                  else "  → check the path and its permissions", highlight=False, soft_wrap=True, markup=False)
         raise typer.Exit(3) from None
 
 
@@ -225,18 +230,20 @@ def init(
 
 @app.command()
 def check(book: BookArg, as_of: AsOf = None, json_: JsonOpt = False) -> None:
-    """Validate the workbook; exit 1 when a row is unusable."""
+    """Validate the workbook and render every template once on sample data; exit 1 when a row
+    is unusable or a template broken."""
     with _errors():
         snap = snapshot(open_workbook(book), _now(), _as_of(as_of))
+        anomalies = [*snap.anomalies, *check_templates(snap.book)]
         if json_:
-            _print_json({"as_of": snap.as_of.isoformat(), "anomalies": [_anomaly_json(a) for a in snap.anomalies]})
+            _print_json({"as_of": snap.as_of.isoformat(), "anomalies": [_anomaly_json(a) for a in anomalies]})
         else:
             b = snap.book
             out.print(f"Read {_count(len(b.customers), 'customer')}, "
                       f"{_count(len(b.invoices), 'invoice or credit note', 'invoices and credit notes')} and "
                       f"{_count(len(b.payments), 'payment')}.")
-            _show_anomalies(snap.anomalies)
-        if any(a.severity == Severity.error for a in snap.anomalies):
+            _show_anomalies(anomalies)
+        if any(a.severity == Severity.error for a in anomalies):
             raise typer.Exit(1)
 
 
@@ -303,6 +310,9 @@ def run_cmd(
             _show_plan(result, title)
             if data["settled_pending"]:
                 out.print(f"Settled {data['settled_pending']} rows left pending by an interrupted run.")
+            if data.get("unsettled_pending"):
+                out.print(f"[yellow]{data['unsettled_pending']} History rows stay pending: the outbox folder they "
+                          "name cannot be read, so they are never sent again until it can (Anomalies, R620).[/]")
             if result.outbox:
                 out.print(f"Outbox: {result.outbox}")
             _summary_anomalies(result.snapshot)
@@ -416,10 +426,9 @@ def summary(
         except ValueError:
             raise ConfigError(f"--to {to!r} is not an e-mail address", "write it as daf@example.fr") from None
         now = _now()
-        snap = snapshot(open_workbook(book), now, _as_of(as_of), for_report=True)
-        data, extras = report_bundle(snap, month_period(None, snap.as_of))
-        sender = open_channel(channel, book, now, outbox, _as_of(as_of))(snap.book)  # dated: a simulation
-        delivery = send_weekly_summary(snap, data, extras, recipient, Path(book).name, sender)
+        day = _as_of(as_of)
+        factory = open_channel(channel, book, now, outbox, day)  # a dated summary: a simulation
+        snap, delivery = weekly_summary(open_workbook(book), factory, now, day, recipient, Path(book).name)
         if delivery.detail == "already in the outbox":
             out.print(f"This week's summary was already sent to {recipient}; nothing sent.")
         elif delivery.status == "simulated":

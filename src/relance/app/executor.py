@@ -5,7 +5,11 @@ The order is what makes a rerun, a retried trigger or a crash safe:
 2. `save(pending)` writes the History rows with status `pending` before anything leaves;
 3. each message is handed to the channel and its row moves to `sent` (or `failed`);
 4. the caller writes the final rows.
-A `pending` row left by a crash blocks the action until `reconcile` settles it from the channel.
+A `pending` row left by a crash blocks the action until `reconcile` settles it by asking the place
+the row names (`via`: the outbox folder it was written to), whatever channel the next run opens;
+when that place cannot be read, the row stays `pending` and the action is never sent again.
+A transport that can take no more messages (`TransportDown`: a full disk) stops the sending; the
+actions not attempted are `failed` (planned again) and `Execution.stopped` says why.
 """
 
 from __future__ import annotations
@@ -13,14 +17,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from relance.channels.port import Channel
+from relance.channels.outbox import OutboxView
+from relance.channels.port import Channel, TransportDown, Witness
 from relance.engine.action import Action
-from relance.engine.anomaly import Anomaly, Source
+from relance.engine.anomaly import Anomaly, Severity, Source
 from relance.engine.book import Book
+from relance.engine.errors import RelanceError, WorkbookError
 from relance.engine.history import SENT_STATUSES, HistoryEntry, HistoryIndex
 from relance.engine.message import OutgoingMessage, render_context
+from relance.engine.owned_tabs import tab_name
 from relance.engine.planner import Plan
 from relance.engine.position import Position
 from relance.engine.sheets import CellValue
@@ -36,6 +44,7 @@ class Execution:
     task_rows: list[list[CellValue]] = field(default_factory=list)
     anomalies: list[Anomaly] = field(default_factory=list)
     messages: list[OutgoingMessage] = field(default_factory=list)
+    stopped: TransportDown | None = None  # why sending stopped before the end (a full disk)
 
     def count(self, status: str) -> int:
         return sum(1 for e in self.entries if e.status == status)
@@ -55,8 +64,17 @@ def _handoff_package(
     """For an agency step, the ZIP a person sends to the agency or lawyer if they decide to:
     open invoices, balances, penalties, and the proof of every reminder sent (render/handoff.py)."""
     context = render_context(action, book, positions, as_of)
-    rows = [asdict(e) for e in (*book.archived, *book.history) if e.customer_id == action.customer_id]
-    proofs = channel.proofs([str(r["action_key"]) for r in rows if r["status"] in SENT_STATUSES])
+    entries = [e for e in (*book.archived, *book.history) if e.customer_id == action.customer_id]
+    rows = [asdict(e) for e in entries]
+    proofs = channel.proofs([e.action_key for e in entries if e.status in SENT_STATUSES])
+    elsewhere: dict[str, list[str]] = {}  # reminders filed in another outbox folder (--outbox)
+    for e in entries:
+        if e.status in SENT_STATUSES and e.via != channel.via and e.transport == "outbox" and e.place:
+            elsewhere.setdefault(e.place, []).append(e.action_key)
+    for place, keys in sorted(elsewhere.items()):
+        view = OutboxView.open(Path(place))
+        if view is not None:
+            proofs = {**view.proofs(keys), **proofs}
     data = agency_package(context["customer"], context["invoices"], rows, proofs, as_of, action.language,
                           company=context["company"], indemnity_amount=book.settings.recovery_indemnity)
     return channel.attach(f"{action.customer_id}_dossier_recouvrement_{action.key}.zip", data)
@@ -139,17 +157,28 @@ def execute(
             invoice_ids=action.invoice_ids, scenario=action.scenario, step=action.step,
             channel=action.channel, recipient=action.recipient, status="pending", message_id="",
             amount_due=action.amount_due, currency=action.currency,
+            # the same words older versions parse; this version reads the as_of and via columns
             detail=f"via {channel.name}; as of {plan.as_of.isoformat()}" + ("" if len(action.totals) < 2 else
                                             "; " + "; ".join(f"{c} {v}" for c, v in action.totals)),
+            as_of=plan.as_of, via=channel.via,
         ))
     if not pending:
         return result
     save_pending(pending)
     for (action, message, script), entry in zip(composed, pending, strict=True):
-        if message is None:
+        if result.stopped is not None:
+            result.entries.append(entry.with_status(
+                "failed", note=f"not attempted: {result.stopped.message}; planned again"))
+        elif message is None:
             customer = book.customers[action.customer_id]
-            package = _handoff_package(action, book, positions, plan.as_of, channel) \
-                if action.channel == "agency" else ""
+            try:
+                package = _handoff_package(action, book, positions, plan.as_of, channel) \
+                    if action.channel == "agency" else ""
+            except TransportDown as exc:
+                result.stopped = exc
+                result.entries.append(entry.with_status("failed", note=f"{exc.message}; planned again"))
+                progress(1)
+                continue
             result.task_rows.append([
                 action.key, plan.as_of.isoformat(), action.channel, customer.owner, customer.id, customer.name,
                 customer.phone, ";".join(action.invoice_ids), action.amount_due, action.currency,
@@ -160,6 +189,9 @@ def execute(
         else:
             try:
                 delivery = channel.send(message)
+            except TransportDown as exc:  # nothing of it was left behind: not sent
+                result.stopped = exc
+                result.entries.append(entry.with_status("failed", note=f"{exc.message}; planned again"))
             except Exception as exc:  # noqa: BLE001 - one failed send never stops the run
                 result.entries.append(entry.with_status("failed", note=f"{type(exc).__name__}: {exc}"))
             else:
@@ -169,25 +201,69 @@ def execute(
     return result
 
 
+@dataclass
+class Reconciled:
+    """History after `reconcile`: every row, how many `pending` rows were settled, and those that
+    could not be (their outbox folder is gone or unreadable): they stay `pending`, blocking."""
+
+    entries: list[HistoryEntry]
+    settled: int
+    unsettled: list[HistoryEntry]
+
+
+def witness_for(via: str, channel: Channel) -> Witness | None:
+    """Who can say whether a message sent `via` that place was handed over: the channel itself
+    when it writes there, a read-only view of another outbox folder, else None (nobody can).
+
+    A row written before History had its `via` column names only its transport ("outbox"):
+    only the channel of that name can be asked, at the folder it writes to.
+    """
+    if via == channel.via:
+        return channel
+    transport, _, place = via.partition(":")
+    if transport == "outbox" and place:
+        return OutboxView.open(Path(place))
+    if not place and transport == channel.name:
+        return channel
+    return None
+
+
 def reconcile(
-    entries: Sequence[HistoryEntry], channel: Channel, task_ids: frozenset[str]
-) -> tuple[list[HistoryEntry], int]:
-    """Settle `pending` rows left by an interrupted run, asking the channel what it really has."""
+    entries: Sequence[HistoryEntry], channel: Channel, task_ids: frozenset[str],
+    open_witness: Callable[[str, Channel], Witness | None] = witness_for,
+) -> Reconciled:
+    """Settle `pending` rows left by an interrupted run, asking the place each row names what it has.
+
+    A message the place holds is `sent` (its id from there), one it surely lacks is `failed` and
+    planned again; a row whose place cannot be read (the folder is gone, unmounted, unreadable)
+    or that no transport of this version can ask stays `pending`: never sent twice. A message
+    found where this run's channel writes (a folder moved or copied there) is `sent` too.
+    """
     settled = 0
     fixed: list[HistoryEntry] = []
+    unsettled: list[HistoryEntry] = []
+    witnesses: dict[str, Witness | None] = {}
     for e in entries:
         if e.status != "pending":
             fixed.append(e)
             continue
         if e.channel not in ("call", "agency"):
-            if not e.detail.startswith(f"via {channel.name}"):
-                fixed.append(e)  # sent through another channel: only that channel can tell; stays blocking
-                continue
-            found = channel.lookup(e.action_key)
+            if e.via not in witnesses:
+                witnesses[e.via] = open_witness(e.via, channel)
+            witness = witnesses[e.via]
+            found = witness.lookup(e.action_key) if witness is not None else None
+            where = "" if witness is channel else f" (in {e.place or e.via})"
+            if found is None and witness is not channel and e.transport == channel.via.partition(":")[0]:
+                found = channel.lookup(e.action_key)  # filed where this run writes (a folder moved)
+                where = "" if found is None else f" (found in {channel.location})"
             if found is not None:
-                e = e.with_status("sent", found, "confirmed after an interrupted run")
+                e = e.with_status("sent", found, f"confirmed after an interrupted run{where}")
+            elif witness is None:
+                fixed.append(e)  # only that place can tell, and it cannot be read: stays blocking
+                unsettled.append(e)
+                continue
             else:
-                e = e.with_status("failed", note="interrupted before sending; planned again")
+                e = e.with_status("failed", note=f"interrupted before sending{where}; planned again")
             settled += 1
         elif e.action_key in task_ids:
             e = e.with_status("created", note="task confirmed after an interrupted run")
@@ -196,4 +272,31 @@ def reconcile(
             e = e.with_status("failed", note="interrupted before the task was written; planned again")
             settled += 1
         fixed.append(e)
-    return fixed, settled
+    return Reconciled(fixed, settled, unsettled)
+
+
+def not_saved(exc: BaseException, when: str, meaning: str,
+              error: type[RelanceError] | None = None) -> RelanceError:
+    """The workbook could not be saved at some point of a run: when, why, and what it means."""
+    if isinstance(exc, RelanceError):
+        cause = exc.message
+    elif isinstance(exc, OSError):
+        cause = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+    else:
+        cause = str(exc)
+    hint = exc.hint if isinstance(exc, RelanceError) else "check the free disk space and the permissions"
+    kind = error or (type(exc) if isinstance(exc, RelanceError) else WorkbookError)
+    return kind(f"the workbook could not be saved {when} ({cause}). {meaning}", hint)
+
+
+def unsettled_anomalies(book: Book, rows: Sequence[HistoryEntry]) -> list[Anomaly]:
+    """A `pending` row whose outbox cannot be read blocks its action: said, row by row."""
+    name = tab_name(book, "history")
+    position = {id(e): i for i, e in enumerate(book.history)}
+    return [Anomaly(Source(name, position.get(id(e), 0) + 2), e.action_key,
+                    f"left pending by an interrupted run, and {e.place or e.via} cannot be read to tell "
+                    f"whether its {e.channel} to {e.customer_id} was sent; it is never sent again while pending",
+                    "make that folder readable again (the next run settles the row), or write 'failed' in "
+                    "its status if you know it was not sent (then the next run sends it)", "R620",
+                    Severity.warning)
+            for e in rows]

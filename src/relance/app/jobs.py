@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from relance.app.connect import local_today
-from relance.app.executor import Execution, execute, reconcile
+from relance.app.executor import Execution, execute, not_saved, reconcile, unsettled_anomalies
 from relance.app.resources import (
     message_templates,
     report_templates,
@@ -31,7 +31,7 @@ from relance.engine.action import Skip
 from relance.engine.anomaly import Anomaly, Severity, Source
 from relance.engine.baseline import baseline_entries
 from relance.engine.book import Book, load_book
-from relance.engine.errors import ConfigError
+from relance.engine.errors import ChannelError, ConfigError, ForeignTab, RelanceError
 from relance.engine.history import HistoryEntry
 from relance.engine.owned_tabs import (
     anomalies_tab,
@@ -49,7 +49,7 @@ from relance.engine.planner import Plan, plan
 from relance.engine.position import Position, compute_positions
 from relance.engine.sendwindow import SendWindow, holiday_calendar, send_window
 from relance.engine.sheets import OwnedTab
-from relance.engine.table import Collector
+from relance.engine.table import Collector, foreign_tabs, reads_tab
 from relance.render.dashboard import dashboard_tab
 from relance.render.messages import Renderer
 from relance.render.report_html import render_html
@@ -83,8 +83,31 @@ def init_workbook(path: Path, lang: str = "fr", data: Mapping[str, Sequence[Mapp
 
 
 def read_book(backend: WorkbookBackend) -> Book:
-    """Every tab of the workbook, checked, with the shipped contract and presets."""
-    return load_book(backend.read(), shipped_contract(), shipped_presets())
+    """The tabs relance needs (the contract's, History archives), checked, with the shipped
+    contract and presets; the user's other tabs are not even read.
+
+    A tab of the user's holding a name relance writes (engine/table.find_tables) stops every job
+    here, before anything is sent or written: ForeignTab (exit 3) names it and the fix.
+    """
+    contract = shipped_contract()
+    book = load_book(backend.read(lambda name: reads_tab(contract, name)), contract, shipped_presets())
+    refuse_foreign_tabs(book)
+    return book
+
+
+def refuse_foreign_tabs(book: Book) -> None:
+    """Raise ForeignTab when the workbook has user tabs under names relance writes."""
+    found = foreign_tabs(book.anomalies)
+    if not found:
+        return
+    names = ", ".join(f"'{a.source.tab}'" for a in found)
+    first = found[0]
+    raise ForeignTab(
+        f"the tab{'s' if len(found) > 1 else ''} {names} of this workbook {'are' if len(found) > 1 else 'is'} "
+        f"not relance's, but relance writes a tab under {'these names' if len(found) > 1 else 'that name'}; "
+        "it never overwrites your tabs, so nothing was sent or written",
+        first.hint + (" (and likewise for the others)" if len(found) > 1 else ""),
+    )
 
 
 def as_of_for(book: Book, now: dt.datetime, as_of: dt.date | None) -> dt.date:
@@ -247,6 +270,7 @@ class RunResult:
     next_window: str = ""
     simulation: bool = False  # dated another day than today: filed as a simulation, nothing really sent
     today: dt.date | None = None  # today in the workbook's time zone, when the run was a simulation
+    unsettled_pending: int = 0  # `pending` rows whose outbox folder cannot be read: still blocking
 
     def to_json(self) -> dict[str, Any]:
         s = self.snapshot
@@ -266,6 +290,7 @@ class RunResult:
             "awaiting_approval": len(s.plan.awaiting_approval),
             "skipped": len(s.plan.skips),
             "settled_pending": self.settled_pending,
+            "unsettled_pending": self.unsettled_pending,
             "deferred": self.deferred or None,
             "next_window": self.next_window or None,
             "anomalies": {"errors": errors, "warnings": len(s.anomalies) - errors},
@@ -335,13 +360,14 @@ def run(
         try:
             task_ids = frozenset(str(r[0]) for r in existing_task_rows(book0) if r and r[0])
             settled = 0
+            unsettled: list[HistoryEntry] = []
 
             def fix_history(book: Book) -> Book:
-                nonlocal settled
+                nonlocal settled, unsettled
                 history, simulated = _settle_simulations(book.history)
-                history, settled = reconcile(history, channel, task_ids)
-                settled += simulated
-                return replace(book, history=history)
+                done = reconcile(history, channel, task_ids)
+                settled, unsettled = done.settled + simulated, done.unsettled
+                return replace(book, history=done.entries)
 
             snap = snapshot(backend, now, as_of, fix_history, book0)
             if not anytime and not simulation:
@@ -349,20 +375,28 @@ def run(
                 if problem is not None:
                     snap.anomalies.append(problem)
                 if (as_of is None or as_of == window.local_date) and not window.open:
+                    snap.anomalies.extend(unsettled_anomalies(snap.book, unsettled))
                     return RunResult(run_id, snap, False, settled_pending=settled, outbox=channel.location,
-                                     deferred=window.reason, next_window=window.next_open.isoformat())
+                                     deferred=window.reason, next_window=window.next_open.isoformat(),
+                                     unsettled_pending=len(unsettled))
             if backend.changed_since_read():  # payments re-read just before sending (DESIGN §4.3)
                 snap = snapshot(backend, now, as_of, fix_history)
             book = snap.book
+            snap.anomalies.extend(unsettled_anomalies(book, unsettled))
 
             def save_pending(pending: Sequence[HistoryEntry]) -> None:
-                backend.write(history_tabs(book, [*book.history, *pending]))
+                try:
+                    backend.write(history_tabs(book, [*book.history, *pending]))
+                except (RelanceError, OSError) as exc:
+                    raise not_saved(exc, "before sending", "Nothing was sent: History rows are saved before "
+                                    "any message leaves. Run again once it can be saved") from exc
 
             tick = progress("Simulating" if simulation else "Sending", len(snap.plan.to_send))
             execution = execute(snap.plan, book, snap.positions, snap.renderer, channel, run_id, now,
                                 save_pending, tick)
         finally:
-            channel.close()
+            with suppress(OSError):
+                channel.close()
         if simulation:
             _as_simulation(execution, snap.as_of)
         snap.anomalies.extend(execution.anomalies)
@@ -371,9 +405,35 @@ def run(
             tabs += [plan_tab(book, snap.plan.awaiting_approval, snap.as_of, approval_note(book)),
                      tasks_tab(book, execution.task_rows)]
         tabs.append(anomalies_tab(book, snap.anomalies, run_id))
-        backend.write(tabs)
+        handed = sum(e.status in ("sent", SIMULATED) and e.channel not in ("call", "agency")
+                     for e in execution.entries)
+        tasks = execution.count("created")
+        done = (f"{handed} message{'s' if handed != 1 else ''} "
+                + ("filed as a simulation" if simulation else "sent") + f" (in {channel.location})"
+                + (f" and {tasks} task{'s' if tasks != 1 else ''} created" if tasks else ""))
+        try:
+            backend.write(tabs)
+        except (RelanceError, OSError) as exc:
+            if not execution.entries:
+                raise
+            stop = f"{execution.stopped.message[:1].upper()}{execution.stopped.message[1:]}; " \
+                if execution.stopped is not None else ""
+            raise not_saved(
+                exc, "after sending",
+                f"{stop}{done[:1].upper() if not stop else done[:1]}{done[1:]}. History keeps this run's "
+                f"{len(execution.entries)} rows `pending`, as saved before sending; the Taches, A_valider and "
+                "Anomalies tabs were not updated. The next run settles those rows from the outbox: what was "
+                "sent is confirmed and never sent again, the rest is planned again",
+                error=ChannelError if execution.stopped is not None else None) from exc
+        if execution.stopped is not None:
+            left = sum(e.status == "failed" for e in execution.entries)
+            raise ChannelError(
+                f"{execution.stopped.message}: sending stopped. {done}; {left} not sent, marked failed in "
+                "History (saved): the next run plans them again, and never sends one twice",
+                execution.stopped.hint)
         return RunResult(run_id, snap, False, execution, settled, channel.location, simulation=simulation,
-                         today=local_today(book, now) if simulation else None)
+                         today=local_today(book, now) if simulation else None,
+                         unsettled_pending=len(unsettled))
 
 
 def _settle_simulations(entries: Sequence[HistoryEntry]) -> tuple[list[HistoryEntry], int]:
@@ -404,13 +464,21 @@ def _as_simulation(execution: Execution, as_of: dt.date) -> None:
     execution.task_rows.clear()
 
 
-def write_plan(backend: WorkbookBackend, snap: Snapshot, run_id: str) -> None:
-    """`relance plan --write`: the Plan tab lists every planned action, approvals to tick."""
+def write_plan(backend: WorkbookBackend, snap: Snapshot, run_id: str) -> Snapshot:
+    """`relance plan --write`: the Plan tab lists every planned action, approvals to tick.
+
+    Under the run lock; should the workbook have changed since `snap` was read (a run in
+    between, approvals ticked and saved), it is read again first, so that no tick is lost.
+    Returns the snapshot written.
+    """
     with backend.run_lock():
+        if backend.changed_since_read():
+            snap = snapshot(backend, dt.datetime.combine(snap.as_of, dt.time(12), dt.UTC), snap.as_of)
         backend.write([
             plan_tab(snap.book, snap.plan.actions, snap.as_of, approval_note(snap.book)),
             anomalies_tab(snap.book, snap.anomalies, run_id),
         ])
+    return snap
 
 
 def month_period(month: str | None, as_of: dt.date) -> tuple[dt.date, dt.date]:
@@ -472,15 +540,31 @@ def write_dashboard(backend: WorkbookBackend, snap: Snapshot, report: Mapping[st
 
 def send_weekly_summary(snap: Snapshot, report: Mapping[str, Any], extras: Mapping[str, Any],
                         recipient: str, workbook_name: str, channel: Channel) -> Delivery:
-    """The weekly summary e-mail to the finance manager, once per ISO week (the key says which)."""
+    """The weekly summary e-mail to the finance manager, once per ISO week (the key says which).
+
+    The channel's "already sent this week?" is what it knew when it was opened: a caller that
+    may run beside another sends through `weekly_summary`, which holds the run lock around it all.
+    """
     book = snap.book
-    context = summary_context(report, book.settings, snap.as_of, book.settings.language, workbook_name,
-                              extras["customer_names"], book.history)
-    message = compose_summary(context, Renderer(message_templates()), book.settings, recipient, snap.as_of)
     try:
+        context = summary_context(report, book.settings, snap.as_of, book.settings.language, workbook_name,
+                                  extras["customer_names"], book.history)
+        message = compose_summary(context, Renderer(message_templates()), book.settings, recipient, snap.as_of)
         return channel.send(message)
     finally:
         channel.close()
+
+
+def weekly_summary(backend: WorkbookBackend, channel_factory: Callable[[Book], Channel], now: dt.datetime,
+                   as_of: dt.date | None, recipient: str, workbook_name: str) -> tuple[Snapshot, Delivery]:
+    """`relance summary`: read, compute, open the channel and send this week's summary, all under
+    the run lock, so that two summaries started together send one e-mail (the second waits for
+    nothing: it finds the lock taken, WorkbookLocked, or this week's summary in the outbox)."""
+    with backend.run_lock():
+        snap = snapshot(backend, now, as_of, for_report=True)
+        report, extras = report_bundle(snap, month_period(None, snap.as_of))
+        channel = channel_factory(snap.book)
+        return snap, send_weekly_summary(snap, report, extras, recipient, workbook_name, channel)
 
 
 @dataclass

@@ -20,6 +20,18 @@ from relance.engine.message import OutgoingMessage
 WIRE = compat32.clone(linesep="\r\n")
 
 
+def header_text(value: str) -> str:
+    """A header value on one line: every line break (CR, LF, CRLF and the other Unicode ones)
+    becomes a space. A `sender_name`, `reply_to` or step name typed with a line break would
+    otherwise make every e-mail fail to build (or, worse, add a header of its own)."""
+    if value.isprintable() or not any(c in value for c in _BREAKS):
+        return value
+    return " ".join(value.splitlines())
+
+
+_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
 def encoded_words(text: str, chunk: int = 42) -> str:
     """RFC 2047 'B' encoded words for a non-ASCII header, each under 76 characters.
 
@@ -62,20 +74,21 @@ def build_email(m: OutgoingMessage, sent_at: dt.datetime | None = None) -> Messa
     parser, 50 times slower, for the same bytes on the wire.
     """
     a = m.action
+    h = header_text
     msg = MIMEMultipart("alternative")
-    msg["From"] = formataddr((m.sender_name, m.sender_email), charset="utf-8") \
+    msg["From"] = formataddr((h(m.sender_name), h(m.sender_email)), charset="utf-8") \
         if m.sender_email else "relance@relance.invalid"
-    msg["To"] = ", ".join(a.recipients)
+    msg["To"] = ", ".join(h(r) for r in a.recipients)
     if a.cc:
-        msg["Cc"] = ", ".join(a.cc)
+        msg["Cc"] = ", ".join(h(r) for r in a.cc)
     if m.reply_to:
-        msg["Reply-To"] = m.reply_to
-    msg["Subject"] = encoded_words(m.subject)
+        msg["Reply-To"] = h(m.reply_to)
+    msg["Subject"] = encoded_words(h(m.subject))
     if sent_at is not None:
         msg["Date"] = format_datetime(sent_at)
-    msg["Message-ID"] = message_id_for(m)
-    msg["X-Relance-Action-Key"] = a.key
-    msg["X-Relance-Step"] = f"{a.scenario}/{a.step}"
+    msg["Message-ID"] = h(message_id_for(m))
+    msg["X-Relance-Action-Key"] = h(a.key)
+    msg["X-Relance-Step"] = encoded_words(h(f"{a.scenario}/{a.step}"))
     msg.attach(_qp_part(m.text, "plain"))
     msg.attach(_qp_part(m.html, "html"))
     return msg

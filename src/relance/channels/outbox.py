@@ -2,7 +2,19 @@
 
 The outbox is also the proof of what was sent: index.jsonl has a line per message (action key,
 channel, customer, recipient, invoices, file), which is what `lookup` reads to settle a `pending`
-History row after a crash. A key already in the index is never written twice.
+History row after a crash. A key already in the outbox is never written twice.
+
+Nothing the outbox says was filed can be lost by a crash (kill -9, power cut): each message is
+written to a temporary file, fsynced, renamed into place, the folder fsynced, and only then its
+index line appended and fsynced; `send` returns after that. A crash between the rename and the
+index line leaves a message without its line: the next opening of the folder adds the line back
+from the file (the file is the message), so the index, the files and `lookup` always agree.
+Temporary files left by a crash (`*.tmp`, named after the process that wrote them) are removed
+by the next channel that opens the folder.
+
+A History row names its outbox by absolute folder (`via` = `outbox:/abs/folder`, see
+`OutboxChannel.via`); `OutboxView` is the read-only look a later run takes at that folder,
+whichever folder that run writes to.
 
 A run dated another day than today (`--as-of`) is a simulation: the outbox files its messages in
 a `simulation-<as_of>/` subfolder with its own index, answers `simulated` (a History status that
@@ -14,15 +26,20 @@ and `proofs` of a real run cannot take a simulated message for a sent one.
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import hashlib
 import json
 import os
 import re
+import socket
+import time
 from collections.abc import Iterable
+from contextlib import suppress
 from email.message import Message
 from pathlib import Path
 
-from relance.channels.mime import WIRE, build_email, message_id_for
-from relance.channels.port import Delivery
+from relance.channels.mime import WIRE, build_email, header_text, message_id_for
+from relance.channels.port import Delivery, TransportDown
 from relance.engine.errors import ConfigError
 from relance.engine.message import OutgoingMessage
 
@@ -33,11 +50,207 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 SIMULATION = "simulation"
 #: The History status of a message a simulation filed: not sent, and not blocking a real send.
 SIMULATED = "simulated"
+#: The suffixes of message files (an SMS is `.sms.txt`); anything else in the folder (index,
+#: agency packages, temporary files) is not a message.
+MESSAGE_SUFFIXES = (".eml", ".pdf", ".txt")
+#: The longest file name the outbox writes, in characters (all ASCII): file systems allow 255
+#: bytes, and the temporary name adds a suffix. A longer customer id is cut; the action key at
+#: the end of every name keeps names unique.
+MAX_NAME = 200
+#: A temporary file whose writer cannot be told alive (another host, an older version) is
+#: removed once this old: writing one message takes milliseconds. Removing one still in use only
+#: makes that message fail (its rename finds nothing), and a failed message is planned again.
+STALE_TMP_SECONDS = 600
+_NO_SPACE = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+_HOST = hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+_TMP = re.compile(r"\.([0-9a-f]{8})-(\d+)\.tmp$")
+_KEY = re.compile(r"[A-Z][A-Z0-9]{3,}")  # an action key (engine/action.py: R + 19 hex digits)
 
 
 def simulation_folder(as_of: dt.date) -> str:
     """The subfolder of the outbox where a run dated `as_of` files what it would have sent."""
     return f"simulation-{as_of.isoformat()}"
+
+
+def file_stem(customer_id: str, step: str, key: str) -> str:
+    """`<customer>_<step>_<key>`, file-name safe and bounded: the customer id and the step are cut
+    to fit MAX_NAME (with room for `.sms.txt`), the action key is always whole and last."""
+    key = _SAFE.sub("_", key)
+    head = _SAFE.sub("_", f"{customer_id or 'relance'}_{step}")
+    room = MAX_NAME - len(".sms.txt") - len(key) - 1
+    return f"{head[:room]}_{key}"
+
+
+def _bounded(name: str) -> str:
+    """A safe file name of at most MAX_NAME characters, keeping its end (key and extension)."""
+    safe = _SAFE.sub("_", name)
+    if len(safe) <= MAX_NAME:
+        return safe
+    tail = 80
+    return safe[: MAX_NAME - tail - 1] + "_" + safe[-tail:]
+
+
+def _key_of(name: str) -> str | None:
+    """The action key of a message file name written by `send` (its last `_` part)."""
+    if not name.endswith(MESSAGE_SUFFIXES) or name.endswith(".tmp"):
+        return None
+    stem = name[: -len(".sms.txt")] if name.endswith(".sms.txt") else name.rpartition(".")[0]
+    head, sep, key = stem.rpartition("_")
+    return key if sep and head and _KEY.fullmatch(key) else None
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename or a new file in `folder` durable (POSIX; Windows has no directory handle)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _message_id_in(path: Path) -> str:
+    """The Message-ID a message file carries (e-mail and SMS headers), else `<file:NAME>`."""
+    if path.suffix in (".eml", ".txt"):
+        with suppress(OSError), open(path, "rb") as f:
+            for raw in f.read(16384).split(b"\n"):
+                line = raw.rstrip(b"\r")
+                if not line:
+                    break
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"message-id" and value.strip():
+                    return value.strip().decode("ascii", "replace")
+    return f"<file:{path.name}>"
+
+
+def _read_index(path: Path) -> dict[str, str]:
+    """Action key -> message id, from index.jsonl (a line cut by a crash is skipped)."""
+    known: dict[str, str] = {}
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(entry, dict) and entry.get("action_key"):
+                known[str(entry["action_key"])] = str(entry.get("message_id", ""))
+    return known
+
+
+def _after_last_line(path: Path, size: int) -> int:
+    """Where the last whole line of a file ends (0 when it has none)."""
+    with open(path, "rb") as f:
+        end = size
+        while end > 0:
+            start = max(0, end - 65536)
+            f.seek(start)
+            chunk = f.read(end - start)
+            if end == size and chunk.endswith(b"\n"):
+                return size
+            found = chunk.rfind(b"\n")
+            if found >= 0:
+                return start + found + 1
+            end = start
+    return 0
+
+
+def _message_files(folder: Path) -> dict[str, Path]:
+    """Action key -> message file, for every message file in `folder` (not its subfolders)."""
+    found: dict[str, Path] = {}
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            key = _key_of(entry.name)
+            if key is not None and entry.is_file():
+                found.setdefault(key, folder / entry.name)
+    return found
+
+
+def _pid_alive(pid: int) -> bool:
+    if os.name != "posix":  # os.kill(pid, 0) would terminate it on Windows
+        return True
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process: alive
+    return True
+
+
+def remove_stale_temporaries(folder: Path) -> int:
+    """Remove the `*.tmp` files a crashed writer left in `folder`; how many were removed.
+
+    A temporary file names its writer (host and process id): one of this host whose process is
+    gone is removed at once; any other once it is STALE_TMP_SECONDS old.
+    """
+    removed = 0
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.name.endswith(".tmp"):
+            continue
+        found = _TMP.search(entry.name)
+        try:
+            dead = found is not None and found[1] == _HOST and not _pid_alive(int(found[2]))
+            if dead or now - entry.stat(follow_symlinks=False).st_mtime > STALE_TMP_SECONDS:
+                os.unlink(entry.path)
+                removed += 1
+        except OSError:
+            continue
+    if removed:
+        _fsync_dir(folder)
+    return removed
+
+
+class OutboxView:
+    """A read-only look at an outbox folder: what its index and its files say was filed.
+
+    Opened by a later run to settle the `pending` History rows that name this folder, whatever
+    folder that run writes to; it never writes, never cleans and never repairs.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self._known = _read_index(self.folder / "index.jsonl")
+        for key, path in _message_files(self.folder).items():
+            if key not in self._known:  # filed, its line never written: the file is the proof
+                self._known[key] = _message_id_in(path)
+
+    @classmethod
+    def open(cls, folder: Path) -> OutboxView | None:
+        """The view of `folder`, or None when it cannot say anything for sure: the folder is gone,
+        unreadable, or has no index.jsonl (every run that used it created one when it opened it)."""
+        try:
+            return cls(folder)
+        except OSError:
+            return None
+
+    def lookup(self, action_key: str) -> str | None:
+        return self._known.get(action_key)
+
+    def proofs(self, action_keys: Iterable[str]) -> dict[str, bytes]:
+        return _proofs(self.folder, action_keys)
+
+
+def _proofs(folder: Path, action_keys: Iterable[str]) -> dict[str, bytes]:
+    wanted = set(action_keys)
+    found: dict[str, bytes] = {}
+    if not wanted or not folder.is_dir():
+        return found
+    for path in sorted(folder.iterdir()):
+        if path.name.endswith(MESSAGE_SUFFIXES) and path.is_file() and any(k in path.name for k in wanted):
+            with suppress(OSError):
+                found[path.name] = path.read_bytes()
+    return found
 
 
 class OutboxChannel:
@@ -54,32 +267,104 @@ class OutboxChannel:
         self._status = "sent" if simulation is None else SIMULATED
         self.location = str(self.folder)
         self.index_path = self.folder / "index.jsonl"
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._index = open(self.index_path, "a", encoding="utf-8")  # noqa: SIM115
-        except OSError as exc:
-            raise ConfigError(f"the outbox folder {self.folder} cannot be used ({exc.strerror})",
-                               "choose a folder you can write to with --outbox DIR") from None
         self.now_iso = now_iso
         self.sent_at = sent_at
-        self._known: dict[str, str] = {}
-        if self.index_path.exists():
-            for line in self.index_path.read_text("utf-8").splitlines():
-                try:
-                    entry = json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # a line cut by a crash: that message's file is checked by lookup
-                if isinstance(entry, dict) and entry.get("action_key"):
-                    self._known[str(entry["action_key"])] = str(entry.get("message_id", ""))
+        self._token = f"{_HOST}-{os.getpid()}"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.via = f"{self.name}:{self.folder.resolve()}"
+            created = not self.index_path.exists()
+            self._fd = os.open(self.index_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            if exc.errno in _NO_SPACE:
+                raise self._full(exc) from None
+            raise ConfigError(f"the outbox folder {self.folder} cannot be used ({exc.strerror})",
+                              "choose a folder you can write to with --outbox DIR") from None
+        try:
+            if created:
+                _fsync_dir(self.folder)
+            self.removed_temporaries = remove_stale_temporaries(self.folder)
+            self._known = _read_index(self.index_path)
+            self._repair()
+        except OSError as exc:
+            os.close(self._fd)
+            if exc.errno in _NO_SPACE:
+                raise self._full(exc) from None
+            raise ConfigError(f"the outbox folder {self.folder} cannot be used ({exc.strerror})",
+                              "choose a folder you can write to with --outbox DIR") from None
+        except BaseException:
+            os.close(self._fd)
+            raise
+
+    def _repair(self) -> None:
+        """After a crash: take back a line cut short, and give back its index line to every
+        message file that lacks one (renamed into place, killed before its line was written).
+
+        A SIGKILL can cut a write where it crosses a page of the file: the line is then
+        incomplete, never a record. Its message file, if it was renamed into place, gets a whole
+        line below; if not, the message was never filed.
+        """
+        size = os.fstat(self._fd).st_size
+        end = _after_last_line(self.index_path, size)
+        if end < size:
+            os.ftruncate(self._fd, end)
+            os.fsync(self._fd)
+        for key, path in sorted(_message_files(self.folder).items()):
+            if key in self._known:
+                continue
+            message_id = _message_id_in(path)
+            self._append((json.dumps({"action_key": key, "file": path.name, "message_id": message_id,
+                                      "at": self.now_iso, "recovered": True}, ensure_ascii=False)
+                          + "\n").encode("utf-8"))
+            self._known[key] = message_id
+
+    def _append(self, data: bytes) -> None:
+        """One index line, on disk (written and fsynced) before this returns; all or nothing."""
+        before = os.fstat(self._fd).st_size
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view):]
+            os.fsync(self._fd)
+        except OSError:
+            with suppress(OSError):  # never leave half a line behind
+                os.ftruncate(self._fd, before)
+                os.fsync(self._fd)
+            raise
+
+    def _full(self, exc: OSError) -> TransportDown:
+        return TransportDown(
+            f"the outbox disk is full ({exc.strerror or exc}: {self.folder})",
+            "free some space on that disk (or choose another folder with --outbox) and run again: "
+            "the messages not sent are planned again, and none is ever sent twice")
+
+    def _write_file(self, name: str, data: bytes) -> Path:
+        """`data` as `name` in the folder: a temporary file, fsynced, renamed, the folder fsynced.
+        On failure no file is left (neither the message nor its temporary file)."""
+        path = self.folder / name
+        tmp = self.folder / f"{name}.{self._token}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, path)
+        except OSError as exc:
+            with suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            if exc.errno in _NO_SPACE:
+                raise self._full(exc) from None
+            raise
+        _fsync_dir(self.folder)
+        return path
 
     def lookup(self, action_key: str) -> str | None:
         """Only this folder's index and files: a simulation's subfolder is never a proof of sending."""
-        if action_key in self._known:
-            return self._known[action_key]
-        for path in self.folder.glob(f"*{action_key}*"):
-            if path.suffix in (".eml", ".pdf", ".txt") and path.is_file():
-                return f"<file:{path.name}>"
-        return None
+        return self._known.get(action_key)
 
     def build_email(self, m: OutgoingMessage) -> tuple[Message, str]:
         """The e-mail of a message as the shared MIME builder makes it, and its Message-ID."""
@@ -89,38 +374,43 @@ class OutboxChannel:
         a = message.action
         if a.key in self._known:
             return Delivery(self._status, self._known[a.key], "already in the outbox")
-        stem = _SAFE.sub("_", f"{a.customer_id or 'relance'}_{a.step}_{a.key}")
+        stem = file_stem(a.customer_id, a.step, a.key)
         domain = message.sender_email.rpartition("@")[2] or "relance.invalid"
         if message.pdf is not None:  # a letter: the PDF to print and post
             name, data = stem + ".pdf", message.pdf
             message_id = f"<{a.key}@{domain}>"
         elif a.channel == "sms":  # what an SMS gateway would send: the number, the sender, the text
             name = stem + ".sms.txt"
-            data = (f"To: {a.recipient}\nFrom: {message.sender_name}\nAction-Key: {a.key}\n\n"
-                    f"{message.text}\n").encode()
-            message_id = f"<{a.key}@sms.{domain}>"
+            message_id = f"<{a.key}@sms.{header_text(domain)}>"
+            data = (f"To: {header_text(a.recipient)}\nFrom: {header_text(message.sender_name)}\n"
+                    f"Action-Key: {a.key}\nMessage-ID: {message_id}\n\n{message.text}\n").encode()
         else:
             msg, message_id = self.build_email(message)
             name, data = stem + ".eml", msg.as_bytes(policy=WIRE)
-        path = self.folder / name
-        tmp = path.with_name(name + ".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-        self._index.write(json.dumps({
+        path = self._write_file(name, data)
+        line = json.dumps({
             "action_key": a.key, "channel": a.channel, "customer_id": a.customer_id,
             "recipient": a.recipient, "invoice_ids": list(a.invoice_ids), "step": a.step,
             "file": name, "message_id": message_id, "at": self.now_iso,
-        }, ensure_ascii=False) + "\n")
+        }, ensure_ascii=False) + "\n"
+        try:
+            self._append(line.encode("utf-8"))
+        except OSError as exc:
+            # the message must not stay without its line: take it back (the next opening would
+            # otherwise give it its line back, and the run would count it failed)
+            with suppress(OSError):
+                path.unlink()
+                _fsync_dir(self.folder)
+            if exc.errno in _NO_SPACE:
+                raise self._full(exc) from None
+            raise
         self._known[a.key] = message_id
         return Delivery(self._status, message_id, self.prefix + name)
 
     def attach(self, name: str, data: bytes) -> str:
         """Files a document that is not a message (an agency hand-off package) beside the messages."""
-        safe = _SAFE.sub("_", name)
-        path = self.folder / safe
-        tmp = path.with_name(safe + ".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        safe = _bounded(name)
+        self._write_file(safe, data)
         return safe
 
     def proofs(self, action_keys: Iterable[str]) -> dict[str, bytes]:
@@ -129,16 +419,10 @@ class OutboxChannel:
         Only the outbox's own files (a simulation reads its parent's): what a simulation filed
         proves nothing and is never read as a proof.
         """
-        wanted = set(action_keys)
-        found: dict[str, bytes] = {}
-        if not self.root.is_dir():
-            return found
-        for path in sorted(self.root.iterdir()):
-            if path.suffix in (".eml", ".pdf", ".txt") and path.is_file() and any(k in path.name for k in wanted):
-                found[path.name] = path.read_bytes()
-        return found
+        return _proofs(self.root, action_keys)
 
     def close(self) -> None:
-        self._index.flush()
-        os.fsync(self._index.fileno())
-        self._index.close()
+        """Every index line is already on disk: only the file is closed."""
+        if self._fd >= 0:
+            fd, self._fd = self._fd, -1
+            os.close(fd)

@@ -4,6 +4,11 @@ Send one message; say whether an action was already handed over (to settle a `pe
 row after a crash); file a document that is not a message (an agency hand-off package); give back
 the proofs of what was sent; close. A transport that has no folder of its own still answers
 `attach` and `proofs` (with where it filed the document, and what it can prove).
+
+`via` names where a message goes as History records it, so that a later run, whatever channel
+it opens, asks that very place what it has (`Witness`): `outbox:/abs/folder` for the outbox.
+A transport that can take no more messages this run (a full disk, a provider's quota) raises
+`TransportDown`: the run stops sending and says so; what is left is planned again.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from relance.engine.errors import ChannelError
 from relance.engine.message import OutgoingMessage
 
 
@@ -24,11 +30,32 @@ class Delivery:
     detail: str = ""
 
 
+class TransportDown(ChannelError):
+    """The transport cannot take any more message in this run (disk full, quota reached).
+
+    Raised by `send` (or `attach`) once nothing of the message was left behind: no partial or
+    temporary file. The executor stops sending; the caller says how many messages left.
+    """
+
+
+class Witness(Protocol):
+    """A read-only view of where messages went (an outbox folder): what it holds, never a write."""
+
+    def lookup(self, action_key: str) -> str | None:
+        """The message id if this action was handed over there, None if it surely was not."""
+        ...
+
+    def proofs(self, action_keys: Iterable[str]) -> dict[str, bytes]:
+        """The files held there for these actions, by file name."""
+        ...
+
+
 class Channel(Protocol):
     """A transport, as the executor uses it."""
 
     name: str
     location: str  # where a person finds what was sent (a folder, a provider's dashboard)
+    via: str  # where messages go, as History records it: "outbox:/abs/folder"
 
     def send(self, message: OutgoingMessage) -> Delivery:
         """Hand one message over; a key already handed over is not sent again."""

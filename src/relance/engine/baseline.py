@@ -69,5 +69,6 @@ def baseline_entries(
             recipient="", status=BASELINE_STATUS, message_id="",
             amount_due=next(iter(totals.values())) if single else None, currency=";".join(sorted(totals)),
             detail=f"via baseline; as of {as_of.isoformat()}; reminded outside relance up to {step.name}",
+            as_of=as_of, via="baseline",
         ))
     return entries, skips

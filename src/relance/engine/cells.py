@@ -17,7 +17,20 @@ from babel.numbers import get_currency_precision, list_currencies
 Problem = tuple[str, str] | None
 
 DATE_HINT = "write it as 2025-02-28 (ISO) or 28/02/2025, or make it a real date cell"
+#: The dates relance reads. Outside, a date is a typo (9999-12-31, 0025-03-01), and the
+#: arithmetic done on it (due date + terms, + 5 years of prescription, penalties day by day)
+#: could leave what Python's dates can hold (year 9999): such a cell is an error on its row.
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2200, 12, 31)
+RANGE_HINT = (f"check the year: relance reads dates from {FIRST_DATE.year} to {LAST_DATE.year} "
+              "(e.g. 2025-02-28)")
+#: The largest amount, in absolute value, relance reads: 999 999 999 999.99. Beyond, a cell is a
+#: typo or a pasted reference; Decimal arithmetic at 28 digits (cents, penalties day by day,
+#: sums over 100 000 invoices) stays exact well past it.
+MAX_AMOUNT = Decimal(10) ** 12
+AMOUNT_RANGE_HINT = "check the amount: relance reads amounts below one thousand billion (10^12)"
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+_EXCEL_LAST_SERIAL = 2958465  # 9999-12-31, the last date Excel has
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
@@ -39,7 +52,30 @@ def text(value: object) -> str:
     return str(value).strip()
 
 
+def out_of_range(day: dt.date) -> Problem:
+    """The problem with a date (or datetime) outside FIRST_DATE .. LAST_DATE, else None."""
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    if FIRST_DATE <= day <= LAST_DATE:
+        return None
+    return year_out_of_range(day.year)
+
+
+def year_out_of_range(year: int) -> Problem:
+    """The problem with a year outside FIRST_DATE.year .. LAST_DATE.year, else None."""
+    if FIRST_DATE.year <= year <= LAST_DATE.year:
+        return None
+    return f"is out of range (year {year}; relance reads {FIRST_DATE.year} to {LAST_DATE.year})", RANGE_HINT
+
+
+def _in_range(day: dt.date) -> tuple[dt.date | None, Problem]:
+    problem = out_of_range(day)
+    return (None, problem) if problem else (day, None)
+
+
 def _checked_date(y: int, m: int, d: int, raw: str) -> tuple[dt.date | None, Problem]:
+    if problem := year_out_of_range(y):
+        return None, problem
     try:
         return dt.date(y, m, d), None
     except ValueError:
@@ -57,14 +93,18 @@ def parse_date(value: object) -> tuple[dt.date | None, Problem]:
     if value is None or value == "":
         return None, None
     if isinstance(value, dt.datetime):
-        return value.date(), None
+        return _in_range(value.date())
     if isinstance(value, dt.date):
-        return value, None
+        return _in_range(value)
     if isinstance(value, bool):
         return None, ("is not a date", DATE_HINT)
     if isinstance(value, int | float):
         if 20000 <= value <= 80000:  # an Excel serial number in a cell not formatted as a date
-            return _EXCEL_EPOCH + dt.timedelta(days=int(value)), None
+            return _EXCEL_EPOCH + dt.timedelta(days=int(value)), None  # 1954 .. 2119
+        if 80000 < value <= _EXCEL_LAST_SERIAL:
+            day = _EXCEL_EPOCH + dt.timedelta(days=int(value))
+            return None, (f"is a number, not a date (as an Excel date it would be {day.isoformat()}, "
+                          "out of the years relance reads)", RANGE_HINT)
         return None, ("is a number, not a date", DATE_HINT)
     raw = str(value).strip()
     if m := _ISO.match(raw):
@@ -77,21 +117,38 @@ def parse_date(value: object) -> tuple[dt.date | None, Problem]:
 _AMOUNT_JUNK = re.compile(r"[\s\u00a0\u202f€$£]|EUR|USD|GBP|CHF", re.IGNORECASE)
 
 
+def amount_out_of_range(number: Decimal) -> Problem:
+    """The problem with an amount of MAX_AMOUNT or more in absolute value, else None."""
+    if -MAX_AMOUNT < number < MAX_AMOUNT:
+        return None
+    return "is too large for an amount (one thousand billion or more)", AMOUNT_RANGE_HINT
+
+
+def _amount(number: Decimal) -> tuple[Decimal | None, Problem]:
+    problem = amount_out_of_range(number)
+    return (None, problem) if problem else (number, None)
+
+
 def parse_amount(value: object) -> tuple[Decimal | None, Problem]:
-    """Numbers, or text such as '1 234,56' / '1234.56' / '1 234,56 €'. Never goes through float math."""
+    """Numbers, or text such as '1 234,56' / '1234.56' / '1 234,56 €'. Never goes through float math.
+
+    Amounts are below MAX_AMOUNT in absolute value; decimals beyond the currency's are kept
+    (the caller rounds them, and says so where it matters: Factures R109)."""
     if value is None or value == "":
         return None, None
     if isinstance(value, bool):
         return None, ("is not an amount", "enter a number such as 1234.56")
     if isinstance(value, int):
-        return Decimal(value), None
+        return _amount(Decimal(value))
     if isinstance(value, float):
         if not math.isfinite(value):
             return None, ("is not an amount", "enter a number such as 1234.56")
         # repr() is the shortest text that reads back as the same float: 1234.56, not 1234.5599…
-        return Decimal(repr(value)), None
+        return _amount(Decimal(repr(value)))
     if isinstance(value, Decimal):
-        return value, None
+        if not value.is_finite():
+            return None, ("is not an amount", "enter a number such as 1234.56")
+        return _amount(value)
     raw = _AMOUNT_JUNK.sub("", str(value))
     if raw.count(",") and raw.count("."):
         if raw.rfind(",") > raw.rfind("."):
@@ -110,7 +167,7 @@ def parse_amount(value: object) -> tuple[Decimal | None, Problem]:
         return None, ("is not an amount", "enter a number such as 1234.56 (or 1 234,56)")
     if not number.is_finite():
         return None, ("is not an amount", "enter a number such as 1234.56")
-    return number, None
+    return _amount(number)
 
 
 #: ISO 4217 codes babel knows, and each one's minor unit (0.01 for EUR, 1 for JPY).

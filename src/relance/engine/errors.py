@@ -28,6 +28,11 @@ class WorkbookLocked(WorkbookError):
     """Another program (Excel, LibreOffice) or another relance run holds the workbook."""
 
 
+class ForeignTab(WorkbookError):
+    """A tab of the user's holds a name relance writes (History, Plan, Tasks...): relance neither
+    writes nor sends until it is renamed, so that it is never overwritten."""
+
+
 class ConfigError(RelanceError):
     """A scenario, template or setting is unusable as a whole."""
 

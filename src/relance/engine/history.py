@@ -3,6 +3,12 @@
 Rows are only appended; a row's status moves from `pending` to its outcome. Any status that may
 mean the customer received the message (pending included: its outcome is unknown) blocks the
 same action from being sent again.
+
+Each row says, in columns of its own, the run date its action was planned for (`as_of`) and
+where its message went (`via`: the transport and, for a folder, its absolute path, e.g.
+`outbox:/home/compta/relances_outbox`); a `pending` row left by a crash is settled by asking
+that very place. Rows written before these columns existed said both in `detail`
+("via outbox; as of 2026-11-23"): they are read from there.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ SENT_STATUSES = frozenset(
 #: reminder made outside relance (`relance baseline`), which was never sent by relance.
 PROGRESS_STATUSES = SENT_STATUSES | {"baseline"}
 _AS_OF = re.compile(r"as of (\d{4}-\d{2}-\d{2})")
+_VIA = re.compile(r"^via ([^;]+)")
 ARCHIVE_TAB = re.compile(r"^(history|historique)_(\d{4})$")
 
 
@@ -45,19 +52,35 @@ class HistoryEntry:
     amount_due: Decimal | None
     currency: str
     detail: str
+    #: The run date the action was planned for (may differ from the timestamp with --as-of).
+    #: Left out, it is read from an older row's detail ("as of 2026-11-23"), else the timestamp.
+    as_of: dt.date | None = None
+    #: Where the message went: `outbox:/abs/folder`, `simulation:/abs/folder`, `baseline`, a
+    #: provider's name. Left out, it is read from an older row's detail ("via outbox"): a bare
+    #: transport name, without the folder.
+    via: str = ""
+
+    def __post_init__(self) -> None:
+        if self.as_of is None:
+            object.__setattr__(self, "as_of", _legacy_as_of(self.detail, self.timestamp))
+        if not self.via:
+            found = _VIA.match(self.detail)
+            if found:
+                object.__setattr__(self, "via", found[1].strip())
 
     @property
     def blocks_resend(self) -> bool:
         return self.status in SENT_STATUSES
 
     @property
-    def as_of(self) -> dt.date | None:
-        """The run date the action was planned for (may differ from the timestamp with --as-of)."""
-        found = _AS_OF.search(self.detail)
-        try:
-            return dt.date.fromisoformat(found[1] if found else self.timestamp[:10])
-        except ValueError:
-            return None
+    def transport(self) -> str:
+        """The transport's name in `via` ("outbox" for `outbox:/abs/folder`)."""
+        return self.via.partition(":")[0]
+
+    @property
+    def place(self) -> str:
+        """The folder (or account) in `via`; "" for a row that names only its transport."""
+        return self.via.partition(":")[2]
 
     def with_status(self, status: str, message_id: str = "", note: str = "") -> HistoryEntry:
         detail = f"{self.detail}; {note}" if note and self.detail else (note or self.detail)
@@ -66,7 +89,16 @@ class HistoryEntry:
     def row(self) -> list[CellValue]:
         return [self.run_id, self.timestamp, self.action_key, self.customer_id, ";".join(self.invoice_ids),
                 self.scenario, self.step, self.channel, self.recipient, self.status, self.message_id,
-                self.amount_due, self.currency, self.detail]
+                self.amount_due, self.currency, self.detail,
+                self.as_of.isoformat() if self.as_of else "", self.via]
+
+
+def _legacy_as_of(detail: str, timestamp: str) -> dt.date | None:
+    found = _AS_OF.search(detail)
+    try:
+        return dt.date.fromisoformat(found[1] if found else timestamp[:10])
+    except ValueError:
+        return None
 
 
 def _entry(get: Callable[[str], object]) -> HistoryEntry:
@@ -79,6 +111,7 @@ def _entry(get: Callable[[str], object]) -> HistoryEntry:
         channel=cells.text(get("channel")), recipient=cells.text(get("recipient")),
         status=normalize(get("status")) or "pending", message_id=cells.text(get("message_id")),
         amount_due=amount, currency=cells.text(get("currency")), detail=cells.text(get("detail")),
+        as_of=cells.parse_date(get("as_of"))[0], via=cells.text(get("via")),
     )
 
 

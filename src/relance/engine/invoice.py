@@ -7,7 +7,6 @@ skipped and reported; relance never reminds on a guess.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -92,21 +91,21 @@ def parse_invoices(
             continue
         # date cells are the common case: checked here without a call
         issue: dt.date | None
-        if type(raw_issue) is dt.date:
+        if type(raw_issue) is dt.date and cells.FIRST_DATE <= raw_issue <= cells.LAST_DATE:
             issue = raw_issue
         else:
             issue, ok = _date(row, "issue_date", raw_issue, out, "R103", required=True)
             if not ok or issue is None:
                 continue
         due_given: dt.date | None
-        if raw_due is None or type(raw_due) is dt.date:
+        if raw_due is None or (type(raw_due) is dt.date and cells.FIRST_DATE <= raw_due <= cells.LAST_DATE):
             due_given = raw_due
         else:
             due_given, ok = _date(row, "due_date", raw_due, out, "R104", required=False)
             if not ok:
                 continue
         amount: Decimal | None
-        if type(raw_amount) is float and math.isfinite(raw_amount):
+        if type(raw_amount) is float and -1e12 < raw_amount < 1e12:  # the common case, without a call
             amount, problem = Decimal(repr(raw_amount)), None
         else:
             amount, problem = cells.parse_amount(raw_amount)

@@ -142,12 +142,34 @@ def compute_positions(
     if out is not None:
         settings_tab = book.tables.get("settings")
         where = Source(settings_tab.name if settings_tab else book.contract.tab("settings").name(book.language), 1)
-        for sem in sorted(rates.guessed):
-            out.warn(where, f"ecb_rate_{sem[0]}_H{sem[1]}",
-                     f"the ECB rate for {sem[0]} H{sem[1]} is not shipped with this version; "
-                     "the latest known rate was used for penalties",
-                     f"add a Settings row 'ecb_rate_{sem[0]}_H{sem[1]}' with the rate in percent", "R095")
+        for first, last in _runs(sorted(rates.guessed)):
+            if first == last:
+                out.warn(where, f"ecb_rate_{first[0]}_H{first[1]}",
+                         f"the ECB rate for {first[0]} H{first[1]} is not shipped with this version; "
+                         "the latest known rate was used for penalties",
+                         f"add a Settings row 'ecb_rate_{first[0]}_H{first[1]}' with the rate in percent",
+                         "R095")
+            else:  # an invoice due long ago (a date cell reads from 1900): one remark, not hundreds
+                out.warn(where, f"ecb_rate_{first[0]}_H{first[1]}…ecb_rate_{last[0]}_H{last[1]}",
+                         f"the ECB rates from {first[0]} H{first[1]} to {last[0]} H{last[1]} are not shipped "
+                         "with this version; the nearest known rate was used for penalties",
+                         "check the dates of the invoices concerned, or add Settings rows "
+                         "'ecb_rate_YYYY_H1' / '_H2' with the rates in percent", "R095")
     return positions
+
+
+def _runs(semesters: list[tuple[int, int]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Consecutive semesters grouped: [(first, last), …]."""
+    runs: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    for sem in semesters:
+        if runs:
+            first, last = runs[-1]
+            following = (last[0], 2) if last[1] == 1 else (last[0] + 1, 1)
+            if sem == following:
+                runs[-1] = (first, sem)
+                continue
+        runs.append((sem, sem))
+    return runs
 
 
 @dataclass

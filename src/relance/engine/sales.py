@@ -35,6 +35,8 @@ def month_of(day: dt.date) -> str:
 
 
 def _checked(year: int, month: int) -> tuple[str | None, Problem]:
+    if problem := cells.year_out_of_range(year):
+        return None, problem
     if 1 <= month <= 12:
         return f"{year:04d}-{month:02d}", None
     return None, (f"is not a month (no month {month})", MONTH_HINT)
@@ -45,7 +47,7 @@ def parse_month(value: object) -> tuple[str | None, Problem]:
     if value is None or value == "":
         return None, None
     if isinstance(value, dt.date):  # datetime too
-        return month_of(value), None
+        return (None, problem) if (problem := cells.out_of_range(value)) else (month_of(value), None)
     if isinstance(value, bool):
         return None, ("is not a month", MONTH_HINT)
     raw = value.strip() if isinstance(value, str) else value
@@ -56,7 +58,7 @@ def parse_month(value: object) -> tuple[str | None, Problem]:
             return _checked(int(m[2]), int(m[1]))
     day, problem = cells.parse_date(raw)  # a full date (text or Excel serial) names its month
     if problem:
-        if problem[0].startswith("is not a real date"):
+        if problem[0].startswith(("is not a real date", "is out of range", "is a number, not a date (as")):
             return None, problem
         return None, ("is not a month", MONTH_HINT)
     return (month_of(day), None) if day is not None else (None, None)

@@ -79,6 +79,8 @@ _CHOICES = {
     "penalty_rate_mode": ("legal_semester", "fixed"),
     "channel": ("outbox", "mailjet", "smtp"),
 }
+#: Settings that go into e-mail headers (From, Reply-To): one line each.
+_HEADER_TEXT = frozenset({"company_name", "sender_name"})
 _TEXT = ("company_name", "sender_email", "sender_name", "reply_to", "default_scenario",
          "portal_url", "privacy_url", "company_phone", "holiday_country", "company_address", "company_city",
          "legal_mentions", "signatory_name", "signatory_title")
@@ -199,6 +201,9 @@ def parse_settings(table: Table | None, known_keys: Iterable[str], out: Collecto
                 bad(f"is not a valid e-mail address ({exc})", "write an address such as relances@example.fr")
         elif key in _TEXT:
             values[key] = cells.text(raw)
+            if key in _HEADER_TEXT and any(ch in str(raw) for ch in "\r\n\u2028\u2029"):
+                out.warn(where, raw, f"has a line break; e-mails carry '{key}' on one line, the break as a space",
+                         "write it on one line", "R084")
         elif key == "iban":
             iban, said = parse_iban(raw)
             if iban:

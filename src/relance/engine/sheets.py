@@ -15,10 +15,19 @@ CellValue = str | int | float | bool | Decimal | dt.date | dt.datetime | dt.time
 
 @dataclass(frozen=True, slots=True)
 class RawSheet:
-    """A tab as read: its name as the user spelt it and its rows of raw cell values (row 1 first)."""
+    """A tab as read: its name as the user spelt it and its rows of raw cell values (row 1 first).
+
+    `owned` says whether relance wrote this tab: True when the backend found relance's mark on it
+    (the .xlsx backend keeps one per tab it writes), False when the backend can mark tabs and this
+    one has no mark, None when the backend cannot tell. engine/table.find_tables decides from it,
+    and from the header row, whether a tab named like one of relance's is relance's or the user's.
+    Rows may be ragged (a row ends at its last cell) and are empty for tabs the reader was told
+    relance does not need (WorkbookBackend.read).
+    """
 
     name: str
     rows: Sequence[Sequence[CellValue]]
+    owned: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,13 @@
 Tab and column names are matched in English or French, case and accents ignored, columns in
 any order; unknown columns are left alone. Blank rows and repeated header rows are reported
 and skipped.
+
+A tab named like one of the tabs relance writes (History, Plan, Tasks, Dashboard, Anomalies,
+History_2025 archives) is relance's only when relance wrote it: the backend found its mark
+(RawSheet.owned), or, for a tab with no mark (written by a version that did not mark its tabs),
+its header row is relance's header for that tab. Any other such tab is the user's own: it is
+never read as relance's, and it is reported (FOREIGN_TAB) so that the app refuses to write or
+send until it is renamed.
 """
 
 from __future__ import annotations
@@ -13,6 +20,13 @@ from dataclasses import dataclass, field
 from relance.engine.anomaly import Anomaly, Severity, Source, describe
 from relance.engine.contract import Contract, TabSpec, normalize
 from relance.engine.sheets import CellValue, RawSheet
+
+#: The code of the anomaly that says a user's own tab holds a name relance writes.
+FOREIGN_TAB = "R006"
+#: An unmarked tab is relance's when its header row starts with at least this many of relance's
+#: header cells for that tab (all of them for a shorter header), in one language, and nothing
+#: else: later versions add columns at the end, so an older relance's tab has fewer.
+LEGACY_HEADER_CELLS = 6
 
 
 @dataclass
@@ -178,14 +192,93 @@ def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
     return table
 
 
+def _archive(name: str) -> bool:
+    from relance.engine.history import ARCHIVE_TAB  # history imports this module
+
+    return ARCHIVE_TAB.match(normalize(name)) is not None
+
+
+def reads_tab(contract: Contract, name: str) -> bool:
+    """Whether relance needs a tab's cells: one of the contract's tabs, or a History archive.
+
+    The backend reads only these (WorkbookBackend.read): whatever the user's own tabs hold,
+    reading the workbook costs what relance's tabs cost.
+    """
+    return contract.resolve_tab(name) is not None or _archive(name)
+
+
+def written_spec(contract: Contract, name: str) -> TabSpec | None:
+    """The spec of the tab relance writes under this name (an archive is a History tab), if any."""
+    spec = contract.resolve_tab(name)
+    if spec is not None:
+        return spec if spec.role == "output" else None
+    return contract.tab("history") if _archive(name) else None
+
+
+def _header_cells(sheet: RawSheet) -> list[str]:
+    """Row 1 as text, without its trailing blank cells."""
+    row = list(sheet.rows[0]) if sheet.rows else []
+    while row and (row[-1] is None or (type(row[-1]) is str and not row[-1].strip())):
+        row.pop()
+    return ["" if v is None else str(v).strip() for v in row]
+
+
+def _is_relance_header(cells: list[str], spec: TabSpec) -> bool:
+    for lang in ("fr", "en"):
+        header = spec.headers(lang)
+        if spec.key == "dashboard":  # its header, then one column per currency (render/dashboard.py)
+            extra = cells[len(header):]
+            if cells[: len(header)] == header and all(len(c) == 3 and c.isalpha() and c.isupper() for c in extra):
+                return True
+            continue
+        if min(len(header), LEGACY_HEADER_CELLS) <= len(cells) <= len(header) and cells == header[: len(cells)]:
+            return True
+    return False
+
+
+def is_relance_tab(sheet: RawSheet, spec: TabSpec) -> bool:
+    """Whether a tab named like one relance writes is relance's: marked by the backend, or, with
+    no mark, headed as relance heads it (an older relance's tab; the next write marks it)."""
+    if sheet.owned:
+        return True
+    return _is_relance_header(_header_cells(sheet), spec)
+
+
+def _foreign(sheet: RawSheet, spec: TabSpec, out: Collector) -> None:
+    what = "'Historique_AAAA' / 'History_YYYY' archive" if spec.key == "history" and _archive(sheet.name) \
+        else f"'{spec.fr}' / '{spec.en}'"
+    lang = "en" if normalize(sheet.name).startswith(normalize(spec.en)) and spec.en != spec.fr else "fr"
+    out.add(
+        Source(sheet.name, 1), "",
+        f"is your own tab, yet relance writes its {what} tab under this name (case and accents ignored); "
+        "relance never overwrites your tabs, so nothing is sent or written until this one is renamed",
+        f"rename your tab '{sheet.name}' (for example '{sheet.name[:24]} (mine)'); or, if relance made it and "
+        f"its header row was changed, put back relance's header row: {', '.join(spec.headers(lang))}",
+        FOREIGN_TAB,
+    )
+
+
+def foreign_tabs(anomalies: Sequence[Anomaly]) -> list[Anomaly]:
+    """The anomalies of find_tables that name a user's tab holding a name relance writes."""
+    return [a for a in anomalies if a.code == FOREIGN_TAB]
+
+
 def find_tables(
     sheets: Sequence[RawSheet], contract: Contract, out: Collector
 ) -> tuple[dict[str, Table], dict[str, RawSheet]]:
-    """The contract's tabs found in the workbook, by tab key; and the owned tabs' raw sheets."""
+    """The contract's tabs found in the workbook, by tab key; and the owned tabs' raw sheets.
+
+    A user's own tab holding a name relance writes is left out of both and reported as an error
+    (FOREIGN_TAB): the app refuses to write or send while there is one.
+    """
     tables: dict[str, Table] = {}
     owned: dict[str, RawSheet] = {}
     seen: dict[str, str] = {}
     for sheet in sheets:
+        written = written_spec(contract, sheet.name)
+        if written is not None and not is_relance_tab(sheet, written):
+            _foreign(sheet, written, out)
+            continue
         spec = contract.resolve_tab(sheet.name)
         if spec is None:
             continue

@@ -11,6 +11,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+#: The longest terms read, in days: what three digits write (text terms are 1 to 3 digits too).
+#: Due dates stay within what a date holds: the last issue date read (cells.LAST_DATE) + 999 days.
+MAX_DAYS = 999
 _TERMS = re.compile(
     r"^\s*(\d{1,3})\s*(?:j|jours?|d|days?)?\s*(fdm|fin\s*de\s*mois|eom|end\s*of\s*month)?\s*$",
     re.IGNORECASE,
@@ -42,8 +45,12 @@ def parse_terms(value: object) -> Terms | None:
         return None
     if type(value) is str:
         return _parse_text_terms(value)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return Terms(int(value)) if float(value).is_integer() and value >= 0 else None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Terms(value) if 0 <= value <= MAX_DAYS else None
+    if isinstance(value, float):
+        return Terms(int(value)) if value.is_integer() and 0 <= value <= MAX_DAYS else None
     return _parse_text_terms(str(value))
 
 

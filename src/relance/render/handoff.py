@@ -17,6 +17,14 @@ The CSV files are UTF-8 with a byte-order mark and ``;`` separators, which is wh
 opens correctly in a French locale; amounts have a decimal comma in French, a decimal point in
 English, and no thousands separator; dates are ISO (YYYY-MM-DD), which Excel reads as dates in
 every locale.
+
+No cell of a CSV is a formula (CSV injection, OWASP): a cell that starts with ``=``, ``+``,
+``-``, ``@``, a tab, a carriage return or a line feed, such as an invoice number
+``=HYPERLINK(…)`` typed in Factures or a History status, is written with a single quote in
+front, which spreadsheets show and never evaluate. A plain number is left as it is, minus sign
+included (``-12,50``, ``-5`` days past due, the SMS recipient ``+33600000000``): digits with a
+sign and one decimal separator are a number in every spreadsheet, never a formula, whether
+relance computed them from a Decimal or copied them from a cell.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
@@ -295,6 +304,20 @@ def reminder_rows(history_rows: Sequence[Mapping[str, Any]], customer_id: str = 
 # --------------------------------------------------------------------------- CSV
 
 
+#: What makes a spreadsheet read a cell as a formula (or a DDE command): OWASP's list, plus LF.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+#: A plain number (sign, digits, one decimal separator): what no spreadsheet reads as a formula.
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+
+
+def neutralised(cell: str) -> str:
+    """A CSV cell as no spreadsheet evaluates it: a leading single quote when it starts like a
+    formula, unless it is a plain number (-12,50, +33600000000), which is data whoever wrote it."""
+    if cell.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
 def _number(amount: Decimal | None, currency: str, lang: str) -> str:
     if amount is None:
         return ""
@@ -305,8 +328,8 @@ def _number(amount: Decimal | None, currency: str, lang: str) -> str:
 def _csv(header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([neutralised(h) for h in header])
+    writer.writerows([neutralised(cell if isinstance(cell, str) else str(cell)) for cell in row] for row in rows)
     return out.getvalue().encode("utf-8-sig")
 
 

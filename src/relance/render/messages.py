@@ -15,10 +15,11 @@ Language: a message is rendered in the customer's language; only when the templa
 exist *at all* in that language (no part of it, neither file nor override) is another language
 used (``en`` then ``fr``). Parts are never mixed across languages within one template.
 
-Everything runs in Jinja's immutable sandbox with StrictUndefined; html parts are autoescaped,
-the other parts (subject, text, sms, script) are not. Any problem (syntax error, undefined
-variable, sandbox violation, a filter given a wrong value) is raised as :class:`TemplateProblem`
-with the template, language, part and line.
+Everything runs in Jinja's immutable sandbox with StrictUndefined, bounded (render/sandbox.py:
+steps, sizes, range, time when the app gives a clock); html parts are autoescaped, the other
+parts (subject, text, sms, script) are not. Any problem (syntax error, undefined variable,
+sandbox violation, a bound exceeded, a filter given a wrong value) is raised as
+:class:`TemplateProblem` with the template, language, part and line.
 """
 
 from __future__ import annotations
@@ -42,11 +43,12 @@ from jinja2 import (
     UndefinedError,
 )
 from jinja2.environment import Environment
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import SecurityError
 
 from relance.engine.errors import ConfigError
+from relance.render.sandbox import DEFAULT_LIMITS, BoundedEnvironment, LimitExceeded, Limits
 
-__all__ = ["HTML_PARTS", "Renderer", "TemplateFiles", "TemplateProblem", "one_line", "sample_context"]
+__all__ = ["HTML_PARTS", "Limits", "Renderer", "TemplateFiles", "TemplateProblem", "one_line", "sample_context"]
 
 #: Template sources by (language, file name), e.g. ("fr", "reminder_1.html.j2").
 TemplateFiles = Mapping[tuple[str, str], str]
@@ -63,6 +65,7 @@ _LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 _FALLBACK = ("en", "fr")
 _SUFFIX = ".j2"
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
+_MAX_DIGITS = 20
 
 
 class TemplateProblem(ConfigError):
@@ -71,6 +74,8 @@ class TemplateProblem(ConfigError):
     ``template``/``lang``/``part`` name the source where the problem is (a layout or macro file
     when the error is there), ``line`` its 1-based line when known, ``message`` what is wrong.
     ``rendering`` is the template that was being rendered when it differs from ``template``.
+    ``limit`` is true when a bound of render/sandbox.py stopped the render (steps, sizes, time):
+    such a template fails the same way for every customer, and may take its time limit to do so.
     """
 
     def __init__(
@@ -82,6 +87,7 @@ class TemplateProblem(ConfigError):
         message: str,
         hint: str = "",
         rendering: str = "",
+        limit: bool = False,
     ) -> None:
         super().__init__(message, hint)
         self.template = template
@@ -90,6 +96,7 @@ class TemplateProblem(ConfigError):
         self.line = line
         self.message = message
         self.rendering = rendering if rendering != template else ""
+        self.limit = limit
 
     @property
     def where(self) -> str:
@@ -115,6 +122,7 @@ class TemplateProblem(ConfigError):
                 self.message,
                 self.hint,
                 self.rendering,
+                self.limit,
             ),
         )
 
@@ -241,6 +249,8 @@ def _make_filters(lang: str) -> dict[str, Callable[..., str]]:
         """Locale-formatted number; ``digits`` fixes the decimals (rounded half-up)."""
         amount = _to_decimal(value, "number")
         if digits is not None:
+            if not 0 <= int(digits) <= _MAX_DIGITS:
+                raise ValueError(f"number: digits must be from 0 to {_MAX_DIGITS}, not {digits!r}")
             amount = amount.quantize(Decimal(1).scaleb(-int(digits)), rounding=ROUND_HALF_UP)
             pattern = "#,##0" + ("." + "0" * int(digits) if int(digits) > 0 else "")
             return _nbsp(format_decimal(amount, format=pattern, locale=locale))
@@ -336,8 +346,15 @@ class Renderer:
         self,
         files: TemplateFiles,
         overrides: Mapping[tuple[str, str, str], str] | None = None,
+        *,
+        limits: Limits = DEFAULT_LIMITS,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """``limits`` bound what one message may cost (render/sandbox.py); ``clock`` (seconds,
+        monotonic: the app passes ``time.monotonic``) adds the time limit ``limits.seconds``."""
         self._files = files
+        self.limits = limits
+        self._clock = clock
         # lang -> file names of that language, for parts() and the shared pieces
         self._names: dict[str, list[str]] = {}
         for lang, name in files:
@@ -347,7 +364,7 @@ class Renderer:
         for (template, lang, part), source in (overrides or {}).items():
             key = (str(template).strip(), _lang_code(lang), str(part).strip().lower())
             self._overrides.setdefault(key[1], {})[_source_name(key[0], key[2])] = str(source)
-        self._envs: dict[tuple[str, bool], ImmutableSandboxedEnvironment] = {}
+        self._envs: dict[tuple[str, bool], BoundedEnvironment] = {}
         self._compiled: dict[tuple[str, str, str], tuple[Template, str]] = {}
         self._resolved: dict[tuple[str, str], str | None] = {}
         self._parts_cache: dict[tuple[str, str], frozenset[str]] = {}
@@ -361,10 +378,21 @@ class Renderer:
         compiled, used = self._get(template, lang, part)
         values = dict(context)
         values["lang"] = used
+        env = compiled.environment
+        assert isinstance(env, BoundedEnvironment)
+        env.start(self._clock)
         try:
             text = compiled.render(values)
         except Exception as exc:  # template code is user data: every failure is its problem
             raise self._problem(exc, template, used, part, values) from exc
+        finally:
+            env.stop()
+        if len(text) > self.limits.text:
+            raise TemplateProblem(
+                template, used, part, None,
+                f"the message would be {_spaced(len(text))} characters long, more than the "
+                f"{_spaced(self.limits.text)} a message may have",
+                hint="a message lists what is due; it needs far less text", rendering=template, limit=True)
         return _normalise(text, part)
 
     def has(self, template: str, lang: str, part: str) -> bool:
@@ -468,11 +496,13 @@ class Renderer:
             return exc
         return None
 
-    def _env(self, lang: str, autoescape: bool) -> ImmutableSandboxedEnvironment:
+    def _env(self, lang: str, autoescape: bool) -> BoundedEnvironment:
         key = (lang, autoescape)
         env = self._envs.get(key)
         if env is None:
-            env = ImmutableSandboxedEnvironment(
+            env = BoundedEnvironment(
+                limits=self.limits,
+                filters=_make_filters(lang),
                 loader=_Loader(
                     lang, self._overrides.get(lang, {}), self._files, self._filenames
                 ),
@@ -483,7 +513,6 @@ class Renderer:
                 auto_reload=False,
                 cache_size=-1,
             )
-            env.filters.update(_make_filters(lang))
             self._envs[key] = env
         return env
 
@@ -538,7 +567,10 @@ class Renderer:
             found = self._locate(exc.__traceback__)
             if found is not None:
                 where, line = found[0], found[1]
-            if isinstance(exc, TemplateNotFound):
+            if isinstance(exc, LimitExceeded):
+                message = exc.message
+                hint = exc.hint
+            elif isinstance(exc, TemplateNotFound):
                 message = f"template {exc.name!r} not found"
             elif isinstance(exc, SecurityError):
                 message = f"not allowed in a template: {exc}"
@@ -550,7 +582,8 @@ class Renderer:
             else:
                 message = f"{type(exc).__name__}: {exc}"
         return TemplateProblem(
-            where[0], where[1], where[2], line, message, hint, rendering=template
+            where[0], where[1], where[2], line, message, hint, rendering=template,
+            limit=isinstance(exc, LimitExceeded),
         )
 
     def _locate(self, tb: TracebackType | None) -> tuple[tuple[str, str, str], int] | None:
@@ -562,6 +595,10 @@ class Renderer:
                 found = (where, tb.tb_lineno)
             tb = tb.tb_next
         return found
+
+
+def _spaced(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
 
 
 def _key(problem: TemplateProblem) -> tuple[object, ...]:
@@ -585,9 +622,12 @@ def sample_context(
     as_of: dt.date = dt.date(2025, 3, 31),
     days_past_due: int = 35,
     step: str = "formal_notice",
+    addresses: bool = False,
 ) -> dict[str, object]:
-    """A complete render context with made-up values, for ``Renderer.check(sample=...)``,
-    previews and tests. Invoices are oldest first (the first is ``days_past_due`` days past
+    """A complete render context with made-up values (the keys of engine/message.render_context),
+    for ``Renderer.check(sample=...)``, previews and tests. ``addresses`` adds the postal
+    addresses (the customer's, the company's lines and city) a real context has when the
+    workbook gives them; without, a letter shows how it degrades. Invoices are oldest first (the first is ``days_past_due`` days past
     due, each next one 7 days less); currencies are dealt round-robin."""
     items: list[dict[str, object]] = []
     for i in range(invoices):
@@ -656,7 +696,7 @@ def sample_context(
         "reminder_2": "firm",
         "handoff": "legal",
     }
-    return {
+    context: dict[str, Any] = {
         "lang": lang,
         "company": {
             "name": "Atelier Dupont SARL",
@@ -665,12 +705,20 @@ def sample_context(
             "phone": "+33 1 23 45 67 89",
             "portal_url": "https://portail.atelier-dupont.example",
             "privacy_url": "https://atelier-dupont.example/confidentialite",
+            "iban": "FR7630006000011234567890189",
+            "bic": "AGRIFRPP",
+            "legal_mentions": "SARL au capital de 10 000 € – RCS Lyon 123 456 789",
+            "signatory_name": "Jeanne Dupont",
+            "signatory_title": "Gérante",
+            "signatory": "Jeanne Dupont, Gérante",
         },
         "customer": {
             "id": "C001",
             "name": "Boulangerie Martin" if b2b else "Claire Martin",
             "contact_name": "Claire Martin",
             "type": "B2B" if b2b else "B2C",
+            "is_b2b": b2b,
+            "is_b2c": not b2b,
             "email": "claire.martin@example.com",
         },
         "step": {
@@ -688,7 +736,13 @@ def sample_context(
             "amount": Decimal(40 * late) if b2b else Decimal(0),
         },
         "is_b2b": b2b,
+        "is_b2c": not b2b,
         "deadline": as_of + dt.timedelta(days=8),
         "reminders_sent": 2,
         "action_key": "C001|F-2025-001|standard|formal_notice",
     }
+    if addresses:
+        context["company"].update({"city": "Lyon", "address": ["12 rue des Artisans", "69003 Lyon"]})
+        context["customer"].update({"address": "3 place du Marché", "postal_code": "69002", "city": "Lyon",
+                                    "country": "France"})
+    return context

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from relance.engine.errors import WorkbookLocked
@@ -10,23 +10,36 @@ from relance.engine.sheets import CellValue, OwnedTab, RawSheet
 
 
 class MemoryBackend:
-    def __init__(self, tabs: dict[str, Sequence[Sequence[CellValue]]], location: str = "memory") -> None:
+    """Tabs as rows. Like the .xlsx backend it marks the tabs it writes: they read back
+    `owned=True`; the tabs given at construction are the user's (`owned=False`) unless named in
+    `owned` (a workbook built as relance had already written it)."""
+
+    def __init__(self, tabs: dict[str, Sequence[Sequence[CellValue]]], location: str = "memory",
+                 owned: Iterable[str] = ()) -> None:
         self.tabs: dict[str, list[list[CellValue]]] = {k: [list(r) for r in v] for k, v in tabs.items()}
         self.location = location
+        self.owned: set[str] = {name.casefold() for name in owned}
         self.writes = 0
+        self.reads = 0
         self._locked = False
         self._version = 0
         self._read_version = -1
 
-    def read(self) -> list[RawSheet]:
+    def read(self, wanted: Callable[[str], bool] | None = None) -> list[RawSheet]:
         self._read_version = self._version
-        return [RawSheet(name, [list(r) for r in rows]) for name, rows in self.tabs.items()]
+        self.reads += 1
+        return [
+            RawSheet(name, [list(r) for r in rows] if wanted is None or wanted(name) else [],
+                     owned=name.casefold() in self.owned)
+            for name, rows in self.tabs.items()
+        ]
 
     def write(self, tabs: Sequence[OwnedTab]) -> None:
-        existing = {name.lower(): name for name in self.tabs}
+        existing = {name.casefold(): name for name in self.tabs}
         for tab in tabs:
-            name = existing.get(tab.name.lower(), tab.name)
+            name = existing.get(tab.name.casefold(), tab.name)
             self.tabs[name] = [list(tab.header), *[list(r) for r in tab.rows]]
+            self.owned.add(name.casefold())
         self.writes += 1
 
     def edit(self, tab: str, rows: Sequence[Sequence[CellValue]]) -> None:

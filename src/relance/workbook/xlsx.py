@@ -1,10 +1,18 @@
 """The default workbook backend: a local .xlsx file.
 
-Reading goes through python-calamine (fast, every tab in one pass). Writing never loads the
-workbook into an object model: the tabs relance owns are generated as worksheet parts of their
-own and every other part of the package is copied byte for byte (see xlsx_parts), so the
-user's sheets, formats, charts, images and macros come out exactly as they went in. Saves are
-atomic (temporary file, fsync, rename) and keep a backup of the previous file.
+Reading goes through python-calamine (fast), for the tabs relance needs only: the user's own
+tabs are never inflated, whatever they hold. Before calamine sees a part, its size is checked
+against its zip header and a bound, and the tab's used range against a cell budget, so that
+memory stays bounded (xlsx_parts, "Reading within bounds"); a tab whose range is absurd only
+because of blank cells far away is read without them.
+
+Writing never loads the workbook into an object model: the tabs relance owns are generated as
+worksheet parts of their own and every other part of the package is copied byte for byte (see
+xlsx_parts), so the user's sheets, formats, charts, images and macros come out exactly as they
+went in. Each tab relance writes is marked as relance's by a hidden defined name (the next read
+reports it `owned`). Saves are atomic (temporary file, fsync, rename) and keep backups of the
+previous file. A workbook reached through a symbolic link is read, locked and saved where the
+link points: the link stays a link.
 """
 
 from __future__ import annotations
@@ -19,8 +27,10 @@ import stat
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -33,12 +43,54 @@ from relance.workbook import xlsx_charts as charts
 from relance.workbook import xlsx_parts as parts
 
 BACKUP_DIR = ".relance-backups"
-KEEP_BACKUPS = 10
+#: Backups kept: every one of the last KEEP_DAYS days, and at least the newest KEEP_BACKUPS
+#: (a run saves twice: its `pending` History rows, then its outcomes; so 20 runs).
+KEEP_BACKUPS = 40
+KEEP_DAYS = 30
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARKERS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
 _RESAVE_HINT = "open the workbook in Excel or LibreOffice and save it again as .xlsx"
+_TRIM_HINT = (
+    "delete what lies beyond your table in that tab (in Excel, Ctrl+End shows the last used cell: "
+    "select the rows below your table and the columns to its right, delete them), save, and run again"
+)
 
 Stamp = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What reading needs to know of the package: its members, tabs and relance's marks."""
+
+    members: list[parts.ZipMember]
+    by_name: dict[str, parts.ZipMember]
+    sheets: list[parts.SheetEntry]
+    marks: frozenset[str]  # casefolded names of the tabs relance marked as its own
+    strings: parts.ZipMember | None  # the shared strings part
+
+
+def _contains(f: BinaryIO, markers: Sequence[bytes]) -> bool:
+    """Whether the rest of a file holds one of the byte strings, read 1 MiB at a time."""
+    overlap = max(len(m) for m in markers) - 1
+    tail = b""
+    while block := f.read(1 << 20):
+        data = tail + block
+        if any(m in data for m in markers):
+            return True
+        tail = data[-overlap:]
+    return False
+
+
+def _backup_time(stamp: str) -> dt.datetime | None:
+    """When a backup was taken, from its name (…20261123T091500123456.xlsx); mtimes are copied."""
+    try:
+        return dt.datetime.strptime(stamp, "%Y%m%dT%H%M%S%f")
+    except ValueError:
+        return None
+
+
+def _cells(rows: list[list[CellValue]]) -> int:
+    return len(rows) * max((len(r) for r in rows[:1]), default=0)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -59,8 +111,12 @@ class XlsxBackend:
     """A workbook stored in a local .xlsx (or .xlsm) file."""
 
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self.location = str(self.path)
+        self.given = Path(path)
+        # Everything happens beside the file itself: a symbolic link is followed once, here, so
+        # that the lock, the temporary file, the backups and the atomic rename are where the
+        # workbook really is (renaming over the link would replace the link, not the workbook).
+        self.path = Path(os.path.realpath(self.given))
+        self.location = str(self.given)
         self._read_stamp: Stamp | None = None
 
     # ---------------------------------------------------------------- checks and refusals
@@ -72,9 +128,11 @@ class XlsxBackend:
     def office_lock_files(self) -> list[Path]:
         """The owner/lock files Excel (~$name) and LibreOffice (.~lock.name#) keep beside an
         open workbook: saving under them would lose the user's edits or be lost at their save."""
-        folder, name = self.path.parent, self.path.name
-        candidates = (folder / f"~${name}", folder / f".~lock.{name}#")
-        return [p for p in candidates if p.exists()]
+        found: list[Path] = []
+        for path in dict.fromkeys((self.path, self.given)):  # opened through the link, or not
+            folder, name = path.parent, path.name
+            found += [p for p in (folder / f"~${name}", folder / f".~lock.{name}#") if p.exists()]
+        return found
 
     def _refuse_if_open(self) -> None:
         locks = self.office_lock_files()
@@ -110,8 +168,7 @@ class XlsxBackend:
             with open(path, "rb") as f:
                 head = f.read(8)
                 if head == _CFB_MAGIC:
-                    data = head + f.read()
-                    if any(marker in data for marker in _ENCRYPTED_MARKERS):
+                    if _contains(f, _ENCRYPTED_MARKERS):
                         raise WorkbookError(
                             f"{name} is password-protected",
                             "remove the password (File > Info > Protect Workbook > Encrypt "
@@ -146,7 +203,11 @@ class XlsxBackend:
             with zipfile.ZipFile(f) as zf:
                 names = {n.casefold(): n for n in zf.namelist()}
                 rels_name = names.get("_rels/.rels")
-                package_rels = zf.read(rels_name) if rels_name else None
+                package_rels = None
+                if rels_name:
+                    info = zf.getinfo(rels_name)
+                    parts.check_declared(info, parts.MAX_OTHER_PART, f"the part {rels_name}")
+                    package_rels = zf.read(info)
                 main = parts.main_part(package_rels)
                 if main.casefold() not in names:
                     if "xl/workbook.bin" in names:
@@ -182,26 +243,232 @@ class XlsxBackend:
 
     # ---------------------------------------------------------------- read
 
-    def read(self) -> list[RawSheet]:
-        """Every tab, in workbook order; rows[i][j] is the cell at row i+1, column j+1."""
+    def read(self, wanted: Callable[[str], bool] | None = None) -> list[RawSheet]:
+        """The workbook's tabs in order, each with its `owned` mark; the cells of the tabs
+        `wanted` accepts (all when None): rows[i][j] is the cell at row i+1, column j+1.
+
+        Only the parts these tabs need are inflated, each checked first (xlsx_parts.inflate,
+        SheetScan): a part past its bound or its declared size, or a tab whose used range holds
+        more than MAX_TAB_CELLS cells, is refused with a WorkbookError naming it and the fix,
+        before calamine builds anything. A tab whose range is that large only because of blank
+        cells beyond the data (a stray formatted cell at XFD1048576) is read without them.
+        """
         self._check_file()
         stamp = self._stamp()  # before reading: a change during the read shows up later
+        name = self.path.name
         try:
-            book = CalamineWorkbook.from_path(str(self.path))
+            with open(self.path, "rb") as f:
+                layout = self._layout(f)
+            needed = [
+                (i, s) for i, s in enumerate(layout.sheets)
+                if s.is_worksheet and s.part and (wanted is None or wanted(s.name))
+            ]
+            rows = self._read_sheets(layout, needed)
+        except parts.PackageError as exc:
+            raise WorkbookError(f"{name}: {exc.message}", exc.hint) from None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
+            raise self._not_xlsx() from None
+        except WorkbookError:
+            raise
+        except OSError as exc:
+            raise WorkbookError(f"{name} cannot be read: {exc.strerror or exc}", "check the file and the disk") from None
         except Exception as exc:  # calamine's errors have no common base worth naming
-            raise WorkbookError(f"{self.path.name} cannot be read: {exc}", _RESAVE_HINT) from None
-        try:
-            sheets = [RawSheet(name, self._sheet_rows(book, name)) for name in book.sheet_names]
-        except Exception as exc:
-            raise WorkbookError(f"{self.path.name} cannot be read: {exc}", _RESAVE_HINT) from None
-        finally:
-            book.close()
+            raise WorkbookError(f"{name} cannot be read: {exc}", _RESAVE_HINT) from None
         self._read_stamp = stamp
-        return sheets
+        return [
+            RawSheet(s.name, rows.get(i, []), owned=s.name.casefold() in layout.marks)
+            for i, s in enumerate(layout.sheets)
+        ]
+
+    def _layout(self, f: BinaryIO) -> _Layout:
+        """The package's members and tabs, relance's marks, and every part calamine inflates when
+        it opens the workbook checked within its bound."""
+        members, _ = parts.read_members(f)
+        by_name: dict[str, parts.ZipMember] = {}
+        twice: set[str] = set()
+        for m in members:
+            key = m.name.casefold()
+            if key in by_name:
+                twice.add(key)
+            by_name[key] = m
+
+        def member(part: str) -> parts.ZipMember | None:
+            key = part.casefold()
+            if key in twice:  # which one would a reader take? Checking one would prove nothing
+                raise parts.PackageError(f"the workbook holds two parts named {part}", _RESAVE_HINT)
+            return by_name.get(key)
+
+        def small(part: str, label: str = "") -> bytes | None:
+            found = member(part)
+            if found is None:
+                return None
+            return b"".join(parts.inflate(f, found, parts.MAX_OTHER_PART, label))
+
+        wb_part = parts.main_part(small("_rels/.rels"))
+        wb_xml = small(wb_part)
+        if wb_xml is None:
+            raise parts.PackageError(f"the part {wb_part} is missing", _RESAVE_HINT)
+        rels_part = parts.rels_path(wb_part)
+        rels = parts.parse_relationships(small(rels_part) or b"<Relationships/>", rels_part)
+        sheets = parts.parse_sheets(wb_xml, rels, wb_part)
+        for sheet in sheets:
+            if sheet.part:
+                member(sheet.part)
+        marks = frozenset(n.casefold() for n in parts.owned_marks(wb_xml, wb_part))
+        # What calamine inflates when it opens the workbook, besides workbook.xml and its rels:
+        # the shared strings and the styles (found by relationship, and where Excel puts them).
+        folder = _part_folder(wb_part).rstrip("/")
+        strings_parts = {"xl/sharedstrings.xml"}
+        other = {"[content_types].xml", "xl/styles.xml"}
+        for rel in rels:
+            if not rel.external and rel.type.endswith(("/sharedStrings", "/styles")):
+                target = parts.resolve_target(folder, rel.target)
+                (strings_parts if rel.type.endswith("/sharedStrings") else other).add(target.casefold())
+        strings = None
+        for part in sorted(strings_parts):
+            found = member(part)
+            if found is not None:
+                strings = found
+                for _ in parts.inflate(f, found, parts.MAX_OTHER_PART,
+                                       f"the workbook's table of texts ({found.name})"):
+                    pass
+        for part in sorted(other):
+            if member(part) is not None:
+                small(part)
+        return _Layout(members, by_name, sheets, marks, strings)
+
+    def _read_sheets(
+        self, layout: _Layout, needed: Sequence[tuple[int, parts.SheetEntry]]
+    ) -> dict[int, list[list[CellValue]]]:
+        """The rows of the needed tabs, by position; each tab's XML is checked before calamine
+        builds it. The check of the next tab runs in a thread while calamine parses this one
+        (calamine releases the GIL), and ends before this one's rows are made (which hold it)."""
+        rows: dict[int, list[list[CellValue]]] = {}
+        if not needed:
+            return rows
+        members = [layout.by_name.get((s.part or "").casefold()) for _, s in needed]
+        trimmed: dict[int, tuple[parts.ZipMember, parts.Extent]] = {}
+        total = 0
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="relance-xlsx-check") as pool:
+
+            def check(k: int) -> Future[parts.Extent | None] | None:
+                member = members[k] if k < len(needed) else None
+                return pool.submit(self._check_sheet, member, needed[k][1].name) if member is not None else None
+
+            following = check(0)
+            try:
+                book = CalamineWorkbook.from_path(str(self.path))
+                try:
+                    for k, ((i, sheet), member) in enumerate(zip(needed, members, strict=True)):
+                        current, following = following, check(k + 1)
+                        extent = current.result() if current is not None else parts.Extent(0, 0)
+                        if member is not None and (extent is None or extent.cells > parts.MAX_TAB_CELLS):
+                            trimmed[i] = (member, self._exact_extent(layout, member, sheet.name))
+                            continue
+                        found = book.get_sheet_by_name(sheet.name)  # parsed without the GIL
+                        if following is not None:
+                            wait([following])
+                        rows[i] = self._sheet_rows(found)
+                        total += _cells(rows[i])
+                        if total > parts.MAX_BOOK_CELLS:
+                            raise self._too_many(total)
+                finally:
+                    book.close()
+            finally:
+                if following is not None:
+                    following.cancel()
+        if trimmed:
+            rows.update(self._read_trimmed(layout, needed, trimmed))
+            total += sum(_cells(rows[i]) for i in trimmed)
+            if total > parts.MAX_BOOK_CELLS:
+                raise self._too_many(total)
+        return rows
+
+    def _tab_label(self, sheet: str, member: parts.ZipMember) -> str:
+        return f"the tab '{sheet}' ({member.name})"
+
+    def _check_sheet(self, member: parts.ZipMember, sheet: str) -> parts.Extent | None:
+        """The used range of a tab, from its XML by regex (xlsx_parts.SheetScan); None when only
+        an exact parse can tell."""
+        label = self._tab_label(sheet, member)
+        extent = None
+        with open(self.path, "rb") as f:
+            for precise in (False, True):  # the fast scan, then, if it cannot vouch for a range, the exact one
+                scan = parts.SheetScan(precise=precise)
+                for chunk in parts.inflate(f, member, parts.MAX_SHEET_PART, label, _TRIM_HINT):
+                    scan.feed(chunk)
+                extent = scan.extent()
+                if extent is not None and extent.cells <= parts.MAX_TAB_CELLS:
+                    break
+        return extent
+
+    def _exact_extent(self, layout: _Layout, member: parts.ZipMember, sheet: str) -> parts.Extent:
+        """The range up to the last cell holding something, parsed exactly; refused past the budget."""
+        label = self._tab_label(sheet, member)
+        strings: list[bytearray] = []
+
+        def blank_strings() -> bytearray:
+            if not strings:
+                found = bytearray()
+                if layout.strings is not None:
+                    with open(self.path, "rb") as g:
+                        found = parts.blank_shared_strings(parts.inflate(g, layout.strings, parts.MAX_OTHER_PART))
+                strings.append(found)
+            return strings[0]
+
+        with open(self.path, "rb") as f:
+            extent = parts.exact_extent(parts.inflate(f, member, parts.MAX_SHEET_PART, label, _TRIM_HINT),
+                                        label, blank_strings)
+        if extent.cells > parts.MAX_TAB_CELLS:
+            raise WorkbookError(
+                f"{self.path.name}: the tab '{sheet}' has a cell at {extent.far}, so it spans {extent.rows:,} "
+                f"rows × {extent.cols:,} columns: more than the {parts.MAX_TAB_CELLS:,} cells relance reads in "
+                "one tab", _TRIM_HINT,
+            )
+        return extent
+
+    def _too_many(self, total: int) -> WorkbookError:
+        return WorkbookError(
+            f"{self.path.name}: relance's tabs span {total:,} cells together, more than the "
+            f"{parts.MAX_BOOK_CELLS:,} it reads at once",
+            "move old rows (paid invoices, their payments, old History archives) to another workbook, "
+            "or delete what lies beyond the tables (Ctrl+End in Excel shows a tab's last used cell)",
+        )
+
+    def _read_trimmed(
+        self, layout: _Layout, needed: Sequence[tuple[int, parts.SheetEntry]],
+        trimmed: dict[int, tuple[parts.ZipMember, parts.Extent]],
+    ) -> dict[int, list[list[CellValue]]]:
+        """Read the tabs whose far blank cells are left out, from a copy of the package (in the
+        temporary folder) whose only difference is those tabs' parts, cut to their extent."""
+        replaced = {member.name.casefold(): (member, extent, i) for i, (member, extent) in trimmed.items()}
+        names = {i: s.name for i, s in needed}
+        rows: dict[int, list[list[CellValue]]] = {}
+        with tempfile.TemporaryDirectory(prefix="relance-read-") as folder:
+            copy = Path(folder) / f"trimmed{self.path.suffix}"
+            with open(self.path, "rb") as src, open(copy, "wb") as out:
+                writer = parts.RawZipWriter(out)
+                for member in layout.members:
+                    key = member.name.casefold()
+                    if key in replaced:
+                        _, extent, i = replaced[key]
+                        label = self._tab_label(names[i], member)
+                        with open(self.path, "rb") as g:
+                            chunks = parts.inflate(g, member, parts.MAX_SHEET_PART, label, _TRIM_HINT)
+                            writer.add(member.name, parts.trimmed_sheet(chunks, label, extent), level=1)
+                    else:
+                        writer.copy(src, member)
+                writer.close()
+            book = CalamineWorkbook.from_path(str(copy))
+            try:
+                for i in trimmed:
+                    rows[i] = self._sheet_rows(book.get_sheet_by_name(names[i]))
+            finally:
+                book.close()
+        return rows
 
     @staticmethod
-    def _sheet_rows(book: Any, name: str) -> list[list[CellValue]]:
-        sheet = book.get_sheet_by_name(name)
+    def _sheet_rows(sheet: Any) -> list[list[CellValue]]:
         rows: list[list[CellValue]] = sheet.to_python(skip_empty_area=False)
         # skip_empty_area=False makes calamine start at A1; should a version ever start at the
         # first used cell instead, pad so that row and column numbers stay right.
@@ -334,8 +601,13 @@ class XlsxBackend:
             return []
         return sorted(p for p in entries if pattern.fullmatch(p.name))
 
-    def _prune_backups(self) -> None:
+    def _prune_backups(self, now: dt.datetime | None = None) -> None:
+        """Keep every backup of the last KEEP_DAYS days, and at least the newest KEEP_BACKUPS."""
+        cutoff = (now or dt.datetime.now()) - dt.timedelta(days=KEEP_DAYS)
         for old in self.backups()[:-KEEP_BACKUPS]:
+            taken = _backup_time(old.name[len(self.path.stem) + 1:].split(".", 1)[0])
+            if taken is not None and taken >= cutoff:
+                continue
             with suppress(OSError):  # a backup we cannot delete is only disk space
                 old.unlink()
 
@@ -435,6 +707,14 @@ def _assemble(src: BinaryIO, out: BinaryIO, tabs: Sequence[OwnedTab]) -> None:
     drop = {parts.rels_path(part).casefold() for part, _ in replaced.values()}
     types_before = types_xml
     edited: dict[str, str] = {}
+    # relance's marks (xlsx_parts.OWNED_MARK): the tabs written now, and the tabs marked before
+    # that still exist; workbook.xml is edited only when that set changes.
+    marked_before = parts.owned_marks(wb_xml.encode("utf-8"), wb_part)
+    marked = {n.casefold() for n in marked_before} | {tab.name.casefold() for tab in tabs}
+    keep = [n for n in [*(s.name for s in sheets), *(tab.name for tab in added)] if n.casefold() in marked]
+    if sorted(n.casefold() for n in marked_before) != sorted(n.casefold() for n in keep):
+        wb_xml = parts.with_owned_marks(wb_xml, keep)
+        edited[wb_part.casefold()] = wb_xml
     if added:
         taken = set(by_name) | {s.part.casefold() for s in sheets if s.part}
         sheet_id = max((s.sheet_id for s in sheets), default=0)

@@ -333,13 +333,20 @@ def read_members(src: BinaryIO) -> tuple[list[ZipMember], bytes]:
 
 
 def read_member(src: BinaryIO, member: ZipMember) -> bytes:
-    """The uncompressed content of one member (for the few small parts relance edits)."""
+    """The uncompressed content of one member (for the few small parts relance edits).
+
+    Bounded: a member declaring more than MAX_OTHER_PART is refused before anything is inflated
+    (zipfile never inflates past the declared size, and checks the CRC of what it inflated).
+    """
+    check_declared(member.info, MAX_OTHER_PART, f"the part {member.name}")
     with zipfile.ZipFile(src) as zf:
         return zf.read(member.info)
 
 
 def read_many(src: BinaryIO, members: Sequence[ZipMember]) -> list[bytes]:
     """The uncompressed contents of several small members, reading the directory once."""
+    for m in members:
+        check_declared(m.info, MAX_OTHER_PART, f"the part {m.name}")
     with zipfile.ZipFile(src) as zf:
         return [zf.read(m.info) for m in members]
 
@@ -834,3 +841,577 @@ def orphaned_parts(graph: Mapping[str, Sequence[str]], cut: Set[str]) -> set[str
     live = reach([""])
     left = reach(t for part in cut for t in graph.get(part, ()))
     return left - live - set(cut)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading within bounds: what a part inflates to, what a tab becomes in memory
+# --------------------------------------------------------------------------------------------
+
+#: The largest worksheet part relance inflates (the XML of one of the tabs it reads): 1 GB, ten
+#: times the Factures tab of a 100,000-invoice workbook.
+MAX_SHEET_PART = 1_000_000_000
+#: The largest other part it (or calamine, for it) inflates: shared strings, styles, workbook.xml,
+#: relationships, content types. Excel's are a few MB even for a million-row workbook.
+MAX_OTHER_PART = 250_000_000
+#: calamine holds a tab as a dense grid from its first to its last used cell, and the rows relance
+#: gets start at A1: a tab may span at most this many cells (a million rows of 16 columns)...
+MAX_TAB_CELLS = 1 << 24
+#: ... and the tabs read at once twice that.
+MAX_BOOK_CELLS = 1 << 25
+_INFLATE_OUT = 1 << 22  # at most 4 MiB out of the decompressor per call
+_READ_IN = 1 << 20
+_RESAVE = "open the workbook in Excel or LibreOffice and save it again"
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n} bytes"
+
+
+def check_declared(info: zipfile.ZipInfo, limit: int, label: str, hint: str = "") -> None:
+    if info.file_size > limit:
+        raise PackageError(
+            f"{label} inflates to {_size(info.file_size)} ({_size(info.compress_size)} in the file), "
+            f"more than the {_size(limit)} relance reads in one part",
+            hint or f"{_RESAVE}; if it stays this large, the file is damaged or was built to exhaust memory",
+        )
+
+
+def inflate(
+    src: BinaryIO, member: ZipMember, limit: int, label: str = "", hint: str = ""
+) -> Iterator[bytes]:
+    """The uncompressed content of a member, in chunks of at most 4 MiB, never past its bounds.
+
+    The declared size must be within `limit`, and the data itself must inflate to no more than
+    it declares and end where the directory says: a lying header (a bomb's 1 KB that inflates
+    to 4 GB) is refused at the first byte past the declared size, whoever reads the part next.
+    `src` must not be used by anyone else until the iterator is exhausted or closed.
+    """
+    info = member.info
+    label = label or f"the part {info.filename}"
+    check_declared(info, limit, label, hint)
+    src.seek(info.header_offset)
+    head = src.read(_LOCAL.size)
+    if len(head) != _LOCAL.size or _LOCAL.unpack(head)[0] != _LOCAL_SIG:
+        raise PackageError(f"{label} is damaged (its zip entry header is missing)", _RESAVE)
+    name_len, extra_len = _LOCAL.unpack(head)[9:11]
+    src.seek(info.header_offset + _LOCAL.size + name_len + extra_len)
+    declared = info.file_size
+    remaining = info.compress_size
+    produced = 0
+
+    def lying() -> PackageError:
+        return PackageError(
+            f"{label} inflates past the {_size(declared)} its zip header declares: the file is "
+            "damaged, or was built to exhaust the memory of whoever opens it",
+            f"{_RESAVE}; do not use a workbook from a source you do not trust",
+        )
+
+    if info.compress_type == zipfile.ZIP_STORED:
+        if remaining != declared:
+            raise lying()
+        while remaining:
+            block = src.read(min(remaining, _INFLATE_OUT))
+            if not block:
+                raise PackageError(f"{label} is truncated", _RESAVE)
+            remaining -= len(block)
+            yield block
+        return
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise PackageError(
+            f"{label} is compressed with method {info.compress_type}, which Excel never writes",
+            _RESAVE,
+        )
+    inflater = zlib.decompressobj(-15)
+    while remaining and not inflater.eof:
+        block = src.read(min(remaining, _READ_IN))
+        if not block:
+            raise PackageError(f"{label} is truncated", _RESAVE)
+        remaining -= len(block)
+        data = block
+        while data and not inflater.eof:
+            try:
+                out = inflater.decompress(data, min(_INFLATE_OUT, declared - produced + 1))
+            except zlib.error:
+                raise PackageError(f"{label} is damaged (its compressed data is invalid)", _RESAVE) from None
+            produced += len(out)
+            if produced > declared:
+                raise lying()
+            if out:
+                yield out
+            data = inflater.unconsumed_tail
+    if not inflater.eof:
+        raise PackageError(f"{label} is truncated (its compressed data does not end)", _RESAVE)
+
+
+# Worksheet XML: where its cells are, checked without building them ---------------------------
+
+_REF = re.compile(r"\$?([A-Z]{1,3})\$?([1-9]\d{0,6})")
+_ROOT = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?worksheet[\s>/]")
+_DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
+_SHEET_DATA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheetData[\s>/]")
+_HEAD_LIMIT = 1 << 22
+_CARRY_LIMIT = 1 << 20
+
+
+def column_number(letters: str) -> int:
+    """1-based column of letters (A -> 1, XFD -> 16384)."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def parse_ref(ref: str) -> tuple[int, int] | None:
+    """(row, column), 1-based, of an A1 reference, or None."""
+    m = _REF.fullmatch(ref.strip())
+    if not m:
+        return None
+    return int(m.group(2)), column_number(m.group(1))
+
+
+def _gt_number(n: int) -> str:
+    """A regex matching the decimal numbers (no leading zero) greater than n."""
+    s = str(n)
+    alts = [f"[1-9][0-9]{{{len(s)},}}"]
+    for i, ch in enumerate(s):
+        if ch != "9":
+            alts.append(f"{s[:i]}[{int(ch) + 1}-9][0-9]{{{len(s) - i - 1}}}")
+    return "(?:" + "|".join(alts) + ")"
+
+
+def _gt_letters(col: int) -> str:
+    """A regex matching the column letters (at most three) after column `col`."""
+    s = column_letter(col)
+    alts = [f"[A-Z]{{{len(s) + 1},3}}"] if len(s) < 3 else []
+    for i, ch in enumerate(s):
+        if ch != "Z":
+            alts.append(f"{s[:i]}[{chr(ord(ch) + 1)}-Z][A-Z]{{{len(s) - i - 1}}}")
+    return "(?:" + "|".join(alts) + ")" if alts else "(?!)"
+
+
+@dataclass(frozen=True, slots=True)
+class Extent:
+    """How far a tab's cells reach: its last row and column (1-based; 0 when it has none)."""
+
+    rows: int
+    cols: int
+    far: str = ""  # the reference of a cell at that far edge, for messages
+
+    @property
+    def cells(self) -> int:
+        return self.rows * self.cols
+
+
+def _le_letters(col: int) -> str:
+    """A regex matching the column letters up to column `col`."""
+    s = column_letter(col)
+    alts = [f"[A-Z]{{1,{len(s) - 1}}}"] if len(s) > 1 else []
+    for i, ch in enumerate(s):
+        if ch != "A":
+            alts.append(f"{s[:i]}[A-{chr(ord(ch) - 1)}][A-Z]{{{len(s) - i - 1}}}")
+    alts.append(s)
+    return "(?:" + "|".join(alts) + ")"
+
+
+class SheetScan:
+    """Where a worksheet's cells can be, from its XML streamed through `feed`, without building
+    a single cell: `extent()` is a range from A1 that holds every cell (blank ones included, so
+    an upper bound of what calamine builds), or None when the XML is in a form the scan cannot
+    vouch for (then `exact_extent` parses it).
+
+    `precise=False`, the fast way: one regex finds the cells that are not `<c r="REF"` with REF
+    inside a range (`the hot loop: it fails within a few characters of a regular cell), another
+    the cells under a foreign namespace prefix. The range is the <dimension> the writer declared
+    when there is one (a cell beyond it makes the scan irregular), else it grows with the cells,
+    its rows by their number of digits (a bound of 99..9 rows). `precise=True` collects every
+    reference (slower): the range is then exactly the last row and column used.
+    """
+
+    def __init__(self, precise: bool = False) -> None:
+        self._precise = precise
+        self._head = b""
+        self._carry = b""
+        self._started = False
+        self._irregular = False
+        self._rows = self._cols = 0  # the range the cells are checked against
+        self._last = 0  # the last row seen (precise), for messages
+        self._grow = True
+        self._cell = b""
+        self._others: list[re.Pattern[bytes]] = []
+        self._beyond: re.Pattern[bytes] | None = None
+        self._tags: re.Pattern[bytes] | None = None
+        self._refs: re.Pattern[bytes] | None = None
+        self._row_refs: re.Pattern[bytes] | None = None
+        self._col_set: set[bytes] = set()
+        self.declared = False  # the range is the declared dimension, which held
+
+    def feed(self, chunk: bytes) -> None:
+        if self._irregular:
+            return
+        if not self._started:
+            self._head += chunk
+            found = _SHEET_DATA.search(self._head)
+            if found is None:
+                if len(self._head) > _HEAD_LIMIT:
+                    self._irregular = True
+                return
+            self._start(self._head[: found.start()])
+            chunk, self._head = self._head[found.start():], b""
+        data = self._carry + chunk
+        cut = data.rfind(b">") + 1
+        self._carry = data[cut:]
+        if len(self._carry) > _CARRY_LIMIT:
+            self._irregular = True
+            return
+        self._scan(data[:cut])
+
+    def _start(self, head: bytes) -> None:
+        self._started = True
+        root = _ROOT.search(head)
+        name = root.group(1) if root and root.group(1) else b""
+        p = re.escape(name + b":") if name else b""
+        self._cell = b"<" + p + b"c"
+        others = [rb"(?<!<" + re.escape(name) + rb"):c[\s>/]", rb"<c[\s>/]"] if name else [rb":c[\s>/]"]
+        self._others = [re.compile(o) for o in others]
+        if self._precise:
+            self._tags = re.compile(re.escape(self._cell) + rb"[\s>/]")
+            self._refs = re.compile(re.escape(self._cell) + rb' r="([A-Z]{1,3})[1-9][0-9]{0,6}"')
+            self._row_refs = re.compile(re.escape(self._cell) + rb' r="[A-Z]{1,3}([1-9][0-9]{0,6})"')
+            return
+        dim = _DIMENSION.search(head)
+        bound = parse_ref(dim.group(1).decode("ascii", "replace").split(":")[-1]) if dim else None
+        if bound is not None and bound[0] * bound[1] <= MAX_TAB_CELLS:
+            self._rows, self._cols = bound
+            self._grow = False
+            self.declared = True
+        self._compile()
+
+    def _compile(self) -> None:
+        rows, cols = self._rows, self._cols
+        if not cols or not rows:
+            rows_ok, cols_ok = "(?!)", "(?!)"  # any cell widens the range
+        else:
+            digits = len(str(rows))
+            if (10**digits - 1) * cols <= MAX_TAB_CELLS:  # checking the digits only is cheaper
+                self._rows = 10**digits - 1
+                rows_ok = f"[1-9][0-9]{{0,{digits - 1}}}"
+            else:
+                rows_ok = f'(?!{_gt_number(rows)}")[1-9][0-9]{{0,{digits - 1}}}'
+            cols_ok = f"[A-{column_letter(cols)}]" if cols <= 26 else _le_letters(cols)
+        pattern = re.escape(self._cell) + rb"(?=[\s>/])(?! r=\"" + f"{cols_ok}{rows_ok}".encode() + rb'")'
+        self._beyond = re.compile(pattern)
+
+    def _scan(self, data: bytes) -> None:
+        if any(o.search(data) for o in self._others):
+            self._irregular = True
+            return
+        if self._precise:
+            assert self._tags is not None and self._refs is not None and self._row_refs is not None
+            cols = self._refs.findall(data)
+            if len(cols) != len(self._tags.findall(data)):
+                self._irregular = True  # a cell without its r attribute first
+                return
+            if cols:
+                self._col_set.update(cols)
+                self._rows = max(self._rows, max(map(int, set(self._row_refs.findall(data)))))
+            return
+        assert self._beyond is not None
+        pos = 0
+        while (m := self._beyond.search(data, pos)) is not None:
+            after = data[m.end(): m.end() + 16]
+            where = None
+            if self._grow and after.startswith(b' r="'):
+                ref, quote, _ = after[4:].partition(b'"')
+                where = parse_ref(ref.decode("ascii", "replace")) if quote else None
+            if where is None:
+                self._irregular = True  # past the declared range, no r attribute first, unreadable
+                return
+            self._rows, self._cols = max(self._rows, where[0]), max(self._cols, where[1])
+            self._compile()
+            pos = m.start()
+
+    def extent(self) -> Extent | None:
+        """The range from A1 that holds every cell, or None when only an exact parse can tell."""
+        if self._irregular or not self._started or self._carry.strip(b" \t\r\n"):
+            return None
+        if self._precise:
+            if not self._col_set:
+                return Extent(0, 0)
+            last = max(self._col_set, key=lambda c: (len(c), c)).decode()
+            self._cols = column_number(last)
+        if not self._cols:
+            return Extent(0, 0)
+        return Extent(self._rows, self._cols, f"{column_letter(self._cols)}{self._rows}")
+
+
+# Worksheet XML parsed exactly (expat): for the sheets the regexes cannot vouch for ------------
+
+
+class _StringsState:
+    __slots__ = ("rph", "in_t", "seen")
+
+    def __init__(self) -> None:
+        self.rph = 0
+        self.in_t = False
+        self.seen = False
+
+
+def blank_shared_strings(chunks: Iterable[bytes]) -> bytearray:
+    """For each shared string (sharedStrings.xml), 1 when it is blank (empty or spaces)."""
+    import xml.parsers.expat
+
+    flags = bytearray()
+    state = _StringsState()
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        local = name.rsplit(":", 1)[-1]
+        if local == "si":
+            state.seen = False
+        elif local == "rPh":
+            state.rph += 1
+        elif local == "t":
+            state.in_t = True
+
+    def end(name: str) -> None:
+        local = name.rsplit(":", 1)[-1]
+        if local == "si":
+            flags.append(0 if state.seen else 1)
+        elif local == "rPh":
+            state.rph -= 1
+        elif local == "t":
+            state.in_t = False
+
+    def chars(text: str) -> None:
+        if state.in_t and not state.rph and text.strip():
+            state.seen = True
+
+    parser = xml.parsers.expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    try:
+        for chunk in chunks:
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except xml.parsers.expat.ExpatError as exc:
+        raise PackageError(f"the shared strings are not well-formed XML ({exc})", _RESAVE) from None
+    return flags
+
+
+@dataclass
+class _Cell:
+    row: int = 0
+    col: int = 0
+    attrs: dict[str, str] | None = None
+    value: list[str] | None = None  # <v> text
+    inline: list[str] | None = None  # <is> text (phonetic runs left out)
+
+
+def _parse_cells(chunks: Iterable[bytes], what: str) -> Iterator[_Cell]:
+    """Every cell of a worksheet with its position as calamine reads it (its r attribute, else
+    the next column of its row), streamed: memory stays that of one cell."""
+    import xml.parsers.expat
+
+    done: list[_Cell] = []
+    state: dict[str, Any] = {"row": 0, "col": 0, "cell": None, "into": None, "rph": 0, "data": False}
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        local = name.rsplit(":", 1)[-1]
+        if local == "sheetData":
+            state["data"] = True
+        elif not state["data"]:
+            return
+        elif local == "row":
+            r = attrs.get("r", "")
+            state["row"] = int(r) if r.isdigit() else state["row"] + 1
+            state["col"] = 0
+        elif local == "c":
+            where = parse_ref(attrs.get("r", ""))
+            row, col = where if where else (state["row"] or 1, state["col"] + 1)
+            state["col"] = col
+            state["cell"] = _Cell(row, col, dict(attrs))
+        elif state["cell"] is not None:
+            cell = state["cell"]
+            if local == "v":
+                cell.value = cell.value or []
+                state["into"] = cell.value
+            elif local == "is":
+                cell.inline = cell.inline or []
+            elif local == "rPh":
+                state["rph"] += 1
+            elif local == "t" and cell.inline is not None and not state["rph"]:
+                state["into"] = cell.inline
+
+    def end(name: str) -> None:
+        local = name.rsplit(":", 1)[-1]
+        if local == "sheetData":
+            state["data"] = False
+        elif local == "c" and state["cell"] is not None:
+            done.append(state["cell"])
+            state["cell"] = None
+        elif local in ("v", "t"):
+            state["into"] = None
+        elif local == "rPh":
+            state["rph"] -= 1
+
+    def chars(text: str) -> None:
+        into = state["into"]
+        if into is not None:
+            into.append(text)
+
+    parser = xml.parsers.expat.ParserCreate()
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    try:
+        for chunk in chunks:
+            parser.Parse(chunk, False)
+            yield from done
+            done.clear()
+        parser.Parse(b"", True)
+    except xml.parsers.expat.ExpatError as exc:
+        raise PackageError(f"{what} is not well-formed XML ({exc})", _RESAVE) from None
+    yield from done
+
+
+def _is_blank(cell: _Cell, blank_strings: Callable[[], bytearray]) -> bool:
+    """Whether a cell holds nothing a person would see: no value, an empty or all-space text."""
+    kind = (cell.attrs or {}).get("t", "n")
+    if kind == "inlineStr":
+        return not "".join(cell.inline or ()).strip()
+    text = "".join(cell.value or ()).strip()
+    if not text:
+        return True
+    if kind == "s":
+        flags = blank_strings()
+        try:
+            return bool(flags[int(text)])
+        except (ValueError, IndexError):
+            return False
+    return False
+
+
+def exact_extent(chunks: Iterable[bytes], what: str, blank_strings: Callable[[], bytearray]) -> Extent:
+    """The range from A1 to the last cell that holds something (blank cells do not count)."""
+    rows = cols = 0
+    far_row = far_col = ""
+    for cell in _parse_cells(chunks, what):
+        if _is_blank(cell, blank_strings):
+            continue
+        ref = f"{column_letter(cell.col)}{cell.row}"
+        if cell.row > rows:
+            rows, far_row = cell.row, ref
+        if cell.col > cols:
+            cols, far_col = cell.col, ref
+    far = far_col if far_col == far_row else " and ".join(r for r in (far_col, far_row) if r)
+    return Extent(rows, cols, far)
+
+
+def trimmed_sheet(chunks: Iterable[bytes], what: str, extent: Extent) -> Iterator[bytes]:
+    """A minimal worksheet holding the cells within `extent` (every one of them, as they were),
+    each with its r attribute: what calamine reads of the tab, without what lies beyond."""
+    yield (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN_NS}">'
+           f'<dimension ref="A1:{column_letter(max(extent.cols, 1))}{max(extent.rows, 1)}"/><sheetData>').encode()
+    row = 0
+    out: list[str] = []
+    for cell in _parse_cells(chunks, what):
+        if cell.row > extent.rows or cell.col > extent.cols:
+            continue
+        if cell.row != row:
+            if cell.row < row:  # calamine expects rows in order; a later duplicate is dropped
+                continue
+            if row:
+                out.append("</row>")
+            row = cell.row
+            out.append(f'<row r="{row}">')
+        attrs = dict(cell.attrs or {})
+        attrs["r"] = f"{column_letter(cell.col)}{cell.row}"
+        attributes = "".join(f' {k}="{_attr_escape(v)}"' for k, v in attrs.items() if ":" not in k)
+        body = ""
+        if cell.value is not None:
+            body += f"<v>{_escape_text(''.join(cell.value))}</v>"
+        if cell.inline is not None:
+            body += f'<is><t xml:space="preserve">{_escape_text("".join(cell.inline))}</t></is>'
+        out.append(f"<c{attributes}>{body}</c>")
+        if len(out) > 4096:
+            yield _clean_xml("".join(out))
+            out.clear()
+    if row:
+        out.append("</row>")
+    out.append("</sheetData></worksheet>")
+    yield _clean_xml("".join(out))
+
+
+# Which tabs relance wrote: hidden defined names that follow the tab --------------------------
+
+#: Each tab relance writes is named by a hidden workbook-level defined name `_relance_owned_<n>`
+#: referring to its cell A1. Excel and LibreOffice keep defined names, rewrite their references
+#: when the tab is renamed and break them (#REF!) when it is deleted; a copy of the tab does not
+#: carry them (they belong to the workbook). So the mark follows the tab relance wrote, whatever
+#: its name becomes, and no tab of the user's ever gets it.
+OWNED_MARK = "_relance_owned"
+_MARK_REF = re.compile(r"\s*=?\s*(?:'((?:[^']|'')+)'|([^'!\s\[\]][^!\[\]]*?))!\$?A\$?1\s*")
+
+
+def _quoted(sheet: str) -> str:
+    """A tab name as a formula writes it: between apostrophes, its own apostrophes doubled."""
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def owned_marks(workbook_xml: bytes, what: str = "xl/workbook.xml") -> list[str]:
+    """The tab names relance's marks refer to, in the order of the marks."""
+    root = _parse_xml(workbook_xml, what)
+    found = []
+    for container in root:
+        if _local(container.tag) != "definedNames":
+            continue
+        for el in container:
+            if _local(el.tag) != "definedName":
+                continue
+            if not el.get("name", "").casefold().startswith(OWNED_MARK):
+                continue
+            m = _MARK_REF.fullmatch(el.text or "")
+            if m:
+                found.append(m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2))
+    return found
+
+
+def _mark_pattern(prefix: str = r"(?:[\w.-]+:)?") -> re.Pattern[str]:
+    return re.compile(
+        rf"<{prefix}definedName\b[^>]*?\bname\s*=\s*[\"']{OWNED_MARK}[^\"']*[\"'][^>]*?"
+        rf"(?:/>|>.*?</{prefix}definedName\s*>)",
+        re.S | re.I,
+    )
+
+
+def with_owned_marks(workbook_xml: str, names: Sequence[str]) -> str:
+    """workbook.xml with relance's marks naming exactly `names` (tab names), others untouched."""
+    text = _mark_pattern().sub("", workbook_xml)
+    if not names:
+        return text
+
+    def marks(p: str) -> str:
+        return "".join(
+            f'<{p}definedName name="{OWNED_MARK}_{i}" hidden="1">{_escape_text(_quoted(n))}!$A$1</{p}definedName>'
+            for i, n in enumerate(names, start=1)
+        )
+
+    empty = re.search(r"<(?:([\w.-]+):)?definedNames\s*/>", text)
+    if empty:
+        p = f"{empty.group(1)}:" if empty.group(1) else ""
+        return text[: empty.start()] + f"<{p}definedNames>{marks(p)}</{p}definedNames>" + text[empty.end():]
+    if re.search(r"</(?:[\w.-]+:)?definedNames\s*>", text):
+        return _insert_before_close(text, "definedNames", marks)
+    # CT_Workbook order: ... sheets, functionGroups?, externalReferences?, definedNames?, calcPr? ...
+    after = None
+    for local in ("sheets", "functionGroups", "externalReferences"):
+        for m in re.finditer(rf"</(?:[\w.-]+:)?{local}\s*>|<(?:[\w.-]+:)?{local}\b[^>]*/>", text):
+            after = m
+    if after is None:
+        raise PackageError("the workbook part has no <sheets> element", _RESAVE)
+    sheets = re.search(r"<(?:([\w.-]+):)?sheets\b", text)
+    p = f"{sheets.group(1)}:" if sheets and sheets.group(1) else ""
+    return text[: after.end()] + f"<{p}definedNames>{marks(p)}</{p}definedNames>" + text[after.end():]
