@@ -85,7 +85,7 @@ GOOD_ROWS = {
 }
 
 
-@settings(max_examples=int(os.environ.get("RELANCE_FUZZ", 80)), deadline=None,
+@settings(max_examples=int(os.environ.get("RELANCE_FUZZ", 50)), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.sampled_from([(tab, i) for tab, row in GOOD_ROWS.items() for i in range(len(row))]
                        + [("settings", key) for key in [s.key for s in shipped_contract().settings]]),

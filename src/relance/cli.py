@@ -44,7 +44,6 @@ from relance.app.jobs import (
     report_page,
     run,
     run_id_for,
-    send_weekly_summary,
     snapshot,
     weekly_summary,
     write_dashboard,
@@ -548,8 +547,8 @@ def demo(
         page.write_text(report_page(data, extras), encoding="utf-8")
         write_dashboard(open_workbook(book), snap, data, extras)
         out.print(f"HTML report: {page}; Dashboard tab {tab_name(snap.book, 'dashboard')} rebuilt.")
-        sender = open_channel("outbox", book, now, folder / "outbox", given)(snap.book)
-        delivery = send_weekly_summary(snap, data, extras, "daf@atelier-dumas.example", path.name, sender)
+        _, delivery = weekly_summary(open_workbook(book), open_channel("outbox", book, now, folder / "outbox", given),
+                                     now, given, "daf@atelier-dumas.example", path.name)
         out.print(f"Weekly summary to the finance manager: {folder / 'outbox' / delivery.detail}")
         tabs = ", ".join(tab_name(snap.book, k) for k in ("history", "tasks", "anomalies", "dashboard"))
         out.print(f"\nOpen {path} (tabs {tabs}), {page}, and the e-mails in {folder / 'outbox'}.")

@@ -421,7 +421,8 @@ class XlsxBackend:
                                         label, blank_strings)
         if extent.cells > parts.MAX_TAB_CELLS:
             raise WorkbookError(
-                f"{self.path.name}: the tab '{sheet}' has a cell at {extent.far}, so it spans {extent.rows:,} "
+                f"{self.path.name}: the tab '{sheet}' has {'cells' if ' and ' in extent.far else 'a cell'} at "
+                f"{extent.far}, so it spans {extent.rows:,} "
                 f"rows × {extent.cols:,} columns: more than the {parts.MAX_TAB_CELLS:,} cells relance reads in "
                 "one tab", _TRIM_HINT,
             )

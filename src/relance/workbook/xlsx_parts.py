@@ -1037,7 +1037,6 @@ class SheetScan:
         self._started = False
         self._irregular = False
         self._rows = self._cols = 0  # the range the cells are checked against
-        self._last = 0  # the last row seen (precise), for messages
         self._grow = True
         self._cell = b""
         self._others: list[re.Pattern[bytes]] = []
