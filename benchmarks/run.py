@@ -22,10 +22,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
-AS_OF = dt.date(2026, 11, 23)
+# A run sends only for today (a dated run is a simulation): the books are built as of today.
+AS_OF = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
 CUSTOMERS = {10_000: 2_000, 100_000: 20_000}
 
 FLOOR = r"""
@@ -60,7 +62,7 @@ def measure(cmd: list[str]) -> tuple[float, float, str]:
 
 def build(size: int) -> Path:
     OUT.mkdir(exist_ok=True)
-    path = OUT / f"bench-{size}.xlsx"
+    path = OUT / f"bench-{size}-{AS_OF.isoformat()}.xlsx"
     if not path.exists():
         from relance.demo import build_demo_workbook
 

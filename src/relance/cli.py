@@ -77,9 +77,13 @@ def _as_of(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"--as-of {value!r} is not a date", "write it as YYYY-MM-DD, e.g. 2025-03-31") from None
+    if not dt.date(1900, 1, 1) <= day <= dt.date(2200, 12, 31):
+        raise ConfigError(f"--as-of {value} is outside the years relance works with (1900 to 2200)",
+                          "write the run date, e.g. 2025-03-31")
+    return day
 
 
 @contextmanager

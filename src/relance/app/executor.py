@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from relance.app.templates import template_cell
 from relance.channels.outbox import OutboxView
 from relance.channels.port import Channel, TransportDown, Witness
 from relance.engine.action import Action
@@ -99,7 +100,10 @@ def compose(
     anomalies: list[Anomaly] = []
     broken: set[tuple[str, str, str]] = set()
     index = HistoryIndex.build([*book.archived, *book.history])
+    stopped: set[tuple[str, str]] = set()  # templates a bound stopped: not tried again this run
     for action in plan.to_send:
+        if (action.template, action.language) in stopped:
+            continue
         ctx = render_context(action, book, positions, plan.as_of, _reminders_sent(index, action))
         try:
             if action.is_task:
@@ -126,14 +130,38 @@ def compose(
             out.append((action, message, ""))
         except TemplateProblem as problem:
             where = (problem.template, problem.lang, problem.part)
+            if problem.limit:
+                stopped.add((action.template, action.language))  # it would fail for every customer
             if where not in broken:
                 broken.add(where)
                 line = f" line {problem.line}" if problem.line else ""
+                cell = template_cell(book, problem.template, problem.lang, problem.part) or Source(
+                    _templates_tab(book), 1)
                 anomalies.append(Anomaly(
-                    Source("Modeles", 1), f"{problem.template}.{problem.lang}.{problem.part}",
+                    cell, f"{problem.template}.{problem.lang}.{problem.part}",
                     f"template cannot be rendered{line}: {problem.message}; its messages were not sent",
                     "fix the template in the Modeles tab (or remove the override)", "R701"))
     return out, anomalies
+
+
+def _templates_tab(book: Book) -> str:
+    """The Modeles / Templates tab as the workbook names it."""
+    table = book.tables.get("templates")
+    return table.name if table is not None else book.contract.tab("templates").name(book.language)
+
+
+def _entry(action: Action, run_id: str, stamp: str, as_of: dt.date, channel: Channel) -> HistoryEntry:
+    """The History row of an action about to be handed to `channel`, status `pending`."""
+    return HistoryEntry(
+        run_id=run_id, timestamp=stamp, action_key=action.key, customer_id=action.customer_id,
+        invoice_ids=action.invoice_ids, scenario=action.scenario, step=action.step,
+        channel=action.channel, recipient=action.recipient, status="pending", message_id="",
+        amount_due=action.amount_due, currency=action.currency,
+        # the same words older versions parse; this version reads the as_of and via columns
+        detail=f"via {channel.name}; as of {as_of.isoformat()}" + ("" if len(action.totals) < 2 else
+                                        "; " + "; ".join(f"{c} {v}" for c, v in action.totals)),
+        as_of=as_of, via=channel.via,
+    )
 
 
 def execute(
@@ -151,17 +179,13 @@ def execute(
     composed, result.anomalies = compose(plan, book, positions, renderer)
     stamp = now.astimezone(ZoneInfo(book.settings.timezone)).isoformat(timespec="seconds")
     pending: list[HistoryEntry] = []
+    done = {action.key for action, _, _ in composed}
+    for action in plan.to_send:
+        if action.key not in done:  # its template could not be rendered: said, and planned again
+            result.entries.append(_entry(action, run_id, stamp, plan.as_of, channel).with_status(
+                "failed", note="its template could not be rendered (Anomalies R701); planned again"))
     for action, _, _ in composed:
-        pending.append(HistoryEntry(
-            run_id=run_id, timestamp=stamp, action_key=action.key, customer_id=action.customer_id,
-            invoice_ids=action.invoice_ids, scenario=action.scenario, step=action.step,
-            channel=action.channel, recipient=action.recipient, status="pending", message_id="",
-            amount_due=action.amount_due, currency=action.currency,
-            # the same words older versions parse; this version reads the as_of and via columns
-            detail=f"via {channel.name}; as of {plan.as_of.isoformat()}" + ("" if len(action.totals) < 2 else
-                                            "; " + "; ".join(f"{c} {v}" for c, v in action.totals)),
-            as_of=plan.as_of, via=channel.via,
-        ))
+        pending.append(_entry(action, run_id, stamp, plan.as_of, channel))
     if not pending:
         return result
     save_pending(pending)

@@ -24,9 +24,9 @@ from relance.app.resources import (
     shipped_contract,
     shipped_presets,
 )
+from relance.app.templates import message_renderer
 from relance.channels.outbox import SIMULATED, SIMULATION, simulation_folder
 from relance.channels.port import Channel, Delivery
-from relance.engine import cells
 from relance.engine.action import Skip
 from relance.engine.anomaly import Anomaly, Severity, Source
 from relance.engine.baseline import baseline_entries
@@ -122,19 +122,6 @@ def is_simulation(book: Book, now: dt.datetime, as_of: dt.date | None) -> bool:
     return as_of is not None and as_of != local_today(book, now)
 
 
-def template_overrides(book: Book) -> dict[tuple[str, str, str], str]:
-    table = book.tables.get("templates")
-    overrides: dict[tuple[str, str, str], str] = {}
-    if table is None:
-        return overrides
-    for row in table:
-        name, lang, part = (cells.text(row.raw(k)) for k in ("template", "language", "part"))
-        body = row.raw("body")
-        if name and part and body is not None:
-            overrides[(name, (lang or "fr").lower(), part.lower())] = str(body)
-    return overrides
-
-
 @contextmanager
 def _batch_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector while a workbook's records are built.
@@ -181,7 +168,7 @@ def _snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
                  "mark the promise 'rompue' (broken) in Promesses once noted, or record the payment", "R415")
     book = with_risk_ladder(book)
     the_plan = plan(book, positions, day, approved_keys(book), graded_scenarios(book, positions, day))
-    renderer = Renderer(message_templates(), template_overrides(book))
+    renderer = message_renderer(book)
     dropped = dropped_approvals(book, frozenset(a.key for a in the_plan.actions), positions)
     anomalies = [*book.anomalies, *_missing_templates(book, renderer), *out.items, *the_plan.anomalies, *dropped]
     return Snapshot(book, day, positions, the_plan, anomalies, renderer)
