@@ -55,6 +55,24 @@ def test_init_refuses_to_overwrite(tmp_path):
     assert CalamineWorkbook.from_path(str(path)).sheet_names[:3] == ["Invoices", "Customers", "Payments"]
 
 
+def test_init_force_waits_for_no_run_and_keeps_a_backup(tmp_path):
+    from relance.workbook.xlsx import XlsxBackend
+
+    path = tmp_path / "book.xlsx"
+    assert relance("init", str(path), "--lang", "en").exit_code == 0
+    with XlsxBackend(path).run_lock():  # a run is going on
+        refused = relance("init", str(path), "--force")
+        assert refused.exit_code == 3 and "another relance run" in " ".join(refused.output.split())
+    assert CalamineWorkbook.from_path(str(path)).sheet_names[0] == "Invoices"
+    leftover = tmp_path / ".~relance-tmp.book.abc123.xlsx"  # a save cut short by a crash
+    leftover.write_bytes(b"partial")
+    assert relance("init", str(path), "--force").exit_code == 0
+    assert CalamineWorkbook.from_path(str(path)).sheet_names[0] == "Factures"
+    [backup] = XlsxBackend(path).backups()
+    assert CalamineWorkbook.from_path(str(backup)).sheet_names[0] == "Invoices"  # the old one, kept
+    assert not leftover.exists()
+
+
 def test_check_plan_run_report_on_a_demo_workbook(demo_book, tmp_path):
     book = tmp_path / "book.xlsx"
     shutil.copy(demo_book, book)

@@ -78,7 +78,19 @@ class Snapshot:
 
 def init_workbook(path: Path, lang: str = "fr", data: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
                   *, write_only: bool = False) -> None:
-    """`relance init`: a new .xlsx with every input tab of the shipped contract (see workbook/starter.py)."""
+    """`relance init`: a new .xlsx with every input tab of the shipped contract (see workbook/starter.py).
+
+    Over an existing workbook (`--force`), it waits for no one: it takes the run lock (refused while
+    a run holds it) and keeps a backup of the old file first, like every save.
+    """
+    if Path(path).exists():
+        from relance.workbook.xlsx import XlsxBackend
+
+        existing = XlsxBackend(path)
+        with existing.run_lock():
+            existing.backup()
+            build_workbook(existing.path, shipped_contract(), lang, data, write_only=write_only)
+        return
     build_workbook(path, shipped_contract(), lang, data, write_only=write_only)
 
 

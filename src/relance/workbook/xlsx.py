@@ -18,6 +18,7 @@ link points: the link stays a link.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import json
 import os
 import re
@@ -591,6 +592,20 @@ class XlsxBackend:
         shutil.copy2(self.path, target)
         return target
 
+    def backup(self) -> Path:
+        """A copy of the workbook as it is now, kept with the others (call it under the run lock)."""
+        found = self._backup()
+        self._prune_backups()
+        return found
+
+    def _remove_leftovers(self) -> None:
+        """Temporary files of a save that a crash cut short: every save happens under the run lock,
+        so whatever is found once the lock is held belongs to a writer that is gone."""
+        pattern = f".~relance-tmp.{glob.escape(self.path.stem)}.*{glob.escape(self.path.suffix)}"
+        for leftover in self.path.parent.glob(pattern):
+            with suppress(OSError):
+                leftover.unlink()
+
     def backups(self) -> list[Path]:
         """This workbook's backups, oldest first."""
         pattern = re.compile(
@@ -643,6 +658,7 @@ class XlsxBackend:
                 "give yourself write permission on the workbook's folder",
             ) from None
         try:
+            self._remove_leftovers()
             with suppress(OSError):  # only the message of a waiting run needs it
                 self.run_holder_path.write_text(json.dumps({
                     "pid": os.getpid(),
