@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from relance.engine.action import Action, Skip, action_key
-from relance.engine.anomaly import Anomaly, Source
+from relance.engine.anomaly import Anomaly
 from relance.engine.book import Book
 from relance.engine.customer import Customer
 from relance.engine.history import PROGRESS_STATUSES, HistoryEntry, HistoryIndex
@@ -154,13 +154,9 @@ def _chosen_name(customer: Customer, book: Book) -> str:
     """The scenario name the customer's rows point at, usable or not."""
     if customer.scenario:
         return customer.scenario
-    if customer.segment and (customer.segment in book.scenarios or customer.segment in _broken(book)):
+    if customer.segment and (customer.segment in book.scenarios or customer.segment in book.broken_scenarios):
         return customer.segment
     return book.settings.default_scenario
-
-
-def _broken(book: Book) -> Mapping[str, Source]:
-    return book.broken_scenarios
 
 
 @dataclass
@@ -319,7 +315,7 @@ class _Planner:
         cid = customer.id
         chosen = _chosen_name(customer, book)
         ids = sorted(p.invoice_id for p in open_positions)
-        broken = _broken(book).get(chosen)
+        broken = book.broken_scenarios.get(chosen)
         if broken is not None:
             self.skip(cid, ids, chosen, "", "scenario_broken",
                       f"scenario {chosen} has errors (fix {broken}); no reminder is planned on another ladder")
