@@ -6,6 +6,7 @@ computes the positions and calls `plan` directly. What the daily job adds around
 """
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
@@ -335,3 +336,16 @@ def test_a_step_that_failed_beside_its_sibling_is_planned_again_until_sent():
     assert planned(b, AS_OF + dt.timedelta(days=5)).actions == set()  # J+20: nothing more to send
     later = planned(b, AS_OF + dt.timedelta(days=6))
     assert later.actions == {("C1", "call", ("F1",))}             # J+21: the ladder goes on; never twice
+
+
+def test_an_action_cut_off_today_goes_again_today_despite_a_message_sent_beside_it():
+    b = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-08", 1000),   # J+23: the call
+                                invoice("F2", "C1", "2025-03-01", "2025-04-03", 400)])  # J-3: a courtesy
+    b = baselined(b, "reminder_2", AS_OF - dt.timedelta(days=6))
+    p = planned(b, AS_OF).plan
+    assert {a.step for a in p.actions} == {"call", "courtesy"}  # a task does not reach the customer
+    call = next(a for a in p.actions if a.step == "call")
+    courtesy = next(a for a in p.actions if a.step == "courtesy")
+    b = record(record(b, Plan(AS_OF, (courtesy,), ())), Plan(AS_OF, (call,), ()))
+    b = replace(b, history=[*b.history[:-1], replace(b.history[-1], status="failed")])  # cut off by a crash
+    assert planned(b, AS_OF).actions == {("C1", "call", ("F1",))}  # the rerun of the day, not in 3 days

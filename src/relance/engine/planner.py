@@ -439,7 +439,11 @@ class _Planner:
         gap = top.min_gap_days if top.min_gap_days is not None else self.cooldown
         last = _last_contact(contacts)
         ids = [p.invoice_id for p in listed]
-        if last is not None and (self.as_of - last).days < max(gap, 1 if level.written else 0):
+        # an action of today's plan that failed or was cut off goes again today: it is not a second
+        # message of the day but the first one, late
+        failed_today = {e.action_key for e in contacts if e.status == "failed" and e.as_of == self.as_of}
+        again = any(action_key(cid, tuple(ids), scenario.name, s.name) in failed_today for s in level.steps)
+        if last is not None and not again and (self.as_of - last).days < max(gap, 1 if level.written else 0):
             waits = last + dt.timedelta(days=max(gap, 1))
             self.skip(cid, ids, scenario.name, top.name, "cooldown",
                       f"last message or task on {last.isoformat()}; this step waits at least {gap} days "
