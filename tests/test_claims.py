@@ -108,9 +108,9 @@ def test_a_blank_type_is_unknown_without_a_default_and_said_per_customer():
         ("C1", "B2B", True, False), ("C2", "B2C", False, True), ("C3", "", False, False)]
     said = [a for a in b.anomalies if a.code == "R209"]
     assert [(a.source.tab, a.source.cell, a.severity) for a in said] == [("Clients", "F4", "warning")]
-    assert "default_customer_type is not set, so the type is unknown" in said[0].problem
-    assert "no late-payment penalty nor indemnity is claimed" in said[0].problem
-    assert said[0].hint == "write B2B or B2C in type_client"
+    assert "default_customer_type is not set, so the type is unknown" in said[0].problem.en
+    assert "no late-payment penalty nor indemnity is claimed" in said[0].problem.en
+    assert said[0].hint.en == "write B2B or B2C in type_client"
 
 
 def test_the_default_applies_to_blank_types_and_the_anomaly_says_which():
@@ -124,8 +124,8 @@ def test_the_default_applies_to_blank_types_and_the_anomaly_says_which():
         found = parse_customers(table, "fr", out, default)
         assert [c.type for c in found.values()] == [default, "B2B", default]
         assert [(a.source.cell, a.code, a.value) for a in out.items] == [("F2", "R209", ""), ("F4", "R204", "PME")]
-        assert all(said in a.problem for a in out.items)
-        assert out.items[1].problem.startswith("is neither B2B nor B2C; ")
+        assert all(said in a.problem.en for a in out.items)
+        assert out.items[1].problem.en.startswith("is neither B2B nor B2C; ")
 
 
 # --------------------------------------------------------------------------- figures still count them

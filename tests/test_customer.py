@@ -35,5 +35,5 @@ def test_a_customer_is_known_business_known_consumer_or_unknown():
     english = load({"Customers": [["customer_id", "name"], ["C9", "Acme"]], "Invoices": [["invoice_id"]]})
     out = Collector()
     parse_customers(english.tables["customers"], "en", out)
-    assert [(str(a.source), a.code, a.hint) for a in out.items] == [
+    assert [(str(a.source), a.code, a.hint.en) for a in out.items] == [
         ("Customers row 2", "R209", "write B2B or B2C in customer_type")]

@@ -154,7 +154,7 @@ def test_a_pending_row_whose_outbox_is_gone_blocks_until_it_is_back(tmp_path: Pa
     assert data["sent"] == 0 and data["unsettled_pending"] == 4 and data["settled_pending"] == 0
     assert not files_per_key(b)  # nothing sent while nobody can tell what left
     said = [x for x in blocked.snapshot.anomalies if x.code == "R620"]
-    assert len(said) == 4 and all(str(a) in x.problem and "never sent again" in x.problem for x in said)
+    assert len(said) == 4 and all(str(a) in x.problem.en and "never sent again" in x.problem.en for x in said)
     assert str(said[0].source).startswith("Historique row 2")
     assert {r[COL["status"]] for r in history(wb)} == {"pending"}
     (tmp_path / "A-unplugged").rename(a)  # back

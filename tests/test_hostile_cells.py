@@ -66,7 +66,7 @@ def test_random_cells_never_crash_a_run(tmp_path, invoices, customers, payments,
     wb.tabs["Parametres"] = [["cle", "valeur"], *[[k, v] for k, v in params]]
     snap = snapshot(wb, NOW, dt.date(2025, 3, 31))
     for anomaly in snap.anomalies:
-        assert anomaly.problem and anomaly.hint and anomaly.source.tab
+        assert anomaly.problem.en and anomaly.hint.en and anomaly.source.tab
     result = run(wb, lambda b: OutboxChannel(Path(tmp_path), "t"), NOW, dt.date(2025, 3, 31))
     assert result.to_json()["failed"] == 0
     for position in snap.positions.values():
@@ -121,7 +121,7 @@ def test_one_hostile_cell_in_a_good_row_never_crashes(tmp_path, where, value):
     as_of = dt.date(2025, 3, 31)
     snap = snapshot(wb, NOW, as_of)
     for anomaly in snap.anomalies:
-        assert anomaly.problem and anomaly.hint and anomaly.source.tab
+        assert anomaly.problem.en and anomaly.hint.en and anomaly.source.tab
     build_report(snap.book, compute_positions(snap.book, as_of), as_of)
     result = run(wb, lambda b: OutboxChannel(Path(tmp_path), "t"), NOW, as_of)
     assert result.to_json()["failed"] == 0

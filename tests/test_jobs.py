@@ -342,7 +342,7 @@ def test_a_broken_promise_resumes_at_the_next_step_once_and_is_said(tmp_path: Pa
     resumed = run(wb, lambda b: OutboxChannel(box, "t"), on(dt.date(2025, 4, 14)), anytime=True)
     data = resumed.to_json()
     assert [a["step"] for a in data["actions"]] == ["notice"]  # nothing was sent before: the first step
-    assert any(a.code == "R415" and "broken" in a.problem for a in resumed.snapshot.anomalies)
+    assert any(a.code == "R415" and "broken" in a.problem.en for a in resumed.snapshot.anomalies)
     again = run(wb, lambda b: OutboxChannel(box, "t"), on(dt.date(2025, 4, 16)), anytime=True).to_json()
     assert again["actions"] == []  # once, not every day
 

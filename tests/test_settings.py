@@ -92,9 +92,9 @@ def test_a_bad_iban_or_bic_is_an_error_on_its_cell_and_left_out():
         ("Parametres!B3", "R081", "error", "AGRIFRP"),
     ]
     iban = next(a for a in b.anomalies if a.code == "R080")
-    assert iban.problem == ("is not a valid IBAN: its check digits do not match (a mistyped character?); "
+    assert iban.problem.en == ("is not a valid IBAN: its check digits do not match (a mistyped character?); "
                             "it is left out of every message until corrected")
-    assert "RIB" in iban.hint and "FR76 3000 6000 0112 3456 7890 189" in iban.hint
+    assert "RIB" in iban.hint.en and "FR76 3000 6000 0112 3456 7890 189" in iban.hint.en
 
 
 def test_a_good_iban_and_bic_are_kept_and_a_bic_of_another_country_is_a_warning():
@@ -151,10 +151,10 @@ def test_bad_values_of_the_new_settings_are_reported_on_their_cell():
     assert [(str(a.source), a.code, str(a.severity), a.value) for a in found] == [
         ("Parametres!B2", "R092", "error", "PME"), ("Parametres!B3", "R092", "error", "-3"),
         ("Parametres!B4", "R092", "error", "cent")]
-    assert "is neither B2B nor B2C for setting 'default_customer_type'" in found[0].problem
-    assert "unknown type" in found[0].problem and found[0].hint == "write B2B (businesses) or B2C (consumers)"
-    assert found[1].problem == "is not an amount of zero or more for setting 'min_balance'; the default was used"
-    assert found[2].hint == "write an amount in euros such as 150"
+    assert "is neither B2B nor B2C for setting 'default_customer_type'" in found[0].problem.en
+    assert "unknown type" in found[0].problem.en and found[0].hint.en == "write B2B (businesses) or B2C (consumers)"
+    assert found[1].problem.en == "is not an amount of zero or more for setting 'min_balance'; the default was used"
+    assert found[2].hint.en == "write an amount in euros such as 150"
 
 
 def test_a_blank_value_keeps_the_default_silently():
@@ -173,11 +173,11 @@ def test_missing_name_sender_and_address_are_errors_naming_the_setting():
                      ("R083", Severity.error, "company_address")]
     sender, name, address = (a for a in b.anomalies if a.source.tab == "Parametres")
     assert str(sender.source) == "Parametres row 1"
-    assert sender.problem == "no sender address is set; no e-mail is sent until it is"
-    assert sender.hint.startswith("add a Parametres row sender_email")
-    assert "every e-mail, SMS and letter is signed with it" in name.problem
-    assert name.hint == "add a Parametres row company_name with your company's name"
-    assert "no letter is sent until it is" in address.problem and "lines separated by ';'" in address.hint
+    assert sender.problem.en == "no sender address is set; no e-mail is sent until it is"
+    assert sender.hint.en.startswith("add a Parametres row sender_email")
+    assert "every e-mail, SMS and letter is signed with it" in name.problem.en
+    assert name.hint.en == "add a Parametres row company_name with your company's name"
+    assert "no letter is sent until it is" in address.problem.en and "lines separated by ';'" in address.hint.en
     assert blocked_channels(b.settings) == {"email": ("company_name", "sender_email"), "sms": ("company_name",),
                                             "letter": ("company_name", "company_address")}
 

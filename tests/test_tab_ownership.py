@@ -66,7 +66,7 @@ def test_a_user_tab_under_a_relance_name_is_foreign(name, rows, owned):
     assert [a.source.tab for a in foreign] == [name]
     assert not owned_tabs and not any(t.name == name for t in tables.values())
     a = foreign[0]
-    assert a.severity == "error" and f"rename your tab '{name}'" in a.hint
+    assert a.severity == "error" and f"rename your tab '{name}'" in a.hint.en
 
 
 @pytest.mark.parametrize("sheet", [

@@ -170,10 +170,10 @@ def test_check_templates_says_the_broken_cell_and_passes_the_good_ones():
     found = check_templates(b)
     by_cell = {(a.source.tab, a.source.cell): a for a in found}
     assert set(by_cell) == {("Modeles", "D2"), ("Modeles", "D4"), ("Modeles", "D5")}, found
-    assert all(a.severity == Severity.error and a.code == "R701" and a.hint for a in found)
-    assert "steps" in by_cell[("Modeles", "D2")].problem
-    assert "bits" in by_cell[("Modeles", "D4")].problem
-    assert "nmae" in by_cell[("Modeles", "D5")].problem
+    assert all(a.severity == Severity.error and a.code == "R701" and a.hint.en for a in found)
+    assert "steps" in by_cell[("Modeles", "D2")].problem.en
+    assert "bits" in by_cell[("Modeles", "D4")].problem.en
+    assert "nmae" in by_cell[("Modeles", "D5")].problem.en
     from relance.app.templates import template_cell
 
     assert template_cell(b, "courtesy", "en", "text") == by_cell[("Modeles", "D4")].source

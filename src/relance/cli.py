@@ -131,7 +131,7 @@ class _Phases:
             self.progress.stop()
 
 
-def _show_anomalies(anomalies: list[Anomaly], limit: int = 25) -> None:
+def _show_anomalies(anomalies: list[Anomaly], lang: str, limit: int = 25) -> None:
     if not anomalies:
         out.print("[green]No anomaly: every row is usable.[/]")
         return
@@ -141,7 +141,7 @@ def _show_anomalies(anomalies: list[Anomaly], limit: int = 25) -> None:
         table.add_column(col, overflow="fold")
     for a in anomalies[:limit]:
         mark = "[red]✗[/]" if a.severity == Severity.error else "[yellow]![/]"
-        table.add_row(mark, f"{a.source.tab}!{a.source.cell}", a.value, a.problem, a.hint)
+        table.add_row(mark, f"{a.source.tab}!{a.source.cell}", a.value, a.problem.text(lang), a.hint.text(lang))
     out.print(table)
     if len(anomalies) > limit:
         out.print(f"… and {len(anomalies) - limit} more (all of them are in the Anomalies tab after a run, "
@@ -152,9 +152,10 @@ def _count(n: int, one: str, many: str = "") -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
-def _anomaly_json(a: Anomaly) -> dict[str, Any]:
+def _anomaly_json(a: Anomaly, lang: str) -> dict[str, Any]:
     return {"severity": str(a.severity), "tab": a.source.tab, "cell": a.source.cell, "column": a.source.header,
-            "value": a.value, "problem": a.problem, "hint": a.hint, "code": a.code, "message": str(a)}
+            "value": a.value, "problem": a.problem.text(lang), "hint": a.hint.text(lang), "code": a.code,
+            "message": a.text(lang)}
 
 
 def _print_json(data: Any) -> None:
@@ -239,13 +240,13 @@ def check(book: BookArg, as_of: AsOf = None, json_: JsonOpt = False) -> None:
         snap = snapshot(open_workbook(book), _now(), _as_of(as_of))
         anomalies = [*snap.anomalies, *check_templates(snap.book)]
         if json_:
-            _print_json({"as_of": snap.as_of.isoformat(), "anomalies": [_anomaly_json(a) for a in anomalies]})
+            _print_json({"as_of": snap.as_of.isoformat(), "anomalies": [_anomaly_json(a, snap.book.language) for a in anomalies]})
         else:
             b = snap.book
             out.print(f"Read {_count(len(b.customers), 'customer')}, "
                       f"{_count(len(b.invoices), 'invoice or credit note', 'invoices and credit notes')} and "
                       f"{_count(len(b.payments), 'payment')}.")
-            _show_anomalies(anomalies)
+            _show_anomalies(anomalies, b.language)
         if any(a.severity == Severity.error for a in anomalies):
             raise typer.Exit(1)
 
@@ -263,7 +264,7 @@ def plan(book: BookArg, as_of: AsOf = None, json_: JsonOpt = False,
             write_plan(backend, snap, result.run_id)
         if json_:
             data = result.to_json()
-            data["anomalies"] = [_anomaly_json(a) for a in snap.anomalies]
+            data["anomalies"] = [_anomaly_json(a, snap.book.language) for a in snap.anomalies]
             _print_json(data)
         else:
             _show_plan(result, f"Plan for {snap.as_of.isoformat()}: {len(snap.plan.actions)} messages")

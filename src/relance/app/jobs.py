@@ -118,7 +118,7 @@ def refuse_foreign_tabs(book: Book) -> None:
         f"the tab{'s' if len(found) > 1 else ''} {names} of this workbook {'are' if len(found) > 1 else 'is'} "
         f"not relance's, but relance writes a tab under {'these names' if len(found) > 1 else 'that name'}; "
         "it never overwrites your tabs, so nothing was sent or written",
-        first.hint + (" (and likewise for the others)" if len(found) > 1 else ""),
+        first.hint.en + (" (and likewise for the others)" if len(found) > 1 else ""),
     )
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
+from relance.engine.i18n import Said
+
 
 class Severity(StrEnum):
     error = "error"  # the row (or value) was not used
@@ -47,18 +49,36 @@ class Source(NamedTuple):
         return f"{self.tab}!{self.cell}" if self.col is not None else f"{self.tab} row {self.row}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Anomaly:
+    """One problem: `problem` and `hint` are said in both languages (relance.engine.catalog) and
+    rendered in the workbook's language where they are shown (`text`). `code` is stable."""
+
     source: Source
     value: str
-    problem: str
-    hint: str
+    problem: Said
+    hint: Said
     code: str
     severity: Severity = Severity.error
 
-    def __str__(self) -> str:
+    def __init__(self, source: Source, value: str, problem: Said | str, hint: Said | str, code: str,
+                 severity: Severity = Severity.error) -> None:
+        # A plain text (not yet in the catalog) is shown as written in both languages.
+        setattr_ = object.__setattr__
+        setattr_(self, "source", source)
+        setattr_(self, "value", value)
+        setattr_(self, "problem", problem if isinstance(problem, Said) else Said.verbatim(problem))
+        setattr_(self, "hint", hint if isinstance(hint, Said) else Said.verbatim(hint))
+        setattr_(self, "code", code)
+        setattr_(self, "severity", severity)
+
+    def text(self, lang: str) -> str:
+        """The whole anomaly in one line, in `lang`."""
         shown = f" {self.value!r}" if self.value != "" else ""
-        return f"{self.source}:{shown} {self.problem}; {self.hint}"
+        return f"{self.source}:{shown} {self.problem.text(lang)}; {self.hint.text(lang)}"
+
+    def __str__(self) -> str:
+        return self.text("en")
 
 
 def describe(value: object) -> str:

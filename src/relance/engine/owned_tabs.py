@@ -58,7 +58,7 @@ def anomalies_tab(book: Book, anomalies: Iterable[Anomaly], run_id: str) -> Owne
     row_word = "ligne" if book.language == "fr" else "row"
     rows: list[list[CellValue]] = [
         [str(a.severity), a.source.tab,
-         a.source.cell if a.source.col is not None else f"{row_word} {a.source.row}", a.source.header, a.value, a.problem, a.hint, a.code, run_id]
+         a.source.cell if a.source.col is not None else f"{row_word} {a.source.row}", a.source.header, a.value, a.problem.text(book.language), a.hint.text(book.language), a.code, run_id]
         for a in anomalies
     ]
     return _owned(book, "anomalies", rows)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from relance.engine.anomaly import Anomaly, Severity, Source, describe
 from relance.engine.contract import Contract, TabSpec, normalize
+from relance.engine.i18n import Said
 from relance.engine.sheets import CellValue, RawSheet
 
 #: The code of the anomaly that says a user's own tab holds a name relance writes.
@@ -39,14 +40,14 @@ class Collector:
         self,
         source: Source,
         value: object,
-        problem: str,
-        hint: str,
+        problem: Said | str,
+        hint: Said | str,
         code: str,
         severity: Severity = Severity.error,
     ) -> None:
         self.items.append(Anomaly(source, describe(value), problem, hint, code, severity))
 
-    def warn(self, source: Source, value: object, problem: str, hint: str, code: str) -> None:
+    def warn(self, source: Source, value: object, problem: Said | str, hint: Said | str, code: str) -> None:
         self.add(source, value, problem, hint, code, Severity.warning)
 
 

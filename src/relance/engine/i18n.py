@@ -1,0 +1,192 @@
+"""The catalog's mechanism: every word relance shows is a Phrase, written in French and English.
+
+Why a typed catalog rather than gettext: a Phrase cannot exist without both languages (the
+constructor requires them, mypy checks every use by name), placeholders are checked to agree
+between the languages by a test, no .mo file has to be compiled or found at run time (the engine
+reads no file), and French typography is applied once, where the phrase is defined.
+
+A Phrase called with its arguments gives a `Said`: a value that remembers what was said and is
+rendered in a language only where it is shown (the Anomalies tab, the console, the JSON report),
+so the pipeline never needs to know the reader's language to report a problem.
+
+The strings themselves live in `relance.engine.catalog`, one module per family.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Lang(StrEnum):
+    fr = "fr"
+    en = "en"
+
+
+def lang_of(locale: object, default: Lang = Lang.fr) -> Lang:
+    """The language of a locale or language code (fr_FR, en-GB, en, FR.UTF-8); `default` otherwise."""
+    text = str(locale or "").strip().lower()
+    if text.startswith("en"):
+        return Lang.en
+    if text.startswith("fr"):
+        return Lang.fr
+    return default
+
+
+# --------------------------------------------------------------------------- typography
+
+NBSP = "\u00a0"  # before ":" and inside figures
+NNBSP = "\u202f"  # before ";", "!", "?" and inside « »
+_SPACE_BEFORE = re.compile(r"[ \u00a0\u202f]+([:;!?»])")
+_BARE_BEFORE = re.compile(r"(?<=[^\s\u00a0\u202f])([;!?»])")
+_SPACE_AFTER = re.compile(r"«[ \u00a0\u202f]*")
+
+
+def french_typography(text: str) -> str:
+    """French spacing: a no-break space before ':', a narrow one before ';', '!', '?' and inside « ».
+
+    Only spaces already written before ':' are replaced (a colon glued to a word is a URL, a time
+    or a ratio); before ';', '!', '?' and '»' a missing space is added, except in a URL or an
+    e-mail-style token, where those characters are not punctuation.
+    """
+    if not text:
+        return text
+
+    def before(match: re.Match[str]) -> str:
+        mark = match[1]
+        return (NBSP if mark == ":" else NNBSP) + mark
+
+    text = _SPACE_BEFORE.sub(before, text)
+    text = _SPACE_AFTER.sub("«" + NNBSP, text)
+    return " ".join(_bare(word) for word in text.split(" "))
+
+
+def _bare(word: str) -> str:
+    if "://" in word or "@" in word or word.startswith(("{", "?")) or "=" in word:
+        return word
+    return _BARE_BEFORE.sub(lambda m: NNBSP + m[1], word)
+
+
+# --------------------------------------------------------------------------- phrases
+
+_FIELDS = string.Formatter()
+
+
+def placeholders(pattern: str) -> frozenset[str]:
+    """The names a pattern substitutes ({n}, {tab}, ...)."""
+    return frozenset(name.split(".")[0].split("[")[0] for _, name, _, _ in _FIELDS.parse(pattern)
+                     if name)
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """One user-facing string in both languages; `fr_one`/`en_one` are the singular forms, chosen
+    by the `n` argument (French: 0 and 1 are singular; English: 1 only)."""
+
+    fr: str
+    en: str
+    fr_one: str | None = None
+    en_one: str | None = None
+    key: str = field(default="", compare=False)  # module.NAME, set by the catalog
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fr", french_typography(self.fr))
+        if self.fr_one is not None:
+            object.__setattr__(self, "fr_one", french_typography(self.fr_one))
+
+    def __call__(self, **args: object) -> Said:
+        return Said(self, tuple(args.items()))
+
+    def text(self, lang: str, **args: object) -> str:
+        """The phrase in `lang` with its arguments."""
+        return Said(self, tuple(args.items())).text(lang)
+
+    def pattern(self, lang: str, n: object = None) -> str:
+        """The pattern of `lang`, singular or plural by `n`."""
+        if lang == Lang.en:
+            return self.en_one if self.en_one is not None and _is_one(n, Lang.en) else self.en
+        return self.fr_one if self.fr_one is not None and _is_one(n, Lang.fr) else self.fr
+
+    def patterns(self) -> Iterable[tuple[str, str]]:
+        """(language, pattern) for every form, for the catalog's tests."""
+        yield "fr", self.fr
+        yield "en", self.en
+        if self.fr_one is not None:
+            yield "fr", self.fr_one
+        if self.en_one is not None:
+            yield "en", self.en_one
+
+
+def _is_one(n: object, lang: Lang) -> bool:
+    if not isinstance(n, int | float) or isinstance(n, bool):
+        try:
+            n = float(str(n))
+        except ValueError:
+            return False
+    return abs(n) < 2 if lang == Lang.fr else n == 1
+
+
+#: A text said the same way in both languages (a value, a name, a code).
+VERBATIM = Phrase("{text}", "{text}")
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """What was said: a phrase and its arguments, rendered in a language where it is shown.
+
+    An argument may itself be a Said (rendered in the same language), a date (written in prose),
+    a list of Said or texts (joined with commas), or anything str() shows.
+    """
+
+    phrase: Phrase
+    args: tuple[tuple[str, object], ...] = ()
+
+    @staticmethod
+    def verbatim(text: object) -> Said:
+        """A text that is the same in both languages."""
+        return Said(VERBATIM, (("text", "" if text is None else str(text)),))
+
+    def text(self, lang: str) -> str:
+        """The sentence in `lang` ("fr" or "en")."""
+        lang = Lang.en if lang == Lang.en else Lang.fr
+        values = {name: _show(value, lang) for name, value in self.args}
+        pattern = self.phrase.pattern(lang, dict(self.args).get("n"))
+        try:
+            return pattern.format(**values)
+        except (KeyError, IndexError, ValueError):  # a catalog bug must not stop a run
+            return pattern
+
+    @property
+    def fr(self) -> str:
+        return self.text(Lang.fr)
+
+    @property
+    def en(self) -> str:
+        return self.text(Lang.en)
+
+    def __bool__(self) -> bool:
+        return self.phrase is not VERBATIM or bool(dict(self.args).get("text"))
+
+    def __add__(self, other: Said) -> Said:
+        """Two sentences one after the other ("…; …")."""
+        return JOINED(first=self, then=other)
+
+
+#: Two Said one after the other.
+JOINED = Phrase("{first}{then}", "{first}{then}")
+
+
+def _show(value: object, lang: Lang) -> object:
+    if isinstance(value, Said):
+        return value.text(lang)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        from relance.engine.formats import formats  # formats imports i18n
+
+        return formats(lang).date(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(_show(v, lang)) for v in value)
+    return value
