@@ -106,10 +106,18 @@ class Formats:
             return ""
         if isinstance(value, dt.datetime):
             value = value.date()
-        text = format_date(value, "d MMMM y", locale=self.locale)
-        if self.french and value.day == 1:
+        return self.pattern_date(value, "d MMMM y").replace(" ", "\u00a0")
+
+    def pattern_date(self, value: dt.date, pattern: str) -> str:
+        """A date in a babel pattern or format name (``medium``, ``EEEE d MMMM``); in French a
+        day written alone first ("d MMMM") is "1er" on the first of the month."""
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        text = str(format_date(value, pattern, locale=self.locale))
+        if self.french and value.day == 1 and re.match(r"1(?=[ \u00a0])", text) \
+                and not pattern.startswith(("dd", "full")):
             text = "1er" + text[1:]
-        return text.replace(" ", "\u00a0")
+        return text
 
     def short_date(self, value: dt.date | None) -> str:
         """A date in a table: ``01/12/2026`` (fr) / ``1 Dec 2026`` (en, unambiguous)."""
