@@ -707,7 +707,7 @@ def test_call_script_names_the_real_columns_and_outcomes(renderer: Renderer) -> 
         "paid",
     ):
         assert normalize(word) in understood, word
-    assert "date_resultat = la date promise (ex. 15/04/2025 ou 2025-04-15)" in fr
+    assert "date_resultat = la date promise (par exemple 15/04/2025)" in fr
     assert dt.date(2025, 4, 15).isoformat() in en
 
 

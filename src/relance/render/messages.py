@@ -621,6 +621,7 @@ def sample_context(
                 "due_date": due,
                 "amount": amount,
                 "open_balance": balance,
+                "partly_paid": balance != amount,
                 "currency": currency,
                 "days_past_due": dpd,
                 "pdf_url": f"https://factures.example.com/F-2025-{i + 1:03d}.pdf"

@@ -15,7 +15,7 @@ from relance.engine.action import Action, action_key
 from relance.engine.history import HistoryEntry
 from relance.engine.message import OutgoingMessage
 from relance.engine.settings import Settings
-from relance.render.messages import Renderer
+from relance.render.messages import Renderer, one_line
 
 BUCKET_LABELS = {
     "fr": {"current": "non échu", "1-30": "1-30 j", "31-60": "31-60 j", "61-90": "61-90 j", ">90": "> 90 j"},
@@ -94,7 +94,7 @@ def compose_summary(
         sender_email=settings.sender_email,
         sender_name=settings.sender_name or settings.company_name,
         reply_to=settings.reply_to,
-        subject=" ".join(renderer.render("weekly_summary", lang, "subject", context).split()),
+        subject=one_line(renderer.render("weekly_summary", lang, "subject", context)),
         html=renderer.render("weekly_summary", lang, "html", context),
         text=renderer.render("weekly_summary", lang, "text", context),
     )
