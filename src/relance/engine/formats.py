@@ -15,7 +15,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal, get_currency_precision
+from babel.numbers import (
+    format_compact_currency,
+    format_currency,
+    format_decimal,
+    get_currency_precision,
+)
 
 from relance.engine.i18n import Lang, lang_of
 
@@ -92,6 +97,13 @@ class Formats:
         """Percentage points as written: 12.5 -> ``12,5 %`` (fr) / ``12.5%`` (en)."""
         text = self.number(points, digits)
         return f"{text}\u00a0%" if self.french else f"{text}%"
+
+    def compact_money(self, amount: object, currency: str) -> str:
+        """``123,5 k€`` / ``€123.5K``: an amount for a chart's axis or label (tables give it exactly)."""
+        value = _decimal(amount)
+        rounded = half_up(value, 0) if abs(value) < 1000 else value
+        return _nbsp(format_compact_currency(rounded, str(currency or "EUR").strip().upper(),
+                                             locale=self.locale, fraction_digits=1))
 
     def days(self, value: object, digits: int = 1) -> str:
         """A duration in days: ``82,5 jours`` / ``82.5 days`` (``1 jour`` / ``1 day``)."""
