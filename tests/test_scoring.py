@@ -92,7 +92,7 @@ def test_reasons_say_why_in_both_languages():
         "reasons": [
             {"code": "days_late", "points": 0, "fr": "aucun règlement reçu à ce jour", "en": "no payment received yet"},
             {"code": "past_due", "points": 50,
-             "fr": "1\u202f234,50 EUR échus impayés, en retard de 100 jours en moyenne",
+             "fr": "1\u00a0234,50 EUR échus impayés, en retard de 100 jours en moyenne",
              "en": "1,234.50 EUR past due and unpaid, 100 days late on average"}]}
 
 
@@ -118,7 +118,7 @@ def test_an_open_balance_far_above_the_usual_one():
     invoices, payments = rows("C1", monthly + now)
     risk = graded([customer("C1")], invoices, payments)[0][("C1", "EUR")]
     assert codes(risk) == {"days_late": 0, "past_due": 0, "exposure": 10}
-    assert "5 fois l'encours habituel (1\u202f000,00 EUR)" in risk.reasons[-1].fr
+    assert "5 fois l'encours habituel (1\u00a0000,00 EUR)" in risk.reasons[-1].fr
 
 
 def test_open_disputes_and_broken_promises():

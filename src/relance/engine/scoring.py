@@ -48,6 +48,7 @@ from relance.engine.effectiveness import (
     promise_invoices,
     promise_outcome,
 )
+from relance.engine.formats import formats, half_up
 from relance.engine.position import Position, compute_positions
 from relance.engine.scenario import Scenario
 from relance.engine.terms import end_of_month
@@ -195,18 +196,13 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return first.replace(day=min(day.day, end_of_month(first).day))
 
 
-_SEPARATORS = {"fr": ("\u202f", ","), "en": (",", ".")}  # babel's fr_FR and en_GB, without its cost
-
-
 def _num(value: Decimal, lang: str, places: int = 0, fixed: bool = False) -> str:
-    """A number as written in the language: up to `places` decimals (exactly, when `fixed`)."""
-    q = value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
-    whole, _, frac = f"{abs(q):f}".partition(".")
-    if not fixed:
-        frac = frac.rstrip("0")
-    group, point = _SEPARATORS[lang]
-    text = f"{int(whole):,}".replace(",", group) + (point + frac if frac else "")
-    return "-" + text if q < 0 else text
+    """A number as written in the language (relance.engine.formats, half-up): up to `places`
+    decimals (exactly, when `fixed`)."""
+    q = half_up(value, places)
+    if fixed:
+        return formats(lang).number(q, places)
+    return formats(lang).number(q.normalize() if q else Decimal(0))
 
 
 def _money(value: Decimal, lang: str) -> str:
