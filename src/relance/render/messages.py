@@ -653,6 +653,8 @@ def sample_context(
             "reminder_2": "Deuxième relance",
             "formal_notice": "Mise en demeure",
             "handoff": "Transmission au recouvrement",
+            "call": "Appel de relance",
+            "notice": "Avis d'échéance dépassée",
         },
         "en": {
             "courtesy": "Upcoming due date",
@@ -660,6 +662,8 @@ def sample_context(
             "reminder_2": "Second reminder",
             "formal_notice": "Formal notice",
             "handoff": "Hand-off to collection",
+            "call": "Reminder call",
+            "notice": "Past-due notice",
         },
     }
     offsets = {

@@ -501,7 +501,7 @@ def _aging_chart(fmt: _Fmt, cur: str, aging: Mapping[str, Any], as_of: str) -> C
         exact = fmt.money(value, cur)
         if h > 0:
             chart.shapes.append(Rect(_r(x), _r(base - h), _r(bar_w), _r(max(h, 1.0)),
-                                     BUCKET_COLOURS[bucket], f"{label} : {exact}" if fmt.lang == "fr"
+                                     BUCKET_COLOURS[bucket], f"{label}\u00a0: {exact}" if fmt.lang == "fr"
                                      else f"{label}: {exact}"))
         chart.shapes.append(Text(_r(x + bar_w / 2), _r(base - h - 7), fmt.compact(float(value), cur),
                                  "middle", "value", exact))
@@ -557,7 +557,7 @@ def _dso_chart(fmt: _Fmt, cur: str, series: Sequence[Sequence[Any]]) -> Chart | 
         if value is None:
             continue
         y = base - value / axis_max * plot_h
-        tip = f"{fmt.month(month)} : {fmt.days(value)}" if fmt.lang == "fr" else \
+        tip = f"{fmt.month(month)}\u00a0: {fmt.days(value)}" if fmt.lang == "fr" else \
             f"{fmt.month(month)}: {fmt.days(value)}"
         chart.shapes.append(Dot(_r(xs[i]), _r(y), 3.5, "dot", tip))
         chart.shapes.append(Text(_r(xs[i]), _r(y - 9), fmt.number(value, 0), "middle",
