@@ -213,6 +213,14 @@ def test_the_html_report_in_both_languages() -> None:
     assert "measured" not in french_book
 
 
+def test_effectiveness_steps_carry_their_scenario_labels() -> None:
+    rendered = pages()
+    for code in ("courtesy", "reminder_2_sms", "formal_notice_letter"):
+        assert code not in visible(rendered["fr"]) and code not in visible(rendered["en"])
+    assert "Rappel courtois" in rendered["fr"] and "Friendly reminder" in rendered["en"]
+    assert "Rappel courtois" not in rendered["en"]
+
+
 def test_money_is_written_one_way_everywhere() -> None:
     """The same amount reads the same in an e-mail, a letter and the report: one rule, half-up."""
     for lang, expected in (("fr", "1\u00a0234,57\u00a0€"), ("en", "€1,234.57")):

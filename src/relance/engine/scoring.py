@@ -205,8 +205,9 @@ def _num(value: Decimal, lang: str, places: int = 0, fixed: bool = False) -> str
     return formats(lang).number(q.normalize() if q else Decimal(0))
 
 
-def _money(value: Decimal, lang: str) -> str:
-    return _num(value, lang, 2, fixed=True)
+def _money(value: Decimal, lang: str, currency: str) -> str:
+    """An amount as every other text of relance writes it (formats.money: "1 234,50 €")."""
+    return formats(lang).money(value, currency)
 
 
 @dataclass
@@ -354,9 +355,9 @@ def _score_group(
             CENT, ROUND_HALF_UP)
         reasons.append(Reason(
             "past_due", points_for(days, OVERDUE_POINTS),
-            f"{_money(amount, 'fr')} {currency} échus impayés, en retard de {_num(days, 'fr', 1)} jours "
+            f"{_money(amount, 'fr', currency)} échus impayés, en retard de {_num(days, 'fr', 1)} jours "
             "en moyenne",
-            f"{_money(amount, 'en')} {currency} past due and unpaid, {_num(days, 'en', 1)} days late on average"))
+            f"{_money(amount, 'en', currency)} past due and unpaid, {_num(days, 'en', 1)} days late on average"))
     else:
         reasons.append(Reason("past_due", 0, "rien d'échu impayé", "nothing past due"))
 
@@ -369,10 +370,10 @@ def _score_group(
         if pts:
             reasons.append(Reason(
                 "exposure", pts,
-                f"encours de {_money(open_now, 'fr')} {currency}, {_num(ratio, 'fr', 1)} fois l'encours "
-                f"habituel ({_money(usual, 'fr')} {currency})",
-                f"open balance of {_money(open_now, 'en')} {currency}, {_num(ratio, 'en', 1)} times the "
-                f"usual ({_money(usual, 'en')} {currency})"))
+                f"encours de {_money(open_now, 'fr', currency)}, {_num(ratio, 'fr', 1)} fois l'encours "
+                f"habituel ({_money(usual, 'fr', currency)})",
+                f"open balance of {_money(open_now, 'en', currency)}, {_num(ratio, 'en', 1)} times the "
+                f"usual ({_money(usual, 'en', currency)})"))
 
     # 6. open disputes
     in_dispute = sum(1 for p in group.positions if p.is_open and p.invoice_id in disputed)
