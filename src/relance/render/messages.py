@@ -20,6 +20,17 @@ steps, sizes, range, time when the app gives a clock); html parts are autoescape
 parts (subject, text, sms, script) are not. Any problem (syntax error, undefined variable,
 sandbox violation, a bound exceeded, a filter given a wrong value) is raised as
 :class:`TemplateProblem` with the template, language, part and line.
+
+French typography is applied to what a French template renders, not only written in the shipped
+files: every part but the SMS goes through ``french_typography`` (for HTML, the text nodes only:
+tags, attributes, style and entities stay as written). The shipped templates carry the right
+characters already, but a template pasted into the Modeles tab is typed with ordinary spaces
+(a keyboard has no U+202F), and values (a customer's name, a note) come from cells: typesetting
+the output is the only way every French message comes out right whatever wrote it. SMS are left
+alone: they are GSM-7, where one no-break space turns the message into UCS-2 and halves its length.
+Filters (``money``, ``number``, ``percent``, ``days``, ``date``, ``of``, ``link``) all go through
+the one formatter, relance.engine.formats, so an amount reads the same in a message, a letter
+and the report.
 """
 
 from __future__ import annotations
