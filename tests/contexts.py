@@ -34,6 +34,7 @@ def invoice(
         "due_date": due,
         "amount": D(amount),
         "open_balance": D(balance if balance is not None else amount),
+        "partly_paid": balance is not None and D(balance) != D(amount),
         "currency": currency,
         "days_past_due": (AS_OF - due).days,
         "pdf_url": pdf_url,

@@ -184,7 +184,7 @@ def test_a_known_business_is_claimed_both(renderer: Renderer, lang: str):
 
 def test_scripts_say_the_type_is_unknown_instead_of_guessing(renderer: Renderer):
     out = rendered(renderer, ledger(), "C3", "fr")
-    assert "type de client non renseigné (B2B ou B2C\u00a0?)" in out["call.script"]
+    assert "type de client non renseigné (B2B ou B2C\u202f?)" in out["call.script"]
     assert "client particulier" not in out["call.script"] and "client professionnel" not in out["call.script"]
     assert "type non renseigné" in out["handoff.script"]
     en = rendered(renderer, ledger(), "C3", "en")

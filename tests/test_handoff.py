@@ -95,11 +95,11 @@ def test_relances_csv_lists_what_went_out_oldest_first() -> None:
     assert rows[0] == ["Date", "Horodatage", "Canal", "Étape", "Destinataire", "Statut",
                        "Identifiant du message", "Factures", "Montant réclamé", "Devise"]
     assert rows[1:] == [
-        ["2026-10-08", "2026-10-08T07:00:00Z", "email", "reminder_1", "claire@martin.example", "opened",
+        ["2026-10-08", "2026-10-08T07:00:00Z", "e-mail", "Relance amiable", "claire@martin.example", "ouvert",
          "<k@dupont.example>", "F-2026-101", "1500,00", "EUR"],
-        ["2026-10-22", "2026-10-22T09:00:00+02:00", "sms", "reminder_2", "+33600000000", "delivered",
+        ["2026-10-22", "2026-10-22T09:00:00+02:00", "SMS", "Deuxième relance", "+33600000000", "délivré",
          "sms-2", "F-2026-101, F-2026-102", "3400,00", "EUR"],
-        ["2026-11-18", "2026-11-18T09:00:00+01:00", "letter", "formal_notice", "Boulangerie Martin", "sent",
+        ["2026-11-18", "2026-11-18T09:00:00+01:00", "courrier", "Mise en demeure", "Boulangerie Martin", "envoyé",
          "<file:C042_formal_notice_k3.pdf>", "F-2026-101, F-2026-102", "3400,00", "EUR"],
     ]
 
@@ -120,8 +120,8 @@ def test_summary_pdf() -> None:
                  "Créancier Atelier Dupont SARL", "Débiteur Boulangerie Martin", "Code client C042",
                  "Professionnel (B2B)", "Contact Claire Martin", "Adresse 12 rue des Lilas, 69003 LYON",
                  "EUR 2 3 400,00 € 21,94 € 80,00 € 3 501,94 €",
-                 "Plus ancienne échéance impayée : 01/10/2026 (53 jours de retard)",
-                 "01/10/2031 (5 ans, art. L110-4 C. com.)", "L441-10", "D441-5",
+                 "Plus ancienne échéance impayée : 1er octobre 2026 (53 jours de retard)",
+                 "1er octobre 2031 (5 ans, art. L110-4 C. com.)", "L441-10", "D441-5",
                  "08/10/2026 e-mail Relance amiable claire@martin.example ouvert",
                  "22/10/2026 SMS Deuxième relance +33600000000 délivré",
                  "18/11/2026 courrier Mise en demeure Boulangerie Martin envoyé",

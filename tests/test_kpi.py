@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from books import book, large_book, positions
 from conftest import customer, invoice, payment
 from relance.engine.book import Book
+from relance.engine.i18n import Said
 from relance.engine.kpi import (
     Receivable,
     cei_percent,
@@ -28,6 +29,19 @@ from relance.engine.report import build_report
 
 D = Decimal
 SALES_HEADER = ["mois", "devise", "montant"]
+
+
+def plain(text: str) -> str:
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def english(notes: list[Said]) -> list[str]:
+    """The notes as the English report shows them, no-break spaces as spaces."""
+    return [plain(note.en) for note in notes]
+
+
+def french(notes: list[Said]) -> list[str]:
+    return [plain(note.fr) for note in notes]
 
 
 def cents(value: Decimal | None) -> Decimal | None:
@@ -128,8 +142,10 @@ def test_cei_on_a_book_reproduces_the_published_figures():
     eur = kpis(book, "2025-03-31", period)["EUR"]
     assert cents(eur.cei_percent) == D("79.63")
     assert eur.recovery_rate_percent is None  # F0 was due on 2024-12-31: not past due that evening
-    assert "recovery rate 2025-01-01 to 2025-03-31: no invoice was past due on 2024-12-31, " \
-           "so there was nothing to recover" in eur.notes
+    assert "Recovery rate from 1 January 2025 to 31 March 2025: no invoice was past due on 31 December 2024, " \
+           "so there was nothing to recover." in english(eur.notes)
+    assert "Taux de recouvrement du 1er janvier 2025 au 31 mars 2025 : aucune facture n'était échue le " \
+           "31 décembre 2024, il n'y avait donc rien à recouvrer." in french(eur.notes)
 
 
 # --- calendar: leap years and month ends ----------------------------------------------------------
@@ -176,8 +192,10 @@ def test_month_ends_and_what_counts_on_the_day():
     assert eur.dso.countback == D(1500) * 28 / D(2500)
     assert eur.bpdso.countback == D(1000) * 28 / D(2500)
     assert eur.add.countback == D(500) * 28 / D(2500)
-    assert eur.notes[0] == ("DSO, BPDSO and ADD are measured at 2025-02-28, "
-                            "the last month end on or before 2025-03-15")
+    assert english(eur.notes)[0] == ("DSO, BPDSO and ADD are measured at 28 February 2025, "
+                                     "the last month end on or before 15 March 2025.")
+    assert french(eur.notes)[0] == ("Le DSO, le BPDSO et l'ADD sont mesurés au 28 février 2025, "
+                                    "dernière fin de mois au plus tard le 15 mars 2025.")
     assert eur.period == (dt.date(2025, 3, 1), dt.date(2025, 3, 15))  # the month of as_of, never past it
 
 
@@ -266,7 +284,8 @@ def test_a_month_with_zero_sales_adds_its_full_days():
     eur = kpis(book, "2025-03-31")["EUR"]
     assert eur.dso.countback == 31 + 28 + 31
     assert eur.dso.simple[1] is None
-    assert "no net sales in 2025-03: DSO 1m cannot be computed" in eur.notes
+    assert "No net sales from 1 March 2025 to 31 March 2025: the 1-month DSO cannot be computed." \
+        in english(eur.notes)
 
 
 def test_insufficient_history_gives_null_and_says_why():
@@ -275,21 +294,21 @@ def test_insufficient_history_gives_null_and_says_why():
     eur = kpis(book, "2025-10-31")["EUR"]
     assert eur.dso.simple[12] is None and eur.bpdso.simple[12] is None and eur.add.simple[12] is None
     assert eur.dso.simple[6] == D(500) * 184 / D(6000)
-    assert eur.notes[0] == ("no sales recorded for 2024-11: DSO 12m needs 12 months of sales; "
-                            "add them in the CA_mensuel tab")
-    assert len([n for n in eur.notes if "DSO" in n]) == 1
+    assert english(eur.notes)[0] == ("No sales recorded from 1 November 2024 to 30 November 2024: the 12-month "
+                                     "DSO needs 12 months of sales; add them in the CA_mensuel tab.")
+    assert len([n for n in english(eur.notes) if "DSO" in n]) == 1
 
     book = book_of([invoice("F1", "C1", "2025-03-06", "2025-04-05", 1000)],
                    [["2025-01", "EUR", 100], ["2025-02", "EUR", 100], ["2025-03", "EUR", 100]])
     eur = kpis(book, "2025-03-31")["EUR"]
     assert eur.dso.countback is None and eur.bpdso.countback is None and eur.add.countback is None
-    assert eur.notes[:3] == [
-        "no sales recorded for 2024-10 to 2024-12: DSO 6m needs 6 months of sales; "
-        "add them in the CA_mensuel tab",
-        "no sales recorded for 2024-04 to 2024-12: DSO 12m needs 12 months of sales; "
-        "add them in the CA_mensuel tab",
-        "DSO and BPDSO countback: the receivables at 2025-03-31 exceed all the sales recorded since 2025-01; "
-        "add earlier months in the CA_mensuel tab",
+    assert english(eur.notes)[:3] == [
+        "No sales recorded from 1 October 2024 to 31 December 2024: the 6-month DSO needs 6 months of sales; "
+        "add them in the CA_mensuel tab.",
+        "No sales recorded from 1 April 2024 to 31 December 2024: the 12-month DSO needs 12 months of sales; "
+        "add them in the CA_mensuel tab.",
+        "DSO and BPDSO countback: the receivables at 31 March 2025 exceed all the sales recorded since "
+        "1 January 2025; add earlier months in the CA_mensuel tab.",
     ]
     data = report(book_of([invoice("F1", "C1", "2025-03-06", "2025-04-05", 1000)], [["2025-03", "EUR", 100]]),
                   "2025-03-31")
@@ -297,16 +316,17 @@ def test_insufficient_history_gives_null_and_says_why():
     assert eur_json["dso"] == {"countback": None,
                                "simple": {"1m": 310.0, "3m": None, "6m": None, "12m": None}}
     assert eur_json["add"]["countback"] is None
-    assert eur_json["notes"][0] == ("no sales recorded for 2025-01 to 2025-02: DSO 3m needs 3 months "
-                                    "of sales; add them in the CA_mensuel tab")
+    assert plain(eur_json["notes"][0]) == (  # a French workbook: the notes are French
+        "Aucune vente enregistrée du 1er janvier 2025 au 28 février 2025 : le DSO sur 3 mois a besoin "
+        "de 3 mois de ventes ; ajoutez-les dans l'onglet CA_mensuel.")
 
 
 def test_a_currency_with_no_sales_at_all():
     book = book_of([invoice("F1", "C1", "2025-04-02", "2025-05-02", 100)])  # only after the month end
     eur = kpis(book, "2025-04-15")["EUR"]
     assert eur.dso.countback is None and eur.dso.simple == {1: None, 3: None, 6: None, 12: None}
-    assert eur.notes[1] == ("no sales recorded in EUR up to 2025-03: DSO, BPDSO and ADD need "
-                            "monthly sales; add them in the CA_mensuel tab")
+    assert english(eur.notes)[1] == ("No sales recorded in EUR up to 31 March 2025: DSO, BPDSO and ADD need "
+                                     "monthly sales; add them in the CA_mensuel tab.")
 
 
 def test_currencies_are_never_mixed():
@@ -377,12 +397,12 @@ def test_cei_over_a_month_in_progress_uses_the_invoices_of_its_days():
     february = kpis(book, "2025-03-15", (dt.date(2025, 2, 1), dt.date(2025, 2, 28)))["EUR"]
     # (0 + 1,000 − 1,000) / (0 + 1,000 − 1,000 current): nothing was due in February
     assert february.cei_percent is None
-    assert ("CEI 2025-02: nothing was collectible (no receivables at the start and no sales in the period)"
-            in february.notes)
+    assert ("CEI from 1 February 2025 to 28 February 2025: nothing was collectible (no receivables at the "
+            "start and no sales in the period)." in english(february.notes))
     late = kpis(book, "2025-03-15", (dt.date(2025, 4, 1), dt.date(2025, 4, 30)))["EUR"]
     assert late.cei_percent is None and late.recovery_rate_percent is None
-    assert late.notes[-1] == ("CEI and recovery rate: the period starts 2025-04-01, after 2025-03-15; "
-                              "choose a period that has begun")
+    assert english(late.notes)[-1] == ("CEI and recovery rate: the period starts 1 April 2025, after "
+                                       "15 March 2025; choose a period that has begun.")
 
 
 # --- at scale (how fast: benchmarks/micro.py) ------------------------------------------------------

@@ -274,11 +274,11 @@ def test_french_wording_keeps_its_no_break_spaces() -> None:
     """pdftotext gives a no-break space back as a space: the wording itself is checked."""
     from relance.render import letter
 
-    assert french_spacing("Objet : « F-1 » ? oui ; non !") == "Objet\u00a0: «\u00a0F-1\u00a0»\u00a0? oui\u00a0; non\u00a0!"
+    assert french_spacing("Objet : « F-1 » ? oui ; non !") == "Objet\u00a0: «\u202fF-1\u202f»\u202f? oui\u202f; non\u202f!"
     assert french_spacing("https://pay.example/F-1") == "https://pay.example/F-1"
     for key, text in letter._WORDS["fr"].items():
         assert not re.search(r" [:;?!»]", text) and "« " not in text, key
-    assert letter._WORDS["fr"]["pay_by"].endswith("«\u00a0{ref}\u00a0».")
+    assert letter._WORDS["fr"]["pay_by"].endswith("«\u202f{ref}\u202f».")
 
 
 @poppler

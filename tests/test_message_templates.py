@@ -138,14 +138,14 @@ def test_french_amounts_and_dates(renderer: Renderer) -> None:
     ctx = context(one_invoice())
     text = renderer.render("reminder_1", "fr", "text", ctx)
     assert f"1{NBSP}234,56{NBSP}€" in text  # no-break spaces: an amount never wraps
-    assert "1er mars 2025" in text and "30 janvier 2025" in text
+    assert "1er mars 2025" in plain(text) and "30 janvier 2025" in plain(text)
     assert "Sauf erreur de notre part" in text
     html = renderer.render("reminder_1", "fr", "html", ctx)
     assert f"1{NBSP}234,56{NBSP}€" in html and "01/03/2025" in html
 
 
 def test_english_amounts_and_dates(renderer: Renderer) -> None:
-    text = renderer.render("reminder_1", "en", "text", context(one_invoice(), lang="en"))
+    text = plain(renderer.render("reminder_1", "en", "text", context(one_invoice(), lang="en")))
     assert "€1,234.56" in text and "1 March 2025" in text
 
 
@@ -177,20 +177,20 @@ def test_subject_names_company_and_invoices(renderer: Renderer) -> None:
 
 def test_courtesy_before_the_due_date(renderer: Renderer) -> None:
     invoices = [invoice("F-9", AS_OF + dt.timedelta(days=5), "80.00", penalty=None)]
-    fr = renderer.render("courtesy", "fr", "text", context(invoices, step="courtesy"))
+    fr = plain(renderer.render("courtesy", "fr", "text", context(invoices, step="courtesy")))
     assert "arrive à échéance le 5 avril 2025 (dans 5 jours)" in fr
     assert "échéance dans 5 jours" in fr
-    en = renderer.render("courtesy", "en", "text", context(invoices, lang="en"))
+    en = plain(renderer.render("courtesy", "en", "text", context(invoices, lang="en")))
     assert "is due on 5 April 2025 (in 5 days)" in en
     today = [invoice("F-9", AS_OF, "80.00")]
     assert "aujourd'hui" in renderer.render("courtesy", "fr", "text", context(today))
 
 
 def test_reminder_2_asks_for_a_payment_date(renderer: Renderer) -> None:
-    fr = renderer.render("reminder_2", "fr", "text", context(one_invoice(), reminders_sent=2))
+    fr = plain(renderer.render("reminder_2", "fr", "text", context(one_invoice(), reminders_sent=2)))
     assert "au plus tard le 8 avril 2025" in fr and "la date à laquelle le paiement" in fr
     assert "Malgré nos 2 précédents messages" in fr
-    en = renderer.render("reminder_2", "en", "html", context(one_invoice(), lang="en"))
+    en = plain(renderer.render("reminder_2", "en", "html", context(one_invoice(), lang="en")))
     assert "let us know when payment will be made" in en and "8 April 2025" in en
 
 
@@ -503,7 +503,7 @@ def test_notice_english(renderer: Renderer, b2b: bool) -> None:
     context = sample("en", "notice", b2b=b2b)
     subject = renderer.render("notice", "en", "subject", context)
     assert subject == "Atelier Dupont SARL – invoice F-2025-001 fell due yesterday"
-    text = renderer.render("notice", "en", "text", context)
+    text = plain(renderer.render("notice", "en", "text", context))
     assert text.startswith("Dear Claire Martin,\n")
     assert (
         "invoice F-2025-001 dated 28 February 2025, for €1,234.56, "
@@ -520,8 +520,8 @@ def test_notice_english(renderer: Renderer, b2b: bool) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_notice_a_few_days_late_gives_the_date(renderer: Renderer, lang: str) -> None:
     context = sample(lang, "notice", days=3)
-    subject = renderer.render("notice", lang, "subject", context)
-    text = renderer.render("notice", lang, "text", context)
+    subject = plain(renderer.render("notice", lang, "subject", context))
+    text = plain(renderer.render("notice", lang, "text", context))
     if lang == "fr":
         assert subject.endswith("arrivée à échéance le 28 mars 2025")
         assert "est arrivée à échéance le 28 mars 2025." in text and "hier" not in text
@@ -663,7 +663,7 @@ def test_call_script_french(renderer: Renderer, b2b: bool, count: int) -> None:
 @pytest.mark.parametrize("count", [1, 3])
 def test_call_script_english(renderer: Renderer, b2b: bool, count: int) -> None:
     context = sample("en", "call", b2b=b2b, invoices=count, currencies=("EUR", "GBP"))
-    script = renderer.render("call", "en", "script", context)
+    script = plain(renderer.render("call", "en", "script", context))
     name = "Boulangerie Martin" if b2b else "Claire Martin"
     assert script.startswith(f"CALL TO MAKE: {name}")
     assert "2 reminders already sent" in script
@@ -707,7 +707,7 @@ def test_call_script_names_the_real_columns_and_outcomes(renderer: Renderer) -> 
         "paid",
     ):
         assert normalize(word) in understood, word
-    assert "date_resultat = la date promise (ex. 15/04/2025 ou 2025-04-15)" in fr
+    assert "date_resultat = la date promise (par exemple 15/04/2025)" in fr
     assert dt.date(2025, 4, 15).isoformat() in en
 
 
@@ -822,4 +822,4 @@ def test_french_typography(renderer: Renderer, template: str, part: str, b2b: bo
     assert not _BAD_SPACE.search(words), _BAD_SPACE.search(words)
     assert "\u00a0:" in words
     if part != "script":
-        assert "«\u00a0" in words and "\u00a0»" in words  # the reference, in guillemets
+        assert "«\u202f" in words and "\u202f»" in words  # the reference, in guillemets (narrow)

@@ -111,7 +111,8 @@ def test_report_json_rounds_to_two_decimals_per_currency():
     assert eur["cei_percent"] is None and eur["recovery_rate_percent"] is None
     assert usd["dso"]["countback"] == 10.33 and usd["bpdso"]["countback"] == 0.0
     assert usd["add"]["simple"]["1m"] == 10.33
-    assert usd["notes"][0].startswith("no sales recorded for 2025-01 to 2025-02: DSO 3m")
+    assert usd["notes"][0].replace("\u00a0", " ").startswith(
+        "Aucune vente enregistrée du 1er janvier 2025 au 28 février 2025 : le DSO sur 3 mois")
     data = report(b, AS_OF, (dt.date(2025, 1, 1), dt.date(2025, 3, 31)))[0]
     # (0 + 250,000 − 212,000) / (0 + 250,000 − 212,000): all of it current
     assert data["currencies"]["EUR"]["cei_percent"] == 100.0

@@ -92,8 +92,8 @@ def test_reasons_say_why_in_both_languages():
         "reasons": [
             {"code": "days_late", "points": 0, "fr": "aucun règlement reçu à ce jour", "en": "no payment received yet"},
             {"code": "past_due", "points": 50,
-             "fr": "1\u202f234,50 EUR échus impayés, en retard de 100 jours en moyenne",
-             "en": "1,234.50 EUR past due and unpaid, 100 days late on average"}]}
+             "fr": "1\u00a0234,50\u00a0€ échus impayés, en retard de 100 jours en moyenne",
+             "en": "€1,234.50 past due and unpaid, 100 days late on average"}]}
 
 
 def test_a_worsening_trend_costs_and_an_improving_one_gives_back():
@@ -118,7 +118,7 @@ def test_an_open_balance_far_above_the_usual_one():
     invoices, payments = rows("C1", monthly + now)
     risk = graded([customer("C1")], invoices, payments)[0][("C1", "EUR")]
     assert codes(risk) == {"days_late": 0, "past_due": 0, "exposure": 10}
-    assert "5 fois l'encours habituel (1\u202f000,00 EUR)" in risk.reasons[-1].fr
+    assert "5 fois l'encours habituel (1\u00a0000,00\u00a0€)" in risk.reasons[-1].fr
 
 
 def test_open_disputes_and_broken_promises():
@@ -141,7 +141,7 @@ def test_each_currency_is_graded_on_its_own():
     usd, pay_usd = rows("C1", [("U1", "2025-03-22", 700, None)], "USD")
     risks, _ = graded([customer("C1")], eur + usd, pay_eur + pay_usd)
     assert (risks[("C1", "EUR")].grade, risks[("C1", "USD")].grade) == ("A", "D")
-    assert "USD" in risks[("C1", "USD")].reasons[-1].en and "EUR" not in risks[("C1", "USD")].reasons[-1].en
+    assert "US$" in risks[("C1", "USD")].reasons[-1].en and "€" not in risks[("C1", "USD")].reasons[-1].en
 
 
 def test_a_consumer_is_graded_but_never_switched_automatically():

@@ -35,9 +35,9 @@ def test_weekly_summary_once_a_week(tmp_path):
     box.close()
     assert again.detail == "already in the outbox" and next_week.detail != "already in the outbox"
     email = BytesParser(policy=policy.default).parsebytes((tmp_path / first.detail).read_bytes())
-    assert email["Subject"] == "Atelier Dumas – point hebdomadaire des encours au 31 mars 2025"
+    assert email["Subject"] == "Atelier Dumas – point hebdomadaire des encours au 31\u00a0mars\u00a02025"
     text = email.get_body(("plain",)).get_content()
-    assert "Encours net : 1\u00a0100,00\u00a0€" in text and "dont échu : 600,00\u00a0€" in text
-    assert "Dupont & Fils : 600,00\u00a0€" in text
+    assert "Encours net\u00a0: 1\u00a0100,00\u00a0€" in text and "dont échu\u00a0: 600,00\u00a0€" in text
+    assert "Dupont & Fils\u00a0: 600,00\u00a0€" in text
     html = email.get_body(("html",)).get_content()
     assert "Dupont &amp; Fils" in html and 'width="100%" style="background-color:#e8832a' in html

@@ -115,6 +115,12 @@ def _step_order(book: Book) -> dict[tuple[str, str], int]:
     return order
 
 
+def _step_labels(book: Book) -> dict[tuple[str, str], dict[str, str]]:
+    """(scenario, step) -> the step's label in each language, for the report and the Dashboard."""
+    return {(scenario.name, step.name): {"fr": step.label("fr"), "en": step.label("en")}
+            for scenario in book.scenarios.values() for step in scenario.steps}
+
+
 def _percent(part: int, whole: int) -> float | None:
     return None if whole == 0 else round2(Decimal(part * 100) / whole)
 
@@ -153,6 +159,7 @@ def effectiveness(book: Book, as_of: dt.date) -> dict[str, Any]:
                 if settled is None or settled >= day:
                     first_reminder[inv.id] = day
     order = _step_order(book)
+    labels = _step_labels(book)
     steps_json = []
     for key in sorted(by_step, key=lambda k: (k[0], order.get((k[0], k[1]), len(order)), k[1], k[2])):
         sent = by_step[key]
@@ -162,7 +169,8 @@ def effectiveness(book: Book, as_of: dt.date) -> dict[str, Any]:
             paid = sum(1 for day, lgs in judged if _settled_by(lgs, day + dt.timedelta(days=n)))
             within[str(n)] = _percent(paid, len(judged))
         steps_json.append({"scenario": key[0], "step": key[1], "channel": key[2], "messages": len(sent),
-                           "paid_within": within})
+                           "paid_within": within,
+                           "label": labels.get((key[0], key[1]), {"fr": key[1], "en": key[1]})})
     delays: list[int] = []
     for iid, day in first_reminder.items():
         settled = book.ledgers[iid].settlement_date(as_of)

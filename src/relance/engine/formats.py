@@ -15,7 +15,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal, get_currency_precision
+from babel.numbers import (
+    format_compact_currency,
+    format_currency,
+    format_decimal,
+    get_currency_precision,
+)
 
 from relance.engine.i18n import Lang, lang_of
 
@@ -93,6 +98,13 @@ class Formats:
         text = self.number(points, digits)
         return f"{text}\u00a0%" if self.french else f"{text}%"
 
+    def compact_money(self, amount: object, currency: str) -> str:
+        """``123,5 k€`` / ``€123.5K``: an amount for a chart's axis or label (tables give it exactly)."""
+        value = _decimal(amount)
+        rounded = half_up(value, 0) if abs(value) < 1000 else value
+        return _nbsp(format_compact_currency(rounded, str(currency or "EUR").strip().upper(),
+                                             locale=self.locale, fraction_digits=1))
+
     def days(self, value: object, digits: int = 1) -> str:
         """A duration in days: ``82,5 jours`` / ``82.5 days`` (``1 jour`` / ``1 day``)."""
         amount = half_up(_decimal(value), digits)
@@ -106,10 +118,18 @@ class Formats:
             return ""
         if isinstance(value, dt.datetime):
             value = value.date()
-        text = format_date(value, "d MMMM y", locale=self.locale)
-        if self.french and value.day == 1:
+        return self.pattern_date(value, "d MMMM y").replace(" ", "\u00a0")
+
+    def pattern_date(self, value: dt.date, pattern: str) -> str:
+        """A date in a babel pattern or format name (``medium``, ``EEEE d MMMM``); in French a
+        day written alone first ("d MMMM") is "1er" on the first of the month."""
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        text = str(format_date(value, pattern, locale=self.locale))
+        if self.french and value.day == 1 and re.match(r"1(?=[ \u00a0])", text) \
+                and not pattern.startswith(("dd", "full")):
             text = "1er" + text[1:]
-        return text.replace(" ", "\u00a0")
+        return text
 
     def short_date(self, value: dt.date | None) -> str:
         """A date in a table: ``01/12/2026`` (fr) / ``1 Dec 2026`` (en, unambiguous)."""

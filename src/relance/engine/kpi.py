@@ -28,6 +28,8 @@ from itertools import accumulate
 from typing import NamedTuple
 
 from relance.engine.book import Book
+from relance.engine.catalog import report as report_phrases
+from relance.engine.i18n import Said
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -245,7 +247,7 @@ class CurrencyKpis:
     add: Days
     cei_percent: Decimal | None
     recovery_rate_percent: Decimal | None
-    notes: list[str] = field(default_factory=list)  # why a figure is null, in the user's words
+    notes: list[Said] = field(default_factory=list)  # why a figure is null (catalog/report.py)
 
 
 def _months_back(
@@ -278,8 +280,9 @@ def _days(ar: Decimal, history: SalesHistory | None, month: int, days_per_month:
     return Days(_countback(ar, history, month, days_per_month), simple)
 
 
-def _span(first: int, last: int) -> str:
-    return month_label(first) if first == last else f"{month_label(first)} to {month_label(last)}"
+def _span(first: int, last: int) -> Said:
+    """Months `first` to `last` in prose: "du 1er janvier 2025 au 28 février 2025"."""
+    return report_phrases.SPAN(first=month_start(first), last=month_end(last))
 
 
 def period_label(start: dt.date, end: dt.date) -> str:
@@ -294,25 +297,24 @@ def sales_tab_name(book: Book) -> str:
     return table.name if table is not None else book.contract.tab("sales").name(book.language)
 
 
-def _dso_notes(k: CurrencyKpis, history: SalesHistory | None, month: int, tab: str) -> list[str]:
-    notes: list[str] = []
+def _dso_notes(k: CurrencyKpis, history: SalesHistory | None, month: int, tab: str) -> list[Said]:
+    notes: list[Said] = []
     first = history.first if history is not None else None
     if first is None or first > month:
-        return [f"no sales recorded in {k.currency} up to {month_label(month)}: DSO, BPDSO and ADD need "
-                f"monthly sales; add them in the {tab} tab"]
+        return [report_phrases.NOTE_NO_SALES(currency=k.currency, last=month_end(month), tab=tab)]
     for n in WINDOWS:
         oldest = month - n + 1
         if oldest < first:
-            notes.append(f"no sales recorded for {_span(oldest, first - 1)}: DSO {n}m needs {n} months "
-                         f"of sales; add them in the {tab} tab")
+            notes.append(report_phrases.NOTE_SALES_MISSING(span=_span(oldest, first - 1), months=n, tab=tab))
         elif k.dso.simple[n] is None:
-            notes.append(f"no net sales in {_span(oldest, month)}: DSO {n}m cannot be computed")
+            notes.append(report_phrases.NOTE_NO_NET_SALES(span=_span(oldest, month), months=n))
     short = [name for name, value in (("DSO", k.dso.countback), ("BPDSO", k.bpdso.countback))
              if value is None]
     if short:
-        notes.append(f"{' and '.join(short)} countback: the receivables at {k.measured_at.isoformat()} "
-                     f"exceed all the sales recorded since {month_label(first)}; add earlier months "
-                     f"in the {tab} tab")
+        figures = (report_phrases.BOTH(first=short[0], second=short[1]) if len(short) == 2
+                   else Said.verbatim(short[0]))
+        notes.append(report_phrases.NOTE_COUNTBACK_SHORT(figures=figures, measured=k.measured_at,
+                                                         first=month_start(first), tab=tab))
     return notes
 
 
@@ -382,7 +384,7 @@ def currency_kpis(
     period_sales = _period_sales(book, sales, start, end) if valid_period else {}
     recovery = recovery_rates(book, start, end) if valid_period else {}
     tab = sales_tab_name(book)
-    label = period_label(start, end) if valid_period else ""
+    span = report_phrases.SPAN(first=start, last=end)
     result: dict[str, CurrencyKpis] = {}
     nothing = Receivable(ZERO, ZERO)
     for currency in sorted(currencies_of(book)):
@@ -401,19 +403,15 @@ def currency_kpis(
         k = CurrencyKpis(currency, measured, (start, end), now.net, now.current, dso, bpdso,
                          dso.minus(bpdso), cei, rate)
         if measured != as_of:
-            k.notes.append(f"DSO, BPDSO and ADD are measured at {measured.isoformat()}, the last month end "
-                           f"on or before {as_of.isoformat()}")
+            k.notes.append(report_phrases.NOTE_MEASURED_AT(measured=measured, as_of=as_of))
         k.notes.extend(_dso_notes(k, history, month, tab))
         if not valid_period:
-            k.notes.append(f"CEI and recovery rate: the period starts {start.isoformat()}, after "
-                           f"{as_of.isoformat()}; choose a period that has begun")
+            k.notes.append(report_phrases.NOTE_PERIOD_NOT_BEGUN(start=start, as_of=as_of))
         else:
             if cei is None:
-                k.notes.append(f"CEI {label}: nothing was collectible (no receivables at the start "
-                               "and no sales in the period)")
+                k.notes.append(report_phrases.NOTE_CEI_NOTHING(span=span))
             if rate is None:
-                k.notes.append(f"recovery rate {label}: no invoice was past due on {eve.isoformat()}, "
-                               "so there was nothing to recover")
+                k.notes.append(report_phrases.NOTE_RECOVERY_NOTHING(span=span, eve=eve))
         result[currency] = k
     return result
 

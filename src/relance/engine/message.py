@@ -54,6 +54,8 @@ def render_context(
         invoices.append({
             "id": iid, "issue_date": inv.issue_date, "due_date": inv.due_date, "amount": inv.amount,
             "open_balance": p.balance, "currency": inv.currency,
+            # part of it was paid or credited: a message says "de X €, dont il reste dû Y €"
+            "partly_paid": p.balance != inv.amount,
             "days_past_due": p.days_past_due if p.days_past_due is not None else 0,
             "pdf_url": inv.pdf_url, "payment_url": inv.payment_url,
             "late_penalty": p.late_penalty if b2b else None,

@@ -14,6 +14,7 @@ from typing import Any
 
 from relance.engine.balance import InvoiceLedger
 from relance.engine.book import Book
+from relance.engine.i18n import lang_of
 from relance.engine.kpi import WINDOWS, CurrencyKpis, Days, currency_kpis
 from relance.engine.planner import scenario_for
 from relance.engine.position import BUCKETS, Aging, Position, aging
@@ -83,9 +84,11 @@ def _behaviour(ledgers: list[InvoiceLedger], as_of: dt.date) -> tuple[Any, Any, 
 
 
 def build_report(book: Book, positions: dict[str, Position], as_of: dt.date,
-                 period: tuple[dt.date, dt.date] | None = None) -> dict[str, Any]:
+                 period: tuple[dt.date, dt.date] | None = None, lang: str | None = None) -> dict[str, Any]:
     """The report's JSON; `period` (first and last day) scopes CEI and recovery rate, by default
-    the month of as_of."""
+    the month of as_of. The notes are written in `lang`, by default the workbook's language (its
+    Settings `locale`), like every other word the report shows."""
+    lang = lang_of(lang or book.settings.language)
     per_customer = aging(book, positions, as_of)
     kpis = currency_kpis(book, as_of, period)
     groups: dict[tuple[str, str], list[InvoiceLedger]] = defaultdict(list)
@@ -139,7 +142,7 @@ def build_report(book: Book, positions: dict[str, Position], as_of: dt.date,
                 "aging": _aging_json(currencies[cur]),
                 **_kpi_json(kpis[cur]),  # every currency of the book has its figures
                 "late_penalties_total": money(penalties.get(cur, ZERO)),
-                "notes": list(kpis[cur].notes),
+                "notes": [note.text(lang) for note in kpis[cur].notes],
             }
             for cur in sorted(currencies)
         },

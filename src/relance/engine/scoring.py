@@ -48,6 +48,7 @@ from relance.engine.effectiveness import (
     promise_invoices,
     promise_outcome,
 )
+from relance.engine.formats import formats, half_up
 from relance.engine.position import Position, compute_positions
 from relance.engine.scenario import Scenario
 from relance.engine.terms import end_of_month
@@ -195,22 +196,18 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return first.replace(day=min(day.day, end_of_month(first).day))
 
 
-_SEPARATORS = {"fr": ("\u202f", ","), "en": (",", ".")}  # babel's fr_FR and en_GB, without its cost
-
-
 def _num(value: Decimal, lang: str, places: int = 0, fixed: bool = False) -> str:
-    """A number as written in the language: up to `places` decimals (exactly, when `fixed`)."""
-    q = value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
-    whole, _, frac = f"{abs(q):f}".partition(".")
-    if not fixed:
-        frac = frac.rstrip("0")
-    group, point = _SEPARATORS[lang]
-    text = f"{int(whole):,}".replace(",", group) + (point + frac if frac else "")
-    return "-" + text if q < 0 else text
+    """A number as written in the language (relance.engine.formats, half-up): up to `places`
+    decimals (exactly, when `fixed`)."""
+    q = half_up(value, places)
+    if fixed:
+        return formats(lang).number(q, places)
+    return formats(lang).number(q.normalize() if q else Decimal(0))
 
 
-def _money(value: Decimal, lang: str) -> str:
-    return _num(value, lang, 2, fixed=True)
+def _money(value: Decimal, lang: str, currency: str) -> str:
+    """An amount as every other text of relance writes it (formats.money: "1 234,50 €")."""
+    return formats(lang).money(value, currency)
 
 
 @dataclass
@@ -358,9 +355,9 @@ def _score_group(
             CENT, ROUND_HALF_UP)
         reasons.append(Reason(
             "past_due", points_for(days, OVERDUE_POINTS),
-            f"{_money(amount, 'fr')} {currency} échus impayés, en retard de {_num(days, 'fr', 1)} jours "
+            f"{_money(amount, 'fr', currency)} échus impayés, en retard de {_num(days, 'fr', 1)} jours "
             "en moyenne",
-            f"{_money(amount, 'en')} {currency} past due and unpaid, {_num(days, 'en', 1)} days late on average"))
+            f"{_money(amount, 'en', currency)} past due and unpaid, {_num(days, 'en', 1)} days late on average"))
     else:
         reasons.append(Reason("past_due", 0, "rien d'échu impayé", "nothing past due"))
 
@@ -373,10 +370,10 @@ def _score_group(
         if pts:
             reasons.append(Reason(
                 "exposure", pts,
-                f"encours de {_money(open_now, 'fr')} {currency}, {_num(ratio, 'fr', 1)} fois l'encours "
-                f"habituel ({_money(usual, 'fr')} {currency})",
-                f"open balance of {_money(open_now, 'en')} {currency}, {_num(ratio, 'en', 1)} times the "
-                f"usual ({_money(usual, 'en')} {currency})"))
+                f"encours de {_money(open_now, 'fr', currency)}, {_num(ratio, 'fr', 1)} fois l'encours "
+                f"habituel ({_money(usual, 'fr', currency)})",
+                f"open balance of {_money(open_now, 'en', currency)}, {_num(ratio, 'en', 1)} times the "
+                f"usual ({_money(usual, 'en', currency)})"))
 
     # 6. open disputes
     in_dispute = sum(1 for p in group.positions if p.is_open and p.invoice_id in disputed)

@@ -35,15 +35,15 @@ import io
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-from babel.numbers import get_currency_precision
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from relance.engine.formats import formats, half_up, minor_unit
 from relance.engine.history import SENT_STATUSES
 from relance.render.letter import (
     CELL,
@@ -102,7 +102,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "col_currency": "Devise", "col_count": "Factures", "col_principal": "Principal",
         "col_penalties": "Pénalités", "col_indemnity": "Indemnités", "col_total": "Total",
         "indemnity_only": "indemnités",
-        "oldest": "Plus ancienne échéance impayée : {date} ({days} jours de retard).",
+        "oldest": "Plus ancienne échéance impayée : {date} ({days} de retard).",
         "prescription": "Prescription indicative de la plus ancienne facture : {date} ({law}).",
         "law_b2b": "5 ans, art. L110-4 C. com.",
         "law_b2c": "2 ans, art. L218-2 C. conso.",
@@ -121,8 +121,10 @@ _WORDS: dict[str, dict[str, Any]] = {
         "col_status": "Statut",
         "no_reminder": "Aucune relance envoyée n'est enregistrée.",
         "earlier": "{n} relances plus anciennes figurent dans relances.csv.",
+        "earlier_1": "1 relance plus ancienne figure dans relances.csv.",
         "proofs": "Preuves jointes (dossier preuves/) : {names}.",
         "proofs_more": "{names} et {n} autres",
+        "proofs_more_1": "{names} et 1 autre",
         "no_proof": "Aucune preuve jointe.",
         "files": "Détail : dossier.csv (factures), relances.csv (relances).",
         "channels": {"email": "e-mail", "sms": "SMS", "letter": "courrier", "call": "appel",
@@ -158,7 +160,7 @@ _WORDS: dict[str, dict[str, Any]] = {
         "col_currency": "Currency", "col_count": "Invoices", "col_principal": "Principal",
         "col_penalties": "Interest", "col_indemnity": "Indemnities", "col_total": "Total",
         "indemnity_only": "indemnities",
-        "oldest": "Oldest unpaid due date: {date} ({days} days past due).",
+        "oldest": "Oldest unpaid due date: {date} ({days} past due).",
         "prescription": "Indicative limitation date of the oldest invoice: {date} ({law}).",
         "law_b2b": "5 years, art. L110-4 French Commercial Code",
         "law_b2c": "2 years, art. L218-2 French Consumer Code",
@@ -175,8 +177,10 @@ _WORDS: dict[str, dict[str, Any]] = {
         "col_status": "Status",
         "no_reminder": "No reminder sent is on record.",
         "earlier": "{n} earlier reminders are listed in relances.csv.",
+        "earlier_1": "1 earlier reminder is listed in relances.csv.",
         "proofs": "Proofs attached (folder preuves/): {names}.",
         "proofs_more": "{names} and {n} more",
+        "proofs_more_1": "{names} and 1 more",
         "no_proof": "No proof attached.",
         "files": "Details: dossier.csv (invoices), relances.csv (reminders).",
         "channels": {"email": "email", "sms": "SMS", "letter": "letter", "call": "call",
@@ -213,8 +217,7 @@ def _is_b2b(customer: Mapping[str, Any]) -> bool:
 
 
 def _round(amount: Decimal, currency: str) -> Decimal:
-    step = Decimal(1).scaleb(-get_currency_precision(currency))
-    return amount.quantize(step, rounding=ROUND_HALF_UP)
+    return half_up(amount, minor_unit(currency))
 
 
 def _open_invoices(invoices: Sequence[Mapping[str, Any]], b2b: bool, as_of: dt.date,
@@ -348,8 +351,10 @@ def _dossier_csv(invoices: list[dict[str, Any]], lang: str) -> bytes:
 
 
 def _relances_csv(reminders: list[dict[str, Any]], lang: str) -> bytes:
+    w = _WORDS[lang]
     rows = [[
-        r["date"], r["timestamp"], r["channel"], r["step"], r["recipient"], r["status"],
+        r["date"], r["timestamp"], w["channels"].get(r["channel"], r["channel"]),
+        w["steps"].get(r["step"], r["step"]), r["recipient"], w["statuses"].get(r["status"], r["status"]),
         r["message_id"], ", ".join(r["invoice_ids"]),
         _number(r["amount_due"], r["currency"] or "EUR", lang), r["currency"],
     ] for r in reminders]
@@ -386,6 +391,7 @@ def _summary_pdf(customer: Mapping[str, Any], company: Mapping[str, Any], b2b: b
                  invoices: list[dict[str, Any]], reminders: list[dict[str, Any]],
                  proof_names: list[str], as_of: dt.date, indemnity_amount: Decimal, lang: str) -> bytes:
     w = _WORDS[lang]
+    fmt = formats(lang)
     name = str(customer.get("name") or customer.get("id") or "")
     story: list[Flowable] = [
         Paragraph(markup(f"{w['title']} – {name}"), TITLE),
@@ -456,12 +462,12 @@ def _summary_pdf(customer: Mapping[str, Any], company: Mapping[str, Any], b2b: b
     dated = [inv for inv in invoices if inv["due_date"] is not None]
     if dated:
         oldest = dated[0]
-        story.append(_p(w["oldest"].format(date=short_date(oldest["due_date"], lang),
-                                           days=oldest["days_past_due"]), SMALL))
+        story.append(_p(w["oldest"].format(date=long_date(oldest["due_date"], lang),
+                                           days=fmt.days(oldest["days_past_due"], 0)), SMALL))
         story.append(_p(w["prescription"].format(
-            date=short_date(_years_later(oldest["due_date"], 5 if b2b else 2), lang),
+            date=long_date(_years_later(oldest["due_date"], 5 if b2b else 2), lang),
             law=w[f"law_{kind}"]), SMALL))
-    note = w["note_b2b"].format(date=short_date(as_of, lang), per=money(indemnity_amount, "EUR", lang)) \
+    note = w["note_b2b"].format(date=long_date(as_of, lang), per=money(indemnity_amount, "EUR", lang)) \
         if b2b else w[f"note_{kind}"]
     story.append(_p(note, SMALL))
     story.append(Spacer(1, 5 * mm))
@@ -484,14 +490,16 @@ def _summary_pdf(customer: Mapping[str, Any], company: Mapping[str, Any], b2b: b
         story.append(_grid(data, [22, 20, 45, 63, 20]))
         if len(reminders) > len(shown):
             story.append(Spacer(1, 1.5 * mm))
-            story.append(_p(w["earlier"].format(n=len(reminders) - len(shown)), SMALL))
+            more = len(reminders) - len(shown)
+            story.append(_p(w["earlier_1" if more == 1 else "earlier"].format(n=fmt.number(more, 0)), SMALL))
     else:
         story.append(_p(w["no_reminder"], PLAIN))
     story.append(Spacer(1, 5 * mm))
     if proof_names:
         listed = ", ".join(proof_names[:PROOFS_LISTED])
         if len(proof_names) > PROOFS_LISTED:
-            listed = w["proofs_more"].format(names=listed, n=len(proof_names) - PROOFS_LISTED)
+            more = len(proof_names) - PROOFS_LISTED
+            listed = w["proofs_more_1" if more == 1 else "proofs_more"].format(names=listed, n=more)
         story.append(_p(w["proofs"].format(names=listed), PLAIN))
     else:
         story.append(_p(w["no_proof"], PLAIN))
@@ -502,7 +510,7 @@ def _summary_pdf(customer: Mapping[str, Any], company: Mapping[str, Any], b2b: b
         buf, pagesize=A4, leftMargin=20 * mm - FRAME_PAD, rightMargin=20 * mm - FRAME_PAD,
         topMargin=18 * mm - FRAME_PAD, bottomMargin=18 * mm - FRAME_PAD,
         title=w["pdf_title"].format(name=name), author=str(company.get("name") or ""),
-        subject=w["pdf_subject"].format(date=as_of.isoformat()), creator="relance",
+        subject=w["pdf_subject"].format(date=long_date(as_of, lang)), creator="relance",
         producer="relance (ReportLab)", keywords="", invariant=1,
         lang="fr-FR" if lang == "fr" else "en-GB",
     )

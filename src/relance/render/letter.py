@@ -17,15 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from xml.sax.saxutils import escape
 
-from babel.dates import format_date
-from babel.numbers import format_currency, get_currency_precision
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_JUSTIFY, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -43,6 +40,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from relance.engine.formats import formats
+from relance.engine.i18n import french_typography
+
 __all__ = [
     "LOCALES",
     "as_date",
@@ -58,6 +58,7 @@ __all__ = [
 
 #: Babel locale per letter language (the same choice as the message templates).
 LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+_LOCALE = LOCALES
 DEFAULT_INDEMNITY = Decimal(40)
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -163,37 +164,21 @@ def as_date(value: object) -> dt.date | None:
     return dt.date.fromisoformat(str(value).strip()[:10])
 
 
-def _locale(lang: str) -> str:
-    return LOCALES.get(lang, lang)
-
-
 def money(amount: object, currency: str, lang: str = "fr") -> str:
-    """``1 234,56 €`` (fr, no-break spaces) / ``€1,234.56`` (en), rounded half-up."""
-    value = _amount(amount)
-    code = (currency or "EUR").strip().upper()
-    step = Decimal(1).scaleb(-get_currency_precision(code))
-    text = format_currency(value.quantize(step, rounding=ROUND_HALF_UP), code, locale=_locale(lang))
-    return text.replace("\u202f", "\u00a0")
+    """``1 234,56 €`` (fr, no-break spaces) / ``€1,234.56`` (en): relance.engine.formats, half-up."""
+    return formats(_LOCALE.get(lang, lang)).money(_amount(amount), (currency or "EUR"))
 
 
 def long_date(value: object, lang: str = "fr") -> str:
-    """``1er décembre 2026`` / ``23 novembre 2026`` (fr), ``23 November 2026`` (en), with
-    no-break spaces."""
+    """``1er décembre 2026`` (fr), ``23 November 2026`` (en), with no-break spaces (formats.date)."""
     day = as_date(value)
-    if day is None:
-        return ""
-    text = format_date(day, "d MMMM y", locale=_locale(lang))
-    if lang == "fr" and day.day == 1:
-        text = "1er" + text[1:]
-    return text.replace(" ", "\u00a0")  # a date is never split across two lines
+    return "" if day is None else formats(_LOCALE.get(lang, lang)).date(day)
 
 
 def short_date(value: object, lang: str = "fr") -> str:
     """``31/03/2025`` (fr), ``31 Mar 2025`` (en: unambiguous on both sides of the Atlantic)."""
     day = as_date(value)
-    if day is None:
-        return ""
-    return format_date(day, "dd/MM/y" if lang == "fr" else "d MMM y", locale=_locale(lang))
+    return "" if day is None else formats(_LOCALE.get(lang, lang)).short_date(day)
 
 
 def _join(items: Sequence[str], lang: str) -> str:
@@ -276,7 +261,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "ref_one": "Réf. : facture {ids}",
         "ref_many": "Réf. : factures {ids}",
         "customer_ref": "Votre code client : {id}",
-        "attn": "À l'attention de {name}",
+        "attn": "À l'attention {name}",  # name: "d'Alain", "de Martin" (formats.of)
         "place_date": "{city}, le {date}",
         "date_only": "Le {date}",
         "email": "E-mail : {v}",
@@ -428,15 +413,10 @@ _WORDS: dict[str, dict[str, str]] = {
     },
 }
 
-_NBSP = "\u00a0"
-_SPACE_BEFORE = re.compile(r" +([:;?!»])")
-_SPACE_AFTER = re.compile(r"« +")
-
-
 def french_spacing(text: str) -> str:
-    """French typography: a no-break space before : ; ? ! and inside « », so that a colon or
-    a closing guillemet never starts a line."""
-    return _SPACE_AFTER.sub("«" + _NBSP, _SPACE_BEFORE.sub(_NBSP + r"\1", text))
+    """French typography (relance.engine.i18n.french_typography): a no-break space before ':',
+    a narrow one before ; ? ! and inside « », so that a colon or a guillemet never starts a line."""
+    return french_typography(text)
 
 
 _WORDS["fr"] = {key: french_spacing(text) for key, text in _WORDS["fr"].items()}
@@ -459,7 +439,7 @@ def recipient_lines(customer: Mapping[str, Any], lang: str = "fr", attention: bo
     contact = str(customer.get("contact_name") or "").strip()
     lines = [name] if name else []
     if attention and contact and contact.casefold() != name.casefold():
-        lines.append(words["attn"].format(name=contact))
+        lines.append(words["attn"].format(name=formats(lang).of(contact) if lang == "fr" else contact))
     lines += _lines(customer.get("address"))
     city_line = " ".join(
         part for part in (str(customer.get("postal_code") or "").strip(),

@@ -20,6 +20,17 @@ steps, sizes, range, time when the app gives a clock); html parts are autoescape
 parts (subject, text, sms, script) are not. Any problem (syntax error, undefined variable,
 sandbox violation, a bound exceeded, a filter given a wrong value) is raised as
 :class:`TemplateProblem` with the template, language, part and line.
+
+French typography is applied to what a French template renders, not only written in the shipped
+files: every part but the SMS goes through ``french_typography`` (for HTML, the text nodes only:
+tags, attributes, style and entities stay as written). The shipped templates carry the right
+characters already, but a template pasted into the Modeles tab is typed with ordinary spaces
+(a keyboard has no U+202F), and values (a customer's name, a note) come from cells: typesetting
+the output is the only way every French message comes out right whatever wrote it. SMS are left
+alone: they are GSM-7, where one no-break space turns the message into UCS-2 and halves its length.
+Filters (``money``, ``number``, ``percent``, ``days``, ``date``, ``of``, ``link``) all go through
+the one formatter, relance.engine.formats, so an amount reads the same in a message, a letter
+and the report.
 """
 
 from __future__ import annotations
@@ -27,13 +38,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from types import TracebackType
 from typing import Any
 
-from babel import Locale
-from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, get_currency_precision
 from jinja2 import (
     BaseLoader,
     StrictUndefined,
@@ -46,9 +54,12 @@ from jinja2.environment import Environment
 from jinja2.sandbox import SecurityError
 
 from relance.engine.errors import ConfigError
+from relance.engine.formats import formats
+from relance.engine.i18n import french_typography
 from relance.render.sandbox import DEFAULT_LIMITS, BoundedEnvironment, LimitExceeded, Limits
 
-__all__ = ["HTML_PARTS", "Limits", "Renderer", "TemplateFiles", "TemplateProblem", "one_line", "sample_context"]
+__all__ = ["HTML_PARTS", "Limits", "Renderer", "TemplateFiles", "TemplateProblem", "one_line", "sample_context",
+           "typeset_html"]
 
 #: Template sources by (language, file name), e.g. ("fr", "reminder_1.html.j2").
 TemplateFiles = Mapping[tuple[str, str], str]
@@ -160,104 +171,41 @@ def _to_decimal(value: object, what: str) -> Decimal:
     raise TypeError(f"{what}: expected an amount, got {value!r}")
 
 
-def _nbsp(text: str) -> str:
-    # CLDR's French grouping separator is U+202F (narrow no-break space), which some mail
-    # clients and fonts render badly; U+00A0 is a no-break space every client knows.
-    return text.replace("\u202f", "\u00a0")
-
-
-class _CurrencyFormat:
-    """Formats amounts of one currency in one locale exactly as babel's format_currency does,
-    about ten times faster: the locale's layout (prefix, suffix, separators) is read once from
-    babel, then applied with str.format. Any disagreement with babel on a set of probes at
-    construction (unusual grouping, digit systems) makes it defer to babel for every call."""
-
-    _PROBES = ("0", "0.5", "7", "12.3", "999.99", "1000", "12345.6", "1234567.89", "100000000")
-
-    def __init__(self, locale: Locale, currency: str) -> None:
-        self.locale = locale
-        self.currency = currency
-        self.digits = get_currency_precision(currency)
-        self.step = Decimal(1).scaleb(-self.digits)
-        self.fast = False
-        try:
-            self.frac = ("89" + "1" * self.digits)[: self.digits]
-            probe = Decimal("1234567." + self.frac) if self.digits else Decimal(1234567)
-            self.pos = self._layout(probe)
-            self.neg = self._layout(-probe)
-            probes = [Decimal(p) for p in self._PROBES]
-            probes += [-p for p in probes]
-            self.fast = True
-            for probe in probes:
-                if self._fast(self._round(probe)) != self._babel(self._round(probe)):
-                    self.fast = False
-                    break
-        except ValueError:
-            self.fast = False
-
-    def _round(self, amount: Decimal) -> Decimal:
-        return amount.quantize(self.step, rounding=ROUND_HALF_UP)
-
-    def _babel(self, amount: Decimal) -> str:
-        return format_currency(amount, self.currency, locale=self.locale)
-
-    def _layout(self, amount: Decimal) -> tuple[str, str, str, str]:
-        """(prefix, group separator, decimal separator, suffix) of a formatted probe."""
-        text = self._babel(self._round(amount))
-        frac = f"(?:(\\D*){self.frac})" if self.digits else "()"
-        match = re.fullmatch(rf"(\D*?)1(\D*)234(\D*)567{frac}(\D*?)", text)
-        if match is None:
-            raise ValueError(text)
-        prefix, group, group2, decimal, suffix = match.groups()
-        if group != group2 or (self.digits and decimal is None):
-            raise ValueError(text)
-        return prefix, group, decimal or "", suffix
-
-    def _fast(self, amount: Decimal) -> str:
-        prefix, group, decimal, suffix = self.neg if amount < 0 else self.pos
-        body = f"{abs(amount):,.{self.digits}f}"
-        if self.digits:
-            whole, _, frac = body.partition(".")
-            body = whole.replace(",", group) + decimal + frac
-        else:
-            body = body.replace(",", group)
-        return prefix + body + suffix
-
-    def __call__(self, amount: Decimal) -> str:
-        amount = self._round(amount)
-        return self._fast(amount) if self.fast else self._babel(amount)
-
-
 def _make_filters(lang: str) -> dict[str, Callable[..., str]]:
-    locale = Locale.parse(_LOCALES.get(lang, lang))
-    french = locale.language == "fr"
-    currency_formats: dict[str, _CurrencyFormat] = {}
+    """The template filters, all through the one formatter (relance.engine.formats): an amount
+    reads the same in an e-mail, a letter and the report, rounded half-up."""
+    fmt = formats(_LOCALES.get(lang, lang))
     dates: dict[tuple[dt.date, str], str] = {}
 
     def money(value: object, currency: str) -> str:
         """``1 234,56 €`` (fr) / ``€1,234.56`` (en); rounded half-up to the currency's digits."""
         amount = _to_decimal(value, "money")
-        fmt = currency_formats.get(currency)
-        if fmt is None:
-            code = str(currency).strip().upper()
-            if not code:
-                raise ValueError("money: no currency given")
-            fmt = currency_formats[currency] = _CurrencyFormat(locale, code)
-        return _nbsp(fmt(amount))
+        if not str(currency).strip():
+            raise ValueError("money: no currency given")
+        return fmt.money(amount, str(currency))
 
     def number(value: object, digits: int | None = None) -> str:
         """Locale-formatted number; ``digits`` fixes the decimals (rounded half-up)."""
         amount = _to_decimal(value, "number")
-        if digits is not None:
-            if not 0 <= int(digits) <= _MAX_DIGITS:
-                raise ValueError(f"number: digits must be from 0 to {_MAX_DIGITS}, not {digits!r}")
-            amount = amount.quantize(Decimal(1).scaleb(-int(digits)), rounding=ROUND_HALF_UP)
-            pattern = "#,##0" + ("." + "0" * int(digits) if int(digits) > 0 else "")
-            return _nbsp(format_decimal(amount, format=pattern, locale=locale))
-        return _nbsp(format_decimal(amount, locale=locale))
+        if digits is not None and not 0 <= int(digits) <= _MAX_DIGITS:
+            raise ValueError(f"number: digits must be from 0 to {_MAX_DIGITS}, not {digits!r}")
+        return fmt.number(amount, None if digits is None else int(digits))
+
+    def percent(value: object, digits: int = 1) -> str:
+        """Percentage points: 12.5 -> ``12,5 %`` (fr) / ``12.5%`` (en)."""
+        if not 0 <= int(digits) <= _MAX_DIGITS:
+            raise ValueError(f"percent: digits must be from 0 to {_MAX_DIGITS}, not {digits!r}")
+        return fmt.percent(_to_decimal(value, "percent"), int(digits))
+
+    def days(value: object, digits: int = 0) -> str:
+        """A number of days: ``1 jour``, ``82 jours`` / ``1 day``, ``82 days``."""
+        if not 0 <= int(digits) <= _MAX_DIGITS:
+            raise ValueError(f"days: digits must be from 0 to {_MAX_DIGITS}, not {digits!r}")
+        return fmt.days(_to_decimal(value, "days"), int(digits))
 
     def date(value: object, format: str = "long") -> str:
-        """``15 mars 2025`` (fr, ``1er mars 2025`` on the first) / ``15 March 2025`` (en)."""
+        """``15 mars 2025`` (fr, ``1er mars 2025`` on the first) / ``15 March 2025`` (en);
+        ``short``: ``15/03/2025`` / ``15 Mar 2025``; any other babel pattern as babel writes it."""
         if isinstance(value, dt.datetime):
             value = value.date()
         elif isinstance(value, str):
@@ -267,20 +215,24 @@ def _make_filters(lang: str) -> dict[str, Callable[..., str]]:
         key = (value, format)
         text = dates.get(key)
         if text is None:
-            text = format_date(value, format=format, locale=locale)
-            if french and format == "long" and value.day == 1 and text.startswith("1 "):
-                text = "1er" + text[1:]
+            text = fmt.date(value) if format == "long" else fmt.short_date(value) if format == "short" \
+                else fmt.pattern_date(value, format)
             if len(dates) > 20_000:
                 dates.clear()
             dates[key] = text
         return text
+
+    def of(value: object) -> str:
+        """French elision: ``d'Alain``, ``de Martin`` (``of Alain`` in English)."""
+        return fmt.of("" if value is None else str(value))
 
     def link(value: object) -> str:
         """The URL when it is http(s) or mailto, else '' (so ``{% if x|link %}`` guards links)."""
         url = "" if value is None else str(value).strip()
         return url if url.lower().startswith(_SAFE_SCHEMES) else ""
 
-    return {"money": money, "number": number, "date": date, "link": link}
+    return {"money": money, "number": number, "percent": percent, "days": days, "date": date,
+            "of": of, "link": link}
 
 
 # --------------------------------------------------------------------------- loading
@@ -319,6 +271,40 @@ class _Loader(BaseLoader):
 
 def _always() -> bool:
     return True  # sources never change during a run: no stat per render
+
+
+#: Parts left as written: an SMS is GSM-7, where no-break spaces cost a whole UCS-2 message.
+_ASCII_PARTS = frozenset({"sms"})
+#: A tag, a comment, or an element whose content is not prose (style, script).
+_MARKUP = re.compile(r"(<!--.*?-->|<(style|script)\b.*?</\2\s*>|<[^>]*>)", re.DOTALL | re.IGNORECASE)
+_ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+_HOLE = "\ue000"  # a private-use character standing for an entity while the text is typeset
+
+
+def typeset_html(html: str) -> str:
+    """French typography on the text nodes of an HTML part: tags, attributes, comments, style
+    and script stay byte for byte, and so do entities (``&amp;``, ``&#39;``)."""
+    out: list[str] = []
+    last = 0
+    for match in _MARKUP.finditer(html):
+        out.append(_typeset_text(html[last:match.start()]))
+        out.append(match[0])
+        last = match.end()
+    out.append(_typeset_text(html[last:]))
+    return "".join(out)
+
+
+def _typeset_text(text: str) -> str:
+    if not text or not any(c in text for c in ":;!?«»"):
+        return text
+    entities = _ENTITY.findall(text)
+    if not entities:
+        return french_typography(text)
+    done = french_typography(_ENTITY.sub(_HOLE, text))
+    pieces = done.split(_HOLE)
+    if len(pieces) != len(entities) + 1:  # a hole was moved: keep the text as written
+        return text
+    return "".join(p + e for p, e in zip(pieces, [*entities, ""], strict=True))
 
 
 _ASCII_SPACE = re.compile(r"[ \t\r\n\f\v]+")
@@ -393,7 +379,10 @@ class Renderer:
                 f"the message would be {_spaced(len(text))} characters long, more than the "
                 f"{_spaced(self.limits.text)} a message may have",
                 hint="a message lists what is due; it needs far less text", rendering=template, limit=True)
-        return _normalise(text, part)
+        text = _normalise(text, part)
+        if used == "fr" and part not in _ASCII_PARTS:
+            text = typeset_html(text) if part in HTML_PARTS else french_typography(text)
+        return text
 
     def has(self, template: str, lang: str, part: str) -> bool:
         """Whether :meth:`render` would find this part (after the language fallback)."""
@@ -643,6 +632,7 @@ def sample_context(
                 "due_date": due,
                 "amount": amount,
                 "open_balance": balance,
+                "partly_paid": balance != amount,
                 "currency": currency,
                 "days_past_due": dpd,
                 "pdf_url": f"https://factures.example.com/F-2025-{i + 1:03d}.pdf"
@@ -674,6 +664,8 @@ def sample_context(
             "reminder_2": "Deuxième relance",
             "formal_notice": "Mise en demeure",
             "handoff": "Transmission au recouvrement",
+            "call": "Appel de relance",
+            "notice": "Avis d'échéance dépassée",
         },
         "en": {
             "courtesy": "Upcoming due date",
@@ -681,6 +673,8 @@ def sample_context(
             "reminder_2": "Second reminder",
             "formal_notice": "Formal notice",
             "handoff": "Hand-off to collection",
+            "call": "Reminder call",
+            "notice": "Past-due notice",
         },
     }
     offsets = {

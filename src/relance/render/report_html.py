@@ -37,15 +37,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from babel import Locale
-from babel.dates import format_date
-from babel.numbers import (
-    format_compact_currency,
-    format_currency,
-    format_decimal,
-    get_currency_name,
-)
+from babel.numbers import get_currency_name
 from jinja2 import DictLoader, Environment, StrictUndefined
+
+from relance.engine.catalog import report
+from relance.engine.formats import formats, half_up
+from relance.engine.i18n import Phrase
 
 __all__ = ["Chart", "render_html"]
 
@@ -62,159 +59,123 @@ TOP_OVERDUE = 10
 TOP_RISK = 15
 MAX_STEPS = 16
 REASONS_SHOWN = 3
-_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 
-LABELS: dict[str, dict[str, str]] = {
-    "fr": {
-        "title": "Balance âgée et indicateurs au {date}",
-        "subtitle": "Montants par devise, jamais additionnés ni convertis entre devises.",
-        "period": "Période du CEI et du taux de recouvrement : {period}",
-        "generated": "Établi le {when} par relance.",
-        "by": "Établi par relance à partir du classeur.",
-        "no_currency": "Aucune créance dans le classeur à cette date.",
-        "net": "Encours net", "net_sub_credits": "dont avoirs et trop-perçus {amount}",
-        "net_sub_open": "{count} factures ouvertes", "net_sub_open_1": "1 facture ouverte",
-        "past_due": "Échu", "past_due_sub": "{share} de l'encours brut · {count} factures",
-        "past_due_sub_1": "{share} de l'encours brut · 1 facture",
-        "past_due_none": "rien d'échu",
-        "dso": "DSO (countback)", "dso_sub_add": "dont retard (ADD) {add}",
-        "dso_sub_simple": "DSO 3 mois {value}",
-        "bpdso": "BPDSO", "bpdso_sub": "meilleur DSO possible (non échu seul)",
-        "cei": "CEI", "cei_sub": "efficacité d'encaissement, {period}",
-        "recovery": "Taux de recouvrement", "recovery_sub": "de l'échu encaissé, {period}",
-        "penalties": "Pénalités de retard", "penalties_sub": "art. L441-10, clients professionnels",
-        "unavailable": "Non disponible", "notes": "Notes",
-        "days": "{value} j", "days_unit": "jours",
-        "current": "Non échu", "1-30": "1–30 j", "31-60": "31–60 j", "61-90": "61–90 j", ">90": "> 90 j",
-        "unapplied_credits": "Avoirs et trop-perçus", "net_total": "Encours net",
-        "bucket": "Tranche", "amount": "Montant", "share": "Part",
-        "aging_chart": "Balance âgée", "aging_desc": "Encours {cur} par tranche d'ancienneté au {date}.",
-        "aging_empty": "Aucune créance ouverte en {cur}.",
-        "dso_chart": "DSO des 12 derniers mois",
-        "dso_desc": "DSO countback en jours, fin de chaque mois, {cur}.",
-        "dso_empty": "Pas encore assez d'historique pour tracer le DSO.",
-        "dso_gap": "mois sans DSO calculable",
-        "kpi_table": "En jours : countback, puis simple sur les 1, 3, 6 et 12 derniers mois.",
-        "method": "Indicateur",
-        "countback": "Countback", "1m": "1 mois", "3m": "3 mois", "6m": "6 mois", "12m": "12 mois",
-        "dso_row": "DSO", "bpdso_row": "BPDSO", "add_row": "ADD",
-        "top_chart": "Les {n} clients les plus en retard",
-        "top_desc": "Montant échu par client en {cur}, réparti par ancienneté.",
-        "top_note": "{shown} premiers sur {total} clients en retard.",
-        "top_empty": "Aucun client en retard de paiement.",
-        "eff_title": "Efficacité des relances",
-        "eff_chart": "Part des relances suivies d'un paiement",
-        "eff_desc": "Pour chaque étape, part des relances suivies d'un paiement sous 7, 14 et 30 jours.",
-        "eff_empty": "Aucune relance envoyée : pas encore de mesure d'efficacité.",
-        "eff_more": "… et {n} autres étapes.",
-        "paid7": "payé sous 7 j", "paid14": "sous 14 j", "paid30": "sous 30 j",
-        "messages": "{n} messages", "messages_1": "1 message",
-        "promises": "Promesses de paiement tenues",
-        "first_to_paid": "Délai première relance → paiement",
-        "first_to_paid_sub": "médiane {median} · sur {count} paiements",
-        "by_channel": "Messages par canal",
-        "too_recent": "trop récent",
-        "risk_title": "Clients les plus à risque",
-        "risk_section": "Droits acquis et risque client",
-        "graded": "{n} clients notés · de A (sûr) à E (très risqué)",
-        "risk_note": "{shown} sur {total} clients notés, du plus risqué au moins risqué.",
-        "grades": "Répartition des notes",
-        "customer": "Client", "grade": "Note", "score": "Score", "late": "Retard moyen",
-        "reasons": "Motifs", "mode": "Application",
-        "automatic": "automatique", "advice": "conseil", "more_reasons": "autres motifs", "more_reasons_1": "autre motif",
-        "mode_note": "Une note n'est qu'un conseil : elle ne change seule le scénario que d'un "
-                     "client professionnel, jamais d'un particulier ; exclusion, agence ou action "
-                     "en justice restent une décision humaine.",
-        "indemnity": "Indemnités forfaitaires de recouvrement",
-        "indemnity_sub": "art. D441-5 · {count} factures professionnelles payées ou restées impayées après échéance",
-        "indemnity_sub_1": "art. D441-5 · 1 facture professionnelle payée ou restée impayée après échéance",
-        "legal": "Droits acquis",
-        "glossary": "Lexique",
-        "g_dso": "DSO (countback) : nombre de jours de ventes que représente l'encours net, en "
-                 "remontant les ventes mois par mois.",
-        "g_bpdso": "BPDSO : le même calcul sur le seul non-échu, le meilleur DSO possible avec "
-                   "les délais de paiement accordés ; ADD = DSO − BPDSO, les jours dus aux retards.",
-        "g_cei": "CEI : part de ce qui pouvait être encaissé sur la période qui l'a été (100 % = tout).",
-        "g_recovery": "Taux de recouvrement : part de l'échu en début de période encaissée pendant la période.",
-        "email": "e-mail", "sms": "SMS", "letter": "courrier", "call": "appel", "agency": "agence",
-        "yes": "oui", "no": "non",
-    },
-    "en": {
-        "title": "Aged balance and key figures as of {date}",
-        "subtitle": "Amounts per currency, never added up or converted across currencies.",
-        "period": "Period of the CEI and recovery rate: {period}",
-        "generated": "Prepared on {when} by relance.",
-        "by": "Prepared by relance from the workbook.",
-        "no_currency": "No receivable in the workbook at this date.",
-        "net": "Net receivables", "net_sub_credits": "incl. unapplied credits {amount}",
-        "net_sub_open": "{count} open invoices", "net_sub_open_1": "1 open invoice",
-        "past_due": "Past due", "past_due_sub": "{share} of gross receivables · {count} invoices",
-        "past_due_sub_1": "{share} of gross receivables · 1 invoice",
-        "past_due_none": "nothing past due",
-        "dso": "DSO (countback)", "dso_sub_add": "of which delinquency (ADD) {add}",
-        "dso_sub_simple": "3-month DSO {value}",
-        "bpdso": "BPDSO", "bpdso_sub": "best possible DSO (current only)",
-        "cei": "CEI", "cei_sub": "collection effectiveness, {period}",
-        "recovery": "Recovery rate", "recovery_sub": "of past due collected, {period}",
-        "penalties": "Late-payment interest", "penalties_sub": "French C. com. L441-10, business customers",
-        "unavailable": "Not available", "notes": "Notes",
-        "days": "{value} days", "days_unit": "days",
-        "current": "Current", "1-30": "1–30 days", "31-60": "31–60 days", "61-90": "61–90 days",
-        ">90": "> 90 days",
-        "unapplied_credits": "Unapplied credits", "net_total": "Net receivables",
-        "bucket": "Bucket", "amount": "Amount", "share": "Share",
-        "aging_chart": "Aged balance", "aging_desc": "{cur} receivables by age bucket as of {date}.",
-        "aging_empty": "No open receivable in {cur}.",
-        "dso_chart": "DSO over the last 12 months",
-        "dso_desc": "Countback DSO in days at each month end, {cur}.",
-        "dso_empty": "Not enough history yet to chart the DSO.",
-        "dso_gap": "month without a computable DSO",
-        "kpi_table": "In days: countback, then simple over the last 1, 3, 6 and 12 months.",
-        "method": "Figure",
-        "countback": "Countback", "1m": "1 mo.", "3m": "3 mo.", "6m": "6 mo.", "12m": "12 mo.",
-        "dso_row": "DSO", "bpdso_row": "BPDSO", "add_row": "ADD",
-        "top_chart": "Top {n} overdue customers",
-        "top_desc": "Past-due amount per customer in {cur}, split by age.",
-        "top_note": "Top {shown} of {total} overdue customers.",
-        "top_empty": "No overdue customer.",
-        "eff_title": "Reminder effectiveness",
-        "eff_chart": "Share of reminders followed by a payment",
-        "eff_desc": "For each step, share of reminders followed by a payment within 7, 14 and 30 days.",
-        "eff_empty": "No reminder sent yet: nothing to measure.",
-        "eff_more": "… and {n} more steps.",
-        "paid7": "paid within 7 days", "paid14": "within 14 days", "paid30": "within 30 days",
-        "messages": "{n} messages", "messages_1": "1 message",
-        "promises": "Payment promises kept",
-        "first_to_paid": "First reminder → payment",
-        "first_to_paid_sub": "median {median} · over {count} payments",
-        "by_channel": "Messages by channel",
-        "too_recent": "too recent",
-        "risk_title": "Customers most at risk",
-        "risk_section": "Statutory claims and customer risk",
-        "graded": "{n} graded customers · from A (safe) to E (high risk)",
-        "risk_note": "{shown} of {total} graded customers, riskiest first.",
-        "grades": "Grades",
-        "customer": "Customer", "grade": "Grade", "score": "Score", "late": "Avg. days late",
-        "reasons": "Reasons", "mode": "Applied",
-        "automatic": "automatically", "advice": "advice only", "more_reasons": "more reasons", "more_reasons_1": "more reason",
-        "mode_note": "A grade is advice: on its own it only switches the scenario of a business "
-                     "customer, never a consumer's; exclusion, agency hand-off or court action "
-                     "is always a person's decision.",
-        "indemnity": "Fixed recovery indemnities",
-        "indemnity_sub": "French C. com. D441-5 · {count} business invoices paid late or unpaid after due date",
-        "indemnity_sub_1": "French C. com. D441-5 · 1 business invoice paid late or unpaid after due date",
-        "legal": "Statutory claims",
-        "glossary": "Glossary",
-        "g_dso": "DSO (countback): how many days of sales the net receivables represent, "
-                 "exhausting sales month by month backwards.",
-        "g_bpdso": "BPDSO: the same on the current (not yet due) part only, the best DSO the "
-                   "granted terms allow; ADD = DSO − BPDSO, the days due to late payers.",
-        "g_cei": "CEI: share of what could be collected over the period that was (100% = all).",
-        "g_recovery": "Recovery rate: share of the past due at the start of the period collected during it.",
-        "email": "email", "sms": "SMS", "letter": "letter", "call": "call", "agency": "agency",
-        "yes": "yes", "no": "no",
-    },
+#: The page's labels by the key the code and the templates use; the words are in the catalog.
+LABELS: dict[str, Phrase] = {
+    "title": report.TITLE,
+    "subtitle": report.SUBTITLE,
+    "period": report.PERIOD,
+    "generated": report.GENERATED,
+    "by": report.BY,
+    "no_currency": report.NO_CURRENCY,
+    "net": report.NET,
+    "net_sub_credits": report.NET_SUB_CREDITS,
+    "net_sub_open": report.NET_SUB_OPEN,
+    "past_due": report.PAST_DUE,
+    "past_due_sub": report.PAST_DUE_SUB,
+    "past_due_none": report.PAST_DUE_NONE,
+    "dso": report.DSO,
+    "dso_sub_add": report.DSO_SUB_ADD,
+    "dso_sub_simple": report.DSO_SUB_SIMPLE,
+    "bpdso": report.BPDSO,
+    "bpdso_sub": report.BPDSO_SUB,
+    "cei": report.CEI,
+    "cei_sub": report.CEI_SUB,
+    "recovery": report.RECOVERY,
+    "recovery_sub": report.RECOVERY_SUB,
+    "penalties": report.PENALTIES,
+    "penalties_sub": report.PENALTIES_SUB,
+    "unavailable": report.UNAVAILABLE,
+    "notes": report.NOTES,
+    "days": report.DAYS,
+    "days_unit": report.DAYS_UNIT,
+    "current": report.BUCKET_CURRENT,
+    "1-30": report.BUCKET_1_30,
+    "31-60": report.BUCKET_31_60,
+    "61-90": report.BUCKET_61_90,
+    ">90": report.BUCKET_OVER_90,
+    "unapplied_credits": report.UNAPPLIED_CREDITS,
+    "net_total": report.NET_TOTAL,
+    "bucket": report.BUCKET,
+    "amount": report.AMOUNT,
+    "share": report.SHARE,
+    "aging_chart": report.AGING_CHART,
+    "aging_desc": report.AGING_DESC,
+    "aging_empty": report.AGING_EMPTY,
+    "dso_chart": report.DSO_CHART,
+    "dso_desc": report.DSO_DESC,
+    "dso_empty": report.DSO_EMPTY,
+    "dso_gap": report.DSO_GAP,
+    "kpi_table": report.KPI_TABLE,
+    "method": report.METHOD,
+    "countback": report.COUNTBACK,
+    "1m": report.MONTHS_1,
+    "3m": report.MONTHS_3,
+    "6m": report.MONTHS_6,
+    "12m": report.MONTHS_12,
+    "dso_row": report.DSO_ROW,
+    "bpdso_row": report.BPDSO_ROW,
+    "add_row": report.ADD_ROW,
+    "top_chart": report.TOP_CHART,
+    "top_desc": report.TOP_DESC,
+    "top_note": report.TOP_NOTE,
+    "top_empty": report.TOP_EMPTY,
+    "eff_title": report.EFF_TITLE,
+    "eff_chart": report.EFF_CHART,
+    "eff_desc": report.EFF_DESC,
+    "eff_empty": report.EFF_EMPTY,
+    "eff_more": report.EFF_MORE,
+    "paid7": report.PAID7,
+    "paid14": report.PAID14,
+    "paid30": report.PAID30,
+    "messages": report.MESSAGES,
+    "promises": report.PROMISES,
+    "first_to_paid": report.FIRST_TO_PAID,
+    "first_to_paid_sub": report.FIRST_TO_PAID_SUB,
+    "by_channel": report.BY_CHANNEL,
+    "too_recent": report.TOO_RECENT,
+    "risk_title": report.RISK_TITLE,
+    "risk_section": report.RISK_SECTION,
+    "graded": report.GRADED,
+    "risk_note": report.RISK_NOTE,
+    "grades": report.GRADES,
+    "customer": report.CUSTOMER,
+    "grade": report.GRADE,
+    "score": report.SCORE,
+    "late": report.LATE,
+    "reasons": report.REASONS,
+    "mode": report.MODE,
+    "automatic": report.AUTOMATIC,
+    "advice": report.ADVICE,
+    "more_reasons": report.MORE_REASONS,
+    "mode_note": report.MODE_NOTE,
+    "indemnity": report.INDEMNITY,
+    "indemnity_sub": report.INDEMNITY_SUB,
+    "legal": report.LEGAL,
+    "glossary": report.GLOSSARY,
+    "g_dso": report.G_DSO,
+    "g_bpdso": report.G_BPDSO,
+    "g_cei": report.G_CEI,
+    "g_recovery": report.G_RECOVERY,
+    "email": report.CHANNEL_EMAIL,
+    "sms": report.CHANNEL_SMS,
+    "letter": report.CHANNEL_LETTER,
+    "call": report.CHANNEL_CALL,
+    "agency": report.CHANNEL_AGENCY,
+    "yes": report.YES,
+    "no": report.NO,
 }
+
+
+def labels(lang: str) -> dict[str, str]:
+    """The labels of the page in `lang`, for the templates; a phrase with a singular form also
+    gives it as ``key_1``."""
+    out: dict[str, str] = {}
+    for key, phrase in LABELS.items():
+        out[key] = phrase.pattern(lang)
+        if phrase.fr_one is not None or phrase.en_one is not None:
+            out[f"{key}_1"] = phrase.pattern(lang, 1)
+    return out
 
 
 # --------------------------------------------------------------------------- chart shapes
@@ -328,41 +289,37 @@ def _num(value: object) -> float | None:
 
 
 class _Fmt:
-    """Locale-aware formatting (babel): fr_FR ``1 234,56 €``, en_GB ``€1,234.56``."""
+    """The page's formatting, through the one formatter (relance.engine.formats): fr_FR
+    ``1 234,56 €``, en_GB ``€1,234.56``, half-up, the same figures as the messages and letters."""
 
     def __init__(self, lang: str) -> None:
         self.lang = "fr" if lang.lower().startswith("fr") else "en"
-        self.locale = Locale.parse(_LOCALES[self.lang])
-        self.labels = LABELS[self.lang]
+        self.formats = formats(self.lang)
+        self.locale = self.formats.locale
+        self.labels = labels(self.lang)
 
     def t(self, key: str, **kw: object) -> str:
-        text = self.labels[key]
-        return text.format(**kw) if kw else text
-
-    @staticmethod
-    def _nbsp(text: str) -> str:
-        # CLDR's French group separator is U+202F; U+00A0 is the one every font and mail client
-        # knows (the messages do the same, render/messages.py).
-        return text.replace("\u202f", "\u00a0")
+        return LABELS[key].text(self.lang, **kw)
 
     def money(self, value: object, currency: str) -> str:
         amount = _dec(value)
         if amount is None:
             return "—"
-        return self._nbsp(format_currency(amount, currency, locale=self.locale))
+        return self.formats.money(amount, currency)
 
     def compact(self, value: float, currency: str) -> str:
         """``123,5 k€``-style amounts for chart labels (exact figures are in the tables)."""
-        rounded = round(value) if abs(value) < 1000 else value
-        return self._nbsp(format_compact_currency(rounded, currency, locale=self.locale,
-                                                  fraction_digits=1))
+        return self.formats.compact_money(value, currency)
 
     def number(self, value: float, digits: int = 1, fixed: bool = False) -> str:
-        pattern = "#,##0" + ("." + ("0" if fixed else "#") * digits if digits else "")
-        return self._nbsp(format_decimal(round(value, digits), format=pattern, locale=self.locale))
+        amount = half_up(Decimal(repr(float(value))), digits)
+        if fixed:
+            return self.formats.number(amount, digits)
+        text = self.formats.number(amount.normalize() if amount else Decimal(0))
+        return text
 
     def integer(self, value: int) -> str:
-        return self._nbsp(format_decimal(value, format="#,##0", locale=self.locale))
+        return self.formats.number(value, 0)
 
     def days(self, value: object, digits: int = 1) -> str:
         n = _num(value)
@@ -376,14 +333,11 @@ class _Fmt:
         return f"{body}\u00a0%" if self.lang == "fr" else f"{body}%"
 
     def date(self, day: dt.date) -> str:
-        text = str(format_date(day, format="long", locale=self.locale))
-        if self.lang == "fr" and day.day == 1 and text.startswith("1 "):
-            text = "1er" + text[1:]
-        return text
+        return self.formats.date(day)
 
     def month(self, ym: str, pattern: str = "LLLL yyyy") -> str:
         day = _month_start(ym)
-        return ym if day is None else str(format_date(day, format=pattern, locale=self.locale))
+        return ym if day is None else self.formats.pattern_date(day, pattern)
 
     def currency_name(self, code: str) -> str:
         try:
@@ -452,11 +406,9 @@ def _cards(fmt: _Fmt, cur: str, figures: Mapping[str, Any], period: str,
     cards = [
         Card("net", fmt.t("net"), fmt.money(net, cur),
              fmt.t("net_sub_credits", amount=fmt.money(credits, cur)) if credits else
-             (fmt.t("net_sub_open_1") if open_count == 1 else
-              fmt.t("net_sub_open", count=fmt.integer(open_count)))),
+             fmt.t("net_sub_open", n=fmt.integer(open_count))),
         Card("past_due", fmt.t("past_due"), fmt.money(past_due, cur),
-             (fmt.t("past_due_sub_1", share=fmt.percent(share, 0)) if overdue_count == 1 else
-              fmt.t("past_due_sub", share=fmt.percent(share, 0), count=fmt.integer(overdue_count)))
+             fmt.t("past_due_sub", share=fmt.percent(share, 0), n=fmt.integer(overdue_count))
              if past_due > 0 else fmt.t("past_due_none"),
              tone="alert" if past_due > 0 else "good", bar=min(max(share, 0.0), 100.0)),
         Card("penalties", fmt.t("penalties"), fmt.money(figures.get("late_penalties_total"), cur),
@@ -549,7 +501,7 @@ def _aging_chart(fmt: _Fmt, cur: str, aging: Mapping[str, Any], as_of: str) -> C
         exact = fmt.money(value, cur)
         if h > 0:
             chart.shapes.append(Rect(_r(x), _r(base - h), _r(bar_w), _r(max(h, 1.0)),
-                                     BUCKET_COLOURS[bucket], f"{label} : {exact}" if fmt.lang == "fr"
+                                     BUCKET_COLOURS[bucket], f"{label}\u00a0: {exact}" if fmt.lang == "fr"
                                      else f"{label}: {exact}"))
         chart.shapes.append(Text(_r(x + bar_w / 2), _r(base - h - 7), fmt.compact(float(value), cur),
                                  "middle", "value", exact))
@@ -605,7 +557,7 @@ def _dso_chart(fmt: _Fmt, cur: str, series: Sequence[Sequence[Any]]) -> Chart | 
         if value is None:
             continue
         y = base - value / axis_max * plot_h
-        tip = f"{fmt.month(month)} : {fmt.days(value)}" if fmt.lang == "fr" else \
+        tip = f"{fmt.month(month)}\u00a0: {fmt.days(value)}" if fmt.lang == "fr" else \
             f"{fmt.month(month)}: {fmt.days(value)}"
         chart.shapes.append(Dot(_r(xs[i]), _r(y), 3.5, "dot", tip))
         chart.shapes.append(Text(_r(xs[i]), _r(y - 9), fmt.number(value, 0), "middle",
@@ -651,6 +603,12 @@ def _top_chart(fmt: _Fmt, cur: str, ranked: Sequence[Mapping[str, Any]],
     return chart
 
 
+def _step_label(step: Mapping[str, Any], lang: str) -> str:
+    """The step's label from its scenario ("Relance amicale (J-5)"; engine/effectiveness gives
+    ``label`` as ``{"fr", "en"}``), else its name."""
+    return _text(step.get("label"), lang).strip() or str(step.get("step") or "")
+
+
 def _effectiveness_chart(fmt: _Fmt, steps: Sequence[Mapping[str, Any]]) -> Chart:
     width = 520
     bar_h, gap, group_pad, upper, lower, label_w, right = 11, 2, 18, 10, 30, 200, 44
@@ -666,15 +624,16 @@ def _effectiveness_chart(fmt: _Fmt, steps: Sequence[Mapping[str, Any]]) -> Chart
         chart.shapes.append(Text(_r(x), base + 18, fmt.percent(pct, 0), "middle", "tick"))
     for i, step in enumerate(steps):
         y = upper + group_h * i + group_pad / 2
-        label = _clip(str(step.get("step") or "—"), 26)
+        name = _step_label(step, fmt.lang)
+        label = _clip(name or "—", 26)
         messages = int(step.get("messages") or 0)
         channel = str(step.get("channel") or "")
         detail = " · ".join(x for x in (
             _clip(str(step.get("scenario") or ""), 14),
             fmt.labels.get(channel, channel),
-            fmt.t("messages_1") if messages == 1 else fmt.t("messages", n=fmt.integer(messages)),
+            fmt.t("messages", n=fmt.integer(messages)),
         ) if x)
-        full = " · ".join(x for x in (str(step.get("scenario") or ""), str(step.get("step") or ""),
+        full = " · ".join(x for x in (str(step.get("scenario") or ""), name,
                                       fmt.labels.get(channel, channel)) if x)
         chart.shapes.append(Text(label_w - 10, _r(y + 14), label, "end", "label", full))
         chart.shapes.append(Text(label_w - 10, _r(y + 30), detail, "end", "muted"))
@@ -814,7 +773,7 @@ def _currency_sections(fmt: _Fmt, report: Mapping[str, Any], extras: Mapping[str
             top=_top_chart(fmt, cur, ranked, names) if ranked else None,
             top_title=f"{fmt.t('top_chart', n=TOP_OVERDUE)} ({cur})",
             dso_title=f"{fmt.t('dso_chart')} ({cur})",
-            top_note=fmt.t("top_note", shown=len(ranked), total=fmt.integer(len(late)))
+            top_note=fmt.t("top_note", shown=len(ranked), n=fmt.integer(len(late)))
             if len(late) > len(ranked) else "",
         ))
     return sections
@@ -942,20 +901,20 @@ def render_html(report: Mapping[str, Any], extras: Mapping[str, Any], templates:
         "company": str(extras.get("company_name") or extras.get("company") or ""),
         "title": fmt.t("title", date=as_of_text),
         "as_of": as_of.isoformat(),
+        "as_of_text": as_of_text,
         "period": fmt.t("period", period=fmt.month(period)),
         "generated": fmt.t("generated", when=str(extras["generated_at"])) if extras.get("generated_at")
         else fmt.t("by"),
         "sections": sections,
         "effectiveness": _effectiveness(fmt, extras),
         "risk_rows": risk_rows,
-        "risk_note": fmt.t("risk_note", shown=len(risk_rows), total=fmt.integer(graded)),
+        "risk_note": fmt.t("risk_note", shown=len(risk_rows), n=fmt.integer(graded)),
         "grades": grades,
         "graded_note": fmt.t("graded", n=fmt.integer(graded)),
         "indemnity": {
             "count": indemnity_count,
             "amount": fmt.money(indemnity.get("amount_eur") or 0, "EUR"),
-            "sub": fmt.t("indemnity_sub_1") if indemnity_count == 1
-            else fmt.t("indemnity_sub", count=fmt.integer(indemnity_count)),
+            "sub": fmt.t("indemnity_sub", n=fmt.integer(indemnity_count)),
         },
     }
     return _environment(templates).get_template("report.html.j2").render(context)

@@ -12,15 +12,16 @@ from decimal import Decimal
 from typing import Any
 
 from relance.engine.action import Action, action_key
+from relance.engine.catalog import report
 from relance.engine.history import HistoryEntry
 from relance.engine.message import OutgoingMessage
 from relance.engine.settings import Settings
-from relance.render.messages import Renderer
+from relance.render.messages import Renderer, one_line
 
-BUCKET_LABELS = {
-    "fr": {"current": "non échu", "1-30": "1-30 j", "31-60": "31-60 j", "61-90": "61-90 j", ">90": "> 90 j"},
-    "en": {"current": "current", "1-30": "1-30 d", "31-60": "31-60 d", "61-90": "61-90 d", ">90": "> 90 d"},
-}
+#: The buckets' labels in the summary (words in relance.engine.catalog.report).
+BUCKET_LABELS = {"current": report.SUMMARY_BUCKET_CURRENT, "1-30": report.SUMMARY_BUCKET_1_30,
+                 "31-60": report.SUMMARY_BUCKET_31_60, "61-90": report.SUMMARY_BUCKET_61_90,
+                 ">90": report.SUMMARY_BUCKET_OVER_90}
 BUCKET_COLOURS = {"current": "#2f6fb0", "1-30": "#f2b134", "31-60": "#e8832a", "61-90": "#d4522a", ">90": "#b42318"}
 
 
@@ -41,7 +42,7 @@ def summary_context(
     currencies = []
     for cur, figures in report["currencies"].items():
         aging = figures["aging"]
-        amounts = {b: Decimal(aging[b]) for b in BUCKET_LABELS["fr"]}
+        amounts = {b: Decimal(aging[b]) for b in BUCKET_LABELS}
         largest = max((a for a in amounts.values() if a > 0), default=Decimal(0))
         currencies.append({
             "currency": cur,
@@ -51,7 +52,7 @@ def summary_context(
             "cei": figures.get("cei_percent"),
             "penalties": Decimal(figures.get("late_penalties_total") or 0),
             "buckets": [
-                {"label": BUCKET_LABELS[lang][b], "amount": a, "colour": BUCKET_COLOURS[b],
+                {"label": BUCKET_LABELS[b].text(lang), "amount": a, "colour": BUCKET_COLOURS[b],
                  "share": int(a * 100 / largest) if largest > 0 and a > 0 else 0}
                 for b, a in amounts.items()
             ],
@@ -94,7 +95,7 @@ def compose_summary(
         sender_email=settings.sender_email,
         sender_name=settings.sender_name or settings.company_name,
         reply_to=settings.reply_to,
-        subject=" ".join(renderer.render("weekly_summary", lang, "subject", context).split()),
+        subject=one_line(renderer.render("weekly_summary", lang, "subject", context)),
         html=renderer.render("weekly_summary", lang, "html", context),
         text=renderer.render("weekly_summary", lang, "text", context),
     )
