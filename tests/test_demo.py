@@ -237,8 +237,8 @@ def test_demo_workbook_round_trip(tmp_path: Path, demo: dict[str, list[dict[str,
             assert len(sheet) == 1 + len(demo.get(tab.key, [])), tab.key
     invoices = rows["Factures"]
     header = invoices[0]
-    amount = header.index("montant_ttc")
-    issued = header.index("date_facture")
+    amount = header.index("Montant TTC")
+    issued = header.index("Date de facture")
     total = sum(Decimal(str(r[amount])) for r in invoices[1:])
     assert total == sum(money(r["amount"]) for r in demo["invoices"])
     assert all(isinstance(r[issued], dt.date) for r in invoices[1:])
