@@ -294,7 +294,7 @@ def test_libreoffice_opens_the_demo_workbook(tmp_path: Path, write_only: bool) -
         check=True, capture_output=True, timeout=180,
     )
     rows = calamine_rows(out / "demo.xlsx")  # as LibreOffice understood and saved it
-    assert list(rows) == [t.name("fr") for t in shipped_contract().input_tabs]
+    assert list(rows) == ["Mode d'emploi"] + [t.name("fr") for t in shipped_contract().input_tabs]
     assert len(rows["Factures"]) == 401 and len(rows["Clients"]) == 41
     assert rows["Factures"][0] == shipped_contract().tab("invoices").headers("fr")
     first = data["invoices"][0]

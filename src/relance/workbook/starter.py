@@ -60,11 +60,16 @@ VALIDATION_LAST_ROW = 5000
 """Validation covers rows 2..5000, or every data row when there are more."""
 
 HELP_WIDTH = 70
+_HOWTO_NAME_WIDTH = 38
+_HOWTO_TEXT_WIDTH = 100
+_CHARS_PER_WIDTH = 1.1  # characters of wrapped body text per unit of column width
+_LINE_HEIGHT = 15  # points
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill(fill_type="solid", fgColor="1F4E78")
 _HEADER_ALIGN = Alignment(vertical="center", wrap_text=True)
 _HELP_FONT = Font(italic=True, color="595959")
 _WRAP = Alignment(wrap_text=True, vertical="top")
+_TOP = Alignment(vertical="top")
 _TITLE_FONT = Font(bold=True, size=14, color="1F4E78")
 _SECTION_FONT = Font(bold=True, size=12, color="1F4E78")
 _NAME_FONT = Font(bold=True)
@@ -168,10 +173,16 @@ def _write_settings(ws: Any, tab: TabSpec, specs: Sequence[SettingSpec], lang: s
         if offered:  # a dropdown on this value cell only
             _list_validation(ws, offered, f"B{row_number}", lang)
         phrase = setting_help(key)
-        help_cell = WriteOnlyCell(ws, phrase.text(lang) if phrase is not None else None)
+        text = phrase.text(lang) if phrase is not None else None
+        _fit_height(ws, row_number, ((text, HELP_WIDTH),))
+        help_cell = WriteOnlyCell(ws, text)
         help_cell.font = _HELP_FONT
         help_cell.alignment = _WRAP
-        ws.append([key, _setting_value(value), help_cell])
+        key_cell = WriteOnlyCell(ws, key)
+        key_cell.alignment = _TOP
+        value_cell = WriteOnlyCell(ws, _setting_value(value))
+        value_cell.alignment = _TOP
+        ws.append([key_cell, value_cell, help_cell])
 
 
 def default_value(spec: SettingSpec, lang: str) -> str:
@@ -297,10 +308,19 @@ def _header_cells(ws: Any, headers: Sequence[str], notes: Sequence[str]) -> list
     return cells
 
 
+def _fit_height(ws: Any, row: int, texts: Iterable[tuple[str | None, float]]) -> None:
+    """Give a row of wrapped text the height of its longest cell (a spreadsheet does not compute it
+    from a file, and a printed page shows only what fits). Set before the row is streamed."""
+    lines = max((-(-len(text) // max(int(width * _CHARS_PER_WIDTH), 1)) for text, width in texts if text),
+                default=1)
+    if lines > 1:
+        ws.row_dimensions[row].height = _LINE_HEIGHT * lines + 2
+
+
 def _write_instructions(ws: Any, contract: Contract, lang: str) -> None:
     """The first tab: what each tab is for, the daily run, where the results appear."""
-    ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 100
+    ws.column_dimensions["A"].width = _HOWTO_NAME_WIDTH
+    ws.column_dimensions["B"].width = _HOWTO_TEXT_WIDTH
     ws.sheet_view.showGridLines = False
     ws.print_options.gridLines = False
     ws.page_setup.orientation = "landscape"
@@ -309,10 +329,18 @@ def _write_instructions(ws: Any, contract: Contract, lang: str) -> None:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
 
+    row = 0
+
     def line(name: str | None, text: str | None = None, font: Font | None = None) -> None:
+        nonlocal row
+        row += 1
         first = WriteOnlyCell(ws, name)
         first.font = font or _NAME_FONT
-        first.alignment = _WRAP
+        if font is None:  # a title or a section spills over the empty cell beside it
+            first.alignment = _WRAP
+            _fit_height(ws, row, ((name, _HOWTO_NAME_WIDTH), (text, _HOWTO_TEXT_WIDTH)))
+        elif font is _TITLE_FONT:
+            ws.row_dimensions[row].height = 24
         second = WriteOnlyCell(ws, text)
         second.alignment = _WRAP
         ws.append([first, second])
