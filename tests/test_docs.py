@@ -82,7 +82,6 @@ def test_every_figure_of_the_json_report_is_explained_in_the_figures_doc():
 
     from books import book, positions
     from conftest import customer, invoice, payment
-
     from relance.engine.effectiveness import effectiveness
     from relance.engine.kpi import dso_history
     from relance.engine.report import build_report

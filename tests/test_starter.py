@@ -14,16 +14,23 @@ from typing import Any
 
 import openpyxl
 import pytest
-from french import french_problems
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineWorkbook
 
+from french import french_problems
 from relance.app.jobs import read_book
 from relance.app.resources import shipped_contract
 from relance.engine.catalog import template as words
 from relance.engine.contract import TabSpec
 from relance.workbook import starter
-from relance.workbook.starter import DATE_FORMAT, MONEY_FORMAT, TEXT_FORMAT, default_value, header_note, setting_help
+from relance.workbook.starter import (
+    DATE_FORMAT,
+    MONEY_FORMAT,
+    TEXT_FORMAT,
+    default_value,
+    header_note,
+    setting_help,
+)
 from relance.workbook.xlsx import XlsxBackend
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
