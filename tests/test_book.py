@@ -116,8 +116,8 @@ def test_missing_tab_and_missing_column_are_reported():
     sheets["Factures"] = [["numero", "code_client", "date_facture"], ["F1", "C1", "2025-01-01"]]
     del sheets["Clients"]
     got, _ = messages(load(sheets))
-    assert got[0] == ("Factures row 1: has no 'montant_ttc' / 'amount' column, so no row of this tab can be "
-                      "used; add a column headed 'montant_ttc' (or 'amount') to the header row 1")
+    assert got[0] == ("Factures row 1: has no 'Montant TTC' / 'Amount incl. VAT' column, so no row of this tab "
+                      "can be used; add a column headed 'Montant TTC' (or 'Amount incl. VAT') to the header row 1")
     assert any("tab 'Clients' / 'Customers' is missing" in m for m in got)
 
 
@@ -134,7 +134,7 @@ def test_unsure_opt_out_or_pause_means_no_reminder():
 
 def test_settings_typos_are_reported_and_defaulted():
     b = book([customer("C1")], [invoice("F1", "C1", "2025-01-10", None, 100)],
-             settings={"sender_email": "relances@", "grouping": "par client", "send_hour": 25,
+             settings={"sender_email": "relances@", "grouping": "par mois", "send_hour": 25,
                        "default_currency": "EURO", "couleur": "bleu"})
     got, loaded = messages(b)
     s = loaded.book.settings

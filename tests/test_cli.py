@@ -52,7 +52,7 @@ def test_init_refuses_to_overwrite(tmp_path):
     result = relance("init", str(path))
     assert result.exit_code == 2
     assert "already exists; relance never overwrites a workbook" in result.output
-    assert CalamineWorkbook.from_path(str(path)).sheet_names[:3] == ["Invoices", "Customers", "Payments"]
+    assert CalamineWorkbook.from_path(str(path)).sheet_names[:4] == ["How to use", "Invoices", "Customers", "Payments"]
 
 
 def test_init_force_waits_for_no_run_and_keeps_a_backup(tmp_path):
@@ -63,13 +63,13 @@ def test_init_force_waits_for_no_run_and_keeps_a_backup(tmp_path):
     with XlsxBackend(path).run_lock():  # a run is going on
         refused = relance("init", str(path), "--force")
         assert refused.exit_code == 3 and "another relance run" in " ".join(refused.output.split())
-    assert CalamineWorkbook.from_path(str(path)).sheet_names[0] == "Invoices"
+    assert CalamineWorkbook.from_path(str(path)).sheet_names[1] == "Invoices"
     leftover = tmp_path / ".~relance-tmp.book.abc123.xlsx"  # a save cut short by a crash
     leftover.write_bytes(b"partial")
     assert relance("init", str(path), "--force").exit_code == 0
-    assert CalamineWorkbook.from_path(str(path)).sheet_names[0] == "Factures"
+    assert CalamineWorkbook.from_path(str(path)).sheet_names[:2] == ["Mode d'emploi", "Factures"]
     [backup] = XlsxBackend(path).backups()
-    assert CalamineWorkbook.from_path(str(backup)).sheet_names[0] == "Invoices"  # the old one, kept
+    assert CalamineWorkbook.from_path(str(backup)).sheet_names[1] == "Invoices"  # the old one, kept
     assert not leftover.exists()
 
 

@@ -36,4 +36,4 @@ def test_a_customer_is_known_business_known_consumer_or_unknown():
     out = Collector()
     parse_customers(english.tables["customers"], "en", out)
     assert [(str(a.source), a.code, a.hint.en) for a in out.items] == [
-        ("Customers row 2", "R209", "write B2B or B2C in customer_type")]
+        ("Customers row 2", "R209", "write B2B or B2C in Customer type")]

@@ -237,8 +237,8 @@ def test_demo_workbook_round_trip(tmp_path: Path, demo: dict[str, list[dict[str,
             assert len(sheet) == 1 + len(demo.get(tab.key, [])), tab.key
     invoices = rows["Factures"]
     header = invoices[0]
-    amount = header.index("montant_ttc")
-    issued = header.index("date_facture")
+    amount = header.index("Montant TTC")
+    issued = header.index("Date de facture")
     total = sum(Decimal(str(r[amount])) for r in invoices[1:])
     assert total == sum(money(r["amount"]) for r in demo["invoices"])
     assert all(isinstance(r[issued], dt.date) for r in invoices[1:])
@@ -294,7 +294,7 @@ def test_libreoffice_opens_the_demo_workbook(tmp_path: Path, write_only: bool) -
         check=True, capture_output=True, timeout=180,
     )
     rows = calamine_rows(out / "demo.xlsx")  # as LibreOffice understood and saved it
-    assert list(rows) == [t.name("fr") for t in shipped_contract().input_tabs]
+    assert list(rows) == ["Mode d'emploi"] + [t.name("fr") for t in shipped_contract().input_tabs]
     assert len(rows["Factures"]) == 401 and len(rows["Clients"]) == 41
     assert rows["Factures"][0] == shipped_contract().tab("invoices").headers("fr")
     first = data["invoices"][0]

@@ -23,3 +23,84 @@ def test_every_command_appears_in_the_tour():
 def test_exit_codes_are_documented():
     for code in range(5):
         assert f"| {code} |" in README
+
+
+DOCS = Path(__file__).parents[1] / "docs"
+WORKBOOK = (DOCS / "workbook.md").read_text(encoding="utf-8")
+FIGURES = (DOCS / "figures.md").read_text(encoding="utf-8")
+
+
+def test_the_readme_cites_only_docs_of_the_repository():
+    assert "DESIGN.md" not in README and "CONVENTIONS.md" not in README
+    for name in ("architecture", "workbook", "figures", "anomalies", "decisions"):
+        assert f"docs/{name}.md" in README, name
+    for name in ("architecture", "workbook", "figures", "decisions"):
+        assert (DOCS / f"{name}.md").exists(), name
+
+
+def test_every_tab_column_and_accepted_value_is_in_the_workbook_doc():
+    from relance.engine.settings import CHOICES
+
+    contract = shipped_contract()
+    for tab in contract.tabs:
+        assert f"### {tab.fr} / {tab.en}" in WORKBOOK, tab.key
+        section = WORKBOOK.split(f"### {tab.fr} / {tab.en}", 1)[1].split("\n### ", 1)[0]
+        for col in tab.columns:
+            row = next((line for line in section.splitlines() if line.startswith(f"| `{col.key}` |")), None)
+            assert row is not None, (tab.key, col.key)
+            assert f"| {col.fr} | {col.en} |" in row, (tab.key, col.key)
+            for alias in col.aliases:
+                assert alias == col.key or f"`{alias}`" in row, (tab.key, col.key, alias)
+            for lang in ("fr", "en"):
+                for value in col.dropdown(lang):
+                    assert value in section, (tab.key, col.key, value)
+            for canonical, spellings in col.choices.items():
+                assert f"`{canonical}`" in section, (tab.key, col.key, canonical)
+                for spelling in spellings:
+                    assert spelling in section, (tab.key, col.key, spelling)
+    for setting in contract.settings:
+        assert f"| `{setting.key}` |" in WORKBOOK, setting.key
+    for key, options in CHOICES.items():
+        for canonical, spellings in options.items():
+            assert f"`{canonical}`" in WORKBOOK and all(f"`{s}`" in WORKBOOK for s in spellings), (key, canonical)
+
+
+def _keys(value, skip_level=False):
+    """Every key of a JSON value, but not the data used as keys (currency codes, step numbers)."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if not skip_level:
+                yield key
+            yield from _keys(inner, skip_level=key in ("currencies", "by_channel"))
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _keys(inner)
+
+
+def test_every_figure_of_the_json_report_is_explained_in_the_figures_doc():
+    import datetime as dt
+
+    from books import book, positions
+    from conftest import customer, invoice, payment
+    from relance.engine.effectiveness import effectiveness
+    from relance.engine.kpi import dso_history
+    from relance.engine.report import build_report
+    from relance.engine.scoring import predicted_payment_date, risk_grades
+
+    b = book([customer("C1")], [invoice("F1", "C1", "2026-01-10", None, 100), invoice("F2", "C1", "2026-02-01", None, 50)],
+             [payment("2026-03-01", 20, "F1")])
+    as_of = dt.date(2026, 3, 31)
+    where = positions(b, as_of)
+    report = build_report(b, where, as_of)
+    for customer_json in report["customers"]:
+        customer_json["risk"] = next(iter(risk_grades(b, where, as_of).values())).to_json()
+    for invoice_json in report["invoices"]:
+        invoice_json["predicted_payment_date"] = predicted_payment_date(b, where, as_of).get(invoice_json["invoice_id"])
+    report["effectiveness"] = effectiveness(b, as_of)
+    report["effectiveness"]["by_step"] = [{"scenario": "standard", "step": "reminder_1", "channel": "email",
+                                           "messages": 1, "paid_within": {"7": None, "14": None, "30": None}}]
+    report["dso_history"] = dso_history(b, as_of, months=12)
+    keys = set(_keys(report)) - {"EUR"}
+    assert {"countback", "1m", "12m", ">90", "amount_eur", "paid_within", "reasons"} <= keys
+    for key in sorted(keys):
+        assert f"`{key}`" in FIGURES, key

@@ -185,8 +185,9 @@ def hostile_book(tmp_path, monkeypatch) -> Path:
     return path
 
 
-EXPECTED = {("Factures", "D3", "echeance"), ("Factures", "E4", "montant_ttc"), ("Factures", "D5", "echeance"),
-            ("Factures", "C6", "date_facture"), ("Reglements", "A2", "date"), ("Reglements", "B3", "montant")}
+EXPECTED = {("Factures", "D3", "Échéance"), ("Factures", "E4", "Montant TTC"), ("Factures", "D5", "Échéance"),
+            ("Factures", "C6", "Date de facture"), ("Reglements", "A2", "Date de règlement"),
+            ("Reglements", "B3", "Montant")}
 
 
 def test_check_plan_run_report_say_the_cells_and_remind_the_others(hostile_book):

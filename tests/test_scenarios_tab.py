@@ -128,7 +128,9 @@ def test_min_gap_days_is_read_from_its_column(cell, expected):
 
 def test_min_gap_days_in_english_and_its_place_in_the_contract():
     column = shipped_contract().tab("scenarios").column("min_gap_days")
-    assert (column.en, column.fr, column.type, column.required) == ("min_gap_days", "ecart_min_jours", "int", False)
+    assert (column.en, column.fr, column.type, column.required) == ("Minimum gap in days", "Écart minimum en jours",
+                                                                    "int", False)
+    assert {"min_gap_days", "ecart_min_jours"} <= column.names()  # the earlier template's headers
     header = ["scenario", "step", "offset_days", "channel", "template", "min_balance", "requires_approval",
               "min_gap_days"]
     b = loaded(["gentle", "g1", 10, "email", "reminder_1", 0, "no", 6], header=header)

@@ -13,6 +13,7 @@ from conftest import customer, invoice, tabs
 from relance.app.resources import shipped_contract
 from relance.engine.anomaly import Severity
 from relance.engine.book import Book
+from relance.engine.catalog import settings as catalog_settings
 from relance.engine.settings import Settings, blocked_channels, parse_bic, parse_iban
 
 COMPLETE = {"company_name": "Atelier Dumas", "sender_email": "relances@dumas.example",
@@ -48,7 +49,7 @@ def settings_anomalies(b: Book) -> list[tuple[str, str, str, str]]:
     ("CH93 0076 2011 6238 5295 7", "CH93 0076 2011 6238 5295 7"),
 ])
 def test_good_ibans_are_stored_grouped_by_four(raw: str, stored: str):
-    assert parse_iban(raw) == (stored, "")
+    assert parse_iban(raw) == (stored, None)
 
 
 @pytest.mark.parametrize(("raw", "problem"), [
@@ -63,13 +64,14 @@ def test_good_ibans_are_stored_grouped_by_four(raw: str, stored: str):
 ])
 def test_bad_ibans_say_what_is_wrong(raw: str, problem: str):
     iban, said = parse_iban(raw)
-    assert iban == "" and problem in said
+    assert iban == "" and said is not None and problem in said.en and "IBAN" in said.fr
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
-    ("AGRIFRPP", ("AGRIFRPP", "")), ("bnpa fr pp xxx", ("BNPAFRPPXXX", "")), ("DEUTDEFF500", ("DEUTDEFF500", "")),
+    ("AGRIFRPP", ("AGRIFRPP", None)), ("bnpa fr pp xxx", ("BNPAFRPPXXX", None)),
+    ("DEUTDEFF500", ("DEUTDEFF500", None)),
 ])
-def test_good_bics(raw: str, expected: tuple[str, str]):
+def test_good_bics(raw: str, expected: tuple[str, None]):
     assert parse_bic(raw) == expected
 
 
@@ -81,7 +83,7 @@ def test_good_bics(raw: str, expected: tuple[str, str]):
 ])
 def test_bad_bics(raw: str, problem: str):
     bic, said = parse_bic(raw)
-    assert bic == "" and problem in said
+    assert bic == "" and said is not None and problem in said.en and "BIC" in said.fr
 
 
 def test_a_bad_iban_or_bic_is_an_error_on_its_cell_and_left_out():
@@ -140,7 +142,8 @@ def test_defaults_when_the_rows_are_absent_and_what_init_writes():
     assert (written["min_balance"].default, written["agency_min_balance"].default) == ("5", "150")
     for key in ("iban", "bic", "legal_mentions", "signatory_name", "signatory_title", "default_customer_type",
                 "min_balance", "agency_min_balance", "company_phone"):
-        assert written[key].help_en and written[key].help_fr, key
+        help_text = getattr(catalog_settings, f"HELP_{key.upper()}")
+        assert help_text.en and help_text.fr, key
 
 
 def test_bad_values_of_the_new_settings_are_reported_on_their_cell():

@@ -1,8 +1,10 @@
 """The workbook contract: tabs, columns and settings, built from the mapping app/ reads from
-sheet_templates/workbook.yaml.
+sheet_templates/workbook.yaml (docs/workbook.md describes it for people).
 
-Header and tab names are matched after `normalize`: case, accents, spaces and hyphens ignored,
-so "Échéance", "echeance" and "ECHEANCE" all name the due date.
+Header and tab names are matched after `normalize`: case, accents, spaces, hyphens and signs such
+as "°" ignored, so "Échéance", "echeance" and "ECHEANCE" all name the due date, and "N° facture",
+"N facture" and "n_facture" the invoice number. A choice cell ("bloquée", "hold") is matched the
+same way against the spellings of both languages.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ def normalize(name: object) -> str:
     return text.strip("_")
 
 
+#: What a yes/no column offers in each language (engine/cells.parse_bool reads both, and more).
+BOOL_DROPDOWN: dict[str, tuple[str, ...]] = {"fr": ("oui", "non"), "en": ("yes", "no")}
+
+
 @dataclass(frozen=True, slots=True)
 class ColumnSpec:
     key: str
@@ -33,12 +39,17 @@ class ColumnSpec:
     width: float = 12
     required: bool = False
     aliases: tuple[str, ...] = ()
-    dropdown: tuple[str, ...] = ()
+    dropdowns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # language -> values offered
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
     choice_map: dict[str, str] = field(default_factory=dict)  # normalized spelling -> canonical
+    format: str = ""  # "text": cells keep what is typed (codes, phone numbers)
 
     def header(self, lang: str) -> str:
         return self.fr if lang == "fr" else self.en
+
+    def dropdown(self, lang: str) -> tuple[str, ...]:
+        """The values the template's dropdown offers in `lang` (empty: no dropdown)."""
+        return self.dropdowns.get("fr" if lang == "fr" else "en", ())
 
     def names(self) -> set[str]:
         return {normalize(n) for n in (self.key, self.en, self.fr, *self.aliases)}
@@ -88,10 +99,11 @@ class TabSpec:
 
 @dataclass(frozen=True, slots=True)
 class SettingSpec:
+    """A Settings row `init` writes: its key and canonical default (engine/settings.py `spelled`
+    gives the value in the template's language; catalog/settings.py its help)."""
+
     key: str
     default: str
-    help_en: str
-    help_fr: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,11 +133,24 @@ class Contract:
         return tuple(t for t in self.tabs if t.role == "output")
 
 
+def _dropdowns(raw: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    given = raw.get("dropdown")
+    if isinstance(given, Mapping):
+        return {lang: tuple(str(v) for v in given[lang]) for lang in ("fr", "en")}
+    if given:
+        return {lang: tuple(str(v) for v in given) for lang in ("fr", "en")}
+    if raw.get("type") == "bool":
+        return dict(BOOL_DROPDOWN)
+    if raw.get("choices"):
+        return {lang: tuple(str(k) for k in raw["choices"]) for lang in ("fr", "en")}
+    return {}
+
+
 def _column(raw: dict[str, Any]) -> ColumnSpec:
     choices = {k: tuple(v) for k, v in (raw.get("choices") or {}).items()}
     choice_map = {normalize(s): k for k, spellings in choices.items() for s in (k, *spellings)}
     choice_map.update({s: k for k, spellings in choices.items() for s in (k, *spellings)})
-    return ColumnSpec(
+    col = ColumnSpec(
         key=raw["key"],
         en=raw["en"],
         fr=raw["fr"],
@@ -133,24 +158,38 @@ def _column(raw: dict[str, Any]) -> ColumnSpec:
         width=float(raw.get("width", 12)),
         required=bool(raw.get("required", False)),
         aliases=tuple(raw.get("aliases", ())),
-        dropdown=tuple(str(v) for v in raw.get("dropdown", ())),
+        dropdowns=_dropdowns(raw),
         choices=choices,
         choice_map=choice_map,
+        format=str(raw.get("format", "")),
     )
+    if choices:
+        for lang, values in col.dropdowns.items():
+            unread = [v for v in values if col.choice(v) is None]
+            if unread:  # a dropdown must offer only what the reader understands
+                raise ValueError(f"column {col.key}: the {lang} dropdown offers {unread}, not among its choices")
+    return col
+
+
+def _tab(raw: Mapping[str, Any]) -> TabSpec:
+    tab = TabSpec(
+        key=raw["key"],
+        en=raw["en"],
+        fr=raw["fr"],
+        role=raw["role"],
+        required=bool(raw.get("required", False)),
+        columns=tuple(_column(c) for c in raw["columns"]),
+    )
+    seen: dict[str, str] = {}
+    for col in tab.columns:
+        for name in col.names():
+            if seen.setdefault(name, col.key) != col.key:  # a header must name one column only
+                raise ValueError(f"tab {tab.key}: '{name}' names both {seen[name]} and {col.key}")
+    return tab
 
 
 def parse_contract(raw: Mapping[str, Any]) -> Contract:
     """The contract from its YAML document, already parsed (app/resources.py reads the file)."""
-    tabs = tuple(
-        TabSpec(
-            key=t["key"],
-            en=t["en"],
-            fr=t["fr"],
-            role=t["role"],
-            required=bool(t.get("required", False)),
-            columns=tuple(_column(c) for c in t["columns"]),
-        )
-        for t in raw["tabs"]
-    )
-    settings = tuple(SettingSpec(**s) for s in raw["settings"])
+    tabs = tuple(_tab(t) for t in raw["tabs"])
+    settings = tuple(SettingSpec(key=s["key"], default=str(s.get("default", ""))) for s in raw["settings"])
     return Contract(tabs=tabs, settings=settings)

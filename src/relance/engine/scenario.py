@@ -198,7 +198,7 @@ def _read_step(name: str, row: Row, out: Collector) -> tuple[Step, list[_Fault],
                  problem[1], "R514")
         approval = True
     step = Step(
-        name=step_name, offset_days=offset or 0, channel=cells.text(row.raw("channel")).lower(),
+        name=step_name, offset_days=offset or 0, channel=row.table.spec.column("channel").choice(row.raw("channel")) or cells.text(row.raw("channel")).lower(),
         template=cells.text(row.raw("template")), min_balance=min_balance or Decimal(0),
         requires_approval=bool(approval), min_gap_days=gap, source=row.source(),
     )

@@ -8,6 +8,11 @@ wrong value is reported and replaced by its default, so one typo never stops the
 What a channel cannot do without (the company's name, the sender's address, the postal
 address of letters) is an error, and `blocked_channels` says which channels it stops: no
 message leaves signed by nobody, from a placeholder address, or without a return address.
+
+Values are read in either language ("taux_legal_semestriel" or "legal_semester", "client" or
+"customer", "oui" or "yes") and kept in their canonical English spelling; `spelled` gives the
+spelling a template in a language writes. Every problem is said in both languages
+(catalog/settings.py).
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ from email_validator import EmailNotValidError
 
 from relance.engine import cells
 from relance.engine.anomaly import Source
+from relance.engine.catalog import settings as say
 from relance.engine.contract import normalize
 from relance.engine.customer import normalized_email
+from relance.engine.i18n import Phrase, Said
 from relance.engine.table import Collector, Table
-from relance.engine.terms import TERMS_HINT, Terms, parse_terms
+from relance.engine.terms import Terms, parse_terms
 
 _ECB_KEY = re.compile(r"^ecb_rate_(\d{4})_?h([12])$")
 
@@ -73,12 +80,21 @@ class Settings:
         return "en" if self.locale.lower().startswith("en") else "fr"
 
 
-_CHOICES = {
-    "eom_method": ("days_then_eom", "eom_then_days"),
-    "grouping": ("customer", "invoice"),
-    "penalty_rate_mode": ("legal_semester", "fixed"),
-    "channel": ("outbox", "mailjet", "smtp"),
+#: Each choice setting: canonical value -> (its French spelling, other accepted spellings...).
+#: The French spelling is what the French template writes; any spelling is read in any workbook.
+CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
+    "eom_method": {"days_then_eom": ("jours_puis_fin_de_mois", "jours_puis_fdm"),
+                   "eom_then_days": ("fin_de_mois_puis_jours", "fdm_puis_jours")},
+    "grouping": {"customer": ("client", "par_client"), "invoice": ("facture", "par_facture")},
+    "penalty_rate_mode": {"legal_semester": ("taux_legal_semestriel", "taux_legal", "legal"),
+                          "fixed": ("taux_fixe", "fixe")},
+    "channel": {"outbox": ("outbox", "boite_d_envoi"), "mailjet": ("mailjet",), "smtp": ("smtp",)},
 }
+_CHOICE_OF = {key: {normalize(s): value for value, spellings in options.items() for s in (value, *spellings)}
+              for key, options in CHOICES.items()}
+#: Yes/no settings, as the template writes them.
+_BOOLEANS = frozenset({"business_days_only"})
+_YES_NO = {"fr": ("oui", "non"), "en": ("yes", "no")}
 #: Settings that go into e-mail headers (From, Reply-To): one line each.
 _HEADER_TEXT = frozenset({"company_name", "sender_name"})
 _TEXT = ("company_name", "sender_email", "sender_name", "reply_to", "default_scenario",
@@ -114,36 +130,64 @@ _BIC_SHAPE = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?$")
 _IBAN_EXAMPLE = "FR76 3000 6000 0112 3456 7890 189"
 
 
-def parse_iban(value: object) -> tuple[str, str]:
-    """``(iban, "")`` with the IBAN grouped by 4, or ``("", problem)``: spaces, hyphens and dots
+def spelled(key: str, value: str, lang: str) -> str:
+    """How a template in `lang` writes a setting's value: "taux_legal_semestriel" for
+    penalty_rate_mode legal_semester in French, "oui" for yes, "30 jours" for 30 days; a value
+    without a spelling of its own (a name, a number, EUR, a value not understood) is kept as it is."""
+    french = lang == "fr"
+    if key in CHOICES and value in CHOICES[key]:
+        return CHOICES[key][value][0] if french else value
+    if key in _BOOLEANS and value:
+        flag, _ = cells.parse_bool(value)
+        return _YES_NO["fr" if french else "en"][0 if flag else 1]
+    if key == "default_payment_terms" and value:
+        terms = parse_terms(value)
+        if terms is not None:
+            unit = "jours" if french else "days"
+            eom = (" fin de mois" if french else " end of month") if terms.end_of_month else ""
+            return f"{terms.days} {unit}{eom}"
+    return value
+
+
+def choice_spellings(key: str, lang: str) -> tuple[str, ...]:
+    """The values of a choice or yes/no setting as a template in `lang` offers them (its dropdown)."""
+    if key in CHOICES:
+        return tuple(s[0] if lang == "fr" else v for v, s in CHOICES[key].items())
+    if key in _BOOLEANS:
+        return _YES_NO["fr" if lang == "fr" else "en"]
+    return ()
+
+
+def parse_iban(value: object) -> tuple[str, Said | None]:
+    """``(iban, None)`` with the IBAN grouped by 4, or ``("", problem)``: spaces, hyphens and dots
     are allowed, case is not significant, the ISO 13616 mod-97 checksum must hold."""
     compact = re.sub(r"[\s.\-\u00a0\u202f]", "", cells.text(value)).upper()
     if compact.startswith("IBAN"):
         compact = compact[4:]
     if not compact:
-        return "", "is blank"
+        return "", say.IS_BLANK()
     if not compact.isalnum() or not compact.isascii():
-        return "", "is not an IBAN: only letters and digits are allowed"
+        return "", say.IBAN_CHARACTERS()
     country = compact[:2]
     expected = _IBAN_LENGTHS.get(country)
     if expected is not None and len(compact) != expected:
-        return "", f"is not an IBAN: it has {len(compact)} characters, an IBAN of {country} has {expected}"
+        return "", say.IBAN_LENGTH(n=len(compact), country=country, expected=expected)
     if not _IBAN_SHAPE.match(compact):
-        return "", "is not an IBAN: it starts with a country code and two check digits, e.g. " + _IBAN_EXAMPLE
+        return "", say.IBAN_SHAPE(example=_IBAN_EXAMPLE)
     digits = "".join(str(int(c, 36)) for c in compact[4:] + compact[:4])
     if int(digits) % 97 != 1:
-        return "", "is not a valid IBAN: its check digits do not match (a mistyped character?)"
-    return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4)), ""
+        return "", say.IBAN_CHECKSUM()
+    return " ".join(compact[i:i + 4] for i in range(0, len(compact), 4)), None
 
 
-def parse_bic(value: object) -> tuple[str, str]:
-    """``(bic, "")`` upper case without spaces, or ``("", problem)`` (ISO 9362: 8 or 11 characters)."""
+def parse_bic(value: object) -> tuple[str, Said | None]:
+    """``(bic, None)`` upper case without spaces, or ``("", problem)`` (ISO 9362: 8 or 11 characters)."""
     compact = re.sub(r"[\s\u00a0]", "", cells.text(value)).upper()
     if len(compact) not in (8, 11):
-        return "", f"is not a BIC: it has {len(compact)} characters, a BIC has 8 or 11"
+        return "", say.BIC_LENGTH(n=len(compact))
     if not _BIC_SHAPE.match(compact):
-        return "", "is not a BIC: 4 letters (bank), 2 letters (country), 2 letters or digits, then optionally 3"
-    return compact, ""
+        return "", say.BIC_SHAPE()
+    return compact, None
 
 
 def blocked_channels(settings: Settings) -> dict[str, tuple[str, ...]]:
@@ -179,120 +223,113 @@ def parse_settings(table: Table | None, known_keys: Iterable[str], out: Collecto
         if m := _ECB_KEY.match(key):
             rate, problem = cells.parse_amount(raw)
             if rate is None or problem:
-                out.add(where, raw, "is not a rate", "write the ECB rate in percent, e.g. 2.15", "R090")
+                out.add(where, raw, say.NOT_A_RATE(), say.WRITE_ECB_RATE(), "R090")
             else:
                 ecb[(int(m[1]), int(m[2]))] = rate
             continue
         if key not in known:
-            out.warn(row.source("key"), raw_key, "is not a setting relance knows; it was ignored",
-                     "check the spelling against the list in the README", "R091")
+            out.warn(row.source("key"), raw_key, say.UNKNOWN_SETTING(), say.CHECK_SPELLING(), "R091")
             continue
         if raw is None or cells.text(raw) == "":
             continue  # a blank value (spaces included) keeps the default
         at[key] = where
 
-        def bad(problem: str, hint: str) -> None:
-            out.add(where, raw, f"{problem} for setting '{key}'; the default was used", hint, "R092")  # noqa: B023
+        def bad(problem: Said, hint: Said) -> None:
+            out.add(where, raw, say.DEFAULT_USED(problem=problem, key=key), hint, "R092")  # noqa: B023
 
         if key in ("sender_email", "reply_to"):
             try:
                 values[key] = normalized_email(cells.text(raw))
             except EmailNotValidError as exc:
-                bad(f"is not a valid e-mail address ({exc})", "write an address such as relances@example.fr")
+                bad(say.NOT_AN_EMAIL(reason=exc), say.WRITE_AN_EMAIL())
         elif key in _TEXT:
             values[key] = cells.text(raw)
             if key in _HEADER_TEXT and any(ch in str(raw) for ch in "\r\n\u2028\u2029"):
-                out.warn(where, raw, f"has a line break; e-mails carry '{key}' on one line, the break as a space",
-                         "write it on one line", "R084")
+                out.warn(where, raw, say.LINE_BREAK(key=key), say.ONE_LINE(), "R084")
         elif key == "iban":
             iban, said = parse_iban(raw)
             if iban:
                 values[key] = iban
             else:
-                out.add(where, raw, f"{said}; it is left out of every message until corrected",
-                        f"copy the IBAN from your bank's RIB, e.g. {_IBAN_EXAMPLE}", "R080")
+                out.add(where, raw, say.LEFT_OUT(problem=said), say.COPY_IBAN(example=_IBAN_EXAMPLE), "R080")
         elif key == "bic":
             bic, said = parse_bic(raw)
             if bic:
                 values[key] = bic
             else:
-                out.add(where, raw, f"{said}; it is left out of every message until corrected",
-                        "copy the BIC (code SWIFT) from your bank's RIB, e.g. AGRIFRPP or BNPAFRPPXXX", "R081")
+                out.add(where, raw, say.LEFT_OUT(problem=said), say.COPY_BIC(), "R081")
         elif key == "default_customer_type":
             kind = _CUSTOMER_TYPES.get(normalize(raw))
             if kind:
                 values[key] = kind
             else:
-                out.add(where, raw, "is neither B2B nor B2C for setting 'default_customer_type'; customers "
-                        "with a blank type_client are of unknown type: no penalty nor indemnity is claimed "
-                        "from them", "write B2B (businesses) or B2C (consumers)", "R092")
-        elif key in _CHOICES:
-            choice = normalize(raw)
-            if choice in _CHOICES[key]:
+                out.add(where, raw, say.NOT_A_CUSTOMER_TYPE(), say.WRITE_CUSTOMER_TYPE(), "R092")
+        elif key in CHOICES:
+            choice = _CHOICE_OF[key].get(normalize(raw))
+            if choice is not None:
                 values[key] = choice
             else:
-                bad("is not a valid choice", "use one of: " + ", ".join(_CHOICES[key]))
+                listed = Phrase(", ".join(choice_spellings(key, "fr")), ", ".join(choice_spellings(key, "en")))
+                bad(say.NOT_A_CHOICE(), say.USE_ONE_OF(choices=listed()))
         elif key == "default_currency":
             cur, problem = cells.parse_currency(raw, "")
             if cur:
                 values[key] = cur
             else:
-                bad("is not an ISO 4217 currency code", "use EUR, USD, GBP…")
+                bad(say.NOT_A_CURRENCY(), say.USE_A_CURRENCY())
         elif key == "locale":
             loc = cells.text(raw).replace("-", "_")
             if loc.lower()[:2] in ("fr", "en"):
                 values[key] = loc
             else:
-                bad("is not a supported locale", "use fr_FR or en_GB")
+                bad(say.NOT_A_LOCALE(), say.USE_A_LOCALE())
         elif key == "timezone":
             try:
                 ZoneInfo(cells.text(raw))
                 values[key] = cells.text(raw)
             except (ZoneInfoNotFoundError, ValueError):
-                bad("is not a time zone", "use a name such as Europe/Paris")
+                bad(say.NOT_A_TIMEZONE(), say.USE_A_TIMEZONE())
         elif key == "default_payment_terms":
             terms = parse_terms(raw)
             if terms:
                 values[key] = terms
             else:
-                bad("is not a payment term", TERMS_HINT)
+                bad(say.NOT_TERMS(), say.WRITE_TERMS())
         elif key in ("send_hour", "promise_grace_days", "history_max_rows", "cooldown_days"):
             number, problem = cells.parse_int(raw)
             limits = {"send_hour": (0, 23), "promise_grace_days": (0, 90), "cooldown_days": (0, 60),
                       "history_max_rows": (1000, 5_000_000)}[key]
             if number is None or not limits[0] <= number <= limits[1]:
-                bad("is out of range", f"use a whole number from {limits[0]} to {limits[1]}")
+                bad(say.OUT_OF_RANGE(), say.WHOLE_NUMBER(low=limits[0], high=limits[1]))
             else:
                 values[key] = number
-        elif key == "business_days_only":
+        elif key in _BOOLEANS:
             flag, problem = cells.parse_bool(raw)
             if flag is None:
-                bad("is neither yes nor no", "write oui/non")
+                bad(say.NOT_YES_NO(), say.WRITE_YES_NO())
             else:
                 values[key] = flag
         elif key in ("penalty_annual_rate", "recovery_indemnity"):
             amount, problem = cells.parse_amount(raw)
             if amount is None or amount < 0:
-                bad("is not a positive number", "write a number such as 12.5 (percent) or 40")
+                bad(say.NOT_POSITIVE(), say.WRITE_A_NUMBER())
             else:
                 values[key] = amount
         elif key in ("min_balance", "agency_min_balance"):
             amount, problem = cells.parse_amount(raw)
             if amount is None or amount < 0:
-                bad("is not an amount of zero or more",
-                    "write an amount such as 5" if key == "min_balance" else "write an amount in euros such as 150")
+                bad(say.NOT_AN_AMOUNT(), say.WRITE_AN_AMOUNT() if key == "min_balance" else say.WRITE_EUROS())
             else:
                 values[key] = amount
     settings = replace(Settings(), **values, ecb_rates=ecb)  # type: ignore[arg-type]
     if settings.penalty_rate_mode == "fixed" and settings.penalty_annual_rate is None:
         out.add(table_source(table), "fixed",
-                "penalty_rate_mode is 'fixed' but penalty_annual_rate is blank; the legal rate was used",
-                "add a penalty_annual_rate row (percent), or set the mode to legal_semester", "R093")
+                say.FIXED_WITHOUT_RATE(fixed=_spoken("penalty_rate_mode", "fixed")),
+                say.ADD_ANNUAL_RATE(legal=_spoken("penalty_rate_mode", "legal_semester")), "R093")
         settings = replace(settings, penalty_rate_mode="legal_semester")
     if settings.iban and settings.bic and settings.iban[:2] != settings.bic[4:6]:
         out.warn(at.get("bic", table_source(table)), settings.bic,
-                 f"the BIC's country ({settings.bic[4:6]}) is not the IBAN's ({settings.iban[:2]})",
-                 "check that the IBAN and the BIC are those of the same account", "R082")
+                 say.BIC_COUNTRY(bic=settings.bic[4:6], iban=settings.iban[:2]), say.SAME_ACCOUNT(), "R082")
     _check_sender(settings, table_source(table), out)
     return settings
 
@@ -302,18 +339,16 @@ def _check_sender(settings: Settings, where: Source, out: Collector) -> None:
     a letter gives the company's postal address: without them nothing leaves through that channel
     (`blocked_channels`), and each missing one is an error."""
     if not settings.sender_email:
-        out.add(where, "sender_email", "no sender address is set; no e-mail is sent until it is",
-                f"add a {where.tab} row sender_email with the address reminders come from, "
-                "e.g. relances@example.fr", "R096")
+        out.add(where, "sender_email", say.NO_SENDER(), say.ADD_SENDER(tab=where.tab), "R096")
     if not settings.company_name:
-        out.add(where, "company_name", "no company name is set; no message is sent until it is "
-                "(every e-mail, SMS and letter is signed with it)",
-                f"add a {where.tab} row company_name with your company's name", "R097")
+        out.add(where, "company_name", say.NO_COMPANY(), say.ADD_COMPANY(tab=where.tab), "R097")
     if not settings.company_address:
-        out.add(where, "company_address", "no company address is set; no letter is sent until it is "
-                "(a formal notice gives the sender's postal address)",
-                f"add a {where.tab} row company_address, lines separated by ';', "
-                "e.g. 12 rue des Artisans; 69003 Lyon", "R083")
+        out.add(where, "company_address", say.NO_ADDRESS(), say.ADD_ADDRESS(tab=where.tab), "R083")
+
+
+def _spoken(key: str, value: str) -> Said:
+    """A setting's value as each language's template spells it."""
+    return Phrase(spelled(key, value, "fr"), spelled(key, value, "en"))()
 
 
 def table_source(table: Table) -> Source:
