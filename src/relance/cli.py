@@ -616,7 +616,7 @@ def report(
         if json_:
             _print_json(data)
             return
-        _show_report(data, snap.book.settings.locale)
+        _show_report(data, snap.book.settings.locale, snap.book.language)
         if html is not None:
             out.print(escape(_UI.t(C.HTML_REPORT, path=str(html))), highlight=False)
         if write:
@@ -659,10 +659,11 @@ _BUCKETS = (("current", C.BUCKET_CURRENT), ("1-30", C.BUCKET_1_30), ("31-60", C.
             ("net_total", C.BUCKET_NET), ("past_due_total", C.BUCKET_PAST_DUE))
 
 
-def _show_report(data: dict[str, Any], locale: str = "fr_FR") -> None:
-    """The report for a person: one column per currency, figures through relance.engine.formats."""
-    fmt = formats(locale)
-    lang = fmt.lang
+def _show_report(data: dict[str, Any], locale: str = "fr_FR", language: str | None = None) -> None:
+    """The report for a person: one column per currency, figures through relance.engine.formats,
+    in the workbook's language (its locale's figures when the locale is of that language)."""
+    lang = lang_of(language or locale)
+    fmt = formats(locale) if lang_of(locale) == lang else formats(lang)
 
     def t(phrase: Phrase, **args: object) -> str:
         return phrase.text(lang, **args)
@@ -762,7 +763,7 @@ def demo(
         out.print(f"[bold]{escape(_UI.t(C.DEMO_REPORT))}[/]")
         snap = snapshot(open_workbook(book), now, given, for_report=True)
         data, extras = report_bundle(snap, month_period(None, snap.as_of))
-        _show_report(data, snap.book.settings.locale)
+        _show_report(data, snap.book.settings.locale, snap.book.language)
         page = folder / "rapport.html"
         page.write_text(report_page(data, extras), encoding="utf-8")
         write_dashboard(open_workbook(book), snap, data, extras)
