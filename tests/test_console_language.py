@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from french import assert_french
 from typer.testing import CliRunner
 
+from french import assert_french
 from relance import cli
 from relance.app.jobs import init_workbook
 from relance.cli import app
