@@ -24,8 +24,16 @@ runner = CliRunner()
 
 @pytest.fixture(autouse=True)
 def today_is_as_of(monkeypatch):
-    """The commands run on AS_OF itself: `--as-of AS_OF` is a real run, which sends."""
+    """The commands run on AS_OF itself: `--as-of AS_OF` is a real run, which sends; the console
+    speaks French where no workbook says otherwise (no LANG naming another language)."""
     monkeypatch.setattr(cli, "_now", lambda: ON_AS_OF)
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def flat(text: str) -> str:
+    """`text` on one line, every kind of space one space (French output has no-break ones)."""
+    return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
 
 
 def relance(*args: str):
@@ -51,7 +59,7 @@ def test_init_refuses_to_overwrite(tmp_path):
     assert relance("init", str(path), "--lang", "en").exit_code == 0
     result = relance("init", str(path))
     assert result.exit_code == 2
-    assert "already exists; relance never overwrites a workbook" in result.output
+    assert "existe déjà ; relance n'écrase jamais un classeur" in flat(result.output)  # no workbook read: French
     assert CalamineWorkbook.from_path(str(path)).sheet_names[:4] == ["How to use", "Invoices", "Customers", "Payments"]
 
 
@@ -62,7 +70,7 @@ def test_init_force_waits_for_no_run_and_keeps_a_backup(tmp_path):
     assert relance("init", str(path), "--lang", "en").exit_code == 0
     with XlsxBackend(path).run_lock():  # a run is going on
         refused = relance("init", str(path), "--force")
-        assert refused.exit_code == 3 and "another relance run" in " ".join(refused.output.split())
+        assert refused.exit_code == 3 and "un autre passage de relance" in flat(refused.output)
     assert CalamineWorkbook.from_path(str(path)).sheet_names[1] == "Invoices"
     leftover = tmp_path / ".~relance-tmp.book.abc123.xlsx"  # a save cut short by a crash
     leftover.write_bytes(b"partial")
@@ -166,8 +174,8 @@ def test_a_pending_row_left_by_a_crash_is_settled_not_resent(demo_book, tmp_path
 
 
 @pytest.mark.parametrize("make, message, code", [
-    (lambda p: p.write_text("not a workbook"), "not an .xlsx workbook", 3),
-    (lambda p: None, "does not exist", 3),
+    (lambda p: p.write_text("not a workbook"), "n'est pas un classeur .xlsx", 3),
+    (lambda p: None, "n'existe pas", 3),
     (lambda p: (shutil.copy(Path(__file__).parent / "conftest.py", p),
                 (p.parent / f"~${p.name}").write_text("x")), "", 3),
 ])
@@ -177,7 +185,7 @@ def test_unusable_workbooks_get_a_clear_message_and_no_traceback(tmp_path, make,
     result = relance("run", str(path), "--as-of", AS_OF)
     assert result.exit_code == code
     assert "Traceback" not in result.output
-    assert message.lower() in " ".join(result.output.lower().split())
+    assert message.lower() in flat(result.output).lower()
 
 
 def test_locked_by_excel(demo_book, tmp_path):
@@ -226,13 +234,13 @@ def test_unusable_paths_are_said_without_a_traceback(demo_book, tmp_path):
     shutil.copy(demo_book, book)
     result = relance("run", str(book), "--as-of", AS_OF, "--outbox", str(blocker / "out"))
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert "the outbox folder" in result.output and "cannot be used" in result.output
+    assert "le dossier d'envoi" in result.output and "est inutilisable" in result.output
     history = CalamineWorkbook.from_path(str(book)).sheet_names
     assert "Historique" not in history  # nothing was recorded as sent
     result = relance("demo", str(blocker / "demo"))
     assert result.exit_code == 3 and "Traceback" not in result.output and "a-file" in result.output
     result = relance("report", str(book), "--period", "2025-13")
-    assert result.exit_code == 2 and "is not a month" in result.output
+    assert result.exit_code == 2 and "n'est pas un mois" in result.output
 
 
 def test_report_html_dashboard_and_weekly_summary(demo_book, tmp_path):
@@ -257,9 +265,9 @@ def test_report_html_dashboard_and_weekly_summary(demo_book, tmp_path):
     assert dashboard["DSO (countback, jours)"][0] == report["currencies"]["EUR"]["dso"]["countback"]
 
     first = relance("summary", str(book), "--as-of", AS_OF, "--to", "daf@dumas.example")
-    assert first.exit_code == 0 and "Weekly summary sent to daf@dumas.example" in first.output
+    assert first.exit_code == 0 and "Synthèse hebdomadaire envoyée à daf@dumas.example" in flat(first.output)
     again = relance("summary", str(book), "--as-of", AS_OF, "--to", "daf@dumas.example")
-    assert "already sent" in again.output
+    assert "déjà été envoyée" in flat(again.output)
     assert len(list((tmp_path / "book_outbox").glob("*weekly_summary*.eml"))) == 1
 
 
@@ -269,13 +277,14 @@ def test_a_dated_run_says_simulation_and_files_apart(demo_book, tmp_path, monkey
     monkeypatch.setattr(cli, "_now", lambda: LATER)  # 1 December: --as-of 23 November is a dated run
     shown = relance("run", str(book), "--as-of", AS_OF)
     assert shown.exit_code == 0, shown.output
-    said = [line for line in shown.output.splitlines() if "simulation" in line.lower()]
-    assert said[0].startswith("Simulation 2") and said[0].endswith(f"for {AS_OF}")  # the title
-    [line] = [line for line in said if line.startswith("Simulation, nothing sent")]  # one line says it all
-    assert line.startswith("Simulation, nothing sent: 2026-11-23 is not today (2026-12-01 in Europe/Paris); ")
-    assert f"filed in {tmp_path / 'book_outbox' / 'simulation-2026-11-23'}" in line
-    assert line.endswith(", marked simulated in History; a run without --as-of sends for real.")
-    assert "Sent " not in shown.output
+    said = [flat(line) for line in shown.output.splitlines() if "simulation" in line.lower()]
+    assert said[0].startswith("Simulation 2") and said[0].endswith("du 23 novembre 2026")  # the title
+    [line] = [line for line in said if line.startswith("Simulation, rien n'est envoyé")]  # one line says it all
+    assert line.startswith("Simulation, rien n'est envoyé : le 23 novembre 2026 n'est pas aujourd'hui "
+                           "(1er décembre 2026 à Europe/Paris) ; ")
+    assert f"classés dans {tmp_path / 'book_outbox' / 'simulation-2026-11-23'}" in line
+    assert line.endswith(", marqués simulés dans l'historique ; un passage sans `--as-of` envoie pour de vrai.")
+    assert "Envoyés " not in shown.output
     outbox = tmp_path / "book_outbox"
     filed = list((outbox / "simulation-2026-11-23").glob("*.eml"))
     assert filed and not list(outbox.glob("*.eml")) and not (outbox / "index.jsonl").exists()
@@ -295,9 +304,10 @@ def test_a_dated_run_through_another_channel_is_refused_with_the_reason(demo_boo
     monkeypatch.setattr(cli, "_now", lambda: LATER)
     refused = relance("run", str(book), "--as-of", AS_OF, "--channel", "mailjet")
     assert refused.exit_code == 2 and "Traceback" not in refused.output
-    said = " ".join(refused.output.split())
-    assert "--as-of 2026-11-23 is not today (2026-12-01 in Europe/Paris): a dated run is only a simulation" in said
-    assert "'mailjet' would really deliver messages dated 2026-11-23" in said
+    said = flat(refused.output)
+    assert ("--as-of 23 novembre 2026 n'est pas aujourd'hui (1er décembre 2026 à Europe/Paris) : un passage "
+            "daté n'est qu'une simulation") in said
+    assert "'mailjet' remettrait vraiment des messages datés du 23 novembre 2026" in said
     assert "Historique" not in CalamineWorkbook.from_path(str(book)).sheet_names
     dry = relance("run", str(book), "--as-of", AS_OF, "--channel", "mailjet", "--dry-run", "--json")
     assert dry.exit_code == 0 and json.loads(dry.output)["planned"] > 0  # a dry run works for any date
@@ -318,8 +328,8 @@ def test_a_blank_sender_holds_back_the_e_mails_only_and_exits_2(tmp_path):
                      {"key": "sender_email", "value": ""}],
     })
     said = relance("baseline", str(book), "--step", "reminder_1", "--as-of", "2026-11-16")
-    flat = " ".join(said.output.split())
-    assert said.exit_code == 0 and "Recorded step reminder_1" in flat and "nothing was sent" in flat
+    shown = flat(said.output)
+    assert said.exit_code == 0 and "Étape reminder_1 inscrite" in shown and "rien n'a été envoyé" in shown
     assert [r[9] for r in sheet(book, "Historique")[1:]] == ["baseline"]
     again = relance("baseline", str(book), "--step", "reminder_1", "--json")
     assert json.loads(again.output)["recorded"] == []  # once: the customer now has History

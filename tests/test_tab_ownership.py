@@ -246,4 +246,4 @@ def test_every_command_refuses_a_user_tab_under_a_relance_name(tmp_path: Path, c
     assert path.read_bytes() == before
     assert not list(tmp_path.glob("book_outbox/*.eml"))
     assert CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Plan").to_python() == CASH_PLAN
-    assert re.search(r"nothing was sent or written", result.output)
+    assert re.search(r"rien n'a été envoyé ni écrit", result.output)  # the console speaks the workbook's French

@@ -52,7 +52,7 @@ def _relance(*args: str, slow_send: float = 0.0, src: Path = ROOT / "src") -> su
         "main()\n"
     )
     return subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "PYTHONPATH": str(src)})
+                            text=True, env={**os.environ, "PYTHONPATH": str(src), "LC_ALL": "fr_FR.UTF-8"})  # French console
 
 
 def _summaries(outbox: Path) -> list[dict]:
@@ -79,9 +79,9 @@ def test_two_summaries_started_together_send_one(tmp_path: Path):
         codes = sorted(rc for rc, _, _ in results)
         if attempt == 0:  # one sent; the other found the lock taken (exit 3) or the summary sent
             assert codes in ([0, 0], [0, 3]), said
-            assert "Weekly summary sent to daf@example.fr" in said
+            assert "Synthèse hebdomadaire envoyée à daf@example.fr" in said  # a French workbook
         else:  # the week's summary is out: neither sends it again
-            assert codes in ([0, 0], [0, 3]) and "Weekly summary sent" not in said, said
+            assert codes in ([0, 0], [0, 3]) and "Synthèse hebdomadaire envoyée" not in said, said
 
 
 @pytest.mark.slow
@@ -102,7 +102,7 @@ def test_a_writing_command_waits_for_no_run_and_writes_nothing(tmp_path: Path, c
         p = _relance(command[0], str(book), *command[1:])
         rc = p.wait(timeout=120)
         err = p.stderr.read() if p.stderr else ""
-        assert rc == 3 and "another relance run is using book.xlsx" in err, err
+        assert rc == 3 and "un autre passage de relance utilise book.xlsx" in err, err  # French: no LANG says otherwise
         assert book.read_bytes() == before and not _summaries(tmp_path / "book_outbox")
     finally:
         holder.kill()

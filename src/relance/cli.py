@@ -3,6 +3,17 @@
 Exit codes: 0 done; 1 `check` found rows it cannot use; 2 wrong usage or configuration;
 3 the workbook cannot be read or written (missing, locked, not a workbook, protected);
 4 some messages could not be sent (they are retried by the next run, never duplicated).
+
+Language: every word printed is a phrase of `relance.engine.catalog.console`, shown in the
+workbook's language (`Book.language`) as soon as a workbook is read; before that, and for
+commands that read none, in the language of the global `--lang fr|en` option, else of the
+environment (LC_ALL, LC_MESSAGES, LANG, through `lang_of`), else French.
+
+`--help` is built by typer from the declarations below, whose help texts are the English forms
+of catalog phrases (`_h` records them). The top-level command class (`_Group`) picks the
+language from `--lang` in the arguments or from the environment when its context is made,
+before any help is shown, and puts every help text, heading and usage line of the command tree
+in that language (`_localize`, `_help_text`); this also works under typer's CliRunner.
 """
 
 from __future__ import annotations
@@ -10,10 +21,11 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import json
+import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +45,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
 from relance.app.connect import open_channel, open_workbook
 from relance.app.jobs import (
@@ -54,19 +67,158 @@ from relance.app.jobs import (
 )
 from relance.app.templates import check_templates
 from relance.engine.anomaly import Anomaly, Severity
+from relance.engine.book import Book
+from relance.engine.catalog import console as C
 from relance.engine.errors import ConfigError, RelanceError
+from relance.engine.formats import Formats, formats, half_up
+from relance.engine.i18n import Lang, Phrase, Said, lang_of
 from relance.engine.owned_tabs import tab_name
 from relance.engine.settings import blocked_channels
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  help="relance: accounts-receivable reminders driven from a workbook.")
+# --------------------------------------------------------------------------- the language of the console
+
+
+class _Ui:
+    """The console's language and formatter; changed once a workbook says its language."""
+
+    def __init__(self) -> None:
+        self.lang = Lang.fr
+        self.fmt: Formats = formats(Lang.fr)
+
+    def set(self, lang: str) -> None:
+        self.lang = Lang.en if lang == Lang.en else Lang.fr
+        self.fmt = formats(self.lang)
+
+    def t(self, phrase: Phrase, **args: object) -> str:
+        """`phrase` in the console's language; counts (int) written with grouped digits."""
+        shown = {k: self.fmt.number(v, 0) if isinstance(v, int) and not isinstance(v, bool) else v
+                 for k, v in args.items()}
+        return phrase.text(self.lang, **shown)
+
+    def said(self, said: Said) -> str:
+        return said.text(self.lang)
+
+
+_UI = _Ui()
+
+
+def _env_lang(environ: dict[str, str] | os._Environ[str] = os.environ) -> Lang:
+    """The environment's language: the first of LC_ALL, LC_MESSAGES, LANG naming fr or en; French."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "").strip().lower()
+        if value.startswith(("fr", "en")):
+            return lang_of(value)
+    return Lang.fr
+
+
+def _args_lang(args: Sequence[str]) -> Lang | None:
+    """The language `--lang X` or `--lang=X` names among the arguments, if any."""
+    for i, arg in enumerate(args):
+        value = arg.split("=", 1)[1] if arg.startswith("--lang=") else (
+            args[i + 1] if arg == "--lang" and i + 1 < len(args) else None)
+        if value is not None and value.strip().lower() in (Lang.fr, Lang.en):
+            return Lang(value.strip().lower())
+    return None
+
+
+def _read(book: Book) -> Book:
+    """A workbook was read: from now on the console speaks its language."""
+    _UI.set(book.language)
+    return book
+
+
+# --------------------------------------------------------------------------- help in the console's language
+
+#: English help text -> its phrase, for every help text declared below.
+_HELPS: dict[str, Phrase] = {}
+
+
+def _h(phrase: Phrase) -> str:
+    """Declare a help text: typer gets the English form; `_localize` swaps in the console's."""
+    _HELPS[phrase.en] = phrase
+    return phrase.en
+
+
+def _localize(command: Any) -> None:
+    """Every help text of `command` and its subcommands in the console's language."""
+    for item in (command, *getattr(command, "params", ())):
+        english = item.__dict__.setdefault("_relance_en", getattr(item, "help", None))
+        phrase = _HELPS.get(english or "")
+        if phrase is not None:
+            item.help = _UI.t(phrase)
+    for sub in (getattr(command, "commands", None) or {}).values():
+        _localize(sub)
+
+
+_EXTRAS = re.compile(r"\[((?:default:\s+[^\]]*?|required)(?:;\s+(?:default:\s+[^\]]*?|required))*)\]")
+
+
+def _help_text(text: str) -> str:
+    """click's own words of a help screen (usage, headings, defaults) in the console's language."""
+    if _UI.lang == Lang.en:
+        return text
+
+    def extra(part: str) -> str:
+        if part == "required":
+            return _UI.t(C.HELP_REQUIRED)
+        return _UI.t(C.HELP_DEFAULT, value=re.sub(r"^default:\s+", "", part))
+
+    def extras(m: re.Match[str]) -> str:
+        return "[" + "; ".join(extra(p) for p in re.split(r";\s+", m[1])) + "]"
+
+    text = _EXTRAS.sub(extras, text)
+    text = text.replace("Show this message and exit.", _UI.t(C.HELP_HELP))
+    text = re.sub(r"^Usage:", _UI.t(C.HELP_USAGE), text, flags=re.M)
+    for heading, phrase in (("Options", C.HELP_OPTIONS), ("Arguments", C.HELP_ARGUMENTS),
+                            ("Commands", C.HELP_COMMANDS)):
+        text = re.sub(rf"^{heading}:$", _UI.t(phrase) + "\u00a0:", text, flags=re.M)
+    return text
+
+
+class _Command(TyperCommand):
+    def get_help(self, ctx: Any) -> str:
+        return _help_text(super().get_help(ctx))
+
+
+class _Group(TyperGroup):
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        if parent is None:  # the whole command line: choose the language before any help is built
+            _UI.set(_args_lang(args) or _env_lang())
+            _localize(self)
+        return super().make_context(info_name, args, parent, **extra)
+
+    def get_help(self, ctx: Any) -> str:
+        return _help_text(super().get_help(ctx))
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, cls=_Group,
+                  help=_h(C.HELP_APP))
 out = Console()
 err = Console(stderr=True)
 
-BookArg = Annotated[str, typer.Argument(help="Path to an .xlsx workbook (gsheet:ID and excel: come later).")]
-AsOf = Annotated[str | None, typer.Option("--as-of", help="Run date, YYYY-MM-DD (default: today in the "
-                                                          "workbook's time zone).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+BookArg = Annotated[str, typer.Argument(help=_h(C.HELP_BOOK))]
+AsOf = Annotated[str | None, typer.Option("--as-of", help=_h(C.HELP_AS_OF))]
+JsonOpt = Annotated[bool, typer.Option("--json", help=_h(C.HELP_JSON))]
+
+
+def _command(phrase: Phrase, name: str | None = None) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return app.command(name, help=_h(phrase), cls=_Command)
+
+
+@app.callback()
+def _main(lang: Annotated[str | None, typer.Option("--lang", help=_h(C.HELP_LANG))] = None) -> None:
+    with _errors():
+        if lang is not None:
+            _UI.set(_valid_lang(lang))
+
+
+def _valid_lang(lang: str) -> Lang:
+    if lang.strip().lower() not in (Lang.fr, Lang.en):
+        raise ConfigError(C.LANG_UNSUPPORTED(value=repr(lang)), C.LANG_USE())
+    return Lang(lang.strip().lower())
+
+
+# --------------------------------------------------------------------------- shared helpers
 
 
 def _now() -> dt.datetime:
@@ -79,11 +231,19 @@ def _as_of(value: str | None) -> dt.date | None:
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        raise ConfigError(f"--as-of {value!r} is not a date", "write it as YYYY-MM-DD, e.g. 2025-03-31") from None
+        raise ConfigError(C.AS_OF_NOT_A_DATE(value=repr(value)), C.AS_OF_FORMAT()) from None
     if not dt.date(1900, 1, 1) <= day <= dt.date(2200, 12, 31):
-        raise ConfigError(f"--as-of {value} is outside the years relance works with (1900 to 2200)",
-                          "write the run date, e.g. 2025-03-31")
+        raise ConfigError(C.AS_OF_OUT_OF_RANGE(value=value), C.AS_OF_WRITE())
     return day
+
+
+def _problem(text: str) -> None:
+    """One line on stderr after the red `relance:` mark."""
+    err.print(f"[bold red]{escape(_UI.t(C.ERROR_PREFIX))}[/] {escape(text)}", highlight=False, soft_wrap=True)
+
+
+def _fix(text: str) -> None:
+    err.print(f"  → {text}", highlight=False, soft_wrap=True, markup=False)
 
 
 @contextmanager
@@ -91,38 +251,40 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except RelanceError as exc:
-        err.print(f"[bold red]relance:[/] {escape(exc.message)}", highlight=False, soft_wrap=True)
-        if exc.hint:
-            err.print(f"  → {exc.hint}", highlight=False, soft_wrap=True, markup=False)
+        _problem(exc.text(_UI.lang))
+        if exc.fix:
+            _fix(exc.hint_text(_UI.lang))
         raise typer.Exit(exc.exit_code) from None
     except OSError as exc:  # a path the user gave that the system refuses: say which, no traceback
         where = f": {exc.filename}" if exc.filename else ""
-        err.print(f"[bold red]relance:[/] {escape(exc.strerror or str(exc))}{escape(str(where))}",
-                  highlight=False, soft_wrap=True)
+        _problem(f"{exc.strerror or exc}{where}")
         full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
-        err.print("  → the disk is full: free some space, then run again" if full
-                  else "  → check the path and its permissions", highlight=False, soft_wrap=True, markup=False)
+        _fix(_UI.t(C.DISK_FULL if full else C.CHECK_PATH))
         raise typer.Exit(3) from None
+
+
+_PROGRESS = {"Sending": C.PROGRESS_SENDING, "Simulating": C.PROGRESS_SIMULATING}
 
 
 class _Phases:
     """One live display on stderr: a spinner while the workbook is read and checked, then a bar."""
 
-    def __init__(self, enabled: bool, first: str) -> None:
+    def __init__(self, enabled: bool, first: Phrase) -> None:
         self.enabled = enabled
         self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                                  MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True)
         self.current: TaskID | None = None
         if enabled:
             self.progress.start()
-            self.current = self.progress.add_task(first, total=None)
+            self.current = self.progress.add_task(_UI.t(first), total=None)
 
     def __call__(self, label: str, total: int) -> Callable[[int], None]:
         if not self.enabled:
             return lambda n: None
         if self.current is not None:
             self.progress.update(self.current, visible=False)
-        task = self.progress.add_task(label, total=total)
+        phrase = _PROGRESS.get(label)
+        task = self.progress.add_task(_UI.t(phrase) if phrase else label, total=total)
         self.current = task
         return lambda n: self.progress.advance(task, n)
 
@@ -131,25 +293,28 @@ class _Phases:
             self.progress.stop()
 
 
+def _reading(factory: Callable[[Book], Any]) -> Callable[[Book], Any]:
+    """A channel factory that first switches the console to the workbook's language."""
+    return lambda book: factory(_read(book))
+
+
 def _show_anomalies(anomalies: list[Anomaly], lang: str, limit: int = 25) -> None:
     if not anomalies:
-        out.print("[green]No anomaly: every row is usable.[/]")
+        out.print(f"[green]{escape(_UI.t(C.NO_ANOMALY))}[/]")
         return
     errors = sum(1 for a in anomalies if a.severity == Severity.error)
-    table = Table(title=f"Anomalies: {errors} errors, {len(anomalies) - errors} warnings", show_lines=False)
-    for col in ("", "cell", "value", "problem", "fix"):
+    title = _UI.t(C.ANOMALIES_TITLE, errors=_UI.t(C.N_ERRORS, n=errors),
+                  warnings=_UI.t(C.N_WARNINGS, n=len(anomalies) - errors))
+    table = Table(title=escape(title), show_lines=False)
+    for col in ("", _UI.t(C.COL_CELL), _UI.t(C.COL_VALUE), _UI.t(C.COL_PROBLEM), _UI.t(C.COL_FIX)):
         table.add_column(col, overflow="fold")
     for a in anomalies[:limit]:
         mark = "[red]✗[/]" if a.severity == Severity.error else "[yellow]![/]"
-        table.add_row(mark, f"{a.source.tab}!{a.source.cell}", a.value, a.problem.text(lang), a.hint.text(lang))
+        table.add_row(mark, escape(f"{a.source.tab}!{a.source.cell}"), escape(str(a.value)),
+                      escape(a.problem.text(lang)), escape(a.hint.text(lang)))
     out.print(table)
     if len(anomalies) > limit:
-        out.print(f"… and {len(anomalies) - limit} more (all of them are in the Anomalies tab after a run, "
-                  "or with --json)")
-
-
-def _count(n: int, one: str, many: str = "") -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+        out.print(escape(_UI.t(C.MORE_ANOMALIES, n=len(anomalies) - limit)))
 
 
 def _anomaly_json(a: Anomaly, lang: str) -> dict[str, Any]:
@@ -162,33 +327,53 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
+def _catalog(prefix: str, code: str) -> str:
+    """The label of a code (a channel, a reason) in the console's language; the code itself if unknown."""
+    phrase = getattr(C, prefix + re.sub(r"\W", "_", code).upper(), None)
+    return _UI.t(phrase) if isinstance(phrase, Phrase) else code
+
+
+def _reasons(codes: Counter[str]) -> str:
+    return ", ".join(_UI.t(C.REASON_COUNT, reason=_catalog("REASON_", r), n=n) for r, n in codes.most_common())
+
+
+def _step_label(book: Book, scenario: str, step: str) -> str:
+    found = book.scenarios.get(scenario)
+    spec = found.step(step) if found else None
+    return spec.label(_UI.lang) if spec else step
+
+
 def _show_plan(result: RunResult, title: str) -> None:
     data = result.to_json()
+    book = result.snapshot.book
     actions = result.snapshot.plan.actions
-    steps = Counter((a.step, a.channel) for a in actions)
-    out.print(f"[bold]{title}[/]")
+    steps = Counter((_step_label(book, a.scenario, a.step), a.channel) for a in actions)
+    fmt = _UI.fmt
+    out.print(f"[bold]{escape(title)}[/]")
     table = Table()
-    table.add_column("step")
-    table.add_column("channel")
-    table.add_column("messages", justify="right")
+    table.add_column(_UI.t(C.COL_STEP))
+    table.add_column(_UI.t(C.COL_CHANNEL))
+    table.add_column(_UI.t(C.COL_MESSAGES), justify="right")
     for (step, channel), n in sorted(steps.items()):
-        table.add_row(step, channel, str(n))
+        table.add_row(escape(step), _catalog("CHANNEL_", channel), fmt.number(n, 0))
     out.print(table)
     reasons = Counter(s.reason for s in result.snapshot.plan.skips)
     if reasons:
-        out.print("Not sent, with reason: " + ", ".join(f"{r} {n}" for r, n in reasons.most_common()))
+        out.print(escape(_UI.t(C.NOT_SENT, reasons=_reasons(reasons))), highlight=False)
     for a in actions[:10]:
-        amounts = ", ".join(f"{v} {c}" for c, v in a.totals)
-        out.print(f"  {a.customer_id:<10} {a.step:<14} {a.channel:<7} {amounts:>14}  {a.recipient}  "
-                  f"[dim]{';'.join(a.invoice_ids[:4])}{'…' if len(a.invoice_ids) > 4 else ''}[/]",
+        amounts = ", ".join(fmt.money(v, c) for c, v in a.totals)
+        step = _step_label(book, a.scenario, a.step)
+        out.print(f"  {escape(a.customer_id):<10} {escape(step):<14} {_catalog('CHANNEL_', a.channel):<8} "
+                  f"{amounts:>14}  {escape(a.recipient)}  "
+                  f"[dim]{escape(';'.join(a.invoice_ids[:4]))}{'…' if len(a.invoice_ids) > 4 else ''}[/]",
                   highlight=False)
     if len(actions) > 10:
-        out.print(f"  … {len(actions) - 10} more")
+        out.print(escape(_UI.t(C.MORE_ACTIONS, n=len(actions) - 10)))
     if result.simulation:
         out.print(_simulation_line(result), highlight=False, soft_wrap=True)
     elif not result.dry_run and data["planned"]:
-        out.print(f"Sent {data['sent']}, tasks {data['tasks_created']}, failed {data['failed']}, "
-                  f"awaiting approval {data['awaiting_approval']}.")
+        out.print(escape(_UI.t(C.RUN_TOTALS, sent=data["sent"], tasks=data["tasks_created"], failed=data["failed"],
+                               waiting=data["awaiting_approval"])), highlight=False)
 
 
 def _simulation_line(result: RunResult) -> str:
@@ -196,69 +381,92 @@ def _simulation_line(result: RunResult) -> str:
     s = result.snapshot
     simulated = [e for e in result.execution.entries if e.status == "simulated"]
     tasks = sum(e.channel in ("call", "agency") for e in simulated)
-    return (f"[bold yellow]Simulation, nothing sent:[/] {s.as_of.isoformat()} is not today "
-            f"({result.today.isoformat() if result.today else '?'} in {s.book.settings.timezone}); "
-            f"{_count(len(simulated) - tasks, 'message')} filed in {escape(result.outbox)}"
-            + (f" ({_count(tasks, 'task')} not created)" if tasks else "")
-            + ", marked simulated in History; a run without --as-of sends for real.")
+    n = len(simulated) - tasks
+    line = _UI.t(C.SIMULATION_LINE, n=n, messages=_UI.t(C.N_MESSAGES, n=n), day=_UI.fmt.date(s.as_of),
+                 today=_UI.fmt.date(result.today) if result.today else "?", zone=s.book.settings.timezone,
+                 folder=result.outbox,
+                 tasks=_UI.t(C.SIMULATION_TASKS, n=tasks, tasks=_UI.t(C.N_TASKS, n=tasks)) if tasks else "")
+    head, _, rest = line.partition(":" if _UI.lang == Lang.en else "\u00a0:")
+    return f"[bold yellow]{escape(head)}{':' if _UI.lang == Lang.en else chr(0xa0) + ':'}[/]{escape(rest)}"
 
 
-@app.command()
+def _window_reason(reason: str) -> str:
+    """Why the send window is closed (the engine's words), in the console's language."""
+    if reason == "weekend":
+        return _UI.t(C.WINDOW_WEEKEND)
+    if reason.startswith("public holiday: "):
+        return _UI.t(C.WINDOW_HOLIDAY, name=reason.removeprefix("public holiday: "))
+    m = re.fullmatch(r"before (\d+):00 (\S+)", reason)
+    if m:
+        return _UI.t(C.WINDOW_BEFORE, hour=m[1], zone=m[2])
+    return reason
+
+
+def _when(iso: str) -> str:
+    try:
+        return _UI.fmt.datetime(dt.datetime.fromisoformat(iso))
+    except ValueError:
+        return iso
+
+
+@_command(C.HELP_INIT)
 def init(
     book: BookArg,
-    lang: Annotated[str, typer.Option("--lang", help="fr or en")] = "fr",
-    demo: Annotated[bool, typer.Option("--demo", help="Fill it with a realistic French SME.")] = False,
-    seed: Annotated[int, typer.Option(help="Demo data seed.")] = 7,
-    customers: Annotated[int, typer.Option(help="Demo customers.")] = 300,
-    invoices: Annotated[int, typer.Option(help="Demo invoices.")] = 4000,
+    lang: Annotated[str | None, typer.Option("--lang", help=_h(C.HELP_INIT_LANG))] = None,
+    demo: Annotated[bool, typer.Option("--demo", help=_h(C.HELP_INIT_DEMO))] = False,
+    seed: Annotated[int, typer.Option(help=_h(C.HELP_SEED))] = 7,
+    customers: Annotated[int, typer.Option(help=_h(C.HELP_CUSTOMERS))] = 300,
+    invoices: Annotated[int, typer.Option(help=_h(C.HELP_INVOICES))] = 4000,
     as_of: AsOf = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    force: Annotated[bool, typer.Option("--force", help=_h(C.HELP_FORCE))] = False,
 ) -> None:
     """Write a new workbook template (French or English), optionally with demo data."""
     with _errors():
         path = Path(book)
-        if lang not in ("fr", "en"):
-            raise ConfigError(f"--lang {lang!r} is not supported", "use --lang fr or --lang en")
+        language = _valid_lang(lang) if lang is not None else _UI.lang
+        _UI.set(language)
         if path.exists() and not force:
-            raise ConfigError(f"{path} already exists; relance never overwrites a workbook",
-                              "choose another name, or add --force")
+            raise ConfigError(C.EXISTS(path=str(path)), C.EXISTS_FIX())
         if demo:
             from relance.demo import build_demo_workbook
 
             build_demo_workbook(path, seed=seed, customers=customers, invoices=invoices,
-                                as_of=_as_of(as_of) or dt.date.today(), lang=lang)
+                                as_of=_as_of(as_of) or dt.date.today(), lang=str(language))
+            out.print(escape(_UI.t(C.WROTE_DEMO, path=str(path), customers=_UI.t(C.N_CUSTOMERS, n=customers),
+                                   invoices=_UI.t(C.N_INVOICES, n=invoices))), highlight=False)
         else:
-            init_workbook(path, lang)
-        out.print(f"Wrote {path}" + (f" ({customers} customers, {invoices} invoices)" if demo else ""))
+            init_workbook(path, str(language))
+            out.print(escape(_UI.t(C.WROTE, path=str(path))), highlight=False)
 
 
-@app.command()
+@_command(C.HELP_CHECK)
 def check(book: BookArg, as_of: AsOf = None, json_: JsonOpt = False) -> None:
     """Validate the workbook and render every template once on sample data; exit 1 when a row
     is unusable or a template broken."""
     with _errors():
         snap = snapshot(open_workbook(book), _now(), _as_of(as_of))
-        anomalies = [*snap.anomalies, *check_templates(snap.book)]
+        b = _read(snap.book)
+        anomalies = [*snap.anomalies, *check_templates(b)]
         if json_:
-            _print_json({"as_of": snap.as_of.isoformat(), "anomalies": [_anomaly_json(a, snap.book.language) for a in anomalies]})
+            _print_json({"as_of": snap.as_of.isoformat(), "anomalies": [_anomaly_json(a, b.language) for a in anomalies]})
         else:
-            b = snap.book
-            out.print(f"Read {_count(len(b.customers), 'customer')}, "
-                      f"{_count(len(b.invoices), 'invoice or credit note', 'invoices and credit notes')} and "
-                      f"{_count(len(b.payments), 'payment')}.")
+            out.print(escape(_UI.t(C.READ_BOOK, customers=_UI.t(C.N_CUSTOMERS, n=len(b.customers)),
+                                   documents=_UI.t(C.N_DOCUMENTS, n=len(b.invoices)),
+                                   payments=_UI.t(C.N_PAYMENTS, n=len(b.payments)))), highlight=False)
             _show_anomalies(anomalies, b.language)
         if any(a.severity == Severity.error for a in anomalies):
             raise typer.Exit(1)
 
 
-@app.command()
+@_command(C.HELP_PLAN)
 def plan(book: BookArg, as_of: AsOf = None, json_: JsonOpt = False,
-         write: Annotated[bool, typer.Option("--write", help="Fill the Plan tab.")] = False) -> None:
+         write: Annotated[bool, typer.Option("--write", help=_h(C.HELP_PLAN_WRITE))] = False) -> None:
     """Preview what the next run would send; nothing is sent."""
     with _errors():
         backend = open_workbook(book)
         now = _now()
         snap = snapshot(backend, now, _as_of(as_of))
+        _read(snap.book)
         result = RunResult(run_id_for(now), snap, True)
         if write:
             write_plan(backend, snap, result.run_id)
@@ -267,66 +475,69 @@ def plan(book: BookArg, as_of: AsOf = None, json_: JsonOpt = False,
             data["anomalies"] = [_anomaly_json(a, snap.book.language) for a in snap.anomalies]
             _print_json(data)
         else:
-            _show_plan(result, f"Plan for {snap.as_of.isoformat()}: {len(snap.plan.actions)} messages")
+            n = len(snap.plan.actions)
+            _show_plan(result, _UI.t(C.PLAN_TITLE, day=_UI.fmt.date(snap.as_of), messages=_UI.t(C.N_MESSAGES, n=n)))
             if write:
-                out.print("The Plan tab lists them; tick 'approve' where a step needs approval.")
+                out.print(escape(_UI.t(C.PLAN_WRITTEN, tab=tab_name(snap.book, "plan"))), highlight=False)
             _summary_anomalies(snap)
 
 
 def _summary_anomalies(snap: Snapshot) -> None:
     errors = sum(1 for a in snap.anomalies if a.severity == Severity.error)
     if snap.anomalies:
-        out.print(f"[yellow]{errors} errors and {len(snap.anomalies) - errors} warnings in the workbook[/] "
-                  "(see `relance check`, or the Anomalies tab after a run).")
+        said = _UI.t(C.BOOK_ANOMALIES, errors=_UI.t(C.N_ERRORS, n=errors),
+                     warnings=_UI.t(C.N_WARNINGS, n=len(snap.anomalies) - errors))
+        out.print(f"[yellow]{escape(said)}[/] {escape(_UI.t(C.SEE_CHECK))}", highlight=False)
 
 
-@app.command("run")
+@_command(C.HELP_RUN, "run")
 def run_cmd(
     book: BookArg,
     as_of: AsOf = None,
-    channel: Annotated[str, typer.Option(help="outbox (default), mailjet or smtp.")] = "outbox",
-    outbox: Annotated[Path | None, typer.Option(help="Outbox folder (default: BOOK_outbox beside it).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Plan and render, send and write nothing.")] = False,
-    anytime: Annotated[bool, typer.Option("--anytime", help="Send now even outside the send window "
-                                                            "(weekend, holiday, before send_hour).")] = False,
+    channel: Annotated[str, typer.Option(help=_h(C.HELP_CHANNEL))] = "outbox",
+    outbox: Annotated[Path | None, typer.Option(help=_h(C.HELP_OUTBOX))] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=_h(C.HELP_DRY_RUN))] = False,
+    anytime: Annotated[bool, typer.Option("--anytime", help=_h(C.HELP_ANYTIME))] = False,
     json_: JsonOpt = False,
 ) -> None:
     """The daily job: plan, send exactly once, write History, Tasks, Plan and Anomalies back."""
     with _errors():
         now = _now()
         day = _as_of(as_of)
-        factory = open_channel(channel, book, now, outbox, day)  # a dated run: a simulation, outbox only
-        phases = _Phases(not json_ and err.is_terminal, "Reading and checking the workbook")
+        factory = _reading(open_channel(channel, book, now, outbox, day))  # a dated run: a simulation, outbox only
+        phases = _Phases(not json_ and err.is_terminal, C.PROGRESS_READING)
         try:
             result = run(open_workbook(book), factory, now, day, dry_run, phases, anytime)
         finally:
             phases.close()
+        s = result.snapshot
+        _read(s.book)
         data = result.to_json()
         if json_:
             _print_json(data)
         elif result.deferred:
-            out.print(f"Nothing sent now: {result.deferred}. The next send window opens "
-                      f"{result.next_window} ({len(result.snapshot.plan.to_send)} messages wait for it; "
-                      "--anytime sends now).")
+            waiting = len(s.plan.to_send)
+            out.print(escape(_UI.t(C.DEFERRED, why=_window_reason(result.deferred), when=_when(result.next_window),
+                                   n=waiting, messages=_UI.t(C.N_MESSAGES, n=waiting))), highlight=False)
         else:
-            title = ("Dry run" if dry_run else "Simulation" if result.simulation else "Run") + \
-                f" {result.run_id} for {result.snapshot.as_of.isoformat()}"
-            _show_plan(result, title)
+            title = C.TITLE_DRY_RUN if dry_run else C.TITLE_SIMULATION if result.simulation else C.TITLE_RUN
+            _show_plan(result, _UI.t(title, run=result.run_id, day=_UI.fmt.date(s.as_of)))
             if data["settled_pending"]:
-                out.print(f"Settled {data['settled_pending']} rows left pending by an interrupted run.")
+                n = data["settled_pending"]
+                out.print(escape(_UI.t(C.SETTLED, n=n, rows=_UI.t(C.N_ROWS, n=n))), highlight=False)
             if data.get("unsettled_pending"):
-                out.print(f"[yellow]{data['unsettled_pending']} History rows stay pending: the outbox folder they "
-                          "name cannot be read, so they are never sent again until it can (Anomalies, R620).[/]")
+                n = data["unsettled_pending"]
+                out.print(f"[yellow]{escape(_UI.t(C.UNSETTLED, n=n, rows=_UI.t(C.N_ROWS, n=n)))}[/]", highlight=False)
             if result.outbox:
-                out.print(f"Outbox: {result.outbox}")
-            _summary_anomalies(result.snapshot)
+                out.print(escape(_UI.t(C.OUTBOX_AT, folder=result.outbox)), highlight=False)
+            _summary_anomalies(s)
         missing = _missing_settings(result)
         if missing:
-            err.print(f"[bold red]relance:[/] {_count(missing.count, 'message')} could not leave: "
-                      f"the Parametres tab has no {', '.join(missing.keys)}", highlight=False, soft_wrap=True)
-            err.print("  → fill " + ", ".join(missing.keys) + " in Parametres (the sender of every reminder, "
-                      "and the return address of letters), then run again; nothing else was held back",
-                      highlight=False, soft_wrap=True, markup=False)
+            tab = tab_name(s.book, "settings")
+            keys = ", ".join(missing.keys)
+            _problem(_UI.t(C.MISSING_SETTINGS, n=missing.count, messages=_UI.t(C.N_MESSAGES, n=missing.count),
+                           tab=tab, keys=keys))
+            _fix(_UI.t(C.MISSING_SETTINGS_FIX, keys=keys, tab=tab))
             raise typer.Exit(2)
         if data["failed"]:
             raise typer.Exit(4)
@@ -353,51 +564,50 @@ def _missing_settings(result: RunResult) -> _Missing | None:
     return _Missing(sorted(keys), len(held))
 
 
-@app.command()
+@_command(C.HELP_BASELINE)
 def baseline(
     book: BookArg,
-    step: Annotated[str, typer.Option("--step", help="The last step already sent outside relance, e.g. "
-                                                     "reminder_2 (a step of the customers' ladders).")],
-    customer: Annotated[list[str] | None, typer.Option("--customer", help="Only this customer (repeatable; "
-                                                                          "default: every customer with "
-                                                                          "overdue invoices).")] = None,
+    step: Annotated[str, typer.Option("--step", help=_h(C.HELP_STEP))],
+    customer: Annotated[list[str] | None, typer.Option("--customer", help=_h(C.HELP_CUSTOMER))] = None,
     as_of: AsOf = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be recorded; write nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=_h(C.HELP_BASELINE_DRY))] = False,
     json_: JsonOpt = False,
 ) -> None:
     """Say once where you stand before relance: record in History the step already reached outside
     relance, so the next run goes on from the following step. Sends nothing."""
     with _errors():
-        result = baseline_job(open_workbook(book), _now(), step, _as_of(as_of), customer or (), dry_run)
+        backend = open_workbook(book)
+        result = baseline_job(backend, _now(), step, _as_of(as_of), customer or (), dry_run)
         if json_:
             _print_json(result.to_json())
             return
-        verb = "Would record" if dry_run else "Recorded"
-        out.print(f"{verb} step {step} as reached on {result.as_of.isoformat()} for "
-                  f"{_count(len(result.entries), 'customer')}; nothing was sent.")
+        _UI.set(result.language)
+        verb = C.BASELINE_WOULD if dry_run else C.BASELINE_DONE
+        n = len(result.entries)
+        out.print(escape(_UI.t(verb, step=step, day=_UI.fmt.date(result.as_of),
+                               customers=_UI.t(C.N_CUSTOMERS, n=n))), highlight=False)
         reasons = Counter(s.reason for s in result.skips)
         if reasons:
-            out.print("Left out, with reason: " + ", ".join(f"{r} {n}" for r, n in reasons.most_common()))
+            out.print(escape(_UI.t(C.LEFT_OUT, reasons=_reasons(reasons))), highlight=False)
 
 
-@app.command()
+@_command(C.HELP_REPORT)
 def report(
     book: BookArg,
     as_of: AsOf = None,
-    period: Annotated[str | None, typer.Option(help="YYYY-MM for CEI and recovery rate (default: the month of "
-                                                    "as_of).")] = None,
+    period: Annotated[str | None, typer.Option(help=_h(C.HELP_PERIOD))] = None,
     json_: JsonOpt = False,
-    html: Annotated[Path | None, typer.Option(help="Write a one-page HTML report with charts.")] = None,
-    write: Annotated[bool, typer.Option("--write", help="Rebuild the Dashboard tab (figures and native "
-                                                        "charts).")] = False,
+    html: Annotated[Path | None, typer.Option(help=_h(C.HELP_HTML))] = None,
+    write: Annotated[bool, typer.Option("--write", help=_h(C.HELP_REPORT_WRITE))] = False,
 ) -> None:
     """Aging, DSO, CEI, penalties, indemnity, reminder effectiveness and payer grades."""
     with _errors():
         if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
-            raise ConfigError(f"--period {period!r} is not a month", "write it as YYYY-MM, e.g. 2025-03")
+            raise ConfigError(C.PERIOD_NOT_A_MONTH(value=repr(period)), C.PERIOD_FORMAT())
         backend = open_workbook(book)
         now = _now()
         snap = snapshot(backend, now, _as_of(as_of), for_report=True)
+        _read(snap.book)
         data, extras = report_bundle(snap, month_period(period, snap.as_of))
         if html is not None:
             html.write_text(report_page(data, extras), encoding="utf-8")
@@ -406,20 +616,21 @@ def report(
         if json_:
             _print_json(data)
             return
-        _show_report(data, snap.book.settings.locale)
+        _show_report(data, snap.book.settings.locale, snap.book.language)
         if html is not None:
-            out.print(f"HTML report: {html}")
+            out.print(escape(_UI.t(C.HTML_REPORT, path=str(html))), highlight=False)
         if write:
-            out.print(f"Tab {tab_name(snap.book, 'dashboard')} rebuilt in {book}.")
+            out.print(escape(_UI.t(C.DASHBOARD_REBUILT, tab=tab_name(snap.book, "dashboard"), book=book)),
+                      highlight=False)
 
 
-@app.command()
+@_command(C.HELP_SUMMARY)
 def summary(
     book: BookArg,
-    to: Annotated[str, typer.Option("--to", help="Who receives it (the finance manager).")],
+    to: Annotated[str, typer.Option("--to", help=_h(C.HELP_TO))],
     as_of: AsOf = None,
-    outbox: Annotated[Path | None, typer.Option(help="Outbox folder (default: BOOK_outbox beside it).")] = None,
-    channel: Annotated[str, typer.Option(help="outbox (default).")] = "outbox",
+    outbox: Annotated[Path | None, typer.Option(help=_h(C.HELP_OUTBOX))] = None,
+    channel: Annotated[str, typer.Option(help=_h(C.HELP_SUMMARY_CHANNEL))] = "outbox",
 ) -> None:
     """The weekly summary e-mail: headline figures and a chart; sent once per ISO week."""
     with _errors():
@@ -428,93 +639,94 @@ def summary(
         try:
             recipient = normalized_email(to)
         except ValueError:
-            raise ConfigError(f"--to {to!r} is not an e-mail address", "write it as daf@example.fr") from None
+            raise ConfigError(C.TO_NOT_AN_ADDRESS(value=repr(to)), C.TO_FORMAT()) from None
         now = _now()
         day = _as_of(as_of)
-        factory = open_channel(channel, book, now, outbox, day)  # a dated summary: a simulation
+        factory = _reading(open_channel(channel, book, now, outbox, day))  # a dated summary: a simulation
         snap, delivery = weekly_summary(open_workbook(book), factory, now, day, recipient, Path(book).name)
+        _read(snap.book)
         if delivery.detail == "already in the outbox":
-            out.print(f"This week's summary was already sent to {recipient}; nothing sent.")
+            out.print(escape(_UI.t(C.SUMMARY_AGAIN, to=recipient)), highlight=False)
         elif delivery.status == "simulated":
-            out.print(f"Simulation, nothing sent: the summary of {snap.as_of.isoformat()} (not today) was filed "
-                      f"for {recipient} as {delivery.detail}.")
+            out.print(escape(_UI.t(C.SUMMARY_SIMULATED, day=_UI.fmt.date(snap.as_of), to=recipient,
+                                   file=delivery.detail)), highlight=False)
         else:
-            out.print(f"Weekly summary sent to {recipient} ({delivery.detail}).")
+            out.print(escape(_UI.t(C.SUMMARY_SENT, to=recipient, file=delivery.detail)), highlight=False)
 
 
-_BUCKET_LABELS = {
-    "fr": {"current": "non échu", "1-30": "1-30 j", "31-60": "31-60 j", "61-90": "61-90 j", ">90": "> 90 j",
-           "unapplied_credits": "avoirs et trop-perçus", "net_total": "encours net",
-           "past_due_total": "dont échu"},
-    "en": {"current": "current", "1-30": "1-30 days", "31-60": "31-60 days", "61-90": "61-90 days",
-           ">90": "> 90 days", "unapplied_credits": "unapplied credits", "net_total": "net receivables",
-           "past_due_total": "of which past due"},
-}
+_BUCKETS = (("current", C.BUCKET_CURRENT), ("1-30", C.BUCKET_1_30), ("31-60", C.BUCKET_31_60),
+            ("61-90", C.BUCKET_61_90), (">90", C.BUCKET_OVER_90), ("unapplied_credits", C.BUCKET_CREDITS),
+            ("net_total", C.BUCKET_NET), ("past_due_total", C.BUCKET_PAST_DUE))
 
 
-def _show_report(data: dict[str, Any], locale: str = "fr_FR") -> None:
-    """The report for a person: one column per currency, amounts in the workbook's locale."""
-    from babel.numbers import format_currency, format_decimal
+def _show_report(data: dict[str, Any], locale: str = "fr_FR", language: str | None = None) -> None:
+    """The report for a person: one column per currency, figures through relance.engine.formats,
+    in the workbook's language (its locale's figures when the locale is of that language)."""
+    lang = lang_of(language or locale)
+    fmt = formats(locale) if lang_of(locale) == lang else formats(lang)
 
-    lang = "en" if locale.lower().startswith("en") else "fr"
+    def t(phrase: Phrase, **args: object) -> str:
+        return phrase.text(lang, **args)
 
-    def fmt(amount: str | None, cur: str) -> str:
-        return "" if amount is None else format_currency(Decimal(amount), cur, locale=locale)
+    def money(amount: str | None, cur: str) -> str:
+        return "" if amount is None else fmt.money(Decimal(amount), cur)
 
     currencies = list(data["currencies"])
-    table = Table(title=("Balance âgée au " if lang == "fr" else "Aged balance on ") + data["as_of"])
+    try:
+        day: object = fmt.date(dt.date.fromisoformat(data["as_of"]))
+    except (TypeError, ValueError):
+        day = data["as_of"]
+    table = Table(title=escape(t(C.AGED_BALANCE, day=day)))
     table.add_column("")
     for cur in currencies:
         table.add_column(cur, justify="right")
-    for key, label in _BUCKET_LABELS[lang].items():
-        table.add_row(label, *(fmt(data["currencies"][c]["aging"][key], c) for c in currencies),
+    for key, label in _BUCKETS:
+        table.add_row(t(label), *(money(data["currencies"][c]["aging"][key], c) for c in currencies),
                       end_section=key in (">90", "unapplied_credits"))
-    table.add_row("pénalités de retard (L441-10)" if lang == "fr" else "late-payment interest (L441-10)",
-                  *(fmt(data["currencies"][c]["late_penalties_total"], c) for c in currencies), end_section=True)
+    table.add_row(t(C.LATE_PENALTIES), *(money(data["currencies"][c]["late_penalties_total"], c) for c in currencies),
+                  end_section=True)
 
-    def figure(value: object, unit: str) -> str:
-        if value is None:
-            return "—"
-        return format_decimal(Decimal(str(value)), format="#,##0.0", locale=locale) + unit
+    def days(value: object) -> str:
+        return "—" if value is None else fmt.days(Decimal(str(value)))
 
-    day = " j" if lang == "fr" else " d"
-    kpis = (("DSO (countback)", lambda f: (f.get("dso") or {}).get("countback"), day),
-            ("DSO 3 mois" if lang == "fr" else "DSO 3 months",
-             lambda f: ((f.get("dso") or {}).get("simple") or {}).get("3m"), day),
-            ("BPDSO", lambda f: (f.get("bpdso") or {}).get("countback"), day),
-            ("ADD", lambda f: (f.get("add") or {}).get("countback"), day),
-            ("CEI", lambda f: f.get("cei_percent"), " %"),
-            ("taux de recouvrement" if lang == "fr" else "recovery rate", lambda f: f.get("recovery_rate_percent"),
-             " %"))
-    for label, get, unit in kpis:
-        table.add_row(label, *(figure(get(data["currencies"][c]), unit) for c in currencies))
+    def percent(value: object) -> str:
+        return "—" if value is None else fmt.percent(Decimal(str(value)))
+
+    kpis: tuple[tuple[Phrase, Callable[[dict[str, Any]], object], Callable[[object], str]], ...] = (
+        (C.KPI_DSO, lambda f: (f.get("dso") or {}).get("countback"), days),
+        (C.KPI_DSO_3M, lambda f: ((f.get("dso") or {}).get("simple") or {}).get("3m"), days),
+        (C.KPI_BPDSO, lambda f: (f.get("bpdso") or {}).get("countback"), days),
+        (C.KPI_ADD, lambda f: (f.get("add") or {}).get("countback"), days),
+        (C.KPI_CEI, lambda f: f.get("cei_percent"), percent),
+        (C.KPI_RECOVERY, lambda f: f.get("recovery_rate_percent"), percent))
+    for label, get, show in kpis:
+        table.add_row(t(label), *(show(get(data["currencies"][c])) for c in currencies))
     out.print(table)
     for c in currencies:
         for note in data["currencies"][c].get("notes", []):
-            out.print(f"[dim]{c}: {escape(str(note))}[/]")
+            text = note.text(lang) if isinstance(note, Said) else str(note)
+            out.print(f"[dim]{escape(t(C.NOTE_LINE, currency=c, note=text))}[/]", highlight=False)
     ind = data["indemnity"]
     open_due = sum(1 for i in data["invoices"] if i["indemnity_due"] and i["status"] == "open")
-    out.print(("Indemnités forfaitaires (D441-5) : " if lang == "fr" else "Fixed recovery indemnities (D441-5): ")
-              + f"{ind['count']} × 40 € = {fmt(ind['amount_eur'], 'EUR')}"
-              + (f" ({open_due} sur des factures encore ouvertes)" if lang == "fr"
-                 else f" ({open_due} on invoices still open)"))
+    out.print(escape(t(C.INDEMNITIES, count=fmt.number(ind["count"], 0), unit=fmt.money(40, "EUR"),
+                       amount=money(ind["amount_eur"], "EUR"), open=fmt.number(open_due, 0))), highlight=False)
     top = sorted((c for c in data["customers"] if c["aging"]["past_due_total"] != "0.00"),
                  key=lambda c: -Decimal(c["aging"]["past_due_total"]))[:10]
     if top:
-        table = Table(title="Clients les plus en retard" if lang == "fr" else "Most overdue customers")
-        for col in (("client", "échu", "retard moyen (j)") if lang == "fr"
-                    else ("customer", "past due", "avg days late")):
-            table.add_column(col, justify="left" if col in ("client", "customer") else "right")
+        table = Table(title=escape(t(C.MOST_OVERDUE)))
+        table.add_column(t(C.COL_CUSTOMER), justify="left")
+        table.add_column(t(C.COL_PAST_DUE), justify="right")
+        table.add_column(t(C.COL_DAYS_LATE), justify="right")
         for c in top:
             late = c["weighted_avg_days_late"]["signed"]
-            table.add_row(c["customer_id"], fmt(c["aging"]["past_due_total"], c["currency"]),
-                          "" if late is None else f"{late:.0f}")
+            table.add_row(escape(c["customer_id"]), money(c["aging"]["past_due_total"], c["currency"]),
+                          "" if late is None else fmt.days(half_up(Decimal(str(late)), 0) + 0, 0))
         out.print(table)
 
 
-@app.command()
+@_command(C.HELP_DEMO)
 def demo(
-    folder: Annotated[Path, typer.Argument(help="Where to build the demo.")] = Path("relance-demo"),
+    folder: Annotated[Path, typer.Argument(help=_h(C.HELP_DEMO_FOLDER))] = Path("relance-demo"),
     as_of: AsOf = None,
 ) -> None:
     """Build a demo workbook, then plan, run and report on it: the whole product in one command."""
@@ -526,37 +738,42 @@ def demo(
         given = _as_of(as_of)  # None: today in the workbook's time zone, a real run
         day = given or dt.date.today()
         build_demo_workbook(path, as_of=day)
-        out.print(f"[bold]1. Demo workbook[/] {path} (a French SME, as of {day.isoformat()})")
         book = str(path)
         now = _now()
         snap = snapshot(open_workbook(book), now, given)
-        out.print("[bold]2. Plan[/]")
-        _show_plan(RunResult(run_id_for(now), snap, True), f"{len(snap.plan.actions)} messages planned")
-        out.print("[bold]3. Run[/]")
-        phases = _Phases(err.is_terminal, "Reading and checking the workbook")
+        _read(snap.book)
+        out.print(f"[bold]{escape(_UI.t(C.DEMO_BOOK))}[/] "
+                  f"{escape(_UI.t(C.DEMO_BOOK_AT, path=str(path), day=_UI.fmt.date(day)))}", highlight=False)
+        out.print(f"[bold]{escape(_UI.t(C.DEMO_PLAN))}[/]")
+        n = len(snap.plan.actions)
+        _show_plan(RunResult(run_id_for(now), snap, True), _UI.t(C.PLANNED, n=n, messages=_UI.t(C.N_MESSAGES, n=n)))
+        out.print(f"[bold]{escape(_UI.t(C.DEMO_RUN))}[/]")
+        phases = _Phases(err.is_terminal, C.PROGRESS_READING)
         try:
             result = run(open_workbook(book), open_channel("outbox", book, now, folder / "outbox", given), now,
                          given, progress=phases, anytime=True)  # a demo shows sending whatever the hour
         finally:
             phases.close()
-        _show_plan(result, ("Simulation" if result.simulation else "Run") + f" {result.run_id}")
+        title = C.TITLE_SIMULATION_SHORT if result.simulation else C.TITLE_RUN_SHORT
+        _show_plan(result, _UI.t(title, run=result.run_id))
         again = run(open_workbook(book), open_channel("outbox", book, now, folder / "outbox", given), now,
                     given, anytime=True)
-        out.print(f"A second run the same day sends {again.execution.count('sent')} messages "
-                  "(never twice).")
-        out.print("[bold]4. Report[/]")
+        sent = again.execution.count("sent")
+        out.print(escape(_UI.t(C.DEMO_AGAIN, messages=_UI.t(C.N_MESSAGES, n=sent))), highlight=False)
+        out.print(f"[bold]{escape(_UI.t(C.DEMO_REPORT))}[/]")
         snap = snapshot(open_workbook(book), now, given, for_report=True)
         data, extras = report_bundle(snap, month_period(None, snap.as_of))
-        _show_report(data, snap.book.settings.locale)
+        _show_report(data, snap.book.settings.locale, snap.book.language)
         page = folder / "rapport.html"
         page.write_text(report_page(data, extras), encoding="utf-8")
         write_dashboard(open_workbook(book), snap, data, extras)
-        out.print(f"HTML report: {page}; Dashboard tab {tab_name(snap.book, 'dashboard')} rebuilt.")
+        out.print(escape(_UI.t(C.DEMO_PAGE, page=str(page), tab=tab_name(snap.book, "dashboard"))), highlight=False)
         _, delivery = weekly_summary(open_workbook(book), open_channel("outbox", book, now, folder / "outbox", given),
                                      now, given, "daf@atelier-dumas.example", path.name)
-        out.print(f"Weekly summary to the finance manager: {folder / 'outbox' / delivery.detail}")
+        out.print(escape(_UI.t(C.DEMO_SUMMARY, file=str(folder / "outbox" / delivery.detail))), highlight=False)
         tabs = ", ".join(tab_name(snap.book, k) for k in ("history", "tasks", "anomalies", "dashboard"))
-        out.print(f"\nOpen {path} (tabs {tabs}), {page}, and the e-mails in {folder / 'outbox'}.")
+        out.print("\n" + escape(_UI.t(C.DEMO_OPEN, path=str(path), tabs=tabs, page=str(page),
+                                      outbox=str(folder / "outbox"))), highlight=False)
 
 
 def main() -> None:

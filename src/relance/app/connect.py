@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from relance.channels.port import Channel
 from relance.engine.book import Book
+from relance.engine.catalog import console
 from relance.engine.errors import ConfigError
 from relance.workbook.port import WorkbookBackend
 
@@ -28,8 +29,7 @@ ChannelFactory = Callable[[Book], Channel]
 def open_workbook(book: str) -> WorkbookBackend:
     """The backend for a `BOOK` argument: a path to an .xlsx file for now."""
     if book.startswith(("gsheet:", "excel:")):
-        raise ConfigError(f"{book.split(':')[0]}: workbooks are not available in this version",
-                          "use a local .xlsx file for now")
+        raise ConfigError(console.BACKEND_LATER(kind=book.split(':')[0]), console.BACKEND_LATER_FIX())
     from relance.workbook.xlsx import XlsxBackend
 
     return XlsxBackend(Path(book))
@@ -52,10 +52,10 @@ def open_channel(name: str, book: str, now: dt.datetime, outbox: Path | None = N
     from the factory; `--dry-run` never opens a channel and works for any date.
     """
     if name not in CHANNELS:
-        raise ConfigError(f"channel {name!r} is not a channel relance knows",
-                          "use --channel " + " or ".join(AVAILABLE_CHANNELS))
+        raise ConfigError(console.CHANNEL_UNKNOWN(name=repr(name)),
+                          console.CHANNEL_USE(names=" | ".join(AVAILABLE_CHANNELS)))
     if as_of is None and name not in AVAILABLE_CHANNELS:
-        raise ConfigError(f"channel {name!r} is not available in this version", "use --channel outbox")
+        raise ConfigError(console.CHANNEL_NOT_AVAILABLE(name=repr(name)), console.CHANNEL_USE_OUTBOX())
     folder = outbox or default_outbox(book)
 
     def factory(workbook: Book) -> Channel:
@@ -65,11 +65,11 @@ def open_channel(name: str, book: str, now: dt.datetime, outbox: Path | None = N
         dated = as_of is not None and as_of != today
         if dated and name != "outbox":
             raise ConfigError(
-                f"--as-of {as_of} is not today ({today} in {workbook.settings.timezone}): a dated run is only "
-                f"a simulation, and channel {name!r} would really deliver messages dated {as_of}",
-                "drop --as-of to send today, use --channel outbox to file a simulation, or --dry-run to preview")
+                console.DATED_RUN_REAL_CHANNEL(as_of=as_of, today=today, zone=workbook.settings.timezone,
+                                               name=repr(name)),
+                console.DATED_RUN_REAL_CHANNEL_FIX())
         if name not in AVAILABLE_CHANNELS:
-            raise ConfigError(f"channel {name!r} is not available in this version", "use --channel outbox")
+            raise ConfigError(console.CHANNEL_NOT_AVAILABLE(name=repr(name)), console.CHANNEL_USE_OUTBOX())
         return OutboxChannel(folder, now.isoformat(timespec="seconds"), now, simulation=as_of if dated else None)
 
     return factory

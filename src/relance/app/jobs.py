@@ -31,6 +31,7 @@ from relance.engine.action import Skip
 from relance.engine.anomaly import Anomaly, Severity, Source
 from relance.engine.baseline import baseline_entries
 from relance.engine.book import Book, load_book
+from relance.engine.catalog import console
 from relance.engine.errors import ChannelError, ConfigError, ForeignTab, RelanceError
 from relance.engine.history import HistoryEntry
 from relance.engine.owned_tabs import (
@@ -115,10 +116,8 @@ def refuse_foreign_tabs(book: Book) -> None:
     names = ", ".join(f"'{a.source.tab}'" for a in found)
     first = found[0]
     raise ForeignTab(
-        f"the tab{'s' if len(found) > 1 else ''} {names} of this workbook {'are' if len(found) > 1 else 'is'} "
-        f"not relance's, but relance writes a tab under {'these names' if len(found) > 1 else 'that name'}; "
-        "it never overwrites your tabs, so nothing was sent or written",
-        first.hint.en + (" (and likewise for the others)" if len(found) > 1 else ""),
+        (console.FOREIGN_TABS if len(found) > 1 else console.FOREIGN_TAB)(names=names),
+        console.FOREIGN_TAB_OTHERS(hint=first.hint) if len(found) > 1 else first.hint,
     )
 
 
@@ -353,9 +352,9 @@ def run(
         if simulation and channel.name != SIMULATION:
             channel.close()
             raise ConfigError(
-                f"a run dated {as_of} (today is {local_today(book0, now)} in {book0.settings.timezone}) is only a "
-                f"simulation, and channel {channel.name!r} would really send",
-                "open the channel with relance.app.connect.open_channel(..., as_of=...), or use --dry-run")
+                console.DATED_RUN_SENDS(as_of=as_of, today=local_today(book0, now), zone=book0.settings.timezone,
+                                        name=repr(channel.name)),
+                console.DATED_RUN_SENDS_FIX())
         try:
             task_ids = frozenset(str(r[0]) for r in existing_task_rows(book0) if r and r[0])
             settled = 0
@@ -426,10 +425,12 @@ def run(
                 error=ChannelError if execution.stopped is not None else None) from exc
         if execution.stopped is not None:
             left = sum(e.status == "failed" for e in execution.entries)
+            said_done = (console.DONE_FILED if simulation else console.DONE_SENT)(
+                n=handed, messages=console.N_MESSAGES(n=handed), place=channel.location,
+                tasks=console.DONE_TASKS(n=tasks, tasks=console.N_TASKS(n=tasks)) if tasks else "")
             raise ChannelError(
-                f"{execution.stopped.message}: sending stopped. {done}; {left} not sent, marked failed in "
-                "History (saved): the next run plans them again, and never sends one twice",
-                execution.stopped.hint)
+                console.SENDING_STOPPED(cause=execution.stopped.said, done=said_done, left=left),
+                execution.stopped.fix)
         return RunResult(run_id, snap, False, execution, settled, channel.location, simulation=simulation,
                          today=local_today(book, now) if simulation else None,
                          unsettled_pending=len(unsettled))
@@ -575,6 +576,7 @@ class BaselineResult:
     entries: list[HistoryEntry]
     skips: list[Skip]
     dry_run: bool
+    language: str = "fr"  # the workbook's, for the console
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -598,4 +600,4 @@ def baseline(backend: WorkbookBackend, now: dt.datetime, step: str, as_of: dt.da
                                           frozenset(customers), graded_scenarios(book, snap.positions, snap.as_of))
         if entries and not dry_run:
             backend.write(history_tabs(book, [*book.history, *entries]))
-        return BaselineResult(snap.as_of, step, entries, skips, dry_run)
+        return BaselineResult(snap.as_of, step, entries, skips, dry_run, book.language)

@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 import yaml
 
+from relance.engine.catalog import console
 from relance.engine.contract import Contract, parse_contract
 from relance.engine.errors import ConfigError
 from relance.engine.scenario import Scenario, parse_presets
@@ -53,8 +54,8 @@ def _shipped_presets() -> MappingProxyType[str, Scenario]:
     out = Collector()
     presets = read_presets(data_dir("scenarios"), out)
     if out.items:
-        raise ConfigError("a shipped scenario is broken: " + "; ".join(str(a) for a in out.items),
-                          "reinstall relance")
+        raise ConfigError(console.SHIPPED_SCENARIO_BROKEN(problems="; ".join(str(a) for a in out.items)),
+                          console.REINSTALL())
     return MappingProxyType(presets)
 
 

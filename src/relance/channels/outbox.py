@@ -40,6 +40,7 @@ from pathlib import Path
 
 from relance.channels.mime import WIRE, build_email, header_text, message_id_for
 from relance.channels.port import Delivery, TransportDown
+from relance.engine.catalog import console
 from relance.engine.errors import ConfigError
 from relance.engine.message import OutgoingMessage
 
@@ -278,8 +279,8 @@ class OutboxChannel:
         except OSError as exc:
             if exc.errno in _NO_SPACE:
                 raise self._full(exc) from None
-            raise ConfigError(f"the outbox folder {self.folder} cannot be used ({exc.strerror})",
-                              "choose a folder you can write to with --outbox DIR") from None
+            raise ConfigError(console.OUTBOX_UNUSABLE(folder=self.folder, cause=exc.strerror),
+                              console.OUTBOX_UNUSABLE_FIX()) from None
         try:
             if created:
                 _fsync_dir(self.folder)
@@ -290,8 +291,8 @@ class OutboxChannel:
             os.close(self._fd)
             if exc.errno in _NO_SPACE:
                 raise self._full(exc) from None
-            raise ConfigError(f"the outbox folder {self.folder} cannot be used ({exc.strerror})",
-                              "choose a folder you can write to with --outbox DIR") from None
+            raise ConfigError(console.OUTBOX_UNUSABLE(folder=self.folder, cause=exc.strerror),
+                              console.OUTBOX_UNUSABLE_FIX()) from None
         except BaseException:
             os.close(self._fd)
             raise
@@ -334,9 +335,7 @@ class OutboxChannel:
 
     def _full(self, exc: OSError) -> TransportDown:
         return TransportDown(
-            f"the outbox disk is full ({exc.strerror or exc}: {self.folder})",
-            "free some space on that disk (or choose another folder with --outbox) and run again: "
-            "the messages not sent are planned again, and none is ever sent twice")
+            console.OUTBOX_FULL(cause=exc.strerror or exc, folder=self.folder), console.OUTBOX_FULL_FIX())
 
     def _write_file(self, name: str, data: bytes) -> Path:
         """`data` as `name` in the folder: a temporary file, fsynced, renamed, the folder fsynced.

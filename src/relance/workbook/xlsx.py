@@ -38,7 +38,9 @@ from typing import Any, BinaryIO
 from filelock import FileLock, Timeout
 from python_calamine import CalamineWorkbook
 
+from relance.engine.catalog import console
 from relance.engine.errors import WorkbookError, WorkbookLocked
+from relance.engine.i18n import Said
 from relance.engine.sheets import CellValue, OwnedTab, RawSheet
 from relance.workbook import xlsx_charts as charts
 from relance.workbook import xlsx_parts as parts
@@ -50,11 +52,8 @@ KEEP_BACKUPS = 40
 KEEP_DAYS = 30
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARKERS = ("EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"))
-_RESAVE_HINT = "open the workbook in Excel or LibreOffice and save it again as .xlsx"
-_TRIM_HINT = (
-    "delete what lies beyond your table in that tab (in Excel, Ctrl+End shows the last used cell: "
-    "select the rows below your table and the columns to its right, delete them), save, and run again"
-)
+_RESAVE_HINT = console.RESAVE_XLSX()
+_TRIM_HINT = console.TRIM_TAB()
 
 Stamp = tuple[int, int]
 
@@ -139,9 +138,8 @@ class XlsxBackend:
         locks = self.office_lock_files()
         if locks:
             raise WorkbookLocked(
-                f"{self.path.name} is open in Excel or LibreOffice (lock file {locks[0].name})",
-                "close it there and run again; if no program has it open, delete "
-                f"the leftover lock file {locks[0]}",
+                console.OPEN_IN_OFFICE(name=self.path.name, lock=locks[0].name),
+                console.OPEN_IN_OFFICE_FIX(lock=locks[0]),
             )
 
     def _check_file(self) -> None:
@@ -150,54 +148,32 @@ class XlsxBackend:
         try:
             st = path.stat()
         except FileNotFoundError:
-            raise WorkbookError(
-                f"the workbook {path} does not exist",
-                f"check the path, or create a workbook with `relance init {path}`",
-            ) from None
+            raise WorkbookError(console.BOOK_MISSING(path=path), console.BOOK_MISSING_FIX(path=path)) from None
         except OSError as exc:
-            raise WorkbookError(
-                f"the workbook {path} cannot be opened: {exc.strerror or exc}",
-                "check the path and the permissions of its folders",
-            ) from None
+            raise WorkbookError(console.BOOK_UNOPENABLE(path=path, cause=exc.strerror or exc),
+                                console.BOOK_UNOPENABLE_FIX()) from None
         if stat.S_ISDIR(st.st_mode):
-            raise WorkbookError(
-                f"{path} is a folder, not a workbook", "give the path of the .xlsx file itself"
-            )
+            raise WorkbookError(console.BOOK_IS_FOLDER(path=path), console.BOOK_IS_FOLDER_FIX())
         if not stat.S_ISREG(st.st_mode):
-            raise WorkbookError(f"{path} is not a regular file", "give the path of an .xlsx file")
+            raise WorkbookError(console.BOOK_NOT_REGULAR(path=path), console.BOOK_NOT_REGULAR_FIX())
         try:
             with open(path, "rb") as f:
                 head = f.read(8)
                 if head == _CFB_MAGIC:
                     if _contains(f, _ENCRYPTED_MARKERS):
-                        raise WorkbookError(
-                            f"{name} is password-protected",
-                            "remove the password (File > Info > Protect Workbook > Encrypt "
-                            "with Password, then an empty password) and save again",
-                        )
-                    raise WorkbookError(
-                        f"{name} is an old Excel 97-2003 workbook (.xls)",
-                        "open it in Excel or LibreOffice and save it as .xlsx (Excel Workbook)",
-                    )
+                        raise WorkbookError(console.BOOK_PASSWORD(name=name), console.BOOK_PASSWORD_FIX())
+                    raise WorkbookError(console.BOOK_XLS(name=name), console.BOOK_XLS_FIX())
                 if not head.startswith(b"PK"):
                     raise self._not_xlsx()
                 self._check_package(f)
         except PermissionError:
-            raise WorkbookError(
-                f"{name} cannot be read: permission denied",
-                "give yourself read permission on the file",
-            ) from None
+            raise WorkbookError(console.BOOK_PERMISSION(name=name), console.BOOK_PERMISSION_FIX()) from None
         except OSError as exc:
-            raise WorkbookError(
-                f"{name} cannot be read: {exc.strerror or exc}", "check the file and the disk"
-            ) from None
+            raise WorkbookError(console.BOOK_UNREADABLE(name=name, cause=exc.strerror or exc),
+                                console.CHECK_FILE_AND_DISK()) from None
 
-    def _not_xlsx(self, detail: str = "") -> WorkbookError:
-        return WorkbookError(
-            f"{self.path.name} is not an .xlsx workbook{detail}",
-            "relance reads Excel workbooks: open the file in Excel or LibreOffice and save "
-            "it as .xlsx (Excel Workbook)",
-        )
+    def _not_xlsx(self, detail: Said | str = "") -> WorkbookError:
+        return WorkbookError(console.NOT_XLSX(name=self.path.name, detail=detail), console.NOT_XLSX_FIX())
 
     def _check_package(self, f: BinaryIO) -> None:
         try:
@@ -207,33 +183,26 @@ class XlsxBackend:
                 package_rels = None
                 if rels_name:
                     info = zf.getinfo(rels_name)
-                    parts.check_declared(info, parts.MAX_OTHER_PART, f"the part {rels_name}")
+                    parts.check_declared(info, parts.MAX_OTHER_PART, console.LABEL_PART(part=rels_name))
                     package_rels = zf.read(info)
                 main = parts.main_part(package_rels)
                 if main.casefold() not in names:
                     if "xl/workbook.bin" in names:
-                        raise self._not_xlsx(" (it is a binary .xlsb workbook)")
+                        raise self._not_xlsx(console.NOT_XLSX_XLSB())
                     if "content.xml" in names:
-                        raise self._not_xlsx(" (it is an OpenDocument spreadsheet)")
-                    raise self._not_xlsx(" (it has no xl/workbook.xml part)")
+                        raise self._not_xlsx(console.NOT_XLSX_ODS())
+                    raise self._not_xlsx(console.NOT_XLSX_NO_PART())
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError):
             raise self._not_xlsx() from None
         except parts.PackageError as exc:
-            raise WorkbookError(f"{self.path.name}: {exc.message}", exc.hint) from None
+            raise WorkbookError(console.IN_BOOK(name=self.path.name, problem=exc.said), exc.fix) from None
 
     def _check_writable(self) -> None:
         folder = self.path.parent
         if not os.access(folder, os.W_OK | os.X_OK):
-            raise WorkbookError(
-                f"the folder {folder} is not writable",
-                "relance saves the workbook through a temporary file and a backup beside it: "
-                "give yourself write permission on the folder, or move the workbook",
-            )
+            raise WorkbookError(console.FOLDER_READ_ONLY(folder=folder), console.FOLDER_READ_ONLY_FIX())
         if not os.access(self.path, os.W_OK):
-            raise WorkbookError(
-                f"{self.path.name} is read-only",
-                "remove the read-only attribute of the file (or copy it) and run again",
-            )
+            raise WorkbookError(console.BOOK_READ_ONLY(name=self.path.name), console.BOOK_READ_ONLY_FIX())
 
     def _stamp(self) -> Stamp | None:
         try:
@@ -266,15 +235,16 @@ class XlsxBackend:
             ]
             rows = self._read_sheets(layout, needed)
         except parts.PackageError as exc:
-            raise WorkbookError(f"{name}: {exc.message}", exc.hint) from None
+            raise WorkbookError(console.IN_BOOK(name=name, problem=exc.said), exc.fix) from None
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
             raise self._not_xlsx() from None
         except WorkbookError:
             raise
         except OSError as exc:
-            raise WorkbookError(f"{name} cannot be read: {exc.strerror or exc}", "check the file and the disk") from None
+            raise WorkbookError(console.BOOK_UNREADABLE(name=name, cause=exc.strerror or exc),
+                                console.CHECK_FILE_AND_DISK()) from None
         except Exception as exc:  # calamine's errors have no common base worth naming
-            raise WorkbookError(f"{name} cannot be read: {exc}", _RESAVE_HINT) from None
+            raise WorkbookError(console.BOOK_UNREADABLE(name=name, cause=exc), _RESAVE_HINT) from None
         self._read_stamp = stamp
         return [
             RawSheet(s.name, rows.get(i, []), owned=s.name.casefold() in layout.marks)
@@ -296,7 +266,7 @@ class XlsxBackend:
         def member(part: str) -> parts.ZipMember | None:
             key = part.casefold()
             if key in twice:  # which one would a reader take? Checking one would prove nothing
-                raise parts.PackageError(f"the workbook holds two parts named {part}", _RESAVE_HINT)
+                raise parts.PackageError(console.TWO_PARTS(part=part), _RESAVE_HINT)
             return by_name.get(key)
 
         def small(part: str, label: str = "") -> bytes | None:
@@ -308,7 +278,7 @@ class XlsxBackend:
         wb_part = parts.main_part(small("_rels/.rels"))
         wb_xml = small(wb_part)
         if wb_xml is None:
-            raise parts.PackageError(f"the part {wb_part} is missing", _RESAVE_HINT)
+            raise parts.PackageError(console.PART_MISSING(part=wb_part), _RESAVE_HINT)
         rels_part = parts.rels_path(wb_part)
         rels = parts.parse_relationships(small(rels_part) or b"<Relationships/>", rels_part)
         sheets = parts.parse_sheets(wb_xml, rels, wb_part)
@@ -331,7 +301,7 @@ class XlsxBackend:
             if found is not None:
                 strings = found
                 for _ in parts.inflate(f, found, parts.MAX_OTHER_PART,
-                                       f"the workbook's table of texts ({found.name})"):
+                                       console.LABEL_STRINGS(part=found.name)):
                     pass
         for part in sorted(other):
             if member(part) is not None:
@@ -385,8 +355,8 @@ class XlsxBackend:
                 raise self._too_many(total)
         return rows
 
-    def _tab_label(self, sheet: str, member: parts.ZipMember) -> str:
-        return f"the tab '{sheet}' ({member.name})"
+    def _tab_label(self, sheet: str, member: parts.ZipMember) -> Said:
+        return console.LABEL_TAB(tab=sheet, part=member.name)
 
     def _check_sheet(self, member: parts.ZipMember, sheet: str) -> parts.Extent | None:
         """The used range of a tab, from its XML by regex (xlsx_parts.SheetScan); None when only
@@ -421,21 +391,15 @@ class XlsxBackend:
             extent = parts.exact_extent(parts.inflate(f, member, parts.MAX_SHEET_PART, label, _TRIM_HINT),
                                         label, blank_strings)
         if extent.cells > parts.MAX_TAB_CELLS:
-            raise WorkbookError(
-                f"{self.path.name}: the tab '{sheet}' has {'cells' if ' and ' in extent.far else 'a cell'} at "
-                f"{extent.far}, so it spans {extent.rows:,} "
-                f"rows × {extent.cols:,} columns: more than the {parts.MAX_TAB_CELLS:,} cells relance reads in "
-                "one tab", _TRIM_HINT,
-            )
+            phrase = console.TAB_TOO_LARGE if " and " in extent.far else console.TAB_TOO_LARGE_ONE
+            raise WorkbookError(phrase(name=self.path.name, tab=sheet, far=extent.far, rows=f"{extent.rows:,}",
+                                       cols=f"{extent.cols:,}", limit=f"{parts.MAX_TAB_CELLS:,}"), _TRIM_HINT)
         return extent
 
     def _too_many(self, total: int) -> WorkbookError:
         return WorkbookError(
-            f"{self.path.name}: relance's tabs span {total:,} cells together, more than the "
-            f"{parts.MAX_BOOK_CELLS:,} it reads at once",
-            "move old rows (paid invoices, their payments, old History archives) to another workbook, "
-            "or delete what lies beyond the tables (Ctrl+End in Excel shows a tab's last used cell)",
-        )
+            console.BOOK_TOO_LARGE(name=self.path.name, total=f"{total:,}", limit=f"{parts.MAX_BOOK_CELLS:,}"),
+            console.BOOK_TOO_LARGE_FIX())
 
     def _read_trimmed(
         self, layout: _Layout, needed: Sequence[tuple[int, parts.SheetEntry]],
@@ -503,11 +467,9 @@ class XlsxBackend:
                 parts.validate_owned_tab(tab)
                 charts.validate_charts(tab)
             except parts.PackageError as exc:
-                raise WorkbookError(exc.message, exc.hint) from None
+                raise WorkbookError(exc.said, exc.fix) from None
             if tab.name.casefold() in seen:
-                raise WorkbookError(
-                    f"the tab {tab.name!r} is written twice in one save", "report this as a bug"
-                )
+                raise WorkbookError(console.TAB_WRITTEN_TWICE(tab=repr(tab.name)), console.REPORT_BUG())
             seen.add(tab.name.casefold())
         self._check_file()
         self._refuse_if_open()
@@ -527,20 +489,14 @@ class XlsxBackend:
                     self._read_stamp = self._stamp()  # our own save is not a change to re-read
                 break
             else:
-                raise WorkbookError(
-                    f"{name} kept changing while relance was saving it",
-                    "close the program that is editing it and run again",
-                )
+                raise WorkbookError(console.BOOK_KEPT_CHANGING(name=name), console.BOOK_KEPT_CHANGING_FIX())
         except parts.PackageError as exc:
-            raise WorkbookError(f"{name}: {exc.message}", exc.hint) from None
+            raise WorkbookError(console.IN_BOOK(name=name, problem=exc.said), exc.fix) from None
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError):
             raise self._not_xlsx() from None
         except OSError as exc:
-            raise WorkbookError(
-                f"{name} could not be saved: {exc.strerror or exc}",
-                "check the free disk space and the permissions of the folder; the workbook "
-                "was left as it was",
-            ) from None
+            raise WorkbookError(console.BOOK_NOT_SAVED(name=name, cause=exc.strerror or exc),
+                                console.BOOK_NOT_SAVED_FIX()) from None
         self._prune_backups()
 
     def _build(self, tabs: Sequence[OwnedTab]) -> Path:
@@ -649,14 +605,12 @@ class XlsxBackend:
             lock.acquire()
         except Timeout:
             raise WorkbookLocked(
-                f"another relance run is using {self.path.name}{self._holder()}",
-                f"wait for it to finish: its lock {self.run_lock_path} is released when it ends",
+                console.RUN_LOCKED(name=self.path.name, holder=self._holder()),
+                console.RUN_LOCKED_FIX(lock=self.run_lock_path),
             ) from None
         except OSError as exc:
-            raise WorkbookError(
-                f"cannot create the run lock {self.run_lock_path}: {exc.strerror or exc}",
-                "give yourself write permission on the workbook's folder",
-            ) from None
+            raise WorkbookError(console.RUN_LOCK_UNCREATABLE(lock=self.run_lock_path, cause=exc.strerror or exc),
+                                console.RUN_LOCK_UNCREATABLE_FIX()) from None
         try:
             self._remove_leftovers()
             with suppress(OSError):  # only the message of a waiting run needs it
@@ -671,11 +625,11 @@ class XlsxBackend:
                 self.run_holder_path.unlink(missing_ok=True)
             lock.release()
 
-    def _holder(self) -> str:
+    def _holder(self) -> Said | str:
         """': process 123 (started …)' when the holder said who it is, else ''."""
         try:
             info = json.loads(self.run_holder_path.read_text("utf-8"))
-            return f": process {int(info['pid'])} on {info['host']} (started {info['started']})"
+            return console.RUN_HOLDER(pid=int(info["pid"]), host=info["host"], started=info["started"])
         except (OSError, ValueError, KeyError, TypeError):
             return ""
 
@@ -692,11 +646,11 @@ def _assemble(src: BinaryIO, out: BinaryIO, tabs: Sequence[OwnedTab]) -> None:
     def text(part: str) -> str:
         data = content(part)
         if data is None:
-            raise parts.PackageError(f"the part {part} is missing", _RESAVE_HINT)
+            raise parts.PackageError(console.PART_MISSING(part=part), _RESAVE_HINT)
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
-            raise parts.PackageError(f"the part {part} is not UTF-8 XML", _RESAVE_HINT) from None
+            raise parts.PackageError(console.PART_NOT_UTF8(part=part), _RESAVE_HINT) from None
 
     wb_part = parts.main_part(content("_rels/.rels"))
     wb_rels_part = parts.rels_path(wb_part)
@@ -714,10 +668,8 @@ def _assemble(src: BinaryIO, out: BinaryIO, tabs: Sequence[OwnedTab]) -> None:
         if sheet is None:
             added.append(tab)
         elif not sheet.is_worksheet or sheet.part is None:
-            raise parts.PackageError(
-                f"the tab {sheet.name!r} is not a worksheet (a chart or macro sheet?)",
-                f"rename that tab so that relance can create its own {tab.name!r} tab",
-            )
+            raise parts.PackageError(console.NOT_A_WORKSHEET(tab=repr(sheet.name)),
+                                     console.NOT_A_WORKSHEET_FIX(name=repr(tab.name)))
         else:
             replaced[sheet.part.casefold()] = (sheet.part, tab)
 

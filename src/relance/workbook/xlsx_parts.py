@@ -28,6 +28,9 @@ from urllib.parse import unquote
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape as _xml_escape
 
+from relance.engine.catalog import console
+from relance.engine.errors import said
+from relance.engine.i18n import Said
 from relance.engine.sheets import OwnedTab
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -56,12 +59,23 @@ _CTRL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32)])
 
 
 class PackageError(Exception):
-    """The package cannot be edited safely; `hint` says what the user can do about it."""
+    """The package cannot be edited safely; `fix` says what the user can do about it.
 
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+    Like RelanceError, it says its problem and fix as catalog phrases (`said`, `fix`); `message`
+    and `hint` are their English texts."""
+
+    def __init__(self, message: str | Said, hint: str | Said = "") -> None:
+        self.said = said(message)
+        self.fix = said(hint)
+        super().__init__(self.said.en)
+
+    @property
+    def message(self) -> str:
+        return self.said.en
+
+    @property
+    def hint(self) -> str:
+        return self.fix.en if self.fix else ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -169,21 +183,17 @@ def validate_owned_tab(tab: OwnedTab) -> None:
     name = tab.name
     if not name or len(name) > MAX_SHEET_NAME:
         raise PackageError(
-            f"tab name {name!r} must be 1 to {MAX_SHEET_NAME} characters long",
-            "choose a shorter tab name",
+            console.TAB_NAME_LENGTH(name=repr(name), limit=MAX_SHEET_NAME), console.TAB_NAME_SHORTER(),
         )
     bad = sorted(set(name) & _BAD_SHEET_NAME_CHARS)
     if bad or name.startswith("'") or name.endswith("'") or any(ord(c) < 32 for c in name):
         raise PackageError(
-            f"tab name {name!r} contains characters Excel does not allow in a tab name",
-            "tab names cannot contain [ ] : * ? / \\ or control characters, "
-            "nor start or end with an apostrophe",
+            console.TAB_NAME_CHARACTERS(name=repr(name)), console.TAB_NAME_CHARACTERS_FIX(),
         )
     nrows = len(tab.rows) + (1 if tab.header else 0)
     if nrows > MAX_ROWS:
         raise PackageError(
-            f"tab {name!r} would have {nrows} rows; a worksheet holds at most {MAX_ROWS}",
-            "archive older rows into another tab",
+            console.TAB_TOO_MANY_ROWS(name=repr(name), rows=nrows, limit=MAX_ROWS), console.ARCHIVE_ROWS(),
         )
 
 
@@ -202,8 +212,7 @@ def worksheet_chunks(
     ncols = max(len(header), max((len(r) for r in rows), default=0))
     if ncols > MAX_COLS:
         raise PackageError(
-            f"tab {tab.name!r} would have {ncols} columns; a worksheet holds at most {MAX_COLS}",
-            "report this as a bug",
+            console.TAB_TOO_MANY_COLUMNS(name=repr(tab.name), cols=ncols, limit=MAX_COLS), console.REPORT_BUG(),
         )
     letters = [column_letter(i) for i in range(1, ncols + 1)]
     has_header = bool(header)
@@ -386,8 +395,7 @@ class RawZipWriter:
     def _check_limits(self, *values: int) -> None:
         if any(v >= _LIMIT32 for v in values) or len(self._central) >= 0xFFFF:
             raise PackageError(
-                "the workbook would be too large for relance to write (4 GB or 65,535 parts)",
-                "archive old rows or split the workbook",
+                console.BOOK_TOO_BIG_TO_WRITE(), console.BOOK_TOO_BIG_TO_WRITE_FIX(),
             )
 
     def _record(
@@ -442,8 +450,7 @@ class RawZipWriter:
         head = src.read(_LOCAL.size)
         if len(head) != _LOCAL.size or _LOCAL.unpack(head)[0] != _LOCAL_SIG:
             raise PackageError(
-                f"the zip entry {info.filename!r} is damaged",
-                "open the workbook in Excel or LibreOffice and save it again",
+                console.ZIP_ENTRY_DAMAGED(name=repr(info.filename)), console.RESAVE(),
             )
         name_len, extra_len = _LOCAL.unpack(head)[9:11]
         src.seek(info.header_offset + _LOCAL.size + name_len + extra_len)
@@ -462,8 +469,7 @@ class RawZipWriter:
             block = src.read(min(remaining, 1 << 20))
             if not block:
                 raise PackageError(
-                    f"the zip entry {info.filename!r} is truncated",
-                    "open the workbook in Excel or LibreOffice and save it again",
+                    console.ZIP_ENTRY_TRUNCATED(name=repr(info.filename)), console.RESAVE(),
                 )
             self._out.write(block)
             remaining -= len(block)
@@ -599,8 +605,7 @@ def _parse_xml(data: bytes, what: str) -> ET.Element:
         return ET.fromstring(data)
     except ET.ParseError as exc:
         raise PackageError(
-            f"{what} is not well-formed XML ({exc})",
-            "open the workbook in Excel or LibreOffice and save it again",
+            console.NOT_WELL_FORMED(what=what, cause=exc), console.RESAVE(),
         ) from exc
 
 
@@ -648,8 +653,7 @@ def parse_sheets(
     root = _parse_xml(workbook_xml, workbook_part)
     if root.tag.startswith("{" + STRICT_MAIN_NS):
         raise PackageError(
-            "the workbook is saved in the 'Strict Open XML' format",
-            "save it as a regular 'Excel Workbook (.xlsx)'",
+            console.STRICT_XML(), console.STRICT_XML_FIX(),
         )
     by_id = {r.rid: r for r in rels}
     folder = posixpath.dirname(workbook_part)
@@ -691,8 +695,7 @@ def _insert_before_close(text: str, local_name: str, build: Callable[[str], str]
     matches = list(re.finditer(rf"</(?:([\w.-]+):)?{local_name}\s*>", text))
     if not matches:
         raise PackageError(
-            f"no </{local_name}> element found where one is required",
-            "open the workbook in Excel or LibreOffice and save it again",
+            console.ELEMENT_MISSING(element=local_name), console.RESAVE(),
         )
     m = matches[-1]
     prefix = f"{m.group(1)}:" if m.group(1) else ""
@@ -860,7 +863,7 @@ MAX_TAB_CELLS = 1 << 24
 MAX_BOOK_CELLS = 1 << 25
 _INFLATE_OUT = 1 << 22  # at most 4 MiB out of the decompressor per call
 _READ_IN = 1 << 20
-_RESAVE = "open the workbook in Excel or LibreOffice and save it again"
+_RESAVE = console.RESAVE()
 
 
 def _size(n: int) -> str:
@@ -870,17 +873,17 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-def check_declared(info: zipfile.ZipInfo, limit: int, label: str, hint: str = "") -> None:
+def check_declared(info: zipfile.ZipInfo, limit: int, label: str | Said, hint: str | Said = "") -> None:
     if info.file_size > limit:
         raise PackageError(
-            f"{label} inflates to {_size(info.file_size)} ({_size(info.compress_size)} in the file), "
-            f"more than the {_size(limit)} relance reads in one part",
-            hint or f"{_RESAVE}; if it stays this large, the file is damaged or was built to exhaust memory",
+            console.PART_TOO_BIG(what=label, size=_size(info.file_size), packed=_size(info.compress_size),
+                                 limit=_size(limit)),
+            hint or console.PART_TOO_BIG_FIX(),
         )
 
 
 def inflate(
-    src: BinaryIO, member: ZipMember, limit: int, label: str = "", hint: str = ""
+    src: BinaryIO, member: ZipMember, limit: int, label: str | Said = "", hint: str | Said = ""
 ) -> Iterator[bytes]:
     """The uncompressed content of a member, in chunks of at most 4 MiB, never past its bounds.
 
@@ -890,12 +893,12 @@ def inflate(
     `src` must not be used by anyone else until the iterator is exhausted or closed.
     """
     info = member.info
-    label = label or f"the part {info.filename}"
+    label = label or console.LABEL_PART(part=info.filename)
     check_declared(info, limit, label, hint)
     src.seek(info.header_offset)
     head = src.read(_LOCAL.size)
     if len(head) != _LOCAL.size or _LOCAL.unpack(head)[0] != _LOCAL_SIG:
-        raise PackageError(f"{label} is damaged (its zip entry header is missing)", _RESAVE)
+        raise PackageError(console.PART_NO_HEADER(what=label), _RESAVE)
     name_len, extra_len = _LOCAL.unpack(head)[9:11]
     src.seek(info.header_offset + _LOCAL.size + name_len + extra_len)
     declared = info.file_size
@@ -904,9 +907,7 @@ def inflate(
 
     def lying() -> PackageError:
         return PackageError(
-            f"{label} inflates past the {_size(declared)} its zip header declares: the file is "
-            "damaged, or was built to exhaust the memory of whoever opens it",
-            f"{_RESAVE}; do not use a workbook from a source you do not trust",
+            console.PART_LYING(what=label, size=_size(declared)), console.PART_LYING_FIX(),
         )
 
     if info.compress_type == zipfile.ZIP_STORED:
@@ -915,27 +916,26 @@ def inflate(
         while remaining:
             block = src.read(min(remaining, _INFLATE_OUT))
             if not block:
-                raise PackageError(f"{label} is truncated", _RESAVE)
+                raise PackageError(console.PART_TRUNCATED(what=label), _RESAVE)
             remaining -= len(block)
             yield block
         return
     if info.compress_type != zipfile.ZIP_DEFLATED:
         raise PackageError(
-            f"{label} is compressed with method {info.compress_type}, which Excel never writes",
-            _RESAVE,
+            console.PART_METHOD(what=label, method=info.compress_type), _RESAVE,
         )
     inflater = zlib.decompressobj(-15)
     while remaining and not inflater.eof:
         block = src.read(min(remaining, _READ_IN))
         if not block:
-            raise PackageError(f"{label} is truncated", _RESAVE)
+            raise PackageError(console.PART_TRUNCATED(what=label), _RESAVE)
         remaining -= len(block)
         data = block
         while data and not inflater.eof:
             try:
                 out = inflater.decompress(data, min(_INFLATE_OUT, declared - produced + 1))
             except zlib.error:
-                raise PackageError(f"{label} is damaged (its compressed data is invalid)", _RESAVE) from None
+                raise PackageError(console.PART_BAD_DATA(what=label), _RESAVE) from None
             produced += len(out)
             if produced > declared:
                 raise lying()
@@ -943,7 +943,7 @@ def inflate(
                 yield out
             data = inflater.unconsumed_tail
     if not inflater.eof:
-        raise PackageError(f"{label} is truncated (its compressed data does not end)", _RESAVE)
+        raise PackageError(console.PART_NO_END(what=label), _RESAVE)
 
 
 # Worksheet XML: where its cells are, checked without building them ---------------------------
@@ -1196,7 +1196,7 @@ def blank_shared_strings(chunks: Iterable[bytes]) -> bytearray:
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except xml.parsers.expat.ExpatError as exc:
-        raise PackageError(f"the shared strings are not well-formed XML ({exc})", _RESAVE) from None
+        raise PackageError(console.STRINGS_NOT_WELL_FORMED(cause=exc), _RESAVE) from None
     return flags
 
 
@@ -1209,7 +1209,7 @@ class _Cell:
     inline: list[str] | None = None  # <is> text (phonetic runs left out)
 
 
-def _parse_cells(chunks: Iterable[bytes], what: str) -> Iterator[_Cell]:
+def _parse_cells(chunks: Iterable[bytes], what: str | Said) -> Iterator[_Cell]:
     """Every cell of a worksheet with its position as calamine reads it (its r attribute, else
     the next column of its row), streamed: memory stays that of one cell."""
     import xml.parsers.expat
@@ -1272,7 +1272,7 @@ def _parse_cells(chunks: Iterable[bytes], what: str) -> Iterator[_Cell]:
             done.clear()
         parser.Parse(b"", True)
     except xml.parsers.expat.ExpatError as exc:
-        raise PackageError(f"{what} is not well-formed XML ({exc})", _RESAVE) from None
+        raise PackageError(console.NOT_WELL_FORMED(what=what, cause=exc), _RESAVE) from None
     yield from done
 
 
@@ -1293,7 +1293,7 @@ def _is_blank(cell: _Cell, blank_strings: Callable[[], bytearray]) -> bool:
     return False
 
 
-def exact_extent(chunks: Iterable[bytes], what: str, blank_strings: Callable[[], bytearray]) -> Extent:
+def exact_extent(chunks: Iterable[bytes], what: str | Said, blank_strings: Callable[[], bytearray]) -> Extent:
     """The range from A1 to the last cell that holds something (blank cells do not count)."""
     rows = cols = 0
     far_row = far_col = ""
@@ -1309,7 +1309,7 @@ def exact_extent(chunks: Iterable[bytes], what: str, blank_strings: Callable[[],
     return Extent(rows, cols, far)
 
 
-def trimmed_sheet(chunks: Iterable[bytes], what: str, extent: Extent) -> Iterator[bytes]:
+def trimmed_sheet(chunks: Iterable[bytes], what: str | Said, extent: Extent) -> Iterator[bytes]:
     """A minimal worksheet holding the cells within `extent` (every one of them, as they were),
     each with its r attribute: what calamine reads of the tab, without what lies beyond."""
     yield (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN_NS}">'
@@ -1410,7 +1410,7 @@ def with_owned_marks(workbook_xml: str, names: Sequence[str]) -> str:
         for m in re.finditer(rf"</(?:[\w.-]+:)?{local}\s*>|<(?:[\w.-]+:)?{local}\b[^>]*/>", text):
             after = m
     if after is None:
-        raise PackageError("the workbook part has no <sheets> element", _RESAVE)
+        raise PackageError(console.NO_SHEETS_ELEMENT(), _RESAVE)
     sheets = re.search(r"<(?:([\w.-]+):)?sheets\b", text)
     p = f"{sheets.group(1)}:" if sheets and sheets.group(1) else ""
     return text[: after.end()] + f"<{p}definedNames>{marks(p)}</{p}definedNames>" + text[after.end():]
