@@ -24,6 +24,7 @@ from relance.engine import cells
 from relance.engine.anomaly import Source
 from relance.engine.contract import normalize
 from relance.engine.customer import normalized_email
+from relance.engine.i18n import Said
 from relance.engine.table import Collector, Table
 from relance.engine.terms import TERMS_HINT, Terms, parse_terms
 
@@ -179,12 +180,12 @@ def parse_settings(table: Table | None, known_keys: Iterable[str], out: Collecto
         if m := _ECB_KEY.match(key):
             rate, problem = cells.parse_amount(raw)
             if rate is None or problem:
-                out.add(where, raw, "is not a rate", "write the ECB rate in percent, e.g. 2.15", "R090")
+                _add(out, where, raw, "is not a rate", "write the ECB rate in percent, e.g. 2.15", "R090")
             else:
                 ecb[(int(m[1]), int(m[2]))] = rate
             continue
         if key not in known:
-            out.warn(row.source("key"), raw_key, "is not a setting relance knows; it was ignored",
+            _warn(out, row.source("key"), raw_key, "is not a setting relance knows; it was ignored",
                      "check the spelling against the list in the README", "R091")
             continue
         if raw is None or cells.text(raw) == "":
@@ -192,7 +193,7 @@ def parse_settings(table: Table | None, known_keys: Iterable[str], out: Collecto
         at[key] = where
 
         def bad(problem: str, hint: str) -> None:
-            out.add(where, raw, f"{problem} for setting '{key}'; the default was used", hint, "R092")  # noqa: B023
+            _add(out, where, raw, f"{problem} for setting '{key}'; the default was used", hint, "R092")  # noqa: B023
 
         if key in ("sender_email", "reply_to"):
             try:
@@ -202,28 +203,28 @@ def parse_settings(table: Table | None, known_keys: Iterable[str], out: Collecto
         elif key in _TEXT:
             values[key] = cells.text(raw)
             if key in _HEADER_TEXT and any(ch in str(raw) for ch in "\r\n\u2028\u2029"):
-                out.warn(where, raw, f"has a line break; e-mails carry '{key}' on one line, the break as a space",
+                _warn(out, where, raw, f"has a line break; e-mails carry '{key}' on one line, the break as a space",
                          "write it on one line", "R084")
         elif key == "iban":
             iban, said = parse_iban(raw)
             if iban:
                 values[key] = iban
             else:
-                out.add(where, raw, f"{said}; it is left out of every message until corrected",
+                _add(out, where, raw, f"{said}; it is left out of every message until corrected",
                         f"copy the IBAN from your bank's RIB, e.g. {_IBAN_EXAMPLE}", "R080")
         elif key == "bic":
             bic, said = parse_bic(raw)
             if bic:
                 values[key] = bic
             else:
-                out.add(where, raw, f"{said}; it is left out of every message until corrected",
+                _add(out, where, raw, f"{said}; it is left out of every message until corrected",
                         "copy the BIC (code SWIFT) from your bank's RIB, e.g. AGRIFRPP or BNPAFRPPXXX", "R081")
         elif key == "default_customer_type":
             kind = _CUSTOMER_TYPES.get(normalize(raw))
             if kind:
                 values[key] = kind
             else:
-                out.add(where, raw, "is neither B2B nor B2C for setting 'default_customer_type'; customers "
+                _add(out, where, raw, "is neither B2B nor B2C for setting 'default_customer_type'; customers "
                         "with a blank type_client are of unknown type: no penalty nor indemnity is claimed "
                         "from them", "write B2B (businesses) or B2C (consumers)", "R092")
         elif key in _CHOICES:
@@ -285,12 +286,12 @@ def parse_settings(table: Table | None, known_keys: Iterable[str], out: Collecto
                 values[key] = amount
     settings = replace(Settings(), **values, ecb_rates=ecb)  # type: ignore[arg-type]
     if settings.penalty_rate_mode == "fixed" and settings.penalty_annual_rate is None:
-        out.add(table_source(table), "fixed",
+        _add(out, table_source(table), "fixed",
                 "penalty_rate_mode is 'fixed' but penalty_annual_rate is blank; the legal rate was used",
                 "add a penalty_annual_rate row (percent), or set the mode to legal_semester", "R093")
         settings = replace(settings, penalty_rate_mode="legal_semester")
     if settings.iban and settings.bic and settings.iban[:2] != settings.bic[4:6]:
-        out.warn(at.get("bic", table_source(table)), settings.bic,
+        _warn(out, at.get("bic", table_source(table)), settings.bic,
                  f"the BIC's country ({settings.bic[4:6]}) is not the IBAN's ({settings.iban[:2]})",
                  "check that the IBAN and the BIC are those of the same account", "R082")
     _check_sender(settings, table_source(table), out)
@@ -302,18 +303,27 @@ def _check_sender(settings: Settings, where: Source, out: Collector) -> None:
     a letter gives the company's postal address: without them nothing leaves through that channel
     (`blocked_channels`), and each missing one is an error."""
     if not settings.sender_email:
-        out.add(where, "sender_email", "no sender address is set; no e-mail is sent until it is",
+        _add(out, where, "sender_email", "no sender address is set; no e-mail is sent until it is",
                 f"add a {where.tab} row sender_email with the address reminders come from, "
                 "e.g. relances@example.fr", "R096")
     if not settings.company_name:
-        out.add(where, "company_name", "no company name is set; no message is sent until it is "
+        _add(out, where, "company_name", "no company name is set; no message is sent until it is "
                 "(every e-mail, SMS and letter is signed with it)",
                 f"add a {where.tab} row company_name with your company's name", "R097")
     if not settings.company_address:
-        out.add(where, "company_address", "no company address is set; no letter is sent until it is "
+        _add(out, where, "company_address", "no company address is set; no letter is sent until it is "
                 "(a formal notice gives the sender's postal address)",
                 f"add a {where.tab} row company_address, lines separated by ';', "
                 "e.g. 12 rue des Artisans; 69003 Lyon", "R083")
+
+
+def _add(out: Collector, where: Source, value: object, problem: str, hint: str, code: str) -> None:
+    """Until this module's texts are in the catalog: said as written, in both languages."""
+    out.add(where, value, Said.verbatim(problem), Said.verbatim(hint), code)
+
+
+def _warn(out: Collector, where: Source, value: object, problem: str, hint: str, code: str) -> None:
+    out.warn(where, value, Said.verbatim(problem), Said.verbatim(hint), code)
 
 
 def table_source(table: Table) -> Source:
