@@ -140,7 +140,7 @@ R106_KIND = Phrase("n'est ni une facture ni un avoir ; la ligne a été ignorée
                    "is neither 'invoice' nor 'credit_note'; the row was skipped")
 R106_HINT = Phrase("écrivez facture ou avoir", "write invoice or credit_note (facture or avoir)")
 R107_HINT = Phrase("saisissez les avoirs avec un montant positif et le type « avoir »",
-                   "enter credit notes with a positive amount and type 'credit_note' (avoir)")
+                   "enter credit notes with a positive amount and type 'avoir' (credit_note)")
 R110_ZERO = Phrase("est nul ; la facture est exclue de la balance âgée, des pénalités et des relances",
                    "is zero; the invoice is left out of aging, penalties and reminders")
 R110_HINT = Phrase("saisissez le montant réel, ou supprimez la ligne", "enter the real amount, or delete the row")
