@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from books import book
 from conftest import customer, invoice
-from relance.engine.kpi import currency_kpis
 from relance.engine.catalog.anomalies import NOT_A_MONTH
 from relance.engine.i18n import NBSP, NNBSP
+from relance.engine.kpi import currency_kpis
 from relance.engine.sales import MONTH_HINT, parse_month
 
 D = Decimal
