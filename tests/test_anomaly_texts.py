@@ -11,7 +11,7 @@ import re
 import pytest
 
 from conftest import NOW
-from french import assert_french
+from french import assert_french, french_problems
 from relance.app.jobs import snapshot
 from relance.app.resources import shipped_contract
 from relance.app.templates import check_templates
@@ -128,6 +128,20 @@ def _allowed(a: Anomaly) -> tuple[str, ...]:
     return tuple(w for w in re.split(r"[^\w'-]+", words) if w)
 
 
+def french_anomaly_problems(a: Anomaly) -> list[str]:
+    """What is wrong with an anomaly's French problem and fix, the values it quotes left aside
+    (each one as typed, by whole word: a cell may hold an ISO date or an English word)."""
+    if a.code in OWN_SETTINGS_TEXTS:
+        return []
+    values = sorted({v for v in [*_values(a.problem), *_values(a.hint), a.value] if v.strip()}, key=len, reverse=True)
+    found: list[str] = []
+    for text in (a.problem.fr, a.hint.fr):
+        for value in values:
+            text = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", "X", text)
+        found += [f"{a.code}: {p}" for p in french_problems(text)]
+    return found
+
+
 @pytest.fixture(scope="module")
 def hostile() -> list[Anomaly]:
     snap = snapshot(MemoryBackend(hostile_tabs()), NOW, AS_OF)
@@ -150,6 +164,7 @@ def test_a_hostile_french_workbook_is_reported_in_french_only(hostile):
         line = a.text("fr").replace(repr(a.value), "")  # the value as typed, an ISO date say, is the user's
         for text in (a.problem.fr, a.hint.fr, line):
             assert_french(text, allow=_allowed(a))
+        assert french_anomaly_problems(a) == []
         checked += 1
     assert checked >= len(expected)
 
