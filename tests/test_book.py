@@ -33,7 +33,7 @@ def test_bad_invoice_rows_are_reported_with_their_cell_and_skipped():
     )
     got, loaded = messages(b)
     assert got == [
-        "Factures!C3: '31/02/2025' is not a real date (février 2025 has 28 days); the row was skipped; "
+        "Factures!C3: '31/02/2025' is not a real date (February 2025 has 28 days); the row was skipped; "
         "correct the day, e.g. 2025-02-28",
         "Factures!E4: 'douze euros' is not an amount; the row was skipped; enter a number such as 1234.56 "
         "(or 1 234,56)",
@@ -116,8 +116,8 @@ def test_missing_tab_and_missing_column_are_reported():
     sheets["Factures"] = [["numero", "code_client", "date_facture"], ["F1", "C1", "2025-01-01"]]
     del sheets["Clients"]
     got, _ = messages(load(sheets))
-    assert got[0] == ("Factures row 1: has no 'Montant TTC' / 'Amount incl. VAT' column, so no row of this tab "
-                      "can be used; add a column headed 'Montant TTC' (or 'Amount incl. VAT') to the header row 1")
+    assert got[0] == ("Factures row 1: has no 'Montant TTC' column, so no row of this tab can be "
+                      "used; add a column headed 'Montant TTC' (or 'Amount incl. VAT') to the header row 1")
     assert any("tab 'Clients' / 'Customers' is missing" in m for m in got)
 
 

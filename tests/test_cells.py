@@ -21,17 +21,19 @@ def test_dates_read(raw, expected):
     assert parse_date(raw) == (expected, None)
 
 
-@pytest.mark.parametrize("raw, problem", [
-    ("31/02/2025", "is not a real date (février 2025 has 28 days)"),
-    ("2024-02-30", "is not a real date (février 2024 has 29 days)"),
-    ("next monday", "is not a date"),
-    (12, "is a number, not a date"),
-    ("2025-13-01", "is not a real date (no month 13)"),
+@pytest.mark.parametrize("raw, problem, french", [
+    ("31/02/2025", "is not a real date (February 2025 has 28 days)",
+     "n'est pas une date réelle (février 2025 compte 28 jours)"),
+    ("2024-02-30", "is not a real date (February 2024 has 29 days)",
+     "n'est pas une date réelle (février 2024 compte 29 jours)"),
+    ("next monday", "is not a date", "n'est pas une date"),
+    (12, "is a number, not a date", "est un nombre, pas une date"),
+    ("2025-13-01", "is not a real date (no month 13)", "n'est pas une date réelle (il n'y a pas de mois 13)"),
 ])
-def test_bad_dates_say_why(raw, problem):
+def test_bad_dates_say_why(raw, problem, french):
     value, found = parse_date(raw)
     assert value is None
-    assert found is not None and found[0] == problem
+    assert found is not None and found[0].en == problem and found[0].fr == french
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -114,13 +114,13 @@ def test_a_blank_type_is_unknown_without_a_default_and_said_per_customer():
 
 
 def test_the_default_applies_to_blank_types_and_the_anomaly_says_which():
-    rows = {"B2B": "B2B (Settings default_customer_type) was applied",
-            "B2C": "B2C (Settings default_customer_type) was applied; no late-payment penalty"}
+    rows = {"B2B": "B2B (Parametres default_customer_type) was applied",  # the tab as the workbook names it
+            "B2C": "B2C (Parametres default_customer_type) was applied; no late-payment penalty"}
     for default, said in rows.items():
         b = load(tabs([customer("C1", type_client=None), customer("C2", type_client="pro"),
                        customer("C3", type_client="PME")], []))
         table = b.tables["customers"]
-        out = Collector()
+        out = Collector(tables=b.tables, contract=b.contract)
         found = parse_customers(table, "fr", out, default)
         assert [c.type for c in found.values()] == [default, "B2B", default]
         assert [(a.source.cell, a.code, a.value) for a in out.items] == [("F2", "R209", ""), ("F4", "R204", "PME")]

@@ -13,6 +13,7 @@ from conftest import NOW, customer, invoice, workbook
 from relance.app.jobs import run, snapshot
 from relance.app.resources import shipped_contract
 from relance.channels.outbox import OutboxChannel
+from test_anomaly_texts import french_anomaly_problems
 
 # the edges: any date or datetime a cell can hold (Excel's last is 9999-12-31, serial 2958465),
 # numbers of any size, Decimals, and the same as text
@@ -67,6 +68,7 @@ def test_random_cells_never_crash_a_run(tmp_path, invoices, customers, payments,
     snap = snapshot(wb, NOW, dt.date(2025, 3, 31))
     for anomaly in snap.anomalies:
         assert anomaly.problem.en and anomaly.hint.en and anomaly.source.tab
+        assert french_anomaly_problems(anomaly) == []  # a French workbook: French texts, typeset
     result = run(wb, lambda b: OutboxChannel(Path(tmp_path), "t"), NOW, dt.date(2025, 3, 31))
     assert result.to_json()["failed"] == 0
     for position in snap.positions.values():
@@ -122,6 +124,7 @@ def test_one_hostile_cell_in_a_good_row_never_crashes(tmp_path, where, value):
     snap = snapshot(wb, NOW, as_of)
     for anomaly in snap.anomalies:
         assert anomaly.problem.en and anomaly.hint.en and anomaly.source.tab
+        assert french_anomaly_problems(anomaly) == []  # a French workbook: French texts, typeset
     build_report(snap.book, compute_positions(snap.book, as_of), as_of)
     result = run(wb, lambda b: OutboxChannel(Path(tmp_path), "t"), NOW, as_of)
     assert result.to_json()["failed"] == 0

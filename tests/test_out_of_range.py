@@ -24,6 +24,7 @@ from relance import cli
 from relance.cli import app
 from relance.engine.anomaly import Severity
 from relance.engine.cells import LAST_DATE, MAX_AMOUNT, parse_amount, parse_date
+from relance.engine.i18n import NBSP, NNBSP
 from relance.engine.report import build_report
 
 AS_OF = dt.date(2025, 3, 31)
@@ -131,11 +132,14 @@ def test_out_of_range_in_clients_and_parametres():
 
 
 def test_cells_say_the_value_and_the_fix():
-    assert parse_date("9999-12-31") == (None, ("is out of range (year 9999; relance reads 1900 to 2200)",
-                                                "check the year: relance reads dates from 1900 to 2200 "
-                                                "(e.g. 2025-02-28)"))
-    assert parse_date(2958465)[1][0].startswith("is a number, not a date (as an Excel date it would be 9999-12-31")
-    assert parse_date("0000-02-30")[1][0].startswith("is out of range (year 0;")  # no crash on year 0
+    said, fix = parse_date("9999-12-31")[1] or (None, None)
+    assert (said.en, fix.en) == ("is out of range (year 9999; relance reads 1900 to 2200)",
+                                 "check the year: relance reads dates from 1900 to 2200 (e.g. 2025-02-28)")
+    assert (said.fr, fix.fr) == (f"est hors limites (année 9999{NNBSP}; relance lit les années 1900 à 2200)",
+                                 f"vérifiez l'année{NBSP}: relance lit les dates de 1900 à 2200 (par exemple 28/02/2025)")
+    assert parse_date(2958465)[1][0].en.startswith(
+        f"is a number, not a date (as an Excel date it would be 31{NBSP}December{NBSP}9999")
+    assert parse_date("0000-02-30")[1][0].en.startswith("is out of range (year 0;")  # no crash on year 0
     assert parse_amount(MAX_AMOUNT)[0] is None and parse_amount(MAX_AMOUNT - D("0.01"))[0] == MAX_AMOUNT - D("0.01")
     assert parse_amount(-MAX_AMOUNT)[0] is None
     assert parse_amount(D("NaN"))[0] is None and parse_amount(D("Infinity"))[0] is None
@@ -201,7 +205,7 @@ def test_check_plan_run_report_say_the_cells_and_remind_the_others(hostile_book)
         if (a["tab"], a["cell"], a["column"]) in EXPECTED:
             assert a["value"] and a["hint"] and a["code"]
     text = _relance("check", book)
-    assert text.exit_code == 1 and "9999" in text.output and "out of range" in text.output
+    assert text.exit_code == 1 and "9999" in text.output and "hors limites" in text.output  # a French book
 
     plan = _relance("plan", book, "--json")
     assert plan.exit_code == 0, plan.output

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from books import book
 from conftest import customer, invoice
+from relance.engine.catalog.anomalies import NOT_A_MONTH
+from relance.engine.i18n import NBSP, NNBSP
 from relance.engine.kpi import currency_kpis
 from relance.engine.sales import MONTH_HINT, parse_month
 
@@ -57,7 +59,7 @@ def test_sales_tab_anomalies_say_where_what_and_how():
                           "write the month as 2025-03 (YYYY-MM), or make it a date cell"),
         ("R801", "error", "CA_mensuel!A5: 'mars 2025' is not a month; the row was skipped; "
                           "write the month as 2025-03 (YYYY-MM), or make it a date cell"),
-        ("R801", "error", "CA_mensuel!A6: '2025-02-30' is not a real date (février 2025 has 28 days); "
+        ("R801", "error", "CA_mensuel!A6: '2025-02-30' is not a real date (February 2025 has 28 days); "
                           "the row was skipped; correct the day, e.g. 2025-02-28"),
         ("R802", "error", "CA_mensuel!B7: 'EURO' is not an ISO 4217 currency code; the row was skipped; "
                           "use a code such as EUR, USD, GBP or CHF"),
@@ -74,6 +76,9 @@ def test_sales_tab_anomalies_say_where_what_and_how():
                           "currency: put the month's total in the first row and delete this one"),
     ]
     assert {m: s.amount for m, s in b.sales["EUR"].items()} == {"2025-01": D(100), "2025-06": D("10.56")}
+    french = [a.text("fr") for a in b.anomalies if a.source.tab == "CA_mensuel"]
+    assert french[3] == (f"CA_mensuel!A6{NBSP}: '2025-02-30' n'est pas une date réelle (février 2025 compte 28 jours)"
+                         f"{NNBSP}; la ligne a été ignorée{NNBSP}; corrigez le jour, par exemple 28/02/2025")
 
 
 def test_sales_tab_in_english_and_month_parsing():
@@ -81,7 +86,7 @@ def test_sales_tab_in_english_and_month_parsing():
     assert b.sales["EUR"]["2025-07"].amount == 5
     assert parse_month("  2025-03 ") == ("2025-03", None)
     assert parse_month(45748) == ("2025-04", None)  # an Excel serial number: 2025-04-01
-    assert parse_month(2025.03) == (None, ("is not a month", MONTH_HINT))
+    assert parse_month(2025.03) == (None, (NOT_A_MONTH(), MONTH_HINT))
     assert parse_month(True)[0] is None and parse_month(None) == (None, None)
 
 

@@ -229,6 +229,6 @@ def test_relance_check_renders_the_templates_and_exits_1_on_a_broken_one(tmp_pat
     assert result.exit_code == 1, result.output
     broken = [a for a in json.loads(result.output)["anomalies"] if a["code"] == "R701"]
     assert len(broken) == 1 and broken[0]["tab"] == "Modeles" and broken[0]["column"] == "Contenu"
-    assert "steps" in broken[0]["problem"] and broken[0]["severity"] == "error"
+    assert "étapes de calcul" in broken[0]["problem"] and broken[0]["severity"] == "error"
     text = runner.invoke(app, ["check", str(path)])
     assert text.exit_code == 1 and "reminder_1" in text.output and "Traceback" not in text.output

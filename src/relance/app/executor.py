@@ -26,6 +26,7 @@ from relance.channels.port import Channel, TransportDown, Witness
 from relance.engine.action import Action
 from relance.engine.anomaly import Anomaly, Severity, Source
 from relance.engine.book import Book
+from relance.engine.catalog import anomalies as A
 from relance.engine.errors import RelanceError, WorkbookError
 from relance.engine.history import SENT_STATUSES, HistoryEntry, HistoryIndex
 from relance.engine.message import OutgoingMessage, render_context
@@ -134,13 +135,12 @@ def compose(
                 stopped.add((action.template, action.language))  # it would fail for every customer
             if where not in broken:
                 broken.add(where)
-                line = f" line {problem.line}" if problem.line else ""
-                cell = template_cell(book, problem.template, problem.lang, problem.part) or Source(
-                    _templates_tab(book), 1)
+                line = A.AT_LINE(line=problem.line) if problem.line else ""
+                tab = _templates_tab(book)
+                cell = template_cell(book, problem.template, problem.lang, problem.part) or Source(tab, 1)
                 anomalies.append(Anomaly(
                     cell, f"{problem.template}.{problem.lang}.{problem.part}",
-                    f"template cannot be rendered{line}: {problem.message}; its messages were not sent",
-                    "fix the template in the Modeles tab (or remove the override)", "R701"))
+                    A.R701_SENDING(line=line, detail=problem.said), A.R701_SENDING_HINT(tab=tab), "R701"))
     return out, anomalies
 
 
@@ -318,9 +318,6 @@ def unsettled_anomalies(book: Book, rows: Sequence[HistoryEntry]) -> list[Anomal
     name = tab_name(book, "history")
     position = {id(e): i for i, e in enumerate(book.history)}
     return [Anomaly(Source(name, position.get(id(e), 0) + 2), e.action_key,
-                    f"left pending by an interrupted run, and {e.place or e.via} cannot be read to tell "
-                    f"whether its {e.channel} to {e.customer_id} was sent; it is never sent again while pending",
-                    "make that folder readable again (the next run settles the row), or write 'failed' in "
-                    "its status if you know it was not sent (then the next run sends it)", "R620",
-                    Severity.warning)
+                    A.R620_UNSETTLED(place=e.place or e.via, customer=e.customer_id),
+                    A.R620_HINT(failed="failed"), "R620", Severity.warning)
             for e in rows]

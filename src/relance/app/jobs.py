@@ -32,6 +32,7 @@ from relance.engine.anomaly import Anomaly, Severity, Source
 from relance.engine.baseline import baseline_entries
 from relance.engine.book import Book, load_book
 from relance.engine.catalog import console
+from relance.engine.catalog import anomalies as A
 from relance.engine.errors import ChannelError, ConfigError, ForeignTab, RelanceError
 from relance.engine.history import HistoryEntry
 from relance.engine.owned_tabs import (
@@ -174,9 +175,8 @@ def _snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
         day, book.settings.promise_grace_days)
     for promise, unpaid, broken_on in broken:
         out.warn(promise.source, promise.promised_date.isoformat(),
-                 f"promise to pay broken: {', '.join(unpaid)} still unpaid on {broken_on.isoformat()}; "
-                 "reminders resumed at the next step",
-                 "mark the promise 'rompue' (broken) in Promesses once noted, or record the payment", "R415")
+                 A.R415_BROKEN(invoices=list(unpaid), day=broken_on, n=len(unpaid)),
+                 A.R415_HINT(tab=promise.source.tab), "R415")
     book = with_risk_ladder(book)
     the_plan = plan(book, positions, day, approved_keys(book), graded_scenarios(book, positions, day))
     renderer = message_renderer(book)
@@ -194,10 +194,8 @@ def _missing_templates(book: Book, renderer: Renderer) -> list[Anomaly]:
             if step.template and not any(renderer.has(step.template, lang, part) for lang in ("fr", "en")):
                 where = scenario.source if step.source is None else _template_cell(book, step.source)
                 found.append(Anomaly(where, step.template,
-                                     f"is not a message template (scenario {scenario.name}, step {step.name}); "
-                                     "this step's messages cannot be sent",
-                                     "name a template of scenarios/templates, or add it in the Modeles tab",
-                                     "R507"))
+                                     A.R507_NO_TEMPLATE(scenario=scenario.name, step=step.name),
+                                     A.R507_HINT(tab=book.tab_name("templates")), "R507"))
     return found
 
 
@@ -243,11 +241,10 @@ def send_window_for(book: Book, now: dt.datetime) -> tuple[SendWindow, Anomaly |
     local_year = now.astimezone(ZoneInfo(s.timezone)).year
     try:
         holidays = holiday_calendar(s.holiday_country, None, (local_year, local_year + 1), language=s.language)
-    except ValueError as exc:
-        settings_tab = book.tables.get("settings")
-        where = Source(settings_tab.name if settings_tab else "Parametres", 1)
-        problem = Anomaly(where, s.holiday_country, f"{exc}; French public holidays were used",
-                          "write FR, or FR-57, FR-67, FR-68 for Alsace-Moselle", "R098", Severity.warning)
+    except ValueError:
+        where = Source(book.tab_name("settings"), 1)
+        problem = Anomaly(where, s.holiday_country, A.R098_HOLIDAYS(setting="holiday_country"), A.R098_HINT(),
+                          "R098", Severity.warning)
         holidays = holiday_calendar("FR", None, (local_year, local_year + 1), language=s.language)
     return send_window(now, s.timezone, s.send_hour, s.business_days_only, holidays), problem
 

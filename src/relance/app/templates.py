@@ -16,6 +16,7 @@ from relance.app.resources import message_templates
 from relance.engine import cells
 from relance.engine.anomaly import Anomaly, Severity, Source
 from relance.engine.book import Book
+from relance.engine.catalog import anomalies as A
 from relance.render.messages import Limits, Renderer, TemplateProblem, sample_context
 
 #: The clock of the time limit: seconds, monotonic.
@@ -89,16 +90,14 @@ def _anomaly(problem: TemplateProblem, rows: Mapping[tuple[str, str, str], tuple
              tab_name: str) -> Anomaly:
     key = (problem.template, problem.lang, problem.part)
     at = rows.get(key)
-    line = f" line {problem.line}" if problem.line else ""
+    line = A.AT_LINE(line=problem.line) if problem.line else ""
     where = f"{problem.template}.{problem.lang}.{problem.part}" if problem.part else problem.template
-    rendering = f" (while rendering {problem.rendering})" if problem.rendering else ""
+    rendering = A.WHILE_RENDERING(template=problem.rendering) if problem.rendering else ""
     if at is not None:
-        source, hint = at[1], problem.hint or "fix the template in this cell, or delete the row to use the shipped one"
-        said = "this template"
+        source, hint = at[1], problem.said_hint or A.R701_CELL_HINT()
+        said = A.R701_CELL(line=line, rendering=rendering, detail=problem.said)
     else:  # a shipped file (a layout a Modeles row extends, say): said on the tab
         source = Source(tab_name, 1)
-        hint = problem.hint or "check the Modeles rows that use this shipped template"
-        said = f"the shipped template {where}"
-    return Anomaly(source, where,
-                   f"{said} cannot be rendered{line}{rendering}: {problem.message}; its messages would not be sent",
-                   hint, "R701", Severity.error)
+        hint = problem.said_hint or A.R701_SHIPPED_HINT(tab=tab_name)
+        said = A.R701_SHIPPED(template=where, line=line, rendering=rendering, detail=problem.said)
+    return Anomaly(source, where, said, hint, "R701", Severity.error)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
+from relance.engine.catalog.anomalies import ANOMALY_LINE, AT_ROW
 from relance.engine.i18n import Said
 
 
@@ -46,7 +47,16 @@ class Source(NamedTuple):
         return Source(self.tab, self.row, col, header)
 
     def __str__(self) -> str:
-        return f"{self.tab}!{self.cell}" if self.col is not None else f"{self.tab} row {self.row}"
+        return self.text("en")
+
+    def said(self) -> Said:
+        """The place, said in both languages ("Factures!B3", "Factures, ligne 3" / "Factures row 3")."""
+        if self.col is not None:
+            return Said.verbatim(f"{self.tab}!{self.cell}")
+        return AT_ROW(tab=self.tab, row=self.row)
+
+    def text(self, lang: str) -> str:
+        return self.said().text(lang)
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -61,21 +71,22 @@ class Anomaly:
     code: str
     severity: Severity = Severity.error
 
-    def __init__(self, source: Source, value: str, problem: Said | str, hint: Said | str, code: str,
+    def __init__(self, source: Source, value: str, problem: Said, hint: Said, code: str,
                  severity: Severity = Severity.error) -> None:
-        # A plain text (not yet in the catalog) is shown as written in both languages.
+        if not isinstance(problem, Said) or not isinstance(hint, Said):  # every text is in the catalog
+            raise TypeError("an anomaly's problem and hint are Said (relance.engine.catalog.anomalies)")
         setattr_ = object.__setattr__
         setattr_(self, "source", source)
         setattr_(self, "value", value)
-        setattr_(self, "problem", problem if isinstance(problem, Said) else Said.verbatim(problem))
-        setattr_(self, "hint", hint if isinstance(hint, Said) else Said.verbatim(hint))
+        setattr_(self, "problem", problem)
+        setattr_(self, "hint", hint)
         setattr_(self, "code", code)
         setattr_(self, "severity", severity)
 
     def text(self, lang: str) -> str:
         """The whole anomaly in one line, in `lang`."""
         shown = f" {self.value!r}" if self.value != "" else ""
-        return f"{self.source}:{shown} {self.problem.text(lang)}; {self.hint.text(lang)}"
+        return ANOMALY_LINE.text(lang, place=self.source.said(), value=shown, problem=self.problem, hint=self.hint)
 
     def __str__(self) -> str:
         return self.text("en")

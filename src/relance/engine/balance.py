@@ -18,6 +18,7 @@ from decimal import Decimal
 from itertools import accumulate
 from typing import NamedTuple
 
+from relance.engine.catalog import anomalies as A
 from relance.engine.invoice import Invoice
 from relance.engine.pause import Dispute
 from relance.engine.payment import Payment
@@ -120,10 +121,10 @@ def apply_all(
                 if inv.paid_amount > 0:
                     ledgers[inv.id].allocations.append(Allocation(inv.issue_date, inv.paid_amount, "paid_amount", ""))
             elif paid != inv.paid_amount:
+                column = out.column("invoices", "paid_amount")
                 out.warn(inv.source, str(inv.paid_amount),
-                         f"paid_amount disagrees with the Reglements rows for {inv.id} ({paid}); "
-                         "the Reglements rows are used",
-                         "clear montant_regle, or correct it to match the payments", "R118")
+                         A.R118_PAID_DISAGREES(column=column, tab=out.tab("payments"), invoice=inv.id, paid=paid),
+                         A.R118_HINT(column=column), "R118")
     disputed_by: dict[str, list[Dispute]] = defaultdict(list)
     for d in disputes:
         disputed_by[d.invoice_id].append(d)

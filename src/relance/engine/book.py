@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 
 from relance.engine.anomaly import Anomaly, Source
 from relance.engine.balance import Credit, InvoiceLedger, apply_all
-from relance.engine.contract import Contract
+from relance.engine.catalog import anomalies as A
+from relance.engine.contract import Contract, normalize
 from relance.engine.customer import Customer, parse_customers
 from relance.engine.history import HistoryEntry, read_archives, read_history
+from relance.engine.i18n import Lang, lang_of
 from relance.engine.invoice import Invoice, parse_invoices
 from relance.engine.pause import (
     Dispute,
@@ -50,7 +52,7 @@ class Book:
     owned: dict[str, RawSheet]
     sheet_names: list[str]
     anomalies: list[Anomaly] = field(default_factory=list)
-    language: str = "fr"  # the workbook's own language, from its tab names
+    language: str = "fr"  # the workbook's own language: its locale setting, else its tab names
     sales: dict[str, dict[str, MonthlySales]] = field(default_factory=dict)  # Sales tab: currency -> YYYY-MM
     # Scenarios-tab ladders with an error: name -> the first cell to fix. Not in `scenarios` (nor
     # replaced by the preset of that name): their customers are stopped, not moved to another ladder.
@@ -59,6 +61,30 @@ class Book:
     @property
     def has_errors(self) -> bool:
         return any(a.severity == "error" for a in self.anomalies)
+
+    def tab_name(self, key: str) -> str:
+        """A tab's name as the workbook spells it; in the workbook's language when it has none."""
+        table = self.tables.get(key)
+        if table is not None:
+            return table.name
+        sheet = self.owned.get(key)
+        return sheet.name if sheet is not None else self.contract.tab(key).name(self.language)
+
+
+def book_language(tables: Mapping[str, Table]) -> str:
+    """The workbook's language: its Settings/Parametres `locale` row when it has one that names
+    French or English, else its tab names (English when the invoices tab is "Invoices")."""
+    said: str | None = None
+    settings = tables.get("settings")
+    for row in settings or ():
+        if normalize(row.raw("key")) == "locale":
+            raw = row.raw("value")
+            if lang_of(raw, Lang.fr) == lang_of(raw, Lang.en):  # the value names a language
+                said = str(lang_of(raw))  # the last readable row wins, as in parse_settings
+    if said is not None:
+        return said
+    invoices_tab = tables.get("invoices")
+    return "en" if invoices_tab is not None and invoices_tab.name.lower() == "invoices" else "fr"
 
 
 def load_book(sheets: Sequence[RawSheet], contract: Contract, presets: Mapping[str, Scenario]) -> Book:
@@ -69,8 +95,8 @@ def load_book(sheets: Sequence[RawSheet], contract: Contract, presets: Mapping[s
     c = contract
     out = Collector()
     tables, owned = find_tables(sheets, c, out)
-    invoices_tab = tables.get("invoices")
-    language = "en" if invoices_tab is not None and invoices_tab.name.lower() == "invoices" else "fr"
+    language = book_language(tables)
+    out.lang = language
     settings = parse_settings(tables.get("settings"), (s.key for s in c.settings), out,
                               c.tab("settings").name(language))
     customers = parse_customers(tables.get("customers"), settings.language, out, settings.default_customer_type)
@@ -88,9 +114,8 @@ def load_book(sheets: Sequence[RawSheet], contract: Contract, presets: Mapping[s
     history = read_history(tables.get("history"))
     archived = read_archives(sheets, c.tab("history"))
     if settings.default_scenario not in scenarios and settings.default_scenario not in broken_scenarios:
-        out.add(Source(tables["settings"].name if "settings" in tables else "Parametres", 1),
-                settings.default_scenario, "is not a known scenario (default_scenario)",
-                "use one of: " + ", ".join(sorted(scenarios)), "R094")
+        out.add(Source(out.tab("settings"), 1), settings.default_scenario,
+                A.R094_SCENARIO(setting="default_scenario"), A.ONE_OF(choices=sorted(scenarios)), "R094")
     return Book(c, settings, customers, invoices, payments, ledgers, credits, disputes, promises, scenarios,
                 history, archived, tables, owned, [s.name for s in sheets], out.items, language, sales=sales,
                 broken_scenarios=broken_scenarios)

@@ -1,7 +1,8 @@
 """Parsing one cell into a typed value, or a reason it could not be.
 
-Each parser returns `(value, problem)`; `problem` is a `(message, hint)` pair or None, so the caller,
-which knows the cell's address, builds the Anomaly. Nothing here raises on bad input.
+Each parser returns `(value, problem)`; `problem` is a `(problem, fix)` pair of Said (the catalog's
+words, relance.engine.catalog.anomalies) or None, so the caller, which knows the cell's address,
+builds the Anomaly. Nothing here raises on bad input.
 """
 
 from __future__ import annotations
@@ -14,27 +15,29 @@ from types import MappingProxyType
 
 from babel.numbers import get_currency_precision, list_currencies
 
-Problem = tuple[str, str] | None
+from relance.engine.catalog import anomalies as A
+from relance.engine.i18n import Said
 
-DATE_HINT = "write it as 2025-02-28 (ISO) or 28/02/2025, or make it a real date cell"
+Problem = tuple[Said, Said] | None
+
+DATE_HINT = A.DATE_HINT()
 #: The dates relance reads. Outside, a date is a typo (9999-12-31, 0025-03-01), and the
 #: arithmetic done on it (due date + terms, + 5 years of prescription, penalties day by day)
 #: could leave what Python's dates can hold (year 9999): such a cell is an error on its row.
 FIRST_DATE = dt.date(1900, 1, 1)
 LAST_DATE = dt.date(2200, 12, 31)
-RANGE_HINT = (f"check the year: relance reads dates from {FIRST_DATE.year} to {LAST_DATE.year} "
-              "(e.g. 2025-02-28)")
+RANGE_HINT = A.RANGE_HINT(first=FIRST_DATE.year, last=LAST_DATE.year)
 #: The largest amount, in absolute value, relance reads: 999 999 999 999.99. Beyond, a cell is a
 #: typo or a pasted reference; Decimal arithmetic at 28 digits (cents, penalties day by day,
 #: sums over 100 000 invoices) stays exact well past it.
 MAX_AMOUNT = Decimal(10) ** 12
-AMOUNT_RANGE_HINT = "check the amount: relance reads amounts below one thousand billion (10^12)"
+AMOUNT_RANGE_HINT = A.AMOUNT_RANGE_HINT()
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _EXCEL_LAST_SERIAL = 2958465  # 9999-12-31, the last date Excel has
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
-_MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-              "septembre", "octobre", "novembre", "décembre")
+_MONTHS = (A.JANUARY, A.FEBRUARY, A.MARCH, A.APRIL, A.MAY, A.JUNE, A.JULY, A.AUGUST, A.SEPTEMBER,
+           A.OCTOBER, A.NOVEMBER, A.DECEMBER)
 
 
 def text(value: object) -> str:
@@ -65,7 +68,7 @@ def year_out_of_range(year: int) -> Problem:
     """The problem with a year outside FIRST_DATE.year .. LAST_DATE.year, else None."""
     if FIRST_DATE.year <= year <= LAST_DATE.year:
         return None
-    return f"is out of range (year {year}; relance reads {FIRST_DATE.year} to {LAST_DATE.year})", RANGE_HINT
+    return A.YEAR_OUT_OF_RANGE(year=year, first=FIRST_DATE.year, last=LAST_DATE.year), RANGE_HINT
 
 
 def _in_range(day: dt.date) -> tuple[dt.date | None, Problem]:
@@ -81,11 +84,9 @@ def _checked_date(y: int, m: int, d: int, raw: str) -> tuple[dt.date | None, Pro
     except ValueError:
         if 1 <= m <= 12:
             last = (dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)).day
-            return None, (
-                f"is not a real date ({_MONTHS_FR[m - 1]} {y} has {last} days)",
-                f"correct the day, e.g. {y:04d}-{m:02d}-{last:02d}",
-            )
-        return None, ("is not a real date (no month " + str(m) + ")", DATE_HINT)
+            return None, (A.NOT_A_REAL_DAY(month=_MONTHS[m - 1](), year=y, last=last),
+                          A.CORRECT_DAY(year=y, month=m, last=last))
+        return None, (A.NO_SUCH_MONTH_DATE(month=m), DATE_HINT)
 
 
 def parse_date(value: object) -> tuple[dt.date | None, Problem]:
@@ -97,21 +98,20 @@ def parse_date(value: object) -> tuple[dt.date | None, Problem]:
     if isinstance(value, dt.date):
         return _in_range(value)
     if isinstance(value, bool):
-        return None, ("is not a date", DATE_HINT)
+        return None, (A.NOT_A_DATE(), DATE_HINT)
     if isinstance(value, int | float):
         if 20000 <= value <= 80000:  # an Excel serial number in a cell not formatted as a date
             return _EXCEL_EPOCH + dt.timedelta(days=int(value)), None  # 1954 .. 2119
         if 80000 < value <= _EXCEL_LAST_SERIAL:
             day = _EXCEL_EPOCH + dt.timedelta(days=int(value))
-            return None, (f"is a number, not a date (as an Excel date it would be {day.isoformat()}, "
-                          "out of the years relance reads)", RANGE_HINT)
-        return None, ("is a number, not a date", DATE_HINT)
+            return None, (A.SERIAL_OUT_OF_RANGE(day=day), RANGE_HINT)
+        return None, (A.NUMBER_NOT_DATE(), DATE_HINT)
     raw = str(value).strip()
     if m := _ISO.match(raw):
         return _checked_date(int(m[1]), int(m[2]), int(m[3]), raw)
     if m := _DMY.match(raw):
         return _checked_date(int(m[3]), int(m[2]), int(m[1]), raw)
-    return None, ("is not a date", DATE_HINT)
+    return None, (A.NOT_A_DATE(), DATE_HINT)
 
 
 _AMOUNT_JUNK = re.compile(r"[\s\u00a0\u202f€$£]|EUR|USD|GBP|CHF", re.IGNORECASE)
@@ -121,7 +121,7 @@ def amount_out_of_range(number: Decimal) -> Problem:
     """The problem with an amount of MAX_AMOUNT or more in absolute value, else None."""
     if -MAX_AMOUNT < number < MAX_AMOUNT:
         return None
-    return "is too large for an amount (one thousand billion or more)", AMOUNT_RANGE_HINT
+    return A.AMOUNT_TOO_LARGE(), AMOUNT_RANGE_HINT
 
 
 def _amount(number: Decimal) -> tuple[Decimal | None, Problem]:
@@ -137,17 +137,17 @@ def parse_amount(value: object) -> tuple[Decimal | None, Problem]:
     if value is None or value == "":
         return None, None
     if isinstance(value, bool):
-        return None, ("is not an amount", "enter a number such as 1234.56")
+        return None, (A.NOT_AN_AMOUNT(), A.AMOUNT_HINT())
     if isinstance(value, int):
         return _amount(Decimal(value))
     if isinstance(value, float):
         if not math.isfinite(value):
-            return None, ("is not an amount", "enter a number such as 1234.56")
+            return None, (A.NOT_AN_AMOUNT(), A.AMOUNT_HINT())
         # repr() is the shortest text that reads back as the same float: 1234.56, not 1234.5599…
         return _amount(Decimal(repr(value)))
     if isinstance(value, Decimal):
         if not value.is_finite():
-            return None, ("is not an amount", "enter a number such as 1234.56")
+            return None, (A.NOT_AN_AMOUNT(), A.AMOUNT_HINT())
         return _amount(value)
     raw = _AMOUNT_JUNK.sub("", str(value))
     if raw.count(",") and raw.count("."):
@@ -158,15 +158,15 @@ def parse_amount(value: object) -> tuple[Decimal | None, Problem]:
     elif raw.count(",") == 1:
         raw = raw.replace(",", ".")
     elif raw.count(",") > 1:
-        return None, ("is not an amount", "write it as 1234,56 or 1234.56")
+        return None, (A.NOT_AN_AMOUNT(), A.AMOUNT_SEPARATORS_HINT())
     if raw.startswith("(") and raw.endswith(")"):
         raw = "-" + raw[1:-1]
     try:
         number = Decimal(raw)
     except InvalidOperation:
-        return None, ("is not an amount", "enter a number such as 1234.56 (or 1 234,56)")
+        return None, (A.NOT_AN_AMOUNT(), A.AMOUNT_TEXT_HINT())
     if not number.is_finite():
-        return None, ("is not an amount", "enter a number such as 1234.56")
+        return None, (A.NOT_AN_AMOUNT(), A.AMOUNT_HINT())
     return _amount(number)
 
 
@@ -193,7 +193,7 @@ def parse_currency(value: object, default: str) -> tuple[str | None, Problem]:
     raw = text(value).upper() or default
     if raw in KNOWN_CURRENCIES:
         return raw, None
-    return None, ("is not an ISO 4217 currency code", "use a code such as EUR, USD, GBP or CHF")
+    return None, (A.NOT_A_CURRENCY(), A.CURRENCY_HINT())
 
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
@@ -216,14 +216,14 @@ def parse_bool(value: object) -> tuple[bool | None, Problem]:
         return True, None
     if raw in _FALSE:
         return False, None
-    return None, ("is neither yes nor no", "write oui/non (or yes/no), or tick the box")
+    return None, (A.NOT_YES_OR_NO(), A.YES_OR_NO_HINT())
 
 
 def parse_int(value: object) -> tuple[int | None, Problem]:
     if value is None or value == "":
         return None, None
     if isinstance(value, bool):
-        return None, ("is not a whole number", "enter a whole number such as 7 or -5")
+        return None, (A.NOT_A_WHOLE_NUMBER(), A.WHOLE_NUMBER_HINT())
     if isinstance(value, int):
         return value, None
     if isinstance(value, float) and value.is_integer():
@@ -231,4 +231,4 @@ def parse_int(value: object) -> tuple[int | None, Problem]:
     try:
         return int(text(value).replace("J", "").replace("j", "").replace("+", "")), None
     except ValueError:
-        return None, ("is not a whole number", "enter a whole number such as 7 or -5")
+        return None, (A.NOT_A_WHOLE_NUMBER(), A.WHOLE_NUMBER_HINT())

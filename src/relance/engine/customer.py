@@ -11,9 +11,9 @@ from email_validator import EmailNotValidError, validate_email
 
 from relance.engine import cells
 from relance.engine.anomaly import Source
-from relance.engine.contract import normalize
+from relance.engine.catalog import anomalies as A
 from relance.engine.table import Collector, Row, Table
-from relance.engine.terms import TERMS_HINT, Terms, parse_terms
+from relance.engine.terms import Terms, parse_terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +89,8 @@ def _emails(row: Row, key: str, out: Collector) -> tuple[str, ...]:
             address = parseaddr(address)[1] or address
         try:
             found.append(normalized_email(address))
-        except EmailNotValidError as exc:
-            out.warn(row.source(key), address, f"is not a valid e-mail address ({exc}); it is not used",
-                     "correct the address; separate several addresses with ';'", "R201")
+        except EmailNotValidError:
+            out.warn(row.source(key), address, A.R201_EMAIL(), A.R201_HINT(), "R201")
     return tuple(found)
 
 
@@ -99,18 +98,15 @@ def _type_unsaid(row: Row, raw: object, default_type: str, out: Collector) -> st
     """The type of a customer whose type_client is blank or unreadable: the Settings default
     when it is set, else unknown (""). Each case is a warning that says what was applied."""
     where = row.source("customer_type")
-    column = row.table.header_text.get("customer_type") or row.table.spec.column("customer_type").header(
-        "fr" if normalize(row.table.name) == normalize(row.table.spec.fr) else "en")
-    said = "is neither B2B nor B2C" if raw is not None else "is blank"
+    column = row.table.heading("customer_type")
+    said = A.NOT_B2B_OR_B2C() if raw is not None else A.BLANK()
+    names = {"tab": out.tab("settings"), "setting": "default_customer_type"}
     if default_type:
-        applied = (f"{default_type} (Settings default_customer_type) was applied"
-                   + ("; no late-payment penalty nor indemnity is claimed" if default_type == "B2C"
-                      else "; late-payment penalties and the fixed indemnity are claimed when due"))
+        applied = (A.TYPE_APPLIED_B2C if default_type == "B2C" else A.TYPE_APPLIED_B2B)(type=default_type, **names)
     else:
-        applied = ("Settings default_customer_type is not set, so the type is unknown: no late-payment "
-                   "penalty nor indemnity is claimed in messages (the report still counts them)")
-    out.warn(where, raw if raw is not None else "", f"{said}; {applied}",
-             f"write B2B or B2C in {column}", "R204" if raw is not None else "R209")
+        applied = A.TYPE_UNKNOWN(**names)
+    out.warn(where, raw if raw is not None else "", A.THEN(first=said, then=applied),
+             A.R204_HINT(column=column), "R204" if raw is not None else "R209")
     return default_type
 
 
@@ -125,19 +121,17 @@ def parse_customers(table: Table | None, language: str, out: Collector,
     for row in table:
         cid = cells.text(row.raw("customer_id"))
         if not cid:
-            out.add(row.source("customer_id"), "", "has no customer code; the row was skipped",
-                    "give every customer a unique code_client", "R200")
+            out.add(row.source("customer_id"), "", A.R200_NO_CODE(),
+                    A.R200_HINT(column=table.heading("customer_id")), "R200")
             continue
         if cid in customers:
-            out.add(row.source("customer_id"), cid,
-                    f"is a duplicate customer code (first at {customers[cid].source}); this row was skipped",
-                    "give each customer a unique code, or merge the two rows", "R202")
+            out.add(row.source("customer_id"), cid, A.R202_DUPLICATE(first=customers[cid].source.said()),
+                    A.R202_HINT(), "R202")
             continue
         lang_raw = row.raw("language")
         lang = spec.column("language").choice(lang_raw) if lang_raw is not None else language
         if lang is None:
-            out.warn(row.source("language"), lang_raw, f"is not a supported language; '{language}' is used",
-                     "write fr or en", "R203")
+            out.warn(row.source("language"), lang_raw, A.R203_LANGUAGE(language=language), A.R203_HINT(), "R203")
             lang = language
         type_raw = row.raw("customer_type")
         ctype = spec.column("customer_type").choice(type_raw) if type_raw is not None else None
@@ -147,25 +141,20 @@ def parse_customers(table: Table | None, language: str, out: Collector,
         opt_out, problem = cells.parse_bool(opt_raw)
         if opt_out is None:
             # when unsure whether the customer asked for no reminders, relance does not remind
-            out.add(row.source("opt_out"), opt_raw, "is neither yes nor no; the customer is treated as opted out",
-                    "write oui or non", "R205")
+            out.add(row.source("opt_out"), opt_raw, A.R205_OPT_OUT(), A.R205_HINT(), "R205")
             opt_out = True
         paused_raw = row.raw("paused_until")
         paused, problem = cells.parse_date(paused_raw)
         if problem:
-            out.add(row.source("paused_until"), paused_raw,
-                    f"{problem[0]}; reminders to this customer stay paused until it is corrected",
-                    problem[1], "R206")
+            out.add(row.source("paused_until"), paused_raw, A.R206_PAUSED(problem=problem[0]), problem[1], "R206")
             paused = dt.date.max
         terms_raw = row.raw("payment_terms")
         terms = parse_terms(terms_raw) if terms_raw is not None else None
         if terms_raw is not None and terms is None:
-            out.add(row.source("payment_terms"), terms_raw,
-                    "is not a payment term; the Settings default is used", TERMS_HINT, "R207")
+            out.add(row.source("payment_terms"), terms_raw, A.R207_TERMS(tab=out.tab("settings")), A.TERMS_HINT(),
+                    "R207")
         elif terms and terms.beyond_legal_maximum:
-            out.warn(row.source("payment_terms"), terms_raw,
-                     "exceeds the legal maximum (60 days, or 45 days end of month, C. com. L441-10)",
-                     "agree shorter terms with this customer", "R208")
+            out.warn(row.source("payment_terms"), terms_raw, A.LEGAL_MAXIMUM(), A.R208_HINT(), "R208")
         customers[cid] = Customer(
             id=cid,
             name=cells.text(row.raw("name")) or cid,

@@ -12,10 +12,11 @@ from typing import NamedTuple
 
 from relance.engine import cells
 from relance.engine.anomaly import Source
+from relance.engine.catalog import anomalies as A
 from relance.engine.customer import Customer
 from relance.engine.settings import Settings
 from relance.engine.table import Collector, Row, Table
-from relance.engine.terms import TERMS_HINT, Terms, legal_latest_due, parse_terms
+from relance.engine.terms import Terms, legal_latest_due, parse_terms
 
 
 class Invoice(NamedTuple):
@@ -45,10 +46,10 @@ def _date(
 ) -> tuple[dt.date | None, bool]:
     value, problem = cells.parse_date(raw)
     if problem:
-        out.add(row.source(key), raw, f"{problem[0]}; the row was skipped", problem[1], code)
+        out.add(row.source(key), raw, A.ROW_SKIPPED(problem=problem[0]), problem[1], code)
         return None, False
     if value is None and required:
-        out.add(row.source(key), "", "is blank; the row was skipped", cells.DATE_HINT, code)
+        out.add(row.source(key), "", A.ROW_SKIPPED(problem=A.BLANK()), cells.DATE_HINT, code)
         return None, False
     return value, True
 
@@ -72,22 +73,19 @@ def parse_invoices(
          raw_paid, raw_terms, raw_status, raw_pdf, raw_pay) = row.values(indexes)
         iid = raw_id.strip() if type(raw_id) is str else cells.text(raw_id)
         if not iid:
-            out.add(row.source("invoice_id"), "", "has no invoice number; the row was skipped",
-                    "give every invoice its number", "R100")
+            out.add(row.source("invoice_id"), "", A.R100_NO_NUMBER(), A.R100_HINT(), "R100")
             continue
         if iid in invoices:
-            out.add(row.source("invoice_id"), iid,
-                    f"is a duplicate invoice number (first at {invoices[iid].source}); this row was skipped",
-                    "each invoice number must appear once: delete the duplicate or correct the number",
-                    "R101")
+            out.add(row.source("invoice_id"), iid, A.R101_DUPLICATE(first=invoices[iid].source.said()),
+                    A.R101_HINT(), "R101")
             continue
         cid = raw_customer.strip() if type(raw_customer) is str else cells.text(raw_customer)
         customer = customers.get(cid)
         if customer is None:
+            customers_tab = out.tab("customers")
             out.add(row.source("customer_id"), cid,
-                    "is not a customer of the Clients tab; the invoice was skipped" if cid else
-                    "is blank; the invoice was skipped",
-                    "add this customer to the Clients tab, or correct the code", "R102")
+                    A.R102_UNKNOWN_CUSTOMER(tab=customers_tab) if cid else A.R102_BLANK(),
+                    A.R102_HINT(tab=customers_tab), "R102")
             continue
         # date cells are the common case: checked here without a call
         issue: dt.date | None
@@ -110,18 +108,15 @@ def parse_invoices(
         else:
             amount, problem = cells.parse_amount(raw_amount)
         if problem or amount is None:
-            out.add(row.source("amount"), raw_amount,
-                    (problem[0] if problem else "is blank") + "; the row was skipped",
-                    problem[1] if problem else "enter the amount including VAT", "R105")
+            out.add(row.source("amount"), raw_amount, A.ROW_SKIPPED(problem=problem[0] if problem else A.BLANK()),
+                    problem[1] if problem else A.R105_HINT(), "R105")
             continue
         kind = kind_col.choice(raw_kind) if raw_kind is not None else "invoice"
         if kind is None:
-            out.add(row.source("kind"), raw_kind, "is neither 'invoice' nor 'credit_note'; the row was skipped",
-                    "write facture or avoir (invoice or credit_note)", "R106")
+            out.add(row.source("kind"), raw_kind, A.R106_KIND(), A.R106_HINT(), "R106")
             continue
         if amount < 0:
-            out.add(row.source("amount"), raw_amount, "is negative; the row was skipped",
-                    "enter credit notes with a positive amount and type 'avoir' (credit_note)", "R107")
+            out.add(row.source("amount"), raw_amount, A.ROW_SKIPPED(problem=A.NEGATIVE()), A.R107_HINT(), "R107")
             continue
         currency: str | None
         if raw_currency is None:
@@ -129,55 +124,42 @@ def parse_invoices(
         else:
             currency, problem = cells.parse_currency(raw_currency, settings.default_currency)
         if problem or currency is None:
-            out.add(row.source("currency"), raw_currency, (problem or ("", ""))[0] + "; the row was skipped",
-                    (problem or ("", ""))[1], "R108")
+            said, fix = problem or (A.NOT_A_CURRENCY(), A.CURRENCY_HINT())
+            out.add(row.source("currency"), raw_currency, A.ROW_SKIPPED(problem=said), fix, "R108")
             continue
         rounded = cells.quantize(amount, currency)
         if rounded != amount:
-            out.warn(row.source("amount"), raw_amount,
-                     f"has more decimals than {currency} allows; {rounded} was used",
-                     "round the amount to cents", "R109")
+            out.warn(row.source("amount"), raw_amount, A.MORE_DECIMALS(currency=currency, rounded=rounded),
+                     A.ROUND_TO_CENTS(), "R109")
         amount = rounded
         if amount == 0:
-            out.warn(row.source("amount"), raw_amount,
-                     "is zero; the invoice is left out of aging, penalties and reminders",
-                     "enter the real amount, or delete the row", "R110")
+            out.warn(row.source("amount"), raw_amount, A.R110_ZERO(), A.R110_HINT(), "R110")
         status = status_col.choice(raw_status) if raw_status is not None else "open"
         if status is None:
-            out.add(row.source("status"), raw_status,
-                    "is not a known status; the invoice is put on hold (no reminder) until corrected",
-                    "write open, disputed (litige), hold (bloquee) or cancelled (annulee)", "R111")
+            out.add(row.source("status"), raw_status, A.R111_STATUS(), A.R111_HINT(), "R111")
             status = "hold"
         terms: Terms | None = None
         if raw_terms is not None:
             terms = parse_terms(raw_terms)
             if terms is None:
-                out.add(row.source("payment_terms"), raw_terms,
-                        "is not a payment term; the customer's terms are used", TERMS_HINT, "R112")
+                out.add(row.source("payment_terms"), raw_terms, A.R112_TERMS(), A.TERMS_HINT(), "R112")
         if due_given is not None:
             due = due_given
             if due < issue:
-                out.warn(row.source("due_date"), raw_due,
-                         "is before the invoice date", "check the due date", "R113")
+                out.warn(row.source("due_date"), raw_due, A.R113_BEFORE_ISSUE(), A.R113_HINT(), "R113")
         else:
             terms = terms or customer.payment_terms or default_terms
             due = terms.due_date(issue, settings.eom_method)
         if kind == "invoice" and customer.type == "B2B":
             if terms is not None and raw_terms is not None and terms.beyond_legal_maximum:
-                out.warn(row.source("payment_terms"), raw_terms,
-                         "exceeds the legal maximum (60 days, or 45 days end of month, C. com. L441-10)",
-                         "agree shorter terms; the invoice is still processed", "R114")
+                out.warn(row.source("payment_terms"), raw_terms, A.LEGAL_MAXIMUM(), A.R114_HINT(), "R114")
             elif due_given is not None and due_given > legal_latest_due(issue):
-                out.warn(row.source("due_date"), due_given.isoformat(),
-                         f"is {(due_given - issue).days} days after the invoice date, beyond the legal "
-                         "maximum (60 days, or 45 days end of month, C. com. L441-10)",
-                         "agree shorter terms; the invoice is still processed", "R114")
+                out.warn(row.source("due_date"), due_given.isoformat(), A.R114_DUE_LATE(days=(due_given - issue).days),
+                         A.R114_HINT(), "R114")
         paid, problem = cells.parse_amount(raw_paid)
         paid = cells.quantize(paid, currency) if paid is not None else None
         if problem or (paid is not None and paid < 0):
-            out.add(row.source("paid_amount"), raw_paid,
-                    "is not a usable paid amount; it was ignored (the invoice is treated as unpaid)",
-                    "enter the amount already paid, or leave it blank", "R115")
+            out.add(row.source("paid_amount"), raw_paid, A.R115_PAID(), A.R115_HINT(), "R115")
             paid = None
         invoices[iid] = Invoice(
             id=iid,
@@ -198,11 +180,9 @@ def parse_invoices(
         if inv.is_credit_note and inv.applies_to:
             target = invoices.get(inv.applies_to)
             if target is None or target.is_credit_note:
-                out.warn(inv.source.at(table.columns.get("applies_to"), "applies_to"), inv.applies_to,
-                         "is not an invoice of the Factures tab; the credit note is kept as an unapplied credit",
-                         "correct the invoice number, or leave it blank for an unapplied credit", "R116")
+                out.warn(inv.source.at(table.columns.get("applies_to"), table.heading("applies_to")),
+                         inv.applies_to, A.R116_NOT_AN_INVOICE(tab=table.name), A.R116_HINT(), "R116")
             elif target.currency != inv.currency or target.customer_id != inv.customer_id:
-                out.warn(inv.source.at(table.columns.get("applies_to"), "applies_to"), inv.applies_to,
-                         "belongs to another customer or currency; the credit note is kept as an unapplied credit",
-                         "check the credit note's customer, currency and linked invoice", "R117")
+                out.warn(inv.source.at(table.columns.get("applies_to"), table.heading("applies_to")),
+                         inv.applies_to, A.R117_OTHER(), A.R117_HINT(), "R117")
     return invoices

@@ -141,9 +141,9 @@ def dropped_approvals(book: Book, planned: frozenset[str], positions: Mapping[st
             continue
         ids = [i for i in cells.text(row.raw("invoice_ids")).split(";") if i]
         paid = [i for i in ids if i in positions and positions[i].status in ("settled", "overpaid")]
-        why = (f"invoice{'s' if len(paid) > 1 else ''} {', '.join(paid)} paid meanwhile" if paid
-               else "no longer due (paused, changed or already handled)")
-        found.append(Anomaly(row.source("action_key"), key, f"approved action dropped: {why}; nothing was sent",
-                             "nothing to do; a new step will be planned if one becomes due", "R603",
+        from relance.engine.catalog import anomalies as A
+
+        why = A.R603_PAID(invoices=paid, n=len(paid)) if paid else A.R603_STALE()
+        found.append(Anomaly(row.source("action_key"), key, A.R603_DROPPED(why=why), A.R603_HINT(), "R603",
                              Severity.warning))
     return found

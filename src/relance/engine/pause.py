@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from relance.engine import cells
 from relance.engine.anomaly import Source
+from relance.engine.catalog import anomalies as A
 from relance.engine.invoice import Invoice
 from relance.engine.table import Collector, Table
 
@@ -60,19 +61,17 @@ def parse_disputes(table: Table | None, invoices: dict[str, Invoice], out: Colle
     for row in table:
         iid = cells.text(row.raw("invoice_id"))
         if iid not in invoices:
-            out.add(row.source("invoice_id"), iid, "is not an invoice of the Factures tab; the dispute was ignored",
-                    "correct the invoice number", "R401")
+            out.add(row.source("invoice_id"), iid, A.R401_NOT_AN_INVOICE(tab=out.tab("invoices")),
+                    A.CORRECT_INVOICE(), "R401")
             continue
         raw_status = row.raw("status")
         status = status_col.choice(raw_status) if raw_status is not None else "open"
         if status is None:
-            out.add(row.source("status"), raw_status, "is not a dispute status; the dispute is treated as open",
-                    "write open (ouvert) or resolved (resolu)", "R402")
+            out.add(row.source("status"), raw_status, A.R402_STATUS(), A.R402_HINT(), "R402")
             status = "open"
         opened, problem = cells.parse_date(row.raw("opened"))
         if problem:
-            out.warn(row.source("opened"), row.raw("opened"), problem[0] + "; the dispute is treated as open",
-                     problem[1], "R403")
+            out.warn(row.source("opened"), row.raw("opened"), A.DISPUTE_OPEN(problem=problem[0]), problem[1], "R403")
         resolved, problem = cells.parse_date(row.raw("resolved_on"))
         if problem:
             out.warn(row.source("resolved_on"), row.raw("resolved_on"), problem[0], problem[1], "R403")
@@ -91,25 +90,23 @@ def parse_promises(table: Table | None, invoices: dict[str, Invoice], out: Colle
         if not cid and ids and ids[0] in invoices:
             cid = invoices[ids[0]].customer_id
         if not cid:
-            out.add(row.source("customer_id"), "", "is blank; the promise was ignored",
-                    "fill code_client (and the invoices it covers)", "R411")
+            out.add(row.source("customer_id"), "", A.PROMISE_IGNORED(problem=A.BLANK()),
+                    A.R411_HINT(column=table.heading("customer_id")), "R411")
             continue
         for iid in ids:
             if iid not in invoices:
-                out.warn(row.source("invoice_ids"), iid, "is not an invoice of the Factures tab",
-                         "correct the invoice number", "R412")
+                out.warn(row.source("invoice_ids"), iid, A.R412_NOT_AN_INVOICE(tab=out.tab("invoices")),
+                         A.CORRECT_INVOICE(), "R412")
         raw_date = row.raw("promised_date")
         promised, problem = cells.parse_date(raw_date)
         if problem or promised is None:
-            out.add(row.source("promised_date"), raw_date,
-                    (problem[0] if problem else "is blank") + "; the promise was ignored",
+            out.add(row.source("promised_date"), raw_date, A.PROMISE_IGNORED(problem=problem[0] if problem else A.BLANK()),
                     problem[1] if problem else cells.DATE_HINT, "R413")
             continue
         raw_status = row.raw("status")
         status = status_col.choice(raw_status) if raw_status is not None else "open"
         if status is None:
-            out.warn(row.source("status"), raw_status, "is not a promise status; the promise is treated as open",
-                     "write open, kept or broken", "R414")
+            out.warn(row.source("status"), raw_status, A.R414_STATUS(), A.R414_HINT(), "R414")
             status = "open"
         amount, _ = cells.parse_amount(row.raw("amount"))
         result.append(Promise(cid, ids, promised, amount, status, row.source()))
@@ -144,8 +141,7 @@ def parse_call_outcomes(
             continue
         outcome = next((k for k, names in _OUTCOMES.items() if normalize(raw) in names), None)
         if outcome is None:
-            out.warn(row.source("outcome"), raw, "is not a call outcome relance understands; it was ignored",
-                     "write promesse (with a date), litige, pas de réponse or payé", "R421")
+            out.warn(row.source("outcome"), raw, A.R421_OUTCOME(), A.R421_HINT(), "R421")
             continue
         ids = tuple(i for i in cells.text(row.raw("invoice_ids")).split(";") if i in invoices)
         if not ids:
@@ -154,8 +150,7 @@ def parse_call_outcomes(
         if outcome == "promise":
             if day is None:
                 out.warn(row.source("outcome_date"), row.raw("outcome_date"),
-                         (problem[0] if problem else "is blank") + "; the promise was not recorded",
-                         "write the promised payment date, e.g. 2025-04-15", "R422")
+                         A.R422_NOT_RECORDED(problem=problem[0] if problem else A.BLANK()), A.R422_HINT(), "R422")
                 continue
             promises.append(Promise(invoices[ids[0]].customer_id, ids, day, None, "open", row.source()))
         elif outcome == "dispute":

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from relance.engine import cells
 from relance.engine.anomaly import Source
+from relance.engine.catalog import anomalies as A
 from relance.engine.customer import Customer
 from relance.engine.invoice import Invoice
 from relance.engine.settings import Settings
@@ -39,51 +40,44 @@ def parse_payments(
         raw_date, raw_amount, raw_invoice, raw_customer, raw_currency, raw_reference = row.values(indexes)
         day, problem = cells.parse_date(raw_date)
         if problem or day is None:
-            out.add(row.source("date"), raw_date,
-                    (problem[0] if problem else "is blank") + "; the payment was skipped",
+            out.add(row.source("date"), raw_date, A.PAYMENT_SKIPPED(problem=problem[0] if problem else A.BLANK()),
                     problem[1] if problem else cells.DATE_HINT, "R301")
             continue
         amount, problem = cells.parse_amount(raw_amount)
         if problem or amount is None or amount <= 0:
             out.add(row.source("amount"), raw_amount,
-                    (problem[0] if problem else "is blank, zero or negative") + "; the payment was skipped",
-                    "enter the amount received (a positive number); record refunds as a credit note",
+                    A.PAYMENT_SKIPPED(problem=problem[0] if problem else A.R302_NOT_POSITIVE()), A.R302_HINT(),
                     "R302")
             continue
         iid = cells.text(raw_invoice)
         cid = cells.text(raw_customer)
         invoice = invoices.get(iid) if iid else None
         if iid and invoice is None:
-            out.add(row.source("invoice_id"), iid,
-                    "is not an invoice of the Factures tab; the payment was skipped",
-                    "correct the invoice number, or leave it blank and fill code_client to apply it "
-                    "to the customer's oldest invoices", "R303")
+            out.add(row.source("invoice_id"), iid, A.R303_NOT_AN_INVOICE(tab=out.tab("invoices")),
+                    A.R303_HINT(column=table.heading("customer_id")), "R303")
             continue
         if invoice is not None:
             if cid and cid != invoice.customer_id:
-                out.warn(row.source("customer_id"), cid,
-                         f"differs from the invoice's customer {invoice.customer_id}; the invoice's is used",
-                         "correct the customer code", "R304")
+                out.warn(row.source("customer_id"), cid, A.R304_OTHER_CUSTOMER(customer=invoice.customer_id),
+                         A.CORRECT_CUSTOMER(), "R304")
             cid = invoice.customer_id
         elif not cid:
-            out.add(row.source(), "", "has neither an invoice number nor a customer code; the payment was skipped",
-                    "fill numero_facture, or code_client to apply it to the oldest invoices", "R305")
+            out.add(row.source(), "", A.R305_NEITHER(),
+                    A.R305_HINT(invoice=table.heading("invoice_id"), customer=table.heading("customer_id")), "R305")
             continue
         elif cid not in customers:
-            out.add(row.source("customer_id"), cid, "is not a customer of the Clients tab; the payment was skipped",
-                    "correct the customer code", "R306")
+            out.add(row.source("customer_id"), cid, A.R306_NOT_A_CUSTOMER(tab=out.tab("customers")),
+                    A.CORRECT_CUSTOMER(), "R306")
             continue
         default_currency = invoice.currency if invoice else settings.default_currency
         currency, problem = cells.parse_currency(raw_currency, default_currency)
         if problem or currency is None:
-            out.add(row.source("currency"), raw_currency, "is not an ISO 4217 currency code; the payment was skipped",
-                    "use a code such as EUR or USD", "R307")
+            out.add(row.source("currency"), raw_currency, A.PAYMENT_SKIPPED(problem=A.NOT_A_CURRENCY()),
+                    A.CURRENCY_HINT(), "R307")
             continue
         if invoice is not None and currency != invoice.currency:
-            out.add(row.source("currency"), raw_currency,
-                    f"differs from the invoice's currency {invoice.currency}; the payment was skipped "
-                    "(relance never converts currencies)",
-                    "record the amount in the invoice's currency", "R308")
+            out.add(row.source("currency"), raw_currency, A.R308_OTHER_CURRENCY(currency=invoice.currency),
+                    A.R308_HINT(), "R308")
             continue
         payments.append(Payment(day, cells.quantize(amount, currency), iid, cid, currency,
                                 cells.text(raw_reference), row.source()))

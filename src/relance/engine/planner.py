@@ -36,6 +36,7 @@ from decimal import Decimal
 from relance.engine.action import Action, Skip, action_key
 from relance.engine.anomaly import Anomaly
 from relance.engine.book import Book
+from relance.engine.catalog import anomalies as A
 from relance.engine.customer import Customer
 from relance.engine.history import PROGRESS_STATUSES, HistoryEntry, HistoryIndex
 from relance.engine.message import FIRM_DEADLINE_DAYS
@@ -321,18 +322,16 @@ class _Planner:
                       f"scenario {chosen} has errors (fix {broken}); no reminder is planned on another ladder")
             return
         if customer.scenario and customer.scenario not in book.scenarios:
-            self.anomalies.append(Anomaly(customer.source, customer.scenario,
-                                          "is not a known scenario; no reminder is planned for this customer",
-                                          "use one of: " + ", ".join(sorted(book.scenarios)), "R602"))
+            self.anomalies.append(Anomaly(customer.source, customer.scenario, A.R602_UNKNOWN(),
+                                          A.ONE_OF(choices=sorted(book.scenarios)), "R602"))
             self.skip(cid, ids, customer.scenario, "", "scenario_unknown",
                       f"scenario {customer.scenario} does not exist")
             return
         scenario = scenario_for(customer, book, self.suggested)
         if scenario is None:
             self.anomalies.append(Anomaly(customer.source, customer.scenario or customer.segment,
-                                          "has no usable scenario; no reminder is planned for this customer",
-                                          "name an existing scenario, or fix default_scenario in Parametres",
-                                          "R601"))
+                                          A.R601_NO_SCENARIO(),
+                                          A.R601_HINT(setting="default_scenario", tab=self.settings_tab), "R601"))
             return
         levels = levels_of(scenario)
         ordered = sorted(open_positions, key=lambda p: (-(p.days_past_due or 0), p.invoice_id))

@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from relance.engine.anomaly import Source
 from relance.engine.book import Book
+from relance.engine.catalog import anomalies as A
 from relance.engine.pause import Dispute, Promise
 from relance.engine.penalty import RateTable, late_penalty
 from relance.engine.table import Collector
@@ -140,21 +141,17 @@ def compute_positions(
             late_penalty=penalty, indemnity_due=indemnity, prescription_date=prescription, paused=paused,
         )
     if out is not None:
-        settings_tab = book.tables.get("settings")
-        where = Source(settings_tab.name if settings_tab else book.contract.tab("settings").name(book.language), 1)
+        tab = book.tab_name("settings")
+        where = Source(tab, 1)
         for first, last in _runs(sorted(rates.guessed)):
+            key = f"ecb_rate_{first[0]}_H{first[1]}"
             if first == last:
-                out.warn(where, f"ecb_rate_{first[0]}_H{first[1]}",
-                         f"the ECB rate for {first[0]} H{first[1]} is not shipped with this version; "
-                         "the latest known rate was used for penalties",
-                         f"add a Settings row 'ecb_rate_{first[0]}_H{first[1]}' with the rate in percent",
+                out.warn(where, key, A.R095_RATE(year=first[0], half=first[1]), A.R095_HINT(tab=tab, key=key),
                          "R095")
             else:  # an invoice due long ago (a date cell reads from 1900): one remark, not hundreds
-                out.warn(where, f"ecb_rate_{first[0]}_H{first[1]}…ecb_rate_{last[0]}_H{last[1]}",
-                         f"the ECB rates from {first[0]} H{first[1]} to {last[0]} H{last[1]} are not shipped "
-                         "with this version; the nearest known rate was used for penalties",
-                         "check the dates of the invoices concerned, or add Settings rows "
-                         "'ecb_rate_YYYY_H1' / '_H2' with the rates in percent", "R095")
+                out.warn(where, f"{key}…ecb_rate_{last[0]}_H{last[1]}",
+                         A.R095_RATES(first=first[0], first_half=first[1], last=last[0], last_half=last[1]),
+                         A.R095_RATES_HINT(tab=tab), "R095")
     return positions
 
 

@@ -14,11 +14,14 @@ from typing import NamedTuple
 
 from relance.engine import cells
 from relance.engine.anomaly import Source
+from relance.engine.catalog import anomalies as A
 from relance.engine.cells import Problem
 from relance.engine.settings import Settings
 from relance.engine.table import Collector, Table
 
-MONTH_HINT = "write the month as 2025-03 (YYYY-MM), or make it a date cell"
+MONTH_HINT = A.MONTH_HINT()
+#: What parse_date says of a date cell that is kept as said (the others become "is not a month").
+_KEPT = (A.NOT_A_REAL_DAY, A.NO_SUCH_MONTH_DATE, A.YEAR_OUT_OF_RANGE, A.SERIAL_OUT_OF_RANGE)
 _YEAR_MONTH = re.compile(r"^(\d{4})[-/.](\d{1,2})$")
 _MONTH_YEAR = re.compile(r"^(\d{1,2})[-/.](\d{4})$")
 
@@ -39,7 +42,7 @@ def _checked(year: int, month: int) -> tuple[str | None, Problem]:
         return None, problem
     if 1 <= month <= 12:
         return f"{year:04d}-{month:02d}", None
-    return None, (f"is not a month (no month {month})", MONTH_HINT)
+    return None, (A.NO_SUCH_MONTH(month=month), MONTH_HINT)
 
 
 def parse_month(value: object) -> tuple[str | None, Problem]:
@@ -49,7 +52,7 @@ def parse_month(value: object) -> tuple[str | None, Problem]:
     if isinstance(value, dt.date):  # datetime too
         return (None, problem) if (problem := cells.out_of_range(value)) else (month_of(value), None)
     if isinstance(value, bool):
-        return None, ("is not a month", MONTH_HINT)
+        return None, (A.NOT_A_MONTH(), MONTH_HINT)
     raw = value.strip() if isinstance(value, str) else value
     if isinstance(raw, str):
         if m := _YEAR_MONTH.match(raw):
@@ -58,9 +61,9 @@ def parse_month(value: object) -> tuple[str | None, Problem]:
             return _checked(int(m[2]), int(m[1]))
     day, problem = cells.parse_date(raw)  # a full date (text or Excel serial) names its month
     if problem:
-        if problem[0].startswith(("is not a real date", "is out of range", "is a number, not a date (as")):
+        if problem[0].phrase in _KEPT:
             return None, problem
-        return None, ("is not a month", MONTH_HINT)
+        return None, (A.NOT_A_MONTH(), MONTH_HINT)
     return (month_of(day), None) if day is not None else (None, None)
 
 
@@ -79,39 +82,32 @@ def parse_sales(
         raw_month, raw_currency, raw_amount = row.values(indexes)
         month, problem = parse_month(raw_month)
         if problem or month is None:
-            out.add(row.source("month"), raw_month,
-                    (problem[0] if problem else "is blank") + "; the row was skipped",
+            out.add(row.source("month"), raw_month, A.ROW_SKIPPED(problem=problem[0] if problem else A.BLANK()),
                     problem[1] if problem else MONTH_HINT, "R801")
             continue
         currency, problem = cells.parse_currency(raw_currency, settings.default_currency)
         if problem or currency is None:
-            out.add(row.source("currency"), raw_currency,
-                    "is not an ISO 4217 currency code; the row was skipped",
-                    "use a code such as EUR, USD, GBP or CHF", "R802")
+            out.add(row.source("currency"), raw_currency, A.ROW_SKIPPED(problem=A.NOT_A_CURRENCY()),
+                    A.CURRENCY_HINT(), "R802")
             continue
         amount, problem = cells.parse_amount(raw_amount)
         if problem or amount is None:
-            out.add(row.source("amount"), raw_amount,
-                    (problem[0] if problem else "is blank") + "; the row was skipped",
-                    problem[1] if problem else "enter the month's credit sales including VAT", "R803")
+            out.add(row.source("amount"), raw_amount, A.ROW_SKIPPED(problem=problem[0] if problem else A.BLANK()),
+                    problem[1] if problem else A.R803_HINT(), "R803")
             continue
         if amount < 0:
-            out.add(row.source("amount"), raw_amount, "is negative; the row was skipped",
-                    "enter the month's net credit sales (invoices minus credit notes), zero or more", "R804")
+            out.add(row.source("amount"), raw_amount, A.ROW_SKIPPED(problem=A.NEGATIVE()), A.R804_HINT(), "R804")
             continue
         rounded = cells.quantize(amount, currency)
         if rounded != amount:
-            out.warn(row.source("amount"), raw_amount,
-                     f"has more decimals than {currency} allows; {rounded} was used",
-                     "round the amount to cents", "R805")
+            out.warn(row.source("amount"), raw_amount, A.MORE_DECIMALS(currency=currency, rounded=rounded),
+                     A.ROUND_TO_CENTS(), "R805")
         months = sales.setdefault(currency, {})
         first = months.get(month)
         if first is not None:
             out.add(row.source("month"), raw_month,
-                    f"is a second row for {month} {currency} (first at {first.source}); "
-                    "this row was skipped",
-                    "keep one row per month and currency: put the month's total in the first row "
-                    "and delete this one", "R806")
+                    A.R806_SECOND_ROW(month=month, currency=currency, first=first.source.said()), A.R806_HINT(),
+                    "R806")
             continue
         months[month] = MonthlySales(month, currency, rounded, row.source())
     return sales

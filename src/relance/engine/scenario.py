@@ -17,6 +17,8 @@ from typing import Any
 
 from relance.engine import cells
 from relance.engine.anomaly import Source
+from relance.engine.catalog import anomalies as A
+from relance.engine.i18n import Said
 from relance.engine.table import Collector, Row, Table
 
 CHANNELS = ("email", "sms", "letter", "call", "agency")
@@ -70,28 +72,25 @@ class Scenario:
 
 
 # (column key, value, problem, hint, code): a problem with one cell of a step
-_Fault = tuple[str, object, str, str, str]
+_Fault = tuple[str, object, Said, Said, str]
 
 
 def _step_faults(scenario: str, step: Step) -> list[_Fault]:
     """What is wrong with a step on its own, by the column at fault."""
     faults: list[_Fault] = []
-    name = step.name or "(no name)"
+    name: object = step.name or A.NO_NAME()
     if step.channel not in CHANNELS:
         faults.append(("channel", step.channel,
-                       f"{'is not a channel' if step.channel else 'is blank'} (scenario {scenario}, step {name})",
-                       "use one of: " + ", ".join(CHANNELS), "R501"))
+                       (A.R501_CHANNEL if step.channel else A.R501_BLANK)(scenario=scenario, step=name),
+                       A.ONE_OF(choices=CHANNELS), "R501"))
     if step.min_balance < 0:
-        faults.append(("min_balance", str(step.min_balance),
-                       f"is a negative threshold (scenario {scenario}, step {name})",
-                       "use 0 or a positive min_balance", "R504"))
+        faults.append(("min_balance", str(step.min_balance), A.R504_NEGATIVE(scenario=scenario, step=name),
+                       A.R504_HINT(), "R504"))
     if not step.template and step.channel not in TASK_CHANNELS:
-        faults.append(("template", "", f"step {name} of scenario {scenario} has no template",
-                       "name the message template of this step", "R505"))
+        faults.append(("template", "", A.R505_NO_TEMPLATE(step=name, scenario=scenario), A.R505_HINT(), "R505"))
     if step.min_gap_days is not None and step.min_gap_days < 0:
-        faults.append(("min_gap_days", str(step.min_gap_days),
-                       f"is a negative gap (scenario {scenario}, step {name})",
-                       "enter a whole number of days, 0 or more, or leave the cell blank", "R515"))
+        faults.append(("min_gap_days", str(step.min_gap_days), A.R515_NEGATIVE(scenario=scenario, step=name),
+                       A.R515_HINT(), "R515"))
     return faults
 
 
@@ -107,13 +106,10 @@ class _Ladder:
     def clashes(self, step: Step, offset_known: bool = True) -> list[_Fault]:
         faults: list[_Fault] = []
         if step.name and step.name in self._names:
-            faults.append(("step", step.name, f"is a duplicate step of scenario {self.name}",
-                           "give each step a unique name", "R502"))
+            faults.append(("step", step.name, A.R502_DUPLICATE(scenario=self.name), A.R502_HINT(), "R502"))
         if offset_known and (step.offset_days, step.channel) in self._days:
             faults.append(("offset_days", str(step.offset_days),
-                           f"is used by two {step.channel} steps of scenario {self.name}",
-                           "give each step its own offset_days (two steps may share a day on different channels)",
-                           "R503"))
+                           A.R503_SAME_DAY(channel=step.channel, scenario=self.name), A.R503_HINT(), "R503"))
         self._names.add(step.name)
         if offset_known:
             self._days.add((step.offset_days, step.channel))
@@ -134,7 +130,7 @@ def _validated(name: str, steps: list[Step], where: Source, out: Collector) -> S
             ok = False
         ladder.steps.append(step)
     if not steps:
-        out.add(where, name, "has no steps", "add at least one step", "R506")
+        out.add(where, name, A.R506_NO_STEPS(), A.R506_HINT(), "R506")
         ok = False
     return ladder.scenario(where) if ok else None
 
@@ -150,8 +146,7 @@ def parse_presets(documents: Mapping[str, Mapping[str, Any]], out: Collector) ->
             label = s.get("label") or {}
             gap = s.get("min_gap_days")
             if gap is not None and (isinstance(gap, bool) or not isinstance(gap, int)):
-                out.add(where, gap, f"is not a whole number of days (min_gap_days, step {s.get('step')})",
-                        "write a whole number of days, 0 or more, or leave min_gap_days out", "R515")
+                out.add(where, gap, A.R515_PRESET(step=s.get("step")), A.R515_PRESET_HINT(), "R515")
                 ok, gap = False, None
             steps.append(Step(
                 name=str(s["step"]), offset_days=int(s["offset_days"]), channel=str(s["channel"]),
@@ -174,13 +169,11 @@ def _read_step(name: str, row: Row, out: Collector) -> tuple[Step, list[_Fault],
     faults: list[_Fault] = []
     step_name = cells.text(row.raw("step"))
     if not step_name:
-        faults.append(("step", "", f"is blank (scenario {name})", "name the step (unique within its scenario)",
-                       "R510"))
+        faults.append(("step", "", A.R510_NO_STEP_NAME(scenario=name), A.R510_STEP_HINT(), "R510"))
     raw_offset = row.raw("offset_days")
     offset, problem = cells.parse_int(raw_offset)
     if offset is None:
-        faults.append(("offset_days", raw_offset, problem[0] if problem else "is blank",
-                       "enter the days after the due date (negative before it)", "R511"))
+        faults.append(("offset_days", raw_offset, problem[0] if problem else A.BLANK(), A.R511_HINT(), "R511"))
     raw_balance = row.raw("min_balance")
     min_balance, problem = cells.parse_amount(raw_balance)
     if problem:
@@ -188,13 +181,12 @@ def _read_step(name: str, row: Row, out: Collector) -> tuple[Step, list[_Fault],
     raw_gap = row.raw("min_gap_days")
     gap, problem = cells.parse_int(raw_gap)
     if problem:
-        faults.append(("min_gap_days", raw_gap, problem[0],
-                       "enter a whole number of days, 0 or more, or leave the cell blank", "R515"))
+        faults.append(("min_gap_days", raw_gap, problem[0], A.R515_HINT(), "R515"))
     raw_approval = row.raw("requires_approval")
     approval, problem = cells.parse_bool(raw_approval)
     if problem:  # a cell that protects the customer, unreadable: the step waits for a person
         out.warn(row.source("requires_approval"), raw_approval,
-                 f"{problem[0]}; step {step_name or '(no name)'} of scenario {name} waits for approval in A_valider",
+                 A.R514_APPROVAL(problem=problem[0], step=step_name or A.NO_NAME(), scenario=name, tab=out.tab("plan")),
                  problem[1], "R514")
         approval = True
     step = Step(
@@ -224,8 +216,7 @@ def load_scenarios(
     for row in table:
         name = cells.text(row.raw("scenario"))
         if not name:
-            out.add(row.source("scenario"), "", "is blank, so this step belongs to no scenario; the row was ignored",
-                    "write the name of the scenario this step belongs to", "R510")
+            out.add(row.source("scenario"), "", A.R510_NO_SCENARIO(), A.R510_SCENARIO_HINT(), "R510")
             continue
         ladder = ladders.setdefault(name, _Ladder(name))
         first_row.setdefault(name, row.source())
@@ -233,8 +224,7 @@ def load_scenarios(
         found += _step_faults(name, step) + ladder.clashes(step, offset_known)
         for key, value, problem, hint, code in found:
             where = row.source(key)
-            out.add(where, value, f"{problem}; scenario {name} is not used, and its customers get no reminder "
-                    "until this is fixed", hint, code)
+            out.add(where, value, A.SCENARIO_BROKEN(problem=problem, scenario=name), hint, code)
             faults[name].append(where)
         ladder.steps.append(step)
     for name, ladder in ladders.items():
@@ -248,7 +238,6 @@ def load_scenarios(
                       if s.offset_days < prev.offset_days)
             out.warn(at.source.at(table.columns.get("offset_days"), table.header_text.get("offset_days", ""))
                      if at.source else first_row[name], name,
-                     f"lists its steps out of order ({', '.join(map(str, offsets))}); relance takes them by "
-                     "offset_days", "list the steps from the earliest to the latest", "R513")
+                     A.R513_ORDER(offsets=offsets, column=table.heading("offset_days")), A.R513_HINT(), "R513")
         scenarios[name] = ladder.scenario(first_row[name])
     return scenarios, broken

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from relance.engine.anomaly import Anomaly, Severity, Source, describe
+from relance.engine.catalog import anomalies as A
 from relance.engine.contract import Contract, TabSpec, normalize
 from relance.engine.i18n import Said
 from relance.engine.sheets import CellValue, RawSheet
@@ -32,23 +33,55 @@ LEGACY_HEADER_CELLS = 6
 
 @dataclass
 class Collector:
-    """Accumulates anomalies; passed down the pipeline like beancount's error lists."""
+    """Accumulates anomalies; passed down the pipeline like beancount's error lists.
+
+    It also knows how the workbook names its tabs and columns (`tab`, `column`), so that an
+    anomaly about one tab names another as the user sees it ("l'onglet Clients"): find_tables
+    fills `tables` and `contract`, load_book sets `lang`, the workbook's language.
+    """
 
     items: list[Anomaly] = field(default_factory=list)
+    tables: dict[str, Table] = field(default_factory=dict)
+    contract: Contract | None = None
+    lang: str = "fr"
 
     def add(
         self,
         source: Source,
         value: object,
-        problem: Said | str,
-        hint: Said | str,
+        problem: Said,
+        hint: Said,
         code: str,
         severity: Severity = Severity.error,
     ) -> None:
         self.items.append(Anomaly(source, describe(value), problem, hint, code, severity))
 
-    def warn(self, source: Source, value: object, problem: Said | str, hint: Said | str, code: str) -> None:
+    def warn(self, source: Source, value: object, problem: Said, hint: Said, code: str) -> None:
         self.add(source, value, problem, hint, code, Severity.warning)
+
+    def tab(self, key: str) -> str:
+        """The name of a tab as the workbook spells it (in the workbook's language when it has none)."""
+        table = self.tables.get(key)
+        if table is not None:
+            return table.name
+        if self.contract is not None:
+            try:
+                return self.contract.tab(key).name(self.lang)
+            except KeyError:
+                pass
+        return key
+
+    def column(self, tab: str, key: str) -> str:
+        """The header of a column as the workbook spells it (else in the tab's language)."""
+        table = self.tables.get(tab)
+        if table is not None:
+            return table.heading(key)
+        if self.contract is not None:
+            try:
+                return self.contract.tab(tab).column(key).header(self.lang)
+            except KeyError:
+                pass
+        return key
 
 
 class Row:
@@ -112,6 +145,26 @@ class Table:
     def has(self, key: str) -> bool:
         return key in self.columns
 
+    @property
+    def lang(self) -> str:
+        """The language the tab is named in: English when its name is the English one, else French."""
+        return tab_language(self.name, self.spec)
+
+    def heading(self, key: str) -> str:
+        """A column's header as this tab spells it, or as the tab's language names it when absent."""
+        found = self.header_text.get(key)
+        if found:
+            return found
+        try:
+            return self.spec.column(key).header(self.lang)
+        except KeyError:
+            return key
+
+
+def tab_language(name: str, spec: TabSpec) -> str:
+    """"en" when a tab is named by its English name (and that differs from the French one), else "fr"."""
+    return "en" if spec.en != spec.fr and normalize(name).startswith(normalize(spec.en)) else "fr"
+
 
 def _blank(cells: Sequence[CellValue]) -> bool:
     for v in cells:
@@ -149,21 +202,23 @@ def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
             out.warn(
                 Source(sheet.name, header_idx + 1, j, str(cell)),
                 cell,
-                f"is a second '{col.header('en')}' column; only the first one is read",
-                "rename or delete one of the two columns",
+                A.R002_SECOND_COLUMN(column=header_text[col.key]),
+                A.R002_HINT(),
                 "R002",
             )
             continue
         columns[col.key] = j
         header_text[col.key] = str(cell)
     table = Table(spec, sheet.name, header_idx + 1, columns, header_text, [])
+    lang = table.lang
     for col in spec.columns:
         if col.required and col.key not in columns:
+            other = col.en if lang == "fr" else col.fr
             out.add(
                 Source(sheet.name, header_idx + 1),
                 "",
-                f"has no '{col.fr}' / '{col.en}' column, so no row of this tab can be used",
-                f"add a column headed '{col.fr}' (or '{col.en}') to the header row {header_idx + 1}",
+                A.R003_NO_COLUMN(column=col.header(lang)),
+                A.R003_HINT(column=col.header(lang), other=other, row=header_idx + 1),
                 "R003",
             )
     header_norm = {j: normalize(rows[header_idx][j]) for j in columns.values()}
@@ -175,19 +230,13 @@ def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
             pending_blank.append(i + 1)
             continue
         for number in pending_blank:  # blank rows between data rows; trailing ones are not reported
-            out.warn(
-                Source(sheet.name, number), "", "is a blank row; it was ignored",
-                "delete the empty row", "R004",
-            )
+            out.warn(Source(sheet.name, number), "", A.R004_BLANK_ROW(), A.R004_HINT(), "R004")
         pending_blank.clear()
         if first_col is not None and _looks_like(cells, first_col, header_norm[first_col]) and (
             sum(1 for j, norm in header_norm.items() if j < len(cells) and normalize(cells[j]) == norm) * 2
             > len(header_norm)
         ):
-            out.warn(
-                Source(sheet.name, i + 1), "", "repeats the header row; it was ignored",
-                "delete this repeated header row", "R005",
-            )
+            out.warn(Source(sheet.name, i + 1), "", A.R005_HEADER_AGAIN(), A.R005_HINT(), "R005")
             continue
         table.data.append((i + 1, cells))
     return table
@@ -246,15 +295,12 @@ def is_relance_tab(sheet: RawSheet, spec: TabSpec) -> bool:
 
 
 def _foreign(sheet: RawSheet, spec: TabSpec, out: Collector) -> None:
-    what = "'Historique_AAAA' / 'History_YYYY' archive" if spec.key == "history" and _archive(sheet.name) \
-        else f"'{spec.fr}' / '{spec.en}'"
-    lang = "en" if normalize(sheet.name).startswith(normalize(spec.en)) and spec.en != spec.fr else "fr"
+    lang = tab_language(sheet.name, spec)
+    what = A.R006_ARCHIVE() if spec.key == "history" and _archive(sheet.name) else A.R006_TAB(name=spec.name(lang))
     out.add(
         Source(sheet.name, 1), "",
-        f"is your own tab, yet relance writes its {what} tab under this name (case and accents ignored); "
-        "relance never overwrites your tabs, so nothing is sent or written until this one is renamed",
-        f"rename your tab '{sheet.name}' (for example '{sheet.name[:24]} (mine)'); or, if relance made it and "
-        f"its header row was changed, put back relance's header row: {', '.join(spec.headers(lang))}",
+        A.R006_FOREIGN_TAB(what=what),
+        A.R006_HINT(tab=sheet.name, example=sheet.name[:24], header=spec.headers(lang)),
         FOREIGN_TAB,
     )
 
@@ -284,11 +330,8 @@ def find_tables(
         if spec is None:
             continue
         if spec.key in seen:
-            out.warn(
-                Source(sheet.name, 1), "", f"is a second '{spec.fr}' / '{spec.en}' tab; it was ignored",
-                f"keep one tab and rename or delete '{sheet.name}' (relance read '{seen[spec.key]}')",
-                "R001",
-            )
+            out.warn(Source(sheet.name, 1), "", A.R001_SECOND_TAB(read=seen[spec.key]),
+                     A.R001_HINT(tab=sheet.name, read=seen[spec.key]), "R001")
             continue
         seen[spec.key] = sheet.name
         if spec.role == "output":
@@ -296,8 +339,6 @@ def find_tables(
         tables[spec.key] = read_table(sheet, spec, out)
     for spec in contract.input_tabs:
         if spec.required and spec.key not in tables:
-            out.add(
-                Source(spec.fr, 1), "", f"tab '{spec.fr}' / '{spec.en}' is missing",
-                "run `relance init` to see the expected tabs, or rename your tab", "R000",
-            )
+            out.add(Source(spec.fr, 1), "", A.R000_MISSING_TAB(fr=spec.fr, en=spec.en), A.R000_HINT(), "R000")
+    out.tables, out.contract = dict(tables), contract  # how the next stages name tabs and columns
     return tables, owned

@@ -53,9 +53,11 @@ from jinja2 import (
 from jinja2.environment import Environment
 from jinja2.sandbox import SecurityError
 
+from relance.engine.catalog import anomalies as A
 from relance.engine.errors import ConfigError
 from relance.engine.formats import formats
 from relance.engine.i18n import french_typography
+from relance.engine.i18n import Said
 from relance.render.sandbox import DEFAULT_LIMITS, BoundedEnvironment, LimitExceeded, Limits
 
 __all__ = ["HTML_PARTS", "Limits", "Renderer", "TemplateFiles", "TemplateProblem", "one_line", "sample_context",
@@ -87,6 +89,8 @@ class TemplateProblem(ConfigError):
     ``rendering`` is the template that was being rendered when it differs from ``template``.
     ``limit`` is true when a bound of render/sandbox.py stopped the render (steps, sizes, time):
     such a template fails the same way for every customer, and may take its time limit to do so.
+    ``said`` and ``said_hint`` are the message and the hint in both languages, for the Anomalies
+    tab (what Jinja itself says is kept as written inside them).
     """
 
     def __init__(
@@ -99,15 +103,23 @@ class TemplateProblem(ConfigError):
         hint: str = "",
         rendering: str = "",
         limit: bool = False,
+        said: Said | None = None,
+        said_hint: Said | None = None,
     ) -> None:
-        super().__init__(message, hint)
+        # RelanceError's `said`/`fix` are the problem and the fix in both languages (the catalog's
+        # when given); `said_hint` is the same fix under the name the Anomalies code uses.
+        super().__init__(said or message, said_hint or hint)
+        self.english = message  # what the bound or Jinja said, as written
         self.template = template
         self.lang = lang
         self.part = part
         self.line = line
-        self.message = message
         self.rendering = rendering if rendering != template else ""
         self.limit = limit
+
+    @property
+    def said_hint(self) -> Said:
+        return self.fix
 
     @property
     def where(self) -> str:
@@ -134,6 +146,8 @@ class TemplateProblem(ConfigError):
                 self.hint,
                 self.rendering,
                 self.limit,
+                self.said,
+                self.said_hint,
             ),
         )
 
@@ -378,7 +392,8 @@ class Renderer:
                 template, used, part, None,
                 f"the message would be {_spaced(len(text))} characters long, more than the "
                 f"{_spaced(self.limits.text)} a message may have",
-                hint="a message lists what is due; it needs far less text", rendering=template, limit=True)
+                hint="a message lists what is due; it needs far less text", rendering=template, limit=True,
+                said=A.MESSAGE_TOO_LONG(size=len(text), limit=self.limits.text), said_hint=A.MESSAGE_TOO_LONG_HINT())
         text = _normalise(text, part)
         if used == "fr" and part not in _ASCII_PARTS:
             text = typeset_html(text) if part in HTML_PARTS else french_typography(text)
@@ -449,6 +464,8 @@ class Renderer:
                         "template not found",
                         hint=f"add files {SHIPPED_FOLDER}/<lang>/{name}.<part>{_SUFFIX} "
                         "or rows in the Templates tab",
+                        said=A.TEMPLATE_NOT_FOUND(),
+                        said_hint=A.TEMPLATE_ADD_FILES_HINT(path=f"{SHIPPED_FOLDER}/<lang>/{name}.<part>{_SUFFIX}"),
                     )
                 )
                 continue
@@ -523,6 +540,8 @@ class Renderer:
                 f"template not found (language tried: {tried})",
                 hint=f"add {SHIPPED_FOLDER}/{used or lang}/{_source_name(template, part)} "
                 "or a row in the Templates tab",
+                said=A.TEMPLATE_NOT_FOUND_IN(tried=tried),
+                said_hint=A.TEMPLATE_ADD_HINT(path=f"{SHIPPED_FOLDER}/{used or lang}/{_source_name(template, part)}"),
             )
         env = self._env(used, part in HTML_PARTS)
         name = _source_name(template, part)
@@ -544,35 +563,35 @@ class Renderer:
     ) -> TemplateProblem:
         where = (template, lang, part)
         line: int | None = None
-        hint = ""
+        said: Said | None = None
+        said_hint: Said | None = None
         if isinstance(exc, TemplateSyntaxError):
             line = exc.lineno
             if exc.name:
                 stem, spart = _split_name(exc.name)
                 where = (stem, lang, spart)
-            message = f"syntax error: {exc.message}"
-            hint = "check the {{ … }} and {% … %} tags (every if/for/block needs its end tag)"
+            said, said_hint = A.SYNTAX_ERROR(detail=exc.message), A.SYNTAX_HINT()
         else:
             found = self._locate(exc.__traceback__)
             if found is not None:
                 where, line = found[0], found[1]
             if isinstance(exc, LimitExceeded):
-                message = exc.message
-                hint = exc.hint
+                said, said_hint = exc.said, exc.said_hint
             elif isinstance(exc, TemplateNotFound):
-                message = f"template {exc.name!r} not found"
+                said = A.INCLUDED_NOT_FOUND(name=exc.name)
             elif isinstance(exc, SecurityError):
-                message = f"not allowed in a template: {exc}"
-                hint = "templates may only read the values they are given"
+                said, said_hint = A.NOT_ALLOWED(detail=exc), A.NOT_ALLOWED_HINT()
             elif isinstance(exc, UndefinedError):
-                message = f"undefined value: {exc.message}"
+                said = A.UNDEFINED_VALUE(detail=exc.message)
                 if context is not None:
-                    hint = "variables available: " + ", ".join(sorted(map(str, context)))
+                    said_hint = A.VARIABLES_HINT(names=sorted(map(str, context)))
             else:
-                message = f"{type(exc).__name__}: {exc}"
+                said = Said.verbatim(f"{type(exc).__name__}: {exc}")
+        message = exc.message if isinstance(exc, LimitExceeded) else said.en
+        hint = exc.hint if isinstance(exc, LimitExceeded) else (said_hint.en if said_hint else "")
         return TemplateProblem(
             where[0], where[1], where[2], line, message, hint, rendering=template,
-            limit=isinstance(exc, LimitExceeded),
+            limit=isinstance(exc, LimitExceeded), said=said, said_hint=said_hint,
         )
 
     def _locate(self, tb: TracebackType | None) -> tuple[tuple[str, str, str], int] | None:

@@ -67,6 +67,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import Cycler, Joiner, Namespace, pass_context
 from markupsafe import Markup
 
+from relance.engine.catalog import anomalies as A
+from relance.engine.i18n import Said
+
 __all__ = ["Budget", "BoundedEnvironment", "LimitExceeded", "Limits"]
 
 
@@ -86,20 +89,25 @@ class Limits:
 
 DEFAULT_LIMITS = Limits()
 
-_HINT = ("a message template needs far less: look for nested loops, a loop over range(), "
-         "or a string or list multiplied or joined many times")
+_HINT = A.LIMIT_HINT.en
 
 
 class LimitExceeded(Exception):
-    """A template went past one of its Limits; ``hint`` says what to look for."""
+    """A template went past one of its Limits; ``hint`` says what to look for.
 
-    def __init__(self, message: str, hint: str = _HINT) -> None:
+    ``said`` and ``said_hint`` are the same in both languages (the catalog), for the Anomalies
+    tab; a bound without its own phrase is said as written."""
+
+    def __init__(self, message: str, hint: str = _HINT, said: Said | None = None,
+                 said_hint: Said | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.said = said or Said.verbatim(message)
+        self.said_hint = said_hint or (A.LIMIT_HINT() if hint == _HINT else Said.verbatim(hint))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (self.__class__, (self.message, self.hint))
+        return (self.__class__, (self.message, self.hint, self.said, self.said_hint))
 
 
 def _n(value: float) -> str:
@@ -131,7 +139,8 @@ class Budget:
     def step(self) -> bool:
         self.steps += 1
         if self.steps > self.limits.steps:
-            raise LimitExceeded(f"stopped after {_n(self.limits.steps)} steps (loop turns, calls and filters)")
+            raise LimitExceeded(f"stopped after {_n(self.limits.steps)} steps (loop turns, calls and filters)",
+                                said=A.LIMIT_STEPS(count=self.limits.steps))
         if self.steps >= self._next_clock:
             self._next_clock = self.steps + 64
             self.check_time()
@@ -139,13 +148,14 @@ class Budget:
 
     def check_time(self) -> None:
         if self.clock is not None and self.clock() > self.deadline:
-            raise LimitExceeded(f"stopped after {self.limits.seconds:g} s, the time a message may take")
+            raise LimitExceeded(f"stopped after {self.limits.seconds:g} s, the time a message may take",
+                                said=A.LIMIT_SECONDS(seconds=f"{self.limits.seconds:g}"))
 
     def produce(self, amount: int) -> None:
         self.produced += amount
         if self.produced > self.limits.produced:
             raise LimitExceeded(f"stopped after making {_n(self.limits.produced)} characters or items "
-                                "(text written and values made)")
+                                "(text written and values made)", said=A.LIMIT_PRODUCED(count=self.limits.produced))
 
     def too_big(self, what: str, size: int | None = None) -> LimitExceeded:
         said = f" ({_n(size)})" if size is not None else ""
