@@ -29,6 +29,7 @@ from relance.engine.book import Book
 from relance.engine.history import HistoryEntry
 from relance.engine.pause import Promise
 from relance.engine.scenario import CHANNELS
+from relance.engine.tab_values import qualified_step
 
 WINDOWS = (7, 14, 30)  # days after a message for "paid within"
 CENT = Decimal("0.01")
@@ -129,7 +130,8 @@ def effectiveness(book: Book, as_of: dt.date) -> dict[str, Any]:
     """The reminder-effectiveness block of the report::
 
         {"by_step": [{"scenario", "step", "channel", "messages": int,
-                      "paid_within": {"7": pct|None, "14": pct|None, "30": pct|None}}],
+                      "paid_within": {"7": pct|None, "14": pct|None, "30": pct|None},
+                      "label": {"fr": "Standard – Relance amiable (J+7)", "en": ...}}],
          "by_channel": {"email": int, "sms": int, "letter": int, "call": int, "agency": int, ...},
          "promise_kept_rate_percent": n|None,
          "days_first_reminder_to_payment": {"mean": n|None, "median": n|None, "count": int}}
@@ -162,7 +164,8 @@ def effectiveness(book: Book, as_of: dt.date) -> dict[str, Any]:
             paid = sum(1 for day, lgs in judged if _settled_by(lgs, day + dt.timedelta(days=n)))
             within[str(n)] = _percent(paid, len(judged))
         steps_json.append({"scenario": key[0], "step": key[1], "channel": key[2], "messages": len(sent),
-                           "paid_within": within})
+                           "paid_within": within,
+                           "label": {lang: qualified_step(book.scenarios, key[0], key[1], lang) for lang in ("fr", "en")}})
     delays: list[int] = []
     for iid, day in first_reminder.items():
         settled = book.ledgers[iid].settlement_date(as_of)
