@@ -13,11 +13,11 @@ import pytest
 
 from books import book
 from conftest import CLASSIC, NOW, customer, invoice, workbook
-from relance.engine.tab_values import STATUSES, key_of
 from relance.app.connect import open_channel
 from relance.app.jobs import run
 from relance.channels.outbox import OutboxChannel
 from relance.engine.errors import ConfigError
+from relance.engine.tab_values import STATUSES, key_of
 
 TODAY = NOW.date()  # 2025-03-31, 9:00 in Paris: the send window is open
 A_WEEK_AGO = dt.date(2025, 3, 24)

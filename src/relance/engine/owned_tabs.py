@@ -10,14 +10,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
+from relance.engine import tab_values as tv
 from relance.engine.action import Action
 from relance.engine.anomaly import Anomaly, Severity
 from relance.engine.book import Book
+from relance.engine.catalog import tabs as T
 from relance.engine.contract import normalize
 from relance.engine.history import HistoryEntry
 from relance.engine.position import Position
-from relance.engine import tab_values as tv
-from relance.engine.catalog import tabs as T
 from relance.engine.sheets import CellFormat, CellValue, OwnedTab
 
 
@@ -31,14 +31,13 @@ def tab_name(book: Book, key: str) -> str:
 _KINDS: Mapping[str, str] = {
     "timestamp": "datetime", "as_of": "date", "planned_on": "date", "created_on": "date",
     "outcome_date": "date", "amount_due": "money", "days_past_due": "integer",
-    "script": "wrap", "note": "wrap", "notes": "wrap", "problem": "wrap", "hint": "wrap",
-    "detail": "wrap",
+    "script": "wrap", "notes": "wrap", "problem": "wrap", "hint": "wrap",
 }
 #: Width (characters) at least, by kind: a date or an amount never shows as ####.
 _MIN_WIDTH: Mapping[str, float] = {"date": 12, "datetime": 17, "money": 14, "integer": 8}
 #: Widths of the columns whose text is read, not scanned.
 _WIDTHS: Mapping[str, float] = {"script": 90, "problem": 55, "hint": 55, "note": 45, "detail": 45,
-                                "step": 30, "status": 14, "channel": 10, "kind": 24, "outcome": 16,
+                                "step": 30, "scenario": 16, "status": 14, "channel": 10, "kind": 24, "outcome": 16,
                                 "severity": 14}
 
 

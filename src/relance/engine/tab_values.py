@@ -97,9 +97,14 @@ def offset_text(offset: int) -> str:
 
 def step_label(step: Step, lang: str) -> str:
     """The step as a person reads it: its label and its day, "Relance amiable (J+7)"."""
+    label = step.label(lang)
     if step.offset_days == 0:
-        return T.STEP_ON_DUE.text(lang, label=step.label(lang))
-    return T.STEP_AT.text(lang, label=step.label(lang), offset=offset_text(step.offset_days))
+        return T.STEP_ON_DUE.text(lang, label=label)
+    said = T.STEP_AT.text(lang, label=label, offset=offset_text(step.offset_days))
+    if label.endswith(")") and "(" in label and said.endswith(")"):  # "Mise en demeure (courrier, J+20)"
+        opened = said.rindex(" (")
+        return said[: opened - 1] + ", " + said[opened + 2:]
+    return said
 
 
 def scenario_label(scenario: Scenario | None, name: str, lang: str) -> str:

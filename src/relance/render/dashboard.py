@@ -8,7 +8,9 @@ reads cells of the tab itself: a user who copies the tab elsewhere keeps working
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -66,6 +68,21 @@ def _col(index: int) -> str:
     from relance.engine.anomaly import column_letter
 
     return column_letter(index)
+
+
+#: The height of a row of the tab, in centimetres (15 points).
+ROW_CM = 0.53
+
+
+def _stacked(charts: list[ChartSpec], side_by_side: int, first_column: int) -> list[ChartSpec]:
+    """The charts right of the figures (never over them), one under the other (the aging charts
+    side by side at the top), each under the previous one's bottom whatever its height."""
+    placed = [replace(c, anchor=f"{_col(first_column + 6 * i)}2") for i, c in enumerate(charts[:side_by_side])]
+    row = 2 + (math.ceil(max((c.height_cm for c in placed), default=0) / ROW_CM) + 1 if placed else 0)
+    for chart in charts[side_by_side:]:
+        placed.append(replace(chart, anchor=f"{_col(first_column)}{row}"))
+        row += math.ceil(chart.height_cm / ROW_CM) + 1
+    return placed
 
 
 def dashboard_tab(
@@ -184,6 +201,7 @@ def dashboard_tab(
             width_cm=20.0, height_cm=max(9.0, 1.2 * len(steps) + 3)))
 
     width = max([len(header), *(len(r) for r in rows)])
+    charts = _stacked(charts, len(currencies), width + 1)
     rows = [r + [None] * (width - len(r)) for r in rows]
     label_width = max([34, *(len(str(r[0])) + 2 for r in rows if r and r[0])])
     return OwnedTab(name=name, header=header + [""] * (width - len(header)),

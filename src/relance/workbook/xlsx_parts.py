@@ -166,11 +166,14 @@ def _styled_rows_xml(
     column_formats = list(tab.formats)
     row_formats = tab.row_formats
     style_of = styles.of
+    wrapped = [j for j, f in enumerate(column_formats) if f is not None and f.kind == "wrap"]
+    widths = list(tab.widths)
     r = first_row
     for i, row in enumerate(rows, start=start):
         formats = row_formats.get(i, column_formats) if row_formats else column_formats
         rs = str(r)
-        cells = ['<row r="', rs, '">']
+        height = _wrapped_height(row, wrapped, widths) if wrapped else 0.0
+        cells = ['<row r="', rs, f'" ht="{height:g}" customHeight="1">' if height else '">']
         add = cells.append
         for j, (col, v) in enumerate(zip(letters, row, strict=False)):
             fmt = formats[j] if j < len(formats) else None
@@ -192,6 +195,26 @@ def _styled_rows_xml(
         add("</row>")
         append("".join(cells))
         r += 1
+
+
+#: Points per line of 11-point text, and the tallest row a spreadsheet allows.
+LINE_HEIGHT, MAX_ROW_HEIGHT = 15.0, 409.5
+
+
+def _wrapped_height(row: Sequence[Any], columns: Sequence[int], widths: Sequence[float]) -> float:
+    """The height (points) that shows every line of the row's wrapped cells; 0 for one line.
+
+    Neither Excel nor LibreOffice grows a row written without a height to fit its wrapped text,
+    so the row says it: the lines of each cell (its own line breaks, then the column's width).
+    """
+    lines = 1
+    for j in columns:
+        if j >= len(row) or not isinstance(row[j], str) or not row[j]:
+            continue
+        width = max((widths[j] if j < len(widths) else 10) * 1.1, 8.0)
+        count = sum(max(1, math.ceil(len(line) / width)) for line in row[j].split("\n"))
+        lines = max(lines, count)
+    return 0.0 if lines == 1 else min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT)
 
 
 def _number_text(v: Any) -> str:

@@ -279,11 +279,13 @@ def with_styles(styles_xml: str, styles: Iterable[CellStyle]) -> tuple[str, dict
         font_sig, fill_sig = _signature(_snippet(_FONT)), _signature(_snippet(_FILL))
         font_id = next((str(i) for i, f in enumerate(fonts) if _signature(f) == font_sig), "")
         if not font_id:
-            font_id, _ = str(len(fonts)), new_fonts.append(_FONT)
+            font_id = str(len(fonts))
+            new_fonts.append(_FONT)
         fill_id = next((str(i) for i, f in enumerate(fills) if _signature(f) == fill_sig), "")
         if not fill_id:
-            fill_id, _ = str(len(fills)), new_fills.append(_FILL)
-    keys = {}
+            fill_id = str(len(fills))
+            new_fills.append(_FILL)
+    keys: dict[tuple[str, str, str, str, bool, str, str], int] = {}
     for i, xf in enumerate(xfs):
         keys.setdefault(_xf_key(xf), i)
     found: dict[CellStyle, int] = {}
