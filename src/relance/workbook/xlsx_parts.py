@@ -175,12 +175,25 @@ def _styled_rows_xml(
         height = _wrapped_height(row, wrapped, widths) if wrapped else 0.0
         cells = ['<row r="', rs, f'" ht="{height:g}" customHeight="1">' if height else '">']
         add = cells.append
+        nformats = len(formats)
         for j, (col, v) in enumerate(zip(letters, row, strict=False)):
-            fmt = formats[j] if j < len(formats) else None
-            if fmt is not None:
-                v, style = style_of(fmt, row, v)
-            else:
-                style = None
+            fmt = formats[j] if j < nformats else None
+            if fmt is None:  # the common case, written as _rows_xml writes it
+                t = type(v)
+                if t is str:
+                    if not v:
+                        continue
+                    if len(v) <= MAX_CELL_CHARS:
+                        if "&" in v or "<" in v or ">" in v or "\r" in v:
+                            v = v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                            v = v.replace("\r", "&#13;")
+                        add(f'<c r="{col}{rs}" t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>')
+                        continue
+                elif v is None:
+                    continue
+                add(_cell_slow(col + rs, v))
+                continue
+            v, style = style_of(fmt, row, v)
             if style is None:
                 if xlsx_styles.is_serial(v):  # a date that found no style: its ISO text
                     add(_cell_slow(col + rs, row[j]))

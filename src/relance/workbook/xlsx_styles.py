@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
@@ -152,6 +152,15 @@ class TabStyles:
 
     index: Mapping[CellStyle, int]
     lang: str
+    #: (format, currency) -> style index, filled as cells are written (one tab, one write).
+    _known: dict[tuple[CellFormat, str], int | None] = field(default_factory=dict)
+
+    def _style(self, fmt: CellFormat, currency: str) -> int | None:
+        key = (fmt, currency)
+        if key not in self._known:
+            code = number_format(fmt, self.lang, currency)
+            self._known[key] = self.index.get(CellStyle(code)) if code else None
+        return self._known[key]
 
     def of(self, fmt: CellFormat | None, row: Sequence[CellValue], value: CellValue) -> tuple[CellValue, int | None]:
         """The value to write (a date made a number) and the style of a cell; None: no style."""
@@ -164,7 +173,7 @@ class TabStyles:
                 return value, None
             if kind == "datetime" and not isinstance(day, dt.datetime):
                 day = dt.datetime.combine(day, dt.time())
-            return _Serial(serial(day)), self.index.get(CellStyle(number_format(fmt, self.lang)))
+            return _Serial(serial(day)), self._style(fmt, "")
         if kind == "wrap":
             return value, self.index.get(WRAP) if isinstance(value, str) else None
         if not is_number(value):
@@ -174,8 +183,7 @@ class TabStyles:
             currency = str(row[fmt.currency_column] or "").strip().upper()
             if not re.fullmatch(r"[A-Z]{3}", currency):
                 return value, self.index.get(CellStyle("#,##0.00"))
-        code = number_format(fmt, self.lang, currency)
-        return value, self.index.get(CellStyle(code)) if code else None
+        return value, self._style(fmt, currency)
 
 
 class _Serial(str):
