@@ -76,8 +76,9 @@ ROW_CM = 0.53
 
 def _stacked(charts: list[ChartSpec], side_by_side: int, first_column: int) -> list[ChartSpec]:
     """The charts right of the figures (never over them), one under the other (the aging charts
-    side by side at the top), each under the previous one's bottom whatever its height."""
-    placed = [replace(c, anchor=f"{_col(first_column + 6 * i)}2") for i, c in enumerate(charts[:side_by_side])]
+    side by side at the top, ten default-width columns apart: 17 cm), each under the previous
+    one's bottom whatever its height."""
+    placed = [replace(c, anchor=f"{_col(first_column + 10 * i)}2") for i, c in enumerate(charts[:side_by_side])]
     row = 2 + (math.ceil(max((c.height_cm for c in placed), default=0) / ROW_CM) + 1 if placed else 0)
     for chart in charts[side_by_side:]:
         placed.append(replace(chart, anchor=f"{_col(first_column)}{row}"))
