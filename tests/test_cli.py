@@ -115,13 +115,14 @@ def test_check_plan_run_report_on_a_demo_workbook(demo_book, tmp_path):
 
     history = sheet(book, "Historique")
     assert history[0][:3] == ["run_id", "horodatage", "cle_action"]
-    assert {r[9] for r in history[1:]} <= {"sent", "created"}
+    assert {r[9] for r in history[1:]} <= {"envoyé", "tâche créée"}  # in the workbook's language
     assert len(history) - 1 == summary["sent"] + summary["tasks_created"]
     assert summary["awaiting_approval"] == sum(a["status"] == "awaiting_approval" for a in summary["actions"])
 
     # the user's own tabs come out byte for byte
     after = zipfile.ZipFile(book)
-    workbook_xml_parts = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}
+    # (styles.xml only gains the formats of relance's tabs: see test_written_tabs.py)
+    workbook_xml_parts = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"}
     for name, data in before.items():
         if name not in workbook_xml_parts:
             assert after.read(name) == data, name
@@ -159,7 +160,7 @@ def test_a_pending_row_left_by_a_crash_is_settled_not_resent(demo_book, tmp_path
     monkeypatch.setattr(OutboxChannel, "send", crash_after_three)
     crashed = runner.invoke(app, ["run", str(book), "--as-of", AS_OF, "--json"])
     assert crashed.exit_code != 0 and calls["n"] == 4
-    pending = [r for r in sheet(book, "Historique")[1:] if r[9] == "pending"]
+    pending = [r for r in sheet(book, "Historique")[1:] if r[9] == "en attente"]
     assert len(pending) > 3
     monkeypatch.setattr(OutboxChannel, "send", real_send)
     summary = json.loads(relance("run", str(book), "--as-of", AS_OF, "--json").output)
@@ -168,8 +169,8 @@ def test_a_pending_row_left_by_a_crash_is_settled_not_resent(demo_book, tmp_path
     keys = [json.loads(line)["action_key"] for line in (outbox / "index.jsonl").read_text().splitlines()]
     assert len(keys) == len(set(keys))  # nothing was written twice
     statuses = [r[9] for r in sheet(book, "Historique")[1:]]
-    assert "pending" not in statuses
-    sent_keys = [r[2] for r in sheet(book, "Historique")[1:] if r[9] == "sent"]
+    assert "en attente" not in statuses
+    sent_keys = [r[2] for r in sheet(book, "Historique")[1:] if r[9] == "envoyé"]
     assert len(sent_keys) == len(set(sent_keys)) == len(keys)
 
 
@@ -262,7 +263,7 @@ def test_report_html_dashboard_and_weekly_summary(demo_book, tmp_path):
     dashboard = dict((r[0], r[1:]) for r in sheet(book, "Tableau_de_bord") if r and r[0])
     report = json.loads(relance("report", str(book), "--as-of", AS_OF, "--json").output)
     assert dashboard["encours net"][0] == float(report["currencies"]["EUR"]["aging"]["net_total"])
-    assert dashboard["DSO (countback, jours)"][0] == report["currencies"]["EUR"]["dso"]["countback"]
+    assert dashboard["DSO (méthode countback, jours)"][0] == report["currencies"]["EUR"]["dso"]["countback"]
 
     first = relance("summary", str(book), "--as-of", AS_OF, "--to", "daf@dumas.example")
     assert first.exit_code == 0 and "Synthèse hebdomadaire envoyée à daf@dumas.example" in flat(first.output)
@@ -289,7 +290,7 @@ def test_a_dated_run_says_simulation_and_files_apart(demo_book, tmp_path, monkey
     filed = list((outbox / "simulation-2026-11-23").glob("*.eml"))
     assert filed and not list(outbox.glob("*.eml")) and not (outbox / "index.jsonl").exists()
     statuses = {r[9] for r in sheet(book, "Historique")[1:]}
-    assert statuses == {"simulated"}
+    assert statuses == {"simulé"}
     assert "Taches" not in CalamineWorkbook.from_path(str(book)).sheet_names  # no task for a dated run
 
     data = json.loads(relance("run", str(book), "--as-of", AS_OF, "--json").output)
@@ -330,7 +331,7 @@ def test_a_blank_sender_holds_back_the_e_mails_only_and_exits_2(tmp_path):
     said = relance("baseline", str(book), "--step", "reminder_1", "--as-of", "2026-11-16")
     shown = flat(said.output)
     assert said.exit_code == 0 and "Étape reminder_1 inscrite" in shown and "rien n'a été envoyé" in shown
-    assert [r[9] for r in sheet(book, "Historique")[1:]] == ["baseline"]
+    assert [r[9] for r in sheet(book, "Historique")[1:]] == ["fait hors relance"]
     again = relance("baseline", str(book), "--step", "reminder_1", "--json")
     assert json.loads(again.output)["recorded"] == []  # once: the customer now has History
 
@@ -341,4 +342,5 @@ def test_a_blank_sender_holds_back_the_e_mails_only_and_exits_2(tmp_path):
     assert [(s["step"], s["reason"]) for s in data["skips"]] == [("reminder_2", "setting_missing")]
     assert "sender_email" in done.stderr and "Parametres" in " ".join(done.stderr.split())
     history = sheet(book, "Historique")[1:]
-    assert [(r[6], r[9]) for r in history] == [("reminder_1", "baseline"), ("reminder_2_sms", "sent")]
+    assert [(r[6], r[9]) for r in history] == [("Relance amiable (J+7)", "fait hors relance"),
+                                                   ("SMS de relance (J+15)", "envoyé")]

@@ -223,11 +223,11 @@ def check_trial(book: Path, keys: list[str], folders: list[Path]) -> None:
     files, lines, ids = outbox_state(folders)
     assert files == Counter(keys), "every planned action filed exactly once, across both outboxes"
     assert lines == Counter(keys), "one index line per action"
-    sent = [r for r in rows if r["statut"] == "sent"]
+    sent = [r for r in rows if r["statut"] == "envoyé"]
     assert Counter(r["cle_action"] for r in sent) == Counter(keys), "History: one sent row per action"
     assert {r["cle_action"]: r["id_message"] for r in sent} == ids, "History and the indexes agree"
-    assert not [r for r in rows if r["statut"] == "pending"]
-    assert all(str(r["transport"]).startswith("outbox:/") for r in rows if r["statut"] == "sent")
+    assert not [r for r in rows if r["statut"] == "en attente"]
+    assert all(str(r["transport"]).startswith("outbox:/") for r in rows if r["statut"] == "envoyé")
     assert not [p.name for f in folders if f.is_dir() for p in f.iterdir() if p.name.endswith(".tmp")]
 
 

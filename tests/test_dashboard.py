@@ -29,7 +29,7 @@ def test_dashboard_rows_and_charts_follow_the_report():
     assert rows["non échu"] == [D("500.00"), D("0.00")]
     assert rows["échu 31-60 j"] == [D("600.00"), D("0.00")]
     assert rows["échu 1-30 j"] == [D("0.00"), D("250.00")]
-    assert rows["2025-02"] == [D("30.5"), None]
+    assert rows["février 2025"] == [D("30.5"), None]  # months in words, never ISO in French
     kinds = [(c.kind, c.categories, [s for _, s in c.series]) for c in tab.charts]
     assert kinds[0] == ("bar", "A3:A7", ["B3:B7"])  # aging: one chart per currency, never a shared axis
     assert kinds[1] == ("bar", "A3:A7", ["C3:C7"])

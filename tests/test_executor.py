@@ -106,8 +106,8 @@ def assert_each_sent_once(wb: MemoryBackend, keys: Sequence[str], *folders: Path
     final = {}
     for row in history(wb):
         final[row[COL["action_key"]]] = row[COL["status"]]
-    assert final == dict.fromkeys(keys, "sent")
-    sent_rows = Counter(row[COL["action_key"]] for row in history(wb) if row[COL["status"]] == "sent")
+    assert final == dict.fromkeys(keys, "envoyé")  # History speaks the workbook's language
+    sent_rows = Counter(row[COL["action_key"]] for row in history(wb) if row[COL["status"]] == "envoyé")
     assert sent_rows == Counter(keys)  # History says sent once per action, never twice
     assert not [p for f in folders if f.is_dir() for p in f.glob("*.tmp")]
 
@@ -120,7 +120,7 @@ def test_history_rows_say_the_run_date_and_the_absolute_outbox(tmp_path: Path, m
     header = wb.tabs[HISTORY][0]
     assert header[-2:] == ["date_de_calcul", "transport"]
     for row in history(wb):
-        assert row[COL["as_of"]] == "2025-03-31"
+        assert row[COL["as_of"]] == dt.date(2025, 3, 31)  # a date cell
         assert row[COL["via"]] == f"outbox:{(tmp_path / 'out').resolve()}"
         assert str(row[COL["detail"]]).startswith("via outbox; as of 2025-03-31; C1_r1")  # still for people
 
@@ -131,7 +131,7 @@ def test_a_crash_then_a_rerun_into_another_outbox_sends_nothing_twice(tmp_path: 
     a, default = tmp_path / "A", tmp_path / "book_outbox"
     with pytest.raises(Crash):
         go(wb, a, crash_after=3)  # `relance run --outbox A`, killed after three messages
-    assert Counter(r[COL["status"]] for r in history(wb)) == {"pending": 8}  # saved before sending
+    assert Counter(r[COL["status"]] for r in history(wb)) == {"en attente": 8}  # saved before sending
     rerun = go(wb, default)  # `relance run`: the default folder
     data = rerun.to_json()
     assert data["settled_pending"] == 8 and data["sent"] == 5
@@ -156,7 +156,7 @@ def test_a_pending_row_whose_outbox_is_gone_blocks_until_it_is_back(tmp_path: Pa
     said = [x for x in blocked.snapshot.anomalies if x.code == "R620"]
     assert len(said) == 4 and all(str(a) in x.problem.en and "never sent again" in x.problem.en for x in said)
     assert str(said[0].source).startswith("Historique row 2")
-    assert {r[COL["status"]] for r in history(wb)} == {"pending"}
+    assert {r[COL["status"]] for r in history(wb)} == {"en attente"}
     (tmp_path / "A-unplugged").rename(a)  # back
     done = go(wb, b).to_json()
     assert done["settled_pending"] == 4 and done["sent"] == 3 and done["unsettled_pending"] == 0
@@ -176,9 +176,9 @@ def test_a_pending_row_whose_outbox_was_moved_is_settled_where_the_rerun_writes(
     # folder, which nobody can read any more: it waits for a person, never sent twice
     assert data["settled_pending"] == 3 and data["unsettled_pending"] == 1 and data["sent"] == 0
     assert sum(f"(found in {moved})" in str(r[COL["detail"]]) for r in history(wb)) == 3
-    waiting = [r for r in history(wb) if r[COL["status"]] == "pending"]
+    waiting = [r for r in history(wb) if r[COL["status"]] == "en attente"]
     assert [r[COL["action_key"]] for r in waiting] == [keys[3]]
-    waiting[0][COL["status"]] = "failed"  # the person checked: it was not sent
+    waiting[0][COL["status"]] = "failed"  # the person checked: it was not sent (English still read)
     assert go(wb, moved).to_json()["sent"] == 1
     assert_each_sent_once(wb, keys, moved)
 
@@ -219,7 +219,7 @@ def test_a_full_outbox_disk_ends_the_run_saying_so_and_the_next_run_sends_the_re
     assert "planned again" in said and "permission" not in said
     assert raised.value.exit_code == 4
     assert not list(box.glob("*.tmp")) and files_per_key(box) == Counter(keys[:2])
-    assert [r[COL["status"]] for r in history(wb)] == ["sent", "sent", "failed", "failed", "failed", "failed"]
+    assert [r[COL["status"]] for r in history(wb)] == ["envoyé", "envoyé", "échec", "échec", "échec", "échec"]
     rest = go(wb, box).to_json()
     assert rest["sent"] == 4
     assert files_per_key(box) == Counter(keys) and index_keys(box) == Counter(keys)
@@ -253,7 +253,7 @@ def test_a_final_save_that_fails_after_sending_says_what_was_sent_and_what_comes
                            "No space left on device). 4 messages sent (in ")
     assert "History keeps this run's 4 rows `pending`, as saved before sending" in said
     assert "The next run settles those rows from the outbox" in said and "never sent again" in said
-    assert [r[COL["status"]] for r in unsaved.tabs[HISTORY][1:]] == ["pending"] * 4
+    assert [r[COL["status"]] for r in unsaved.tabs[HISTORY][1:]] == ["en attente"] * 4
     again = run(MemoryBackend(unsaved.tabs, owned=unsaved.owned), lambda b: OutboxChannel(box, "t"), on(DAY), anytime=True)
     assert again.to_json()["settled_pending"] == 4 and again.to_json()["sent"] == 0
     assert files_per_key(box) == Counter(keys)

@@ -266,7 +266,7 @@ def test_a_letter_step_files_a_formal_notice_pdf(tmp_path: Path):
     assert [(s["customer_id"], s["reason"]) for s in result["skips"]] == [("C2", "no_address")]
     pdf = next(box.glob("C1_mise_en_demeure_*.pdf"))
     history = wb.tabs["Historique"][-1]
-    assert (history[7], history[9]) == ("letter", "sent") and history[8] == "3 place Bellecour, 69002 Lyon"
+    assert (history[7], history[9]) == ("courrier", "envoyé") and history[8] == "3 place Bellecour, 69002 Lyon"
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
         assert "mise en demeure" in text.lower() and "F1" in text and "Lyon, le 31 mars 2025" in text

@@ -17,6 +17,7 @@ from relance.app.connect import open_channel
 from relance.app.jobs import run
 from relance.channels.outbox import OutboxChannel
 from relance.engine.errors import ConfigError
+from relance.engine.tab_values import STATUSES, key_of
 
 TODAY = NOW.date()  # 2025-03-31, 9:00 in Paris: the send window is open
 A_WEEK_AGO = dt.date(2025, 3, 24)
@@ -28,7 +29,9 @@ def ledger():
 
 
 def history(wb):
-    return [(r[6], r[9], r[13]) for r in wb.tabs.get("Historique", [[]])[1:]]
+    """(step, status, detail) of each History row, the status read back to its key (the tab
+    shows it in French: « simulé »)."""
+    return [(r[6], key_of(STATUSES, r[9]), r[13]) for r in wb.tabs.get("Historique", [[]])[1:]]
 
 
 def test_a_dated_run_is_filed_as_a_simulation_and_the_real_run_still_sends_once(tmp_path: Path):
@@ -43,7 +46,7 @@ def test_a_dated_run_is_filed_as_a_simulation_and_the_real_run_still_sends_once(
     assert len(filed) == 1 and "Date: Mon, 31 Mar 2025" in filed[0].read_text()
     assert not list(box.glob("*.eml")) and not (box / "index.jsonl").exists()  # nothing in the real outbox
     [(step, status, detail)] = history(wb)
-    assert (step, status) == ("reminder_1", "simulated")
+    assert (step, status) == ("reminder_1 (J+7)", "simulated")  # a Scenarios-tab step without a label
     assert detail.startswith("via simulation; as of 2025-03-24; simulation-2025-03-24/C1_reminder_1_")
 
     # later, the real run of the day: the simulated row blocks nothing and counts for nothing
@@ -109,7 +112,7 @@ def test_a_simulation_creates_no_task_and_leaves_approvals_ticked(tmp_path: Path
     assert simulated["tasks_created"] == simulated["sent"] == 0
     assert wb.tabs["A_valider"] == plan_tab  # the approval is still ticked, for the real run
     assert wb.tabs["Taches"] == tasks_tab[:1]  # no task for a person to act on
-    assert [(step, status) for step, status, _ in history(wb)] == [("r1", "simulated"), ("appel", "simulated")]
+    assert [(step, status) for step, status, _ in history(wb)] == [("r1 (J+7)", "simulated"), ("appel (J+7)", "simulated")]
     assert history(wb)[1][2].endswith("; simulation (simulation-2025-04-01): no task created")
 
     real = run(wb, open_channel("outbox", "book.xlsx", NOW, box), NOW).to_json()

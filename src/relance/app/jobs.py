@@ -31,8 +31,8 @@ from relance.engine.action import Skip
 from relance.engine.anomaly import Anomaly, Severity, Source
 from relance.engine.baseline import baseline_entries
 from relance.engine.book import Book, load_book
-from relance.engine.catalog import console
 from relance.engine.catalog import anomalies as A
+from relance.engine.catalog import console
 from relance.engine.errors import ChannelError, ConfigError, ForeignTab, RelanceError
 from relance.engine.history import HistoryEntry
 from relance.engine.owned_tabs import (

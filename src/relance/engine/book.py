@@ -111,8 +111,8 @@ def load_book(sheets: Sequence[RawSheet], contract: Contract, presets: Mapping[s
     ledgers, credits = apply_all(invoices, payments, out, disputes)
     sales = parse_sales(tables.get("sales"), settings, out)
     scenarios, broken_scenarios = load_scenarios(tables.get("scenarios"), presets, out)
-    history = read_history(tables.get("history"))
-    archived = read_archives(sheets, c.tab("history"))
+    history = read_history(tables.get("history"), scenarios)
+    archived = read_archives(sheets, c.tab("history"), scenarios)
     if settings.default_scenario not in scenarios and settings.default_scenario not in broken_scenarios:
         out.add(Source(out.tab("settings"), 1), settings.default_scenario,
                 A.R094_SCENARIO(setting="default_scenario"), A.ONE_OF(choices=sorted(scenarios)), "R094")

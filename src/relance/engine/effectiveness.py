@@ -29,6 +29,7 @@ from relance.engine.book import Book
 from relance.engine.history import HistoryEntry
 from relance.engine.pause import Promise
 from relance.engine.scenario import CHANNELS
+from relance.engine.tab_values import qualified_step
 
 WINDOWS = (7, 14, 30)  # days after a message for "paid within"
 CENT = Decimal("0.01")
@@ -115,12 +116,6 @@ def _step_order(book: Book) -> dict[tuple[str, str], int]:
     return order
 
 
-def _step_labels(book: Book) -> dict[tuple[str, str], dict[str, str]]:
-    """(scenario, step) -> the step's label in each language, for the report and the Dashboard."""
-    return {(scenario.name, step.name): {"fr": step.label("fr"), "en": step.label("en")}
-            for scenario in book.scenarios.values() for step in scenario.steps}
-
-
 def _percent(part: int, whole: int) -> float | None:
     return None if whole == 0 else round2(Decimal(part * 100) / whole)
 
@@ -135,7 +130,8 @@ def effectiveness(book: Book, as_of: dt.date) -> dict[str, Any]:
     """The reminder-effectiveness block of the report::
 
         {"by_step": [{"scenario", "step", "channel", "messages": int,
-                      "paid_within": {"7": pct|None, "14": pct|None, "30": pct|None}}],
+                      "paid_within": {"7": pct|None, "14": pct|None, "30": pct|None},
+                      "label": {"fr": "Standard – Relance amiable (J+7)", "en": ...}}],
          "by_channel": {"email": int, "sms": int, "letter": int, "call": int, "agency": int, ...},
          "promise_kept_rate_percent": n|None,
          "days_first_reminder_to_payment": {"mean": n|None, "median": n|None, "count": int}}
@@ -159,7 +155,6 @@ def effectiveness(book: Book, as_of: dt.date) -> dict[str, Any]:
                 if settled is None or settled >= day:
                     first_reminder[inv.id] = day
     order = _step_order(book)
-    labels = _step_labels(book)
     steps_json = []
     for key in sorted(by_step, key=lambda k: (k[0], order.get((k[0], k[1]), len(order)), k[1], k[2])):
         sent = by_step[key]
@@ -170,7 +165,7 @@ def effectiveness(book: Book, as_of: dt.date) -> dict[str, Any]:
             within[str(n)] = _percent(paid, len(judged))
         steps_json.append({"scenario": key[0], "step": key[1], "channel": key[2], "messages": len(sent),
                            "paid_within": within,
-                           "label": labels.get((key[0], key[1]), {"fr": key[1], "en": key[1]})})
+                           "label": {lang: qualified_step(book.scenarios, key[0], key[1], lang) for lang in ("fr", "en")}})
     delays: list[int] = []
     for iid, day in first_reminder.items():
         settled = book.ledgers[iid].settlement_date(as_of)

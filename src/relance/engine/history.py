@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from relance.engine import cells
 from relance.engine.contract import TabSpec, normalize
+from relance.engine.scenario import Scenario
 from relance.engine.sheets import CellValue, RawSheet
+from relance.engine.tab_values import CHANNELS, STATUSES, StepNames, key_of
 from relance.engine.table import Table
 
 # statuses after which the action must never be sent again
@@ -101,34 +103,51 @@ def _legacy_as_of(detail: str, timestamp: str) -> dt.date | None:
         return None
 
 
-def _entry(get: Callable[[str], object]) -> HistoryEntry:
+def _timestamp(value: object) -> str:
+    """A timestamp cell as ISO text: a date-and-time cell (to the second), or the text written."""
+    if isinstance(value, dt.datetime):
+        return (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0).isoformat()
+    return cells.text(value)
+
+
+def _entry(get: Callable[[str], object], steps: StepNames | None) -> HistoryEntry:
     amount, _ = cells.parse_amount(get("amount_due"))
     ids = tuple(i for i in cells.text(get("invoice_ids")).split(";") if i)
+    key, customer, scenario = cells.text(get("action_key")), cells.text(get("customer_id")), cells.text(get("scenario"))
+    step = cells.text(get("step"))
+    if steps is not None:
+        step = steps.name(scenario, step, key, customer, ids)
     return HistoryEntry(
-        run_id=cells.text(get("run_id")), timestamp=cells.text(get("timestamp")),
-        action_key=cells.text(get("action_key")), customer_id=cells.text(get("customer_id")),
-        invoice_ids=ids, scenario=cells.text(get("scenario")), step=cells.text(get("step")),
-        channel=cells.text(get("channel")), recipient=cells.text(get("recipient")),
-        status=normalize(get("status")) or "pending", message_id=cells.text(get("message_id")),
+        run_id=cells.text(get("run_id")), timestamp=_timestamp(get("timestamp")),
+        action_key=key, customer_id=customer, invoice_ids=ids, scenario=scenario, step=step,
+        channel=key_of(CHANNELS, get("channel")) if get("channel") not in (None, "") else "",
+        recipient=cells.text(get("recipient")),
+        status=key_of(STATUSES, get("status")) or "pending", message_id=cells.text(get("message_id")),
         amount_due=amount, currency=cells.text(get("currency")), detail=cells.text(get("detail")),
         as_of=cells.parse_date(get("as_of"))[0], via=cells.text(get("via")),
     )
 
 
-def read_history(table: Table | None) -> list[HistoryEntry]:
+def read_history(table: Table | None, scenarios: Mapping[str, Scenario] | None = None) -> list[HistoryEntry]:
+    """History rows with their machine values, whatever language they were written in.
+
+    Statuses and channels are read in French or English (`envoyé`, `sent`); steps by name or by
+    label, through `scenarios` (their labels, else the row's action key)."""
     if table is None:
         return []
-    return [_entry(row.raw) for row in table if row.raw("action_key")]
+    steps = StepNames.of(scenarios) if scenarios else None
+    return [_entry(row.raw, steps) for row in table if row.raw("action_key")]
 
 
-def read_archives(sheets: Sequence[RawSheet], history_spec: TabSpec) -> list[HistoryEntry]:
+def read_archives(sheets: Sequence[RawSheet], history_spec: TabSpec,
+                  scenarios: Mapping[str, Scenario] | None = None) -> list[HistoryEntry]:
     """Rows moved to History_2026-style tabs still count for idempotency."""
     from relance.engine.table import Collector, read_table
 
     entries: list[HistoryEntry] = []
     for sheet in sheets:
         if ARCHIVE_TAB.match(normalize(sheet.name)):
-            entries.extend(read_history(read_table(sheet, history_spec, Collector())))
+            entries.extend(read_history(read_table(sheet, history_spec, Collector()), scenarios))
     return entries
 
 

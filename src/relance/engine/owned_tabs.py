@@ -10,18 +10,65 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
+from relance.engine import tab_values as tv
 from relance.engine.action import Action
 from relance.engine.anomaly import Anomaly, Severity
 from relance.engine.book import Book
+from relance.engine.catalog import tabs as T
 from relance.engine.contract import normalize
 from relance.engine.history import HistoryEntry
 from relance.engine.position import Position
-from relance.engine.sheets import CellValue, OwnedTab
+from relance.engine.sheets import CellFormat, CellValue, OwnedTab
 
 
 def tab_name(book: Book, key: str) -> str:
     sheet = book.owned.get(key)
     return sheet.name if sheet is not None else book.contract.tab(key).name(book.language)
+
+
+#: How each column relance writes is shown (by column key, whatever the tab): dates as dates,
+#: amounts in their row's currency, long text wrapped. Columns not listed are plain text.
+_KINDS: Mapping[str, str] = {
+    "timestamp": "datetime", "as_of": "date", "planned_on": "date", "created_on": "date",
+    "outcome_date": "date", "amount_due": "money", "days_past_due": "integer",
+    "script": "wrap", "notes": "wrap", "problem": "wrap", "hint": "wrap",
+}
+#: Width (characters) at least, by kind: a date or an amount never shows as ####.
+_MIN_WIDTH: Mapping[str, float] = {"date": 12, "datetime": 17, "money": 14, "integer": 8}
+#: Widths of the columns whose text is read, not scanned.
+_WIDTHS: Mapping[str, float] = {"script": 90, "problem": 55, "hint": 55, "note": 45, "detail": 45,
+                                "step": 30, "scenario": 16, "status": 14, "channel": 10, "kind": 24, "outcome": 16,
+                                "severity": 14}
+
+
+def _formats(book: Book, key: str) -> list[CellFormat | None]:
+    spec = book.contract.tab(key)
+    keys = [c.key for c in spec.columns]
+    found: list[CellFormat | None] = []
+    for col in spec.columns:
+        kind = _KINDS.get(col.key) or {"money": "money", "date": "date"}.get(col.type)
+        if col.key == "approve":
+            found.append(CellFormat("text", choices=tv.choices(tv.BOOLEANS, book.language)))
+        elif col.key == "outcome":
+            found.append(CellFormat("text", choices=tv.choices(tv.OUTCOMES, book.language)))
+        elif kind == "money":
+            found.append(CellFormat("money", currency_column=keys.index("currency") if "currency" in keys else None,
+                                    currency=book.settings.default_currency if "currency" not in keys else ""))
+        elif kind is not None:
+            found.append(CellFormat(kind))
+        else:
+            found.append(None)
+    return found
+
+
+def _widths(book: Book, key: str) -> list[float]:
+    spec = book.contract.tab(key)
+    widths = []
+    for col in spec.columns:
+        kind = _KINDS.get(col.key, col.type)
+        width = max(col.width, _WIDTHS.get(col.key, 0), _MIN_WIDTH.get(kind, 0))
+        widths.append(max(width, min(len(col.header(book.language)) * 1.15 + 3, 40)))
+    return widths
 
 
 def _owned(book: Book, key: str, rows: Sequence[Sequence[CellValue]], name: str | None = None) -> OwnedTab:
@@ -30,8 +77,30 @@ def _owned(book: Book, key: str, rows: Sequence[Sequence[CellValue]], name: str 
         name=name or tab_name(book, key),
         header=spec.headers(book.language),
         rows=rows,
-        widths=[c.width for c in spec.columns],
+        widths=_widths(book, key),
+        formats=_formats(book, key),
+        header_style=True,
+        lang=book.language,
     )
+
+
+def _stamp(text: str) -> CellValue:
+    """An ISO timestamp as a date-and-time cell, in the wall-clock time it was written in."""
+    try:
+        return dt.datetime.fromisoformat(text).replace(tzinfo=None)
+    except ValueError:
+        return text
+
+
+def history_row(book: Book, e: HistoryEntry) -> list[CellValue]:
+    """A History row as the tab shows it: in the workbook's language, dates as dates."""
+    lang = book.language
+    scenario = book.scenarios.get(e.scenario)
+    step = scenario.step(e.step) if scenario is not None else None
+    return [e.run_id, _stamp(e.timestamp), e.action_key, e.customer_id, ";".join(e.invoice_ids),
+            e.scenario, tv.step_label(step, lang) if step is not None else e.step,
+            tv.shown(tv.CHANNELS, e.channel, lang), e.recipient, tv.shown(tv.STATUSES, e.status, lang),
+            e.message_id, e.amount_due, e.currency, e.detail, e.as_of, e.via]
 
 
 def history_tabs(book: Book, entries: Sequence[HistoryEntry]) -> list[OwnedTab]:
@@ -49,43 +118,55 @@ def history_tabs(book: Book, entries: Sequence[HistoryEntry]) -> list[OwnedTab]:
         existing = {normalize(n): n for n in book.sheet_names}
         for year, archived in sorted(by_year.items()):
             archive_name = existing.get(normalize(f"{name}_{year}"), f"{name}_{year}")
-            tabs.append(_owned(book, "history", [e.row() for e in archived], archive_name))
-    tabs.insert(0, _owned(book, "history", [e.row() for e in entries], name))
+            tabs.append(_owned(book, "history", [history_row(book, e) for e in archived], archive_name))
+    tabs.insert(0, _owned(book, "history", [history_row(book, e) for e in entries], name))
     return tabs
 
 
 def anomalies_tab(book: Book, anomalies: Iterable[Anomaly], run_id: str) -> OwnedTab:
-    row_word = "ligne" if book.language == "fr" else "row"
+    lang = book.language
     rows: list[list[CellValue]] = [
-        [str(a.severity), a.source.tab,
-         a.source.cell if a.source.col is not None else f"{row_word} {a.source.row}", a.source.header, a.value, a.problem.text(book.language), a.hint.text(book.language), a.code, run_id]
+        [tv.shown(tv.SEVERITIES, str(a.severity), lang), a.source.tab,
+         a.source.cell if a.source.col is not None else T.ROW.text(lang, row=a.source.row), a.source.header,
+         a.value, a.problem.text(lang), a.hint.text(lang), a.code, run_id]
         for a in anomalies
     ]
     return _owned(book, "anomalies", rows)
 
 
 def plan_tab(book: Book, actions: Iterable[Action], as_of: dt.date, note: str) -> OwnedTab:
+    lang = book.language
     rows: list[list[CellValue]] = []
     for a in actions:
         customer = book.customers[a.customer_id]
+        scenario = book.scenarios.get(a.scenario)
+        step = scenario.step(a.step) if scenario is not None else None
         rows.append([
-            a.approved, a.key, as_of.isoformat(), a.customer_id, customer.name, ";".join(a.invoice_ids),
-            a.scenario, a.step, a.channel, a.recipient, a.amount_due, a.currency, a.days_past_due,
-            note if a.requires_approval else _NOTES[book.language]["automatic"],
+            (T.YES if a.approved else T.NO).text(lang), a.key, as_of, a.customer_id, customer.name,
+            ";".join(a.invoice_ids), a.scenario, tv.step_label(step, lang) if step is not None else a.step,
+            tv.shown(tv.CHANNELS, a.channel, lang), a.recipient, a.amount_due, a.currency, a.days_past_due,
+            note if a.requires_approval else T.NOTE_AUTOMATIC.text(lang),
         ])
     return _owned(book, "plan", rows)
 
 
-_NOTES = {
-    "fr": {"approve": "cochez « valider » (oui) pour l'envoyer à la prochaine exécution",
-           "automatic": "envoyé automatiquement à la prochaine exécution"},
-    "en": {"approve": "tick 'approve' (yes) to send it with the next run",
-           "automatic": "sent automatically by the next run"},
-}
-
-
 def approval_note(book: Book) -> str:
-    return _NOTES[book.language]["approve"]
+    """The Plan note of an action waiting for a person's "oui"."""
+    column = book.contract.tab("plan").column("approve").header(book.language)
+    return T.NOTE_APPROVE.text(book.language, column=column)
+
+
+def task_row(book: Book, values: Sequence[CellValue]) -> list[CellValue]:
+    """A Tasks row in the workbook's language: its kind (call, agency) said in words."""
+    spec = book.contract.tab("tasks")
+    row = list(values)
+    keys = [c.key for c in spec.columns]
+    if "kind" in keys and keys.index("kind") < len(row):
+        i = keys.index("kind")
+        kind = tv.key_of(tv.KINDS, row[i]) if row[i] not in (None, "") else ""
+        if kind in tv.KINDS:
+            row[i] = tv.shown(tv.KINDS, kind, book.language)
+    return row
 
 
 def approved_keys(book: Book) -> frozenset[str]:
@@ -118,7 +199,7 @@ def existing_task_rows(book: Book) -> list[list[CellValue]]:
 
 
 def tasks_tab(book: Book, new_rows: Sequence[Sequence[CellValue]]) -> OwnedTab:
-    return _owned(book, "tasks", [*existing_task_rows(book), *new_rows])
+    return _owned(book, "tasks", [task_row(book, r) for r in (*existing_task_rows(book), *new_rows)])
 
 
 def dropped_approvals(book: Book, planned: frozenset[str], positions: Mapping[str, Position]) -> list[Anomaly]:

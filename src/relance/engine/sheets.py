@@ -6,7 +6,7 @@ Backends (workbook/) produce RawSheets and consume OwnedTabs; the engine and ren
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -46,6 +46,29 @@ class ChartSpec:
     width_cm: float = 16.0
     height_cm: float = 8.0
     stacked: bool = False
+    #: Bars drawn sideways (long category labels read on the left instead of overlapping).
+    horizontal: bool = False
+    #: How the value axis writes its numbers: "" (as the cells), "money:EUR", "percent", "days".
+    axis: str = ""
+    #: The language of the axis' number format ("fr" writes 1 234 €, "en" €1,234).
+    lang: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CellFormat:
+    """How a cell of an owned tab is shown, the way the template shows its own columns.
+
+    `kind`: "text" (as written), "wrap" (long text, wrapped), "date", "datetime", "money",
+    "percent" (the value is a fraction: 0.825 shows 82.5 %), "number" (`digits` decimals) or
+    "integer". A money cell uses `currency`, or the currency written in column
+    `currency_column` (0-based) of its own row. `choices` gives the column a dropdown.
+    """
+
+    kind: str = "text"
+    currency: str = ""
+    currency_column: int | None = None
+    digits: int = 1
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,4 +82,12 @@ class OwnedTab:
     freeze_header: bool = True
     autofilter: bool = True
     charts: Sequence[ChartSpec] = field(default_factory=tuple)
+    #: One CellFormat per column (none: every value written as it is, headers plain).
+    formats: Sequence[CellFormat | None] = field(default_factory=tuple)
+    #: Rows (0-based index in `rows`) whose cells are formatted otherwise than their column.
+    row_formats: Mapping[int, Sequence[CellFormat | None]] = field(default_factory=dict)
+    #: The header row styled as the template's (bold, white on dark blue).
+    header_style: bool = False
+    #: The language number and date formats are written in ("fr": 1 234,56 €, 01/12/2026).
+    lang: str = ""
 

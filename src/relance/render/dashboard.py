@@ -7,41 +7,45 @@ reads cells of the tab itself: a user who copies the tab elsewhere keeps working
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from relance.engine.sheets import CellValue, ChartSpec, OwnedTab
+from relance.engine.catalog import tabs as T
+from relance.engine.formats import formats
+from relance.engine.i18n import Phrase
+from relance.engine.sheets import CellFormat, CellValue, ChartSpec, OwnedTab
 
-_LABELS = {
-    "fr": {
-        "figure": "indicateur", "as_of": "au", "current": "non échu", "1-30": "échu 1-30 j",
-        "31-60": "échu 31-60 j", "61-90": "échu 61-90 j", ">90": "échu > 90 j",
-        "unapplied_credits": "avoirs et trop-perçus", "net_total": "encours net",
-        "past_due_total": "dont échu", "dso": "DSO (countback, jours)", "dso3": "DSO 3 mois (jours)",
-        "bpdso": "BPDSO (jours)", "add": "ADD (jours)", "cei": "CEI (%)", "recovery": "taux de recouvrement (%)",
-        "penalties": "pénalités de retard", "indemnity_count": "indemnités forfaitaires (nombre)",
-        "indemnity_amount": "indemnités forfaitaires (EUR)", "dso_history": "DSO des 12 derniers mois",
-        "top": "clients les plus en retard", "effectiveness": "efficacité des relances (% payé sous N jours)",
-        "aging_chart": "Balance âgée", "dso_chart": "DSO (jours)", "top_chart": "Échu par client",
-        "eff_chart": "Payé après relance (%)", "paid7": "payé sous 7 j", "paid14": "payé sous 14 j",
-        "paid30": "payé sous 30 j",
-    },
-    "en": {
-        "figure": "figure", "as_of": "as of", "current": "current", "1-30": "1-30 days past due",
-        "31-60": "31-60 days", "61-90": "61-90 days", ">90": "> 90 days",
-        "unapplied_credits": "unapplied credits", "net_total": "net receivables",
-        "past_due_total": "of which past due", "dso": "DSO (countback, days)", "dso3": "DSO 3 months (days)",
-        "bpdso": "BPDSO (days)", "add": "ADD (days)", "cei": "CEI (%)", "recovery": "recovery rate (%)",
-        "penalties": "late-payment interest", "indemnity_count": "fixed indemnities (count)",
-        "indemnity_amount": "fixed indemnities (EUR)", "dso_history": "DSO over the last 12 months",
-        "top": "most overdue customers", "effectiveness": "reminder effectiveness (% paid within N days)",
-        "aging_chart": "Aged balance", "dso_chart": "DSO (days)", "top_chart": "Past due by customer",
-        "eff_chart": "Paid after a reminder (%)", "paid7": "paid within 7 days",
-        "paid14": "paid within 14 days", "paid30": "paid within 30 days",
-    },
-}
+_BUCKET_LABELS = {"current": T.DASH_CURRENT, "1-30": T.DASH_1_30, "31-60": T.DASH_31_60,
+                  "61-90": T.DASH_61_90, ">90": T.DASH_OVER_90}
 BUCKETS = ("current", "1-30", "31-60", "61-90", ">90")
+
+
+def _fraction(value: object) -> CellValue:
+    """Percentage points (82.5) as the fraction a percent-formatted cell holds (0.825)."""
+    number = _num(value)
+    if isinstance(number, int | float | Decimal) and not isinstance(number, bool):
+        return Decimal(str(number)) / 100
+    return number
+
+
+def _month(value: object, lang: str) -> CellValue:
+    """ "2026-11" as "novembre 2026" / "November 2026" (never an ISO date in French)."""
+    text = str(value)
+    try:
+        return formats(lang).month(dt.date(int(text[:4]), int(text[5:7]), 1))
+    except ValueError:
+        return text
+
+
+def _as_of(value: object) -> CellValue:
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None if value is None else str(value)
 
 
 def _num(value: object) -> CellValue:
@@ -66,62 +70,98 @@ def _col(index: int) -> str:
     return column_letter(index)
 
 
+#: The height of a row of the tab, in centimetres (15 points).
+ROW_CM = 0.53
+
+
+def _stacked(charts: list[ChartSpec], side_by_side: int, first_column: int) -> list[ChartSpec]:
+    """The charts right of the figures (never over them), one under the other (the aging charts
+    side by side at the top, ten default-width columns apart: 17 cm), each under the previous
+    one's bottom whatever its height."""
+    placed = [replace(c, anchor=f"{_col(first_column + 10 * i)}2") for i, c in enumerate(charts[:side_by_side])]
+    row = 2 + (math.ceil(max((c.height_cm for c in placed), default=0) / ROW_CM) + 1 if placed else 0)
+    for chart in charts[side_by_side:]:
+        placed.append(replace(chart, anchor=f"{_col(first_column)}{row}"))
+        row += math.ceil(chart.height_cm / ROW_CM) + 1
+    return placed
+
+
 def dashboard_tab(
     name: str,
     report: Mapping[str, Any],
     extras: Mapping[str, Any],
     lang: str = "fr",
 ) -> OwnedTab:
-    labels = _LABELS["en" if lang == "en" else "fr"]
+    """The Dashboard tab: figures formatted as the template formats them (amounts in their
+    currency, days, percentages, dates), and native charts whose axes say what they count."""
+    lang = "en" if lang == "en" else "fr"
+
+    def say(phrase: Phrase, **args: object) -> str:
+        return phrase.text(lang, **args)
+
     currencies: list[str] = list(report.get("currencies", {}))
-    header = [labels["figure"], *currencies]
+    header = [say(T.DASH_FIGURE), *currencies]
     rows: list[list[CellValue]] = []
+    row_formats: dict[int, list[CellFormat | None]] = {}
     charts: list[ChartSpec] = []
 
-    def add(label: str, values: Sequence[CellValue]) -> int:
+    def add(label: str, values: Sequence[CellValue], fmt: Sequence[CellFormat | None] | CellFormat | None = None
+            ) -> int:
         rows.append([label, *values])
+        if isinstance(fmt, CellFormat):
+            row_formats[len(rows) - 1] = [None, *[fmt] * len(values)]
+        elif fmt is not None:
+            row_formats[len(rows) - 1] = [None, *fmt]
         return len(rows) + 1  # sheet row number (row 1 is the header)
 
     def figures(cur: str) -> Mapping[str, Any]:
         return report["currencies"][cur]
 
-    add(labels["as_of"], [report.get("as_of")] * len(currencies))
-    first_bucket = add(labels[BUCKETS[0]], [_num(figures(c)["aging"][BUCKETS[0]]) for c in currencies])
+    money = [CellFormat("money", currency=c) for c in currencies]
+    days = CellFormat("number", digits=1)
+    percent = CellFormat("percent", digits=1)
+    add(say(T.DASH_AS_OF), [_as_of(report.get("as_of"))] * len(currencies), CellFormat("date"))
+    first_bucket = last_bucket = add(say(_BUCKET_LABELS[BUCKETS[0]]),
+                                     [_num(figures(c)["aging"][BUCKETS[0]]) for c in currencies], money)
     for bucket in BUCKETS[1:]:
-        last_bucket = add(labels[bucket], [_num(figures(c)["aging"][bucket]) for c in currencies])
-    for key in ("unapplied_credits", "net_total", "past_due_total"):
-        add(labels[key], [_num(figures(c)["aging"][key]) for c in currencies])
-    add(labels["dso"], [_num((figures(c).get("dso") or {}).get("countback")) for c in currencies])
-    add(labels["dso3"], [_num(((figures(c).get("dso") or {}).get("simple") or {}).get("3m")) for c in currencies])
-    add(labels["bpdso"], [_num((figures(c).get("bpdso") or {}).get("countback")) for c in currencies])
-    add(labels["add"], [_num((figures(c).get("add") or {}).get("countback")) for c in currencies])
-    add(labels["cei"], [_num(figures(c).get("cei_percent")) for c in currencies])
-    add(labels["recovery"], [_num(figures(c).get("recovery_rate_percent")) for c in currencies])
-    add(labels["penalties"], [_num(figures(c).get("late_penalties_total")) for c in currencies])
+        last_bucket = add(say(_BUCKET_LABELS[bucket]), [_num(figures(c)["aging"][bucket]) for c in currencies], money)
+    for key, phrase in (("unapplied_credits", T.DASH_UNAPPLIED), ("net_total", T.DASH_NET),
+                        ("past_due_total", T.DASH_PAST_DUE)):
+        add(say(phrase), [_num(figures(c)["aging"][key]) for c in currencies], money)
+    add(say(T.DASH_DSO), [_num((figures(c).get("dso") or {}).get("countback")) for c in currencies], days)
+    add(say(T.DASH_DSO3), [_num(((figures(c).get("dso") or {}).get("simple") or {}).get("3m")) for c in currencies],
+        days)
+    add(say(T.DASH_BPDSO), [_num((figures(c).get("bpdso") or {}).get("countback")) for c in currencies], days)
+    add(say(T.DASH_ADD), [_num((figures(c).get("add") or {}).get("countback")) for c in currencies], days)
+    add(say(T.DASH_CEI), [_fraction(figures(c).get("cei_percent")) for c in currencies], percent)
+    add(say(T.DASH_RECOVERY), [_fraction(figures(c).get("recovery_rate_percent")) for c in currencies], percent)
+    add(say(T.DASH_PENALTIES), [_num(figures(c).get("late_penalties_total")) for c in currencies], money)
     indemnity = report.get("indemnity", {})
-    add(labels["indemnity_count"], [indemnity.get("count")] + [None] * (len(currencies) - 1))
-    add(labels["indemnity_amount"], [_num(indemnity.get("amount_eur"))] + [None] * (len(currencies) - 1))
+    blanks: list[CellValue] = [None] * (len(currencies) - 1)
+    add(say(T.DASH_INDEMNITY_COUNT), [indemnity.get("count"), *blanks], CellFormat("integer"))
+    add(say(T.DASH_INDEMNITY_AMOUNT), [_num(indemnity.get("amount_eur")), *blanks],
+        [CellFormat("money", currency="EUR")])
     chart_col = _col(len(currencies) + 2)
     for i, cur in enumerate(currencies):  # one chart per currency: amounts never share an axis
         charts.append(ChartSpec(
-            "bar", f"{labels['aging_chart']} ({cur})", f"A{first_bucket}:A{last_bucket}",
+            "bar", say(T.CHART_AGING, currency=cur), f"A{first_bucket}:A{last_bucket}",
             [(cur, _range(_col(i + 1), first_bucket, last_bucket))],
-            anchor=f"{_col(len(currencies) + 2 + 9 * i)}2"))
+            anchor=f"{_col(len(currencies) + 2 + 9 * i)}2", axis=f"money:{cur}", lang=lang))
 
     history: Mapping[str, Sequence[Sequence[Any]]] = extras.get("dso_history") or {}
     months = sorted({str(m) for series in history.values() for m, _ in series})
     if months:
         rows.append([])
-        add(labels["dso_history"], list(currencies))
+        add(say(T.DASH_DSO_HISTORY), list(currencies))
         by_cur = {c: {str(m): v for m, v in history.get(c, [])} for c in currencies}
         first = last = 0
         for month in months:
-            last = add(month, [_num(by_cur[c].get(month)) for c in currencies])
+            last = add(str(_month(month, lang)), [_num(by_cur[c].get(month)) for c in currencies], days)
             first = first or last
         charts.append(ChartSpec(
-            "line", labels["dso_chart"], f"A{first}:A{last}",
+            "line", say(T.CHART_DSO), f"A{first}:A{last}",
             [(c, _range(_col(i + 1), first, last)) for i, c in enumerate(currencies)],
-            anchor=f"{chart_col}20"))
+            anchor=f"{chart_col}20", axis="days", lang=lang))
 
     top = [c for c in report.get("customers", []) if Decimal(c["aging"]["past_due_total"]) > 0]
     if currencies and top:
@@ -130,32 +170,42 @@ def dashboard_tab(
                         key=lambda c: -Decimal(c["aging"]["past_due_total"]))[:10]
         if ranked:
             rows.append([])
-            add(f"{labels['top']} ({main})", [main])
+            add(say(T.DASH_TOP, currency=main), [main])
             names: Mapping[str, str] = extras.get("customer_names") or {}
             first = last = 0
             for c in ranked:
-                last = add(names.get(c["customer_id"], c["customer_id"]), [_num(c["aging"]["past_due_total"])])
+                last = add(names.get(c["customer_id"], c["customer_id"]), [_num(c["aging"]["past_due_total"])],
+                           [CellFormat("money", currency=main)])
                 first = first or last
-            charts.append(ChartSpec("bar", f"{labels['top_chart']} ({main})", f"A{first}:A{last}",
-                                    [(main, _range("B", first, last))], anchor=f"{chart_col}38"))
+            charts.append(ChartSpec("bar", say(T.CHART_TOP, currency=main), f"A{first}:A{last}",
+                                    [(main, _range("B", first, last))], anchor=f"{chart_col}38",
+                                    horizontal=True, axis=f"money:{main}", lang=lang,
+                                    height_cm=max(8.0, 1.0 * len(ranked) + 3)))
 
     steps = (extras.get("effectiveness") or {}).get("by_step") or []
     if steps:
         rows.append([])
-        add(labels["effectiveness"], [labels["paid7"], labels["paid14"], labels["paid30"]])
+        windows = (T.DASH_PAID_7, T.DASH_PAID_14, T.DASH_PAID_30)
+        add(say(T.DASH_EFFECTIVENESS), [*(say(w) for w in windows), say(T.DASH_MESSAGES)])
         first = last = 0
         for s in steps:
             paid = s.get("paid_within") or {}
-            last = add(f"{s.get('step')} ({s.get('channel')}, {s.get('messages')})",
-                       [_num(paid.get("7")), _num(paid.get("14")), _num(paid.get("30"))])
+            label = (s.get("label") or {}).get(lang) or f"{s.get('scenario')} – {s.get('step')}"
+            last = add(str(label), [_fraction(paid.get("7")), _fraction(paid.get("14")), _fraction(paid.get("30")),
+                                    s.get("messages")],
+                       [percent, percent, percent, CellFormat("integer")])
             first = first or last
         charts.append(ChartSpec(
-            "bar", labels["eff_chart"], f"A{first}:A{last}",
-            [(labels[k], _range(_col(i + 1), first, last)) for i, k in enumerate(("paid7", "paid14", "paid30"))],
-            anchor=f"{chart_col}56"))
+            "bar", say(T.CHART_EFFECTIVENESS), f"A{first}:A{last}",
+            [(say(w), _range(_col(i + 1), first, last)) for i, w in enumerate(windows)],
+            anchor=f"{chart_col}56", horizontal=True, axis="percent", lang=lang,
+            width_cm=20.0, height_cm=max(9.0, 1.2 * len(steps) + 3)))
 
     width = max([len(header), *(len(r) for r in rows)])
+    charts = _stacked(charts, len(currencies), width + 1)
     rows = [r + [None] * (width - len(r)) for r in rows]
+    label_width = max([34, *(len(str(r[0])) + 2 for r in rows if r and r[0])])
     return OwnedTab(name=name, header=header + [""] * (width - len(header)),
-                    rows=rows, widths=[34] + [16] * (width - 1), freeze_header=True, autofilter=False,
-                    charts=tuple(charts))
+                    rows=rows, widths=[min(label_width, 60)] + [17] * (width - 1), freeze_header=True,
+                    autofilter=False, charts=tuple(charts), row_formats=row_formats, header_style=True,
+                    lang=lang)

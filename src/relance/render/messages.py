@@ -56,8 +56,7 @@ from jinja2.sandbox import SecurityError
 from relance.engine.catalog import anomalies as A
 from relance.engine.errors import ConfigError
 from relance.engine.formats import formats
-from relance.engine.i18n import french_typography
-from relance.engine.i18n import Said
+from relance.engine.i18n import Said, french_typography
 from relance.render.sandbox import DEFAULT_LIMITS, BoundedEnvironment, LimitExceeded, Limits
 
 __all__ = ["HTML_PARTS", "Limits", "Renderer", "TemplateFiles", "TemplateProblem", "one_line", "sample_context",

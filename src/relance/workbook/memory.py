@@ -1,4 +1,7 @@
-"""A workbook held in memory: the backend of engine tests and of callers that build tabs in code."""
+"""A workbook held in memory: the backend of engine tests and of callers that build tabs in code.
+
+Cells keep their Python values (a date stays a date, an amount a Decimal), as the .xlsx backend
+gives them back once formatted; how each column is shown is kept in `written`."""
 
 from __future__ import annotations
 
@@ -19,6 +22,9 @@ class MemoryBackend:
         self.tabs: dict[str, list[list[CellValue]]] = {k: [list(r) for r in v] for k, v in tabs.items()}
         self.location = location
         self.owned: set[str] = {name.casefold() for name in owned}
+        #: The last OwnedTab written under each name (casefolded): how it asked to be shown
+        #: (column formats, dropdowns, header style), for tests of what a run writes.
+        self.written: dict[str, OwnedTab] = {}
         self.writes = 0
         self.reads = 0
         self._locked = False
@@ -40,6 +46,7 @@ class MemoryBackend:
             name = existing.get(tab.name.casefold(), tab.name)
             self.tabs[name] = [list(tab.header), *[list(r) for r in tab.rows]]
             self.owned.add(name.casefold())
+            self.written[name.casefold()] = tab
         self.writes += 1
 
     def edit(self, tab: str, rows: Sequence[Sequence[CellValue]]) -> None:

@@ -28,7 +28,7 @@ import stat
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -44,6 +44,8 @@ from relance.engine.i18n import Said
 from relance.engine.sheets import CellValue, OwnedTab, RawSheet
 from relance.workbook import xlsx_charts as charts
 from relance.workbook import xlsx_parts as parts
+from relance.workbook import xlsx_styles
+from relance.workbook.xlsx_styles import TabStyles
 
 BACKUP_DIR = ".relance-backups"
 #: Backups kept: every one of the last KEEP_DAYS days, and at least the newest KEEP_BACKUPS
@@ -757,6 +759,8 @@ def _assemble(src: BinaryIO, out: BinaryIO, tabs: Sequence[OwnedTab]) -> None:
     if types_xml != types_before:
         edited[types_part.casefold()] = types_xml
 
+    tab_styles = _styles(content, rels, folder, replaced, edited)
+
     writer = parts.RawZipWriter(out)
     now = time.localtime()[:6]
     written: set[str] = set()
@@ -780,7 +784,7 @@ def _assemble(src: BinaryIO, out: BinaryIO, tabs: Sequence[OwnedTab]) -> None:
             _, tab = replaced[key]
             writer.add(
                 member.name,
-                parts.in_background(_sheet_chunks(tab, drawing_rids.get(key))),
+                parts.in_background(_sheet_chunks(tab, drawing_rids.get(key), tab_styles.get(key))),
                 method=member.info.compress_type,
                 level=parts.SHEET_COMPRESS_LEVEL,
                 date_time=now,
@@ -799,7 +803,7 @@ def _assemble(src: BinaryIO, out: BinaryIO, tabs: Sequence[OwnedTab]) -> None:
             written.add(key)
             writer.add(
                 part,
-                parts.in_background(_sheet_chunks(tab, drawing_rids.get(key))),
+                parts.in_background(_sheet_chunks(tab, drawing_rids.get(key), tab_styles.get(key))),
                 level=parts.SHEET_COMPRESS_LEVEL,
                 date_time=now,
             )
@@ -809,10 +813,42 @@ def _assemble(src: BinaryIO, out: BinaryIO, tabs: Sequence[OwnedTab]) -> None:
     writer.close(comment)
 
 
-def _sheet_chunks(tab: OwnedTab, drawing_rid: str | None) -> Iterator[bytes]:
+def _sheet_chunks(tab: OwnedTab, drawing_rid: str | None, styles: TabStyles | None = None) -> Iterator[bytes]:
+    if styles is not None:
+        return parts.worksheet_chunks(tab, drawing_rid=drawing_rid, styles=styles)
     if drawing_rid is None:
         return parts.worksheet_chunks(tab)
     return parts.worksheet_chunks(tab, drawing_rid=drawing_rid)
+
+
+def _styles(
+    content: Callable[[str], bytes | None], rels: Sequence[parts.Relationship], folder: str,
+    replaced: Mapping[str, tuple[str, OwnedTab]], edited: dict[str, str],
+) -> dict[str, TabStyles]:
+    """The styles the owned tabs use, appended to the package's styles part when missing there
+    (xlsx_styles.py); by worksheet part. Empty when the package has no styles part relance can
+    extend: the tabs are then written without formats."""
+    wanted: set[xlsx_styles.CellStyle] = set()
+    for _, tab in replaced.values():
+        wanted |= xlsx_styles.wanted(tab)
+    if not wanted:
+        return {}
+    part = next((parts.resolve_target(folder.rstrip("/"), r.target) for r in rels
+                 if r.type.endswith("/styles") and not r.external), None)
+    data = content(part) if part else None
+    if part is None or data is None:
+        return {}
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return {}
+    result = xlsx_styles.with_styles(text, wanted)
+    if result is None:
+        return {}
+    new_text, index = result
+    if new_text != text:
+        edited[part.casefold()] = new_text
+    return {key: TabStyles(index, tab.lang) for key, (_, tab) in replaced.items()}
 
 
 def _orphaned(

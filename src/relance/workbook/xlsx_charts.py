@@ -28,6 +28,7 @@ from decimal import Decimal
 from xml.sax.saxutils import escape as _xml_escape
 
 from relance.engine.sheets import CellValue, ChartSpec, OwnedTab
+from relance.workbook import xlsx_styles
 from relance.workbook.xlsx_parts import (
     MAX_COLS,
     MAX_ROWS,
@@ -315,19 +316,33 @@ def _series(spec: ChartSpec, tab: OwnedTab, index: int, name: str, ref: str) -> 
     return f"<c:ser>{head}{labels}{cat}{val}</c:ser>"
 
 
-def _axes() -> str:
+def _tick_labels(size: int) -> str:
+    """c:txPr of an axis: its labels' font size (hundredths of a point)."""
+    return (f'<c:txPr><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="{size}"/></a:pPr>'
+            '<a:endParaRPr lang="fr-FR"/></a:p></c:txPr>')
+
+
+def _axes(spec: ChartSpec | None = None) -> str:
+    """The category and value axes; the value axis written in the chart's number format
+    (amounts in their currency, percentages, days), the labels small enough not to overlap."""
     common = '<c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
+    horizontal = spec is not None and spec.horizontal
+    code = xlsx_styles.axis_format(spec.axis, spec.lang) if spec is not None and spec.axis else ""
+    value_format = (f'<c:numFmt formatCode="{_attr(code)}" sourceLinked="0"/>' if code
+                    else '<c:numFmt formatCode="General" sourceLinked="1"/>')
     cat_ax = (
-        f'<c:catAx><c:axId val="{_CAT_AX_ID}"/>{common}<c:axPos val="b"/>'
+        f'<c:catAx><c:axId val="{_CAT_AX_ID}"/>{common}<c:axPos val="{"l" if horizontal else "b"}"/>'
         '<c:numFmt formatCode="General" sourceLinked="1"/>'
         '<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
+        f"{_tick_labels(800 if horizontal else 900)}"
         f'<c:crossAx val="{_VAL_AX_ID}"/><c:crosses val="autoZero"/><c:auto val="1"/>'
         '<c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>'
     )
     val_ax = (
-        f'<c:valAx><c:axId val="{_VAL_AX_ID}"/>{common}<c:axPos val="l"/><c:majorGridlines/>'
-        '<c:numFmt formatCode="General" sourceLinked="1"/>'
+        f'<c:valAx><c:axId val="{_VAL_AX_ID}"/>{common}<c:axPos val="{"b" if horizontal else "l"}"/>'
+        f"<c:majorGridlines/>{value_format}"
         '<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
+        f"{_tick_labels(900)}"
         f'<c:crossAx val="{_CAT_AX_ID}"/><c:crosses val="autoZero"/>'
         '<c:crossBetween val="between"/></c:valAx>'
     )
@@ -341,17 +356,18 @@ def chart_xml(spec: ChartSpec, tab: OwnedTab) -> bytes:
     if spec.kind == "bar":
         grouping = "stacked" if spec.stacked else "clustered"
         overlap = '<c:overlap val="100"/>' if spec.stacked else ""
+        direction = "bar" if spec.horizontal else "col"
         plot = (
-            f'<c:barChart><c:barDir val="col"/><c:grouping val="{grouping}"/>'
-            f'<c:varyColors val="0"/>{series}<c:gapWidth val="150"/>{overlap}{ax_ids}'
-            "</c:barChart>" + _axes()
+            f'<c:barChart><c:barDir val="{direction}"/><c:grouping val="{grouping}"/>'
+            f'<c:varyColors val="0"/>{series}<c:gapWidth val="{80 if spec.horizontal else 150}"/>{overlap}{ax_ids}'
+            "</c:barChart>" + _axes(spec)
         )
         legend_pos = "b"
     elif spec.kind == "line":
         grouping = "stacked" if spec.stacked else "standard"
         plot = (
             f'<c:lineChart><c:grouping val="{grouping}"/><c:varyColors val="0"/>{series}'
-            f'<c:marker val="1"/>{ax_ids}</c:lineChart>' + _axes()
+            f'<c:marker val="1"/>{ax_ids}</c:lineChart>' + _axes(spec)
         )
         legend_pos = "b"
     else:

@@ -32,6 +32,8 @@ from relance.engine.catalog import console
 from relance.engine.errors import said
 from relance.engine.i18n import Said
 from relance.engine.sheets import OwnedTab
+from relance.workbook import xlsx_styles
+from relance.workbook.xlsx_styles import TabStyles
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -46,6 +48,8 @@ MAX_ROWS = 1_048_576
 MAX_COLS = 16_384
 MAX_CELL_CHARS = 32_767
 MAX_SHEET_NAME = 31
+#: Dropdowns cover rows 2..5000, or every data row when there are more (as the template's).
+VALIDATION_LAST_ROW = 5000
 _BAD_SHEET_NAME_CHARS = frozenset("[]:*?/\\")
 
 #: Compression level of the generated sheets: level 3 is ~2.5x faster than zlib's default on
@@ -166,6 +170,113 @@ def _rows_xml(
         r += 1
 
 
+def _styled_rows_xml(
+    rows: Iterable[Sequence[Any]], first_row: int, letters: Sequence[str], out: list[str],
+    tab: OwnedTab, styles: TabStyles, start: int,
+) -> None:
+    """Append the <row> elements of a tab whose columns have formats (OwnedTab.formats): each
+    value converted and styled by its column's (or its row's) CellFormat."""
+    append = out.append
+    column_formats = list(tab.formats)
+    row_formats = tab.row_formats
+    style_of = styles.of
+    wrapped = [j for j, f in enumerate(column_formats) if f is not None and f.kind == "wrap"]
+    widths = list(tab.widths)
+    r = first_row
+    for i, row in enumerate(rows, start=start):
+        formats = row_formats.get(i, column_formats) if row_formats else column_formats
+        rs = str(r)
+        height = _wrapped_height(row, wrapped, widths) if wrapped else 0.0
+        cells = ['<row r="', rs, f'" ht="{height:g}" customHeight="1">' if height else '">']
+        add = cells.append
+        nformats = len(formats)
+        for j, (col, v) in enumerate(zip(letters, row, strict=False)):
+            fmt = formats[j] if j < nformats else None
+            if fmt is None:  # the common case, written as _rows_xml writes it
+                t = type(v)
+                if t is str:
+                    if not v:
+                        continue
+                    if len(v) <= MAX_CELL_CHARS:
+                        if "&" in v or "<" in v or ">" in v or "\r" in v:
+                            v = v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                            v = v.replace("\r", "&#13;")
+                        add(f'<c r="{col}{rs}" t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>')
+                        continue
+                elif v is None:
+                    continue
+                add(_cell_slow(col + rs, v))
+                continue
+            v, style = style_of(fmt, row, v)
+            if style is None:
+                if xlsx_styles.is_serial(v):  # a date that found no style: its ISO text
+                    add(_cell_slow(col + rs, row[j]))
+                else:
+                    add(_cell_slow(col + rs, v))
+                continue
+            if xlsx_styles.is_serial(v) or xlsx_styles.is_number(v):
+                add(f'<c r="{col}{rs}" s="{style}"><v>{_number_text(v)}</v></c>')
+            else:
+                cell = _cell_slow(col + rs, v)
+                add(cell.replace(f'<c r="{col}{rs}"', f'<c r="{col}{rs}" s="{style}"', 1) if cell else cell)
+        add("</row>")
+        append("".join(cells))
+        r += 1
+
+
+#: Points per line of 11-point text, and the tallest row a spreadsheet allows.
+LINE_HEIGHT, MAX_ROW_HEIGHT = 15.0, 409.5
+
+
+def _wrapped_height(row: Sequence[Any], columns: Sequence[int], widths: Sequence[float]) -> float:
+    """The height (points) that shows every line of the row's wrapped cells; 0 for one line.
+
+    Neither Excel nor LibreOffice grows a row written without a height to fit its wrapped text,
+    so the row says it: the lines of each cell (its own line breaks, then the column's width).
+    """
+    lines = 1
+    for j in columns:
+        if j >= len(row) or not isinstance(row[j], str) or not row[j]:
+            continue
+        width = max((widths[j] if j < len(widths) else 10) * 1.1, 8.0)
+        count = sum(max(1, math.ceil(len(line) / width)) for line in row[j].split("\n"))
+        lines = max(lines, count)
+    return 0.0 if lines == 1 else min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT)
+
+
+def _number_text(v: Any) -> str:
+    if type(v) is float:
+        return repr(v)
+    if isinstance(v, Decimal):
+        return Decimal.__str__(v)
+    if isinstance(v, int):
+        return str(int(v))
+    return str.__str__(v)
+
+
+def _validations(tab: OwnedTab, letters: Sequence[str], last_row: int) -> str:
+    """Dropdowns (list validations) on the columns whose CellFormat offers choices."""
+    from relance.engine.catalog import tabs as phrases
+
+    items = []
+    lang = tab.lang or "fr"
+    end = max(last_row, VALIDATION_LAST_ROW)
+    for j, fmt in enumerate(tab.formats):
+        if fmt is None or not fmt.choices or j >= len(letters):
+            continue
+        listed = ",".join(c.replace('"', "").replace(",", " ") for c in fmt.choices)
+        if len(listed) > 255:  # Excel's limit for a list written in the rule itself
+            continue
+        title = _attr_escape(phrases.CHOICE_TITLE.text(lang))
+        error = _attr_escape(phrases.CHOICE_ERROR.text(lang, values=", ".join(fmt.choices)))
+        items.append(
+            f'<dataValidation type="list" errorStyle="warning" allowBlank="1" showInputMessage="1" '
+            f'showErrorMessage="1" errorTitle="{title}" error="{error}" sqref="{letters[j]}2:{letters[j]}{end}">'
+            f"<formula1>{_escape_text(chr(34) + listed + chr(34))}</formula1></dataValidation>"
+        )
+    return f'<dataValidations count="{len(items)}">{"".join(items)}</dataValidations>' if items else ""
+
+
 def _clean_xml(text: str) -> bytes:
     """UTF-8 bytes of `text` without the characters XML 1.0 cannot carry.
 
@@ -198,13 +309,17 @@ def validate_owned_tab(tab: OwnedTab) -> None:
 
 
 def worksheet_chunks(
-    tab: OwnedTab, chunk_rows: int = CHUNK_ROWS, *, drawing_rid: str | None = None
+    tab: OwnedTab, chunk_rows: int = CHUNK_ROWS, *, drawing_rid: str | None = None,
+    styles: TabStyles | None = None,
 ) -> Iterator[bytes]:
     """The worksheet part of an owned tab, as UTF-8 chunks ready to be compressed.
 
     Text is written as inline strings so the shared-strings part is never touched; numbers as
-    numbers; booleans as booleans; dates as ISO text (a date format would need a styles.xml
-    edit). The header row is frozen and filtered when asked, the column widths set.
+    numbers; booleans as booleans. With `styles` (the tab's entries in the styles part, see
+    xlsx_styles.py) each column is shown as its CellFormat says: dates and timestamps as real
+    date cells, amounts in their currency's format, percentages, wrapped text, the header in
+    the template's style, dropdowns, landscape pages fitted to the width; without, dates are
+    ISO text. The header row is frozen and filtered when asked, the column widths set.
     `drawing_rid` names the relationship to the tab's drawing (its charts), if it has one.
     """
     header = list(tab.header)
@@ -220,11 +335,14 @@ def worksheet_chunks(
     last_row = first_data_row + len(rows) - 1
     ref = f"A1:{letters[-1]}{max(last_row, 1)}" if ncols else "A1"
 
+    styled = styles is not None and (bool(tab.formats) or bool(tab.row_formats) or tab.header_style)
     head = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
         f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">',
-        f'<dimension ref="{ref}"/>',
     ]
+    if styled:
+        head.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
+    head.append(f'<dimension ref="{ref}"/>')
     if tab.freeze_header and has_header:
         head.append(
             '<sheetViews><sheetView workbookViewId="0">'
@@ -235,29 +353,51 @@ def worksheet_chunks(
     else:
         head.append('<sheetViews><sheetView workbookViewId="0"/></sheetViews>')
     head.append('<sheetFormatPr defaultRowHeight="15"/>')
-    cols = [
-        f'<col min="{i}" max="{i}" width="{min(float(w), 255.0):g}" customWidth="1"/>'
-        for i, w in enumerate(tab.widths, start=1)
-        if w and w > 0 and i <= MAX_COLS
-    ]
+    cols = []
+    for i, w in enumerate(tab.widths, start=1):
+        if not (w and w > 0 and i <= MAX_COLS):
+            continue
+        style = ""
+        fmt = tab.formats[i - 1] if styled and styles is not None and i - 1 < len(tab.formats) else None
+        if fmt is not None and fmt.kind in ("date", "datetime", "wrap") and styles is not None:
+            # a column style: what a person types later in an empty cell takes the format
+            found = styles.of(fmt, (), "x" if fmt.kind == "wrap" else dt.date(2000, 1, 1))[1]
+            style = f' style="{found}"' if found is not None else ""
+        cols.append(f'<col min="{i}" max="{i}" width="{min(float(w), 255.0):g}"{style} customWidth="1"/>')
     if cols:
         head.append("<cols>" + "".join(cols) + "</cols>")
     head.append("<sheetData>")
     if has_header:
-        _rows_xml([header], 1, letters, head)
+        header_style = styles.index.get(xlsx_styles.HEADER) if styled and styles is not None else None
+        if header_style is not None and tab.header_style:
+            cells = "".join(
+                f'<c r="{col}1" s="{header_style}" t="inlineStr"><is><t xml:space="preserve">'
+                f"{_escape_text(str(text))}</t></is></c>" if text else f'<c r="{col}1" s="{header_style}"/>'
+                for col, text in zip(letters, header, strict=False))
+            head.append(f'<row r="1">{cells}</row>')
+        else:
+            _rows_xml([header], 1, letters, head)
     yield _clean_xml("".join(head))
 
     for start in range(0, len(rows), chunk_rows):
         out: list[str] = []
-        _rows_xml(rows[start : start + chunk_rows], first_data_row + start, letters, out)
+        if styled and styles is not None:
+            _styled_rows_xml(rows[start : start + chunk_rows], first_data_row + start, letters, out, tab, styles,
+                             start)
+        else:
+            _rows_xml(rows[start : start + chunk_rows], first_data_row + start, letters, out)
         yield _clean_xml("".join(out))
 
     tail = ["</sheetData>"]
     if tab.autofilter and has_header and rows and ncols:
         tail.append(f'<autoFilter ref="A1:{letters[-1]}{last_row}"/>')
+    if styled:
+        tail.append(_validations(tab, letters, last_row))
     tail.append(
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
     )
+    if styled:
+        tail.append('<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>')
     if drawing_rid:  # CT_Worksheet: after pageMargins/pageSetup..., before legacyDrawing
         tail.append(f'<drawing r:id="{_attr_escape(drawing_rid)}"/>')
     tail.append("</worksheet>")

@@ -1,7 +1,99 @@
-"""Catalog: tabs (see relance.engine.catalog). Module-level Phrase constants only."""
+"""Catalog: tabs (see relance.engine.catalog). Module-level Phrase constants only.
+
+The values relance writes into the tabs it owns (History, Plan, Tasks, Anomalies, Dashboard):
+statuses, channels, task kinds, call outcomes, severities, oui/non, step labels, notes, and the
+Dashboard's labels and chart titles. engine/tab_values.py maps machine keys to these phrases
+and reads either language back to the key.
+"""
 
 from __future__ import annotations
 
 from relance.engine.i18n import Phrase
 
-__all__ = ["Phrase"]
+# ----------------------------------------------------------------- History statuses
+STATUS_PENDING = Phrase("en attente", "pending")
+STATUS_SENT = Phrase("envoyé", "sent")
+STATUS_CREATED = Phrase("tâche créée", "task created")
+STATUS_FAILED = Phrase("échec", "failed")
+STATUS_DELIVERED = Phrase("remis", "delivered")
+STATUS_OPENED = Phrase("ouvert", "opened")
+STATUS_CLICKED = Phrase("lien cliqué", "clicked")
+STATUS_REPLIED = Phrase("répondu", "replied")
+STATUS_BOUNCED = Phrase("non distribué", "bounced")
+STATUS_BLOCKED = Phrase("bloqué", "blocked")
+STATUS_SPAM = Phrase("classé indésirable", "marked as spam")
+STATUS_BASELINE = Phrase("fait hors relance", "done outside relance")
+STATUS_SIMULATED = Phrase("simulé", "simulated")
+STATUS_SKIPPED = Phrase("non envoyé", "skipped")
+STATUS_UNKNOWN = Phrase("inconnu", "unknown")
+
+# ----------------------------------------------------------------- channels
+CHANNEL_EMAIL = Phrase("e-mail", "e-mail")
+CHANNEL_SMS = Phrase("SMS", "SMS")
+CHANNEL_LETTER = Phrase("courrier", "letter")
+CHANNEL_CALL = Phrase("appel", "call")
+CHANNEL_AGENCY = Phrase("agence", "agency")
+
+# ----------------------------------------------------------------- Tasks: kinds and call outcomes
+KIND_CALL = Phrase("appel", "call")
+KIND_AGENCY = Phrase("transmission au recouvrement", "hand-off to collection")
+OUTCOME_PROMISE = Phrase("promesse", "promise")
+OUTCOME_DISPUTE = Phrase("litige", "dispute")
+OUTCOME_NO_ANSWER = Phrase("pas de réponse", "no answer")
+OUTCOME_PAID = Phrase("payé", "paid")
+
+# ----------------------------------------------------------------- Anomalies
+SEVERITY_ERROR = Phrase("erreur", "error")
+SEVERITY_WARNING = Phrase("avertissement", "warning")
+ROW = Phrase("ligne {row}", "row {row}")
+
+# ----------------------------------------------------------------- Plan (A_valider)
+YES = Phrase("oui", "yes")
+NO = Phrase("non", "no")
+NOTE_APPROVE = Phrase(
+    "choisissez « oui » dans la colonne « {column} » pour l'envoyer à la prochaine exécution",
+    "choose “yes” in the “{column}” column to send it with the next run")
+NOTE_AUTOMATIC = Phrase("envoyé automatiquement à la prochaine exécution", "sent automatically by the next run")
+
+# ----------------------------------------------------------------- dropdowns (data validation)
+CHOICE_TITLE = Phrase("Valeur proposée", "Suggested value")
+CHOICE_ERROR = Phrase("Valeurs proposées : {values}. Garder quand même cette valeur ?",
+                      "Suggested values: {values}. Keep this value anyway?")
+
+# ----------------------------------------------------------------- steps
+STEP_AT = Phrase("{label} (J{offset})", "{label} (day {offset})")
+STEP_ON_DUE = Phrase("{label} (à l'échéance)", "{label} (on the due date)")
+SCENARIO_STEP = Phrase("{scenario} – {step}", "{scenario} – {step}")
+
+# ----------------------------------------------------------------- Dashboard
+DASH_FIGURE = Phrase("indicateur", "figure")
+DASH_AS_OF = Phrase("au", "as of")
+DASH_CURRENT = Phrase("non échu", "current")
+DASH_1_30 = Phrase("échu 1-30 j", "1-30 days past due")
+DASH_31_60 = Phrase("échu 31-60 j", "31-60 days past due")
+DASH_61_90 = Phrase("échu 61-90 j", "61-90 days past due")
+DASH_OVER_90 = Phrase("échu > 90 j", "> 90 days past due")
+DASH_UNAPPLIED = Phrase("avoirs et trop-perçus", "unapplied credits")
+DASH_NET = Phrase("encours net", "net receivables")
+DASH_PAST_DUE = Phrase("dont échu", "of which past due")
+DASH_DSO = Phrase("DSO (méthode countback, jours)", "DSO (countback, days)")
+DASH_DSO3 = Phrase("DSO 3 mois (jours)", "DSO 3 months (days)")
+DASH_BPDSO = Phrase("BPDSO (jours)", "BPDSO (days)")
+DASH_ADD = Phrase("ADD (jours)", "ADD (days)")
+DASH_CEI = Phrase("CEI", "CEI")
+DASH_RECOVERY = Phrase("taux de recouvrement", "recovery rate")
+DASH_PENALTIES = Phrase("pénalités de retard", "late-payment interest")
+DASH_INDEMNITY_COUNT = Phrase("indemnités forfaitaires (nombre)", "fixed indemnities (count)")
+DASH_INDEMNITY_AMOUNT = Phrase("indemnités forfaitaires (EUR)", "fixed indemnities (EUR)")
+DASH_DSO_HISTORY = Phrase("DSO des 12 derniers mois", "DSO over the last 12 months")
+DASH_TOP = Phrase("clients les plus en retard ({currency})", "most overdue customers ({currency})")
+DASH_EFFECTIVENESS = Phrase("efficacité des relances (part payée sous N jours)",
+                            "reminder effectiveness (share paid within N days)")
+DASH_MESSAGES = Phrase("messages envoyés", "messages sent")
+DASH_PAID_7 = Phrase("payé sous 7 j", "paid within 7 days")
+DASH_PAID_14 = Phrase("payé sous 14 j", "paid within 14 days")
+DASH_PAID_30 = Phrase("payé sous 30 j", "paid within 30 days")
+CHART_AGING = Phrase("Balance âgée ({currency})", "Aged balance ({currency})")
+CHART_DSO = Phrase("DSO (jours)", "DSO (days)")
+CHART_TOP = Phrase("Échu par client ({currency})", "Past due by customer ({currency})")
+CHART_EFFECTIVENESS = Phrase("Part payée après chaque relance", "Share paid after each reminder")
