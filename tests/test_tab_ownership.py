@@ -242,7 +242,7 @@ def test_every_command_refuses_a_user_tab_under_a_relance_name(tmp_path: Path, c
     before = path.read_bytes()
     result = runner.invoke(app, [command[0], str(path), *command[1:]])
     assert result.exit_code == 3, result.output
-    assert "'Plan'" in result.output and "rename your tab 'Plan'" in result.output
+    assert "'Plan'" in result.output and re.search(r"renommez votre onglet «\s?Plan\s?»", result.output)
     assert path.read_bytes() == before
     assert not list(tmp_path.glob("book_outbox/*.eml"))
     assert CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Plan").to_python() == CASH_PLAN
