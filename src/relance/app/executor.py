@@ -22,10 +22,11 @@ from zoneinfo import ZoneInfo
 
 from relance.app.templates import template_cell
 from relance.channels.outbox import OutboxView
-from relance.channels.port import Channel, TransportDown, Witness
+from relance.channels.port import BLIND_TRANSPORTS, UNKNOWN, Channel, TransportDown, Witness, via_of
 from relance.engine.action import Action
 from relance.engine.anomaly import Anomaly, Severity, Source
 from relance.engine.book import Book
+from relance.engine.catalog.channels import SMTP_UNKNOWN, UNKNOWN_HINT, UNKNOWN_PROBLEM
 from relance.engine.errors import RelanceError, WorkbookError
 from relance.engine.history import SENT_STATUSES, HistoryEntry, HistoryIndex
 from relance.engine.message import OutgoingMessage, render_context
@@ -160,7 +161,7 @@ def _entry(action: Action, run_id: str, stamp: str, as_of: dt.date, channel: Cha
         # the same words older versions parse; this version reads the as_of and via columns
         detail=f"via {channel.name}; as of {as_of.isoformat()}" + ("" if len(action.totals) < 2 else
                                         "; " + "; ".join(f"{c} {v}" for c, v in action.totals)),
-        as_of=as_of, via=channel.via,
+        as_of=as_of, via=via_of(channel, action),
     )
 
 
@@ -227,8 +228,10 @@ def execute(
 
 @dataclass
 class Reconciled:
-    """History after `reconcile`: every row, how many `pending` rows were settled, and those that
-    could not be (their outbox folder is gone or unreadable): they stay `pending`, blocking."""
+    """History after `reconcile`: every row, how many `pending` rows were settled, and those a
+    person must look at: `pending` rows whose outbox folder is gone or unreadable (they stay
+    `pending`, blocking) and `unknown` rows (sent through a server that cannot be asked, SMTP:
+    blocking until a person writes `sent` or `failed` in their status)."""
 
     entries: list[HistoryEntry]
     settled: int
@@ -261,15 +264,26 @@ def reconcile(
     A message the place holds is `sent` (its id from there), one it surely lacks is `failed` and
     planned again; a row whose place cannot be read (the folder is gone, unmounted, unreadable)
     or that no transport of this version can ask stays `pending`: never sent twice. A message
-    found where this run's channel writes (a folder moved or copied there) is `sent` too.
+    found where this run's channel writes (a folder moved or copied there) is `sent` too. A row
+    sent through a transport that cannot be asked (`BLIND_TRANSPORTS`: SMTP) becomes `unknown`.
     """
     settled = 0
     fixed: list[HistoryEntry] = []
     unsettled: list[HistoryEntry] = []
     witnesses: dict[str, Witness | None] = {}
     for e in entries:
+        if e.status == UNKNOWN:  # a person decides: said on every run until they do
+            fixed.append(e)
+            unsettled.append(e)
+            continue
         if e.status != "pending":
             fixed.append(e)
+            continue
+        if e.transport in BLIND_TRANSPORTS and e.channel not in ("call", "agency"):
+            e = e.with_status(UNKNOWN, note=SMTP_UNKNOWN.en)  # cannot be asked: never resent on its own
+            fixed.append(e)
+            unsettled.append(e)
+            settled += 1
             continue
         if e.channel not in ("call", "agency"):
             if e.via not in witnesses:
@@ -314,10 +328,14 @@ def not_saved(exc: BaseException, when: str, meaning: str,
 
 
 def unsettled_anomalies(book: Book, rows: Sequence[HistoryEntry]) -> list[Anomaly]:
-    """A `pending` row whose outbox cannot be read blocks its action: said, row by row."""
+    """A `pending` row whose outbox cannot be read, or an `unknown` row, blocks its action: said,
+    row by row."""
     name = tab_name(book, "history")
     position = {id(e): i for i, e in enumerate(book.history)}
     return [Anomaly(Source(name, position.get(id(e), 0) + 2), e.action_key,
+                    UNKNOWN_PROBLEM(channel=e.channel, customer=e.customer_id, via=e.via), UNKNOWN_HINT(),
+                    "R621", Severity.warning) if e.status == UNKNOWN else
+            Anomaly(Source(name, position.get(id(e), 0) + 2), e.action_key,
                     f"left pending by an interrupted run, and {e.place or e.via} cannot be read to tell "
                     f"whether its {e.channel} to {e.customer_id} was sent; it is never sent again while pending",
                     "make that folder readable again (the next run settles the row), or write 'failed' in "

@@ -9,23 +9,35 @@ the proofs of what was sent; close. A transport that has no folder of its own st
 it opens, asks that very place what it has (`Witness`): `outbox:/abs/folder` for the outbox.
 A transport that can take no more messages this run (a full disk, a provider's quota) raises
 `TransportDown`: the run stops sending and says so; what is left is planned again.
+
+Some places cannot be asked at all (`BLIND_TRANSPORTS`: an SMTP server keeps no record a client
+can query): a `pending` row that names one is settled `unknown` (a person decides), never resent.
+A transport may send some actions elsewhere (SMTP files letters and text messages in an outbox
+folder): `via_of` is where one action goes. A transport that sends in batches (Mailjet: 50 per
+call) has `send_many`; `send_all` calls it, or `send` one by one for a transport that has none.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from relance.engine.action import Action
 from relance.engine.errors import ChannelError
 from relance.engine.message import OutgoingMessage
+
+#: Transports that cannot be asked whether they took a message (`via` = "smtp:host:port").
+BLIND_TRANSPORTS = frozenset({"smtp"})
+#: The History status of a message whose fate cannot be known: blocks a resend; a person decides.
+UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """What a transport says of one message: sent or failed, its provider id, a detail for History."""
 
-    status: str  # sent | failed | simulated (a dated run: filed apart, never sent)
+    status: str  # sent | failed | simulated (a dated run: filed apart, never sent) | unknown
     message_id: str = ""
     detail: str = ""
 
@@ -79,3 +91,31 @@ class Channel(Protocol):
     def close(self) -> None:
         """Flush and release what the transport holds (files, connections)."""
         ...
+
+
+def via_of(channel: Channel, action: Action) -> str:
+    """Where `channel` sends this action, as its History row records it (`channel.via` unless the
+    transport files some channels elsewhere and says so with a `via_for(action)` method)."""
+    via_for = getattr(channel, "via_for", None)
+    return str(via_for(action)) if callable(via_for) else channel.via
+
+
+def send_all(channel: Channel, messages: Sequence[OutgoingMessage]) -> list[Delivery | BaseException]:
+    """Hand these messages over, in batches when the transport has `send_many`, else one by one.
+
+    One outcome per message, in order: a Delivery, or the exception its `send` raised (a
+    `TransportDown` ends the list early: the messages after it were not attempted).
+    """
+    send_many = getattr(channel, "send_many", None)
+    if callable(send_many):
+        return list(send_many(messages))
+    out: list[Delivery | BaseException] = []
+    for message in messages:
+        try:
+            out.append(channel.send(message))
+        except TransportDown as exc:
+            out.append(exc)
+            break
+        except Exception as exc:  # noqa: BLE001 - one failed send never stops the others
+            out.append(exc)
+    return out

@@ -6,7 +6,8 @@ One module per family of strings, each holding module-level `Phrase` constants o
 - `console`: what the command line prints, its help and its errors;
 - `tabs`: the values, notes and labels of the tabs relance writes, the Dashboard's charts;
 - `template`: the template's headers notes and the instructions tab;
-- `report`: the report's and the summary's labels and notes.
+- `report`: the report's and the summary's labels and notes;
+- `channels`: what the real transports (SMTP, Mailjet) say of a message and of their settings.
 
 `every_phrase()` finds them all, so the catalog's tests check each one: both languages, the same
 placeholders in both, French typography, no English word in the French text.
@@ -17,10 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from types import ModuleType
 
-from relance.engine.catalog import anomalies, console, report, tabs, template
+from relance.engine.catalog import anomalies, channels, console, report, tabs, template
 from relance.engine.i18n import Phrase
 
-MODULES: tuple[ModuleType, ...] = (anomalies, console, tabs, template, report)
+MODULES: tuple[ModuleType, ...] = (anomalies, console, tabs, template, report, channels)
 
 
 def every_phrase() -> Iterator[tuple[str, Phrase]]:
