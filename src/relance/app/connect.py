@@ -22,11 +22,12 @@ from relance.engine.errors import ConfigError
 from relance.workbook.port import WorkbookBackend
 
 if TYPE_CHECKING:
+    from relance.channels.mailjet import MailjetConfig
     from relance.channels.smtp import SmtpConfig
 
 #: The channels a run may name, and whether this version can deliver through them.
 CHANNELS = ("outbox", "mailjet", "smtp")
-AVAILABLE_CHANNELS = ("outbox", "smtp")
+AVAILABLE_CHANNELS = ("outbox", "mailjet", "smtp")
 
 ChannelFactory = Callable[[Book], Channel]
 
@@ -85,7 +86,7 @@ def open_channel(name: str, book: str, now: dt.datetime, outbox: Path | None = N
         if name == "outbox":
             return box
         try:
-            return _real_channel(name, env, box, now, workbook.language)
+            return _real_channel(name, env, box, now, workbook)
         except BaseException:
             box.close()
             raise
@@ -98,15 +99,64 @@ def local_today(workbook: Book, now: dt.datetime) -> dt.date:
     return now.astimezone(ZoneInfo(workbook.settings.timezone)).date()
 
 
-def _real_channel(name: str, env: Mapping[str, str], box: Channel, now: dt.datetime, lang: str) -> Channel:
+def _real_channel(name: str, env: Mapping[str, str], box: Channel, now: dt.datetime, workbook: Book) -> Channel:
     from relance.channels.outbox import OutboxChannel
 
     assert isinstance(box, OutboxChannel)
+    lang = workbook.language
     if name == "smtp":
         from relance.channels.smtp import SmtpChannel
 
         return SmtpChannel(smtp_config(env, lang), box, now, lang)
+    if name == "mailjet":
+        try:
+            import mailjet_rest  # noqa: F401
+        except ImportError:
+            raise ConfigError(say.MISSING_LIBRARY.text(lang, channel="mailjet", library="mailjet-rest"),
+                              say.MISSING_LIBRARY_HINT.text(lang)) from None
+        from dataclasses import replace
+
+        from relance.channels.mailjet import MailjetChannel, sent_today
+
+        config = mailjet_config(env, lang)
+        via = f"mailjet:{config.account}"
+        config = replace(config, sent_today=sent_today(workbook.history, via, local_today(workbook, now)))
+        return MailjetChannel(config, box, lang)
     raise ConfigError(f"channel {name!r} is not available in this version", "use --channel outbox")
+
+
+def mailjet_config(env: Mapping[str, str], lang: str = "fr") -> MailjetConfig:
+    """The Mailjet settings from the environment: MAILJET_API_KEY and MAILJET_API_SECRET
+    (required), MAILJET_SMS_TOKEN (text messages), MAILJET_API_URL (a loopback server in tests),
+    MAILJET_SANDBOX (1: validate only, nothing delivered), MAILJET_DAILY_CAP (messages a day, the
+    account's plan; 0 or blank: none), MAILJET_SMS_SENDER (3-11 letters or digits),
+    MAILJET_SMS_REGION (FR), MAILJET_TIMEOUT, MAILJET_RETRIES, MAILJET_RETRY_WAIT (seconds)."""
+    from relance.channels.mailjet import SENDER, MailjetConfig
+
+    key, secret = _env(env, "MAILJET_API_KEY"), _env(env, "MAILJET_API_SECRET")
+    missing = [n for n, v in (("MAILJET_API_KEY", key), ("MAILJET_API_SECRET", secret)) if not v]
+    if missing:
+        raise ConfigError(say.MISSING_ENV.text(lang, channel="mailjet", names=" ".join(missing)),
+                          say.MISSING_ENV_HINT.text(lang))
+    sender = _env(env, "MAILJET_SMS_SENDER")
+    if sender and not SENDER.fullmatch(sender):
+        raise ConfigError(say.SMS_BAD_SENDER.text(lang, name=repr(sender)), say.BAD_ENV_HINT.text(lang))
+    url = _env(env, "MAILJET_API_URL") or "https://api.mailjet.com/"
+    try:
+        from mailjet_rest.config import Config
+
+        Config(api_url=url)  # the client's own check: https Mailjet, or a loopback address
+    except ValueError as exc:
+        raise ConfigError(say.BAD_ENV.text(lang, name="MAILJET_API_URL", value=repr(url), why=str(exc)),
+                          say.BAD_ENV_HINT.text(lang)) from None
+    return MailjetConfig(
+        api_key=key, api_secret=secret, sms_token=_env(env, "MAILJET_SMS_TOKEN"), api_url=url,
+        sandbox=_env(env, "MAILJET_SANDBOX").lower() in ("1", "true", "yes", "oui"),
+        daily_cap=int(_number(env, "MAILJET_DAILY_CAP", 0, lang, True)), sms_sender=sender,
+        sms_region=(_env(env, "MAILJET_SMS_REGION") or "FR").upper(),
+        timeout=_number(env, "MAILJET_TIMEOUT", 30.0, lang) or 30.0,
+        attempts=max(1, int(_number(env, "MAILJET_RETRIES", 4, lang, True))),
+        wait_first=_number(env, "MAILJET_RETRY_WAIT", 1.0, lang))
 
 
 def _env(env: Mapping[str, str], *names: str) -> str:

@@ -22,7 +22,15 @@ from zoneinfo import ZoneInfo
 
 from relance.app.templates import template_cell
 from relance.channels.outbox import OutboxView
-from relance.channels.port import BLIND_TRANSPORTS, UNKNOWN, Channel, TransportDown, Witness, via_of
+from relance.channels.port import (
+    BLIND_TRANSPORTS,
+    UNKNOWN,
+    Channel,
+    TransportDown,
+    Witness,
+    deliveries,
+    via_of,
+)
 from relance.engine.action import Action
 from relance.engine.anomaly import Anomaly, Severity, Source
 from relance.engine.book import Book
@@ -190,6 +198,8 @@ def execute(
     if not pending:
         return result
     save_pending(pending)
+    # sent as the loop reaches them: in batches for a transport that has them (Mailjet), else one by one
+    outcomes = deliveries(channel, [m for _, m, _ in composed if m is not None])
     for (action, message, script), entry in zip(composed, pending, strict=True):
         if result.stopped is not None:
             result.entries.append(entry.with_status(
@@ -213,7 +223,10 @@ def execute(
                 "created", note=f"task for {customer.owner or 'the team'}" + (f"; package {package}" if package else "")))
         else:
             try:
-                delivery = channel.send(message)
+                outcome = next(outcomes)
+                if isinstance(outcome, Exception):
+                    raise outcome
+                delivery = outcome
             except TransportDown as exc:  # nothing of it was left behind: not sent
                 result.stopped = exc
                 result.entries.append(entry.with_status("failed", note=f"{exc.message}; planned again"))

@@ -14,12 +14,12 @@ Some places cannot be asked at all (`BLIND_TRANSPORTS`: an SMTP server keeps no 
 can query): a `pending` row that names one is settled `unknown` (a person decides), never resent.
 A transport may send some actions elsewhere (SMTP files letters and text messages in an outbox
 folder): `via_of` is where one action goes. A transport that sends in batches (Mailjet: 50 per
-call) has `send_many`; `send_all` calls it, or `send` one by one for a transport that has none.
+call) has `send_many`; `deliveries` calls it, or `send` one by one for a transport that has none.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,8 +27,9 @@ from relance.engine.action import Action
 from relance.engine.errors import ChannelError
 from relance.engine.message import OutgoingMessage
 
-#: Transports that cannot be asked whether they took a message (`via` = "smtp:host:port").
-BLIND_TRANSPORTS = frozenset({"smtp"})
+#: Transports that cannot be asked whether they took a message (`via` = "smtp:host:port"; the
+#: SMS API, which has no CustomID to look a message up by).
+BLIND_TRANSPORTS = frozenset({"smtp", "mailjet-sms"})
 #: The History status of a message whose fate cannot be known: blocks a resend; a person decides.
 UNKNOWN = "unknown"
 
@@ -100,22 +101,24 @@ def via_of(channel: Channel, action: Action) -> str:
     return str(via_for(action)) if callable(via_for) else channel.via
 
 
-def send_all(channel: Channel, messages: Sequence[OutgoingMessage]) -> list[Delivery | BaseException]:
-    """Hand these messages over, in batches when the transport has `send_many`, else one by one.
-
-    One outcome per message, in order: a Delivery, or the exception its `send` raised (a
-    `TransportDown` ends the list early: the messages after it were not attempted).
+def deliveries(channel: Channel, messages: Sequence[OutgoingMessage]) -> Iterator[Delivery | Exception]:
+    """The outcome of each message, in order, sent as late as it is asked for: in batches of
+    `channel.batch_size` when the transport has `send_many` (Mailjet), else `send` one by one (the
+    outbox, SMTP). An outcome is a Delivery or the exception its sending raised; after a
+    `TransportDown` nothing more is asked for (the executor stops).
     """
     send_many = getattr(channel, "send_many", None)
-    if callable(send_many):
-        return list(send_many(messages))
-    out: list[Delivery | BaseException] = []
-    for message in messages:
-        try:
-            out.append(channel.send(message))
-        except TransportDown as exc:
-            out.append(exc)
-            break
-        except Exception as exc:  # noqa: BLE001 - one failed send never stops the others
-            out.append(exc)
-    return out
+    if not callable(send_many):
+        for message in messages:
+            try:
+                yield channel.send(message)
+            except Exception as exc:  # noqa: BLE001 - the caller says what became of it
+                yield exc
+        return
+    size = max(1, int(getattr(channel, "batch_size", 1)))
+    for start in range(0, len(messages), size):
+        chunk = messages[start:start + size]
+        outcomes = list(send_many(chunk))
+        yield from outcomes
+        if len(outcomes) < len(chunk):  # it stopped (TransportDown last): nothing more goes
+            return
