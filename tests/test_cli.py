@@ -70,7 +70,7 @@ def test_init_force_waits_for_no_run_and_keeps_a_backup(tmp_path):
     assert relance("init", str(path), "--lang", "en").exit_code == 0
     with XlsxBackend(path).run_lock():  # a run is going on
         refused = relance("init", str(path), "--force")
-        assert refused.exit_code == 3 and "un autre passage de relance" in flat(refused.output)
+        assert refused.exit_code == 3 and "une autre exécution de relance" in flat(refused.output)
     assert CalamineWorkbook.from_path(str(path)).sheet_names[1] == "Invoices"
     leftover = tmp_path / ".~relance-tmp.book.abc123.xlsx"  # a save cut short by a crash
     leftover.write_bytes(b"partial")
@@ -284,7 +284,7 @@ def test_a_dated_run_says_simulation_and_files_apart(demo_book, tmp_path, monkey
     assert line.startswith("Simulation, rien n'est envoyé : le 23 novembre 2026 n'est pas aujourd'hui "
                            "(1er décembre 2026 à Europe/Paris) ; ")
     assert f"classés dans {tmp_path / 'book_outbox' / 'simulation-2026-11-23'}" in line
-    assert line.endswith(", marqués simulés dans l'historique ; un passage sans `--as-of` envoie pour de vrai.")
+    assert line.endswith(", marqués simulés dans l'historique ; une exécution sans `--as-of` envoie pour de vrai.")
     assert "Envoyés " not in shown.output
     outbox = tmp_path / "book_outbox"
     filed = list((outbox / "simulation-2026-11-23").glob("*.eml"))
@@ -306,8 +306,8 @@ def test_a_dated_run_through_another_channel_is_refused_with_the_reason(demo_boo
     refused = relance("run", str(book), "--as-of", AS_OF, "--channel", "mailjet")
     assert refused.exit_code == 2 and "Traceback" not in refused.output
     said = flat(refused.output)
-    assert ("--as-of 23 novembre 2026 n'est pas aujourd'hui (1er décembre 2026 à Europe/Paris) : un passage "
-            "daté n'est qu'une simulation") in said
+    assert ("--as-of 23 novembre 2026 n'est pas aujourd'hui (1er décembre 2026 à Europe/Paris) : une exécution "
+            "datée n'est qu'une simulation") in said
     assert "'mailjet' remettrait vraiment des messages datés du 23 novembre 2026" in said
     assert "Historique" not in CalamineWorkbook.from_path(str(book)).sheet_names
     dry = relance("run", str(book), "--as-of", AS_OF, "--channel", "mailjet", "--dry-run", "--json")

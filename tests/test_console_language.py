@@ -157,7 +157,7 @@ def test_init_and_errors_before_any_workbook_follow_lang_then_the_environment(tm
 
 def test_help_is_french_by_default_english_with_lang_or_the_environment():
     fr = relance("run", "--help")
-    assert "Le passage quotidien" in fr.output and "Utilisation :" in flat(fr.output)
+    assert "L'exécution quotidienne" in fr.output and "Utilisation :" in flat(fr.output)
     assert "Affiche cette aide et quitte." in fr.output and "[par défaut : outbox]" in flat(fr.output)
     assert_french(fr.output.replace("Options", ""), allow=CODES + ("send_hour", "smtp", "mailjet", "json"))
     top = relance("--help")

@@ -102,7 +102,7 @@ def test_a_writing_command_waits_for_no_run_and_writes_nothing(tmp_path: Path, c
         p = _relance(command[0], str(book), *command[1:])
         rc = p.wait(timeout=120)
         err = p.stderr.read() if p.stderr else ""
-        assert rc == 3 and "un autre passage de relance utilise book.xlsx" in err, err  # French: no LANG says otherwise
+        assert rc == 3 and "une autre exécution de relance utilise book.xlsx" in err, err  # French: no LANG says otherwise
         assert book.read_bytes() == before and not _summaries(tmp_path / "book_outbox")
     finally:
         holder.kill()

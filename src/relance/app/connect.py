@@ -1,27 +1,34 @@
 """From the words a person types to the objects that do the work.
 
 `BOOK` (a path to an .xlsx file; later `gsheet:<id>` and `excel:`) becomes a workbook backend, and
-a channel name (`outbox`; later `smtp`, `mailjet`) becomes a transport. This is the one place a
-new backend or transport is plugged in; secrets, when a transport needs them, are read here from
-the environment and never from the workbook.
+a channel name (`outbox`, `smtp`, `mailjet`) becomes a transport. This is the one place a new
+backend or transport is plugged in; secrets and endpoints are read here from the environment
+(SMTP_*, MAILJET_*: docs/sending.md) and never from the workbook.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from relance.channels.port import Channel
 from relance.engine.book import Book
+from relance.engine.catalog import channels as say
 from relance.engine.catalog import console
 from relance.engine.errors import ConfigError
 from relance.workbook.port import WorkbookBackend
 
+if TYPE_CHECKING:
+    from relance.channels.mailjet import MailjetConfig
+    from relance.channels.smtp import SmtpConfig
+
 #: The channels a run may name, and whether this version can deliver through them.
 CHANNELS = ("outbox", "mailjet", "smtp")
-AVAILABLE_CHANNELS = ("outbox",)
+AVAILABLE_CHANNELS = ("outbox", "mailjet", "smtp")
 
 ChannelFactory = Callable[[Book], Channel]
 
@@ -42,7 +49,7 @@ def default_outbox(book: str) -> Path:
 
 
 def open_channel(name: str, book: str, now: dt.datetime, outbox: Path | None = None,
-                 as_of: dt.date | None = None) -> ChannelFactory:
+                 as_of: dt.date | None = None, environ: Mapping[str, str] | None = None) -> ChannelFactory:
     """The transport for a channel name, made once the workbook is read (it may need its Settings).
 
     A run dated another day than today in the workbook's time zone (`as_of`, `--as-of`) never
@@ -50,7 +57,12 @@ def open_channel(name: str, book: str, now: dt.datetime, outbox: Path | None = N
     channel refuses it, since it would deliver letters dated another day. Whether the date is
     today is known once the workbook's Settings (its time zone) are read, so the refusal comes
     from the factory; `--dry-run` never opens a channel and works for any date.
+
+    `smtp` and `mailjet` read their settings from `environ` (the process environment by default)
+    when the factory is called; they file letters (and, for SMTP, text messages) in the outbox
+    folder, to be printed and posted.
     """
+    env = os.environ if environ is None else environ
     if name not in CHANNELS:
         raise ConfigError(console.CHANNEL_UNKNOWN(name=repr(name)),
                           console.CHANNEL_USE(names=" | ".join(AVAILABLE_CHANNELS)))
@@ -70,7 +82,14 @@ def open_channel(name: str, book: str, now: dt.datetime, outbox: Path | None = N
                 console.DATED_RUN_REAL_CHANNEL_FIX())
         if name not in AVAILABLE_CHANNELS:
             raise ConfigError(console.CHANNEL_NOT_AVAILABLE(name=repr(name)), console.CHANNEL_USE_OUTBOX())
-        return OutboxChannel(folder, now.isoformat(timespec="seconds"), now, simulation=as_of if dated else None)
+        box = OutboxChannel(folder, now.isoformat(timespec="seconds"), now, simulation=as_of if dated else None)
+        if name == "outbox":
+            return box
+        try:
+            return _real_channel(name, env, box, now, workbook)
+        except BaseException:
+            box.close()
+            raise
 
     return factory
 
@@ -78,3 +97,114 @@ def open_channel(name: str, book: str, now: dt.datetime, outbox: Path | None = N
 def local_today(workbook: Book, now: dt.datetime) -> dt.date:
     """Today in the workbook's time zone (Settings `timezone`): the only date a run really sends for."""
     return now.astimezone(ZoneInfo(workbook.settings.timezone)).date()
+
+
+def _real_channel(name: str, env: Mapping[str, str], box: Channel, now: dt.datetime, workbook: Book) -> Channel:
+    from relance.channels.outbox import OutboxChannel
+
+    assert isinstance(box, OutboxChannel)
+    lang = workbook.language
+    if name == "smtp":
+        from relance.channels.smtp import SmtpChannel
+
+        return SmtpChannel(smtp_config(env, lang), box, now, lang)
+    if name == "mailjet":
+        try:
+            import mailjet_rest  # noqa: F401
+        except ImportError:
+            raise ConfigError(say.MISSING_LIBRARY.text(lang, channel="mailjet", library="mailjet-rest"),
+                              say.MISSING_LIBRARY_HINT.text(lang)) from None
+        from dataclasses import replace
+
+        from relance.channels.mailjet import MailjetChannel, sent_today
+
+        config = mailjet_config(env, lang)
+        via = f"mailjet:{config.account}"
+        config = replace(config, sent_today=sent_today(workbook.history, via, local_today(workbook, now)))
+        return MailjetChannel(config, box, lang)
+    raise ConfigError(console.CHANNEL_NOT_AVAILABLE(name=repr(name)), console.CHANNEL_USE_OUTBOX())
+
+
+def mailjet_config(env: Mapping[str, str], lang: str = "fr") -> MailjetConfig:
+    """The Mailjet settings from the environment: MAILJET_API_KEY and MAILJET_API_SECRET
+    (required), MAILJET_SMS_TOKEN (text messages), MAILJET_API_URL (a loopback server in tests),
+    MAILJET_SANDBOX (1: validate only, nothing delivered), MAILJET_DAILY_CAP (messages a day, the
+    account's plan; 0 or blank: none), MAILJET_SMS_SENDER (3-11 letters or digits),
+    MAILJET_SMS_REGION (FR), MAILJET_TIMEOUT, MAILJET_RETRIES, MAILJET_RETRY_WAIT (seconds)."""
+    from relance.channels.mailjet import SENDER, MailjetConfig
+
+    key, secret = _env(env, "MAILJET_API_KEY"), _env(env, "MAILJET_API_SECRET")
+    missing = [n for n, v in (("MAILJET_API_KEY", key), ("MAILJET_API_SECRET", secret)) if not v]
+    if missing:
+        raise ConfigError(say.MISSING_ENV.text(lang, channel="mailjet", names=" ".join(missing)),
+                          say.MISSING_ENV_HINT.text(lang))
+    sender = _env(env, "MAILJET_SMS_SENDER")
+    if sender and not SENDER.fullmatch(sender):
+        raise ConfigError(say.SMS_BAD_SENDER.text(lang, name=repr(sender)), say.BAD_ENV_HINT.text(lang))
+    url = _env(env, "MAILJET_API_URL") or "https://api.mailjet.com/"
+    try:
+        from mailjet_rest.config import Config
+
+        Config(api_url=url)  # the client's own check: https Mailjet, or a loopback address
+    except ValueError as exc:
+        raise ConfigError(say.BAD_ENV.text(lang, name="MAILJET_API_URL", value=repr(url), why=str(exc)),
+                          say.BAD_ENV_HINT.text(lang)) from None
+    return MailjetConfig(
+        api_key=key, api_secret=secret, sms_token=_env(env, "MAILJET_SMS_TOKEN"), api_url=url,
+        sandbox=_env(env, "MAILJET_SANDBOX").lower() in ("1", "true", "yes", "oui"),
+        daily_cap=int(_number(env, "MAILJET_DAILY_CAP", 0, lang, True)), sms_sender=sender,
+        sms_region=(_env(env, "MAILJET_SMS_REGION") or "FR").upper(),
+        timeout=_number(env, "MAILJET_TIMEOUT", 30.0, lang) or 30.0,
+        attempts=max(1, int(_number(env, "MAILJET_RETRIES", 4, lang, True))),
+        wait_first=_number(env, "MAILJET_RETRY_WAIT", 1.0, lang))
+
+
+def _env(env: Mapping[str, str], *names: str) -> str:
+    """The first of these variables that is set and not blank, stripped ("" if none)."""
+    for n in names:
+        value = env.get(n, "").strip()
+        if value:
+            return value
+    return ""
+
+
+def _number(env: Mapping[str, str], name: str, default: float, lang: str, integer: bool = False) -> float:
+    raw = _env(env, name)
+    if not raw:
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ConfigError(say.BAD_ENV.text(lang, name=name, value=repr(raw), why="a number >= 0 is expected"),
+                          say.BAD_ENV_HINT.text(lang))
+    return value
+
+
+def smtp_config(env: Mapping[str, str], lang: str = "fr") -> SmtpConfig:
+    """The SMTP settings from the environment: SMTP_HOST (required), SMTP_PORT (587 for starttls,
+    465 for ssl, 25 for none), SMTP_SECURITY (starttls, the default; ssl; none), SMTP_USERNAME (or
+    SMTP_USER) and SMTP_PASSWORD, SMTP_FROM (the envelope sender, for bounces), SMTP_TIMEOUT
+    (seconds), SMTP_CA_FILE, SMTP_RETRIES (tries per message), SMTP_RETRY_WAIT (seconds)."""
+    from relance.channels.smtp import SECURITIES, SmtpConfig
+
+    host = _env(env, "SMTP_HOST")
+    if not host:
+        raise ConfigError(say.MISSING_ENV.text(lang, channel="smtp", names="SMTP_HOST"),
+                          say.MISSING_ENV_HINT.text(lang))
+    security = (_env(env, "SMTP_SECURITY") or "starttls").lower()
+    if security not in SECURITIES:
+        raise ConfigError(say.BAD_ENV.text(lang, name="SMTP_SECURITY", value=repr(security),
+                                           why="starttls, ssl or none"), say.BAD_ENV_HINT.text(lang))
+    port = int(_number(env, "SMTP_PORT", {"starttls": 587, "ssl": 465, "none": 25}[security], lang, True))
+    username = _env(env, "SMTP_USERNAME", "SMTP_USER")
+    password = env.get("SMTP_PASSWORD", "")
+    if username and not password:
+        raise ConfigError(say.MISSING_ENV.text(lang, channel="smtp", names="SMTP_PASSWORD"),
+                          say.MISSING_ENV_HINT.text(lang))
+    return SmtpConfig(host=host, port=port, security=security, username=username, password=password,
+                      envelope_from=_env(env, "SMTP_FROM"), timeout=_number(env, "SMTP_TIMEOUT", 30.0, lang) or 30.0,
+                      ca_file=_env(env, "SMTP_CA_FILE"),
+                      attempts=max(1, int(_number(env, "SMTP_RETRIES", 3, lang, True))),
+                      wait_first=_number(env, "SMTP_RETRY_WAIT", 1.0, lang))

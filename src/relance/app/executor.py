@@ -15,26 +15,37 @@ actions not attempted are `failed` (planned again) and `Execution.stopped` says 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from relance.app.templates import template_cell
 from relance.channels.outbox import OutboxView
-from relance.channels.port import Channel, TransportDown, Witness
+from relance.channels.port import (
+    BLIND_TRANSPORTS,
+    UNKNOWN,
+    Channel,
+    TransportDown,
+    Witness,
+    deliveries,
+    via_of,
+)
 from relance.engine.action import Action
 from relance.engine.anomaly import Anomaly, Severity, Source
 from relance.engine.book import Book
 from relance.engine.catalog import anomalies as A
+from relance.engine.catalog.channels import SMTP_UNKNOWN, UNKNOWN_HINT, UNKNOWN_PROBLEM
 from relance.engine.errors import RelanceError, WorkbookError
 from relance.engine.history import SENT_STATUSES, HistoryEntry, HistoryIndex
+from relance.engine.i18n import Phrase, Said
 from relance.engine.message import OutgoingMessage, render_context
 from relance.engine.owned_tabs import tab_name
 from relance.engine.planner import Plan
 from relance.engine.position import Position
 from relance.engine.sheets import CellValue
 from relance.engine.sms import to_gsm7
+from relance.engine.tab_values import CHANNELS, STATUSES
 from relance.render.handoff import agency_package
 from relance.render.letter import formal_notice_pdf
 from relance.render.messages import Renderer, TemplateProblem, one_line
@@ -160,7 +171,7 @@ def _entry(action: Action, run_id: str, stamp: str, as_of: dt.date, channel: Cha
         # the same words older versions parse; this version reads the as_of and via columns
         detail=f"via {channel.name}; as of {as_of.isoformat()}" + ("" if len(action.totals) < 2 else
                                         "; " + "; ".join(f"{c} {v}" for c, v in action.totals)),
-        as_of=as_of, via=channel.via,
+        as_of=as_of, via=via_of(channel, action),
     )
 
 
@@ -189,6 +200,8 @@ def execute(
     if not pending:
         return result
     save_pending(pending)
+    # sent as the loop reaches them: in batches for a transport that has them (Mailjet), else one by one
+    outcomes = deliveries(channel, [m for _, m, _ in composed if m is not None])
     for (action, message, script), entry in zip(composed, pending, strict=True):
         if result.stopped is not None:
             result.entries.append(entry.with_status(
@@ -212,7 +225,10 @@ def execute(
                 "created", note=f"task for {customer.owner or 'the team'}" + (f"; package {package}" if package else "")))
         else:
             try:
-                delivery = channel.send(message)
+                outcome = next(outcomes)
+                if isinstance(outcome, Exception):
+                    raise outcome
+                delivery = outcome
             except TransportDown as exc:  # nothing of it was left behind: not sent
                 result.stopped = exc
                 result.entries.append(entry.with_status("failed", note=f"{exc.message}; planned again"))
@@ -227,8 +243,10 @@ def execute(
 
 @dataclass
 class Reconciled:
-    """History after `reconcile`: every row, how many `pending` rows were settled, and those that
-    could not be (their outbox folder is gone or unreadable): they stay `pending`, blocking."""
+    """History after `reconcile`: every row, how many `pending` rows were settled, and those a
+    person must look at: `pending` rows whose outbox folder is gone or unreadable (they stay
+    `pending`, blocking) and `unknown` rows (sent through a server that cannot be asked, SMTP:
+    blocking until a person writes `sent` or `failed` in their status)."""
 
     entries: list[HistoryEntry]
     settled: int
@@ -261,15 +279,26 @@ def reconcile(
     A message the place holds is `sent` (its id from there), one it surely lacks is `failed` and
     planned again; a row whose place cannot be read (the folder is gone, unmounted, unreadable)
     or that no transport of this version can ask stays `pending`: never sent twice. A message
-    found where this run's channel writes (a folder moved or copied there) is `sent` too.
+    found where this run's channel writes (a folder moved or copied there) is `sent` too. A row
+    sent through a transport that cannot be asked (`BLIND_TRANSPORTS`: SMTP) becomes `unknown`.
     """
     settled = 0
     fixed: list[HistoryEntry] = []
     unsettled: list[HistoryEntry] = []
     witnesses: dict[str, Witness | None] = {}
     for e in entries:
+        if e.status == UNKNOWN:  # a person decides: said on every run until they do
+            fixed.append(e)
+            unsettled.append(e)
+            continue
         if e.status != "pending":
             fixed.append(e)
+            continue
+        if e.transport in BLIND_TRANSPORTS and e.channel not in ("call", "agency"):
+            e = e.with_status(UNKNOWN, note=SMTP_UNKNOWN.en)  # cannot be asked: never resent on its own
+            fixed.append(e)
+            unsettled.append(e)
+            settled += 1
             continue
         if e.channel not in ("call", "agency"):
             if e.via not in witnesses:
@@ -313,11 +342,22 @@ def not_saved(exc: BaseException, when: str, meaning: str,
     return kind(f"the workbook could not be saved {when} ({cause}). {meaning}", hint)
 
 
+def _said_value(values: Mapping[str, Phrase], key: str) -> Said:
+    """A value of a written tab as that tab shows it (envoyé / sent), or the key itself."""
+    phrase = values.get(key)
+    return phrase() if phrase is not None else Said.verbatim(key)
+
+
 def unsettled_anomalies(book: Book, rows: Sequence[HistoryEntry]) -> list[Anomaly]:
-    """A `pending` row whose outbox cannot be read blocks its action: said, row by row."""
+    """A `pending` row whose outbox cannot be read, or an `unknown` row, blocks its action: said,
+    row by row."""
     name = tab_name(book, "history")
     position = {id(e): i for i, e in enumerate(book.history)}
     return [Anomaly(Source(name, position.get(id(e), 0) + 2), e.action_key,
+                    UNKNOWN_PROBLEM(channel=_said_value(CHANNELS, e.channel), customer=e.customer_id, via=e.via),
+                    UNKNOWN_HINT(failed=_said_value(STATUSES, 'failed'), sent=_said_value(STATUSES, 'sent')),
+                    "R621", Severity.warning) if e.status == UNKNOWN else
+            Anomaly(Source(name, position.get(id(e), 0) + 2), e.action_key,
                     A.R620_UNSETTLED(place=e.place or e.via, customer=e.customer_id),
-                    A.R620_HINT(failed="failed"), "R620", Severity.warning)
+                    A.R620_HINT(failed=_said_value(STATUSES, 'failed')), "R620", Severity.warning)
             for e in rows]

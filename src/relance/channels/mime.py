@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import binascii
 import datetime as dt
+import hashlib
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
@@ -75,7 +76,9 @@ def build_email(m: OutgoingMessage, sent_at: dt.datetime | None = None) -> Messa
     """
     a = m.action
     h = header_text
-    msg = MIMEMultipart("alternative")
+    # a boundary of the key, not a random one: the same message is the same bytes wherever it is
+    # built (the outbox's proof, SMTP, a retry); "=_" never occurs in quoted-printable text
+    msg = MIMEMultipart("alternative", boundary="=_relance_" + hashlib.sha256(a.key.encode()).hexdigest()[:24])
     msg["From"] = formataddr((h(m.sender_name), h(m.sender_email)), charset="utf-8") \
         if m.sender_email else "relance@relance.invalid"
     msg["To"] = ", ".join(h(r) for r in a.recipients)

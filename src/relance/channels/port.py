@@ -9,23 +9,36 @@ the proofs of what was sent; close. A transport that has no folder of its own st
 it opens, asks that very place what it has (`Witness`): `outbox:/abs/folder` for the outbox.
 A transport that can take no more messages this run (a full disk, a provider's quota) raises
 `TransportDown`: the run stops sending and says so; what is left is planned again.
+
+Some places cannot be asked at all (`BLIND_TRANSPORTS`: an SMTP server keeps no record a client
+can query): a `pending` row that names one is settled `unknown` (a person decides), never resent.
+A transport may send some actions elsewhere (SMTP files letters and text messages in an outbox
+folder): `via_of` is where one action goes. A transport that sends in batches (Mailjet: 50 per
+call) has `send_many`; `deliveries` calls it, or `send` one by one for a transport that has none.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from relance.engine.action import Action
 from relance.engine.errors import ChannelError
 from relance.engine.message import OutgoingMessage
+
+#: Transports that cannot be asked whether they took a message (`via` = "smtp:host:port"; the
+#: SMS API, which has no CustomID to look a message up by).
+BLIND_TRANSPORTS = frozenset({"smtp", "mailjet-sms"})
+#: The History status of a message whose fate cannot be known: blocks a resend; a person decides.
+UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """What a transport says of one message: sent or failed, its provider id, a detail for History."""
 
-    status: str  # sent | failed | simulated (a dated run: filed apart, never sent)
+    status: str  # sent | failed | simulated (a dated run: filed apart, never sent) | unknown
     message_id: str = ""
     detail: str = ""
 
@@ -79,3 +92,33 @@ class Channel(Protocol):
     def close(self) -> None:
         """Flush and release what the transport holds (files, connections)."""
         ...
+
+
+def via_of(channel: Channel, action: Action) -> str:
+    """Where `channel` sends this action, as its History row records it (`channel.via` unless the
+    transport files some channels elsewhere and says so with a `via_for(action)` method)."""
+    via_for = getattr(channel, "via_for", None)
+    return str(via_for(action)) if callable(via_for) else channel.via
+
+
+def deliveries(channel: Channel, messages: Sequence[OutgoingMessage]) -> Iterator[Delivery | Exception]:
+    """The outcome of each message, in order, sent as late as it is asked for: in batches of
+    `channel.batch_size` when the transport has `send_many` (Mailjet), else `send` one by one (the
+    outbox, SMTP). An outcome is a Delivery or the exception its sending raised; after a
+    `TransportDown` nothing more is asked for (the executor stops).
+    """
+    send_many = getattr(channel, "send_many", None)
+    if not callable(send_many):
+        for message in messages:
+            try:
+                yield channel.send(message)
+            except Exception as exc:  # noqa: BLE001 - the caller says what became of it
+                yield exc
+        return
+    size = max(1, int(getattr(channel, "batch_size", 1)))
+    for start in range(0, len(messages), size):
+        chunk = messages[start:start + size]
+        outcomes = list(send_many(chunk))
+        yield from outcomes
+        if len(outcomes) < len(chunk):  # it stopped (TransportDown last): nothing more goes
+            return

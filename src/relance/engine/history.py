@@ -26,9 +26,11 @@ from relance.engine.sheets import CellValue, RawSheet
 from relance.engine.tab_values import CHANNELS, STATUSES, StepNames, key_of
 from relance.engine.table import Table
 
-# statuses after which the action must never be sent again
+# statuses after which the action must never be sent again (`unknown`: sent through a server
+# that cannot be asked whether it took the message, SMTP; a person decides)
 SENT_STATUSES = frozenset(
-    {"pending", "sent", "created", "delivered", "opened", "clicked", "replied", "bounced", "blocked", "spam"}
+    {"pending", "sent", "created", "delivered", "opened", "clicked", "replied", "bounced", "blocked", "spam",
+     "unknown"}
 )
 #: ... and the statuses that say a step was reached: those, and a `baseline` row recording a
 #: reminder made outside relance (`relance baseline`), which was never sent by relance.

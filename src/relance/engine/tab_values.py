@@ -46,7 +46,7 @@ _ALIASES: Mapping[str, tuple[str, ...]] = {
     "sent": ("envoye", "envoyee"), "failed": ("echoue", "echouee", "erreur"),
     "created": ("creee", "cree", "tache"), "email": ("courriel", "mail"),
     "letter": ("lettre", "courrier_postal", "lrar"), "agency": ("recouvrement", "transmission"),
-    "call": ("appel_telephonique", "telephone"),
+    "call": ("appel_telephonique", "telephone"), "unknown": ("inconnu", "a_verifier"),
 }
 
 

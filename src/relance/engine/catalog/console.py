@@ -29,7 +29,7 @@ HELP_REQUIRED = Phrase("obligatoire", "required")
 
 HELP_BOOK = Phrase("Chemin d'un classeur .xlsx (gsheet:ID et excel: viendront plus tard).",
                    "Path to an .xlsx workbook (gsheet:ID and excel: come later).")
-HELP_AS_OF = Phrase("Date du passage, AAAA-MM-JJ (par défaut : aujourd'hui dans le fuseau horaire du classeur).",
+HELP_AS_OF = Phrase("Date de l'exécution, AAAA-MM-JJ (par défaut : aujourd'hui dans le fuseau horaire du classeur).",
                     "Run date, YYYY-MM-DD (default: today in the workbook's time zone).")
 HELP_JSON = Phrase("Affiche un objet JSON au lieu des tableaux.", "Print one JSON object instead of tables.")
 HELP_INIT = Phrase("Écrit un nouveau modèle de classeur (français ou anglais), éventuellement rempli de "
@@ -47,10 +47,10 @@ HELP_CHECK = Phrase("Valide le classeur et rend chaque modèle de message une fo
                     "code de sortie 1 quand une ligne est inutilisable ou un modèle cassé.",
                     "Validate the workbook and render every template once on sample data; exit 1 when a row "
                     "is unusable or a template broken.")
-HELP_PLAN = Phrase("Montre ce que le prochain passage enverrait ; rien n'est envoyé.",
+HELP_PLAN = Phrase("Montre ce que la prochaine exécution enverrait ; rien n'est envoyé.",
                    "Preview what the next run would send; nothing is sent.")
 HELP_PLAN_WRITE = Phrase("Remplit l'onglet du plan.", "Fill the Plan tab.")
-HELP_RUN = Phrase("Le passage quotidien : planifie, envoie une seule fois, écrit l'historique, les tâches, "
+HELP_RUN = Phrase("L'exécution quotidienne : planifie, envoie une seule fois, écrit l'historique, les tâches, "
                   "le plan et les anomalies dans le classeur.",
                   "The daily job: plan, send exactly once, write History, Tasks, Plan and Anomalies back.")
 HELP_CHANNEL = Phrase("`outbox` (par défaut), `mailjet` ou `smtp`.", "outbox (default), mailjet or smtp.")
@@ -62,7 +62,7 @@ HELP_ANYTIME = Phrase("Envoie maintenant, même hors de la plage d'envoi (week-e
                       "`send_hour`).",
                       "Send now even outside the send window (weekend, holiday, before send_hour).")
 HELP_BASELINE = Phrase("Dit une fois où vous en êtes avant relance : inscrit dans l'historique l'étape déjà "
-                       "atteinte hors de relance, pour que le prochain passage reprenne à l'étape suivante. "
+                       "atteinte hors de relance, pour que la prochaine exécution reprenne à l'étape suivante. "
                        "N'envoie rien.",
                        "Say once where you stand before relance: record in History the step already reached "
                        "outside relance, so the next run goes on from the following step. Sends nothing.")
@@ -115,12 +115,12 @@ COL_CELL = Phrase("cellule", "cell")
 COL_VALUE = Phrase("valeur", "value")
 COL_PROBLEM = Phrase("problème", "problem")
 COL_FIX = Phrase("correction", "fix")
-MORE_ANOMALIES = Phrase("… et {n} autres (toutes sont dans l'onglet Anomalies après un passage, ou avec `--json`)",
+MORE_ANOMALIES = Phrase("… et {n} autres (toutes sont dans l'onglet Anomalies après une exécution, ou avec `--json`)",
                         "… and {n} more (all of them are in the Anomalies tab after a run, or with --json)",
-                        fr_one="… et {n} autre (toutes sont dans l'onglet Anomalies après un passage, "
+                        fr_one="… et {n} autre (toutes sont dans l'onglet Anomalies après une exécution, "
                                "ou avec `--json`)")
 BOOK_ANOMALIES = Phrase("{errors} et {warnings} dans le classeur", "{errors} and {warnings} in the workbook")
-SEE_CHECK = Phrase("(voir `relance check`, ou l'onglet Anomalies après un passage).",
+SEE_CHECK = Phrase("(voir `relance check`, ou l'onglet Anomalies après une exécution).",
                    "(see `relance check`, or the Anomalies tab after a run).")
 
 # --------------------------------------------------------------------------- plan and run
@@ -144,11 +144,11 @@ TITLE_SIMULATION_SHORT = Phrase("Simulation {run}", "Simulation {run}")
 TITLE_RUN_SHORT = Phrase("Passage {run}", "Run {run}")
 SIMULATION_LINE = Phrase(
     "Simulation, rien n'est envoyé : le {day} n'est pas aujourd'hui ({today} à {zone}) ; {messages} classés "
-    "dans {folder}{tasks}, marqués simulés dans l'historique ; un passage sans `--as-of` envoie pour de vrai.",
+    "dans {folder}{tasks}, marqués simulés dans l'historique ; une exécution sans `--as-of` envoie pour de vrai.",
     "Simulation, nothing sent: {day} is not today ({today} in {zone}); {messages} filed in {folder}{tasks}, "
     "marked simulated in History; a run without --as-of sends for real.",
     fr_one="Simulation, rien n'est envoyé : le {day} n'est pas aujourd'hui ({today} à {zone}) ; {messages} "
-           "classé dans {folder}{tasks}, marqué simulé dans l'historique ; un passage sans `--as-of` envoie pour "
+           "classé dans {folder}{tasks}, marqué simulé dans l'historique ; une exécution sans `--as-of` envoie pour "
            "de vrai.")
 SIMULATION_TASKS = Phrase(" ({tasks} non créées)", " ({tasks} not created)", fr_one=" ({tasks} non créée)")
 DEFERRED = Phrase("Rien n'est envoyé maintenant : {why}. La prochaine plage d'envoi ouvre le {when} ({messages} "
@@ -162,9 +162,9 @@ DEFERRED = Phrase("Rien n'est envoyé maintenant : {why}. La prochaine plage d'e
 WINDOW_WEEKEND = Phrase("c'est le week-end", "weekend")
 WINDOW_HOLIDAY = Phrase("jour férié : {name}", "public holiday: {name}")
 WINDOW_BEFORE = Phrase("avant {hour} h ({zone})", "before {hour}:00 {zone}")
-SETTLED = Phrase("{rows} laissées en attente par un passage interrompu sont réglées.",
+SETTLED = Phrase("{rows} laissées en attente par une exécution interrompue sont réglées.",
                  "Settled {rows} left pending by an interrupted run.",
-                 fr_one="{rows} laissée en attente par un passage interrompu est réglée.")
+                 fr_one="{rows} laissée en attente par une exécution interrompue est réglée.")
 UNSETTLED = Phrase("{rows} de l'historique restent en attente : le dossier d'envoi qu'elles nomment est illisible, "
                    "elles ne sont donc jamais renvoyées tant qu'il ne l'est pas (Anomalies, R620).",
                    "{rows} of History stay pending: the outbox folder they name cannot be read, so they are never "
@@ -262,7 +262,7 @@ DEMO_BOOK = Phrase("1. Classeur de démonstration", "1. Demo workbook")
 DEMO_BOOK_AT = Phrase("{path} (une PME française, au {day})", "{path} (a French SME, as of {day})")
 DEMO_PLAN = Phrase("2. Plan", "2. Plan")
 DEMO_RUN = Phrase("3. Passage", "3. Run")
-DEMO_AGAIN = Phrase("Un second passage le même jour envoie {messages} (jamais deux fois).",
+DEMO_AGAIN = Phrase("Une seconde exécution le même jour envoie {messages} (jamais deux fois).",
                     "A second run the same day sends {messages} (never twice).")
 DEMO_REPORT = Phrase("4. Rapport", "4. Report")
 DEMO_PAGE = Phrase("Rapport HTML : {page} ; onglet {tab} reconstruit.", "HTML report: {page}; Dashboard tab {tab} "
@@ -286,7 +286,7 @@ AS_OF_FORMAT = Phrase("écrivez-la sous la forme AAAA-MM-JJ, par exemple `2025-0
                       "write it as YYYY-MM-DD, e.g. 2025-03-31")
 AS_OF_OUT_OF_RANGE = Phrase("--as-of {value} sort des années que relance connaît (1900 à 2200)",
                             "--as-of {value} is outside the years relance works with (1900 to 2200)")
-AS_OF_WRITE = Phrase("écrivez la date du passage, par exemple `2025-03-31`", "write the run date, e.g. 2025-03-31")
+AS_OF_WRITE = Phrase("écrivez la date de l'exécution, par exemple `2025-03-31`", "write the run date, e.g. 2025-03-31")
 LANG_UNSUPPORTED = Phrase("--lang {value} n'est pas une langue de relance", "--lang {value} is not supported")
 LANG_USE = Phrase("utilisez `--lang fr` ou `--lang en`", "use --lang fr or --lang en")
 EXISTS = Phrase("{path} existe déjà ; relance n'écrase jamais un classeur",
@@ -312,7 +312,7 @@ CHANNEL_NOT_AVAILABLE = Phrase("le canal {name} n'est pas disponible dans cette 
                                "channel {name} is not available in this version")
 CHANNEL_USE_OUTBOX = Phrase("utilisez `--channel outbox`", "use --channel outbox")
 DATED_RUN_REAL_CHANNEL = Phrase(
-    "--as-of {as_of} n'est pas aujourd'hui ({today} à {zone}) : un passage daté n'est qu'une simulation, et le "
+    "--as-of {as_of} n'est pas aujourd'hui ({today} à {zone}) : une exécution datée n'est qu'une simulation, et le "
     "canal {name} remettrait vraiment des messages datés du {as_of}",
     "--as-of {as_of} is not today ({today} in {zone}): a dated run is only a simulation, and channel {name} "
     "would really deliver messages dated {as_of}")
@@ -335,7 +335,7 @@ FOREIGN_TABS = Phrase(
     "overwrites your tabs, so nothing was sent or written")
 FOREIGN_TAB_OTHERS = Phrase("{hint} (et de même pour les autres)", "{hint} (and likewise for the others)")
 DATED_RUN_SENDS = Phrase(
-    "un passage daté du {as_of} (aujourd'hui : {today} à {zone}) n'est qu'une simulation, et le canal {name} "
+    "une exécution datée du {as_of} (aujourd'hui : {today} à {zone}) n'est qu'une simulation, et le canal {name} "
     "enverrait vraiment",
     "a run dated {as_of} (today is {today} in {zone}) is only a simulation, and channel {name} would really send")
 DATED_RUN_SENDS_FIX = Phrase(
@@ -343,7 +343,7 @@ DATED_RUN_SENDS_FIX = Phrase(
     "open the channel with relance.app.connect.open_channel(..., as_of=...), or use --dry-run")
 SENDING_STOPPED = Phrase(
     "{cause} : l'envoi s'est arrêté. {done} ; {left} non envoyés, marqués en échec dans l'historique "
-    "(enregistré) : le prochain passage les planifie de nouveau, et n'en envoie jamais un deux fois",
+    "(enregistré) : la prochaine exécution les planifie de nouveau, et n'en envoie jamais un deux fois",
     "{cause}: sending stopped. {done}; {left} not sent, marked failed in History (saved): the next run plans "
     "them again, and never sends one twice")
 SHIPPED_SCENARIO_BROKEN = Phrase("un scénario livré avec relance est cassé : {problems}",
@@ -452,11 +452,11 @@ BOOK_NOT_SAVED_FIX = Phrase("vérifiez l'espace libre sur le disque et les droit
                             "tel quel",
                             "check the free disk space and the permissions of the folder; the workbook was left as "
                             "it was")
-RUN_LOCKED = Phrase("un autre passage de relance utilise {name}{holder}",
+RUN_LOCKED = Phrase("une autre exécution de relance utilise {name}{holder}",
                     "another relance run is using {name}{holder}")
 RUN_LOCKED_FIX = Phrase("attendez qu'il se termine : son verrou {lock} est libéré à la fin",
                         "wait for it to finish: its lock {lock} is released when it ends")
-RUN_LOCK_UNCREATABLE = Phrase("impossible de créer le verrou de passage {lock} : {cause}",
+RUN_LOCK_UNCREATABLE = Phrase("impossible de créer le verrou d'exécution {lock} : {cause}",
                               "cannot create the run lock {lock}: {cause}")
 RUN_LOCK_UNCREATABLE_FIX = Phrase("donnez-vous le droit d'écriture sur le dossier du classeur",
                                   "give yourself write permission on the workbook's folder")

@@ -25,7 +25,7 @@ STATUS_SPAM = Phrase("classé indésirable", "marked as spam")
 STATUS_BASELINE = Phrase("fait hors relance", "done outside relance")
 STATUS_SIMULATED = Phrase("simulé", "simulated")
 STATUS_SKIPPED = Phrase("non envoyé", "skipped")
-STATUS_UNKNOWN = Phrase("inconnu", "unknown")
+STATUS_UNKNOWN = Phrase("à vérifier", "unknown")
 
 # ----------------------------------------------------------------- channels
 CHANNEL_EMAIL = Phrase("e-mail", "e-mail")

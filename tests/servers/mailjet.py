@@ -1,0 +1,191 @@
+"""A faithful local Mailjet (Send API v3.1, the message resource of v3, the SMS API v4) on loopback.
+
+It checks what the documented API checks: Basic auth with the key and secret (Bearer with the
+SMS token for /v4/sms-send), at most 50 messages per call, From.Email, a non-empty To of valid
+addresses, a Subject, TextPart or HTMLPart, attachments with ContentType, Filename and valid
+Base64Content; for a text message a 3-11 letter-or-digit From, an E.164 To and a Text. A call
+with an invalid message answers 400 and still sends the valid ones (their statuses are in the
+body); a call invalid as a whole (51 messages) answers 400 with an ErrorMessage.
+
+Faults, consumed one per /v3.1/send call from `faults`: "429" (with Retry-After), "500",
+"500-after" (the batch is taken, then 500), "timeout-after" (taken, then an answer later than the
+client waits). `refused` addresses get a per-message error. Every taken message is kept in
+`messages` (with its CustomID, looked up by GET /v3/REST/message?CustomID=...).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass
+class FakeMailjet:
+    key: str = "mj-key"
+    secret: str = "mj-secret"
+    sms_token: str = "sms-token"
+    faults: list[str] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)
+    slow: float = 1.5  # seconds of a "timeout" answer
+    retry_after: str = "0"
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    sms: list[dict[str, Any]] = field(default_factory=list)
+    calls: Counter = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _answer(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+                raw = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def _basic(self) -> bool:
+                want = "Basic " + base64.b64encode(f"{fake.key}:{fake.secret}".encode()).decode()
+                return self.headers.get("Authorization") == want
+
+            def do_GET(self) -> None:  # noqa: N802
+                url = urlparse(self.path)
+                fake.calls["GET " + url.path] += 1
+                if not self._basic():
+                    return self._answer(401, {"ErrorMessage": "API key authentication/authorization failure"})
+                if url.path != "/v3/REST/message":
+                    return self._answer(404, {"ErrorMessage": "Object not found"})
+                wanted = parse_qs(url.query).get("CustomID", [""])[0]
+                with fake.lock:
+                    data = [{"ID": m["ID"], "CustomID": m["CustomID"], "Status": "sent"}
+                            for m in fake.messages if m["CustomID"] == wanted]
+                self._answer(200, {"Count": len(data), "Data": data, "Total": len(data)})
+
+            def do_POST(self) -> None:  # noqa: N802
+                url = urlparse(self.path)
+                fake.calls["POST " + url.path] += 1
+                raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    return self._answer(400, {"ErrorMessage": "Malformed JSON"})
+                if url.path == "/v4/sms-send":
+                    return self._sms(body)
+                if url.path != "/v3.1/send":
+                    return self._answer(404, {"ErrorMessage": "Unknown resource"})
+                if not self._basic():
+                    return self._answer(401, {"ErrorMessage": "API key authentication/authorization failure"})
+                fault = fake.faults.pop(0) if fake.faults else ""
+                if fault == "429":
+                    return self._answer(429, {"ErrorMessage": "Too many requests"}, {"Retry-After": fake.retry_after})
+                if fault == "500":
+                    return self._answer(500, {"ErrorIdentifier": "E1", "ErrorMessage": "Internal Server Error"})
+                messages = body.get("Messages")
+                if not isinstance(messages, list) or not messages:
+                    return self._answer(400, {"ErrorMessage": "Messages is required"})
+                if len(messages) > 50:
+                    return self._answer(400, {"ErrorIdentifier": "E2", "StatusCode": 400,
+                                              "ErrorMessage": "The number of messages exceeds the limit of 50"})
+                sandbox = body.get("SandboxMode") is True
+                entries = [self._one(m, sandbox) for m in messages]
+                if fault == "500-after":
+                    return self._answer(500, {"ErrorMessage": "Internal Server Error"})
+                if fault == "timeout-after":
+                    time.sleep(fake.slow)
+                status = 400 if any(e["Status"] == "error" for e in entries) else 200
+                self._answer(status, {"Messages": entries})
+
+            def _one(self, m: dict[str, Any], sandbox: bool) -> dict[str, Any]:
+                errors = []
+                sender = (m.get("From") or {}).get("Email", "")
+                if not EMAIL.match(sender):
+                    errors.append(("mj-0013", f'"{sender}" is an invalid email address.', ["From"]))
+                to = m.get("To") or []
+                if not to:
+                    errors.append(("mj-0003", 'Missing mandatory property "To".', ["To"]))
+                for t in [*to, *(m.get("Cc") or [])]:
+                    address = t.get("Email", "")
+                    if not EMAIL.match(address):
+                        errors.append(("mj-0013", f'"{address}" is an invalid email address.', ["To"]))
+                    elif address in fake.refused:
+                        errors.append(("send-0010", f'"{address}" is blocked (hard bounce).', ["To"]))
+                if not (m.get("TextPart") or m.get("HTMLPart") or m.get("TemplateID")):
+                    errors.append(("send-0003", 'At least "HTMLPart", "TextPart" or "TemplateID" must be provided.',
+                                   ["HTMLPart", "TextPart"]))
+                if not m.get("Subject"):
+                    errors.append(("send-0004", 'Missing "Subject".', ["Subject"]))
+                for a in m.get("Attachments") or []:
+                    try:
+                        base64.b64decode(a.get("Base64Content", ""), validate=True)
+                        ok = bool(a.get("ContentType") and a.get("Filename") and a.get("Base64Content"))
+                    except (binascii.Error, ValueError):
+                        ok = False
+                    if not ok:
+                        errors.append(("mj-0004", "Invalid attachment.", ["Attachments"]))
+                if errors:
+                    return {"Status": "error", "Errors": [
+                        {"ErrorIdentifier": "X", "ErrorCode": c, "StatusCode": 400, "ErrorMessage": msg,
+                         "ErrorRelatedTo": rel} for c, msg, rel in errors]}
+                out = []
+                with fake.lock:
+                    for t in to:
+                        mid = 1000 + len(fake.messages)
+                        if not sandbox:
+                            fake.messages.append({"ID": mid, "CustomID": m.get("CustomID", ""), "To": t["Email"],
+                                                  "Subject": m.get("Subject"),
+                                                  "Attachments": m.get("Attachments") or []})
+                        out.append({"Email": t["Email"], "MessageUUID": f"uuid-{mid}", "MessageID": mid,
+                                    "MessageHref": f"https://api.mailjet.com/v3/REST/message/{mid}"})
+                return {"Status": "success", "CustomID": m.get("CustomID", ""), "To": out, "Cc": [], "Bcc": []}
+
+            def _sms(self, body: dict[str, Any]) -> None:
+                if self.headers.get("Authorization") != f"Bearer {fake.sms_token}":
+                    return self._answer(401, {"ErrorIdentifier": "S1", "StatusCode": 401, "ErrorMessage": "Unauthorized"})
+                sender, to, text = body.get("From", ""), body.get("To", ""), body.get("Text", "")
+                if not re.fullmatch(r"[A-Za-z0-9]{3,11}", str(sender)):
+                    return self._answer(400, {"ErrorCode": "sms-0002", "StatusCode": 400,
+                                              "ErrorMessage": "From must be 3 to 11 alphanumeric characters"})
+                if not re.fullmatch(r"\+[1-9]\d{6,14}", str(to)):
+                    return self._answer(400, {"ErrorCode": "sms-0003", "StatusCode": 400,
+                                              "ErrorMessage": "To must be a number in E.164 format"})
+                if not text:
+                    return self._answer(400, {"ErrorCode": "sms-0004", "StatusCode": 400, "ErrorMessage": "Text is required"})
+                with fake.lock:
+                    mid = f"SMS{len(fake.sms) + 1}"
+                    fake.sms.append({"MessageId": mid, **body})
+                self._answer(200, {"From": sender, "To": to, "Text": text, "MessageId": mid, "SmsCount": 1,
+                                   "Status": {"Code": 2, "Name": "sent", "Description": "Message sent"}})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def send_calls(self) -> int:
+        return self.calls["POST /v3.1/send"]
+
+    def __enter__(self) -> FakeMailjet:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
