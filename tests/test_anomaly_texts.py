@@ -161,7 +161,7 @@ def test_a_hostile_french_workbook_is_reported_in_french_only(hostile):
     for a in hostile:
         if a.code in OWN_SETTINGS_TEXTS:
             continue
-        line = a.text("fr").replace(repr(a.value), "")  # the value as typed, an ISO date say, is the user's
+        line = a.text("fr").replace(a.value, "")  # the value as typed, an ISO date say, is the user's
         for text in (a.problem.fr, a.hint.fr, line):
             assert_french(text, allow=_allowed(a))
         assert french_anomaly_problems(a) == []

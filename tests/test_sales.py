@@ -77,7 +77,7 @@ def test_sales_tab_anomalies_say_where_what_and_how():
     ]
     assert {m: s.amount for m, s in b.sales["EUR"].items()} == {"2025-01": D(100), "2025-06": D("10.56")}
     french = [a.text("fr") for a in b.anomalies if a.source.tab == "CA_mensuel"]
-    assert french[3] == (f"CA_mensuel!A6{NBSP}: '2025-02-30' n'est pas une date réelle (février 2025 compte 28 jours)"
+    assert french[3] == (f"CA_mensuel!A6{NBSP}: «{NNBSP}2025-02-30{NNBSP}» n'est pas une date réelle (février 2025 compte 28 jours)"
                          f"{NNBSP}; la ligne a été ignorée{NNBSP}; corrigez le jour, par exemple 28/02/2025")
 
 

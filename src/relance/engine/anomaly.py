@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
-from relance.engine.catalog.anomalies import ANOMALY_LINE, AT_ROW
+from relance.engine.catalog.anomalies import ANOMALY_LINE, AT_ROW, LINE_VALUE
 from relance.engine.i18n import Said
 
 
@@ -85,7 +85,7 @@ class Anomaly:
 
     def text(self, lang: str) -> str:
         """The whole anomaly in one line, in `lang`."""
-        shown = f" {self.value!r}" if self.value != "" else ""
+        shown = LINE_VALUE(value=self.value) if self.value != "" else ""
         return ANOMALY_LINE.text(lang, place=self.source.said(), value=shown, problem=self.problem, hint=self.hint)
 
     def __str__(self) -> str:

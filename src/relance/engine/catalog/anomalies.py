@@ -21,6 +21,8 @@ THEN = Phrase("{first} ; {then}", "{first}; {then}")
 AT_ROW = Phrase("{tab}, ligne {row}", "{tab} row {row}")
 #: One anomaly on one line (`relance check`, logs): place, value, problem and fix.
 ANOMALY_LINE = Phrase("{place} :{value} {problem} ; {hint}", "{place}:{value} {problem}; {hint}")
+#: The cell's value inside ANOMALY_LINE (with its leading space).
+LINE_VALUE = Phrase(" « {value} »", " '{value}'")
 BLANK = Phrase("est vide", "is blank")
 ROW_SKIPPED = Phrase("{problem} ; la ligne a été ignorée", "{problem}; the row was skipped")
 ROW_IGNORED = Phrase("{problem} ; la ligne a été ignorée", "{problem}; the row was ignored")
