@@ -15,14 +15,12 @@ def said(text: str | Said) -> Said:
     return text if isinstance(text, Said) else Said.verbatim(text)
 
 
-class RelanceError(Exception):
-    """Base of every exception relance raises on purpose. The CLI prints its message, no traceback.
+class SaidError(Exception):
+    """An exception that says its problem and its fix in both languages.
 
-    `said` and `fix` are what is said, in both languages; `message` and `hint` are their English
-    texts (logs, tests, the History notes written by code that predates the catalog).
+    `said` and `fix` are what is said; `message` and `hint` are their English texts (logs, tests,
+    the History notes written by code that predates the catalog).
     """
-
-    exit_code = 3
 
     def __init__(self, message: str | Said, hint: str | Said = "") -> None:
         self.said = said(message)
@@ -53,11 +51,17 @@ class RelanceError(Exception):
         """The fix in `lang` ("" when there is none)."""
         return self.fix.text(lang) if self.fix else ""
 
-    def __str__(self) -> str:
-        return f"{self.message}\n  → {self.hint}" if self.hint else self.message
-
     def __reduce__(self):  # pickleable, for worker processes and cloud functions
         return (self.__class__, (self.said, self.fix))
+
+
+class RelanceError(SaidError):
+    """Base of every exception relance raises on purpose. The CLI prints its message, no traceback."""
+
+    exit_code = 3
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  → {self.hint}" if self.hint else self.message
 
 
 class WorkbookError(RelanceError):

@@ -29,7 +29,7 @@ from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape as _xml_escape
 
 from relance.engine.catalog import console
-from relance.engine.errors import said
+from relance.engine.errors import SaidError
 from relance.engine.i18n import Said
 from relance.engine.sheets import OwnedTab
 from relance.workbook import xlsx_styles
@@ -62,24 +62,8 @@ CHUNK_ROWS = 2000
 _CTRL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32)])
 
 
-class PackageError(Exception):
-    """The package cannot be edited safely; `fix` says what the user can do about it.
-
-    Like RelanceError, it says its problem and fix as catalog phrases (`said`, `fix`); `message`
-    and `hint` are their English texts."""
-
-    def __init__(self, message: str | Said, hint: str | Said = "") -> None:
-        self.said = said(message)
-        self.fix = said(hint)
-        super().__init__(self.said.en)
-
-    @property
-    def message(self) -> str:
-        return self.said.en
-
-    @property
-    def hint(self) -> str:
-        return self.fix.en if self.fix else ""
+class PackageError(SaidError):
+    """The package cannot be edited safely; `fix` says what the user can do about it."""
 
 
 # --------------------------------------------------------------------------------------------
