@@ -92,8 +92,8 @@ def test_reasons_say_why_in_both_languages():
         "reasons": [
             {"code": "days_late", "points": 0, "fr": "aucun règlement reçu à ce jour", "en": "no payment received yet"},
             {"code": "past_due", "points": 50,
-             "fr": "1\u00a0234,50\u00a0€ échus impayés, en retard de 100 jours en moyenne",
-             "en": "€1,234.50 past due and unpaid, 100 days late on average"}]}
+             "fr": "1\u00a0234,50\u00a0€ échus impayés, en retard de 100\u00a0jours en moyenne",
+             "en": "€1,234.50 past due and unpaid, 100\u00a0days late on average"}]}
 
 
 def test_a_worsening_trend_costs_and_an_improving_one_gives_back():
@@ -107,7 +107,7 @@ def test_a_worsening_trend_costs_and_an_improving_one_gives_back():
     assert codes(risks[("C1", "EUR")]) == {"days_late": 10, "trend": 15, "late_share": 5, "past_due": 0}
     assert codes(risks[("C2", "EUR")]) == {"days_late": 10, "trend": -5, "late_share": 5, "past_due": 0}
     assert (risks[("C1", "EUR")].score, risks[("C2", "EUR")].score) == (70, 90)
-    assert "sur les 6 derniers mois contre 0 avant" in risks[("C1", "EUR")].reasons[1].fr
+    assert "sur les 6 derniers mois contre 0\u00a0jour avant" in risks[("C1", "EUR")].reasons[1].fr
 
 
 def test_an_open_balance_far_above_the_usual_one():

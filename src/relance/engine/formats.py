@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import NamedTuple
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
@@ -105,9 +106,13 @@ class Formats:
         return _nbsp(format_compact_currency(rounded, str(currency or "EUR").strip().upper(),
                                              locale=self.locale, fraction_digits=1))
 
-    def days(self, value: object, digits: int = 1) -> str:
-        """A duration in days: ``82,5 jours`` / ``82.5 days`` (``1 jour`` / ``1 day``)."""
-        amount = half_up(_decimal(value), digits)
+    def days(self, value: object, digits: int | None = 1) -> str:
+        """A duration in days: ``82,5 jours`` / ``82.5 days`` (``1 jour`` / ``1 day``); with
+        `digits` None, up to one decimal and no trailing zero (``100 jours``, ``12,5 jours``)."""
+        amount = half_up(_decimal(value), 1 if digits is None else digits)
+        if digits is None:
+            amount = amount.normalize() if amount else Decimal(0)
+            amount = amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount
         one = abs(amount) < 2 if self.french else amount == 1
         word = ("jour" if one else "jours") if self.french else ("day" if one else "days")
         return f"{self.number(amount, digits)}\u00a0{word}"
@@ -172,6 +177,49 @@ class Formats:
 def formats(locale: str | Lang) -> Formats:
     """A formatter for `locale` (fr_FR, en_GB, fr, en)."""
     return Formats(locale)
+
+
+# Figures inside a catalog phrase (relance.engine.i18n.Said arguments), formatted in the language
+# the phrase is rendered in.
+
+
+class Money(NamedTuple):
+    amount: Decimal
+    currency: str
+
+    def shown(self, lang: str) -> str:
+        return formats(lang).money(self.amount, self.currency)
+
+
+class Number(NamedTuple):
+    """`digits` fixes the decimals; `trim` rounds to them and drops trailing zeros (5,0 -> 5)."""
+
+    value: Decimal | int
+    digits: int | None = None
+    trim: bool = False
+
+    def shown(self, lang: str) -> str:
+        if self.trim and self.digits is not None:
+            q = half_up(Decimal(self.value), self.digits)
+            q = q.quantize(Decimal(1)) if q == q.to_integral_value() else q.normalize()
+            return formats(lang).number(q)
+        return formats(lang).number(self.value, self.digits)
+
+
+class Percent(NamedTuple):
+    points: Decimal | int
+    digits: int = 1
+
+    def shown(self, lang: str) -> str:
+        return formats(lang).percent(self.points, self.digits)
+
+
+class Days(NamedTuple):
+    value: Decimal | int
+    digits: int | None = 1
+
+    def shown(self, lang: str) -> str:
+        return formats(lang).days(self.value, self.digits)
 
 
 class _CurrencyFormat:

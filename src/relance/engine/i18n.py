@@ -139,6 +139,7 @@ class Said:
     """What was said: a phrase and its arguments, rendered in a language where it is shown.
 
     An argument may itself be a Said (rendered in the same language), a date (written in prose),
+    a figure of relance.engine.formats (Money, Number, Percent, Days: formatted in the language),
     a list of Said or texts (joined with commas), or anything str() shows.
     """
 
@@ -183,6 +184,9 @@ JOINED = Phrase("{first}{then}", "{first}{then}")
 def _show(value: object, lang: Lang) -> object:
     if isinstance(value, Said):
         return value.text(lang)
+    shown = getattr(value, "shown", None)  # a figure of relance.engine.formats: Money, Days, ...
+    if callable(shown):
+        return shown(lang)
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         from relance.engine.formats import formats  # formats imports i18n
 

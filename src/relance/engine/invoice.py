@@ -14,6 +14,7 @@ from relance.engine import cells
 from relance.engine.anomaly import Source
 from relance.engine.catalog import anomalies as A
 from relance.engine.customer import Customer
+from relance.engine.formats import Money
 from relance.engine.settings import Settings
 from relance.engine.table import Collector, Row, Table
 from relance.engine.terms import Terms, legal_latest_due, parse_terms
@@ -129,7 +130,7 @@ def parse_invoices(
             continue
         rounded = cells.quantize(amount, currency)
         if rounded != amount:
-            out.warn(row.source("amount"), raw_amount, A.MORE_DECIMALS(currency=currency, rounded=rounded),
+            out.warn(row.source("amount"), raw_amount, A.MORE_DECIMALS(currency=currency, rounded=Money(rounded, currency)),
                      A.ROUND_TO_CENTS(), "R109")
         amount = rounded
         if amount == 0:

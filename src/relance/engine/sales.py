@@ -16,6 +16,7 @@ from relance.engine import cells
 from relance.engine.anomaly import Source
 from relance.engine.catalog import anomalies as A
 from relance.engine.cells import Problem
+from relance.engine.formats import Money
 from relance.engine.settings import Settings
 from relance.engine.table import Collector, Table
 
@@ -100,7 +101,7 @@ def parse_sales(
             continue
         rounded = cells.quantize(amount, currency)
         if rounded != amount:
-            out.warn(row.source("amount"), raw_amount, A.MORE_DECIMALS(currency=currency, rounded=rounded),
+            out.warn(row.source("amount"), raw_amount, A.MORE_DECIMALS(currency=currency, rounded=Money(rounded, currency)),
                      A.ROUND_TO_CENTS(), "R805")
         months = sales.setdefault(currency, {})
         first = months.get(month)

@@ -41,6 +41,7 @@ from typing import Any, NamedTuple
 
 from relance.engine.balance import InvoiceLedger
 from relance.engine.book import Book
+from relance.engine.catalog import report as R
 from relance.engine.customer import Customer
 from relance.engine.effectiveness import (
     counted,
@@ -48,7 +49,8 @@ from relance.engine.effectiveness import (
     promise_invoices,
     promise_outcome,
 )
-from relance.engine.formats import formats, half_up
+from relance.engine.formats import Days, Money, Number, Percent
+from relance.engine.i18n import Said
 from relance.engine.position import Position, compute_positions
 from relance.engine.scenario import Scenario
 from relance.engine.terms import end_of_month
@@ -131,8 +133,15 @@ def grade_for(score: int) -> str:
 class Reason:
     code: str
     points: int  # taken off the score; negative gives points back
-    fr: str
-    en: str
+    said: Said  # the reason, in both languages (catalog.report REASON_*)
+
+    @property
+    def fr(self) -> str:
+        return self.said.fr
+
+    @property
+    def en(self) -> str:
+        return self.said.en
 
     def to_json(self) -> dict[str, Any]:
         return {"code": self.code, "points": self.points, "fr": self.fr, "en": self.en}
@@ -194,20 +203,6 @@ def months_before(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + day.month - 1 - months
     first = dt.date(index // 12, index % 12 + 1, 1)
     return first.replace(day=min(day.day, end_of_month(first).day))
-
-
-def _num(value: Decimal, lang: str, places: int = 0, fixed: bool = False) -> str:
-    """A number as written in the language (relance.engine.formats, half-up): up to `places`
-    decimals (exactly, when `fixed`)."""
-    q = half_up(value, places)
-    if fixed:
-        return formats(lang).number(q, places)
-    return formats(lang).number(q.normalize() if q else Decimal(0))
-
-
-def _money(value: Decimal, lang: str, currency: str) -> str:
-    """An amount as every other text of relance writes it (formats.money: "1 234,50 €")."""
-    return formats(lang).money(value, currency)
 
 
 @dataclass
@@ -297,12 +292,10 @@ def _score_group(
     # 1. weighted days late (always said)
     level = weighted_days_late(paid)
     if level is None:
-        reasons.append(Reason("days_late", 0, "aucun règlement reçu à ce jour", "no payment received yet"))
+        reasons.append(Reason("days_late", 0, R.REASON_NO_PAYMENT()))
     else:
-        reasons.append(Reason(
-            "days_late", points_for(level, DAYS_LATE_POINTS),
-            f"paie en moyenne {_num(level, 'fr', 1)} jours après l'échéance (pondéré par les montants)",
-            f"pays {_num(level, 'en', 1)} days after the due date on average (weighted by amount)"))
+        reasons.append(Reason("days_late", points_for(level, DAYS_LATE_POINTS),
+                              R.REASON_DAYS_LATE(days=Days(level, None))))
 
     # 2. trend: last TREND_MONTHS against before
     cut = months_before(as_of, TREND_MONTHS)
@@ -315,21 +308,11 @@ def _score_group(
             and len({p.invoice_id for p in before_paid}) >= MIN_TREND_INVOICES):
         change = recent - before
         worse = points_for(change, TREND_WORSE_POINTS)
-        months = TREND_MONTHS
+        trend = {"recent": Days(recent, None), "before": Days(before, None), "months": TREND_MONTHS}
         if worse:
-            reasons.append(Reason(
-                "trend", worse,
-                f"retards en hausse : {_num(recent, 'fr', 1)} jours sur les {months} derniers mois "
-                f"contre {_num(before, 'fr', 1)} avant",
-                f"paying later: {_num(recent, 'en', 1)} days late over the last {months} months "
-                f"against {_num(before, 'en', 1)} before"))
+            reasons.append(Reason("trend", worse, R.REASON_LATER(**trend)))
         elif change <= -TREND_BETTER_DAYS:
-            reasons.append(Reason(
-                "trend", TREND_BETTER_POINTS,
-                f"retards en baisse : {_num(recent, 'fr', 1)} jours sur les {months} derniers mois "
-                f"contre {_num(before, 'fr', 1)} avant",
-                f"paying sooner: {_num(recent, 'en', 1)} days late over the last {months} months "
-                f"against {_num(before, 'en', 1)} before"))
+            reasons.append(Reason("trend", TREND_BETTER_POINTS, R.REASON_SOONER(**trend)))
 
     # 3. share of settled invoices settled late
     settled = [p for p in group.positions
@@ -339,11 +322,8 @@ def _score_group(
         share = (Decimal(late * 100) / len(settled)).quantize(Decimal(1), ROUND_HALF_UP)
         pts = points_for(share, LATE_SHARE_POINTS)
         if pts:
-            reasons.append(Reason(
-                "late_share", pts,
-                f"{_num(share, 'fr')} % des factures réglées l'ont été après l'échéance ({late} sur {len(settled)})",
-                f"{_num(share, 'en')}% of settled invoices were paid after their due date "
-                f"({late} of {len(settled)})"))
+            reasons.append(Reason("late_share", pts, R.REASON_LATE_SHARE(
+                share=Percent(share, 0), late=Number(late), settled=Number(len(settled)))))
 
     # 4. what is past due today (always said)
     overdue = [p for p in group.positions
@@ -353,13 +333,10 @@ def _score_group(
     if amount > 0:
         days = (sum((p.balance * (p.days_past_due or 0) for p in overdue), ZERO) / amount).quantize(
             CENT, ROUND_HALF_UP)
-        reasons.append(Reason(
-            "past_due", points_for(days, OVERDUE_POINTS),
-            f"{_money(amount, 'fr', currency)} échus impayés, en retard de {_num(days, 'fr', 1)} jours "
-            "en moyenne",
-            f"{_money(amount, 'en', currency)} past due and unpaid, {_num(days, 'en', 1)} days late on average"))
+        reasons.append(Reason("past_due", points_for(days, OVERDUE_POINTS),
+                              R.REASON_PAST_DUE(amount=Money(amount, currency), days=Days(days, None))))
     else:
-        reasons.append(Reason("past_due", 0, "rien d'échu impayé", "nothing past due"))
+        reasons.append(Reason("past_due", 0, R.REASON_NOTHING_PAST_DUE()))
 
     # 5. open balance against the usual one
     open_now = sum((p.balance for p in group.positions if p.is_open), ZERO)
@@ -368,30 +345,19 @@ def _score_group(
         ratio = (open_now / usual).quantize(Decimal("0.1"), ROUND_HALF_UP)
         pts = points_for(ratio, EXPOSURE_POINTS)
         if pts:
-            reasons.append(Reason(
-                "exposure", pts,
-                f"encours de {_money(open_now, 'fr', currency)}, {_num(ratio, 'fr', 1)} fois l'encours "
-                f"habituel ({_money(usual, 'fr', currency)})",
-                f"open balance of {_money(open_now, 'en', currency)}, {_num(ratio, 'en', 1)} times the "
-                f"usual ({_money(usual, 'en', currency)})"))
+            reasons.append(Reason("exposure", pts, R.REASON_EXPOSURE(
+                amount=Money(open_now, currency), ratio=Number(ratio, 1, trim=True), usual=Money(usual, currency))))
 
     # 6. open disputes
     in_dispute = sum(1 for p in group.positions if p.is_open and p.invoice_id in disputed)
     pts = points_for(Decimal(in_dispute), DISPUTE_POINTS)
     if pts:
-        reasons.append(Reason(
-            "disputes", pts,
-            f"{in_dispute} facture{'s' if in_dispute > 1 else ''} en litige",
-            f"{in_dispute} invoice{'s' if in_dispute > 1 else ''} in dispute"))
+        reasons.append(Reason("disputes", pts, R.REASON_DISPUTES(n=in_dispute)))
 
     # 7. broken promises
     pts = points_for(Decimal(broken), BROKEN_PROMISE_POINTS)
     if pts:
-        reasons.append(Reason(
-            "broken_promises", pts,
-            f"{broken} promesse{'s' if broken > 1 else ''} de paiement non tenue{'s' if broken > 1 else ''} "
-            f"sur {PROMISE_MONTHS} mois",
-            f"{broken} broken promise{'s' if broken > 1 else ''} to pay in the last {PROMISE_MONTHS} months"))
+        reasons.append(Reason("broken_promises", pts, R.REASON_BROKEN_PROMISES(n=broken, months=PROMISE_MONTHS)))
 
     score = max(0, min(100, 100 - sum(r.points for r in reasons)))
     return score, reasons

@@ -161,3 +161,27 @@ NOTE_RECOVERY_NOTHING = Phrase(
     "Recovery rate {span}: no invoice was past due on {eve}, so there was nothing to recover.")
 BOTH = Phrase("{first} et {second}", "{first} and {second}")
 SPAN = Phrase("du {first} au {last}", "from {first} to {last}")
+
+# --- risk grades: the reasons of a customer's grade (engine/scoring.py) ------------------------
+REASON_NO_PAYMENT = Phrase("aucun règlement reçu à ce jour", "no payment received yet")
+REASON_DAYS_LATE = Phrase("paie en moyenne {days} après l'échéance (pondéré par les montants)",
+                          "pays {days} after the due date on average (weighted by amount)")
+REASON_LATER = Phrase("retards en hausse : {recent} sur les {months} derniers mois contre {before} avant",
+                      "paying later: {recent} late over the last {months} months against {before} before")
+REASON_SOONER = Phrase("retards en baisse : {recent} sur les {months} derniers mois contre {before} avant",
+                       "paying sooner: {recent} late over the last {months} months against {before} before")
+REASON_LATE_SHARE = Phrase(
+    "{share} des factures réglées l'ont été après l'échéance ({late} sur {settled})",
+    "{share} of settled invoices were paid after their due date ({late} of {settled})")
+REASON_PAST_DUE = Phrase("{amount} échus impayés, en retard de {days} en moyenne",
+                         "{amount} past due and unpaid, {days} late on average")
+REASON_NOTHING_PAST_DUE = Phrase("rien d'échu impayé", "nothing past due")
+REASON_EXPOSURE = Phrase("encours de {amount}, {ratio} fois l'encours habituel ({usual})",
+                         "open balance of {amount}, {ratio} times the usual ({usual})")
+REASON_DISPUTES = Phrase("{n} factures en litige", "{n} invoices in dispute",
+                         fr_one="{n} facture en litige", en_one="{n} invoice in dispute")
+REASON_BROKEN_PROMISES = Phrase(
+    "{n} promesses de paiement non tenues sur {months} mois",
+    "{n} broken promises to pay in the last {months} months",
+    fr_one="{n} promesse de paiement non tenue sur {months} mois",
+    en_one="{n} broken promise to pay in the last {months} months")
