@@ -69,7 +69,7 @@ def test_sales_tab_anomalies_say_where_what_and_how():
                           "enter the month's credit sales including VAT"),
         ("R804", "error", "CA_mensuel!C10: '-5' is negative; the row was skipped; "
                           "enter the month's net credit sales (invoices minus credit notes), zero or more"),
-        ("R805", "warning", "CA_mensuel!C11: '10,555' has more decimals than EUR allows; 10.56 was used; "
+        ("R805", "warning", "CA_mensuel!C11: '10,555' has more decimals than EUR allows; €10.56 was used; "
                             "round the amount to cents"),
         ("R806", "error", "CA_mensuel!A12: '2025-01-15' is a second row for 2025-01 EUR "
                           "(first at CA_mensuel row 2); this row was skipped; keep one row per month and "
