@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SCENARIOS_HEADER, customer, invoice, on, workbook
+from french import assert_french
 from relance.app.jobs import RunResult, run
 from relance.channels import outbox as outbox_module
 from relance.channels.outbox import OutboxChannel, file_stem
@@ -122,7 +123,9 @@ def test_history_rows_say_the_run_date_and_the_absolute_outbox(tmp_path: Path, m
     for row in history(wb):
         assert row[COL["as_of"]] == dt.date(2025, 3, 31)  # a date cell
         assert row[COL["via"]] == f"outbox:{(tmp_path / 'out').resolve()}"
-        assert str(row[COL["detail"]]).startswith("via outbox; as of 2025-03-31; C1_r1")  # still for people
+        detail = str(row[COL["detail"]])  # a note for people, in the workbook's language
+        assert detail.startswith("Classé dans la boîte d'envoi\u00a0: C1_r1") and detail.endswith((".eml", ".sms.txt"))
+        assert_french(detail)
 
 
 def test_a_crash_then_a_rerun_into_another_outbox_sends_nothing_twice(tmp_path: Path):
@@ -137,8 +140,10 @@ def test_a_crash_then_a_rerun_into_another_outbox_sends_nothing_twice(tmp_path: 
     assert data["settled_pending"] == 8 and data["sent"] == 5
     assert files_per_key(a) == Counter(keys[:3]) and files_per_key(default) == Counter(keys[3:])
     assert_each_sent_once(wb, keys, a, default)
-    confirmed = [r for r in history(wb) if "confirmed after an interrupted run" in str(r[COL["detail"]])]
-    assert len(confirmed) == 3 and all(f"(in {a.resolve()})" in str(r[COL["detail"]]) for r in confirmed)
+    confirmed = [r for r in history(wb) if "Confirmé après une exécution interrompue" in str(r[COL["detail"]])]
+    assert len(confirmed) == 3 and all(f"(dans {a.resolve()})" in str(r[COL["detail"]]) for r in confirmed)
+    for row in history(wb):
+        assert_french(str(row[COL["detail"]]))
     assert go(wb, default).to_json()["sent"] == 0 and go(wb, a).to_json()["sent"] == 0
 
 
@@ -175,7 +180,7 @@ def test_a_pending_row_whose_outbox_was_moved_is_settled_where_the_rerun_writes(
     # the three filed are found where the rerun writes; the fourth may have gone into the old
     # folder, which nobody can read any more: it waits for a person, never sent twice
     assert data["settled_pending"] == 3 and data["unsettled_pending"] == 1 and data["sent"] == 0
-    assert sum(f"(found in {moved})" in str(r[COL["detail"]]) for r in history(wb)) == 3
+    assert sum(f"(retrouvé dans {moved})" in str(r[COL["detail"]]) for r in history(wb)) == 3
     waiting = [r for r in history(wb) if r[COL["status"]] == "en attente"]
     assert [r[COL["action_key"]] for r in waiting] == [keys[3]]
     waiting[0][COL["status"]] = "failed"  # the person checked: it was not sent (English still read)
@@ -190,8 +195,9 @@ def test_rows_written_before_the_as_of_and_via_columns_are_read_from_their_detai
     with pytest.raises(Crash):
         go(wb, box, crash_after=1)
     header, *rows = wb.tabs[HISTORY]
-    wb.tabs[HISTORY] = [header[:14], *[r[:14] for r in rows]]  # as an older version wrote them
-    assert {str(r[COL["detail"]]) for r in rows} == {"via outbox; as of 2025-03-31"}
+    # as an older version wrote them: no as_of and via columns, both said in an English detail
+    rows = [[*r[:13], "via outbox; as of 2025-03-31"] for r in rows]
+    wb.tabs[HISTORY] = [header[:14], *rows]
     result = go(wb, box)
     assert result.to_json()["settled_pending"] == 2
     assert [e.as_of for e in result.snapshot.book.history] == [DAY, DAY]

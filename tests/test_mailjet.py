@@ -61,8 +61,8 @@ def test_one_refused_address_does_not_fail_the_batch(tmp_path):
         out = outcomes(mj, [message(n) for n in range(6)] + [message(6, ("not-an-address",))])
         mj.close()
     assert [d.status for d in out] == ["sent"] * 3 + ["failed"] + ["sent"] * 2 + ["failed"]
-    assert "send-0010" in out[3].detail and "blocked" in out[3].detail
-    assert "invalid email address" in out[6].detail
+    assert "send-0010" in out[3].detail.en and "blocked" in out[3].detail.en
+    assert "invalid email address" in out[6].detail.en
     assert fake.send_calls == 1 and len(fake.messages) == 5
 
 
@@ -144,7 +144,7 @@ def test_sms_through_v4_sms_send_in_e164_with_a_valid_sender(tmp_path):
     assert fake.sms == [{"MessageId": "SMS1", "From": "AtelierDuma", "To": "+33612345678", "Text": "F1\n"}]
     assert fake.calls["POST /v4/sms-send"] == 1 and fake.calls["POST /v4/REST/sms/send"] == 0
     assert bad_number.status == bad_sender.status == "failed"
-    assert "3 to 11 letters or digits" in bad_sender.detail
+    assert "3 to 11 letters or digits" in bad_sender.detail.en
     assert e164("+44 20 7946 0958", "FR") == "+442079460958"
     assert mj.via_for(message(1, channel="sms").action).startswith("mailjet-sms:")
 

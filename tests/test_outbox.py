@@ -9,6 +9,7 @@ from email.parser import BytesParser
 
 from relance.channels.outbox import OutboxChannel
 from relance.engine.action import Action
+from relance.engine.catalog import tabs as T
 from relance.engine.message import OutgoingMessage
 
 ACTION = Action("RKEY1", "C1", ("F1", "F2"), "standard", "reminder_1", 7, "email", "reminder_1",
@@ -24,7 +25,7 @@ def test_eml_parses_back_with_accents_both_parts_and_the_key(tmp_path):
     delivery = box.send(MESSAGE)
     box.close()
     assert delivery.status == "sent" and delivery.message_id == "<RKEY1@dumas.example>"
-    raw = (tmp_path / delivery.detail).read_bytes()
+    raw = (tmp_path / delivery.file).read_bytes()
     assert raw.isascii()  # 7-bit clean on the wire, accents encoded
     email = BytesParser(policy=policy.default).parsebytes(raw)
     assert email["Subject"] == "Relance – factures F1 et F2 échues"
@@ -39,7 +40,7 @@ def test_eml_parses_back_with_accents_both_parts_and_the_key(tmp_path):
     index = [json.loads(line) for line in (tmp_path / "index.jsonl").read_text().splitlines()]
     assert index == [{"action_key": "RKEY1", "channel": "email", "customer_id": "C1",
                       "recipient": "compta@client.example;dg@client.example", "invoice_ids": ["F1", "F2"],
-                      "step": "reminder_1", "file": delivery.detail, "message_id": "<RKEY1@dumas.example>",
+                      "step": "reminder_1", "file": delivery.file, "message_id": "<RKEY1@dumas.example>",
                       "at": "2026-11-23T09:00:00+01:00"}]
 
 
@@ -50,7 +51,7 @@ def test_a_key_already_in_the_outbox_is_not_written_again(tmp_path):
     second = OutboxChannel(tmp_path, "t")
     assert second.lookup("RKEY1") == "<RKEY1@dumas.example>"
     assert second.lookup("OTHER") is None
-    assert second.send(MESSAGE).detail == "already in the outbox"
+    assert second.send(MESSAGE).again
     second.close()
     assert len(list(tmp_path.glob("*.eml"))) == 1
     assert len((tmp_path / "index.jsonl").read_text().splitlines()) == 1
@@ -61,8 +62,8 @@ def test_a_simulation_files_apart_and_is_never_taken_for_a_send(tmp_path):
     sim = OutboxChannel(tmp_path, "t", simulation=day)
     delivery = sim.send(MESSAGE)
     assert (sim.name, delivery.status) == ("simulation", "simulated")
-    assert delivery.detail.startswith("simulation-2026-11-23/") and (tmp_path / delivery.detail).is_file()
-    assert sim.send(MESSAGE) == replace(delivery, detail="already in the outbox")  # still never twice
+    assert delivery.file.startswith("simulation-2026-11-23/") and (tmp_path / delivery.file).is_file()
+    assert sim.send(MESSAGE) == replace(delivery, detail=T.DETAIL_ALREADY(), file="", again=True)  # still never twice
     sim.close()
     assert sim.location == str(tmp_path / "simulation-2026-11-23")
     assert not list(tmp_path.glob("*.eml")) and not (tmp_path / "index.jsonl").exists()
@@ -70,7 +71,7 @@ def test_a_simulation_files_apart_and_is_never_taken_for_a_send(tmp_path):
     assert real.lookup("RKEY1") is None  # a later real run does not settle anything with it
     assert real.proofs(["RKEY1"]) == {}  # nor puts it in an agency package as proof
     sent = real.send(MESSAGE)
-    assert (sent.status, sent.detail) == ("sent", "C1_reminder_1_RKEY1.eml")  # the real send happens
+    assert (sent.status, sent.file) == ("sent", "C1_reminder_1_RKEY1.eml")  # the real send happens
     real.close()
     assert list(real.proofs(["RKEY1"])) == ["C1_reminder_1_RKEY1.eml"]
     # a simulation's package shows the real proofs, from the outbox itself
@@ -93,7 +94,7 @@ def test_bodies_survive_the_wire_exactly(tmp_path, text, html):
     action = replace(ACTION, key=f"K{abs(hash((text, html)))}")
     delivery = box.send(replace(MESSAGE, action=action, text=text, html=html))
     box.close()
-    raw = (tmp_path / delivery.detail).read_bytes()
+    raw = (tmp_path / delivery.file).read_bytes()
     assert max(len(line) for line in raw.split(b"\r\n")) <= 78
     email = BytesParser(policy=policy.default).parsebytes(raw)
     assert email.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
@@ -157,9 +158,9 @@ def test_a_message_filed_without_its_index_line_gets_it_back_and_is_never_writte
     (tmp_path / "index.jsonl").write_text("")
     again = OutboxChannel(tmp_path, "t")
     assert again.lookup(KEY) == "<R0123456789ABCDEF012@dumas.example>"  # the Message-ID of the file
-    assert again.send(_message()).detail == "already in the outbox"
+    assert again.send(_message()).again
     again.close()
-    assert _index(tmp_path) == [{"action_key": KEY, "file": delivery.detail,
+    assert _index(tmp_path) == [{"action_key": KEY, "file": delivery.file,
                                  "message_id": "<R0123456789ABCDEF012@dumas.example>", "at": "t",
                                  "recovered": True}]
     assert len(list(tmp_path.glob("*.eml"))) == 1
@@ -235,9 +236,9 @@ def test_a_customer_id_of_any_length_is_filed_under_a_bounded_unique_name(tmp_pa
     one = box.send(_message("R000000000000000000A", customer_id=long_a))
     two = box.send(_message("R000000000000000000B", customer_id=long_b, channel="sms"))
     box.close()
-    assert one.status == two.status == "sent" and one.detail != two.detail
+    assert one.status == two.status == "sent" and one.file != two.file
     assert all(len(p.name) <= MAX_NAME for p in tmp_path.iterdir())
-    assert one.detail.endswith("_R000000000000000000A.eml") and two.detail.endswith("_R000000000000000000B.sms.txt")
+    assert one.file.endswith("_R000000000000000000A.eml") and two.file.endswith("_R000000000000000000B.sms.txt")
     view = OutboxView(tmp_path)
     assert view.lookup("R000000000000000000A") and view.lookup("R000000000000000000B")
     assert len(file_stem("x" * 1000, "y" * 1000, KEY) + ".sms.txt") <= MAX_NAME
@@ -251,13 +252,13 @@ def test_line_breaks_in_sender_name_reply_to_or_step_never_break_an_email(tmp_pa
     sms = box.send(_message("R2222222222222222222", channel="sms", sender_name="Atelier\r\nDumas"))
     box.close()
     assert delivery.status == "sent"
-    raw = (tmp_path / delivery.detail).read_bytes()
+    raw = (tmp_path / delivery.file).read_bytes()
     headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
     assert headers["From"] == "Atelier Dumas Compta <relances@dumas.example>"
     assert headers["Reply-To"] == "compta@dumas.example"
     assert headers["X-Relance-Step"] == "standard/relance Bcc: tous@example.com"
     assert headers["Bcc"] is None and b"\r\nBcc:" not in raw
-    sms_lines = (tmp_path / sms.detail).read_text().splitlines()
+    sms_lines = (tmp_path / sms.file).read_text().splitlines()
     assert sms_lines[1] == "From: Atelier Dumas" and sms_lines[2] == "Action-Key: R2222222222222222222"
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from books import book
 from conftest import CLASSIC, NOW, customer, invoice, workbook
+from french import assert_french
 from relance.app.connect import open_channel
 from relance.app.jobs import run
 from relance.channels.outbox import OutboxChannel
@@ -47,7 +48,8 @@ def test_a_dated_run_is_filed_as_a_simulation_and_the_real_run_still_sends_once(
     assert not list(box.glob("*.eml")) and not (box / "index.jsonl").exists()  # nothing in the real outbox
     [(step, status, detail)] = history(wb)
     assert (step, status) == ("reminder_1 (J+7)", "simulated")  # a Scenarios-tab step without a label
-    assert detail.startswith("via simulation; as of 2025-03-24; simulation-2025-03-24/C1_reminder_1_")
+    assert detail.startswith("Simulation classée sous simulation-2025-03-24/C1_reminder_1_")  # for people
+    assert_french(detail)
 
     # later, the real run of the day: the simulated row blocks nothing and counts for nothing
     real = run(wb, open_channel("outbox", "book.xlsx", NOW, box), NOW).to_json()
@@ -84,7 +86,27 @@ def test_a_simulation_cut_short_is_settled_as_simulated_and_the_real_run_sends(t
     real = run(wb, open_channel("outbox", "book.xlsx", NOW, box), NOW).to_json()
     assert real["settled_pending"] == 1 and real["sent"] == 1
     assert [s for _, s, _ in history(wb)] == ["simulated", "sent"]
-    assert "simulation interrupted; nothing was sent" in history(wb)[0][2]
+    assert history(wb)[0][2] == "Simulation interrompue\u00a0: rien n'a été envoyé"
+
+
+def test_a_simulation_cut_short_by_an_older_version_is_known_by_its_english_detail(tmp_path: Path, monkeypatch):
+    """A `pending` row written before History had its as_of and via columns said "via simulation"
+    in its detail: still settled `simulated`, and the real run sends."""
+    wb, box = ledger(), tmp_path / "out"
+
+    def power_cut(self, message):
+        raise KeyboardInterrupt("power cut")
+
+    with monkeypatch.context() as m:
+        m.setattr(OutboxChannel, "send", power_cut)
+        with pytest.raises(KeyboardInterrupt):
+            run(wb, open_channel("outbox", "book.xlsx", NOW, box, A_WEEK_AGO), NOW, A_WEEK_AGO)
+    header, *rows = wb.tabs["Historique"]
+    wb.tabs["Historique"] = [header[:14], *[[*r[:13], "via simulation; as of 2025-03-24"] for r in rows]]
+    real = run(wb, open_channel("outbox", "book.xlsx", NOW, box), NOW).to_json()
+    assert real["settled_pending"] == 1 and real["sent"] == 1
+    assert [s for _, s, _ in history(wb)] == ["simulated", "sent"]
+    assert history(wb)[0][2] == "via simulation; as of 2025-03-24\u202f; simulation interrompue\u00a0: rien n'a été envoyé"
 
 
 def test_a_simulation_creates_no_task_and_leaves_approvals_ticked(tmp_path: Path):
@@ -113,7 +135,9 @@ def test_a_simulation_creates_no_task_and_leaves_approvals_ticked(tmp_path: Path
     assert wb.tabs["A_valider"] == plan_tab  # the approval is still ticked, for the real run
     assert wb.tabs["Taches"] == tasks_tab[:1]  # no task for a person to act on
     assert [(step, status) for step, status, _ in history(wb)] == [("r1 (J+7)", "simulated"), ("appel (J+7)", "simulated")]
-    assert history(wb)[1][2].endswith("; simulation (simulation-2025-04-01): no task created")
+    assert history(wb)[1][2].endswith("\u202f; simulation (simulation-2025-04-01)\u00a0: aucune tâche créée")
+    for _, _, detail in history(wb):
+        assert_french(detail)
 
     real = run(wb, open_channel("outbox", "book.xlsx", NOW, box), NOW).to_json()
     assert [(a["customer_id"], a["status"]) for a in real["actions"]] == [("C1", "sent"), ("C2", "created")]

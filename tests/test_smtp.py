@@ -48,7 +48,7 @@ def test_plain_the_very_bytes_of_the_outbox_over_one_connection(tmp_path):
         smtp.close()
     assert [d.status for d in deliveries] == ["sent"] * 3
     assert deliveries[0].message_id == "<RKEY0000@dumas.example>"
-    assert "250 2.0.0 Ok: queued as Q1" in deliveries[0].detail
+    assert "250 2.0.0 Ok: queued as Q1" in deliveries[0].detail.en
     assert smtp.connections == 1  # one connection reused across messages
     assert [r.rcpt_tos for r in server.received] == [["compta@c0.example"], ["compta@c1.example"],
                                                      ["compta@c2.example"]]
@@ -68,7 +68,7 @@ def test_starttls_with_a_self_signed_certificate_and_auth(tmp_path):
                        username="compta", password="s3cret!", envelope_from="bounces@dumas.example")
         delivery = smtp.send(message(1, ("a@x.example", "b@x.example")))
         smtp.close()
-    assert delivery.status == "sent", delivery.detail
+    assert delivery.status == "sent", delivery.detail.en
     assert server.logins == ["compta"]
     assert server.received[0].mail_from == "bounces@dumas.example"
     assert server.received[0].rcpt_tos == ["a@x.example", "b@x.example"]
@@ -127,7 +127,7 @@ def test_a_connection_lost_after_the_message_is_unknown_never_retried(tmp_path):
         deliveries = [smtp.send(message(n)) for n in range(3)]
         smtp.close()
     assert [d.status for d in deliveries] == ["sent", "unknown", "sent"]
-    assert "whether it took it cannot be told" in deliveries[1].detail
+    assert "whether it took it cannot be told" in deliveries[1].detail.en
     assert len(server.received) == 3  # the server did take it: a retry would have sent it twice
 
 
@@ -150,9 +150,9 @@ def test_a_refused_recipient_is_a_failed_delivery_with_the_reply_and_the_others_
         after = smtp.send(message(3))
         smtp.close()
     assert alone.status == "failed" and alone.message_id == ""
-    assert "550 5.1.1 <nobody@c.example>: no such user" in alone.detail
+    assert "550 5.1.1 <nobody@c.example>: no such user" in alone.detail.en
     assert handler.rcpt_tries["nobody@c.example"] == 2  # a 5xx is never retried
-    assert shared.status == "sent" and "refused for nobody@c.example" in shared.detail
+    assert shared.status == "sent" and "refused for nobody@c.example" in shared.detail.en
     assert after.status == "sent"
     assert [r.rcpt_tos for r in server.received] == [["ok@c.example"], ["compta@c3.example"]]
 
@@ -177,7 +177,7 @@ def test_always_451_fails_after_the_bounded_attempts_and_is_planned_again(tmp_pa
         smtp = SmtpChannel(config, OutboxChannel(tmp_path / "o", "t"), lang="en", sleep=waits.append)
         delivery = smtp.send(message(1, ("busy@c.example",)))
         smtp.close()
-    assert delivery.status == "failed" and "451 4.3.0 Try again later after 4 attempts" in delivery.detail
+    assert delivery.status == "failed" and "451 4.3.0 Try again later after 4 attempts" in delivery.detail.en
     assert handler.rcpt_tries["busy@c.example"] == 4 and server.received == []
     assert len(waits) == 3 and all(0 <= w <= 2 for w in waits)  # jittered, bounded
 
@@ -191,7 +191,7 @@ def test_letters_and_text_messages_are_filed_in_the_outbox_folder(tmp_path):
         assert smtp.via_for(message(3).action) == smtp.via
         assert smtp.lookup("RKEY0001") == letter.message_id
         smtp.close()
-    assert letter.status == sms.status == "sent" and "to be printed and posted" in letter.detail
+    assert letter.status == sms.status == "sent" and "to be printed and posted" in letter.detail.en
     assert (tmp_path / "outbox" / "C1_reminder_1_RKEY0001.pdf").read_bytes() == b"%PDF-1.4 notice"
     assert server.received == []
 

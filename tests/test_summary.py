@@ -33,8 +33,8 @@ def test_weekly_summary_once_a_week(tmp_path):
     next_week = box.send(compose_summary(context, Renderer(message_templates()), b.settings, "daf@dumas.example",
                                          AS_OF + dt.timedelta(days=7)))
     box.close()
-    assert again.detail == "already in the outbox" and next_week.detail != "already in the outbox"
-    email = BytesParser(policy=policy.default).parsebytes((tmp_path / first.detail).read_bytes())
+    assert again.again and not next_week.again
+    email = BytesParser(policy=policy.default).parsebytes((tmp_path / first.file).read_bytes())
     assert email["Subject"] == "Atelier Dumas – point hebdomadaire des encours au 31\u00a0mars\u00a02025"
     text = email.get_body(("plain",)).get_content()
     assert "Encours net\u00a0: 1\u00a0100,00\u00a0€" in text and "dont échu\u00a0: 600,00\u00a0€" in text

@@ -645,13 +645,14 @@ def summary(
         factory = _reading(open_channel(channel, book, now, outbox, day))  # a dated summary: a simulation
         snap, delivery = weekly_summary(open_workbook(book), factory, now, day, recipient, Path(book).name)
         _read(snap.book)
-        if delivery.detail == "already in the outbox":
+        if delivery.again:
             out.print(escape(_UI.t(C.SUMMARY_AGAIN, to=recipient)), highlight=False)
         elif delivery.status == "simulated":
             out.print(escape(_UI.t(C.SUMMARY_SIMULATED, day=_UI.fmt.date(snap.as_of), to=recipient,
-                                   file=delivery.detail)), highlight=False)
+                                   file=delivery.file)), highlight=False)
         else:
-            out.print(escape(_UI.t(C.SUMMARY_SENT, to=recipient, file=delivery.detail)), highlight=False)
+            out.print(escape(_UI.t(C.SUMMARY_SENT, to=recipient, file=delivery.file or delivery.detail)),
+                      highlight=False)
 
 
 _BUCKETS = (("current", C.BUCKET_CURRENT), ("1-30", C.BUCKET_1_30), ("31-60", C.BUCKET_31_60),
@@ -770,7 +771,7 @@ def demo(
         out.print(escape(_UI.t(C.DEMO_PAGE, page=str(page), tab=tab_name(snap.book, "dashboard"))), highlight=False)
         _, delivery = weekly_summary(open_workbook(book), open_channel("outbox", book, now, folder / "outbox", given),
                                      now, given, "daf@atelier-dumas.example", path.name)
-        out.print(escape(_UI.t(C.DEMO_SUMMARY, file=str(folder / "outbox" / delivery.detail))), highlight=False)
+        out.print(escape(_UI.t(C.DEMO_SUMMARY, file=str(folder / "outbox" / delivery.file))), highlight=False)
         tabs = ", ".join(tab_name(snap.book, k) for k in ("history", "tasks", "anomalies", "dashboard"))
         out.print("\n" + escape(_UI.t(C.DEMO_OPEN, path=str(path), tabs=tabs, page=str(page),
                                       outbox=str(folder / "outbox"))), highlight=False)

@@ -35,10 +35,12 @@ from relance.engine.action import Action
 from relance.engine.anomaly import Anomaly, Severity, Source
 from relance.engine.book import Book
 from relance.engine.catalog import anomalies as A
+from relance.engine.catalog import tabs as T
 from relance.engine.catalog.channels import SMTP_UNKNOWN, UNKNOWN_HINT, UNKNOWN_PROBLEM
 from relance.engine.errors import RelanceError, WorkbookError
-from relance.engine.history import SENT_STATUSES, HistoryEntry, HistoryIndex
-from relance.engine.i18n import Phrase, Said
+from relance.engine.formats import formats
+from relance.engine.history import SENT_STATUSES, HistoryEntry, HistoryIndex, note_text
+from relance.engine.i18n import Lang, Phrase, Said
 from relance.engine.message import OutgoingMessage, render_context
 from relance.engine.owned_tabs import tab_name
 from relance.engine.planner import Plan
@@ -161,17 +163,21 @@ def _templates_tab(book: Book) -> str:
     return table.name if table is not None else book.contract.tab("templates").name(book.language)
 
 
-def _entry(action: Action, run_id: str, stamp: str, as_of: dt.date, channel: Channel) -> HistoryEntry:
-    """The History row of an action about to be handed to `channel`, status `pending`."""
+def _entry(action: Action, run_id: str, stamp: str, as_of: dt.date, channel: Channel, lang: str) -> HistoryEntry:
+    """The History row of an action about to be handed to `channel`, status `pending`.
+
+    The run date and the transport go to their own columns (`as_of`, `via`), which every later
+    run reads; the detail is only a note for people in the workbook's language (`lang`): the
+    amounts due when the action is in several currencies, then what became of the message."""
+    fmt = formats(lang)
+    amounts = "" if len(action.totals) < 2 else note_text(
+        T.DETAIL_AMOUNTS(amounts=[fmt.money(v, c) for c, v in action.totals]), lang)
     return HistoryEntry(
         run_id=run_id, timestamp=stamp, action_key=action.key, customer_id=action.customer_id,
         invoice_ids=action.invoice_ids, scenario=action.scenario, step=action.step,
         channel=action.channel, recipient=action.recipient, status="pending", message_id="",
         amount_due=action.amount_due, currency=action.currency,
-        # the same words older versions parse; this version reads the as_of and via columns
-        detail=f"via {channel.name}; as of {as_of.isoformat()}" + ("" if len(action.totals) < 2 else
-                                        "; " + "; ".join(f"{c} {v}" for c, v in action.totals)),
-        as_of=as_of, via=via_of(channel, action),
+        detail=amounts, as_of=as_of, via=via_of(channel, action),
     )
 
 
@@ -187,16 +193,17 @@ def execute(
     progress: Callable[[int], None] = lambda n: None,
 ) -> Execution:
     result = Execution()
+    lang = book.language
     composed, result.anomalies = compose(plan, book, positions, renderer)
     stamp = now.astimezone(ZoneInfo(book.settings.timezone)).isoformat(timespec="seconds")
     pending: list[HistoryEntry] = []
     done = {action.key for action, _, _ in composed}
     for action in plan.to_send:
         if action.key not in done:  # its template could not be rendered: said, and planned again
-            result.entries.append(_entry(action, run_id, stamp, plan.as_of, channel).with_status(
-                "failed", note="its template could not be rendered (Anomalies R701); planned again"))
+            result.entries.append(_entry(action, run_id, stamp, plan.as_of, channel, lang).with_status(
+                "failed", lang, note=T.DETAIL_TEMPLATE_BROKEN(tab=tab_name(book, "anomalies"))))
     for action, _, _ in composed:
-        pending.append(_entry(action, run_id, stamp, plan.as_of, channel))
+        pending.append(_entry(action, run_id, stamp, plan.as_of, channel, lang))
     if not pending:
         return result
     save_pending(pending)
@@ -205,7 +212,7 @@ def execute(
     for (action, message, script), entry in zip(composed, pending, strict=True):
         if result.stopped is not None:
             result.entries.append(entry.with_status(
-                "failed", note=f"not attempted: {result.stopped.message}; planned again"))
+                "failed", lang, note=T.DETAIL_NOT_ATTEMPTED(cause=result.stopped.said)))
         elif message is None:
             customer = book.customers[action.customer_id]
             try:
@@ -213,7 +220,7 @@ def execute(
                     if action.channel == "agency" else ""
             except TransportDown as exc:
                 result.stopped = exc
-                result.entries.append(entry.with_status("failed", note=f"{exc.message}; planned again"))
+                result.entries.append(entry.with_status("failed", lang, note=T.DETAIL_STOPPED(cause=exc.said)))
                 progress(1)
                 continue
             result.task_rows.append([
@@ -221,8 +228,10 @@ def execute(
                 customer.phone, ";".join(action.invoice_ids), action.amount_due, action.currency,
                 script + (f"\n\nDossier : {package}" if package else ""), "", "", "",
             ])
+            task = T.DETAIL_TASK(owner=customer.owner) if customer.owner else T.DETAIL_TASK_TEAM()
             result.entries.append(entry.with_status(
-                "created", note=f"task for {customer.owner or 'the team'}" + (f"; package {package}" if package else "")))
+                "created", lang, note=T.DETAIL_THEN(first=task, then=T.DETAIL_PACKAGE(package=package))
+                if package else task))
         else:
             try:
                 outcome = next(outcomes)
@@ -231,11 +240,12 @@ def execute(
                 delivery = outcome
             except TransportDown as exc:  # nothing of it was left behind: not sent
                 result.stopped = exc
-                result.entries.append(entry.with_status("failed", note=f"{exc.message}; planned again"))
+                result.entries.append(entry.with_status("failed", lang, note=T.DETAIL_STOPPED(cause=exc.said)))
             except Exception as exc:  # noqa: BLE001 - one failed send never stops the run
-                result.entries.append(entry.with_status("failed", note=f"{type(exc).__name__}: {exc}"))
+                error = exc.said if isinstance(exc, RelanceError) else Said.verbatim(f"{type(exc).__name__}: {exc}")
+                result.entries.append(entry.with_status("failed", lang, note=T.DETAIL_SEND_ERROR(error=error)))
             else:
-                result.entries.append(entry.with_status(delivery.status, delivery.message_id, delivery.detail))
+                result.entries.append(entry.with_status(delivery.status, lang, delivery.message_id, delivery.detail))
                 result.messages.append(message)
         progress(1)
     return result
@@ -272,7 +282,7 @@ def witness_for(via: str, channel: Channel) -> Witness | None:
 
 def reconcile(
     entries: Sequence[HistoryEntry], channel: Channel, task_ids: frozenset[str],
-    open_witness: Callable[[str, Channel], Witness | None] = witness_for,
+    open_witness: Callable[[str, Channel], Witness | None] = witness_for, lang: str = Lang.fr,
 ) -> Reconciled:
     """Settle `pending` rows left by an interrupted run, asking the place each row names what it has.
 
@@ -281,6 +291,7 @@ def reconcile(
     or that no transport of this version can ask stays `pending`: never sent twice. A message
     found where this run's channel writes (a folder moved or copied there) is `sent` too. A row
     sent through a transport that cannot be asked (`BLIND_TRANSPORTS`: SMTP) becomes `unknown`.
+    Each row says so in its detail, in `lang` (the workbook's); only its columns are read.
     """
     settled = 0
     fixed: list[HistoryEntry] = []
@@ -295,7 +306,7 @@ def reconcile(
             fixed.append(e)
             continue
         if e.transport in BLIND_TRANSPORTS and e.channel not in ("call", "agency"):
-            e = e.with_status(UNKNOWN, note=SMTP_UNKNOWN.en)  # cannot be asked: never resent on its own
+            e = e.with_status(UNKNOWN, lang, note=SMTP_UNKNOWN())  # cannot be asked: never resent on its own
             fixed.append(e)
             unsettled.append(e)
             settled += 1
@@ -305,24 +316,28 @@ def reconcile(
                 witnesses[e.via] = open_witness(e.via, channel)
             witness = witnesses[e.via]
             found = witness.lookup(e.action_key) if witness is not None else None
-            where = "" if witness is channel else f" (in {e.place or e.via})"
+            confirmed, failed = (T.DETAIL_CONFIRMED(), T.DETAIL_INTERRUPTED()) if witness is channel else (
+                T.DETAIL_CONFIRMED_IN(place=e.place or e.via), T.DETAIL_INTERRUPTED_IN(place=e.place or e.via))
             if found is None and witness is not channel and e.transport == channel.via.partition(":")[0]:
                 found = channel.lookup(e.action_key)  # filed where this run writes (a folder moved)
-                where = "" if found is None else f" (found in {channel.location})"
+                if found is not None:
+                    confirmed = T.DETAIL_CONFIRMED_FOUND(place=channel.location)
+                else:
+                    failed = T.DETAIL_INTERRUPTED()
             if found is not None:
-                e = e.with_status("sent", found, f"confirmed after an interrupted run{where}")
+                e = e.with_status("sent", lang, found, confirmed)
             elif witness is None:
                 fixed.append(e)  # only that place can tell, and it cannot be read: stays blocking
                 unsettled.append(e)
                 continue
             else:
-                e = e.with_status("failed", note=f"interrupted before sending{where}; planned again")
+                e = e.with_status("failed", lang, note=failed)
             settled += 1
         elif e.action_key in task_ids:
-            e = e.with_status("created", note="task confirmed after an interrupted run")
+            e = e.with_status("created", lang, note=T.DETAIL_TASK_CONFIRMED())
             settled += 1
         else:
-            e = e.with_status("failed", note="interrupted before the task was written; planned again")
+            e = e.with_status("failed", lang, note=T.DETAIL_TASK_LOST())
             settled += 1
         fixed.append(e)
     return Reconciled(fixed, settled, unsettled)

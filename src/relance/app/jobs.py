@@ -33,6 +33,7 @@ from relance.engine.baseline import baseline_entries
 from relance.engine.book import Book, load_book
 from relance.engine.catalog import anomalies as A
 from relance.engine.catalog import console
+from relance.engine.catalog import tabs as T
 from relance.engine.errors import ChannelError, ConfigError, ForeignTab, RelanceError
 from relance.engine.history import HistoryEntry
 from relance.engine.owned_tabs import (
@@ -359,8 +360,8 @@ def run(
 
             def fix_history(book: Book) -> Book:
                 nonlocal settled, unsettled
-                history, simulated = _settle_simulations(book.history)
-                done = reconcile(history, channel, task_ids)
+                history, simulated = _settle_simulations(book.history, book.language)
+                done = reconcile(history, channel, task_ids, lang=book.language)
                 settled, unsettled = done.settled + simulated, done.unsettled
                 return replace(book, history=done.entries)
 
@@ -393,7 +394,7 @@ def run(
             with suppress(OSError):
                 channel.close()
         if simulation:
-            _as_simulation(execution, snap.as_of)
+            _as_simulation(execution, snap.as_of, book.language)
         snap.anomalies.extend(execution.anomalies)
         tabs: list[OwnedTab] = [*history_tabs(book, [*book.history, *execution.entries])]
         if not simulation:  # a simulation leaves the approvals and the tasks as they are
@@ -433,19 +434,21 @@ def run(
                          unsettled_pending=len(unsettled))
 
 
-def _settle_simulations(entries: Sequence[HistoryEntry]) -> tuple[list[HistoryEntry], int]:
-    """`pending` rows of a simulation cut short: simulated (nothing was really sent), never blocking."""
+def _settle_simulations(entries: Sequence[HistoryEntry], lang: str) -> tuple[list[HistoryEntry], int]:
+    """`pending` rows of a simulation cut short: simulated (nothing was really sent), never blocking.
+
+    Known by their transport (`via`, or an older row's "via simulation" detail), said in `lang`."""
     settled = 0
     fixed: list[HistoryEntry] = []
     for e in entries:
-        if e.status == "pending" and e.detail.startswith(f"via {SIMULATION}"):
-            e = e.with_status(SIMULATED, note="simulation interrupted; nothing was sent")
+        if e.status == "pending" and e.transport == SIMULATION:
+            e = e.with_status(SIMULATED, lang, note=T.DETAIL_SIMULATION_INTERRUPTED())
             settled += 1
         fixed.append(e)
     return fixed, settled
 
 
-def _as_simulation(execution: Execution, as_of: dt.date) -> None:
+def _as_simulation(execution: Execution, as_of: dt.date, lang: str) -> None:
     """A simulation's outcomes as History keeps them: nothing sent, no task created.
 
     The outbox already answers `simulated` for messages; a task (call, agency) is made
@@ -454,10 +457,9 @@ def _as_simulation(execution: Execution, as_of: dt.date) -> None:
     folder = simulation_folder(as_of)
     for i, e in enumerate(execution.entries):
         if e.status == "created":
-            execution.entries[i] = replace(e, status=SIMULATED,
-                                           detail=f"{e.detail}; simulation ({folder}): no task created")
+            execution.entries[i] = e.with_status(SIMULATED, lang, note=T.DETAIL_SIMULATION_NO_TASK(folder=folder))
         elif e.status == "sent":  # a simulating channel that answered "sent": still not a real send
-            execution.entries[i] = replace(e, status=SIMULATED, detail=f"{e.detail}; simulation ({folder})")
+            execution.entries[i] = e.with_status(SIMULATED, lang, note=T.DETAIL_SIMULATION(folder=folder))
     execution.task_rows.clear()
 
 

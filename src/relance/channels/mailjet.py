@@ -255,12 +255,12 @@ class MailjetChannel:
 
     def _delivery(self, entry: dict[str, Any]) -> Delivery:
         if entry.get("Status") != "success":
-            return Delivery("failed", "", say.MAILJET_REFUSED.text(self.lang, errors=_errors(entry)))
+            return Delivery("failed", "", say.MAILJET_REFUSED(errors=_errors(entry)))
         ids = [str(t.get("MessageID", "")) for t in entry.get("To") or [] if t.get("MessageID")]
         if self.config.sandbox:
-            return Delivery(SIMULATED, ";".join(ids), say.MAILJET_SANDBOX.text(self.lang))
+            return Delivery(SIMULATED, ";".join(ids), say.MAILJET_SANDBOX())
         self.sent += 1
-        return Delivery("sent", ";".join(ids), say.MAILJET_ACCEPTED.text(self.lang))
+        return Delivery("sent", ";".join(ids), say.MAILJET_ACCEPTED())
 
     def _batch(self, messages: list[OutgoingMessage]) -> list[Delivery]:
         """Post one batch (<= 50) until each message has its outcome; see the module's doc."""
@@ -279,7 +279,7 @@ class MailjetChannel:
                                 found = self._find(m.action.key)
                                 if found is not None:
                                     self.sent += 1
-                                    done[m.action.key] = Delivery("sent", found, say.MAILJET_ACCEPTED.text(self.lang))
+                                    done[m.action.key] = Delivery("sent", found, say.MAILJET_ACCEPTED())
                             left = [m for m in left if m.action.key not in done]
                             if not left:
                                 break
@@ -298,7 +298,7 @@ class MailjetChannel:
         except ApiError as exc:
             raise self._down(exc, 1) from None
         except ValueError:
-            raise TransportDown(say.MAILJET_DOWN.text(self.lang, why="no JSON answer", attempts=1),
+            raise TransportDown(say.MAILJET_DOWN.text(self.lang, why=say.NO_JSON(), attempts=1),
                                 say.MAILJET_DOWN_HINT.text(self.lang)) from None
         data = body.get("Data") if isinstance(body, dict) else None
         if data:
@@ -311,10 +311,10 @@ class MailjetChannel:
 
         number = e164(m.action.recipient, self.config.sms_region)
         if number is None:
-            return Delivery("failed", "", say.SMS_BAD_NUMBER.text(self.lang, number=m.action.recipient))
+            return Delivery("failed", "", say.SMS_BAD_NUMBER(number=m.action.recipient))
         sender = self.config.sms_sender or sms_sender(m.sender_name)
         if not SENDER.fullmatch(sender):
-            return Delivery("failed", "", say.SMS_BAD_SENDER.text(self.lang, name=repr(sender or m.sender_name)))
+            return Delivery("failed", "", say.SMS_BAD_SENDER(name=repr(sender or m.sender_name)))
         if self._sms is None:
             raise TransportDown(say.MISSING_ENV.text(self.lang, channel="mailjet", names="MAILJET_SMS_TOKEN"),
                                 say.MISSING_ENV_HINT.text(self.lang))
@@ -336,13 +336,13 @@ class MailjetChannel:
                         reason = json.loads(text).get("ErrorMessage", "")
                     except (ValueError, AttributeError):
                         reason = ""
-                    return Delivery("failed", "", say.MAILJET_REFUSED.text(self.lang, errors=(reason or text)[:MAX_DETAIL]))
+                    return Delivery("failed", "", say.MAILJET_REFUSED(errors=(reason or text)[:MAX_DETAIL]))
                 # a 5xx or a lost answer: it may have gone, and the SMS API cannot be asked by key
-                return Delivery("unknown", "", say.MAILJET_UNSURE.text(self.lang, why=f"HTTP {status}" if status else type(exc).__name__))
+                return Delivery("unknown", "", say.MAILJET_UNSURE(why=f"HTTP {status}" if status else type(exc).__name__))
             except ValueError:
-                return Delivery("unknown", "", say.MAILJET_UNSURE.text(self.lang, why="no JSON answer"))
+                return Delivery("unknown", "", say.MAILJET_UNSURE(why=say.NO_JSON()))
             self.sent += 1
-            return Delivery("sent", str(body.get("MessageId") or body.get("ID") or ""), say.MAILJET_ACCEPTED.text(self.lang))
+            return Delivery("sent", str(body.get("MessageId") or body.get("ID") or ""), say.MAILJET_ACCEPTED())
         raise AssertionError("unreachable")
 
     # --- the Channel protocol --------------------------------------------------------------------

@@ -41,6 +41,7 @@ from pathlib import Path
 from relance.channels.mime import WIRE, build_email, header_text, message_id_for
 from relance.channels.port import Delivery, TransportDown
 from relance.engine.catalog import console
+from relance.engine.catalog import tabs as T
 from relance.engine.errors import ConfigError
 from relance.engine.message import OutgoingMessage
 
@@ -372,7 +373,7 @@ class OutboxChannel:
     def send(self, message: OutgoingMessage) -> Delivery:
         a = message.action
         if a.key in self._known:
-            return Delivery(self._status, self._known[a.key], "already in the outbox")
+            return Delivery(self._status, self._known[a.key], T.DETAIL_ALREADY(), again=True)
         stem = file_stem(a.customer_id, a.step, a.key)
         domain = message.sender_email.rpartition("@")[2] or "relance.invalid"
         if message.pdf is not None:  # a letter: the PDF to print and post
@@ -404,7 +405,9 @@ class OutboxChannel:
                 raise self._full(exc) from None
             raise
         self._known[a.key] = message_id
-        return Delivery(self._status, message_id, self.prefix + name)
+        file = self.prefix + name
+        note = T.DETAIL_SIMULATION_FILED(file=file) if self.prefix else T.DETAIL_FILED(file=file)
+        return Delivery(self._status, message_id, note, file=file)
 
     def attach(self, name: str, data: bytes) -> str:
         """Files a document that is not a message (an agency hand-off package) beside the messages."""

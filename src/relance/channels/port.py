@@ -25,6 +25,7 @@ from typing import Protocol
 
 from relance.engine.action import Action
 from relance.engine.errors import ChannelError
+from relance.engine.i18n import Said
 from relance.engine.message import OutgoingMessage
 
 #: Transports that cannot be asked whether they took a message (`via` = "smtp:host:port"; the
@@ -34,13 +35,26 @@ BLIND_TRANSPORTS = frozenset({"smtp", "mailjet-sms"})
 UNKNOWN = "unknown"
 
 
+#: A Delivery that has nothing to say.
+SILENT = Said.verbatim("")
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """What a transport says of one message: sent or failed, its provider id, a detail for History."""
+    """What a transport says of one message: sent or failed, its provider id, a note for History.
+
+    `detail` is a `Said`, not a text: a transport does not know the workbook it sends for, so the
+    note is rendered in the workbook's language where the History row is made (the executor); a
+    server's or provider's own reply is an argument, kept as written. `file` is the file filed
+    in the outbox for it (relative to the outbox folder), `again` says it was already handed
+    over before and nothing was sent now: machine values the caller reads, never the note.
+    """
 
     status: str  # sent | failed | simulated (a dated run: filed apart, never sent) | unknown
     message_id: str = ""
-    detail: str = ""
+    detail: Said = SILENT
+    file: str = ""
+    again: bool = False
 
 
 class TransportDown(ChannelError):

@@ -291,7 +291,7 @@ class SmtpChannel:
             delivery = self.outbox.send(message)
             if a.channel == "letter" and delivery.status == "sent":
                 return Delivery(delivery.status, delivery.message_id,
-                                f"{delivery.detail}; " + say.LETTER_FILED.text(self.lang, folder=self.outbox.location))
+                                say.LETTER_FILED(file=delivery.file, folder=self.outbox.location), file=delivery.file)
             return delivery
         data = email_bytes(message, self.sent_at)
         message_id = message_id_for(message)
@@ -315,20 +315,20 @@ class SmtpChannel:
             reply = last.reply if isinstance(last, _Transient) else _failure(last or exc)
             if isinstance(last, _Transient) and last.reconnect and reconnects >= self.config.attempts:
                 raise self._unreachable(reply, self.config.attempts) from None
-            return Delivery("failed", "", say.SMTP_GAVE_UP.text(self.lang, server=server, reply=reply,
+            return Delivery("failed", "", say.SMTP_GAVE_UP(server=server, reply=reply,
                                                                 attempts=self.config.attempts))
         except _Ambiguous:
             self._drop()
-            return Delivery(UNKNOWN, message_id, say.SMTP_LOST.text(self.lang, server=server))
+            return Delivery(UNKNOWN, message_id, say.SMTP_LOST(server=server))
         if not reply:
             who = ", ".join(refused)
-            return Delivery("failed", "", say.SMTP_REFUSED.text(
-                self.lang, server=server, who=who, reply="; ".join(dict.fromkeys(refused.values()))))
+            return Delivery("failed", "", say.SMTP_REFUSED(
+                server=server, who=who, reply="; ".join(dict.fromkeys(refused.values()))))
         if refused:
-            return Delivery("sent", message_id, say.SMTP_SOME_REFUSED.text(
-                self.lang, server=server, reply=reply, who=", ".join(refused),
+            return Delivery("sent", message_id, say.SMTP_SOME_REFUSED(
+                server=server, reply=reply, who=", ".join(refused),
                 refusal="; ".join(dict.fromkeys(refused.values()))))
-        return Delivery("sent", message_id, say.SMTP_ACCEPTED.text(self.lang, server=server, reply=reply))
+        return Delivery("sent", message_id, say.SMTP_ACCEPTED(server=server, reply=reply))
 
     def _drop_if_dead(self) -> None:
         conn = self._conn

@@ -15,9 +15,11 @@ from decimal import Decimal
 
 from relance.engine.action import Skip, action_key
 from relance.engine.book import Book
-from relance.engine.history import HistoryEntry
+from relance.engine.catalog import tabs as T
+from relance.engine.history import HistoryEntry, note_text
 from relance.engine.planner import scenario_for
 from relance.engine.position import Position
+from relance.engine.tab_values import step_label
 
 BASELINE_STATUS = "baseline"
 
@@ -68,7 +70,7 @@ def baseline_entries(
             customer_id=cid, invoice_ids=ids, scenario=scenario.name, step=step.name, channel=step.channel,
             recipient="", status=BASELINE_STATUS, message_id="",
             amount_due=next(iter(totals.values())) if single else None, currency=";".join(sorted(totals)),
-            detail=f"via baseline; as of {as_of.isoformat()}; reminded outside relance up to {step.name}",
+            detail=note_text(T.DETAIL_BASELINE(step=step_label(step, book.language)), book.language),
             as_of=as_of, via="baseline",
         ))
     return entries, skips

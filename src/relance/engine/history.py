@@ -8,7 +8,10 @@ Each row says, in columns of its own, the run date its action was planned for (`
 where its message went (`via`: the transport and, for a folder, its absolute path, e.g.
 `outbox:/home/compta/relances_outbox`); a `pending` row left by a crash is settled by asking
 that very place. Rows written before these columns existed said both in `detail`
-("via outbox; as of 2026-11-23"): they are read from there.
+("via outbox; as of 2026-11-23"): they are read from there, and only for those rows.
+
+`detail` is a note for people, written in the workbook's language from the catalog
+(`with_status`, `note_text`); nothing reads it back.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from relance.engine import cells
+from relance.engine.catalog import tabs as T
 from relance.engine.contract import TabSpec, normalize
+from relance.engine.i18n import Said
 from relance.engine.scenario import Scenario
 from relance.engine.sheets import CellValue, RawSheet
 from relance.engine.tab_values import CHANNELS, STATUSES, StepNames, key_of
@@ -86,8 +91,11 @@ class HistoryEntry:
         """The folder (or account) in `via`; "" for a row that names only its transport."""
         return self.via.partition(":")[2]
 
-    def with_status(self, status: str, message_id: str = "", note: str = "") -> HistoryEntry:
-        detail = f"{self.detail}; {note}" if note and self.detail else (note or self.detail)
+    def with_status(self, status: str, lang: str, message_id: str = "", note: Said | None = None) -> HistoryEntry:
+        """The row with its outcome; `note` said in `lang` (the workbook's) after what it says."""
+        detail = self.detail
+        if note:
+            detail = T.DETAIL_THEN.text(lang, first=detail, then=note) if detail else note_text(note, lang)
         return replace(self, status=status, message_id=message_id or self.message_id, detail=detail)
 
     def row(self) -> list[CellValue]:
@@ -95,6 +103,12 @@ class HistoryEntry:
                 self.scenario, self.step, self.channel, self.recipient, self.status, self.message_id,
                 self.amount_due, self.currency, self.detail,
                 self.as_of.isoformat() if self.as_of else "", self.via]
+
+
+def note_text(note: Said, lang: str) -> str:
+    """A History note as its cell shows it: in `lang`, starting with a capital."""
+    text = note.text(lang)
+    return text[:1].upper() + text[1:]
 
 
 def _legacy_as_of(detail: str, timestamp: str) -> dt.date | None:

@@ -112,6 +112,7 @@ MAILJET_CAP = Phrase(
 MAILJET_CAP_HINT = Phrase(
     "ce qui n'est pas parti aujourd'hui part à la prochaine exécution, les plus en retard d'abord",
     "what did not leave today goes with the next run, the most overdue first")
+NO_JSON = Phrase("pas de réponse JSON", "no JSON answer")
 MAILJET_UNSURE = Phrase(
     "Mailjet n'a pas répondu après la remise ({why}) ; la prochaine exécution le vérifie par son "
     "CustomID avant tout nouvel envoi",
@@ -126,5 +127,5 @@ SMS_BAD_SENDER = Phrase(
     "text-message sender name {name} refused: 3 to 11 letters or digits, no space nor accent "
     "(MAILJET_SMS_SENDER)")
 LETTER_FILED = Phrase(
-    "courrier déposé dans {folder} pour être imprimé et posté",
-    "letter filed in {folder} to be printed and posted")
+    "courrier {file} déposé dans {folder} pour être imprimé et posté",
+    "letter {file} filed in {folder} to be printed and posted")

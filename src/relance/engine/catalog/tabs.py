@@ -97,3 +97,41 @@ CHART_AGING = Phrase("Balance âgée ({currency})", "Aged balance ({currency})")
 CHART_DSO = Phrase("DSO (jours)", "DSO (days)")
 CHART_TOP = Phrase("Échu par client ({currency})", "Past due by customer ({currency})")
 CHART_EFFECTIVENESS = Phrase("Part payée après chaque relance", "Share paid after each reminder")
+
+# ----------------------------------------------------------------- History: the detail column
+# A note for people, in the workbook's language. Nothing reads it back: the run date and the
+# transport have columns of their own (date_de_calcul / as_of, transport / via).
+DETAIL_THEN = Phrase("{first} ; {then}", "{first}; {then}")
+DETAIL_AMOUNTS = Phrase("montants dus : {amounts}", "amounts due: {amounts}")
+DETAIL_FILED = Phrase("classé dans la boîte d'envoi : {file}", "filed in the outbox: {file}")
+DETAIL_ALREADY = Phrase("déjà dans la boîte d'envoi : rien de nouveau n'est envoyé",
+                        "already in the outbox: nothing new is sent")
+DETAIL_SIMULATION_FILED = Phrase("simulation classée sous {file} : rien n'est envoyé",
+                                 "simulation filed as {file}: nothing is sent")
+DETAIL_TEMPLATE_BROKEN = Phrase("modèle impossible à générer (voir {tab}, R701) ; replanifié",
+                                "its template could not be rendered (see {tab}, R701); planned again")
+DETAIL_NOT_ATTEMPTED = Phrase("non tenté : {cause} ; replanifié", "not attempted: {cause}; planned again")
+DETAIL_STOPPED = Phrase("{cause} ; replanifié", "{cause}; planned again")
+DETAIL_SEND_ERROR = Phrase("l'envoi a échoué : {error}", "the sending failed: {error}")
+DETAIL_TASK = Phrase("tâche pour {owner}", "task for {owner}")
+DETAIL_TASK_TEAM = Phrase("tâche pour l'équipe", "task for the team")
+DETAIL_PACKAGE = Phrase("dossier {package}", "package {package}")
+DETAIL_CONFIRMED = Phrase("confirmé après une exécution interrompue", "confirmed after an interrupted run")
+DETAIL_CONFIRMED_IN = Phrase("confirmé après une exécution interrompue (dans {place})",
+                             "confirmed after an interrupted run (in {place})")
+DETAIL_CONFIRMED_FOUND = Phrase("confirmé après une exécution interrompue (retrouvé dans {place})",
+                                "confirmed after an interrupted run (found in {place})")
+DETAIL_INTERRUPTED = Phrase("interrompu avant l'envoi ; replanifié", "interrupted before sending; planned again")
+DETAIL_INTERRUPTED_IN = Phrase("interrompu avant l'envoi (dans {place}) ; replanifié",
+                               "interrupted before sending (in {place}); planned again")
+DETAIL_TASK_CONFIRMED = Phrase("tâche confirmée après une exécution interrompue",
+                               "task confirmed after an interrupted run")
+DETAIL_TASK_LOST = Phrase("interrompu avant l'écriture de la tâche ; replanifié",
+                          "interrupted before the task was written; planned again")
+DETAIL_SIMULATION_INTERRUPTED = Phrase("simulation interrompue : rien n'a été envoyé",
+                                       "simulation interrupted: nothing was sent")
+DETAIL_SIMULATION = Phrase("simulation ({folder})", "simulation ({folder})")
+DETAIL_SIMULATION_NO_TASK = Phrase("simulation ({folder}) : aucune tâche créée",
+                                   "simulation ({folder}): no task created")
+DETAIL_BASELINE = Phrase("relances faites hors de l'outil jusqu'à l'étape {step}",
+                         "reminded outside relance up to {step}")
