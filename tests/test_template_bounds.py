@@ -81,7 +81,7 @@ def test_every_attack_stops_quickly_with_a_problem(name):
     started = time.perf_counter()
     with pytest.raises(TemplateProblem) as err:
         render(source)
-    assert time.perf_counter() - started < 4  # without a clock: the deterministic bounds alone
+    assert time.perf_counter() - started < 60  # a guard against a hang, not a speed measure (bounds are counts)
     problem = err.value
     assert word in problem.message, problem.message
     assert problem.limit is (word not in ("Recursion", "undefined", "not allowed"))  # what a bound stopped
@@ -144,7 +144,7 @@ def test_compiling_computes_nothing():
     started = time.perf_counter()
     r = Renderer(message_templates(), {("reminder_1", "fr", "text"): "{{ 9**9**9 }}{{ 'x'|center(1000000000) }}"})
     assert r.check(["reminder_1"]) == []  # compiles: nothing computed
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 60  # a guard against a hang: 9**9**9 computed would not end
 
 
 def test_limit_exceeded_pickles():
@@ -225,7 +225,7 @@ def test_relance_check_renders_the_templates_and_exits_1_on_a_broken_one(tmp_pat
     wb.save(path)
     started = time.perf_counter()
     result = runner.invoke(app, ["check", str(path), "--json"])
-    assert time.perf_counter() - started < 30
+    assert time.perf_counter() - started < 120  # a guard against a hang, not a speed measure
     assert result.exit_code == 1, result.output
     broken = [a for a in json.loads(result.output)["anomalies"] if a["code"] == "R701"]
     assert len(broken) == 1 and broken[0]["tab"] == "Modeles" and broken[0]["column"] == "Contenu"
