@@ -10,7 +10,8 @@ Writing never loads the workbook into an object model: the tabs relance owns are
 worksheet parts of their own and every other part of the package is copied byte for byte (see
 xlsx_parts), so the user's sheets, formats, charts, images and macros come out exactly as they
 went in. Each tab relance writes is marked as relance's by a hidden defined name (the next read
-reports it `owned`). Saves are atomic (temporary file, fsync, rename) and keep backups of the
+reports it `owned`), and its header row repeated on every printed page by
+the print titles Excel reads (xlsx_parts.with_print_titles, kept as the marks are). Saves are atomic (temporary file, fsync, rename) and keep backups of the
 previous file. A workbook reached through a symbolic link is read, locked and saved where the
 link points: the link stays a link.
 """

@@ -1596,21 +1596,20 @@ def with_print_titles(
 
     `tabs` are the workbook's tabs in order (localSheetId counts positions); `owned` the tabs
     relance owns, `titled` those of them that get print titles, `gone` the tabs relance owned
-    that no longer exist. The print titles at relance's tabs are relance's: one that is wrong
-    (another range, another tab's) is replaced, and those naming only relance's tabs where
-    they do not belong (a stale position, a tab gone) are removed. A user's tab's print titles
-    are never touched, save in one case: found at the position of relance's tab while naming
-    the user's own tab (tabs reordered by a program that did not renumber them), they are
-    moved back to that tab, their text kept, unless it has print titles already.
+    that no longer exist. The print titles at relance's tabs are relance's: wrong ones (other
+    rows, another tab's) are replaced, and those naming only relance's tabs where none of them
+    is (a tab gone) removed. A user's tab's print titles are left as they are; only when a
+    program reordered the tabs without renumbering the names (Excel, LibreOffice and openpyxl
+    always do) is each moved back to the tab it names, its text kept.
     """
     position = {name.casefold(): i for i, name in enumerate(tabs)}
     ours = {n.casefold() for n in owned} & position.keys()
     relance = ours | {n.casefold() for n in gone}
     wanted = {position[n.casefold()] for n in titled if n.casefold() in position}
     elements = list(_DEFINED_NAME.finditer(workbook_xml))
-    kept: dict[int, int] = {}  # position -> the element (index) that holds its print titles
-    verdicts: dict[int, int | None] = {}  # element -> None (remove) or its new position
-    later: list[tuple[int, int]] = []  # (element, position): a user's print titles to move back
+    kept: dict[int, int] = {}  # position -> the element (index) holding its print titles
+    verdicts: dict[int, int | None] = {}  # element -> None (removed) or the position it moves to
+    strays: list[tuple[int, int, bool]] = []  # (element, the tab it names, whether it may stay)
     for k, m in enumerate(elements):
         attrs = {a.group(1): a.group(2) if a.group(2) is not None else a.group(3)
                  for a in _ATTR.finditer(m.group(1))}
@@ -1620,22 +1619,25 @@ def with_print_titles(
         target = tabs[at].casefold() if 0 <= at < len(tabs) else None
         areas = _areas(html.unescape(m.group(2) or "")) or []
         named = {t.casefold() for t, _ in areas}
-        if target is None or target not in ours:  # a user's tab's, or nobody's
-            if named and named <= relance - {target}:
-                verdicts[k] = None  # relance's print titles where no tab of relance's is
-            elif target is not None:
-                kept.setdefault(at, k)
-            continue
-        if at in wanted and at not in kept and named == {target} and all(r == "1:1" for _, r in areas):
-            kept[at] = k  # right already: left as it is, whatever its spelling
-        elif len(named) == 1 and (home := position.get(next(iter(named)))) is not None and home != at \
-                and tabs[home].casefold() not in ours:
-            later.append((k, home))
-        else:
+        home = position.get(next(iter(named))) if len(named) == 1 else None
+        rows_1 = all(r == "1:1" for _, r in areas)
+        if home is not None and home != at and (tabs[home].casefold() not in ours or rows_1):
+            # another tab's: it may stay where it is if it is a user's tab's and names a user's tab
+            strays.append((k, home, target is not None and target not in ours and tabs[home].casefold() not in ours))
+        elif named and named <= relance - {target or ""}:
+            verdicts[k] = None  # relance's titles where no tab of relance's is
+        elif target is not None and target not in ours:
+            kept.setdefault(at, k)  # a user's tab's own: never touched
+        elif target is not None and at in wanted and at not in kept and named == {target} and rows_1:
+            kept[at] = k  # right already, whatever its spelling
+        elif target is not None:
+            verdicts[k] = None  # at relance's tab, not what relance writes there
+    for k, home, may_stay in strays:
+        if home not in kept and (home in wanted or tabs[home].casefold() not in ours):
+            kept[home] = k
+            verdicts[k] = home
+        elif not may_stay:
             verdicts[k] = None
-    for k, home in later:
-        verdicts[k] = None if home in kept else home
-        kept.setdefault(home, k)
     missing = sorted(wanted - kept.keys())
     if not verdicts and not missing:
         return workbook_xml
