@@ -216,15 +216,17 @@ def test_write_keeps_every_user_part_and_reads_back_exactly(book: Path) -> None:
     assert "xl/charts/chart1.xml" in after and "xl/charts/chart2.xml" in after
     assert after["xl/media/image1.png"][2] == png_bytes()
 
-    # workbook.xml, its rels and the content types only gained elements (the new tabs and
-    # relance's marks on them): removing them gives back the original text byte for byte
-    # (prefixes, attribute order, declarations kept).
+    # workbook.xml, its rels and the content types only gained elements (the new tabs, relance's
+    # marks on them and their print titles): removing them gives back the original text byte
+    # for byte (prefixes, attribute order, declarations kept).
     wb_xml = after["xl/workbook.xml"][2].decode()
     marks = re.findall(r'<definedName name="_relance_owned_\d+" hidden="1">([^<]*)</definedName>', wb_xml)
     assert marks == ["'History'!$A$1", "'Anomalies'!$A$1"]
+    titles = re.findall(r'<definedName name="_xlnm.Print_Titles" localSheetId="(\d+)">([^<]*)</definedName>', wb_xml)
+    assert titles == [("2", "'History'!$1:$1"), ("3", "'Anomalies'!$1:$1")]
     assert (
-        re.sub(r'<sheet name="(History|Anomalies)"[^>]*/>|<definedName name="_relance_owned_\d+"[^>]*>[^<]*'
-               r"</definedName>", "", wb_xml)
+        re.sub(r'<sheet name="(History|Anomalies)"[^>]*/>|<definedName name="(_relance_owned_\d+|_xlnm.Print_Titles)"'
+               r"[^>]*>[^<]*</definedName>", "", wb_xml)
         == before["xl/workbook.xml"][2].decode()
     )
     types = after["[Content_Types].xml"][2].decode()

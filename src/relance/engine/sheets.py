@@ -90,4 +90,7 @@ class OwnedTab:
     header_style: bool = False
     #: The language number and date formats are written in ("fr": 1 234,56 €, 01/12/2026).
     lang: str = ""
+    #: Printed at most this many pages tall, shrunk to fit (0: as many pages as the rows need,
+    #: the header row atop each); always one page wide, landscape.
+    pages_tall: int = 0
 

@@ -208,4 +208,4 @@ def dashboard_tab(
     return OwnedTab(name=name, header=header + [""] * (width - len(header)),
                     rows=rows, widths=[min(label_width, 60)] + [17] * (width - 1), freeze_header=True,
                     autofilter=False, charts=tuple(charts), row_formats=row_formats, header_style=True,
-                    lang=lang)
+                    lang=lang, pages_tall=1)  # a one-page report: its last chart never alone on a page

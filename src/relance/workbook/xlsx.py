@@ -10,7 +10,8 @@ Writing never loads the workbook into an object model: the tabs relance owns are
 worksheet parts of their own and every other part of the package is copied byte for byte (see
 xlsx_parts), so the user's sheets, formats, charts, images and macros come out exactly as they
 went in. Each tab relance writes is marked as relance's by a hidden defined name (the next read
-reports it `owned`). Saves are atomic (temporary file, fsync, rename) and keep backups of the
+reports it `owned`), and its header row repeated on every printed page by
+the print titles Excel reads (xlsx_parts.with_print_titles, kept as the marks are). Saves are atomic (temporary file, fsync, rename) and keep backups of the
 previous file. A workbook reached through a symbolic link is read, locked and saved where the
 link points: the link stays a link.
 """
@@ -686,6 +687,17 @@ def _assemble(src: BinaryIO, out: BinaryIO, tabs: Sequence[OwnedTab]) -> None:
     if sorted(n.casefold() for n in marked_before) != sorted(n.casefold() for n in keep):
         wb_xml = parts.with_owned_marks(wb_xml, keep)
         edited[wb_part.casefold()] = wb_xml
+    # Their header row printed atop every page (xlsx_parts.PRINT_TITLES), kept as the marks are:
+    # set when the tab is written, renumbered with its position, gone with the tab.
+    order = [*(s.name for s in sheets), *(tab.name for tab in added)]
+    headless = {tab.name.casefold() for tab in tabs if not tab.header}
+    present = {n.casefold() for n in order}
+    titled_xml = parts.with_print_titles(
+        wb_xml, order, [n for n in keep if n.casefold() not in headless], keep,
+        gone=[n for n in marked_before if n.casefold() not in present],
+    )
+    if titled_xml != wb_xml:
+        wb_xml = edited[wb_part.casefold()] = titled_xml
     if added:
         taken = set(by_name) | {s.part.casefold() for s in sheets if s.part}
         sheet_id = max((s.sheet_id for s in sheets), default=0)

@@ -11,6 +11,7 @@ prefixes, mc:Ignorable and everything else in them stay exactly as the user's pr
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 import posixpath
 import queue
@@ -302,8 +303,9 @@ def worksheet_chunks(
     numbers; booleans as booleans. With `styles` (the tab's entries in the styles part, see
     xlsx_styles.py) each column is shown as its CellFormat says: dates and timestamps as real
     date cells, amounts in their currency's format, percentages, wrapped text, the header in
-    the template's style, dropdowns, landscape pages fitted to the width; without, dates are
-    ISO text. The header row is frozen and filtered when asked, the column widths set.
+    the template's style, dropdowns, landscape pages fitted to the width (and to `pages_tall`
+    pages, if set); without, dates are ISO text. (The header row repeated atop every printed
+    page is a defined name of workbook.xml: with_print_titles.) The header row is frozen and filtered when asked, the column widths set.
     `drawing_rid` names the relationship to the tab's drawing (its charts), if it has one.
     """
     header = list(tab.header)
@@ -381,7 +383,7 @@ def worksheet_chunks(
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
     )
     if styled:
-        tail.append('<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>')
+        tail.append(f'<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="{max(tab.pages_tall, 0)}"/>')
     if drawing_rid:  # CT_Worksheet: after pageMargins/pageSetup..., before legacyDrawing
         tail.append(f'<drawing r:id="{_attr_escape(drawing_rid)}"/>')
     tail.append("</worksheet>")
@@ -1522,12 +1524,18 @@ def with_owned_marks(workbook_xml: str, names: Sequence[str]) -> str:
             for i, n in enumerate(names, start=1)
         )
 
+    return _add_defined_names(text, marks)
+
+
+def _add_defined_names(text: str, build: Callable[[str], str]) -> str:
+    """workbook.xml with `build(prefix)` (definedName elements) appended to its definedNames,
+    the container created where CT_Workbook wants it when the file has none."""
     empty = re.search(r"<(?:([\w.-]+):)?definedNames\s*/>", text)
     if empty:
         p = f"{empty.group(1)}:" if empty.group(1) else ""
-        return text[: empty.start()] + f"<{p}definedNames>{marks(p)}</{p}definedNames>" + text[empty.end():]
+        return text[: empty.start()] + f"<{p}definedNames>{build(p)}</{p}definedNames>" + text[empty.end():]
     if re.search(r"</(?:[\w.-]+:)?definedNames\s*>", text):
-        return _insert_before_close(text, "definedNames", marks)
+        return _insert_before_close(text, "definedNames", build)
     # CT_Workbook order: ... sheets, functionGroups?, externalReferences?, definedNames?, calcPr? ...
     after = None
     for local in ("sheets", "functionGroups", "externalReferences"):
@@ -1537,4 +1545,97 @@ def with_owned_marks(workbook_xml: str, names: Sequence[str]) -> str:
         raise PackageError(console.NO_SHEETS_ELEMENT(), _RESAVE)
     sheets = re.search(r"<(?:([\w.-]+):)?sheets\b", text)
     p = f"{sheets.group(1)}:" if sheets and sheets.group(1) else ""
-    return text[: after.end()] + f"<{p}definedNames>{marks(p)}</{p}definedNames>" + text[after.end():]
+    return text[: after.end()] + f"<{p}definedNames>{build(p)}</{p}definedNames>" + text[after.end():]
+
+
+# The header row printed on every page of relance's tabs --------------------------------------
+
+#: Excel's (and LibreOffice's) name for the rows repeated at the top of each printed page: a
+#: defined name local to its tab (localSheetId: the tab's 0-based position among the tabs).
+PRINT_TITLES = "_xlnm.Print_Titles"
+_DEFINED_NAME = re.compile(
+    r"<(?:[\w.-]+:)?definedName\b([^>]*?)(?:/>|>(.*?)</(?:[\w.-]+:)?definedName\s*>)", re.S
+)
+_AREA = re.compile(r"\s*(?:'((?:[^']|'')+)'|([^'!,\s][^'!,]*?))!([^,]+?)\s*")
+
+
+def _areas(formula: str) -> list[tuple[str, str]] | None:
+    """The (tab name, range) areas of a reference like `'Tab'!$1:$1,Tab!$A:$A`; None when it is
+    something else (#REF!, a formula)."""
+    found = []
+    for piece in re.findall(r"(?:'(?:[^']|'')*'|[^,'])+", formula):
+        m = _AREA.fullmatch(piece)
+        if not m:
+            return None
+        found.append((m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2),
+                      m.group(3).replace("$", "").strip()))
+    return found or None
+
+
+def with_print_titles(
+    workbook_xml: str, tabs: Sequence[str], titled: Iterable[str], owned: Iterable[str], gone: Iterable[str] = (),
+) -> str:
+    """workbook.xml with the header row (row 1) of each `titled` tab repeated on every printed
+    page; the same text, byte for byte, when that is so already.
+
+    `tabs` are the workbook's tabs in order (localSheetId counts positions); `owned` the tabs
+    relance owns, `titled` those of them that get print titles, `gone` the tabs relance owned
+    that no longer exist. The print titles at relance's tabs are relance's: wrong ones (other
+    rows, another tab's) are replaced, and those naming only relance's tabs where none of them
+    is (a tab gone) removed. A user's tab's print titles are left as they are; only when a
+    program reordered the tabs without renumbering the names (Excel, LibreOffice and openpyxl
+    always do) is each moved back to the tab it names, its text kept.
+    """
+    position = {name.casefold(): i for i, name in enumerate(tabs)}
+    ours = {n.casefold() for n in owned} & position.keys()
+    relance = ours | {n.casefold() for n in gone}
+    wanted = {position[n.casefold()] for n in titled if n.casefold() in position}
+    elements = list(_DEFINED_NAME.finditer(workbook_xml))
+    kept: dict[int, int] = {}  # position -> the element (index) holding its print titles
+    verdicts: dict[int, int | None] = {}  # element -> None (removed) or the position it moves to
+    strays: list[tuple[int, int, bool]] = []  # (element, the tab it names, whether it may stay)
+    for k, m in enumerate(elements):
+        attrs = {a.group(1): a.group(2) if a.group(2) is not None else a.group(3)
+                 for a in _ATTR.finditer(m.group(1))}
+        if attrs.get("name", "").casefold() != PRINT_TITLES.casefold():
+            continue
+        at = int(attrs["localSheetId"]) if re.fullmatch(r"\s*\d+\s*", attrs.get("localSheetId", "")) else -1
+        target = tabs[at].casefold() if 0 <= at < len(tabs) else None
+        areas = _areas(html.unescape(m.group(2) or "")) or []
+        named = {t.casefold() for t, _ in areas}
+        home = position.get(next(iter(named))) if len(named) == 1 else None
+        rows_1 = all(r == "1:1" for _, r in areas)
+        if home is not None and home != at and (tabs[home].casefold() not in ours or rows_1):
+            # another tab's: it may stay where it is if it is a user's tab's and names a user's tab
+            strays.append((k, home, target is not None and target not in ours and tabs[home].casefold() not in ours))
+        elif named and named <= relance - {target or ""}:
+            verdicts[k] = None  # relance's titles where no tab of relance's is
+        elif target is not None and target not in ours:
+            kept.setdefault(at, k)  # a user's tab's own: never touched
+        elif target is not None and at in wanted and at not in kept and named == {target} and rows_1:
+            kept[at] = k  # right already, whatever its spelling
+        elif target is not None:
+            verdicts[k] = None  # at relance's tab, not what relance writes there
+    for k, home, may_stay in strays:
+        if home not in kept and (home in wanted or tabs[home].casefold() not in ours):
+            kept[home] = k
+            verdicts[k] = home
+        elif not may_stay:
+            verdicts[k] = None
+    missing = sorted(wanted - kept.keys())
+    if not verdicts and not missing:
+        return workbook_xml
+    pieces, last = [], 0
+    for k, home in sorted(verdicts.items()):
+        m = elements[k]
+        pieces.append(workbook_xml[last : m.start()])
+        if home is not None:
+            pieces.append(re.sub(r"""(\blocalSheetId\s*=\s*)(["'])[^"']*\2""", rf"\g<1>\g<2>{home}\g<2>",
+                                 m.group(0), count=1))
+        last = m.end()
+    text = "".join([*pieces, workbook_xml[last:]])
+    if not missing:
+        return text
+    return _add_defined_names(text, lambda p: "".join(
+        f'<{p}definedName name="{PRINT_TITLES}" localSheetId="{i}">{_escape_text(_quoted(tabs[i]))}!$1:$1'
+        f"</{p}definedName>" for i in missing))
