@@ -196,7 +196,9 @@ def test_month_ends_and_what_counts_on_the_day():
                                      "the last month end on or before 15 March 2025.")
     assert french(eur.notes)[0] == ("Le DSO, le BPDSO et l'ADD sont mesurés au 28 février 2025, "
                                     "dernière fin de mois au plus tard le 15 mars 2025.")
-    assert eur.period == (dt.date(2025, 3, 1), dt.date(2025, 3, 15))  # the month of as_of, never past it
+    assert eur.period == (dt.date(2025, 2, 1), dt.date(2025, 2, 28))  # by default the last complete month
+    explicit = kpis(book, "2025-03-15", (dt.date(2025, 3, 1), dt.date(2025, 3, 31)))["EUR"]
+    assert explicit.period == (dt.date(2025, 3, 1), dt.date(2025, 3, 15))  # never past as_of
 
 
 def test_receivables_match_the_aging_at_every_day():
@@ -389,7 +391,7 @@ def test_cei_over_a_month_in_progress_uses_the_invoices_of_its_days():
         [["2025-03", "EUR", 9000]],                                 # the whole month: not used for 1-15
         [payment("2025-03-10", 400, "F1")],
     )
-    eur = kpis(book, "2025-03-15")["EUR"]
+    eur = kpis(book, "2025-03-15", (dt.date(2025, 3, 1), dt.date(2025, 3, 15)))["EUR"]
     assert eur.period == (dt.date(2025, 3, 1), dt.date(2025, 3, 15))
     # AR at 02-28 = 1,000; sales 03-01..03-15 = 600; AR end 1,200 of which 600 current (F1 3 days late)
     assert eur.cei_percent == D(400) * 100 / D(1000)

@@ -72,6 +72,7 @@ from relance.engine.catalog import console as C
 from relance.engine.errors import ConfigError, RelanceError
 from relance.engine.formats import Formats, formats, half_up
 from relance.engine.i18n import Lang, Phrase, Said, lang_of
+from relance.engine.kpi import period_text
 from relance.engine.owned_tabs import tab_name
 from relance.engine.settings import blocked_channels
 
@@ -684,8 +685,9 @@ def _show_report(data: dict[str, Any], locale: str = "fr_FR", language: str | No
     for key, label in _BUCKETS:
         table.add_row(t(label), *(money(data["currencies"][c]["aging"][key], c) for c in currencies),
                       end_section=key in (">90", "unapplied_credits"))
-    table.add_row(t(C.LATE_PENALTIES), *(money(data["currencies"][c]["late_penalties_total"], c) for c in currencies),
-                  end_section=True)
+    table.add_row(t(C.LATE_PENALTIES), *(money(data["currencies"][c]["late_penalties_open"], c) for c in currencies))
+    table.add_row(t(C.LATE_PENALTIES_PAID_LATE),
+                  *(money(data["currencies"][c]["late_penalties_paid_late"], c) for c in currencies), end_section=True)
 
     def days(value: object) -> str:
         return "—" if value is None else fmt.days(Decimal(str(value)))
@@ -700,17 +702,20 @@ def _show_report(data: dict[str, Any], locale: str = "fr_FR", language: str | No
         (C.KPI_ADD, lambda f: (f.get("add") or {}).get("countback"), days),
         (C.KPI_CEI, lambda f: f.get("cei_percent"), percent),
         (C.KPI_RECOVERY, lambda f: f.get("recovery_rate_percent"), percent))
+    span = data.get("period") or {}
+    over = (period_text(dt.date.fromisoformat(span["start"]), dt.date.fromisoformat(span["end"]),
+                        locale if lang_of(locale) == lang else lang) if span else "—")
     for label, get, show in kpis:
-        table.add_row(t(label), *(show(get(data["currencies"][c])) for c in currencies))
+        table.add_row(t(label, period=over), *(show(get(data["currencies"][c])) for c in currencies))
     out.print(table)
     for c in currencies:
         for note in data["currencies"][c].get("notes", []):
             text = note.text(lang) if isinstance(note, Said) else str(note)
             out.print(f"[dim]{escape(t(C.NOTE_LINE, currency=c, note=text))}[/]", highlight=False)
     ind = data["indemnity"]
-    open_due = sum(1 for i in data["invoices"] if i["indemnity_due"] and i["status"] == "open")
-    out.print(escape(t(C.INDEMNITIES, count=fmt.number(ind["count"], 0), unit=fmt.money(40, "EUR"),
-                       amount=money(ind["amount_eur"], "EUR"), open=fmt.number(open_due, 0))), highlight=False)
+    out.print(escape(t(C.INDEMNITIES, count=fmt.number(ind["open_count"], 0), unit=money(ind["unit_eur"], "EUR"),
+                       amount=money(ind["open_amount_eur"], "EUR"), late_count=fmt.number(ind["paid_late_count"], 0),
+                       late_amount=money(ind["paid_late_amount_eur"], "EUR"))), highlight=False)
     top = sorted((c for c in data["customers"] if c["aging"]["past_due_total"] != "0.00"),
                  key=lambda c: -Decimal(c["aging"]["past_due_total"]))[:10]
     if top:

@@ -36,6 +36,7 @@ from relance.engine.catalog import console
 from relance.engine.catalog import tabs as T
 from relance.engine.errors import ChannelError, ConfigError, ForeignTab, RelanceError
 from relance.engine.history import HistoryEntry
+from relance.engine.kpi import default_period
 from relance.engine.owned_tabs import (
     anomalies_tab,
     approval_note,
@@ -481,9 +482,10 @@ def write_plan(backend: WorkbookBackend, snap: Snapshot, run_id: str) -> Snapsho
 
 
 def month_period(month: str | None, as_of: dt.date) -> tuple[dt.date, dt.date]:
-    """`--period YYYY-MM` as first and last day (default: the month of as_of)."""
+    """`--period YYYY-MM` as first and last day (default: the last complete month on or before
+    as_of, so that the figures never cover a month just begun)."""
     if month is None:
-        first = as_of.replace(day=1)
+        return default_period(as_of)
     else:
         year, number = (int(x) for x in month.split("-"))
         first = dt.date(year, number, 1)

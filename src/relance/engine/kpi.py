@@ -29,7 +29,9 @@ from typing import NamedTuple
 
 from relance.engine.book import Book
 from relance.engine.catalog import report as report_phrases
-from relance.engine.i18n import Said
+from relance.engine.formats import Days as FDays
+from relance.engine.formats import formats
+from relance.engine.i18n import Said, lang_of
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -285,6 +287,39 @@ def _span(first: int, last: int) -> Said:
     return report_phrases.SPAN(first=month_start(first), last=month_end(last))
 
 
+def default_period(as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The last complete month on or before as_of (the month DSO is measured at): a month-to-date
+    period on the 1st would cover one day and read as a collapse."""
+    month = month_index(last_month_end(as_of))
+    return month_start(month), month_end(month)
+
+
+def effective_period(period: tuple[dt.date, dt.date] | None, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The days CEI and recovery rate really cover: `period` (default `default_period`), never past as_of."""
+    start, end = period if period is not None else default_period(as_of)
+    return start, min(end, as_of)
+
+
+def whole_month(start: dt.date, end: dt.date) -> bool:
+    m = month_index(start)
+    return start == month_start(m) and end == month_end(m)
+
+
+def period_text(start: dt.date, end: dt.date, locale: str) -> str:
+    """The period beside a CEI or recovery figure, in the reader's language: "novembre 2026", or
+    the days and a warning when it is shorter than a month ("du 1er au 1er décembre, 1 jour")."""
+    fmt = formats(locale)
+    if whole_month(start, end):
+        return fmt.month(start)
+    days = (end - start).days + 1
+    span = fmt.period(start, end)
+    if days < 1:
+        return span
+    shorter = days < month_days(month_index(start))
+    phrase = report_phrases.PERIOD_SHORT if shorter else report_phrases.PERIOD_DAYS
+    return phrase.text(lang_of(locale), period=span, days=FDays(days, 0))
+
+
 def period_label(start: dt.date, end: dt.date) -> str:
     m = month_index(start)
     if start == month_start(m) and end == month_end(m):
@@ -369,14 +404,13 @@ def currency_kpis(
     days_per_month: int | None = None,
 ) -> dict[str, CurrencyKpis]:
     """DSO, BPDSO, ADD (at the last month end ≤ as_of), CEI and recovery rate (over `period`, by
-    default the month of as_of, never past as_of), per currency, with a note for every null.
+    default the last complete month, never past as_of), per currency, with a note for every null.
 
     `days_per_month` replaces calendar days (for published examples that count 30-day months).
     """
     measured = last_month_end(as_of)
     month = month_index(measured)
-    start, end = period if period is not None else (as_of.replace(day=1), as_of)
-    end = min(end, as_of)
+    start, end = effective_period(period, as_of)
     eve = start - ONE_DAY
     sales = monthly_sales(book, as_of)
     ar = receivables_at(book, (measured, eve, end) if start <= end else (measured,))

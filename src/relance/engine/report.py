@@ -15,7 +15,7 @@ from typing import Any
 from relance.engine.balance import InvoiceLedger
 from relance.engine.book import Book
 from relance.engine.i18n import lang_of
-from relance.engine.kpi import WINDOWS, CurrencyKpis, Days, currency_kpis
+from relance.engine.kpi import WINDOWS, CurrencyKpis, Days, currency_kpis, effective_period
 from relance.engine.planner import scenario_for
 from relance.engine.position import BUCKETS, Aging, Position, aging
 
@@ -86,7 +86,7 @@ def _behaviour(ledgers: list[InvoiceLedger], as_of: dt.date) -> tuple[Any, Any, 
 def build_report(book: Book, positions: dict[str, Position], as_of: dt.date,
                  period: tuple[dt.date, dt.date] | None = None, lang: str | None = None) -> dict[str, Any]:
     """The report's JSON; `period` (first and last day) scopes CEI and recovery rate, by default
-    the month of as_of. The notes are written in `lang`, by default the workbook's language (its
+    the last complete month; `period` in the JSON is the days they really cover (never past as_of). The notes are written in `lang`, by default the workbook's language (its
     Settings `locale`), like every other word the report shows."""
     lang = lang_of(lang or book.settings.language)
     per_customer = aging(book, positions, as_of)
@@ -100,15 +100,22 @@ def build_report(book: Book, positions: dict[str, Position], as_of: dt.date,
         for b in BUCKETS:
             total.buckets[b] += a.buckets[b]
         total.unapplied_credits += a.unapplied_credits
+    # Claimable versus accrued: what a notice may claim today is on open invoices; what accrued on
+    # invoices since paid late stays recoverable until prescription but is not claimed.
     penalties: dict[str, Decimal] = defaultdict(Decimal)
-    indemnity_count = 0
+    penalties_open: dict[str, Decimal] = defaultdict(Decimal)
+    indemnity_count = indemnity_open = 0
     for p in positions.values():
         if p.status != "excluded_future":
             currencies.setdefault(p.currency, Aging.empty())
         if p.late_penalty is not None:
             penalties[p.currency] += p.late_penalty
+            if p.is_open:
+                penalties_open[p.currency] += p.late_penalty
         indemnity_count += p.indemnity_due
+        indemnity_open += p.indemnity_due and p.is_open
     indemnity_unit = book.settings.recovery_indemnity
+    indemnity_paid_late = indemnity_count - indemnity_open
     invoices_json = []
     for iid in sorted(positions):
         p = positions[iid]
@@ -135,18 +142,26 @@ def build_report(book: Book, positions: dict[str, Position], as_of: dt.date,
             "weighted_avg_days_late": {"signed": signed, "floored": floored}, "avg_days_to_pay": to_pay,
             "risk": None,
         })
+    start, end = effective_period(period, as_of)
     return {
         "as_of": as_of.isoformat(),
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
         "currencies": {
             cur: {
                 "aging": _aging_json(currencies[cur]),
                 **_kpi_json(kpis[cur]),  # every currency of the book has its figures
                 "late_penalties_total": money(penalties.get(cur, ZERO)),
+                "late_penalties_open": money(penalties_open.get(cur, ZERO)),
+                "late_penalties_paid_late": money(penalties.get(cur, ZERO) - penalties_open.get(cur, ZERO)),
                 "notes": [note.text(lang) for note in kpis[cur].notes],
             }
             for cur in sorted(currencies)
         },
-        "indemnity": {"count": indemnity_count, "amount_eur": money(indemnity_unit * indemnity_count)},
+        "indemnity": {"count": indemnity_count, "amount_eur": money(indemnity_unit * indemnity_count),
+                      "open_count": indemnity_open, "open_amount_eur": money(indemnity_unit * indemnity_open),
+                      "paid_late_count": indemnity_paid_late,
+                      "paid_late_amount_eur": money(indemnity_unit * indemnity_paid_late),
+                      "unit_eur": money(indemnity_unit)},
         "invoices": invoices_json,
         "customers": customers_json,
     }

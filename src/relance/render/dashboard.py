@@ -17,6 +17,7 @@ from typing import Any
 from relance.engine.catalog import tabs as T
 from relance.engine.formats import formats
 from relance.engine.i18n import Phrase
+from relance.engine.kpi import period_text
 from relance.engine.sheets import CellFormat, CellValue, ChartSpec, OwnedTab
 
 _BUCKET_LABELS = {"current": T.DASH_CURRENT, "1-30": T.DASH_1_30, "31-60": T.DASH_31_60,
@@ -133,13 +134,20 @@ def dashboard_tab(
         days)
     add(say(T.DASH_BPDSO), [_num((figures(c).get("bpdso") or {}).get("countback")) for c in currencies], days)
     add(say(T.DASH_ADD), [_num((figures(c).get("add") or {}).get("countback")) for c in currencies], days)
-    add(say(T.DASH_CEI), [_fraction(figures(c).get("cei_percent")) for c in currencies], percent)
-    add(say(T.DASH_RECOVERY), [_fraction(figures(c).get("recovery_rate_percent")) for c in currencies], percent)
-    add(say(T.DASH_PENALTIES), [_num(figures(c).get("late_penalties_total")) for c in currencies], money)
+    span = report.get("period") or {}
+    over = (period_text(dt.date.fromisoformat(str(span["start"])), dt.date.fromisoformat(str(span["end"])), lang)
+            if span else "—")
+    add(say(T.DASH_CEI, period=over), [_fraction(figures(c).get("cei_percent")) for c in currencies], percent)
+    add(say(T.DASH_RECOVERY, period=over), [_fraction(figures(c).get("recovery_rate_percent")) for c in currencies], percent)
+    add(say(T.DASH_PENALTIES), [_num(figures(c).get("late_penalties_open")) for c in currencies], money)
+    add(say(T.DASH_PENALTIES_PAID_LATE), [_num(figures(c).get("late_penalties_paid_late")) for c in currencies], money)
     indemnity = report.get("indemnity", {})
     blanks: list[CellValue] = [None] * (len(currencies) - 1)
-    add(say(T.DASH_INDEMNITY_COUNT), [indemnity.get("count"), *blanks], CellFormat("integer"))
-    add(say(T.DASH_INDEMNITY_AMOUNT), [_num(indemnity.get("amount_eur")), *blanks],
+    add(say(T.DASH_INDEMNITY_COUNT), [indemnity.get("open_count"), *blanks], CellFormat("integer"))
+    add(say(T.DASH_INDEMNITY_AMOUNT), [_num(indemnity.get("open_amount_eur")), *blanks],
+        [CellFormat("money", currency="EUR")])
+    add(say(T.DASH_INDEMNITY_LATE_COUNT), [indemnity.get("paid_late_count"), *blanks], CellFormat("integer"))
+    add(say(T.DASH_INDEMNITY_LATE_AMOUNT), [_num(indemnity.get("paid_late_amount_eur")), *blanks],
         [CellFormat("money", currency="EUR")])
     chart_col = _col(len(currencies) + 2)
     for i, cur in enumerate(currencies):  # one chart per currency: amounts never share an axis

@@ -14,7 +14,7 @@ Extras (all optional):
 
 ``lang``             ``"fr"`` (figures in fr_FR) or anything else (English, en_GB)
 ``company_name``     shown in the header (``company`` is read too)
-``period``           ``YYYY-MM`` of the CEI and recovery rate; default the month of as_of
+``period``           ``YYYY-MM`` of the CEI and recovery rate, when the report has no ``period`` {start, end}
 ``generated_at``     free text shown in the footer (the engine never reads the clock)
 ``customer_names``   ``{customer_id: name}``
 ``dso_history``      ``{currency: [["2025-12", 45.2], ["2026-01", None], ...]}``
@@ -43,6 +43,7 @@ from jinja2 import DictLoader, Environment, StrictUndefined
 from relance.engine.catalog import report
 from relance.engine.formats import formats, half_up
 from relance.engine.i18n import Phrase
+from relance.engine.kpi import period_text
 
 __all__ = ["Chart", "render_html"]
 
@@ -151,6 +152,7 @@ LABELS: dict[str, Phrase] = {
     "mode_note": report.MODE_NOTE,
     "indemnity": report.INDEMNITY,
     "indemnity_sub": report.INDEMNITY_SUB,
+    "indemnity_open_sub": report.INDEMNITY_OPEN_SUB,
     "legal": report.LEGAL,
     "glossary": report.GLOSSARY,
     "g_dso": report.G_DSO,
@@ -411,8 +413,9 @@ def _cards(fmt: _Fmt, cur: str, figures: Mapping[str, Any], period: str,
              fmt.t("past_due_sub", share=fmt.percent(share, 0), n=fmt.integer(overdue_count))
              if past_due > 0 else fmt.t("past_due_none"),
              tone="alert" if past_due > 0 else "good", bar=min(max(share, 0.0), 100.0)),
-        Card("penalties", fmt.t("penalties"), fmt.money(figures.get("late_penalties_total"), cur),
-             fmt.t("penalties_sub")),
+        Card("penalties", fmt.t("penalties"),
+             fmt.money(figures.get("late_penalties_open", figures.get("late_penalties_total")), cur),
+             fmt.t("penalties_sub", late=fmt.money(figures.get("late_penalties_paid_late") or 0, cur))),
     ]
     dso = figures.get("dso") or {}
     add = figures.get("add") or {}
@@ -422,7 +425,7 @@ def _cards(fmt: _Fmt, cur: str, figures: Mapping[str, Any], period: str,
     cards.append(Card("dso", fmt.t("dso"), fmt.days(dso.get("countback")), dso_sub))
     cards.append(Card("bpdso", fmt.t("bpdso"), fmt.days((figures.get("bpdso") or {}).get("countback")),
                       fmt.t("bpdso_sub")))
-    period_text = fmt.month(period)
+    period_text = period
     cards.append(Card("cei", fmt.t("cei"), fmt.percent(figures.get("cei_percent")),
                       fmt.t("cei_sub", period=period_text)))
     cards.append(Card("recovery", fmt.t("recovery"), fmt.percent(figures.get("recovery_rate_percent")),
@@ -880,6 +883,15 @@ def _environment(templates: Mapping[str, str]) -> Environment:
     return env
 
 
+def _period(fmt: _Fmt, span: object, month: object, as_of: dt.date) -> str:
+    """The period of the CEI and recovery rate as the reader says it: the report's ``period``
+    {start, end}, else a ``YYYY-MM`` (older callers), else the month of as_of."""
+    if isinstance(span, Mapping) and span.get("start") and span.get("end"):
+        return period_text(dt.date.fromisoformat(str(span["start"])), dt.date.fromisoformat(str(span["end"])),
+                           fmt.lang)
+    return fmt.month(str(span if isinstance(span, str) else month or as_of.isoformat()[:7]))
+
+
 def render_html(report: Mapping[str, Any], extras: Mapping[str, Any], templates: Mapping[str, str]) -> str:
     """The report as one self-contained HTML page (see the module docstring for ``extras``).
 
@@ -888,12 +900,12 @@ def render_html(report: Mapping[str, Any], extras: Mapping[str, Any], templates:
     fmt = _Fmt(str(extras.get("lang") or "en"))
     as_of = dt.date.fromisoformat(str(report["as_of"]))
     as_of_text = fmt.date(as_of)
-    period = str(report.get("period") or extras.get("period") or as_of.isoformat()[:7])
+    period = _period(fmt, report.get("period"), extras.get("period"), as_of)
     names: Mapping[str, str] = extras.get("customer_names") or {}
     sections = _currency_sections(fmt, report, extras, as_of_text, period)
     risk_rows, grades, graded = _risk(fmt, report, names)
     indemnity: Mapping[str, Any] = report.get("indemnity") or {}
-    indemnity_count = int(indemnity.get("count") or 0)
+    indemnity_count = int(indemnity.get("open_count", indemnity.get("count")) or 0)
     context = {
         "lang": fmt.lang,
         "t": fmt.labels,
@@ -902,7 +914,7 @@ def render_html(report: Mapping[str, Any], extras: Mapping[str, Any], templates:
         "title": fmt.t("title", date=as_of_text),
         "as_of": as_of.isoformat(),
         "as_of_text": as_of_text,
-        "period": fmt.t("period", period=fmt.month(period)),
+        "period": fmt.t("period", period=period),
         "generated": fmt.t("generated", when=str(extras["generated_at"])) if extras.get("generated_at")
         else fmt.t("by"),
         "sections": sections,
@@ -913,8 +925,11 @@ def render_html(report: Mapping[str, Any], extras: Mapping[str, Any], templates:
         "graded_note": fmt.t("graded", n=fmt.integer(graded)),
         "indemnity": {
             "count": indemnity_count,
-            "amount": fmt.money(indemnity.get("amount_eur") or 0, "EUR"),
-            "sub": fmt.t("indemnity_sub", n=fmt.integer(indemnity_count)),
+            "amount": fmt.money(indemnity.get("open_amount_eur", indemnity.get("amount_eur")) or 0, "EUR"),
+            "sub": fmt.t("indemnity_open_sub", n=fmt.integer(indemnity_count),
+                         unit=fmt.money(indemnity.get("unit_eur") or 40, "EUR"),
+                         late_n=fmt.integer(int(indemnity.get("paid_late_count") or 0)),
+                         late=fmt.money(indemnity.get("paid_late_amount_eur") or 0, "EUR")),
         },
     }
     return _environment(templates).get_template("report.html.j2").render(context)

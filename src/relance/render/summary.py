@@ -14,6 +14,7 @@ from typing import Any
 from relance.engine.action import Action, action_key
 from relance.engine.catalog import report
 from relance.engine.history import HistoryEntry
+from relance.engine.kpi import period_text
 from relance.engine.message import OutgoingMessage
 from relance.engine.settings import Settings
 from relance.render.messages import Renderer, one_line
@@ -50,7 +51,8 @@ def summary_context(
             "past_due_total": Decimal(aging["past_due_total"]),
             "dso": (figures.get("dso") or {}).get("countback"),
             "cei": figures.get("cei_percent"),
-            "penalties": Decimal(figures.get("late_penalties_total") or 0),
+            "penalties": Decimal(figures.get("late_penalties_open") or 0),  # claimable: on open invoices
+            "penalties_paid_late": Decimal(figures.get("late_penalties_paid_late") or 0),
             "buckets": [
                 {"label": BUCKET_LABELS[b].text(lang), "amount": a, "colour": BUCKET_COLOURS[b],
                  "share": int(a * 100 / largest) if largest > 0 and a > 0 else 0}
@@ -68,13 +70,20 @@ def summary_context(
     week_ago = as_of - dt.timedelta(days=7)
     recent = sum(1 for e in history if e.status in ("sent", "delivered", "opened", "clicked")
                  and e.as_of is not None and week_ago < e.as_of <= as_of)
+    span = report.get("period") or {}
+    period = (period_text(dt.date.fromisoformat(str(span["start"])), dt.date.fromisoformat(str(span["end"])), lang)
+              if span else "—")
     return {
         "lang": lang,
+        "period": period,
         "company": {"name": settings.company_name or settings.sender_name, "email": settings.sender_email},
         "as_of": as_of,
         "currencies": currencies,
         "top": [c for group in by_currency.values() for c in group],
-        "indemnity": {"count": report["indemnity"]["count"], "amount": Decimal(report["indemnity"]["amount_eur"])},
+        "indemnity": {"count": report["indemnity"]["open_count"],
+                      "amount": Decimal(report["indemnity"]["open_amount_eur"]),
+                      "paid_late_count": report["indemnity"]["paid_late_count"],
+                      "paid_late_amount": Decimal(report["indemnity"]["paid_late_amount_eur"])},
         "reminders_last_7_days": recent,
         "workbook": workbook,
     }

@@ -238,17 +238,23 @@ BUCKET_OVER_90 = Phrase("plus de 90 jours", "> 90 days")
 BUCKET_CREDITS = Phrase("avoirs et trop-perçus", "unapplied credits")
 BUCKET_NET = Phrase("encours net", "net receivables")
 BUCKET_PAST_DUE = Phrase("dont échu", "of which past due")
-LATE_PENALTIES = Phrase("pénalités de retard (L441-10)", "late-payment interest (L441-10)")
+LATE_PENALTIES = Phrase("pénalités de retard exigibles, factures ouvertes (L441-10)",
+                        "late-payment interest claimable, open invoices (L441-10)")
+LATE_PENALTIES_PAID_LATE = Phrase("pénalités acquises sur factures payées en retard, non réclamées",
+                                  "interest accrued on invoices paid late, not claimed")
 KPI_DSO = Phrase("DSO (méthode countback)", "DSO (countback)")
 KPI_DSO_3M = Phrase("DSO sur 3 mois", "DSO 3 months")
 KPI_BPDSO = Phrase("BPDSO", "BPDSO")
 KPI_ADD = Phrase("ADD (retard moyen)", "ADD")
-KPI_CEI = Phrase("CEI", "CEI")
-KPI_RECOVERY = Phrase("taux de recouvrement", "recovery rate")
+KPI_CEI = Phrase("CEI ({period})", "CEI ({period})")
+KPI_RECOVERY = Phrase("taux de recouvrement ({period})", "recovery rate ({period})")
 NOTE_LINE = Phrase("{currency} : {note}", "{currency}: {note}")
-INDEMNITIES = Phrase("Indemnités forfaitaires (D441-5) : {count} × {unit} = {amount} ({open} sur des factures "
-                     "encore ouvertes)",
-                     "Fixed recovery indemnities (D441-5): {count} × {unit} = {amount} ({open} on invoices still open)")
+INDEMNITIES = Phrase("Indemnités forfaitaires (D441-5) exigibles sur les factures ouvertes : {count} × {unit} = "
+                     "{amount} ; acquises sur des factures payées en retard, recouvrables jusqu'à la prescription "
+                     "mais non réclamées : {late_count} × {unit} = {late_amount}",
+                     "Fixed recovery indemnities (D441-5) claimable on open invoices: {count} × {unit} = {amount}; "
+                     "accrued on invoices paid late, recoverable until prescription but not claimed: "
+                     "{late_count} × {unit} = {late_amount}")
 MOST_OVERDUE = Phrase("Clients les plus en retard", "Most overdue customers")
 COL_CUSTOMER = Phrase("client", "customer")
 COL_PAST_DUE = Phrase("échu", "past due")

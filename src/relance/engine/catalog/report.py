@@ -31,8 +31,9 @@ CEI = Phrase('CEI', 'CEI')
 CEI_SUB = Phrase("efficacité d'encaissement, {period}", 'collection effectiveness, {period}')
 RECOVERY = Phrase('Taux de recouvrement', 'Recovery rate')
 RECOVERY_SUB = Phrase("de l'échu encaissé, {period}", 'of past due collected, {period}')
-PENALTIES = Phrase('Pénalités de retard', 'Late-payment interest')
-PENALTIES_SUB = Phrase('art. L441-10, clients professionnels', 'French C. com. L441-10, business customers')
+PENALTIES = Phrase('Pénalités de retard exigibles', 'Late-payment interest claimable')
+PENALTIES_SUB = Phrase('factures ouvertes (art. L441-10) · {late} acquis sur des factures payées en retard, non réclamés',
+                       'open invoices (C. com. L441-10) · {late} accrued on invoices paid late, not claimed')
 UNAVAILABLE = Phrase('Non disponible', 'Not available')
 NOTES = Phrase('Notes', 'Notes')
 DAYS = Phrase('{value} j', '{value} days')
@@ -97,7 +98,11 @@ AUTOMATIC = Phrase('automatique', 'automatically')
 ADVICE = Phrase('conseil', 'advice only')
 MORE_REASONS = Phrase('autres motifs', 'more reasons', fr_one='autre motif', en_one='more reason')
 MODE_NOTE = Phrase("Une note n'est qu'un conseil : elle ne change seule le scénario que d'un client professionnel, jamais d'un particulier ; exclusion, agence ou action en justice restent une décision humaine.", "A grade is advice: on its own it only switches the scenario of a business customer, never a consumer's; exclusion, agency hand-off or court action is always a person's decision.")
-INDEMNITY = Phrase('Indemnités forfaitaires de recouvrement', 'Fixed recovery indemnities')
+INDEMNITY = Phrase('Indemnités forfaitaires exigibles', 'Fixed recovery indemnities claimable')
+INDEMNITY_OPEN_SUB = Phrase('art. D441-5 · {n} factures ouvertes × {unit} · {late_n} payées en retard ({late}), acquises, non réclamées',
+                            'C. com. D441-5 · {n} open invoices × {unit} · {late_n} paid late ({late}), accrued, not claimed',
+                            fr_one='art. D441-5 · {n} facture ouverte × {unit} · {late_n} payées en retard ({late}), acquises, non réclamées',
+                            en_one='C. com. D441-5 · {n} open invoice × {unit} · {late_n} paid late ({late}), accrued, not claimed')
 INDEMNITY_SUB = Phrase('art. D441-5 · {n} factures professionnelles payées ou restées impayées après échéance', 'French C. com. D441-5 · {n} business invoices paid late or unpaid after due date', fr_one='art. D441-5 · {n} facture professionnelle payée ou restée impayée après échéance', en_one='French C. com. D441-5 · {n} business invoice paid late or unpaid after due date')
 LEGAL = Phrase('Droits acquis', 'Statutory claims')
 GLOSSARY = Phrase('Lexique', 'Glossary')
@@ -160,6 +165,8 @@ NOTE_RECOVERY_NOTHING = Phrase(
     "recouvrer.",
     "Recovery rate {span}: no invoice was past due on {eve}, so there was nothing to recover.")
 BOTH = Phrase("{first} et {second}", "{first} and {second}")
+PERIOD_SHORT = Phrase("{period}, {days} seulement : moins d'un mois", '{period}, only {days}: less than a month')
+PERIOD_DAYS = Phrase('{period} ({days})', '{period} ({days})')
 SPAN = Phrase("du {first} au {last}", "from {first} to {last}")
 
 # --- risk grades: the reasons of a customer's grade (engine/scoring.py) ------------------------

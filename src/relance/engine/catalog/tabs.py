@@ -80,11 +80,17 @@ DASH_DSO = Phrase("DSO (méthode countback, jours)", "DSO (countback, days)")
 DASH_DSO3 = Phrase("DSO 3 mois (jours)", "DSO 3 months (days)")
 DASH_BPDSO = Phrase("BPDSO (jours)", "BPDSO (days)")
 DASH_ADD = Phrase("ADD (jours)", "ADD (days)")
-DASH_CEI = Phrase("CEI", "CEI")
-DASH_RECOVERY = Phrase("taux de recouvrement", "recovery rate")
-DASH_PENALTIES = Phrase("pénalités de retard", "late-payment interest")
-DASH_INDEMNITY_COUNT = Phrase("indemnités forfaitaires (nombre)", "fixed indemnities (count)")
-DASH_INDEMNITY_AMOUNT = Phrase("indemnités forfaitaires (EUR)", "fixed indemnities (EUR)")
+DASH_CEI = Phrase("CEI ({period})", "CEI ({period})")
+DASH_RECOVERY = Phrase("taux de recouvrement ({period})", "recovery rate ({period})")
+DASH_PENALTIES = Phrase("pénalités de retard exigibles (factures ouvertes)", "late-payment interest claimable (open invoices)")
+DASH_PENALTIES_PAID_LATE = Phrase("pénalités acquises, factures payées en retard (non réclamées)",
+                                  "interest accrued, invoices paid late (not claimed)")
+DASH_INDEMNITY_COUNT = Phrase("indemnités forfaitaires exigibles (nombre)", "fixed indemnities claimable (count)")
+DASH_INDEMNITY_AMOUNT = Phrase("indemnités forfaitaires exigibles (EUR)", "fixed indemnities claimable (EUR)")
+DASH_INDEMNITY_LATE_COUNT = Phrase("indemnités acquises, factures payées en retard (nombre)",
+                                   "indemnities accrued, invoices paid late (count)")
+DASH_INDEMNITY_LATE_AMOUNT = Phrase("indemnités acquises, factures payées en retard (EUR)",
+                                    "indemnities accrued, invoices paid late (EUR)")
 DASH_DSO_HISTORY = Phrase("DSO des 12 derniers mois", "DSO over the last 12 months")
 DASH_TOP = Phrase("clients les plus en retard ({currency})", "most overdue customers ({currency})")
 DASH_EFFECTIVENESS = Phrase("efficacité des relances (part payée sous N jours)",
