@@ -159,7 +159,8 @@ def test_no_message_claims_penalties_from_an_unknown_type_nor_a_consumer(rendere
     assert penalty
     for cid in ("C2", "C3"):
         ctx = context(b, cid, lang=lang)
-        assert ctx["is_b2b"] is False and ctx["indemnity"] == {"count": 0, "amount": Decimal(0)}
+        # nothing claimed (the per-invoice amount is only the Settings rate the notice would state)
+        assert ctx["is_b2b"] is False and ctx["indemnity"] == {"count": 0, "amount": Decimal(0), "per": Decimal(40)}
         assert all(inv["late_penalty"] is None for inv in ctx["invoices"])
         assert all(t["late_penalties"] is None for t in ctx["totals"])
         for name, out in rendered(renderer, b, cid, lang).items():

@@ -75,7 +75,7 @@ def test_b2b_letter_carries_every_mention() -> None:
     text = flat(raw)
     # parties
     for part in ("Atelier Dupont SARL", "5 rue du Faubourg Saint-Antoine", "75011 Paris",
-                 "compta@dupont.example", "Boulangerie Martin", "À l'attention de Claire Martin",
+                 "relances@dupont.example", "Boulangerie Martin", "À l'attention de Claire Martin",
                  "12 rue des Lilas", "Bâtiment B", "69003 LYON"):
         assert part in text, part
     assert "FRANCE" not in text  # the country is printed for mail abroad only
@@ -264,8 +264,8 @@ def test_the_letter_says_how_to_pay_and_who_signs() -> None:
     assert "Vos factures et les moyens de paiement sont disponibles sur https://portail.dupont.example." in text
     assert "Pour Atelier Dupont SARL, Jeanne Dupont, gérante" in text
     # the footer: the sender's details, then the legal mentions
-    assert "Atelier Dupont SARL · 5 rue du Faubourg Saint-Antoine · 75011 Paris · compta@dupont.example" in text
-    assert text.index("compta@dupont.example SARL au capital") > 0
+    assert "Atelier Dupont SARL · 5 rue du Faubourg Saint-Antoine · 75011 Paris · relances@dupont.example" in text
+    assert text.index("relances@dupont.example SARL au capital") > 0
     assert "SARL au capital de 10 000 € – RCS Paris 812 345 676 – TVA FR19 812345676" in text
     assert raw.count("\f") == 1  # all of it still on one page
 
@@ -303,7 +303,7 @@ def test_the_sender_address_comes_from_the_context_when_not_given() -> None:
     ctx["company"]["address"] = ["27 rue des Forges", "69007 Lyon"]
     text = flat(pdf_to_text(formal_notice_pdf(ctx, []), "-layout"))
     assert "Atelier Dupont SARL 27 rue des Forges 69007 Lyon" in text
-    assert "Atelier Dupont SARL · 27 rue des Forges · 69007 Lyon · compta@dupont.example" in text
+    assert "Atelier Dupont SARL · 27 rue des Forges · 69007 Lyon · relances@dupont.example" in text
 
 
 @poppler

@@ -41,7 +41,7 @@ from relance.engine.errors import RelanceError, WorkbookError
 from relance.engine.formats import formats
 from relance.engine.history import SENT_STATUSES, HistoryEntry, HistoryIndex, note_text
 from relance.engine.i18n import Lang, Phrase, Said
-from relance.engine.message import OutgoingMessage, render_context
+from relance.engine.message import Attachment, OutgoingMessage, render_context
 from relance.engine.owned_tabs import tab_name
 from relance.engine.planner import Plan
 from relance.engine.position import Position
@@ -95,11 +95,30 @@ def _handoff_package(
     return channel.attach(f"{action.customer_id}_dossier_recouvrement_{action.key}.zip", data)
 
 
+def _notice_pdf(action: Action, context: dict[str, object], book: Book) -> bytes:
+    """The formal notice as a PDF (render/letter.py), for the letter and the e-mailed notice alike."""
+    s = book.settings
+    sender_address = [line.strip() for line in s.company_address.replace("\n", ";").split(";") if line.strip()]
+    return formal_notice_pdf(context, sender_address, action.language)
+
+
+def notice_attachment(action: Action, context: dict[str, object], book: Book) -> Attachment:
+    """The PDF an e-mailed formal notice carries: the same letter, named after the customer and date."""
+    name = ("mise_en_demeure" if action.language == "fr" else "formal_notice")
+    day = str(context.get("as_of") or "")
+    filename = "_".join(x for x in (name, safe_name(action.customer_id), day) if x) + ".pdf"
+    return Attachment(filename, "application/pdf", _notice_pdf(action, context, book))
+
+
+def safe_name(text: str) -> str:
+    """A piece of a file name: letters, digits, '-' and '_' only."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text).strip("_")
+
+
 def _letter(action: Action, context: dict[str, object], book: Book) -> OutgoingMessage:
     """A letter step: the formal notice as a PDF (render/letter.py), filed in the outbox to be posted."""
     s = book.settings
-    sender_address = [line.strip() for line in s.company_address.replace("\n", ";").split(";") if line.strip()]
-    pdf = formal_notice_pdf(context, sender_address, action.language)
+    pdf = _notice_pdf(action, context, book)
     subject = ("Mise en demeure" if action.language == "fr" else "Formal notice") + f" – {action.customer_id}"
     return OutgoingMessage(action=action, sender_email=s.sender_email, sender_name=s.sender_name or s.company_name,
                            reply_to=s.reply_to, subject=subject, html="", text="", pdf=pdf)
@@ -140,6 +159,8 @@ def compose(
                 subject=one_line(renderer.render(action.template, action.language, "subject", ctx)),
                 html=renderer.render(action.template, action.language, "html", ctx),
                 text=renderer.render(action.template, action.language, "text", ctx),
+                # the e-mailed formal notice carries the letter itself (what a lawyer will produce)
+                attachments=(notice_attachment(action, ctx, book),) if action.template == "formal_notice" else (),
             )
             out.append((action, message, ""))
         except TemplateProblem as problem:

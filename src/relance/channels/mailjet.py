@@ -214,9 +214,13 @@ class MailjetChannel:
             one["Cc"] = [{"Email": r} for r in a.cc]
         if m.reply_to:
             one["ReplyTo"] = {"Email": m.reply_to}
+        files = [{"ContentType": x.content_type, "Filename": x.filename,
+                  "Base64Content": base64.b64encode(x.data).decode("ascii")} for x in m.attachments]
         if m.pdf is not None:
-            one["Attachments"] = [{"ContentType": "application/pdf", "Filename": f"{a.customer_id}_{a.step}.pdf",
-                                   "Base64Content": base64.b64encode(m.pdf).decode("ascii")}]
+            files.insert(0, {"ContentType": "application/pdf", "Filename": f"{a.customer_id}_{a.step}.pdf",
+                             "Base64Content": base64.b64encode(m.pdf).decode("ascii")})
+        if files:
+            one["Attachments"] = files
         return one
 
     def _post(self, messages: Sequence[OutgoingMessage]) -> list[dict[str, Any]]:

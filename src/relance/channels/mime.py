@@ -10,6 +10,7 @@ import binascii
 import datetime as dt
 import hashlib
 from email.message import Message
+from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
 from email.policy import compat32
@@ -69,7 +70,8 @@ def message_id_for(m: OutgoingMessage) -> str:
 
 
 def build_email(m: OutgoingMessage, sent_at: dt.datetime | None = None) -> Message:
-    """RFC 5322 multipart/alternative, UTF-8 quoted-printable parts, encoded-word headers.
+    """RFC 5322 multipart/alternative, UTF-8 quoted-printable parts, encoded-word headers; inside
+    a multipart/mixed with the message's attachments (base64) when it has any.
 
     Built with the compat32 API: the modern policy refolds every header through a full
     parser, 50 times slower, for the same bytes on the wire.
@@ -78,7 +80,24 @@ def build_email(m: OutgoingMessage, sent_at: dt.datetime | None = None) -> Messa
     h = header_text
     # a boundary of the key, not a random one: the same message is the same bytes wherever it is
     # built (the outbox's proof, SMTP, a retry); "=_" never occurs in quoted-printable text
-    msg = MIMEMultipart("alternative", boundary="=_relance_" + hashlib.sha256(a.key.encode()).hexdigest()[:24])
+    digest = hashlib.sha256(a.key.encode()).hexdigest()
+    body = MIMEMultipart("alternative", boundary="=_relance_" + digest[:24])
+    body.attach(_qp_part(m.text, "plain"))
+    body.attach(_qp_part(m.html, "html"))
+    if m.attachments:  # multipart/mixed: the text and HTML alternatives, then each file
+        msg = MIMEMultipart("mixed", boundary="=_relance_mixed_" + digest[24:48])
+        msg.attach(body)
+        for item in m.attachments:
+            maintype, _, subtype = item.content_type.partition("/")
+            part = MIMEApplication(item.data, subtype or "octet-stream") if maintype == "application" \
+                else MIMENonMultipart(maintype, subtype)
+            if maintype != "application":
+                part.set_payload(binascii.b2a_base64(item.data).decode("ascii"))
+                part["Content-Transfer-Encoding"] = "base64"
+            part.add_header("Content-Disposition", "attachment", filename=h(item.filename))
+            msg.attach(part)
+    else:
+        msg = body
     msg["From"] = formataddr((h(m.sender_name), h(m.sender_email)), charset="utf-8") \
         if m.sender_email else "relance@relance.invalid"
     msg["To"] = ", ".join(h(r) for r in a.recipients)
@@ -92,8 +111,6 @@ def build_email(m: OutgoingMessage, sent_at: dt.datetime | None = None) -> Messa
     msg["Message-ID"] = h(message_id_for(m))
     msg["X-Relance-Action-Key"] = h(a.key)
     msg["X-Relance-Step"] = encoded_words(h(f"{a.scenario}/{a.step}"))
-    msg.attach(_qp_part(m.text, "plain"))
-    msg.attach(_qp_part(m.html, "html"))
     return msg
 
 

@@ -9,9 +9,19 @@ from typing import Any
 
 from relance.engine.action import Action
 from relance.engine.book import Book
+from relance.engine.penalty import LEGAL_MARGIN, RateTable, semester
 from relance.engine.position import Position
 
 FIRM_DEADLINE_DAYS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file an e-mail carries (the formal notice's PDF): what the mail client shows and saves."""
+
+    filename: str
+    content_type: str
+    data: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +34,7 @@ class OutgoingMessage:
     html: str
     text: str
     pdf: bytes | None = None  # a letter: the PDF the outbox files and a person posts
+    attachments: tuple[Attachment, ...] = ()  # an e-mail's files (the e-mailed notice's PDF)
 
     @property
     def key(self) -> str:
@@ -33,6 +44,21 @@ class OutgoingMessage:
 def address_lines(address: str) -> list[str]:
     """Settings company_address as lines: separated by ';' or line breaks in the cell."""
     return [line.strip() for line in address.replace("\r", "\n").replace("\n", ";").split(";") if line.strip()]
+
+
+def penalty_rate(book: Book, as_of: dt.date) -> dict[str, Any]:
+    """The late-payment rate a notice states, for the semester of `as_of`: in legal mode the ECB
+    rate of that semester plus 10 points (C. com. L441-10), else the contractual rate; percent."""
+    s = book.settings
+    table = RateTable(s.penalty_rate_mode, s.penalty_annual_rate, dict(s.ecb_rates))
+    sem = semester(as_of)
+    rate = table.annual_rate(sem)
+    fixed = s.penalty_rate_mode == "fixed" and s.penalty_annual_rate is not None
+    return {
+        "mode": "fixed" if fixed else "legal_semester", "rate": rate,
+        "ecb_rate": None if fixed else rate - LEGAL_MARGIN, "margin": None if fixed else LEGAL_MARGIN,
+        "year": sem[0], "half": sem[1], "guessed": sem in table.guessed,
+    }
 
 
 def render_context(
@@ -94,8 +120,9 @@ def render_context(
         "as_of": as_of,
         "invoices": invoices,
         "totals": totals,
-        "indemnity": {"count": indemnity_count,
+        "indemnity": {"count": indemnity_count, "per": s.recovery_indemnity,
                       "amount": s.recovery_indemnity * indemnity_count if b2b else Decimal(0)},
+        "penalty_rate": penalty_rate(book, as_of),
         "is_b2b": b2b,  # known business: penalties and the indemnity may be claimed
         "is_b2c": customer.is_b2c,  # known consumer (neither: the type is unknown)
         "deadline": as_of + dt.timedelta(days=FIRM_DEADLINE_DAYS),

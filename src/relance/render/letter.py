@@ -24,7 +24,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_JUSTIFY, TA_RIGHT
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -53,6 +53,8 @@ __all__ = [
     "money",
     "payment_reference",
     "pdf_text",
+    "rate_text",
+    "reply_address",
     "short_date",
 ]
 
@@ -197,7 +199,9 @@ def text_style(name: str, **kw: Any) -> ParagraphStyle:
     return ParagraphStyle(name, **base)
 
 
-BODY = text_style("body", alignment=TA_JUSTIFY, spaceAfter=3)
+#: Left-aligned, never justified: a justified line holding an e-mail address or an IBAN would
+#: stretch its spaces across the page.
+BODY = text_style("body", alignment=TA_LEFT, spaceAfter=3)
 PLAIN = text_style("plain")
 BLOCK = text_style("block", leading=12)
 SMALL = text_style("small", fontSize=8, leading=10, textColor=GREY)
@@ -283,6 +287,14 @@ _WORDS: dict[str, dict[str, str]] = {
             "recouvrement de {per} par facture payée en retard prévue à l'article D441-5 du même "
             "code{indemnity}. Les pénalités de retard continuent de courir jusqu'au complet paiement."
         ),
+        "rate_legal": (
+            "Taux des pénalités de retard : taux BCE du semestre ({ecb}) + {margin} points = {rate} "
+            "l'an ; indemnité forfaitaire : {per} par facture."
+        ),
+        "rate_fixed": (
+            "Taux des pénalités de retard : taux contractuel de {rate} l'an ; indemnité forfaitaire : "
+            "{per} par facture."
+        ),
         "so_far": ", qui s'élèvent à {amounts} au {date}",
         "indemnity_so": ", soit {amount} pour {n} {invoices}",
         "invoice": "facture", "invoices": "factures",
@@ -362,6 +374,14 @@ _WORDS: dict[str, dict[str, str]] = {
             "in full."
         ),
         "so_far": "; as at {date} it amounts to {amounts}",
+        "rate_legal": (
+            "Late-payment interest rate: the semester's ECB rate ({ecb}) + {margin} points = {rate} "
+            "a year; fixed recovery compensation: {per} per invoice."
+        ),
+        "rate_fixed": (
+            "Late-payment interest rate: the contractual rate of {rate} a year; fixed recovery "
+            "compensation: {per} per invoice."
+        ),
         "indemnity_so": ", i.e. {amount} for {n} {invoices}",
         "invoice": "invoice", "invoices": "invoices",
         "t_principal": "Principal outstanding",
@@ -503,6 +523,27 @@ def _signatory(company: Mapping[str, Any]) -> list[str]:
         return [", ".join(x for x in (name, title) if x)]
     single = str(company.get("signatory") or "").strip()
     return [single] if single else []
+
+
+def reply_address(company: Mapping[str, Any]) -> str:
+    """The one address a debtor is told to write to: the Reply-To of the e-mails (Settings
+    reply_to), else the From address (sender_email) — never a second address."""
+    return str(company.get("reply_to") or company.get("email") or "").strip()
+
+
+def rate_text(rate: Mapping[str, Any] | None, per: Decimal, lang: str = "fr") -> str:
+    """How the penalty rate is made, and the indemnity per invoice: "taux BCE du semestre
+    (2,15 %) + 10 points = 12,15 % l'an" (legal mode) or the contractual rate; "" without a rate."""
+    if not rate or as_decimal(rate.get("rate")) is None:
+        return ""
+    fmt = formats(_LOCALE.get(lang, lang))
+    ecb = as_decimal(rate.get("ecb_rate"))
+    args = {"rate": fmt.percent(as_decimal(rate.get("rate")), 2), "per": money(per, "EUR", lang)}
+    if rate.get("mode") == "fixed" or ecb is None:
+        return _WORDS[lang]["rate_fixed"].format(**args)
+    margin = as_decimal(rate.get("margin"))
+    return _WORDS[lang]["rate_legal"].format(
+        ecb=fmt.percent(ecb, 2), margin=fmt.number(margin if margin is not None else 10, 0), **args)
 
 
 # --------------------------------------------------------------------------- the letter
@@ -652,8 +693,9 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
         address = _lines(given) if isinstance(given, str) else [str(x).strip() for x in given if str(x).strip()]
     sender = [f"<b>{markup(company_name)}</b>"] if company_name else []
     sender += [markup(line) for line in address]
-    if company.get("email"):
-        sender.append(markup(w["email"].format(v=company["email"])))
+    reply = reply_address(company)
+    if reply:
+        sender.append(markup(w["email"].format(v=reply)))
     if company.get("phone"):
         sender.append(markup(w["phone"].format(v=company["phone"])))
     recipient = recipient_lines(customer, lang)
@@ -717,7 +759,8 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
     story.append(Spacer(1, 3 * mm))
 
     rows, indemnity, count = _totals(context, b2b)
-    per = (indemnity / count) if count else DEFAULT_INDEMNITY
+    given_per = as_decimal((context.get("indemnity") or {}).get("per"))
+    per = given_per if given_per is not None else (indemnity / count) if count else DEFAULT_INDEMNITY
     if b2b:
         penalty_rows = [r for r in rows if r["penalties"]]
         so_far = w["so_far"].format(
@@ -728,6 +771,9 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
             invoices=w["invoice" if count == 1 else "invoices"]) if count else ""
         story.append(Paragraph(markup(w["penalties_law"].format(
             so_far=so_far, per=money(per, "EUR", lang), indemnity=ind_text)), BODY))
+        rate_line = rate_text(context.get("penalty_rate"), per, lang)
+        if rate_line:
+            story.append(Paragraph(markup(rate_line), BODY))
     story.append(KeepTogether([_totals_table(rows, count, per, b2b, as_of, lang), Spacer(1, 3 * mm)]))
 
     claimed = _join([money(r["total"], r["currency"], lang) for r in rows], lang)
@@ -740,7 +786,7 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
     story.append(KeepTogether(_how_to_pay(company, invoices, lang)))
     story.append(Paragraph(markup(w["paid_meanwhile"]), BODY))
     if not b2b:
-        reach = company.get("phone") or company.get("email") or ""
+        reach = ", ".join(str(x).strip() for x in (company.get("phone"), reply) if x and str(x).strip())
         story.append(Paragraph(markup(w["plan_b2c"].format(
             contact=w["contact"].format(v=reach) if reach else "")), BODY))
     signoff = w["signoff"]
@@ -761,8 +807,8 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
 
     # document ----------------------------------------------------------------------------
     footer_parts = [company_name, *address]
-    if company.get("email"):
-        footer_parts.append(str(company["email"]))
+    if reply:
+        footer_parts.append(reply)
     footer = " · ".join(p for p in footer_parts if p)
     legal = " ".join(str(company.get("legal_mentions") or "").split())
     running = w["running"].format(customer=customer_name, date=long_date(as_of, lang))

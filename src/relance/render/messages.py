@@ -744,9 +744,12 @@ def sample_context(
         "invoices": items,
         "totals": totals,
         "indemnity": {
-            "count": late if b2b else 0,
+            "count": late if b2b else 0, "per": Decimal(40),
             "amount": Decimal(40 * late) if b2b else Decimal(0),
         },
+        "penalty_rate": {"mode": "legal_semester", "rate": Decimal("12.15"), "ecb_rate": Decimal("2.15"),
+                         "margin": Decimal(10), "year": as_of.year, "half": 1 if as_of.month <= 6 else 2,
+                         "guessed": False},
         "is_b2b": b2b,
         "is_b2c": not b2b,
         "deadline": as_of + dt.timedelta(days=8),
