@@ -49,7 +49,7 @@ def ledger(lang: str, **extra: object) -> MemoryBackend:
 
 
 def details(wb: MemoryBackend) -> list[str]:
-    name = "Historique" if "Historique" in wb.tabs else "History"
+    name = "Historique" if "Historique" in wb.tabs else "Reminder_log"
     return [str(r[DETAIL]) for r in wb.tabs[name][1:]]
 
 
@@ -150,8 +150,8 @@ def test_an_english_history_of_the_previous_version_is_settled_and_said_in_engli
         m.setattr(OutboxChannel, "send", power_cut)
         with pytest.raises(KeyboardInterrupt):
             run(wb, lambda b: OutboxChannel(tmp_path, "t"), NOW, AS_OF)
-    header, *rows = wb.tabs["History"]
-    wb.tabs["History"] = [header[:14], *[[*r[:13], "via outbox; as of 2025-03-31"] for r in rows]]
+    header, *rows = wb.tabs["Reminder_log"]
+    wb.tabs["Reminder_log"] = [header[:14], *[[*r[:13], "via outbox; as of 2025-03-31"] for r in rows]]
     result = run(wb, lambda b: OutboxChannel(tmp_path, "t"), NOW, AS_OF)
     assert result.to_json()["settled_pending"] == 1 and result.to_json()["sent"] == 1
     assert [(e.as_of, e.via) for e in result.snapshot.book.history] == [(AS_OF, "outbox")]

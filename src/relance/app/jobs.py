@@ -11,7 +11,6 @@ import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -497,6 +496,7 @@ def report_bundle(snap: Snapshot, period: tuple[dt.date, dt.date]) -> tuple[dict
     """The report (DESIGN §5, plus risk grades and predicted payment dates) and what the HTML page,
     the Dashboard tab and the weekly summary show beside it (DSO history, reminder effectiveness)."""
     from relance.engine.effectiveness import effectiveness
+    from relance.engine.formats import json_number
     from relance.engine.kpi import dso_history
     from relance.engine.report import build_report
     from relance.engine.scoring import predicted_payment_date, risk_grades
@@ -516,7 +516,7 @@ def report_bundle(snap: Snapshot, period: tuple[dt.date, dt.date]) -> tuple[dict
     extras = {
         "lang": book.settings.language,
         "company": book.settings.company_name or book.settings.sender_name,
-        "dso_history": {cur: [[month, None if value is None else float(value.quantize(Decimal("0.01")))]
+        "dso_history": {cur: [[month, json_number(value, 2)]
                               for month, value in series] for cur, series in history.items()},
         "effectiveness": report["effectiveness"],
         "customer_names": {c.id: c.name for c in book.customers.values()},

@@ -71,12 +71,20 @@ class TabSpec:
     role: str
     columns: tuple[ColumnSpec, ...]
     required: bool = False
+    #: Older names still read as this tab, by language (History, the English name before
+    #: Reminder_log: English Excel reserves it); a tab found under one keeps it when rewritten.
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def name(self, lang: str) -> str:
         return self.fr if lang == "fr" else self.en
 
     def names(self) -> set[str]:
-        return {normalize(self.key), normalize(self.en), normalize(self.fr)}
+        found = {normalize(self.key), normalize(self.en), normalize(self.fr)}
+        return found | {normalize(n) for names in self.aliases.values() for n in names}
+
+    def english_names(self) -> tuple[str, ...]:
+        """The English name and the older English names this tab is still read under."""
+        return (self.en, *self.aliases.get("en", ()))
 
     def column(self, key: str) -> ColumnSpec:
         for col in self.columns:
@@ -179,6 +187,7 @@ def _tab(raw: Mapping[str, Any]) -> TabSpec:
         role=raw["role"],
         required=bool(raw.get("required", False)),
         columns=tuple(_column(c) for c in raw["columns"]),
+        aliases={lang: tuple(str(n) for n in names) for lang, names in (raw.get("aliases") or {}).items()},
     )
     seen: dict[str, str] = {}
     for col in tab.columns:

@@ -21,24 +21,24 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from relance.engine.balance import InvoiceLedger
 from relance.engine.book import Book
+from relance.engine.formats import half_up
 from relance.engine.history import HistoryEntry
 from relance.engine.pause import Promise
 from relance.engine.scenario import CHANNELS
 from relance.engine.tab_values import qualified_step
 
 WINDOWS = (7, 14, 30)  # days after a message for "paid within"
-CENT = Decimal("0.01")
 ZERO = Decimal(0)
 
 
 def round2(value: Decimal) -> float:
-    """Days and percentages as the report prints them: half-up to 2 decimals."""
-    return float(value.quantize(CENT, ROUND_HALF_UP))
+    """Days and percentages as the report prints them: half-up to 2 decimals (formats.half_up, as formats.json_number)."""
+    return float(half_up(value, 2))
 
 
 def sent_messages(book: Book, as_of: dt.date) -> list[tuple[dt.date, HistoryEntry]]:

@@ -35,6 +35,13 @@ def half_up(amount: Decimal, digits: int = 2) -> Decimal:
     return amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
+def json_number(value: Decimal | None, digits: int = 2) -> float | None:
+    """A figure (days, a percentage, a ratio) as `relance report --json` gives it: half-up to
+    `digits` decimals, then a float; None stays null. The one rounding rule of the JSON figures,
+    the same as the text's (docs/figures.md)."""
+    return None if value is None else float(half_up(value, digits))
+
+
 def minor_unit(currency: str) -> int:
     """The currency's decimals (2 for EUR, 0 for JPY); 2 for a code babel does not know."""
     try:

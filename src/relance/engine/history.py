@@ -1,4 +1,4 @@
-"""History / Historique: one row per message, the proof of what was sent and the idempotency index.
+"""Reminder_log (formerly History) / Historique: one row per message, the proof of what was sent and the idempotency index.
 
 Rows are only appended; a row's status moves from `pending` to its outcome. Any status that may
 mean the customer received the message (pending included: its outcome is unknown) blocks the
@@ -42,7 +42,9 @@ SENT_STATUSES = frozenset(
 PROGRESS_STATUSES = SENT_STATUSES | {"baseline"}
 _AS_OF = re.compile(r"as of (\d{4}-\d{2}-\d{2})")
 _VIA = re.compile(r"^via ([^;]+)")
-ARCHIVE_TAB = re.compile(r"^(history|historique)_(\d{4})$")
+#: Archive tabs: Historique_2026, Reminder_log_2026, and History_2026 (the English name before
+#: Reminder_log, still read; a workbook whose log is "History" keeps archiving under that name).
+ARCHIVE_TAB = re.compile(r"^(history|historique|reminder_log)_(\d{4})$")
 
 
 @dataclass(frozen=True, slots=True)

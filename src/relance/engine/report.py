@@ -1,7 +1,7 @@
 """The figures of `relance report --json` (DESIGN.md §5), per currency, amounts as decimal strings.
 
 KPIs that need sales history (DSO, BPDSO, ADD, CEI, recovery rate) come from `kpi` as Decimals and
-become numbers rounded to 2 decimals here; a figure that cannot be computed is null, and the
+become numbers rounded half-up to 2 decimals here (formats.json_number: one rule for every figure); a figure that cannot be computed is null, and the
 currency's "notes" say why.
 """
 
@@ -9,22 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from relance.engine.balance import InvoiceLedger
 from relance.engine.book import Book
+from relance.engine.formats import half_up, json_number
 from relance.engine.i18n import lang_of
 from relance.engine.kpi import WINDOWS, CurrencyKpis, Days, currency_kpis, effective_period
 from relance.engine.planner import scenario_for
 from relance.engine.position import BUCKETS, Aging, Position, aging
 
 ZERO = Decimal(0)
-CENT = Decimal("0.01")
 
 
 def money(value: Decimal | None) -> str | None:
-    return None if value is None else str(value.quantize(CENT))
+    """An amount as a decimal string with 2 decimals, rounded half-up (formats.half_up)."""
+    return None if value is None else str(half_up(value, 2))
 
 
 def _aging_json(a: Aging) -> dict[str, Any]:
@@ -35,13 +36,9 @@ def _aging_json(a: Aging) -> dict[str, Any]:
     return data
 
 
-def _days(value: Decimal | None) -> float | None:
-    return None if value is None else float(value.quantize(CENT))
-
-
 def _number(value: Decimal | None) -> float | None:
     """Days and percentages at the JSON boundary: half-up to 2 decimals, then a float."""
-    return None if value is None else float(value.quantize(CENT, rounding=ROUND_HALF_UP))
+    return json_number(value, 2)
 
 
 def _days_json(days: Days) -> dict[str, Any]:
@@ -80,7 +77,7 @@ def _behaviour(ledgers: list[InvoiceLedger], as_of: dt.date) -> tuple[Any, Any, 
             to_pay += applied * (a.date - inv.issue_date).days
     if weight == 0:
         return None, None, None
-    return _days(late / weight), _days(floored / weight), _days(to_pay / weight)
+    return _number(late / weight), _number(floored / weight), _number(to_pay / weight)
 
 
 def build_report(book: Book, positions: dict[str, Position], as_of: dt.date,

@@ -36,7 +36,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from relance.engine.balance import InvoiceLedger
@@ -49,14 +49,13 @@ from relance.engine.effectiveness import (
     promise_invoices,
     promise_outcome,
 )
-from relance.engine.formats import Days, Money, Number, Percent
+from relance.engine.formats import Days, Money, Number, Percent, half_up
 from relance.engine.i18n import Said
 from relance.engine.position import Position, compute_positions
 from relance.engine.scenario import Scenario
 from relance.engine.terms import end_of_month
 
 ZERO = Decimal(0)
-CENT = Decimal("0.01")
 
 # ── Points table ─────────────────────────────────────────────────────────────────────────────
 # Each table is ((threshold, points), ...), highest threshold first: the first row whose
@@ -195,7 +194,7 @@ def weighted_days_late(paid: Iterable[Paid]) -> Decimal | None:
     for p in paid:
         weight += p.amount
         total += p.amount * max(p.days_late, 0)
-    return None if weight == 0 else (total / weight).quantize(CENT, ROUND_HALF_UP)
+    return None if weight == 0 else half_up(total / weight, 2)
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
@@ -319,7 +318,7 @@ def _score_group(
                if p.status in ("settled", "overpaid") and p.days_late_at_settlement is not None]
     if len(settled) >= MIN_SETTLED:
         late = sum(1 for p in settled if p.days_late_at_settlement is not None and p.days_late_at_settlement > 0)
-        share = (Decimal(late * 100) / len(settled)).quantize(Decimal(1), ROUND_HALF_UP)
+        share = half_up(Decimal(late * 100) / len(settled), 0)
         pts = points_for(share, LATE_SHARE_POINTS)
         if pts:
             reasons.append(Reason("late_share", pts, R.REASON_LATE_SHARE(
@@ -331,8 +330,7 @@ def _score_group(
                and p.invoice_id not in disputed]
     amount = sum((p.balance for p in overdue), ZERO)
     if amount > 0:
-        days = (sum((p.balance * (p.days_past_due or 0) for p in overdue), ZERO) / amount).quantize(
-            CENT, ROUND_HALF_UP)
+        days = half_up(sum((p.balance * (p.days_past_due or 0) for p in overdue), ZERO) / amount, 2)
         reasons.append(Reason("past_due", points_for(days, OVERDUE_POINTS),
                               R.REASON_PAST_DUE(amount=Money(amount, currency), days=Days(days, None))))
     else:
@@ -342,7 +340,7 @@ def _score_group(
     open_now = sum((p.balance for p in group.positions if p.is_open), ZERO)
     usual = _usual_balance(group.ledgers, _month_ends(as_of))
     if usual is not None and open_now > 0:
-        ratio = (open_now / usual).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        ratio = half_up(open_now / usual, 1)
         pts = points_for(ratio, EXPOSURE_POINTS)
         if pts:
             reasons.append(Reason("exposure", pts, R.REASON_EXPOSURE(
@@ -503,6 +501,6 @@ def predicted_payment_date(book: Book, positions: dict[str, Position], as_of: dt
             continue
         inv = book.invoices[iid]
         days = group_days.get((pos.customer_id, pos.currency), book_days.get(pos.currency, ZERO))
-        shift = int(days.quantize(Decimal(1), ROUND_HALF_UP))
+        shift = int(half_up(days, 0))
         result[iid] = max(inv.due_date + dt.timedelta(days=shift), as_of)
     return result

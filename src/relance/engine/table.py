@@ -4,8 +4,8 @@ Tab and column names are matched in English or French, case and accents ignored,
 any order; unknown columns are left alone. Blank rows and repeated header rows are reported
 and skipped.
 
-A tab named like one of the tabs relance writes (History, Plan, Tasks, Dashboard, Anomalies,
-History_2025 archives) is relance's only when relance wrote it: the backend found its mark
+A tab named like one of the tabs relance writes (Reminder_log or its older name History, Plan,
+Tasks, Dashboard, Anomalies, Reminder_log_2025 / History_2025 archives) is relance's only when relance wrote it: the backend found its mark
 (RawSheet.owned), or, for a tab with no mark (written by a version that did not mark its tabs),
 its header row is relance's header for that tab. Any other such tab is the user's own: it is
 never read as relance's, and it is reported (FOREIGN_TAB) so that the app refuses to write or
@@ -163,7 +163,10 @@ class Table:
 
 def tab_language(name: str, spec: TabSpec) -> str:
     """"en" when a tab is named by its English name (and that differs from the French one), else "fr"."""
-    return "en" if spec.en != spec.fr and normalize(name).startswith(normalize(spec.en)) else "fr"
+    if spec.en == spec.fr:
+        return "fr"
+    wanted = normalize(name)
+    return "en" if any(wanted.startswith(normalize(n)) for n in spec.english_names()) else "fr"
 
 
 def _blank(cells: Sequence[CellValue]) -> bool:
@@ -296,7 +299,9 @@ def is_relance_tab(sheet: RawSheet, spec: TabSpec) -> bool:
 
 def _foreign(sheet: RawSheet, spec: TabSpec, out: Collector) -> None:
     lang = tab_language(sheet.name, spec)
-    what = A.R006_ARCHIVE() if spec.key == "history" and _archive(sheet.name) else A.R006_TAB(name=spec.name(lang))
+    # a tab under an older name (History) is named as the user spelt it: relance reads that name
+    named = spec.name(lang) if normalize(sheet.name) == normalize(spec.name(lang)) else sheet.name
+    what = A.R006_ARCHIVE() if spec.key == "history" and _archive(sheet.name) else A.R006_TAB(name=named)
     out.add(
         Source(sheet.name, 1), "",
         A.R006_FOREIGN_TAB(what=what),

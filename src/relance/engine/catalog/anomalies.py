@@ -111,7 +111,7 @@ R004_HINT = Phrase("supprimez la ligne vide", "delete the empty row")
 R005_HEADER_AGAIN = Phrase("répète la ligne d'en-tête ; elle a été ignorée", "repeats the header row; it was ignored")
 R005_HINT = Phrase("supprimez cette ligne d'en-tête répétée", "delete this repeated header row")
 R006_TAB = Phrase("son onglet « {name} »", "its '{name}' tab")
-R006_ARCHIVE = Phrase("ses onglets d'archive « Historique_AAAA »", "its 'History_YYYY' archive tabs")
+R006_ARCHIVE = Phrase("ses onglets d'archive « Historique_AAAA »", "its 'Reminder_log_YYYY' (formerly 'History_YYYY') archive tabs")
 R006_FOREIGN_TAB = Phrase(
     "est un onglet à vous, or relance écrit {what} sous ce nom (sans tenir compte de la casse ni des accents) ; "
     "relance n'écrase jamais vos onglets : rien n'est envoyé ni écrit tant que celui-ci n'est pas renommé",

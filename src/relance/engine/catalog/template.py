@@ -265,7 +265,7 @@ HOWTO_REPORT = Phrase(
 HOWTO_RESULTS = Phrase("Où lire les résultats : les onglets que relance écrit",
                        "Where the results appear: the tabs relance writes")
 HOWTO_HISTORY = Phrase("Historique : une ligne par message envoyé, la preuve de ce qui est parti.",
-                       "History: one row per message sent, the proof of what left.")
+                       "Reminder_log: one row per message sent, the proof of what left.")
 HOWTO_PLAN_TAB = Phrase("A_valider : les étapes qui attendent votre accord ; mettez « oui » dans la colonne valider.",
                         "Plan: the steps awaiting your approval; write “yes” in the approve column.")
 HOWTO_TASKS = Phrase("Taches : les appels à passer et les dossiers à transmettre ; notez le résultat de chacun.",
