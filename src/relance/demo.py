@@ -744,7 +744,7 @@ def demo_settings(lang: str = "fr") -> Rows:
         "sender_name": sender,
         "reply_to": "comptabilite@atelier-dumas.example",
         "default_currency": "EUR",
-        "locale": "fr_FR",
+        "locale": "fr_FR" if lang == "fr" else "en_GB",  # the English demo speaks English
         "timezone": "Europe/Paris",
         "default_payment_terms": "30",
         "default_scenario": "standard",
