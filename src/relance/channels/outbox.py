@@ -40,6 +40,7 @@ from pathlib import Path
 
 from relance.channels.mime import WIRE, build_email, header_text, message_id_for
 from relance.channels.port import Delivery, TransportDown
+from relance.disk import fsync_dir
 from relance.engine.catalog import console
 from relance.engine.catalog import tabs as T
 from relance.engine.errors import ConfigError
@@ -99,20 +100,6 @@ def _key_of(name: str) -> str | None:
     stem = name[: -len(".sms.txt")] if name.endswith(".sms.txt") else name.rpartition(".")[0]
     head, sep, key = stem.rpartition("_")
     return key if sep and head and _KEY.fullmatch(key) else None
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename or a new file in `folder` durable (POSIX; Windows has no directory handle)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _message_id_in(path: Path) -> str:
@@ -209,7 +196,7 @@ def remove_stale_temporaries(folder: Path) -> int:
         except OSError:
             continue
     if removed:
-        _fsync_dir(folder)
+        fsync_dir(folder)
     return removed
 
 
@@ -284,7 +271,7 @@ class OutboxChannel:
                               console.OUTBOX_UNUSABLE_FIX()) from None
         try:
             if created:
-                _fsync_dir(self.folder)
+                fsync_dir(self.folder)
             self.removed_temporaries = remove_stale_temporaries(self.folder)
             self._known = _read_index(self.index_path)
             self._repair()
@@ -359,7 +346,7 @@ class OutboxChannel:
             if exc.errno in _NO_SPACE:
                 raise self._full(exc) from None
             raise
-        _fsync_dir(self.folder)
+        fsync_dir(self.folder)
         return path
 
     def lookup(self, action_key: str) -> str | None:
@@ -400,7 +387,7 @@ class OutboxChannel:
             # otherwise give it its line back, and the run would count it failed)
             with suppress(OSError):
                 path.unlink()
-                _fsync_dir(self.folder)
+                fsync_dir(self.folder)
             if exc.errno in _NO_SPACE:
                 raise self._full(exc) from None
             raise

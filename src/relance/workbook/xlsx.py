@@ -39,6 +39,7 @@ from typing import Any, BinaryIO
 from filelock import FileLock, Timeout
 from python_calamine import CalamineWorkbook
 
+from relance.disk import fsync_dir
 from relance.engine.catalog import console
 from relance.engine.errors import WorkbookError, WorkbookLocked
 from relance.engine.i18n import Said
@@ -94,20 +95,6 @@ def _backup_time(stamp: str) -> dt.datetime | None:
 
 def _cells(rows: list[list[CellValue]]) -> int:
     return len(rows) * max((len(r) for r in rows[:1]), default=0)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename durable (POSIX); a no-op where directories cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class XlsxBackend:
@@ -533,7 +520,7 @@ class XlsxBackend:
                 f"{self.path.name} could not be replaced: {exc.strerror or exc}",
                 "close it in Excel or any other program that has it open and run again",
             ) from None
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
 
     @property
     def backup_dir(self) -> Path:
