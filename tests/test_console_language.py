@@ -180,3 +180,22 @@ def test_the_installed_command_picks_the_language_from_the_environment(tmp_path)
     fr = subprocess.run([*command, "check", str(tmp_path / "none.xlsx")], capture_output=True, text=True,
                         env={**env, "LC_ALL": "fr_FR.UTF-8", "LANG": "en_GB.UTF-8"}, timeout=60)
     assert fr.returncode == 3 and "n'existe pas" in flat(fr.stderr)
+
+
+def test_check_lists_errors_before_a_long_run_of_warnings():
+    """30 warnings (blank customer types) then one unusable amount: the error is in the 25 shown."""
+    from relance.cli import _show_anomalies
+    from relance.engine.anomaly import Anomaly, Severity, Source
+    from relance.engine.i18n import Said
+
+    warnings = [Anomaly(Source("Clients", r, 6), "", Said.verbatim("w"), Said.verbatim("h"), "R209",
+                        Severity.warning) for r in range(2, 32)]
+    error = Anomaly(Source("Factures", 2, 4), "mille euros", Said.verbatim("pas un montant"),
+                    Said.verbatim("saisissez un nombre"), "R104")
+    from relance import cli
+
+    with cli.out.capture() as captured:
+        _show_anomalies([*warnings, error], "fr")
+    text = captured.get()
+    assert "Factures!E2" in text and "mille euros" in text
+    assert text.index("Factures!E2") < text.index("Clients!G2")

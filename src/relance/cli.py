@@ -309,7 +309,9 @@ def _show_anomalies(anomalies: list[Anomaly], lang: str, limit: int = 25) -> Non
     table = Table(title=escape(title), show_lines=False)
     for col in ("", _UI.t(C.COL_CELL), _UI.t(C.COL_VALUE), _UI.t(C.COL_PROBLEM), _UI.t(C.COL_FIX)):
         table.add_column(col, overflow="fold")
-    for a in anomalies[:limit]:
+    # errors (rows not used) before warnings: a long list of warnings never hides them
+    shown = sorted(anomalies, key=lambda a: a.severity != Severity.error)
+    for a in shown[:limit]:
         mark = "[red]✗[/]" if a.severity == Severity.error else "[yellow]![/]"
         table.add_row(mark, escape(f"{a.source.tab}!{a.source.cell}"), escape(str(a.value)),
                       escape(a.problem.text(lang)), escape(a.hint.text(lang)))
