@@ -22,6 +22,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
+from french import assert_french
 from relance.app.connect import default_outbox, open_workbook
 from relance.app.jobs import init_workbook
 from relance.cli import app
@@ -251,7 +252,10 @@ def test_the_lease_refuses_a_second_run_until_it_expires(gcs, tmp_path):
     assert result.exit_code == 3
     said = flat(result.output)
     assert f"une autre exécution de relance utilise le classeur {URL} (processus 4242 sur instance-7" in said
-    assert "bail" in said and messages(outbox) == [] and gcs.uploads(NAME) == []
+    until = f"{(now + dt.timedelta(minutes=10)):%d/%m/%Y %H:%M} UTC"
+    assert f"son bail court jusqu'au {until}" in said and f"{URL}.lock expire le {until}" in said, said
+    assert_french(result.output)
+    assert messages(outbox) == [] and gcs.uploads(NAME) == []
 
     held["expires"] = (now - dt.timedelta(minutes=1)).isoformat(timespec="seconds")  # its instance died
     gcs.put(BUCKET, NAME + ".lock", json.dumps(held).encode())
@@ -277,6 +281,9 @@ def test_an_unreadable_object_is_named_with_the_fix(gcs, url, words):
     said = flat(result.output)
     for word in words:
         assert word in said, said
+    if "locked" not in url:  # the service's own words for a 403 are English, shown as they are
+        assert_french(result.output)
+    assert "http://" not in said  # the request's address is not the reader's business
 
 
 def test_the_english_messages_and_the_outbox_beside(gcs):

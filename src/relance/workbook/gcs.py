@@ -43,12 +43,17 @@ from typing import Any
 
 from relance.engine.catalog import console
 from relance.engine.errors import WorkbookError, WorkbookLocked
+from relance.engine.formats import formats
 from relance.engine.i18n import Said
 from relance.engine.sheets import OwnedTab, RawSheet
 from relance.workbook.xlsx import XlsxBackend
 
 SCHEME = "gs://"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSM_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.12"
+#: The largest object downloaded: the local copy lives in the temporary folder, which is memory
+#: in Cloud Functions (a 100,000-invoice workbook is some 15 MB).
+MAX_OBJECT_BYTES = 512 << 20
 LEASE_SUFFIX = ".lock"
 
 
@@ -93,6 +98,21 @@ class _Lease:
     expires: str
 
 
+@dataclass(frozen=True)
+class _Moment:
+    """A lease's time as each language writes it (UTC, as the instances keep it); the text as
+    found when it is not a time."""
+
+    text: str
+
+    def shown(self, lang: str) -> str:
+        try:
+            moment = dt.datetime.fromisoformat(self.text).astimezone(dt.UTC)
+        except ValueError:
+            return self.text or "?"
+        return f"{formats(lang).datetime(moment)} UTC"
+
+
 class GcsBackend:
     """A workbook stored as an .xlsx object in a Cloud Storage bucket."""
 
@@ -110,10 +130,15 @@ class GcsBackend:
         self._read_generation: int | None = None
         self._lease: _Lease | None = None
         self._bucket_handle: Any = None
+        self._content_type = XLSM_TYPE if self.name.lower().endswith(".xlsm") else XLSX_TYPE
 
     @property
     def lease_name(self) -> str:
         return self.name + LEASE_SUFFIX
+
+    @property
+    def lease_url(self) -> str:
+        return f"{SCHEME}{self.bucket_name}/{self.lease_name}"
 
     @property
     def local_path(self) -> Path:
@@ -133,8 +158,9 @@ class GcsBackend:
                 from google.auth.exceptions import DefaultCredentialsError
 
                 try:
-                    self._client = storage.Client()
-                except DefaultCredentialsError as exc:
+                    # No project: reading and writing objects needs none (the bucket is named).
+                    self._client = storage.Client(project=None)
+                except (DefaultCredentialsError, OSError, ValueError) as exc:
                     raise WorkbookError(console.GCS_NO_CREDENTIALS(url=self.location, cause=_first_line(exc)),
                                         console.GCS_NO_CREDENTIALS_FIX(bucket=self.bucket_name)) from None
             self._bucket_handle = self._client.bucket(self.bucket_name)
@@ -185,10 +211,13 @@ class GcsBackend:
 
     def live_generation(self) -> int:
         """The object's generation now (one metadata request)."""
+        return int(self._metadata().generation)
+
+    def _metadata(self) -> Any:
         blob = self._bucket().blob(self.name)
         with self._calls():
             blob.reload(retry=self._retry(), timeout=self.config.timeout)
-        return int(blob.generation)
+        return blob
 
     # ---------------------------------------------------------------- read
 
@@ -201,9 +230,15 @@ class GcsBackend:
         return sheets
 
     def _fetch(self) -> None:
-        generation = self.live_generation()
+        found = self._metadata()
+        generation = int(found.generation)
+        self._content_type = found.content_type or self._content_type
         if generation == self._generation and self._copy.path.exists():
             return
+        size = int(found.size or 0)
+        if size > MAX_OBJECT_BYTES:
+            raise WorkbookError(console.GCS_TOO_LARGE(url=self.location, size=f"{size:,}",
+                                                      limit=f"{MAX_OBJECT_BYTES:,}"), console.BOOK_TOO_LARGE_FIX())
         pinned = self._bucket().blob(self.name, generation=generation)
         part = self._copy.path.with_name(self._copy.path.name + ".part")
         with self._calls():
@@ -242,7 +277,7 @@ class GcsBackend:
 
         with self._calls(saving=True):
             try:
-                blob.upload_from_filename(str(self._copy.path), content_type=XLSX_TYPE,
+                blob.upload_from_filename(str(self._copy.path), content_type=self._content_type,
                                           if_generation_match=expected, retry=self._retry(),
                                           timeout=self.config.timeout)
                 generation = int(blob.generation)
@@ -280,8 +315,9 @@ class GcsBackend:
         """Hold the lease `<book>.lock` for the run: created only if absent (generation 0), taken
         over only when expired and only at the generation read, deleted at that generation."""
         if self._lease is not None:
-            raise WorkbookLocked(console.GCS_LOCKED(url=self.location, holder="", expires=self._lease.expires),
-                                 console.GCS_LOCKED_FIX(lock=self.lease_name, expires=self._lease.expires))
+            expires = _Moment(self._lease.expires)
+            raise WorkbookLocked(console.GCS_LOCKED(url=self.location, holder="", expires=expires),
+                                 console.GCS_LOCKED_FIX(lock=self.lease_url, expires=expires))
         self._lease = self._acquire()
         try:
             yield
@@ -346,14 +382,14 @@ class GcsBackend:
             expires = str(info.get("expires", ""))
             if not _expired(expires):
                 holder = console.GCS_HOLDER(pid=info.get("pid", "?"), host=info.get("host", "?"),
-                                            started=info.get("started", "?"))
-                raise WorkbookLocked(console.GCS_LOCKED(url=self.location, holder=holder, expires=expires),
-                                     console.GCS_LOCKED_FIX(lock=self.lease_name, expires=expires))
+                                            started=_Moment(str(info.get("started", "?"))))
+                raise WorkbookLocked(console.GCS_LOCKED(url=self.location, holder=holder, expires=_Moment(expires)),
+                                     console.GCS_LOCKED_FIX(lock=self.lease_url, expires=_Moment(expires)))
             lease = self._put_lease(token, generation)  # expired: take it over, if nobody else did
             if lease is not None:
                 return lease
         raise WorkbookLocked(console.GCS_LOCKED(url=self.location, holder="", expires="?"),
-                             console.GCS_LOCKED_FIX(lock=self.lease_name, expires="?"))
+                             console.GCS_LOCKED_FIX(lock=self.lease_url, expires="?"))
 
     def _renew_lease(self) -> None:
         """Push the lease's expiry on before a write; a lease lost to another run stops the write."""
@@ -363,7 +399,7 @@ class GcsBackend:
         renewed = self._put_lease(lease.token, lease.generation)
         if renewed is None:
             self._lease = None
-            raise WorkbookLocked(console.GCS_LEASE_LOST(url=self.location, lock=self.lease_name),
+            raise WorkbookLocked(console.GCS_LEASE_LOST(url=self.location, lock=self.lease_url),
                                  console.GCS_CHANGED_FIX())
         self._lease = renewed
 
@@ -387,10 +423,13 @@ def _md5(path: Path) -> str:
 
 
 def _api_message(exc: Any) -> Said | str:
-    message = getattr(exc, "message", "") or str(exc)
+    """The service's own words for an error ("403 ... Permission 'storage.objects.get' denied"),
+    without the request's address."""
+    errors = getattr(exc, "errors", None) or []
+    found = next((e.get("message") for e in errors if isinstance(e, dict) and e.get("message")), None)
+    text = _first_line(found or getattr(exc, "message", "") or exc)
     code = getattr(exc, "code", None)
-    text = _first_line(message)
-    return f"{code} {text}" if code else text
+    return f"{int(code)} {text}" if code else text
 
 
 def _first_line(exc: object) -> str:

@@ -603,3 +603,5 @@ GCS_NO_CREDENTIALS_FIX = Phrase("sur un poste : `gcloud auth application-default
 GCS_MISSING_LIBRARY = Phrase("la bibliothèque google-cloud-storage manque pour ouvrir le classeur {url}",
                              "the google-cloud-storage library is missing to open the workbook {url}")
 GCS_MISSING_LIBRARY_FIX = Phrase("installez-la : `pip install 'relance[cloud]'`", "install it: `pip install 'relance[cloud]'`")
+GCS_TOO_LARGE = Phrase("le classeur {url} pèse {size} octets, plus que les {limit} que relance télécharge",
+                       "the workbook {url} weighs {size} bytes, more than the {limit} relance downloads")
