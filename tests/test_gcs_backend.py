@@ -203,6 +203,37 @@ def test_a_writer_between_read_and_write_is_refused_and_not_overwritten(gcs, tmp
     user_parts(live(gcs), theirs)
 
 
+def test_a_refused_write_after_sending_loses_nothing_and_the_rerun_sends_nothing_again(gcs, tmp_path):
+    """Someone saves the object again while the messages leave: the outcomes cannot be written
+    over their version, the pending rows stay, and the next run settles them from the outbox."""
+    gcs.faults.append(Fault("upload", "edit", name=NAME, skip=1))  # at the second save, after sending
+    outbox = tmp_path / "out"
+    result = run(outbox)
+    assert result.exit_code == 3 and "after sending" in flat(result.output), result.output
+    sent = messages(outbox)
+    assert len(sent) == CUSTOMERS
+    assert Counter(r["statut"] for r in history(live(gcs))) == {"en attente": CUSTOMERS}
+    again = run(outbox)
+    assert again.exit_code == 0, again.output
+    report = json.loads(again.output)
+    assert report["sent"] == 0 and report["settled_pending"] == CUSTOMERS and messages(outbox) == sent
+    assert Counter(r["statut"] for r in history(live(gcs))) == {"envoyé": CUSTOMERS}
+
+
+def test_a_lease_taken_over_stops_the_writes_of_the_run_that_lost_it(gcs, original):
+    backend = GcsBackend(URL, GcsConfig(retry_wait=0.01))
+    with backend.run_lock():
+        backend.read()
+        lease = gcs.get(BUCKET, NAME + ".lock")
+        assert lease is not None and json.loads(lease.data)["pid"] == os.getpid()
+        gcs.put(BUCKET, NAME + ".lock", b'{"token": "another run"}')  # took it over after expiry
+        with pytest.raises(WorkbookLocked) as lost:
+            backend.write([OwnedTab("Taches", ["a"], [["x"]])])
+        assert f"le bail d'exécution {URL}.lock a été repris" in lost.value.said.fr
+    assert live(gcs) == original and gcs.uploads(NAME) == []
+    assert gcs.get(BUCKET, NAME + ".lock").data == b'{"token": "another run"}'  # theirs, not deleted
+
+
 def test_two_backends_that_read_the_same_generation_cannot_both_write(gcs, original):
     config = GcsConfig(retry_wait=0.01)
     first, second = GcsBackend(URL, config), GcsBackend(URL, config)

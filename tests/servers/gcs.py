@@ -22,8 +22,9 @@ in `denied` answers 403 to everything.
 Faults, each consumed once by the first request of its `op` (metadata, download, upload,
 delete; "any" matches all) on its object (`name`, or any): "503" (answered 503, nothing done), "429", "412" (answered 412,
 nothing done), "503-after" (the upload is applied, then 503 answered: the client retries it and
-meets its own new generation), "edit" (another writer stores `data` as a new version just before
-this request is handled: a real race, answered by the precondition).
+meets its own new generation), "edit" (another writer stores `data`, or the same bytes again, as a
+new version just before this request is handled: a real race, answered by the precondition).
+`skip` lets that many matching requests through first.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class Fault:
     kind: str  # 503 | 429 | 412 | 503-after | edit
     data: bytes = b""  # what the other writer stores, for "edit"
     name: str = ""  # only requests for this object ("": any)
+    skip: int = 0  # matching requests let through before this one
 
 
 @dataclass
@@ -204,6 +206,9 @@ class FakeGcs:
     def _fault(self, op: str, name: str) -> Fault | None:
         for i, fault in enumerate(self.faults):
             if fault.op in (op, "any") and fault.name in ("", name):
+                if fault.skip:
+                    fault.skip -= 1
+                    return None
                 return self.faults.pop(i)
         return None
 
@@ -242,7 +247,8 @@ class FakeGcs:
                 return self._error(h, 412, "At least one of the pre-conditions you specified did not hold.",
                                    "conditionNotMet")
             if fault is not None and fault.kind == "edit":
-                self._store(bucket, name, fault.data, "application/octet-stream")
+                current = self.objects.get((bucket, name))
+                self._store(bucket, name, fault.data or (current.data if current else b""), "application/octet-stream")
             if bucket in self.denied:
                 return self._error(h, 403, "anonymous caller does not have storage.objects.get access to the "
                                    "Google Cloud Storage object. Permission 'storage.objects.get' denied on "
