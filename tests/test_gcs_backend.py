@@ -317,6 +317,13 @@ def test_an_unreadable_object_is_named_with_the_fix(gcs, url, words):
     assert "http://" not in said  # the request's address is not the reader's business
 
 
+def test_init_on_a_gs_address_writes_nothing_here_and_says_how(gcs, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = relance("init", URL)
+    assert result.exit_code == 2 and "gcloud storage cp relances.xlsx " + URL in flat(result.output)
+    assert list(tmp_path.iterdir()) == [] and gcs.get(BUCKET, NAME).data is not None
+
+
 def test_the_english_messages_and_the_outbox_beside(gcs):
     with pytest.raises(WorkbookError) as missing:
         open_workbook(f"gs://{BUCKET}/nope.xlsx").read()

@@ -605,3 +605,9 @@ GCS_MISSING_LIBRARY = Phrase("la bibliothèque google-cloud-storage manque pour 
 GCS_MISSING_LIBRARY_FIX = Phrase("installez-la : `pip install 'relance[cloud]'`", "install it: `pip install 'relance[cloud]'`")
 GCS_TOO_LARGE = Phrase("le classeur {url} pèse {size} octets, plus que les {limit} que relance télécharge",
                        "the workbook {url} weighs {size} bytes, more than the {limit} relance downloads")
+GCS_INIT_LOCAL = Phrase("`relance init` écrit un classeur sur ce poste, pas directement dans Cloud Storage ({url})",
+                        "`relance init` writes a workbook on this computer, not straight into Cloud Storage ({url})")
+GCS_INIT_LOCAL_FIX = Phrase("écrivez-le ici, puis copiez-le : `relance init relances.xlsx` et "
+                            "`gcloud storage cp relances.xlsx {url}`",
+                            "write it here, then copy it: `relance init relances.xlsx` and "
+                            "`gcloud storage cp relances.xlsx {url}`")
