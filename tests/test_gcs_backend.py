@@ -255,6 +255,29 @@ def test_two_backends_that_read_the_same_generation_cannot_both_write(gcs, origi
     user_parts(live(gcs), original)
 
 
+def test_a_book_over_8_mib_goes_up_as_a_resumable_upload_under_the_same_precondition(gcs, original):
+    """A 100,000-invoice workbook weighs some 10 MB: the client sends it as a resumable upload."""
+    buffer = io.BytesIO(original)
+    with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_STORED) as zf:  # the user's own large part
+        zf.writestr("xl/media/scan.bin", os.urandom(9 << 20))
+    big = buffer.getvalue()
+    gcs.put(BUCKET, NAME, big)
+    config = GcsConfig(retry_wait=0.01)
+    first, second = GcsBackend(URL, config), GcsBackend(URL, config)
+    first.read(), second.read()
+    first.write([OwnedTab("Taches", ["a"], [["premier"]])])
+    uploads = gcs.uploads(NAME)
+    assert {r.query.get("uploadType") for r in uploads} == {"resumable"} and len(uploads) >= 2  # POST, PUT…
+    assert uploads[0].method == "POST" and "ifGenerationMatch" in uploads[0].query
+    with zipfile.ZipFile(io.BytesIO(live(gcs))) as zf:
+        assert zf.read("xl/media/scan.bin") == zipfile.ZipFile(io.BytesIO(big)).read("xl/media/scan.bin")
+    written = live(gcs)
+    with pytest.raises(WorkbookLocked):
+        second.write([OwnedTab("Taches", ["a"], [["second"]])])
+    assert live(gcs) == written
+    user_parts(written, original)
+
+
 # ------------------------------------------------------------------ faults the client retries
 
 

@@ -52,7 +52,7 @@ SCHEME = "gs://"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSM_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.12"
 #: The largest object downloaded: the local copy lives in the temporary folder, which is memory
-#: in Cloud Functions (a 100,000-invoice workbook is some 15 MB).
+#: in Cloud Functions (a 100,000-invoice workbook is some 10 MB).
 MAX_OBJECT_BYTES = 512 << 20
 LEASE_SUFFIX = ".lock"
 
