@@ -11,8 +11,10 @@ import datetime as dt
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -183,6 +185,43 @@ def test_two_real_processes_on_one_object_never_send_an_action_twice(gcs, tmp_pa
     assert len(rows) == CUSTOMERS
     assert gcs.get(BUCKET, NAME + ".lock") is None
     assert run(outbox).exit_code == 0 and messages(outbox) == sent
+
+
+def test_a_run_killed_while_sending_is_finished_by_the_next_once_its_lease_expired(gcs, tmp_path):
+    """SIGKILL mid-batch: its lease stays (the instance is gone), the next run is refused until the
+    lease expires, then settles the pending rows from the outbox and sends only the rest."""
+    many = 40
+    gcs.put(BUCKET, NAME, make_book(tmp_path / "many.xlsx", customers=many))
+    outbox = tmp_path / "out"
+    env = {**os.environ, "RELANCE_GCS_RETRY_WAIT": "0.01"}
+    child = subprocess.Popen([str(RELANCE), "run", URL, "--anytime", "--outbox", str(outbox), "--json"],
+                             cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300  # a hang guard only
+    while child.poll() is None and len(messages(outbox)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.0005)  # polling the folder, not waiting for a guessed moment
+    killed = child.poll() is None
+    if killed:
+        child.send_signal(signal.SIGKILL)
+    child.wait(timeout=60)
+    before = messages(outbox)
+    if killed:
+        lease = gcs.get(BUCKET, NAME + ".lock")
+        assert lease is not None  # left by the killed run
+        refused = run(outbox)
+        assert refused.exit_code == 3 and messages(outbox) == before
+        info = json.loads(lease.data)
+        info["expires"] = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)).isoformat()  # time passed
+        gcs.put(BUCKET, NAME + ".lock", json.dumps(info).encode())
+    result = run(outbox)
+    assert result.exit_code == 0, result.output
+    sent = messages(outbox)
+    assert len(sent) == many == len(set(sent)) and set(before) <= set(sent)
+    rows = history(live(gcs))
+    done = Counter(r["cle_action"] for r in rows if r["statut"] == "envoyé")
+    assert len(done) == many and set(done.values()) == {1}  # each action sent once, none lost
+    # the killed run's rows that never left are closed as failed, then sent by the next run
+    assert {r["statut"] for r in rows} <= {"envoyé", "échec"}
+    assert gcs.get(BUCKET, NAME + ".lock") is None
 
 
 def test_a_writer_between_read_and_write_is_refused_and_not_overwritten(gcs, tmp_path):
