@@ -425,6 +425,8 @@ def init(
 ) -> None:
     """Write a new workbook template (French or English), optionally with demo data."""
     with _errors():
+        if book.startswith("gs://"):  # written here, then copied to its bucket (docs/cloud-storage.md)
+            raise ConfigError(C.GCS_INIT_LOCAL(url=book), C.GCS_INIT_LOCAL_FIX(url=book))
         path = Path(book)
         language = _valid_lang(lang) if lang is not None else _UI.lang
         _UI.set(language)

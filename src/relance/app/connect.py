@@ -39,11 +39,15 @@ def open_workbook(book: str) -> WorkbookBackend:
         raise ConfigError(console.BACKEND_LATER(kind=book.split(':')[0]), console.BACKEND_LATER_FIX())
     from relance.workbook.xlsx import XlsxBackend
 
+    if book.startswith("gs://"):  # an .xlsx object in Cloud Storage (docs/cloud-storage.md)
+        return gcs_workbook(book, os.environ)
     return XlsxBackend(Path(book))
 
 
 def default_outbox(book: str) -> Path:
     """Where the outbox goes when none is named: `<book>_outbox` beside the workbook."""
+    if book.startswith("gs://"):  # a workbook in Cloud Storage: here, in the current folder
+        return Path(Path(book.rstrip("/")).stem + "_outbox")
     path = Path(book)
     return path.with_name(path.stem + "_outbox")
 
@@ -208,3 +212,20 @@ def smtp_config(env: Mapping[str, str], lang: str = "fr") -> SmtpConfig:
                       ca_file=_env(env, "SMTP_CA_FILE"),
                       attempts=max(1, int(_number(env, "SMTP_RETRIES", 3, lang, True))),
                       wait_first=_number(env, "SMTP_RETRY_WAIT", 1.0, lang))
+
+
+def gcs_workbook(book: str, env: Mapping[str, str]) -> WorkbookBackend:
+    """A `gs://bucket/path/book.xlsx` workbook. The client finds its credentials itself
+    (Application Default Credentials; anonymous with STORAGE_EMULATOR_HOST, a local stand-in);
+    RELANCE_GCS_LEASE_SECONDS (900: how long a crashed run's lease blocks the next),
+    RELANCE_GCS_RETRY_WAIT (1: first wait between tries), RELANCE_GCS_RETRY_DEADLINE (120: the
+    tries of one request stop there) and RELANCE_GCS_TIMEOUT (60: one answer) tune it."""
+    from relance.workbook.gcs import GcsBackend, GcsConfig
+
+    default = GcsConfig()
+    config = GcsConfig(
+        lease_seconds=_number(env, "RELANCE_GCS_LEASE_SECONDS", default.lease_seconds, "fr") or default.lease_seconds,
+        retry_wait=_number(env, "RELANCE_GCS_RETRY_WAIT", default.retry_wait, "fr"),
+        retry_deadline=_number(env, "RELANCE_GCS_RETRY_DEADLINE", default.retry_deadline, "fr"),
+        timeout=_number(env, "RELANCE_GCS_TIMEOUT", default.timeout, "fr") or default.timeout)
+    return GcsBackend(book, config)

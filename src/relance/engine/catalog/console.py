@@ -543,3 +543,71 @@ OUTBOX_FULL_FIX = Phrase("libérez de la place sur ce disque (ou choisissez un a
                          "free some space on that disk (or choose another folder with --outbox) and run again: "
                          "the messages not sent are planned again, and none is ever sent twice")
 RUN_HOLDER = Phrase(" : processus {pid} sur {host} (lancé le {started})", ": process {pid} on {host} (started {started})")
+# --- s18-gcs ---
+GCS_BAD_URL = Phrase("{url} n'est pas l'adresse d'un classeur dans Cloud Storage",
+                     "{url} is not the address of a workbook in Cloud Storage")
+GCS_BAD_URL_FIX = Phrase("écrivez gs://<bucket>/<dossier>/<classeur>.xlsx (un fichier .xlsx ou .xlsm)",
+                         "write gs://<bucket>/<folder>/<workbook>.xlsx (an .xlsx or .xlsm file)")
+GCS_NOT_FOUND = Phrase("le classeur {url} n'existe pas dans Cloud Storage (ni cet objet, ou pas de bucket {bucket})",
+                       "the workbook {url} does not exist in Cloud Storage (no such object, or no bucket {bucket})")
+GCS_NOT_FOUND_FIX = Phrase("vérifiez le nom avec `gcloud storage ls gs://{bucket}/`, ou déposez-y le classeur "
+                           "avec `gcloud storage cp classeur.xlsx {url}`",
+                           "check the name with `gcloud storage ls gs://{bucket}/`, or put the workbook there "
+                           "with `gcloud storage cp book.xlsx {url}`")
+GCS_FORBIDDEN = Phrase("accès refusé au classeur {url} ({cause})", "access to the workbook {url} is denied ({cause})")
+GCS_FORBIDDEN_FIX = Phrase("donnez au compte qui exécute relance le rôle roles/storage.objectUser sur le bucket : "
+                           "`gcloud storage buckets add-iam-policy-binding gs://{bucket} "
+                           "--member=serviceAccount:<compte> --role=roles/storage.objectUser`",
+                           "give the account that runs relance the role roles/storage.objectUser on the bucket: "
+                           "`gcloud storage buckets add-iam-policy-binding gs://{bucket} "
+                           "--member=serviceAccount:<account> --role=roles/storage.objectUser`")
+GCS_UNREACHABLE = Phrase("Cloud Storage ne répond pas pour le classeur {url} ({cause})",
+                         "Cloud Storage does not answer for the workbook {url} ({cause})")
+GCS_UNREACHABLE_FIX = Phrase("relancez plus tard : relance a déjà réessayé plusieurs fois, et rien n'a été envoyé "
+                             "ni écrit",
+                             "run again later: relance has already retried several times, and nothing was sent "
+                             "or written")
+GCS_NOT_SAVED = Phrase("le classeur {url} n'a pas pu être enregistré dans Cloud Storage ({cause})",
+                       "the workbook {url} could not be saved to Cloud Storage ({cause})")
+GCS_NOT_SAVED_FIX = Phrase("relancez plus tard : la version en ligne n'a pas été écrasée, et rien n'est jamais "
+                           "envoyé deux fois",
+                           "run again later: the version online was not overwritten, and nothing is ever sent "
+                           "twice")
+GCS_CHANGED = Phrase("le classeur {url} a été modifié par quelqu'un d'autre depuis que relance l'a lu "
+                     "(génération {read}, maintenant {live}) : rien n'a été écrasé",
+                     "the workbook {url} was changed by someone else since relance read it "
+                     "(generation {read}, now {live}): nothing was overwritten")
+GCS_CHANGED_FIX = Phrase("relancez : relance relira la nouvelle version ; ce qui n'a pas été enregistré n'a pas été "
+                         "envoyé, et rien n'est jamais envoyé deux fois",
+                         "run again: relance will read the new version; what was not saved was not sent, and "
+                         "nothing is ever sent twice")
+GCS_LOCKED = Phrase("une autre exécution de relance utilise le classeur {url}{holder} ; son bail court jusqu'au "
+                    "{expires}",
+                    "another relance run is using the workbook {url}{holder}; its lease runs until {expires}")
+GCS_LOCKED_FIX = Phrase("attendez qu'elle se termine ; si elle s'est arrêtée, son bail {lock} expire le {expires} "
+                        "et l'exécution suivante le reprend",
+                        "wait for it to finish; if it stopped, its lease {lock} expires at {expires} and the "
+                        "next run takes it over")
+GCS_HOLDER = Phrase(" (processus {pid} sur {host}, lancé le {started})", " (process {pid} on {host}, started {started})")
+GCS_LEASE_LOST = Phrase("le bail d'exécution {lock} a été repris par une autre exécution : relance n'écrit plus "
+                        "dans {url}",
+                        "the run lease {lock} was taken over by another run: relance no longer writes to {url}")
+GCS_NO_CREDENTIALS = Phrase("aucun identifiant Google Cloud pour ouvrir le classeur {url} ({cause})",
+                            "no Google Cloud credentials to open the workbook {url} ({cause})")
+GCS_NO_CREDENTIALS_FIX = Phrase("sur un poste : `gcloud auth application-default login` ; dans Cloud Functions : le "
+                                "compte de service de la fonction, avec le rôle roles/storage.objectUser sur le "
+                                "bucket {bucket}",
+                                "on a computer: `gcloud auth application-default login`; in Cloud Functions: the "
+                                "function's service account, with the role roles/storage.objectUser on the "
+                                "bucket {bucket}")
+GCS_MISSING_LIBRARY = Phrase("la bibliothèque google-cloud-storage manque pour ouvrir le classeur {url}",
+                             "the google-cloud-storage library is missing to open the workbook {url}")
+GCS_MISSING_LIBRARY_FIX = Phrase("installez-la : `pip install 'relance[cloud]'`", "install it: `pip install 'relance[cloud]'`")
+GCS_TOO_LARGE = Phrase("le classeur {url} pèse {size} octets, plus que les {limit} que relance télécharge",
+                       "the workbook {url} weighs {size} bytes, more than the {limit} relance downloads")
+GCS_INIT_LOCAL = Phrase("`relance init` écrit un classeur sur ce poste, pas directement dans Cloud Storage ({url})",
+                        "`relance init` writes a workbook on this computer, not straight into Cloud Storage ({url})")
+GCS_INIT_LOCAL_FIX = Phrase("écrivez-le ici, puis copiez-le : `relance init relances.xlsx` et "
+                            "`gcloud storage cp relances.xlsx {url}`",
+                            "write it here, then copy it: `relance init relances.xlsx` and "
+                            "`gcloud storage cp relances.xlsx {url}`")
