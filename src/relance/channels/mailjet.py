@@ -49,7 +49,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import phonenumbers
@@ -205,6 +205,10 @@ class MailjetChannel:
     def cap_vias(self) -> frozenset[str]:
         """The `via` of the History rows the daily cap counts: this account's e-mails and text messages."""
         return frozenset({self.via, self.sms_via})
+
+    def count_today(self, used: int) -> None:
+        """What History says this account already sent today (the executor counts it)."""
+        self.config = replace(self.config, sent_today=used)
 
     def _clients(self) -> tuple[Any, Any]:
         """This thread's Send API and REST API clients (made on its first call)."""

@@ -543,3 +543,13 @@ OUTBOX_FULL_FIX = Phrase("libérez de la place sur ce disque (ou choisissez un a
                          "free some space on that disk (or choose another folder with --outbox) and run again: "
                          "the messages not sent are planned again, and none is ever sent twice")
 RUN_HOLDER = Phrase(" : processus {pid} sur {host} (lancé le {started})", ": process {pid} on {host} (started {started})")
+
+# --- s18-mailjet ---
+HELD_BACK = Phrase(
+    "{messages} retenus par le plafond journalier de {cap} (envoyés aujourd'hui : {used}) : ils partiront "
+    "au prochain envoi, les plus en retard d'abord.",
+    "{messages} held back by the daily cap of {cap} (sent today: {used}): they go with the next run, the "
+    "most overdue first.",
+    fr_one="{messages} retenu par le plafond journalier de {cap} (envoyés aujourd'hui : {used}) : il partira "
+           "au prochain envoi.",
+    en_one="{messages} held back by the daily cap of {cap} (sent today: {used}): it goes with the next run.")
