@@ -18,6 +18,7 @@ until N calls are in flight together (a generous hang guard, `gate_guard` second
 call go), then the N are handled last-arrived first: answers come back out of order.
 `faults_for` maps the CustomID of a call's first message to faults for that call only (consumed
 one per call, before `faults`): faults that threads racing for one list cannot take in turn.
+`lookup_faults` ("500") are consumed one per GET /v3/REST/message: a lookup that fails.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class FakeMailjet:
     calls: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
     faults_for: dict[str, list[str]] = field(default_factory=dict)
+    lookup_faults: list[str] = field(default_factory=list)  # "500": a GET /v3/REST/message that fails
     gate: int = 0
     gate_guard: float = 10.0
     in_flight: int = 0
@@ -89,6 +91,10 @@ class FakeMailjet:
                     return self._answer(401, {"ErrorMessage": "API key authentication/authorization failure"})
                 if url.path != "/v3/REST/message":
                     return self._answer(404, {"ErrorMessage": "Object not found"})
+                with fake.lock:
+                    lookup_fault = fake.lookup_faults.pop(0) if fake.lookup_faults else ""
+                if lookup_fault == "500":
+                    return self._answer(500, {"ErrorIdentifier": "E3", "ErrorMessage": "Internal Server Error"})
                 wanted = parse_qs(url.query).get("CustomID", [""])[0]
                 with fake.lock:
                     data = [{"ID": m["ID"], "CustomID": m["CustomID"], "Status": "sent"}

@@ -185,6 +185,7 @@ class MailjetChannel:
         self._opened: list[Any] = []
         self._pool: ThreadPoolExecutor | None = None
         self._stopped: TransportDown | None = None  # the channel takes nothing more (see the module's doc)
+        self._window_stop = 0  # in the window being sent: the first batch that stopped the channel
         self._email, self._rest = self._clients()
         self._sms = _client(config.sms_token, "v4", config) if config.sms_token else None
         self.sent = 0  # messages handed over by this channel (for the daily cap)
@@ -231,6 +232,7 @@ class MailjetChannel:
         return None
 
     def _stop(self, exc: TransportDown) -> None:
+        self._local.stopped_here = True
         with self._lock:
             if self._stopped is None:
                 self._stopped = exc
@@ -377,16 +379,22 @@ class MailjetChannel:
                         for m in left if m.action.key not in done)
         return [done[m.action.key] for m in messages]
 
-    def _start(self, chunk: list[OutgoingMessage]) -> list[Delivery] | TransportDown | None:
-        """One batch as a worker posts it: its outcomes, the TransportDown that took none of it,
-        or None when the channel had stopped before it began (nothing posted)."""
-        if self._stopped is not None:
+    def _start(self, index: int, chunk: list[OutgoingMessage]) -> list[Delivery] | TransportDown | None:
+        """Batch `index` of the window as a worker posts it: its outcomes, the TransportDown that
+        took none of it, or None when an earlier batch had stopped the channel (nothing posted).
+        A batch before the one that stopped still goes, as it would have one call at a time."""
+        if self._stopped is not None and index > self._window_stop:
             return None
+        self._local.stopped_here = False
         try:
             return self._batch(chunk)
         except TransportDown as exc:
             self._stop(exc)
             return exc
+        finally:
+            if self._local.stopped_here:
+                with self._lock:
+                    self._window_stop = min(self._window_stop, index)
 
     def _send_emails(self, emails: list[OutgoingMessage]) -> list[Delivery | BaseException]:
         """E-mails in calls of at most 50, up to `concurrency` of them in flight: an outcome per
@@ -400,12 +408,13 @@ class MailjetChannel:
         room = cap - self.config.sent_today - self.sent if cap else len(emails)
         allowed = emails[:room]
         chunks = [allowed[i:i + self.per_call] for i in range(0, len(allowed), self.per_call)]
+        self._window_stop = len(chunks)
         if self.concurrency == 1 or len(chunks) == 1:
-            results = [self._start(chunk) for chunk in chunks]
+            results = [self._start(i, chunk) for i, chunk in enumerate(chunks)]
         else:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="mailjet")
-            futures = [self._pool.submit(self._start, chunk) for chunk in chunks]
+            futures = [self._pool.submit(self._start, i, chunk) for i, chunk in enumerate(chunks)]
             results = [f.result() for f in futures]  # in the order posted, whatever the timing
         out: list[Delivery | BaseException] = []
         for i, (chunk, result) in enumerate(zip(chunks, results, strict=True)):
