@@ -156,3 +156,17 @@ def test_credentials_refused_in_one_call_stop_the_others(tmp_path):
         mj.close()
     assert len(out) == 1 and isinstance(out[0], TransportDown) and "refuses the credentials" in out[0].message
     assert fake.messages == []
+
+
+def test_the_benchmark_messages_take_ceil_n_over_50_calls(tmp_path):
+    """benchmarks/mailjet_send.py's e-mails, valid for the Send API, in ceil(n / 50) calls (not timed)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    from mailjet_send import messages as bench_messages
+
+    with FakeMailjet() as fake:
+        mj = channel(tmp_path, fake)
+        out = list(deliveries(mj, bench_messages(120)))
+        mj.close()
+    assert fake.send_calls == 3 and [d.status for d in out] == ["sent"] * 120

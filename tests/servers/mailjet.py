@@ -53,6 +53,7 @@ class FakeMailjet:
     lock: threading.Lock = field(default_factory=threading.Lock)
     faults_for: dict[str, list[str]] = field(default_factory=dict)
     lookup_faults: list[str] = field(default_factory=list)  # "500": a GET /v3/REST/message that fails
+    latency: float = 0.0  # seconds each /v3.1/send call takes, as a distant API does (benchmarks only)
     gate: int = 0
     gate_guard: float = 10.0
     in_flight: int = 0
@@ -161,6 +162,8 @@ class FakeMailjet:
                     return 400, {"ErrorIdentifier": "E2", "StatusCode": 400,
                                  "ErrorMessage": "The number of messages exceeds the limit of 50"}, None
                 sandbox = body.get("SandboxMode") is True
+                if fake.latency:
+                    time.sleep(fake.latency)
                 entries = [self._one(m, sandbox) for m in messages]
                 if fault == "500-after":
                     return 500, {"ErrorMessage": "Internal Server Error"}, None
