@@ -9,6 +9,7 @@ batch whose fate cannot be known stays `pending` and is looked up by CustomID, n
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from pathlib import Path
 
@@ -170,3 +171,18 @@ def test_the_benchmark_messages_take_ceil_n_over_50_calls(tmp_path):
         out = list(deliveries(mj, bench_messages(120)))
         mj.close()
     assert fake.send_calls == 3 and [d.status for d in out] == ["sent"] * 120
+
+
+def test_a_run_against_a_failing_mailjet_writes_a_clear_failed_row_for_each_message(tmp_path):
+    from conftest import on
+    from test_daily_cap import DAY, book, go
+
+    wb = book()
+    with FakeMailjet(faults=["500"] * 3) as fake:
+        data = go(wb, fake, tmp_path, on(DAY), MAILJET_RETRIES="3").to_json()
+        assert data["failed"] == 6 and data["sent"] == 0 and fake.send_calls == 3
+        history = {r[2]: r for r in wb.tabs["Historique"][1:]}
+        assert len(history) == 6
+        assert all("Mailjet répond encore HTTP 500 après 3 essais" in str(r[13]) for r in history.values())
+        again = go(wb, fake, tmp_path, on(DAY) + dt.timedelta(hours=1)).to_json()  # Mailjet is back
+    assert again["sent"] == 6 and Counter(m["CustomID"] for m in fake.messages) == dict.fromkeys(history, 1)

@@ -554,8 +554,8 @@ class MailjetChannel:
 
     def close(self) -> None:
         try:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)
+            if self._pool is not None:  # an interrupted run starts no batch more (its rows stay pending)
+                self._pool.shutdown(wait=True, cancel_futures=True)
             for client in (*self._opened, self._sms):
                 if client is not None:
                     client.close()
