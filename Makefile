@@ -35,6 +35,7 @@ test: $(STAMP) system-deps
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/micro.py
+	$(BIN)/python benchmarks/mailjet_send.py
 
 clean:
 	rm -rf $(VENV) demo-output benchmarks/out .pytest_cache .mypy_cache .ruff_cache

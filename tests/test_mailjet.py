@@ -52,7 +52,8 @@ def test_api_calls_are_ceil_n_over_50_with_customid_the_action_key(tmp_path):
     assert fake.send_calls == 3  # ceil(120 / 50)
     assert [d.status for d in out] == ["sent"] * 120
     assert sorted(m["CustomID"] for m in fake.messages) == [f"RKEY{n:04d}" for n in range(120)]
-    assert out[0].message_id == "1000"
+    taken = {str(m["ID"]): m["CustomID"] for m in fake.messages}  # the batches went concurrently
+    assert [taken[d.message_id] for d in out] == [f"RKEY{n:04d}" for n in range(120)]
 
 
 def test_one_refused_address_does_not_fail_the_batch(tmp_path):
@@ -100,10 +101,13 @@ def test_a_5xx_that_took_nothing_is_posted_again(tmp_path):
 
 def test_mailjet_down_for_good_or_bad_credentials_stop_the_run(tmp_path):
     with FakeMailjet(faults=["500"] * 10) as fake:
-        mj = channel(tmp_path, fake)
+        mj = channel(tmp_path, fake, concurrency=1)
         out = outcomes(mj, [message(n) for n in range(60)])
-        assert len(out) == 1 and isinstance(out[0], TransportDown)  # the rest is not attempted
-        assert "after 4 attempts" in out[0].message
+        # the batch tried gets a clear failure row each (bounded: 4 attempts), the rest is not attempted
+        assert [d.status for d in out[:50]] == ["failed"] * 50 and len(out) == 51
+        assert "after 4 attempts; planned again" in out[0].detail.en and "HTTP 500" in out[0].detail.en
+        assert isinstance(out[50], TransportDown) and "after 4 attempts" in out[50].message
+        assert fake.send_calls == 4
         bad = channel(tmp_path, fake, secret="wrong")
         out = outcomes(bad, [message(1)])
         assert isinstance(out[0], TransportDown) and "refuses the credentials" in out[0].message

@@ -530,6 +530,11 @@ def run_cmd(
             if data["settled_pending"]:
                 n = data["settled_pending"]
                 out.print(escape(_UI.t(C.SETTLED, n=n, rows=_UI.t(C.N_ROWS, n=n))), highlight=False)
+            if data.get("held_back"):
+                n, cap = data["held_back"], data["daily_cap"]
+                said = _UI.t(C.HELD_BACK, n=n, messages=_UI.t(C.N_MESSAGES, n=n), cap=cap["limit"],
+                             used=cap["used_before"])
+                out.print(f"[yellow]{escape(said)}[/]", highlight=False)
             if data.get("unsettled_pending"):
                 n = data["unsettled_pending"]
                 out.print(f"[yellow]{escape(_UI.t(C.UNSETTLED, n=n, rows=_UI.t(C.N_ROWS, n=n)))}[/]", highlight=False)

@@ -11,6 +11,14 @@ Faults, consumed one per /v3.1/send call from `faults`: "429" (with Retry-After)
 "500-after" (the batch is taken, then 500), "timeout-after" (taken, then an answer later than the
 client waits). `refused` addresses get a per-message error. Every taken message is kept in
 `messages` (with its CustomID, looked up by GET /v3/REST/message?CustomID=...).
+
+Concurrency, counted in the server and never timed: `in_flight` is the number of /v3.1/send
+calls being handled, `max_in_flight` the most seen at once. With `gate` = N, each call waits
+until N calls are in flight together (a generous hang guard, `gate_guard` seconds, lets a lonely
+call go), then the N are handled last-arrived first: answers come back out of order.
+`faults_for` maps the CustomID of a call's first message to faults for that call only (consumed
+one per call, before `faults`): faults that threads racing for one list cannot take in turn.
+`lookup_faults` ("500") are consumed one per GET /v3/REST/message: a lookup that fails.
 """
 
 from __future__ import annotations
@@ -43,6 +51,17 @@ class FakeMailjet:
     sms: list[dict[str, Any]] = field(default_factory=list)
     calls: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    faults_for: dict[str, list[str]] = field(default_factory=dict)
+    lookup_faults: list[str] = field(default_factory=list)  # "500": a GET /v3/REST/message that fails
+    latency: float = 0.0  # seconds each /v3.1/send call takes, as a distant API does (benchmarks only)
+    gate: int = 0
+    gate_guard: float = 10.0
+    in_flight: int = 0
+    max_in_flight: int = 0
+    arrivals: int = 0
+    turns: list[int] = field(default_factory=list)  # which gated call answers next
+    group: list[int] = field(default_factory=list)  # gated calls waiting for their group to fill
+    flow: threading.Condition = field(default_factory=threading.Condition)
 
     def __post_init__(self) -> None:
         fake = self
@@ -67,11 +86,16 @@ class FakeMailjet:
 
             def do_GET(self) -> None:  # noqa: N802
                 url = urlparse(self.path)
-                fake.calls["GET " + url.path] += 1
+                with fake.lock:  # handlers run in threads of their own
+                    fake.calls["GET " + url.path] += 1
                 if not self._basic():
                     return self._answer(401, {"ErrorMessage": "API key authentication/authorization failure"})
                 if url.path != "/v3/REST/message":
                     return self._answer(404, {"ErrorMessage": "Object not found"})
+                with fake.lock:
+                    lookup_fault = fake.lookup_faults.pop(0) if fake.lookup_faults else ""
+                if lookup_fault == "500":
+                    return self._answer(500, {"ErrorIdentifier": "E3", "ErrorMessage": "Internal Server Error"})
                 wanted = parse_qs(url.query).get("CustomID", [""])[0]
                 with fake.lock:
                     data = [{"ID": m["ID"], "CustomID": m["CustomID"], "Status": "sent"}
@@ -80,7 +104,8 @@ class FakeMailjet:
 
             def do_POST(self) -> None:  # noqa: N802
                 url = urlparse(self.path)
-                fake.calls["POST " + url.path] += 1
+                with fake.lock:  # handlers run in threads of their own
+                    fake.calls["POST " + url.path] += 1
                 raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 try:
                     body = json.loads(raw)
@@ -92,25 +117,60 @@ class FakeMailjet:
                     return self._answer(404, {"ErrorMessage": "Unknown resource"})
                 if not self._basic():
                     return self._answer(401, {"ErrorMessage": "API key authentication/authorization failure"})
-                fault = fake.faults.pop(0) if fake.faults else ""
-                if fault == "429":
-                    return self._answer(429, {"ErrorMessage": "Too many requests"}, {"Retry-After": fake.retry_after})
-                if fault == "500":
-                    return self._answer(500, {"ErrorIdentifier": "E1", "ErrorMessage": "Internal Server Error"})
+                with fake.flow:
+                    fake.in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                    arrival = fake.arrivals
+                    fake.arrivals += 1
+                try:
+                    if fake.gate:
+                        self._wait_turn(arrival)
+                    answer = self._send(body)
+                finally:
+                    with fake.flow:  # counted out before answering: the client may post again at once
+                        fake.in_flight -= 1
+                        if fake.turns and fake.turns[0] == arrival:
+                            fake.turns.pop(0)
+                        fake.flow.notify_all()
+                self._answer(*answer)
+
+            def _wait_turn(self, arrival: int) -> None:
+                with fake.flow:
+                    fake.group.append(arrival)
+                    if len(fake.group) >= fake.gate:  # the group is full: last arrived answers first
+                        fake.turns.extend(reversed(fake.group))
+                        fake.group.clear()
+                        fake.flow.notify_all()
+                    fake.flow.wait_for(lambda: bool(fake.turns) and fake.turns[0] == arrival, timeout=fake.gate_guard)
+                    if arrival in fake.group:  # the hang guard let a lonely call go
+                        fake.group.remove(arrival)
+
+            def _send(self, body: dict[str, Any]) -> tuple[int, Any, dict[str, str] | None]:
                 messages = body.get("Messages")
+                first = (messages[0].get("CustomID", "") if isinstance(messages, list) and messages
+                         and isinstance(messages[0], dict) else "")
+                with fake.lock:
+                    own = fake.faults_for.get(first)
+                    fault = own.pop(0) if own else fake.faults.pop(0) if fake.faults else ""
+                if fault == "429":
+                    return 429, {"ErrorMessage": "Too many requests"}, {"Retry-After": fake.retry_after}
+                if fault == "500":
+                    return 500, {"ErrorIdentifier": "E1", "ErrorMessage": "Internal Server Error"}, None
                 if not isinstance(messages, list) or not messages:
-                    return self._answer(400, {"ErrorMessage": "Messages is required"})
+                    return 400, {"ErrorMessage": "Messages is required"}, None
                 if len(messages) > 50:
-                    return self._answer(400, {"ErrorIdentifier": "E2", "StatusCode": 400,
-                                              "ErrorMessage": "The number of messages exceeds the limit of 50"})
+                    return 400, {"ErrorIdentifier": "E2", "StatusCode": 400,
+                                 "ErrorMessage": "The number of messages exceeds the limit of 50"}, None
                 sandbox = body.get("SandboxMode") is True
+                if fake.latency:
+                    time.sleep(fake.latency)
                 entries = [self._one(m, sandbox) for m in messages]
                 if fault == "500-after":
-                    return self._answer(500, {"ErrorMessage": "Internal Server Error"})
+                    return 500, {"ErrorMessage": "Internal Server Error"}, None
                 if fault == "timeout-after":
                     time.sleep(fake.slow)
                 status = 400 if any(e["Status"] == "error" for e in entries) else 200
-                self._answer(status, {"Messages": entries})
+                return status, {"Messages": entries}, None
 
             def _one(self, m: dict[str, Any], sandbox: bool) -> dict[str, Any]:
                 errors = []

@@ -124,7 +124,10 @@ def _real_channel(name: str, env: Mapping[str, str], box: Channel, now: dt.datet
 
         config = mailjet_config(env, lang)
         via = f"mailjet:{config.account}"
-        config = replace(config, sent_today=sent_today(workbook.history, via, local_today(workbook, now)))
+        # the cap: the Settings row, unless MAILJET_DAILY_CAP says otherwise (docs/sending.md)
+        cap = config.daily_cap if _env(env, "MAILJET_DAILY_CAP") else workbook.settings.daily_send_cap
+        config = replace(config, daily_cap=cap,
+                         sent_today=sent_today(workbook.history, via, local_today(workbook, now)))
         return MailjetChannel(config, box, lang)
     raise ConfigError(console.CHANNEL_NOT_AVAILABLE(name=repr(name)), console.CHANNEL_USE_OUTBOX())
 
@@ -133,8 +136,10 @@ def mailjet_config(env: Mapping[str, str], lang: str = "fr") -> MailjetConfig:
     """The Mailjet settings from the environment: MAILJET_API_KEY and MAILJET_API_SECRET
     (required), MAILJET_SMS_TOKEN (text messages), MAILJET_API_URL (a loopback server in tests),
     MAILJET_SANDBOX (1: validate only, nothing delivered), MAILJET_DAILY_CAP (messages a day, the
-    account's plan; 0 or blank: none), MAILJET_SMS_SENDER (3-11 letters or digits),
-    MAILJET_SMS_REGION (FR), MAILJET_TIMEOUT, MAILJET_RETRIES, MAILJET_RETRY_WAIT (seconds)."""
+    account's plan, overriding Settings daily_send_cap; 0: none), MAILJET_SMS_SENDER (3-11 letters
+    or digits), MAILJET_SMS_REGION (FR), MAILJET_TIMEOUT, MAILJET_RETRIES, MAILJET_RETRY_WAIT
+    (seconds), MAILJET_MAX_CONCURRENCY (calls in flight at once, 1-16, default 4),
+    MAILJET_RATE_PER_SECOND (calls a second at most, default 10; 0: no limit)."""
     from relance.channels.mailjet import SENDER, MailjetConfig
 
     key, secret = _env(env, "MAILJET_API_KEY"), _env(env, "MAILJET_API_SECRET")
@@ -160,7 +165,19 @@ def mailjet_config(env: Mapping[str, str], lang: str = "fr") -> MailjetConfig:
         sms_region=(_env(env, "MAILJET_SMS_REGION") or "FR").upper(),
         timeout=_number(env, "MAILJET_TIMEOUT", 30.0, lang) or 30.0,
         attempts=max(1, int(_number(env, "MAILJET_RETRIES", 4, lang, True))),
-        wait_first=_number(env, "MAILJET_RETRY_WAIT", 1.0, lang))
+        wait_first=_number(env, "MAILJET_RETRY_WAIT", 1.0, lang),
+        concurrency=_concurrency(env, lang),
+        rate_per_second=_number(env, "MAILJET_RATE_PER_SECOND", 10.0, lang))
+
+
+def _concurrency(env: Mapping[str, str], lang: str) -> int:
+    """MAILJET_MAX_CONCURRENCY: 1 to 16 calls in flight (4 when not set)."""
+    value = int(_number(env, "MAILJET_MAX_CONCURRENCY", 4, lang, True))
+    if not 1 <= value <= 16:
+        raise ConfigError(say.BAD_ENV.text(lang, name="MAILJET_MAX_CONCURRENCY", value=repr(str(value)),
+                                           why="a whole number from 1 to 16 is expected"),
+                          say.BAD_ENV_HINT.text(lang))
+    return value
 
 
 def _env(env: Mapping[str, str], *names: str) -> str:

@@ -10,6 +10,9 @@ the row names (`via`: the outbox folder it was written to), whatever channel the
 when that place cannot be read, the row stays `pending` and the action is never sent again.
 A transport that can take no more messages (`TransportDown`: a full disk) stops the sending; the
 actions not attempted are `failed` (planned again) and `Execution.stopped` says why.
+A channel with a daily cap (Mailjet: its plan) gets only what today's room takes, the most overdue
+first (app/daily_cap.py); the others are held back before any History row is written
+(`Execution.held_back`), so the next run plans them again.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from relance.app.daily_cap import DailyCap, daily_cap, held_back
 from relance.app.templates import template_cell
 from relance.channels.outbox import OutboxView
 from relance.channels.port import (
@@ -60,6 +64,8 @@ class Execution:
     anomalies: list[Anomaly] = field(default_factory=list)
     messages: list[OutgoingMessage] = field(default_factory=list)
     stopped: TransportDown | None = None  # why sending stopped before the end (a full disk)
+    held_back: list[Action] = field(default_factory=list)  # beyond the daily cap: next run, most overdue first
+    cap: DailyCap | None = None  # the channel's daily cap, as counted before sending
 
     def count(self, status: str) -> int:
         return sum(1 for e in self.entries if e.status == status)
@@ -223,6 +229,7 @@ def execute(
         if action.key not in done:  # its template could not be rendered: said, and planned again
             result.entries.append(_entry(action, run_id, stamp, plan.as_of, channel, lang).with_status(
                 "failed", lang, note=T.DETAIL_TEMPLATE_BROKEN(tab=tab_name(book, "anomalies"))))
+    composed = _within_cap(result, composed, book, channel, now)
     for action, _, _ in composed:
         pending.append(_entry(action, run_id, stamp, plan.as_of, channel, lang))
     if not pending:
@@ -270,6 +277,25 @@ def execute(
                 result.messages.append(message)
         progress(1)
     return result
+
+
+def _within_cap(result: Execution, composed: list[tuple[Action, OutgoingMessage | None, str]], book: Book,
+                channel: Channel, now: dt.datetime) -> list[tuple[Action, OutgoingMessage | None, str]]:
+    """What today's room of the channel's daily cap takes; the rest goes to `result.held_back`."""
+    today = now.astimezone(ZoneInfo(book.settings.timezone)).date()
+    cap = daily_cap(channel, book.history, today)
+    if cap is None:
+        return composed
+    result.cap = cap
+    count_today = getattr(channel, "count_today", None)
+    if callable(count_today):  # the channel's own guard counts as the executor does
+        count_today(cap.used)
+    counted = [a for a, m, _ in composed if m is not None and via_of(channel, a) in cap.vias]
+    result.held_back = held_back(counted, cap.room)
+    if not result.held_back:
+        return composed
+    held = {a.key for a in result.held_back}
+    return [c for c in composed if c[0].key not in held]
 
 
 @dataclass

@@ -273,6 +273,7 @@ class RunResult:
         ex = self.execution
         errors = sum(1 for a in s.anomalies if a.severity == Severity.error)
         by_key = {e.action_key: e for e in ex.entries}
+        held = {a.key for a in ex.held_back}
         return {
             "run_id": self.run_id,
             "as_of": s.as_of.isoformat(),
@@ -287,6 +288,8 @@ class RunResult:
             "skipped": len(s.plan.skips),
             "settled_pending": self.settled_pending,
             "unsettled_pending": self.unsettled_pending,
+            "held_back": len(ex.held_back),  # beyond the daily cap: planned again next run, most overdue first
+            "daily_cap": ({"limit": ex.cap.limit, "used_before": ex.cap.used} if ex.cap is not None else None),
             "deferred": self.deferred or None,
             "next_window": self.next_window or None,
             "anomalies": {"errors": errors, "warnings": len(s.anomalies) - errors},
@@ -297,7 +300,7 @@ class RunResult:
                     "scenario": a.scenario, "step": a.step, "channel": a.channel, "recipient": a.recipient,
                     "amounts": {c: str(v) for c, v in a.totals}, "days_past_due": a.days_past_due,
                     "requires_approval": a.requires_approval,
-                    "status": by_key[a.key].status if a.key in by_key else
+                    "status": by_key[a.key].status if a.key in by_key else "held_back" if a.key in held else
                     ("awaiting_approval" if a.requires_approval and not a.approved else
                      "planned" if self.dry_run else "deferred" if self.deferred else "not_sent"),
                     "message_id": by_key[a.key].message_id if a.key in by_key else None,

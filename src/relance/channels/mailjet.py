@@ -12,9 +12,22 @@ switched off (they would re-post a batch after a 5xx with no way to tell what we
 - 5xx, a timeout, a lost connection: part of the batch may have been taken. Before posting again
   every message is looked up by its CustomID (GET /v3/REST/message); those found are `sent`,
   only the others go again;
-- 401/403, or still failing after the last try: `TransportDown`, the run stops sending.
-A daily cap (MAILJET_DAILY_CAP, the account's plan; counted with what History already holds for
-today) stops the sending with `TransportDown` once reached: the messages left are planned again.
+- 401/403: `TransportDown`, the run stops sending;
+- still failing after the last try (429 or 5xx): the messages not found are `failed` (a clear
+  row: planned again), those whose fate cannot be known (the lookup itself failing) stay
+  `pending` for the next run to look up, and the channel stops: what was not posted yet is not
+  attempted.
+
+Calls go concurrently: the batches a window holds (`batch_size` = 50 x `concurrency`) are posted
+by a small thread pool, each thread with its own mailjet-rest client (a requests session is not
+made to be shared between threads), all of them within `rate_per_second` calls a second
+(`pacing.Pace`; lookups and text messages count too). The outcomes come back in the order of
+the messages, whatever the threads' timing.
+
+The daily cap (Settings `daily_send_cap`, MAILJET_DAILY_CAP overriding it: the account's plan)
+is applied by the executor before anything leaves (app/daily_cap.py: most overdue first, the
+rest held back for the next run); the channel keeps a guard of its own (`sent_today` + what it
+sent) that stops the sending with `TransportDown` should it be reached anyway.
 
 `lookup` asks Mailjet by CustomID, which is how a `pending` row left by a crash is settled.
 Text messages cannot be looked up by key (the SMS API has no CustomID): their rows name
@@ -33,8 +46,10 @@ import datetime as dt
 import hashlib
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import phonenumbers
@@ -48,6 +63,7 @@ from tenacity import (
 from tenacity.wait import wait_random_exponential
 
 from relance.channels.outbox import SIMULATED, OutboxChannel
+from relance.channels.pacing import Pace
 from relance.channels.port import Delivery, TransportDown
 from relance.engine.action import Action
 from relance.engine.catalog import channels as say
@@ -77,6 +93,8 @@ class MailjetConfig:
     wait_first: float = 1.0
     wait_max: float = 30.0
     batch: int = BATCH
+    concurrency: int = 4  # calls in flight at once (MAILJET_MAX_CONCURRENCY)
+    rate_per_second: float = 10.0  # calls a second at most, all threads together; 0: no limit
 
     @property
     def account(self) -> str:
@@ -150,17 +168,25 @@ class MailjetChannel:
     batch_size = BATCH
 
     def __init__(self, config: MailjetConfig, outbox: OutboxChannel, lang: str = "fr",
-                 sleep: Callable[[float], None] | None = None) -> None:
+                 sleep: Callable[[float], None] | None = None, pace: Pace | None = None) -> None:
         self.config = config
         self.outbox = outbox
         self.lang = lang
-        self.batch_size = max(1, min(BATCH, config.batch))
+        self.per_call = max(1, min(BATCH, config.batch))  # messages in one call
+        self.concurrency = max(1, config.concurrency)  # calls in flight at once
+        self.batch_size = self.per_call * self.concurrency  # messages `port.deliveries` hands over at once
         self.via = f"mailjet:{config.account}"
         self.sms_via = f"mailjet-sms:{config.account}"
         self.location = "Mailjet" + (" (SandboxMode)" if config.sandbox else "")
+        self.pace = pace or Pace(config.rate_per_second)
         self._sleep = sleep
-        self._email = _client((config.api_key, config.api_secret), "v3.1", config)
-        self._rest = _client((config.api_key, config.api_secret), "v3", config)
+        self._lock = threading.Lock()
+        self._local = threading.local()  # one pair of clients (requests sessions) per thread
+        self._opened: list[Any] = []
+        self._pool: ThreadPoolExecutor | None = None
+        self._stopped: TransportDown | None = None  # the channel takes nothing more (see the module's doc)
+        self._window_stop = 0  # in the window being sent: the first batch that stopped the channel
+        self._email, self._rest = self._clients()
         self._sms = _client(config.sms_token, "v4", config) if config.sms_token else None
         self.sent = 0  # messages handed over by this channel (for the daily cap)
         self.send_calls = 0
@@ -171,11 +197,50 @@ class MailjetChannel:
             return self.outbox.via
         return self.sms_via if action.channel == "sms" else self.via
 
+    @property
+    def daily_cap(self) -> int:
+        """Messages a day this account may send (0: no cap), applied by the executor (app/daily_cap.py)."""
+        return self.config.daily_cap
+
+    @property
+    def cap_vias(self) -> frozenset[str]:
+        """The `via` of the History rows the daily cap counts: this account's e-mails and text messages."""
+        return frozenset({self.via, self.sms_via})
+
+    def count_today(self, used: int) -> None:
+        """What History says this account already sent today (the executor counts it)."""
+        self.config = replace(self.config, sent_today=used)
+
+    def _clients(self) -> tuple[Any, Any]:
+        """This thread's Send API and REST API clients (made on its first call)."""
+        local = self._local
+        if getattr(local, "email", None) is None:
+            auth = (self.config.api_key, self.config.api_secret)
+            local.email, local.rest = _client(auth, "v3.1", self.config), _client(auth, "v3", self.config)
+            with self._lock:
+                self._opened += [local.email, local.rest]
+        return local.email, local.rest
+
+    def _cap_reached(self) -> TransportDown:
+        return TransportDown(say.MAILJET_CAP.text(self.lang, cap=self.config.daily_cap),
+                             say.MAILJET_CAP_HINT.text(self.lang))
+
     def _capped(self) -> TransportDown | None:
         cap = self.config.daily_cap
         if cap and self.config.sent_today + self.sent >= cap:
-            return TransportDown(say.MAILJET_CAP.text(self.lang, cap=cap), say.MAILJET_CAP_HINT.text(self.lang))
+            return self._cap_reached()
         return None
+
+    def _stop(self, exc: TransportDown) -> None:
+        self._local.stopped_here = True
+        with self._lock:
+            if self._stopped is None:
+                self._stopped = exc
+
+    def _count(self, sent: int = 0, calls: int = 0) -> None:
+        with self._lock:
+            self.sent += sent
+            self.send_calls += calls
 
     def _retrying(self) -> Retrying:
         c = self.config
@@ -230,9 +295,11 @@ class MailjetChannel:
         data: dict[str, Any] = {"Messages": [self._payload(m) for m in messages]}
         if self.config.sandbox:
             data["SandboxMode"] = True
-        self.send_calls += 1
+        email, _ = self._clients()
+        self.pace.wait()
+        self._count(calls=1)
         try:
-            response = self._email.send.create(data=data)
+            response = email.send.create(data=data)
             body = response.json()
         except ApiError as exc:
             status, text, retry_after = _status_of(exc)
@@ -263,11 +330,13 @@ class MailjetChannel:
         ids = [str(t.get("MessageID", "")) for t in entry.get("To") or [] if t.get("MessageID")]
         if self.config.sandbox:
             return Delivery(SIMULATED, ";".join(ids), say.MAILJET_SANDBOX())
-        self.sent += 1
+        self._count(sent=1)
         return Delivery("sent", ";".join(ids), say.MAILJET_ACCEPTED())
 
     def _batch(self, messages: list[OutgoingMessage]) -> list[Delivery]:
-        """Post one batch (<= 50) until each message has its outcome; see the module's doc."""
+        """Post one batch (<= 50) until each message has its outcome; see the module's doc.
+
+        Raises TransportDown only when nothing of the batch was taken (credentials refused)."""
         done: dict[str, Delivery] = {}
         left = list(messages)
         try:
@@ -279,26 +348,97 @@ class MailjetChannel:
                         left = []
                     except _Retry as exc:
                         if exc.taken_maybe and not self.config.sandbox:  # what went, before posting again
-                            for m in left:
-                                found = self._find(m.action.key)
-                                if found is not None:
-                                    self.sent += 1
-                                    done[m.action.key] = Delivery("sent", found, say.MAILJET_ACCEPTED())
+                            try:
+                                for m in left:
+                                    found = self._find(m.action.key)
+                                    if found is not None:
+                                        self._count(sent=1)
+                                        done[m.action.key] = Delivery("sent", found, say.MAILJET_ACCEPTED())
+                            except TransportDown as lost:  # cannot be told: the next run looks them up
+                                self._stop(lost)
+                                unsure = say.MAILJET_UNSURE(why=exc.reply)
+                                done.update((m.action.key, Delivery("pending", "", unsure))
+                                            for m in left if m.action.key not in done)
+                                left = []
+                                break
                             left = [m for m in left if m.action.key not in done]
                             if not left:
                                 break
                         raise
-        except RetryError as exc:
+        except RetryError as exc:  # the bound is reached: a clear failure for what did not go
             last = exc.last_attempt.exception() or exc
-            raise self._down(last, self.config.attempts) from None
+            self._stop(self._down(last, self.config.attempts))
+            reply = last.reply if isinstance(last, _Retry) else type(last).__name__
+            gave_up = say.MAILJET_GAVE_UP(reply=reply, attempts=self.config.attempts)
+            done.update((m.action.key, Delivery("failed", "", gave_up)) for m in left)
+        except TransportDown as exc:  # refused credentials: what was found stays sent
+            if not done:
+                raise
+            self._stop(exc)
+            done.update((m.action.key, Delivery("failed", "", say.MAILJET_NOT_POSTED(cause=exc.said)))
+                        for m in left if m.action.key not in done)
         return [done[m.action.key] for m in messages]
+
+    def _start(self, index: int, chunk: list[OutgoingMessage]) -> list[Delivery] | TransportDown | None:
+        """Batch `index` of the window as a worker posts it: its outcomes, the TransportDown that
+        took none of it, or None when an earlier batch had stopped the channel (nothing posted).
+        A batch before the one that stopped still goes, as it would have one call at a time."""
+        if self._stopped is not None and index > self._window_stop:
+            return None
+        self._local.stopped_here = False
+        try:
+            return self._batch(chunk)
+        except TransportDown as exc:
+            self._stop(exc)
+            return exc
+        finally:
+            if self._local.stopped_here:
+                with self._lock:
+                    self._window_stop = min(self._window_stop, index)
+
+    def _send_emails(self, emails: list[OutgoingMessage]) -> list[Delivery | BaseException]:
+        """E-mails in calls of at most 50, up to `concurrency` of them in flight: an outcome per
+        message in order, or the list ends with the TransportDown that stopped it."""
+        if self._stopped is not None:
+            return [self._stopped]
+        capped = self._capped()
+        if capped is not None:
+            return [capped]
+        cap = self.config.daily_cap
+        room = cap - self.config.sent_today - self.sent if cap else len(emails)
+        allowed = emails[:room]
+        chunks = [allowed[i:i + self.per_call] for i in range(0, len(allowed), self.per_call)]
+        self._window_stop = len(chunks)
+        if self.concurrency == 1 or len(chunks) == 1:
+            results = [self._start(i, chunk) for i, chunk in enumerate(chunks)]
+        else:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="mailjet")
+            futures = [self._pool.submit(self._start, i, chunk) for i, chunk in enumerate(chunks)]
+            results = [f.result() for f in futures]  # in the order posted, whatever the timing
+        out: list[Delivery | BaseException] = []
+        for i, (chunk, result) in enumerate(zip(chunks, results, strict=True)):
+            if isinstance(result, list):
+                out.extend(result)
+                continue
+            cause = result if result is not None else self._stopped
+            assert cause is not None
+            if not any(isinstance(r, list) for r in results[i:]):
+                out.append(cause)  # nothing of the rest was posted: the list ends here
+                return out
+            out.extend(Delivery("failed", "", say.MAILJET_NOT_POSTED(cause=cause.said)) for _ in chunk)
+        if len(allowed) < len(emails):
+            out.append(self._cap_reached())
+        return out
 
     def _find(self, action_key: str) -> str | None:
         """The Mailjet id of the message carrying this CustomID, None if Mailjet has none."""
         from mailjet_rest.errors import ApiError
 
+        _, rest = self._clients()
+        self.pace.wait()
         try:
-            body = self._rest.message.get(filters={"CustomID": action_key}).json()
+            body = rest.message.get(filters={"CustomID": action_key}).json()
         except ApiError as exc:
             raise self._down(exc, 1) from None
         except ValueError:
@@ -325,6 +465,7 @@ class MailjetChannel:
         url = self._sms.config.api_url + "v4/sms-send"  # not the client's route: see the module's doc
         data = {"From": sender, "To": number, "Text": m.text}
         for attempt in range(max(1, self.config.attempts)):
+            self.pace.wait()
             try:
                 body = self._sms.api_call("POST", url, data=data, headers={"Content-Type": "application/json"}).json()
             except ApiError as exc:
@@ -345,30 +486,28 @@ class MailjetChannel:
                 return Delivery("unknown", "", say.MAILJET_UNSURE(why=f"HTTP {status}" if status else type(exc).__name__))
             except ValueError:
                 return Delivery("unknown", "", say.MAILJET_UNSURE(why=say.NO_JSON()))
-            self.sent += 1
+            self._count(sent=1)
             return Delivery("sent", str(body.get("MessageId") or body.get("ID") or ""), say.MAILJET_ACCEPTED())
         raise AssertionError("unreachable")
 
     # --- the Channel protocol --------------------------------------------------------------------
     def send_many(self, messages: Sequence[OutgoingMessage]) -> list[Delivery | BaseException]:
-        """Letters filed, text messages one by one, e-mails in calls of at most 50; an outcome
-        per message in order (a TransportDown ends the list: the rest was not attempted)."""
+        """Letters filed, text messages one by one, e-mails in calls of at most 50 (several at
+        once); an outcome per message in order (a TransportDown ends the list: the rest was not
+        attempted)."""
         out: list[Delivery | BaseException] = []
         emails: list[OutgoingMessage] = []
 
         def flush() -> bool:
-            while emails:
-                capped = self._capped()
-                if capped is not None:
-                    out.append(capped)
+            """Send the e-mails gathered; False when the channel stopped (the list says why)."""
+            if emails:
+                out.extend(self._send_emails(emails))
+                emails.clear()
+                if isinstance(out[-1], TransportDown):
                     return False
-                room = self.config.daily_cap - self.config.sent_today - self.sent if self.config.daily_cap else BATCH
-                chunk, emails[:] = emails[: min(self.batch_size, room)], emails[min(self.batch_size, room):]
-                try:
-                    out.extend(self._batch(chunk))
-                except TransportDown as exc:
-                    out.append(exc)
-                    return False
+            if self._stopped is not None:
+                out.append(self._stopped)
+                return False
             return True
 
         for m in messages:
@@ -393,7 +532,8 @@ class MailjetChannel:
                     return out
             else:
                 emails.append(m)
-        flush()
+        if emails:
+            out.extend(self._send_emails(emails))
         return out
 
     def send(self, message: OutgoingMessage) -> Delivery:
@@ -414,7 +554,9 @@ class MailjetChannel:
 
     def close(self) -> None:
         try:
-            for client in (self._email, self._rest, self._sms):
+            if self._pool is not None:  # an interrupted run starts no batch more (its rows stay pending)
+                self._pool.shutdown(wait=True, cancel_futures=True)
+            for client in (*self._opened, self._sms):
                 if client is not None:
                     client.close()
         finally:

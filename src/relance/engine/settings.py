@@ -74,6 +74,8 @@ class Settings:
     min_balance: Decimal = Decimal(5)  # per currency: below it, nothing is reminded
     agency_min_balance: Decimal = Decimal(150)  # EUR: the floor of agency hand-offs
     ecb_rates: dict[tuple[int, int], Decimal] = field(default_factory=dict)
+    # --- s18-mailjet ---
+    daily_send_cap: int = 0  # messages a day through the provider (its plan); 0: no cap
 
     @property
     def language(self) -> str:
@@ -92,6 +94,8 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 _CHOICE_OF = {key: {normalize(s): value for value, spellings in options.items() for s in (value, *spellings)}
               for key, options in CHOICES.items()}
+#: Other spellings of a setting's key, read as the key (the template writes the key itself).
+KEY_ALIASES = {"plafond_envois_jour": "daily_send_cap"}
 #: Yes/no settings, as the template writes them.
 _BOOLEANS = frozenset({"business_days_only"})
 _YES_NO = {"fr": ("oui", "non"), "en": ("yes", "no")}
@@ -216,6 +220,7 @@ def parse_settings(table: Table | None, known_keys: Iterable[str], out: Collecto
     for row in table:
         raw_key = row.raw("key")
         key = normalize(raw_key)
+        key = KEY_ALIASES.get(key, key)
         raw = row.raw("value")
         where = row.source("value")
         if not key:
@@ -295,10 +300,10 @@ def parse_settings(table: Table | None, known_keys: Iterable[str], out: Collecto
                 values[key] = terms
             else:
                 bad(say.NOT_TERMS(), say.WRITE_TERMS())
-        elif key in ("send_hour", "promise_grace_days", "history_max_rows", "cooldown_days"):
+        elif key in ("send_hour", "promise_grace_days", "history_max_rows", "cooldown_days", "daily_send_cap"):
             number, problem = cells.parse_int(raw)
             limits = {"send_hour": (0, 23), "promise_grace_days": (0, 90), "cooldown_days": (0, 60),
-                      "history_max_rows": (1000, 5_000_000)}[key]
+                      "history_max_rows": (1000, 5_000_000), "daily_send_cap": (0, 10_000_000)}[key]
             if number is None or not limits[0] <= number <= limits[1]:
                 bad(say.OUT_OF_RANGE(), say.WHOLE_NUMBER(low=limits[0], high=limits[1]))
             else:

@@ -107,8 +107,8 @@ MAILJET_AUTH_HINT = Phrase(
     "vérifiez MAILJET_API_KEY et MAILJET_API_SECRET (et MAILJET_SMS_TOKEN pour les SMS)",
     "check MAILJET_API_KEY and MAILJET_API_SECRET (and MAILJET_SMS_TOKEN for text messages)")
 MAILJET_CAP = Phrase(
-    "plafond journalier de {cap} messages atteint (MAILJET_DAILY_CAP)",
-    "daily cap of {cap} messages reached (MAILJET_DAILY_CAP)")
+    "plafond journalier de {cap} messages atteint (daily_send_cap)",
+    "daily cap of {cap} messages reached (daily_send_cap)")
 MAILJET_CAP_HINT = Phrase(
     "ce qui n'est pas parti aujourd'hui part à la prochaine exécution, les plus en retard d'abord",
     "what did not leave today goes with the next run, the most overdue first")
@@ -129,3 +129,8 @@ SMS_BAD_SENDER = Phrase(
 LETTER_FILED = Phrase(
     "courrier {file} déposé dans {folder} pour être imprimé et posté",
     "letter {file} filed in {folder} to be printed and posted")
+
+# --- s18-mailjet ---
+MAILJET_NOT_POSTED = Phrase(
+    "non envoyé, l'envoi par Mailjet s'est arrêté avant ce message ({cause}) ; planifié à nouveau",
+    "not sent, sending through Mailjet stopped before this message ({cause}); planned again")

@@ -611,3 +611,13 @@ GCS_INIT_LOCAL_FIX = Phrase("écrivez-le ici, puis copiez-le : `relance init rel
                             "`gcloud storage cp relances.xlsx {url}`",
                             "write it here, then copy it: `relance init relances.xlsx` and "
                             "`gcloud storage cp relances.xlsx {url}`")
+
+# --- s18-mailjet ---
+HELD_BACK = Phrase(
+    "{messages} retenus par le plafond journalier de {cap} (envoyés aujourd'hui : {used}) : ils partiront "
+    "au prochain envoi, les plus en retard d'abord.",
+    "{messages} held back by the daily cap of {cap} (sent today: {used}): they go with the next run, the "
+    "most overdue first.",
+    fr_one="{messages} retenu par le plafond journalier de {cap} (envoyés aujourd'hui : {used}) : il partira "
+           "au prochain envoi.",
+    en_one="{messages} held back by the daily cap of {cap} (sent today: {used}): it goes with the next run.")

@@ -200,3 +200,12 @@ NO_ADDRESS = Phrase("aucune adresse postale n'est renseignée ; aucun courrier n
 ADD_ADDRESS = Phrase("ajoutez dans {tab} une ligne 'company_address', lignes séparées par « ; », "
                      "ex. 12 rue des Artisans ; 69003 Lyon",
                      "add a {tab} row company_address, lines separated by ';', e.g. 12 rue des Artisans; 69003 Lyon")
+
+# --- s18-mailjet ---
+HELP_DAILY_SEND_CAP = Phrase(
+    "Messages par jour au plus par Mailjet (e-mails et SMS), selon votre formule, ex. 6000 ; vide ou 0 : "
+    "aucun plafond. Ce qui dépasse part au prochain envoi, les plus en retard d'abord "
+    "(MAILJET_DAILY_CAP le remplace s'il est défini)",
+    "Messages a day at most through Mailjet (e-mails and text messages), your plan's limit, e.g. 6000; "
+    "blank or 0: no cap. What goes beyond leaves with the next run, the most overdue first "
+    "(MAILJET_DAILY_CAP overrides it when set)")
