@@ -77,6 +77,7 @@ class MailjetConfig:
     wait_first: float = 1.0
     wait_max: float = 30.0
     batch: int = BATCH
+    event_payload: str = ""  # sent as each e-mail's EventPayload: delivery events find their workbook
 
     @property
     def account(self) -> str:
@@ -210,6 +211,8 @@ class MailjetChannel:
             "CustomID": a.key,
             "Headers": {"X-Relance-Action-Key": a.key},
         }
+        if self.config.event_payload:
+            one["EventPayload"] = self.config.event_payload
         if a.cc:
             one["Cc"] = [{"Email": r} for r in a.cc]
         if m.reply_to:

@@ -543,3 +543,8 @@ OUTBOX_FULL_FIX = Phrase("libérez de la place sur ce disque (ou choisissez un a
                          "free some space on that disk (or choose another folder with --outbox) and run again: "
                          "the messages not sent are planned again, and none is ever sent twice")
 RUN_HOLDER = Phrase(" : processus {pid} sur {host} (lancé le {started})", ": process {pid} on {host} (started {started})")
+
+# --- s18-events ---
+REASON_UNSUBSCRIBED = Phrase("client désabonné (ou relance signalée comme indésirable)",
+                             "customer unsubscribed (or reported a reminder as spam)")
+REASON_ADDRESS_BOUNCED = Phrase("adresse e-mail invalide (non distribué)", "e-mail address bounced")
