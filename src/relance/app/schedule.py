@@ -3,9 +3,10 @@
 The job is `relance run BOOK` on working days at the workbook's Settings `send_hour` in its
 `timezone`. A systemd timer says the time in the workbook's own zone (systemd converts, summer
 time included); cron and the Windows Task Scheduler count in the machine's zone, so the hour is
-converted, and when the two zones change their clocks on different days the later of the two
-hours is kept: a run before send_hour would wait for the send window and send nothing, a run an
-hour late sends all the same. `--install` writes the crontab entry (a marked line, replaced and
+converted. When the two zones change their clocks on different dates, the same send_hour falls on
+two machine hours in the year: cron runs at both (the first run of the day sends, the second finds
+everything sent and sends nothing: never twice), Windows at the later one (a run before send_hour
+would wait for the send window and send nothing; an hour late, it sends all the same). `--install` writes the crontab entry (a marked line, replaced and
 never duplicated) or the systemd user units.
 """
 
@@ -42,6 +43,7 @@ class Schedule:
     weekdays: tuple[int, ...]  # 0 Monday .. 6 Sunday, in the workbook's zone
     machine_zone: str
     machine_hour: int  # the same moment on the machine's clock (the later one, see the module doc)
+    machine_hours: tuple[int, ...]  # every hour it falls on in the year (two when the zones drift)
     machine_weekdays: tuple[int, ...]  # the days on the machine's clock (a run may cross midnight)
     drifts: bool  # the two zones change their clocks on different dates
 
@@ -65,7 +67,8 @@ class Schedule:
 
     def cron_line(self) -> str:
         days = ",".join(str(_CRON_DAYS[d]) for d in self.machine_weekdays)
-        return (f"0 {self.machine_hour} * * {days} {self.command()} >> {_quote(str(self.log))} 2>&1 "
+        hours = ",".join(str(h) for h in self.machine_hours)
+        return (f"0 {hours} * * {days} {self.command()} >> {_quote(str(self.log))} 2>&1 "
                 f"{MARK} {self.book}")
 
     def service_unit(self, description: Said, lang: str) -> str:
@@ -95,15 +98,18 @@ def schedule(relance: Path, book: Path, zone: str, hour: int, business_days_only
     is off), seen from a machine whose clock runs in `machine_zone`, over the year `year`."""
     weekdays = tuple(range(5)) if business_days_only else tuple(range(7))
     there, here = ZoneInfo(zone), ZoneInfo(machine_zone)
-    seen: list[tuple[int, int]] = []  # (day shift, hour) on the machine, winter and summer
-    for month in (1, 7):
-        moment = dt.datetime(year, month, 15, hour, tzinfo=there)
+    seen: set[tuple[int, int]] = set()  # (day shift, hour) on the machine, every day of the year
+    day = dt.date(year, 1, 1)
+    while day.year == year:
+        moment = dt.datetime.combine(day, dt.time(hour), tzinfo=there)
         local = moment.astimezone(here)
-        seen.append(((local.date() - moment.date()).days, local.hour))
+        seen.add(((local.date() - day).days, local.hour))
+        day += dt.timedelta(days=1)
     shift, machine_hour = max(seen)  # the later one: never before send_hour
-    drifts = len(set(seen)) > 1
+    hours = tuple(sorted({h for d, h in seen if d == shift}))
     machine_weekdays = tuple(sorted((d + shift) % 7 for d in weekdays))
-    return Schedule(relance, book, zone, hour, weekdays, machine_zone, machine_hour, machine_weekdays, drifts)
+    return Schedule(relance, book, zone, hour, weekdays, machine_zone, machine_hour, hours, machine_weekdays,
+                    len(seen) > 1)
 
 
 def machine_zone() -> str:
