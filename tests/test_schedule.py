@@ -128,6 +128,16 @@ def test_install_on_an_empty_crontab_and_a_missing_crontab_program(tmp_path, mon
     assert "Traceback" not in missing.output
 
 
+def test_the_channel_goes_into_the_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    book = _book(tmp_path / "book.xlsx")
+    out = CliRunner().invoke(app, ["schedule", str(book), "--channel", "mailjet"]).output
+    assert f"{EXE} run {book.resolve()} --channel mailjet >> " in out
+    assert f"ExecStart={EXE} run {book.resolve()} --channel mailjet\n" in out
+    refused = CliRunner().invoke(app, ["schedule", str(book), "--channel", "pigeon"])
+    assert refused.exit_code != 0 and "Traceback" not in refused.output
+
+
 def test_install_systemd_writes_the_user_units_into_xdg_config_home(tmp_path, monkeypatch):
     monkeypatch.setenv("TZ", "Europe/Paris")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))

@@ -789,17 +789,22 @@ def schedule_cmd(
     book: BookArg,
     install: Annotated[bool, typer.Option("--install", help=_h(C.HELP_INSTALL))] = False,
     systemd: Annotated[bool, typer.Option("--systemd", help=_h(C.HELP_SYSTEMD))] = False,
+    channel: Annotated[str | None, typer.Option(help=_h(C.HELP_CHANNEL))] = None,
 ) -> None:
     """Run the daily job on this machine: the crontab line, the systemd timer, the Windows task."""
     from relance.app import schedule as S
+    from relance.app.connect import AVAILABLE_CHANNELS
     from relance.app.jobs import read_book
 
     with _errors():
+        if channel is not None and channel not in AVAILABLE_CHANNELS:
+            raise ConfigError(C.CHANNEL_UNKNOWN(name=repr(channel)),
+                              C.CHANNEL_USE(names=" | ".join(AVAILABLE_CHANNELS)))
         b = _read(read_book(open_workbook(book)))
         s = b.settings
         exe = Path(sys.executable).with_name("relance.exe" if os.name == "nt" else "relance")
         plan = S.schedule(exe.absolute(), Path(book).resolve(), s.timezone, s.send_hour, s.business_days_only,
-                          S.machine_zone(), _now().year)
+                          S.machine_zone(), _now().year, channel if channel not in (None, "outbox") else "")
         names = _UI.t(C.SCHEDULE_DAY_NAMES).split(",")
 
         def hour(h: int) -> str:

@@ -46,6 +46,7 @@ class Schedule:
     machine_hours: tuple[int, ...]  # every hour it falls on in the year (two when the zones drift)
     machine_weekdays: tuple[int, ...]  # the days on the machine's clock (a run may cross midnight)
     drifts: bool  # the two zones change their clocks on different dates
+    channel: str = ""  # `--channel` of the run; "" the default (the outbox)
 
     @property
     def name(self) -> str:
@@ -59,7 +60,8 @@ class Schedule:
         return (self.machine_hour, self.machine_weekdays) != (self.hour, self.weekdays) or self.drifts
 
     def command(self) -> str:
-        return f"{_quote(str(self.relance))} run {_quote(str(self.book))}"
+        channel = f" --channel {self.channel}" if self.channel else ""
+        return f"{_quote(str(self.relance))} run {_quote(str(self.book))}{channel}"
 
     @property
     def log(self) -> Path:
@@ -93,7 +95,7 @@ def _quote(text: str) -> str:
 
 
 def schedule(relance: Path, book: Path, zone: str, hour: int, business_days_only: bool, machine_zone: str,
-             year: int) -> Schedule:
+             year: int, channel: str = "") -> Schedule:
     """The daily job of `book`: at `hour` in `zone` on weekdays (every day when business_days_only
     is off), seen from a machine whose clock runs in `machine_zone`, over the year `year`."""
     weekdays = tuple(range(5)) if business_days_only else tuple(range(7))
@@ -109,7 +111,7 @@ def schedule(relance: Path, book: Path, zone: str, hour: int, business_days_only
     hours = tuple(sorted({h for d, h in seen if d == shift}))
     machine_weekdays = tuple(sorted((d + shift) % 7 for d in weekdays))
     return Schedule(relance, book, zone, hour, weekdays, machine_zone, machine_hour, hours, machine_weekdays,
-                    len(seen) > 1)
+                    len(seen) > 1, channel)
 
 
 def machine_zone() -> str:
