@@ -265,3 +265,41 @@ def test_the_function_served_by_the_functions_framework_command(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=60)
+
+
+# --- what the planner makes of them ----------------------------------------------------------------
+
+def _with_statuses(b, statuses: dict[str, str]):
+    """The book after one run whose messages then got these statuses (customer id -> status)."""
+    from dataclasses import replace
+
+    return replace(b, history=[replace(e, status=statuses.get(e.customer_id, e.status)) for e in b.history])
+
+
+def test_the_planner_skips_an_opted_out_customer_and_writes_no_more_to_a_dead_address():
+    from books import book, planned, record
+
+    customers = [customer("C1"), customer("C2"), customer("C3", email="old@c3.example; new@c3.example"),
+                 customer("C4", email="gone@c4.example")]
+    invoices = [invoice(f"F{n}", f"C{n}", "2025-01-15", "2025-02-14", 1200) for n in range(1, 5)]
+    start = book(customers, invoices)
+    first = planned(start, dt.date(2025, 2, 21))
+    assert {c for c, _, _ in first.actions} == {"C1", "C2", "C3", "C4"}
+    b = _with_statuses(record(start, first.plan), {"C1": "spam", "C2": "unsub", "C4": "bounced"})
+    # C3's message went to both addresses and bounced: a message keeps one status for all of them
+    b = _with_statuses(b, {"C3": "bounced"})
+    later = planned(b, dt.date(2025, 3, 3))
+    reasons = {(c, r) for c, _, r in later.skips}
+    assert ("C1", "unsubscribed") in reasons and ("C2", "unsubscribed") in reasons
+    assert ("C3", "address_bounced") in reasons and not any(c in ("C1", "C2", "C3") for c, _, _ in later.actions)
+    bounced = sorted((a.source.cell, a.value) for a in later.anomalies if a.code == "R630")
+    assert bounced == [("C4", "new@c3.example"), ("C4", "old@c3.example"), ("C5", "gone@c4.example")]
+
+    # the address corrected in Customers: the anomaly goes, the next step goes to the new address
+    fixed = [customer("C1"), customer("C2"), customer("C3", email="compta@c3.example"), customers[3]]
+    moved = _with_statuses(record(book(fixed, invoices), first.plan), {"C1": "spam", "C2": "unsub",
+                                                                      "C3": "bounced", "C4": "bounced"})
+    after = planned(moved, dt.date(2025, 3, 3))
+    assert sorted(a.value for a in after.anomalies if a.code == "R630") == ["gone@c4.example"]
+    to_c3 = [a for a in after.plan.actions if a.customer_id == "C3"]
+    assert to_c3 and to_c3[0].recipients == ("compta@c3.example",)
