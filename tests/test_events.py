@@ -303,3 +303,10 @@ def test_the_planner_skips_an_opted_out_customer_and_writes_no_more_to_a_dead_ad
     assert sorted(a.value for a in after.anomalies if a.code == "R630") == ["gone@c4.example"]
     to_c3 = [a for a in after.plan.actions if a.customer_id == "C3"]
     assert to_c3 and to_c3[0].recipients == ("compta@c3.example",)
+
+
+def test_the_daily_cap_still_counts_a_message_whose_events_moved_it():
+    from relance.channels.mailjet import sent_today
+
+    rows = [_row("K1", status="delivered"), _row("K2", status="opened"), _row("K3", status="failed")]
+    assert sent_today(rows, "mailjet:abc", dt.date(2026, 12, 1)) == 2

@@ -51,6 +51,7 @@ from relance.channels.outbox import SIMULATED, OutboxChannel
 from relance.channels.port import Delivery, TransportDown
 from relance.engine.action import Action
 from relance.engine.catalog import channels as say
+from relance.engine.history import SENT_STATUSES
 from relance.engine.message import OutgoingMessage
 
 #: The Send API v3.1 takes at most this many messages per call.
@@ -433,5 +434,5 @@ def _pause(seconds: float) -> None:
 def sent_today(entries: Iterable[Any], via: str, today: dt.date) -> int:
     """How many messages History says went through this account today (for the daily cap)."""
     return sum(1 for e in entries
-               if e.via in (via, "mailjet-sms" + via[len("mailjet"):]) and e.status in ("sent", "pending", "unknown")
+               if e.via in (via, "mailjet-sms" + via[len("mailjet"):]) and e.status in SENT_STATUSES  # delivered... too
                and str(e.timestamp)[:10] == today.isoformat())
