@@ -146,7 +146,8 @@ def _book(path: Path) -> Path:
     return write_book(path, tabs(customers, invoices, settings={"locale": "fr_FR"}))
 
 
-def test_the_webhook_records_mailjet_events_and_the_next_run_and_check_follow_them(tmp_path, monkeypatch, hook):
+def test_the_webhook_records_mailjet_events_and_the_next_run_and_check_follow_them(tmp_path, monkeypatch, hook,
+                                                                                  capfd):
     from typer.testing import CliRunner
 
     from relance import cli
@@ -187,6 +188,10 @@ def test_the_webhook_records_mailjet_events_and_the_next_run_and_check_follow_th
         assert summary["workbooks"][str(book.resolve())] == {"moved": 2, "unchanged": 4, "unmatched": 0}
         again = _post(hook, batch).json()  # Mailjet posts again: nothing moves
         assert again["workbooks"][str(book.resolve())]["moved"] == 0
+
+        logs = [json.loads(line) for line in capfd.readouterr().out.splitlines() if '"mailjet_events"' in line]
+        assert {entry["severity"] for entry in logs} == {"INFO", "WARNING"}  # the two refusals, the records
+        assert not any("@" in json.dumps(entry) for entry in logs)  # ids and counts, never an address
 
         history = _history(book)
         assert history["C1"] == ("opened", str(sent["C1"]["ID"]))
