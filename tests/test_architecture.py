@@ -62,7 +62,7 @@ def test_the_layers_contract_is_the_documented_one():
     layers = next(c for c in contracts() if c["type"] == "layers")
     assert layers["containers"] == ["relance"]
     assert layers["exhaustive"] is True
-    assert layers["layers"] == ["cli : demo", "app", "render | workbook | channels", "disk", "engine"]
+    assert layers["layers"] == ["cli : demo : cloud", "app", "render | workbook | channels", "disk", "engine"]
 
 
 def test_the_import_contracts_are_kept():

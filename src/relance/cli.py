@@ -791,6 +791,67 @@ def demo(
                                       outbox=str(folder / "outbox"))), highlight=False)
 
 
+@_command(C.HELP_SCHEDULE, "schedule")
+def schedule_cmd(
+    book: BookArg,
+    install: Annotated[bool, typer.Option("--install", help=_h(C.HELP_INSTALL))] = False,
+    systemd: Annotated[bool, typer.Option("--systemd", help=_h(C.HELP_SYSTEMD))] = False,
+    channel: Annotated[str | None, typer.Option(help=_h(C.HELP_CHANNEL))] = None,
+) -> None:
+    """Run the daily job on this machine: the crontab line, the systemd timer, the Windows task."""
+    from relance.app import schedule as S
+    from relance.app.connect import AVAILABLE_CHANNELS
+    from relance.app.jobs import read_book
+
+    with _errors():
+        if channel is not None and channel not in AVAILABLE_CHANNELS:
+            raise ConfigError(C.CHANNEL_UNKNOWN(name=repr(channel)),
+                              C.CHANNEL_USE(names=" | ".join(AVAILABLE_CHANNELS)))
+        b = _read(read_book(open_workbook(book)))
+        s = b.settings
+        exe = Path(sys.executable).with_name("relance.exe" if os.name == "nt" else "relance")
+        plan = S.schedule(exe.absolute(), Path(book).resolve(), s.timezone, s.send_hour, s.business_days_only,
+                          S.machine_zone(), _now().year, channel if channel not in (None, "outbox") else "")
+        names = _UI.t(C.SCHEDULE_DAY_NAMES).split(",")
+
+        def hour(h: int) -> str:
+            return f"{h}\u00a0h" if _UI.lang == Lang.fr else f"{h:02d}:00"
+
+        days = _UI.t(C.SCHEDULE_WEEKDAYS if s.business_days_only else C.SCHEDULE_EVERY_DAY)
+        out.print(escape(_UI.t(C.SCHEDULE_INTRO, book=plan.book.name, days=days, hour=hour(plan.hour), zone=plan.zone,
+                               tab=tab_name(b, "settings"))), highlight=False)
+        if plan.converted:
+            shifted = plan.machine_weekdays != plan.weekdays
+            note = " " + _UI.t(C.SCHEDULE_DAYS_SHIFTED, days=", ".join(names[d] for d in plan.machine_weekdays)) \
+                if shifted else ""
+            out.print(escape(_UI.t(C.SCHEDULE_CONVERTED, machine_zone=plan.machine_zone, hour=hour(plan.hour),
+                                   zone=plan.zone, machine_hour=hour(plan.machine_hour), days_note=note)),
+                      highlight=False)
+            if plan.drifts:
+                out.print(escape(_UI.t(C.SCHEDULE_DRIFT, hour=hour(plan.hour), zone=plan.zone,
+                                       hours=", ".join(hour(h) for h in plan.machine_hours))), highlight=False)
+        else:
+            out.print(escape(_UI.t(C.SCHEDULE_SAME_ZONE, zone=plan.zone, hour=hour(plan.hour))), highlight=False)
+        for title, text in S.texts(plan, _UI.lang):
+            out.print()
+            out.print(escape(_UI.said(title)), highlight=False, style="bold")
+            out.print(escape(text), highlight=False, soft_wrap=True)
+        out.print()
+        out.print(escape(_UI.t(C.SCHEDULE_SECRETS)), highlight=False)
+        if not install:
+            return
+        out.print()
+        if systemd:
+            home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+            done = S.install_systemd(plan, Path(home), _UI.lang)
+            out.print(escape(_UI.t(C.SCHEDULE_SYSTEMD_INSTALLED, files=", ".join(str(f) for f in done.files),
+                                   name=plan.name)), highlight=False, soft_wrap=True)
+        else:
+            done = S.install_cron(plan, _UI.lang)
+            out.print(escape(_UI.t(C.SCHEDULE_CRON_REPLACED if done.replaced else C.SCHEDULE_CRON_INSTALLED,
+                                   line=plan.cron_line())), highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     app()
 

@@ -210,7 +210,8 @@ class FakeMailjet:
                         if not sandbox:
                             fake.messages.append({"ID": mid, "CustomID": m.get("CustomID", ""), "To": t["Email"],
                                                   "Subject": m.get("Subject"),
-                                                  "Attachments": m.get("Attachments") or []})
+                                                  "Attachments": m.get("Attachments") or [],
+                                                  "EventPayload": m.get("EventPayload", "")})
                         out.append({"Email": t["Email"], "MessageUUID": f"uuid-{mid}", "MessageID": mid,
                                     "MessageHref": f"https://api.mailjet.com/v3/REST/message/{mid}"})
                 return {"Status": "success", "CustomID": m.get("CustomID", ""), "To": out, "Cc": [], "Bcc": []}

@@ -90,7 +90,7 @@ def open_channel(name: str, book: str, now: dt.datetime, outbox: Path | None = N
         if name == "outbox":
             return box
         try:
-            return _real_channel(name, env, box, now, workbook)
+            return _real_channel(name, env, box, now, workbook, book)
         except BaseException:
             box.close()
             raise
@@ -103,7 +103,8 @@ def local_today(workbook: Book, now: dt.datetime) -> dt.date:
     return now.astimezone(ZoneInfo(workbook.settings.timezone)).date()
 
 
-def _real_channel(name: str, env: Mapping[str, str], box: Channel, now: dt.datetime, workbook: Book) -> Channel:
+def _real_channel(name: str, env: Mapping[str, str], box: Channel, now: dt.datetime, workbook: Book,
+                  book: str = "") -> Channel:
     from relance.channels.outbox import OutboxChannel
 
     assert isinstance(box, OutboxChannel)
@@ -128,6 +129,10 @@ def _real_channel(name: str, env: Mapping[str, str], box: Channel, now: dt.datet
         cap = config.daily_cap if _env(env, "MAILJET_DAILY_CAP") else workbook.settings.daily_send_cap
         config = replace(config, daily_cap=cap,
                          sent_today=sent_today(workbook.history, via, local_today(workbook, now)))
+        if book:  # delivery events name their workbook (app/events.py)
+            from relance.app.events import event_payload
+
+            config = replace(config, event_payload=event_payload(book))
         return MailjetChannel(config, box, lang)
     raise ConfigError(console.CHANNEL_NOT_AVAILABLE(name=repr(name)), console.CHANNEL_USE_OUTBOX())
 

@@ -4,7 +4,7 @@ An account sends at most so many messages a day (its plan). The channel says how
 (`daily_cap`: Settings `daily_send_cap`, MAILJET_DAILY_CAP overriding it) and which History rows
 count (`cap_vias`: the `via` of this account's e-mails and text messages). The count is History's:
 today's rows (the date of their timestamp, written in the workbook's time zone) through those
-places that are `sent`, `pending` or `unknown` (a message that may have left counts), so two runs
+places that left or may have left (`sent`, `pending`, `unknown`, or moved on by a delivery event), so two runs
 on the same day share one cap.
 
 The room left goes to the most overdue first: the most days past due (of the oldest invoice),
@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from relance.engine.action import Action
-from relance.engine.history import HistoryEntry
+from relance.engine.history import SENT_STATUSES, HistoryEntry
 
-#: Statuses of a message that left or may have left: they use up the day's cap.
-COUNTED = frozenset({"sent", "pending", "unknown"})
+#: Statuses of a message that left or may have left (delivery events included: a row the webhook
+#: moved to `delivered` or `opened` still went out today): they use up the day's cap.
+COUNTED = SENT_STATUSES - {"created"}
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,7 @@ from relance.channels.pacing import Pace
 from relance.channels.port import Delivery, TransportDown
 from relance.engine.action import Action
 from relance.engine.catalog import channels as say
+from relance.engine.history import SENT_STATUSES
 from relance.engine.message import OutgoingMessage
 
 #: The Send API v3.1 takes at most this many messages per call.
@@ -95,6 +96,7 @@ class MailjetConfig:
     batch: int = BATCH
     concurrency: int = 4  # calls in flight at once (MAILJET_MAX_CONCURRENCY)
     rate_per_second: float = 10.0  # calls a second at most, all threads together; 0: no limit
+    event_payload: str = ""  # sent as each e-mail's EventPayload: delivery events find their workbook
 
     @property
     def account(self) -> str:
@@ -275,6 +277,8 @@ class MailjetChannel:
             "CustomID": a.key,
             "Headers": {"X-Relance-Action-Key": a.key},
         }
+        if self.config.event_payload:
+            one["EventPayload"] = self.config.event_payload
         if a.cc:
             one["Cc"] = [{"Email": r} for r in a.cc]
         if m.reply_to:
@@ -572,5 +576,5 @@ def _pause(seconds: float) -> None:
 def sent_today(entries: Iterable[Any], via: str, today: dt.date) -> int:
     """How many messages History says went through this account today (for the daily cap)."""
     return sum(1 for e in entries
-               if e.via in (via, "mailjet-sms" + via[len("mailjet"):]) and e.status in ("sent", "pending", "unknown")
+               if e.via in (via, "mailjet-sms" + via[len("mailjet"):]) and e.status in SENT_STATUSES  # delivered... too
                and str(e.timestamp)[:10] == today.isoformat())

@@ -35,7 +35,7 @@ from relance.engine.table import Table
 # that cannot be asked whether it took the message, SMTP; a person decides)
 SENT_STATUSES = frozenset(
     {"pending", "sent", "created", "delivered", "opened", "clicked", "replied", "bounced", "blocked", "spam",
-     "unknown"}
+     "unknown", "unsub"}
 )
 #: ... and the statuses that say a step was reached: those, and a `baseline` row recording a
 #: reminder made outside relance (`relance baseline`), which was never sent by relance.

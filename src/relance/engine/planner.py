@@ -30,20 +30,22 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from relance.engine.action import Action, Skip, action_key
-from relance.engine.anomaly import Anomaly
+from relance.engine.anomaly import Anomaly, Severity
 from relance.engine.book import Book
 from relance.engine.catalog import anomalies as A
 from relance.engine.customer import Customer
+from relance.engine.delivery import bounced_addresses, opted_out
 from relance.engine.history import PROGRESS_STATUSES, HistoryEntry, HistoryIndex
 from relance.engine.message import FIRM_DEADLINE_DAYS
 from relance.engine.position import Position
 from relance.engine.scenario import Scenario, Step
 from relance.engine.settings import blocked_channels
 from relance.engine.sms import mobile_e164
+from relance.engine.tab_values import STATUSES, shown
 
 MESSAGE_CHANNELS = ("email", "sms", "letter")  # what a customer receives; tasks are for us
 PAUSE_TEXT = {
@@ -257,6 +259,7 @@ _GUARD_TEXT = {
 _LEVEL_TEXT = {
     "courtesy_past": "the invoice is already due: the courtesy reminder no longer applies",
     "no_address": "no address for this step's channels",
+    "address_bounced": "the customer's e-mail address bounced (History) and no other address reaches it",
 }
 
 
@@ -285,6 +288,7 @@ def plan(
     for entry in everything:
         contacts[entry.customer_id].append(entry)
     planner = _Planner(book, as_of, index, approved, suggested or {})
+    planner.delivery_events(everything)
     for cid in sorted(by_customer):
         planner.customer(book.customers[cid], by_customer[cid], contacts.get(cid, []))
     return Plan(as_of, tuple(planner.actions), tuple(planner.skips), tuple(planner.anomalies))
@@ -307,6 +311,33 @@ class _Planner:
         self.actions: list[Action] = []
         self.skips: list[Skip] = []
         self.anomalies: list[Anomaly] = []
+        self.opted_out: dict[str, HistoryEntry] = {}
+        self.dead: dict[str, dict[str, HistoryEntry]] = {}
+        self.bounced_now: set[str] = set()  # customers with an address left out today
+
+    def delivery_events(self, entries: Sequence[HistoryEntry]) -> None:
+        """What delivery events left in History (engine/delivery.py): who opted out by an unsubscribe
+        or a spam report, and which addresses bounced; each address still in Customers is an anomaly
+        at its cell (R630), until the address there changes."""
+        book = self.book
+        self.opted_out = opted_out(entries)
+        self.dead = bounced_addresses(entries)
+        table = book.tables.get("customers")
+        col = table.columns.get("email") if table is not None else None
+        header = table.header_text.get("email", "") if table is not None else ""
+        for cid in sorted(self.dead):
+            customer = book.customers.get(cid)
+            if customer is None:
+                continue
+            for address in customer.emails:
+                row = self.dead[cid].get(address.lower())
+                if row is None:
+                    continue
+                kind = shown(STATUSES, row.status, book.language)
+                self.anomalies.append(Anomaly(
+                    customer.source.at(col, header), address,
+                    A.R630_BOUNCED(address=address, status=kind, day=row.as_of or self.as_of),
+                    A.R630_HINT(tab=customer.source.tab), "R630", Severity.warning))
 
     def skip(self, cid: str, ids: Sequence[str], scenario: str, step: str, reason: str, detail: str) -> None:
         self.skips.append(Skip(cid, tuple(ids), scenario, step, reason, detail))
@@ -316,6 +347,16 @@ class _Planner:
         cid = customer.id
         chosen = _chosen_name(customer, book)
         ids = sorted(p.invoice_id for p in open_positions)
+        stop = self.opted_out.get(cid)
+        if stop is not None:
+            self.skip(cid, ids, chosen, "", "unsubscribed",
+                      f"the customer {'reported a reminder as spam' if stop.status == 'spam' else 'unsubscribed'} "
+                      f"(History, action {stop.action_key}); no reminder is planned")
+            return
+        dead = self.dead.get(cid)
+        if dead and any(e.lower() in dead for e in customer.emails):
+            customer = replace(customer, emails=tuple(e for e in customer.emails if e.lower() not in dead))
+            self.bounced_now.add(cid)
         broken = book.broken_scenarios.get(chosen)
         if broken is not None:
             self.skip(cid, ids, chosen, "", "scenario_broken",
@@ -352,6 +393,8 @@ class _Planner:
             else:
                 ready.append((p, nxt))
         for (k, reason), iids in sorted(noted.items()):
+            if reason == "no_address" and cid in self.bounced_now:
+                reason = "address_bounced"
             self.skip(cid, iids, scenario.name, levels[k].top.name, reason, _LEVEL_TEXT[reason])
         if book.settings.grouping == "invoice":  # one message per invoice: each its own ladder
             for p, nxt in ready:
@@ -478,8 +521,11 @@ class _Planner:
                     and recipients_for(customer, "letter")):
                 channel, recipients = "letter", recipients_for(customer, "letter")  # no e-mail: by post
             if channel in MESSAGE_CHANNELS and not recipients:
-                self.skip(cid, key_ids, scenario.name, step.name, "no_address",
-                          f"no {_MISSING[channel]} for {customer.name} ({customer.source})")
+                if channel == "email" and cid in self.bounced_now:
+                    self.skip(cid, key_ids, scenario.name, step.name, "address_bounced", _LEVEL_TEXT["address_bounced"])
+                else:
+                    self.skip(cid, key_ids, scenario.name, step.name, "no_address",
+                              f"no {_MISSING[channel]} for {customer.name} ({customer.source})")
                 continue
             if channel in self.blocked:
                 # never a message without its sender: the run says which settings to fill (exit 2)

@@ -28,6 +28,7 @@ STATUSES: Mapping[str, Phrase] = {
     "clicked": T.STATUS_CLICKED, "replied": T.STATUS_REPLIED, "bounced": T.STATUS_BOUNCED,
     "blocked": T.STATUS_BLOCKED, "spam": T.STATUS_SPAM, "baseline": T.STATUS_BASELINE,
     "simulated": T.STATUS_SIMULATED, "skipped": T.STATUS_SKIPPED, "unknown": T.STATUS_UNKNOWN,
+    "unsub": T.STATUS_UNSUB,
 }
 CHANNELS: Mapping[str, Phrase] = {
     "email": T.CHANNEL_EMAIL, "sms": T.CHANNEL_SMS, "letter": T.CHANNEL_LETTER,
@@ -47,6 +48,7 @@ _ALIASES: Mapping[str, tuple[str, ...]] = {
     "created": ("creee", "cree", "tache"), "email": ("courriel", "mail"),
     "letter": ("lettre", "courrier_postal", "lrar"), "agency": ("recouvrement", "transmission"),
     "call": ("appel_telephonique", "telephone"), "unknown": ("inconnu", "a_verifier"),
+    "unsub": ("desinscrit", "unsubscribe", "desabonnement"),
 }
 
 

@@ -452,3 +452,12 @@ LIMIT_HINT = Phrase("un modèle de message n'a pas besoin d'autant : cherchez de
                     "range(), ou un texte ou une liste multipliés ou joints de nombreuses fois",
                     "a message template needs far less: look for nested loops, a loop over range(), or a string "
                     "or list multiplied or joined many times")
+
+# --- s18-events ---
+R630_BOUNCED = Phrase("l'adresse {address} est invalide : un e-mail du {day} y a été « {status} » ; relance n'y écrit "
+                      "plus tant qu'elle figure ici",
+                      "the address {address} is invalid: an e-mail of {day} to it was '{status}'; relance writes to it "
+                      "no more while it is listed here")
+R630_HINT = Phrase("corrigez ou remplacez l'adresse dans l'onglet {tab} (la nouvelle adresse sera utilisée dès la "
+                   "prochaine exécution), ou retirez-la",
+                   "correct or replace the address in {tab} (the new address is used from the next run), or remove it")

@@ -621,3 +621,66 @@ HELD_BACK = Phrase(
     fr_one="{messages} retenu par le plafond journalier de {cap} (envoyés aujourd'hui : {used}) : il partira "
            "au prochain envoi.",
     en_one="{messages} held back by the daily cap of {cap} (sent today: {used}): it goes with the next run.")
+
+# --- s18-events ---
+REASON_UNSUBSCRIBED = Phrase("client désabonné (ou relance signalée comme indésirable)",
+                             "customer unsubscribed (or reported a reminder as spam)")
+REASON_ADDRESS_BOUNCED = Phrase("adresse e-mail invalide (non distribué)", "e-mail address bounced")
+HELP_SCHEDULE = Phrase("Affiche la ligne crontab, le minuteur systemd et la commande du Planificateur de tâches "
+                       "Windows qui lancent l'exécution quotidienne sur cette machine, à l'heure d'envoi du classeur.",
+                       "Print the crontab line, the systemd timer and the Windows Task Scheduler command that run the "
+                       "daily job on this machine, at the workbook's send hour.")
+HELP_INSTALL = Phrase("Installe aussi la tâche : la ligne crontab (remplacée, jamais en double), ou avec --systemd "
+                      "les unités systemd de l'utilisateur.",
+                      "Also install it: the crontab line (replaced, never duplicated), or with --systemd the user's "
+                      "systemd units.")
+HELP_SYSTEMD = Phrase("Avec --install : écrit le minuteur et le service systemd de l'utilisateur au lieu de la "
+                      "ligne crontab.",
+                      "With --install: write the user's systemd timer and service instead of the crontab line.")
+SCHEDULE_INTRO = Phrase("Exécution quotidienne de {book} : {days} à {hour} ({zone}), heure d'envoi de l'onglet {tab}.",
+                        "Daily job for {book}: {days} at {hour} ({zone}), the send hour of {tab}.")
+SCHEDULE_WEEKDAYS = Phrase("du lundi au vendredi (jours fériés exclus par relance run)",
+                           "Monday to Friday (public holidays left out by relance run)")
+SCHEDULE_EVERY_DAY = Phrase("tous les jours", "every day")
+SCHEDULE_SAME_ZONE = Phrase("Cette machine vit à la même heure ({zone}) : cron et Windows lancent la tâche à {hour}.",
+                            "This machine keeps the same time ({zone}): cron and Windows start the job at {hour}.")
+SCHEDULE_CONVERTED = Phrase("Cette machine vit à l'heure {machine_zone} : pour cron et Windows, {hour} ({zone}) devient "
+                            "{machine_hour}{days_note} ; systemd compte lui-même en {zone}.",
+                            "This machine keeps {machine_zone} time: for cron and Windows, {hour} ({zone}) is "
+                            "{machine_hour}{days_note}; systemd counts in {zone} itself.")
+SCHEDULE_DAYS_SHIFTED = Phrase("(le jour change : {days})", "(the day changes: {days})")
+SCHEDULE_DRIFT = Phrase("L'écart entre les deux fuseaux varie dans l'année : {hour} ({zone}) tombe à {hours} "
+                        "selon la saison. cron lance la tâche aux deux heures (la seconde exécution du jour n'envoie "
+                        "rien de plus, jamais deux fois), Windows à la plus tardive : quelques semaines par an, "
+                        "l'envoi y part une heure plus tard.",
+                        "The gap between the two zones changes during the year: {hour} ({zone}) falls at {hours} "
+                        "depending on the season. cron starts the job at both hours (the day's second run sends "
+                        "nothing more, never twice), Windows at the later one: a few weeks a year the reminders "
+                        "leave an hour later there.")
+SCHEDULE_CRON_TITLE = Phrase("cron (Linux, macOS) : une ligne de « crontab -e »", "cron (Linux, macOS): a line of 'crontab -e'")
+SCHEDULE_SYSTEMD_TITLE = Phrase("systemd (Linux) : le service et le minuteur {name}", "systemd (Linux): the service and timer {name}")
+SCHEDULE_WINDOWS_TITLE = Phrase("Windows : le Planificateur de tâches (dans une invite de commandes)",
+                                "Windows: the Task Scheduler (in a command prompt)")
+SCHEDULE_SERVICE_DESCRIPTION = Phrase("relance : exécution quotidienne de {book}", "relance: daily job for {book}")
+SCHEDULE_TIMER_DESCRIPTION = Phrase("relance : déclenche l'exécution quotidienne de {book}",
+                                    "relance: starts the daily job for {book}")
+SCHEDULE_SECRETS = Phrase("Les secrets d'envoi (MAILJET_*, SMTP_*) ne sont pas dans ces lignes : cron et Windows "
+                          "les lisent dans l'environnement de l'utilisateur, systemd dans ~/.config/relance/env.",
+                          "The sending secrets (MAILJET_*, SMTP_*) are not in these lines: cron and Windows read them "
+                          "from the user's environment, systemd from ~/.config/relance/env.")
+SCHEDULE_CRON_INSTALLED = Phrase("Ligne ajoutée à la crontab de l'utilisateur : {line}",
+                                 "Line added to the user's crontab: {line}")
+SCHEDULE_CRON_REPLACED = Phrase("Ligne de ce classeur remplacée dans la crontab de l'utilisateur (aucun doublon) : {line}",
+                                "This workbook's line replaced in the user's crontab (no duplicate): {line}")
+SCHEDULE_SYSTEMD_INSTALLED = Phrase("Unités écrites : {files}. Activez le minuteur : systemctl --user daemon-reload && "
+                                    "systemctl --user enable --now {name}.timer",
+                                    "Units written: {files}. Start the timer: systemctl --user daemon-reload && "
+                                    "systemctl --user enable --now {name}.timer")
+SCHEDULE_NO_CRONTAB = Phrase("impossible de lancer crontab : {error}", "crontab cannot be started: {error}")
+SCHEDULE_NO_CRONTAB_FIX = Phrase("installez cron (paquet cron), ou utilisez --install --systemd, ou copiez la ligne "
+                                 "affichée avec « crontab -e »",
+                                 "install cron (the cron package), or use --install --systemd, or paste the line "
+                                 "shown with 'crontab -e'")
+SCHEDULE_CRONTAB_REFUSED = Phrase("crontab a refusé la nouvelle table : {error}", "crontab refused the new table: {error}")
+SCHEDULE_DAY_NAMES = Phrase("lundi,mardi,mercredi,jeudi,vendredi,samedi,dimanche",
+                            "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday")

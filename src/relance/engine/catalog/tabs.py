@@ -141,3 +141,15 @@ DETAIL_SIMULATION_NO_TASK = Phrase("simulation ({folder}) : aucune tâche créé
                                    "simulation ({folder}): no task created")
 DETAIL_BASELINE = Phrase("relances faites hors de l'outil jusqu'à l'étape {step}",
                          "reminded outside relance up to {step}")
+
+# --- s18-events ---
+STATUS_UNSUB = Phrase("désabonné", "unsubscribed")
+EVENT_DELIVERED = Phrase("remis le {day} à {time} (Mailjet)", "delivered on {day} at {time} (Mailjet)")
+EVENT_OPENED = Phrase("ouvert le {day} à {time}", "opened on {day} at {time}")
+EVENT_CLICKED = Phrase("lien cliqué le {day} à {time}", "link clicked on {day} at {time}")
+EVENT_BOUNCED = Phrase("adresse en échec définitif le {day} à {time}", "hard bounce on {day} at {time}")
+EVENT_BLOCKED = Phrase("bloqué par Mailjet le {day} à {time}", "blocked by Mailjet on {day} at {time}")
+EVENT_SPAM = Phrase("signalé comme indésirable le {day} à {time} : plus aucune relance pour ce client",
+                    "reported as spam on {day} at {time}: no more reminders to this customer")
+EVENT_UNSUB = Phrase("désabonnement le {day} à {time} : plus aucune relance pour ce client",
+                     "unsubscribed on {day} at {time}: no more reminders to this customer")

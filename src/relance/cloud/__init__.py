@@ -1,0 +1,1 @@
+"""Cloud Functions faces of relance (functions-framework entry points), over the app layer."""
