@@ -452,3 +452,31 @@ LIMIT_HINT = Phrase("un modèle de message n'a pas besoin d'autant : cherchez de
                     "range(), ou un texte ou une liste multipliés ou joints de nombreuses fois",
                     "a message template needs far less: look for nested loops, a loop over range(), or a string "
                     "or list multiplied or joined many times")
+
+# --- s18-letters ---
+LETTER_LEAVES_OUT = Phrase("le paragraphe « {block} » n'écrit pas {what}", "paragraph '{block}' leaves out {what}")
+LETTER_LEAVES_OUT_HINT = Phrase("ce paragraphe doit écrire ces valeurs (par exemple {{{{ letter.claimed }}}} et "
+                                "{{{{ deadline|date }}}}) : ajoutez-les, ou supprimez le bloc pour garder le texte "
+                                "fourni",
+                                "this paragraph must print these values (e.g. {{{{ letter.claimed }}}} and "
+                                "{{{{ deadline|date }}}}): add them, or delete the block to keep the shipped text")
+LETTER_UNKNOWN_BLOCKS = Phrase("paragraphes inconnus : {names}", "unknown paragraphs: {names}")
+LETTER_BLOCKS_HINT = Phrase("une ligne de ce document ne contient que des {{% block nom %}}…{{% endblock %}} aux noms "
+                            "de ses paragraphes : {names}",
+                            "a row of this document holds only {{% block name %}}…{{% endblock %}} named after its "
+                            "paragraphs: {names}")
+WHAT_CLAIMED = Phrase("le montant réclamé ({amount})", "the amount claimed ({amount})")
+WHAT_DEADLINE = Phrase("la date limite ({date})", "the deadline ({date})")
+WHAT_PRINCIPAL = Phrase("le principal ({amount})", "the principal ({amount})")
+WHAT_RATE = Phrase("le taux ({rate})", "the rate ({rate})")
+WHAT_INDEMNITY = Phrase("l'indemnité par facture ({amount})", "the indemnity per invoice ({amount})")
+R520_DOCUMENT = Phrase("le texte du document {template} ({part}) ne peut pas être utilisé{line} : {detail} ; le "
+                       "texte fourni avec relance est utilisé à sa place",
+                       "the wording of document {template} ({part}) cannot be used{line}: {detail}; the shipped "
+                       "wording is used instead")
+R520_HINT = Phrase("corrigez le modèle dans cette cellule, ou supprimez la ligne pour garder le texte fourni",
+                   "fix the template in this cell, or delete the row to keep the shipped wording")
+HEADER_COLUMNS = Phrase("l'en-tête « {block} » a {found} colonnes au lieu de {columns}",
+                        "header '{block}' has {found} columns instead of {columns}")
+HEADER_COLUMNS_HINT = Phrase("séparez les noms de colonnes par « ; », un par colonne du fichier",
+                             "separate the column names with ';', one per column of the file")
