@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from letters import AS_OF, D, context, flat, invoice, pdf_info, pdf_to_text, poppler
-from relance.render.handoff import agency_package, reminder_rows
+from letters import AS_OF, D, agency_package, context, flat, invoice, pdf_info, pdf_to_text, poppler
+from relance.render.handoff import reminder_rows
 
 
 def history(**kw: Any) -> dict[str, Any]:

@@ -421,7 +421,10 @@ class Renderer:
         assert isinstance(env, BoundedEnvironment)
         env.start(self._clock)
         try:
-            text = "".join(render(compiled.new_context(values)))
+            try:
+                text = "".join(render(compiled.new_context(values)))
+            except Exception:
+                env.handle_exception()  # raises again, the traceback on the template's own lines
         except Exception as exc:  # template code is user data: every failure is its problem
             raise self._problem(exc, template, used, part, values) from exc
         finally:
