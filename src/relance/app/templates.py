@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from relance.app.resources import message_templates
 from relance.engine import cells
@@ -93,10 +94,9 @@ def check_documents(book: Book, renderer: Renderer) -> list[Anomaly]:
         for b2b in (True, False):
             formal_notice_pdf(sample_context(lang, b2b=b2b, addresses=True), [], lang,
                               renderer=renderer, problems=problems)
-        ctx = sample_context(lang, step="handoff", addresses=True)
-        agency_package(ctx["customer"], ctx["invoices"], [], {}, ctx["as_of"], lang,  # type: ignore[arg-type]
-                       company=ctx["company"], renderer=renderer, context=ctx,  # type: ignore[arg-type]
-                       problems=problems)
+        ctx: dict[str, Any] = sample_context(lang, step="handoff", addresses=True)
+        agency_package(ctx["customer"], ctx["invoices"], [], {}, ctx["as_of"], lang, company=ctx["company"],
+                       renderer=renderer, context=ctx, problems=problems)
     return document_anomalies(book, problems)
 
 
