@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import email
 import email.policy
+import email.utils
 import io
 import zipfile
 from pathlib import Path
@@ -215,3 +216,15 @@ def test_mailjet_sends_the_notice_with_its_pdf(tmp_path: Path) -> None:
     assert attachment["Filename"] == "mise_en_demeure_C1_2025-03-31.pdf"
     text = flat(pdf_to_text(base64.b64decode(attachment["Base64Content"])))
     assert "Claire Dumas, Présidente" in text and "13,15 % l'an" in text
+
+
+def test_the_emails_name_the_reply_address_only(tmp_path: Path) -> None:
+    _run(tmp_path, lambda _: OutboxChannel(tmp_path / "out", "t"))
+    message = _outbox_notice(tmp_path)
+    sender = email.utils.parseaddr(str(message["From"]))[1]
+    assert sender and sender != "compta@dumas.example" and str(message["Reply-To"]) == "compta@dumas.example"
+    for kind in ("plain", "html"):
+        body = message.get_body((kind,))
+        assert body is not None
+        content = body.get_content()
+        assert "compta@dumas.example" in content and sender not in content, kind
