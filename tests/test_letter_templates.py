@@ -136,6 +136,7 @@ def test_check_reports_each_unusable_block_on_its_modeles_cell() -> None:
     assert all(a.code == "R520" and a.severity == Severity.warning for a in found)
     assert "leaves out the amount claimed" in by_cell[("Modeles", "D3")].problem.en
     assert "the shipped wording is used instead" in by_cell[("Modeles", "D3")].problem.en
+    assert "{{ letter.claimed }}" in by_cell[("Modeles", "D3")].hint.en
     assert "nom" in by_cell[("Modeles", "D4")].problem.en
     assert "le texte fourni avec relance est utilisé à sa place" in by_cell[("Modeles", "D4")].problem.fr
 

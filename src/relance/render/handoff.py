@@ -13,6 +13,10 @@ Contents:
   the reminder timeline;
 - ``preuves/<file>``: the proofs (the outbox's .eml / .pdf of each reminder), byte for byte.
 
+The words (CSV headers, the summary's texts, the names of channels, steps and statuses) come from
+the template ``handoff``, part ``package`` (scenarios/templates/<lang>/handoff.package.j2, one
+block each, overridable block by block from the Modeles tab: render/wording.py).
+
 The CSV files are UTF-8 with a byte-order mark and ``;`` separators, which is what Excel
 opens correctly in a French locale; amounts have a decimal comma in French, a decimal point in
 English, and no thousands separator; dates are ISO (YYYY-MM-DD), which Excel reads as dates in

@@ -8,6 +8,10 @@ recipient block where the window of a DL envelope (110 x 220 mm, window on the r
 place and date under it, the registered-mail mention, the object line, the body, the
 signature on the right, and a footer with the sender's details and the page count.
 
+Every word comes from the template ``formal_notice``, part ``letter`` (scenarios/templates/<lang>/
+formal_notice.letter.j2, one block per paragraph or label, overridable block by block from the
+Modeles tab: render/wording.py); the layout, the figures and the order of the paragraphs are here.
+
 The standard PDF fonts (Helvetica) are used, so nothing is embedded; they can only draw the
 Windows-1252 repertoire, so every text goes through :func:`pdf_text`, which maps any other
 character to a close one ("Łódź" -> "Lodz") instead of the black box reportlab would draw.
@@ -600,7 +604,7 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
 
     # body ------------------------------------------------------------------------------------
     story.append(Paragraph(markup(words("greeting")), BODY))
-    principal_required = [(A.WHAT_PRINCIPAL(amount=letter["principal"]), letter["principal"])]
+    principal_required = [(A.WHAT_PRINCIPAL(amount=letter["principal"]), letter["principal"], "{{ letter.principal }}")]
     story.append(Paragraph(markup(words("situation", required=principal_required)), BODY))
     story.append(Spacer(1, 1 * mm))
     story.append(_invoice_table(words, invoices, b2b, lang))
@@ -613,13 +617,15 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
         if rate is not None:
             fmt = formats(_LOCALE[lang])
             story.append(Paragraph(markup(words("rate", required=[
-                (A.WHAT_RATE(rate=fmt.percent(rate["rate"], 2)), fmt.percent(rate["rate"], 2)),
-                (A.WHAT_INDEMNITY(amount=letter["per"]), letter["per"])])), BODY))
+                (A.WHAT_RATE(rate=fmt.percent(rate["rate"], 2)), fmt.percent(rate["rate"], 2),
+                 "{{ penalty_rate.rate|percent(2) }}"),
+                (A.WHAT_INDEMNITY(amount=letter["per"]), letter["per"], "{{ letter.per }}")])), BODY))
     story.append(KeepTogether([_totals_table(words, rows, b2b, lang), Spacer(1, 3 * mm)]))
 
     claimed = [money(r["total"], r["currency"], lang) for r in rows]
     when = long_date(deadline, lang)
-    required = [(A.WHAT_CLAIMED(amount=x), x) for x in claimed] + [(A.WHAT_DEADLINE(date=when), when)]
+    required = [(A.WHAT_CLAIMED(amount=x), x, "{{ letter.claimed }}") for x in claimed]
+    required.append((A.WHAT_DEADLINE(date=when), when, "{{ deadline|date }}"))
     demand = words("demand", required=required)
     bold = [letter["claimed"]] if markup(letter["claimed"]) in markup(demand) else claimed
     story.append(Paragraph(_bold(demand, [*bold, when]), BODY))

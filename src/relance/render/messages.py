@@ -28,6 +28,10 @@ characters already, but a template pasted into the Modeles tab is typed with ord
 (a keyboard has no U+202F), and values (a customer's name, a note) come from cells: typesetting
 the output is the only way every French message comes out right whatever wrote it. SMS are left
 alone: they are GSM-7, where one no-break space turns the message into UCS-2 and halves its length.
+Documents relance lays out itself (the formal notice's PDF, the hand-off package) take their
+words from parts of :data:`DOCUMENT_PARTS` (``formal_notice.letter.j2``, ``handoff.package.j2``):
+one ``{% block %}`` per paragraph, rendered alone by :meth:`Renderer.render_block`, on one line;
+render/wording.py lets a Modeles row replace some blocks and keeps the shipped ones for the rest.
 Filters (``money``, ``number``, ``percent``, ``days``, ``date``, ``of``, ``link``) all go through
 the one formatter, relance.engine.formats, so an amount reads the same in a message, a letter
 and the report.
@@ -413,7 +417,7 @@ class Renderer:
         if render is None:
             raise TemplateProblem(
                 template, used, part, None, f"no block {block!r}", rendering=template,
-                said=A.TEMPLATE_NOT_FOUND_IN(tried=f"{used}, {{% block {block} %}}"),
+                said=A.NO_BLOCK(block=block),
                 said_hint=A.TEMPLATE_ADD_HINT(path=f"{SHIPPED_FOLDER}/{used}/{_source_name(template, part)}"))
         values = dict(context)
         values["lang"] = used

@@ -44,22 +44,26 @@ class Wording:
     lang: str
     context: Mapping[str, Any]
     problems: list[TemplateProblem] = field(default_factory=list)
-    _override: bool | None = None
-    _blocks: frozenset[str] = frozenset()
-    _said: set[tuple[object, ...]] = field(default_factory=set)
+    _override: bool | None = field(default=None, init=False)
+    _blocks: frozenset[str] = field(default=frozenset(), init=False)
+    _said: set[tuple[object, ...]] = field(default_factory=set, init=False)
 
-    def __call__(self, block: str, required: Iterable[tuple[Said, str]] = (), **extra: Any) -> str:
-        """The paragraph ``block``; ``required``: (what, text) pairs an override must print."""
+    def __call__(self, block: str, required: Iterable[tuple[Said, str, str]] = (), **extra: Any) -> str:
+        """The paragraph ``block``; ``required``: what an override must print, as (what, the text, the
+        variable that prints it)."""
         values = {**self.context, **extra}
         if self._uses_override() and block in self._blocks:
             try:
                 text = self.renderer.render_block(self.template, self.lang, self.part, block, values)
-                missing = [what for what, shown in required if same_text(shown) not in same_text(text)]
+                missing = [(what, variable) for what, shown, variable in required
+                           if same_text(shown) not in same_text(text)]
                 if not missing:
                     return text
+                what, variable = missing[0]
                 self._record(TemplateProblem(
-                    self.template, self.lang, self.part, None, f"{block}: leaves out {missing[0].en}",
-                    said=A.LETTER_LEAVES_OUT(block=block, what=missing[0]), said_hint=A.LETTER_LEAVES_OUT_HINT()))
+                    self.template, self.lang, self.part, None, f"{block}: leaves out {what.en}",
+                    said=A.LETTER_LEAVES_OUT(block=block, what=what),
+                    said_hint=A.LETTER_LEAVES_OUT_HINT(variable=variable)))
             except TemplateProblem as problem:
                 self._record(problem)
         return self.renderer.preset().render_block(self.template, self.lang, self.part, block, values)

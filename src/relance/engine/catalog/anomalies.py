@@ -455,11 +455,9 @@ LIMIT_HINT = Phrase("un modèle de message n'a pas besoin d'autant : cherchez de
 
 # --- s18-letters ---
 LETTER_LEAVES_OUT = Phrase("le paragraphe « {block} » n'écrit pas {what}", "paragraph '{block}' leaves out {what}")
-LETTER_LEAVES_OUT_HINT = Phrase("ce paragraphe doit écrire ces valeurs (par exemple {{{{ letter.claimed }}}} et "
-                                "{{{{ deadline|date }}}}) : ajoutez-les, ou supprimez le bloc pour garder le texte "
-                                "fourni",
-                                "this paragraph must print these values (e.g. {{{{ letter.claimed }}}} and "
-                                "{{{{ deadline|date }}}}): add them, or delete the block to keep the shipped text")
+LETTER_LEAVES_OUT_HINT = Phrase("écrivez cette valeur avec {variable} dans ce paragraphe, ou supprimez le bloc pour garder le "
+                                "texte fourni",
+                                "print it with {variable} in this paragraph, or delete the block to keep the shipped text")
 LETTER_UNKNOWN_BLOCKS = Phrase("paragraphes inconnus : {names}", "unknown paragraphs: {names}")
 LETTER_BLOCKS_HINT = Phrase("une ligne de ce document ne contient que des {{% block nom %}}…{{% endblock %}} aux noms "
                             "de ses paragraphes : {names}",
@@ -480,3 +478,4 @@ HEADER_COLUMNS = Phrase("l'en-tête « {block} » a {found} colonnes au lieu de 
                         "header '{block}' has {found} columns instead of {columns}")
 HEADER_COLUMNS_HINT = Phrase("séparez les noms de colonnes par « ; », un par colonne du fichier",
                              "separate the column names with ';', one per column of the file")
+NO_BLOCK = Phrase("pas de bloc « {block} » dans ce modèle", "no block '{block}' in this template")
