@@ -70,6 +70,7 @@ from relance.render.letter import (
     money,
     pdf_text,
     recipient_lines,
+    reply_address,
     short_date,
     text_style,
 )
@@ -313,8 +314,8 @@ def _summary_pdf(words: Wording, customer: Mapping[str, Any], company: Mapping[s
     facts: list[tuple[str, str]] = []
     if company.get("name"):
         creditor = str(company["name"])
-        if company.get("email"):
-            creditor += f" – {company['email']}"
+        if reply_address(company):  # the one address relance gives (the Reply-To, else the From)
+            creditor += f" – {reply_address(company)}"
         facts.append((w("creditor"), creditor))
     facts.append((w("debtor"), name))
     if customer.get("id"):
