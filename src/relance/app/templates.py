@@ -5,6 +5,9 @@ bounds of render/sandbox.py and the time limit, which needs the clock (render/ n
 ladder of the book names, every template of the Modeles tab and the shared pieces, compiled and
 rendered once per language on sample data (render.messages.sample_context), each problem an
 Anomaly on the Modeles cell it comes from (or on the first row of the tab for a shipped file).
+The documents relance lays out (the formal notice's letter, the hand-off package) are made once per
+language on sample data instead (`check_documents`): a Modeles block they cannot use is a warning
+R520, since the shipped paragraph is printed in its place.
 """
 
 from __future__ import annotations
