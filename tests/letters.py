@@ -4,12 +4,17 @@ like message.render_context's with the address fields the letter reads."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import shutil
 import subprocess
 from decimal import Decimal
 from typing import Any
 
 import pytest
+
+from relance.app.resources import message_templates
+from relance.render import handoff, letter
+from relance.render.messages import Renderer, TemplateProblem
 
 D = Decimal
 AS_OF = dt.date(2026, 11, 23)
@@ -87,3 +92,20 @@ def context(*, b2b: bool = True, lang: str = "fr", invoices: list[dict[str, Any]
         "reminders_sent": 2,
         "action_key": "C042|F-2026-101;F-2026-102|standard|formal_notice",
     }
+
+
+@functools.cache
+def preset() -> Renderer:
+    """The shipped templates, no Modeles row: the letter's and the package's wording as shipped."""
+    return Renderer(message_templates())
+
+
+def formal_notice_pdf(context: dict[str, Any], sender_address: list[str], lang: str = "fr",
+                      renderer: Renderer | None = None, problems: list[TemplateProblem] | None = None) -> bytes:
+    """render.letter.formal_notice_pdf with the shipped wording unless ``renderer`` says otherwise."""
+    return letter.formal_notice_pdf(context, sender_address, lang, renderer=renderer or preset(), problems=problems)
+
+
+def agency_package(*args: Any, renderer: Renderer | None = None, **kwargs: Any) -> bytes:
+    """render.handoff.agency_package with the shipped wording unless ``renderer`` says otherwise."""
+    return handoff.agency_package(*args, renderer=renderer or preset(), **kwargs)

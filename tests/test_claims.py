@@ -19,7 +19,7 @@ import pytest
 
 from books import book, load, positions
 from conftest import customer, invoice, tabs
-from letters import flat, pdf_to_text, poppler
+from letters import agency_package, flat, formal_notice_pdf, pdf_to_text, poppler
 from relance.app.resources import message_templates
 from relance.engine.action import Action, action_key
 from relance.engine.book import Book
@@ -27,8 +27,6 @@ from relance.engine.customer import parse_customers
 from relance.engine.message import render_context
 from relance.engine.report import build_report
 from relance.engine.table import Collector
-from relance.render.handoff import agency_package
-from relance.render.letter import formal_notice_pdf
 from relance.render.messages import Renderer
 
 AS_OF = dt.date(2025, 3, 31)

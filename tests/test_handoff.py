@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from letters import AS_OF, D, context, flat, invoice, pdf_info, pdf_to_text, poppler
-from relance.render.handoff import agency_package, reminder_rows
+from letters import AS_OF, D, agency_package, context, flat, invoice, pdf_info, pdf_to_text, poppler
+from relance.render.handoff import reminder_rows
 
 
 def history(**kw: Any) -> dict[str, Any]:
@@ -227,3 +227,11 @@ def test_libreoffice_reads_the_hostile_cells_as_text(tmp_path) -> None:
     relances = openpyxl.load_workbook(tmp_path / "out" / "relances.xlsx").active
     assert not [c.coordinate for row in relances.iter_rows() for c in row if c.data_type == "f"]
     assert all(str(row[4].value).startswith("'") for row in relances.iter_rows(min_row=2))
+
+
+@poppler
+def test_the_summary_names_the_creditor_by_its_reply_address() -> None:
+    company = {"name": "Atelier Dupont SARL", "email": "envoi@dupont.example", "reply_to": "compta@dupont.example"}
+    data = agency_package(CUSTOMER, context()["invoices"], [], {}, AS_OF, "fr", company=company)
+    text = flat(pdf_to_text(zipfile.ZipFile(io.BytesIO(data)).read("synthese.pdf")))
+    assert "Créancier Atelier Dupont SARL – compta@dupont.example" in text and "envoi@" not in text

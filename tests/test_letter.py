@@ -14,9 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from letters import D, context, flat, invoice, pdf_info, pdf_to_text, poppler
-from relance.render.letter import (
+from letters import (
+    D,
+    context,
+    flat,
     formal_notice_pdf,
+    invoice,
+    pdf_info,
+    pdf_to_text,
+    poppler,
+    preset,
+)
+from relance.render.letter import (
     french_spacing,
     long_date,
     money,
@@ -276,9 +285,18 @@ def test_french_wording_keeps_its_no_break_spaces() -> None:
 
     assert french_spacing("Objet : « F-1 » ? oui ; non !") == "Objet\u00a0: «\u202fF-1\u202f»\u202f? oui\u202f; non\u202f!"
     assert french_spacing("https://pay.example/F-1") == "https://pay.example/F-1"
-    for key, text in letter._WORDS["fr"].items():
-        assert not re.search(r" [:;?!»]", text) and "« " not in text, key
-    assert letter._WORDS["fr"]["pay_by"].endswith("«\u202f{ref}\u202f».")
+    ctx = context()
+    ctx["penalty_rate"] = {"mode": "legal_semester", "rate": D("12.15"), "ecb_rate": D("2.15"), "margin": D(10)}
+    values = letter.letter_values(ctx, "fr")
+    extra = {"days": 3, "invoice": values["invoices"][0], "url": "https://pay.example/F-1", "currency": "EUR",
+             "contact": "Claire Martin"}
+    blocks = preset().blocks("formal_notice", "fr", "letter")
+    assert {"demand", "rate", "situation", "signoff", "pay_by"} <= blocks
+    for block in blocks:
+        text = preset().render_block("formal_notice", "fr", "letter", block, {**values, **extra})
+        assert not re.search(r" [:;?!»]", text) and "« " not in text, block
+    pay_by = preset().render_block("formal_notice", "fr", "letter", "pay_by", values)
+    assert pay_by.endswith("«\u202fF-2026-101, F-2026-102\u202f».")
 
 
 @poppler

@@ -11,10 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from conftest import CLASSIC, NOW, customer, invoice, workbook
-from letters import context, flat, pdf_to_text, poppler
+from letters import context, flat, formal_notice_pdf, pdf_to_text, poppler, preset
 from relance.app.jobs import baseline, run
 from relance.channels.outbox import OutboxChannel
-from relance.render.letter import BODY, formal_notice_pdf, rate_text, reply_address
+from relance.render.letter import BODY, letter_values, rate_of, reply_address
 
 D = Decimal
 DAY = dt.date(2025, 3, 31)
@@ -30,6 +30,13 @@ def letter_text(lang: str = "fr", rate: dict[str, object] | None = None, **compa
     return flat(pdf_to_text(formal_notice_pdf(ctx, ["1 rue des Artisans", "75011 Paris"], lang)))
 
 
+def rate_text(rate: dict[str, object] | None, per: Decimal, lang: str = "fr") -> str:
+    """The letter's rate paragraph (block ``rate`` of formal_notice.letter.j2) as relance prints it."""
+    ctx = context(lang=lang)
+    ctx["penalty_rate"], ctx["indemnity"]["per"] = rate, per
+    return preset().render_block("formal_notice", lang, "letter", "rate", letter_values(ctx, lang))
+
+
 def test_rate_wording_in_both_languages_and_both_modes() -> None:
     nb = "\u00a0"
     assert f"taux BCE du semestre (2,15{nb}%) + 10 points = 12,15{nb}% l'an" in rate_text(LEGAL, D(40))
@@ -38,7 +45,7 @@ def test_rate_wording_in_both_languages_and_both_modes() -> None:
     assert "€50.00 per invoice" in rate_text(LEGAL, D(50), "en")
     assert f"taux contractuel de 8,00{nb}% l'an" in rate_text(FIXED, D(40))
     assert "the contractual rate of 8.00% a year" in rate_text(FIXED, D(40), "en")
-    assert rate_text(None, D(40)) == ""
+    assert rate_of(None) is None and rate_of({"rate": None}) is None
 
 
 @poppler

@@ -24,7 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from relance.app.daily_cap import DailyCap, daily_cap, held_back
-from relance.app.templates import template_cell
+from relance.app.templates import document_anomalies, template_cell
 from relance.channels.outbox import OutboxView
 from relance.channels.port import (
     BLIND_TRANSPORTS,
@@ -80,7 +80,8 @@ def _reminders_sent(index: HistoryIndex, action: Action) -> int:
 
 
 def _handoff_package(
-    action: Action, book: Book, positions: dict[str, Position], as_of: dt.date, channel: Channel
+    action: Action, book: Book, positions: dict[str, Position], as_of: dt.date, channel: Channel,
+    renderer: Renderer, problems: list[TemplateProblem],
 ) -> str:
     """For an agency step, the ZIP a person sends to the agency or lawyer if they decide to:
     open invoices, balances, penalties, and the proof of every reminder sent (render/handoff.py)."""
@@ -97,23 +98,27 @@ def _handoff_package(
         if view is not None:
             proofs = {**view.proofs(keys), **proofs}
     data = agency_package(context["customer"], context["invoices"], rows, proofs, as_of, action.language,
-                          company=context["company"], indemnity_amount=book.settings.recovery_indemnity)
+                          company=context["company"], indemnity_amount=book.settings.recovery_indemnity,
+                          renderer=renderer, context=context, problems=problems)
     return channel.attach(f"{action.customer_id}_dossier_recouvrement_{action.key}.zip", data)
 
 
-def _notice_pdf(action: Action, context: dict[str, object], book: Book) -> bytes:
-    """The formal notice as a PDF (render/letter.py), for the letter and the e-mailed notice alike."""
+def _notice_pdf(action: Action, context: dict[str, object], book: Book, renderer: Renderer,
+                problems: list[TemplateProblem]) -> bytes:
+    """The formal notice as a PDF (render/letter.py), for the letter and the e-mailed notice alike;
+    a Modeles paragraph that cannot be used goes to `problems` (the shipped one is printed)."""
     s = book.settings
     sender_address = [line.strip() for line in s.company_address.replace("\n", ";").split(";") if line.strip()]
-    return formal_notice_pdf(context, sender_address, action.language)
+    return formal_notice_pdf(context, sender_address, action.language, renderer=renderer, problems=problems)
 
 
-def notice_attachment(action: Action, context: dict[str, object], book: Book) -> Attachment:
+def notice_attachment(action: Action, context: dict[str, object], book: Book, renderer: Renderer,
+                      problems: list[TemplateProblem]) -> Attachment:
     """The PDF an e-mailed formal notice carries: the same letter, named after the customer and date."""
     name = ("mise_en_demeure" if action.language == "fr" else "formal_notice")
     day = str(context.get("as_of") or "")
     filename = "_".join(x for x in (name, safe_name(action.customer_id), day) if x) + ".pdf"
-    return Attachment(filename, "application/pdf", _notice_pdf(action, context, book))
+    return Attachment(filename, "application/pdf", _notice_pdf(action, context, book, renderer, problems))
 
 
 def safe_name(text: str) -> str:
@@ -121,10 +126,11 @@ def safe_name(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in text).strip("_")
 
 
-def _letter(action: Action, context: dict[str, object], book: Book) -> OutgoingMessage:
+def _letter(action: Action, context: dict[str, object], book: Book, renderer: Renderer,
+            problems: list[TemplateProblem]) -> OutgoingMessage:
     """A letter step: the formal notice as a PDF (render/letter.py), filed in the outbox to be posted."""
     s = book.settings
-    pdf = _notice_pdf(action, context, book)
+    pdf = _notice_pdf(action, context, book, renderer, problems)
     subject = ("Mise en demeure" if action.language == "fr" else "Formal notice") + f" – {action.customer_id}"
     return OutgoingMessage(action=action, sender_email=s.sender_email, sender_name=s.sender_name or s.company_name,
                            reply_to=s.reply_to, subject=subject, html="", text="", pdf=pdf)
@@ -140,6 +146,7 @@ def compose(
     broken: set[tuple[str, str, str]] = set()
     index = HistoryIndex.build([*book.archived, *book.history])
     stopped: set[tuple[str, str]] = set()  # templates a bound stopped: not tried again this run
+    wording: list[TemplateProblem] = []  # letter paragraphs of the Modeles tab that could not be used
     for action in plan.to_send:
         if (action.template, action.language) in stopped:
             continue
@@ -151,7 +158,7 @@ def compose(
                 out.append((action, None, script))
                 continue
             if action.channel == "letter":
-                out.append((action, _letter(action, ctx, book), ""))
+                out.append((action, _letter(action, ctx, book, renderer, wording), ""))
                 continue
             if action.channel == "sms":
                 body = to_gsm7(" ".join(renderer.render(action.template, action.language, "sms", ctx).split()))
@@ -166,7 +173,8 @@ def compose(
                 html=renderer.render(action.template, action.language, "html", ctx),
                 text=renderer.render(action.template, action.language, "text", ctx),
                 # the e-mailed formal notice carries the letter itself (what a lawyer will produce)
-                attachments=(notice_attachment(action, ctx, book),) if action.template == "formal_notice" else (),
+                attachments=(notice_attachment(action, ctx, book, renderer, wording),)
+                if action.template == "formal_notice" else (),
             )
             out.append((action, message, ""))
         except TemplateProblem as problem:
@@ -181,7 +189,7 @@ def compose(
                 anomalies.append(Anomaly(
                     cell, f"{problem.template}.{problem.lang}.{problem.part}",
                     A.R701_SENDING(line=line, detail=problem.said), A.R701_SENDING_HINT(tab=tab), "R701"))
-    return out, anomalies
+    return out, anomalies + document_anomalies(book, wording)
 
 
 def _templates_tab(book: Book) -> str:
@@ -244,8 +252,10 @@ def execute(
         elif message is None:
             customer = book.customers[action.customer_id]
             try:
-                package = _handoff_package(action, book, positions, plan.as_of, channel) \
+                wording: list[TemplateProblem] = []
+                package = _handoff_package(action, book, positions, plan.as_of, channel, renderer, wording) \
                     if action.channel == "agency" else ""
+                result.anomalies += [a for a in document_anomalies(book, wording) if a not in result.anomalies]
             except TransportDown as exc:
                 result.stopped = exc
                 result.entries.append(entry.with_status("failed", lang, note=T.DETAIL_STOPPED(cause=exc.said)))

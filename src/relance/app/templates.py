@@ -5,18 +5,24 @@ bounds of render/sandbox.py and the time limit, which needs the clock (render/ n
 ladder of the book names, every template of the Modeles tab and the shared pieces, compiled and
 rendered once per language on sample data (render.messages.sample_context), each problem an
 Anomaly on the Modeles cell it comes from (or on the first row of the tab for a shipped file).
+The documents relance lays out (the formal notice's letter, the hand-off package) are made once per
+language on sample data instead (`check_documents`): a Modeles block they cannot use is a warning
+R520, since the shipped paragraph is printed in its place.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from relance.app.resources import message_templates
 from relance.engine import cells
 from relance.engine.anomaly import Anomaly, Severity, Source
 from relance.engine.book import Book
 from relance.engine.catalog import anomalies as A
+from relance.render.handoff import agency_package
+from relance.render.letter import formal_notice_pdf
 from relance.render.messages import Limits, Renderer, TemplateProblem, sample_context
 
 #: The clock of the time limit: seconds, monotonic.
@@ -79,6 +85,40 @@ def check_templates(book: Book, renderer: Renderer | None = None) -> list[Anomal
         if problem.message == "template not found":
             continue
         found.append(_anomaly(problem, rows, tab_name))
+    return found + check_documents(book, renderer)
+
+
+def check_documents(book: Book, renderer: Renderer) -> list[Anomaly]:
+    """The formal notice and the hand-off package made once per language on sample data (a
+    business and a consumer), with the book's Modeles rows: each paragraph that cannot be used
+    (the shipped one would be printed instead) as a warning on its Modeles cell (R520)."""
+    problems: list[TemplateProblem] = []
+    for lang in LANGUAGES:
+        for b2b in (True, False):
+            formal_notice_pdf(sample_context(lang, b2b=b2b, addresses=True), [], lang,
+                              renderer=renderer, problems=problems)
+        ctx: dict[str, Any] = sample_context(lang, step="handoff", addresses=True)
+        agency_package(ctx["customer"], ctx["invoices"], [], {}, ctx["as_of"], lang, company=ctx["company"],
+                       renderer=renderer, context=ctx, problems=problems)
+    return document_anomalies(book, problems)
+
+
+def document_anomalies(book: Book, problems: list[TemplateProblem]) -> list[Anomaly]:
+    """Letter or hand-off wording of the Modeles tab that could not be used, once each, as R520
+    warnings on the cell of its row: the shipped wording was (or would be) used instead."""
+    rows = _override_rows(book)
+    tab = book.tables.get("templates")
+    tab_name = tab.name if tab is not None else book.contract.tab("templates").name(book.language)
+    found: list[Anomaly] = []
+    for problem in problems:
+        at = rows.get((problem.template, problem.lang, problem.part))
+        line = A.AT_LINE(line=problem.line) if problem.line else ""
+        anomaly = Anomaly(at[1] if at is not None else Source(tab_name, 1),
+                          f"{problem.template}.{problem.lang}.{problem.part}",
+                          A.R520_DOCUMENT(template=problem.template, part=problem.part, line=line, detail=problem.said),
+                          problem.said_hint if problem.hint else A.R520_HINT(), "R520", Severity.warning)
+        if anomaly not in found:
+            found.append(anomaly)
     return found
 
 

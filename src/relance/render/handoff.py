@@ -13,6 +13,10 @@ Contents:
   the reminder timeline;
 - ``preuves/<file>``: the proofs (the outbox's .eml / .pdf of each reminder), byte for byte.
 
+The words (CSV headers, the summary's texts, the names of channels, steps and statuses) come from
+the template ``handoff``, part ``package`` (scenarios/templates/<lang>/handoff.package.j2, one
+block each, overridable block by block from the Modeles tab: render/wording.py).
+
 The CSV files are UTF-8 with a byte-order mark and ``;`` separators, which is what Excel
 opens correctly in a French locale; amounts have a decimal comma in French, a decimal point in
 English, and no thousands separator; dates are ISO (YYYY-MM-DD), which Excel reads as dates in
@@ -43,7 +47,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from relance.engine.formats import formats, half_up, minor_unit
+from relance.engine.catalog import anomalies as A
+from relance.engine.formats import half_up, minor_unit
 from relance.engine.history import SENT_STATUSES
 from relance.render.letter import (
     CELL,
@@ -53,6 +58,7 @@ from relance.render.letter import (
     GREY,
     HEAD,
     HEAD_R,
+    LOCALES,
     PLAIN,
     RULE,
     SHADE,
@@ -60,13 +66,16 @@ from relance.render.letter import (
     TITLE,
     as_date,
     as_decimal,
-    long_date,
     markup,
     money,
+    pdf_text,
     recipient_lines,
+    reply_address,
     short_date,
     text_style,
 )
+from relance.render.messages import Renderer, TemplateProblem
+from relance.render.wording import Wording
 
 __all__ = ["agency_package", "reminder_rows"]
 
@@ -79,120 +88,11 @@ TIMELINE_ROWS = 18
 PROOFS_LISTED = 12
 H2 = text_style("h2", fontName="Helvetica-Bold", fontSize=11, leading=14)
 
-_WORDS: dict[str, dict[str, Any]] = {
-    "fr": {
-        "dossier": ["N° facture", "Date facture", "Échéance", "Montant TTC", "Solde dû", "Devise",
-                    "Jours de retard", "Pénalités de retard", "Indemnité forfaitaire (EUR)"],
-        "relances": ["Date", "Horodatage", "Canal", "Étape", "Destinataire", "Statut",
-                     "Identifiant du message", "Factures", "Montant réclamé", "Devise"],
-        "title": "Dossier de recouvrement",
-        "subtitle": "Situation au {date}",
-        "creditor": "Créancier",
-        "debtor": "Débiteur",
-        "customer_id": "Code client",
-        "kind": "Type",
-        "b2b": "Professionnel (B2B)",
-        "b2c": "Particulier (B2C)",
-        "unknown": "Non renseigné (B2B ou B2C ?)",
-        "address": "Adresse",
-        "contact": "Contact",
-        "email": "E-mail",
-        "phone": "Téléphone",
-        "claims": "Créances",
-        "col_currency": "Devise", "col_count": "Factures", "col_principal": "Principal",
-        "col_penalties": "Pénalités", "col_indemnity": "Indemnités", "col_total": "Total",
-        "indemnity_only": "indemnités",
-        "oldest": "Plus ancienne échéance impayée : {date} ({days} de retard).",
-        "prescription": "Prescription indicative de la plus ancienne facture : {date} ({law}).",
-        "law_b2b": "5 ans, art. L110-4 C. com.",
-        "law_b2c": "2 ans, art. L218-2 C. conso.",
-        "law_unknown": "2 ans si le débiteur est un particulier (art. L218-2 C. conso.), 5 ans s'il est "
-                       "professionnel (art. L110-4 C. com.)",
-        "note_b2b": ("Pénalités de retard calculées au {date} (art. L441-10 C. com.), arrondies par "
-                     "facture ; indemnité forfaitaire pour frais de recouvrement de {per} par facture "
-                     "payée en retard (art. D441-5 C. com.), exprimée en euros."),
-        "note_b2c": ("Débiteur particulier : ni pénalités de retard ni indemnité forfaitaire ne sont "
-                     "réclamées."),
-        "note_unknown": ("Type de débiteur non renseigné (colonne type_client) : ni pénalités de retard "
-                         "ni indemnité forfaitaire ne sont réclamées tant qu'il n'est pas établi que le "
-                         "débiteur est un professionnel."),
-        "timeline": "Relances envoyées",
-        "col_date": "Date", "col_channel": "Canal", "col_step": "Étape", "col_to": "Destinataire",
-        "col_status": "Statut",
-        "no_reminder": "Aucune relance envoyée n'est enregistrée.",
-        "earlier": "{n} relances plus anciennes figurent dans relances.csv.",
-        "earlier_1": "1 relance plus ancienne figure dans relances.csv.",
-        "proofs": "Preuves jointes (dossier preuves/) : {names}.",
-        "proofs_more": "{names} et {n} autres",
-        "proofs_more_1": "{names} et 1 autre",
-        "no_proof": "Aucune preuve jointe.",
-        "files": "Détail : dossier.csv (factures), relances.csv (relances).",
-        "channels": {"email": "e-mail", "sms": "SMS", "letter": "courrier", "call": "appel",
-                     "agency": "agence"},
-        "steps": {"courtesy": "Rappel avant échéance", "reminder_1": "Relance amiable",
-                  "reminder_2": "Deuxième relance", "formal_notice": "Mise en demeure",
-                  "handoff": "Transmission au recouvrement"},
-        "statuses": {"sent": "envoyé", "delivered": "délivré", "opened": "ouvert", "clicked": "cliqué",
-                     "replied": "réponse", "bounced": "rejeté", "blocked": "bloqué", "spam": "spam",
-                     "created": "créé"},
-        "pdf_title": "Dossier de recouvrement – {name}",
-        "pdf_subject": "Créances impayées au {date}",
-    },
-    "en": {
-        "dossier": ["Invoice no.", "Invoice date", "Due date", "Amount", "Open balance", "Currency",
-                    "Days past due", "Late-payment interest", "Fixed indemnity (EUR)"],
-        "relances": ["Date", "Timestamp", "Channel", "Step", "Recipient", "Status", "Message ID",
-                     "Invoices", "Amount claimed", "Currency"],
-        "title": "Debt collection file",
-        "subtitle": "Position as at {date}",
-        "creditor": "Creditor",
-        "debtor": "Debtor",
-        "customer_id": "Customer code",
-        "kind": "Type",
-        "b2b": "Business (B2B)",
-        "b2c": "Consumer (B2C)",
-        "unknown": "Not stated (B2B or B2C?)",
-        "address": "Address",
-        "contact": "Contact",
-        "email": "Email",
-        "phone": "Phone",
-        "claims": "Claims",
-        "col_currency": "Currency", "col_count": "Invoices", "col_principal": "Principal",
-        "col_penalties": "Interest", "col_indemnity": "Indemnities", "col_total": "Total",
-        "indemnity_only": "indemnities",
-        "oldest": "Oldest unpaid due date: {date} ({days} past due).",
-        "prescription": "Indicative limitation date of the oldest invoice: {date} ({law}).",
-        "law_b2b": "5 years, art. L110-4 French Commercial Code",
-        "law_b2c": "2 years, art. L218-2 French Consumer Code",
-        "law_unknown": "2 years if the debtor is a consumer (art. L218-2 French Consumer Code), 5 years "
-                       "if a business (art. L110-4 French Commercial Code)",
-        "note_b2b": ("Late-payment interest computed to {date} (art. L441-10 French Commercial Code), "
-                     "rounded per invoice; fixed compensation for recovery costs of {per} per invoice "
-                     "paid late (art. D441-5), stated in euros."),
-        "note_b2c": "Consumer debtor: no late-payment interest and no fixed indemnity are claimed.",
-        "note_unknown": ("Debtor type not stated (customer_type column): no late-payment interest and no "
-                         "fixed indemnity are claimed until the debtor is known to be a business."),
-        "timeline": "Reminders sent",
-        "col_date": "Date", "col_channel": "Channel", "col_step": "Step", "col_to": "Recipient",
-        "col_status": "Status",
-        "no_reminder": "No reminder sent is on record.",
-        "earlier": "{n} earlier reminders are listed in relances.csv.",
-        "earlier_1": "1 earlier reminder is listed in relances.csv.",
-        "proofs": "Proofs attached (folder preuves/): {names}.",
-        "proofs_more": "{names} and {n} more",
-        "proofs_more_1": "{names} and 1 more",
-        "no_proof": "No proof attached.",
-        "files": "Details: dossier.csv (invoices), relances.csv (reminders).",
-        "channels": {"email": "email", "sms": "SMS", "letter": "letter", "call": "call",
-                     "agency": "agency"},
-        "steps": {"courtesy": "Upcoming due date", "reminder_1": "First reminder",
-                  "reminder_2": "Second reminder", "formal_notice": "Formal notice",
-                  "handoff": "Hand-off to collection"},
-        "statuses": {},
-        "pdf_title": "Debt collection file – {name}",
-        "pdf_subject": "Unpaid invoices as at {date}",
-    },
-}
+#: Where the package's words are: the template ``handoff``, part ``package`` (one block per text),
+#: in scenarios/templates/<lang>/handoff.package.j2 or a Modeles row.
+TEMPLATE, PART = "handoff", "package"
+#: Columns of dossier.csv and relances.csv (a header block must give as many).
+DOSSIER_COLUMNS, RELANCES_COLUMNS = 9, 10
 
 
 # --------------------------------------------------------------------------- data
@@ -336,7 +236,20 @@ def _csv(header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def _dossier_csv(invoices: list[dict[str, Any]], lang: str) -> bytes:
+def _header(words: Wording, block: str, columns: int) -> list[str]:
+    """A CSV header from its block (names separated by ';'); the shipped one when a Modeles row
+    gives another number of columns."""
+    names = [name.strip() for name in words(block).split(";")]
+    if len(names) == columns:
+        return names
+    words.problems.append(TemplateProblem(
+        TEMPLATE, words.lang, PART, None, f"{block}: {len(names)} columns instead of {columns}",
+        said=A.HEADER_COLUMNS(block=block, found=len(names), columns=columns), said_hint=A.HEADER_COLUMNS_HINT()))
+    preset = Wording(words.renderer.preset(), TEMPLATE, PART, words.lang, words.context)
+    return [name.strip() for name in preset(block).split(";")]
+
+
+def _dossier_csv(words: Wording, invoices: list[dict[str, Any]], lang: str) -> bytes:
     rows = []
     for inv in invoices:
         cur = inv["currency"]
@@ -347,18 +260,16 @@ def _dossier_csv(invoices: list[dict[str, Any]], lang: str) -> bytes:
             str(inv["days_past_due"]), _number(inv["late_penalty"], cur, lang),
             _number(inv["indemnity"], "EUR", lang),
         ])
-    return _csv(_WORDS[lang]["dossier"], rows)
+    return _csv(_header(words, "dossier_header", DOSSIER_COLUMNS), rows)
 
 
-def _relances_csv(reminders: list[dict[str, Any]], lang: str) -> bytes:
-    w = _WORDS[lang]
+def _relances_csv(words: Wording, reminders: list[dict[str, Any]], lang: str) -> bytes:
     rows = [[
-        r["date"], r["timestamp"], w["channels"].get(r["channel"], r["channel"]),
-        w["steps"].get(r["step"], r["step"]), r["recipient"], w["statuses"].get(r["status"], r["status"]),
-        r["message_id"], ", ".join(r["invoice_ids"]),
+        r["date"], r["timestamp"], words("channel", value=r["channel"]), words("step", value=r["step"]),
+        r["recipient"], words("status", value=r["status"]), r["message_id"], ", ".join(r["invoice_ids"]),
         _number(r["amount_due"], r["currency"] or "EUR", lang), r["currency"],
     ] for r in reminders]
-    return _csv(_WORDS[lang]["relances"], rows)
+    return _csv(_header(words, "relances_header", RELANCES_COLUMNS), rows)
 
 
 # --------------------------------------------------------------------------- summary PDF
@@ -387,48 +298,46 @@ def _p(text: object, style: Any = CELL) -> Paragraph:
     return Paragraph(markup(text), style)
 
 
-def _summary_pdf(customer: Mapping[str, Any], company: Mapping[str, Any], b2b: bool,
+def _summary_pdf(words: Wording, customer: Mapping[str, Any], company: Mapping[str, Any], b2b: bool,
                  invoices: list[dict[str, Any]], reminders: list[dict[str, Any]],
-                 proof_names: list[str], as_of: dt.date, indemnity_amount: Decimal, lang: str) -> bytes:
-    w = _WORDS[lang]
-    fmt = formats(lang)
+                 proof_names: list[str], as_of: dt.date, lang: str) -> bytes:
+    w = words
     name = str(customer.get("name") or customer.get("id") or "")
     story: list[Flowable] = [
-        Paragraph(markup(f"{w['title']} – {name}"), TITLE),
-        _p(w["subtitle"].format(date=long_date(as_of, lang)), text_style("sub", textColor=GREY)),
+        Paragraph(markup(w("title")), TITLE),
+        _p(w("subtitle"), text_style("sub", textColor=GREY)),
         Spacer(1, 5 * mm),
     ]
 
     # the parties
-    lines = recipient_lines(customer, lang, attention=False)
+    lines = recipient_lines(customer)
     facts: list[tuple[str, str]] = []
     if company.get("name"):
         creditor = str(company["name"])
-        if company.get("email"):
-            creditor += f" – {company['email']}"
-        facts.append((w["creditor"], creditor))
-    facts.append((w["debtor"], name))
+        if reply_address(company):  # the one address relance gives (the Reply-To, else the From)
+            creditor += f" – {reply_address(company)}"
+        facts.append((w("creditor"), creditor))
+    facts.append((w("debtor"), name))
     if customer.get("id"):
-        facts.append((w["customer_id"], str(customer["id"])))
-    kind = _kind(customer)
-    facts.append((w["kind"], w[kind]))
+        facts.append((w("customer_id"), str(customer["id"])))
+    facts.append((w("kind"), w("kind_value")))
     contact = str(customer.get("contact_name") or "").strip()
     if contact and contact.casefold() != name.casefold():
-        facts.append((w["contact"], contact))
+        facts.append((w("contact"), contact))
     if len(lines) > 1:
-        facts.append((w["address"], ", ".join(lines[1:])))
+        facts.append((w("address"), ", ".join(lines[1:])))
     emails = customer.get("email") or customer.get("emails") or ""
     if not isinstance(emails, str):
         emails = "; ".join(str(e) for e in emails)
     if emails:
-        facts.append((w["email"], emails))
+        facts.append((w("email"), emails))
     if customer.get("phone"):
-        facts.append((w["phone"], str(customer["phone"])))
+        facts.append((w("phone"), str(customer["phone"])))
     story.append(_grid([[_p(k, HEAD), _p(v)] for k, v in facts], [35, 135], header=False))
     story.append(Spacer(1, 5 * mm))
 
     # the claims, per currency; the indemnity (EUR) joins the EUR line
-    story.append(Paragraph(markup(w["claims"]), H2))
+    story.append(Paragraph(markup(w("claims")), H2))
     story.append(Spacer(1, 1.5 * mm))
     per_currency: dict[str, dict[str, Any]] = {}
     for inv in invoices:
@@ -442,15 +351,15 @@ def _summary_pdf(customer: Mapping[str, Any], company: Mapping[str, Any], b2b: b
         per_currency.setdefault("EUR", {"count": 0, "principal": Decimal(0), "penalties": Decimal(0),
                                         "indemnity": Decimal(0), "indemnity_only": True})
         per_currency["EUR"]["indemnity"] = indemnity_total
-    head = [w["col_currency"], w["col_count"], w["col_principal"]]
+    head = [w("col_currency"), w("col_count"), w("col_principal")]
     if b2b:
-        head += [w["col_penalties"], w["col_indemnity"]]
-    head.append(w["col_total"])
+        head += [w("col_penalties"), w("col_indemnity")]
+    head.append(w("col_total"))
     data: list[list[Any]] = [[_p(h, HEAD if i == 0 else HEAD_R) for i, h in enumerate(head)]]
     for cur in sorted(per_currency):
         slot = per_currency[cur]
         total = slot["principal"] + slot["penalties"] + slot["indemnity"]
-        label = f"{cur} ({w['indemnity_only']})" if slot.get("indemnity_only") else cur
+        label = w("indemnity_only", currency=cur) if slot.get("indemnity_only") else cur
         row = [_p(label), _p(str(slot["count"]), CELL_R), _p(money(slot["principal"], cur, lang), CELL_R)]
         if b2b:
             row += [_p(money(slot["penalties"], cur, lang), CELL_R),
@@ -462,55 +371,46 @@ def _summary_pdf(customer: Mapping[str, Any], company: Mapping[str, Any], b2b: b
     dated = [inv for inv in invoices if inv["due_date"] is not None]
     if dated:
         oldest = dated[0]
-        story.append(_p(w["oldest"].format(date=long_date(oldest["due_date"], lang),
-                                           days=fmt.days(oldest["days_past_due"], 0)), SMALL))
-        story.append(_p(w["prescription"].format(
-            date=long_date(_years_later(oldest["due_date"], 5 if b2b else 2), lang),
-            law=w[f"law_{kind}"]), SMALL))
-    note = w["note_b2b"].format(date=long_date(as_of, lang), per=money(indemnity_amount, "EUR", lang)) \
-        if b2b else w[f"note_{kind}"]
-    story.append(_p(note, SMALL))
+        story.append(_p(w("oldest", due=oldest["due_date"], days=oldest["days_past_due"]), SMALL))
+        story.append(_p(w("prescription", limit=_years_later(oldest["due_date"], 5 if b2b else 2)), SMALL))
+    story.append(_p(w("note"), SMALL))
     story.append(Spacer(1, 5 * mm))
 
     # the reminder timeline
-    story.append(Paragraph(markup(w["timeline"]), H2))
+    story.append(Paragraph(markup(w("timeline")), H2))
     story.append(Spacer(1, 1.5 * mm))
     if reminders:
         shown = reminders[-TIMELINE_ROWS:]
-        data = [[_p(h, HEAD) for h in (w["col_date"], w["col_channel"], w["col_step"], w["col_to"],
-                                       w["col_status"])]]
+        data = [[_p(w(h), HEAD) for h in ("col_date", "col_channel", "col_step", "col_to", "col_status")]]
         for r in shown:
             data.append([
                 _p(short_date(r["date"], lang) if _iso(r["date"]) else r["date"]),
-                _p(w["channels"].get(r["channel"], r["channel"])),
-                _p(w["steps"].get(r["step"], r["step"])),
+                _p(w("channel", value=r["channel"])),
+                _p(w("step", value=r["step"])),
                 _p(r["recipient"]),
-                _p(w["statuses"].get(r["status"], r["status"])),
+                _p(w("status", value=r["status"])),
             ])
         story.append(_grid(data, [22, 20, 45, 63, 20]))
         if len(reminders) > len(shown):
             story.append(Spacer(1, 1.5 * mm))
             more = len(reminders) - len(shown)
-            story.append(_p(w["earlier_1" if more == 1 else "earlier"].format(n=fmt.number(more, 0)), SMALL))
+            story.append(_p(w("earlier", count=more), SMALL))
     else:
-        story.append(_p(w["no_reminder"], PLAIN))
+        story.append(_p(w("no_reminder"), PLAIN))
     story.append(Spacer(1, 5 * mm))
     if proof_names:
-        listed = ", ".join(proof_names[:PROOFS_LISTED])
-        if len(proof_names) > PROOFS_LISTED:
-            more = len(proof_names) - PROOFS_LISTED
-            listed = w["proofs_more_1" if more == 1 else "proofs_more"].format(names=listed, n=more)
-        story.append(_p(w["proofs"].format(names=listed), PLAIN))
+        more = max(len(proof_names) - PROOFS_LISTED, 0)
+        story.append(_p(w("proofs", names=proof_names[:PROOFS_LISTED], more=more), PLAIN))
     else:
-        story.append(_p(w["no_proof"], PLAIN))
-    story.append(_p(w["files"], PLAIN))
+        story.append(_p(w("no_proof"), PLAIN))
+    story.append(_p(w("files"), PLAIN))
 
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf, pagesize=A4, leftMargin=20 * mm - FRAME_PAD, rightMargin=20 * mm - FRAME_PAD,
         topMargin=18 * mm - FRAME_PAD, bottomMargin=18 * mm - FRAME_PAD,
-        title=w["pdf_title"].format(name=name), author=str(company.get("name") or ""),
-        subject=w["pdf_subject"].format(date=long_date(as_of, lang)), creator="relance",
+        title=pdf_text(w("pdf_title")), author=str(company.get("name") or ""),
+        subject=pdf_text(w("pdf_subject")), creator="relance",
         producer="relance (ReportLab)", keywords="", invariant=1,
         lang="fr-FR" if lang == "fr" else "en-GB",
     )
@@ -568,6 +468,9 @@ def agency_package(
     *,
     company: Mapping[str, Any] | None = None,
     indemnity_amount: Decimal = DEFAULT_INDEMNITY,
+    renderer: Renderer,
+    context: Mapping[str, Any] | None = None,
+    problems: list[TemplateProblem] | None = None,
 ) -> bytes:
     """The ZIP for a collection agency or a lawyer (see the module docstring for its content).
 
@@ -578,15 +481,25 @@ def agency_package(
     as mappings (``dataclasses.asdict`` of HistoryEntry does). ``proofs``: file name -> bytes,
     stored under ``preuves/``. ``company``: the creditor (name, email) for the summary.
     ``indemnity_amount``: Settings ``recovery_indemnity`` (D441-5: 40 EUR).
+    The words come from ``renderer`` (template ``handoff``, part ``package``, render/wording.py),
+    rendered with ``context`` (the step's render context: the variables the e-mails have; without
+    it, customer, company, invoices and as_of) and ``package`` (name, kind, per); a Modeles block
+    that cannot be used goes to ``problems`` and the shipped text is written instead.
     """
-    if lang not in _WORDS:
+    if lang not in LOCALES:
         raise ValueError(f"no hand-off wording for language {lang!r}; use 'fr' or 'en'")
     b2b = _is_b2b(customer)
+    values: dict[str, Any] = dict(context) if context is not None else {
+        "lang": lang, "customer": customer, "company": company or {}, "invoices": invoices}
+    values["as_of"] = as_of
+    values["package"] = {"name": str(customer.get("name") or customer.get("id") or ""), "kind": _kind(customer),
+                         "per": money(indemnity_amount, "EUR", lang)}
+    words = Wording(renderer, TEMPLATE, PART, lang, values, problems if problems is not None else [])
     rows = _open_invoices(invoices, b2b, as_of, indemnity_amount)
     reminders = reminder_rows(history_rows, str(customer.get("id") or ""))
     members: dict[str, bytes] = {
-        "dossier.csv": _dossier_csv(rows, lang),
-        "relances.csv": _relances_csv(reminders, lang),
+        "dossier.csv": _dossier_csv(words, rows, lang),
+        "relances.csv": _relances_csv(words, reminders, lang),
     }
     for name, data in proofs.items():
         path = f"preuves/{_proof_name(name)}"
@@ -594,6 +507,6 @@ def agency_package(
             raise ValueError(f"two proofs are named {path!r}")
         members[path] = bytes(data)
     proof_names = sorted(path.removeprefix("preuves/") for path in members if path.startswith("preuves/"))
-    members["synthese.pdf"] = _summary_pdf(customer, company or {}, b2b, rows, reminders, proof_names,
-                                           as_of, indemnity_amount, lang)
+    members["synthese.pdf"] = _summary_pdf(words, customer, company or {}, b2b, rows, reminders, proof_names,
+                                           as_of, lang)
     return _zip(members, as_of)

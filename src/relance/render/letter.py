@@ -8,6 +8,10 @@ recipient block where the window of a DL envelope (110 x 220 mm, window on the r
 place and date under it, the registered-mail mention, the object line, the body, the
 signature on the right, and a footer with the sender's details and the page count.
 
+Every word comes from the template ``formal_notice``, part ``letter`` (scenarios/templates/<lang>/
+formal_notice.letter.j2, one block per paragraph or label, overridable block by block from the
+Modeles tab: render/wording.py); the layout, the figures and the order of the paragraphs are here.
+
 The standard PDF fonts (Helvetica) are used, so nothing is embedded; they can only draw the
 Windows-1252 repertoire, so every text goes through :func:`pdf_text`, which maps any other
 character to a close one ("Łódź" -> "Lodz") instead of the black box reportlab would draw.
@@ -40,8 +44,11 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from relance.engine.catalog import anomalies as A
 from relance.engine.formats import formats
 from relance.engine.i18n import french_typography
+from relance.render.messages import Renderer, TemplateProblem
+from relance.render.wording import Wording
 
 __all__ = [
     "LOCALES",
@@ -53,7 +60,8 @@ __all__ = [
     "money",
     "payment_reference",
     "pdf_text",
-    "rate_text",
+    "letter_values",
+    "rate_of",
     "reply_address",
     "short_date",
 ]
@@ -258,188 +266,16 @@ def _footer_canvas(footer: str, running_head: str, legal: str = "") -> Callable[
 
 # --------------------------------------------------------------------------- wording
 
-_WORDS: dict[str, dict[str, str]] = {
-    "fr": {
-        "registered": "LETTRE RECOMMANDÉE AVEC ACCUSÉ DE RÉCEPTION",
-        "object": "Objet : Mise en demeure de payer",
-        "ref_one": "Réf. : facture {ids}",
-        "ref_many": "Réf. : factures {ids}",
-        "customer_ref": "Votre code client : {id}",
-        "attn": "À l'attention {name}",  # name: "d'Alain", "de Martin" (formats.of)
-        "place_date": "{city}, le {date}",
-        "date_only": "Le {date}",
-        "email": "E-mail : {v}",
-        "phone": "Tél. : {v}",
-        "greeting": "Madame, Monsieur,",
-        "after_many": "Malgré nos {n} relances restées sans effet, ",
-        "after_one": "Malgré notre relance restée sans effet, ",
-        "after_none": "Sauf erreur de notre part, ",
-        "unpaid_one": "la facture {id} du {date}, échue le {due}, demeure impayée à ce jour.",
-        "unpaid_many": "les factures détaillées ci-dessous demeurent impayées à ce jour.",
-        "principal_is": "Le montant restant dû en principal s'élève à {amounts}.",
-        "due_is": "Le montant restant dû s'élève à {amounts}.",
-        "col_id": "Facture n°", "col_date": "Date", "col_due": "Échéance", "col_late": "Retard",
-        "col_amount": "Montant TTC", "col_open": "Reste dû", "col_penalty": "Pénalités",
-        "days": "{n} j",
-        "penalties_law": (
-            "Conformément à l'article L441-10 du Code de commerce, ces sommes sont majorées de plein "
-            "droit de pénalités de retard{so_far}, ainsi que de l'indemnité forfaitaire pour frais de "
-            "recouvrement de {per} par facture payée en retard prévue à l'article D441-5 du même "
-            "code{indemnity}. Les pénalités de retard continuent de courir jusqu'au complet paiement."
-        ),
-        "rate_legal": (
-            "Taux des pénalités de retard : taux BCE du semestre ({ecb}) + {margin} points = {rate} "
-            "l'an ; indemnité forfaitaire : {per} par facture."
-        ),
-        "rate_fixed": (
-            "Taux des pénalités de retard : taux contractuel de {rate} l'an ; indemnité forfaitaire : "
-            "{per} par facture."
-        ),
-        "so_far": ", qui s'élèvent à {amounts} au {date}",
-        "indemnity_so": ", soit {amount} pour {n} {invoices}",
-        "invoice": "facture", "invoices": "factures",
-        "t_principal": "Principal restant dû",
-        "t_penalties": "Pénalités de retard au {date} (art. L441-10 C. com.)",
-        "t_indemnity": "Indemnité forfaitaire de recouvrement ({n} × {per}, art. D441-5 C. com.)",
-        "t_total": "Total réclamé",
-        "t_due": "Total dû",
-        "t_currency": "Montants en {cur}",
-        "ref_count": "Réf. : {n} factures (détail ci-dessous)",
-        "demand_b2b": (
-            "En conséquence, nous vous mettons en demeure de nous régler la somme totale de "
-            "<b>{amounts}</b> au plus tard le <b>{deadline}</b>."
-        ),
-        "demand_b2c": (
-            "En conséquence, nous vous mettons en demeure de nous régler la somme de "
-            "<b>{amounts}</b> au plus tard le <b>{deadline}</b>."
-        ),
-        "consequence_b2b": (
-            "À défaut de règlement intégral dans ce délai, nous engagerons sans autre avis une "
-            "procédure judiciaire en recouvrement de notre créance, notamment par voie "
-            "d'injonction de payer (articles 1405 et suivants du Code de procédure civile)."
-        ),
-        "consequence_b2c": (
-            "À défaut de règlement dans ce délai, nous serons contraints d'engager une procédure "
-            "judiciaire pour obtenir le paiement de cette somme, notamment par voie d'injonction "
-            "de payer (articles 1405 et suivants du Code de procédure civile)."
-        ),
-        "article_1344": "La présente lettre vaut mise en demeure au sens de l'article 1344 du Code civil.",
-        "how_to_pay": "Règlement :",
-        "pay_by": "par virement, IBAN {iban}{bic}, en indiquant la référence « {ref} ».",
-        "bic": " – BIC {bic}",
-        "quote_ref": "merci d'indiquer la référence « {ref} » avec votre règlement.",
-        "pay_online": "Paiement en ligne de la facture {id} : {url}",
-        "portal": "Vos factures et les moyens de paiement sont disponibles sur {url}.",
-        "paid_meanwhile": (
-            "Si votre règlement a croisé ce courrier, nous vous prions de ne pas en tenir compte."
-        ),
-        "plan_b2c": (
-            "Si vous rencontrez des difficultés pour régler cette somme, contactez-nous avant cette "
-            "date{contact} : un échéancier de paiement peut être convenu."
-        ),
-        "contact": " ({v})",
-        "signoff": "Veuillez agréer, Madame, Monsieur, l'expression de nos salutations distinguées.",
-        "for_company": "Pour {company},",
-        "running": "Mise en demeure de payer – {customer} – {date} (suite)",
-        "title": "Mise en demeure de payer – {customer}",
-        "subject": "Mise en demeure de payer : {ids}",
-    },
-    "en": {
-        "registered": "REGISTERED LETTER WITH ACKNOWLEDGEMENT OF RECEIPT",
-        "object": "Re: Formal notice to pay (mise en demeure de payer)",
-        "ref_one": "Ref.: invoice {ids}",
-        "ref_many": "Ref.: invoices {ids}",
-        "customer_ref": "Your customer code: {id}",
-        "attn": "Attn: {name}",
-        "place_date": "{city}, {date}",
-        "date_only": "{date}",
-        "email": "Email: {v}",
-        "phone": "Tel.: {v}",
-        "greeting": "Dear Sir or Madam,",
-        "after_many": "Despite our {n} previous reminders, which have gone unanswered, ",
-        "after_one": "Despite our previous reminder, which has gone unanswered, ",
-        "after_none": "According to our records, ",
-        "unpaid_one": "invoice {id} dated {date} and due on {due} remains unpaid.",
-        "unpaid_many": "the invoices listed below remain unpaid.",
-        "principal_is": "The principal amount outstanding is {amounts}.",
-        "due_is": "The amount outstanding is {amounts}.",
-        "col_id": "Invoice no.", "col_date": "Date", "col_due": "Due date", "col_late": "Overdue",
-        "col_amount": "Amount", "col_open": "Outstanding", "col_penalty": "Interest",
-        "days": "{n} d",
-        "penalties_law": (
-            "Under article L441-10 of the French Commercial Code (Code de commerce), late-payment "
-            "interest accrues automatically on these amounts{so_far}. You are also liable for fixed "
-            "compensation for recovery costs of {per} per invoice paid late under article D441-5 "
-            "of the same code{indemnity}. Late-payment interest continues to accrue until payment "
-            "in full."
-        ),
-        "so_far": "; as at {date} it amounts to {amounts}",
-        "rate_legal": (
-            "Late-payment interest rate: the semester's ECB rate ({ecb}) + {margin} points = {rate} "
-            "a year; fixed recovery compensation: {per} per invoice."
-        ),
-        "rate_fixed": (
-            "Late-payment interest rate: the contractual rate of {rate} a year; fixed recovery "
-            "compensation: {per} per invoice."
-        ),
-        "indemnity_so": ", i.e. {amount} for {n} {invoices}",
-        "invoice": "invoice", "invoices": "invoices",
-        "t_principal": "Principal outstanding",
-        "t_penalties": "Late-payment interest to {date} (art. L441-10 C. com.)",
-        "t_indemnity": "Fixed recovery compensation ({n} × {per}, art. D441-5 C. com.)",
-        "t_total": "Total claimed",
-        "t_due": "Total due",
-        "t_currency": "Amounts in {cur}",
-        "ref_count": "Ref.: {n} invoices (listed below)",
-        "demand_b2b": (
-            "We therefore give you formal notice to pay the total sum of <b>{amounts}</b> "
-            "by <b>{deadline}</b> at the latest."
-        ),
-        "demand_b2c": (
-            "We therefore give you formal notice to pay the sum of <b>{amounts}</b> "
-            "by <b>{deadline}</b> at the latest."
-        ),
-        "consequence_b2b": (
-            "If full payment is not received by that date, we will, without further notice, bring "
-            "legal proceedings to recover the debt, in particular an application for an order for "
-            "payment (injonction de payer)."
-        ),
-        "consequence_b2c": (
-            "If payment is not received by that date, we will have no choice but to bring legal "
-            "proceedings to recover this sum, in particular an application for an order for payment "
-            "(injonction de payer)."
-        ),
-        "article_1344": (
-            "This letter constitutes formal notice to pay (mise en demeure) within the meaning of "
-            "article 1344 of the French Civil Code (Code civil)."
-        ),
-        "how_to_pay": "How to pay:",
-        "pay_by": "by bank transfer, IBAN {iban}{bic}, quoting the reference \u201c{ref}\u201d.",
-        "bic": " – BIC {bic}",
-        "quote_ref": "please quote the reference \u201c{ref}\u201d with your payment.",
-        "pay_online": "Pay invoice {id} online: {url}",
-        "portal": "Your invoices and payment options are available at {url}.",
-        "paid_meanwhile": "If your payment has crossed with this letter, please disregard it.",
-        "plan_b2c": (
-            "If you are having difficulty paying this sum, please contact us before that date{contact}: "
-            "a payment plan can be agreed."
-        ),
-        "contact": " ({v})",
-        "signoff": "Yours faithfully,",
-        "for_company": "For {company},",
-        "running": "Formal notice to pay – {customer} – {date} (continued)",
-        "title": "Formal notice to pay – {customer}",
-        "subject": "Formal notice to pay: {ids}",
-    },
-}
+#: Where the letter's words are: the template ``formal_notice``, part ``letter`` (one block per
+#: paragraph or label), in scenarios/templates/<lang>/formal_notice.letter.j2 or a Modeles row.
+TEMPLATE, PART = "formal_notice", "letter"
+
 
 def french_spacing(text: str) -> str:
     """French typography (relance.engine.i18n.french_typography): a no-break space before ':',
     a narrow one before ; ? ! and inside « », so that a colon or a guillemet never starts a line."""
     return french_typography(text)
 
-
-_WORDS["fr"] = {key: french_spacing(text) for key, text in _WORDS["fr"].items()}
 
 _FRANCE = {"", "france", "fr", "fra", "france metropolitaine", "france métropolitaine"}
 
@@ -450,16 +286,15 @@ def _lines(value: object) -> list[str]:
     return [line.strip() for line in text.replace("\r", "\n").split("\n") if line.strip()]
 
 
-def recipient_lines(customer: Mapping[str, Any], lang: str = "fr", attention: bool = True) -> list[str]:
-    """The address block as La Poste wants it: name, attention line (the contact, unless
-    ``attention`` is false), street lines, ``POSTCODE CITY`` (city in capitals), and the
-    country only for mail abroad."""
-    words = _WORDS[lang]
+def recipient_lines(customer: Mapping[str, Any], words: Wording | None = None) -> list[str]:
+    """The address block as La Poste wants it: name, attention line (the contact, when ``words``
+    can say it: block ``attention``), street lines, ``POSTCODE CITY`` (city in capitals), and
+    the country only for mail abroad."""
     name = str(customer.get("name") or "").strip()
     contact = str(customer.get("contact_name") or "").strip()
     lines = [name] if name else []
-    if attention and contact and contact.casefold() != name.casefold():
-        lines.append(words["attn"].format(name=formats(lang).of(contact) if lang == "fr" else contact))
+    if words is not None and contact and contact.casefold() != name.casefold():
+        lines.append(words("attention", contact=contact))
     lines += _lines(customer.get("address"))
     city_line = " ".join(
         part for part in (str(customer.get("postal_code") or "").strip(),
@@ -488,29 +323,24 @@ def payment_reference(invoices: Sequence[Mapping[str, Any]]) -> str:
     return ", ".join(str(inv.get("id") or "") for inv in invoices if inv.get("id"))
 
 
-def _how_to_pay(company: Mapping[str, Any], invoices: Sequence[Mapping[str, Any]], lang: str) -> list[Flowable]:
+def _how_to_pay(words: Wording, company: Mapping[str, Any], invoices: Sequence[Mapping[str, Any]]) -> list[Flowable]:
     """The "how to pay" block: the transfer (IBAN, BIC) with the invoice numbers as its
     reference, each invoice's payment link, the customer portal."""
-    w = _WORDS[lang]
-    ref = payment_reference(invoices)
     lines: list[str] = []
-    iban = str(company.get("iban") or "").strip()
-    if iban:
-        bic = str(company.get("bic") or "").strip()
-        lines.append(w["pay_by"].format(iban=iban.replace(" ", "\u00a0"), ref=ref,
-                                        bic=w["bic"].format(bic=bic) if bic else ""))
-    elif ref:
-        lines.append(w["quote_ref"].format(ref=ref))
+    if str(company.get("iban") or "").strip():
+        lines.append(words("pay_by"))
+    elif payment_reference(invoices):
+        lines.append(words("quote_ref"))
     for inv in invoices:
         url = _link(inv.get("payment_url"))
         if url:
-            lines.append(w["pay_online"].format(id=inv.get("id"), url=url))
+            lines.append(words("pay_online", invoice=inv, url=url))
     portal = _link(company.get("portal_url"))
     if portal:
-        lines.append(w["portal"].format(url=portal))
+        lines.append(words("portal", url=portal))
     if not lines:
         return []
-    label = f"<b>{markup(w['how_to_pay'])}</b> "
+    label = f"<b>{markup(words('how_to_pay'))}</b> "
     return [Paragraph(label + "<br/>".join(markup(line) for line in lines), BODY)]
 
 
@@ -531,19 +361,17 @@ def reply_address(company: Mapping[str, Any]) -> str:
     return str(company.get("reply_to") or company.get("email") or "").strip()
 
 
-def rate_text(rate: Mapping[str, Any] | None, per: Decimal, lang: str = "fr") -> str:
-    """How the penalty rate is made, and the indemnity per invoice: "taux BCE du semestre
-    (2,15 %) + 10 points = 12,15 % l'an" (legal mode) or the contractual rate; "" without a rate."""
+def rate_of(rate: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The context's ``penalty_rate`` with Decimal figures (mode, rate, ecb_rate, margin), or
+    None when it gives no rate: the rate paragraph is then left out."""
     if not rate or as_decimal(rate.get("rate")) is None:
-        return ""
-    fmt = formats(_LOCALE.get(lang, lang))
+        return None
     ecb = as_decimal(rate.get("ecb_rate"))
-    args = {"rate": fmt.percent(as_decimal(rate.get("rate")), 2), "per": money(per, "EUR", lang)}
-    if rate.get("mode") == "fixed" or ecb is None:
-        return _WORDS[lang]["rate_fixed"].format(**args)
+    fixed = rate.get("mode") == "fixed" or ecb is None
     margin = as_decimal(rate.get("margin"))
-    return _WORDS[lang]["rate_legal"].format(
-        ecb=fmt.percent(ecb, 2), margin=fmt.number(margin if margin is not None else 10, 0), **args)
+    return {**rate, "mode": "fixed" if fixed else str(rate.get("mode") or "legal_semester"),
+            "rate": as_decimal(rate.get("rate")), "ecb_rate": None if fixed else ecb,
+            "margin": None if fixed else (margin if margin is not None else Decimal(10))}
 
 
 # --------------------------------------------------------------------------- the letter
@@ -572,12 +400,11 @@ def _totals(context: Mapping[str, Any], b2b: bool) -> tuple[list[dict[str, Any]]
     return rows, amount, count
 
 
-def _invoice_table(invoices: Sequence[Mapping[str, Any]], b2b: bool, lang: str) -> Table:
-    w = _WORDS[lang]
-    head = [w["col_id"], w["col_date"], w["col_due"], w["col_late"], w["col_amount"], w["col_open"]]
+def _invoice_table(words: Wording, invoices: Sequence[Mapping[str, Any]], b2b: bool, lang: str) -> Table:
+    head = [words(x) for x in ("col_id", "col_date", "col_due", "col_late", "col_amount", "col_open")]
     widths = [34, 24, 24, 16, 36, 36]
     if b2b:
-        head.append(w["col_penalty"])
+        head.append(words("col_penalty"))
         widths = [28, 22, 22, 16, 29, 29, 24]
     numeric_from = 3
     rows: list[list[Flowable]] = [
@@ -589,7 +416,7 @@ def _invoice_table(invoices: Sequence[Mapping[str, Any]], b2b: bool, lang: str) 
         cells = [
             str(inv.get("id") or ""), short_date(inv.get("issue_date"), lang),
             short_date(inv.get("due_date"), lang),
-            w["days"].format(n=days) if days > 0 else "–",
+            words("days_late", days=days) if days > 0 else "–",
             money(inv.get("amount"), currency, lang), money(inv.get("open_balance"), currency, lang),
         ]
         if b2b:
@@ -613,11 +440,9 @@ def _invoice_table(invoices: Sequence[Mapping[str, Any]], b2b: bool, lang: str) 
     return table
 
 
-def _totals_table(rows: list[dict[str, Any]], count: int, per: Decimal, b2b: bool,
-                  as_of: object, lang: str) -> Table:
+def _totals_table(words: Wording, rows: list[dict[str, Any]], b2b: bool, lang: str) -> Table:
     """Principal, penalties, indemnity and total claimed, under a heading per currency when
     there are several. A consumer owes the principal only: one line."""
-    w = _WORDS[lang]
     several = len(rows) > 1
     data: list[list[Flowable]] = []
     total_rows: list[int] = []
@@ -626,18 +451,17 @@ def _totals_table(rows: list[dict[str, Any]], count: int, per: Decimal, b2b: boo
         cur = row["currency"]
         if several:
             heading_rows.append(len(data))
-            data.append([Paragraph(markup(w["t_currency"].format(cur=cur)), HEAD), ""])
+            data.append([Paragraph(markup(words("t_currency", currency=cur)), HEAD), ""])
         if b2b and not row.get("indemnity_only"):
-            data.append([Paragraph(markup(w["t_principal"]), CELL),
+            data.append([Paragraph(markup(words("t_principal")), CELL),
                          Paragraph(markup(money(row["principal"], cur, lang)), CELL_R)])
-            data.append([Paragraph(markup(w["t_penalties"].format(date=short_date(as_of, lang))), CELL),
+            data.append([Paragraph(markup(words("t_penalties")), CELL),
                          Paragraph(markup(money(row["penalties"], cur, lang)), CELL_R)])
         if row["indemnity"]:
-            label = w["t_indemnity"].format(n=count, per=money(per, "EUR", lang))
-            data.append([Paragraph(markup(label), CELL),
+            data.append([Paragraph(markup(words("t_indemnity")), CELL),
                          Paragraph(markup(money(row["indemnity"], "EUR", lang)), CELL_R)])
         total_rows.append(len(data))
-        data.append([Paragraph(markup(w["t_total"] if b2b else w["t_due"]), HEAD),
+        data.append([Paragraph(markup(words("t_total")), HEAD),
                      Paragraph(markup(money(row["total"], cur, lang)), HEAD_R)])
     table = Table(data, colWidths=[105 * mm, 35 * mm], hAlign="RIGHT")
     style: list[tuple[Any, ...]] = [
@@ -658,7 +482,54 @@ def _totals_table(rows: list[dict[str, Any]], count: int, per: Decimal, b2b: boo
     return table
 
 
-def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str], lang: str = "fr") -> bytes:
+def _bold(text: str, shown: Sequence[str]) -> str:
+    """Paragraph markup of ``text`` with each of ``shown`` (the amounts, the deadline) in bold."""
+    out = markup(text)
+    for piece in dict.fromkeys(markup(x) for x in shown if x):
+        out = out.replace(piece, f"<b>{piece}</b>")
+    return out
+
+
+def letter_values(context: Mapping[str, Any], lang: str = "fr") -> dict[str, Any]:
+    """What the letter's templates see: the render context (engine/message.render_context) with
+    its gaps filled (``is_b2b``, ``reminders_sent``, ``penalty_rate`` as Decimals), and
+    ``letter``: the figures the letter computed, already formatted (see docs/sending.md)."""
+    company: Mapping[str, Any] = context.get("company") or {}
+    customer: Mapping[str, Any] = context.get("customer") or {}
+    invoices: Sequence[Mapping[str, Any]] = context.get("invoices") or ()
+    # penalties and the indemnity are claimed from a customer known to be a business only
+    b2b = bool(context.get("is_b2b", str(customer.get("type") or "").strip().upper() == "B2B"))
+    rows, indemnity, count = _totals(context, b2b)
+    given_per = as_decimal((context.get("indemnity") or {}).get("per"))
+    per = given_per if given_per is not None else (indemnity / count) if count else DEFAULT_INDEMNITY
+    totals: Sequence[Mapping[str, Any]] = context.get("totals") or ()
+    reply = reply_address(company)
+    iban = str(company.get("iban") or "").strip()
+    letter = {
+        "b2b": b2b,
+        "ids": [str(inv.get("id") or "") for inv in invoices],
+        "reference": payment_reference(invoices),
+        "reply_to": reply,
+        "company": str(company.get("name") or "").strip(),
+        "city": str(company.get("city") or "").strip(),
+        "contact_name": str(customer.get("contact_name") or "").strip(),
+        "iban": iban.replace(" ", "\u00a0"), "bic": str(company.get("bic") or "").strip(),
+        "principal": _join([money(t.get("open_balance"), str(t.get("currency") or "EUR"), lang) for t in totals],
+                           lang),
+        "penalties": _join([money(r["penalties"], r["currency"], lang) for r in rows if r["penalties"]], lang),
+        "per": money(per, "EUR", lang), "per_amount": per,
+        "count": count, "indemnity": money(indemnity, "EUR", lang), "indemnity_amount": indemnity,
+        "claims": rows,
+        "claimed": _join([money(r["total"], r["currency"], lang) for r in rows], lang),
+        "contact": ", ".join(str(x).strip() for x in (company.get("phone"), reply) if x and str(x).strip()),
+    }
+    return {**context, "is_b2b": b2b, "reminders_sent": int(context.get("reminders_sent") or 0),
+            "penalty_rate": rate_of(context.get("penalty_rate")), "letter": letter,
+            "company": company, "customer": customer, "invoices": invoices, "totals": totals}
+
+
+def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str], lang: str = "fr", *,
+                      renderer: Renderer, problems: list[TemplateProblem] | None = None) -> bytes:
     """The formal notice (mise en demeure de payer) for one customer, as PDF bytes.
 
     ``context`` is what :func:`relance.engine.message.render_context` returns; the letter also reads
@@ -669,20 +540,22 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
     ``sender_address`` is empty), all of them blank when absent. ``sender_address`` holds the
     sender's postal address lines. ``lang`` is "fr" or "en" (English for foreign customers;
     the letter still cites French law).
+
+    The words come from ``renderer``: template ``formal_notice``, part ``letter``, one block per
+    paragraph (render/wording.py); a Modeles block that cannot be used is added to ``problems``
+    and the shipped paragraph is printed instead.
     """
-    if lang not in _WORDS:
+    if lang not in _LOCALE:
         raise ValueError(f"no formal notice wording for language {lang!r}; use 'fr' or 'en'")
-    w = _WORDS[lang]
-    company: Mapping[str, Any] = context.get("company") or {}
-    customer: Mapping[str, Any] = context.get("customer") or {}
-    invoices: Sequence[Mapping[str, Any]] = context.get("invoices") or ()
-    # penalties and the indemnity are claimed from a customer known to be a business only
-    b2b = bool(context.get("is_b2b", str(customer.get("type") or "").strip().upper() == "B2B"))
-    as_of = context.get("as_of")
+    values = letter_values(context, lang)
+    letter: Mapping[str, Any] = values["letter"]
+    words = Wording(renderer, TEMPLATE, PART, lang, values, problems if problems is not None else [])
+    company: Mapping[str, Any] = values["company"]
+    customer: Mapping[str, Any] = values["customer"]
+    invoices: Sequence[Mapping[str, Any]] = values["invoices"]
+    b2b = letter["b2b"]
     deadline = context.get("deadline")
-    company_name = str(company.get("name") or "").strip()
-    customer_name = str(customer.get("name") or "").strip()
-    ids = [str(inv.get("id") or "") for inv in invoices]
+    company_name = letter["company"]
 
     story: list[Flowable] = []
 
@@ -693,12 +566,12 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
         address = _lines(given) if isinstance(given, str) else [str(x).strip() for x in given if str(x).strip()]
     sender = [f"<b>{markup(company_name)}</b>"] if company_name else []
     sender += [markup(line) for line in address]
-    reply = reply_address(company)
+    reply = letter["reply_to"]
     if reply:
-        sender.append(markup(w["email"].format(v=reply)))
+        sender.append(markup(words("email")))
     if company.get("phone"):
-        sender.append(markup(w["phone"].format(v=company["phone"])))
-    recipient = recipient_lines(customer, lang)
+        sender.append(markup(words("phone")))
+    recipient = recipient_lines(customer, words)
     recipient_markup = [f"<b>{markup(line)}</b>" if i == 0 else markup(line) for i, line in enumerate(recipient)]
     head = Table(
         [[Paragraph("<br/>".join(sender), BLOCK), ""],
@@ -717,86 +590,57 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
     ]))
     story.append(head)
 
-    city = str(company.get("city") or "").strip()
-    when = long_date(as_of, lang)
-    place_date = w["place_date"].format(city=city, date=when) if city else w["date_only"].format(date=when)
-    story.append(Paragraph(markup(place_date), text_style("date", leftIndent=SIGN_INDENT)))
+    story.append(Paragraph(markup(words("place_date")), text_style("date", leftIndent=SIGN_INDENT)))
     story.append(Spacer(1, 5 * mm))
 
-    refs = (w["ref_one" if len(ids) == 1 else "ref_many"].format(ids=", ".join(ids)) if len(ids) <= 4
-            else w["ref_count"].format(n=len(ids)))
-    story.append(Paragraph(markup(w["registered"]), STRONG))
+    story.append(Paragraph(markup(words("registered")), STRONG))
     story.append(Spacer(1, 2 * mm))
-    story.append(Paragraph(markup(w["object"]), STRONG))
-    ref_lines = [markup(refs)]
+    story.append(Paragraph(markup(words("object")), STRONG))
+    ref_lines = [markup(words("reference"))]
     if customer.get("id"):
-        ref_lines.append(markup(w["customer_ref"].format(id=customer["id"])))
+        ref_lines.append(markup(words("customer_code")))
     story.append(Paragraph("<br/>".join(ref_lines), PLAIN))
     story.append(Spacer(1, 4 * mm))
 
     # body ------------------------------------------------------------------------------------
-    contact = str(customer.get("contact_name") or "").strip()
-    greeting = w["greeting"]
-    if lang == "en" and contact:
-        greeting = f"Dear {contact},"
-    story.append(Paragraph(markup(greeting), BODY))
-
-    sent = int(context.get("reminders_sent") or 0)
-    opening = w["after_many"].format(n=sent) if sent > 1 else w["after_one"] if sent == 1 else w["after_none"]
-    if len(invoices) == 1:
-        inv = invoices[0]
-        situation = w["unpaid_one"].format(id=inv.get("id"), date=long_date(inv.get("issue_date"), lang),
-                                           due=long_date(inv.get("due_date"), lang))
-    else:
-        situation = w["unpaid_many"]
-    totals: Sequence[Mapping[str, Any]] = context.get("totals") or ()
-    principal = _join([money(t.get("open_balance"), str(t.get("currency") or "EUR"), lang)
-                       for t in totals], lang)
-    owed = w["principal_is" if b2b else "due_is"].format(amounts=principal)
-    story.append(Paragraph(markup(f"{opening}{situation} {owed}"), BODY))
+    story.append(Paragraph(markup(words("greeting")), BODY))
+    principal_required = [(A.WHAT_PRINCIPAL(amount=letter["principal"]), letter["principal"], "{{ letter.principal }}")]
+    story.append(Paragraph(markup(words("situation", required=principal_required)), BODY))
     story.append(Spacer(1, 1 * mm))
-    story.append(_invoice_table(invoices, b2b, lang))
+    story.append(_invoice_table(words, invoices, b2b, lang))
     story.append(Spacer(1, 3 * mm))
 
-    rows, indemnity, count = _totals(context, b2b)
-    given_per = as_decimal((context.get("indemnity") or {}).get("per"))
-    per = given_per if given_per is not None else (indemnity / count) if count else DEFAULT_INDEMNITY
+    rows = letter["claims"]
     if b2b:
-        penalty_rows = [r for r in rows if r["penalties"]]
-        so_far = w["so_far"].format(
-            amounts=_join([money(r["penalties"], r["currency"], lang) for r in penalty_rows], lang),
-            date=long_date(as_of, lang)) if penalty_rows else ""
-        ind_text = w["indemnity_so"].format(
-            amount=money(indemnity, "EUR", lang), n=count,
-            invoices=w["invoice" if count == 1 else "invoices"]) if count else ""
-        story.append(Paragraph(markup(w["penalties_law"].format(
-            so_far=so_far, per=money(per, "EUR", lang), indemnity=ind_text)), BODY))
-        rate_line = rate_text(context.get("penalty_rate"), per, lang)
-        if rate_line:
-            story.append(Paragraph(markup(rate_line), BODY))
-    story.append(KeepTogether([_totals_table(rows, count, per, b2b, as_of, lang), Spacer(1, 3 * mm)]))
+        story.append(Paragraph(markup(words("penalties_law")), BODY))
+        rate = values["penalty_rate"]
+        if rate is not None:
+            fmt = formats(_LOCALE[lang])
+            story.append(Paragraph(markup(words("rate", required=[
+                (A.WHAT_RATE(rate=fmt.percent(rate["rate"], 2)), fmt.percent(rate["rate"], 2),
+                 "{{ penalty_rate.rate|percent(2) }}"),
+                (A.WHAT_INDEMNITY(amount=letter["per"]), letter["per"], "{{ letter.per }}")])), BODY))
+    story.append(KeepTogether([_totals_table(words, rows, b2b, lang), Spacer(1, 3 * mm)]))
 
-    claimed = _join([money(r["total"], r["currency"], lang) for r in rows], lang)
-    demand = w["demand_b2b" if b2b else "demand_b2c"].format(
-        amounts=markup(claimed), deadline=markup(long_date(deadline, lang)))
-    story.append(Paragraph(demand, BODY))
-    story.append(Paragraph(markup(w["consequence_b2b" if b2b else "consequence_b2c"]), BODY))
-    story.append(Paragraph(markup(w["article_1344"]), BODY))
+    claimed = [money(r["total"], r["currency"], lang) for r in rows]
+    when = long_date(deadline, lang)
+    required = [(A.WHAT_CLAIMED(amount=x), x, "{{ letter.claimed }}") for x in claimed]
+    required.append((A.WHAT_DEADLINE(date=when), when, "{{ deadline|date }}"))
+    demand = words("demand", required=required)
+    bold = [letter["claimed"]] if markup(letter["claimed"]) in markup(demand) else claimed
+    story.append(Paragraph(_bold(demand, [*bold, when]), BODY))
+    story.append(Paragraph(markup(words("consequence")), BODY))
+    story.append(Paragraph(markup(words("article_1344")), BODY))
 
-    story.append(KeepTogether(_how_to_pay(company, invoices, lang)))
-    story.append(Paragraph(markup(w["paid_meanwhile"]), BODY))
+    story.append(KeepTogether(_how_to_pay(words, company, invoices)))
+    story.append(Paragraph(markup(words("paid_meanwhile")), BODY))
     if not b2b:
-        reach = ", ".join(str(x).strip() for x in (company.get("phone"), reply) if x and str(x).strip())
-        story.append(Paragraph(markup(w["plan_b2c"].format(
-            contact=w["contact"].format(v=reach) if reach else "")), BODY))
-    signoff = w["signoff"]
-    if lang == "en" and contact:
-        signoff = "Yours sincerely,"
+        story.append(Paragraph(markup(words("plan_b2c")), BODY))
     # the salutation, "Pour <company>," then room for the handwritten signature, then who signs
     sign_style = text_style("sign", leftIndent=SIGN_INDENT)
-    signer: list[Flowable] = [Paragraph(markup(signoff), BODY)]
+    signer: list[Flowable] = [Paragraph(markup(words("signoff")), BODY)]
     if company_name:
-        signer.append(Paragraph(markup(w["for_company"].format(company=company_name)), sign_style))
+        signer.append(Paragraph(markup(words("for_company")), sign_style))
     signer.append(Spacer(1, SIGNATURE_SPACE))
     signatory = _signatory(company)
     if signatory:
@@ -811,17 +655,15 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
         footer_parts.append(reply)
     footer = " · ".join(p for p in footer_parts if p)
     legal = " ".join(str(company.get("legal_mentions") or "").split())
-    running = w["running"].format(customer=customer_name, date=long_date(as_of, lang))
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf, pagesize=A4, leftMargin=LEFT - FRAME_PAD, rightMargin=RIGHT - FRAME_PAD,
         topMargin=TOP - FRAME_PAD, bottomMargin=BOTTOM - FRAME_PAD,
-        title=w["title"].format(customer=customer_name),
-        author=company_name, subject=w["subject"].format(ids=", ".join(ids)),
+        title=pdf_text(words("title")), author=company_name, subject=pdf_text(words("subject")),
         creator="relance", producer="relance (ReportLab)", keywords="", invariant=1,
         lang="fr-FR" if lang == "fr" else "en-GB",
     )
-    doc.build(story, canvasmaker=_footer_canvas(footer, running, legal))
+    doc.build(story, canvasmaker=_footer_canvas(footer, words("running"), legal))
     return buf.getvalue()
 
 

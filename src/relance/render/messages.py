@@ -28,6 +28,10 @@ characters already, but a template pasted into the Modeles tab is typed with ord
 (a keyboard has no U+202F), and values (a customer's name, a note) come from cells: typesetting
 the output is the only way every French message comes out right whatever wrote it. SMS are left
 alone: they are GSM-7, where one no-break space turns the message into UCS-2 and halves its length.
+Documents relance lays out itself (the formal notice's PDF, the hand-off package) take their
+words from parts of :data:`DOCUMENT_PARTS` (``formal_notice.letter.j2``, ``handoff.package.j2``):
+one ``{% block %}`` per paragraph, rendered alone by :meth:`Renderer.render_block`, on one line;
+render/wording.py lets a Modeles row replace some blocks and keeps the shipped ones for the rest.
 Filters (``money``, ``number``, ``percent``, ``days``, ``date``, ``of``, ``link``) all go through
 the one formatter, relance.engine.formats, so an amount reads the same in a message, a letter
 and the report.
@@ -59,7 +63,7 @@ from relance.engine.formats import formats
 from relance.engine.i18n import Said, french_typography
 from relance.render.sandbox import DEFAULT_LIMITS, BoundedEnvironment, LimitExceeded, Limits
 
-__all__ = ["HTML_PARTS", "Limits", "Renderer", "TemplateFiles", "TemplateProblem", "one_line", "sample_context",
+__all__ = ["DOCUMENT_PARTS", "HTML_PARTS", "Limits", "Renderer", "TemplateFiles", "TemplateProblem", "one_line", "sample_context",
            "typeset_html"]
 
 #: Template sources by (language, file name), e.g. ("fr", "reminder_1.html.j2").
@@ -69,6 +73,10 @@ SHIPPED_FOLDER = "scenarios/templates"
 
 #: Parts rendered with HTML autoescaping.
 HTML_PARTS = frozenset({"html"})
+#: Parts that hold the wording of a document relance lays out itself (the formal notice's PDF,
+#: the hand-off package): each ``{% block %}`` is one paragraph or label, rendered on its own by
+#: :meth:`Renderer.render_block`; a Modeles row of such a part replaces the blocks it defines.
+DOCUMENT_PARTS = frozenset({"letter", "package"})
 #: Parts that are a single header line: whitespace (newlines included) is collapsed.
 _LINE_PARTS = frozenset({"subject"})
 #: Babel locale per language code; another code is parsed as a locale identifier as is.
@@ -369,6 +377,7 @@ class Renderer:
         self._parts_cache: dict[tuple[str, str], frozenset[str]] = {}
         # template filename (as Jinja reports it in tracebacks) -> (template, lang, part)
         self._filenames: dict[str, tuple[str, str, str]] = {}
+        self._preset: Renderer | None = None
 
     # ------------------------------------------------------------------ public API
 
@@ -397,6 +406,57 @@ class Renderer:
         if used == "fr" and part not in _ASCII_PARTS:
             text = typeset_html(text) if part in HTML_PARTS else french_typography(text)
         return text
+
+    def render_block(self, template: str, lang: str, part: str, block: str,
+                     context: Mapping[str, object]) -> str:
+        """Render one ``{% block %}`` of a document part (a paragraph of the letter) on one line:
+        white space collapsed, French typography applied to French; the same sandbox, bounds and
+        problems as :meth:`render`. A block sees the context, not what the file sets outside it."""
+        compiled, used = self._get(template, lang, part)
+        render = compiled.blocks.get(block)
+        if render is None:
+            raise TemplateProblem(
+                template, used, part, None, f"no block {block!r}", rendering=template,
+                said=A.NO_BLOCK(block=block),
+                said_hint=A.TEMPLATE_ADD_HINT(path=f"{SHIPPED_FOLDER}/{used}/{_source_name(template, part)}"))
+        values = dict(context)
+        values["lang"] = used
+        env = compiled.environment
+        assert isinstance(env, BoundedEnvironment)
+        env.start(self._clock)
+        try:
+            try:
+                text = "".join(render(compiled.new_context(values)))
+            except Exception:
+                env.handle_exception()  # raises again, the traceback on the template's own lines
+        except Exception as exc:  # template code is user data: every failure is its problem
+            raise self._problem(exc, template, used, part, values) from exc
+        finally:
+            env.stop()
+        if len(text) > self.limits.text:
+            raise TemplateProblem(
+                template, used, part, None, f"the text would be {_spaced(len(text))} characters long",
+                rendering=template, limit=True,
+                said=A.MESSAGE_TOO_LONG(size=len(text), limit=self.limits.text), said_hint=A.MESSAGE_TOO_LONG_HINT())
+        text = one_line(text)
+        return french_typography(text) if used == "fr" else text
+
+    def blocks(self, template: str, lang: str, part: str) -> frozenset[str]:
+        """The block names of a part as served (the Modeles row when there is one, else the file);
+        raises TemplateProblem when it does not compile."""
+        compiled, _ = self._get(template, lang, part)
+        return frozenset(compiled.blocks)
+
+    def overridden(self, template: str, lang: str, part: str) -> bool:
+        """Whether a Modeles row gives this part in this language (the shipped file is not used)."""
+        return _source_name(template, part) in self._overrides.get(_lang_code(lang), {})
+
+    def preset(self) -> Renderer:
+        """The same templates without the Modeles rows: what a broken override falls back to."""
+        if self._preset is None:
+            self._preset = self if not self._overrides else Renderer(self._files, limits=self.limits,
+                                                                     clock=self._clock)
+        return self._preset
 
     def has(self, template: str, lang: str, part: str) -> bool:
         """Whether :meth:`render` would find this part (after the language fallback)."""
@@ -473,8 +533,8 @@ class Renderer:
                 if used is None:
                     continue
                 for part in sorted(self.parts(name, used)):
-                    if (name, used, part) in seen:
-                        continue
+                    if (name, used, part) in seen or part in DOCUMENT_PARTS:
+                        continue  # a document's wording is checked by rendering the document
                     seen.add((name, used, part))
                     problem = self._try_compile(name, used, part)
                     if problem is None and sample is not None:

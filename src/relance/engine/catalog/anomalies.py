@@ -461,3 +461,29 @@ R630_BOUNCED = Phrase("l'adresse {address} est invalide : un e-mail du {day} y a
 R630_HINT = Phrase("corrigez ou remplacez l'adresse dans l'onglet {tab} (la nouvelle adresse sera utilisée dès la "
                    "prochaine exécution), ou retirez-la",
                    "correct or replace the address in {tab} (the new address is used from the next run), or remove it")
+# --- s18-letters ---
+LETTER_LEAVES_OUT = Phrase("le paragraphe « {block} » n'écrit pas {what}", "paragraph '{block}' leaves out {what}")
+LETTER_LEAVES_OUT_HINT = Phrase("écrivez cette valeur avec {variable} dans ce paragraphe, ou supprimez le bloc pour garder le "
+                                "texte fourni",
+                                "print it with {variable} in this paragraph, or delete the block to keep the shipped text")
+LETTER_UNKNOWN_BLOCKS = Phrase("paragraphes inconnus : {names}", "unknown paragraphs: {names}")
+LETTER_BLOCKS_HINT = Phrase("une ligne de ce document ne contient que des {{% block nom %}}…{{% endblock %}} aux noms "
+                            "de ses paragraphes : {names}",
+                            "a row of this document holds only {{% block name %}}…{{% endblock %}} named after its "
+                            "paragraphs: {names}")
+WHAT_CLAIMED = Phrase("le montant réclamé ({amount})", "the amount claimed ({amount})")
+WHAT_DEADLINE = Phrase("la date limite ({date})", "the deadline ({date})")
+WHAT_PRINCIPAL = Phrase("le principal ({amount})", "the principal ({amount})")
+WHAT_RATE = Phrase("le taux ({rate})", "the rate ({rate})")
+WHAT_INDEMNITY = Phrase("l'indemnité par facture ({amount})", "the indemnity per invoice ({amount})")
+R520_DOCUMENT = Phrase("le texte du document {template} ({part}) ne peut pas être utilisé{line} : {detail} ; le "
+                       "texte fourni avec relance est utilisé à sa place",
+                       "the wording of document {template} ({part}) cannot be used{line}: {detail}; the shipped "
+                       "wording is used instead")
+R520_HINT = Phrase("corrigez le modèle dans cette cellule, ou supprimez la ligne pour garder le texte fourni",
+                   "fix the template in this cell, or delete the row to keep the shipped wording")
+HEADER_COLUMNS = Phrase("l'en-tête « {block} » a {found} colonnes au lieu de {columns}",
+                        "header '{block}' has {found} columns instead of {columns}")
+HEADER_COLUMNS_HINT = Phrase("séparez les noms de colonnes par « ; », un par colonne du fichier",
+                             "separate the column names with ';', one per column of the file")
+NO_BLOCK = Phrase("pas de bloc « {block} » dans ce modèle", "no block '{block}' in this template")

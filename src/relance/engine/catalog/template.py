@@ -153,8 +153,10 @@ NOTE_TEMPLATES_TEMPLATE = Phrase("Nom du modèle, celui de la colonne Modèle de
                                  "Name of the template, as in the Scenarios Template column. E.g. reminder_1")
 NOTE_TEMPLATES_LANGUAGE = Phrase("Langue de ce texte : fr ou en", "Language of this text: fr or en")
 NOTE_TEMPLATES_PART = Phrase(
-    "Partie du message : subject (objet), html, text (texte brut) ou sms",
-    "Part of the message: subject, html, text (plain text) or sms")
+    "Partie du message : subject (objet), html, text (texte brut) ou sms ; letter (la mise en demeure imprimée) ou "
+    "package (le dossier de recouvrement)",
+    "Part of the message: subject, html, text (plain text) or sms; letter (the printed formal notice) or package "
+    "(the collection file)")
 NOTE_TEMPLATES_BODY = Phrase(
     "Texte du modèle (Jinja2). Ex. Relance de {{{{ company.name }}}} : facture en attente",
     "Text of the template (Jinja2). E.g. {{{{ company.name }}}}: invoice awaiting payment")
