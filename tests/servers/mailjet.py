@@ -11,6 +11,12 @@ Faults, consumed one per /v3.1/send call from `faults`: "429" (with Retry-After)
 "500-after" (the batch is taken, then 500), "timeout-after" (taken, then an answer later than the
 client waits). `refused` addresses get a per-message error. Every taken message is kept in
 `messages` (with its CustomID, looked up by GET /v3/REST/message?CustomID=...).
+
+For a crash test run in other processes: `log` (a file) gets one JSON line per message taken (the
+CustomID and ID of an e-mail, the id and number of a text message), written and flushed before the
+answer, so a watcher elsewhere can count what the provider holds. `lag` models Mailjet's message
+records appearing some time after the Send API took them: while it is on, what is taken is left out
+of the lookups until `catch_up()` (the test says when time has passed, no clock involved).
 """
 
 from __future__ import annotations
@@ -43,6 +49,19 @@ class FakeMailjet:
     sms: list[dict[str, Any]] = field(default_factory=list)
     calls: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    log: str = ""  # a file: one JSON line per message taken (see the module's doc)
+    lag: bool = False  # while on, messages taken stay out of the lookups until catch_up()
+    hidden: set[int] = field(default_factory=set)  # ids left out of the lookups (lag)
+
+    def catch_up(self) -> None:
+        """Every message taken is now listed by the lookups (the lag is over)."""
+        with self.lock:
+            self.hidden.clear()
+
+    def _logged(self, entry: dict[str, Any]) -> None:
+        if self.log:
+            with open(self.log, "a", encoding="utf-8") as f:
+                f.write(json.dumps(entry) + "\n")
 
     def __post_init__(self) -> None:
         fake = self
@@ -75,7 +94,7 @@ class FakeMailjet:
                 wanted = parse_qs(url.query).get("CustomID", [""])[0]
                 with fake.lock:
                     data = [{"ID": m["ID"], "CustomID": m["CustomID"], "Status": "sent"}
-                            for m in fake.messages if m["CustomID"] == wanted]
+                            for m in fake.messages if m["CustomID"] == wanted and m["ID"] not in fake.hidden]
                 self._answer(200, {"Count": len(data), "Data": data, "Total": len(data)})
 
             def do_POST(self) -> None:  # noqa: N802
@@ -151,6 +170,9 @@ class FakeMailjet:
                             fake.messages.append({"ID": mid, "CustomID": m.get("CustomID", ""), "To": t["Email"],
                                                   "Subject": m.get("Subject"),
                                                   "Attachments": m.get("Attachments") or []})
+                            if fake.lag:
+                                fake.hidden.add(mid)
+                            fake._logged({"CustomID": m.get("CustomID", ""), "ID": mid})
                         out.append({"Email": t["Email"], "MessageUUID": f"uuid-{mid}", "MessageID": mid,
                                     "MessageHref": f"https://api.mailjet.com/v3/REST/message/{mid}"})
                 return {"Status": "success", "CustomID": m.get("CustomID", ""), "To": out, "Cc": [], "Bcc": []}
@@ -170,6 +192,7 @@ class FakeMailjet:
                 with fake.lock:
                     mid = f"SMS{len(fake.sms) + 1}"
                     fake.sms.append({"MessageId": mid, **body})
+                    fake._logged({"SMS": mid, "To": to, "Text": text})
                 self._answer(200, {"From": sender, "To": to, "Text": text, "MessageId": mid, "SmsCount": 1,
                                    "Status": {"Code": 2, "Name": "sent", "Description": "Message sent"}})
 

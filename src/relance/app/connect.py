@@ -130,8 +130,9 @@ def mailjet_config(env: Mapping[str, str], lang: str = "fr") -> MailjetConfig:
     (required), MAILJET_SMS_TOKEN (text messages), MAILJET_API_URL (a loopback server in tests),
     MAILJET_SANDBOX (1: validate only, nothing delivered), MAILJET_DAILY_CAP (messages a day, the
     account's plan; 0 or blank: none), MAILJET_SMS_SENDER (3-11 letters or digits),
-    MAILJET_SMS_REGION (FR), MAILJET_TIMEOUT, MAILJET_RETRIES, MAILJET_RETRY_WAIT (seconds)."""
-    from relance.channels.mailjet import SENDER, MailjetConfig
+    MAILJET_SMS_REGION (FR), MAILJET_TIMEOUT, MAILJET_RETRIES, MAILJET_RETRY_WAIT (seconds),
+    MAILJET_LOOKUP_GRACE (seconds, 1800: how late Mailjet may list a message it took)."""
+    from relance.channels.mailjet import LOOKUP_GRACE, SENDER, MailjetConfig
 
     key, secret = _env(env, "MAILJET_API_KEY"), _env(env, "MAILJET_API_SECRET")
     missing = [n for n, v in (("MAILJET_API_KEY", key), ("MAILJET_API_SECRET", secret)) if not v]
@@ -156,7 +157,8 @@ def mailjet_config(env: Mapping[str, str], lang: str = "fr") -> MailjetConfig:
         sms_region=(_env(env, "MAILJET_SMS_REGION") or "FR").upper(),
         timeout=_number(env, "MAILJET_TIMEOUT", 30.0, lang) or 30.0,
         attempts=max(1, int(_number(env, "MAILJET_RETRIES", 4, lang, True))),
-        wait_first=_number(env, "MAILJET_RETRY_WAIT", 1.0, lang))
+        wait_first=_number(env, "MAILJET_RETRY_WAIT", 1.0, lang),
+        lookup_grace=_number(env, "MAILJET_LOOKUP_GRACE", LOOKUP_GRACE, lang))
 
 
 def _env(env: Mapping[str, str], *names: str) -> str:

@@ -301,9 +301,26 @@ def witness_for(via: str, channel: Channel) -> Witness | None:
     return None
 
 
+def _too_recent(entry: HistoryEntry, witness: Witness, now: dt.datetime | None) -> bool:
+    """Whether `witness` may not list this row's message yet: a provider whose records appear some
+    time after it took a message (Mailjet: `lookup_grace` seconds) can only say "absent" of a row
+    older than that. A row whose time cannot be read is never taken for old (never sent twice)."""
+    grace = float(getattr(witness, "lookup_grace", 0) or 0)
+    if grace <= 0 or now is None:
+        return False
+    try:
+        written = dt.datetime.fromisoformat(entry.timestamp)
+    except ValueError:
+        return True
+    if written.tzinfo is None:
+        return True
+    return now - written < dt.timedelta(seconds=grace)
+
+
 def reconcile(
     entries: Sequence[HistoryEntry], channel: Channel, task_ids: frozenset[str],
     open_witness: Callable[[str, Channel], Witness | None] = witness_for, lang: str = Lang.fr,
+    now: dt.datetime | None = None,
 ) -> Reconciled:
     """Settle `pending` rows left by an interrupted run, asking the place each row names what it has.
 
@@ -313,6 +330,9 @@ def reconcile(
     found where this run's channel writes (a folder moved or copied there) is `sent` too. A row
     sent through a transport that cannot be asked (`BLIND_TRANSPORTS`: SMTP) becomes `unknown`.
     Each row says so in its detail, in `lang` (the workbook's); only its columns are read.
+    A provider that lists a message only some time after taking it (Mailjet, `lookup_grace`) is
+    believed when it has none only for a row older than that (at `now`): a younger row stays
+    `pending`, blocking, and is looked up again by a later run (docs/decisions.md).
     """
     settled = 0
     fixed: list[HistoryEntry] = []
@@ -347,8 +367,8 @@ def reconcile(
                     failed = T.DETAIL_INTERRUPTED()
             if found is not None:
                 e = e.with_status("sent", lang, found, confirmed)
-            elif witness is None:
-                fixed.append(e)  # only that place can tell, and it cannot be read: stays blocking
+            elif witness is None or _too_recent(e, witness, now):
+                fixed.append(e)  # only that place can tell, and it cannot (yet): stays blocking
                 unsettled.append(e)
                 continue
             else:
@@ -390,6 +410,10 @@ def unsettled_anomalies(book: Book, rows: Sequence[HistoryEntry]) -> list[Anomal
     name = tab_name(book, "history")
     position = {id(e): i for i, e in enumerate(book.history)}
     return [Anomaly(Source(name, position.get(id(e), 0) + 2), e.action_key,
+                    A.R622_NOT_LISTED_YET(customer=e.customer_id),
+                    A.R622_HINT(failed=_said_value(STATUSES, 'failed'), sent=_said_value(STATUSES, 'sent')),
+                    "R622", Severity.warning) if e.status == "pending" and e.transport == "mailjet" else
+            Anomaly(Source(name, position.get(id(e), 0) + 2), e.action_key,
                     UNKNOWN_PROBLEM(channel=_said_value(CHANNELS, e.channel), customer=e.customer_id, via=e.via),
                     UNKNOWN_HINT(failed=_said_value(STATUSES, 'failed'), sent=_said_value(STATUSES, 'sent')),
                     "R621", Severity.warning) if e.status == UNKNOWN else

@@ -57,6 +57,8 @@ from relance.engine.message import OutgoingMessage
 BATCH = 50
 SENDER = re.compile(r"[A-Za-z0-9]{3,11}")
 MAX_DETAIL = 300
+#: Seconds after which a message Mailjet took is surely listed by GET /v3/REST/message.
+LOOKUP_GRACE = 1800.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,9 @@ class MailjetConfig:
     wait_first: float = 1.0
     wait_max: float = 30.0
     batch: int = BATCH
+    #: Mailjet lists a message some time after taking it: a crashed run's `pending` row that the
+    #: lookup does not find is taken for unsent only once it is older than this (docs/decisions.md)
+    lookup_grace: float = LOOKUP_GRACE
 
     @property
     def account(self) -> str:
@@ -155,6 +160,7 @@ class MailjetChannel:
         self.outbox = outbox
         self.lang = lang
         self.batch_size = max(1, min(BATCH, config.batch))
+        self.lookup_grace = config.lookup_grace  # read by the executor's reconcile
         self.via = f"mailjet:{config.account}"
         self.sms_via = f"mailjet-sms:{config.account}"
         self.location = "Mailjet" + (" (SandboxMode)" if config.sandbox else "")
