@@ -15,17 +15,19 @@ actions not attempted are `failed` (planned again) and `Execution.stopped` says 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from relance.app.templates import template_cell
+from relance.channels.attempts import Attempt, AttemptJournal, attempted
 from relance.channels.outbox import OutboxView
 from relance.channels.port import (
     BLIND_TRANSPORTS,
     UNKNOWN,
     Channel,
+    Delivery,
     TransportDown,
     Witness,
     deliveries,
@@ -227,9 +229,112 @@ def execute(
         pending.append(_entry(action, run_id, stamp, plan.as_of, channel, lang))
     if not pending:
         return result
-    save_pending(pending)
-    # sent as the loop reaches them: in batches for a transport that has them (Mailjet), else one by one
-    outcomes = deliveries(channel, [m for _, m, _ in composed if m is not None])
+    journal = _journal(channel, run_id, [m for _, m, _ in composed if m is not None])
+    try:
+        save_pending(pending)
+        # sent as the loop reaches them: in batches for a transport that has them (Mailjet), else one by one
+        outcomes = deliveries(channel if journal is None else _Noting(channel, journal),
+                              [m for _, m, _ in composed if m is not None])
+        _perform(result, composed, pending, outcomes, book, positions, plan, channel, lang, progress)
+    finally:
+        if journal is not None:
+            journal.close()
+    return result
+
+
+def _blind(channel: Channel, action: Action) -> bool:
+    """Whether this action goes through a transport that cannot be asked afterwards (SMTP)."""
+    return via_of(channel, action).partition(":")[0] in BLIND_TRANSPORTS
+
+
+def journal_folder(channel: Channel) -> Path | None:
+    """The outbox folder where `channel` keeps its runs' attempt journals (channels/attempts.py)."""
+    box = getattr(channel, "outbox", channel)
+    folder = getattr(box, "root", None) or getattr(box, "folder", None)
+    return Path(folder) if folder is not None else None
+
+
+def _journal(channel: Channel, run_id: str, messages: Sequence[OutgoingMessage]) -> AttemptJournal | None:
+    """This run's attempt journal, on disk before History is saved `pending`, when some message goes
+    through a transport that cannot be asked; None when none does or it cannot be written (then a
+    crash leaves those rows `unknown`, as without a journal)."""
+    folder = journal_folder(channel)
+    if folder is None or not any(_blind(channel, m.action) for m in messages):
+        return None
+    try:
+        return AttemptJournal(folder, run_id)
+    except OSError:
+        return None
+
+
+class _Noting:
+    """`channel`, noting each message to a blind transport in the attempt journal just before it is
+    handed over (one by one with `send`; a whole call's worth with `send_many`, the Mailjet batch)."""
+
+    def __init__(self, channel: Channel, journal: AttemptJournal) -> None:
+        self._channel = channel
+        self._journal = journal
+        self.name, self.location, self.via = channel.name, channel.location, channel.via
+        send_many = getattr(channel, "send_many", None)
+        if callable(send_many):
+            self.batch_size = getattr(channel, "batch_size", 1)
+
+            def noting_many(messages: Sequence[OutgoingMessage]) -> list[object]:
+                # in order, a blind message alone (noted just before it, answered just after), the
+                # others between them in one call (the transport flushes its batch there anyway)
+                groups: list[list[OutgoingMessage]] = []
+                for m in messages:
+                    if not groups or _blind(self._channel, m.action) or _blind(self._channel, groups[-1][-1].action):
+                        groups.append([m])
+                    else:
+                        groups[-1].append(m)
+                out: list[object] = []
+                for group in groups:
+                    self._journal.note(m.action.key for m in group if _blind(self._channel, m.action))
+                    outcomes = list(send_many(group))
+                    for m, outcome in zip(group, outcomes, strict=False):
+                        self._answered(m, outcome)
+                    out.extend(outcomes)
+                    if len(outcomes) < len(group):  # it stopped (TransportDown last): nothing more goes
+                        break
+                return out
+
+            self.send_many = noting_many
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._channel, name)
+
+    def _answered(self, message: OutgoingMessage, outcome: object) -> None:
+        if isinstance(outcome, Delivery) and outcome.status in ("sent", "failed") \
+                and _blind(self._channel, message.action):
+            self._journal.answered(message.action.key, outcome.status, outcome.message_id)
+
+    def send(self, message: OutgoingMessage) -> Delivery:
+        if _blind(self._channel, message.action):
+            self._journal.note([message.action.key])
+        delivery = self._channel.send(message)
+        self._answered(message, delivery)
+        return delivery
+
+    def lookup(self, action_key: str) -> str | None:
+        return self._channel.lookup(action_key)
+
+    def attach(self, name: str, data: bytes) -> str:
+        return self._channel.attach(name, data)
+
+    def proofs(self, action_keys: Iterable[str]) -> dict[str, bytes]:
+        return self._channel.proofs(action_keys)
+
+    def close(self) -> None:
+        self._channel.close()
+
+
+def _perform(
+    result: Execution, composed: list[tuple[Action, OutgoingMessage | None, str]], pending: list[HistoryEntry],
+    outcomes: Iterator[Delivery | Exception], book: Book, positions: dict[str, Position], plan: Plan,
+    channel: Channel, lang: str, progress: Callable[[int], None],
+) -> None:
+    """Each action's outcome, in order, into `result` (see `execute`)."""
     for (action, message, script), entry in zip(composed, pending, strict=True):
         if result.stopped is not None:
             result.entries.append(entry.with_status(
@@ -269,7 +374,6 @@ def execute(
                 result.entries.append(entry.with_status(delivery.status, lang, delivery.message_id, delivery.detail))
                 result.messages.append(message)
         progress(1)
-    return result
 
 
 @dataclass
@@ -338,6 +442,7 @@ def reconcile(
     fixed: list[HistoryEntry] = []
     unsettled: list[HistoryEntry] = []
     witnesses: dict[str, Witness | None] = {}
+    journals: dict[str, dict[str, Attempt] | None] = {}  # run id -> what its attempt journal holds
     for e in entries:
         if e.status == UNKNOWN:  # a person decides: said on every run until they do
             fixed.append(e)
@@ -347,6 +452,20 @@ def reconcile(
             fixed.append(e)
             continue
         if e.transport in BLIND_TRANSPORTS and e.channel not in ("call", "agency"):
+            if e.run_id not in journals:
+                folder = journal_folder(channel)
+                journals[e.run_id] = attempted(folder, e.run_id) if folder is not None else None
+            tried = journals[e.run_id]
+            if tried is not None and (e.action_key not in tried or tried[e.action_key].status):
+                attempt = tried.get(e.action_key)
+                if attempt is None:  # not in its run's journal: never handed over
+                    fixed.append(e.with_status("failed", lang, note=T.DETAIL_INTERRUPTED()))
+                elif attempt.status == "sent":  # the server's answer, journaled before the crash
+                    fixed.append(e.with_status("sent", lang, attempt.message_id, T.DETAIL_CONFIRMED()))
+                else:
+                    fixed.append(e.with_status("failed", lang, note=T.DETAIL_INTERRUPTED()))
+                settled += 1
+                continue
             e = e.with_status(UNKNOWN, lang, note=SMTP_UNKNOWN())  # cannot be asked: never resent on its own
             fixed.append(e)
             unsettled.append(e)
