@@ -8,6 +8,11 @@ The order is what makes a rerun, a retried trigger or a crash safe:
 A `pending` row left by a crash blocks the action until `reconcile` settles it by asking the place
 the row names (`via`: the outbox folder it was written to), whatever channel the next run opens;
 when that place cannot be read, the row stays `pending` and the action is never sent again.
+Mailjet is asked by CustomID, and believed when it has no such message only for a row older than
+its `lookup_grace` (it lists a message some time after taking it). A transport that cannot be
+asked (SMTP) is settled from the run's attempt journal (channels/attempts.py), which notes each
+such message just before it is handed over and the server's answer just after: only the message
+being handed over when the run died is left `unknown`, for a person.
 A transport that can take no more messages (`TransportDown`: a full disk) stops the sending; the
 actions not attempted are `failed` (planned again) and `Execution.stopped` says why.
 """
