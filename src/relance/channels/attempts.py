@@ -8,7 +8,8 @@ run are all written `pending` before its first message leaves, so without more a
 The journal tells them apart. In the run's outbox folder, `.attempts/<run_id>.jsonl` is created
 (and the folder synced) before the run saves its rows `pending`; one line per message (its
 action key) is appended and fsynced just before that message is handed over, and another with
-the transport's answer (`sent` and the message id, or `failed`) as soon as it is known. A later
+the transport's answer (`sent` and the message id, or `failed`) as soon as it is known (written,
+not fsynced: see `answered`). A later
 run opening the same folder reads it, for a blind `pending` row of that run:
 - an answer is there: the row takes it (`sent` with its id, or `failed` and planned again);
 - the key was noted without an answer: the crash came while the message was being handed over,
@@ -60,12 +61,17 @@ class AttemptJournal:
         self._append([{"action_key": k} for k in keys])
 
     def answered(self, action_key: str, status: str, message_id: str = "") -> None:
-        """Durably note the transport's answer for a message noted before (`sent` or `failed`)."""
-        self._append([{"action_key": action_key, "status": status, "message_id": message_id}])
+        """Note the transport's answer for a message noted before (`sent` or `failed`).
 
-    def _append(self, lines: list[dict[str, str]]) -> None:
+        Not fsynced: a killed process loses nothing it wrote, and should a power cut lose the
+        line, the message is only taken back to "noted without an answer" (`unknown`), never to
+        "not noted" (which would send it again)."""
+        self._append([{"action_key": action_key, "status": status, "message_id": message_id}], sync=False)
+
+    def _append(self, lines: list[dict[str, str]], sync: bool = True) -> None:
         os.write(self._fd, "".join(json.dumps(line) + "\n" for line in lines).encode("utf-8"))
-        os.fsync(self._fd)
+        if sync:
+            os.fsync(self._fd)
 
     def close(self) -> None:
         if self._fd >= 0:
