@@ -274,7 +274,9 @@ def _journal(channel: Channel, run_id: str, messages: Sequence[OutgoingMessage])
 
 class _Noting:
     """`channel`, noting each message to a blind transport in the attempt journal just before it is
-    handed over (one by one with `send`; a whole call's worth with `send_many`, the Mailjet batch)."""
+    handed over and its answer just after (`send`; `send_many` for a batching transport, a blind
+    message alone in its call). It forwards nothing else on purpose: a sending path added to a
+    transport later is not used through it, so no message can leave without its note."""
 
     def __init__(self, channel: Channel, journal: AttemptJournal) -> None:
         self._channel = channel
@@ -305,9 +307,6 @@ class _Noting:
                 return out
 
             self.send_many = noting_many
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._channel, name)
 
     def _answered(self, message: OutgoingMessage, outcome: object) -> None:
         if isinstance(outcome, Delivery) and outcome.status in ("sent", "failed") \
