@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from collections import Counter
 from decimal import Decimal
 from email import policy
 from email.parser import BytesParser
@@ -228,20 +229,20 @@ def test_relance_run_channel_smtp_end_to_end_and_a_crash_is_settled_unknown(tmp_
         again = json.loads(runner.invoke(app, ["run", str(book), "--channel", "smtp", "--json"]).output)
         assert again["sent"] == 0 and len(server.received) == len(emails)  # never twice
 
-        # a run killed in the middle of its sending: what was pending is `unknown`, never resent
+        # a run killed while handing over its third e-mail: that one may have left, it is `unknown`,
+        # never resent; the run's attempt journal (channels/attempts.py) says the first two were
+        # taken (`sent`, with their ids) and the others never handed over (sent by the next run)
         real = smtp_module.SmtpChannel.send
-        calls = {"n": 0}
-
         handed: list[str] = []
 
-        def crash_after_two(self, m):
-            calls["n"] += 1
-            handed.append(m.action.channel)
-            if calls["n"] > 2:
-                raise KeyboardInterrupt("power cut")
+        def crash_at_the_third_email(self, m):
+            if m.action.channel == "email":
+                handed.append(m.action.key)
+                if len(handed) > 2:
+                    raise KeyboardInterrupt("power cut")
             return real(self, m)
 
-        monkeypatch.setattr(smtp_module.SmtpChannel, "send", crash_after_two)
+        monkeypatch.setattr(smtp_module.SmtpChannel, "send", crash_at_the_third_email)
         before = len(server.received)
         crashed = runner.invoke(app, ["run", str(copy), "--channel", "smtp", "--json"])
         assert crashed.exit_code != 0
@@ -249,19 +250,20 @@ def test_relance_run_channel_smtp_end_to_end_and_a_crash_is_settled_unknown(tmp_
         settled = runner.invoke(app, ["run", str(copy), "--channel", "smtp", "--json"])
         assert settled.exit_code == 0, settled.output
         out = json.loads(settled.output)
-        # no e-mail left pending is sent on its own (letters and SMS in the outbox folder are settled there)
-        assert not [a for a in out["actions"] if a["status"] == "sent" and a["channel"] == "email"]
+        resent = [a["action_key"] for a in out["actions"] if a["status"] == "sent" and a["channel"] == "email"]
         sent_now = len(server.received) - before
+        received = Counter(BytesParser().parsebytes(r.data)["X-Relance-Action-Key"] for r in server.received[before:])
     from python_calamine import CalamineWorkbook
 
     rows = CalamineWorkbook.from_path(str(copy)).get_sheet_by_name("Historique").to_python()[1:]
     unknown = [r for r in rows if key_of(STATUSES, r[9]) == "unknown"]
     assert unknown and all(r[15].startswith("smtp:127.0.0.1:") for r in unknown)
     assert all(key_of(CHANNELS, r[7]) == "email" for r in unknown)
-    # the e-mails handed over before the crash left once, and were not sent again: they are
-    # `unknown` with the others that were pending (the server cannot say which it took)
-    assert sent_now == handed[:2].count("email")
-    assert not [r for r in rows if key_of(STATUSES, r[9]) == "sent" and key_of(CHANNELS, r[7]) == "email"]
+    assert [r[2] for r in unknown] == handed[2:]  # the one being handed over: a person decides
+    confirmed = {r[2]: r[10] for r in rows if key_of(STATUSES, r[9]) == "sent" and r[2] in handed[:2]}
+    assert set(confirmed) == set(handed[:2]) and all(v.startswith(f"<{k}@") for k, v in confirmed.items())
+    assert set(received) == {*handed[:2], *resent} and max(received.values()) == 1  # each once
+    assert resent and not set(resent) & set(handed) and sent_now == 2 + len(resent)
     said = CalamineWorkbook.from_path(str(copy)).get_sheet_by_name("Anomalies").to_python()
     assert sum("R621" in map(str, row) for row in said) == len(unknown)
     assert out["unsettled_pending"] == len(unknown)

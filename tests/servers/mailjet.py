@@ -19,6 +19,11 @@ call go), then the N are handled last-arrived first: answers come back out of or
 `faults_for` maps the CustomID of a call's first message to faults for that call only (consumed
 one per call, before `faults`): faults that threads racing for one list cannot take in turn.
 `lookup_faults` ("500") are consumed one per GET /v3/REST/message: a lookup that fails.
+For a crash test run in other processes: `log` (a file) gets one JSON line per message taken (the
+CustomID and ID of an e-mail, the id and number of a text message), written and flushed before the
+answer, so a watcher elsewhere can count what the provider holds. `lag` models Mailjet's message
+records appearing some time after the Send API took them: while it is on, what is taken is left out
+of the lookups until `catch_up()` (the test says when time has passed, no clock involved).
 """
 
 from __future__ import annotations
@@ -36,6 +41,15 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client gone mid-call (a killed run) is no error of the server's; anything else is shown."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 @dataclass
@@ -62,6 +76,19 @@ class FakeMailjet:
     turns: list[int] = field(default_factory=list)  # which gated call answers next
     group: list[int] = field(default_factory=list)  # gated calls waiting for their group to fill
     flow: threading.Condition = field(default_factory=threading.Condition)
+    log: str = ""  # a file: one JSON line per message taken (see the module's doc)
+    lag: bool = False  # while on, messages taken stay out of the lookups until catch_up()
+    hidden: set[int] = field(default_factory=set)  # ids left out of the lookups (lag)
+
+    def catch_up(self) -> None:
+        """Every message taken is now listed by the lookups (the lag is over)."""
+        with self.lock:
+            self.hidden.clear()
+
+    def _logged(self, entry: dict[str, Any]) -> None:
+        if self.log:
+            with open(self.log, "a", encoding="utf-8") as f:
+                f.write(json.dumps(entry) + "\n")
 
     def __post_init__(self) -> None:
         fake = self
@@ -99,7 +126,7 @@ class FakeMailjet:
                 wanted = parse_qs(url.query).get("CustomID", [""])[0]
                 with fake.lock:
                     data = [{"ID": m["ID"], "CustomID": m["CustomID"], "Status": "sent"}
-                            for m in fake.messages if m["CustomID"] == wanted]
+                            for m in fake.messages if m["CustomID"] == wanted and m["ID"] not in fake.hidden]
                 self._answer(200, {"Count": len(data), "Data": data, "Total": len(data)})
 
             def do_POST(self) -> None:  # noqa: N802
@@ -212,6 +239,9 @@ class FakeMailjet:
                                                   "Subject": m.get("Subject"),
                                                   "Attachments": m.get("Attachments") or [],
                                                   "EventPayload": m.get("EventPayload", "")})
+                            if fake.lag:
+                                fake.hidden.add(mid)
+                            fake._logged({"CustomID": m.get("CustomID", ""), "ID": mid})
                         out.append({"Email": t["Email"], "MessageUUID": f"uuid-{mid}", "MessageID": mid,
                                     "MessageHref": f"https://api.mailjet.com/v3/REST/message/{mid}"})
                 return {"Status": "success", "CustomID": m.get("CustomID", ""), "To": out, "Cc": [], "Bcc": []}
@@ -231,10 +261,11 @@ class FakeMailjet:
                 with fake.lock:
                     mid = f"SMS{len(fake.sms) + 1}"
                     fake.sms.append({"MessageId": mid, **body})
+                    fake._logged({"SMS": mid, "To": to, "Text": text})
                 self._answer(200, {"From": sender, "To": to, "Text": text, "MessageId": mid, "SmsCount": 1,
                                    "Status": {"Code": 2, "Name": "sent", "Description": "Message sent"}})
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

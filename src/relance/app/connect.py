@@ -144,8 +144,9 @@ def mailjet_config(env: Mapping[str, str], lang: str = "fr") -> MailjetConfig:
     account's plan, overriding Settings daily_send_cap; 0: none), MAILJET_SMS_SENDER (3-11 letters
     or digits), MAILJET_SMS_REGION (FR), MAILJET_TIMEOUT, MAILJET_RETRIES, MAILJET_RETRY_WAIT
     (seconds), MAILJET_MAX_CONCURRENCY (calls in flight at once, 1-16, default 4),
-    MAILJET_RATE_PER_SECOND (calls a second at most, default 10; 0: no limit)."""
-    from relance.channels.mailjet import SENDER, MailjetConfig
+    MAILJET_RATE_PER_SECOND (calls a second at most, default 10; 0: no limit),
+    MAILJET_LOOKUP_GRACE (seconds, 1800: how late Mailjet may list a message it took)."""
+    from relance.channels.mailjet import LOOKUP_GRACE, SENDER, MailjetConfig
 
     key, secret = _env(env, "MAILJET_API_KEY"), _env(env, "MAILJET_API_SECRET")
     missing = [n for n, v in (("MAILJET_API_KEY", key), ("MAILJET_API_SECRET", secret)) if not v]
@@ -172,7 +173,8 @@ def mailjet_config(env: Mapping[str, str], lang: str = "fr") -> MailjetConfig:
         attempts=max(1, int(_number(env, "MAILJET_RETRIES", 4, lang, True))),
         wait_first=_number(env, "MAILJET_RETRY_WAIT", 1.0, lang),
         concurrency=_concurrency(env, lang),
-        rate_per_second=_number(env, "MAILJET_RATE_PER_SECOND", 10.0, lang))
+        rate_per_second=_number(env, "MAILJET_RATE_PER_SECOND", 10.0, lang),
+        lookup_grace=_number(env, "MAILJET_LOOKUP_GRACE", LOOKUP_GRACE, lang))
 
 
 def _concurrency(env: Mapping[str, str], lang: str) -> int:

@@ -8,6 +8,11 @@ The order is what makes a rerun, a retried trigger or a crash safe:
 A `pending` row left by a crash blocks the action until `reconcile` settles it by asking the place
 the row names (`via`: the outbox folder it was written to), whatever channel the next run opens;
 when that place cannot be read, the row stays `pending` and the action is never sent again.
+Mailjet is asked by CustomID, and believed when it has no such message only for a row older than
+its `lookup_grace` (it lists a message some time after taking it). A transport that cannot be
+asked (SMTP) is settled from the run's attempt journal (channels/attempts.py), which notes each
+such message just before it is handed over and the server's answer just after: only the message
+being handed over when the run died is left `unknown`, for a person.
 A transport that can take no more messages (`TransportDown`: a full disk) stops the sending; the
 actions not attempted are `failed` (planned again) and `Execution.stopped` says why.
 A channel with a daily cap (Mailjet: its plan) gets only what today's room takes, the most overdue
@@ -18,18 +23,20 @@ first (app/daily_cap.py); the others are held back before any History row is wri
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from relance.app.daily_cap import DailyCap, daily_cap, held_back
 from relance.app.templates import document_anomalies, template_cell
+from relance.channels.attempts import Attempt, AttemptJournal, attempted
 from relance.channels.outbox import OutboxView
 from relance.channels.port import (
     BLIND_TRANSPORTS,
     UNKNOWN,
     Channel,
+    Delivery,
     TransportDown,
     Witness,
     deliveries,
@@ -242,9 +249,111 @@ def execute(
         pending.append(_entry(action, run_id, stamp, plan.as_of, channel, lang))
     if not pending:
         return result
-    save_pending(pending)
-    # sent as the loop reaches them: in batches for a transport that has them (Mailjet), else one by one
-    outcomes = deliveries(channel, [m for _, m, _ in composed if m is not None])
+    journal = _journal(channel, run_id, [m for _, m, _ in composed if m is not None])
+    try:
+        save_pending(pending)
+        # sent as the loop reaches them: in batches for a transport that has them (Mailjet), else one by one
+        outcomes = deliveries(channel if journal is None else _Noting(channel, journal),
+                              [m for _, m, _ in composed if m is not None])
+        _perform(result, composed, pending, outcomes, book, positions, plan, channel, renderer, lang, progress)
+    finally:
+        if journal is not None:
+            journal.close()
+    return result
+
+
+def _blind(channel: Channel, action: Action) -> bool:
+    """Whether this action goes through a transport that cannot be asked afterwards (SMTP)."""
+    return via_of(channel, action).partition(":")[0] in BLIND_TRANSPORTS
+
+
+def journal_folder(channel: Channel) -> Path | None:
+    """The outbox folder where `channel` keeps its runs' attempt journals (channels/attempts.py)."""
+    box = getattr(channel, "outbox", channel)
+    folder = getattr(box, "root", None) or getattr(box, "folder", None)
+    return Path(folder) if folder is not None else None
+
+
+def _journal(channel: Channel, run_id: str, messages: Sequence[OutgoingMessage]) -> AttemptJournal | None:
+    """This run's attempt journal, on disk before History is saved `pending`, when some message goes
+    through a transport that cannot be asked; None when none does or it cannot be written (then a
+    crash leaves those rows `unknown`, as without a journal)."""
+    folder = journal_folder(channel)
+    if folder is None or not any(_blind(channel, m.action) for m in messages):
+        return None
+    try:
+        return AttemptJournal(folder, run_id)
+    except OSError:
+        return None
+
+
+class _Noting:
+    """`channel`, noting each message to a blind transport in the attempt journal just before it is
+    handed over and its answer just after (`send`; `send_many` for a batching transport, a blind
+    message alone in its call). It forwards nothing else on purpose: a sending path added to a
+    transport later is not used through it, so no message can leave without its note."""
+
+    def __init__(self, channel: Channel, journal: AttemptJournal) -> None:
+        self._channel = channel
+        self._journal = journal
+        self.name, self.location, self.via = channel.name, channel.location, channel.via
+        send_many = getattr(channel, "send_many", None)
+        if callable(send_many):
+            self.batch_size = getattr(channel, "batch_size", 1)
+
+            def noting_many(messages: Sequence[OutgoingMessage]) -> list[object]:
+                # in order, a blind message alone (noted just before it, answered just after), the
+                # others between them in one call (the transport flushes its batch there anyway)
+                groups: list[list[OutgoingMessage]] = []
+                for m in messages:
+                    if not groups or _blind(self._channel, m.action) or _blind(self._channel, groups[-1][-1].action):
+                        groups.append([m])
+                    else:
+                        groups[-1].append(m)
+                out: list[object] = []
+                for group in groups:
+                    self._journal.note(m.action.key for m in group if _blind(self._channel, m.action))
+                    outcomes = list(send_many(group))
+                    for m, outcome in zip(group, outcomes, strict=False):
+                        self._answered(m, outcome)
+                    out.extend(outcomes)
+                    if len(outcomes) < len(group):  # it stopped (TransportDown last): nothing more goes
+                        break
+                return out
+
+            self.send_many = noting_many
+
+    def _answered(self, message: OutgoingMessage, outcome: object) -> None:
+        if isinstance(outcome, Delivery) and outcome.status in ("sent", "failed") \
+                and _blind(self._channel, message.action):
+            self._journal.answered(message.action.key, outcome.status, outcome.message_id)
+
+    def send(self, message: OutgoingMessage) -> Delivery:
+        if _blind(self._channel, message.action):
+            self._journal.note([message.action.key])
+        delivery = self._channel.send(message)
+        self._answered(message, delivery)
+        return delivery
+
+    def lookup(self, action_key: str) -> str | None:
+        return self._channel.lookup(action_key)
+
+    def attach(self, name: str, data: bytes) -> str:
+        return self._channel.attach(name, data)
+
+    def proofs(self, action_keys: Iterable[str]) -> dict[str, bytes]:
+        return self._channel.proofs(action_keys)
+
+    def close(self) -> None:
+        self._channel.close()
+
+
+def _perform(
+    result: Execution, composed: list[tuple[Action, OutgoingMessage | None, str]], pending: list[HistoryEntry],
+    outcomes: Iterator[Delivery | Exception], book: Book, positions: dict[str, Position], plan: Plan,
+    channel: Channel, renderer: Renderer, lang: str, progress: Callable[[int], None],
+) -> None:
+    """Each action's outcome, in order, into `result` (see `execute`)."""
     for (action, message, script), entry in zip(composed, pending, strict=True):
         if result.stopped is not None:
             result.entries.append(entry.with_status(
@@ -286,7 +395,6 @@ def execute(
                 result.entries.append(entry.with_status(delivery.status, lang, delivery.message_id, delivery.detail))
                 result.messages.append(message)
         progress(1)
-    return result
 
 
 def _within_cap(result: Execution, composed: list[tuple[Action, OutgoingMessage | None, str]], book: Book,
@@ -337,9 +445,26 @@ def witness_for(via: str, channel: Channel) -> Witness | None:
     return None
 
 
+def _too_recent(entry: HistoryEntry, witness: Witness, now: dt.datetime | None) -> bool:
+    """Whether `witness` may not list this row's message yet: a provider whose records appear some
+    time after it took a message (Mailjet: `lookup_grace` seconds) can only say "absent" of a row
+    older than that. A row whose time cannot be read is never taken for old (never sent twice)."""
+    grace = float(getattr(witness, "lookup_grace", 0) or 0)
+    if grace <= 0 or now is None:
+        return False
+    try:
+        written = dt.datetime.fromisoformat(entry.timestamp)
+    except ValueError:
+        return True
+    if written.tzinfo is None:
+        return True
+    return now - written < dt.timedelta(seconds=grace)
+
+
 def reconcile(
     entries: Sequence[HistoryEntry], channel: Channel, task_ids: frozenset[str],
     open_witness: Callable[[str, Channel], Witness | None] = witness_for, lang: str = Lang.fr,
+    now: dt.datetime | None = None,
 ) -> Reconciled:
     """Settle `pending` rows left by an interrupted run, asking the place each row names what it has.
 
@@ -349,11 +474,15 @@ def reconcile(
     found where this run's channel writes (a folder moved or copied there) is `sent` too. A row
     sent through a transport that cannot be asked (`BLIND_TRANSPORTS`: SMTP) becomes `unknown`.
     Each row says so in its detail, in `lang` (the workbook's); only its columns are read.
+    A provider that lists a message only some time after taking it (Mailjet, `lookup_grace`) is
+    believed when it has none only for a row older than that (at `now`): a younger row stays
+    `pending`, blocking, and is looked up again by a later run (docs/decisions.md).
     """
     settled = 0
     fixed: list[HistoryEntry] = []
     unsettled: list[HistoryEntry] = []
     witnesses: dict[str, Witness | None] = {}
+    journals: dict[str, dict[str, Attempt] | None] = {}  # run id -> what its attempt journal holds
     for e in entries:
         if e.status == UNKNOWN:  # a person decides: said on every run until they do
             fixed.append(e)
@@ -363,6 +492,20 @@ def reconcile(
             fixed.append(e)
             continue
         if e.transport in BLIND_TRANSPORTS and e.channel not in ("call", "agency"):
+            if e.run_id not in journals:
+                folder = journal_folder(channel)
+                journals[e.run_id] = attempted(folder, e.run_id) if folder is not None else None
+            tried = journals[e.run_id]
+            if tried is not None and (e.action_key not in tried or tried[e.action_key].status):
+                attempt = tried.get(e.action_key)
+                if attempt is None:  # not in its run's journal: never handed over
+                    fixed.append(e.with_status("failed", lang, note=T.DETAIL_INTERRUPTED()))
+                elif attempt.status == "sent":  # the server's answer, journaled before the crash
+                    fixed.append(e.with_status("sent", lang, attempt.message_id, T.DETAIL_CONFIRMED()))
+                else:
+                    fixed.append(e.with_status("failed", lang, note=T.DETAIL_INTERRUPTED()))
+                settled += 1
+                continue
             e = e.with_status(UNKNOWN, lang, note=SMTP_UNKNOWN())  # cannot be asked: never resent on its own
             fixed.append(e)
             unsettled.append(e)
@@ -383,8 +526,8 @@ def reconcile(
                     failed = T.DETAIL_INTERRUPTED()
             if found is not None:
                 e = e.with_status("sent", lang, found, confirmed)
-            elif witness is None:
-                fixed.append(e)  # only that place can tell, and it cannot be read: stays blocking
+            elif witness is None or _too_recent(e, witness, now):
+                fixed.append(e)  # only that place can tell, and it cannot (yet): stays blocking
                 unsettled.append(e)
                 continue
             else:
@@ -426,6 +569,10 @@ def unsettled_anomalies(book: Book, rows: Sequence[HistoryEntry]) -> list[Anomal
     name = tab_name(book, "history")
     position = {id(e): i for i, e in enumerate(book.history)}
     return [Anomaly(Source(name, position.get(id(e), 0) + 2), e.action_key,
+                    A.R622_NOT_LISTED_YET(customer=e.customer_id),
+                    A.R622_HINT(failed=_said_value(STATUSES, 'failed'), sent=_said_value(STATUSES, 'sent')),
+                    "R622", Severity.warning) if e.status == "pending" and e.transport == "mailjet" else
+            Anomaly(Source(name, position.get(id(e), 0) + 2), e.action_key,
                     UNKNOWN_PROBLEM(channel=_said_value(CHANNELS, e.channel), customer=e.customer_id, via=e.via),
                     UNKNOWN_HINT(failed=_said_value(STATUSES, 'failed'), sent=_said_value(STATUSES, 'sent')),
                     "R621", Severity.warning) if e.status == UNKNOWN else

@@ -364,7 +364,7 @@ def run(
             def fix_history(book: Book) -> Book:
                 nonlocal settled, unsettled
                 history, simulated = _settle_simulations(book.history, book.language)
-                done = reconcile(history, channel, task_ids, lang=book.language)
+                done = reconcile(history, channel, task_ids, lang=book.language, now=now)
                 settled, unsettled = done.settled + simulated, done.unsettled
                 return replace(book, history=done.entries)
 

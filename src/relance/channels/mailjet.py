@@ -74,6 +74,8 @@ from relance.engine.message import OutgoingMessage
 BATCH = 50
 SENDER = re.compile(r"[A-Za-z0-9]{3,11}")
 MAX_DETAIL = 300
+#: Seconds after which a message Mailjet took is surely listed by GET /v3/REST/message.
+LOOKUP_GRACE = 1800.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,9 @@ class MailjetConfig:
     concurrency: int = 4  # calls in flight at once (MAILJET_MAX_CONCURRENCY)
     rate_per_second: float = 10.0  # calls a second at most, all threads together; 0: no limit
     event_payload: str = ""  # sent as each e-mail's EventPayload: delivery events find their workbook
+    #: Mailjet lists a message some time after taking it: a crashed run's `pending` row that the
+    #: lookup does not find is taken for unsent only once it is older than this (docs/decisions.md)
+    lookup_grace: float = LOOKUP_GRACE
 
     @property
     def account(self) -> str:
@@ -177,6 +182,7 @@ class MailjetChannel:
         self.per_call = max(1, min(BATCH, config.batch))  # messages in one call
         self.concurrency = max(1, config.concurrency)  # calls in flight at once
         self.batch_size = self.per_call * self.concurrency  # messages `port.deliveries` hands over at once
+        self.lookup_grace = config.lookup_grace  # read by the executor's reconcile
         self.via = f"mailjet:{config.account}"
         self.sms_via = f"mailjet-sms:{config.account}"
         self.location = "Mailjet" + (" (SandboxMode)" if config.sandbox else "")

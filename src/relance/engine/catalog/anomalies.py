@@ -487,3 +487,19 @@ HEADER_COLUMNS = Phrase("l'en-tête « {block} » a {found} colonnes au lieu de 
 HEADER_COLUMNS_HINT = Phrase("séparez les noms de colonnes par « ; », un par colonne du fichier",
                              "separate the column names with ';', one per column of the file")
 NO_BLOCK = Phrase("pas de bloc « {block} » dans ce modèle", "no block '{block}' in this template")
+# --- s18-kill ---
+R622_NOT_LISTED_YET = Phrase(
+    "laissé « en attente » par une exécution interrompue pendant un envoi par Mailjet, qui ne liste pas encore "
+    "de message pour {customer} : Mailjet peut lister un message plusieurs minutes après l'avoir pris. Il n'est "
+    "pas renvoyé maintenant ; une prochaine exécution par Mailjet le cherche de nouveau et ne l'envoie que si "
+    "Mailjet n'en a toujours aucune trace une fois la ligne plus vieille que MAILJET_LOOKUP_GRACE (30 minutes "
+    "par défaut)",
+    "left pending by a run interrupted while sending through Mailjet, which does not list a message to "
+    "{customer} yet: Mailjet may list a message minutes after taking it. It is not sent again now; a later run "
+    "through Mailjet looks it up again and sends it only if Mailjet still has no trace of it once the row is older "
+    "than MAILJET_LOOKUP_GRACE (30 minutes by default)")
+R622_HINT = Phrase(
+    "rien à faire : la prochaine exécution par Mailjet régularise la ligne (ou écrivez « {sent} » ou « {failed} » "
+    "dans son statut si vous savez ce qu'il en est)",
+    "nothing to do: the next run through Mailjet settles the row (or write '{sent}' or '{failed}' in its status "
+    "if you know what became of it)")
