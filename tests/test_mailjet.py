@@ -90,22 +90,36 @@ def test_a_5xx_or_a_timeout_after_taking_the_batch_sends_nothing_twice(tmp_path,
     assert Counter(m["CustomID"] for m in fake.messages) == {f"RKEY{n:04d}": 1 for n in range(4)}
 
 
-def test_a_5xx_that_took_nothing_is_posted_again(tmp_path):
-    with FakeMailjet(faults=["500", "500"]) as fake:
+def test_a_503_that_took_nothing_is_posted_again(tmp_path):
+    with FakeMailjet(faults=["503", "503"]) as fake:
         mj = channel(tmp_path, fake)
         out = outcomes(mj, [message(n) for n in range(2)])
         mj.close()
     assert [d.status for d in out] == ["sent"] * 2 and fake.send_calls == 3
-    assert len(fake.messages) == 2
+    assert len(fake.messages) == 2 and fake.calls["GET /v3/REST/message"] == 0  # refused: never asked
+
+
+def test_a_500_leaves_what_mailjet_does_not_list_pending_and_never_posts_it_again(tmp_path):
+    # Mailjet took the batch, answered 500, and lists what it took only later (lag): posting what
+    # the lookup misses would send it twice. It stays pending for a later run; nothing more goes.
+    with FakeMailjet(faults=["500-after"], lag=True) as fake:
+        mj = channel(tmp_path, fake, concurrency=1)
+        out = outcomes(mj, [message(n) for n in range(60)])
+        mj.close()
+    assert [d.status for d in out[:50]] == ["pending"] * 50
+    assert "checks it by its CustomID" in out[0].detail.en
+    assert len(out) == 51 and isinstance(out[50], TransportDown)  # the channel stopped
+    assert fake.send_calls == 1
+    assert Counter(m["CustomID"] for m in fake.messages) == {f"RKEY{n:04d}": 1 for n in range(50)}
 
 
 def test_mailjet_down_for_good_or_bad_credentials_stop_the_run(tmp_path):
-    with FakeMailjet(faults=["500"] * 10) as fake:
+    with FakeMailjet(faults=["503"] * 10) as fake:
         mj = channel(tmp_path, fake, concurrency=1)
         out = outcomes(mj, [message(n) for n in range(60)])
         # the batch tried gets a clear failure row each (bounded: 4 attempts), the rest is not attempted
         assert [d.status for d in out[:50]] == ["failed"] * 50 and len(out) == 51
-        assert "after 4 attempts; planned again" in out[0].detail.en and "HTTP 500" in out[0].detail.en
+        assert "after 4 attempts; planned again" in out[0].detail.en and "HTTP 503" in out[0].detail.en
         assert isinstance(out[50], TransportDown) and "after 4 attempts" in out[50].message
         assert fake.send_calls == 4
         bad = channel(tmp_path, fake, secret="wrong")

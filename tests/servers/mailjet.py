@@ -7,7 +7,8 @@ Base64Content; for a text message a 3-11 letter-or-digit From, an E.164 To and a
 with an invalid message answers 400 and still sends the valid ones (their statuses are in the
 body); a call invalid as a whole (51 messages) answers 400 with an ErrorMessage.
 
-Faults, consumed one per /v3.1/send call from `faults`: "429" (with Retry-After), "500",
+Faults, consumed one per /v3.1/send call from `faults`: "429" (with Retry-After), "503" (the
+service refuses the call before taking anything, as an overloaded front end does), "500",
 "500-after" (the batch is taken, then 500), "timeout-after" (taken, then an answer later than the
 client waits). `refused` addresses get a per-message error. Every taken message is kept in
 `messages` (with its CustomID, looked up by GET /v3/REST/message?CustomID=...).
@@ -181,6 +182,8 @@ class FakeMailjet:
                     fault = own.pop(0) if own else fake.faults.pop(0) if fake.faults else ""
                 if fault == "429":
                     return 429, {"ErrorMessage": "Too many requests"}, {"Retry-After": fake.retry_after}
+                if fault == "503":
+                    return 503, {"ErrorMessage": "Service Unavailable"}, None
                 if fault == "500":
                     return 500, {"ErrorIdentifier": "E1", "ErrorMessage": "Internal Server Error"}, None
                 if not isinstance(messages, list) or not messages:

@@ -8,15 +8,16 @@ delivering: the messages are `simulated`.
 
 Retries are ours, bounded and jittered (tenacity), and the client's own urllib3 retries are
 switched off (they would re-post a batch after a 5xx with no way to tell what went):
-- 429: nothing was taken; waited for (Retry-After when given) and posted again;
-- 5xx, a timeout, a lost connection: part of the batch may have been taken. Before posting again
-  every message is looked up by its CustomID (GET /v3/REST/message); those found are `sent`,
-  only the others go again;
-- 401/403: `TransportDown`, the run stops sending;
-- still failing after the last try (429 or 5xx): the messages not found are `failed` (a clear
-  row: planned again), those whose fate cannot be known (the lookup itself failing) stay
-  `pending` for the next run to look up, and the channel stops: what was not posted yet is not
-  attempted.
+- 429, and 503 (the service refusing the call before taking it): nothing was taken; waited for
+  (Retry-After when given) and posted again; still refused after the last try, the batch is
+  `failed` (a clear row: planned again) and the channel stops;
+- any other 5xx, a timeout, a lost connection: part of the batch may have been taken. Every
+  message is looked up by its CustomID (GET /v3/REST/message); those found are `sent`. Those not
+  found are NOT posted again: Mailjet lists a message some time after taking it, so "not found"
+  right after such an answer may be a message it has. They stay `pending`, the channel stops
+  (Mailjet is failing), and a later run settles them once older than the lookup grace
+  (MAILJET_LOOKUP_GRACE): late, never twice. The lookup itself failing leaves them `pending` too;
+- 401/403: `TransportDown`, the run stops sending.
 
 Calls go concurrently: the batches a window holds (`batch_size` = 50 x `concurrency`) are posted
 by a small thread pool, each thread with its own mailjet-rest client (a requests session is not
@@ -326,7 +327,9 @@ class MailjetChannel:
                     return entries
                 detail = text[:MAX_DETAIL] or "HTTP 400"
                 return [{"Status": "error", "Errors": [{"ErrorMessage": detail}]} for _ in messages]
-            raise _Retry(f"HTTP {status}" if status else type(exc).__name__, True, retry_after) from None
+            # 503: the service refused the call before taking it (overloaded), like a 429; any
+            # other 5xx, or no answer, may come after Mailjet took part of the batch
+            raise _Retry(f"HTTP {status}" if status else type(exc).__name__, status != 503, retry_after) from None
         except ValueError:  # a 200 without a JSON body
             raise _Retry("no JSON answer", True) from None
         entries = body.get("Messages") if isinstance(body, dict) else None
@@ -371,9 +374,21 @@ class MailjetChannel:
                                             for m in left if m.action.key not in done)
                                 left = []
                                 break
-                            left = [m for m in left if m.action.key not in done]
-                            if not left:
-                                break
+                            # What the lookup does not find is not posted again: Mailjet lists a
+                            # message some time after taking it, so "not found" right after a 5xx or
+                            # a timeout may be a message it has. The row stays pending and a later
+                            # run settles it once older than the lookup grace (docs/decisions.md):
+                            # late, never twice.
+                            # Mailjet is failing, too: this run posts nothing more (the rest is
+                            # planned again by the next run).
+                            unsure = say.MAILJET_UNSURE(why=exc.reply)
+                            done.update((m.action.key, Delivery("pending", "", unsure))
+                                        for m in left if m.action.key not in done)
+                            if left and any(m.action.key not in done or done[m.action.key].status == "pending"
+                                            for m in left):
+                                self._stop(self._down(exc, attempt.retry_state.attempt_number))
+                            left = []
+                            break
                         raise
         except RetryError as exc:  # the bound is reached: a clear failure for what did not go
             last = exc.last_attempt.exception() or exc
