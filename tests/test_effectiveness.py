@@ -10,7 +10,7 @@ from books import book, load
 from conftest import CLASSIC, NOW, PAYMENTS_HEADER, customer, invoice, on, payment, workbook
 from relance.app.jobs import baseline, run
 from relance.channels.outbox import OutboxChannel
-from relance.engine.effectiveness import effectiveness
+from relance.engine.effectiveness import effectiveness, effectiveness_json
 
 D1 = dt.date(2025, 3, 31)
 D2 = dt.date(2025, 4, 16)
@@ -63,7 +63,7 @@ def reminded(tmp_path: Path):
 
 
 def test_paid_within_each_step_once_every_window_has_passed(reminded):
-    data = effectiveness(reminded, dt.date(2025, 5, 20))
+    data = effectiveness_json(effectiveness(reminded, dt.date(2025, 5, 20)))
     assert [s["step"] for s in data["by_step"]] == ["reminder_1", "reminder_2", "formal_notice", "handoff"]
     assert steps(data) == {
         "reminder_1": ("email", 1, pct(0.0, 0.0, 100.0)),        # F2 paid 20 days later
@@ -78,7 +78,7 @@ def test_paid_within_each_step_once_every_window_has_passed(reminded):
 
 
 def test_messages_younger_than_the_window_are_left_out(reminded):
-    data = effectiveness(reminded, dt.date(2025, 4, 20))
+    data = effectiveness_json(effectiveness(reminded, dt.date(2025, 4, 20)))
     assert steps(data) == {
         "reminder_1": ("email", 1, pct(0.0, 0.0, None)),         # 31 March + 30 is after as_of
         "reminder_2": ("email", 2, pct(100.0, 100.0, None)),     # only C1's (31 March) is judged
@@ -90,7 +90,7 @@ def test_messages_younger_than_the_window_are_left_out(reminded):
 
 
 def test_a_report_dated_before_a_run_does_not_see_its_messages(reminded):
-    data = effectiveness(reminded, dt.date(2025, 4, 10))
+    data = effectiveness_json(effectiveness(reminded, dt.date(2025, 4, 10)))
     assert sorted(steps(data)) == ["formal_notice", "reminder_1", "reminder_2"]
     assert data["by_channel"]["agency"] == 0 and data["by_channel"]["email"] == 3
     assert data["days_first_reminder_to_payment"] == {"mean": 5.0, "median": 5.0, "count": 1}
@@ -111,7 +111,7 @@ def test_only_messages_that_left_count_once_each():
     b = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-20", 100)],
              [payment("2025-03-05", 100, "F1")],
              Historique=[HISTORY_HEADER, *rows], Historique_2025=archive)
-    data = effectiveness(b, dt.date(2025, 3, 31))
+    data = effectiveness_json(effectiveness(b, dt.date(2025, 3, 31)))
     assert [(s["step"], s["channel"], s["messages"], s["paid_within"]["7"]) for s in data["by_step"]] == [
         ("reminder_1", "email", 1, 100.0), ("reminder_2", "sms", 1, 100.0)]
     assert data["by_channel"] == {**NO_CHANNEL, "email": 1, "sms": 1}
@@ -125,7 +125,7 @@ def test_a_courtesy_message_is_not_the_first_reminder():
              "sent", "m2", 100, "EUR", "as of 2025-02-27"]]
     b = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-20", 100)],
              [payment("2025-03-09", 100, "F1")], Historique=[HISTORY_HEADER, *rows])
-    data = effectiveness(b, dt.date(2025, 3, 31))
+    data = effectiveness_json(effectiveness(b, dt.date(2025, 3, 31)))
     assert data["days_first_reminder_to_payment"] == {"mean": 10.0, "median": 10.0, "count": 1}
     assert [s["step"] for s in data["by_step"]] == ["courtesy", "reminder_1"]  # the ladder's order
 
@@ -142,7 +142,7 @@ def test_a_message_listing_several_invoices_counts_as_paid_only_when_all_are():
              [payment("2025-03-03", 100, "F1"), payment("2025-03-20", 200, "F2"),
               payment("2025-03-03", 200, "F3")],
              Historique=[HISTORY_HEADER, *rows])
-    data = effectiveness(b, dt.date(2025, 4, 30))
+    data = effectiveness_json(effectiveness(b, dt.date(2025, 4, 30)))
     # C1's message: paid in full only after 19 days; C2's: F3 paid in 2 days, GONE is not an invoice
     assert data["by_step"][0]["paid_within"] == pct(50.0, 50.0, 100.0)
 
@@ -177,12 +177,12 @@ def test_promise_kept_rate():
              [payment("2025-04-03", 100, "F1"), payment("2025-04-10", 100, "F2"),
               payment("2025-04-02", 100, "F3")],
              Promesses=promesses)
-    assert effectiveness(b, dt.date(2025, 5, 20))["promise_kept_rate_percent"] == 60.0
-    assert effectiveness(b, dt.date(2025, 4, 3))["promise_kept_rate_percent"] is None  # none judged yet
+    assert effectiveness_json(effectiveness(b, dt.date(2025, 5, 20)))["promise_kept_rate_percent"] == 60.0
+    assert effectiveness_json(effectiveness(b, dt.date(2025, 4, 3)))["promise_kept_rate_percent"] is None  # none judged yet
 
 
 def test_empty_book():
     b = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-20", 100)])
-    assert effectiveness(b, dt.date(2025, 3, 31)) == {
+    assert effectiveness_json(effectiveness(b, dt.date(2025, 3, 31))) == {
         "by_step": [], "by_channel": NO_CHANNEL, "promise_kept_rate_percent": None,
         "days_first_reminder_to_payment": {"mean": None, "median": None, "count": 0}}

@@ -85,8 +85,7 @@ def summary_sample(lang: str) -> dict[str, Any]:
     b = real_book()
     as_of = dt.date(2025, 3, 31)
     report = build_report(b, positions(b, as_of), as_of, lang=lang)
-    return summary_context(report, b.settings, as_of, lang, "classeur.xlsx",
-                           {c.id: c.name for c in b.customers.values()}, list(b.history))
+    return summary_context(report, b.settings, as_of, lang, "classeur.xlsx", list(b.history))
 
 
 def real_book() -> Any:

@@ -15,7 +15,7 @@ from books import book, positions
 from conftest import customer, invoice, payment
 from relance.app.jobs import month_period
 from relance.engine.kpi import currency_kpis, default_period, period_text
-from relance.engine.report import build_report
+from relance.engine.report import build_report, report_json
 from relance.render.dashboard import dashboard_tab
 from relance.render.summary import summary_context
 from test_cli import flat, relance
@@ -51,12 +51,12 @@ def test_default_figures_worked_by_hand_on_a_small_book():
     assert eur.cei_percent == D(400) * 100 / D(1300)
     # recovery: base = past due on 31 Oct = F1 1,000; recovered in November 400 -> 40 %
     assert eur.recovery_rate_percent == D(40)
-    report = build_report(b, positions(b, DEC_1), DEC_1)
+    report = report_json(build_report(b, positions(b, DEC_1), DEC_1))
     assert report["period"] == {"start": "2026-11-01", "end": "2026-11-30"}
     assert report["currencies"]["EUR"]["cei_percent"] == 30.77
     assert report["currencies"]["EUR"]["recovery_rate_percent"] == 40.0
     # the month of as_of, asked for: one day, and it says so
-    day = build_report(b, positions(b, DEC_1), DEC_1, period=month_period("2026-12", DEC_1))
+    day = report_json(build_report(b, positions(b, DEC_1), DEC_1, period=month_period("2026-12", DEC_1)))
     assert day["period"] == {"start": "2026-12-01", "end": "2026-12-01"}
     # base on 30 Nov: F1 600 + F3 300 (due 20 Nov) = 900; F3's 300 paid on 1 Dec -> 33.33 %
     assert day["currencies"]["EUR"]["recovery_rate_percent"] == 33.33
@@ -80,7 +80,7 @@ def test_the_period_stands_beside_the_figures_on_the_dashboard_and_in_the_summar
     assert "CEI (novembre 2026)" in labels and "taux de recouvrement (novembre 2026)" in labels
     english = dashboard_tab("Dashboard", report, {}, "en")
     assert "recovery rate (November 2026)" in [row[0] for row in english.rows if row]
-    context = summary_context(report, b.settings, DEC_1, "fr", "book.xlsx", {}, [])
+    context = summary_context(report, b.settings, DEC_1, "fr", "book.xlsx", [])
     assert context["period"] == "novembre 2026"
 
 

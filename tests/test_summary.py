@@ -23,8 +23,7 @@ def test_weekly_summary_once_a_week(tmp_path):
         [payment("2025-02-15", 400, "F1")],
     )
     report = build_report(b, positions(b, AS_OF), AS_OF)
-    names = {c.id: c.name for c in b.customers.values()}
-    context = summary_context(report, b.settings, AS_OF, "fr", "classeur.xlsx", names, b.history)
+    context = summary_context(report, b.settings, AS_OF, "fr", "classeur.xlsx", b.history)
     message = compose_summary(context, Renderer(message_templates()), b.settings, "daf@dumas.example", AS_OF)
     box = OutboxChannel(tmp_path, "t")
     first = box.send(message)

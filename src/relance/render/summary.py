@@ -7,7 +7,7 @@ so a scheduler that fires twice in a week sends it once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +16,7 @@ from relance.engine.catalog import report
 from relance.engine.history import HistoryEntry
 from relance.engine.kpi import period_text
 from relance.engine.message import OutgoingMessage
+from relance.engine.report import Report
 from relance.engine.settings import Settings
 from relance.render.messages import Renderer, one_line
 
@@ -32,58 +33,46 @@ def summary_key(recipient: str, as_of: dt.date) -> str:
 
 
 def summary_context(
-    report: Mapping[str, Any],
+    report: Report,
     settings: Settings,
     as_of: dt.date,
     lang: str,
     workbook: str,
-    customer_names: Mapping[str, str],
-    history: list[HistoryEntry],
+    history: Sequence[HistoryEntry],
 ) -> dict[str, Any]:
     currencies = []
-    for cur, figures in report["currencies"].items():
-        aging = figures["aging"]
-        amounts = {b: Decimal(aging[b]) for b in BUCKET_LABELS}
+    for cur, figures in report.currencies.items():
+        amounts = {b: figures.aging.buckets[b] for b in BUCKET_LABELS}
         largest = max((a for a in amounts.values() if a > 0), default=Decimal(0))
         currencies.append({
             "currency": cur,
-            "net_total": Decimal(aging["net_total"]),
-            "past_due_total": Decimal(aging["past_due_total"]),
-            "dso": (figures.get("dso") or {}).get("countback"),
-            "cei": figures.get("cei_percent"),
-            "penalties": Decimal(figures.get("late_penalties_open") or 0),  # claimable: on open invoices
-            "penalties_paid_late": Decimal(figures.get("late_penalties_paid_late") or 0),
+            "net_total": figures.aging.net_total,
+            "past_due_total": figures.aging.past_due_total,
+            "dso": figures.dso.countback,
+            "cei": figures.cei_percent,
+            "penalties": figures.late_penalties_open,  # claimable: on open invoices
+            "penalties_paid_late": figures.late_penalties_paid_late,
             "buckets": [
                 {"label": BUCKET_LABELS[b].text(lang), "amount": a, "colour": BUCKET_COLOURS[b],
                  "share": int(a * 100 / largest) if largest > 0 and a > 0 else 0}
                 for b, a in amounts.items()
             ],
         })
-    top = sorted((c for c in report["customers"] if Decimal(c["aging"]["past_due_total"]) > 0),
-                 key=lambda c: (c["currency"], -Decimal(c["aging"]["past_due_total"])))
-    by_currency: dict[str, list[dict[str, Any]]] = {}
-    for c in top:
-        group = by_currency.setdefault(c["currency"], [])
-        if len(group) < 5:
-            group.append({"name": customer_names.get(c["customer_id"], c["customer_id"]),
-                          "currency": c["currency"], "past_due": Decimal(c["aging"]["past_due_total"])})
+    top = [{"name": c.name, "currency": c.currency, "past_due": c.past_due}
+           for cur in report.currencies for c in report.overdue_customers(cur, 5)]
     week_ago = as_of - dt.timedelta(days=7)
     recent = sum(1 for e in history if e.status in ("sent", "delivered", "opened", "clicked")
                  and e.as_of is not None and week_ago < e.as_of <= as_of)
-    span = report.get("period") or {}
-    period = (period_text(dt.date.fromisoformat(str(span["start"])), dt.date.fromisoformat(str(span["end"])), lang)
-              if span else "—")
+    ind = report.indemnity
     return {
         "lang": lang,
-        "period": period,
+        "period": period_text(*report.period, lang),
         "company": {"name": settings.company_name or settings.sender_name, "email": settings.sender_email},
         "as_of": as_of,
         "currencies": currencies,
-        "top": [c for group in by_currency.values() for c in group],
-        "indemnity": {"count": report["indemnity"]["open_count"],
-                      "amount": Decimal(report["indemnity"]["open_amount_eur"]),
-                      "paid_late_count": report["indemnity"]["paid_late_count"],
-                      "paid_late_amount": Decimal(report["indemnity"]["paid_late_amount_eur"])},
+        "top": top,
+        "indemnity": {"count": ind.open_count, "amount": ind.open_amount,
+                      "paid_late_count": ind.paid_late_count, "paid_late_amount": ind.paid_late_amount},
         "reminders_last_7_days": recent,
         "workbook": workbook,
     }

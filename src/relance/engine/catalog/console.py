@@ -543,3 +543,6 @@ OUTBOX_FULL_FIX = Phrase("libérez de la place sur ce disque (ou choisissez un a
                          "free some space on that disk (or choose another folder with --outbox) and run again: "
                          "the messages not sent are planned again, and none is ever sent twice")
 RUN_HOLDER = Phrase(" : processus {pid} sur {host} (lancé le {started})", ": process {pid} on {host} (started {started})")
+
+# --- s18-cfo ---
+MOST_OVERDUE_IN = Phrase("Clients les plus en retard ({currency})", "Most overdue customers ({currency})")

@@ -141,3 +141,7 @@ DETAIL_SIMULATION_NO_TASK = Phrase("simulation ({folder}) : aucune tâche créé
                                    "simulation ({folder}): no task created")
 DETAIL_BASELINE = Phrase("relances faites hors de l'outil jusqu'à l'étape {step}",
                          "reminded outside relance up to {step}")
+
+# --- s18-cfo ---
+DASH_EFFECTIVENESS_OVER = Phrase("efficacité des relances, {period} (part payée sous N jours)",
+                                 "reminder effectiveness, {period} (share paid within N days)")
