@@ -27,13 +27,13 @@ _BUCKET_LABELS = {"current": T.DASH_CURRENT, "1-30": T.DASH_1_30, "31-60": T.DAS
 BUCKETS = ("current", "1-30", "31-60", "61-90", ">90")
 
 
-def _fraction(value: Decimal | None) -> CellValue:
+def _fraction(value: Decimal | None) -> Decimal | None:
     """Percentage points (82.5) as the fraction a percent-formatted cell holds (0.825), from the
     figure the JSON gives (half-up, 2 decimals)."""
     return None if value is None else half_up(value, 2) / 100
 
 
-def _figure(value: Decimal | None) -> CellValue:
+def _figure(value: Decimal | None) -> Decimal | None:
     """Days as the JSON gives them (half-up, 2 decimals): the tab and `--json` hold one number."""
     return None if value is None else half_up(value, 2)
 
