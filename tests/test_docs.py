@@ -97,7 +97,8 @@ def test_every_figure_of_the_json_report_is_explained_in_the_figures_doc():
                          predicted=predicted_payment_date(b, where, as_of))
     step = StepEffect("standard", "reminder_1", "email", 1, dict.fromkeys((7, 14, 30)), {"fr": "", "en": ""})
     every = replace(effectiveness(b, as_of), by_step=(step,))
-    report = report_json(replace(built, effectiveness_all=every))
+    report = report_json(replace(built, effectiveness_all=every,
+                                 effectiveness=replace(every, period=built.period)))
     report["dso_history"] = dso_history(b, as_of, months=12)
     keys = set(_keys(report)) - {"EUR"}
     assert {"countback", "1m", "12m", ">90", "amount_eur", "paid_within", "reasons"} <= keys

@@ -186,3 +186,41 @@ def test_empty_book():
     assert effectiveness_json(effectiveness(b, dt.date(2025, 3, 31))) == {
         "by_step": [], "by_channel": NO_CHANNEL, "promise_kept_rate_percent": None,
         "days_first_reminder_to_payment": {"mean": None, "median": None, "count": 0}}
+
+
+APRIL = (dt.date(2025, 4, 1), dt.date(2025, 4, 30))
+
+
+def test_over_a_period_worked_by_hand(reminded):
+    """April, seen on 20 May. Sent in April: C2's reminder_2 and C3's hand-off (16 April).
+    "Paid within N days" judges the messages whose N days ended in April: the 31 March ones for
+    7, 14 and 30 days (7, 14 and 30 April), the 16 April ones for 7 and 14 days only (16 May is
+    past April). First reminder to payment: invoices settled in April, F1 (5 days) and F2 (20)."""
+    data = effectiveness_json(effectiveness(reminded, dt.date(2025, 5, 20), APRIL))
+    assert data["period"] == {"start": "2025-04-01", "end": "2025-04-30"}
+    assert steps(data) == {
+        "reminder_1": ("email", 0, pct(0.0, 0.0, 100.0)),      # C2, 31 March: paid on 20 April
+        "reminder_2": ("email", 1, pct(100.0, 100.0, 100.0)),  # C1 31 March (5 days), C2 16 April (4 days)
+        "formal_notice": ("email", 0, pct(0.0, 0.0, 0.0)),     # C3, 31 March: paid on 1 May
+        "handoff": ("agency", 1, pct(0.0, 0.0, None)),         # its 30 days end on 16 May
+    }
+    assert data["by_channel"] == {**NO_CHANNEL, "email": 1, "agency": 1}
+    assert data["days_first_reminder_to_payment"] == {"mean": 12.5, "median": 12.5, "count": 2}
+
+
+def test_a_period_never_runs_past_as_of_and_an_empty_one_says_nothing(reminded):
+    e = effectiveness(reminded, dt.date(2025, 4, 10), APRIL)
+    assert e.period == (dt.date(2025, 4, 1), dt.date(2025, 4, 10))
+    assert e.by_channel["email"] == 0 and e.days_to_payment_count == 1  # F1 settled on 5 April
+    march = effectiveness(reminded, dt.date(2025, 5, 20), (dt.date(2025, 2, 1), dt.date(2025, 2, 28)))
+    assert not march.has_data
+
+
+def test_promises_count_in_the_period_their_deadline_falls_in():
+    promesses = [PROMISES_HEADER, ["C1", "F1", "2025-03-27", 100, "tel", "ouverte"],   # deadline 30 March
+                 ["C1", "F1", "2025-04-01", 100, "tel", "rompue"]]                    # deadline 4 April
+    b = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-01", 100)],
+             [payment("2025-03-28", 100, "F1")], Promesses=promesses)
+    assert effectiveness(b, dt.date(2025, 5, 20), APRIL).promise_kept_rate_percent == 0
+    march = (dt.date(2025, 3, 1), dt.date(2025, 3, 31))
+    assert effectiveness(b, dt.date(2025, 5, 20), march).promise_kept_rate_percent == 100

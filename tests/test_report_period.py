@@ -99,7 +99,7 @@ def test_the_console_and_the_html_page_print_the_period(tmp_path):
 
 
 #: Keys issue 11 adds to `relance report --json`; every other key and figure stays as it was.
-ADDED = {"period"}
+ADDED = {"period", "effectiveness_period"}
 ADDED_PER_CURRENCY = {"late_penalties_open", "late_penalties_paid_late"}
 ADDED_INDEMNITY = {"open_count", "open_amount_eur", "paid_late_count", "paid_late_amount_eur", "unit_eur"}
 
@@ -113,6 +113,7 @@ def test_an_explicit_period_leaves_every_figure_of_the_json_report_as_it_was(tmp
     data = json.loads(relance("report", str(path), "--as-of", "2026-12-01", "--period", "2026-11",
                               "--json").output)
     assert data["period"] == {"start": "2026-11-01", "end": "2026-11-30"}
+    assert data["effectiveness_period"]["period"] == data["period"]  # scoped like CEI and recovery
     for key in ADDED:
         data.pop(key)
     for figures in data["currencies"].values():
@@ -125,3 +126,29 @@ def test_an_explicit_period_leaves_every_figure_of_the_json_report_as_it_was(tmp
     assert data["indemnity"] == {"count": 189, "amount_eur": "7560.00"}
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
     assert digest == "d02d0c03cf027b3e164ee6477728438e2fd6afedb396030fb5bcb68090b4d2a4"
+
+
+def test_effectiveness_is_shown_over_the_report_period_and_a_short_one_says_so(tmp_path):
+    path = tmp_path / "demo.xlsx"
+    assert relance("init", str(path), "--demo", "--as-of", "2026-11-23", "--customers", "20",
+                   "--invoices", "150").exit_code == 0
+    page = tmp_path / "r.html"
+    relance("report", str(path), "--as-of", "2026-12-01", "--period", "2026-12", "--html", str(page))
+    html = flat(page.read_text(encoding="utf-8")).replace("&#39;", "'")
+    assert "Période : du 1er décembre 2026 au 1er décembre 2026, 1 jour seulement : moins d'un mois." in html
+    data = json.loads(relance("report", str(path), "--as-of", "2026-12-01", "--json").output)
+    assert data["effectiveness_period"]["period"] == {"start": "2026-11-01", "end": "2026-11-30"}
+
+
+def test_the_dashboard_titles_effectiveness_with_its_period():
+    from dataclasses import replace
+
+    from reports import effectiveness_sample
+
+    b = small_book()
+    report = build_report(b, positions(b, DEC_1), DEC_1)
+    scoped = replace(report, effectiveness=effectiveness_sample(report.period))
+    labels = [row[0] for row in dashboard_tab("Tableau_de_bord", scoped, {}, "fr").rows if row]
+    assert "efficacité des relances, novembre 2026 (part payée sous N jours)" in labels
+    english = [row[0] for row in dashboard_tab("Dashboard", scoped, {}, "en").rows if row]
+    assert "reminder effectiveness, November 2026 (share paid within N days)" in english

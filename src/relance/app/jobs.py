@@ -504,7 +504,9 @@ def report_bundle(snap: Snapshot, period: tuple[dt.date, dt.date]) -> tuple[Repo
     report = build_report(book, snap.positions, snap.as_of, period=period,
                           risks=risk_grades(book, snap.positions, snap.as_of),
                           predicted=predicted_payment_date(book, snap.positions, snap.as_of))
-    report = replace(report, effectiveness_all=effectiveness(book, snap.as_of))  # issue 4, beside the §5 keys
+    # everything up to as_of (the `effectiveness` key, issue 4) and over the report's period (shown)
+    report = replace(report, effectiveness_all=effectiveness(book, snap.as_of),
+                     effectiveness=effectiveness(book, snap.as_of, report.period))
     extras = {
         "lang": book.settings.language,
         "company": book.settings.company_name or book.settings.sender_name,

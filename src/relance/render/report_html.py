@@ -126,6 +126,8 @@ LABELS: dict[str, Phrase] = {
     "eff_desc": report.EFF_DESC,
     "eff_empty": report.EFF_EMPTY,
     "eff_more": report.EFF_MORE,
+    "eff_period": report.EFF_PERIOD,
+    "eff_empty_period": report.EFF_EMPTY_PERIOD,
     "paid7": report.PAID7,
     "paid14": report.PAID14,
     "paid30": report.PAID30,
@@ -811,7 +813,7 @@ def _risk(fmt: _Fmt, report: Report) -> tuple[list[RiskRow], list[tuple[str, str
 def _effectiveness(fmt: _Fmt, eff: Effectiveness | None) -> dict[str, Any]:
     if eff is None:
         return {"chart": None, "more": "", "promises": "—", "first_to_paid": "—", "first_to_paid_sub": "",
-                "channels": [], "has_data": False, "period": ""}
+                "channels": [], "has_data": False, "period": "", "empty": fmt.t("eff_empty")}
     steps = list(eff.by_step)
     chart = _effectiveness_chart(fmt, steps[:MAX_STEPS]) if steps else None
     channels = [(fmt.labels.get(k, k), fmt.integer(v))
@@ -825,7 +827,9 @@ def _effectiveness(fmt: _Fmt, eff: Effectiveness | None) -> dict[str, Any]:
                                    count=fmt.integer(eff.days_to_payment_count)),
         "channels": channels,
         "has_data": eff.has_data,
-        "period": period_text(*eff.period, fmt.lang) if eff.period is not None else "",
+        "period": fmt.t("eff_period", period=period_text(*eff.period, fmt.lang)) if eff.period is not None else "",
+        "empty": (fmt.t("eff_empty_period", period=period_text(*eff.period, fmt.lang)) if eff.period is not None
+                  else fmt.t("eff_empty")),
     }
 
 
