@@ -84,3 +84,17 @@ def realistic(n_customers: int = 40, seed: int = 7, currencies: tuple[str, ...] 
     report = replace(report, effectiveness_all=effectiveness_sample())
     extras = {"lang": "fr", "company": "Atelier Dumas", "dso_history": dso_history(b, AS_OF, months=12)}
     return report, extras
+
+
+def summary_of(b: Any, as_of: dt.date, lang: str = "fr", report: Report | None = None,
+               workbook: str = "classeur.xlsx") -> dict[str, Any]:
+    """The weekly summary's context for book `b` on `as_of`, as `relance summary` builds it: the
+    report, the planner's plan and the week's decisions (engine.weekly)."""
+    from books import planned
+    from relance.engine.weekly import week
+    from relance.render.summary import summary_context
+
+    where = positions(b, as_of)
+    report = report if report is not None else build_report(b, where, as_of, lang=lang)
+    decisions = week(b, planned(b, as_of).plan, report, where, as_of)
+    return summary_context(report, decisions, b.settings, lang, workbook)

@@ -27,8 +27,7 @@ from relance.engine.report import build_report
 from relance.render import letter, report_html
 from relance.render.handoff import agency_package
 from relance.render.messages import Renderer, sample_context
-from relance.render.summary import summary_context
-from reports import realistic
+from reports import realistic, summary_of
 
 SHOTS = Path("/work/i10/shots")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -84,8 +83,7 @@ def contexts(lang: str, template: str) -> list[dict[str, Any]]:
 def summary_sample(lang: str) -> dict[str, Any]:
     b = real_book()
     as_of = dt.date(2025, 3, 31)
-    report = build_report(b, positions(b, as_of), as_of, lang=lang)
-    return summary_context(report, b.settings, as_of, lang, "classeur.xlsx", list(b.history))
+    return summary_of(b, as_of, lang)
 
 
 def real_book() -> Any:

@@ -17,7 +17,7 @@ from relance.app.jobs import month_period
 from relance.engine.kpi import currency_kpis, default_period, period_text
 from relance.engine.report import build_report, report_json
 from relance.render.dashboard import dashboard_tab
-from relance.render.summary import summary_context
+from reports import summary_of
 from test_cli import flat, relance
 
 D = Decimal
@@ -80,7 +80,7 @@ def test_the_period_stands_beside_the_figures_on_the_dashboard_and_in_the_summar
     assert "CEI (novembre 2026)" in labels and "taux de recouvrement (novembre 2026)" in labels
     english = dashboard_tab("Dashboard", report, {}, "en")
     assert "recovery rate (November 2026)" in [row[0] for row in english.rows if row]
-    context = summary_context(report, b.settings, DEC_1, "fr", "book.xlsx", [])
+    context = summary_of(b, DEC_1, "fr", report)
     assert context["period"] == "novembre 2026"
 
 

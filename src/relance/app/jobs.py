@@ -536,10 +536,13 @@ def send_weekly_summary(snap: Snapshot, report: Report, extras: Mapping[str, Any
     The channel's "already sent this week?" is what it knew when it was opened: a caller that
     may run beside another sends through `weekly_summary`, which holds the run lock around it all.
     """
+    from relance.engine.weekly import week
+
     book = snap.book
     try:
-        context = summary_context(report, book.settings, snap.as_of, book.settings.language, workbook_name,
-                                  book.history)
+        decisions = week(book, snap.plan, report, snap.positions, snap.as_of)
+        context = summary_context(report, decisions, book.settings, book.settings.language, workbook_name,
+                                  {"plan": tab_name(book, "plan"), "tasks": tab_name(book, "tasks")})
         message = compose_summary(context, Renderer(message_templates()), book.settings, recipient, snap.as_of)
         return channel.send(message)
     finally:
