@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from decimal import Decimal
 
 from books import book, positions
@@ -135,7 +136,8 @@ def test_effectiveness_is_shown_over_the_report_period_and_a_short_one_says_so(t
     page = tmp_path / "r.html"
     relance("report", str(path), "--as-of", "2026-12-01", "--period", "2026-12", "--html", str(page))
     html = flat(page.read_text(encoding="utf-8")).replace("&#39;", "'")
-    assert "Période : du 1er décembre 2026 au 1er décembre 2026, 1 jour seulement : moins d'un mois." in html
+    found = re.search(r'<p class="muted eff-period">([^<]*)</p>', html)
+    assert found and "du 1er décembre 2026 au 1er décembre 2026, 1 jour seulement : moins d'un mois" in found[1]
     data = json.loads(relance("report", str(path), "--as-of", "2026-12-01", "--json").output)
     assert data["effectiveness_period"]["period"] == {"start": "2026-11-01", "end": "2026-11-30"}
 
@@ -152,3 +154,27 @@ def test_the_dashboard_titles_effectiveness_with_its_period():
     assert "efficacité des relances, novembre 2026 (part payée sous N jours)" in labels
     english = [row[0] for row in dashboard_tab("Dashboard", scoped, {}, "en").rows if row]
     assert "reminder effectiveness, November 2026 (share paid within N days)" in english
+
+
+def test_with_nothing_in_the_period_effectiveness_shows_everything_up_to_as_of_and_says_so():
+    from dataclasses import replace
+
+    from relance.app.resources import report_templates
+    from relance.engine.effectiveness import Effectiveness
+    from relance.render.report_html import render_html
+    from reports import effectiveness_sample
+
+    b = small_book()
+    report = build_report(b, positions(b, DEC_1), DEC_1)
+    nothing = Effectiveness((), dict.fromkeys(("email", "sms", "letter", "call", "agency"), 0), None, None, None, 0,
+                            report.period)
+    shown = replace(report, effectiveness=nothing, effectiveness_all=effectiveness_sample())
+    assert shown.effectiveness_shown() is shown.effectiveness_all
+    labels = [row[0] for row in dashboard_tab("Tableau_de_bord", shown, {}, "fr").rows if row]
+    assert "efficacité des relances jusqu'au 1er décembre 2026, rien sur novembre 2026 (part payée sous N jours)" in [
+        flat(str(label)) for label in labels]
+    page = flat(render_html(shown, {"lang": "fr"}, report_templates())).replace("&#39;", "'")
+    assert "Rien à mesurer sur la période (novembre 2026) ; voici toutes les relances jusqu'au 1er décembre 2026." in page
+    alone = replace(report, effectiveness=nothing, effectiveness_all=nothing)
+    assert "Aucune relance ni promesse à mesurer sur novembre 2026." in flat(
+        render_html(alone, {"lang": "fr"}, report_templates()))

@@ -165,6 +165,15 @@ class Report:
     effectiveness: Effectiveness | None = None
     effectiveness_all: Effectiveness | None = field(default=None, compare=False)
 
+    def effectiveness_shown(self) -> Effectiveness | None:
+        """The effectiveness to show: over the period, or, when nothing was sent or judged in it,
+        every message up to as_of (its `period` is None: the reader is told so)."""
+        scoped = self.effectiveness
+        if scoped is not None and not scoped.has_data and self.effectiveness_all is not None \
+                and self.effectiveness_all.has_data:
+            return self.effectiveness_all
+        return scoped or self.effectiveness_all
+
     def overdue_customers(self, currency: str, limit: int = 10) -> list[CustomerLine]:
         """The `limit` customers owing the most past due in `currency`, largest first (ties by name)."""
         found = [c for c in self.customers if c.currency == currency and c.past_due > 0]

@@ -188,7 +188,7 @@ def dashboard_tab(
                                     horizontal=True, axis=f"money:{main}", lang=lang,
                                     height_cm=max(8.0, 1.0 * len(ranked) + 3)))
 
-    eff = report.effectiveness or report.effectiveness_all
+    eff = report.effectiveness_shown()
     steps = eff.by_step if eff is not None else ()
     if steps:
         rows.append([])
@@ -196,6 +196,8 @@ def dashboard_tab(
         title = say(T.DASH_EFFECTIVENESS)
         if eff is not None and eff.period is not None:
             title = say(T.DASH_EFFECTIVENESS_OVER, period=period_text(*eff.period, lang))
+        elif report.effectiveness is not None:  # nothing in the period: everything up to as_of, said so
+            title = say(T.DASH_EFFECTIVENESS_ALL, day=report.as_of, period=period_text(*report.period, lang))
         add(title, [*(say(w) for w in windows), say(T.DASH_MESSAGES)])
         first = last = 0
         for s in steps:

@@ -128,6 +128,7 @@ LABELS: dict[str, Phrase] = {
     "eff_more": report.EFF_MORE,
     "eff_period": report.EFF_PERIOD,
     "eff_empty_period": report.EFF_EMPTY_PERIOD,
+    "eff_all": report.EFF_ALL,
     "paid7": report.PAID7,
     "paid14": report.PAID14,
     "paid30": report.PAID30,
@@ -357,19 +358,6 @@ def _month_start(ym: str) -> dt.date | None:
         return dt.date(int(year), int(month), 1)
     except ValueError:
         return None
-
-
-def _text(value: object, lang: str) -> str:
-    """A workbook text that may be a plain string or a ``{"fr": ..., "en": ...}`` dict."""
-    if value is None:
-        return ""
-    if isinstance(value, Mapping):
-        for key in (lang, "en", "fr", "text", "message"):
-            if isinstance(value.get(key), str) and value[key]:
-                return str(value[key])
-        strings = [str(v) for v in value.values() if isinstance(v, str) and v]
-        return strings[0] if strings else ""
-    return str(value)
 
 
 # --------------------------------------------------------------------------- cards
@@ -810,7 +798,8 @@ def _risk(fmt: _Fmt, report: Report) -> tuple[list[RiskRow], list[tuple[str, str
     return rows, distribution, len(graded)
 
 
-def _effectiveness(fmt: _Fmt, eff: Effectiveness | None) -> dict[str, Any]:
+def _effectiveness(fmt: _Fmt, report: Report) -> dict[str, Any]:
+    eff: Effectiveness | None = report.effectiveness_shown()
     if eff is None:
         return {"chart": None, "more": "", "promises": "—", "first_to_paid": "—", "first_to_paid_sub": "",
                 "channels": [], "has_data": False, "period": "", "empty": fmt.t("eff_empty")}
@@ -827,7 +816,9 @@ def _effectiveness(fmt: _Fmt, eff: Effectiveness | None) -> dict[str, Any]:
                                    count=fmt.integer(eff.days_to_payment_count)),
         "channels": channels,
         "has_data": eff.has_data,
-        "period": fmt.t("eff_period", period=period_text(*eff.period, fmt.lang)) if eff.period is not None else "",
+        "period": (fmt.t("eff_period", period=period_text(*eff.period, fmt.lang)) if eff.period is not None
+                   else fmt.t("eff_all", day=fmt.date(report.as_of), period=period_text(*report.period, fmt.lang))
+                   if report.effectiveness is not None else ""),
         "empty": (fmt.t("eff_empty_period", period=period_text(*eff.period, fmt.lang)) if eff.period is not None
                   else fmt.t("eff_empty")),
     }
@@ -870,7 +861,7 @@ def render_html(report: Report, extras: Mapping[str, Any], templates: Mapping[st
         "generated": fmt.t("generated", when=str(extras["generated_at"])) if extras.get("generated_at")
         else fmt.t("by"),
         "sections": sections,
-        "effectiveness": _effectiveness(fmt, report.effectiveness or report.effectiveness_all),
+        "effectiveness": _effectiveness(fmt, report),
         "risk_rows": risk_rows,
         "risk_note": fmt.t("risk_note", shown=len(risk_rows), n=fmt.integer(graded)),
         "grades": grades,

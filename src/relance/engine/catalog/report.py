@@ -201,3 +201,5 @@ EFF_PERIOD = Phrase(
     "ended in the period; promises falling due and invoices settled in the period.")
 EFF_EMPTY_PERIOD = Phrase("Aucune relance ni promesse à mesurer sur {period}.",
                           "No reminder or promise to measure in {period}.")
+EFF_ALL = Phrase("Rien à mesurer sur la période ({period}) ; voici toutes les relances jusqu'au {day}.",
+                 "Nothing to measure in the period ({period}); here is every reminder up to {day}.")

@@ -145,3 +145,5 @@ DETAIL_BASELINE = Phrase("relances faites hors de l'outil jusqu'à l'étape {ste
 # --- s18-cfo ---
 DASH_EFFECTIVENESS_OVER = Phrase("efficacité des relances, {period} (part payée sous N jours)",
                                  "reminder effectiveness, {period} (share paid within N days)")
+DASH_EFFECTIVENESS_ALL = Phrase("efficacité des relances jusqu'au {day}, rien sur {period} (part payée sous N jours)",
+                                "reminder effectiveness up to {day}, nothing in {period} (share paid within N days)")
