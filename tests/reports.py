@@ -1,100 +1,100 @@
-"""A report shaped like build_report's (DESIGN.md §5) with every KPI filled in, and its extras:
-what the HTML page and its benchmark draw without computing a book."""
+"""A real report (engine.report.build_report on a book made in memory, tests/books.py) with every
+KPI filled in, and its extras: what the HTML page and its benchmark draw.
+
+The book has `n_customers` customers (one named like an injection, EVIL), a year and a half of
+invoices, most of them paid, some late; the payer grades and predicted dates are the engine's.
+Only the reminder effectiveness is given as records (a History of hundreds of sends would test
+the planner, not the page): `Effectiveness` and `StepEffect` are the engine's own types.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from books import book, positions
+from conftest import customer, invoice, payment
+from relance.engine.effectiveness import Effectiveness, StepEffect
+from relance.engine.kpi import dso_history
+from relance.engine.report import Report, build_report
+from relance.engine.scoring import predicted_payment_date, risk_grades
+
 EVIL = "<script>alert(1)</script>"
-BUCKETS = ("current", "1-30", "31-60", "61-90", ">90")
+AS_OF = dt.date(2026, 11, 23)
+START = dt.date(2025, 5, 1)
 
 
-def money(value: Decimal) -> str:
-    return str(value.quantize(Decimal("0.01")))
+def _steps() -> tuple[StepEffect, ...]:
+    def pct(*values: float | None) -> dict[int, Decimal | None]:
+        return {n: None if v is None else Decimal(str(v)) for n, v in zip((7, 14, 30), values, strict=True)}
+
+    return (
+        StepEffect("standard", "courtesy", "email", 212, pct(38.2, 55.0, 71.4),
+                   {"fr": "Rappel courtois", "en": "Friendly reminder"}),
+        StepEffect("standard", "reminder_1", "email", 130, pct(22.3, 40.8, 62.0),
+                   {"fr": "Relance 1", "en": "First reminder"}),
+        StepEffect("standard", "reminder_2_sms", "sms", 54, pct(18.5, 33.3, 50.0),
+                   {"fr": "Relance SMS", "en": "SMS reminder"}),
+        StepEffect("standard", "call", "call", 21, pct(14.3, 28.6, 42.9), {"fr": "Appel", "en": "Phone call"}),
+        StepEffect("standard", "formal_notice_letter", "letter", 6, pct(16.7, 33.3, None),
+                   {"fr": "Mise en demeure", "en": "Formal notice"}),
+    )
 
 
-def aging(values: dict[str, Decimal], credits: Decimal = Decimal(0)) -> dict[str, str]:
-    data = {b: money(values.get(b, Decimal(0))) for b in BUCKETS}
-    gross = sum((values.get(b, Decimal(0)) for b in BUCKETS), Decimal(0))
-    data["unapplied_credits"] = money(credits)
-    data["net_total"] = money(gross + credits)
-    data["past_due_total"] = money(sum((values.get(b, Decimal(0)) for b in BUCKETS[1:]), Decimal(0)))
-    return data
+def effectiveness_sample(period: tuple[dt.date, dt.date] | None = None) -> Effectiveness:
+    return Effectiveness(_steps(), {"email": 342, "sms": 54, "letter": 6, "call": 21, "agency": 0},
+                         Decimal(64), Decimal("11.4"), Decimal(8), 187, period)
 
 
-def realistic(n_customers: int = 40, seed: int = 7, currencies: tuple[str, ...] = ("EUR",)
-              ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A report shaped like build_report's (DESIGN.md §5) with every KPI filled in, and its extras."""
+def realistic_book(n_customers: int = 40, seed: int = 7, currencies: tuple[str, ...] = ("EUR",)) -> Any:
+    """The book behind `realistic`: customer 0 a big, very late payer; customer 3 named EVIL."""
     rng = random.Random(seed)
-    customers: list[dict[str, Any]] = []
-    invoices: list[dict[str, Any]] = []
-    names: dict[str, str] = {}
-    totals: dict[str, dict[str, Decimal]] = {c: dict.fromkeys(BUCKETS, Decimal(0)) for c in currencies}
-    grades = "AABBBCCDE"
+    customers, invoices, payments = [], [], []
+    span = (AS_OF - START).days
     for i in range(n_customers):
         cid = f"C{i:05d}"
         cur = currencies[i % len(currencies)]
-        names[cid] = EVIL if i == 3 else f"Société {['Durand', 'Martin', 'Lefèvre', 'Moreau', 'Garnier'][i % 5]} & fils n°{i}"
-        values = {b: Decimal(rng.choice([0, 0, rng.randint(100, 40000)])) + Decimal(rng.randint(0, 99)) / 100
-                  for b in BUCKETS}
-        if i == 0:  # a big, very late payer
-            values[">90"] = Decimal("48210.50")
-        for b in BUCKETS:
-            totals[cur][b] += values[b]
-            if values[b] > 0:
-                invoices.append({"invoice_id": f"F{i}-{b}", "customer_id": cid, "currency": cur, "status": "open",
-                                 "open_balance": money(values[b]), "bucket": b})
-        grade = "E" if i == 0 else grades[i % len(grades)]
-        customers.append({
-            "customer_id": cid, "currency": cur, "aging": aging(values), "net_total": aging(values)["net_total"],
-            "weighted_avg_days_late": {"signed": rng.uniform(-5, 60), "floored": rng.uniform(0, 60)},
-            "avg_days_to_pay": rng.uniform(20, 90),
-            "risk": {"grade": grade, "score": rng.randint(0, 100), "automatic": i % 4 != 1,
-                     "reasons": [EVIL if i == 3 else "3 relances sans paiement",
-                                 {"code": "trend", "points": 10, "fr": "retard moyen en hausse",
-                                  "en": "average delay rising"}]},
-        })
-    kpis = {"countback": 52.4, "simple": {"1m": 49.0, "3m": 55.1, "6m": 57.3, "12m": 60.2}}
-    report = {
-        "as_of": "2026-11-23",
-        "currencies": {cur: {
-            "aging": aging(totals[cur], Decimal("-1250.00")),
-            "dso": kpis, "bpdso": {"countback": 31.9, "simple": kpis["simple"]},
-            "add": {"countback": 20.5, "simple": kpis["simple"]},
-            "cei_percent": 78.4, "recovery_rate_percent": 41.7, "late_penalties_total": "1234.56",
-        } for cur in currencies},
-        "indemnity": {"count": 12, "amount_eur": "480.00"},
-        "invoices": invoices,
-        "customers": customers,
-    }
-    months = [f"{2025 + (m > 12)}-{(m - 1) % 12 + 1:02d}" for m in range(12, 24)]
-    history = [[m, None if k == 4 else round(48 + 10 * rng.random() - k * 0.4, 1)] for k, m in enumerate(months)]
-    extras = {
-        "lang": "fr", "company": "Atelier Dumas", "customer_names": names,
-        "dso_history": dict.fromkeys(currencies, history),
-        "effectiveness": {
-            "by_step": [
-                {"scenario": "standard", "step": "courtesy", "label": {"fr": "Rappel courtois", "en": "Friendly reminder"},
-                 "channel": "email", "messages": 212,
-                 "paid_within": {"7": 38.2, "14": 55.0, "30": 71.4}},
-                {"scenario": "standard", "step": "reminder_1", "label": {"fr": "Relance 1", "en": "First reminder"},
-                 "channel": "email", "messages": 130,
-                 "paid_within": {"7": 22.3, "14": 40.8, "30": 62.0}},
-                {"scenario": "standard", "step": "reminder_2_sms", "label": {"fr": "Relance SMS", "en": "SMS reminder"},
-                 "channel": "sms", "messages": 54,
-                 "paid_within": {"7": 18.5, "14": 33.3, "30": 50.0}},
-                {"scenario": "standard", "step": "call", "label": {"fr": "Appel", "en": "Phone call"},
-                 "channel": "call", "messages": 21,
-                 "paid_within": {"7": 14.3, "14": 28.6, "30": 42.9}},
-                {"scenario": "standard", "step": "formal_notice_letter", "label": {"fr": "Mise en demeure", "en": "Formal notice"},
-                 "channel": "letter", "messages": 6,
-                 "paid_within": {"7": 16.7, "14": 33.3, "30": None}},
-            ],
-            "by_channel": {"email": 342, "sms": 54, "call": 21, "letter": 6},
-            "promise_kept_rate_percent": 64.0,
-            "days_first_reminder_to_payment": {"mean": 11.4, "median": 8.0, "count": 187},
-        },
-    }
+        name = EVIL if i == 3 else f"Société {['Durand', 'Martin', 'Lefèvre', 'Moreau', 'Garnier'][i % 5]} & fils n°{i}"
+        customers.append(customer(cid, raison_sociale=name))
+        late = 0 if i % 5 == 0 else rng.choice((0, 5, 20, 45))
+        for k in range(rng.randint(2, 6)):
+            issued = START + dt.timedelta(days=rng.randrange(span))
+            due = issued + dt.timedelta(days=30)
+            amount = Decimal(rng.randint(300, 20000)) + Decimal(rng.randint(0, 99)) / 100
+            iid = f"F{i}-{k}"
+            invoices.append(invoice(iid, cid, issued.isoformat(), due.isoformat(), amount, devise=cur))
+            paid = due + dt.timedelta(days=late + rng.randint(-5, 15))
+            if i != 0 and paid < AS_OF and (rng.random() < 0.7 or issued < AS_OF - dt.timedelta(days=150)):
+                payments.append(payment(paid.isoformat(), amount, iid, currency=cur))
+        if i == 0:
+            invoices.append(invoice("F0-big", cid, "2026-05-02", "2026-06-01", Decimal("48210.50"), devise=cur))
+    return book(customers, invoices, payments)
+
+
+def realistic(n_customers: int = 40, seed: int = 7, currencies: tuple[str, ...] = ("EUR",)
+              ) -> tuple[Report, dict[str, Any]]:
+    """The report of `realistic_book` on 23 November 2026, and its extras."""
+    b = realistic_book(n_customers, seed, currencies)
+    where = positions(b, AS_OF)
+    report = build_report(b, where, AS_OF, risks=risk_grades(b, where, AS_OF),
+                          predicted=predicted_payment_date(b, where, AS_OF))
+    report = replace(report, effectiveness_all=effectiveness_sample())
+    extras = {"lang": "fr", "company": "Atelier Dumas", "dso_history": dso_history(b, AS_OF, months=12)}
     return report, extras
+
+
+def summary_of(b: Any, as_of: dt.date, lang: str = "fr", report: Report | None = None,
+               workbook: str = "classeur.xlsx") -> dict[str, Any]:
+    """The weekly summary's context for book `b` on `as_of`, as `relance summary` builds it: the
+    report, the planner's plan and the week's decisions (engine.weekly)."""
+    from books import planned
+    from relance.engine.weekly import week
+    from relance.render.summary import summary_context
+
+    where = positions(b, as_of)
+    report = report if report is not None else build_report(b, where, as_of, lang=lang)
+    decisions = week(b, planned(b, as_of).plan, report, where, as_of)
+    return summary_context(report, decisions, b.settings, lang, workbook)

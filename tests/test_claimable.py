@@ -8,9 +8,9 @@ import datetime as dt
 from books import book, positions
 from conftest import customer, invoice, payment
 from relance import cli
-from relance.engine.report import build_report
+from relance.engine.report import build_report, report_json
 from relance.render.dashboard import dashboard_tab
-from relance.render.summary import summary_context
+from reports import summary_of
 from test_cli import flat
 
 DEC_1 = dt.date(2026, 12, 1)
@@ -33,7 +33,8 @@ def report():
 
 
 def test_the_split_worked_by_hand():
-    _, data = report()
+    _, built = report()
+    data = report_json(built)
     eur = data["currencies"]["EUR"]
     assert eur["late_penalties_open"] == "64.00"        # F1 61.00 + F4 3.00
     assert eur["late_penalties_paid_late"] == "20.00"   # F2
@@ -64,7 +65,7 @@ def test_the_dashboard_and_the_summary_show_the_open_part_as_claimable():
     assert rows["pénalités acquises, factures payées en retard (non réclamées)"][0] == 20
     assert rows["indemnités forfaitaires exigibles (EUR)"][0] == 100
     assert rows["indemnités acquises, factures payées en retard (EUR)"][0] == 50
-    context = summary_context(data, b.settings, DEC_1, "fr", "book.xlsx", {}, [])
+    context = summary_of(b, DEC_1, "fr", data)
     assert context["currencies"][0]["penalties"] == 64
     assert context["currencies"][0]["penalties_paid_late"] == 20
     assert (context["indemnity"]["count"], context["indemnity"]["amount"]) == (2, 100)

@@ -25,7 +25,7 @@ from relance.engine.action import Action, action_key
 from relance.engine.book import Book
 from relance.engine.customer import parse_customers
 from relance.engine.message import render_context
-from relance.engine.report import build_report
+from relance.engine.report import build_report, report_json
 from relance.engine.table import Collector
 from relance.render.messages import Renderer
 
@@ -138,7 +138,7 @@ def test_figures_count_penalties_of_businesses_and_unknown_types_never_of_consum
     # the unknown type gets the consumer's (earlier) limitation date, a business its 5 years
     assert found["F1"].prescription_date == dt.date(2030, 2, 19)
     assert found["F3"].prescription_date == found["F2"].prescription_date == dt.date(2027, 2, 19)
-    report = build_report(b, found, AS_OF)
+    report = report_json(build_report(b, found, AS_OF))
     rows = {r["invoice_id"]: r for r in report["invoices"]}
     assert rows["F3"]["late_penalty"] == rows["F1"]["late_penalty"] is not None
     assert rows["F3"]["indemnity_due"] is True and rows["F2"]["late_penalty"] is None

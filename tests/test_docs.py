@@ -79,26 +79,26 @@ def _keys(value, skip_level=False):
 
 def test_every_figure_of_the_json_report_is_explained_in_the_figures_doc():
     import datetime as dt
+    from dataclasses import replace
 
     from books import book, positions
     from conftest import customer, invoice, payment
-    from relance.engine.effectiveness import effectiveness
+    from relance.engine.effectiveness import StepEffect, effectiveness
     from relance.engine.kpi import dso_history
-    from relance.engine.report import build_report
+    from relance.engine.report import build_report, report_json
     from relance.engine.scoring import predicted_payment_date, risk_grades
 
     b = book([customer("C1")], [invoice("F1", "C1", "2026-01-10", None, 100), invoice("F2", "C1", "2026-02-01", None, 50)],
              [payment("2026-03-01", 20, "F1")])
     as_of = dt.date(2026, 3, 31)
     where = positions(b, as_of)
-    report = build_report(b, where, as_of)
-    for customer_json in report["customers"]:
-        customer_json["risk"] = next(iter(risk_grades(b, where, as_of).values())).to_json()
-    for invoice_json in report["invoices"]:
-        invoice_json["predicted_payment_date"] = predicted_payment_date(b, where, as_of).get(invoice_json["invoice_id"])
-    report["effectiveness"] = effectiveness(b, as_of)
-    report["effectiveness"]["by_step"] = [{"scenario": "standard", "step": "reminder_1", "channel": "email",
-                                           "messages": 1, "paid_within": {"7": None, "14": None, "30": None}}]
+    risk = next(iter(risk_grades(b, where, as_of).values()))
+    built = build_report(b, where, as_of, risks={("C1", "EUR"): risk},
+                         predicted=predicted_payment_date(b, where, as_of))
+    step = StepEffect("standard", "reminder_1", "email", 1, dict.fromkeys((7, 14, 30)), {"fr": "", "en": ""})
+    every = replace(effectiveness(b, as_of), by_step=(step,))
+    report = report_json(replace(built, effectiveness_all=every,
+                                 effectiveness=replace(every, period=built.period)))
     report["dso_history"] = dso_history(b, as_of, months=12)
     keys = set(_keys(report)) - {"EUR"}
     assert {"countback", "1m", "12m", ">90", "amount_eur", "paid_within", "reasons"} <= keys

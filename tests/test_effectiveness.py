@@ -10,7 +10,7 @@ from books import book, load
 from conftest import CLASSIC, NOW, PAYMENTS_HEADER, customer, invoice, on, payment, workbook
 from relance.app.jobs import baseline, run
 from relance.channels.outbox import OutboxChannel
-from relance.engine.effectiveness import effectiveness
+from relance.engine.effectiveness import effectiveness, effectiveness_json
 
 D1 = dt.date(2025, 3, 31)
 D2 = dt.date(2025, 4, 16)
@@ -63,7 +63,7 @@ def reminded(tmp_path: Path):
 
 
 def test_paid_within_each_step_once_every_window_has_passed(reminded):
-    data = effectiveness(reminded, dt.date(2025, 5, 20))
+    data = effectiveness_json(effectiveness(reminded, dt.date(2025, 5, 20)))
     assert [s["step"] for s in data["by_step"]] == ["reminder_1", "reminder_2", "formal_notice", "handoff"]
     assert steps(data) == {
         "reminder_1": ("email", 1, pct(0.0, 0.0, 100.0)),        # F2 paid 20 days later
@@ -78,7 +78,7 @@ def test_paid_within_each_step_once_every_window_has_passed(reminded):
 
 
 def test_messages_younger_than_the_window_are_left_out(reminded):
-    data = effectiveness(reminded, dt.date(2025, 4, 20))
+    data = effectiveness_json(effectiveness(reminded, dt.date(2025, 4, 20)))
     assert steps(data) == {
         "reminder_1": ("email", 1, pct(0.0, 0.0, None)),         # 31 March + 30 is after as_of
         "reminder_2": ("email", 2, pct(100.0, 100.0, None)),     # only C1's (31 March) is judged
@@ -90,7 +90,7 @@ def test_messages_younger_than_the_window_are_left_out(reminded):
 
 
 def test_a_report_dated_before_a_run_does_not_see_its_messages(reminded):
-    data = effectiveness(reminded, dt.date(2025, 4, 10))
+    data = effectiveness_json(effectiveness(reminded, dt.date(2025, 4, 10)))
     assert sorted(steps(data)) == ["formal_notice", "reminder_1", "reminder_2"]
     assert data["by_channel"]["agency"] == 0 and data["by_channel"]["email"] == 3
     assert data["days_first_reminder_to_payment"] == {"mean": 5.0, "median": 5.0, "count": 1}
@@ -111,7 +111,7 @@ def test_only_messages_that_left_count_once_each():
     b = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-20", 100)],
              [payment("2025-03-05", 100, "F1")],
              Historique=[HISTORY_HEADER, *rows], Historique_2025=archive)
-    data = effectiveness(b, dt.date(2025, 3, 31))
+    data = effectiveness_json(effectiveness(b, dt.date(2025, 3, 31)))
     assert [(s["step"], s["channel"], s["messages"], s["paid_within"]["7"]) for s in data["by_step"]] == [
         ("reminder_1", "email", 1, 100.0), ("reminder_2", "sms", 1, 100.0)]
     assert data["by_channel"] == {**NO_CHANNEL, "email": 1, "sms": 1}
@@ -125,7 +125,7 @@ def test_a_courtesy_message_is_not_the_first_reminder():
              "sent", "m2", 100, "EUR", "as of 2025-02-27"]]
     b = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-20", 100)],
              [payment("2025-03-09", 100, "F1")], Historique=[HISTORY_HEADER, *rows])
-    data = effectiveness(b, dt.date(2025, 3, 31))
+    data = effectiveness_json(effectiveness(b, dt.date(2025, 3, 31)))
     assert data["days_first_reminder_to_payment"] == {"mean": 10.0, "median": 10.0, "count": 1}
     assert [s["step"] for s in data["by_step"]] == ["courtesy", "reminder_1"]  # the ladder's order
 
@@ -142,7 +142,7 @@ def test_a_message_listing_several_invoices_counts_as_paid_only_when_all_are():
              [payment("2025-03-03", 100, "F1"), payment("2025-03-20", 200, "F2"),
               payment("2025-03-03", 200, "F3")],
              Historique=[HISTORY_HEADER, *rows])
-    data = effectiveness(b, dt.date(2025, 4, 30))
+    data = effectiveness_json(effectiveness(b, dt.date(2025, 4, 30)))
     # C1's message: paid in full only after 19 days; C2's: F3 paid in 2 days, GONE is not an invoice
     assert data["by_step"][0]["paid_within"] == pct(50.0, 50.0, 100.0)
 
@@ -177,12 +177,50 @@ def test_promise_kept_rate():
              [payment("2025-04-03", 100, "F1"), payment("2025-04-10", 100, "F2"),
               payment("2025-04-02", 100, "F3")],
              Promesses=promesses)
-    assert effectiveness(b, dt.date(2025, 5, 20))["promise_kept_rate_percent"] == 60.0
-    assert effectiveness(b, dt.date(2025, 4, 3))["promise_kept_rate_percent"] is None  # none judged yet
+    assert effectiveness_json(effectiveness(b, dt.date(2025, 5, 20)))["promise_kept_rate_percent"] == 60.0
+    assert effectiveness_json(effectiveness(b, dt.date(2025, 4, 3)))["promise_kept_rate_percent"] is None  # none judged yet
 
 
 def test_empty_book():
     b = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-20", 100)])
-    assert effectiveness(b, dt.date(2025, 3, 31)) == {
+    assert effectiveness_json(effectiveness(b, dt.date(2025, 3, 31))) == {
         "by_step": [], "by_channel": NO_CHANNEL, "promise_kept_rate_percent": None,
         "days_first_reminder_to_payment": {"mean": None, "median": None, "count": 0}}
+
+
+APRIL = (dt.date(2025, 4, 1), dt.date(2025, 4, 30))
+
+
+def test_over_a_period_worked_by_hand(reminded):
+    """April, seen on 20 May. Sent in April: C2's reminder_2 and C3's hand-off (16 April).
+    "Paid within N days" judges the messages whose N days ended in April: the 31 March ones for
+    7, 14 and 30 days (7, 14 and 30 April), the 16 April ones for 7 and 14 days only (16 May is
+    past April). First reminder to payment: invoices settled in April, F1 (5 days) and F2 (20)."""
+    data = effectiveness_json(effectiveness(reminded, dt.date(2025, 5, 20), APRIL))
+    assert data["period"] == {"start": "2025-04-01", "end": "2025-04-30"}
+    assert steps(data) == {
+        "reminder_1": ("email", 0, pct(0.0, 0.0, 100.0)),      # C2, 31 March: paid on 20 April
+        "reminder_2": ("email", 1, pct(100.0, 100.0, 100.0)),  # C1 31 March (5 days), C2 16 April (4 days)
+        "formal_notice": ("email", 0, pct(0.0, 0.0, 0.0)),     # C3, 31 March: paid on 1 May
+        "handoff": ("agency", 1, pct(0.0, 0.0, None)),         # its 30 days end on 16 May
+    }
+    assert data["by_channel"] == {**NO_CHANNEL, "email": 1, "agency": 1}
+    assert data["days_first_reminder_to_payment"] == {"mean": 12.5, "median": 12.5, "count": 2}
+
+
+def test_a_period_never_runs_past_as_of_and_an_empty_one_says_nothing(reminded):
+    e = effectiveness(reminded, dt.date(2025, 4, 10), APRIL)
+    assert e.period == (dt.date(2025, 4, 1), dt.date(2025, 4, 10))
+    assert e.by_channel["email"] == 0 and e.days_to_payment_count == 1  # F1 settled on 5 April
+    march = effectiveness(reminded, dt.date(2025, 5, 20), (dt.date(2025, 2, 1), dt.date(2025, 2, 28)))
+    assert not march.has_data
+
+
+def test_promises_count_in_the_period_their_deadline_falls_in():
+    promesses = [PROMISES_HEADER, ["C1", "F1", "2025-03-27", 100, "tel", "ouverte"],   # deadline 30 March
+                 ["C1", "F1", "2025-04-01", 100, "tel", "rompue"]]                    # deadline 4 April
+    b = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-01", 100)],
+             [payment("2025-03-28", 100, "F1")], Promesses=promesses)
+    assert effectiveness(b, dt.date(2025, 5, 20), APRIL).promise_kept_rate_percent == 0
+    march = (dt.date(2025, 3, 1), dt.date(2025, 3, 31))
+    assert effectiveness(b, dt.date(2025, 5, 20), march).promise_kept_rate_percent == 100

@@ -26,8 +26,7 @@ from relance.engine.formats import formats
 from relance.engine.report import build_report
 from relance.render import letter, report_html
 from relance.render.messages import DOCUMENT_PARTS, Renderer, sample_context
-from relance.render.summary import summary_context
-from reports import realistic
+from reports import realistic, summary_of
 
 SHOTS = Path("/work/i10/shots")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -83,9 +82,7 @@ def contexts(lang: str, template: str) -> list[dict[str, Any]]:
 def summary_sample(lang: str) -> dict[str, Any]:
     b = real_book()
     as_of = dt.date(2025, 3, 31)
-    report = build_report(b, positions(b, as_of), as_of, lang=lang)
-    return summary_context(report, b.settings, as_of, lang, "classeur.xlsx",
-                           {c.id: c.name for c in b.customers.values()}, list(b.history))
+    return summary_of(b, as_of, lang)
 
 
 def real_book() -> Any:

@@ -25,7 +25,7 @@ from relance.engine.kpi import (
     simple_days,
 )
 from relance.engine.position import aging, compute_positions
-from relance.engine.report import build_report
+from relance.engine.report import build_report, report_json
 
 D = Decimal
 SALES_HEADER = ["mois", "devise", "montant"]
@@ -58,7 +58,7 @@ def kpis(book: Book, as_of: str, period=None, days_per_month=None):
 
 def report(b: Book, as_of: str, period=None):
     day = dt.date.fromisoformat(as_of)
-    return build_report(b, positions(b, day), day, period)
+    return report_json(build_report(b, positions(b, day), day, period))
 
 
 # --- published worked examples ------------------------------------------------------------------

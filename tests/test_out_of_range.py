@@ -25,7 +25,7 @@ from relance.cli import app
 from relance.engine.anomaly import Severity
 from relance.engine.cells import LAST_DATE, MAX_AMOUNT, parse_amount, parse_date
 from relance.engine.i18n import NBSP, NNBSP
-from relance.engine.report import build_report
+from relance.engine.report import build_report, report_json
 
 AS_OF = dt.date(2025, 3, 31)
 
@@ -45,7 +45,7 @@ def _said(anomalies, tab: str, header: str, severity: Severity = Severity.error)
 def _everything(b):
     """What run, check, plan and report compute: loading, positions, the plan, the report."""
     p = planned(b, AS_OF)
-    build_report(b, positions(b, AS_OF), AS_OF)
+    report_json(build_report(b, positions(b, AS_OF), AS_OF))
     return p
 
 

@@ -5,14 +5,14 @@ import datetime as dt
 
 from books import book, positions
 from conftest import customer, invoice, payment
-from relance.engine.report import build_report
+from relance.engine.report import build_report, report_json
 
 AS_OF = dt.date(2025, 3, 31)
 SALES_HEADER = ["mois", "devise", "montant"]
 
 
 def report(b, as_of=AS_OF, period=None):
-    data = build_report(b, positions(b, as_of), as_of, period)
+    data = report_json(build_report(b, positions(b, as_of), as_of, period))
     return data, {i["invoice_id"]: i for i in data["invoices"]}
 
 
@@ -90,7 +90,7 @@ def test_settings_switch_to_a_fixed_rate_and_back_when_it_is_missing():
     missing = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-03-21", 36500)],
                    settings={"penalty_rate_mode": "fixed"})
     assert any(a.code == "R093" for a in missing.anomalies)
-    assert build_report(missing, positions(missing, AS_OF), AS_OF)["invoices"][0]["late_penalty"] == "131.50"
+    assert report_json(build_report(missing, positions(missing, AS_OF), AS_OF))["invoices"][0]["late_penalty"] == "131.50"
 
 
 def test_report_json_rounds_to_two_decimals_per_currency():

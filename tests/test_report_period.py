@@ -9,15 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from decimal import Decimal
 
 from books import book, positions
 from conftest import customer, invoice, payment
 from relance.app.jobs import month_period
 from relance.engine.kpi import currency_kpis, default_period, period_text
-from relance.engine.report import build_report
+from relance.engine.report import build_report, report_json
 from relance.render.dashboard import dashboard_tab
-from relance.render.summary import summary_context
+from reports import summary_of
 from test_cli import flat, relance
 
 D = Decimal
@@ -51,12 +52,12 @@ def test_default_figures_worked_by_hand_on_a_small_book():
     assert eur.cei_percent == D(400) * 100 / D(1300)
     # recovery: base = past due on 31 Oct = F1 1,000; recovered in November 400 -> 40 %
     assert eur.recovery_rate_percent == D(40)
-    report = build_report(b, positions(b, DEC_1), DEC_1)
+    report = report_json(build_report(b, positions(b, DEC_1), DEC_1))
     assert report["period"] == {"start": "2026-11-01", "end": "2026-11-30"}
     assert report["currencies"]["EUR"]["cei_percent"] == 30.77
     assert report["currencies"]["EUR"]["recovery_rate_percent"] == 40.0
     # the month of as_of, asked for: one day, and it says so
-    day = build_report(b, positions(b, DEC_1), DEC_1, period=month_period("2026-12", DEC_1))
+    day = report_json(build_report(b, positions(b, DEC_1), DEC_1, period=month_period("2026-12", DEC_1)))
     assert day["period"] == {"start": "2026-12-01", "end": "2026-12-01"}
     # base on 30 Nov: F1 600 + F3 300 (due 20 Nov) = 900; F3's 300 paid on 1 Dec -> 33.33 %
     assert day["currencies"]["EUR"]["recovery_rate_percent"] == 33.33
@@ -80,7 +81,7 @@ def test_the_period_stands_beside_the_figures_on_the_dashboard_and_in_the_summar
     assert "CEI (novembre 2026)" in labels and "taux de recouvrement (novembre 2026)" in labels
     english = dashboard_tab("Dashboard", report, {}, "en")
     assert "recovery rate (November 2026)" in [row[0] for row in english.rows if row]
-    context = summary_context(report, b.settings, DEC_1, "fr", "book.xlsx", {}, [])
+    context = summary_of(b, DEC_1, "fr", report)
     assert context["period"] == "novembre 2026"
 
 
@@ -99,7 +100,7 @@ def test_the_console_and_the_html_page_print_the_period(tmp_path):
 
 
 #: Keys issue 11 adds to `relance report --json`; every other key and figure stays as it was.
-ADDED = {"period"}
+ADDED = {"period", "effectiveness_period"}
 ADDED_PER_CURRENCY = {"late_penalties_open", "late_penalties_paid_late"}
 ADDED_INDEMNITY = {"open_count", "open_amount_eur", "paid_late_count", "paid_late_amount_eur", "unit_eur"}
 
@@ -113,6 +114,7 @@ def test_an_explicit_period_leaves_every_figure_of_the_json_report_as_it_was(tmp
     data = json.loads(relance("report", str(path), "--as-of", "2026-12-01", "--period", "2026-11",
                               "--json").output)
     assert data["period"] == {"start": "2026-11-01", "end": "2026-11-30"}
+    assert data["effectiveness_period"]["period"] == data["period"]  # scoped like CEI and recovery
     for key in ADDED:
         data.pop(key)
     for figures in data["currencies"].values():
@@ -125,3 +127,54 @@ def test_an_explicit_period_leaves_every_figure_of_the_json_report_as_it_was(tmp
     assert data["indemnity"] == {"count": 189, "amount_eur": "7560.00"}
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
     assert digest == "d02d0c03cf027b3e164ee6477728438e2fd6afedb396030fb5bcb68090b4d2a4"
+
+
+def test_effectiveness_is_shown_over_the_report_period_and_a_short_one_says_so(tmp_path):
+    path = tmp_path / "demo.xlsx"
+    assert relance("init", str(path), "--demo", "--as-of", "2026-11-23", "--customers", "20",
+                   "--invoices", "150").exit_code == 0
+    page = tmp_path / "r.html"
+    relance("report", str(path), "--as-of", "2026-12-01", "--period", "2026-12", "--html", str(page))
+    html = flat(page.read_text(encoding="utf-8")).replace("&#39;", "'")
+    found = re.search(r'<p class="muted eff-period">([^<]*)</p>', html)
+    assert found and "du 1er décembre 2026 au 1er décembre 2026, 1 jour seulement : moins d'un mois" in found[1]
+    data = json.loads(relance("report", str(path), "--as-of", "2026-12-01", "--json").output)
+    assert data["effectiveness_period"]["period"] == {"start": "2026-11-01", "end": "2026-11-30"}
+
+
+def test_the_dashboard_titles_effectiveness_with_its_period():
+    from dataclasses import replace
+
+    from reports import effectiveness_sample
+
+    b = small_book()
+    report = build_report(b, positions(b, DEC_1), DEC_1)
+    scoped = replace(report, effectiveness=effectiveness_sample(report.period))
+    labels = [row[0] for row in dashboard_tab("Tableau_de_bord", scoped, {}, "fr").rows if row]
+    assert "efficacité des relances, novembre 2026 (part payée sous N jours)" in labels
+    english = [row[0] for row in dashboard_tab("Dashboard", scoped, {}, "en").rows if row]
+    assert "reminder effectiveness, November 2026 (share paid within N days)" in english
+
+
+def test_with_nothing_in_the_period_effectiveness_shows_everything_up_to_as_of_and_says_so():
+    from dataclasses import replace
+
+    from relance.app.resources import report_templates
+    from relance.engine.effectiveness import Effectiveness
+    from relance.render.report_html import render_html
+    from reports import effectiveness_sample
+
+    b = small_book()
+    report = build_report(b, positions(b, DEC_1), DEC_1)
+    nothing = Effectiveness((), dict.fromkeys(("email", "sms", "letter", "call", "agency"), 0), None, None, None, 0,
+                            report.period)
+    shown = replace(report, effectiveness=nothing, effectiveness_all=effectiveness_sample())
+    assert shown.effectiveness_shown() is shown.effectiveness_all
+    labels = [row[0] for row in dashboard_tab("Tableau_de_bord", shown, {}, "fr").rows if row]
+    assert "efficacité des relances jusqu'au 1er décembre 2026, rien sur novembre 2026 (part payée sous N jours)" in [
+        flat(str(label)) for label in labels]
+    page = flat(render_html(shown, {"lang": "fr"}, report_templates())).replace("&#39;", "'")
+    assert "Rien à mesurer sur la période (novembre 2026) ; voici toutes les relances jusqu'au 1er décembre 2026." in page
+    alone = replace(report, effectiveness=nothing, effectiveness_all=nothing)
+    assert "Aucune relance ni promesse à mesurer sur novembre 2026." in flat(
+        render_html(alone, {"lang": "fr"}, report_templates()))

@@ -10,7 +10,8 @@ from relance.app.resources import message_templates
 from relance.channels.outbox import OutboxChannel
 from relance.engine.report import build_report
 from relance.render.messages import Renderer
-from relance.render.summary import compose_summary, summary_context
+from relance.render.summary import compose_summary
+from reports import summary_of
 
 AS_OF = dt.date(2025, 3, 31)
 
@@ -23,8 +24,7 @@ def test_weekly_summary_once_a_week(tmp_path):
         [payment("2025-02-15", 400, "F1")],
     )
     report = build_report(b, positions(b, AS_OF), AS_OF)
-    names = {c.id: c.name for c in b.customers.values()}
-    context = summary_context(report, b.settings, AS_OF, "fr", "classeur.xlsx", names, b.history)
+    context = summary_of(b, AS_OF, "fr", report)
     message = compose_summary(context, Renderer(message_templates()), b.settings, "daf@dumas.example", AS_OF)
     box = OutboxChannel(tmp_path, "t")
     first = box.send(message)

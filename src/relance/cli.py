@@ -74,6 +74,7 @@ from relance.engine.formats import Formats, formats, half_up
 from relance.engine.i18n import Lang, Phrase, Said, lang_of
 from relance.engine.kpi import period_text
 from relance.engine.owned_tabs import tab_name
+from relance.engine.report import CurrencyFigures, Report, report_json
 from relance.engine.settings import blocked_channels
 
 # --------------------------------------------------------------------------- the language of the console
@@ -624,7 +625,7 @@ def report(
         if write:
             write_dashboard(backend, snap, data, extras)
         if json_:
-            _print_json(data)
+            _print_json(report_json(data))
             return
         _show_report(data, snap.book.settings.locale, snap.book.language)
         if html is not None:
@@ -666,11 +667,10 @@ def summary(
 
 
 _BUCKETS = (("current", C.BUCKET_CURRENT), ("1-30", C.BUCKET_1_30), ("31-60", C.BUCKET_31_60),
-            ("61-90", C.BUCKET_61_90), (">90", C.BUCKET_OVER_90), ("unapplied_credits", C.BUCKET_CREDITS),
-            ("net_total", C.BUCKET_NET), ("past_due_total", C.BUCKET_PAST_DUE))
+            ("61-90", C.BUCKET_61_90), (">90", C.BUCKET_OVER_90))
 
 
-def _show_report(data: dict[str, Any], locale: str = "fr_FR", language: str | None = None) -> None:
+def _show_report(data: Report, locale: str = "fr_FR", language: str | None = None) -> None:
     """The report for a person: one column per currency, figures through relance.engine.formats,
     in the workbook's language (its locale's figures when the locale is of that language)."""
     lang = lang_of(language or locale)
@@ -679,63 +679,62 @@ def _show_report(data: dict[str, Any], locale: str = "fr_FR", language: str | No
     def t(phrase: Phrase, **args: object) -> str:
         return phrase.text(lang, **args)
 
-    def money(amount: str | None, cur: str) -> str:
-        return "" if amount is None else fmt.money(Decimal(amount), cur)
+    def money(amount: Decimal | None, cur: str) -> str:
+        return "" if amount is None else fmt.money(amount, cur)
 
-    currencies = list(data["currencies"])
-    try:
-        day: object = fmt.date(dt.date.fromisoformat(data["as_of"]))
-    except (TypeError, ValueError):
-        day = data["as_of"]
-    table = Table(title=escape(t(C.AGED_BALANCE, day=day)))
+    figures = data.currencies
+    currencies = list(figures)
+    table = Table(title=escape(t(C.AGED_BALANCE, day=fmt.date(data.as_of))))
     table.add_column("")
     for cur in currencies:
         table.add_column(cur, justify="right")
     for key, label in _BUCKETS:
-        table.add_row(t(label), *(money(data["currencies"][c]["aging"][key], c) for c in currencies),
-                      end_section=key in (">90", "unapplied_credits"))
-    table.add_row(t(C.LATE_PENALTIES), *(money(data["currencies"][c]["late_penalties_open"], c) for c in currencies))
+        table.add_row(t(label), *(money(figures[c].aging.buckets[key], c) for c in currencies),
+                      end_section=key == ">90")
+    table.add_row(t(C.BUCKET_CREDITS), *(money(figures[c].aging.unapplied_credits, c) for c in currencies),
+                  end_section=True)
+    table.add_row(t(C.BUCKET_NET), *(money(figures[c].aging.net_total, c) for c in currencies))
+    table.add_row(t(C.BUCKET_PAST_DUE), *(money(figures[c].aging.past_due_total, c) for c in currencies))
+    table.add_row(t(C.LATE_PENALTIES), *(money(figures[c].late_penalties_open, c) for c in currencies))
     table.add_row(t(C.LATE_PENALTIES_PAID_LATE),
-                  *(money(data["currencies"][c]["late_penalties_paid_late"], c) for c in currencies), end_section=True)
+                  *(money(figures[c].late_penalties_paid_late, c) for c in currencies), end_section=True)
 
-    def days(value: object) -> str:
-        return "—" if value is None else fmt.days(Decimal(str(value)))
+    def days(value: Decimal | None) -> str:
+        return "—" if value is None else fmt.days(value)
 
-    def percent(value: object) -> str:
-        return "—" if value is None else fmt.percent(Decimal(str(value)))
+    def percent(value: Decimal | None) -> str:
+        return "—" if value is None else fmt.percent(value)
 
-    kpis: tuple[tuple[Phrase, Callable[[dict[str, Any]], object], Callable[[object], str]], ...] = (
-        (C.KPI_DSO, lambda f: (f.get("dso") or {}).get("countback"), days),
-        (C.KPI_DSO_3M, lambda f: ((f.get("dso") or {}).get("simple") or {}).get("3m"), days),
-        (C.KPI_BPDSO, lambda f: (f.get("bpdso") or {}).get("countback"), days),
-        (C.KPI_ADD, lambda f: (f.get("add") or {}).get("countback"), days),
-        (C.KPI_CEI, lambda f: f.get("cei_percent"), percent),
-        (C.KPI_RECOVERY, lambda f: f.get("recovery_rate_percent"), percent))
-    span = data.get("period") or {}
-    over = (period_text(dt.date.fromisoformat(span["start"]), dt.date.fromisoformat(span["end"]),
-                        locale if lang_of(locale) == lang else lang) if span else "—")
+    kpis: tuple[tuple[Phrase, Callable[[CurrencyFigures], Decimal | None], Callable[[Decimal | None], str]], ...] = (
+        (C.KPI_DSO, lambda f: f.dso.countback, days),
+        (C.KPI_DSO_3M, lambda f: f.dso.simple[3], days),
+        (C.KPI_BPDSO, lambda f: f.bpdso.countback, days),
+        (C.KPI_ADD, lambda f: f.add.countback, days),
+        (C.KPI_CEI, lambda f: f.cei_percent, percent),
+        (C.KPI_RECOVERY, lambda f: f.recovery_rate_percent, percent))
+    over = period_text(*data.period, locale if lang_of(locale) == lang else lang)
     for label, get, show in kpis:
-        table.add_row(t(label, period=over), *(show(get(data["currencies"][c])) for c in currencies))
+        table.add_row(t(label, period=over), *(show(get(figures[c])) for c in currencies))
     out.print(table)
     for c in currencies:
-        for note in data["currencies"][c].get("notes", []):
-            text = note.text(lang) if isinstance(note, Said) else str(note)
-            out.print(f"[dim]{escape(t(C.NOTE_LINE, currency=c, note=text))}[/]", highlight=False)
-    ind = data["indemnity"]
-    out.print(escape(t(C.INDEMNITIES, count=fmt.number(ind["open_count"], 0), unit=money(ind["unit_eur"], "EUR"),
-                       amount=money(ind["open_amount_eur"], "EUR"), late_count=fmt.number(ind["paid_late_count"], 0),
-                       late_amount=money(ind["paid_late_amount_eur"], "EUR"))), highlight=False)
-    top = sorted((c for c in data["customers"] if c["aging"]["past_due_total"] != "0.00"),
-                 key=lambda c: -Decimal(c["aging"]["past_due_total"]))[:10]
-    if top:
-        table = Table(title=escape(t(C.MOST_OVERDUE)))
+        for note in figures[c].notes:
+            out.print(f"[dim]{escape(t(C.NOTE_LINE, currency=c, note=note.text(lang)))}[/]", highlight=False)
+    ind = data.indemnity
+    out.print(escape(t(C.INDEMNITIES, count=fmt.number(ind.open_count, 0), unit=money(ind.unit, "EUR"),
+                       amount=money(ind.open_amount, "EUR"), late_count=fmt.number(ind.paid_late_count, 0),
+                       late_amount=money(ind.paid_late_amount, "EUR"))), highlight=False)
+    for cur in currencies:  # one table per currency: EUR and USD rows are never ranked together
+        top = data.overdue_customers(cur, 10)
+        if not top:
+            continue
+        table = Table(title=escape(t(C.MOST_OVERDUE_IN, currency=cur)))
         table.add_column(t(C.COL_CUSTOMER), justify="left")
         table.add_column(t(C.COL_PAST_DUE), justify="right")
         table.add_column(t(C.COL_DAYS_LATE), justify="right")
-        for c in top:
-            late = c["weighted_avg_days_late"]["signed"]
-            table.add_row(escape(c["customer_id"]), money(c["aging"]["past_due_total"], c["currency"]),
-                          "" if late is None else fmt.days(half_up(Decimal(str(late)), 0) + 0, 0))
+        for line in top:
+            late = line.days_late_signed
+            table.add_row(escape(line.name), money(line.past_due, cur),
+                          "" if late is None else fmt.days(half_up(late, 0) + 0, 0))
         out.print(table)
 
 

@@ -50,6 +50,7 @@ from relance.engine.owned_tabs import (
 from relance.engine.pause import broken_promises
 from relance.engine.planner import Plan, plan
 from relance.engine.position import Position, compute_positions
+from relance.engine.report import Report, build_report
 from relance.engine.sendwindow import SendWindow, holiday_calendar, send_window
 from relance.engine.sheets import OwnedTab
 from relance.engine.table import Collector, foreign_tabs, reads_tab
@@ -495,45 +496,34 @@ def month_period(month: str | None, as_of: dt.date) -> tuple[dt.date, dt.date]:
     return first, following - dt.timedelta(days=1)
 
 
-def report_bundle(snap: Snapshot, period: tuple[dt.date, dt.date]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The report (DESIGN §5, plus risk grades and predicted payment dates) and what the HTML page,
-    the Dashboard tab and the weekly summary show beside it (DSO history, reminder effectiveness)."""
+def report_bundle(snap: Snapshot, period: tuple[dt.date, dt.date]) -> tuple[Report, dict[str, Any]]:
+    """The report (DESIGN §5, with risk grades, predicted payment dates and reminder effectiveness)
+    and what the HTML page, the Dashboard tab and the weekly summary show beside it (DSO history)."""
     from relance.engine.effectiveness import effectiveness
-    from relance.engine.formats import json_number
     from relance.engine.kpi import dso_history
-    from relance.engine.report import build_report
     from relance.engine.scoring import predicted_payment_date, risk_grades
 
     book = snap.book
-    report = build_report(book, snap.positions, snap.as_of, period=period)
-    risks = risk_grades(book, snap.positions, snap.as_of)
-    for customer in report["customers"]:
-        risk = risks.get((customer["customer_id"], customer["currency"]))
-        customer["risk"] = risk.to_json() if risk is not None else None
-    predicted = predicted_payment_date(book, snap.positions, snap.as_of)
-    for invoice in report["invoices"]:
-        day = predicted.get(invoice["invoice_id"])
-        invoice["predicted_payment_date"] = day.isoformat() if day else None
-    history = dso_history(book, snap.as_of, months=12)
-    report["effectiveness"] = effectiveness(book, snap.as_of)  # issue 4, beside the §5 keys
+    report = build_report(book, snap.positions, snap.as_of, period=period,
+                          risks=risk_grades(book, snap.positions, snap.as_of),
+                          predicted=predicted_payment_date(book, snap.positions, snap.as_of))
+    # everything up to as_of (the `effectiveness` key, issue 4) and over the report's period (shown)
+    report = replace(report, effectiveness_all=effectiveness(book, snap.as_of),
+                     effectiveness=effectiveness(book, snap.as_of, report.period))
     extras = {
         "lang": book.settings.language,
         "company": book.settings.company_name or book.settings.sender_name,
-        "dso_history": {cur: [[month, json_number(value, 2)]
-                              for month, value in series] for cur, series in history.items()},
-        "effectiveness": report["effectiveness"],
-        "customer_names": {c.id: c.name for c in book.customers.values()},
-        "period": period[0].strftime("%Y-%m"),
+        "dso_history": dso_history(book, snap.as_of, months=12),
     }
     return report, extras
 
 
-def report_page(report: Mapping[str, Any], extras: Mapping[str, Any]) -> str:
+def report_page(report: Report, extras: Mapping[str, Any]) -> str:
     """`relance report --html`: the report as one self-contained page."""
     return render_html(report, extras, report_templates())
 
 
-def write_dashboard(backend: WorkbookBackend, snap: Snapshot, report: Mapping[str, Any],
+def write_dashboard(backend: WorkbookBackend, snap: Snapshot, report: Report,
                     extras: Mapping[str, Any]) -> str:
     """`relance report --write`: rebuild the Dashboard tab (figures and native charts); its name."""
     name = tab_name(snap.book, "dashboard")
@@ -542,17 +532,20 @@ def write_dashboard(backend: WorkbookBackend, snap: Snapshot, report: Mapping[st
     return name
 
 
-def send_weekly_summary(snap: Snapshot, report: Mapping[str, Any], extras: Mapping[str, Any],
+def send_weekly_summary(snap: Snapshot, report: Report, extras: Mapping[str, Any],
                         recipient: str, workbook_name: str, channel: Channel) -> Delivery:
     """The weekly summary e-mail to the finance manager, once per ISO week (the key says which).
 
     The channel's "already sent this week?" is what it knew when it was opened: a caller that
     may run beside another sends through `weekly_summary`, which holds the run lock around it all.
     """
+    from relance.engine.weekly import week
+
     book = snap.book
     try:
-        context = summary_context(report, book.settings, snap.as_of, book.settings.language, workbook_name,
-                                  extras["customer_names"], book.history)
+        decisions = week(book, snap.plan, report, snap.positions, snap.as_of)
+        context = summary_context(report, decisions, book.settings, book.settings.language, workbook_name,
+                                  {"plan": tab_name(book, "plan"), "tasks": tab_name(book, "tasks")})
         message = compose_summary(context, Renderer(message_templates()), book.settings, recipient, snap.as_of)
         return channel.send(message)
     finally:

@@ -1,6 +1,6 @@
 """How well reminders work: what got paid after each step, promises kept, time from first reminder to payment.
 
-Pure: the book and `as_of` in, a JSON-ready dict out. A message is a History row (or archive row)
+Pure: the book, `as_of` and a period in, typed records out (`effectiveness_json` for the JSON). A message is a History row (or archive row)
 that counts as sent (`HistoryEntry.blocks_resend`, `pending` excluded: its outcome is unknown),
 dated by the run it was planned for (`HistoryEntry.as_of`); rows dated after `as_of` are ignored,
 so a report at an earlier date sees what was known then.
@@ -21,12 +21,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from relance.engine.balance import InvoiceLedger
 from relance.engine.book import Book
-from relance.engine.formats import half_up
+from relance.engine.formats import json_number
 from relance.engine.history import HistoryEntry
 from relance.engine.pause import Promise
 from relance.engine.scenario import CHANNELS
@@ -34,11 +35,6 @@ from relance.engine.tab_values import qualified_step
 
 WINDOWS = (7, 14, 30)  # days after a message for "paid within"
 ZERO = Decimal(0)
-
-
-def round2(value: Decimal) -> float:
-    """Days and percentages as the report prints them: half-up to 2 decimals (formats.half_up, as formats.json_number)."""
-    return float(half_up(value, 2))
 
 
 def sent_messages(book: Book, as_of: dt.date) -> list[tuple[dt.date, HistoryEntry]]:
@@ -116,8 +112,8 @@ def _step_order(book: Book) -> dict[tuple[str, str], int]:
     return order
 
 
-def _percent(part: int, whole: int) -> float | None:
-    return None if whole == 0 else round2(Decimal(part * 100) / whole)
+def _percent(part: int, whole: int) -> Decimal | None:
+    return None if whole == 0 else Decimal(part * 100) / whole
 
 
 def _median(values: list[int]) -> Decimal:
@@ -126,8 +122,103 @@ def _median(values: list[int]) -> Decimal:
     return Decimal(s[mid]) if len(s) % 2 else Decimal(s[mid - 1] + s[mid]) / 2
 
 
-def effectiveness(book: Book, as_of: dt.date) -> dict[str, Any]:
-    """The reminder-effectiveness block of the report::
+@dataclass(frozen=True)
+class StepEffect:
+    """One step of one ladder on one channel: how many messages, how many got paid in N days."""
+
+    scenario: str
+    step: str
+    channel: str
+    messages: int
+    paid_within: Mapping[int, Decimal | None]  # WINDOWS -> percentage, None when nothing to judge
+    label: Mapping[str, str]  # "fr"/"en": "Standard – Relance amiable (J+7)"
+
+    def label_in(self, lang: str) -> str:
+        return self.label.get(lang) or f"{self.scenario} – {self.step}"
+
+
+@dataclass(frozen=True)
+class Effectiveness:
+    """The reminder-effectiveness figures, over `period` (None: everything up to as_of)."""
+
+    by_step: tuple[StepEffect, ...]
+    by_channel: Mapping[str, int]
+    promise_kept_rate_percent: Decimal | None
+    days_to_payment_mean: Decimal | None
+    days_to_payment_median: Decimal | None
+    days_to_payment_count: int
+    period: tuple[dt.date, dt.date] | None = None
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.by_step or any(self.by_channel.values()) or self.days_to_payment_count
+                    or self.promise_kept_rate_percent is not None)
+
+
+def effectiveness(book: Book, as_of: dt.date, period: tuple[dt.date, dt.date] | None = None) -> Effectiveness:
+    """Reminder effectiveness at `as_of`, over `period` (first and last day, never past as_of) when
+    given, else over every message up to as_of.
+
+    Over a period: a step's and a channel's messages are those sent in it; "paid within N days"
+    judges the messages whose N days ended in it (so every window has a month of outcomes, each
+    known on as_of); a promise counts when its deadline (promised date + grace days) falls in it;
+    "first reminder to payment" is over the invoices settled in it.
+
+    `by_step` is ordered by scenario, then the step's place in its ladder; `by_channel` always
+    lists the five channels (0 when unused), so a dashboard's columns do not come and go.
+    """
+    if period is not None:
+        period = (period[0], min(period[1], as_of))
+
+    def inside(day: dt.date) -> bool:
+        return period is None or period[0] <= day <= period[1]
+
+    messages = sent_messages(book, as_of)
+    by_step: dict[tuple[str, str, str], list[tuple[dt.date, list[InvoiceLedger]]]] = defaultdict(list)
+    by_channel: dict[str, int] = dict.fromkeys(CHANNELS, 0)
+    first_reminder: dict[str, dt.date] = {}
+    for day, e in messages:
+        ledgers = [lg for lg in (book.ledgers.get(i) for i in e.invoice_ids)
+                   if lg is not None and lg.invoice.status != "cancelled" and lg.invoice.amount > 0]
+        if period is None or any(inside(day + dt.timedelta(days=n)) for n in (0, *WINDOWS)):
+            by_step[(e.scenario, e.step, e.channel)].append((day, ledgers))
+        if inside(day):
+            by_channel[e.channel] = by_channel.get(e.channel, 0) + 1
+        for lg in ledgers:
+            inv = lg.invoice
+            if day > inv.due_date and inv.id not in first_reminder:
+                settled = lg.settlement_date(as_of)
+                if settled is None or settled >= day:
+                    first_reminder[inv.id] = day
+    order = _step_order(book)
+    steps: list[StepEffect] = []
+    for key in sorted(by_step, key=lambda k: (k[0], order.get((k[0], k[1]), len(order)), k[1], k[2])):
+        sent = by_step[key]
+        within: dict[int, Decimal | None] = {}
+        for n in WINDOWS:
+            judged = [(day, lgs) for day, lgs in sent
+                      if lgs and day + dt.timedelta(days=n) <= as_of and inside(day + dt.timedelta(days=n))]
+            paid = sum(1 for day, lgs in judged if _settled_by(lgs, day + dt.timedelta(days=n)))
+            within[n] = _percent(paid, len(judged))
+        steps.append(StepEffect(key[0], key[1], key[2], sum(1 for day, _ in sent if inside(day)), within,
+                                {lang: qualified_step(book.scenarios, key[0], key[1], lang) for lang in ("fr", "en")}))
+    delays: list[int] = []
+    for iid, day in first_reminder.items():
+        settled = book.ledgers[iid].settlement_date(as_of)
+        if settled is not None and inside(settled):
+            delays.append((settled - day).days)
+    index = ledgers_by_customer(book) if book.promises else {}
+    grace = dt.timedelta(days=book.settings.promise_grace_days)
+    outcomes = [promise_outcome(book, p, as_of, index) for p in book.promises if inside(p.promised_date + grace)]
+    kept, broken = outcomes.count("kept"), outcomes.count("broken")
+    return Effectiveness(
+        tuple(steps), by_channel, _percent(kept, kept + broken),
+        Decimal(sum(delays)) / len(delays) if delays else None,
+        _median(delays) if delays else None, len(delays), period)
+
+
+def effectiveness_json(e: Effectiveness) -> dict[str, Any]:
+    """The effectiveness block of `relance report --json`, percentages and days half-up to 2 decimals::
 
         {"by_step": [{"scenario", "step", "channel", "messages": int,
                       "paid_within": {"7": pct|None, "14": pct|None, "30": pct|None},
@@ -136,51 +227,21 @@ def effectiveness(book: Book, as_of: dt.date) -> dict[str, Any]:
          "promise_kept_rate_percent": n|None,
          "days_first_reminder_to_payment": {"mean": n|None, "median": n|None, "count": int}}
 
-    `by_step` is ordered by scenario, then the step's place in its ladder; `by_channel` always
-    lists the five channels (0 when unused), so a dashboard's columns do not come and go.
+    A period-scoped block also has "period": {"start", "end"} (first key).
     """
-    messages = sent_messages(book, as_of)
-    by_step: dict[tuple[str, str, str], list[tuple[dt.date, list[InvoiceLedger]]]] = defaultdict(list)
-    by_channel: dict[str, int] = dict.fromkeys(CHANNELS, 0)
-    first_reminder: dict[str, dt.date] = {}
-    for day, e in messages:
-        ledgers = [lg for lg in (book.ledgers.get(i) for i in e.invoice_ids)
-                   if lg is not None and lg.invoice.status != "cancelled" and lg.invoice.amount > 0]
-        by_step[(e.scenario, e.step, e.channel)].append((day, ledgers))
-        by_channel[e.channel] = by_channel.get(e.channel, 0) + 1
-        for lg in ledgers:
-            inv = lg.invoice
-            if day > inv.due_date and inv.id not in first_reminder:
-                settled = lg.settlement_date(as_of)
-                if settled is None or settled >= day:
-                    first_reminder[inv.id] = day
-    order = _step_order(book)
-    steps_json = []
-    for key in sorted(by_step, key=lambda k: (k[0], order.get((k[0], k[1]), len(order)), k[1], k[2])):
-        sent = by_step[key]
-        within: dict[str, float | None] = {}
-        for n in WINDOWS:
-            judged = [(day, lgs) for day, lgs in sent if lgs and day + dt.timedelta(days=n) <= as_of]
-            paid = sum(1 for day, lgs in judged if _settled_by(lgs, day + dt.timedelta(days=n)))
-            within[str(n)] = _percent(paid, len(judged))
-        steps_json.append({"scenario": key[0], "step": key[1], "channel": key[2], "messages": len(sent),
-                           "paid_within": within,
-                           "label": {lang: qualified_step(book.scenarios, key[0], key[1], lang) for lang in ("fr", "en")}})
-    delays: list[int] = []
-    for iid, day in first_reminder.items():
-        settled = book.ledgers[iid].settlement_date(as_of)
-        if settled is not None:
-            delays.append((settled - day).days)
-    index = ledgers_by_customer(book) if book.promises else {}
-    outcomes = [promise_outcome(book, p, as_of, index) for p in book.promises]
-    kept, broken = outcomes.count("kept"), outcomes.count("broken")
-    return {
-        "by_step": steps_json,
-        "by_channel": by_channel,
-        "promise_kept_rate_percent": _percent(kept, kept + broken),
+    data: dict[str, Any] = {}
+    if e.period is not None:
+        data["period"] = {"start": e.period[0].isoformat(), "end": e.period[1].isoformat()}
+    data.update({
+        "by_step": [{"scenario": s.scenario, "step": s.step, "channel": s.channel, "messages": s.messages,
+                     "paid_within": {str(n): json_number(v, 2) for n, v in s.paid_within.items()},
+                     "label": dict(s.label)} for s in e.by_step],
+        "by_channel": dict(e.by_channel),
+        "promise_kept_rate_percent": json_number(e.promise_kept_rate_percent, 2),
         "days_first_reminder_to_payment": {
-            "mean": round2(Decimal(sum(delays)) / len(delays)) if delays else None,
-            "median": round2(_median(delays)) if delays else None,
-            "count": len(delays),
+            "mean": json_number(e.days_to_payment_mean, 2),
+            "median": json_number(e.days_to_payment_median, 2),
+            "count": e.days_to_payment_count,
         },
-    }
+    })
+    return data

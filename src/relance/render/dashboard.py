@@ -1,6 +1,7 @@
 """The Dashboard / Tableau_de_bord tab: the report's headline figures and native charts.
 
-Built from the report dict (report.py) and its extras (DSO history, reminder effectiveness), so
+Built from the report records (engine/report.py: figures, names, reminder effectiveness) and the
+DSO history, so
 the tab, the terminal, the HTML page and `--json` always show the same figures. Every chart
 reads cells of the tab itself: a user who copies the tab elsewhere keeps working charts.
 """
@@ -9,15 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from relance.engine.catalog import tabs as T
-from relance.engine.formats import formats
+from relance.engine.formats import formats, half_up
 from relance.engine.i18n import Phrase
 from relance.engine.kpi import period_text
+from relance.engine.report import CurrencyFigures, Report
 from relance.engine.sheets import CellFormat, CellValue, ChartSpec, OwnedTab
 
 _BUCKET_LABELS = {"current": T.DASH_CURRENT, "1-30": T.DASH_1_30, "31-60": T.DASH_31_60,
@@ -25,12 +27,15 @@ _BUCKET_LABELS = {"current": T.DASH_CURRENT, "1-30": T.DASH_1_30, "31-60": T.DAS
 BUCKETS = ("current", "1-30", "31-60", "61-90", ">90")
 
 
-def _fraction(value: object) -> CellValue:
-    """Percentage points (82.5) as the fraction a percent-formatted cell holds (0.825)."""
-    number = _num(value)
-    if isinstance(number, int | float | Decimal) and not isinstance(number, bool):
-        return Decimal(str(number)) / 100
-    return number
+def _fraction(value: Decimal | None) -> Decimal | None:
+    """Percentage points (82.5) as the fraction a percent-formatted cell holds (0.825), from the
+    figure the JSON gives (half-up, 2 decimals)."""
+    return None if value is None else half_up(value, 2) / 100
+
+
+def _figure(value: Decimal | None) -> Decimal | None:
+    """Days as the JSON gives them (half-up, 2 decimals): the tab and `--json` hold one number."""
+    return None if value is None else half_up(value, 2)
 
 
 def _month(value: object, lang: str) -> CellValue:
@@ -42,11 +47,9 @@ def _month(value: object, lang: str) -> CellValue:
         return text
 
 
-def _as_of(value: object) -> CellValue:
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None if value is None else str(value)
+def _history(value: object) -> CellValue:
+    """A month of the DSO history (kpi.dso_history: exact decimals) as the JSON figures are."""
+    return _figure(value) if isinstance(value, Decimal) else _num(value)
 
 
 def _num(value: object) -> CellValue:
@@ -89,18 +92,20 @@ def _stacked(charts: list[ChartSpec], side_by_side: int, first_column: int) -> l
 
 def dashboard_tab(
     name: str,
-    report: Mapping[str, Any],
+    report: Report,
     extras: Mapping[str, Any],
     lang: str = "fr",
 ) -> OwnedTab:
     """The Dashboard tab: figures formatted as the template formats them (amounts in their
-    currency, days, percentages, dates), and native charts whose axes say what they count."""
+    currency, days, percentages, dates), and native charts whose axes say what they count.
+    `extras` may give the DSO history (kpi.dso_history)."""
     lang = "en" if lang == "en" else "fr"
 
     def say(phrase: Phrase, **args: object) -> str:
         return phrase.text(lang, **args)
 
-    currencies: list[str] = list(report.get("currencies", {}))
+    figures = report.currencies
+    currencies: list[str] = list(figures)
     header = [say(T.DASH_FIGURE), *currencies]
     rows: list[list[CellValue]] = []
     row_formats: dict[int, list[CellFormat | None]] = {}
@@ -115,39 +120,36 @@ def dashboard_tab(
             row_formats[len(rows) - 1] = [None, *fmt]
         return len(rows) + 1  # sheet row number (row 1 is the header)
 
-    def figures(cur: str) -> Mapping[str, Any]:
-        return report["currencies"][cur]
+    def each(get: Callable[[CurrencyFigures], Decimal | None]) -> list[CellValue]:
+        return [get(figures[c]) for c in currencies]
 
     money = [CellFormat("money", currency=c) for c in currencies]
     days = CellFormat("number", digits=1)
     percent = CellFormat("percent", digits=1)
-    add(say(T.DASH_AS_OF), [_as_of(report.get("as_of"))] * len(currencies), CellFormat("date"))
-    first_bucket = last_bucket = add(say(_BUCKET_LABELS[BUCKETS[0]]),
-                                     [_num(figures(c)["aging"][BUCKETS[0]]) for c in currencies], money)
+    add(say(T.DASH_AS_OF), [report.as_of] * len(currencies), CellFormat("date"))
+    first_bucket = last_bucket = add(say(_BUCKET_LABELS[BUCKETS[0]]), each(lambda f: f.aging.buckets[BUCKETS[0]]),
+                                     money)
     for bucket in BUCKETS[1:]:
-        last_bucket = add(say(_BUCKET_LABELS[bucket]), [_num(figures(c)["aging"][bucket]) for c in currencies], money)
-    for key, phrase in (("unapplied_credits", T.DASH_UNAPPLIED), ("net_total", T.DASH_NET),
-                        ("past_due_total", T.DASH_PAST_DUE)):
-        add(say(phrase), [_num(figures(c)["aging"][key]) for c in currencies], money)
-    add(say(T.DASH_DSO), [_num((figures(c).get("dso") or {}).get("countback")) for c in currencies], days)
-    add(say(T.DASH_DSO3), [_num(((figures(c).get("dso") or {}).get("simple") or {}).get("3m")) for c in currencies],
-        days)
-    add(say(T.DASH_BPDSO), [_num((figures(c).get("bpdso") or {}).get("countback")) for c in currencies], days)
-    add(say(T.DASH_ADD), [_num((figures(c).get("add") or {}).get("countback")) for c in currencies], days)
-    span = report.get("period") or {}
-    over = (period_text(dt.date.fromisoformat(str(span["start"])), dt.date.fromisoformat(str(span["end"])), lang)
-            if span else "—")
-    add(say(T.DASH_CEI, period=over), [_fraction(figures(c).get("cei_percent")) for c in currencies], percent)
-    add(say(T.DASH_RECOVERY, period=over), [_fraction(figures(c).get("recovery_rate_percent")) for c in currencies], percent)
-    add(say(T.DASH_PENALTIES), [_num(figures(c).get("late_penalties_open")) for c in currencies], money)
-    add(say(T.DASH_PENALTIES_PAID_LATE), [_num(figures(c).get("late_penalties_paid_late")) for c in currencies], money)
-    indemnity = report.get("indemnity", {})
+        last_bucket = add(say(_BUCKET_LABELS[bucket]), [figures[c].aging.buckets[bucket] for c in currencies], money)
+    add(say(T.DASH_UNAPPLIED), each(lambda f: f.aging.unapplied_credits), money)
+    add(say(T.DASH_NET), each(lambda f: f.aging.net_total), money)
+    add(say(T.DASH_PAST_DUE), each(lambda f: f.aging.past_due_total), money)
+    add(say(T.DASH_DSO), each(lambda f: _figure(f.dso.countback)), days)
+    add(say(T.DASH_DSO3), each(lambda f: _figure(f.dso.simple[3])), days)
+    add(say(T.DASH_BPDSO), each(lambda f: _figure(f.bpdso.countback)), days)
+    add(say(T.DASH_ADD), each(lambda f: _figure(f.add.countback)), days)
+    over = period_text(*report.period, lang)
+    add(say(T.DASH_CEI, period=over), [_fraction(figures[c].cei_percent) for c in currencies], percent)
+    add(say(T.DASH_RECOVERY, period=over), [_fraction(figures[c].recovery_rate_percent) for c in currencies],
+        percent)
+    add(say(T.DASH_PENALTIES), each(lambda f: f.late_penalties_open), money)
+    add(say(T.DASH_PENALTIES_PAID_LATE), each(lambda f: f.late_penalties_paid_late), money)
+    indemnity = report.indemnity
     blanks: list[CellValue] = [None] * (len(currencies) - 1)
-    add(say(T.DASH_INDEMNITY_COUNT), [indemnity.get("open_count"), *blanks], CellFormat("integer"))
-    add(say(T.DASH_INDEMNITY_AMOUNT), [_num(indemnity.get("open_amount_eur")), *blanks],
-        [CellFormat("money", currency="EUR")])
-    add(say(T.DASH_INDEMNITY_LATE_COUNT), [indemnity.get("paid_late_count"), *blanks], CellFormat("integer"))
-    add(say(T.DASH_INDEMNITY_LATE_AMOUNT), [_num(indemnity.get("paid_late_amount_eur")), *blanks],
+    add(say(T.DASH_INDEMNITY_COUNT), [indemnity.open_count, *blanks], CellFormat("integer"))
+    add(say(T.DASH_INDEMNITY_AMOUNT), [indemnity.open_amount, *blanks], [CellFormat("money", currency="EUR")])
+    add(say(T.DASH_INDEMNITY_LATE_COUNT), [indemnity.paid_late_count, *blanks], CellFormat("integer"))
+    add(say(T.DASH_INDEMNITY_LATE_AMOUNT), [indemnity.paid_late_amount, *blanks],
         [CellFormat("money", currency="EUR")])
     chart_col = _col(len(currencies) + 2)
     for i, cur in enumerate(currencies):  # one chart per currency: amounts never share an axis
@@ -164,43 +166,43 @@ def dashboard_tab(
         by_cur = {c: {str(m): v for m, v in history.get(c, [])} for c in currencies}
         first = last = 0
         for month in months:
-            last = add(str(_month(month, lang)), [_num(by_cur[c].get(month)) for c in currencies], days)
+            last = add(str(_month(month, lang)), [_history(by_cur[c].get(month)) for c in currencies], days)
             first = first or last
         charts.append(ChartSpec(
             "line", say(T.CHART_DSO), f"A{first}:A{last}",
             [(c, _range(_col(i + 1), first, last)) for i, c in enumerate(currencies)],
             anchor=f"{chart_col}20", axis="days", lang=lang))
 
-    top = [c for c in report.get("customers", []) if Decimal(c["aging"]["past_due_total"]) > 0]
-    if currencies and top:
+    if currencies:
         main = currencies[0]  # one currency per chart: amounts of two currencies never share an axis
-        ranked = sorted((c for c in top if c["currency"] == main),
-                        key=lambda c: -Decimal(c["aging"]["past_due_total"]))[:10]
+        ranked = report.overdue_customers(main, 10)
         if ranked:
             rows.append([])
             add(say(T.DASH_TOP, currency=main), [main])
-            names: Mapping[str, str] = extras.get("customer_names") or {}
             first = last = 0
             for c in ranked:
-                last = add(names.get(c["customer_id"], c["customer_id"]), [_num(c["aging"]["past_due_total"])],
-                           [CellFormat("money", currency=main)])
+                last = add(c.name, [c.past_due], [CellFormat("money", currency=main)])
                 first = first or last
             charts.append(ChartSpec("bar", say(T.CHART_TOP, currency=main), f"A{first}:A{last}",
                                     [(main, _range("B", first, last))], anchor=f"{chart_col}38",
                                     horizontal=True, axis=f"money:{main}", lang=lang,
                                     height_cm=max(8.0, 1.0 * len(ranked) + 3)))
 
-    steps = (extras.get("effectiveness") or {}).get("by_step") or []
+    eff = report.effectiveness_shown()
+    steps = eff.by_step if eff is not None else ()
     if steps:
         rows.append([])
         windows = (T.DASH_PAID_7, T.DASH_PAID_14, T.DASH_PAID_30)
-        add(say(T.DASH_EFFECTIVENESS), [*(say(w) for w in windows), say(T.DASH_MESSAGES)])
+        title = say(T.DASH_EFFECTIVENESS)
+        if eff is not None and eff.period is not None:
+            title = say(T.DASH_EFFECTIVENESS_OVER, period=period_text(*eff.period, lang))
+        elif report.effectiveness is not None:  # nothing in the period: everything up to as_of, said so
+            title = say(T.DASH_EFFECTIVENESS_ALL, day=report.as_of, period=period_text(*report.period, lang))
+        add(title, [*(say(w) for w in windows), say(T.DASH_MESSAGES)])
         first = last = 0
         for s in steps:
-            paid = s.get("paid_within") or {}
-            label = (s.get("label") or {}).get(lang) or f"{s.get('scenario')} – {s.get('step')}"
-            last = add(str(label), [_fraction(paid.get("7")), _fraction(paid.get("14")), _fraction(paid.get("30")),
-                                    s.get("messages")],
+            last = add(s.label_in(lang), [_fraction(s.paid_within.get(7)), _fraction(s.paid_within.get(14)),
+                                          _fraction(s.paid_within.get(30)), s.messages],
                        [percent, percent, percent, CellFormat("integer")])
             first = first or last
         charts.append(ChartSpec(

@@ -1,7 +1,7 @@
 """The report as one self-contained HTML page (`relance report --html FILE`).
 
-:func:`render_html` takes the dict of :func:`relance.engine.report.build_report` and its extras and
-returns one page with no external resource of any kind: inline CSS, charts drawn as inline SVG
+:func:`render_html` takes the :class:`relance.engine.report.Report` records (the figures, the
+customers' names and grades, the reminder effectiveness) and a few extras and returns one page with no external resource of any kind: inline CSS, charts drawn as inline SVG
 (no JavaScript), and a Content-Security-Policy that forbids scripts and remote loads, so the
 file can be mailed, archived or printed as is.
 
@@ -14,12 +14,8 @@ Extras (all optional):
 
 ``lang``             ``"fr"`` (figures in fr_FR) or anything else (English, en_GB)
 ``company_name``     shown in the header (``company`` is read too)
-``period``           ``YYYY-MM`` of the CEI and recovery rate, when the report has no ``period`` {start, end}
 ``generated_at``     free text shown in the footer (the engine never reads the clock)
-``customer_names``   ``{customer_id: name}``
-``dso_history``      ``{currency: [["2025-12", 45.2], ["2026-01", None], ...]}``
-``effectiveness``    ``{"by_step": [...], "by_channel": {...}, "promise_kept_rate_percent": n,
-                     "days_first_reminder_to_payment": {"mean", "median", "count"}}``
+``dso_history``      ``{currency: [("2025-12", Decimal("45.2")), ("2026-01", None), ...]}`` (kpi.dso_history)
 
 Amounts of different currencies are never added: each currency has its own cards and charts.
 Only the top customers are charted and only the riskiest listed, so the page stays small
@@ -32,7 +28,7 @@ import datetime as dt
 import heapq
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -41,9 +37,13 @@ from babel.numbers import get_currency_name
 from jinja2 import DictLoader, Environment, StrictUndefined
 
 from relance.engine.catalog import report
+from relance.engine.effectiveness import Effectiveness, StepEffect
 from relance.engine.formats import formats, half_up
-from relance.engine.i18n import Phrase
+from relance.engine.i18n import Phrase, Said
 from relance.engine.kpi import period_text
+from relance.engine.report import AgingFigures, CurrencyFigures, CustomerLine, Report
+from relance.engine.scoring import Reason as RiskReason
+from relance.engine.scoring import Risk
 
 __all__ = ["Chart", "render_html"]
 
@@ -126,6 +126,9 @@ LABELS: dict[str, Phrase] = {
     "eff_desc": report.EFF_DESC,
     "eff_empty": report.EFF_EMPTY,
     "eff_more": report.EFF_MORE,
+    "eff_period": report.EFF_PERIOD,
+    "eff_empty_period": report.EFF_EMPTY_PERIOD,
+    "eff_all": report.EFF_ALL,
     "paid7": report.PAID7,
     "paid14": report.PAID14,
     "paid30": report.PAID30,
@@ -357,19 +360,6 @@ def _month_start(ym: str) -> dt.date | None:
         return None
 
 
-def _text(value: object, lang: str) -> str:
-    """A workbook text that may be a plain string or a ``{"fr": ..., "en": ...}`` dict."""
-    if value is None:
-        return ""
-    if isinstance(value, Mapping):
-        for key in (lang, "en", "fr", "text", "message"):
-            if isinstance(value.get(key), str) and value[key]:
-                return str(value[key])
-        strings = [str(v) for v in value.values() if isinstance(v, str) and v]
-        return strings[0] if strings else ""
-    return str(value)
-
-
 # --------------------------------------------------------------------------- cards
 
 
@@ -386,23 +376,22 @@ class Card:
     bar: float | None = None  # 0..100, a small gauge under the value
 
 
-_NOTE_KEYS = ("kpi", "figure", "field", "key", "metric")
-_CARD_ALIASES = {
-    "dso": "dso", "countback": "dso", "add": "dso", "bpdso": "bpdso", "cei": "cei",
-    "cei_percent": "cei", "recovery": "recovery", "recovery_rate": "recovery",
-    "recovery_rate_percent": "recovery", "late_penalties_total": "penalties", "penalties": "penalties",
+#: The card a note explains (the others are shown under every missing figure).
+_NOTE_CARDS = {
+    report.NOTE_CEI_NOTHING: "cei", report.NOTE_RECOVERY_NOTHING: "recovery",
+    report.NOTE_NO_SALES: "dso", report.NOTE_COUNTBACK_SHORT: "dso",
 }
 
 
-def _cards(fmt: _Fmt, cur: str, figures: Mapping[str, Any], period: str,
+def _cards(fmt: _Fmt, cur: str, figures: CurrencyFigures, period: str,
            counts: tuple[int, int], notes: list[tuple[str, str]]) -> list[Card]:
     """The headline cards of one currency; ``notes`` are (card key or '', text) pairs."""
-    aging: Mapping[str, Any] = figures.get("aging") or {}
+    aging = figures.aging
     open_count, overdue_count = counts
-    net = _dec(aging.get("net_total"))
-    past_due = _dec(aging.get("past_due_total")) or Decimal(0)
-    gross = sum((_dec(aging.get(b)) or Decimal(0) for b in BUCKETS), Decimal(0))
-    credits = _dec(aging.get("unapplied_credits")) or Decimal(0)
+    net = aging.net_total
+    past_due = aging.past_due_total
+    gross = aging.gross_total
+    credits = aging.unapplied_credits
     share = float(past_due / gross * 100) if gross > 0 else 0.0
 
     cards = [
@@ -414,22 +403,18 @@ def _cards(fmt: _Fmt, cur: str, figures: Mapping[str, Any], period: str,
              if past_due > 0 else fmt.t("past_due_none"),
              tone="alert" if past_due > 0 else "good", bar=min(max(share, 0.0), 100.0)),
         Card("penalties", fmt.t("penalties"),
-             fmt.money(figures.get("late_penalties_open", figures.get("late_penalties_total")), cur),
-             fmt.t("penalties_sub", late=fmt.money(figures.get("late_penalties_paid_late") or 0, cur))),
+             fmt.money(figures.late_penalties_open, cur),
+             fmt.t("penalties_sub", late=fmt.money(figures.late_penalties_paid_late, cur))),
     ]
-    dso = figures.get("dso") or {}
-    add = figures.get("add") or {}
-    simple3 = (dso.get("simple") or {}).get("3m")
-    dso_sub = (fmt.t("dso_sub_add", add=fmt.days(add.get("countback"))) if add.get("countback") is not None
+    add = figures.add.countback
+    simple3 = figures.dso.simple[3]
+    dso_sub = (fmt.t("dso_sub_add", add=fmt.days(add)) if add is not None
                else fmt.t("dso_sub_simple", value=fmt.days(simple3)) if simple3 is not None else "")
-    cards.append(Card("dso", fmt.t("dso"), fmt.days(dso.get("countback")), dso_sub))
-    cards.append(Card("bpdso", fmt.t("bpdso"), fmt.days((figures.get("bpdso") or {}).get("countback")),
-                      fmt.t("bpdso_sub")))
-    period_text = period
-    cards.append(Card("cei", fmt.t("cei"), fmt.percent(figures.get("cei_percent")),
-                      fmt.t("cei_sub", period=period_text)))
-    cards.append(Card("recovery", fmt.t("recovery"), fmt.percent(figures.get("recovery_rate_percent")),
-                      fmt.t("recovery_sub", period=period_text)))
+    cards.append(Card("dso", fmt.t("dso"), fmt.days(figures.dso.countback), dso_sub))
+    cards.append(Card("bpdso", fmt.t("bpdso"), fmt.days(figures.bpdso.countback), fmt.t("bpdso_sub")))
+    cards.append(Card("cei", fmt.t("cei"), fmt.percent(figures.cei_percent), fmt.t("cei_sub", period=period)))
+    cards.append(Card("recovery", fmt.t("recovery"), fmt.percent(figures.recovery_rate_percent),
+                      fmt.t("recovery_sub", period=period)))
 
     general = [i for i, (key, _) in enumerate(notes, 1) if not key]
     for card in cards:
@@ -449,36 +434,16 @@ def _cards(fmt: _Fmt, cur: str, figures: Mapping[str, Any], period: str,
     return cards
 
 
-def _notes(raw: object, lang: str) -> list[tuple[str, str]]:
-    """Notes of a currency: strings, {"fr", "en"} dicts, or dicts naming the figure they explain."""
-    items: Iterable[object]
-    if raw is None:
-        items = []
-    elif isinstance(raw, str | Mapping):
-        items = [raw]
-    elif isinstance(raw, Iterable):
-        items = raw
-    else:
-        items = [raw]
-    out: list[tuple[str, str]] = []
-    for item in items:
-        key = ""
-        if isinstance(item, Mapping):
-            for k in _NOTE_KEYS:
-                if isinstance(item.get(k), str):
-                    key = _CARD_ALIASES.get(item[k].lower(), "")
-                    break
-        text = _text(item, lang).strip()
-        if text:
-            out.append((key, text))
-    return out
+def _notes(notes: Sequence[Said], lang: str) -> list[tuple[str, str]]:
+    """A currency's notes in the page's language, each with the card it explains ('' for all)."""
+    return [(_NOTE_CARDS.get(note.phrase, ""), note.text(lang)) for note in notes]
 
 
 # --------------------------------------------------------------------------- charts
 
 
-def _aging_chart(fmt: _Fmt, cur: str, aging: Mapping[str, Any], as_of: str) -> Chart | None:
-    values = [(b, _dec(aging.get(b)) or Decimal(0)) for b in BUCKETS]
+def _aging_chart(fmt: _Fmt, cur: str, aging: AgingFigures, as_of: str) -> Chart | None:
+    values = [(b, aging.buckets[b]) for b in BUCKETS]
     gross = sum((v for _, v in values if v > 0), Decimal(0))
     top = max(float(v) for _, v in values)
     if top <= 0:
@@ -568,13 +533,12 @@ def _dso_chart(fmt: _Fmt, cur: str, series: Sequence[Sequence[Any]]) -> Chart | 
     return chart
 
 
-def _top_chart(fmt: _Fmt, cur: str, ranked: Sequence[Mapping[str, Any]],
-               names: Mapping[str, str]) -> Chart:
+def _top_chart(fmt: _Fmt, cur: str, ranked: Sequence[CustomerLine]) -> Chart:
     width = 1040
     row_h, upper, lower, name_w, right = 30, 10, 28, 250, 130
     height = upper + row_h * len(ranked) + lower
     plot_w = width - name_w - right
-    totals = [_dec((c.get("aging") or {}).get("past_due_total")) or Decimal(0) for c in ranked]
+    totals = [c.past_due for c in ranked]
     axis_max, step = _nice_scale(float(max(totals)) if totals else 1.0)
     chart = Chart("top", f"top-{cur}", f"{fmt.t('top_chart', n=len(ranked))} ({cur})",
                   fmt.t("top_desc", cur=cur), width, height,
@@ -586,15 +550,14 @@ def _top_chart(fmt: _Fmt, cur: str, ranked: Sequence[Mapping[str, Any]],
         chart.shapes.append(Line(_r(x), upper - 6, _r(x), base, "grid" if i else "axis"))
         chart.shapes.append(Text(_r(x), base + 18, fmt.compact(step * i, cur), "middle", "tick"))
     for row, (customer, total) in enumerate(zip(ranked, totals, strict=True)):
-        cid = str(customer.get("customer_id", ""))
-        name = str(names.get(cid) or cid)
+        cid = customer.customer_id
+        name = customer.name or cid
         y = upper + row_h * row
         full = name if name == cid else f"{name} ({cid})"
         chart.shapes.append(Text(name_w - 10, _r(y + row_h / 2 + 4), _clip(name, 34), "end", "label", full))
         x = float(name_w)
-        aging = customer.get("aging") or {}
         for bucket in PAST_DUE:
-            value = _dec(aging.get(bucket)) or Decimal(0)
+            value = customer.aging.buckets[bucket]
             if value <= 0:
                 continue
             w = float(value) / axis_max * plot_w
@@ -606,13 +569,12 @@ def _top_chart(fmt: _Fmt, cur: str, ranked: Sequence[Mapping[str, Any]],
     return chart
 
 
-def _step_label(step: Mapping[str, Any], lang: str) -> str:
-    """The step's label from its scenario ("Relance amicale (J-5)"; engine/effectiveness gives
-    ``label`` as ``{"fr", "en"}``), else its name."""
-    return _text(step.get("label"), lang).strip() or str(step.get("step") or "")
+def _step_label(step: StepEffect, lang: str) -> str:
+    """The step's label from its scenario ("Relance amicale (J-5)"), else its name."""
+    return (step.label.get(lang) or "").strip() or step.step
 
 
-def _effectiveness_chart(fmt: _Fmt, steps: Sequence[Mapping[str, Any]]) -> Chart:
+def _effectiveness_chart(fmt: _Fmt, steps: Sequence[StepEffect]) -> Chart:
     width = 520
     bar_h, gap, group_pad, upper, lower, label_w, right = 11, 2, 18, 10, 30, 200, 44
     group_h = 3 * bar_h + 2 * gap + group_pad
@@ -629,20 +591,19 @@ def _effectiveness_chart(fmt: _Fmt, steps: Sequence[Mapping[str, Any]]) -> Chart
         y = upper + group_h * i + group_pad / 2
         name = _step_label(step, fmt.lang)
         label = _clip(name or "—", 26)
-        messages = int(step.get("messages") or 0)
-        channel = str(step.get("channel") or "")
+        messages = step.messages
+        channel = step.channel
         detail = " · ".join(x for x in (
-            _clip(str(step.get("scenario") or ""), 14),
+            _clip(step.scenario, 14),
             fmt.labels.get(channel, channel),
             fmt.t("messages", n=fmt.integer(messages)),
         ) if x)
-        full = " · ".join(x for x in (str(step.get("scenario") or ""), name,
+        full = " · ".join(x for x in (step.scenario, name,
                                       fmt.labels.get(channel, channel)) if x)
         chart.shapes.append(Text(label_w - 10, _r(y + 14), label, "end", "label", full))
         chart.shapes.append(Text(label_w - 10, _r(y + 30), detail, "end", "muted"))
-        paid = step.get("paid_within") or {}
         for j, key in enumerate(PAID_WITHIN):
-            value = _num(paid.get(key))
+            value = _num(step.paid_within.get(int(key)))
             by = y + j * (bar_h + gap)
             if value is None:
                 chart.shapes.append(Text(label_w + 4, _r(by + bar_h - 1), fmt.t("too_recent"), "start",
@@ -671,13 +632,11 @@ class AgingRow:
 SIMPLE = ("1m", "3m", "6m", "12m")
 
 
-def _kpi_rows(fmt: _Fmt, figures: Mapping[str, Any]) -> list[tuple[str, list[str]]]:
+def _kpi_rows(fmt: _Fmt, figures: CurrencyFigures) -> list[tuple[str, list[str]]]:
     """DSO, BPDSO and ADD by method (countback, then simple over 1, 3, 6, 12 months), in days."""
     rows = []
-    for key in ("dso", "bpdso", "add"):
-        kpi = figures.get(key) or {}
-        simple = kpi.get("simple") or {}
-        values = [kpi.get("countback"), *(simple.get(m) for m in SIMPLE)]
+    for key, kpi in (("dso", figures.dso), ("bpdso", figures.bpdso), ("add", figures.add)):
+        values = [kpi.countback, *(kpi.simple[int(m[:-1])] for m in SIMPLE)]
         rows.append((fmt.t(f"{key}_row"), ["—" if _num(v) is None else fmt.number(_num(v) or 0.0, 1, fixed=True)
                                            for v in values]))
     return rows if any(v != "—" for _, values in rows for v in values) else []
@@ -722,49 +681,44 @@ class RiskRow:
         return self.reasons[REASONS_SHOWN:]
 
 
-def _past_due(customer: Mapping[str, Any]) -> Decimal:
-    return _dec((customer.get("aging") or {}).get("past_due_total")) or Decimal(0)
+def _past_due(customer: CustomerLine) -> Decimal:
+    return customer.past_due
 
 
-def _aging_rows(fmt: _Fmt, cur: str, aging: Mapping[str, Any]) -> list[AgingRow]:
-    gross = sum((max(_dec(aging.get(b)) or Decimal(0), Decimal(0)) for b in BUCKETS), Decimal(0))
+def _aging_rows(fmt: _Fmt, cur: str, aging: AgingFigures) -> list[AgingRow]:
+    gross = sum((max(aging.buckets[b], Decimal(0)) for b in BUCKETS), Decimal(0))
     rows = []
     for b in BUCKETS:
-        value = _dec(aging.get(b)) or Decimal(0)
+        value = aging.buckets[b]
         share = fmt.percent(float(value / gross * 100), 1, fixed=True) if gross > 0 else "—"
         rows.append(AgingRow(fmt.t(b), fmt.money(value, cur), share, BUCKET_COLOURS[b]))
-    rows.append(AgingRow(fmt.t("unapplied_credits"), fmt.money(aging.get("unapplied_credits") or 0, cur), ""))
-    rows.append(AgingRow(fmt.t("net_total"), fmt.money(aging.get("net_total"), cur), "", total=True))
+    rows.append(AgingRow(fmt.t("unapplied_credits"), fmt.money(aging.unapplied_credits, cur), ""))
+    rows.append(AgingRow(fmt.t("net_total"), fmt.money(aging.net_total, cur), "", total=True))
     return rows
 
 
-def _currency_sections(fmt: _Fmt, report: Mapping[str, Any], extras: Mapping[str, Any],
+def _currency_sections(fmt: _Fmt, report: Report, extras: Mapping[str, Any],
                        as_of_text: str, period: str) -> list[CurrencySection]:
-    currencies: Mapping[str, Any] = report.get("currencies") or {}
-    customers: Sequence[Mapping[str, Any]] = report.get("customers") or []
-    invoices: Sequence[Mapping[str, Any]] = report.get("invoices") or []
-    names: Mapping[str, str] = extras.get("customer_names") or {}
     history: Mapping[str, Sequence[Sequence[Any]]] = extras.get("dso_history") or {}
 
     open_counts: Counter[str] = Counter()
     overdue_counts: Counter[str] = Counter()
-    for inv in invoices:
-        if inv.get("status") != "open":
+    for inv in report.invoices:
+        if inv.status != "open":
             continue
-        cur = str(inv.get("currency"))
-        open_counts[cur] += 1
-        if inv.get("bucket") in PAST_DUE:
-            overdue_counts[cur] += 1
-    overdue: dict[str, list[Mapping[str, Any]]] = {}
-    for c in customers:
-        if _past_due(c) > 0:
-            overdue.setdefault(str(c.get("currency")), []).append(c)
+        open_counts[inv.currency] += 1
+        if inv.bucket in PAST_DUE:
+            overdue_counts[inv.currency] += 1
+    overdue: dict[str, list[CustomerLine]] = {}
+    for c in report.customers:
+        if c.past_due > 0:
+            overdue.setdefault(c.currency, []).append(c)
 
     sections = []
-    for cur in sorted(currencies):
-        figures: Mapping[str, Any] = currencies[cur] or {}
-        aging: Mapping[str, Any] = figures.get("aging") or {}
-        notes = _notes(figures.get("notes"), fmt.lang)
+    for cur in sorted(report.currencies):
+        figures = report.currencies[cur]
+        aging = figures.aging
+        notes = _notes(figures.notes, fmt.lang)
         cards = _cards(fmt, cur, figures, period, (open_counts[cur], overdue_counts[cur]), notes)
         late = overdue.get(cur, [])
         ranked = heapq.nlargest(TOP_OVERDUE, late, key=_past_due)
@@ -773,7 +727,7 @@ def _currency_sections(fmt: _Fmt, report: Mapping[str, Any], extras: Mapping[str
             aging_rows=_aging_rows(fmt, cur, aging),
             aging=_aging_chart(fmt, cur, aging, as_of_text), aging_empty=fmt.t("aging_empty", cur=cur),
             dso=_dso_chart(fmt, cur, history.get(cur) or []), kpi_rows=_kpi_rows(fmt, figures),
-            top=_top_chart(fmt, cur, ranked, names) if ranked else None,
+            top=_top_chart(fmt, cur, ranked) if ranked else None,
             top_title=f"{fmt.t('top_chart', n=TOP_OVERDUE)} ({cur})",
             dso_title=f"{fmt.t('dso_chart')} ({cur})",
             top_note=fmt.t("top_note", shown=len(ranked), n=fmt.integer(len(late)))
@@ -788,13 +742,13 @@ class Reason:
     points: str = ""  # "−15" when the factor cost points, "+3" when it gave some back
 
 
-def _reason(fmt: _Fmt, reason: object) -> tuple[float, Reason] | None:
-    """A risk reason: a string, or ``{"fr", "en"}`` with optionally the ``points`` it cost;
-    returned with its weight so that the reasons that cost most come first."""
-    text = _text(reason, fmt.lang).strip()
+def _reason(fmt: _Fmt, reason: RiskReason) -> tuple[float, Reason] | None:
+    """A risk reason (engine.scoring.Reason) in the page's language, with its weight so that the
+    reasons that cost most come first."""
+    text = reason.said.text(fmt.lang).strip()
     if not text:
         return None
-    points = _num(reason.get("points")) if isinstance(reason, Mapping) else None
+    points = float(reason.points)
     if not points:
         return 0.0, Reason(text)
     sign = "−" if points > 0 else "+"  # points are what the factor took off the score
@@ -809,65 +763,64 @@ def _grade_class(grade: str) -> str:
     return f"grade-{grade}" if grade in GRADES else "grade-unknown"
 
 
-def _risk(fmt: _Fmt, report: Mapping[str, Any], names: Mapping[str, str]
-          ) -> tuple[list[RiskRow], list[tuple[str, str, int]], int]:
-    graded = [c for c in report.get("customers") or [] if isinstance(c.get("risk"), Mapping)]
+def _risk(fmt: _Fmt, report: Report) -> tuple[list[RiskRow], list[tuple[str, str, int]], int]:
+    graded = [c for c in report.customers if c.risk is not None]
     if not graded:
         return [], [], 0
-    grades = Counter(_grade(c["risk"].get("grade")) for c in graded)
 
-    def severity(c: Mapping[str, Any]) -> tuple[int, float, Decimal]:
+    def risk_of(c: CustomerLine) -> Risk:
+        assert c.risk is not None
+        return c.risk
+
+    grades = Counter(_grade(risk_of(c).grade) for c in graded)
+
+    def severity(c: CustomerLine) -> tuple[int, float, Decimal]:
         """Worst grade first; within a grade the lowest score (scores start at 100 and lose
         points for each risk factor), then the largest past-due amount."""
-        grade = _grade(c["risk"].get("grade"))
-        score = _num(c["risk"].get("score"))
-        return (GRADES.index(grade) if grade in GRADES else -1,
-                -score if score is not None else -math.inf, _past_due(c))
+        grade = _grade(risk_of(c).grade)
+        return (GRADES.index(grade) if grade in GRADES else -1, -float(risk_of(c).score), c.past_due)
 
     rows = []
     for c in heapq.nlargest(TOP_RISK, graded, key=severity):
-        risk: Mapping[str, Any] = c["risk"]
-        cid = str(c.get("customer_id", ""))
-        cur = str(c.get("currency", ""))
-        reasons_raw = risk.get("reasons") or []
-        if isinstance(reasons_raw, str | Mapping):
-            reasons_raw = [reasons_raw]
-        weighed = [r for r in (_reason(fmt, raw) for raw in reasons_raw) if r is not None]
+        risk = risk_of(c)
+        weighed = [r for r in (_reason(fmt, raw) for raw in risk.reasons) if r is not None]
         weighed.sort(key=lambda wr: -wr[0])  # stable: equal weights keep the scorer's order
-        reasons = [r for _, r in weighed]
-        wadl = c.get("weighted_avg_days_late") or {}
-        score = risk.get("score")
         rows.append(RiskRow(
-            name=str(names.get(cid) or cid), customer_id=cid,
-            grade=_grade(risk.get("grade")), grade_class=_grade_class(_grade(risk.get("grade"))),
-            score="—" if score is None else str(score),
-            past_due=fmt.money(_past_due(c), cur), net=fmt.money(c.get("net_total"), cur),
-            late=fmt.days(wadl.get("floored") if isinstance(wadl, Mapping) else None),
-            reasons=reasons, automatic=bool(risk.get("automatic")),
+            name=c.name or c.customer_id, customer_id=c.customer_id,
+            grade=_grade(risk.grade), grade_class=_grade_class(_grade(risk.grade)),
+            score=str(risk.score),
+            past_due=fmt.money(c.past_due, c.currency), net=fmt.money(c.aging.net_total, c.currency),
+            late=fmt.days(c.days_late_floored),
+            reasons=[r for _, r in weighed], automatic=risk.automatic,
         ))
     distribution = [(g, _grade_class(g), grades[g]) for g in GRADES if grades[g]]
     distribution += [(g, _grade_class(g), n) for g, n in sorted(grades.items()) if g not in GRADES]
     return rows, distribution, len(graded)
 
 
-def _effectiveness(fmt: _Fmt, extras: Mapping[str, Any]) -> dict[str, Any]:
-    eff: Mapping[str, Any] = extras.get("effectiveness") or {}
-    steps = [s for s in eff.get("by_step") or [] if isinstance(s, Mapping)]
+def _effectiveness(fmt: _Fmt, report: Report) -> dict[str, Any]:
+    eff: Effectiveness | None = report.effectiveness_shown()
+    if eff is None:
+        return {"chart": None, "more": "", "promises": "—", "first_to_paid": "—", "first_to_paid_sub": "",
+                "channels": [], "has_data": False, "period": "", "empty": fmt.t("eff_empty")}
+    steps = list(eff.by_step)
     chart = _effectiveness_chart(fmt, steps[:MAX_STEPS]) if steps else None
-    days: Mapping[str, Any] = eff.get("days_first_reminder_to_payment") or {}
-    count = int(days.get("count") or 0)
-    channels = [(fmt.labels.get(str(k), str(k)), fmt.integer(int(v or 0)))
-                for k, v in sorted((eff.get("by_channel") or {}).items(), key=lambda kv: -int(kv[1] or 0))
-                if int(v or 0) > 0]
+    channels = [(fmt.labels.get(k, k), fmt.integer(v))
+                for k, v in sorted(eff.by_channel.items(), key=lambda kv: -kv[1]) if v > 0]
     return {
         "chart": chart,
         "more": fmt.t("eff_more", n=len(steps) - MAX_STEPS) if len(steps) > MAX_STEPS else "",
-        "promises": fmt.percent(eff.get("promise_kept_rate_percent"), 0),
-        "first_to_paid": fmt.days(days.get("mean")),
-        "first_to_paid_sub": fmt.t("first_to_paid_sub", median=fmt.days(days.get("median")),
-                                   count=fmt.integer(count)),
+        "promises": fmt.percent(eff.promise_kept_rate_percent, 0),
+        "first_to_paid": fmt.days(eff.days_to_payment_mean),
+        "first_to_paid_sub": fmt.t("first_to_paid_sub", median=fmt.days(eff.days_to_payment_median),
+                                   count=fmt.integer(eff.days_to_payment_count)),
         "channels": channels,
-        "has_data": bool(steps or channels or count or eff.get("promise_kept_rate_percent") is not None),
+        "has_data": eff.has_data,
+        "period": (fmt.t("eff_period", period=period_text(*eff.period, fmt.lang)) if eff.period is not None
+                   else fmt.t("eff_all", day=fmt.date(report.as_of), period=period_text(*report.period, fmt.lang))
+                   if report.effectiveness is not None else ""),
+        "empty": (fmt.t("eff_empty_period", period=period_text(*eff.period, fmt.lang)) if eff.period is not None
+                  else fmt.t("eff_empty")),
     }
 
 
@@ -883,29 +836,19 @@ def _environment(templates: Mapping[str, str]) -> Environment:
     return env
 
 
-def _period(fmt: _Fmt, span: object, month: object, as_of: dt.date) -> str:
-    """The period of the CEI and recovery rate as the reader says it: the report's ``period``
-    {start, end}, else a ``YYYY-MM`` (older callers), else the month of as_of."""
-    if isinstance(span, Mapping) and span.get("start") and span.get("end"):
-        return period_text(dt.date.fromisoformat(str(span["start"])), dt.date.fromisoformat(str(span["end"])),
-                           fmt.lang)
-    return fmt.month(str(span if isinstance(span, str) else month or as_of.isoformat()[:7]))
-
-
-def render_html(report: Mapping[str, Any], extras: Mapping[str, Any], templates: Mapping[str, str]) -> str:
+def render_html(report: Report, extras: Mapping[str, Any], templates: Mapping[str, str]) -> str:
     """The report as one self-contained HTML page (see the module docstring for ``extras``).
 
     `templates` are the page's Jinja2 sources by file name (render/report_templates, read by app/).
     """
     fmt = _Fmt(str(extras.get("lang") or "en"))
-    as_of = dt.date.fromisoformat(str(report["as_of"]))
+    as_of = report.as_of
     as_of_text = fmt.date(as_of)
-    period = _period(fmt, report.get("period"), extras.get("period"), as_of)
-    names: Mapping[str, str] = extras.get("customer_names") or {}
+    period = period_text(*report.period, fmt.lang)
     sections = _currency_sections(fmt, report, extras, as_of_text, period)
-    risk_rows, grades, graded = _risk(fmt, report, names)
-    indemnity: Mapping[str, Any] = report.get("indemnity") or {}
-    indemnity_count = int(indemnity.get("open_count", indemnity.get("count")) or 0)
+    risk_rows, grades, graded = _risk(fmt, report)
+    indemnity = report.indemnity
+    indemnity_count = indemnity.open_count
     context = {
         "lang": fmt.lang,
         "t": fmt.labels,
@@ -918,18 +861,18 @@ def render_html(report: Mapping[str, Any], extras: Mapping[str, Any], templates:
         "generated": fmt.t("generated", when=str(extras["generated_at"])) if extras.get("generated_at")
         else fmt.t("by"),
         "sections": sections,
-        "effectiveness": _effectiveness(fmt, extras),
+        "effectiveness": _effectiveness(fmt, report),
         "risk_rows": risk_rows,
         "risk_note": fmt.t("risk_note", shown=len(risk_rows), n=fmt.integer(graded)),
         "grades": grades,
         "graded_note": fmt.t("graded", n=fmt.integer(graded)),
         "indemnity": {
             "count": indemnity_count,
-            "amount": fmt.money(indemnity.get("open_amount_eur", indemnity.get("amount_eur")) or 0, "EUR"),
+            "amount": fmt.money(indemnity.open_amount, "EUR"),
             "sub": fmt.t("indemnity_open_sub", n=fmt.integer(indemnity_count),
-                         unit=fmt.money(indemnity.get("unit_eur") or 40, "EUR"),
-                         late_n=fmt.integer(int(indemnity.get("paid_late_count") or 0)),
-                         late=fmt.money(indemnity.get("paid_late_amount_eur") or 0, "EUR")),
+                         unit=fmt.money(indemnity.unit, "EUR"),
+                         late_n=fmt.integer(indemnity.paid_late_count),
+                         late=fmt.money(indemnity.paid_late_amount, "EUR")),
         },
     }
     return _environment(templates).get_template("report.html.j2").render(context)

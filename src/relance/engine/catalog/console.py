@@ -684,3 +684,6 @@ SCHEDULE_NO_CRONTAB_FIX = Phrase("installez cron (paquet cron), ou utilisez --in
 SCHEDULE_CRONTAB_REFUSED = Phrase("crontab a refusé la nouvelle table : {error}", "crontab refused the new table: {error}")
 SCHEDULE_DAY_NAMES = Phrase("lundi,mardi,mercredi,jeudi,vendredi,samedi,dimanche",
                             "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday")
+
+# --- s18-cfo ---
+MOST_OVERDUE_IN = Phrase("Clients les plus en retard ({currency})", "Most overdue customers ({currency})")

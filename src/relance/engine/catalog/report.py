@@ -192,3 +192,14 @@ REASON_BROKEN_PROMISES = Phrase(
     "{n} broken promises to pay in the last {months} months",
     fr_one="{n} promesse de paiement non tenue sur {months} mois",
     en_one="{n} broken promise to pay in the last {months} months")
+
+# --- s18-cfo ---
+EFF_PERIOD = Phrase(
+    "Période : {period}. Relances envoyées dans la période ; « payé sous N jours » porte sur les relances "
+    "dont les N jours se sont achevés dans la période ; promesses échues et factures soldées dans la période.",
+    "Period: {period}. Reminders sent in the period; \"paid within N days\" covers the reminders whose N days "
+    "ended in the period; promises falling due and invoices settled in the period.")
+EFF_EMPTY_PERIOD = Phrase("Aucune relance ni promesse à mesurer sur {period}.",
+                          "No reminder or promise to measure in {period}.")
+EFF_ALL = Phrase("Rien à mesurer sur la période ({period}) ; voici toutes les relances jusqu'au {day}.",
+                 "Nothing to measure in the period ({period}); here is every reminder up to {day}.")

@@ -153,3 +153,8 @@ EVENT_SPAM = Phrase("signalé comme indésirable le {day} à {time} : plus aucun
                     "reported as spam on {day} at {time}: no more reminders to this customer")
 EVENT_UNSUB = Phrase("désabonnement le {day} à {time} : plus aucune relance pour ce client",
                      "unsubscribed on {day} at {time}: no more reminders to this customer")
+# --- s18-cfo ---
+DASH_EFFECTIVENESS_OVER = Phrase("efficacité des relances, {period} (part payée sous N jours)",
+                                 "reminder effectiveness, {period} (share paid within N days)")
+DASH_EFFECTIVENESS_ALL = Phrase("efficacité des relances jusqu'au {day}, rien sur {period} (part payée sous N jours)",
+                                "reminder effectiveness up to {day}, nothing in {period} (share paid within N days)")
