@@ -157,7 +157,12 @@ def history_rows(book: Path) -> list[dict[str, Any]]:
     from python_calamine import CalamineWorkbook
 
     wb = CalamineWorkbook.from_path(str(book))
-    name = "Historique" if "Historique" in wb.sheet_names else "Reminder_log"
-    rows = wb.get_sheet_by_name(name).to_python()
+    names = [n for n in ("Historique", "Reminder_log") if n in wb.sheet_names]
+    if not names:
+        return []
+    rows = wb.get_sheet_by_name(names[0]).to_python()
+    if not rows:
+        return []
     header = [str(h) for h in rows[0]]
     return [dict(zip(header, row, strict=False)) for row in rows[1:]]
+
