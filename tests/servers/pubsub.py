@@ -11,7 +11,9 @@ is the push envelope `{"message": {"data", "attributes", "messageId", "publishTi
 "subscription", "deliveryAttempt"}`.
 
 Delivery is at least once, as Pub/Sub's: a push answered with anything but 2xx is delivered again
-(`deliveryAttempt` + 1), up to `max_attempts`, then kept in `dead_letters`; `duplicate=True`
+(`deliveryAttempt` + 1), up to `max_attempts`, then kept in `dead_letters`. Pub/Sub waits a
+back-off before a redelivery; here "later" is an event, not a time: the redelivery waits until
+every other push in flight when the push was refused has been answered; `duplicate=True`
 pushes every message twice, and `redeliver(message_id)` pushes one again as after a lost ack.
 Faults: `publish_faults` (status codes answered by the next publish calls).
 """
@@ -74,6 +76,8 @@ class PubSubServer:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._in_flight = 0
+        self._pushing: set[int] = set()
+        self._push_ids = itertools.count()
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="pubsub-push")
         self._http = requests.Session()
         server = self
@@ -156,12 +160,17 @@ class PubSubServer:
                    "ce-source": f"//pubsub.googleapis.com/projects/{self.project}/topics/{self.topic}",
                    "ce-type": MESSAGE_PUBLISHED, "ce-time": message.publish_time,
                    "User-Agent": "APIs-Google; (+https://developers.google.com/webmasters/APIs-Google.html)"}
+        with self._lock:
+            token = next(self._push_ids)
+            self._pushing.add(token)
         try:
             status = self._http.post(self.push_endpoint, json=envelope, headers=headers, timeout=600).status_code
         except requests.RequestException:
             status = 0
         with self._lock:
+            self._pushing.discard(token)
             self.deliveries.append(Delivery(message.message_id, attempt, status))
+            self._idle.notify_all()
         return status
 
     def _deliver(self, message: Message) -> None:
@@ -169,6 +178,9 @@ class PubSubServer:
             for attempt in range(1, self.max_attempts + 1):
                 if 200 <= self.push(message, attempt) < 300:
                     return
+                with self._idle:  # the back-off: until the pushes in flight now have been answered
+                    others = set(self._pushing)
+                    self._idle.wait_for(lambda others=others: not (others & self._pushing), 600)
             with self._lock:
                 self.dead_letters.append(message)
         finally:
