@@ -71,7 +71,7 @@ def main() -> None:
                 Function("worker", {"WORKERS": str(args.processes)}, threads=args.threads) as worker:
             pubsub.push_endpoint = worker.url
             env = {"RELANCE_PUBSUB_API_URL": pubsub.url, "RELANCE_PUBSUB_PROJECT": pubsub.project,
-                   "RELANCE_PUBSUB_TOPIC": pubsub.topic}
+                   "RELANCE_PUBSUB_TOPIC": pubsub.topic, "RELANCE_PUBSUB_ANONYMOUS": "1"}
             with Function("dispatch", env) as dispatcher:
                 first = one_pass(dispatcher, pubsub, books)
                 sent = {b: outbox_keys(b.with_name(b.stem + "_outbox")) for b in books}

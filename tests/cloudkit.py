@@ -166,3 +166,14 @@ def history_rows(book: Path) -> list[dict[str, Any]]:
     header = [str(h) for h in rows[0]]
     return [dict(zip(header, row, strict=False)) for row in rows[1:]]
 
+
+
+def service_account_file(path: Path, keys: Keys, token_uri: str, project: str = "relance-test") -> Path:
+    """A service-account key file whose key is `keys`' and whose token endpoint is `token_uri`
+    (a loopback server): what GOOGLE_APPLICATION_CREDENTIALS names for google.auth.default()."""
+    path.write_text(json.dumps({
+        "type": "service_account", "project_id": project, "private_key_id": keys.kid,
+        "private_key": keys.private_pem.decode("ascii"),
+        "client_email": f"relance-dispatch@{project}.iam.gserviceaccount.com", "client_id": "1234567890",
+        "token_uri": token_uri}), encoding="utf-8")
+    return path

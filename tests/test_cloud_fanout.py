@@ -17,7 +17,7 @@ from collections import Counter
 import pytest
 import requests
 
-from cloudkit import Function, history_rows, outbox_keys, small_book
+from cloudkit import Function, Keys, history_rows, outbox_keys, service_account_file, small_book
 from servers.pubsub import Message, PubSubServer
 
 SCHEDULE = "2026-12-01T07:00:00Z"
@@ -25,8 +25,13 @@ RUN_ID = "sched-20261201T070000Z"
 
 
 @pytest.fixture(scope="module")
-def pubsub():
-    with PubSubServer() as server:
+def keys() -> Keys:
+    return Keys("dispatch-key")
+
+
+@pytest.fixture(scope="module")
+def pubsub(keys):
+    with PubSubServer(require_token=True, public_keys=keys.certs()) as server:
         yield server
 
 
@@ -38,9 +43,12 @@ def worker(pubsub):
 
 
 @pytest.fixture(scope="module")
-def dispatcher(pubsub, worker):
+def dispatcher(pubsub, worker, keys, tmp_path_factory):
+    """dispatch with a service-account key whose token endpoint is the local Pub/Sub's: the
+    publish goes through google-auth's AuthorizedSession with a token it obtained."""
+    key_file = service_account_file(tmp_path_factory.mktemp("sa") / "key.json", keys, f"{pubsub.url}/token")
     env = {"RELANCE_PUBSUB_API_URL": pubsub.url, "RELANCE_PUBSUB_PROJECT": pubsub.project,
-           "RELANCE_PUBSUB_TOPIC": pubsub.topic}
+           "RELANCE_PUBSUB_TOPIC": pubsub.topic, "GOOGLE_APPLICATION_CREDENTIALS": str(key_file)}
     with Function("dispatch", env) as function:
         yield function
 
@@ -176,3 +184,23 @@ def test_a_dispatch_without_a_schedule_time_names_its_own_run(pubsub, dispatcher
     reply = dispatch(dispatcher, {"workbook": "gsheet:abc"}, None)
     assert reply.status_code == 200 and reply.json()["run_id"].startswith("manual-")
     assert pubsub.wait_idle()
+
+
+def test_dispatch_publishes_with_its_credentials_and_a_refused_key_publishes_nothing(
+        pubsub, dispatcher, tmp_path):
+    before = pubsub.token_requests
+    reply = dispatch(dispatcher, {"workbook": "gsheet:abc"}, "2026-12-01T10:00:00Z")
+    assert reply.status_code == 200 and pubsub.wait_idle()
+    assert pubsub.token_requests <= before + 1  # a token is reused while it is valid (none if cached)
+    stranger = service_account_file(tmp_path / "other.json", Keys("dispatch-key"), f"{pubsub.url}/token")
+    env = {"RELANCE_PUBSUB_API_URL": pubsub.url, "RELANCE_PUBSUB_PROJECT": pubsub.project,
+           "RELANCE_PUBSUB_TOPIC": pubsub.topic, "GOOGLE_APPLICATION_CREDENTIALS": str(stranger)}
+    published = len(pubsub.published)
+    with Function("dispatch", env) as forged:
+        refused = dispatch(forged, {"workbook": "gsheet:abc", "lang": "en"}, "2026-12-01T10:00:00Z")
+    assert refused.status_code == 502 and "RefreshError" in refused.json()["error"]["message"]
+    anonymous = {**env, "GOOGLE_APPLICATION_CREDENTIALS": "", "RELANCE_PUBSUB_ANONYMOUS": "1"}
+    with Function("dispatch", anonymous) as bare:
+        unauthenticated = dispatch(bare, {"workbook": "gsheet:abc"}, "2026-12-01T10:00:00Z")
+    assert unauthenticated.status_code == 502 and "(401)" in unauthenticated.json()["error"]["message"]
+    assert len(pubsub.published) == published

@@ -16,6 +16,11 @@ back-off before a redelivery; here "later" is an event, not a time: the redelive
 every other push in flight when the push was refused has been answered; `duplicate=True`
 pushes every message twice, and `redeliver(message_id)` pushes one again as after a lost ack.
 Faults: `publish_faults` (status codes answered by the next publish calls).
+
+Authentication as Google's: `POST /token` is an OAuth 2.0 token endpoint for service-account
+keys (a JWT bearer assertion, checked against `public_keys` when given, in exchange for an
+access token), and with `require_token` every publish must carry `Authorization: Bearer` with a
+token it issued (401 otherwise); `token_requests` counts the exchanges.
 """
 
 from __future__ import annotations
@@ -72,6 +77,9 @@ class PubSubServer:
     deliveries: list[Delivery] = field(default_factory=list)
     dead_letters: list[Message] = field(default_factory=list)
     publish_calls: int = 0
+    require_token: bool = False
+    public_keys: dict[str, str] = field(default_factory=dict)
+    token_requests: int = 0
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1_000_000_001)
@@ -80,6 +88,7 @@ class PubSubServer:
         self._in_flight = 0
         self._pushing: set[int] = set()
         self._push_ids = itertools.count()
+        self._tokens: set[str] = set()
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="pubsub-push")
         self._http = requests.Session()
         server = self
@@ -90,7 +99,13 @@ class PubSubServer:
 
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status, answer = server._publish(self.path, body)
+                if self.path == "/token":
+                    status, answer = server._token(body)
+                elif server.require_token and not server._authorized(self.headers.get("Authorization", "")):
+                    status, answer = 401, {"error": {"code": 401, "message": "Request had invalid authentication "
+                                                     "credentials.", "status": "UNAUTHENTICATED"}}
+                else:
+                    status, answer = server._publish(self.path, body)
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -112,6 +127,33 @@ class PubSubServer:
         self._server.server_close()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._http.close()
+
+    # --- OAuth 2.0 -------------------------------------------------------------------------------
+    def _token(self, raw: bytes) -> tuple[int, dict[str, Any]]:
+        from urllib.parse import parse_qs
+
+        form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+        if form.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" or "assertion" not in form:
+            return 400, {"error": "unsupported_grant_type"}
+        if self.public_keys:
+            from google.auth import jwt
+
+            try:
+                claims = jwt.decode(form["assertion"], certs=self.public_keys,  # the audience Google checks
+                                    audience="https://oauth2.googleapis.com/token")
+            except ValueError:
+                return 400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}
+            if "https://www.googleapis.com/auth/pubsub" not in str(claims.get("scope", "")).split():
+                return 400, {"error": "invalid_scope"}
+        with self._lock:
+            self.token_requests += 1
+            token = f"ya29.local-{self.token_requests}"
+            self._tokens.add(token)
+        return 200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
+
+    def _authorized(self, header: str) -> bool:
+        scheme, _, token = header.partition(" ")
+        return scheme == "Bearer" and token in self._tokens
 
     # --- the REST publish -------------------------------------------------------------------------
     def _publish(self, path: str, raw: bytes) -> tuple[int, dict[str, Any]]:

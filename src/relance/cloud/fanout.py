@@ -3,7 +3,8 @@
 `dispatch` is an HTTP function (Cloud Scheduler calls it as it calls daily_run) that publishes
 through Pub/Sub's REST API (`POST {api}/v1/projects/{project}/topics/{topic}:publish`, up to 1,000
 messages a call) with google-auth's AuthorizedSession; RELANCE_PUBSUB_API_URL points it at
-another server (an emulator, the tests' stand-in), which is called without credentials.
+another server (an emulator, the tests' stand-in), RELANCE_PUBSUB_ANONYMOUS=1 drops the
+credentials for an emulator that wants none.
 `worker` is a CloudEvent function (an Eventarc Pub/Sub trigger: a binary-mode CloudEvent
 whose data is the push envelope `{"message": {"data", "messageId", ...}, "subscription"}`).
 
@@ -114,7 +115,10 @@ class PublishError(Exception):
 
 
 def _session(environ: Mapping[str, str]) -> Any:
-    if environ.get("RELANCE_PUBSUB_API_URL", "").strip():
+    """An AuthorizedSession with the function's credentials (application default credentials:
+    the runtime service account on Google Cloud, GOOGLE_APPLICATION_CREDENTIALS elsewhere); a
+    plain session only for an emulator that wants none (RELANCE_PUBSUB_ANONYMOUS=1)."""
+    if environ.get("RELANCE_PUBSUB_ANONYMOUS", "").strip() == "1":
         import requests
 
         return requests.Session()
@@ -131,10 +135,14 @@ def publish(url: str, messages: Sequence[Mapping[str, Any]], environ: Mapping[st
     as they come (so a failure says how many went). 429, 5xx and broken connections are retried
     three times with jittered back-off; other refusals raise PublishError at once."""
     import requests
+    from google.auth.exceptions import GoogleAuthError
     from tenacity import retry, retry_if_exception, stop_after_attempt, wait_random_exponential
 
     found = [] if ids is None else ids
-    session = _session(environ)
+    try:
+        session = _session(environ)
+    except GoogleAuthError as exc:  # no credentials: DefaultCredentialsError
+        raise PublishError(type(exc).__name__) from None
 
     def transient(exc: BaseException) -> bool:
         return isinstance(exc, requests.ConnectionError | requests.Timeout) or (
@@ -154,7 +162,7 @@ def publish(url: str, messages: Sequence[Mapping[str, Any]], environ: Mapping[st
     try:
         for start in range(0, len(messages), PUBLISH_BATCH):
             found.extend(call(messages[start:start + PUBLISH_BATCH]))
-    except (requests.ConnectionError, requests.Timeout) as exc:
+    except (requests.ConnectionError, requests.Timeout, GoogleAuthError) as exc:  # RefreshError: a token refused
         raise PublishError(type(exc).__name__) from None
     finally:
         session.close()
