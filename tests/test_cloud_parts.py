@@ -92,3 +92,11 @@ def test_requirements_name_relances_wheel_with_the_extras_the_functions_need():
     extras = project["optional-dependencies"]
     assert {"functions-framework>=3.5", "google-auth>=2.20", "requests>=2.31"} <= set(extras["cloud"])
     assert {"functions-framework>=3.5", "google-auth>=2.20"} <= set(extras["dev"])
+
+
+def test_every_variable_the_functions_read_is_in_the_deploy_guide():
+    guide = (ROOT / "docs" / "deploy-gcp.md").read_text(encoding="utf-8")
+    code = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "src" / "relance" / "cloud").glob("*.py"))
+    names = set(re.findall(r"\"(RELANCE_[A-Z_]+|GOOGLE_[A-Z_]+)\"", code))
+    assert {"RELANCE_LOCAL_WORKBOOKS", "RELANCE_MENU_AUDIENCE", "RELANCE_PUBSUB_TOPIC"} <= names
+    assert not [n for n in names if f"`{n}`" not in guide]
