@@ -132,6 +132,10 @@ def test_the_language_comes_from_accept_language_and_unknown_actions_are_400(men
     token = keys.token(CLIENT_ID, USER)
     reply = call(menu, None, {"action": "send", "workbook": "gsheet:x"}, **{"Accept-Language": "en-US"})
     assert reply.status_code == 401 and reply.json()["error"]["message"] == "the call carries no identity token"
+    stranger = requests.post(menu.url, data="junk", headers={"Content-Type": "application/json"}, timeout=60)
+    assert stranger.status_code == 401  # the caller first: a stranger learns nothing of the body
+    junk = requests.post(menu.url, data="junk", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    assert junk.status_code == 400 and junk.json()["error"]["code"] == "bad_body"
     unknown = call(menu, token, {"action": "delete_everything", "workbook": "gsheet:x"})
     assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "unknown_action"
     assert "refresh, preview, send, dashboard, check" in unknown.json()["error"]["fix"]

@@ -54,9 +54,14 @@ def menu_action(request: Request, clock: Clock = _utcnow) -> Response:
     """Verify the caller, then do the menu's action on the workbook and answer its JSON."""
     lang = language(request)
     try:
-        body = json_body(request)
+        try:
+            body: dict[str, Any] | None = json_body(request)
+        except Refusal as bad_body:  # said after the caller is known: a stranger learns nothing
+            body, refusal = None, bad_body
         lang = language(request, body)
         caller = verify_caller(request)
+        if body is None:
+            raise refusal
         action = body.get("action")
         if action not in ACTIONS:
             raise Refusal(400, "unknown_action", C.MENU_UNKNOWN_ACTION(action=repr(action)),
