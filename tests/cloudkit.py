@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,6 +40,7 @@ class Function:
         self.target, self.port = target, free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.logs: list[dict[str, Any]] = []
+        self._logged = threading.Condition()
         self.stderr: list[str] = []
         full = {**os.environ, "RELANCE_LOCAL_WORKBOOKS": "1", "PYTHONUNBUFFERED": "1",
                 "GUNICORN_LOG_LEVEL": "info", "THREADS": str(threads), **(env or {})}
@@ -58,9 +59,20 @@ class Function:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             try:
-                self.logs.append(json.loads(line))
+                entry = json.loads(line)
             except ValueError:
-                self.logs.append({"severity": "DEFAULT", "message": line.rstrip("\n"), "raw": True})
+                entry = {"severity": "DEFAULT", "message": line.rstrip("\n"), "raw": True}
+            with self._logged:
+                self.logs.append(entry)
+                self._logged.notify_all()
+
+    def logged(self, predicate: Callable[[dict[str, Any]], bool], count: int = 1,
+               timeout: float = 120.0) -> list[dict[str, Any]]:
+        """The log lines matching `predicate`, once there are `count` of them: a line written
+        before the answer may reach the pipe's reader just after it (the timeout is a hang guard)."""
+        with self._logged:
+            self._logged.wait_for(lambda: sum(map(predicate, self.logs)) >= count, timeout)
+            return [x for x in self.logs if predicate(x)]
 
     def _read_err(self, ready: threading.Event) -> None:
         assert self.proc.stderr is not None

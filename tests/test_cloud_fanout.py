@@ -89,7 +89,7 @@ def test_one_message_per_workbook_each_run_once_and_redeliveries_send_nothing_mo
     assert pubsub.wait_idle() and not pubsub.dead_letters
     assert {b: outbox_keys(b.with_name(b.stem + "_outbox")) for b in books} == sent
     assert all(len(history_rows(b)) == 2 for b in books)
-    done = [line for line in worker.logs if line.get("message") == "worker done" and line.get("message_id") in ids]
+    done = worker.logged(lambda x: x.get("message") == "worker done" and x.get("message_id") in ids, 10)
     assert Counter(line["message_id"] for line in done) == dict.fromkeys(ids, 2)  # each ran twice, sent once
 
 
@@ -146,7 +146,8 @@ def test_a_message_that_can_never_run_is_acknowledged_and_logged(pubsub, worker,
                    {}, "2026-12-01T07:00:00Z")]
     for message in bad:
         assert pubsub.push(message, 1) == 200
-    dropped = {line["message_id"]: line for line in worker.logs if line.get("message_id", "").startswith("bad-")}
+    dropped = {line["message_id"]: line
+               for line in worker.logged(lambda x: str(x.get("message_id", "")).startswith("bad-"), 3)}
     assert set(dropped) == {"bad-1", "bad-2", "bad-3"}
     assert all(line["severity"] == "ERROR" for line in dropped.values())
 
@@ -155,7 +156,7 @@ def test_a_missing_workbook_is_acknowledged_as_an_error_for_a_person(pubsub, wor
     reply = dispatch(dispatcher, {"workbook": str(tmp_path / "missing.xlsx")}, "2026-12-01T08:00:00Z")
     assert reply.status_code == 200 and pubsub.wait_idle() and not pubsub.dead_letters
     [message_id] = reply.json()["message_ids"]
-    [line] = [x for x in worker.logs if x.get("message_id") == message_id and x.get("message") == "worker done"]
+    [line] = worker.logged(lambda x: x.get("message_id") == message_id and x.get("message") == "worker done")
     assert line["status"] == 422 and line["severity"] == "WARNING"
 
 

@@ -171,9 +171,14 @@ def test_local_paths_are_refused_unless_the_environment_allows_them(oidc, tmp_pa
     assert not (tmp_path / "book_outbox").exists()
 
 
-def test_logs_are_json_lines_with_ids_and_counts_only(daily):
-    assert daily.logs, "the function logged nothing"
-    for line in daily.logs:
+def test_logs_are_json_lines_with_ids_and_counts_only(daily, oidc, tmp_path):
+    book = small_book(tmp_path / "logged.xlsx", 2)
+    assert scheduler_call(daily, oidc, {"workbook": str(book), "anytime": True}).status_code == 200
+    assert scheduler_call(daily, oidc, "junk").status_code == 400
+    daily.logged(lambda x: x.get("message") == "daily_run refused")
+    lines = list(daily.logs)
+    assert any(x.get("message") == "run done" and x.get("sent") == 2 for x in lines)
+    for line in lines:
         assert not line.get("raw"), line  # every stdout line is a JSON object for Cloud Logging
         assert line["severity"] in ("INFO", "WARNING", "ERROR") and line["message"]
         text = json.dumps(line)
