@@ -157,7 +157,7 @@ def test_a_missing_workbook_is_acknowledged_as_an_error_for_a_person(pubsub, wor
     assert reply.status_code == 200 and pubsub.wait_idle() and not pubsub.dead_letters
     [message_id] = reply.json()["message_ids"]
     [line] = worker.logged(lambda x: x.get("message_id") == message_id and x.get("message") == "worker done")
-    assert line["status"] == 422 and line["severity"] == "WARNING"
+    assert line["status"] == 422 and line["severity"] == "ERROR"
 
 
 def test_publish_faults_are_retried_and_a_refusal_is_a_502(pubsub, dispatcher, tmp_path):

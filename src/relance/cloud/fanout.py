@@ -191,7 +191,8 @@ def worker(cloud_event: Any, clock: Clock = _utcnow) -> None:
             delivery_attempt=attempt, function="worker")
         return
     outcome = run_workbook(book, asked.channel, asked.anytime, run_id, clock(), function="worker")
-    log("INFO" if outcome.status == 200 else "WARNING", "worker done", message_id=message_id, run_id=run_id,
+    severity = "INFO" if outcome.status == 200 else "WARNING" if outcome.retry else "ERROR"  # ERROR: for a person
+    log(severity, "worker done", message_id=message_id, run_id=run_id,
         workbook_ref=workbook_ref(book), status=outcome.status, delivery_attempt=attempt, function="worker")
     if outcome.retry:
         raise RetryLater(f"{outcome.status} {outcome.body.get('error', {}).get('code', '')}: delivered again later")
