@@ -92,8 +92,8 @@ def test_requirements_name_relances_wheel_with_the_extras_the_functions_need():
     wheel = f"./dist/relance-{project['version']}-py3-none-any.whl[cloud,mailjet]"
     assert wheel in lines and any(ln.startswith("functions-framework") for ln in lines)
     extras = project["optional-dependencies"]
-    assert {"functions-framework>=3.5", "google-auth>=2.20", "requests>=2.31"} <= set(extras["cloud"])
-    assert {"functions-framework>=3.5", "google-auth>=2.20"} <= set(extras["dev"])
+    assert {"functions-framework>=3.5", "google-auth>=2.20"} <= set(extras["cloud"])
+    assert "functions-framework>=3.5" in extras["dev"]
 
 
 def test_every_variable_the_functions_read_is_in_the_deploy_guide():
