@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from relance.app.connect import CHANNELS
-from relance.engine.catalog import console as C
+from relance.engine.catalog import cloud as C
 from relance.engine.errors import SaidError, said
 from relance.engine.i18n import Said
 

@@ -42,7 +42,7 @@ from relance.cloud.calls import (
 )
 from relance.cloud.logs import log, workbook_ref
 from relance.cloud.runs import run_workbook
-from relance.engine.catalog import console as C
+from relance.engine.catalog import cloud as C
 
 PUBSUB_API = "https://pubsub.googleapis.com"
 PUBSUB_SCOPE = "https://www.googleapis.com/auth/pubsub"

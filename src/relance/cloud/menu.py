@@ -39,7 +39,7 @@ from relance.cloud.identity import verify_caller
 from relance.cloud.logs import log, workbook_ref
 from relance.cloud.runs import run_workbook
 from relance.engine.anomaly import Anomaly
-from relance.engine.catalog import console as C
+from relance.engine.catalog import cloud as C
 from relance.engine.errors import ChannelError, RelanceError, WorkbookLocked
 
 ACTIONS = ("refresh", "preview", "send", "dashboard", "check")

@@ -24,7 +24,7 @@ from relance.app.jobs import run
 from relance.cloud.calls import REMOTE_PREFIXES, error_body
 from relance.cloud.logs import log, workbook_ref
 from relance.engine.book import Book
-from relance.engine.catalog import console as C
+from relance.engine.catalog import cloud as C
 from relance.engine.errors import ChannelError, RelanceError, WorkbookLocked
 
 
