@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint bench system-deps clean
+.PHONY: demo test lint bench bench-fanout cloud-bundle system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,20 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) demo-output benchmarks/out .pytest_cache .mypy_cache .ruff_cache
+
+# `make bench` also runs the fan-out benchmark (before the others).
+bench: bench-fanout
+
+# The 100-workbook fan-out alone: dispatch -> local Pub/Sub -> worker (functions-framework on loopback).
+bench-fanout: $(STAMP)
+	$(BIN)/python benchmarks/fanout.py
+
+# The Cloud Functions' source folder, ready for `gcloud functions deploy --source cloud_functions`:
+# relance's wheel in cloud_functions/dist/, named in cloud_functions/requirements.txt.
+cloud-bundle: $(STAMP)
+	rm -rf cloud_functions/dist
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir cloud_functions/dist .
+	wheel=$$(cd cloud_functions && ls dist/relance-*.whl) && \
+	  sed -i -E "s#^\./dist/relance-.*\.whl#./$$wheel#" cloud_functions/requirements.txt && \
+	  grep -q "^./$$wheel\[" cloud_functions/requirements.txt
+	@echo "cloud_functions/ is ready: $$(grep '^./dist/' cloud_functions/requirements.txt)"

@@ -324,6 +324,7 @@ def run(
     dry_run: bool = False,
     progress: Progress = _no_progress,
     anytime: bool = False,
+    run_id: str | None = None,
 ) -> RunResult:
     """The daily job. Never sends an action twice; writes History, Plan, Tasks and Anomalies.
 
@@ -336,8 +337,13 @@ def run(
     `simulation-<as_of>/`; any other channel is refused with a ConfigError), its History rows are
     `simulated` (they neither block a later real send nor count as sent), it creates no task and
     leaves A_valider and Taches as they are. It is not gated by the send window.
+
+    `run_id` names the run in History and Anomalies (default: from `now`); a caller whose trigger
+    is retried (Cloud Scheduler's `X-CloudScheduler-ScheduleTime`, a Pub/Sub message) passes the
+    same id to every attempt, so that the attempts read as one run. What is sent never depends on
+    it: each action's key and History make a retry send nothing more.
     """
-    run_id = run_id_for(now)
+    run_id = run_id or run_id_for(now)
     if dry_run:
         snap = snapshot(backend, now, as_of)
         result = RunResult(run_id, snap, True)

@@ -8,7 +8,8 @@ One module per family of strings, each holding module-level `Phrase` constants o
 - `template`: the template's headers notes and the instructions tab;
 - `settings`: what each setting means, and the problems the Settings tab can have;
 - `report`: the report's and the summary's labels and notes;
-- `channels`: what the real transports (SMTP, Mailjet) say of a message and of their settings.
+- `channels`: what the real transports (SMTP, Mailjet) say of a message and of their settings;
+- `cloud`: what the Cloud Functions answer when they refuse a call or fail.
 
 `every_phrase()` finds them all, so the catalog's tests check each one: both languages, the same
 placeholders in both, French typography, no English word in the French text.
@@ -19,10 +20,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from types import ModuleType
 
-from relance.engine.catalog import anomalies, channels, console, report, settings, tabs, template
+from relance.engine.catalog import (
+    anomalies,
+    channels,
+    cloud,
+    console,
+    report,
+    settings,
+    tabs,
+    template,
+)
 from relance.engine.i18n import Phrase
 
-MODULES: tuple[ModuleType, ...] = (anomalies, console, tabs, template, report, settings, channels)
+MODULES: tuple[ModuleType, ...] = (anomalies, console, tabs, template, report, settings, channels, cloud)
 
 
 def every_phrase() -> Iterator[tuple[str, Phrase]]:
