@@ -231,8 +231,9 @@ def test_a_writer_between_read_and_write_is_refused_and_not_overwritten(gcs, tmp
     result = run(outbox)
     assert result.exit_code == 3 and "Traceback" not in result.output
     said = flat(result.output)
-    assert "before sending" in said and "was changed by someone else since relance read it" in said, said
-    assert "nothing was overwritten" in said and "Nothing was sent" in said
+    # said in the workbook's language (French), the storage's reason and the run's meaning together
+    assert "avant l'envoi" in said and "a été modifié par quelqu'un d'autre depuis que relance l'a lu" in said, said
+    assert "rien n'a été écrasé" in said and "Rien n'a été envoyé" in said
     assert messages(outbox) == [] and live(gcs) == theirs  # their version stands
     assert gcs.get(BUCKET, NAME + ".lock") is None  # the lease is released
 
@@ -248,7 +249,7 @@ def test_a_refused_write_after_sending_loses_nothing_and_the_rerun_sends_nothing
     gcs.faults.append(Fault("upload", "edit", name=NAME, skip=1))  # at the second save, after sending
     outbox = tmp_path / "out"
     result = run(outbox)
-    assert result.exit_code == 3 and "after sending" in flat(result.output), result.output
+    assert result.exit_code == 3 and "après l'envoi" in flat(result.output), result.output
     sent = messages(outbox)
     assert len(sent) == CUSTOMERS
     assert Counter(r["statut"] for r in history(live(gcs))) == {"en attente": CUSTOMERS}

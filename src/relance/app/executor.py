@@ -46,9 +46,10 @@ from relance.engine.action import Action
 from relance.engine.anomaly import Anomaly, Severity, Source
 from relance.engine.book import Book
 from relance.engine.catalog import anomalies as A
+from relance.engine.catalog import console
 from relance.engine.catalog import tabs as T
 from relance.engine.catalog.channels import SMTP_UNKNOWN, UNKNOWN_HINT, UNKNOWN_PROBLEM
-from relance.engine.errors import RelanceError, WorkbookError
+from relance.engine.errors import RelanceError, SaidError, WorkbookError
 from relance.engine.formats import formats
 from relance.engine.history import SENT_STATUSES, HistoryEntry, HistoryIndex, note_text
 from relance.engine.i18n import Lang, Phrase, Said
@@ -543,18 +544,19 @@ def reconcile(
     return Reconciled(fixed, settled, unsettled)
 
 
-def not_saved(exc: BaseException, when: str, meaning: str,
-              error: type[RelanceError] | None = None) -> RelanceError:
-    """The workbook could not be saved at some point of a run: when, why, and what it means."""
-    if isinstance(exc, RelanceError):
-        cause = exc.message
+def not_saved(exc: BaseException, meaning: Phrase, error: type[RelanceError] | None = None,
+              **args: object) -> RelanceError:
+    """The workbook could not be saved at some point of a run: why, and what it means (`meaning`,
+    a console phrase with a `{cause}` and its own `args`), in both languages."""
+    if isinstance(exc, SaidError):
+        cause: Said = exc.said
     elif isinstance(exc, OSError):
-        cause = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+        cause = Said.verbatim(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
     else:
-        cause = str(exc)
-    hint = exc.hint if isinstance(exc, RelanceError) else "check the free disk space and the permissions"
+        cause = Said.verbatim(str(exc))
+    hint = exc.fix if isinstance(exc, SaidError) and exc.fix else console.NOT_SAVED_HINT()
     kind = error or (type(exc) if isinstance(exc, RelanceError) else WorkbookError)
-    return kind(f"the workbook could not be saved {when} ({cause}). {meaning}", hint)
+    return kind(meaning(cause=cause, **args), hint)
 
 
 def _said_value(values: Mapping[str, Phrase], key: str) -> Said:

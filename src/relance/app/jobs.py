@@ -394,8 +394,7 @@ def run(
                 try:
                     backend.write(history_tabs(book, [*book.history, *pending]))
                 except (RelanceError, OSError) as exc:
-                    raise not_saved(exc, "before sending", "Nothing was sent: History rows are saved before "
-                                    "any message leaves. Run again once it can be saved") from exc
+                    raise not_saved(exc, console.NOT_SAVED_BEFORE) from exc
 
             tick = progress("Simulating" if simulation else "Sending", len(snap.plan.to_send))
             execution = execute(snap.plan, book, snap.positions, snap.renderer, channel, run_id, now,
@@ -414,28 +413,20 @@ def run(
         handed = sum(e.status in ("sent", SIMULATED) and e.channel not in ("call", "agency")
                      for e in execution.entries)
         tasks = execution.count("created")
-        done = (f"{handed} message{'s' if handed != 1 else ''} "
-                + ("filed as a simulation" if simulation else "sent") + f" (in {channel.location})"
-                + (f" and {tasks} task{'s' if tasks != 1 else ''} created" if tasks else ""))
+        said_done = (console.DONE_FILED if simulation else console.DONE_SENT)(
+            n=handed, messages=console.N_MESSAGES(n=handed), place=channel.location,
+            tasks=console.DONE_TASKS(n=tasks, tasks=console.N_TASKS(n=tasks)) if tasks else "")
         try:
             backend.write(tabs)
         except (RelanceError, OSError) as exc:
             if not execution.entries:
                 raise
-            stop = f"{execution.stopped.message[:1].upper()}{execution.stopped.message[1:]}; " \
-                if execution.stopped is not None else ""
             raise not_saved(
-                exc, "after sending",
-                f"{stop}{done[:1].upper() if not stop else done[:1]}{done[1:]}. History keeps this run's "
-                f"{len(execution.entries)} rows `pending`, as saved before sending; the Taches, A_valider and "
-                "Anomalies tabs were not updated. The next run settles those rows from the outbox: what was "
-                "sent is confirmed and never sent again, the rest is planned again",
+                exc, console.NOT_SAVED_AFTER, rows=len(execution.entries), done=said_done,
+                stop=console.NOT_SAVED_STOP(cause=execution.stopped.said) if execution.stopped is not None else "",
                 error=ChannelError if execution.stopped is not None else None) from exc
         if execution.stopped is not None:
             left = sum(e.status == "failed" for e in execution.entries)
-            said_done = (console.DONE_FILED if simulation else console.DONE_SENT)(
-                n=handed, messages=console.N_MESSAGES(n=handed), place=channel.location,
-                tasks=console.DONE_TASKS(n=tasks, tasks=console.N_TASKS(n=tasks)) if tasks else "")
             raise ChannelError(
                 console.SENDING_STOPPED(cause=execution.stopped.said, done=said_done, left=left),
                 execution.stopped.fix)

@@ -687,3 +687,22 @@ SCHEDULE_DAY_NAMES = Phrase("lundi,mardi,mercredi,jeudi,vendredi,samedi,dimanche
 
 # --- s18-cfo ---
 MOST_OVERDUE_IN = Phrase("Clients les plus en retard ({currency})", "Most overdue customers ({currency})")
+
+# --- lead: a save that fails during a run ---
+NOT_SAVED_BEFORE = Phrase(
+    "le classeur n'a pas pu être enregistré avant l'envoi ({cause}). Rien n'a été envoyé : les lignes de "
+    "l'historique sont enregistrées avant que le moindre message parte. Relancez une fois qu'il peut l'être",
+    "the workbook could not be saved before sending ({cause}). Nothing was sent: History rows are saved before "
+    "any message leaves. Run again once it can be saved")
+NOT_SAVED_AFTER = Phrase(
+    "le classeur n'a pas pu être enregistré après l'envoi ({cause}). {stop}{done}. L'historique garde les "
+    "{rows} lignes de cette exécution « en attente », comme enregistrées avant l'envoi ; les onglets des "
+    "tâches, des validations et des anomalies n'ont pas été mis à jour. La prochaine exécution règle ces lignes "
+    "d'après la boîte d'envoi : ce qui est parti est confirmé et jamais renvoyé, le reste est planifié de nouveau",
+    "the workbook could not be saved after sending ({cause}). {stop}{done}. History keeps this run's {rows} "
+    "rows `pending`, as saved before sending; the Taches, A_valider and Anomalies tabs were not updated. The "
+    "next run settles those rows from the outbox: what was sent is confirmed and never sent again, the rest is "
+    "planned again")
+NOT_SAVED_STOP = Phrase("{cause} ; ", "{cause}; ")
+NOT_SAVED_HINT = Phrase("vérifiez l'espace disque libre et les droits sur le dossier",
+                        "check the free disk space and the permissions")
