@@ -210,7 +210,7 @@ def execute(
     channel: Channel,
     run_id: str,
     now: dt.datetime,
-    save_pending: Callable[[Sequence[HistoryEntry]], None],
+    save_pending: Callable[[Sequence[HistoryEntry]], frozenset[str] | None],
     progress: Callable[[int], None] = lambda n: None,
 ) -> Execution:
     result = Execution()
@@ -227,11 +227,14 @@ def execute(
         pending.append(_entry(action, run_id, stamp, plan.as_of, channel, lang))
     if not pending:
         return result
-    save_pending(pending)
+    mine = save_pending(pending)  # None: every action is this run's (a run lock keeps others out)
+    theirs = set() if mine is None else {a.key for a, _, _ in composed} - mine
     # sent as the loop reaches them: in batches for a transport that has them (Mailjet), else one by one
-    outcomes = deliveries(channel, [m for _, m, _ in composed if m is not None])
+    outcomes = deliveries(channel, [m for a, m, _ in composed if m is not None and a.key not in theirs])
     for (action, message, script), entry in zip(composed, pending, strict=True):
-        if result.stopped is not None:
+        if action.key in theirs:  # an overlapping run appended its row first: it sends this one
+            result.entries.append(entry.with_status("skipped", lang, note=T.DETAIL_OTHER_RUN()))
+        elif result.stopped is not None:
             result.entries.append(entry.with_status(
                 "failed", lang, note=T.DETAIL_NOT_ATTEMPTED(cause=result.stopped.said)))
         elif message is None:

@@ -543,3 +543,44 @@ OUTBOX_FULL_FIX = Phrase("libérez de la place sur ce disque (ou choisissez un a
                          "free some space on that disk (or choose another folder with --outbox) and run again: "
                          "the messages not sent are planned again, and none is ever sent twice")
 RUN_HOLDER = Phrase(" : processus {pid} sur {host} (lancé le {started})", ": process {pid} on {host} (started {started})")
+
+# --- s18-sheets ---
+SHEETS_BAD_ID = Phrase("{text} n'est ni l'identifiant ni l'adresse d'une feuille Google Sheets",
+                       "{text} is neither the id nor the address of a Google Sheets spreadsheet")
+SHEETS_BAD_ID_FIX = Phrase("écrivez `gsheet:` suivi de l'identifiant (la partie de l'adresse entre /d/ et /edit) "
+                           "ou de l'adresse complète de la feuille",
+                           "write `gsheet:` followed by the id (the part of the address between /d/ and /edit) "
+                           "or the whole address of the spreadsheet")
+SHEETS_NO_CREDENTIALS = Phrase("aucun identifiant Google n'a été trouvé ({cause})",
+                               "no Google credentials were found ({cause})")
+SHEETS_NO_CREDENTIALS_FIX = Phrase("indiquez le fichier de clé d'un compte de service dans "
+                                   "GOOGLE_APPLICATION_CREDENTIALS, ou lancez relance sur Google Cloud avec "
+                                   "un compte de service (voir docs/google-sheets.md)",
+                                   "set GOOGLE_APPLICATION_CREDENTIALS to the key file of a service account, or "
+                                   "run relance on Google Cloud with a service account (see docs/google-sheets.md)")
+SHEETS_DENIED = Phrase("Google Sheets refuse l'accès à la feuille {sheet} ({cause})",
+                       "Google Sheets denies access to spreadsheet {sheet} ({cause})")
+SHEETS_DENIED_FIX = Phrase("partagez la feuille avec l'adresse du compte de service ({account}) en tant "
+                           "qu'éditeur, puis relancez",
+                           "share the spreadsheet with the service account's address ({account}) as an editor, "
+                           "then run again")
+SHEETS_NOT_FOUND = Phrase("Google Sheets ne connaît pas la feuille {sheet}",
+                          "Google Sheets knows no spreadsheet {sheet}")
+SHEETS_NOT_FOUND_FIX = Phrase("vérifiez l'identifiant (la partie de l'adresse entre /d/ et /edit) et que la "
+                              "feuille est partagée avec le compte de service ({account})",
+                              "check the id (the part of the address between /d/ and /edit) and that the "
+                              "spreadsheet is shared with the service account ({account})")
+SHEETS_REFUSED = Phrase("Google Sheets a refusé la requête ({cause})",
+                        "Google Sheets refused the request ({cause})")
+SHEETS_GAVE_UP = Phrase("Google Sheets n'a pas répondu après {attempts} essais ({cause})",
+                        "Google Sheets did not answer after {attempts} tries ({cause})")
+SHEETS_GAVE_UP_FIX = Phrase("relancez dans quelques minutes : le quota de Google est de 60 requêtes par minute "
+                            "et par compte, et aucune relance n'est jamais envoyée deux fois",
+                            "run again in a few minutes: Google's quota is 60 requests a minute per account, "
+                            "and no reminder is ever sent twice")
+SHEETS_ROWS_LOST = Phrase("les lignes écrites par cette exécution dans l'onglet {tab} ne s'y trouvent plus",
+                          "the rows this run wrote in tab {tab} are no longer there")
+SHEETS_ROWS_LOST_FIX = Phrase("ne supprimez ni ne triez les lignes de cet onglet pendant une exécution ; "
+                              "relancez : rien n'est envoyé deux fois",
+                              "do not delete or sort that tab's rows while a run works; run again: nothing "
+                              "is sent twice")

@@ -141,3 +141,7 @@ DETAIL_SIMULATION_NO_TASK = Phrase("simulation ({folder}) : aucune tâche créé
                                    "simulation ({folder}): no task created")
 DETAIL_BASELINE = Phrase("relances faites hors de l'outil jusqu'à l'étape {step}",
                          "reminded outside relance up to {step}")
+
+# --- s18-sheets ---
+DETAIL_OTHER_RUN = Phrase("envoyé par une autre exécution commencée en même temps",
+                          "sent by another run started at the same time")
