@@ -120,23 +120,28 @@ def test_text_that_looks_like_a_formula_stays_text(server, env, tmp_path):
 def test_anomalies_are_addressed_as_in_the_sheet(server, env, tmp_path):
     t = book_tabs(2)
     t["Factures"][2][4] = "douze"  # F2's amount
-    t = {"Mes factures" if k == "Factures" else k: v for k, v in t.items()}
-    sid = server.add_book(tabs={**t})
-    # a tab name with a space and a quote needs quoting in A1 ranges
-    server.sheet(sid, "Mes factures").title = "Factures"
-    book = read_book(backend(sid, env))
-    cells = {(a.source.tab, a.source.cell) for a in book.anomalies if a.code.startswith("R")}
-    assert ("Factures", "E3") in cells
-
-
-def test_quoted_tab_names_are_read(server, env):
-    t = book_tabs(1)
-    t["Clients d'Anne"] = [["x"], ["y"]]
     sid = server.add_book(tabs=t)
+    result = day_run(backend(sid, env), tmp_path / "out")
+    found = [a for a in result.snapshot.anomalies if a.value == "douze"]
+    assert [(a.source.tab, a.source.cell) for a in found] == [("Factures", "E3")]
+    rows = server.values(sid, "Anomalies")
+    assert any(r[1] == "Factures" and r[2] == "E3" for r in rows[1:])
+
+
+def test_tabs_are_read_in_one_request_quoted_names_included(server, env):
+    t = book_tabs(1)
+    t["Clients d'Anne"] = [["x"], ["y"]]  # the user's: not even read
+    sid = server.add_book(tabs=t)
+    from relance.app.resources import shipped_contract
+    from relance.engine.table import reads_tab
+
     b = backend(sid, env)
-    sheets = b.read()
-    assert [s.name for s in sheets][-1] == "Clients d'Anne"
-    assert server.log[-1][0] == "values.batchGet"
+    sheets = {s.name: s for s in b.read(lambda name: reads_tab(shipped_contract(), name))}
+    assert sheets["Clients d'Anne"].rows == []
+    assert [e for e, _, _ in server.log] == ["get", "values.batchGet"]
+    assert sheets["Factures"].rows[1][:3] == ["F1", "C1", "2025-01-01"]
+    everything = {s.name: s for s in b.read()}
+    assert everything["Clients d'Anne"].rows == [["x"], ["y"]]  # asked for as 'Clients d''Anne'
 
 
 def test_a_users_tab_named_like_ours_is_refused_and_never_written(server, env, tmp_path):

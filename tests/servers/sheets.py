@@ -416,6 +416,8 @@ class SheetsServer:
             raise ApiError(400, "Invalid JSON payload: 'values' must be a list of lists")
         height = len(values)
         width = max((len(r) for r in values), default=0)
+        if grid.row1 == grid.row0 + 1 and grid.col1 == grid.col0 + 1:  # one cell: where the values start
+            grid = Grid(grid.title, grid.row0, grid.col0, None, None)
         if grid.row1 is not None and grid.row1 - grid.row0 < height or \
                 grid.col1 is not None and grid.col1 - grid.col0 < width:
             raise ApiError(400, f"Requested writing within range [{grid.a1(sheet)}], but tried writing "
