@@ -443,10 +443,9 @@ class GsheetBackend:
             "location": {"sheetId": sheet_id}, "visibility": "DOCUMENT"}}}, tab, 0))
         for request in _styling(owned, sheet_id, width):
             out.append((request, tab, 0))
-        for start in range(0, len(new), BLOCK_ROWS):
+        for start, end in _blocks(new):
             out.append(({"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": start, "columnIndex": 0},
-                                         "rows": [{"values": [cell_data(v) for v in r]}
-                                                  for r in new[start:start + BLOCK_ROWS]],
+                                         "rows": [{"values": [cell_data(v) for v in r]} for r in new[start:end]],
                                          "fields": "userEnteredValue"}}, tab, 0))
         return tab
 
@@ -466,14 +465,15 @@ class GsheetBackend:
                                              "length": width - tab.cols_grid}}, tab, 0))
             tab.cols_grid = width
         changed: list[int] = [i for i in range(min(len(new), len(tab.rows))) if not _same_row(new[i], tab.rows[i])]
-        for block in _runs(changed, tab.at):
+        for block in _runs(changed, tab.at, new):
             first = tab.at[block[0]]
             assert first is not None
-            cols = max(max(len(new[i]), len(tab.rows[i])) for i in block)
+            # only the columns that changed in the block (a status, its message id, a detail)
+            c0, c1 = _changed_columns(block, new, tab.rows)
             out.append(({"updateCells": {
                 "range": {"sheetId": tab.sheet_id, "startRowIndex": first, "endRowIndex": first + len(block),
-                          "startColumnIndex": 0, "endColumnIndex": cols},
-                "rows": [{"values": [cell_data(v) for v in new[i]]} for i in block],
+                          "startColumnIndex": c0, "endColumnIndex": c1},
+                "rows": [{"values": [cell_data(v) for v in new[i][c0:c1]]} for i in block],
                 "fields": "userEnteredValue"}}, tab, 0))
         if len(new) < len(tab.rows):  # fewer rows than before: the rest is cleared
             gone = [i for i in range(len(new), len(tab.rows))]
@@ -486,8 +486,8 @@ class GsheetBackend:
                     "fields": "userEnteredValue"}}, tab, 0))
             del tab.at[len(new):]
         added = new[len(tab.rows):]
-        for start in range(0, len(added), BLOCK_ROWS):
-            rows = added[start:start + BLOCK_ROWS]
+        for start, end in _blocks(added):
+            rows = added[start:end]
             out.append(({"appendCells": {"sheetId": tab.sheet_id, "rows": [{"values": [cell_data(v) for v in r]}
                                                                            for r in rows],
                                          "fields": "userEnteredValue"}}, tab, len(rows)))
@@ -618,14 +618,51 @@ def _value(v: Json, kind: str | None) -> CellValue:
     return v
 
 
-def _runs(indexes: Sequence[int], at: Sequence[int | None]) -> Iterator[list[int]]:
-    """Consecutive row indexes whose sheet rows are consecutive too, in blocks of BLOCK_ROWS."""
+def _changed_columns(block: Sequence[int], new: Sequence[Sequence[Json]],
+                     old: Sequence[Sequence[Json]]) -> tuple[int, int]:
+    """The smallest column span holding every cell that differs in these rows."""
+    lo, hi = None, 0
+    for i in block:
+        a, b = new[i], old[i]
+        for c in range(max(len(a), len(b))):
+            if not _same(a[c] if c < len(a) else None, b[c] if c < len(b) else None):
+                lo = c if lo is None else min(lo, c)
+                hi = max(hi, c + 1)
+    return (lo or 0), max(hi, 1)
+
+
+def _size(row: Sequence[Json]) -> int:
+    """About what a row weighs as CellData JSON."""
+    return 16 + sum(44 + (len(v) if isinstance(v, str) else 12) for v in row)
+
+
+def _blocks(rows: Sequence[Sequence[Json]]) -> Iterator[tuple[int, int]]:
+    """(start, end) of consecutive rows, at most BLOCK_ROWS and a quarter of MAX_PAYLOAD each."""
+    start, weight = 0, 0
+    for i, row in enumerate(rows):
+        w = _size(row)
+        if i > start and (i - start >= BLOCK_ROWS or weight + w > MAX_PAYLOAD // 4):
+            yield start, i
+            start, weight = i, 0
+        weight += w
+    if start < len(rows):
+        yield start, len(rows)
+
+
+def _runs(indexes: Sequence[int], at: Sequence[int | None],
+          rows: Sequence[Sequence[Json]] = ()) -> Iterator[list[int]]:
+    """Consecutive row indexes whose sheet rows are consecutive too, in blocks of BLOCK_ROWS
+    rows and a quarter of MAX_PAYLOAD at most."""
     block: list[int] = []
+    weight = 0
     for i in indexes:
-        if block and (i != block[-1] + 1 or at[i] != (at[block[-1]] or 0) + 1 or len(block) >= BLOCK_ROWS):
+        w = _size(rows[i]) if i < len(rows) else 0
+        if block and (i != block[-1] + 1 or at[i] != (at[block[-1]] or 0) + 1 or len(block) >= BLOCK_ROWS
+                      or weight + w > MAX_PAYLOAD // 4):
             yield block
-            block = []
+            block, weight = [], 0
         block.append(i)
+        weight += w
     if block:
         yield block
 
