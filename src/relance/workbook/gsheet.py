@@ -29,7 +29,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -183,6 +183,10 @@ def credentials(environ: Mapping[str, str]) -> tuple[Any, str]:
     return creds, str(getattr(creds, "service_account_email", "") or "")
 
 
+class TabExists(WorkbookError):
+    """A tab relance was creating exists already: another run created it since the read."""
+
+
 @dataclass
 class Retry:
     """How hard a request is tried: `attempts` in all, waiting Retry-After (at most `wait_max`
@@ -265,6 +269,8 @@ class SheetsApi:
                                      console.SHEETS_DENIED_FIX(account=account))
             if exc.code == 404:
                 return WorkbookError(console.SHEETS_NOT_FOUND(sheet=sheet), console.SHEETS_NOT_FOUND_FIX(account=account))
+            if exc.code == 400 and "already exists" in message:
+                return TabExists(console.SHEETS_REFUSED(cause=f"{exc.code} {message}"), console.REPORT_BUG())
             return WorkbookError(console.SHEETS_REFUSED(cause=f"{exc.code} {message}"), console.REPORT_BUG())
         if _transient(exc):
             return WorkbookError(console.SHEETS_GAVE_UP(attempts=self.retry.attempts, cause=type(exc).__name__),
@@ -322,7 +328,8 @@ class GsheetBackend:
         self.sid = spreadsheet_id(book)
         self.location = f"gsheet:{self.sid}"
         self._env = env
-        self._retry = retry or Retry(attempts=max(1, int(env.get("RELANCE_SHEETS_RETRIES", "") or 5)))
+        self._retry = retry or Retry(attempts=max(1, int(env.get("RELANCE_SHEETS_RETRIES", "") or 5)),
+                                     wait_first=float(env.get("RELANCE_SHEETS_RETRY_WAIT", "") or 1.0))
         self._http = http
         self._api: SheetsApi | None = None
         #: Another run's `pending` row younger than this belongs to a run presumed still working.
@@ -358,20 +365,7 @@ class GsheetBackend:
 
     def read(self, wanted: Callable[[str], bool] | None = None) -> list[RawSheet]:
         meta = self.api.metadata()
-        tabs: list[_Tab] = []
-        for sheet in meta.get("sheets", []):
-            props = sheet.get("properties", {})
-            grid = props.get("gridProperties", {})
-            mark = next((m for m in sheet.get("developerMetadata", []) if m.get("metadataKey") == MARK), None)
-            dates: dict[int, str] = {}
-            if mark is not None:
-                try:
-                    spec = json.loads(mark.get("metadataValue") or "{}")
-                    dates = {int(k): str(v) for k, v in spec.get("dates", {}).items()}
-                except (ValueError, AttributeError):
-                    dates = {}
-            tabs.append(_Tab(props.get("title", ""), int(props.get("sheetId", 0)), int(grid.get("rowCount", 1000)),
-                             int(grid.get("columnCount", 26)), mark is not None, dates))
+        tabs = [_tab_of(sheet) for sheet in meta.get("sheets", [])]
         chosen = [t for t in tabs if wanted is None or wanted(t.title)]
         self._ranges = [quote_title(t.title) for t in chosen]
         self._values = self.api.batch_get(self._ranges) if chosen else []
@@ -414,16 +408,52 @@ class GsheetBackend:
 
     def write(self, tabs: Sequence[OwnedTab]) -> None:
         """Send the rows of these owned tabs that differ from the sheet, in one batchUpdate
-        (chunked under MAX_PAYLOAD); create and mark the tabs that are missing."""
-        requests: list[tuple[dict[str, Any], _Tab, int]] = []  # (request, tab, appended rows)
-        for owned in tabs:
-            tab = self._tabs.get(owned.name.casefold())
-            new = [_trim([plain(v) for v in owned.header])] + [_trim([plain(v) for v in r]) for r in owned.rows]
-            if tab is None:
-                tab = self._create(owned, new, requests)
-            else:
-                self._update(tab, owned, new, requests)
-        self._send(requests)
+        (chunked under MAX_PAYLOAD); create and mark the tabs that are missing.
+
+        A tab another run created since the read (two first runs at once) makes the creation
+        fail, whole, before anything else is sent (creations go first): the tab is then read and
+        this run's rows are appended to it instead."""
+        for _attempt in range(3):
+            saved = {k: replace(t, rows=list(t.rows), at=list(t.at), dates=dict(t.dates))
+                     for k, t in self._tabs.items()}
+            creations: list[tuple[dict[str, Any], _Tab, int]] = []
+            updates: list[tuple[dict[str, Any], _Tab, int]] = []  # (request, tab, appended rows)
+            for owned in tabs:
+                tab = self._tabs.get(owned.name.casefold())
+                new = [_trim([plain(v) for v in owned.header])] + [_trim([plain(v) for v in r]) for r in owned.rows]
+                if tab is None:
+                    self._create(owned, new, creations)
+                else:
+                    self._update(tab, owned, new, updates)
+            try:
+                self._send(creations + updates)
+                return
+            except TabExists:
+                self._tabs = saved
+                self._adopt([owned.name for owned in tabs if owned.name.casefold() not in saved])
+        raise WorkbookError(console.BOOK_KEPT_CHANGING(name=self.location), console.BOOK_KEPT_CHANGING_FIX())
+
+    def _adopt(self, titles: Sequence[str]) -> None:
+        """Take in the tabs of these names another run has created since the read (two requests):
+        their rows are kept, this run's are appended after them, and all of them count as
+        appended since the read (for `claim`)."""
+        meta = self.api.metadata()
+        wanted = {t.casefold() for t in titles}
+        found: list[_Tab] = []
+        for sheet in meta.get("sheets", []):
+            tab = _tab_of(sheet)
+            if tab.title.casefold() in wanted and tab.title.casefold() not in self._tabs:
+                if not tab.owned:
+                    raise WorkbookError(console.SHEETS_TAB_APPEARED(tab=repr(tab.title)),
+                                        console.SHEETS_TAB_APPEARED_FIX())
+                found.append(tab)
+        values = self.api.batch_get([f"{quote_title(t.title)}!A1:ZZ1" for t in found]) if found else []
+        for tab, raw in zip(found, values, strict=True):
+            # the other run's rows stay as they are, and this run's go after them
+            tab.rows = [_trim([plain(v) for v in r]) for r in raw[:1]]
+            tab.at = list(range(len(tab.rows)))
+            tab.read, tab.read_end = True, 0
+            self._tabs[tab.title.casefold()] = tab
 
     def _create(self, owned: OwnedTab, new: list[list[Json]], out: list[tuple[dict[str, Any], _Tab, int]]) -> _Tab:
         sheet_id = _free_id({t.sheet_id for t in self._tabs.values()}, owned.name)
@@ -592,6 +622,22 @@ class GsheetBackend:
         if j < len(missing):
             raise WorkbookError(console.SHEETS_ROWS_LOST(tab=repr(tab.title)), console.SHEETS_ROWS_LOST_FIX())
         return frozenset(k for k in keys if first.get(k, run_id) == run_id)
+
+
+def _tab_of(sheet: Mapping[str, Any]) -> _Tab:
+    """A tab as the metadata describes it, with relance's mark and the date columns it names."""
+    props = sheet.get("properties", {})
+    grid = props.get("gridProperties", {})
+    mark = next((m for m in sheet.get("developerMetadata", []) if m.get("metadataKey") == MARK), None)
+    dates: dict[int, str] = {}
+    if mark is not None:
+        try:
+            spec = json.loads(mark.get("metadataValue") or "{}")
+            dates = {int(k): str(v) for k, v in spec.get("dates", {}).items()}
+        except (ValueError, AttributeError):
+            dates = {}
+    return _Tab(props.get("title", ""), int(props.get("sheetId", 0)), int(grid.get("rowCount", 1000)),
+                int(grid.get("columnCount", 26)), mark is not None, dates)
 
 
 def _unquote(rng: str) -> str:

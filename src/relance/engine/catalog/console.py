@@ -584,3 +584,9 @@ SHEETS_ROWS_LOST_FIX = Phrase("ne supprimez ni ne triez les lignes de cet onglet
                               "relancez : rien n'est envoyé deux fois",
                               "do not delete or sort that tab's rows while a run works; run again: nothing "
                               "is sent twice")
+SHEETS_TAB_APPEARED = Phrase("un onglet {tab} a été créé dans la feuille pendant l'exécution, sans la marque de relance",
+                             "a tab {tab} was created in the spreadsheet during the run, without relance's mark")
+SHEETS_TAB_APPEARED_FIX = Phrase("renommez cet onglet (relance écrit sous ce nom) puis relancez : rien n'est jamais "
+                                 "envoyé deux fois",
+                                 "rename that tab (relance writes under that name) and run again: nothing is ever "
+                                 "sent twice")
