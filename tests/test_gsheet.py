@@ -233,3 +233,19 @@ def test_the_connect_seam_opens_gsheet_and_still_refuses_excel(server, env, monk
     assert isinstance(open_workbook(f"gsheet:{sid}"), GsheetBackend)
     with pytest.raises(ConfigError):
         open_workbook("excel:")
+
+
+def test_a_sheet_not_shared_or_shared_read_only(server, env, tmp_path):
+    from relance.app.jobs import snapshot
+
+    sid = server.add_book(tabs=book_tabs())
+    account = "relance@demo-project.iam.gserviceaccount.com"
+    server.books[sid].editors = set()
+    with pytest.raises(WorkbookError) as caught:
+        backend(sid, env).read()
+    assert account in caught.value.hint and account in caught.value.fix.fr  # whom to share it with
+    server.books[sid].viewers = {account}
+    assert len(snapshot(backend(sid, env), on(DAY), None).plan.to_send) == 3  # check and plan work
+    with pytest.raises(WorkbookError):
+        day_run(backend(sid, env), tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.eml"))  # nothing left

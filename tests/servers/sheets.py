@@ -132,6 +132,9 @@ class Spreadsheet:
     time_zone: str = "Europe/Paris"
     sheets: list[Sheet] = field(default_factory=list)
     metadata: list[dict[str, Any]] = field(default_factory=list)
+    #: Who it is shared with (e-mails), None: anyone. Viewers may read, editors may write too.
+    editors: set[str] | None = None
+    viewers: set[str] = field(default_factory=set)
 
     def sheet(self, title: str) -> Sheet:
         for s in self.sheets:
@@ -611,6 +614,10 @@ class SheetsServer:
         book = self.books.get(sid)
         if book is None:
             raise ApiError(404, "Requested entity was not found.", "NOT_FOUND")
+        if book.editors is not None and user not in book.editors | book.viewers:
+            raise ApiError(403, "The caller does not have permission", "PERMISSION_DENIED")
+        if book.editors is not None and user not in book.editors and method != "GET":
+            raise ApiError(403, "The caller does not have permission", "PERMISSION_DENIED")
         one = lambda name, default="": (query.get(name) or [default])[0]  # noqa: E731
         option = one("valueRenderOption", "FORMATTED_VALUE")
         dates = one("dateTimeRenderOption", "SERIAL_NUMBER")
