@@ -249,3 +249,15 @@ def test_a_sheet_not_shared_or_shared_read_only(server, env, tmp_path):
     with pytest.raises(WorkbookError):
         day_run(backend(sid, env), tmp_path / "out")
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.eml"))  # nothing left
+
+
+def test_init_on_a_spreadsheet_says_how_to_start_one_and_writes_no_file(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from relance.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["init", "gsheet:1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"])
+    assert result.exit_code == 2
+    assert "relance init" in result.output and "Google" in result.output
+    assert list(tmp_path.iterdir()) == []

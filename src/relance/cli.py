@@ -425,6 +425,8 @@ def init(
 ) -> None:
     """Write a new workbook template (French or English), optionally with demo data."""
     with _errors():
+        if book.startswith(("gsheet:", "excel:")):  # a spreadsheet is prepared in a later version
+            raise ConfigError(C.INIT_SHEET_LATER(kind=book.split(":")[0]), C.INIT_SHEET_LATER_FIX())
         path = Path(book)
         language = _valid_lang(lang) if lang is not None else _UI.lang
         _UI.set(language)

@@ -590,3 +590,13 @@ SHEETS_TAB_APPEARED_FIX = Phrase("renommez cet onglet (relance écrit sous ce no
                                  "envoyé deux fois",
                                  "rename that tab (relance writes under that name) and run again: nothing is ever "
                                  "sent twice")
+INIT_SHEET_LATER = Phrase("`relance init` ne prépare pas encore de classeur {kind} : dans cette version, il écrit "
+                          "un fichier .xlsx",
+                          "`relance init` does not prepare a {kind} workbook yet: in this version it writes an "
+                          ".xlsx file")
+INIT_SHEET_LATER_FIX = Phrase("écrivez le modèle en .xlsx (`relance init modele.xlsx`), importez-le dans Google "
+                              "Sheets (Fichier > Importer), puis partagez la feuille avec le compte de service "
+                              "(docs/google-sheets.md)",
+                              "write the template as .xlsx (`relance init template.xlsx`), import it into Google "
+                              "Sheets (File > Import), then share the sheet with the service account "
+                              "(docs/google-sheets.md)")
