@@ -313,6 +313,7 @@ class _Tab:
     owned: bool
     dates: dict[int, str] = field(default_factory=dict)  # column -> "date" | "datetime"
     rows: list[list[Json]] = field(default_factory=list)  # header first
+    raw: list[list[Json]] | None = None  # as read, until `rows` is needed (a write of the tab)
     at: list[int | None] = field(default_factory=list)
     read: bool = False
     read_end: int = 0  # rows the sheet held when it was read (header included)
@@ -376,11 +377,11 @@ class GsheetBackend:
             raw = by_title.get(t.title)
             rows: list[list[CellValue]] = []
             if raw is not None:
-                t.read = True
-                t.rows = [_trim([plain(v) for v in r]) for r in raw]
-                t.at = list(range(len(t.rows)))
-                t.read_end = len(t.rows)
-                rows = [[_value(v, t.dates.get(c)) for c, v in enumerate(r)] for r in raw]
+                t.read, t.raw = True, raw
+                t.at = list(range(len(raw)))
+                t.read_end = len(raw)
+                # an empty cell inside a row reads "" as from an .xlsx; dates only where relance wrote them
+                rows = [[_value(v, t.dates.get(c)) for c, v in enumerate(r)] for r in raw] if t.dates else raw
             self._tabs[t.title.casefold()] = t
             out.append(RawSheet(t.title, rows, owned=t.owned))
         return out
@@ -460,7 +461,7 @@ class GsheetBackend:
         width = max(len(owned.header), max((len(r) for r in new), default=1), 1)
         height = max(len(new) + 200, 1000)
         dates = {c: f.kind for c, f in enumerate(owned.formats) if f is not None and f.kind in ("date", "datetime")}
-        tab = _Tab(owned.name, sheet_id, height, width, True, dates, new, list(range(len(new))), read=False,
+        tab = _Tab(owned.name, sheet_id, height, width, True, dates, new, at=list(range(len(new))), read=False,
                    read_end=0, written=True)
         self._tabs[owned.name.casefold()] = tab
         grid: dict[str, Any] = {"rowCount": height, "columnCount": width}
@@ -481,6 +482,8 @@ class GsheetBackend:
 
     def _update(self, tab: _Tab, owned: OwnedTab, new: list[list[Json]],
                 out: list[tuple[dict[str, Any], _Tab, int]]) -> None:
+        if tab.raw is not None:
+            tab.rows, tab.raw = [_trim([plain(v) for v in r]) for r in tab.raw], None
         if any(a is None for a in tab.at):
             self._locate(tab)
         if not tab.owned:  # an older relance's tab, known by its header: marked now
