@@ -261,3 +261,29 @@ def test_init_on_a_spreadsheet_says_how_to_start_one_and_writes_no_file(tmp_path
     assert result.exit_code == 2
     assert "relance init" in result.output and "Google" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_payment_typed_while_the_run_plans_is_seen_before_sending(server, env, tmp_path):
+    sid = server.add_book(tabs=book_tabs())
+
+    class Typing(GsheetBackend):
+        def changed_since_read(self) -> bool:  # a person types C2's payment just now
+            sheet = server.sheet(sid, "Reglements")
+            sheet.put(1, 0, "2025-03-30")
+            sheet.put(1, 1, 200)
+            sheet.put(1, 2, "F2")
+            sheet.put(1, 3, "C2")
+            return super().changed_since_read()
+
+    b = Typing(f"gsheet:{sid}", env, retry=Retry(sleep=lambda s: None))
+    result = day_run(b, tmp_path / "out").to_json()
+    assert sorted(a["customer_id"] for a in result["actions"]) == ["C1", "C3"]
+    assert sorted(r[3] for r in history(server, sid)) == ["C1", "C3"]
+    assert [e for e, _, _ in server.log].count("values.batchGet") == 4  # read, check, read again, claim
+
+
+def test_nothing_changed_means_no_second_read(server, env, tmp_path):
+    sid = server.add_book(tabs=book_tabs())
+    day_run(backend(sid, env), tmp_path / "out")
+    assert [e for e, _, _ in server.log] == ["get", "values.batchGet", "values.batchGet", "batchUpdate",
+                                             "values.batchGet", "batchUpdate"]
