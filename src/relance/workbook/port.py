@@ -59,6 +59,10 @@ class ClaimsActions(Protocol):
     sends it. `lease` is how long another run's `pending` row is presumed to belong to a run still
     working: younger, it blocks its action without being reconciled; older, it was left by a
     crash and is settled as with the file backend.
+
+    A backend finds its own rows by their run id, timestamp and action key: two runs that may
+    overlap must have distinct run ids (jobs.run_id_for has microsecond resolution; a run id
+    derived from a trigger, such as a Scheduler's schedule time, needs a suffix of its own).
     """
 
     lease: dt.timedelta
