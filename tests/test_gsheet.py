@@ -251,15 +251,45 @@ def test_a_sheet_not_shared_or_shared_read_only(server, env, tmp_path):
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.eml"))  # nothing left
 
 
-def test_init_on_a_spreadsheet_says_how_to_start_one_and_writes_no_file(tmp_path, monkeypatch):
+def test_init_lays_the_template_onto_an_empty_spreadsheet(server, env, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from relance.cli import app
+
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.chdir(tmp_path)
+    sid = server.add_book(tabs={"Feuille 1": []})
+    result = CliRunner().invoke(app, ["init", f"gsheet:{sid}", "--lang", "fr"])
+    assert result.exit_code == 0, result.output
+    assert list(tmp_path.iterdir()) == [tmp_path / "sa.json"]  # no file written
+    titles = server.titles(sid)
+    assert "Feuille 1" not in titles and {"Factures", "Clients", "Reglements", "Parametres"} <= set(titles)
+    invoices = server.sheet(sid, "Factures")
+    assert invoices.frozen_rows == 1 and invoices.notes[(0, 0)]  # a note on each header cell
+    from relance.app.resources import shipped_contract
+
+    assert server.values(sid, "Factures")[0] == shipped_contract().tab("invoices").headers("fr")
+    assert any(r["condition"]["type"] == "DATE_IS_VALID" for r in invoices.validations.values())
+    settings = server.values(sid, "Parametres")
+    assert [r[0] for r in settings if r and r[0] == "company_name"] == ["company_name"]
+    # the sheet so prepared is a workbook relance reads: a check finds only what is left to fill in
+    book = read_book(backend(sid, env))
+    assert not [a for a in book.anomalies if a.code in ("R000", "R006")]
+    # a second init is refused: the sheet is no longer empty
+    again = CliRunner().invoke(app, ["init", f"gsheet:{sid}"])
+    assert again.exit_code == 3 and "Factures" in again.output
+
+
+def test_init_refuses_excel_and_a_demo_on_a_spreadsheet(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
     from relance.cli import app
 
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(app, ["init", "gsheet:1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"])
-    assert result.exit_code == 2
-    assert "relance init" in result.output and "Google" in result.output
+    for args in (["init", "excel:"], ["init", "gsheet:1AbCdEfGhIjKlMnOpQrStUvWxYz0123", "--demo"]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2 and "relance init" in result.output
     assert list(tmp_path.iterdir()) == []
 
 

@@ -51,6 +51,7 @@ from relance.app.connect import open_channel, open_workbook
 from relance.app.jobs import (
     RunResult,
     Snapshot,
+    init_spreadsheet,
     init_workbook,
     month_period,
     report_bundle,
@@ -425,8 +426,14 @@ def init(
 ) -> None:
     """Write a new workbook template (French or English), optionally with demo data."""
     with _errors():
-        if book.startswith(("gsheet:", "excel:")):  # a spreadsheet is prepared in a later version
+        if book.startswith("excel:") or (book.startswith("gsheet:") and demo):  # in a later version
             raise ConfigError(C.INIT_SHEET_LATER(kind=book.split(":")[0]), C.INIT_SHEET_LATER_FIX())
+        if book.startswith("gsheet:"):  # an empty spreadsheet shared with the service account
+            language = _valid_lang(lang) if lang is not None else _UI.lang
+            _UI.set(language)
+            init_spreadsheet(open_workbook(book), str(language))
+            out.print(escape(_UI.t(C.WROTE, path=book)), highlight=False)
+            return
         path = Path(book)
         language = _valid_lang(lang) if lang is not None else _UI.lang
         _UI.set(language)

@@ -96,6 +96,7 @@ class Sheet:
     widths: dict[int, int] = field(default_factory=dict)  # column -> pixels
     metadata: list[dict[str, Any]] = field(default_factory=list)
     basic_filter: dict[str, Any] | None = None
+    notes: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) -> note
 
     def properties(self) -> dict[str, Any]:
         grid: dict[str, Any] = {"rowCount": self.rows, "columnCount": self.cols}
@@ -513,6 +514,10 @@ class SheetsServer:
                 values = [(values[i] if i < len(values) else []) for i in range(r1 - r0)]
                 values = [v + [None] * (c1 - c0 - len(v)) for v in values]
             self._put_cells(sheet, r0, c0, values, grow=False)
+            for r, row in enumerate(rows):
+                for c, data in enumerate(row.get("values", [])):
+                    if data.get("note"):
+                        sheet.notes[(r0 + r, c0 + c)] = data["note"]
             return {}
         if kind == "appendCells":
             sheet = book.by_id(spec["sheetId"])

@@ -97,6 +97,15 @@ def init_workbook(path: Path, lang: str = "fr", data: Mapping[str, Sequence[Mapp
     build_workbook(path, shipped_contract(), lang, data, write_only=write_only)
 
 
+def init_spreadsheet(backend: WorkbookBackend, lang: str = "fr") -> list[str]:
+    """`relance init gsheet:<id>`: the template laid onto an empty spreadsheet shared with the
+    service account (workbook/gsheet_template.py); the names of the tabs it added."""
+    lay = getattr(backend, "lay_template", None)
+    if lay is None:
+        raise ConfigError(console.INIT_SHEET_LATER(kind=backend.location), console.INIT_SHEET_LATER_FIX())
+    return list(lay(shipped_contract(), lang))
+
+
 def read_book(backend: WorkbookBackend) -> Book:
     """The tabs relance needs (the contract's, History archives), checked, with the shipped
     contract and presets; the user's other tabs are not even read.

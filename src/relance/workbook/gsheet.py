@@ -600,6 +600,28 @@ class GsheetBackend:
             raise WorkbookError(console.SHEETS_ROWS_LOST(tab=repr(tab.title)), console.SHEETS_ROWS_LOST_FIX())
         return tail
 
+    def lay_template(self, contract: Any, lang: str) -> list[str]:
+        """`relance init gsheet:<id>`: the template's tabs laid onto this spreadsheet, which must be
+        empty (a new sheet shared with the service account); its empty tabs are removed. One
+        metadata request, one read, one batchUpdate. The names of the tabs added."""
+        from relance.workbook.gsheet_template import template_requests
+
+        meta = self.api.metadata()
+        sheets = [_tab_of(s) for s in meta.get("sheets", [])]
+        values = self.api.batch_get([quote_title(t.title) for t in sheets]) if sheets else []
+        used = [t.title for t, rows in zip(sheets, values, strict=True) if any(any(v != "" for v in r) for r in rows)]
+        if used:
+            raise WorkbookError(console.SHEETS_NOT_EMPTY(tabs=", ".join(repr(t) for t in used)),
+                                console.SHEETS_NOT_EMPTY_FIX())
+        first = max((t.sheet_id for t in sheets), default=0) + 1
+        requests, titles = template_requests(contract, lang, first)
+        renamed = [{"updateSheetProperties": {"properties": {"sheetId": t.sheet_id, "title": f"~relance-old-{i}"},
+                                              "fields": "title"}}
+                   for i, t in enumerate(sheets) if t.title.casefold() in {x.casefold() for x in titles}]
+        requests = renamed + requests + [{"deleteSheet": {"sheetId": t.sheet_id}} for t in sheets]
+        self._send([(r, _Tab("", 0, 0, 0, True), 0) for r in requests])
+        return titles
+
     def claim(self, tab_name: str, run_id: str, keys: Sequence[str]) -> frozenset[str]:
         """Of the action keys whose `pending` rows this run has just appended to History, those
         this run may send: the first row for the key appended since the read is this run's.

@@ -600,3 +600,9 @@ INIT_SHEET_LATER_FIX = Phrase("écrivez le modèle en .xlsx (`relance init model
                               "write the template as .xlsx (`relance init template.xlsx`), import it into Google "
                               "Sheets (File > Import), then share the sheet with the service account "
                               "(docs/google-sheets.md)")
+SHEETS_NOT_EMPTY = Phrase("la feuille n'est pas vide (onglets {tabs}) : `relance init` ne prépare qu'une feuille vide",
+                          "the spreadsheet is not empty (tabs {tabs}): `relance init` only prepares an empty one")
+SHEETS_NOT_EMPTY_FIX = Phrase("créez une nouvelle feuille Google Sheets, partagez-la avec le compte de service, "
+                              "puis relancez `relance init gsheet:<identifiant>`",
+                              "create a new Google Sheets spreadsheet, share it with the service account, then "
+                              "run `relance init gsheet:<id>` again")
