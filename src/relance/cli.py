@@ -427,7 +427,8 @@ def init(
     """Write a new workbook template (French or English), optionally with demo data."""
     with _errors():
         if book.startswith("excel:") or (book.startswith("gsheet:") and demo):  # in a later version
-            raise ConfigError(C.INIT_SHEET_LATER(kind=book.split(":")[0]), C.INIT_SHEET_LATER_FIX())
+            raise ConfigError(C.INIT_SHEET_LATER(kind=book.split(":")[0] + (" --demo" if demo else "")),
+                              C.INIT_SHEET_LATER_FIX())
         if book.startswith("gsheet:"):  # an empty spreadsheet shared with the service account
             language = _valid_lang(lang) if lang is not None else _UI.lang
             _UI.set(language)

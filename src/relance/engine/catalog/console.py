@@ -590,10 +590,10 @@ SHEETS_TAB_APPEARED_FIX = Phrase("renommez cet onglet (relance écrit sous ce no
                                  "envoyé deux fois",
                                  "rename that tab (relance writes under that name) and run again: nothing is ever "
                                  "sent twice")
-INIT_SHEET_LATER = Phrase("`relance init` ne prépare pas encore de classeur {kind} : dans cette version, il écrit "
-                          "un fichier .xlsx",
-                          "`relance init` does not prepare a {kind} workbook yet: in this version it writes an "
-                          ".xlsx file")
+INIT_SHEET_LATER = Phrase("`relance init` ne sait pas encore préparer ce classeur ({kind}) : dans cette version, "
+                          "il écrit un fichier .xlsx, ou le modèle vide d'une feuille Google Sheets",
+                          "`relance init` cannot prepare this workbook yet ({kind}): in this version it writes an "
+                          ".xlsx file, or the empty template of a Google Sheets spreadsheet")
 INIT_SHEET_LATER_FIX = Phrase("écrivez le modèle en .xlsx (`relance init modele.xlsx`), importez-le dans Google "
                               "Sheets (Fichier > Importer), puis partagez la feuille avec le compte de service "
                               "(docs/google-sheets.md)",
