@@ -189,3 +189,11 @@ def service_account_file(path: Path, keys: Keys, token_uri: str, project: str = 
         "client_email": f"relance-dispatch@{project}.iam.gserviceaccount.com", "client_id": "1234567890",
         "token_uri": token_uri}), encoding="utf-8")
     return path
+
+
+def attempt_of(run_id: str) -> str:
+    """The scheduled run an attempt's run id belongs to: `sched-20261201T070000Z.3fa9c1` is an
+    attempt of `sched-20261201T070000Z` (each attempt has an id of its own, see cloud/runs.py)."""
+    head, dot, tail = run_id.rpartition(".")
+    assert dot and len(tail) == 6, run_id
+    return head

@@ -15,7 +15,7 @@ import threading
 import pytest
 import requests
 
-from cloudkit import Function, Keys, history_rows, outbox_keys, small_book
+from cloudkit import Function, Keys, attempt_of, history_rows, outbox_keys, small_book
 from servers.smtp import SmtpServer
 
 SCHEDULE = "2026-12-01T07:00:00.123456Z"
@@ -62,19 +62,19 @@ def test_a_scheduler_retry_is_the_same_run_and_sends_nothing_more(daily, oidc, t
     answer = first.json()
     assert answer["run_id"] == RUN_ID
     [summary] = [w["summary"] for w in answer["workbooks"]]
-    assert summary["run_id"] == RUN_ID and summary["sent"] == 3 and summary["failed"] == 0
+    assert attempt_of(summary["run_id"]) == RUN_ID and summary["sent"] == 3 and summary["failed"] == 0
     keys = outbox_keys(tmp_path / "book_outbox")
     assert sorted(keys) == sorted(a["action_key"] for a in summary["actions"]) and len(keys) == 3
-    assert {r["run_id"] for r in history_rows(book)} == {RUN_ID}
+    assert {attempt_of(r["run_id"]) for r in history_rows(book)} == {RUN_ID}
 
     for _ in range(2):  # Scheduler's retries: same schedule time, nothing more
         again = scheduler_call(daily, oidc, {"workbook": str(book), "anytime": True})
         assert again.status_code == 200, again.text
         retry = again.json()["workbooks"][0]["summary"]
-        assert retry["run_id"] == RUN_ID and retry["sent"] == 0 and retry["planned"] == 0
+        assert attempt_of(retry["run_id"]) == RUN_ID and retry["sent"] == 0 and retry["planned"] == 0
     assert outbox_keys(tmp_path / "book_outbox") == keys
     rows = history_rows(book)
-    assert len(rows) == 3 and {r["run_id"] for r in rows} == {RUN_ID}
+    assert len(rows) == 3 and {attempt_of(r["run_id"]) for r in rows} == {RUN_ID}
 
     # the next scheduled day is another run id; it still sends nothing the ladder does not allow yet
     other = scheduler_call(daily, oidc, {"workbook": str(book), "anytime": True}, "2026-12-02T07:00:00Z")

@@ -51,6 +51,7 @@ from relance.app.connect import open_channel, open_workbook
 from relance.app.jobs import (
     RunResult,
     Snapshot,
+    init_spreadsheet,
     init_workbook,
     month_period,
     report_bundle,
@@ -428,6 +429,15 @@ def init(
     with _errors():
         if book.startswith("gs://"):  # written here, then copied to its bucket (docs/cloud-storage.md)
             raise ConfigError(C.GCS_INIT_LOCAL(url=book), C.GCS_INIT_LOCAL_FIX(url=book))
+        if book.startswith("excel:") or (book.startswith("gsheet:") and demo):  # in a later version
+            raise ConfigError(C.INIT_SHEET_LATER(kind=book.split(":")[0] + (" --demo" if demo else "")),
+                              C.INIT_SHEET_LATER_FIX())
+        if book.startswith("gsheet:"):  # an empty spreadsheet shared with the service account
+            language = _valid_lang(lang) if lang is not None else _UI.lang
+            _UI.set(language)
+            init_spreadsheet(open_workbook(book), str(language))
+            out.print(escape(_UI.t(C.WROTE, path=book)), highlight=False)
+            return
         path = Path(book)
         language = _valid_lang(lang) if lang is not None else _UI.lang
         _UI.set(language)

@@ -35,7 +35,11 @@ ChannelFactory = Callable[[Book], Channel]
 
 def open_workbook(book: str) -> WorkbookBackend:
     """The backend for a `BOOK` argument: a path to an .xlsx file for now."""
-    if book.startswith(("gsheet:", "excel:")):
+    if book.startswith("gsheet:"):
+        from relance.workbook.gsheet import GsheetBackend
+
+        return GsheetBackend(book)
+    if book.startswith("excel:"):
         raise ConfigError(console.BACKEND_LATER(kind=book.split(':')[0]), console.BACKEND_LATER_FIX())
     from relance.workbook.xlsx import XlsxBackend
 

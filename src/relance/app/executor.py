@@ -232,7 +232,7 @@ def execute(
     channel: Channel,
     run_id: str,
     now: dt.datetime,
-    save_pending: Callable[[Sequence[HistoryEntry]], None],
+    save_pending: Callable[[Sequence[HistoryEntry]], frozenset[str] | None],
     progress: Callable[[int], None] = lambda n: None,
 ) -> Execution:
     result = Execution()
@@ -252,11 +252,13 @@ def execute(
         return result
     journal = _journal(channel, run_id, [m for _, m, _ in composed if m is not None])
     try:
-        save_pending(pending)
+        mine = save_pending(pending)  # None: every action is this run's (a run lock keeps others out)
+        theirs = set() if mine is None else {a.key for a, _, _ in composed} - mine
         # sent as the loop reaches them: in batches for a transport that has them (Mailjet), else one by one
         outcomes = deliveries(channel if journal is None else _Noting(channel, journal),
-                              [m for _, m, _ in composed if m is not None])
-        _perform(result, composed, pending, outcomes, book, positions, plan, channel, renderer, lang, progress)
+                              [m for a, m, _ in composed if m is not None and a.key not in theirs])
+        _perform(result, composed, pending, outcomes, book, positions, plan, channel, renderer, lang, progress,
+                 theirs)
     finally:
         if journal is not None:
             journal.close()
@@ -353,10 +355,14 @@ def _perform(
     result: Execution, composed: list[tuple[Action, OutgoingMessage | None, str]], pending: list[HistoryEntry],
     outcomes: Iterator[Delivery | Exception], book: Book, positions: dict[str, Position], plan: Plan,
     channel: Channel, renderer: Renderer, lang: str, progress: Callable[[int], None],
+    theirs: set[str] | frozenset[str] = frozenset(),
 ) -> None:
-    """Each action's outcome, in order, into `result` (see `execute`)."""
+    """Each action's outcome, in order, into `result` (see `execute`); `theirs`: the actions an
+    overlapping run claimed first (it sends them)."""
     for (action, message, script), entry in zip(composed, pending, strict=True):
-        if result.stopped is not None:
+        if action.key in theirs:  # an overlapping run appended its row first: it sends this one
+            result.entries.append(entry.with_status("skipped", lang, note=T.DETAIL_OTHER_RUN()))
+        elif result.stopped is not None:
             result.entries.append(entry.with_status(
                 "failed", lang, note=T.DETAIL_NOT_ATTEMPTED(cause=result.stopped.said)))
         elif message is None:

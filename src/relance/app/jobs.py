@@ -58,7 +58,7 @@ from relance.render.dashboard import dashboard_tab
 from relance.render.messages import Renderer
 from relance.render.report_html import render_html
 from relance.render.summary import compose_summary, summary_context
-from relance.workbook.port import WorkbookBackend
+from relance.workbook.port import WorkbookBackend, claimed, lease_of
 from relance.workbook.starter import build_workbook
 
 Progress = Callable[[str, int], Callable[[int], None]]
@@ -96,6 +96,15 @@ def init_workbook(path: Path, lang: str = "fr", data: Mapping[str, Sequence[Mapp
             build_workbook(existing.path, shipped_contract(), lang, data, write_only=write_only)
         return
     build_workbook(path, shipped_contract(), lang, data, write_only=write_only)
+
+
+def init_spreadsheet(backend: WorkbookBackend, lang: str = "fr") -> list[str]:
+    """`relance init gsheet:<id>`: the template laid onto an empty spreadsheet shared with the
+    service account (workbook/gsheet_template.py); the names of the tabs it added."""
+    lay = getattr(backend, "lay_template", None)
+    if lay is None:
+        raise ConfigError(console.INIT_SHEET_LATER(kind=backend.location), console.INIT_SHEET_LATER_FIX())
+    return list(lay(shipped_contract(), lang))
 
 
 def read_book(backend: WorkbookBackend) -> Book:
@@ -371,9 +380,12 @@ def run(
             def fix_history(book: Book) -> Book:
                 nonlocal settled, unsettled
                 history, simulated = _settle_simulations(book.history, book.language)
-                done = reconcile(history, channel, task_ids, lang=book.language, now=now)
+                live = _live_pending(history, lease_of(backend), now, book.settings.timezone)
+                done = reconcile([e for e in history if id(e) not in live], channel, task_ids, lang=book.language,
+                                 now=now)
                 settled, unsettled = done.settled + simulated, done.unsettled
-                return replace(book, history=done.entries)
+                settled_rows = iter(done.entries)
+                return replace(book, history=[e if id(e) in live else next(settled_rows) for e in history])
 
             snap = snapshot(backend, now, as_of, fix_history, book0)
             if not anytime and not simulation:
@@ -390,9 +402,11 @@ def run(
             book = snap.book
             snap.anomalies.extend(unsettled_anomalies(book, unsettled))
 
-            def save_pending(pending: Sequence[HistoryEntry]) -> None:
+            def save_pending(pending: Sequence[HistoryEntry]) -> frozenset[str]:
                 try:
                     backend.write(history_tabs(book, [*book.history, *pending]))
+                    # without a run lock (a shared spreadsheet), the actions another run appended first are its
+                    return claimed(backend, tab_name(book, "history"), run_id, [e.action_key for e in pending])
                 except (RelanceError, OSError) as exc:
                     raise not_saved(exc, console.NOT_SAVED_BEFORE) from exc
 
@@ -433,6 +447,28 @@ def run(
         return RunResult(run_id, snap, False, execution, settled, channel.location, simulation=simulation,
                          today=local_today(book, now) if simulation else None,
                          unsettled_pending=len(unsettled))
+
+
+def _live_pending(entries: Sequence[HistoryEntry], lease: dt.timedelta | None, now: dt.datetime,
+                  zone: str) -> set[int]:
+    """The `pending` rows (by id) of runs that may still be working, left alone by reconcile:
+    younger than the backend's lease (workbook/port.lease_of). None for a backend whose run lock
+    keeps runs apart: every `pending` row there was left by a run that is over."""
+    if lease is None:
+        return set()
+    live: set[int] = set()
+    for e in entries:
+        if e.status != "pending":
+            continue
+        try:
+            stamp = dt.datetime.fromisoformat(e.timestamp)
+        except ValueError:
+            continue
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=ZoneInfo(zone))
+        if now - stamp < lease:
+            live.add(id(e))
+    return live
 
 
 def _settle_simulations(entries: Sequence[HistoryEntry], lang: str) -> tuple[list[HistoryEntry], int]:

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import secrets
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -66,8 +67,12 @@ def run_workbook(book: str, channel: str | None, anytime: bool, run_id: str | No
         name = channel or workbook.settings.channel
         return open_channel(name, book, now, outbox, None, env)(workbook)
 
+    # Each attempt writes History under an id of its own, the scheduled run's id plus a suffix: the
+    # rows still read as that run's, and a backend without a run lock (a shared spreadsheet), which
+    # tells two overlapping runs apart by their run id, never takes a retry's rows for its own.
+    attempt = f"{run_id}.{secrets.token_hex(3)}" if run_id else None
     try:
-        result = run(open_workbook(book), factory, now, anytime=anytime, run_id=run_id)
+        result = run(open_workbook(book), factory, now, anytime=anytime, run_id=attempt)
     except WorkbookLocked as exc:
         return _failed(409, "busy", exc, book, ref, run_id, lang, function)
     except ChannelError as exc:

@@ -7,6 +7,7 @@ It never writes a cell of the user's own tabs. The values it trades in live in e
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
@@ -47,3 +48,37 @@ class WorkbookBackend(Protocol):
     def changed_since_read(self) -> bool:
         """Whether the workbook may have changed since the last read (payments re-read)."""
         ...
+
+
+class ClaimsActions(Protocol):
+    """An optional capability of a backend that has no run lock (a shared spreadsheet): after a
+    run has appended its `pending` History rows, which of those actions it may send.
+
+    Two runs that planned the same action from the same History both append a row for it; the
+    storage serialises appends, so the first row appended since the read names the one run that
+    sends it. `lease` is how long another run's `pending` row is presumed to belong to a run still
+    working: younger, it blocks its action without being reconciled; older, it was left by a
+    crash and is settled as with the file backend.
+
+    A backend finds its own rows by their run id, timestamp and action key: two runs that may
+    overlap must have distinct run ids (jobs.run_id_for has microsecond resolution; a run id
+    derived from a trigger, such as a Scheduler's schedule time, needs a suffix of its own).
+    """
+
+    lease: dt.timedelta
+
+    def claim(self, tab: str, run_id: str, keys: Sequence[str]) -> frozenset[str]:
+        ...
+
+
+def claimed(backend: object, tab: str, run_id: str, keys: Sequence[str]) -> frozenset[str]:
+    """The keys this run may send: all of them for a backend whose run lock already keeps other
+    runs out (.xlsx, memory), the backend's answer for one that claims actions (ClaimsActions)."""
+    claim = getattr(backend, "claim", None)
+    return frozenset(keys) if claim is None else frozenset(claim(tab, run_id, keys))
+
+
+def lease_of(backend: object) -> dt.timedelta | None:
+    """How long another run's `pending` row is left alone (None: the run lock keeps runs apart)."""
+    lease = getattr(backend, "lease", None)
+    return lease if isinstance(lease, dt.timedelta) else None

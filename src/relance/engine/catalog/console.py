@@ -706,3 +706,66 @@ NOT_SAVED_AFTER = Phrase(
 NOT_SAVED_STOP = Phrase("{cause} ; ", "{cause}; ")
 NOT_SAVED_HINT = Phrase("vérifiez l'espace disque libre et les droits sur le dossier",
                         "check the free disk space and the permissions")
+
+# --- s18-sheets ---
+SHEETS_BAD_ID = Phrase("{text} n'est ni l'identifiant ni l'adresse d'une feuille Google Sheets",
+                       "{text} is neither the id nor the address of a Google Sheets spreadsheet")
+SHEETS_BAD_ID_FIX = Phrase("écrivez `gsheet:` suivi de l'identifiant (la partie de l'adresse entre /d/ et /edit) "
+                           "ou de l'adresse complète de la feuille",
+                           "write `gsheet:` followed by the id (the part of the address between /d/ and /edit) "
+                           "or the whole address of the spreadsheet")
+SHEETS_NO_CREDENTIALS = Phrase("aucun identifiant Google n'a été trouvé ({cause})",
+                               "no Google credentials were found ({cause})")
+SHEETS_NO_CREDENTIALS_FIX = Phrase("indiquez le fichier de clé d'un compte de service dans "
+                                   "GOOGLE_APPLICATION_CREDENTIALS, ou lancez relance sur Google Cloud avec "
+                                   "un compte de service (voir docs/google-sheets.md)",
+                                   "set GOOGLE_APPLICATION_CREDENTIALS to the key file of a service account, or "
+                                   "run relance on Google Cloud with a service account (see docs/google-sheets.md)")
+SHEETS_DENIED = Phrase("Google Sheets refuse l'accès à la feuille {sheet} ({cause})",
+                       "Google Sheets denies access to spreadsheet {sheet} ({cause})")
+SHEETS_DENIED_FIX = Phrase("partagez la feuille avec l'adresse du compte de service ({account}) en tant "
+                           "qu'éditeur, puis relancez",
+                           "share the spreadsheet with the service account's address ({account}) as an editor, "
+                           "then run again")
+SHEETS_NOT_FOUND = Phrase("Google Sheets ne connaît pas la feuille {sheet}",
+                          "Google Sheets knows no spreadsheet {sheet}")
+SHEETS_NOT_FOUND_FIX = Phrase("vérifiez l'identifiant (la partie de l'adresse entre /d/ et /edit) et que la "
+                              "feuille est partagée avec le compte de service ({account})",
+                              "check the id (the part of the address between /d/ and /edit) and that the "
+                              "spreadsheet is shared with the service account ({account})")
+SHEETS_REFUSED = Phrase("Google Sheets a refusé la requête ({cause})",
+                        "Google Sheets refused the request ({cause})")
+SHEETS_GAVE_UP = Phrase("Google Sheets n'a pas répondu après {attempts} essais ({cause})",
+                        "Google Sheets did not answer after {attempts} tries ({cause})")
+SHEETS_GAVE_UP_FIX = Phrase("relancez dans quelques minutes : le quota de Google est de 60 requêtes par minute "
+                            "et par compte, et aucune relance n'est jamais envoyée deux fois",
+                            "run again in a few minutes: Google's quota is 60 requests a minute per account, "
+                            "and no reminder is ever sent twice")
+SHEETS_ROWS_LOST = Phrase("les lignes écrites par cette exécution dans l'onglet {tab} ne s'y trouvent plus",
+                          "the rows this run wrote in tab {tab} are no longer there")
+SHEETS_ROWS_LOST_FIX = Phrase("ne supprimez ni ne triez les lignes de cet onglet pendant une exécution ; "
+                              "relancez : rien n'est envoyé deux fois",
+                              "do not delete or sort that tab's rows while a run works; run again: nothing "
+                              "is sent twice")
+SHEETS_TAB_APPEARED = Phrase("un onglet {tab} a été créé dans la feuille pendant l'exécution, sans la marque de relance",
+                             "a tab {tab} was created in the spreadsheet during the run, without relance's mark")
+SHEETS_TAB_APPEARED_FIX = Phrase("renommez cet onglet (relance écrit sous ce nom) puis relancez : rien n'est jamais "
+                                 "envoyé deux fois",
+                                 "rename that tab (relance writes under that name) and run again: nothing is ever "
+                                 "sent twice")
+INIT_SHEET_LATER = Phrase("`relance init` ne sait pas encore préparer ce classeur ({kind}) : dans cette version, "
+                          "il écrit un fichier .xlsx, ou le modèle vide d'une feuille Google Sheets",
+                          "`relance init` cannot prepare this workbook yet ({kind}): in this version it writes an "
+                          ".xlsx file, or the empty template of a Google Sheets spreadsheet")
+INIT_SHEET_LATER_FIX = Phrase("écrivez le modèle en .xlsx (`relance init modele.xlsx`), importez-le dans Google "
+                              "Sheets (Fichier > Importer), puis partagez la feuille avec le compte de service "
+                              "(docs/google-sheets.md)",
+                              "write the template as .xlsx (`relance init template.xlsx`), import it into Google "
+                              "Sheets (File > Import), then share the sheet with the service account "
+                              "(docs/google-sheets.md)")
+SHEETS_NOT_EMPTY = Phrase("la feuille n'est pas vide (onglets {tabs}) : `relance init` ne prépare qu'une feuille vide",
+                          "the spreadsheet is not empty (tabs {tabs}): `relance init` only prepares an empty one")
+SHEETS_NOT_EMPTY_FIX = Phrase("créez une nouvelle feuille Google Sheets, partagez-la avec le compte de service, "
+                              "puis relancez `relance init gsheet:<identifiant>`",
+                              "create a new Google Sheets spreadsheet, share it with the service account, then "
+                              "run `relance init gsheet:<id>` again")

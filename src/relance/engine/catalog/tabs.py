@@ -158,3 +158,6 @@ DASH_EFFECTIVENESS_OVER = Phrase("efficacité des relances, {period} (part payé
                                  "reminder effectiveness, {period} (share paid within N days)")
 DASH_EFFECTIVENESS_ALL = Phrase("efficacité des relances jusqu'au {day}, rien sur {period} (part payée sous N jours)",
                                 "reminder effectiveness up to {day}, nothing in {period} (share paid within N days)")
+# --- s18-sheets ---
+DETAIL_OTHER_RUN = Phrase("envoyé par une autre exécution commencée en même temps",
+                          "sent by another run started at the same time")
