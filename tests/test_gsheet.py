@@ -317,3 +317,13 @@ def test_nothing_changed_means_no_second_read(server, env, tmp_path):
     day_run(backend(sid, env), tmp_path / "out")
     assert [e for e, _, _ in server.log] == ["get", "values.batchGet", "values.batchGet", "batchUpdate",
                                              "values.batchGet", "batchUpdate"]
+
+
+def test_a_spreadsheet_s_default_outbox_is_named_after_its_id_in_the_current_folder():
+    from pathlib import Path
+
+    from relance.app.connect import default_outbox
+
+    url = "gsheet:https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWx/edit#gid=0"
+    assert default_outbox(url) == Path("gsheet-1AbCdEfGhIjKlMnOpQrStUvWx_outbox")
+    assert default_outbox("gsheet:1AbCdEfGhIjKlMnOpQrStUvWx") == default_outbox(url)

@@ -1,6 +1,7 @@
 """From the words a person types to the objects that do the work.
 
-`BOOK` (a path to an .xlsx file; later `gsheet:<id>` and `excel:`) becomes a workbook backend, and
+`BOOK` (a path to an .xlsx file, `gs://bucket/book.xlsx`, `gsheet:<id or URL>`; `excel:` later) becomes
+a workbook backend, and
 a channel name (`outbox`, `smtp`, `mailjet`) becomes a transport. This is the one place a new
 backend or transport is plugged in; secrets and endpoints are read here from the environment
 (SMTP_*, MAILJET_*: docs/sending.md) and never from the workbook.
@@ -34,7 +35,7 @@ ChannelFactory = Callable[[Book], Channel]
 
 
 def open_workbook(book: str) -> WorkbookBackend:
-    """The backend for a `BOOK` argument: a path to an .xlsx file for now."""
+    """The backend for a `BOOK` argument: a local .xlsx path, `gs://…` or `gsheet:…`."""
     if book.startswith("gsheet:"):
         from relance.workbook.gsheet import GsheetBackend
 
@@ -52,6 +53,10 @@ def default_outbox(book: str) -> Path:
     """Where the outbox goes when none is named: `<book>_outbox` beside the workbook."""
     if book.startswith("gs://"):  # a workbook in Cloud Storage: here, in the current folder
         return Path(Path(book.rstrip("/")).stem + "_outbox")
+    if book.startswith("gsheet:"):  # a spreadsheet: here, named after its id (no ':' in a folder name)
+        from relance.workbook.gsheet import spreadsheet_id
+
+        return Path(f"gsheet-{spreadsheet_id(book)}_outbox")
     path = Path(book)
     return path.with_name(path.stem + "_outbox")
 

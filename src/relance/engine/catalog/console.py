@@ -27,8 +27,10 @@ HELP_REQUIRED = Phrase("obligatoire", "required")
 
 # --------------------------------------------------------------------------- help: arguments and options
 
-HELP_BOOK = Phrase("Chemin d'un classeur .xlsx (gsheet:ID et excel: viendront plus tard).",
-                   "Path to an .xlsx workbook (gsheet:ID and excel: come later).")
+HELP_BOOK = Phrase("Le classeur : un fichier .xlsx, gs://bucket/classeur.xlsx (Cloud Storage) ou gsheet:ID "
+                   "(Google Sheets ; excel: viendra plus tard).",
+                   "The workbook: an .xlsx file, gs://bucket/book.xlsx (Cloud Storage) or gsheet:ID (Google Sheets; "
+                   "excel: comes later).")
 HELP_AS_OF = Phrase("Date de l'exécution, AAAA-MM-JJ (par défaut : aujourd'hui dans le fuseau horaire du classeur).",
                     "Run date, YYYY-MM-DD (default: today in the workbook's time zone).")
 HELP_JSON = Phrase("Affiche un objet JSON au lieu des tableaux.", "Print one JSON object instead of tables.")
