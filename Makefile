@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/micro.py
 	$(BIN)/python benchmarks/mailjet_send.py
+	$(BIN)/python benchmarks/gsheet.py
 
 clean:
 	rm -rf $(VENV) demo-output benchmarks/out .pytest_cache .mypy_cache .ruff_cache
