@@ -81,7 +81,9 @@ var RELANCE_TEXTS = {
     helpDashboard: 'met à jour l\u2019onglet Tableau_de_bord.',
     helpConfigured: 'Fonction relance\u00a0: {url}',
     helpNotConfigured: 'La propriété RELANCE_FUNCTION_URL n\u2019est pas encore configurée.',
-    helpDocs: 'Le guide complet\u00a0: docs/google-sheets.md dans le dépôt de relance.'
+    helpDocs: 'Le guide complet\u00a0: docs/google-sheets.md dans le dépôt de relance.',
+    helpIdentity: 'Connecté en tant que {email}. Identifiant client OAuth de ce script (la valeur de '
+      + 'RELANCE_MENU_AUDIENCE de la fonction)\u00a0: {audience}'
   },
   en: {
     menu: 'Relance',
@@ -149,7 +151,9 @@ var RELANCE_TEXTS = {
     helpDashboard: 'updates the Dashboard tab.',
     helpConfigured: 'relance function: {url}',
     helpNotConfigured: 'The RELANCE_FUNCTION_URL property is not configured yet.',
-    helpDocs: 'The full guide: docs/google-sheets.md in relance\'s repository.'
+    helpDocs: 'The full guide: docs/google-sheets.md in relance\'s repository.',
+    helpIdentity: 'Signed in as {email}. This script\'s OAuth client id (the function\'s '
+      + 'RELANCE_MENU_AUDIENCE): {audience}'
   }
 };
 
@@ -201,8 +205,34 @@ function relanceHelp() {
     + item(t.refresh, t.helpRefresh) + item(t.preview, t.helpPreview)
     + item(t.send, t.helpSend) + item(t.dashboard, t.helpDashboard) + '</ul>'
     + '<p>' + relanceEscape_(url ? relanceFill_(t.helpConfigured, {url: url}) : t.helpNotConfigured)
-    + '</p><p>' + relanceEscape_(t.helpDocs) + '</p>';
+    + '</p>';
+  var who = relanceIdentity_();
+  if (who) {
+    html += '<p>' + relanceEscape_(relanceFill_(t.helpIdentity, who)) + '</p>';
+  }
+  html += '<p>' + relanceEscape_(t.helpDocs) + '</p>';
   relanceShow_(t.helpTitle, html);
+}
+
+/**
+ * Who the identity token says the person is, and its audience (the script's OAuth client id,
+ * which the function must be told: RELANCE_MENU_AUDIENCE). Read from the token's payload, not
+ * verified: shown to help the installation, never trusted (the function verifies the token).
+ */
+function relanceIdentity_() {
+  try {
+    var part = String(ScriptApp.getIdentityToken() || '').split('.')[1];
+    if (!part) {
+      return null;
+    }
+    while (part.length % 4) {
+      part += '=';
+    }
+    var claims = JSON.parse(Utilities.newBlob(Utilities.base64DecodeWebSafe(part)).getDataAsString());
+    return {email: String(claims.email || '?'), audience: String(claims.aud || '?')};
+  } catch (err) {
+    return null;
+  }
 }
 
 /** One menu action: call the function, show its answer; never a stack, whatever happens. */

@@ -83,6 +83,10 @@ function load(options = {}) {
         return new HttpResponse(reply.status, text);
       },
     },
+    Utilities: {
+      base64DecodeWebSafe: (text) => Array.from(Buffer.from(text, 'base64url')),
+      newBlob: (bytes) => ({getDataAsString: () => Buffer.from(bytes).toString('utf8')}),
+    },
     console,
   };
   const context = vm.createContext(globals);

@@ -215,9 +215,12 @@ test('help says what each item does and whether the function is configured', () 
   const bare = load({});
   bare.script.relanceHelp();
   assert.match(textOf(bare.state.sidebars[0].html), /RELANCE_FUNCTION_URL n’est pas encore configurée/);
-  const set = load({locale: 'en_US', properties: configured});
+  const claims = Buffer.from(JSON.stringify({aud: '123-abc.apps.googleusercontent.com', email: 'julie@dumas.example'}))
+    .toString('base64url');
+  const set = load({locale: 'en_US', properties: configured, token: `eyJhbGciOiJSUzI1NiJ9.${claims}.c2ln`});
   set.script.relanceHelp();
   const text = textOf(set.state.sidebars[0].html);
+  assert.match(text, /Signed in as julie@dumas\.example\. This script's OAuth client id \(the function's RELANCE_MENU_AUDIENCE\): 123-abc\.apps\.googleusercontent\.com/);
   assert.ok(text.includes('relance function: ' + URL));
   assert.match(text, /Send now: sends what is due now/);
   assert.equal(set.state.fetches.length, 0);
