@@ -23,6 +23,7 @@ from pytest_httpserver import HTTPServer
 from cloudkit import Function, Keys, free_port, outbox_keys
 from conftest import CLASSIC, customer, invoice, tabs
 from french import assert_french
+from servers.drive import DriveServer
 from servers.sheets import SheetsServer, service_account_key
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,13 +70,16 @@ def test_the_menu_against_a_real_menu_action(tmp_path):
     certs.expect_request("/oauth2/v1/certs").respond_with_json(keys.certs())
     certs.start()
     try:
-        with SheetsServer(require_auth=True) as sheets:
+        with SheetsServer(require_auth=True) as sheets, DriveServer(sheets) as drive:
             sid = sheets.add_book(tabs=book)
+            key = service_account_key(sheets, tmp_path / "sa.json")
+            drive.share(sid, "owner", email=USER)  # who may use the menu: the sheet's editors
+            drive.share(sid, "writer", email=json.loads(Path(key).read_text(encoding="utf-8"))["client_email"])
             outboxes = tmp_path / "outboxes"
-            env = {"GOOGLE_APPLICATION_CREDENTIALS": service_account_key(sheets, tmp_path / "sa.json"),
+            env = {"GOOGLE_APPLICATION_CREDENTIALS": key, "RELANCE_DRIVE_API_URL": drive.url,
                    "RELANCE_SHEETS_API_URL": sheets.url, "RELANCE_SHEETS_RETRY_WAIT": "0.01",
                    "RELANCE_OUTBOX_DIR": str(outboxes), "RELANCE_MENU_AUDIENCE": CLIENT_ID,
-                   "RELANCE_MENU_CERTS_URL": certs.url_for("/oauth2/v1/certs"), "RELANCE_MENU_USERS": USER}
+                   "RELANCE_MENU_CERTS_URL": certs.url_for("/oauth2/v1/certs"), "RELANCE_MENU_USERS": ""}
             with Function("menu_action", env) as menu:
                 out = node_test("tests/apps_script/roundtrip.test.js", env={
                     "RELANCE_RT_URL": menu.url, "RELANCE_RT_SHEET": sid, "RELANCE_RT_DUE": str(due),

@@ -68,5 +68,6 @@ test('preview, send now twice, and a stranger, against the real menu_action', {s
   stranger.script.relanceSend();
   const refused = textOf(stranger.state.sidebars[0].html);
   assert.match(refused, /relance n’a pas pu le faire/);
-  assert.match(refused, /RELANCE_MENU_USERS/, refused);  // the function's own fix, in French
+  assert.match(refused, /ne peut pas modifier cette feuille/, refused);  // the function's own words
+  assert.match(refused, /Que faire\s: demandez à son propriétaire de la partager avec votre adresse comme éditeur/);
 });

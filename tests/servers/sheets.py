@@ -337,6 +337,7 @@ class SheetsServer:
         self.log: list[tuple[str, str, int]] = []  # (endpoint, range names or path, body bytes)
         self.largest_body = 0
         self.tokens: dict[str, str] = {}  # token -> e-mail
+        self.token_scopes: dict[str, list[str]] = {}  # token -> the scopes asked for (the Drive fake checks them)
         self.trusted: dict[str, bytes] = {}  # service-account e-mail -> public key PEM
         self.token_requests = 0
         self.lock = threading.RLock()
@@ -739,6 +740,7 @@ class SheetsServer:
             self.token_requests += 1
             token = f"ya29.local-{next(self._ids)}"
             self.tokens[token] = claims["iss"]
+            self.token_scopes[token] = str(claims.get("scope", "")).split()
         return {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

@@ -771,3 +771,23 @@ SHEETS_NOT_EMPTY_FIX = Phrase("créez une nouvelle feuille Google Sheets, partag
                               "puis relancez `relance init gsheet:<identifiant>`",
                               "create a new Google Sheets spreadsheet, share it with the service account, then "
                               "run `relance init gsheet:<id>` again")
+# --- s18-appscript ---
+DRIVE_UNREACHABLE = Phrase("l'API Google Drive ne répond pas ({cause})",
+                           "the Google Drive API does not answer ({cause})")
+DRIVE_UNREACHABLE_FIX = Phrase("réessayez dans quelques minutes", "try again in a few minutes")
+DRIVE_NOT_SHARED = Phrase("le compte de service ne voit pas la feuille {id} dans Google Drive",
+                          "the service account cannot see the spreadsheet {id} in Google Drive")
+DRIVE_NOT_SHARED_FIX = Phrase("partagez la feuille avec l'adresse du compte de service, comme éditeur "
+                              "(docs/google-sheets.md)",
+                              "share the spreadsheet with the service account's address, as an editor "
+                              "(docs/google-sheets.md)")
+DRIVE_DISABLED = Phrase("l'API Google Drive n'est pas activée dans le projet ({cause})",
+                        "the Google Drive API is not enabled in the project ({cause})")
+DRIVE_DISABLED_FIX = Phrase("activez-la : console Google Cloud, API et services, Bibliothèque, Google Drive API",
+                            "enable it: Google Cloud console, APIs & Services, Library, Google Drive API")
+DRIVE_REFUSED = Phrase("l'API Google Drive a refusé la demande ({status} : {cause})",
+                       "the Google Drive API refused the request ({status}: {cause})")
+DRIVE_REFUSED_FIX = Phrase("vérifiez que la feuille est partagée avec le compte de service comme éditeur, puis "
+                           "réessayez (docs/google-sheets.md)",
+                           "check that the spreadsheet is shared with the service account as an editor, then "
+                           "try again (docs/google-sheets.md)")
