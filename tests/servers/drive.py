@@ -96,6 +96,9 @@ class DriveServer:
         return user, set(self.sheets.token_scopes.get(token.strip(), ()))
 
     def _visible(self, sid: str, user: str) -> list[dict[str, Any]]:
+        creator = self.sheets.creators.get(sid)
+        if sid not in self.permissions and creator:  # created through the Sheets API: its creator owns it
+            self.share(sid, "owner", email=creator)
         entries = self.permissions.get(sid)
         if entries is None or sid not in self.sheets.books:
             raise DriveError(404, f"File not found: {sid}.", "notFound")

@@ -4,9 +4,12 @@ A spreadsheet is a Drive file: its sharing list (`files/{id}/permissions`) says 
 The Sheets menu's function reads it to check that the person at the menu may edit the sheet
 it acts on (the identity token says who they are, not what they may open; Drive offers no way
 to ask "may this person edit?" for someone else, so the list is read and matched). `share` gives
-a person a role on a spreadsheet relance created (`relance init gsheet:new --share`).
+a person a role on a spreadsheet relance created (`relance init gsheet:new --share`), which
+`create_spreadsheet` makes with the Sheets API (owned by the service account, seen by no one
+until shared).
 
-`RELANCE_DRIVE_API_URL` replaces `https://www.googleapis.com` (a loopback server in tests).
+`RELANCE_DRIVE_API_URL` replaces `https://www.googleapis.com` and `RELANCE_SHEETS_API_URL`
+`https://sheets.googleapis.com` (loopback servers in tests).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 from relance.engine.catalog import console
 from relance.engine.errors import WorkbookError
+from relance.workbook.gsheet import API_ROOT as SHEETS_ROOT
 from relance.workbook.gsheet import SCOPES as SHEETS_SCOPES
 
 API_ROOT = "https://www.googleapis.com"
@@ -96,11 +100,11 @@ class DriveApi:
             self._http = AuthorizedSession(creds)
         return self._http
 
-    def _call(self, method: str, path: str, file_id: str, **kwargs: Any) -> dict[str, Any]:
+    def _call(self, method: str, path: str, file_id: str, root: str = "", **kwargs: Any) -> dict[str, Any]:
         import requests
 
         try:
-            reply = self._session().request(method, self.root + path, timeout=_TIMEOUT, **kwargs)
+            reply = self._session().request(method, (root or self.root) + path, timeout=_TIMEOUT, **kwargs)
         except requests.RequestException as exc:
             raise drive_error(0, "", file_id, type(exc).__name__) from None
         except Exception as exc:  # google-auth's RefreshError: the token endpoint refused the key
@@ -138,6 +142,14 @@ class DriveApi:
             if not token:
                 return found
 
+    def create_spreadsheet(self, title: str, locale: str, time_zone: str) -> str:
+        """A new, empty spreadsheet (its locale sets the menu's language); its id."""
+        root = (self._env.get("RELANCE_SHEETS_API_URL", "").strip() or SHEETS_ROOT).rstrip("/")
+        body = {"properties": {"title": title, "locale": locale, "timeZone": time_zone}}
+        made = self._call("POST", "/v4/spreadsheets", "", root, data=json.dumps(body),
+                          headers={"Content-Type": "application/json"})
+        return str(made["spreadsheetId"])
+
     def share(self, file_id: str, email: str, role: str = "writer") -> Permission:
         """Give `email` a role on the file (Google e-mails them the link)."""
         body = {"type": "user", "role": role, "emailAddress": email}
@@ -154,6 +166,7 @@ class DriveError(WorkbookError):
 
     status: int = 0
     reason: str = ""
+    detail: str = ""
 
 
 def drive_error(status: int, reason: str, file_id: str, message: str) -> DriveError:
@@ -166,5 +179,5 @@ def drive_error(status: int, reason: str, file_id: str, message: str) -> DriveEr
         exc = DriveError(console.DRIVE_DISABLED(cause=message), console.DRIVE_DISABLED_FIX())
     else:
         exc = DriveError(console.DRIVE_REFUSED(status=status, cause=message), console.DRIVE_REFUSED_FIX())
-    exc.status, exc.reason = status, reason
+    exc.status, exc.reason, exc.detail = status, reason, message
     return exc

@@ -791,3 +791,23 @@ DRIVE_REFUSED_FIX = Phrase("vérifiez que la feuille est partagée avec le compt
                            "réessayez (docs/google-sheets.md)",
                            "check that the spreadsheet is shared with the service account as an editor, then "
                            "try again (docs/google-sheets.md)")
+HELP_INIT_SHARE = Phrase("Avec gsheet:new : l'adresse à qui partager la nouvelle feuille, comme éditeur "
+                         "(répétable).",
+                         "With gsheet:new: the address to share the new spreadsheet with, as editor (repeatable).")
+INIT_SHARE_NEEDED = Phrase("`relance init gsheet:new` créerait une feuille que seul le compte de service peut ouvrir",
+                           "`relance init gsheet:new` would create a spreadsheet only the service account can open")
+INIT_SHARE_NEEDED_FIX = Phrase("indiquez qui doit l'ouvrir : `relance init gsheet:new --share vous@exemple.fr`",
+                               "say who is to open it: `relance init gsheet:new --share you@example.com`")
+INIT_SHARE_ONLY_NEW = Phrase("--share ne sert qu'à partager une feuille que `relance init gsheet:new` crée",
+                             "--share only shares a spreadsheet that `relance init gsheet:new` creates")
+INIT_SHARE_ONLY_NEW_FIX = Phrase("partagez vous-même une feuille existante (bouton Partager de Google Sheets)",
+                                 "share an existing spreadsheet yourself (the Share button of Google Sheets)")
+INIT_SHEET_TITLE = Phrase("Relances", "Reminders")
+INIT_SHEET_CREATED = Phrase("Feuille créée et partagée avec {emails} : {url}",
+                            "Created the spreadsheet, shared with {emails}: {url}")
+SHEETS_CREATE_REFUSED = Phrase("Google a refusé de créer la feuille ({cause})",
+                               "Google refused to create the spreadsheet ({cause})")
+SHEETS_CREATE_REFUSED_FIX = Phrase("créez-la vous-même dans Google Sheets, partagez-la avec le compte de service "
+                                   "comme éditeur, puis lancez `relance init gsheet:<identifiant>`",
+                                   "create it yourself in Google Sheets, share it with the service account as an "
+                                   "editor, then run `relance init gsheet:<id>`")
