@@ -46,6 +46,7 @@ var RELANCE_TEXTS = {
     customer: 'client',
     invoices: 'factures',
     step: 'étape',
+    row: 'ligne',
     to: 'à',
     errorTitle: 'relance n\u2019a pas pu le faire',
     fixLabel: 'Que faire\u00a0:',
@@ -117,6 +118,7 @@ var RELANCE_TEXTS = {
     customer: 'customer',
     invoices: 'invoices',
     step: 'step',
+    row: 'row',
     to: 'to',
     errorTitle: 'relance could not do it',
     fixLabel: 'What to do:',
@@ -188,6 +190,10 @@ function relanceSend() {
   var lang = relanceLang_();
   var t = relanceTexts_(lang);
   var ui = SpreadsheetApp.getUi();
+  if (!relanceFunctionUrl_()) {  // said before asking: nothing could be sent anyway
+    relanceRun_('send', lang);
+    return;
+  }
   if (ui.alert(t.confirmTitle, t.confirmText, ui.ButtonSet.YES_NO) !== ui.Button.YES) {
     relanceShow_(t.send, '<p>' + relanceEscape_(t.cancelled) + '</p>');
     return;
@@ -375,7 +381,9 @@ function relanceAnomalies_(anomalies, t) {
     return html + '<p>' + relanceEscape_(t.none) + '</p>';
   }
   var items = list.map(function (a) {
-    var where = a.tab ? a.tab + (a.cell ? '!' + a.cell : '') : '';
+    var cell = String(a.cell || '');
+    var where = !a.tab ? '' : /^[A-Z]+[0-9]+$/i.test(cell) ? a.tab + '!' + cell
+      : /^[0-9]+$/.test(cell) ? a.tab + ', ' + t.row + ' ' + cell : a.tab + (cell ? ' ' + cell : '');
     return '<li class="' + (a.severity === 'error' ? 'error' : 'warning') + '">'
       + (where ? '<b>' + relanceEscape_(where) + '</b> ' : '')
       + relanceEscape_(a.problem || a.message || '')

@@ -115,6 +115,7 @@ test('preview lists what would leave and the anomalies with their cells, in Engl
     {severity: 'error', tab: 'Invoices', cell: 'D7', problem: 'the due date <is> missing', hint: 'type it as 2026-12-01',
      code: 'R101', message: '...'},
     {severity: 'warning', tab: 'Customers', cell: 'C3', problem: 'no e-mail address', hint: 'add one', code: 'R201'},
+    {severity: 'warning', tab: 'Settings', cell: '4', problem: 'no rate', hint: '', code: 'R301'},
   ];
   const {script, state} = load({locale: 'en_GB', properties: configured, respond: () => ({status: 200, body: {
     ok: true, action: 'preview', summary: summary({dry_run: true, anomalies,
@@ -127,8 +128,9 @@ test('preview lists what would leave and the anomalies with their cells, in Engl
   assert.match(text, /Preview: nothing was sent or written/);
   assert.match(text, /To send \(1\)\ncustomer C1 — invoices F1 — €1,234.50 \+ \$10.00/);
   assert.match(text, /Awaiting approval \(0\)\nNone\./);
-  assert.match(text, /Anomalies \(2\)\nInvoices!D7 the due date <is> missing\ntype it as 2026-12-01/);
+  assert.match(text, /Anomalies \(3\)\nInvoices!D7 the due date <is> missing\ntype it as 2026-12-01/);
   assert.match(text, /Customers!C3 no e-mail address/);
+  assert.match(text, /Settings, row 4 no rate/);
   assert.ok(html.includes('&lt;is&gt;'));
 });
 
@@ -201,6 +203,7 @@ test('no URL configured: a clear message, nothing fetched', () => {
   }
   const en = load({locale: 'en_US'});
   en.script.relanceSend();
+  assert.equal(en.state.alerts.length, 0);  // nothing asked: nothing could be sent
   assert.match(textOf(en.state.sidebars[0].html), /In Extensions > Apps Script > Project Settings > Script Properties/);
 });
 
