@@ -14,11 +14,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # LibreOffice (headless) checks that every workbook relance writes opens in a spreadsheet program;
-# Chromium (driven by Playwright, never a browser of its own) opens the HTML report; poppler renders PDFs.
-SYSTEM_PACKAGES := libreoffice-calc-nogui chromium poppler-utils
+# Chromium (driven by Playwright, never a browser of its own) opens the HTML report; poppler renders PDFs;
+# node runs the Apps Script menu's tests (node --test tests/apps_script/).
+SYSTEM_PACKAGES := libreoffice-calc-nogui chromium poppler-utils nodejs
 system-deps:
 	@if ! command -v soffice >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 \
-	    || ! command -v pdftoppm >/dev/null 2>&1; then \
+	    || ! command -v pdftoppm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
 	    $(SYSTEM_PACKAGES) >/dev/null; fi

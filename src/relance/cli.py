@@ -66,6 +66,7 @@ from relance.app.jobs import (
 from relance.app.jobs import (
     baseline as baseline_job,
 )
+from relance.app.sharing import new_spreadsheet
 from relance.app.templates import check_templates
 from relance.engine.anomaly import Anomaly, Severity
 from relance.engine.book import Book
@@ -424,9 +425,22 @@ def init(
     invoices: Annotated[int, typer.Option(help=_h(C.HELP_INVOICES))] = 4000,
     as_of: AsOf = None,
     force: Annotated[bool, typer.Option("--force", help=_h(C.HELP_FORCE))] = False,
+    share: Annotated[list[str] | None, typer.Option("--share", help=_h(C.HELP_INIT_SHARE))] = None,
 ) -> None:
     """Write a new workbook template (French or English), optionally with demo data."""
     with _errors():
+        if share and book != "gsheet:new":
+            raise ConfigError(C.INIT_SHARE_ONLY_NEW(), C.INIT_SHARE_ONLY_NEW_FIX())
+        if book == "gsheet:new" and not demo:  # created by the service account, shared, then laid out
+            if not share:
+                raise ConfigError(C.INIT_SHARE_NEEDED(), C.INIT_SHARE_NEEDED_FIX())
+            language = _valid_lang(lang) if lang is not None else _UI.lang
+            _UI.set(language)
+            book = new_spreadsheet(_UI.t(C.INIT_SHEET_TITLE), str(language), share)
+            init_spreadsheet(open_workbook(book), str(language))
+            url = f"https://docs.google.com/spreadsheets/d/{book.removeprefix('gsheet:')}/edit"
+            out.print(escape(_UI.t(C.INIT_SHEET_CREATED, emails=", ".join(share), url=url)), highlight=False)
+            return
         if book.startswith("gs://"):  # written here, then copied to its bucket (docs/cloud-storage.md)
             raise ConfigError(C.GCS_INIT_LOCAL(url=book), C.GCS_INIT_LOCAL_FIX(url=book))
         if book.startswith("excel:") or (book.startswith("gsheet:") and demo):  # in a later version

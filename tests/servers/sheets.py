@@ -337,6 +337,8 @@ class SheetsServer:
         self.log: list[tuple[str, str, int]] = []  # (endpoint, range names or path, body bytes)
         self.largest_body = 0
         self.tokens: dict[str, str] = {}  # token -> e-mail
+        self.creators: dict[str, str] = {}  # spreadsheet created through the API -> who created it
+        self.token_scopes: dict[str, list[str]] = {}  # token -> the scopes asked for (the Drive fake checks them)
         self.trusted: dict[str, bytes] = {}  # service-account e-mail -> public key PEM
         self.token_requests = 0
         self.lock = threading.RLock()
@@ -611,7 +613,7 @@ class SheetsServer:
         """(endpoint, tabs touched, a function applying the call and returning its answer)."""
         path = unquote(path)
         if method == "POST" and path == "/v4/spreadsheets":
-            return "create", [], lambda: self._create(body)
+            return "create", [], lambda: self._create(body, user)
         m = re.fullmatch(r"/v4/spreadsheets/([^/:]+)(.*)", path)
         if not m:
             raise ApiError(404, f"Not found: {path}", "NOT_FOUND")
@@ -709,9 +711,10 @@ class SheetsServer:
                     line[c] = None
         return {"spreadsheetId": book.spreadsheet_id, "clearedRanges": [g.a1(book.sheet(g.title)) for g in grids]}
 
-    def _create(self, body: dict[str, Any]) -> Any:
+    def _create(self, body: dict[str, Any], user: str = "") -> Any:
         title = (body.get("properties") or {}).get("title", "Sans titre")
-        sid = self.add_book(title, {})
+        sid = self.add_book(title, {}, locale=(body.get("properties") or {}).get("locale", "fr_FR"))
+        self.creators[sid] = user  # its owner, for the Drive side (tests/servers/drive.py)
         book = self.books[sid]
         for i, spec in enumerate(body.get("sheets", [])):
             props = spec.get("properties", {})
@@ -739,6 +742,7 @@ class SheetsServer:
             self.token_requests += 1
             token = f"ya29.local-{next(self._ids)}"
             self.tokens[token] = claims["iss"]
+            self.token_scopes[token] = str(claims.get("scope", "")).split()
         return {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

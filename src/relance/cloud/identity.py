@@ -5,8 +5,9 @@ the script's OAuth client id, not the function's URL, so the platform's own chec
 used: the function is deployed open and checks here, with google-auth, the signature against
 Google's certificates (RELANCE_MENU_CERTS_URL overrides their address, for tests), the audience
 (RELANCE_MENU_AUDIENCE), the expiry, the issuer and that the e-mail address is verified. Who may
-act is, for now, an allow-list (RELANCE_MENU_USERS: addresses or `@domain`); checking the
-caller's Drive permission on the spreadsheet comes with the Google Sheets workbooks.
+act: for a `gsheet:` workbook, its editors (menu_action reads the spreadsheet's Drive sharing
+list); RELANCE_MENU_USERS (addresses or `@domain`), when set, narrows that further, and is the
+only rule for a workbook outside Drive.
 """
 
 from __future__ import annotations
@@ -36,9 +37,13 @@ class Caller:
         return hashlib.sha256(self.email.encode("utf-8")).hexdigest()[:12]
 
 
-def verify_caller(request: Request, environ: Mapping[str, str] | None = None) -> Caller:
+def verify_caller(request: Request, environ: Mapping[str, str] | None = None, *,
+                  list_required: bool = True) -> Caller:
     """The caller of a menu call, or a Refusal: 401 (no token, or a token refused), 403 (an
-    unverified address, or an account not on the list), 503 (Google's keys unreachable)."""
+    unverified address, or an account not on the list), 503 (Google's keys unreachable).
+
+    With `list_required=False` an empty RELANCE_MENU_USERS refuses no one: the caller then
+    checks who may act by other means (the spreadsheet's editors)."""
     env = os.environ if environ is None else environ
     audience = env.get("RELANCE_MENU_AUDIENCE", "").strip()
     if not audience:
@@ -56,7 +61,8 @@ def verify_caller(request: Request, environ: Mapping[str, str] | None = None) ->
     if not email or claims.get("email_verified") is not True:
         raise Refusal(403, "email_unverified", C.MENU_UNVERIFIED(), C.MENU_UNVERIFIED_FIX())
     caller = Caller(email, str(claims.get("sub") or ""))
-    if not allowed(caller.email, env.get("RELANCE_MENU_USERS", "")):
+    users = env.get("RELANCE_MENU_USERS", "")
+    if (users.strip() or list_required) and not allowed(caller.email, users):
         raise Refusal(403, "not_allowed", C.MENU_NOT_ALLOWED(), C.MENU_NOT_ALLOWED_FIX())
     return caller
 

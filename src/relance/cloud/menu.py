@@ -2,6 +2,10 @@
 
 Body: `{"action": "refresh" | "preview" | "send" | "dashboard" | "check", "workbook": ..., "lang"?,
 "channel"?}` with the Apps Script identity token in `Authorization: Bearer` (relance.cloud.identity).
+Who may act: for a `gsheet:` workbook, a person who may edit that spreadsheet (its Drive sharing
+list, read as the service account: their address, their domain, or anyone with the link, as
+editor); RELANCE_MENU_USERS, when set, must list them too. For another workbook the list alone
+decides. The caller is checked before the body is read, the spreadsheet's sharing after.
 `send` is "send now": it ignores the daily send window, yet sends nothing twice (History) and
 nothing inside a customer's cooldown (the planner's gap); a second click while the first is
 still sending meets the run lock (409). Refusals answer 4xx in the caller's language.
@@ -10,6 +14,7 @@ still sending meets the run lock (409). Refusals answer 4xx in the caller's lang
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +28,7 @@ from relance.app.jobs import (
     write_dashboard,
     write_plan,
 )
+from relance.app.sharing import may_edit
 from relance.app.templates import check_templates
 from relance.cloud.calls import (
     Refusal,
@@ -35,7 +41,7 @@ from relance.cloud.calls import (
     refused,
 )
 from relance.cloud.calls import run_request as _run_request
-from relance.cloud.identity import verify_caller
+from relance.cloud.identity import Caller, verify_caller
 from relance.cloud.logs import log, workbook_ref
 from relance.cloud.runs import run_workbook
 from relance.engine.anomaly import Anomaly
@@ -59,7 +65,7 @@ def menu_action(request: Request, clock: Clock = _utcnow) -> Response:
         except Refusal as bad_body:  # said after the caller is known: a stranger learns nothing
             body, refusal = None, bad_body
         lang = language(request, body)
-        caller = verify_caller(request)
+        caller = verify_caller(request, list_required=False)
         if body is None:
             raise refusal
         action = body.get("action")
@@ -67,6 +73,7 @@ def menu_action(request: Request, clock: Clock = _utcnow) -> Response:
             raise Refusal(400, "unknown_action", C.MENU_UNKNOWN_ACTION(action=repr(action)),
                           C.MENU_UNKNOWN_ACTION_FIX(actions=", ".join(ACTIONS)))
         asked = _run_request({k: body[k] for k in ("workbook", "channel") if k in body})
+        _may_act(caller, asked.workbooks[0])
     except Refusal as refusal:
         log("WARNING", "menu call refused", code=refusal.code, status=refusal.status, function="menu_action")
         return refused(refusal, lang)
@@ -89,6 +96,21 @@ def menu_action(request: Request, clock: Clock = _utcnow) -> Response:
         return answer({"action": action, "workbook_ref": ref, "ok": False,
                        "error": error_body(type(exc).__name__, exc, lang)}, 422)
     return answer({"action": action, "workbook": book, "workbook_ref": ref, "ok": True, **data})
+
+
+def _may_act(caller: Caller, book: str) -> None:
+    """Refuse (403) a caller who may not edit the `gsheet:` workbook, or, for another workbook,
+    who is not on RELANCE_MENU_USERS; 502 when the spreadsheet's sharing cannot be read."""
+    if not book.startswith("gsheet:"):
+        if not os.environ.get("RELANCE_MENU_USERS", "").strip():  # the list is the only rule there
+            raise Refusal(403, "not_allowed", C.MENU_NOT_ALLOWED(), C.MENU_NOT_ALLOWED_FIX())
+        return
+    try:
+        editor = may_edit(book, caller.email)
+    except RelanceError as exc:
+        raise Refusal(502, "sharing_unknown", C.MENU_SHARING_UNKNOWN(why=exc.said), exc.fix) from None
+    if not editor:
+        raise Refusal(403, "not_editor", C.MENU_NOT_EDITOR(email=caller.email), C.MENU_NOT_EDITOR_FIX())
 
 
 def _act(action: str, book: str, now: dt.datetime) -> dict[str, Any]:

@@ -110,3 +110,15 @@ CLOUD_FAILED_FIX = Phrase(
 CLOUD_NOT_CONFIGURED = Phrase(
     "la fonction n'est pas configurée : la variable d'environnement {name} manque",
     "the function is not configured: the environment variable {name} is missing")
+# --- s18-appscript ---
+MENU_NOT_EDITOR = Phrase(
+    "votre compte ({email}) ne peut pas modifier cette feuille : le menu n'agit que pour ses éditeurs",
+    "your account ({email}) may not edit this spreadsheet: the menu acts only for its editors")
+MENU_NOT_EDITOR_FIX = Phrase(
+    "demandez à son propriétaire de la partager avec votre adresse comme éditeur (un partage par groupe "
+    "ne suffit pas : relance ne voit pas qui est dans un groupe)",
+    "ask its owner to share it with your address as an editor (sharing through a group is not enough: "
+    "relance cannot see who is in a group)")
+MENU_SHARING_UNKNOWN = Phrase(
+    "relance n'a pas pu vérifier qui peut modifier cette feuille : {why}",
+    "relance could not check who may edit this spreadsheet: {why}")

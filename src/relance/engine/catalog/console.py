@@ -771,3 +771,43 @@ SHEETS_NOT_EMPTY_FIX = Phrase("créez une nouvelle feuille Google Sheets, partag
                               "puis relancez `relance init gsheet:<identifiant>`",
                               "create a new Google Sheets spreadsheet, share it with the service account, then "
                               "run `relance init gsheet:<id>` again")
+# --- s18-appscript ---
+DRIVE_UNREACHABLE = Phrase("l'API Google Drive ne répond pas ({cause})",
+                           "the Google Drive API does not answer ({cause})")
+DRIVE_UNREACHABLE_FIX = Phrase("réessayez dans quelques minutes", "try again in a few minutes")
+DRIVE_NOT_SHARED = Phrase("le compte de service ne voit pas la feuille {id} dans Google Drive",
+                          "the service account cannot see the spreadsheet {id} in Google Drive")
+DRIVE_NOT_SHARED_FIX = Phrase("partagez la feuille avec l'adresse du compte de service, comme éditeur "
+                              "(docs/google-sheets.md)",
+                              "share the spreadsheet with the service account's address, as an editor "
+                              "(docs/google-sheets.md)")
+DRIVE_DISABLED = Phrase("l'API Google Drive n'est pas activée dans le projet ({cause})",
+                        "the Google Drive API is not enabled in the project ({cause})")
+DRIVE_DISABLED_FIX = Phrase("activez-la : console Google Cloud, API et services, Bibliothèque, Google Drive API",
+                            "enable it: Google Cloud console, APIs & Services, Library, Google Drive API")
+DRIVE_REFUSED = Phrase("l'API Google Drive a refusé la demande ({status} : {cause})",
+                       "the Google Drive API refused the request ({status}: {cause})")
+DRIVE_REFUSED_FIX = Phrase("vérifiez que la feuille est partagée avec le compte de service comme éditeur, puis "
+                           "réessayez (docs/google-sheets.md)",
+                           "check that the spreadsheet is shared with the service account as an editor, then "
+                           "try again (docs/google-sheets.md)")
+HELP_INIT_SHARE = Phrase("Avec gsheet:new : l'adresse à qui partager la nouvelle feuille, comme éditeur "
+                         "(répétable).",
+                         "With gsheet:new: the address to share the new spreadsheet with, as editor (repeatable).")
+INIT_SHARE_NEEDED = Phrase("`relance init gsheet:new` créerait une feuille que seul le compte de service peut ouvrir",
+                           "`relance init gsheet:new` would create a spreadsheet only the service account can open")
+INIT_SHARE_NEEDED_FIX = Phrase("indiquez qui doit l'ouvrir : `relance init gsheet:new --share vous@exemple.fr`",
+                               "say who is to open it: `relance init gsheet:new --share you@example.com`")
+INIT_SHARE_ONLY_NEW = Phrase("--share ne sert qu'à partager une feuille que `relance init gsheet:new` crée",
+                             "--share only shares a spreadsheet that `relance init gsheet:new` creates")
+INIT_SHARE_ONLY_NEW_FIX = Phrase("partagez vous-même une feuille existante (bouton Partager de Google Sheets)",
+                                 "share an existing spreadsheet yourself (the Share button of Google Sheets)")
+INIT_SHEET_TITLE = Phrase("Relances", "Reminders")
+INIT_SHEET_CREATED = Phrase("Feuille créée et partagée avec {emails} : {url}",
+                            "Created the spreadsheet, shared with {emails}: {url}")
+SHEETS_CREATE_REFUSED = Phrase("Google a refusé de créer la feuille ({cause})",
+                               "Google refused to create the spreadsheet ({cause})")
+SHEETS_CREATE_REFUSED_FIX = Phrase("créez-la vous-même dans Google Sheets, partagez-la avec le compte de service "
+                                   "comme éditeur, puis lancez `relance init gsheet:<identifiant>`",
+                                   "create it yourself in Google Sheets, share it with the service account as an "
+                                   "editor, then run `relance init gsheet:<id>`")
