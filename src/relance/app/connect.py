@@ -51,6 +51,26 @@ def open_workbook(book: str) -> WorkbookBackend:
     return XlsxBackend(Path(book))
 
 
+def excel_workbook(book: object | None = None) -> WorkbookBackend:
+    """The workbook that called a ribbon button (xlwings' `Book.caller()`), or `book` (an xlwings
+    Book, a stand-in in tests). Excel waits for the macro meanwhile: nothing else changes it."""
+    from relance.workbook.excel import ExcelBackend, xlwings_module
+
+    if book is None:
+        book = xlwings_module().Book.caller()
+    return ExcelBackend(book, held=True)
+
+
+def excel_outbox(backend: WorkbookBackend) -> Path:
+    """Where a ribbon run files its messages: `<name>_outbox` beside the workbook's file, or in
+    the home folder (`relance/<name>_outbox`) for a workbook never saved or kept online."""
+    full = str(getattr(getattr(backend, "book", None), "fullname", "") or "")
+    path = Path(full)
+    if full and "://" not in full and path.is_absolute() and path.parent.is_dir():
+        return path.with_name(path.stem + "_outbox")
+    return Path.home() / "relance" / (Path(full or "excel").stem + "_outbox")
+
+
 def default_outbox(book: str) -> Path:
     """Where the outbox goes when none is named: `<book>_outbox` beside the workbook."""
     if book.startswith("gs://"):  # a workbook in Cloud Storage: here, in the current folder
