@@ -183,3 +183,39 @@ def test_the_build_puts_our_ribbon_into_the_quickstart_skeleton(tmp_path: Path):
     build.vba_module(ADDIN / "relance.bas", tmp_path / "relance.bas")
     data = (tmp_path / "relance.bas").read_bytes()
     assert b"\r\n" in data and "Aperçu".encode("cp1252") in data
+
+
+# ----------------------------------------------------------------------------- relance addin install
+
+
+def test_addin_install_on_linux_says_excel_is_not_here():
+    from typer.testing import CliRunner
+
+    from relance.cli import app
+
+    result = CliRunner().invoke(app, ["--lang", "en", "addin", "install"])
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert "Excel does not exist on this machine (Linux)" in text and "relance run book.xlsx" in text
+
+
+@pytest.mark.parametrize("system", ["Windows", "Darwin"])
+def test_addin_install_copies_the_addin_and_writes_its_settings(tmp_path: Path, system: str):
+    from relance.app.addin_install import install
+
+    xlam = tmp_path / "dist" / "relance.xlam"
+    xlam.parent.mkdir()
+    xlam.write_bytes(b"PK-addin")
+    home = tmp_path / "home"
+    config = (home / ".myaddin" / "myaddin.conf" if system == "Windows"
+              else home / "Library" / "Containers" / "com.microsoft.Excel" / "Data" / "myaddin.conf")
+    config.parent.mkdir(parents=True)
+    config.write_text('"LICENSE_KEY","kept"\n"PYTHONPATH","old"\n', encoding="utf-8")
+    done = install(xlam, "/opt/py/python", tmp_path, system=system, home=home,
+                   env={"APPDATA": str(home / "AppData" / "Roaming")})
+    assert done.target.read_bytes() == b"PK-addin" and done.config == config
+    assert done.target.parent.name in ("XLSTART", "Excel")
+    lines = config.read_text("utf-8").splitlines()
+    key = "INTERPRETER_WIN" if system == "Windows" else "INTERPRETER_MAC"
+    assert lines == ['"LICENSE_KEY","kept"', f'"{key}","/opt/py/python"', f'"PYTHONPATH","{tmp_path}"',
+                     '"UDF MODULES","relance_addin.udfs"']
