@@ -821,11 +821,11 @@ RIBBON_CHECK_FOUND = Phrase("Classeur vérifié : {customers}, {documents}, {pay
                             "voir l'onglet {tab}. Premier : {first}",
                             "Workbook checked: {customers}, {documents}, {payments}. {errors}, {warnings}: "
                             "see tab {tab}. First: {first}")
-RIBBON_PREVIEW_DONE = Phrase("Aperçu au {day} : {messages} prévus, rien n'a été envoyé. La liste est dans "
+RIBBON_PREVIEW_DONE = Phrase("Aperçu au {day} : à envoyer, {messages} ; rien n'a été envoyé. La liste est dans "
                              "l'onglet {tab} ; cochez-y les validations demandées.",
-                             "Preview for {day}: {messages} planned, nothing was sent. The list is in tab {tab}; "
+                             "Preview for {day}: {messages} to send; nothing was sent. The list is in tab {tab}; "
                              "tick the approvals asked for there.")
-RIBBON_SENT = Phrase("Envoi terminé : {sent} sur {planned} prévus ({failed} en échec), déposés dans {place}. "
+RIBBON_SENT = Phrase("Envoi terminé : {sent} sur {planned} prévus ({failed} en échec), dans {place}. "
                      "L'historique est dans l'onglet {tab}.",
                      "Sending done: {sent} of {planned} planned ({failed} failed), filed in {place}. "
                      "History is in tab {tab}.")
