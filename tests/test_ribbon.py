@@ -219,3 +219,32 @@ def test_addin_install_copies_the_addin_and_writes_its_settings(tmp_path: Path, 
     key = "INTERPRETER_WIN" if system == "Windows" else "INTERPRETER_MAC"
     assert lines == ['"LICENSE_KEY","kept"', f'"{key}","/opt/py/python"', f'"PYTHONPATH","{tmp_path}"',
                      '"UDF MODULES","relance_addin.udfs"']
+
+
+def test_the_template_places_the_functions_beside_the_invoices(tmp_path: Path):
+    from openpyxl import load_workbook
+
+    from relance.app.jobs import read_book
+
+    sys.path.insert(0, str(ADDIN))
+    try:
+        build = importlib.import_module("build")
+    finally:
+        sys.path.remove(str(ADDIN))
+    path = tmp_path / "modele.xlsx"
+    build.template(path)
+    ws = load_workbook(path)["Factures"]
+    header = [c.value for c in ws[1]]
+    functions = [h for h in header if h and str(h).startswith("RELANCE")]
+    assert functions == ["RELANCE jours de retard", "RELANCE solde", "RELANCE tranche"]
+    first = header.index(functions[0]) + 1
+    assert header[first - 2] is None  # one blank column between the invoices and the functions
+    formulas = [ws.cell(2, first + k).value for k in range(3)]
+    assert [f.text.split("(")[0] for f in formulas] == ["=RELANCE_DAYS_LATE", "=RELANCE_BALANCE", "=RELANCE_BUCKET"]
+    assert formulas[0].ref.endswith(str(build.TEMPLATE_ROWS + 1))
+    # relance reads it as the plain template: the same findings (the empty Settings), no more
+    from relance.app.jobs import init_workbook
+
+    init_workbook(tmp_path / "plain.xlsx", "fr")
+    codes = sorted(a.code for a in read_book(XlsxBackend(path)).anomalies)
+    assert codes == sorted(a.code for a in read_book(XlsxBackend(tmp_path / "plain.xlsx")).anomalies)
