@@ -127,6 +127,8 @@ def test_one_assignment_per_owned_tab_formats_per_column_and_the_mark():
     assert "$B$2:$B$501" in sheet.formats and "€" in sheet.formats["$B$2:$B$501"]
     assert [n.name for n in book.names] == ["_relance_owned_1"] and book.names.items[0].hidden
     assert mark_target(book.names.items[0].refers_to) == "Historique"
+    assert book.sheets.active.name == "Factures"  # the user's sheet still in front
+    assert book.app.screen_updating is True and book.app.calculation == "automatic"  # given back
     again = {s.name: s for s in backend.read()}
     assert again["Historique"].owned is True and again["Factures"].owned is False
     # written again: the same tab, cleared and rewritten in one assignment, the mark kept

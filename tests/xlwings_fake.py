@@ -282,6 +282,9 @@ class Sheet:
         cols = [c for _, c in self.cells]
         return Range(self, (min(rows), min(cols)), (max(rows), max(cols)))
 
+    def activate(self) -> None:
+        self.book.active_sheet = self
+
     def clear(self) -> None:
         self.book.calls["clear"] += 1
         self.cells.clear()
@@ -319,6 +322,10 @@ class Sheets:
     def __contains__(self, key: str) -> bool:
         return any(s.name.casefold() == key.casefold() for s in self.items)
 
+    @property
+    def active(self) -> Sheet | None:
+        return self.book.active_sheet or (self.items[0] if self.items else None)
+
     def add(self, name: str | None = None, before: Sheet | None = None, after: Sheet | None = None) -> Sheet:
         name = name or f"Sheet{len(self.items) + 1}"
         if name in self:
@@ -327,6 +334,7 @@ class Sheets:
         index = self.items.index(after) + 1 if after is not None else (
             self.items.index(before) if before is not None else 0)
         self.items.insert(index, sheet)
+        self.book.active_sheet = sheet  # as Excel: a new sheet comes to the front
         return sheet
 
 
@@ -385,6 +393,7 @@ class App:
         self.calculations = 0
         self.books: list[Book] = []
         self.screen_updating = True
+        self.calculation = "automatic"
 
     @property
     def status_bar(self) -> Any:
@@ -410,6 +419,7 @@ class Book:
         self.app = app or App()
         self.app.books.append(self)
         self.sheets = Sheets(self)
+        self.active_sheet: Sheet | None = None
         self.names = Names()
         self.calls: Counter[str] = Counter()
         self.reads: Counter[str] = Counter()

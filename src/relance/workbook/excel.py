@@ -274,6 +274,33 @@ class ExcelBackend:
             if key in sheets and key not in marks:
                 raise WorkbookError(console.EXCEL_USER_TAB(tab=repr(tab.name), name=self.name),
                                     console.EXCEL_USER_TAB_FIX())
+        with self._quiet():
+            self._write_all(tabs, sheets, marks)
+
+    @contextmanager
+    def _quiet(self) -> Iterator[None]:
+        """No screen redraw nor recalculation while relance's tabs are written, and the sheet the
+        user was looking at still in front afterwards (adding a sheet activates it)."""
+        app = getattr(self.book, "app", None)
+        before: dict[str, Any] = {}
+        with suppress(Exception):
+            before["active"] = self.book.sheets.active
+        for attr, quiet in (("screen_updating", False), ("calculation", "manual")):
+            with suppress(Exception):
+                before[attr] = getattr(app, attr)
+                setattr(app, attr, quiet)
+        try:
+            yield
+        finally:
+            for attr in ("calculation", "screen_updating"):
+                if attr in before:
+                    with suppress(Exception):
+                        setattr(app, attr, before[attr])
+            if before.get("active") is not None:
+                with suppress(Exception):
+                    before["active"].activate()
+
+    def _write_all(self, tabs: Sequence[OwnedTab], sheets: dict[str, Any], marks: dict[str, Any]) -> None:
         for tab in tabs:
             key = tab.name.casefold()
             sheet = sheets.get(key)
