@@ -27,11 +27,11 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 sys.path.insert(0, str(HERE.parent / "addin"))
 
-import xlwings_fake as fake  # noqa: E402
+from relance_addin import ribbon  # noqa: E402
 from run import OUT, build  # noqa: E402
 
+import xlwings_fake as fake  # noqa: E402
 from relance.workbook.xlsx import XlsxBackend  # noqa: E402
-from relance_addin import ribbon  # noqa: E402
 
 
 def peak_mb() -> float:

@@ -230,7 +230,8 @@ class ExcelBackend:
                                           limit=f"{parts.MAX_TAB_CELLS:,}"),
                 console.TRIM_TAB())
         values = self._call(lambda: used.options(ndim=2, empty=None).value)
-        rows = [[read_value(v) for v in row] for row in values or []]
+        # texts and numbers, nearly every cell, as they are; the rest through read_value
+        rows = [[v if type(v) is str or type(v) is float else read_value(v) for v in row] for row in values or []]
         if not any(v != "" for row in rows for v in row):
             return []  # an empty tab (Excel's used range of a blank sheet is A1)
         # from A1, rectangular, as the .xlsx reader gives a tab
