@@ -233,3 +233,31 @@ def test_the_connect_seam(monkeypatch):
     assert open_excel("excel:C:\\compta\\B.xlsx", xw).location == "excel:B.xlsx"
     with pytest.raises(WorkbookError):
         open_excel("excel:Z.xlsx", xw)
+
+
+def test_a_tab_past_the_cell_budget_is_refused_before_its_values_cross(monkeypatch):
+    from relance.workbook import xlsx_parts
+
+    monkeypatch.setattr(xlsx_parts, "MAX_TAB_CELLS", 100)
+    book = fake.Book.from_tabs([("Factures", [["numero", "montant"], *[[f"F{i}", i] for i in range(60)]])])
+    with pytest.raises(WorkbookError) as err:
+        ExcelBackend(book).read()
+    assert "Factures" in err.value.text("en")
+    assert book.calls["read"] == 0
+
+
+def test_relance_run_excel_from_the_command_line(demo_xlsx: Path, tmp_path: Path, monkeypatch):
+    """`relance run excel:` through the connect seam, xlwings stood in by the fake."""
+    from typer.testing import CliRunner
+
+    from relance.cli import app
+    from relance.workbook import excel
+
+    book = fake_of(demo_xlsx, fullname=str(tmp_path / "relances.xlsx"))
+    monkeypatch.setattr(excel, "xlwings_module", lambda: fake.Module(book))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["run", "excel:", "--as-of", AS_OF.isoformat(), "--json",
+                                      "--outbox", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["simulated"] > 0 and "Historique" in book.sheets
