@@ -875,6 +875,25 @@ def schedule_cmd(
                                    line=plan.cron_line())), highlight=False, soft_wrap=True)
 
 
+@_command(C.HELP_ADDIN, "addin")
+def addin_cmd(
+    action: Annotated[str, typer.Argument(help=_h(C.HELP_ADDIN_ACTION))],
+    file: Annotated[Path, typer.Option("--file", help=_h(C.HELP_ADDIN_FILE))] = Path("addin/dist/relance.xlam"),
+) -> None:
+    """Install the Relance Excel add-in (ribbon and functions) on Windows or macOS."""
+    from relance.app.addin_install import install
+
+    with _errors():
+        if action != "install":
+            raise ConfigError(C.CHANNEL_UNKNOWN(name=repr(action)), C.CHANNEL_USE(names="install"))
+        xlam = file.resolve()
+        # the folder holding relance_addin/: beside the add-in, or above its dist/ folder
+        code = next((d for d in (xlam.parent, xlam.parent.parent) if (d / "relance_addin").is_dir()), xlam.parent)
+        done = install(xlam, sys.executable, code)
+        out.print(escape(_UI.t(C.ADDIN_INSTALLED, target=str(done.target), config=str(done.config),
+                               python=done.python, udfs=done.udfs)), highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     app()
 

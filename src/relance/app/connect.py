@@ -1,7 +1,7 @@
 """From the words a person types to the objects that do the work.
 
-`BOOK` (a path to an .xlsx file, `gs://bucket/book.xlsx`, `gsheet:<id or URL>`; `excel:` later) becomes
-a workbook backend, and
+`BOOK` (a path to an .xlsx file, `gs://bucket/book.xlsx`, `gsheet:<id or URL>`, `excel:[open workbook]`)
+becomes a workbook backend, and
 a channel name (`outbox`, `smtp`, `mailjet`) becomes a transport. This is the one place a new
 backend or transport is plugged in; secrets and endpoints are read here from the environment
 (SMTP_*, MAILJET_*: docs/sending.md) and never from the workbook.
@@ -35,18 +35,40 @@ ChannelFactory = Callable[[Book], Channel]
 
 
 def open_workbook(book: str) -> WorkbookBackend:
-    """The backend for a `BOOK` argument: a local .xlsx path, `gs://…` or `gsheet:…`."""
+    """The backend for a `BOOK` argument: a local .xlsx path, `gs://…`, `gsheet:…` or `excel:…`."""
     if book.startswith("gsheet:"):
         from relance.workbook.gsheet import GsheetBackend
 
         return GsheetBackend(book)
-    if book.startswith("excel:"):
-        raise ConfigError(console.BACKEND_LATER(kind=book.split(':')[0]), console.BACKEND_LATER_FIX())
+    if book.startswith("excel:"):  # a workbook open in Excel, through xlwings (docs/excel.md)
+        from relance.workbook.excel import open_excel
+
+        return open_excel(book)
     from relance.workbook.xlsx import XlsxBackend
 
     if book.startswith("gs://"):  # an .xlsx object in Cloud Storage (docs/cloud-storage.md)
         return gcs_workbook(book, os.environ)
     return XlsxBackend(Path(book))
+
+
+def excel_workbook(book: object | None = None) -> WorkbookBackend:
+    """The workbook that called a ribbon button (xlwings' `Book.caller()`), or `book` (an xlwings
+    Book, a stand-in in tests). Excel waits for the macro meanwhile: nothing else changes it."""
+    from relance.workbook.excel import ExcelBackend, xlwings_module
+
+    if book is None:
+        book = xlwings_module().Book.caller()
+    return ExcelBackend(book, held=True)
+
+
+def excel_outbox(backend: WorkbookBackend) -> Path:
+    """Where a ribbon run files its messages: `<name>_outbox` beside the workbook's file, or in
+    the home folder (`relance/<name>_outbox`) for a workbook never saved or kept online."""
+    full = str(getattr(getattr(backend, "book", None), "fullname", "") or "")
+    path = Path(full)
+    if full and "://" not in full and path.is_absolute() and path.parent.is_dir():
+        return path.with_name(path.stem + "_outbox")
+    return Path.home() / "relance" / (Path(full or "excel").stem + "_outbox")
 
 
 def default_outbox(book: str) -> Path:
@@ -57,6 +79,12 @@ def default_outbox(book: str) -> Path:
         from relance.workbook.gsheet import spreadsheet_id
 
         return Path(f"gsheet-{spreadsheet_id(book)}_outbox")
+    if book.startswith("excel:"):  # beside the file named, else here, after the workbook's name
+        target = book.removeprefix("excel:").strip()
+        path = Path(target or "excel")
+        if not path.is_absolute():
+            return Path(path.stem + "_outbox")
+        return path.with_name(path.stem + "_outbox")
     path = Path(book)
     return path.with_name(path.stem + "_outbox")
 

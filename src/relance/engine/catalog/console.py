@@ -27,10 +27,10 @@ HELP_REQUIRED = Phrase("obligatoire", "required")
 
 # --------------------------------------------------------------------------- help: arguments and options
 
-HELP_BOOK = Phrase("Le classeur : un fichier .xlsx, gs://bucket/classeur.xlsx (Cloud Storage) ou gsheet:ID "
-                   "(Google Sheets ; excel: viendra plus tard).",
-                   "The workbook: an .xlsx file, gs://bucket/book.xlsx (Cloud Storage) or gsheet:ID (Google Sheets; "
-                   "excel: comes later).")
+HELP_BOOK = Phrase("Le classeur : un fichier .xlsx, gs://bucket/classeur.xlsx (Cloud Storage), gsheet:ID "
+                   "(Google Sheets) ou excel:[classeur ouvert] (Excel, Windows et macOS).",
+                   "The workbook: an .xlsx file, gs://bucket/book.xlsx (Cloud Storage), gsheet:ID (Google Sheets) or "
+                   "excel:[open workbook] (Excel, Windows and macOS).")
 HELP_AS_OF = Phrase("Date de l'exécution, AAAA-MM-JJ (par défaut : aujourd'hui dans le fuseau horaire du classeur).",
                     "Run date, YYYY-MM-DD (default: today in the workbook's time zone).")
 HELP_JSON = Phrase("Affiche un objet JSON au lieu des tableaux.", "Print one JSON object instead of tables.")
@@ -811,3 +811,106 @@ SHEETS_CREATE_REFUSED_FIX = Phrase("créez-la vous-même dans Google Sheets, par
                                    "comme éditeur, puis lancez `relance init gsheet:<identifiant>`",
                                    "create it yourself in Google Sheets, share it with the service account as an "
                                    "editor, then run `relance init gsheet:<id>`")
+
+# --- s18-ribbon ---
+EXCEL_NOT_HERE = Phrase("Excel n'est pas disponible sur cette machine ({system}) : un classeur `excel:` se lit "
+                        "dans un Excel ouvert, sous Windows ou macOS",
+                        "Excel is not available on this machine ({system}): an `excel:` workbook is read from "
+                        "a running Excel, on Windows or macOS")
+EXCEL_NOT_HERE_FIX = Phrase("ici, passez le fichier lui-même (`relance run classeur.xlsx`) ; sous Windows ou macOS, "
+                            "installez relance avec `pip install relance[excel]` et ouvrez le classeur dans Excel "
+                            "(docs/excel.md)",
+                            "here, give the file itself (`relance run book.xlsx`); on Windows or macOS, install "
+                            "relance with `pip install relance[excel]` and open the workbook in Excel "
+                            "(docs/excel.md)")
+EXCEL_NO_BOOK = Phrase("aucun classeur {name} n'est ouvert dans Excel ({cause})",
+                       "no workbook {name} is open in Excel ({cause})")
+EXCEL_NO_BOOK_FIX = Phrase("ouvrez le classeur dans Excel, puis relancez avec `excel:` (le classeur actif), "
+                           "`excel:Nom.xlsx` ou `excel:C:\\chemin\\Nom.xlsx`",
+                           "open the workbook in Excel, then run again with `excel:` (the active workbook), "
+                           "`excel:Name.xlsx` or `excel:C:\\path\\Name.xlsx`")
+EXCEL_FAILED = Phrase("Excel a refusé l'opération sur le classeur {name} : {cause}",
+                      "Excel refused the operation on workbook {name}: {cause}")
+EXCEL_FAILED_FIX = Phrase("fermez toute boîte de dialogue ouverte dans Excel, quittez le mode édition d'une cellule "
+                          "(Échap), ôtez la protection du classeur, puis relancez : rien n'est envoyé deux fois",
+                          "close any dialog open in Excel, leave a cell's edit mode (Esc), unprotect the workbook, "
+                          "then run again: nothing is sent twice")
+EXCEL_USER_TAB = Phrase("l'onglet {tab} du classeur {name} est le vôtre (il ne porte pas la marque de relance) : "
+                        "relance ne l'écrase pas",
+                        "tab {tab} of workbook {name} is yours (it has no relance mark): relance does not "
+                        "overwrite it")
+EXCEL_USER_TAB_FIX = Phrase("renommez votre onglet, puis relancez : relance créera le sien",
+                            "rename your tab, then run again: relance will create its own")
+EXCEL_RUN_LOCKED = Phrase("une autre exécution de relance travaille déjà sur le classeur {name}",
+                          "another relance run is already working on workbook {name}")
+EXCEL_RUN_LOCKED_FIX = Phrase("attendez qu'elle se termine (la barre d'état d'Excel la suit), puis recommencez ; "
+                              "le verrou {lock} est libéré dès qu'elle s'arrête, même en cas de plantage",
+                              "wait for it to finish (Excel's status bar follows it), then try again; the lock "
+                              "{lock} is released as soon as it stops, even if it crashes")
+RIBBON_WORKING = Phrase("relance : {step}…", "relance: {step}…")
+RIBBON_STEP_READING = Phrase("lecture du classeur", "reading the workbook")
+RIBBON_STEP_CHECKING = Phrase("vérification", "checking")
+RIBBON_STEP_PLANNING = Phrase("préparation des relances", "planning the reminders")
+RIBBON_STEP_SENDING = Phrase("envoi {done}/{total}", "sending {done}/{total}")
+RIBBON_STEP_DASHBOARD = Phrase("tableau de bord", "dashboard")
+RIBBON_STEP_AGING = Phrase("recalcul des retards", "recalculating the aging")
+RIBBON_TITLE = Phrase("Relance", "Relance")
+RIBBON_CHECK_OK = Phrase("Classeur vérifié : {customers}, {documents}, {payments}. Aucun problème.",
+                         "Workbook checked: {customers}, {documents}, {payments}. No problem.")
+RIBBON_CHECK_FOUND = Phrase("Classeur vérifié : {customers}, {documents}, {payments}. {errors}, {warnings} : "
+                            "voir l'onglet {tab}. Premier : {first}",
+                            "Workbook checked: {customers}, {documents}, {payments}. {errors}, {warnings}: "
+                            "see tab {tab}. First: {first}")
+RIBBON_PREVIEW_DONE = Phrase("Aperçu au {day} : à envoyer, {messages} ; rien n'a été envoyé. La liste est dans "
+                             "l'onglet {tab} ; cochez-y les validations demandées.",
+                             "Preview for {day}: {messages} to send; nothing was sent. The list is in tab {tab}; "
+                             "tick the approvals asked for there.")
+RIBBON_SENT = Phrase("Envoi terminé : {sent} sur {planned} prévus ({failed} en échec), dans {place}. "
+                     "L'historique est dans l'onglet {tab}.",
+                     "Sending done: {sent} of {planned} planned ({failed} failed), filed in {place}. "
+                     "History is in tab {tab}.")
+RIBBON_DASHBOARD_DONE = Phrase("Tableau de bord mis à jour au {day} (onglet {tab}).",
+                               "Dashboard updated for {day} (tab {tab}).")
+RIBBON_AGING_DONE = Phrase("Retards recalculés au {day} : {open} ouverts dont {past_due} échus.",
+                           "Aging recalculated for {day}: {open} open, {past_due} past due.")
+RIBBON_HELP = Phrase("Relance planifie et envoie vos relances depuis ce classeur.\n"
+                     "• Recalculer les retards : met à jour les colonnes RELANCE_… et le total échu.\n"
+                     "• Aperçu des relances : écrit le plan dans l'onglet {plan}, n'envoie rien.\n"
+                     "• Envoyer maintenant : envoie ce qui est dû, jamais deux fois.\n"
+                     "• Tableau de bord : reconstruit l'onglet {dashboard}.\n"
+                     "• Vérifier le classeur : liste les lignes à corriger dans l'onglet {anomalies}.\n"
+                     "Documentation : docs/excel.md",
+                     "Relance plans and sends your reminders from this workbook.\n"
+                     "• Refresh aging: updates the RELANCE_… columns and the past-due total.\n"
+                     "• Preview reminders: writes the plan in tab {plan}, sends nothing.\n"
+                     "• Send now: sends what is due, never twice.\n"
+                     "• Update dashboard: rebuilds tab {dashboard}.\n"
+                     "• Check workbook: lists the rows to fix in tab {anomalies}.\n"
+                     "Documentation: docs/excel.md")
+RIBBON_FAILED = Phrase("relance n'a pas pu terminer : {problem}\n\n→ {fix}",
+                       "relance could not finish: {problem}\n\n→ {fix}")
+RIBBON_BUG = Phrase("relance s'est arrêté sur une erreur inattendue ({cause}) ; rien n'a été envoyé deux fois",
+                    "relance stopped on an unexpected error ({cause}); nothing was sent twice")
+ADDIN_NO_EXCEL = Phrase("Excel n'existe pas sur cette machine ({system}) : le complément Relance ne s'installe "
+                        "que sous Windows ou macOS",
+                        "Excel does not exist on this machine ({system}): the Relance add-in installs only on "
+                        "Windows or macOS")
+ADDIN_NO_EXCEL_FIX = Phrase("sur le poste Windows ou Mac de l'utilisateur : `pip install relance[excel]`, "
+                            "`python addin/build.py`, puis `relance addin install` (docs/excel.md) ; ici, "
+                            "`relance run classeur.xlsx` fait le même travail sur le fichier",
+                            "on the user's Windows or Mac: `pip install relance[excel]`, `python addin/build.py`, "
+                            "then `relance addin install` (docs/excel.md); here, `relance run book.xlsx` does the "
+                            "same work on the file")
+ADDIN_MISSING = Phrase("le complément {path} n'existe pas", "add-in {path} does not exist")
+ADDIN_MISSING_FIX = Phrase("construisez-le d'abord : `python addin/build.py` (docs/excel.md)",
+                           "build it first: `python addin/build.py` (docs/excel.md)")
+ADDIN_INSTALLED = Phrase("Complément copié dans {target} ; configuration écrite dans {config} (interpréteur "
+                         "{python}, module des fonctions {udfs}). Redémarrez Excel.",
+                         "Add-in copied to {target}; configuration written to {config} (interpreter {python}, "
+                         "function module {udfs}). Restart Excel.")
+HELP_ADDIN = Phrase("Installe le complément Excel Relance (ruban et fonctions) sous Windows ou macOS.",
+                    "Install the Relance Excel add-in (ribbon and functions) on Windows or macOS.")
+HELP_ADDIN_ACTION = Phrase("install : copie le .xlam dans le dossier de démarrage d'Excel et écrit sa configuration.",
+                           "install: copy the .xlam into Excel's startup folder and write its configuration.")
+HELP_ADDIN_FILE = Phrase("Le complément à installer (par défaut : addin/dist/relance.xlam).",
+                         "The add-in to install (default: addin/dist/relance.xlam).")
