@@ -1,0 +1,1 @@
+"""relance in Excel: the xlwings functions (udfs) and the ribbon add-in."""
