@@ -196,15 +196,18 @@ def test_a_bad_cell_answers_in_its_row_only():
     assert flat(udfs.RELANCE_DAYS_LATE(due, AS_OF_CELL)) == [14, "#VALUE! date?", "#VALUE! date?", 45, "#VALUE! date?"]
     french = flat(udfs.RELANCE_JOURS_RETARD(due, AS_OF_CELL))
     assert french[1] == "#VALEUR! date\u202f?" and french[0] == 14
-    ids = column(["A1", "A2", "A2", None, "A4"])
-    amounts = column([100.0, "abc", 50.0, 20.0, 10.0])
+    ids = column(["A1", "A2", "A1", None, "A4", "A2"])
+    amounts = column([100.0, "abc", 50.0, 20.0, 10.0, 5.0])
     got = flat(udfs.RELANCE_BALANCE(ids, amounts, column(["A1", "A4"]), column([30.0, 10.0])))
-    assert got == [70.0, "#VALUE! amount?", "#VALUE! duplicate number", "#VALUE! number?", 0.0]
+    # as the engine reads an invoice tab: a number is a duplicate of an earlier GOOD row only
+    assert got == [70.0, "#VALUE! amount?", "#VALUE! duplicate number", "#VALUE! number?", 0.0, 5.0]
     penalties = flat(udfs.RELANCE_PENALTY(ids, amounts, column([day("2025-01-01"), day("2025-01-01"), None,
-                                                                 day("2025-01-01"), "2025-02-30"]),
+                                                                 day("2025-01-01"), "2025-02-30",
+                                                                 day("2025-06-14")]),
                                           column(["A1"]), column([day("2025-03-01")]), column([30.0]),
                                           AS_OF_CELL, 12.0))
-    assert penalties[1:] == ["#VALUE! amount?", "#VALUE! duplicate number", "#VALUE! number?", "#VALUE! date?"]
+    assert penalties[1:] == ["#VALUE! amount?", "#VALUE! duplicate number", "#VALUE! number?", "#VALUE! date?",
+                             0.0]
     assert isinstance(penalties[0], float) and penalties[0] > 0
 
 

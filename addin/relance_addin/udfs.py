@@ -170,31 +170,26 @@ def read_amounts(cells_: np.ndarray, exponent: np.ndarray) -> tuple[np.ndarray, 
 
 def read_ids(cells_: np.ndarray) -> np.ndarray:
     """Each cell as text the way the engine reads an id (1001.0 typed as a number is '1001')."""
-    if pd.api.types.infer_dtype(cells_, skipna=True) == "string":
-        return pd.Series(cells_).fillna("").str.strip().to_numpy(dtype=object)
-    return np.array([cells.text(v) for v in cells_], dtype=object)
+    if pd.api.types.infer_dtype(cells_, skipna=False) == "string":  # text cells: str.strip each
+        return np.array([v.strip() for v in cells_.tolist()], dtype=object)
+    return np.array([cells.text(v) if not (isinstance(v, float) and v != v) else "" for v in cells_],
+                    dtype=object)
 
 
-def read_currencies(values: object, n: int) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(currency per row, minor-unit exponent per row, bad): one cell for every row, or a column."""
+def read_currencies(values: object, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(minor-unit exponent per row, bad): one cell for every row, or a column; blank is EUR.
+
+    engine.cells.parse_currency reads each distinct code once; numpy fans the answers out."""
     col = Column(values)
-    raw = col.cells if len(col) > 1 else np.full(n, col.cells[0], dtype=object)
-    raw = raw[:n] if len(raw) >= n else np.concatenate([raw, np.full(n - len(raw), None, dtype=object)])
-    codes = read_ids(raw)
-    currencies: list[str] = []
-    exponent = np.full(n, 2, dtype=np.int64)
-    bad = np.zeros(n, dtype=bool)
-    known: dict[str, tuple[str | None, int]] = {}
-    for i, code in enumerate(codes):
-        found = known.get(code)
-        if found is None:
-            currency, problem = cells.parse_currency(code or None, DEFAULT_CURRENCY)
-            unit = -int(cells.minor_unit(currency).as_tuple().exponent) if currency and not problem else 2
-            found = known[code] = (None if problem else currency, int(unit))
-        currencies.append(found[0] or DEFAULT_CURRENCY)
-        exponent[i] = found[1]
-        bad[i] = found[0] is None
-    return currencies, exponent, bad
+    raw = col.fitted(n) if len(col) > 1 else np.full(n, col.cells[0], dtype=object)
+    codes, distinct = pd.factorize(read_ids(raw))
+    exponent = np.empty(len(distinct), dtype=np.int64)
+    bad = np.zeros(len(distinct), dtype=bool)
+    for i, code in enumerate(distinct):
+        currency, problem = cells.parse_currency(code or None, DEFAULT_CURRENCY)
+        bad[i] = problem is not None or currency is None
+        exponent[i] = -int(cells.minor_unit(currency).as_tuple().exponent) if currency and not bad[i] else 2
+    return exponent[codes], bad[codes]
 
 
 def read_as_of(value: object) -> dt.date | None:
@@ -261,7 +256,7 @@ class Invoices:
         self.n = n
         self.shape = ids_col.shape
         self.ids = read_ids(ids_col.cells)
-        self.currency, self.exponent, bad_currency = read_currencies(currencies, n)
+        self.exponent, bad_currency = read_currencies(currencies, n)
         amount_cells = Column(amounts).fitted(n)
         self.amount, blank_amount, bad_amount = read_amounts(amount_cells, self.exponent)
         self.empty = (self.ids == "") & blank_amount  # an empty row answers an empty cell
@@ -273,18 +268,24 @@ class Invoices:
             errors[(bad | blank) & ~self.empty] = error_text(T.UDF_BAD_DATE, lang)
         errors[(bad_amount | blank_amount) & ~self.empty] = error_text(T.UDF_BAD_AMOUNT, lang)
         errors[bad_currency & ~self.empty] = error_text(T.UDF_BAD_CURRENCY, lang)
-        duplicate = pd.Series(self.ids).duplicated(keep="first").to_numpy() & (self.ids != "")
-        errors[duplicate] = error_text(T.UDF_DUPLICATE, lang)
         errors[(self.ids == "") & ~self.empty] = error_text(T.UDF_BAD_NUMBER, lang)
-        self.errors = errors
-        self.ok = (errors == None) & ~self.empty  # noqa: E711 - elementwise
-        # payments: to a good invoice row, a positive readable amount (and date), in its currency
+        # one code per distinct number, invoices and payments together (one hash pass)
         pay_ids = read_ids(Column(payment_invoice_ids).cells)
         m = len(pay_ids)
-        good = np.flatnonzero(self.ok)
-        target = pd.Index(self.ids[good]).get_indexer(pay_ids)
-        known = target >= 0
-        invoice_of = np.where(known, good[np.where(known, target, 0)], -1)
+        codes, distinct = pd.factorize(np.concatenate([self.ids, pay_ids]))
+        inv_codes, pay_codes = codes[:n], codes[n:]
+        # engine.invoice: a number already read on a good row makes any later row a duplicate
+        candidate = np.flatnonzero(np.asarray(errors == None) & ~self.empty)  # noqa: E711 - elementwise
+        first = np.full(len(distinct), -1, dtype=np.int64)
+        first[inv_codes[candidate[::-1]]] = candidate[::-1]  # the last write is the first good row
+        first_of_row = first[inv_codes]
+        duplicate = (first_of_row >= 0) & (np.arange(n) > first_of_row)
+        errors[duplicate] = error_text(T.UDF_DUPLICATE, lang)
+        self.errors = errors
+        self.ok = np.asarray(errors == None) & ~self.empty  # noqa: E711 - elementwise
+        # payments: to a good invoice row, a positive readable amount (and date), in its currency
+        invoice_of = np.where(pay_codes >= 0, first[pay_codes], -1) if m else np.zeros(0, dtype=np.int64)
+        known = invoice_of >= 0
         pay_exponent = np.where(known, self.exponent[np.maximum(invoice_of, 0)], 2)
         pay_amount, pay_blank, pay_bad = read_amounts(Column(payment_amounts).fitted(m), pay_exponent)
         keep = known & ~pay_blank & ~pay_bad & (pay_amount > 0)
