@@ -181,7 +181,10 @@ def read_currencies(values: object, n: int) -> tuple[np.ndarray, np.ndarray]:
 
     engine.cells.parse_currency reads each distinct code once; numpy fans the answers out."""
     col = Column(values)
-    raw = col.fitted(n) if len(col) > 1 else np.full(n, col.cells[0], dtype=object)
+    if len(col) == 1:  # one cell (or none) for every row
+        exponent, bad = read_currencies(col.cells, 1)
+        return np.full(n, exponent[0], dtype=np.int64), np.full(n, bad[0], dtype=bool)
+    raw = col.fitted(n)
     codes, distinct = pd.factorize(read_ids(raw))
     exponent = np.empty(len(distinct), dtype=np.int64)
     bad = np.zeros(len(distinct), dtype=bool)
@@ -350,12 +353,13 @@ def _cumulative_rate_days(days: np.ndarray, rates: RateTable) -> tuple[np.ndarra
 
 
 def penalty_minor_cents(inv: Invoices, due: np.ndarray, as_of: dt.date, rates: RateTable) -> np.ndarray:
-    """Per invoice row, the engine's late_penalty in cents (object ints), with numpy over the rows.
+    """Per invoice row, the engine's late_penalty in cents, with numpy over the rows.
 
     late_penalty charges, on each day after the due date up to as_of, the balance left at the end
     of the day before: Σ over the stretches between payments of balance × Σ days × rate. With
     C(d) the cumulative rate-days, a stretch (a, b] costs balance × (C(b) − C(a)); the balance of a
-    stretch is the balance on the due date less the payments before it, never below zero.
+    stretch is the balance on the due date less the payments before it, never below zero. All in
+    integers (int64 when the products fit, Python integers otherwise): exact, then half-up.
     """
     n = inv.n
     end = np.datetime64(as_of, "D")
@@ -370,36 +374,45 @@ def penalty_minor_cents(inv: Invoices, due: np.ndarray, as_of: dt.date, rates: R
     ev_day = events["day"].to_numpy(dtype=np.int64)
     ev_amt = events["amt"].to_numpy(dtype=np.int64)
     grouped = events.groupby("inv", sort=False)
-    paid_before = (grouped["amt"].cumsum().to_numpy(dtype=np.int64) - ev_amt)
+    paid_before = grouped["amt"].cumsum().to_numpy(dtype=np.int64) - ev_amt
     due_days = as_days(due)
-    previous = grouped["day"].shift(1).to_numpy()
-    previous = np.where(np.isnan(previous.astype(float)), due_days[rows], previous).astype(np.int64)
+    # the stretch before each payment starts at the previous payment, or at the due date
+    first_of_invoice = np.ones(len(rows), dtype=bool)
+    first_of_invoice[1:] = rows[1:] != rows[:-1]
+    previous = np.where(first_of_invoice, due_days[rows], np.concatenate([[0], ev_day[:-1]]))
     end_day = int(as_days(np.array([end]))[0])
-    all_days = np.concatenate([due_days[ok], ev_day, [end_day]]).astype("datetime64[D]")
-    unique, cumulative, q = _cumulative_rate_days(all_days, rates)
+    unique, cumulative, q = _cumulative_rate_days(
+        np.concatenate([due_days[ok], ev_day, [end_day]]).astype("datetime64[D]"), rates)
     unique_days = as_days(unique)
+    wide = int(cumulative[-1]) >= 2**62 or q > 6
+    table = cumulative if wide else cumulative.astype(np.int64)
 
     def c(days_: np.ndarray) -> np.ndarray:
-        return cumulative[np.searchsorted(unique_days, days_)]
+        return table[np.searchsorted(unique_days, days_)]
 
-    stretch_balance = np.maximum(base[rows] - paid_before, 0).astype(object)
-    total = np.zeros(n, dtype=object)
-    if len(rows):
-        part = stretch_balance * (c(ev_day) - c(previous))
-        sums = pd.Series(part).groupby(rows).sum()
-        total[sums.index.to_numpy(dtype=np.int64)] += sums.to_numpy(dtype=object)
+    # what is left after the last payment (or the due date) runs to as_of
     paid_after = np.zeros(n, dtype=np.int64)
+    np.add.at(paid_after, rows, ev_amt)
     last = due_days.copy()
-    if len(rows):
-        per = events.groupby("inv")
-        paid_after[per["amt"].sum().index.to_numpy(dtype=np.int64)] = per["amt"].sum().to_numpy(dtype=np.int64)
-        last[per["day"].max().index.to_numpy(dtype=np.int64)] = per["day"].max().to_numpy(dtype=np.int64)
+    last_event = np.ones(len(rows), dtype=bool)
+    last_event[:-1] = rows[:-1] != rows[1:]
+    last[rows[last_event]] = ev_day[last_event]
     idx = np.flatnonzero(ok)
-    final = np.maximum(base[idx] - paid_after[idx], 0).astype(object) * (
-        cumulative[-1] - c(last[idx]))
-    total[idx] += final
+    stretch = np.maximum(base[rows] - paid_before, 0)
+    remaining = np.maximum(base[idx] - paid_after[idx], 0)
+    top = max(int(stretch.max(initial=0)), int(remaining.max(initial=0)), 1)
+    per_invoice = int(np.bincount(rows).max(initial=0)) + 1 if len(rows) else 1
+    # int64 while every product, summed per invoice and times 200, stays below 2^63
+    wide = wide or top * int(table[-1]) * per_invoice * 200 >= 2**62
+    kind: Any = object if wide else np.int64
+    total = np.zeros(n, dtype=kind)
+    if len(rows):
+        np.add.at(total, rows, stretch.astype(kind) * (c(ev_day) - c(previous)).astype(kind))
+    total[idx] += remaining.astype(kind) * (table[-1] - c(last[idx])).astype(kind)
     # total × 10^-(exponent + q) / (100 × 365) euros, half-up to the cent
-    denominator = np.array([10 ** (int(e) + q) * 36500 for e in inv.exponent], dtype=object)
+    by_exponent = np.array([10 ** (e + q) * 36500 for e in range(int(inv.exponent.max(initial=2)) + 1)],
+                           dtype=object if wide else np.int64)
+    denominator = by_exponent[inv.exponent]
     cents = (total * 200 + denominator) // (denominator * 2)
     cents[~ok] = 0
     return cents
