@@ -181,17 +181,16 @@ def read_currencies(values: object, n: int) -> tuple[np.ndarray, np.ndarray]:
 
     engine.cells.parse_currency reads each distinct code once; numpy fans the answers out."""
     col = Column(values)
-    if len(col) == 1:  # one cell (or none) for every row
-        exponent, bad = read_currencies(col.cells, 1)
-        return np.full(n, exponent[0], dtype=np.int64), np.full(n, bad[0], dtype=bool)
-    raw = col.fitted(n)
-    codes, distinct = pd.factorize(read_ids(raw))
+    one = len(col) == 1  # one cell (or none) for every row
+    codes, distinct = pd.factorize(read_ids(col.cells if one else col.fitted(n)), use_na_sentinel=False)
     exponent = np.empty(len(distinct), dtype=np.int64)
     bad = np.zeros(len(distinct), dtype=bool)
     for i, code in enumerate(distinct):
         currency, problem = cells.parse_currency(code or None, DEFAULT_CURRENCY)
         bad[i] = problem is not None or currency is None
         exponent[i] = -int(cells.minor_unit(currency).as_tuple().exponent) if currency and not bad[i] else 2
+    if one:
+        return np.full(n, exponent[0], dtype=np.int64), np.full(n, bad[0], dtype=bool)
     return exponent[codes], bad[codes]
 
 
