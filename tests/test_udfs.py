@@ -294,3 +294,18 @@ def test_the_functions_reach_only_the_engine_and_the_apps_resources():
     reached |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     ours = {m for m in reached if m.startswith("relance")}
     assert ours and all(m.startswith("relance.engine") or m == "relance.app.resources" for m in ours), ours
+
+
+def test_the_doc_names_every_function_argument_and_error_text():
+    doc = (ADDIN.parent / "docs" / "excel-functions.md").read_text(encoding="utf-8")
+    for name, f in udfs.UDFS.items():
+        assert f"`{name}`" in doc, name
+        for arg in inspect.signature(f).parameters:
+            assert f"`{arg}`" in doc, (name, arg)
+    from relance.engine.catalog import tabs
+
+    for key in dir(tabs):
+        if key.startswith("UDF_BAD") or key in ("UDF_DUPLICATE", "UDF_FAILED", "UDF_NO_SALES"):
+            phrase = getattr(tabs, key)
+            for lang in ("en",) if key == "UDF_NO_SALES" else ("fr", "en"):  # RELANCE_DSO: one name
+                assert udfs.error_text(phrase, lang).replace("\u202f", " ") in doc, (key, lang)
