@@ -115,15 +115,15 @@ def read_dates(cells_: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     bad = np.zeros(n, dtype=bool)
     kind = pd.api.types.infer_dtype(cells_, skipna=True)
     if kind in ("datetime", "date", "datetime64"):  # date cells and blanks only: one numpy call
-        days = pd.to_datetime(cells_, errors="coerce").to_numpy().astype("datetime64[D]")
+        days = pd.to_datetime(cells_, errors="coerce", cache=False).to_numpy().astype("datetime64[D]")
         blank = np.isnat(days)
         rest = np.zeros(n, dtype=bool)
     else:
         blank = blank_cells(cells_)
         is_date = np.fromiter((isinstance(v, dt.date) for v in cells_), dtype=bool, count=n)
         if is_date.any():
-            days[is_date] = pd.to_datetime(pd.Series(cells_[is_date]), errors="coerce").to_numpy(
-                dtype="datetime64[D]")
+            days[is_date] = pd.to_datetime(cells_[is_date], errors="coerce", cache=False).to_numpy().astype(
+                "datetime64[D]")
         rest = ~is_date & ~blank
     for i in np.flatnonzero(rest):
         value, problem = cells.parse_date(cells_[i])
@@ -459,11 +459,25 @@ def days_late(lang: str, due_dates: object, as_of: object = None) -> Grid:
     return _grid(out, col.shape)
 
 
+def distinct_days(dpd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct values of an int array, each row's index among them), without sorting the rows
+    when the values span a few thousand days (they always do: as_of − due dates)."""
+    if not len(dpd):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    lo, hi = int(dpd.min()), int(dpd.max())
+    if hi - lo > 4 * len(dpd) + 100_000:
+        unique, where = np.unique(dpd, return_inverse=True)
+        return unique, where.reshape(-1)
+    present = np.flatnonzero(np.bincount(dpd - lo, minlength=hi - lo + 1))
+    rank = np.zeros(hi - lo + 1, dtype=np.int64)
+    rank[present] = np.arange(len(present))
+    return present + lo, rank[dpd - lo]
+
+
 def _bucket_labels(dpd: np.ndarray) -> np.ndarray:
     """engine.position.bucket for every row, called once per distinct number of days."""
-    unique, where = np.unique(dpd, return_inverse=True)
-    labels = np.array([engine_bucket(int(d)) for d in unique], dtype=object)
-    return labels[where.reshape(-1)] if len(unique) else np.array([], dtype=object)
+    unique, where = distinct_days(dpd)
+    return np.array([engine_bucket(int(d)) for d in unique], dtype=object)[where]
 
 
 @_guarded()
@@ -586,8 +600,7 @@ def stage(lang: str, due_dates: object, balances: object, as_of: object = None, 
     open_ = ~bad & ~blank & ~bad_balance & ~blank_balance & (balance > 0)
     dpd = np.where(open_, (np.datetime64(day, "D") - days).astype(np.int64), 0)
     levels = levels_of(ladder)
-    unique, where = np.unique(dpd, return_inverse=True)
-    where = where.reshape(-1)
+    unique, where = distinct_days(dpd)
     names, nexts, offsets = [], [], []
     for d in unique:
         step = ladder.stage(int(d))
