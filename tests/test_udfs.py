@@ -12,6 +12,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -309,3 +310,35 @@ def test_the_doc_names_every_function_argument_and_error_text():
             phrase = getattr(tabs, key)
             for lang in ("en",) if key == "UDF_NO_SALES" else ("fr", "en"):  # RELANCE_DSO: one name
                 assert udfs.error_text(phrase, lang).replace("\u202f", " ") in doc, (key, lang)
+
+
+def test_xlwings_own_udf_decorators_build_the_wizard_metadata(monkeypatch):
+    """xlwings.udfs (the Windows decorators: the metadata its VBA wrappers and MacroOptions read)
+    imports the COM modules; with empty stand-ins for those alone, its real xlfunc/xlarg run here
+    on every function, as on Windows."""
+    import importlib
+    import types
+
+    import xlwings as xw
+
+    for name in ("pythoncom", "pywintypes", "win32com", "win32com.client"):
+        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+    sys.modules["pythoncom"].CoInitialize = lambda: None
+    sys.modules["win32com.client"].Dispatch = object
+    monkeypatch.delitem(sys.modules, "xlwings.udfs", raising=False)
+    windows = importlib.import_module("xlwings.udfs")
+    monkeypatch.setattr(xw, "func", windows.xlfunc)
+    monkeypatch.setattr(xw, "arg", windows.xlarg)
+    for name, plain in udfs.UDFS.items():
+        f = udfs.excel_function(plain.impl, name, plain.lang, plain.help)
+        meta = f.__xlfunc__
+        assert meta["name"] == name and meta["category"] == "Relance" and not meta["volatile"]
+        assert meta["ret"]["doc"] == plain.__doc__
+        params = inspect.signature(plain).parameters
+        assert [a["name"] for a in meta["args"]] == list(params)
+        for arg in meta["args"]:
+            assert arg["doc"] == plain.arg_help[arg["name"]], (name, arg["name"])
+            assert ("optional" in arg) == (params[arg["name"]].default is not inspect.Parameter.empty)
+            if arg["name"] not in ("as_of", "date_arrete", "annual_rate", "taux_annuel", "indemnity", "indemnite",
+                                   "method", "methode", "months", "mois", "scenario"):
+                assert arg["options"] == {"convert": np.array, "ndim": 2, "dtype": object}
