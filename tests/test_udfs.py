@@ -202,6 +202,8 @@ def test_a_bad_cell_answers_in_its_row_only():
     got = flat(udfs.RELANCE_BALANCE(ids, amounts, column(["A1", "A4"]), column([30.0, 10.0])))
     # as the engine reads an invoice tab: a number is a duplicate of an earlier GOOD row only
     assert got == [70.0, "#VALUE! amount?", "#VALUE! duplicate number", "#VALUE! number?", 0.0, 5.0]
+    assert udfs.RELANCE_BALANCE(column(["N"]), column([-5.0]), column([None]), column([None])) == [
+        ["#VALUE! amount?"]]  # below zero: the engine skips such a row
     penalties = flat(udfs.RELANCE_PENALTY(ids, amounts, column([day("2025-01-01"), day("2025-01-01"), None,
                                                                  day("2025-01-01"), "2025-02-30",
                                                                  day("2025-06-14")]),

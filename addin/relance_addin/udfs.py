@@ -271,7 +271,8 @@ class Invoices:
             days, blank, bad = read_dates(Column(values).fitted(n))
             self.dates[name] = days
             errors[(bad | blank) & ~self.empty] = error_text(T.UDF_BAD_DATE, lang)
-        errors[(bad_amount | blank_amount) & ~self.empty] = error_text(T.UDF_BAD_AMOUNT, lang)
+        # engine.invoice: an amount below zero skips the row (a credit note is a positive amount)
+        errors[(bad_amount | blank_amount | (self.amount < 0)) & ~self.empty] = error_text(T.UDF_BAD_AMOUNT, lang)
         errors[bad_currency & ~self.empty] = error_text(T.UDF_BAD_CURRENCY, lang)
         errors[(self.ids == "") & ~self.empty] = error_text(T.UDF_BAD_NUMBER, lang)
         # one code per distinct number, invoices and payments together (one hash pass)
