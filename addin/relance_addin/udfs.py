@@ -36,7 +36,9 @@ import xlwings as xw
 
 from relance.app.resources import shipped_contract, shipped_presets
 from relance.engine import cells
-from relance.engine.book import load_book
+from relance.engine.anomaly import Source
+from relance.engine.balance import apply_all
+from relance.engine.book import Book
 from relance.engine.catalog import tabs as T
 from relance.engine.formats import Days, Formats, Money, formats, half_up
 from relance.engine.i18n import Phrase, Said
@@ -47,7 +49,7 @@ from relance.engine.position import bucket as engine_bucket
 from relance.engine.position import compute_positions
 from relance.engine.scenario import Scenario
 from relance.engine.scoring import risk_grades
-from relance.engine.sheets import RawSheet
+from relance.engine.table import Collector
 
 log = logging.getLogger(__name__)
 
@@ -630,58 +632,71 @@ def stage(lang: str, due_dates: object, balances: object, as_of: object = None, 
     return out.tolist()
 
 
-_RISK_PROBLEM = {"R100": T.UDF_BAD_NUMBER, "R101": T.UDF_DUPLICATE, "R102": T.UDF_BAD_CUSTOMER,
-                 "R103": T.UDF_BAD_DATE, "R104": T.UDF_BAD_DATE, "R105": T.UDF_BAD_AMOUNT,
-                 "R107": T.UDF_BAD_AMOUNT, "R108": T.UDF_BAD_CURRENCY}
-
-
 @_guarded()
 def risk(lang: str, customer_ids: object, invoice_ids: object, issue_dates: object, due_dates: object,
          amounts: object, payment_invoice_ids: object, payment_dates: object, payment_amounts: object,
          as_of: object = None) -> Grid:
-    """Grades need each customer's whole history (payments, lateness, trend, exposure): the rows
-    are handed to the engine as a workbook's tabs and read by load_book, as a run reads them."""
+    """Grades need each customer's whole history (payments, lateness, trend, exposure): the rows,
+    read as the other functions read them, become the engine's own records (Invoice, Payment,
+    Customer: a business), applied by balance.apply_all and graded by scoring.risk_grades."""
     day = read_as_of(as_of)
     if day is None:
         return _one_cell(error_text(T.UDF_BAD_AS_OF, lang))
-    ids_col = Column(invoice_ids)
-    n = len(ids_col)
-    customers = read_ids(Column(customer_ids).fitted(n))
-    invoice_rows = [["numero", "code_client", "date_facture", "echeance", "montant_ttc"]]
-    invoice_rows += np.column_stack([ids_col.cells, customers, Column(issue_dates).fitted(n),
-                                     Column(due_dates).fitted(n), Column(amounts).fitted(n)]).tolist()
-    pay_ids = Column(payment_invoice_ids)
-    m = len(pay_ids)
-    payment_rows = [["date", "montant", "numero_facture"]]
-    payment_rows += np.column_stack([Column(payment_dates).fitted(m), Column(payment_amounts).fitted(m),
-                                     pay_ids.cells]).tolist()
-    known = sorted({c for c in customers if c})
-    customer_rows = [["code_client", "raison_sociale", "type_client"], *([c, c, "B2B"] for c in known)]
-    sheets = [RawSheet("Clients", customer_rows), RawSheet("Factures", _clean(invoice_rows)),
-              RawSheet("Reglements", _clean(payment_rows)), RawSheet("Parametres", [["cle", "valeur"]])]
-    book = load_book(sheets, shipped_contract(), shipped_presets())
+    inv = Invoices(lang, invoice_ids, amounts, payment_invoice_ids, payment_amounts, payment_dates,
+                   dates={"issue": issue_dates, "due": due_dates})
+    customers = read_ids(Column(customer_ids).fitted(inv.n))
+    no_customer = (customers == "") & inv.ok
+    inv.errors[no_customer] = error_text(T.UDF_BAD_CUSTOMER, lang)
+    ok = inv.ok & ~no_customer
+    book = _book(inv, ok, customers)
     grades = risk_grades(book, compute_positions(book, day, settled_penalties=False), day)
-    out = np.full((n, 2), "", dtype=object)
-    for a in book.anomalies:
-        phrase = _RISK_PROBLEM.get(a.code)
-        if phrase is not None and a.source.tab == "Factures" and 2 <= a.source.row <= n + 1:
-            out[a.source.row - 2, 0] = error_text(phrase, lang)
     fmt = formats(lang)
-    said: dict[tuple[str, str], str] = {}
-    for i, (iid, cid) in enumerate(zip(read_ids(ids_col.cells), customers, strict=True)):
-        invoice = book.invoices.get(iid)
-        if invoice is None or invoice.source.row != i + 2:
-            continue
-        key = (cid, invoice.currency)
-        graded = grades.get(key)
+    grade = np.full(inv.n, "", dtype=object)
+    reason = np.full(inv.n, "", dtype=object)
+    codes, distinct = pd.factorize(customers)
+    for k, cid in enumerate(distinct):
+        graded = grades.get((cid, DEFAULT_CURRENCY))
         if graded is None:
             continue
-        if key not in said:
-            main = max(graded.reasons, key=lambda r: r.points) if graded.reasons else None
-            said[key] = reason_text(main.said, lang, fmt) if main is not None else ""
-        out[i, 0] = graded.grade
-        out[i, 1] = said[key]
+        main = max(graded.reasons, key=lambda r: r.points) if graded.reasons else None
+        rows = (codes == k) & ok
+        grade[rows] = graded.grade
+        reason[rows] = reason_text(main.said, lang, fmt) if main is not None else ""
+    out = np.column_stack([grade, reason])
+    bad = inv.errors != None  # noqa: E711 - elementwise
+    out[bad, 0] = inv.errors[bad]
+    out[bad, 1] = ""
     return out.tolist()
+
+
+def _book(inv: Invoices, ok: np.ndarray, customers: np.ndarray) -> Book:
+    """The good rows as the engine's records, in euros (RELANCE_RISK takes one currency)."""
+    from relance.engine.customer import Customer
+    from relance.engine.invoice import Invoice
+    from relance.engine.payment import Payment
+    from relance.engine.settings import Settings
+
+    rows = np.flatnonzero(ok)
+    ids = inv.ids[rows].tolist()
+    who = customers[rows].tolist()
+    issued = inv.dates["issue"][rows].astype(dt.date).tolist()
+    due = inv.dates["due"][rows].astype(dt.date).tolist()
+    amounts = [Decimal(int(a)).scaleb(-2) for a in inv.amount[rows].tolist()]
+    invoices = {
+        iid: Invoice(iid, cid, i, d, a, DEFAULT_CURRENCY, "invoice", "", None, "open", "", "", Source("Factures", r + 2))
+        for iid, cid, i, d, a, r in zip(ids, who, issued, due, amounts, rows.tolist(), strict=True)}
+    assert inv.pay_date is not None
+    pay_rows = inv.pay_invoice[ok[inv.pay_invoice]]
+    pay_days = inv.pay_date[ok[inv.pay_invoice]].astype(dt.date).tolist()
+    pay_amounts = inv.pay_amount[ok[inv.pay_invoice]].tolist()
+    payments = [Payment(d, Decimal(int(a)).scaleb(-2), inv.ids[r], customers[r], DEFAULT_CURRENCY, "",
+                        Source("Reglements", j + 2))
+                for j, (r, d, a) in enumerate(zip(pay_rows.tolist(), pay_days, pay_amounts, strict=True))]
+    known = {cid: Customer(cid, cid, (), (), "", "fr", "B2B", "", "", None, False, None, "", "", "", "", "",
+                           "", Source("Clients", k + 2)) for k, cid in enumerate(sorted(set(who)))}
+    ledgers, credits = apply_all(invoices, payments, Collector())
+    return Book(shipped_contract(), Settings(), known, invoices, payments, ledgers, credits, [], [],
+                shipped_presets(), [], [], {}, {}, [])
 
 
 def reason_text(said: Said, lang: str, fmt: Formats) -> str:
@@ -696,9 +711,6 @@ def reason_text(said: Said, lang: str, fmt: Formats) -> str:
     return replace(said, args=tuple(values.items())).text(lang)
 
 
-def _clean(rows: list[list[Any]]) -> list[list[Any]]:
-    """NaN (the numpy converter's blank) as None, the way a workbook backend gives a blank cell."""
-    return [[None if isinstance(v, float) and np.isnan(v) else v for v in row] for row in rows]
 
 
 # --- the Excel names -----------------------------------------------------------------------------
