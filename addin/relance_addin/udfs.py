@@ -453,6 +453,7 @@ def _guarded(default_phrase: Phrase = T.UDF_FAILED) -> Callable[[Callable[..., G
 
 @_guarded()
 def days_late(lang: str, due_dates: object, as_of: object = None) -> Grid:
+    """RELANCE_DAYS_LATE: as_of − due date per row (position.days_past_due of an open invoice)."""
     day = read_as_of(as_of)
     if day is None:
         return _one_cell(error_text(T.UDF_BAD_AS_OF, lang))
@@ -488,6 +489,7 @@ def _bucket_labels(dpd: np.ndarray) -> np.ndarray:
 
 @_guarded()
 def aging_bucket(lang: str, due_dates: object, balances: object, as_of: object = None) -> Grid:
+    """RELANCE_BUCKET: position.bucket of the days past due, for the rows with a positive balance."""
     day = read_as_of(as_of)
     if day is None:
         return _one_cell(error_text(T.UDF_BAD_AS_OF, lang))
@@ -507,6 +509,7 @@ def aging_bucket(lang: str, due_dates: object, balances: object, as_of: object =
 @_guarded()
 def open_balance(lang: str, invoice_ids: object, amounts: object, payment_invoice_ids: object,
                  payment_amounts: object, currencies: object = None) -> Grid:
+    """RELANCE_BALANCE: the amount less the payments carrying the invoice's number."""
     inv = Invoices(lang, invoice_ids, amounts, payment_invoice_ids, payment_amounts, currencies=currencies)
     return inv.answer(_from_minor(inv.amount - inv.paid(), inv.exponent))
 
@@ -515,6 +518,7 @@ def open_balance(lang: str, invoice_ids: object, amounts: object, payment_invoic
 def late_penalty(lang: str, invoice_ids: object, amounts: object, due_dates: object,
                  payment_invoice_ids: object, payment_dates: object, payment_amounts: object,
                  as_of: object = None, annual_rate: object = None, currencies: object = None) -> Grid:
+    """RELANCE_PENALTY: penalty.late_penalty per row, legal semester rate or a fixed one."""
     day = read_as_of(as_of)
     if day is None:
         return _one_cell(error_text(T.UDF_BAD_AS_OF, lang))
@@ -531,6 +535,7 @@ def late_penalty(lang: str, invoice_ids: object, amounts: object, due_dates: obj
 def recovery_indemnity(lang: str, invoice_ids: object, amounts: object, due_dates: object,
                        payment_invoice_ids: object, payment_dates: object, payment_amounts: object,
                        as_of: object = None, indemnity: object = None) -> Grid:
+    """RELANCE_INDEMNITY: the indemnity when the due date ended unpaid (engine.position)."""
     day = read_as_of(as_of)
     if day is None:
         return _one_cell(error_text(T.UDF_BAD_AS_OF, lang))
@@ -550,6 +555,7 @@ def recovery_indemnity(lang: str, invoice_ids: object, amounts: object, due_date
 def dso(lang: str, invoice_ids: object, issue_dates: object, amounts: object, payment_invoice_ids: object,
         payment_dates: object, payment_amounts: object, as_of: object = None, method: object = None,
         months: object = None) -> Grid:
+    """RELANCE_DSO: kpi's countback or simple DSO at the last month end, from these rows alone."""
     day = read_as_of(as_of)
     if day is None:
         return _one_cell(error_text(T.UDF_BAD_AS_OF, lang))
@@ -591,6 +597,7 @@ def _scenario(name: object) -> Scenario | None:
 
 @_guarded()
 def stage(lang: str, due_dates: object, balances: object, as_of: object = None, scenario: object = None) -> Grid:
+    """RELANCE_STAGE: scenario.stage (the report's `stage`), the next level of the ladder and its date."""
     from relance.engine.planner import levels_of
 
     day = read_as_of(as_of)
