@@ -344,3 +344,11 @@ def test_xlwings_own_udf_decorators_build_the_wizard_metadata(monkeypatch):
             if arg["name"] not in ("as_of", "date_arrete", "annual_rate", "taux_annuel", "indemnity", "indemnite",
                                    "method", "methode", "months", "mois", "scenario"):
                 assert arg["options"] == {"convert": np.array, "ndim": 2, "dtype": object}
+
+
+def test_risk_says_a_row_without_customer_in_that_row():
+    rows = udfs.RELANCE_RISK(column(["C1", None, "C1"]), column(["A", "B", "C"]),
+                             column([day("2025-01-01")] * 3), column([day("2025-02-01"), day("2025-02-01"), "x"]),
+                             column([100.0, 50.0, 10.0]), column([None]), column([None]), column([None]), AS_OF_CELL)
+    assert rows[1] == ["#VALUE! customer?", ""] and rows[2] == ["#VALUE! date?", ""]
+    assert rows[0][0] in "ABCDE" and rows[0][1]

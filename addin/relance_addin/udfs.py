@@ -658,18 +658,18 @@ def risk(lang: str, customer_ids: object, invoice_ids: object, issue_dates: obje
     book = _book(inv, ok, customers)
     grades = risk_grades(book, compute_positions(book, day, settled_penalties=False), day)
     fmt = formats(lang)
-    grade = np.full(inv.n, "", dtype=object)
-    reason = np.full(inv.n, "", dtype=object)
     codes, distinct = pd.factorize(customers)
-    for k, cid in enumerate(distinct):
+    grade_of = np.full(len(distinct), "", dtype=object)
+    reason_of = np.full(len(distinct), "", dtype=object)
+    for k, cid in enumerate(distinct):  # once per customer, then fanned out over its rows
         graded = grades.get((cid, DEFAULT_CURRENCY))
         if graded is None:
             continue
         main = max(graded.reasons, key=lambda r: r.points) if graded.reasons else None
-        rows = (codes == k) & ok
-        grade[rows] = graded.grade
-        reason[rows] = reason_text(main.said, lang, fmt) if main is not None else ""
-    out = np.column_stack([grade, reason])
+        grade_of[k] = graded.grade
+        reason_of[k] = reason_text(main.said, lang, fmt) if main is not None else ""
+    out = np.column_stack([grade_of[codes], reason_of[codes]])
+    out[~ok] = ""
     bad = inv.errors != None  # noqa: E711 - elementwise
     out[bad, 0] = inv.errors[bad]
     out[bad, 1] = ""
