@@ -28,7 +28,7 @@ demo: $(STAMP)
 	$(BIN)/relance demo demo-output
 
 test: $(STAMP) system-deps
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks addin
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
@@ -38,6 +38,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/micro.py
 	$(BIN)/python benchmarks/mailjet_send.py
 	$(BIN)/python benchmarks/gsheet.py
+	$(BIN)/python benchmarks/udfs.py
+	$(BIN)/python benchmarks/excel_fake.py
 
 clean:
 	rm -rf $(VENV) demo-output benchmarks/out .pytest_cache .mypy_cache .ruff_cache

@@ -161,3 +161,62 @@ DASH_EFFECTIVENESS_ALL = Phrase("efficacité des relances jusqu'au {day}, rien s
 # --- s18-sheets ---
 DETAIL_OTHER_RUN = Phrase("envoyé par une autre exécution commencée en même temps",
                           "sent by another run started at the same time")
+# --- s18-udf ---
+# The Excel functions (addin/relance_addin/udfs.py): what a cell says when one of its values is
+# unreadable (after Excel's own error name, #VALEUR! / #VALUE!), and the function wizard's help.
+UDF_BAD_DATE = Phrase("date ?", "date?")
+UDF_BAD_AMOUNT = Phrase("montant ?", "amount?")
+UDF_BAD_NUMBER = Phrase("numéro ?", "number?")
+UDF_DUPLICATE = Phrase("numéro en double", "duplicate number")
+UDF_BAD_CURRENCY = Phrase("devise ?", "currency?")
+UDF_BAD_AS_OF = Phrase("date d'arrêté ?", "as-of date?")
+UDF_BAD_RATE = Phrase("taux ?", "rate?")
+UDF_BAD_METHOD = Phrase("méthode ?", "method?")
+UDF_BAD_SCENARIO = Phrase("scénario inconnu", "unknown scenario")
+UDF_BAD_CUSTOMER = Phrase("client ?", "customer?")
+UDF_FAILED = Phrase("erreur de relance, voir le journal", "relance error, see the log")
+UDF_NO_SALES = Phrase("pas assez de ventes", "not enough sales")
+UDF_DAYS_LATE = Phrase(
+    "Jours de retard à la date d'arrêté (négatif avant l'échéance), une ligne par échéance.",
+    "Days past due on the as-of date (negative before the due date), one row per due date.")
+UDF_BUCKET = Phrase(
+    "Tranche d'ancienneté (current, 1-30, 31-60, 61-90, >90) des factures au solde positif ; vide si soldée.",
+    "Aging bucket (current, 1-30, 31-60, 61-90, >90) of each invoice with a positive balance; blank when settled.")
+UDF_BALANCE = Phrase(
+    "Solde ouvert de chaque facture : montant moins les règlements portant son numéro.",
+    "Open balance of each invoice: its amount less the payments that carry its number.")
+UDF_PENALTY = Phrase(
+    "Pénalités de retard (C. com. L441-10) de chaque facture, au taux légal semestriel (BCE + 10 points) ou au taux annuel donné.",
+    "Late-payment penalty (C. com. L441-10) of each invoice, at the legal semester rate (ECB + 10 points) or the annual rate given.")
+UDF_INDEMNITY = Phrase(
+    "Indemnité forfaitaire de recouvrement (40 €) due pour chaque facture encore ouverte le lendemain de son échéance.",
+    "Fixed recovery indemnity (40 EUR) owed by each invoice still open the day after its due date.")
+UDF_DSO = Phrase(
+    "DSO en jours à la dernière fin de mois : méthode countback (par défaut) ou simple sur N mois.",
+    "DSO in days at the last month end: countback method (default) or simple over N months.")
+UDF_STAGE = Phrase(
+    "Étape du scénario où en est chaque facture ouverte, l'étape suivante et sa date (3 colonnes).",
+    "Scenario step each open invoice is at, the next step and its date (3 columns).")
+UDF_RISK = Phrase(
+    "Note de risque A à E du client de chaque facture et sa raison principale (2 colonnes).",
+    "Risk grade A to E of each invoice's customer and its main reason (2 columns).")
+UDF_ARG_DUE_DATES = Phrase("Colonne des échéances (dates)", "Column of due dates")
+UDF_ARG_ISSUE_DATES = Phrase("Colonne des dates de facture", "Column of invoice dates")
+UDF_ARG_AS_OF = Phrase("Date d'arrêté ; vide : aujourd'hui", "As-of date; blank: today")
+UDF_ARG_BALANCES = Phrase("Colonne des soldes ouverts", "Column of open balances")
+UDF_ARG_INVOICE_IDS = Phrase("Colonne des numéros de facture", "Column of invoice numbers")
+UDF_ARG_AMOUNTS = Phrase("Colonne des montants TTC", "Column of amounts (tax included)")
+UDF_ARG_CUSTOMER_IDS = Phrase("Colonne des codes client", "Column of customer codes")
+UDF_ARG_PAYMENT_INVOICE_IDS = Phrase("Colonne des numéros de facture des règlements",
+                                     "Column of the payments' invoice numbers")
+UDF_ARG_PAYMENT_DATES = Phrase("Colonne des dates des règlements", "Column of the payments' dates")
+UDF_ARG_PAYMENT_AMOUNTS = Phrase("Colonne des montants des règlements", "Column of the payments' amounts")
+UDF_ARG_CURRENCIES = Phrase("Devise : une cellule ou une colonne ; vide : EUR",
+                            "Currency: one cell or a column; blank: EUR")
+UDF_ARG_RATE = Phrase("Taux annuel fixe en % ; vide : taux légal semestriel",
+                      "Fixed annual rate in %; blank: legal semester rate")
+UDF_ARG_INDEMNITY = Phrase("Montant de l'indemnité ; vide : 40", "Indemnity amount; blank: 40")
+UDF_ARG_METHOD = Phrase("countback (par défaut) ou simple", "countback (default) or simple")
+UDF_ARG_MONTHS = Phrase("Mois de la méthode simple : 1, 3, 6 ou 12 ; vide : 3",
+                        "Months of the simple method: 1, 3, 6 or 12; blank: 3")
+UDF_ARG_SCENARIO = Phrase("Nom du scénario ; vide : standard", "Scenario name; blank: standard")
