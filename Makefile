@@ -35,6 +35,7 @@ test: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/approval_day.py
 	$(BIN)/python benchmarks/micro.py
 	$(BIN)/python benchmarks/mailjet_send.py
 	$(BIN)/python benchmarks/gsheet.py

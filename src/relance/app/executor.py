@@ -87,24 +87,53 @@ def _reminders_sent(index: HistoryIndex, action: Action) -> int:
     return len(seen)
 
 
+class Proofs:
+    """Where a run finds the proofs its hand-off packages carry, indexed once per run.
+
+    History by customer (one HistoryIndex), the channel's outbox (listed once when it opened)
+    and every other outbox folder History names (opened once, at the first hand-off that needs
+    it): a hand-off's package costs its own rows and files, never a pass over History or a
+    listing of a folder.
+    """
+
+    def __init__(self, index: HistoryIndex, channel: Channel) -> None:
+        self.index = index
+        self.channel = channel
+        self._views: dict[str, OutboxView | None] = {}
+
+    def view(self, place: str) -> OutboxView | None:
+        """The read-only view of another outbox folder, opened once a run (None: unreadable)."""
+        if place not in self._views:
+            self._views[place] = OutboxView.open(Path(place))
+        return self._views[place]
+
+    def of(self, entries: Sequence[HistoryEntry]) -> dict[str, bytes]:
+        """The files proving what was sent for these rows: this channel's first, then those filed in
+        another outbox folder (--outbox changed between runs)."""
+        sent = [e for e in entries if e.status in SENT_STATUSES]
+        proofs = self.channel.proofs([e.action_key for e in sent])
+        elsewhere: dict[str, list[str]] = {}  # reminders filed in another outbox folder (--outbox)
+        for e in sent:
+            if e.via != self.channel.via and e.transport == "outbox" and e.place:
+                elsewhere.setdefault(e.place, []).append(e.action_key)
+        for place, keys in sorted(elsewhere.items()):
+            view = self.view(place)
+            if view is not None:
+                proofs = {**view.proofs(keys), **proofs}
+        return proofs
+
+
 def _handoff_package(
     action: Action, book: Book, positions: dict[str, Position], as_of: dt.date, channel: Channel,
-    renderer: Renderer, problems: list[TemplateProblem],
+    renderer: Renderer, problems: list[TemplateProblem], found: Proofs,
 ) -> str:
     """For an agency step, the ZIP a person sends to the agency or lawyer if they decide to:
-    open invoices, balances, penalties, and the proof of every reminder sent (render/handoff.py)."""
+    open invoices, balances, penalties, and the proof of every reminder sent (render/handoff.py).
+    `found`: the run's index of History and outbox files."""
     context = render_context(action, book, positions, as_of)
-    entries = [e for e in (*book.archived, *book.history) if e.customer_id == action.customer_id]
+    entries = found.index.customer_rows(action.customer_id)
     rows = [asdict(e) for e in entries]
-    proofs = channel.proofs([e.action_key for e in entries if e.status in SENT_STATUSES])
-    elsewhere: dict[str, list[str]] = {}  # reminders filed in another outbox folder (--outbox)
-    for e in entries:
-        if e.status in SENT_STATUSES and e.via != channel.via and e.transport == "outbox" and e.place:
-            elsewhere.setdefault(e.place, []).append(e.action_key)
-    for place, keys in sorted(elsewhere.items()):
-        view = OutboxView.open(Path(place))
-        if view is not None:
-            proofs = {**view.proofs(keys), **proofs}
+    proofs = found.of(entries)
     data = agency_package(context["customer"], context["invoices"], rows, proofs, as_of, action.language,
                           company=context["company"], indemnity_amount=book.settings.recovery_indemnity,
                           renderer=renderer, context=context, problems=problems)
@@ -145,14 +174,16 @@ def _letter(action: Action, context: dict[str, object], book: Book, renderer: Re
 
 
 def compose(
-    plan: Plan, book: Book, positions: dict[str, Position], renderer: Renderer
+    plan: Plan, book: Book, positions: dict[str, Position], renderer: Renderer, index: HistoryIndex | None = None,
 ) -> tuple[list[tuple[Action, OutgoingMessage | None, str]], list[Anomaly]]:
-    """Each action to perform with its message (None for tasks) and its task script."""
+    """Each action to perform with its message (None for tasks) and its task script; `index`: the
+    run's index of History (built here when not given)."""
     s = book.settings
     out: list[tuple[Action, OutgoingMessage | None, str]] = []
     anomalies: list[Anomaly] = []
     broken: set[tuple[str, str, str]] = set()
-    index = HistoryIndex.build([*book.archived, *book.history])
+    if index is None:
+        index = HistoryIndex.build([*book.archived, *book.history])
     stopped: set[tuple[str, str]] = set()  # templates a bound stopped: not tried again this run
     wording: list[TemplateProblem] = []  # letter paragraphs of the Modeles tab that could not be used
     for action in plan.to_send:
@@ -237,7 +268,8 @@ def execute(
 ) -> Execution:
     result = Execution()
     lang = book.language
-    composed, result.anomalies = compose(plan, book, positions, renderer)
+    index = HistoryIndex.build([*book.archived, *book.history])  # once a run: every lookup goes through it
+    composed, result.anomalies = compose(plan, book, positions, renderer, index)
     stamp = now.astimezone(ZoneInfo(book.settings.timezone)).isoformat(timespec="seconds")
     pending: list[HistoryEntry] = []
     done = {action.key for action, _, _ in composed}
@@ -258,7 +290,7 @@ def execute(
         outcomes = deliveries(channel if journal is None else _Noting(channel, journal),
                               [m for a, m, _ in composed if m is not None and a.key not in theirs])
         _perform(result, composed, pending, outcomes, book, positions, plan, channel, renderer, lang, progress,
-                 theirs)
+                 theirs, Proofs(index, channel))
     finally:
         if journal is not None:
             journal.close()
@@ -355,10 +387,13 @@ def _perform(
     result: Execution, composed: list[tuple[Action, OutgoingMessage | None, str]], pending: list[HistoryEntry],
     outcomes: Iterator[Delivery | Exception], book: Book, positions: dict[str, Position], plan: Plan,
     channel: Channel, renderer: Renderer, lang: str, progress: Callable[[int], None],
-    theirs: set[str] | frozenset[str] = frozenset(),
+    theirs: set[str] | frozenset[str] = frozenset(), found: Proofs | None = None,
 ) -> None:
     """Each action's outcome, in order, into `result` (see `execute`); `theirs`: the actions an
-    overlapping run claimed first (it sends them)."""
+    overlapping run claimed first (it sends them); `found`: the run's index of proofs (built
+    here, once, when not given)."""
+    if found is None:
+        found = Proofs(HistoryIndex.build([*book.archived, *book.history]), channel)
     for (action, message, script), entry in zip(composed, pending, strict=True):
         if action.key in theirs:  # an overlapping run appended its row first: it sends this one
             result.entries.append(entry.with_status("skipped", lang, note=T.DETAIL_OTHER_RUN()))
@@ -369,8 +404,8 @@ def _perform(
             customer = book.customers[action.customer_id]
             try:
                 wording: list[TemplateProblem] = []
-                package = _handoff_package(action, book, positions, plan.as_of, channel, renderer, wording) \
-                    if action.channel == "agency" else ""
+                package = _handoff_package(action, book, positions, plan.as_of, channel, renderer, wording,
+                                           found) if action.channel == "agency" else ""
                 result.anomalies += [a for a in document_anomalies(book, wording) if a not in result.anomalies]
             except TransportDown as exc:
                 result.stopped = exc

@@ -12,6 +12,9 @@ from the file (the file is the message), so the index, the files and `lookup` al
 Temporary files left by a crash (`*.tmp`, named after the process that wrote them) are removed
 by the next channel that opens the folder.
 
+A channel or a view lists its folder once (`OutboxFiles`) and keeps that listing up to date as it
+files messages: finding the proofs of one hand-off never lists the folder again.
+
 A History row names its outbox by absolute folder (`via` = `outbox:/abs/folder`, see
 `OutboxChannel.via`); `OutboxView` is the read-only look a later run takes at that folder,
 whichever folder that run writes to.
@@ -147,15 +150,76 @@ def _after_last_line(path: Path, size: int) -> int:
     return 0
 
 
-def _message_files(folder: Path) -> dict[str, Path]:
-    """Action key -> message file, for every message file in `folder` (not its subfolders)."""
-    found: dict[str, Path] = {}
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            key = _key_of(entry.name)
-            if key is not None and entry.is_file():
-                found.setdefault(key, folder / entry.name)
-    return found
+class OutboxFiles:
+    """The message files of one outbox folder (not its subfolders), listed once: by action key
+    (the last `_` part of the names `send` writes), and the few others by name.
+
+    A run lists the folder once and keeps this up to date as it files messages (`add`), so that
+    finding the proofs of one hand-off costs the files it asks for, not a listing of the folder:
+    a listing per hand-off made the approval day quadratic in the size of the outbox.
+    """
+
+    def __init__(self, folder: Path, names: Iterable[str] = ()) -> None:
+        self.folder = Path(folder)
+        self.by_key: dict[str, list[str]] = {}
+        self.others: list[str] = []  # message files whose name ends with no action key
+        for name in names:
+            self.add(name)
+
+    @classmethod
+    def of(cls, folder: Path) -> OutboxFiles:
+        """The message files `folder` holds now: one listing (OSError when it cannot be listed)."""
+        with os.scandir(folder) as entries:
+            names = [e.name for e in entries if e.name.endswith(MESSAGE_SUFFIXES) and e.is_file()]
+        return cls(folder, names)
+
+    @classmethod
+    def listed(cls, folder: Path) -> OutboxFiles:
+        """The files of `folder`, or none when it is gone or cannot be listed."""
+        try:
+            return cls.of(folder)
+        except OSError:
+            return cls(folder)
+
+    def add(self, name: str) -> None:
+        """A message file now in the folder (filed by this run, or found by the listing)."""
+        key = _key_of(name)
+        if key is None:
+            self.others.append(name)
+        else:
+            names = self.by_key.setdefault(key, [])
+            if name not in names:
+                names.append(name)
+
+    def discard(self, name: str) -> None:
+        """A message file taken back (its index line could not be written)."""
+        key = _key_of(name)
+        names = self.others if key is None else self.by_key.get(key, [])
+        if name in names:
+            names.remove(name)
+        if key is not None and not names:
+            self.by_key.pop(key, None)
+
+    def first(self) -> dict[str, Path]:
+        """Action key -> its message file (the first listed when there are several)."""
+        return {key: self.folder / names[0] for key, names in self.by_key.items()}
+
+    def names_for(self, action_keys: Iterable[str]) -> list[str]:
+        """The message files of these actions, sorted by name: those named after one of the keys,
+        and any other message file whose name holds one of them."""
+        wanted = set(action_keys)
+        found = {name for key in wanted for name in self.by_key.get(key, ())}
+        found.update(name for name in self.others if any(k in name for k in wanted))
+        return sorted(found)
+
+    def proofs(self, action_keys: Iterable[str]) -> dict[str, bytes]:
+        """The bytes of the message files of these actions, by file name (sorted); a file that
+        cannot be read (removed since) is left out."""
+        found: dict[str, bytes] = {}
+        for name in self.names_for(action_keys):
+            with suppress(OSError):
+                found[name] = (self.folder / name).read_bytes()
+        return found
 
 
 def _pid_alive(pid: int) -> bool:
@@ -210,7 +274,8 @@ class OutboxView:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self._known = _read_index(self.folder / "index.jsonl")
-        for key, path in _message_files(self.folder).items():
+        self.files = OutboxFiles.of(self.folder)  # listed once: `proofs` asks it, never the folder
+        for key, path in self.files.first().items():
             if key not in self._known:  # filed, its line never written: the file is the proof
                 self._known[key] = _message_id_in(path)
 
@@ -227,19 +292,8 @@ class OutboxView:
         return self._known.get(action_key)
 
     def proofs(self, action_keys: Iterable[str]) -> dict[str, bytes]:
-        return _proofs(self.folder, action_keys)
-
-
-def _proofs(folder: Path, action_keys: Iterable[str]) -> dict[str, bytes]:
-    wanted = set(action_keys)
-    found: dict[str, bytes] = {}
-    if not wanted or not folder.is_dir():
-        return found
-    for path in sorted(folder.iterdir()):
-        if path.name.endswith(MESSAGE_SUFFIXES) and path.is_file() and any(k in path.name for k in wanted):
-            with suppress(OSError):
-                found[path.name] = path.read_bytes()
-    return found
+        """The files this folder holds for these actions, from its listing made at opening."""
+        return self.files.proofs(action_keys)
 
 
 class OutboxChannel:
@@ -259,6 +313,7 @@ class OutboxChannel:
         self.now_iso = now_iso
         self.sent_at = sent_at
         self._token = f"{_HOST}-{os.getpid()}"
+        self._root_files: OutboxFiles | None = None  # a simulation's parent folder, listed when asked
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             self.via = f"{self.name}:{self.folder.resolve()}"
@@ -274,6 +329,7 @@ class OutboxChannel:
                 fsync_dir(self.folder)
             self.removed_temporaries = remove_stale_temporaries(self.folder)
             self._known = _read_index(self.index_path)
+            self.files = OutboxFiles.of(self.folder)  # listed once a run; `send` adds what it files
             self._repair()
         except OSError as exc:
             os.close(self._fd)
@@ -298,7 +354,7 @@ class OutboxChannel:
         if end < size:
             os.ftruncate(self._fd, end)
             os.fsync(self._fd)
-        for key, path in sorted(_message_files(self.folder).items()):
+        for key, path in sorted(self.files.first().items()):
             if key in self._known:
                 continue
             message_id = _message_id_in(path)
@@ -375,6 +431,7 @@ class OutboxChannel:
             msg, message_id = self.build_email(message)
             name, data = stem + ".eml", msg.as_bytes(policy=WIRE)
         path = self._write_file(name, data)
+        self.files.add(name)
         line = json.dumps({
             "action_key": a.key, "channel": a.channel, "customer_id": a.customer_id,
             "recipient": a.recipient, "invoice_ids": list(a.invoice_ids), "step": a.step,
@@ -388,6 +445,7 @@ class OutboxChannel:
             with suppress(OSError):
                 path.unlink()
                 fsync_dir(self.folder)
+            self.files.discard(name)
             if exc.errno in _NO_SPACE:
                 raise self._full(exc) from None
             raise
@@ -400,15 +458,22 @@ class OutboxChannel:
         """Files a document that is not a message (an agency hand-off package) beside the messages."""
         safe = _bounded(name)
         self._write_file(safe, data)
+        if safe.endswith(MESSAGE_SUFFIXES):
+            self.files.add(safe)  # what a listing would find there (a ZIP is no message file)
         return safe
 
     def proofs(self, action_keys: Iterable[str]) -> dict[str, bytes]:
         """The files the outbox holds for these actions: the proof of what was sent.
 
         Only the outbox's own files (a simulation reads its parent's): what a simulation filed
-        proves nothing and is never read as a proof.
+        proves nothing and is never read as a proof. The folder is listed once (at opening, or
+        at the first call for a simulation's parent), then kept up to date by `send`.
         """
-        return _proofs(self.root, action_keys)
+        if self.simulation is None:
+            return self.files.proofs(action_keys)
+        if self._root_files is None:
+            self._root_files = OutboxFiles.listed(self.root)
+        return self._root_files.proofs(action_keys)
 
     def close(self) -> None:
         """Every index line is already on disk: only the file is closed."""

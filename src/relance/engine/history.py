@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from relance.engine import cells
@@ -171,20 +171,33 @@ def read_archives(sheets: Sequence[RawSheet], history_spec: TabSpec,
 
 @dataclass(frozen=True)
 class HistoryIndex:
-    """What has been sent: by action key, and the furthest step each invoice has reached."""
+    """What has been sent: by action key, and the furthest step each invoice has reached; and
+    every row of each customer, whatever its status (what a hand-off package lists).
+
+    Built once per run: a lookup per action costs that action's rows, never a pass over History
+    (a pass per hand-off made the approval day quadratic)."""
 
     keys: frozenset[str]
     entries_by_invoice: dict[str, tuple[HistoryEntry, ...]]
+    rows_by_customer: Mapping[str, tuple[HistoryEntry, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, entries: Iterable[HistoryEntry], statuses: frozenset[str] = SENT_STATUSES) -> HistoryIndex:
-        """The rows whose status is in `statuses` (by default: those that block a resend)."""
+        """The rows whose status is in `statuses` (by default: those that block a resend) by key
+        and invoice; every row by customer, in the order given."""
         keys: set[str] = set()
         by_invoice: dict[str, list[HistoryEntry]] = {}
+        by_customer: dict[str, list[HistoryEntry]] = {}
         for e in entries:
+            by_customer.setdefault(e.customer_id, []).append(e)
             if e.status not in statuses:
                 continue
             keys.add(e.action_key)
             for iid in e.invoice_ids:
                 by_invoice.setdefault(iid, []).append(e)
-        return cls(frozenset(keys), {k: tuple(v) for k, v in by_invoice.items()})
+        return cls(frozenset(keys), {k: tuple(v) for k, v in by_invoice.items()},
+                   {k: tuple(v) for k, v in by_customer.items()})
+
+    def customer_rows(self, customer_id: str) -> tuple[HistoryEntry, ...]:
+        """Every row of this customer (archives first, as given to `build`)."""
+        return self.rows_by_customer.get(customer_id, ())
