@@ -102,17 +102,20 @@ def paris_today() -> dt.date:
     return dt.datetime.now(ZoneInfo("Europe/Paris")).date()
 
 
-def small_book(path: Path, customers: int = 3, lang: str = "fr") -> Path:
+def small_book(path: Path, customers: int = 3, lang: str = "fr", *, phones: bool = False, paid: int = 0) -> Path:
     """A workbook whose `customers` each have one invoice 18 days overdue: today's run sends
-    each a first reminder by e-mail."""
+    each a first reminder by e-mail (and, with `phones`, the step's SMS after a baseline). The
+    first `paid` invoices are marked paid (another writer's version of the same book)."""
     from relance.app.jobs import init_workbook
 
     today = paris_today()
     init_workbook(path, lang, {
         "customers": [{"customer_id": f"C{i}", "name": f"Client {i}", "email": f"compta@c{i}.example",
-                       "customer_type": "B2B"} for i in range(customers)],
+                       **({"phone": f"06 12 34 56 {i:02d}"} if phones else {}), "customer_type": "B2B"}
+                      for i in range(customers)],
         "invoices": [{"invoice_id": f"F{i}", "customer_id": f"C{i}", "issue_date": today - dt.timedelta(days=50),
-                      "due_date": today - dt.timedelta(days=18), "amount": 100 + i} for i in range(customers)],
+                      "due_date": today - dt.timedelta(days=18), "amount": 100 + i,
+                      **({"status": "payée"} if i < paid else {})} for i in range(customers)],
         "settings": [{"key": "company_name", "value": "Atelier Dumas"},
                      {"key": "company_address", "value": "12 rue des Artisans; 69003 Lyon"},
                      {"key": "sender_email", "value": "relances@dumas.example"}],

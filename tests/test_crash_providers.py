@@ -61,6 +61,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from python_calamine import CalamineWorkbook
 
+from cloudkit import small_book
 from relance.channels.mailjet import e164
 from servers.mailjet import FakeMailjet
 from servers.smtp import Handler, SmtpServer
@@ -220,21 +221,12 @@ def template(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     (action key -> channel)."""
     from typer.testing import CliRunner
 
-    from relance.app.jobs import init_workbook
     from relance.cli import app
 
     folder = tmp_path_factory.mktemp("template")
     book = folder / "book.xlsx"
     today = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
-    init_workbook(book, "fr", {
-        "customers": [{"customer_id": f"C{i}", "name": f"Client {i}", "email": f"compta@c{i}.example",
-                       "phone": f"06 12 34 56 {i:02d}", "customer_type": "B2B"} for i in range(CUSTOMERS)],
-        "invoices": [{"invoice_id": f"F{i}", "customer_id": f"C{i}", "issue_date": today - dt.timedelta(days=50),
-                      "due_date": today - dt.timedelta(days=18), "amount": 100 + i} for i in range(CUSTOMERS)],
-        "settings": [{"key": "company_name", "value": "Atelier Dumas"},
-                     {"key": "company_address", "value": "12 rue des Artisans; 69003 Lyon"},
-                     {"key": "sender_email", "value": "relances@dumas.example"}],
-    })
+    small_book(book, CUSTOMERS, phones=True)
     runner = CliRunner()
     done = runner.invoke(app, ["baseline", str(book), "--step", "reminder_1",
                                "--as-of", (today - dt.timedelta(days=7)).isoformat()])

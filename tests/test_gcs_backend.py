@@ -18,15 +18,14 @@ import time
 import zipfile
 from collections import Counter
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
+from cloudkit import small_book
 from french import assert_french
 from relance.app.connect import default_outbox, open_workbook
-from relance.app.jobs import init_workbook
 from relance.cli import app
 from relance.engine.errors import WorkbookError, WorkbookLocked
 from relance.engine.sheets import OwnedTab
@@ -45,18 +44,7 @@ runner = CliRunner()
 def make_book(path: Path, customers: int = CUSTOMERS, paid: int = 0) -> bytes:
     """A French workbook whose invoices are 18 days overdue today (a first reminder each); the
     first `paid` invoices are marked paid (another writer's version)."""
-    today = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
-    init_workbook(path, "fr", {
-        "customers": [{"customer_id": f"C{i}", "name": f"Client {i}", "email": f"compta@c{i}.example",
-                       "customer_type": "B2B"} for i in range(customers)],
-        "invoices": [{"invoice_id": f"F{i}", "customer_id": f"C{i}", "issue_date": today - dt.timedelta(days=50),
-                      "due_date": today - dt.timedelta(days=18), "amount": 100 + i,
-                      **({"status": "payée"} if i < paid else {})} for i in range(customers)],
-        "settings": [{"key": "company_name", "value": "Atelier Dumas"},
-                     {"key": "company_address", "value": "12 rue des Artisans; 69003 Lyon"},
-                     {"key": "sender_email", "value": "relances@dumas.example"}],
-    })
-    return path.read_bytes()
+    return small_book(path, customers, paid=paid).read_bytes()
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from python_calamine import CalamineWorkbook
 
+from cloudkit import small_book
 from relance.app.connect import open_channel
-from relance.app.jobs import init_workbook, run
+from relance.app.jobs import run
 from relance.workbook.xlsx import XlsxBackend
 from servers.mailjet import FakeMailjet
 from servers.smtp import SmtpServer
@@ -61,15 +62,7 @@ def book(tmp_path) -> Path:
 
     path = tmp_path / "book.xlsx"
     today = dt.datetime.now(ZoneInfo("Europe/Paris")).date()
-    init_workbook(path, "fr", {
-        "customers": [{"customer_id": f"C{i}", "name": f"Client {i}", "email": f"compta@c{i}.example",
-                       "phone": f"06 12 34 56 {i:02d}", "customer_type": "B2B"} for i in range(CUSTOMERS)],
-        "invoices": [{"invoice_id": f"F{i}", "customer_id": f"C{i}", "issue_date": today - dt.timedelta(days=50),
-                      "due_date": today - dt.timedelta(days=18), "amount": 100 + i} for i in range(CUSTOMERS)],
-        "settings": [{"key": "company_name", "value": "Atelier Dumas"},
-                     {"key": "company_address", "value": "12 rue des Artisans; 69003 Lyon"},
-                     {"key": "sender_email", "value": "relances@dumas.example"}],
-    })
+    small_book(path, CUSTOMERS, phones=True)
     runner = CliRunner()
     done = runner.invoke(app, ["baseline", str(path), "--step", "reminder_1",
                                "--as-of", (today - dt.timedelta(days=7)).isoformat()])
