@@ -38,9 +38,11 @@ import re
 import threading
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
+
+from servers.loopback import Loopback
 
 EPOCH = dt.date(1899, 12, 30)  # day 0 of Google Sheets' (and Excel's) serial dates
 MAX_CELLS = 10_000_000
@@ -345,22 +347,19 @@ class SheetsServer:
         self._window: dict[str, deque[float]] = defaultdict(deque)
         self._released = threading.Event()
         self._ids = itertools.count(1)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._loop = Loopback(self._handler())
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        return self._loop.url
 
     def __enter__(self) -> SheetsServer:
-        self._thread.start()
+        self._loop.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._released.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self._loop.stop()
 
     # ------------------------------------------------------------- test-side helpers
 
