@@ -40,6 +40,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from python_calamine import CalamineWorkbook
 
+from crashkit import serve
+
 pytestmark = pytest.mark.skipif(os.name != "posix" or not hasattr(os, "fork"), reason="needs fork and SIGKILL")
 
 CUSTOMERS = 8  # 16 messages a run
@@ -88,49 +90,7 @@ def zygote(warm_up: str) -> None:
     """Imports relance once and warms it up with a run of its own on a copy of the book (every
     lazy import done, templates read), then for each request line forks a `relance ...` process,
     watches it, kills it at the point asked, reaps it and answers one line."""
-    import tempfile
-
-    from relance.cli import app
-
-    with tempfile.TemporaryDirectory() as scratch:
-        shutil.copy(warm_up, Path(scratch) / "book.xlsx")
-        quiet = os.open(os.devnull, os.O_WRONLY)
-        saved = os.dup(1)
-        os.dup2(quiet, 1)
-        try:
-            app(["run", str(Path(scratch) / "book.xlsx"), "--anytime", "--json"], standalone_mode=True)
-        except SystemExit:
-            pass
-        finally:
-            sys.stdout.flush()
-            os.dup2(saved, 1)
-
-    for line in sys.stdin:
-        request = json.loads(line)
-        out = os.open(request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        pid = os.fork()
-        if pid == 0:  # the child: a relance process of its own
-            code = 70
-            try:
-                os.dup2(out, 1)
-                os.dup2(out, 2)
-                os.chdir(request["cwd"])
-                app(request["argv"], prog_name="relance", standalone_mode=True)
-                code = 0
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-            finally:
-                sys.stdout.flush()
-                os._exit(code)
-        os.close(out)
-
-        def ended(pid: int = pid) -> int | None:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            return None if done == 0 else os.waitstatus_to_exitcode(status)
-
-        code, killed, files = watch(pid, ended, request["kill"])
-        sys.stdout.write(json.dumps({"code": code, "killed": killed, "files": files}) + "\n")
-        sys.stdout.flush()
+    serve(warm_up, watch, "files")
 
 
 class Zygote:

@@ -62,6 +62,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from cloudkit import small_book
+from crashkit import serve
 from relance.channels.mailjet import e164
 from servers.mailjet import FakeMailjet
 from servers.smtp import Handler, SmtpServer
@@ -130,55 +131,11 @@ def zygote(warm_up: str, channel: str) -> None:
     """Imports relance and the provider's client once, warms up with a run of its own (outbox), then
     forks one `relance ...` process per request line, with the request's environment added, watches
     it, kills it at the point asked, reaps it and answers one line."""
-    import tempfile
 
     import mailjet_rest  # noqa: F401 - imported once here, not in every child
     import phonenumbers  # noqa: F401
 
-    import relance.channels.mailjet  # noqa: F401
-    import relance.channels.smtp  # noqa: F401
-    from relance.cli import app
-
-    with tempfile.TemporaryDirectory() as scratch:
-        shutil.copy(warm_up, Path(scratch) / "book.xlsx")
-        quiet = os.open(os.devnull, os.O_WRONLY)
-        saved = os.dup(1)
-        os.dup2(quiet, 1)
-        try:
-            app(["run", str(Path(scratch) / "book.xlsx"), "--anytime", "--json"], standalone_mode=True)
-        except SystemExit:
-            pass
-        finally:
-            sys.stdout.flush()
-            os.dup2(saved, 1)
-
-    for line in sys.stdin:
-        request = json.loads(line)
-        out = os.open(request["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        pid = os.fork()
-        if pid == 0:  # the child: a relance process of its own
-            code = 70
-            try:
-                os.environ.update(request["env"])
-                os.dup2(out, 1)
-                os.dup2(out, 2)
-                os.chdir(request["cwd"])
-                app(request["argv"], prog_name="relance", standalone_mode=True)
-                code = 0
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-            finally:
-                sys.stdout.flush()
-                os._exit(code)
-        os.close(out)
-
-        def ended(pid: int = pid) -> int | None:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            return None if done == 0 else os.waitstatus_to_exitcode(status)
-
-        code, killed, count = watch(pid, ended, request["kill"])
-        sys.stdout.write(json.dumps({"code": code, "killed": killed, "count": count}) + "\n")
-        sys.stdout.flush()
+    serve(warm_up, watch, "count")
 
 
 class Zygote:
