@@ -39,7 +39,7 @@ class DriveError(Exception):
                           "errors": [{"domain": "global", "reason": self.reason, "message": self.message}]}}
 
 
-class DriveServer:
+class DriveServer(Loopback):
     """`with DriveServer(sheets) as drive`: point RELANCE_DRIVE_API_URL at `drive.url`."""
 
     def __init__(self, sheets: SheetsServer, *, page_size: int | None = None) -> None:
@@ -51,18 +51,7 @@ class DriveServer:
         self.disabled = False
         self.lock = threading.RLock()
         self._ids = itertools.count(1)
-        self._loop = Loopback(self._handler())
-
-    @property
-    def url(self) -> str:
-        return self._loop.url
-
-    def __enter__(self) -> DriveServer:
-        self._loop.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._loop.stop()
+        self._serve(self._handler())
 
     # ------------------------------------------------------------- test-side helpers
 

@@ -325,7 +325,7 @@ def cell_value(data: dict[str, Any]) -> Any:
 # ------------------------------------------------------------------------------------ server
 
 
-class SheetsServer:
+class SheetsServer(Loopback):
     """The local Sheets API: start it (`with SheetsServer() as server`), point the client at `url`."""
 
     def __init__(self, *, require_auth: bool = False, quota: int | None = 60) -> None:
@@ -347,19 +347,11 @@ class SheetsServer:
         self._window: dict[str, deque[float]] = defaultdict(deque)
         self._released = threading.Event()
         self._ids = itertools.count(1)
-        self._loop = Loopback(self._handler())
-
-    @property
-    def url(self) -> str:
-        return self._loop.url
-
-    def __enter__(self) -> SheetsServer:
-        self._loop.start()
-        return self
+        self._serve(self._handler())
 
     def __exit__(self, *exc: object) -> None:
         self._released.set()
-        self._loop.stop()
+        super().__exit__(*exc)
 
     # ------------------------------------------------------------- test-side helpers
 
