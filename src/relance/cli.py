@@ -852,7 +852,9 @@ def schedule_cmd(
                       highlight=False)
             if plan.drifts:
                 out.print(escape(_UI.t(C.SCHEDULE_DRIFT, hour=hour(plan.hour), zone=plan.zone,
-                                       hours=", ".join(hour(h) for h in plan.machine_hours))), highlight=False)
+                                       hours=C.SCHEDULE_EITHER_HOUR(
+                                           first=", ".join(hour(h) for h in plan.machine_hours[:-1]),
+                                           last=hour(plan.machine_hours[-1])))), highlight=False)
         else:
             out.print(escape(_UI.t(C.SCHEDULE_SAME_ZONE, zone=plan.zone, hour=hour(plan.hour))), highlight=False)
         for title, text in S.texts(plan, _UI.lang):

@@ -650,6 +650,7 @@ SCHEDULE_CONVERTED = Phrase("Cette machine vit à l'heure {machine_zone} : pour 
                             "{machine_hour}{days_note} ; systemd compte lui-même en {zone}.",
                             "This machine keeps {machine_zone} time: for cron and Windows, {hour} ({zone}) is "
                             "{machine_hour}{days_note}; systemd counts in {zone} itself.")
+SCHEDULE_EITHER_HOUR = Phrase("{first} ou {last}", "{first} or {last}")
 SCHEDULE_DAYS_SHIFTED = Phrase("(le jour change : {days})", "(the day changes: {days})")
 SCHEDULE_DRIFT = Phrase("L'écart entre les deux fuseaux varie dans l'année : {hour} ({zone}) tombe à {hours} "
                         "selon la saison. cron lance la tâche aux deux heures (la seconde exécution du jour n'envoie "
