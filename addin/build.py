@@ -204,9 +204,11 @@ def template(target: Path, standalone_vba: bytes | None = None) -> None:
         _repack(plain.read_bytes(), target, vba)
 
 
-def main() -> None:
-    DIST.mkdir(exist_ok=True)
-    xlam = DIST / "relance.xlam"
+def build(dist: Path) -> list[Path]:
+    """Everything into `dist`: the add-in, the two templates, our ribbon's sources; the built
+    files first."""
+    dist.mkdir(parents=True, exist_ok=True)
+    xlam = dist / "relance.xlam"
     with tempfile.TemporaryDirectory(prefix="relance-addin-") as folder:
         source = skeleton(Path(folder))
         with zipfile.ZipFile(source) as z:
@@ -214,11 +216,15 @@ def main() -> None:
         assemble(source, (HERE / "customUI.xml").read_bytes(), xlam, project)
     with zipfile.ZipFile(xlwings_file("quickstart_standalone.xlsm")) as z:
         standalone = z.read(VBA_PROJECT)
-    template(DIST / "modele-relance.xlsm", standalone)
-    template(DIST / "modele-relance.xlsx")
-    vba_module(HERE / "relance.bas", DIST / "relance.bas")  # kept for a project edited by hand
-    shutil.copy2(HERE / "customUI.xml", DIST / "customUI.xml")
-    for built in (xlam, DIST / "modele-relance.xlsm", DIST / "modele-relance.xlsx"):
+    template(dist / "modele-relance.xlsm", standalone)
+    template(dist / "modele-relance.xlsx")
+    vba_module(HERE / "relance.bas", dist / "relance.bas")  # for a project edited by hand
+    shutil.copy2(HERE / "customUI.xml", dist / "customUI.xml")
+    return [xlam, dist / "modele-relance.xlsm", dist / "modele-relance.xlsx"]
+
+
+def main() -> None:
+    for built in build(DIST):
         print(f"{built} (sha256 {hashlib.sha256(built.read_bytes()).hexdigest()})")
 
 

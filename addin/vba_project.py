@@ -87,8 +87,9 @@ def decompress(data: bytes) -> bytes:
 
 
 def _compress_chunk(chunk: bytes) -> bytes:
-    """One DecompressedChunk compressed: greedy longest match ([MS-OVBA] 2.4.1.3), searching
-    the last `_CANDIDATES` places where the next three bytes were seen."""
+    """One DecompressedChunk compressed ([MS-OVBA] 2.4.1.3): at each place the longest earlier
+    match (the farthest of equally long ones; any is valid), searched among the last
+    `_CANDIDATES` places where the next three bytes were seen, else the byte itself."""
     out = bytearray()
     heads: dict[bytes, list[int]] = {}
     pos = 0
@@ -103,10 +104,10 @@ def _compress_chunk(chunk: bytes) -> bytes:
             max_offset = 1 << (16 - length_bits)
             limit = min(length_mask + 3, len(chunk) - pos)
             best_len, best_off = 0, 0
-            for cand in reversed(heads.get(chunk[pos : pos + 3], [])[-_CANDIDATES:]):
+            for cand in heads.get(chunk[pos : pos + 3], [])[-_CANDIDATES:]:  # farthest first
                 offset = pos - cand
                 if offset > max_offset:
-                    break
+                    continue
                 n = 3
                 while n < limit and chunk[cand + n] == chunk[pos + n]:
                     n += 1
@@ -219,7 +220,9 @@ def read_cfb(data: bytes) -> dict[str, bytes]:
         elif kind == _STREAM:
             if shift == 9:  # version 3: the size's high half is undefined
                 length &= 0xFFFFFFFF
-            if length < cutoff:
+            if length == 0:
+                blob = b""
+            elif length < cutoff:
                 blob = b"".join(mini_stream[m * (1 << mini_shift) : (m + 1) * (1 << mini_shift)]
                                 for m in _chain(mini_fat, start))
             else:
@@ -340,8 +343,7 @@ def write_cfb(streams: dict[str, bytes]) -> bytes:
         encoded = e.name.encode("utf-16-le") + b"\0\0"
         child = child_of[e.index] if e.kind in (_STORAGE, _ROOT) else _NOSTREAM
         size = len(bytes(mini)) if e.kind == _ROOT else len(e.data)
-        start = e.start if (e.kind == _ROOT and mini) or (e.kind == _STREAM and e.data) else (
-            _END if e.kind == _ROOT else 0)
+        start = e.start if e.kind in (_ROOT, _STREAM) else 0  # an empty one: ENDOFCHAIN
         directory += (encoded.ljust(64, b"\0") + struct.pack("<HBB", len(encoded), e.kind, 0 if e.red else 1)
                       + struct.pack("<III", e.left, e.right, child) + bytes(16) + bytes(4)
                       + bytes(16) + struct.pack("<IQ", start, size))
