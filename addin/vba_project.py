@@ -391,6 +391,8 @@ class Module:
     name: str
     kind: ModuleKind
     source: str
+    #: The module's description (MODULEDOCSTRING), shown by the VBA editor's object browser.
+    description: str = ""
 
     @classmethod
     def from_bas(cls, text: str) -> Module:
@@ -473,6 +475,8 @@ def read_project(data: bytes) -> Project:
             current = {"name": payload.decode(f"cp{codepage}")}
         elif rid == 0x001A:
             current["stream"] = payload.decode(f"cp{codepage}")
+        elif rid == 0x001C:
+            current["description"] = payload.decode(f"cp{codepage}")
         elif rid == 0x0031:
             current["offset"] = struct.unpack("<I", payload)[0]
         elif rid == 0x0021:
@@ -484,7 +488,7 @@ def read_project(data: bytes) -> Project:
             raw = streams[prefix + str(current["stream"])]
             text = decompress(raw[int(str(current.get("offset", 0))) :]).decode(f"cp{codepage}")
             kind = kinds.get(name, "class" if current.get("type") == "class" else "standard")
-            modules.append(Module(name, kind, text))
+            modules.append(Module(name, kind, text, str(current.get("description", ""))))
     properties: list[str] = []
     extenders: list[str] = []
     section = ""
@@ -519,7 +523,8 @@ def write_project(project: Project) -> bytes:
         dir_data += _record(0x0019, encoded)
         dir_data += _record(0x0047, m.name.encode("utf-16-le"))
         dir_data += _record(0x001A, encoded) + _record(0x0032, m.name.encode("utf-16-le"))
-        dir_data += _record(0x001C, b"") + _record(0x0048, b"")
+        dir_data += _record(0x001C, m.description.encode(cp))
+        dir_data += _record(0x0048, m.description.encode("utf-16-le"))
         dir_data += _record(0x0031, struct.pack("<I", 0))
         dir_data += _record(0x001E, struct.pack("<I", 0))
         dir_data += _record(0x002C, struct.pack("<H", 0xFFFF))

@@ -194,6 +194,8 @@ def test_the_addin_carries_xlwings_modules_and_ours(dist: Path, skeleton: Path):
     bas = (ADDIN / "relance.bas").read_text("utf-8")
     assert got["RibbonRelance"] == bas.replace("\n", "\r\n")
     assert "Aperçu des relances" in got["RibbonRelance"]
+    dictionary = vba.read_project(ours).module("Dictionary")
+    assert dictionary.kind == "class" and dictionary.description.startswith("Drop-in replacement")
     streams = ole_streams(ours)
     assert streams["VBA/_VBA_PROJECT"] == bytes.fromhex("CC61FFFF000000")  # no performance cache
     project = streams["PROJECT"].decode("cp1252").splitlines()
