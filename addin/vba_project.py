@@ -530,7 +530,12 @@ def write_project(project: Project) -> bytes:
         dir_data += _record(0x002C, struct.pack("<H", 0xFFFF))
         dir_data += _record(0x0022 if m.kind in ("class", "document") else 0x0021, b"")
         dir_data += _record(0x002B, b"")
-        streams["VBA/" + m.name] = compress(m.source.encode(cp))
+        try:
+            encoded_source = m.source.encode(cp)
+        except UnicodeEncodeError as error:
+            bad = m.source[error.start : error.end]
+            raise ValueError(f"module {m.name}: {bad!r} is not in the project's code page {cp}") from None
+        streams["VBA/" + m.name] = compress(encoded_source)
     dir_data += _record(0x0010, b"")
     streams["VBA/dir"] = compress(bytes(dir_data))
     streams["VBA/_VBA_PROJECT"] = bytes.fromhex("CC61FFFF000000")

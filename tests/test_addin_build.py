@@ -56,6 +56,11 @@ def skeleton(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build.skeleton(tmp_path_factory.mktemp("skeleton"))
 
 
+@pytest.fixture(scope="module")
+def skeleton_project(skeleton: Path):
+    return vba.read_project(vba_bin(skeleton))
+
+
 def olevba_modules(data: bytes) -> dict[str, str]:
     """Module name -> source, as oletools' olevba reads a vbaProject.bin."""
     parser = VBA_Parser("vbaProject.bin", data=data)
@@ -235,6 +240,26 @@ def test_the_project_reads_back_as_it_was_written(skeleton: Path):
         vba.Module.from_bas("Sub X()\nEnd Sub\n")
     with pytest.raises(ValueError, match="same name"):
         vba.write_project(project.with_modules([*project.modules, project.modules[0]]))
+
+
+cp1252_text = st.text(alphabet=st.characters(codec="cp1252", exclude_characters="\x00"), max_size=400)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,20}", fullmatch=True),
+                          st.sampled_from(["standard", "class"]), cp1252_text),
+                min_size=1, max_size=6, unique_by=lambda m: m[0].upper()))
+def test_olevba_reads_any_module_back_exactly(skeleton_project, modules):
+    written = vba.write_project(skeleton_project.with_modules(
+        vba.Module(name, kind, f'Attribute VB_Name = "{name}"\r\n{text}') for name, kind, text in modules))
+    got = olevba_modules(written)
+    assert got == {name: f'Attribute VB_Name = "{name}"\r\n{text}' for name, _, text in modules}
+
+
+def test_a_character_outside_the_code_page_is_said(skeleton_project):
+    module = vba.Module("Fleche", "standard", 'Attribute VB_Name = "Fleche"\r\n\' a \u2192 b\r\n')
+    with pytest.raises(ValueError, match="Fleche.*cp1252"):
+        vba.write_project(skeleton_project.with_modules([module]))
 
 
 def test_the_build_is_reproducible(dist: Path, tmp_path: Path):
