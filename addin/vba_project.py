@@ -11,10 +11,10 @@ The format is public:
   module's compressed source) and `VBA/_VBA_PROJECT`.
 
 What is written is a project *from source only*, the form [MS-OVBA] prescribes for a writer:
-`_VBA_PROJECT` is the 7 bytes `CC 61 FF FF 00 00 00` (Version 0xFFFF, no performance cache) and
-every module stream is its compressed source (MODULEOFFSET 0, no p-code). Office finds a version
-that is not its own, drops any compiled form and compiles the modules from their source when it
-opens the file; xlwings ships its quickstart add-ins in that very form.
+`_VBA_PROJECT` is the 7 bytes `CC 61 FF FF 00 01 00` (Version 0xFFFF, no performance cache; the
+undefined last two bytes as xlwings' quickstart add-ins carry them) and every module stream is its
+compressed source (MODULEOFFSET 0, no p-code). Office finds a version that is not its own, drops
+any compiled form and compiles the modules from their source when it opens the file.
 
 Everything is deterministic: no time stamp, no random identifier, the same input gives the same
 bytes.
@@ -382,6 +382,11 @@ def write_cfb(streams: dict[str, bytes]) -> bytes:
 
 ModuleKind = Literal["standard", "class", "document"]
 
+#: _VBA_PROJECT without a performance cache ([MS-OVBA] 2.3.4.1): Reserved1 0x61CC, Version 0xFFFF
+#: (no Office's own, so Office compiles from source), Reserved2 0x00, then Reserved3 (undefined,
+#: ignored on read), 0x0001 as in the 7-byte stream of xlwings' quickstart add-ins.
+VBA_PROJECT_STREAM = bytes.fromhex("CC61FFFF000100")
+
 
 @dataclass(frozen=True)
 class Module:
@@ -538,7 +543,7 @@ def write_project(project: Project) -> bytes:
         streams["VBA/" + m.name] = compress(encoded_source)
     dir_data += _record(0x0010, b"")
     streams["VBA/dir"] = compress(bytes(dir_data))
-    streams["VBA/_VBA_PROJECT"] = bytes.fromhex("CC61FFFF000000")
+    streams["VBA/_VBA_PROJECT"] = VBA_PROJECT_STREAM
 
     lines = [p for p in project.properties if p.startswith("ID=")]
     for m in project.modules:

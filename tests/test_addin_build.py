@@ -202,7 +202,8 @@ def test_the_addin_carries_xlwings_modules_and_ours(dist: Path, skeleton: Path):
     dictionary = vba.read_project(ours).module("Dictionary")
     assert dictionary.kind == "class" and dictionary.description.startswith("Drop-in replacement")
     streams = ole_streams(ours)
-    assert streams["VBA/_VBA_PROJECT"] == bytes.fromhex("CC61FFFF000000")  # no performance cache
+    assert streams["VBA/_VBA_PROJECT"] == bytes.fromhex("CC61FFFF000100")  # no performance cache
+    assert streams["VBA/_VBA_PROJECT"] == ole_streams(theirs)["VBA/_VBA_PROJECT"]  # as xlwings ships it
     project = streams["PROJECT"].decode("cp1252").splitlines()
     assert 'Name="MyAddin"' in project and "Module=RibbonRelance" in project
     assert {"Module=xlwings", "Class=Dictionary", "Document=ThisWorkbook/&H00000000"} <= set(project)
