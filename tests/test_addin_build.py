@@ -257,6 +257,20 @@ def test_olevba_reads_any_module_back_exactly(skeleton_project, modules):
     assert got == {name: f'Attribute VB_Name = "{name}"\r\n{text}' for name, _, text in modules}
 
 
+@pytest.mark.parametrize("name", ["quickstart.xlsm", "quickstart_standalone.xlsm", "quickstart_addin.xlam",
+                                  "quickstart_addin_ribbon.xlam"])
+def test_every_quickstart_project_of_xlwings_is_rewritten_with_the_same_sources(name: str):
+    original = vba_bin(build.xlwings_file(name))
+    rewritten = vba.write_project(vba.read_project(original))
+    assert olevba_modules(rewritten) == olevba_modules(original)
+    assert vba.read_project(rewritten) == vba.read_project(original)
+    before, after = ole_streams(original), ole_streams(rewritten)
+    for module in vba.read_project(original).modules:  # each stream: its source from byte 0, no p-code
+        assert vba.decompress(after[f"VBA/{module.name}"]) == module.source.encode("cp1252")
+    assert after["VBA/_VBA_PROJECT"] == vba.VBA_PROJECT_STREAM
+    assert before["PROJECT"].split(b"\r\n")[0] == after["PROJECT"].split(b"\r\n")[0]  # the same ID
+
+
 def test_a_character_outside_the_code_page_is_said(skeleton_project):
     module = vba.Module("Fleche", "standard", 'Attribute VB_Name = "Fleche"\r\n\' a \u2192 b\r\n')
     with pytest.raises(ValueError, match="Fleche.*cp1252"):
