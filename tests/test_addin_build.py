@@ -218,6 +218,25 @@ def test_the_addin_carries_xlwings_modules_and_ours(dist: Path, skeleton: Path):
         assert built.read("customUI/customUI.xml") == (ADDIN / "customUI.xml").read_bytes()
 
 
+def _module_offsets(data: bytes) -> dict[str, int]:
+    """Module name -> MODULEOFFSET (where its source starts in its stream), from the dir stream."""
+    offsets, name = {}, ""
+    for rid, payload, _ in vba._records(vba.decompress(ole_streams(data)["VBA/dir"])):
+        if rid == 0x0019:
+            name = payload.decode("cp1252")
+        elif rid == 0x0031:
+            offsets[name] = struct.unpack("<I", payload)[0]
+    return offsets
+
+
+def test_our_form_is_the_one_xlwings_ships_its_xlwings_module_in(dist: Path, skeleton: Path):
+    theirs, ours = vba_bin(skeleton), vba_bin(dist / "relance.xlam")
+    assert len(ole_streams(theirs)["VBA/_VBA_PROJECT"]) == 7
+    assert _module_offsets(theirs)["xlwings"] == 0  # source only, in the add-in every user opens
+    assert _module_offsets(theirs)["ThisWorkbook"] > 0  # Office-saved: a compiled part first
+    assert set(_module_offsets(ours).values()) == {0}
+
+
 def test_every_ribbon_callback_is_a_sub_of_the_module_in_the_built_addin(dist: Path):
     code = olevba_modules(vba_bin(dist / "relance.xlam"))
     with zipfile.ZipFile(dist / "relance.xlam") as z:
