@@ -204,10 +204,14 @@ def read_cfb(data: bytes) -> dict[str, bytes]:
         return e[: max(n - 2, 0)].decode("utf-16-le")
 
     found: dict[str, bytes] = {}
+    visited: set[int] = set()
 
     def walk(index: int, prefix: str) -> None:
         if index == _NOSTREAM or index >= len(entries):
             return
+        if index in visited:
+            raise ValueError("a directory entry is reached twice: not a tree")
+        visited.add(index)
         e = entries[index]
         left, right, child = struct.unpack_from("<III", e, 68)
         kind = e[66]
@@ -254,20 +258,24 @@ def _cfb_key(name: str) -> tuple[int, str]:
 def write_cfb(streams: dict[str, bytes]) -> bytes:
     """A version 3 compound file (512-byte sectors) holding `streams`, paths "storage/stream".
 
-    Siblings are stored as a balanced binary tree, every node black (a valid red-black tree);
-    CLSIDs, state bits and times are zero, so the bytes depend on the streams only."""
+    Siblings are stored as a balanced red-black tree (tree()); CLSIDs, state bits and times
+    are zero, and siblings are sorted, so the bytes depend on the streams only."""
     root = _Entry("Root Entry", _ROOT)
     for path, data in streams.items():
         node = root
         *folders, leaf = path.split("/")
         for folder in folders:
-            found = next((c for c in node.children if c.name == folder), None)
+            found = next((c for c in node.children if c.name.upper() == folder.upper()), None)
+            if found is not None and found.kind != _STORAGE:
+                raise ValueError(f"{folder!r} is a stream and a storage")
             if found is None:
                 found = _Entry(folder, _STORAGE)
                 node.children.append(found)
             node = found
         if len(leaf.encode("utf-16-le")) > 62:
             raise ValueError(f"name too long for a compound file: {leaf}")
+        if any(c.name.upper() == leaf.upper() for c in node.children):
+            raise ValueError(f"two entries named {leaf!r} in one storage")
         node.children.append(_Entry(leaf, _STREAM, data))
 
     order: list[_Entry] = []

@@ -176,6 +176,13 @@ def test_the_compound_file_is_read_back_by_olefile(streams: dict[str, bytes]):
     _check_red_black(written)
 
 
+def test_a_name_twice_in_one_storage_is_refused():
+    with pytest.raises(ValueError, match="two entries"):
+        vba.write_cfb({"VBA/dir": b"1", "VBA/DIR": b"2"})
+    with pytest.raises(ValueError, match="stream and a storage"):
+        vba.write_cfb({"VBA": b"1", "VBA/dir": b"2"})
+
+
 def test_a_stream_over_the_mini_stream_cutoff_and_many_entries():
     streams = {f"VBA/m{k:02d}": bytes([k]) * (k * 700) for k in range(1, 30)}
     streams["PROJECT"] = b"ID=x\r\n"
