@@ -1,6 +1,6 @@
 Attribute VB_Name = "RibbonRelance"
-' The Relance ribbon's callbacks (addin/customUI.xml). Import this module into the add-in's VBA
-' project once (VBA editor: File > Import File...), then save the add-in: docs/excel.md.
+' The Relance ribbon's callbacks (addin/customUI.xml). addin/build.py writes this module into the
+' add-in's VBA project, beside xlwings' own modules: nothing to import by hand (docs/excel.md).
 '
 ' Each button is one RunPython call into relance_addin.ribbon (addin/relance_addin/ribbon.py),
 ' which works on the active workbook and answers in its language. Labels follow Excel's display

@@ -173,13 +173,16 @@ def test_the_build_puts_our_ribbon_into_the_quickstart_skeleton(tmp_path: Path):
         sys.path.remove(str(ADDIN))
     source = build.skeleton(tmp_path)
     ours = (ADDIN / "customUI.xml").read_bytes()
-    build.assemble(source, ours, tmp_path / "a.xlam")
-    build.assemble(source, ours, tmp_path / "b.xlam")
+    with zipfile.ZipFile(source) as skel:
+        project = build.addin_project(skel.read("xl/vbaProject.bin"), (ADDIN / "relance.bas").read_text("utf-8"))
+    build.assemble(source, ours, tmp_path / "a.xlam", project)
+    build.assemble(source, ours, tmp_path / "b.xlam", project)
     assert (tmp_path / "a.xlam").read_bytes() == (tmp_path / "b.xlam").read_bytes()  # reproducible
     with zipfile.ZipFile(tmp_path / "a.xlam") as built, zipfile.ZipFile(source) as skel:
         assert built.read("customUI/customUI.xml") == ours
         assert built.namelist() == skel.namelist()
-        assert built.read("xl/vbaProject.bin") == skel.read("xl/vbaProject.bin")
+        # the VBA project now carries our ribbon module (tests/test_addin_build.py reads it back)
+        assert built.read("xl/vbaProject.bin") == project != skel.read("xl/vbaProject.bin")
     build.vba_module(ADDIN / "relance.bas", tmp_path / "relance.bas")
     data = (tmp_path / "relance.bas").read_bytes()
     assert b"\r\n" in data and "Aperçu".encode("cp1252") in data
