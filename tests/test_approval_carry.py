@@ -13,7 +13,7 @@ from pathlib import Path
 from conftest import CLASSIC, invoice, on, workbook
 from conftest import customer as customer_row
 from french import assert_french
-from relance.app.jobs import run
+from relance.app.jobs import run, snapshot, write_plan
 from relance.channels.outbox import OutboxChannel
 from relance.workbook.memory import MemoryBackend
 
@@ -82,7 +82,108 @@ def test_a_tick_held_back_by_the_gap_stays_ticked_and_is_honoured_when_the_step_
     assert not [a for a in day.last.snapshot.anomalies if a.code == "R603"]  # type: ignore[attr-defined]
     assert day(wb, box, dt.date(2025, 4, 30)) == []  # still held, still ticked
     assert [(r["cle_action"], r["valider"]) for r in rows(wb)] == [(key, "oui")]
+    write_plan(wb, snapshot(wb, on(dt.date(2025, 4, 30)), dt.date(2025, 4, 30)), "preview")  # `relance plan --write`
+    assert [(r["cle_action"], r["valider"]) for r in rows(wb)] == [(key, "oui")]
     # the gap passed: the hand-off is made with the person's approval, no second tick asked
     done = day(wb, box, dt.date(2025, 5, 1))
     assert ("handoff", ("F1",), "created") in done
     assert rows(wb) == []
+
+
+APPROVED_R1 = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
+               ["standard", "r1", 7, "email", "reminder_1", 0, "oui"]]
+
+
+def one_step_book(*invoices) -> MemoryBackend:
+    """A ladder of one e-mail that waits for a person (J+7), C1 owing `invoices`."""
+    return workbook([customer("C1")], list(invoices or [invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000)]),
+                    Scenarios=APPROVED_R1)
+
+
+def said(code: str) -> list[str]:
+    return [str(a) for a in day.last.snapshot.anomalies if a.code == code]  # type: ignore[attr-defined]
+
+
+def test_a_tick_on_an_invoice_disputed_since_is_said_with_the_reason(tmp_path: Path):
+    wb, box = one_step_book(), tmp_path / "out"
+    assert day(wb, box, dt.date(2025, 3, 31)) == [("r1", ("F1",), "awaiting_approval")]
+    key = tick(wb, "r1")
+    wb.edit("Factures", [wb.tabs["Factures"][0], invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000, statut="litige")])
+    assert day(wb, box, dt.date(2025, 3, 31)) == []
+    assert said("R603") == [f"A_valider!B2: '{key}' approved action dropped: invoice F1 paused meanwhile (disputed); "
+                            "nothing was sent; nothing to do; a new step will be planned if one becomes due"]
+    assert rows(wb) == [] and not list(box.glob("*.eml"))
+
+
+def test_a_tick_on_a_step_that_now_lists_other_invoices_is_said_and_the_new_row_waits_for_its_own(tmp_path: Path):
+    f1, f2 = invoice("F1", "C1", "2025-01-01", "2025-03-24", 1000), invoice("F2", "C1", "2025-01-05", "2025-03-20", 200)
+    wb, box = one_step_book(f1), tmp_path / "out"
+    assert day(wb, box, dt.date(2025, 3, 31)) == [("r1", ("F1",), "awaiting_approval")]
+    key = tick(wb, "r1")
+    wb.edit("Factures", [wb.tabs["Factures"][0], f1, f2])  # an invoice forgotten in the ledger, overdue too
+    # a person approved a reminder about F1, not about F1 and F2: nothing leaves, and it is said
+    assert day(wb, box, dt.date(2025, 3, 31)) == [("r1", ("F2", "F1"), "awaiting_approval")]
+    new = rows(wb)
+    assert [(r["numeros_factures"], r["valider"]) for r in new] == [("F2;F1", "non")]
+    assert said("R650") == [
+        f"A_valider!B2: '{key}' approval not carried over: this step now lists invoices F2, F1 (approved for F1); "
+        f"nothing was sent; if you agree, choose “yes” in the “valider” column of the row whose key is "
+        f"{new[0]['cle_action']}"]
+    assert said("R603") == [] and not list(box.glob("*.eml"))
+
+
+class Refusing(OutboxChannel):
+    """The outbox, refusing every message (a provider down for the day)."""
+
+    def send(self, message):
+        raise RuntimeError("provider refused")
+
+
+def test_an_approved_message_that_failed_keeps_its_tick_and_goes_with_the_next_run(tmp_path: Path):
+    wb, box = one_step_book(), tmp_path / "out"
+    assert day(wb, box, dt.date(2025, 3, 31)) == [("r1", ("F1",), "awaiting_approval")]
+    key = tick(wb, "r1")
+    failed = run(wb, lambda b: Refusing(box, "t"), on(dt.date(2025, 3, 31)), anytime=True).to_json()
+    assert [(a["action_key"], a["status"]) for a in failed["actions"]] == [(key, "failed")]
+    kept = rows(wb)
+    assert [(r["cle_action"], r["valider"]) for r in kept] == [(key, "oui")]
+    assert plain(kept[0]["note"]).startswith("validée ; l'envoi a échoué")
+    assert day(wb, box, dt.date(2025, 3, 31)) == [("r1", ("F1",), "sent")]  # the person is not asked again
+    assert rows(wb) == [] and len(list(box.glob("*.eml"))) == 1
+
+
+def test_a_tick_on_a_step_already_done_is_said_once_and_not_done_again(tmp_path: Path):
+    wb, box = one_step_book(), tmp_path / "out"
+    day(wb, box, dt.date(2025, 3, 31))
+    key = tick(wb, "r1")
+    stale = [list(r) for r in wb.tabs["A_valider"]]  # a copy of the tab, ticked, kept aside
+    assert day(wb, box, dt.date(2025, 3, 31)) == [("r1", ("F1",), "sent")]
+    wb.edit("A_valider", stale)  # an old copy of the tab pasted back (or a second click from a stale sheet)
+    assert day(wb, box, dt.date(2025, 4, 1)) == []
+    assert [plain(t) for t in said("R603")] == [f"A_valider!B2: '{key}' approval not needed any more: this action was done on "
+                            "31 March 2025 (log); it is not done again; nothing to do; a new step will be planned "
+                            "if one becomes due"]
+    assert len(list(box.glob("*.eml"))) == 1
+
+
+def test_the_planner_holds_an_approved_step_another_message_of_the_day_keeps_back():
+    """Engine level: one message a day per customer; the approved one it keeps back is `Plan.held`."""
+    from books import book, ladder, planned, record, step
+    from relance.engine.action import action_key
+
+    s = ladder("s", step("r1", 7, approval=True), step("fn", 30, template="formal_notice"))
+    b = book([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-01", 1000),
+                                invoice("F2", "C1", "2025-02-20", "2025-03-20", 300)], scenarios=[s],
+             settings={"default_scenario": "s"})
+    b = record(b, planned(b, dt.date(2025, 3, 10)).plan, approve=True)  # r1 for F1, approved and sent
+    waiting = action_key("C1", ("F1", "F2"), "s", "r1")  # the reminder F2 is due, listing every overdue invoice
+    for approved, held in ((frozenset(), []), (frozenset({waiting}), [(waiting, "another_message", True)])):
+        p = planned(b, dt.date(2025, 3, 31), approved).plan
+        # the formal notice for F1 reaches the customer today; the reminder waits for the next message
+        assert [(a.step, a.invoice_ids) for a in p.to_send] == [("fn", ("F1",))]
+        assert [(h.action.key, h.reason, h.action.approved) for h in p.held] == held
+        assert waiting not in {a.key for a in p.actions}
+        for h in p.held:
+            assert plain(h.note.fr) == ("validée ; pas envoyée aujourd'hui : ce client reçoit déjà un message "
+                                        "aujourd'hui (fn (J+30)) ; part avec la prochaine relance, avec votre "
+                                        "validation, à garder sur « oui »")

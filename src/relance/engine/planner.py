@@ -53,7 +53,7 @@ from relance.engine.position import Position
 from relance.engine.scenario import Scenario, Step
 from relance.engine.settings import blocked_channels
 from relance.engine.sms import mobile_e164
-from relance.engine.tab_values import STATUSES, shown
+from relance.engine.tab_values import STATUSES, shown, step_label
 
 MESSAGE_CHANNELS = ("email", "sms", "letter")  # what a customer receives; tasks are for us
 PAUSE_TEXT = {
@@ -73,6 +73,16 @@ class Held:
     action: Action  # as it would go today, approved
     reason: str  # cooldown | another_message | setting_missing
     note: Said
+
+
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """A step as a Said argument: its label and day in the language it is shown in."""
+
+    step: Step
+
+    def shown(self, lang: str) -> str:
+        return step_label(self.step, lang)
 
 
 @dataclass(frozen=True)
@@ -541,7 +551,7 @@ class _Planner:
             return
         level = levels[max(n.level for _, n in remaining)]
         listed = self._listed(remaining, level, levels, ordered, progress)
-        self._hold(customer, scenario, level, listed, "another_message", T.NOTE_HELD_OTHER(step=today.name))
+        self._hold(customer, scenario, level, listed, "another_message", T.NOTE_HELD_OTHER(step=_Shown(today)))
 
     def _actions(self, customer: Customer, scenario: Scenario, level: Level, steps: Sequence[Step],
                  kept: list[Position], hold: tuple[str, Said] | None = None) -> str:
