@@ -10,11 +10,15 @@ other invoices; already done) is said with its reason (R603, R650), never silent
 import datetime as dt
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from conftest import CLASSIC, invoice, on, workbook
 from conftest import customer as customer_row
 from french import assert_french
 from relance.app.jobs import run, snapshot, write_plan
 from relance.channels.outbox import OutboxChannel
+from relance.engine.tab_values import STATUSES, key_of
 from relance.workbook.memory import MemoryBackend
 
 
@@ -187,3 +191,29 @@ def test_the_planner_holds_an_approved_step_another_message_of_the_day_keeps_bac
             assert plain(h.note.fr) == ("validée ; pas envoyée aujourd'hui : ce client reçoit déjà un message "
                                         "aujourd'hui (fn (J+30)) ; part avec la prochaine relance, avec votre "
                                         "validation, à garder sur « oui »")
+
+
+@settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(days=st.lists(st.integers(0, 14), min_size=2, max_size=6, unique=True),
+       ticks=st.lists(st.booleans(), min_size=6, max_size=6),
+       dispute_on=st.one_of(st.none(), st.integers(0, 14)))
+def test_every_tick_is_done_kept_or_said(tmp_path_factory, days, ticks, dispute_on):
+    """Whatever the days the runs happen on, and whether a person ticks: after each run, every row
+    ticked before it was done (History), is still ticked in A_valider, or is said (R603, R650)."""
+    wb, box = ladder_book(), tmp_path_factory.mktemp("box")
+    to_handoff_day(wb, box)
+    start = dt.date(2025, 4, 28)
+    for n, offset in enumerate(sorted(days)):
+        if ticks[n]:
+            for r in wb.tabs["A_valider"][1:]:
+                r[0] = "oui"
+        if dispute_on is not None and offset >= dispute_on:
+            wb.edit("Factures", [wb.tabs["Factures"][0],
+                                 invoice("F1", "C1", "2025-01-01", "2025-02-27", 1000, statut="litige"),
+                                 invoice("F2", "C1", "2025-03-15", "2025-04-15", 300)])
+        ticked = {str(r[1]) for r in wb.tabs["A_valider"][1:] if r[0] == "oui"}
+        day(wb, box, start + dt.timedelta(days=offset))
+        done = {str(r[2]) for r in wb.tabs["Historique"][1:] if key_of(STATUSES, r[9]) in ("sent", "created")}
+        kept = {str(r[1]) for r in wb.tabs["A_valider"][1:] if r[0] == "oui"}
+        told = {a.value for a in day.last.snapshot.anomalies if a.code in ("R603", "R650")}  # type: ignore[attr-defined]
+        assert ticked <= done | kept | told, (offset, ticked, done, kept, told)
