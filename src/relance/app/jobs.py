@@ -441,6 +441,10 @@ def run(
                 exc, console.NOT_SAVED_AFTER, rows=len(execution.entries), done=said_done,
                 stop=console.NOT_SAVED_STOP(cause=execution.stopped.said) if execution.stopped is not None else "",
                 error=ChannelError if execution.stopped is not None else None) from exc
+        if not simulation:  # History now holds this run's outcomes: journals no reconcile needs go
+            from relance.app.executor import prune_journals
+
+            prune_journals(channel, [*book.archived, *book.history, *execution.entries], now)
         if execution.stopped is not None:
             left = sum(e.status == "failed" for e in execution.entries)
             raise ChannelError(
