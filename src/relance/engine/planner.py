@@ -539,7 +539,8 @@ class _Planner:
         if not self.approved:
             return
         kept, _ = self._tolerances(listed, level)
-        if kept:
+        ids = tuple(p.invoice_id for p in kept)
+        if kept and any(action_key(customer.id, ids, scenario.name, s.name) in self.approved for s in level.steps):
             self._actions(customer, scenario, level, level.steps, kept, hold=(reason, note))
 
     def _hold_rest(self, customer: Customer, scenario: Scenario, levels: Sequence[Level],
