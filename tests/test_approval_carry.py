@@ -217,3 +217,17 @@ def test_every_tick_is_done_kept_or_said(tmp_path_factory, days, ticks, dispute_
         kept = {str(r[1]) for r in wb.tabs["A_valider"][1:] if r[0] == "oui"}
         told = {a.value for a in day.last.snapshot.anomalies if a.code in ("R603", "R650")}  # type: ignore[attr-defined]
         assert ticked <= done | kept | told, (offset, ticked, done, kept, told)
+
+
+def test_an_approved_message_without_its_sender_setting_keeps_its_tick_until_the_setting_is_filled(tmp_path: Path):
+    wb, box = one_step_book(), tmp_path / "out"
+    day(wb, box, dt.date(2025, 3, 31))
+    key = tick(wb, "r1")
+    settings = wb.tabs["Parametres"]
+    wb.edit("Parametres", [r if r[0] != "sender_email" else ["sender_email", ""] for r in settings])
+    assert day(wb, box, dt.date(2025, 3, 31)) == []  # never a message without its sender
+    kept = rows(wb)
+    assert [(r["cle_action"], r["valider"]) for r in kept] == [(key, "oui")]
+    assert plain(kept[0]["note"]).startswith("validée ; pas envoyée : renseignez sender_email dans l'onglet Parametres")
+    wb.edit("Parametres", settings)
+    assert day(wb, box, dt.date(2025, 3, 31)) == [("r1", ("F1",), "sent")]
