@@ -231,3 +231,31 @@ def test_an_approved_message_without_its_sender_setting_keeps_its_tick_until_the
     assert plain(kept[0]["note"]).startswith("validée ; pas envoyée : renseignez sender_email dans l'onglet Parametres")
     wb.edit("Parametres", settings)
     assert day(wb, box, dt.date(2025, 3, 31)) == [("r1", ("F1",), "sent")]
+
+
+def test_approved_messages_beyond_the_daily_cap_keep_their_tick_and_leave_the_next_day(tmp_path: Path):
+    """Through the real mailjet-rest client and the local Mailjet: a cap of one message a day."""
+    from relance.app.connect import open_channel
+    from servers.mailjet import FakeMailjet
+
+    wb = workbook([customer("C1"), customer("C2")],
+                  [invoice("F1", "C1", "2025-01-01", "2025-03-01", 1000),
+                   invoice("F2", "C2", "2025-01-01", "2025-03-20", 200)],
+                  settings={"daily_send_cap": 1}, Scenarios=APPROVED_R1)
+    with FakeMailjet() as fake:
+        def go(d: dt.date) -> list[tuple[str, str]]:
+            environ = {"MAILJET_API_KEY": fake.key, "MAILJET_API_SECRET": fake.secret, "MAILJET_API_URL": fake.url,
+                       "MAILJET_RETRY_WAIT": "0", "MAILJET_RATE_PER_SECOND": "0"}
+            result = run(wb, open_channel("mailjet", str(tmp_path / "book.xlsx"), on(d), tmp_path / "outbox",
+                                          environ=environ), on(d), anytime=True)
+            return [(a["customer_id"], a["status"]) for a in result.to_json()["actions"]]
+
+        assert go(dt.date(2025, 3, 31)) == [("C1", "awaiting_approval"), ("C2", "awaiting_approval")]
+        for r in wb.tabs["A_valider"][1:]:
+            r[0] = "oui"
+        assert sorted(go(dt.date(2025, 3, 31))) == [("C1", "sent"), ("C2", "held_back")]  # the most overdue first
+        kept = rows(wb)
+        assert [(r["code_client"], r["valider"]) for r in kept] == [("C2", "oui")]
+        assert plain(kept[0]["note"]).startswith("validée ; reportée : le plafond d'envoi du jour est atteint")
+        assert go(dt.date(2025, 4, 1)) == [("C2", "sent")]  # without a second "oui"
+        assert rows(wb) == [] and len(fake.messages) == 2
