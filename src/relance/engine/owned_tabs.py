@@ -227,18 +227,22 @@ def dropped_approvals(book: Book, the_plan: Plan, positions: Mapping[str, Positi
     planned = {a.key for a in the_plan.actions} | {h.action.key for h in the_plan.held}
     found: list[Anomaly] = []
     done: dict[str, HistoryEntry] | None = None
+    by_customer: dict[str, list[Action]] | None = None
     for row in read_table(sheet, book.contract.tab("plan"), Collector()):
         flag, _ = cells.parse_bool(row.raw("approve"))
         key = cells.text(row.raw("action_key"))
         if not flag or not key or key in planned:
             continue
-        if done is None:
+        if done is None or by_customer is None:  # once, and only when a tick is not planned
             done = {e.action_key: e for e in (*book.archived, *book.history) if e.status in PROGRESS_STATUSES}
+            by_customer = defaultdict(list)
+            for a in the_plan.actions:
+                by_customer[a.customer_id].append(a)
         ids = [i for i in cells.text(row.raw("invoice_ids")).split(";") if i]
         cid, step = cells.text(row.raw("customer_id")), cells.text(row.raw("step"))
         paid = [i for i in ids if i in positions and positions[i].status in ("settled", "overpaid")]
         paused = {i: positions[i].paused for i in ids if i in positions and positions[i].paused}
-        now_listed = [a for a in the_plan.actions if a.customer_id == cid and a.key != key
+        now_listed = [a for a in by_customer.get(cid, ()) if a.key != key
                       and _same_step(book, a, step) and set(a.invoice_ids) != set(ids)]
         where = row.source("action_key")
         if key in done and done[key].as_of is not None:

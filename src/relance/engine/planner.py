@@ -584,10 +584,11 @@ class _Planner:
                 continue
             if channel in self.blocked and hold is None:
                 # never a message without its sender: the run says which settings to fill (exit 2)
-                action = self._action(customer, scenario, step, channel, recipients, kept, key)
-                if action.approved and action.requires_approval:
-                    self.held.append(Held(action, "setting_missing", T.NOTE_HELD_SETTING(
-                        tab=self.settings_tab, settings=list(self.blocked[channel]))))
+                if key in self.approved:
+                    action = self._action(customer, scenario, step, channel, recipients, kept, key)
+                    if action.requires_approval:
+                        self.held.append(Held(action, "setting_missing", T.NOTE_HELD_SETTING(
+                            tab=self.settings_tab, settings=list(self.blocked[channel]))))
                 self.skip(cid, key_ids, scenario.name, step.name, "setting_missing",
                           f"{self.settings_tab}: " + ", ".join(self.blocked[channel]) + " must be filled "
                           f"before {_ARTICLE[channel]} can leave")
