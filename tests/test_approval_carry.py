@@ -259,3 +259,28 @@ def test_approved_messages_beyond_the_daily_cap_keep_their_tick_and_leave_the_ne
         assert plain(kept[0]["note"]).startswith("validée ; reportée : le plafond d'envoi du jour est atteint")
         assert go(dt.date(2025, 4, 1)) == [("C2", "sent")]  # without a second "oui"
         assert rows(wb) == [] and len(fake.messages) == 2
+
+
+def test_a_tick_the_gap_holds_back_while_the_step_grows_to_other_invoices_is_said_now(tmp_path: Path):
+    """Found on the demo book's approval day: the formal notice for F1 waits for a person, and the
+    same run reminds F2 in writing; the next run, the notice would list F1 and F2, which nobody
+    approved: said now (R650), its new row to approve when the gap has passed."""
+    scen = [["scenario", "etape", "decalage_jours", "canal", "modele", "solde_minimum", "validation_requise"],
+            ["standard", "reminder_1", 7, "email", "reminder_1", 0, "non"],
+            ["standard", "formal_notice", 30, "email", "formal_notice", 0, "oui"]]
+    wb = workbook([customer("C1")], [invoice("F1", "C1", "2025-01-01", "2025-02-01", 1000)], Scenarios=scen)
+    box = tmp_path / "out"
+    assert day(wb, box, dt.date(2025, 3, 1)) == [("reminder_1", ("F1",), "sent")]
+    wb.edit("Factures", [wb.tabs["Factures"][0], invoice("F1", "C1", "2025-01-01", "2025-02-01", 1000),
+                         invoice("F2", "C1", "2025-02-15", "2025-03-15", 300)])
+    assert day(wb, box, dt.date(2025, 3, 31)) == [("formal_notice", ("F1",), "awaiting_approval"),
+                                                  ("reminder_1", ("F1", "F2"), "sent")]
+    key = tick(wb, "formal_notice")
+    assert day(wb, box, dt.date(2025, 3, 31)) == []
+    assert [plain(t) for t in said("R650")] == [
+        f"A_valider!B2: '{key}' approval not carried over: this step now lists invoices F1, F2 (approved for F1); "
+        "nothing was sent; its new row appears in this tab when the step is due (after the gap since the "
+        "customer's last message): choose “yes” there if you agree"]
+    assert said("R603") == []
+    assert day(wb, box, dt.date(2025, 4, 3)) == [("formal_notice", ("F1", "F2"), "awaiting_approval")]
+    assert len(list(box.glob("*.eml"))) == 2

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from relance.engine import tab_values as tv
-from relance.engine.action import Action
+from relance.engine.action import Action, Skip
 from relance.engine.anomaly import Anomaly, Severity
 from relance.engine.book import Book
 from relance.engine.catalog import tabs as T
@@ -228,6 +228,7 @@ def dropped_approvals(book: Book, the_plan: Plan, positions: Mapping[str, Positi
     found: list[Anomaly] = []
     done: dict[str, HistoryEntry] | None = None
     by_customer: dict[str, list[Action]] | None = None
+    waiting: dict[str, list[Skip]] = {}  # customer -> the steps the gap holds back today
     for row in read_table(sheet, book.contract.tab("plan"), Collector()):
         flag, _ = cells.parse_bool(row.raw("approve"))
         key = cells.text(row.raw("action_key"))
@@ -238,12 +239,18 @@ def dropped_approvals(book: Book, the_plan: Plan, positions: Mapping[str, Positi
             by_customer = defaultdict(list)
             for a in the_plan.actions:
                 by_customer[a.customer_id].append(a)
+            waiting = defaultdict(list)
+            for k in the_plan.skips:
+                if k.reason == "cooldown":
+                    waiting[k.customer_id].append(k)
         ids = [i for i in cells.text(row.raw("invoice_ids")).split(";") if i]
         cid, step = cells.text(row.raw("customer_id")), cells.text(row.raw("step"))
         paid = [i for i in ids if i in positions and positions[i].status in ("settled", "overpaid")]
         paused = {i: positions[i].paused for i in ids if i in positions and positions[i].paused}
         now_listed = [a for a in by_customer.get(cid, ()) if a.key != key
                       and _same_step(book, a, step) and set(a.invoice_ids) != set(ids)]
+        later = [k for k in waiting.get(cid, ()) if _same_level(book, k, cells.text(row.raw("scenario")), step)
+                 and set(k.invoice_ids) != set(ids)] if not now_listed else []
         where = row.source("action_key")
         if key in done and done[key].as_of is not None:
             found.append(Anomaly(where, key, A.R603_DONE(day=done[key].as_of), A.R603_HINT(), "R603",
@@ -262,6 +269,11 @@ def dropped_approvals(book: Book, the_plan: Plan, positions: Mapping[str, Positi
                                  A.R650_HINT(column=book.contract.tab("plan").column("approve").header(book.language),
                                              key=new.key), "R650", Severity.warning))
             continue
+        elif later:  # the gap holds the step back today, and it will list other invoices when it goes
+            listed = list(later[0].invoice_ids)
+            found.append(Anomaly(where, key, A.R650_CHANGED(invoices=listed, n=len(listed), was=ids),
+                                 A.R650_HINT_LATER(), "R650", Severity.warning))
+            continue
         else:
             why = A.R603_STALE()
         found.append(Anomaly(where, key, A.R603_DROPPED(why=why), A.R603_HINT(), "R603", Severity.warning))
@@ -275,6 +287,18 @@ def _same_step(book: Book, action: Action, shown_step: str) -> bool:
     scenario = book.scenarios.get(action.scenario)
     step = scenario.step(action.step) if scenario is not None else None
     return step is not None and shown_step in (tv.step_label(step, "fr"), tv.step_label(step, "en"))
+
+
+def _same_level(book: Book, skip: Skip, scenario_name: str, shown_step: str) -> bool:
+    """Whether a skipped step (a level's first step) is on the same day of the ladder as the step a
+    Plan row names (the letter of a formal notice shares its e-mail's level)."""
+    scenario = book.scenarios.get(skip.scenario)
+    if scenario is None or skip.scenario != scenario_name:
+        return False
+    skipped = scenario.step(skip.step)
+    named = scenario.step(shown_step) or next(
+        (s for s in scenario.steps if shown_step in (tv.step_label(s, "fr"), tv.step_label(s, "en"))), None)
+    return skipped is not None and named is not None and skipped.offset_days == named.offset_days
 
 
 def _paused_phrases() -> dict[str, Phrase]:

@@ -524,3 +524,8 @@ R650_CHANGED = Phrase(
     en_one="approval not carried over: this step now lists invoice {invoices} (approved for {was}); nothing was sent")
 R650_HINT = Phrase("si vous êtes d'accord, choisissez « oui » dans la colonne « {column} » de la ligne dont la clé "
                    "est {key}", "if you agree, choose “yes” in the “{column}” column of the row whose key is {key}")
+R650_HINT_LATER = Phrase(
+    "la nouvelle ligne paraîtra dans cet onglet quand l'étape sera due (après le délai depuis le dernier message "
+    "au client) : choisissez-y « oui » si vous êtes d'accord",
+    "its new row appears in this tab when the step is due (after the gap since the customer's last message): "
+    "choose “yes” there if you agree")
