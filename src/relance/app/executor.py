@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from relance.app.daily_cap import DailyCap, daily_cap, held_back
 from relance.app.templates import document_anomalies, template_cell
-from relance.channels.attempts import Attempt, AttemptJournal, attempted
+from relance.channels.attempts import Attempt, AttemptJournal, attempted, prune
 from relance.channels.outbox import OutboxView
 from relance.channels.port import (
     BLIND_TRANSPORTS,
@@ -320,6 +320,19 @@ def _journal(channel: Channel, run_id: str, messages: Sequence[OutgoingMessage])
         return AttemptJournal(folder, run_id)
     except OSError:
         return None
+
+
+def prune_journals(channel: Channel, saved: Iterable[HistoryEntry], now: dt.datetime) -> int:
+    """Remove the attempt journals of `channel`'s outbox folder that no reconcile can need any more
+    (channels/attempts.prune), given every History and archive row the workbook now holds saved.
+    Called once a run's final save succeeded; never fails a run. Returns how many went."""
+    folder = journal_folder(channel)
+    if folder is None:
+        return 0
+    try:
+        return len(prune(folder, ((e.run_id, e.action_key, e.status) for e in saved), now))
+    except OSError:
+        return 0
 
 
 class _Noting:

@@ -26,7 +26,7 @@ from relance.app.resources import (
 from relance.app.templates import message_renderer
 from relance.channels.outbox import SIMULATED, SIMULATION, simulation_folder
 from relance.channels.port import Channel, Delivery
-from relance.engine.action import Skip
+from relance.engine.action import Action, Skip
 from relance.engine.anomaly import Anomaly, Severity, Source
 from relance.engine.baseline import baseline_entries
 from relance.engine.book import Book, load_book
@@ -35,6 +35,7 @@ from relance.engine.catalog import console
 from relance.engine.catalog import tabs as T
 from relance.engine.errors import ChannelError, ConfigError, ForeignTab, RelanceError
 from relance.engine.history import HistoryEntry
+from relance.engine.i18n import Said
 from relance.engine.kpi import default_period
 from relance.engine.owned_tabs import (
     anomalies_tab,
@@ -191,7 +192,7 @@ def _snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
     book = with_risk_ladder(book)
     the_plan = plan(book, positions, day, approved_keys(book), graded_scenarios(book, positions, day))
     renderer = message_renderer(book)
-    dropped = dropped_approvals(book, frozenset(a.key for a in the_plan.actions), positions)
+    dropped = dropped_approvals(book, the_plan, positions)
     anomalies = [*book.anomalies, *_missing_templates(book, renderer), *out.items, *the_plan.anomalies, *dropped]
     return Snapshot(book, day, positions, the_plan, anomalies, renderer)
 
@@ -421,7 +422,8 @@ def run(
         snap.anomalies.extend(execution.anomalies)
         tabs: list[OwnedTab] = [*history_tabs(book, [*book.history, *execution.entries])]
         if not simulation:  # a simulation leaves the approvals and the tasks as they are
-            tabs += [plan_tab(book, snap.plan.awaiting_approval, snap.as_of, approval_note(book)),
+            tabs += [plan_tab(book, snap.plan.awaiting_approval, snap.as_of, approval_note(book),
+                              kept_approvals(snap.plan, execution)),
                      tasks_tab(book, execution.task_rows)]
         tabs.append(anomalies_tab(book, snap.anomalies, run_id))
         handed = sum(e.status in ("sent", SIMULATED) and e.channel not in ("call", "agency")
@@ -439,6 +441,10 @@ def run(
                 exc, console.NOT_SAVED_AFTER, rows=len(execution.entries), done=said_done,
                 stop=console.NOT_SAVED_STOP(cause=execution.stopped.said) if execution.stopped is not None else "",
                 error=ChannelError if execution.stopped is not None else None) from exc
+        if not simulation:  # History now holds this run's outcomes: journals no reconcile needs go
+            from relance.app.executor import prune_journals
+
+            prune_journals(channel, [*book.archived, *book.history, *execution.entries], now)
         if execution.stopped is not None:
             left = sum(e.status == "failed" for e in execution.entries)
             raise ChannelError(
@@ -500,6 +506,22 @@ def _as_simulation(execution: Execution, as_of: dt.date, lang: str) -> None:
     execution.task_rows.clear()
 
 
+def kept_approvals(the_plan: Plan, execution: Execution) -> list[tuple[Action, Said]]:
+    """The approved steps A_valider keeps ticked after a run, each with why it did not go: held by
+    the planner (`Plan.held`: the gap, another message today, a setting), held back by the channel's
+    daily cap, or failed (planned again by the next run, under the same key). A person's "oui" is
+    never lost to a run that could not act on it."""
+    kept = [(h.action, h.note) for h in the_plan.held]
+    approved = {a.key: a for a in the_plan.to_send if a.requires_approval}
+    for a in execution.held_back:
+        if a.key in approved:
+            kept.append((a, T.NOTE_KEPT_CAP()))
+    for e in execution.entries:
+        if e.status == "failed" and e.action_key in approved:
+            kept.append((approved[e.action_key], T.NOTE_KEPT_FAILED()))
+    return kept
+
+
 def write_plan(backend: WorkbookBackend, snap: Snapshot, run_id: str) -> Snapshot:
     """`relance plan --write`: the Plan tab lists every planned action, approvals to tick.
 
@@ -511,7 +533,8 @@ def write_plan(backend: WorkbookBackend, snap: Snapshot, run_id: str) -> Snapsho
         if backend.changed_since_read():
             snap = snapshot(backend, dt.datetime.combine(snap.as_of, dt.time(12), dt.UTC), snap.as_of)
         backend.write([
-            plan_tab(snap.book, snap.plan.actions, snap.as_of, approval_note(snap.book)),
+            plan_tab(snap.book, snap.plan.actions, snap.as_of, approval_note(snap.book),
+                     [(h.action, h.note) for h in snap.plan.held]),
             anomalies_tab(snap.book, snap.anomalies, run_id),
         ])
     return snap

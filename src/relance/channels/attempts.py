@@ -19,10 +19,18 @@ run opening the same folder reads it, for a blind `pending` row of that run:
 A journal that cannot be found or read (another folder, a machine whose disk is gone, a Cloud
 Function's /tmp) proves nothing: every such row is `unknown`, as without a journal. A line cut
 by a kill is ignored: it was never completed, so what followed it never happened.
+
+A journal is read only for a `pending` row of its run, so once History holds every message it
+noted settled (`sent`, `failed`, `unknown`...) and no row of its run is `pending`, no reconcile
+can need it: `prune` removes it, once it is also older than `KEEP` (far longer than any run, a
+retried trigger reusing the run's id, or a backend's lease: a journal still being written, or
+whose run's rows another run cannot see yet, is never touched). A journal whose run History
+does not know (another workbook sharing the folder, a run whose save failed) is left alone.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -33,6 +41,8 @@ from pathlib import Path
 from relance.disk import fsync_dir
 
 FOLDER = ".attempts"
+#: How old a settled journal must be before `prune` removes it.
+KEEP = dt.timedelta(days=30)
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -104,3 +114,47 @@ def attempted(outbox: Path, run_id: str) -> dict[str, Attempt] | None:
         if status or key not in found:
             found[key] = Attempt(status, str(entry.get("message_id", "")))
     return found
+
+
+def prune(outbox: Path, rows: Iterable[tuple[str, str, str]], now: dt.datetime,
+          keep: dt.timedelta = KEEP) -> list[Path]:
+    """Remove the journals of that folder no reconcile can need: their run known to History
+    (`rows`: every saved History and archive row as (run_id, action_key, status)), none of its
+    rows `pending`, every key they noted settled by a row of their run, and older than `keep`
+    at `now`. Returns what was removed; a journal that cannot be read or removed is kept."""
+    folder = Path(outbox) / FOLDER
+    try:
+        files = sorted(folder.glob("*.jsonl"))
+    except OSError:
+        return []
+    if not files:
+        return []
+    by_run: dict[str, dict[str, str]] = {}  # run id -> action key -> status (pending wins)
+    for rid, key, status in rows:
+        statuses = by_run.setdefault(rid, {})
+        if statuses.get(key) != "pending":
+            statuses[key] = status
+    runs = {journal_path(outbox, rid).name: rid for rid in by_run}
+    removed: list[Path] = []
+    for path in files:
+        run_id = runs.get(path.name)
+        if run_id is None:
+            continue
+        statuses = by_run[run_id]
+        if "pending" in statuses.values():
+            continue
+        try:
+            age = now.timestamp() - path.stat().st_mtime
+        except OSError:
+            continue
+        if age < keep.total_seconds():
+            continue
+        noted = attempted(outbox, run_id)
+        if noted is None or any(statuses.get(key, "pending") == "pending" for key in noted):
+            continue
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+    return removed

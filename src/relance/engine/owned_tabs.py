@@ -11,12 +11,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
 from relance.engine import tab_values as tv
-from relance.engine.action import Action
+from relance.engine.action import Action, Skip
 from relance.engine.anomaly import Anomaly, Severity
 from relance.engine.book import Book
 from relance.engine.catalog import tabs as T
 from relance.engine.contract import normalize
-from relance.engine.history import HistoryEntry
+from relance.engine.history import PROGRESS_STATUSES, HistoryEntry
+from relance.engine.i18n import Phrase, Said
+from relance.engine.planner import Plan
 from relance.engine.position import Position
 from relance.engine.sheets import CellFormat, CellValue, OwnedTab
 
@@ -134,10 +136,14 @@ def anomalies_tab(book: Book, anomalies: Iterable[Anomaly], run_id: str) -> Owne
     return _owned(book, "anomalies", rows)
 
 
-def plan_tab(book: Book, actions: Iterable[Action], as_of: dt.date, note: str) -> OwnedTab:
+def plan_tab(book: Book, actions: Iterable[Action], as_of: dt.date, note: str,
+             kept: Iterable[tuple[Action, Said]] = ()) -> OwnedTab:
+    """The Plan (A_valider) rows: `actions`, then the approved steps `kept` for a later run (each
+    ticked, with its own note: why it did not go today), so that no tick is lost."""
     lang = book.language
     rows: list[list[CellValue]] = []
-    for a in actions:
+    notes = {a.key: n.text(lang) for a, n in kept}
+    for a in [*actions, *(a for a, _ in kept)]:
         customer = book.customers[a.customer_id]
         scenario = book.scenarios.get(a.scenario)
         step = scenario.step(a.step) if scenario is not None else None
@@ -145,7 +151,7 @@ def plan_tab(book: Book, actions: Iterable[Action], as_of: dt.date, note: str) -
             (T.YES if a.approved else T.NO).text(lang), a.key, as_of, a.customer_id, customer.name,
             ";".join(a.invoice_ids), a.scenario, tv.step_label(step, lang) if step is not None else a.step,
             tv.shown(tv.CHANNELS, a.channel, lang), a.recipient, a.amount_due, a.currency, a.days_past_due,
-            note if a.requires_approval else T.NOTE_AUTOMATIC.text(lang),
+            notes[a.key] if a.key in notes else note if a.requires_approval else T.NOTE_AUTOMATIC.text(lang),
         ])
     return _owned(book, "plan", rows)
 
@@ -202,29 +208,104 @@ def tasks_tab(book: Book, new_rows: Sequence[Sequence[CellValue]]) -> OwnedTab:
     return _owned(book, "tasks", [task_row(book, r) for r in (*existing_task_rows(book), *new_rows)])
 
 
-def dropped_approvals(book: Book, planned: frozenset[str], positions: Mapping[str, Position]) -> list[Anomaly]:
-    """Ticked approvals whose action is no longer planned: said, never sent.
+def dropped_approvals(book: Book, the_plan: Plan, positions: Mapping[str, Position]) -> list[Anomaly]:
+    """Ticked approvals that no longer apply: said with the reason, never sent, never silent.
 
-    Usually the invoices were paid (or paused) since the person approved; the approval is dropped
-    and the Plan tab no longer lists it.
+    An approval still planned (`the_plan.actions`) or held for a later day (`the_plan.held`, the
+    Plan tab keeps it ticked) is not dropped. The others are said: already done (History), invoices
+    paid or paused since (disputed, on hold, under a promise, the customer paused or opted out)
+    (R603); the step now listing other invoices, its new row waiting for a new "oui" (R650: a
+    person approved a message about those invoices, not about others).
     """
     from relance.engine import cells
+    from relance.engine.catalog import anomalies as A
     from relance.engine.table import Collector, read_table
 
     sheet = book.owned.get("plan")
     if sheet is None:
         return []
+    planned = {a.key for a in the_plan.actions} | {h.action.key for h in the_plan.held}
     found: list[Anomaly] = []
+    done: dict[str, HistoryEntry] | None = None
+    by_customer: dict[str, list[Action]] | None = None
+    waiting: dict[str, list[Skip]] = {}  # customer -> the steps the gap holds back today
     for row in read_table(sheet, book.contract.tab("plan"), Collector()):
         flag, _ = cells.parse_bool(row.raw("approve"))
         key = cells.text(row.raw("action_key"))
         if not flag or not key or key in planned:
             continue
+        if done is None or by_customer is None:  # once, and only when a tick is not planned
+            done = {e.action_key: e for e in (*book.archived, *book.history) if e.status in PROGRESS_STATUSES}
+            by_customer = defaultdict(list)
+            for a in the_plan.actions:
+                by_customer[a.customer_id].append(a)
+            waiting = defaultdict(list)
+            for k in the_plan.skips:
+                if k.reason == "cooldown":
+                    waiting[k.customer_id].append(k)
         ids = [i for i in cells.text(row.raw("invoice_ids")).split(";") if i]
+        cid, step = cells.text(row.raw("customer_id")), cells.text(row.raw("step"))
         paid = [i for i in ids if i in positions and positions[i].status in ("settled", "overpaid")]
-        from relance.engine.catalog import anomalies as A
-
-        why = A.R603_PAID(invoices=paid, n=len(paid)) if paid else A.R603_STALE()
-        found.append(Anomaly(row.source("action_key"), key, A.R603_DROPPED(why=why), A.R603_HINT(), "R603",
-                             Severity.warning))
+        paused = {i: positions[i].paused for i in ids if i in positions and positions[i].paused}
+        now_listed = [a for a in by_customer.get(cid, ()) if a.key != key
+                      and _same_step(book, a, step) and set(a.invoice_ids) != set(ids)]
+        later = [k for k in waiting.get(cid, ()) if _same_level(book, k, cells.text(row.raw("scenario")), step)
+                 and set(k.invoice_ids) != set(ids)] if not now_listed else []
+        where = row.source("action_key")
+        if key in done and done[key].as_of is not None:
+            found.append(Anomaly(where, key, A.R603_DONE(day=done[key].as_of), A.R603_HINT(), "R603",
+                                 Severity.warning))
+            continue
+        if paid:
+            why = A.R603_PAID(invoices=paid, n=len(paid))
+        elif paused:
+            reasons = sorted(set(paused.values()))
+            why = A.R603_PAUSED(invoices=sorted(paused), n=len(paused),
+                                why=[_PAUSED[r]() for r in reasons if r in _PAUSED])
+        elif now_listed:
+            new = now_listed[0]
+            found.append(Anomaly(where, key, A.R650_CHANGED(invoices=list(new.invoice_ids), n=len(new.invoice_ids),
+                                                           was=ids),
+                                 A.R650_HINT(column=book.contract.tab("plan").column("approve").header(book.language),
+                                             key=new.key), "R650", Severity.warning))
+            continue
+        elif later:  # the gap holds the step back today, and it will list other invoices when it goes
+            listed = list(later[0].invoice_ids)
+            found.append(Anomaly(where, key, A.R650_CHANGED(invoices=listed, n=len(listed), was=ids),
+                                 A.R650_HINT_LATER(), "R650", Severity.warning))
+            continue
+        else:
+            why = A.R603_STALE()
+        found.append(Anomaly(where, key, A.R603_DROPPED(why=why), A.R603_HINT(), "R603", Severity.warning))
     return found
+
+
+def _same_step(book: Book, action: Action, shown_step: str) -> bool:
+    """Whether `action` is the step a Plan row names (by name, or by its label in either language)."""
+    if shown_step == action.step:
+        return True
+    scenario = book.scenarios.get(action.scenario)
+    step = scenario.step(action.step) if scenario is not None else None
+    return step is not None and shown_step in (tv.step_label(step, "fr"), tv.step_label(step, "en"))
+
+
+def _same_level(book: Book, skip: Skip, scenario_name: str, shown_step: str) -> bool:
+    """Whether a skipped step (a level's first step) is on the same day of the ladder as the step a
+    Plan row names (the letter of a formal notice shares its e-mail's level)."""
+    scenario = book.scenarios.get(skip.scenario)
+    if scenario is None or skip.scenario != scenario_name:
+        return False
+    skipped = scenario.step(skip.step)
+    named = scenario.step(shown_step) or next(
+        (s for s in scenario.steps if shown_step in (tv.step_label(s, "fr"), tv.step_label(s, "en"))), None)
+    return skipped is not None and named is not None and skipped.offset_days == named.offset_days
+
+
+def _paused_phrases() -> dict[str, Phrase]:
+    from relance.engine.catalog import anomalies as A
+
+    return {"disputed": A.R603_WHY_DISPUTED, "hold": A.R603_WHY_HOLD, "promise": A.R603_WHY_PROMISE,
+            "customer_paused": A.R603_WHY_CUSTOMER_PAUSED, "opt_out": A.R603_WHY_OPT_OUT}
+
+
+_PAUSED = _paused_phrases()

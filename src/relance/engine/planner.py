@@ -23,6 +23,12 @@ total), a step's own `min_balance`, or `agency_min_balance` for a hand-off; nor 
 disputed, on-hold, promised, opted-out invoices or customers, each said as a skip. A customer
 whose scenario is broken or unknown is skipped, never put on another ladder. An action whose key
 is already in History is never planned again.
+
+A person's approval is never lost: a step ticked in A_valider that still applies but cannot go
+today (the gap since the customer's last message, which a reminder for another of its invoices
+may have reset; another message of the customer's going today; a sender setting missing) is
+`Plan.held`, ticked, with the reason and the day it can go; the run that plans it again (same
+key: the same customer, invoices, scenario and step) honours the tick.
 """
 
 from __future__ import annotations
@@ -37,15 +43,17 @@ from relance.engine.action import Action, Skip, action_key
 from relance.engine.anomaly import Anomaly, Severity
 from relance.engine.book import Book
 from relance.engine.catalog import anomalies as A
+from relance.engine.catalog import tabs as T
 from relance.engine.customer import Customer
 from relance.engine.delivery import bounced_addresses, opted_out
 from relance.engine.history import PROGRESS_STATUSES, HistoryEntry, HistoryIndex
+from relance.engine.i18n import Said
 from relance.engine.message import FIRM_DEADLINE_DAYS
 from relance.engine.position import Position
 from relance.engine.scenario import Scenario, Step
 from relance.engine.settings import blocked_channels
 from relance.engine.sms import mobile_e164
-from relance.engine.tab_values import STATUSES, shown
+from relance.engine.tab_values import STATUSES, shown, step_label
 
 MESSAGE_CHANNELS = ("email", "sms", "letter")  # what a customer receives; tasks are for us
 PAUSE_TEXT = {
@@ -57,12 +65,33 @@ PAUSE_TEXT = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A step a person approved that still applies but cannot go today: it keeps its tick in
+    A_valider, with why (`note`, for the tab), until the run that plans it again sends it."""
+
+    action: Action  # as it would go today, approved
+    reason: str  # cooldown | another_message | setting_missing
+    note: Said
+
+
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """A step as a Said argument: its label and day in the language it is shown in."""
+
+    step: Step
+
+    def shown(self, lang: str) -> str:
+        return step_label(self.step, lang)
+
+
 @dataclass(frozen=True)
 class Plan:
     as_of: dt.date
     actions: tuple[Action, ...]
     skips: tuple[Skip, ...]
     anomalies: tuple[Anomaly, ...] = field(default=())
+    held: tuple[Held, ...] = field(default=())  # approved steps kept for a later day, never sent today
 
     @property
     def to_send(self) -> tuple[Action, ...]:
@@ -291,7 +320,7 @@ def plan(
     planner.delivery_events(everything)
     for cid in sorted(by_customer):
         planner.customer(book.customers[cid], by_customer[cid], contacts.get(cid, []))
-    return Plan(as_of, tuple(planner.actions), tuple(planner.skips), tuple(planner.anomalies))
+    return Plan(as_of, tuple(planner.actions), tuple(planner.skips), tuple(planner.anomalies), tuple(planner.held))
 
 
 class _Planner:
@@ -311,6 +340,7 @@ class _Planner:
         self.actions: list[Action] = []
         self.skips: list[Skip] = []
         self.anomalies: list[Anomaly] = []
+        self.held: list[Held] = []
         self.opted_out: dict[str, HistoryEntry] = {}
         self.dead: dict[str, dict[str, HistoryEntry]] = {}
         self.bounced_now: set[str] = set()  # customers with an address left out today
@@ -412,6 +442,8 @@ class _Planner:
             remaining = [item for item in remaining if item[0].invoice_id not in taken]
             if remaining and outcome in ("contacts", "waits"):
                 first = levels[min(n.level for _, n in remaining)].top
+                if outcome == "contacts":
+                    self._hold_rest(customer, scenario, levels, remaining, ordered, progress, level.top)
                 why = (f"a {level.top.name} message goes to this customer today" if outcome == "contacts"
                        else "the customer's last message is too recent")
                 self.skip(cid, [p.invoice_id for p, _ in remaining], scenario.name, first.name, "cooldown",
@@ -490,6 +522,7 @@ class _Planner:
             self.skip(cid, ids, scenario.name, top.name, "cooldown",
                       f"last message or task on {last.isoformat()}; this step waits at least {gap} days "
                       f"after it (min_gap_days, else Settings cooldown_days), until {waits.isoformat()}")
+            self._hold(customer, scenario, level, listed, "cooldown", T.NOTE_HELD_GAP(last=last, day=waits))
             return "waits"
         kept, dropped = self._tolerances(listed, level)
         for currency, (iids, total, floor) in sorted(dropped.items()):
@@ -499,16 +532,36 @@ class _Planner:
             return ""
         return self._actions(customer, scenario, level, level.steps, kept)
 
+    def _hold(self, customer: Customer, scenario: Scenario, level: Level, listed: list[Position],
+              reason: str, note: Said) -> None:
+        """The approved steps of a message that does not go today although it still applies: held,
+        tick and all, for the run that plans them again (never sent today, never a skip more)."""
+        if not self.approved:
+            return
+        kept, _ = self._tolerances(listed, level)
+        ids = tuple(p.invoice_id for p in kept)
+        if kept and any(action_key(customer.id, ids, scenario.name, s.name) in self.approved for s in level.steps):
+            self._actions(customer, scenario, level, level.steps, kept, hold=(reason, note))
+
+    def _hold_rest(self, customer: Customer, scenario: Scenario, levels: Sequence[Level],
+                   remaining: list[tuple[Position, _Next]], ordered: list[Position],
+                   progress: Mapping[str, _Progress], today: Step) -> None:
+        """The approved message the invoices left out of today's message would have made: held
+        (the customer gets one message a day; this one waits for the next)."""
+        if not self.approved:
+            return
+        level = levels[max(n.level for _, n in remaining)]
+        listed = self._listed(remaining, level, levels, ordered, progress)
+        self._hold(customer, scenario, level, listed, "another_message", T.NOTE_HELD_OTHER(step=_Shown(today)))
+
     def _actions(self, customer: Customer, scenario: Scenario, level: Level, steps: Sequence[Step],
-                 kept: list[Position]) -> str:
+                 kept: list[Position], hold: tuple[str, Said] | None = None) -> str:
         """The actions of these steps of one level for these invoices ('contacts' when one reaches
-        the customer today)."""
+        the customer today). With `hold` (reason, note), nothing is planned nor skipped: the approved
+        ones among them are held (`Held`)."""
         cid = customer.id
         kept = sorted(kept, key=lambda p: (-(p.days_past_due or 0), p.invoice_id))
         key_ids = tuple(p.invoice_id for p in kept)
-        totals: dict[str, Decimal] = defaultdict(Decimal)
-        for p in kept:
-            totals[p.currency] += p.balance
         outcome = ""
         for step in steps:  # an e-mail and an SMS on the same day are two actions
             key = action_key(cid, key_ids, scenario.name, step.name)
@@ -521,31 +574,50 @@ class _Planner:
                     and recipients_for(customer, "letter")):
                 channel, recipients = "letter", recipients_for(customer, "letter")  # no e-mail: by post
             if channel in MESSAGE_CHANNELS and not recipients:
+                if hold is not None:
+                    continue
                 if channel == "email" and cid in self.bounced_now:
                     self.skip(cid, key_ids, scenario.name, step.name, "address_bounced", _LEVEL_TEXT["address_bounced"])
                 else:
                     self.skip(cid, key_ids, scenario.name, step.name, "no_address",
                               f"no {_MISSING[channel]} for {customer.name} ({customer.source})")
                 continue
-            if channel in self.blocked:
+            if channel in self.blocked and hold is None:
                 # never a message without its sender: the run says which settings to fill (exit 2)
+                if key in self.approved:
+                    action = self._action(customer, scenario, step, channel, recipients, kept, key)
+                    if action.requires_approval:
+                        self.held.append(Held(action, "setting_missing", T.NOTE_HELD_SETTING(
+                            tab=self.settings_tab, settings=list(self.blocked[channel]))))
                 self.skip(cid, key_ids, scenario.name, step.name, "setting_missing",
                           f"{self.settings_tab}: " + ", ".join(self.blocked[channel]) + " must be filled "
                           f"before {_ARTICLE[channel]} can leave")
                 continue
-            action = Action(
-                key=key, customer_id=cid, invoice_ids=key_ids, scenario=scenario.name, step=step.name,
-                offset_days=step.offset_days, channel=channel, template=step.template,
-                recipients=recipients, cc=customer.cc if channel == "email" else (),
-                totals=tuple(sorted(totals.items())), days_past_due=max(p.days_past_due or 0 for p in kept),
-                language=customer.language, approved=key in self.approved,
-                # a hand-off to an agency or to court is always a person's decision
-                requires_approval=step.requires_approval or channel == "agency",
-            )
+            action = self._action(customer, scenario, step, channel, recipients, kept, key)
+            if hold is not None:
+                if action.approved and action.requires_approval:
+                    self.held.append(Held(action, hold[0], hold[1]))
+                continue
             self.actions.append(action)
             if channel in MESSAGE_CHANNELS and not (action.requires_approval and not action.approved):
                 outcome = "contacts"
         return outcome
+
+    def _action(self, customer: Customer, scenario: Scenario, step: Step, channel: str,
+                recipients: tuple[str, ...], kept: list[Position], key: str) -> Action:
+        """One planned action (`kept` already ordered, most overdue first)."""
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        for p in kept:
+            totals[p.currency] += p.balance
+        return Action(
+            key=key, customer_id=customer.id, invoice_ids=tuple(p.invoice_id for p in kept), scenario=scenario.name,
+            step=step.name, offset_days=step.offset_days, channel=channel, template=step.template,
+            recipients=recipients, cc=customer.cc if channel == "email" else (),
+            totals=tuple(sorted(totals.items())), days_past_due=max(p.days_past_due or 0 for p in kept),
+            language=customer.language, approved=key in self.approved,
+            # a hand-off to an agency or to court is always a person's decision
+            requires_approval=step.requires_approval or channel == "agency",
+        )
 
     def _tolerances(self, listed: list[Position], level: Level
                     ) -> tuple[list[Position], dict[str, tuple[list[str], Decimal, Decimal]]]:

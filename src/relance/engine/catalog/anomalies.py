@@ -503,3 +503,29 @@ R622_HINT = Phrase(
     "dans son statut si vous savez ce qu'il en est)",
     "nothing to do: the next run through Mailjet settles the row (or write '{sent}' or '{failed}' in its status "
     "if you know what became of it)")
+
+# --- s19-approval ---
+R603_DONE = Phrase("validation sans objet : cette action a déjà été faite le {day} (historique) ; elle n'est pas refaite",
+                   "approval not needed any more: this action was done on {day} (log); it is not done again")
+R603_PAUSED = Phrase("factures {invoices} suspendues entre-temps ({why})", "invoices {invoices} paused meanwhile ({why})",
+                     fr_one="facture {invoices} suspendue entre-temps ({why})",
+                     en_one="invoice {invoices} paused meanwhile ({why})")
+R603_WHY_DISPUTED = Phrase("litige", "disputed")
+R603_WHY_HOLD = Phrase("mise en attente", "on hold")
+R603_WHY_PROMISE = Phrase("promesse de paiement en cours", "promise to pay open")
+R603_WHY_CUSTOMER_PAUSED = Phrase("client suspendu", "customer paused")
+R603_WHY_OPT_OUT = Phrase("client exclu des relances", "customer opted out of reminders")
+R650_CHANGED = Phrase(
+    "validation non reportée : cette étape porte maintenant sur les factures {invoices} (validée pour {was}) ; "
+    "rien n'a été envoyé",
+    "approval not carried over: this step now lists invoices {invoices} (approved for {was}); nothing was sent",
+    fr_one="validation non reportée : cette étape porte maintenant sur la facture {invoices} (validée pour {was}) ; "
+           "rien n'a été envoyé",
+    en_one="approval not carried over: this step now lists invoice {invoices} (approved for {was}); nothing was sent")
+R650_HINT = Phrase("si vous êtes d'accord, choisissez « oui » dans la colonne « {column} » de la ligne dont la clé "
+                   "est {key}", "if you agree, choose “yes” in the “{column}” column of the row whose key is {key}")
+R650_HINT_LATER = Phrase(
+    "la nouvelle ligne paraîtra dans cet onglet quand l'étape sera due (après le délai depuis le dernier message "
+    "au client) : choisissez-y « oui » si vous êtes d'accord",
+    "its new row appears in this tab when the step is due (after the gap since the customer's last message): "
+    "choose “yes” there if you agree")

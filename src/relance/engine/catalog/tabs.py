@@ -220,3 +220,29 @@ UDF_ARG_METHOD = Phrase("countback (par défaut) ou simple", "countback (default
 UDF_ARG_MONTHS = Phrase("Mois de la méthode simple : 1, 3, 6 ou 12 ; vide : 3",
                         "Months of the simple method: 1, 3, 6 or 12; blank: 3")
 UDF_ARG_SCENARIO = Phrase("Nom du scénario ; vide : standard", "Scenario name; blank: standard")
+
+# --- s19-approval ---
+NOTE_HELD_GAP = Phrase(
+    "validée ; pas envoyée aujourd'hui : le dernier message à ce client date du {last} ; part le {day} "
+    "(ou à la première exécution après) avec votre validation, à garder sur « oui »",
+    "approved; not sent today: this customer's last message was on {last}; goes on {day} (or the first run "
+    "after it) with your approval: keep it on “yes”")
+NOTE_HELD_OTHER = Phrase(
+    "validée ; pas envoyée aujourd'hui : ce client reçoit déjà un message aujourd'hui ({step}) ; part avec la "
+    "prochaine relance, avec votre validation, à garder sur « oui »",
+    "approved; not sent today: this customer already gets a message today ({step}); goes with the next one, "
+    "with your approval: keep it on “yes”")
+NOTE_HELD_SETTING = Phrase(
+    "validée ; pas envoyée : renseignez {settings} dans l'onglet {tab} ; part à l'exécution suivante, avec votre "
+    "validation, à garder sur « oui »",
+    "approved; not sent: fill {settings} in {tab}; goes with the next run, with your approval: keep it on “yes”")
+NOTE_KEPT_CAP = Phrase(
+    "validée ; reportée : le plafond d'envoi du jour est atteint ; part à l'exécution suivante, avec votre "
+    "validation, à garder sur « oui »",
+    "approved; postponed: today's sending cap is reached; goes with the next run, with your approval: keep it "
+    "on “yes”")
+NOTE_KEPT_FAILED = Phrase(
+    "validée ; l'envoi a échoué (voir l'historique et les anomalies) ; repart à l'exécution suivante, avec votre "
+    "validation, à garder sur « oui »",
+    "approved; sending failed (see the log and Anomalies); goes again with the next run, with your approval: "
+    "keep it on “yes”")
