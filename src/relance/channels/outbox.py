@@ -38,10 +38,9 @@ import socket
 import time
 from collections.abc import Iterable
 from contextlib import suppress
-from email.message import Message
 from pathlib import Path
 
-from relance.channels.mime import WIRE, build_email, header_text, message_id_for
+from relance.channels.mime import email_bytes, header_text, message_id_for
 from relance.channels.port import Delivery, TransportDown
 from relance.disk import fsync_dir
 from relance.engine.catalog import console
@@ -409,9 +408,9 @@ class OutboxChannel:
         """Only this folder's index and files: a simulation's subfolder is never a proof of sending."""
         return self._known.get(action_key)
 
-    def build_email(self, m: OutgoingMessage) -> tuple[Message, str]:
-        """The e-mail of a message as the shared MIME builder makes it, and its Message-ID."""
-        return build_email(m, self.sent_at), message_id_for(m)
+    def email(self, m: OutgoingMessage) -> tuple[bytes, str]:
+        """The e-mail of a message as the shared MIME builder writes it, and its Message-ID."""
+        return email_bytes(m, self.sent_at), message_id_for(m)
 
     def send(self, message: OutgoingMessage) -> Delivery:
         a = message.action
@@ -428,8 +427,8 @@ class OutboxChannel:
             data = (f"To: {header_text(a.recipient)}\nFrom: {header_text(message.sender_name)}\n"
                     f"Action-Key: {a.key}\nMessage-ID: {message_id}\n\n{message.text}\n").encode()
         else:
-            msg, message_id = self.build_email(message)
-            name, data = stem + ".eml", msg.as_bytes(policy=WIRE)
+            data, message_id = self.email(message)
+            name = stem + ".eml"
         path = self._write_file(name, data)
         self.files.add(name)
         line = json.dumps({
