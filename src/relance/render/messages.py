@@ -61,7 +61,13 @@ from relance.engine.catalog import anomalies as A
 from relance.engine.errors import ConfigError
 from relance.engine.formats import formats
 from relance.engine.i18n import Said, french_typography
-from relance.render.sandbox import DEFAULT_LIMITS, BoundedEnvironment, LimitExceeded, Limits
+from relance.render.sandbox import (
+    DEFAULT_LIMITS,
+    BoundedEnvironment,
+    CompiledTemplates,
+    LimitExceeded,
+    Limits,
+)
 
 __all__ = ["DOCUMENT_PARTS", "HTML_PARTS", "Limits", "Renderer", "TemplateFiles", "TemplateProblem", "one_line", "sample_context",
            "typeset_html"]
@@ -347,7 +353,8 @@ def _normalise(text: str, part: str) -> str:
 
 
 class Renderer:
-    """Renders messages from templates; compiled templates are cached for the Renderer's life."""
+    """Renders messages from templates; compiled templates are cached for the Renderer's life,
+    and for the process's when the app gives its CompiledTemplates (`compiled`)."""
 
     def __init__(
         self,
@@ -356,10 +363,13 @@ class Renderer:
         *,
         limits: Limits = DEFAULT_LIMITS,
         clock: Callable[[], float] | None = None,
+        compiled: CompiledTemplates | None = None,
     ) -> None:
         """``limits`` bound what one message may cost (render/sandbox.py); ``clock`` (seconds,
-        monotonic: the app passes ``time.monotonic``) adds the time limit ``limits.seconds``."""
+        monotonic: the app passes ``time.monotonic``) adds the time limit ``limits.seconds``;
+        ``compiled``: the compiled templates this Renderer shares with others (its own if None)."""
         self._files = files
+        self.compiled = compiled if compiled is not None else CompiledTemplates()
         self.limits = limits
         self._clock = clock
         # lang -> file names of that language, for parts() and the shared pieces
@@ -455,7 +465,7 @@ class Renderer:
         """The same templates without the Modeles rows: what a broken override falls back to."""
         if self._preset is None:
             self._preset = self if not self._overrides else Renderer(self._files, limits=self.limits,
-                                                                     clock=self._clock)
+                                                                     clock=self._clock, compiled=self.compiled)
         return self._preset
 
     def has(self, template: str, lang: str, part: str) -> bool:
@@ -568,6 +578,7 @@ class Renderer:
             env = BoundedEnvironment(
                 limits=self.limits,
                 filters=_make_filters(lang),
+                compiled=self.compiled,
                 loader=_Loader(
                     lang, self._overrides.get(lang, {}), self._files, self._filenames
                 ),
