@@ -311,18 +311,29 @@ _HOLE = "\ue000"  # a private-use character standing for an entity while the tex
 def typeset_html(html: str) -> str:
     """French typography on the text nodes of an HTML part: tags, attributes, comments, style
     and script stay byte for byte, and so do entities (``&amp;``, ``&#39;``)."""
+    if not _PUNCTUATION.search(html):
+        return html  # nothing French typography changes, in any text node
     out: list[str] = []
     last = 0
+    punctuated = _PUNCTUATION.search
     for match in _MARKUP.finditer(html):
-        out.append(_typeset_text(html[last:match.start()]))
+        start = match.start()
+        if start > last:
+            text = html[last:start]
+            out.append(_typeset_text(text) if punctuated(text) else text)
         out.append(match[0])
         last = match.end()
-    out.append(_typeset_text(html[last:]))
+    text = html[last:]
+    out.append(_typeset_text(text) if punctuated(text) else text)
     return "".join(out)
 
 
+#: What French typography changes: the spaces around these marks.
+_PUNCTUATION = re.compile("[:;!?«»]")
+
+
 def _typeset_text(text: str) -> str:
-    if not text or not any(c in text for c in ":;!?«»"):
+    if not _PUNCTUATION.search(text):
         return text
     entities = _ENTITY.findall(text)
     if not entities:
