@@ -488,18 +488,20 @@ class OutboxChannel:
         """`send_many`, always filed together."""
         out: list[Delivery | BaseException | None] = []
         staged: list[_Staged] = []
+        keys: set[str] = set()  # the actions staged
         for message in messages:
             a = message.action
-            if any(st.message.action.key == a.key for st in staged):  # the same action twice: the
-                if self._commit(staged, out):                          # first is filed, then known
+            if a.key in keys:  # the same action twice: the first is filed, then known
+                if self._commit(staged, out):
                     return _done(out)
-                staged = []
+                staged, keys = [], set()
             if a.key in self._known:
                 out.append(Delivery(self._status, self._known[a.key], T.DETAIL_ALREADY(), again=True))
                 continue
             try:
                 name, data, message_id = self._file_of(message)
                 staged.append(self._stage(message, name, data, message_id, len(out)))
+                keys.add(a.key)
             except TransportDown as exc:
                 out.append(None)
                 if not self._commit(staged, out):
