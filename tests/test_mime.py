@@ -139,3 +139,20 @@ def test_the_outbox_files_the_bytes_of_the_email_package(tmp_path_factory, batch
         assert (folder / delivery.file).read_bytes() == expected
         assert BytesParser(policy=policy.default).parsebytes(expected)["X-Relance-Action-Key"] is not None
     box.close()
+
+
+def test_the_demo_books_emails_are_the_bytes_the_email_package_wrote(tmp_path):
+    from relance.app.executor import compose
+    from relance.app.jobs import snapshot
+    from relance.demo import DEFAULT_AS_OF, build_demo_workbook
+    from relance.workbook.xlsx import XlsxBackend
+
+    path = tmp_path / "demo.xlsx"
+    build_demo_workbook(path, seed=11, customers=60, invoices=600, as_of=DEFAULT_AS_OF)
+    now = dt.datetime.combine(DEFAULT_AS_OF, dt.time(9), dt.UTC)
+    snap = snapshot(XlsxBackend(path), now, DEFAULT_AS_OF)
+    composed, _ = compose(snap.plan, snap.book, snap.positions, snap.renderer)
+    emails = [m for a, m, _ in composed if m is not None and a.channel == "email"]
+    assert len(emails) >= 5
+    for m in emails:
+        assert email_bytes(m, SENT_AT) == reference_bytes(m, SENT_AT)
