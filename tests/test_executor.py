@@ -58,6 +58,8 @@ class Outbox:
         self.inner = OutboxChannel(folder, "t")
         self.crash_after, self.failing, self.sent = crash_after, failing, 0
 
+    send_many = None  # every message through `send` below (not the outbox's batches), one by one
+
     def __getattr__(self, item: str) -> object:
         return getattr(self.inner, item)
 

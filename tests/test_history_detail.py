@@ -102,6 +102,8 @@ class Smtp:
     def __init__(self, folder: Path) -> None:
         self.inner = OutboxChannel(folder, "t")
 
+    send_many = None  # every message through `send` below (not the outbox's batches)
+
     def __getattr__(self, item: str) -> object:
         return getattr(self.inner, item)
 

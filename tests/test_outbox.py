@@ -301,3 +301,116 @@ def test_an_index_line_that_cannot_be_written_takes_its_message_back(tmp_path, m
     assert not list(tmp_path.glob("*.eml")) and not list(tmp_path.glob("*.tmp"))
     assert (tmp_path / "index.jsonl").read_bytes() == b""  # the half line was taken back
     assert OutboxView(tmp_path).lookup(KEY) is None
+
+
+# ---------------------------------------------------------------- filed together (send_many)
+
+from relance.engine.message import Attachment  # noqa: E402
+
+
+def _keys(n: int, start: int = 0) -> list[str]:
+    return [f"R{i:019X}" for i in range(start, start + n)]
+
+
+class Syscalls:
+    """What the outbox asks of the disk, in order: fsyncs (of which file), renames, writes."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[tuple[str, str]] = []
+        real_fsync, real_replace, real_write = os.fsync, os.replace, os.write
+
+        def fsync(fd: int) -> None:
+            self.calls.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+            real_fsync(fd)
+
+        def replace(src, dst) -> None:  # type: ignore[no-untyped-def]
+            self.calls.append(("rename", Path(dst).name))
+            real_replace(src, dst)
+
+        def write(fd: int, data) -> int:  # type: ignore[no-untyped-def]
+            self.calls.append(("write", Path(os.readlink(f"/proc/self/fd/{fd}")).name))
+            return real_write(fd, data)
+
+        monkeypatch.setattr(os, "fsync", fsync)
+        monkeypatch.setattr(os, "replace", replace)
+        monkeypatch.setattr(os, "write", write)
+
+    def fsyncs(self) -> list[str]:
+        return [Path(path).name for kind, path in self.calls if kind == "fsync"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
+def test_messages_filed_together_keep_the_order_of_durability_with_a_third_of_the_fsyncs(tmp_path, monkeypatch):
+    one = OutboxChannel(tmp_path / "one", "t")
+    alone = [one.send(_message(k)) for k in _keys(5)]
+    one.close()
+    box = OutboxChannel(tmp_path / "many", "t")
+    spy = Syscalls(monkeypatch)
+    together = box.send_many([_message(k) for k in _keys(5)])
+    monkeypatch.undo()
+    assert together == alone  # the same outcomes, in order
+    for d in together:  # the same bytes, the same index
+        assert (tmp_path / "many" / d.file).read_bytes() == (tmp_path / "one" / d.file).read_bytes()
+    assert _index(tmp_path / "many") == _index(tmp_path / "one")
+    names = [d.file for d in together]
+    # each file fsynced before its rename, every rename before the folder's fsync, which comes
+    # before the index lines (one write) and their fsync: 5 + 2 fsyncs where one by one took 15
+    assert spy.fsyncs() == [f"{n}.{outbox_module._HOST}-{os.getpid()}.tmp" for n in names] + ["many", "index.jsonl"]
+    renames = [i for i, (kind, _) in enumerate(spy.calls) if kind == "rename"]
+    folder_sync = spy.calls.index(("fsync", str(tmp_path / "many")))
+    index_write = spy.calls.index(("write", "index.jsonl"))
+    assert max(renames) < folder_sync < index_write < len(spy.calls) - 1
+    assert [name for kind, name in spy.calls if kind == "rename"] == names
+    assert spy.calls[-1] == ("fsync", str(tmp_path / "many" / "index.jsonl"))
+    box.close()
+
+
+def test_one_message_that_cannot_be_built_fails_alone_and_a_known_one_is_not_filed_again(tmp_path):
+    box = OutboxChannel(tmp_path, "t")
+    first = box.send(_message(_keys(1)[0]))
+    broken = _message(_keys(1, 1)[0], attachments=(Attachment("x", "multipart/mixed", b"x"),))
+    outcomes = box.send_many([_message(_keys(1)[0]), broken, _message(_keys(1, 2)[0]), _message(_keys(1, 2)[0])])
+    box.close()
+    assert outcomes[0] == replace(first, detail=T.DETAIL_ALREADY(), file="", again=True)
+    assert isinstance(outcomes[1], ValueError)
+    assert outcomes[2].status == "sent" and not outcomes[2].again
+    assert outcomes[3].again and outcomes[3].message_id == outcomes[2].message_id  # the same action twice
+    assert [e["action_key"] for e in _index(tmp_path)] == [_keys(1)[0], _keys(1, 2)[0]]
+    assert sorted(p.name for p in tmp_path.glob("*.eml")) == sorted([first.file, outcomes[2].file])
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_in_the_middle_of_a_batch_files_what_came_before_and_nothing_after(tmp_path):
+    box = OutboxChannel(tmp_path, "t")
+    keys = _keys(5)
+    _full_at(tmp_path, file_stem("C1", "reminder_1", keys[2]) + ".eml")
+    outcomes = box.send_many([_message(k) for k in keys])
+    assert [getattr(o, "status", None) for o in outcomes[:2]] == ["sent", "sent"]
+    assert len(outcomes) == 3 and isinstance(outcomes[2], TransportDown)  # the rest was not attempted
+    assert [e["action_key"] for e in _index(tmp_path)] == keys[:2]  # on disk when send_many returned
+    assert sorted(p.name for p in tmp_path.glob("*.eml")) == sorted(o.file for o in outcomes[:2])
+    assert not list(tmp_path.glob("*.tmp"))
+    assert [box.lookup(k) is not None for k in keys] == [True, True, False, False, False]
+    assert [o.status for o in box.send_many([_message(k) for k in keys])] == ["sent"] * 5  # room again
+    box.close()
+    assert [e["action_key"] for e in _index(tmp_path)] == keys
+
+
+def test_index_lines_that_cannot_be_written_take_the_whole_batch_back(tmp_path, monkeypatch):
+    box = OutboxChannel(tmp_path, "t")
+    real_write = os.write
+
+    def full(fd: int, data: bytes) -> int:
+        if fd == box._fd:
+            real_write(fd, bytes(data)[:30])  # part of the lines reached the disk
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", full)
+    outcomes = box.send_many([_message(k) for k in _keys(3)])
+    monkeypatch.undo()
+    assert len(outcomes) == 1 and isinstance(outcomes[0], TransportDown)
+    assert not list(tmp_path.glob("*.eml")) and not list(tmp_path.glob("*.tmp"))
+    assert (tmp_path / "index.jsonl").read_bytes() == b""
+    assert box.proofs(_keys(3)) == {} and all(box.lookup(k) is None for k in _keys(3))
+    box.close()

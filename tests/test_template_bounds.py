@@ -232,3 +232,18 @@ def test_relance_check_renders_the_templates_and_exits_1_on_a_broken_one(tmp_pat
     assert "étapes de calcul" in broken[0]["problem"] and broken[0]["severity"] == "error"
     text = runner.invoke(app, ["check", str(path)])
     assert text.exit_code == 1 and "reminder_1" in text.output and "Traceback" not in text.output
+
+
+def test_every_filter_checked_before_it_runs_is_named_in_checked_filters():
+    """The filter wrappers call _filter_check only for CHECKED_FILTERS: the names its branches test."""
+    import ast
+    import inspect
+
+    from relance.render import sandbox
+
+    tree = ast.parse(inspect.getsource(sandbox._filter_check))
+    named = {node.comparators[0].value for node in ast.walk(tree)
+             if isinstance(node, ast.Compare) and isinstance(node.left, ast.Name) and node.left.id == "name"
+             and isinstance(node.ops[0], ast.Eq) and isinstance(node.comparators[0], ast.Constant)}
+    assert "name in _PRINTING" in inspect.getsource(sandbox._filter_check)
+    assert named | set(sandbox._PRINTING) == sandbox.CHECKED_FILTERS

@@ -24,11 +24,15 @@ from relance.engine.catalog import anomalies as A
 from relance.render.handoff import agency_package
 from relance.render.letter import formal_notice_pdf
 from relance.render.messages import Limits, Renderer, TemplateProblem, sample_context
+from relance.render.sandbox import CompiledTemplates
 
 #: The clock of the time limit: seconds, monotonic.
 CLOCK: Callable[[], float] = time.monotonic
 #: Languages a template is checked in (the shipped ones; a customer of another language falls back).
 LANGUAGES = ("fr", "en")
+#: The templates this process compiled, shared by the Renderers of its runs: a template is
+#: compiled once per process, not once per run (render/sandbox.py, CompiledTemplates).
+COMPILED = CompiledTemplates()
 
 
 def template_overrides(book: Book) -> dict[tuple[str, str, str], str]:
@@ -59,7 +63,8 @@ def template_cell(book: Book, template: str, lang: str, part: str) -> Source | N
 def message_renderer(book: Book, limits: Limits | None = None,
                      clock: Callable[[], float] | None = CLOCK) -> Renderer:
     """The Renderer of a run: shipped templates, the book's Modeles rows, the bounds and the time limit."""
-    return Renderer(message_templates(), template_overrides(book), limits=limits or Limits(), clock=clock)
+    return Renderer(message_templates(), template_overrides(book), limits=limits or Limits(), clock=clock,
+                    compiled=COMPILED)
 
 
 def template_names(book: Book) -> list[str]:

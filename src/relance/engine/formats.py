@@ -83,12 +83,23 @@ class Formats:
             self.locale = Locale.parse(LOCALES[self.lang])
         self.french = self.lang == Lang.fr
         self._currencies: dict[str, _CurrencyFormat] = {}
+        self._seen: set[str] = set()  # currencies written once (by babel)
 
     def money(self, amount: object, currency: str) -> str:
-        """``1 234,56 €`` (fr) / ``€1,234.56`` (en), rounded half-up to the currency's digits."""
+        """``1 234,56 €`` (fr) / ``€1,234.56`` (en), rounded half-up to the currency's digits.
+
+        The first amount of a currency is written by babel itself (unless it rounds to zero: the
+        fast formatter writes -0 unsigned); the second builds the fast formatter of that currency
+        (about twenty babel calls: worth it for a report or a run's messages, not for the one
+        figure of a phrase), which writes what babel writes."""
         code = str(currency or "").strip().upper() or "EUR"
         fmt = self._currencies.get(code)
         if fmt is None:
+            value = _decimal(amount)
+            rounded = value.quantize(Decimal(1).scaleb(-get_currency_precision(code)), rounding=ROUND_HALF_UP)
+            if code not in self._seen and rounded:  # a zero may be -0, which babel writes signed
+                self._seen.add(code)
+                return _nbsp(format_currency(rounded, code, locale=self.locale))
             fmt = self._currencies[code] = _CurrencyFormat(self.locale, code)
         return _nbsp(fmt(_decimal(amount)))
 

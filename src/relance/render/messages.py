@@ -61,7 +61,13 @@ from relance.engine.catalog import anomalies as A
 from relance.engine.errors import ConfigError
 from relance.engine.formats import formats
 from relance.engine.i18n import Said, french_typography
-from relance.render.sandbox import DEFAULT_LIMITS, BoundedEnvironment, LimitExceeded, Limits
+from relance.render.sandbox import (
+    DEFAULT_LIMITS,
+    BoundedEnvironment,
+    CompiledTemplates,
+    LimitExceeded,
+    Limits,
+)
 
 __all__ = ["DOCUMENT_PARTS", "HTML_PARTS", "Limits", "Renderer", "TemplateFiles", "TemplateProblem", "one_line", "sample_context",
            "typeset_html"]
@@ -305,18 +311,29 @@ _HOLE = "\ue000"  # a private-use character standing for an entity while the tex
 def typeset_html(html: str) -> str:
     """French typography on the text nodes of an HTML part: tags, attributes, comments, style
     and script stay byte for byte, and so do entities (``&amp;``, ``&#39;``)."""
+    if not _PUNCTUATION.search(html):
+        return html  # nothing French typography changes, in any text node
     out: list[str] = []
     last = 0
+    punctuated = _PUNCTUATION.search
     for match in _MARKUP.finditer(html):
-        out.append(_typeset_text(html[last:match.start()]))
+        start = match.start()
+        if start > last:
+            text = html[last:start]
+            out.append(_typeset_text(text) if punctuated(text) else text)
         out.append(match[0])
         last = match.end()
-    out.append(_typeset_text(html[last:]))
+    text = html[last:]
+    out.append(_typeset_text(text) if punctuated(text) else text)
     return "".join(out)
 
 
+#: What French typography changes: the spaces around these marks.
+_PUNCTUATION = re.compile("[:;!?«»]")
+
+
 def _typeset_text(text: str) -> str:
-    if not text or not any(c in text for c in ":;!?«»"):
+    if not _PUNCTUATION.search(text):
         return text
     entities = _ENTITY.findall(text)
     if not entities:
@@ -347,7 +364,8 @@ def _normalise(text: str, part: str) -> str:
 
 
 class Renderer:
-    """Renders messages from templates; compiled templates are cached for the Renderer's life."""
+    """Renders messages from templates; compiled templates are cached for the Renderer's life,
+    and for the process's when the app gives its CompiledTemplates (`compiled`)."""
 
     def __init__(
         self,
@@ -356,10 +374,13 @@ class Renderer:
         *,
         limits: Limits = DEFAULT_LIMITS,
         clock: Callable[[], float] | None = None,
+        compiled: CompiledTemplates | None = None,
     ) -> None:
         """``limits`` bound what one message may cost (render/sandbox.py); ``clock`` (seconds,
-        monotonic: the app passes ``time.monotonic``) adds the time limit ``limits.seconds``."""
+        monotonic: the app passes ``time.monotonic``) adds the time limit ``limits.seconds``;
+        ``compiled``: the compiled templates this Renderer shares with others (its own if None)."""
         self._files = files
+        self.compiled = compiled if compiled is not None else CompiledTemplates()
         self.limits = limits
         self._clock = clock
         # lang -> file names of that language, for parts() and the shared pieces
@@ -455,7 +476,7 @@ class Renderer:
         """The same templates without the Modeles rows: what a broken override falls back to."""
         if self._preset is None:
             self._preset = self if not self._overrides else Renderer(self._files, limits=self.limits,
-                                                                     clock=self._clock)
+                                                                     clock=self._clock, compiled=self.compiled)
         return self._preset
 
     def has(self, template: str, lang: str, part: str) -> bool:
@@ -568,6 +589,7 @@ class Renderer:
             env = BoundedEnvironment(
                 limits=self.limits,
                 filters=_make_filters(lang),
+                compiled=self.compiled,
                 loader=_Loader(
                     lang, self._overrides.get(lang, {}), self._files, self._filenames
                 ),
