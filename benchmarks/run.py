@@ -342,30 +342,38 @@ def size_table(r: Size) -> str:
 
 
 def targets_table(rows: list[Size]) -> str:
-    """The issue's targets (100k: ratios and peak; 1M: seconds and peak), met or not."""
+    """The issue's targets (100k: ratios and peak; 1M: seconds and peak), met or not: on wall
+    seconds as the issue states them, and on CPU seconds (the machine may be shared)."""
     out = io.StringIO()
-    print("| invoices | target | measured | met |", file=out)
-    print("|---:|---|---|---|", file=out)
+    print("| invoices | target | wall | met (wall) | CPU | met (CPU) |", file=out)
+    print("|---:|---|---|---|---|---|", file=out)
 
-    def line(r: Size, target: str, measured: str, ok: bool) -> None:
-        print(f"| {r.invoices:,} | {target} | {measured} | {'met' if ok else 'not met'} |", file=out)
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**not met**"
+
+    def ratio(r: Size, target: str, run: Figure, read: Figure, limit: float) -> None:
+        """The ratio targets are the issue's at 100k invoices; at other sizes they are only shown."""
+        wall, cpu = run.wall / read.inside[0], run.cpu / max(read.inside[1], 1e-9)
+        judged = r.invoices == 100_000
+        print(f"| {r.invoices:,} | {target} | {wall:.1f}× ({run.wall:.2f} / {read.inside[0]:.2f} s) "
+              f"| {verdict(wall <= limit) if judged else '(100k target)'} "
+              f"| {cpu:.1f}× ({run.cpu:.2f} / {read.inside[1]:.2f} s) "
+              f"| {verdict(cpu <= limit) if judged else '(100k target)'} |", file=out)
+
+    def seconds(r: Size, target: str, run: Figure, limit: float) -> None:
+        print(f"| {r.invoices:,} | {target} | {run.wall:.1f} s | {verdict(run.wall <= limit)} "
+              f"| {run.cpu:.1f} s | {verdict(run.cpu <= limit)} |", file=out)
 
     for r in rows:
-        rerun_x = r.rerun.wall / r.read_rerun.inside[0]
-        rerun_cpu_x = r.rerun.cpu / r.read_rerun.inside[1] if r.read_rerun.inside[1] else float("inf")
-        first_x = r.first.wall / r.read_first.inside[0]
-        first_cpu_x = r.first.cpu / r.read_first.inside[1] if r.read_first.inside[1] else float("inf")
-        line(r, "same-day rerun ≤ 3× the fastexcel read", f"{rerun_x:.1f}× wall ({r.rerun.wall:.2f} / "
-             f"{r.read_rerun.inside[0]:.2f} s), {rerun_cpu_x:.1f}× CPU", rerun_x <= 3)
-        line(r, "first run ≤ 10× the fastexcel read", f"{first_x:.1f}× wall ({r.first.wall:.2f} / "
-             f"{r.read_first.inside[0]:.2f} s), {first_cpu_x:.1f}× CPU", first_x <= 10)
+        ratio(r, "same-day rerun ≤ 3× the fastexcel read", r.rerun, r.read_rerun, 3)
+        ratio(r, "first run ≤ 10× the fastexcel read", r.first, r.read_first, 10)
         peak = max(r.first.peak_mib, r.rerun.peak_mib)
         if r.invoices >= 1_000_000:
-            line(r, "same-day rerun ≤ 30 s", f"{r.rerun.wall:.1f} s ({r.rerun.cpu:.1f} CPU s)", r.rerun.wall <= 30)
-            line(r, "first run ≤ 90 s", f"{r.first.wall:.1f} s ({r.first.cpu:.1f} CPU s)", r.first.wall <= 90)
-            line(r, "peak < 2 GiB", f"{peak:.0f} MiB", peak < 2048)
+            seconds(r, "same-day rerun ≤ 30 s", r.rerun, 30)
+            seconds(r, "first run ≤ 90 s", r.first, 90)
+            print(f"| {r.invoices:,} | peak < 2 GiB | {peak:.0f} MiB | {verdict(peak < 2048)} | | |", file=out)
         elif r.invoices >= 100_000:
-            line(r, "peak < 500 MiB", f"{peak:.0f} MiB", peak < 500)
+            print(f"| {r.invoices:,} | peak < 500 MiB | {peak:.0f} MiB | {verdict(peak < 500)} | | |", file=out)
     return out.getvalue()
 
 
@@ -376,15 +384,15 @@ def approval_table(sizes: list[int], repeat: int) -> str:
     out = io.StringIO()
     print("| invoices | first run: sent / tasks | first run (s, CPU s) | approvals ticked "
           "| approval day: sent / tasks | approval day (s, CPU s) | peak (MiB) "
-          "| approval day / first run (wall, CPU) | ≤ 1.5× |", file=out)
+          "| approval day / first run (wall, CPU) | ≤ 1.5× (wall, CPU) |", file=out)
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---|", file=out)
     for size in sizes:
         r = approval_day.bench(size, repeat)
-        ratio = r["day_s"] / r["first_s"]
+        ratio, cpu = r["day_s"] / r["first_s"], r["day_cpu"] / r["first_cpu"]
         print(f"| {r['invoices']:,} | {r['first_sent']:,} / {r['first_tasks']:,} "
               f"| {r['first_s']:.2f}, {r['first_cpu']:.2f} | {r['ticked']:,} | {r['day_sent']:,} / {r['day_tasks']:,} "
               f"| {r['day_s']:.2f}, {r['day_cpu']:.2f} | {r['peak']:.0f} "
-              f"| {ratio:.2f}×, {r['day_cpu'] / r['first_cpu']:.2f}× | {'met' if ratio <= 1.5 else 'not met'} |",
+              f"| {ratio:.2f}×, {cpu:.2f}× | {'met' if ratio <= 1.5 else 'not met'}, {'met' if cpu <= 1.5 else 'not met'} |",
               file=out)
     return out.getvalue()
 
@@ -425,7 +433,8 @@ def main() -> None:
         "`relance run` (RELANCE_PHASES); floors inside their own processes, imports left out.\n")
     for r in rows:
         say(size_table(r))
-    say("#### Targets\n\nRatios: the whole `relance run` process against the fastexcel read alone.\n")
+    say("#### Targets\n\nRatios: the whole `relance run` process against the fastexcel read alone (imports "
+        "left out), both measured in this benchmark run.\n")
     say(targets_table(rows))
     approvals = [int(s) for s in args.approval_sizes.split(",") if s]
     if approvals:
