@@ -8,7 +8,16 @@ For each size it builds a demo workbook once (cached in benchmarks/out/), then, 
 - first run: `relance run BOOK --json` on a pristine copy (the catch-up run: the heaviest day);
 - rerun: the same command again on the same day (nothing new to send: the steady daily cost);
   both with RELANCE_PHASES set, so that each process writes where its time went (app/phases.py:
-  read, records, figures, plan, render, files, save, other), without changing what it does;
+  read, records, figures, plan, render, files, save, other), without changing what it does:
+    read     the tabs relance reads, unzipped and parsed (workbook backend.read)
+    records  the rows made typed records (load_book), History's pending rows reconciled
+    figures  balances, allocation, days past due, penalties, broken promises, the risk ladder
+    plan     risk grades, the plan, templates loaded, send window, History index
+    render   every message composed: e-mails, SMS, the letters' PDFs
+    files    handing them to the channel: outbox files, hand-off packages, the attempt journal
+    save     History written ahead of sending, then every tab relance owns (the final save)
+    other    the CLI around the job: arguments, opening the book and channel, the JSON printed
+  (the interpreter and the imports before that are "startup": the process less the recording);
 - floors, each in a fresh process, timed inside it (imports left out):
   read: fastexcel -> Arrow of the very tabs relance reads, on the book as the first run finds it
   and as the rerun finds it; render: one trivial jinja template (compiled once) rendered once per
