@@ -66,6 +66,7 @@ from relance.app.jobs import (
 from relance.app.jobs import (
     baseline as baseline_job,
 )
+from relance.app.phases import recording_from_environment
 from relance.app.sharing import new_spreadsheet
 from relance.app.templates import check_templates
 from relance.engine.anomaly import Anomaly, Severity
@@ -897,7 +898,8 @@ def addin_cmd(
 
 
 def main() -> None:
-    app()
+    with recording_from_environment():  # RELANCE_PHASES=<file>: the run's phases timed (benchmarks/run.py)
+        app()
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from relance.app.daily_cap import DailyCap, daily_cap, held_back
+from relance.app.phases import begin
 from relance.app.templates import document_anomalies, template_cell
 from relance.channels.attempts import Attempt, AttemptJournal, attempted, prune
 from relance.channels.outbox import OutboxView
@@ -269,7 +270,9 @@ def execute(
     result = Execution()
     lang = book.language
     index = HistoryIndex.build([*book.archived, *book.history])  # once a run: every lookup goes through it
+    begin("render")
     composed, result.anomalies = compose(plan, book, positions, renderer, index)
+    begin("files")
     stamp = now.astimezone(ZoneInfo(book.settings.timezone)).isoformat(timespec="seconds")
     pending: list[HistoryEntry] = []
     done = {action.key for action, _, _ in composed}

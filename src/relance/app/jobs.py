@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from relance.app.connect import local_today
 from relance.app.executor import Execution, execute, not_saved, reconcile, unsettled_anomalies
+from relance.app.phases import OTHER, begin, phase
 from relance.app.resources import (
     message_templates,
     report_templates,
@@ -116,7 +117,10 @@ def read_book(backend: WorkbookBackend) -> Book:
     here, before anything is sent or written: ForeignTab (exit 3) names it and the fix.
     """
     contract = shipped_contract()
-    book = load_book(backend.read(lambda name: reads_tab(contract, name)), contract, shipped_presets())
+    begin("read")
+    sheets = backend.read(lambda name: reads_tab(contract, name))
+    begin("records")
+    book = load_book(sheets, contract, shipped_presets())
     refuse_foreign_tabs(book)
     return book
 
@@ -180,6 +184,7 @@ def _snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
         book = history_fix(book)
     day = as_of_for(book, now, as_of)
     out = Collector()
+    begin("figures")
     positions = compute_positions(book, day, out, settled_penalties=for_report)
     broken = broken_promises(
         book.promises,
@@ -190,6 +195,7 @@ def _snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
                  A.R415_BROKEN(invoices=list(unpaid), day=broken_on, n=len(unpaid)),
                  A.R415_HINT(tab=promise.source.tab), "R415")
     book = with_risk_ladder(book)
+    begin("plan")
     the_plan = plan(book, positions, day, approved_keys(book), graded_scenarios(book, positions, day))
     renderer = message_renderer(book)
     dropped = dropped_approvals(book, the_plan, positions)
@@ -326,6 +332,7 @@ class RunResult:
         }
 
 
+@phase(OTHER)
 def run(
     backend: WorkbookBackend,
     channel_factory: Callable[[Book], Channel],
@@ -403,6 +410,7 @@ def run(
             book = snap.book
             snap.anomalies.extend(unsettled_anomalies(book, unsettled))
 
+            @phase("save")
             def save_pending(pending: Sequence[HistoryEntry]) -> frozenset[str]:
                 try:
                     backend.write(history_tabs(book, [*book.history, *pending]))
@@ -419,6 +427,7 @@ def run(
                 channel.close()
         if simulation:
             _as_simulation(execution, snap.as_of, book.language)
+        begin("save")
         snap.anomalies.extend(execution.anomalies)
         tabs: list[OwnedTab] = [*history_tabs(book, [*book.history, *execution.entries])]
         if not simulation:  # a simulation leaves the approvals and the tasks as they are
