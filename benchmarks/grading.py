@@ -8,13 +8,15 @@ The book is the demo workbook `benchmarks/run.py` builds (cached in benchmarks/o
 through the .xlsx backend, its positions computed once as the run computes them: both outside the
 timings. Each figure is the median (and the spread) of --repeat timed calls after one untimed
 warm-up, in CPU milliseconds of this process (time.process_time), with the number of customers
-graded. Prints a Markdown table.
+graded; the cyclic garbage collector is paused, as the run pauses it while it plans (app/jobs.py
+`_batch_gc`). Prints a Markdown table.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import statistics
 import time
 from collections.abc import Callable
@@ -67,6 +69,7 @@ def main() -> None:
         ("daily run: risk_moves (as_of and a week before)", lambda: risk_moves(book, positions, AS_OF)),
         ("report: risk_grades, every customer", lambda: risk_grades(book, positions, AS_OF)),
     ]
+    gc.disable()
     for name, work in cases:
         runs, result = cpu(work, args.repeat)
         ms = [t * 1000 for t in runs]

@@ -338,10 +338,8 @@ class LedgerColumns:
         found = [positions.get(iid) for iid in self.ids]
         known = np.array([p is not None for p in found], dtype=bool)
         status = np.array([_STATUS.get(p.status, 0) if p is not None else 0 for p in found], dtype=np.int8)
-        factor = Decimal(10) ** self.scale
-        balance = [int(p.balance * factor) if p is not None else 0 for p in found]
-        exact = all(Decimal(b) == p.balance * factor for b, p in zip(balance, found, strict=True) if p is not None)
-        assert exact, "a position balance finer than its invoice's amount"
+        balance, scale = _scaled([p.balance if p is not None else ZERO for p in found], self.scale)
+        assert scale == self.scale, "a position balance finer than its invoice's amount"
         return Positions(
             known, status,
             np.array(balance, dtype=self.amount.dtype if self.amount.dtype == object else np.int64),
@@ -351,21 +349,23 @@ class LedgerColumns:
                       for p in found], dtype=np.int64))
 
 
-def _scaled(amounts: list[Decimal]) -> tuple[list[int], int]:
-    """The amounts as integers of the fewest decimals (at least 2) that hold them all exactly."""
-    ints = [int(a.scaleb(2)) for a in amounts]  # truncates: exact only if no amount is finer
-    total = sum((abs(a) for a in amounts), ZERO)
-    if total.adjusted() < 25 and total.scaleb(2) == sum(abs(i) for i in ints):
-        return ints, 2
-    scale = max(2, *(-int(a.as_tuple().exponent) for a in amounts))
+def _scaled(amounts: list[Decimal], scale: int = 2) -> tuple[list[int], int]:
+    """The amounts as integers of the fewest decimals (at least `scale`) that hold them all exactly."""
+    ints = [int(a.scaleb(scale)) for a in amounts]  # truncates toward zero: exact only if no amount is finer
+    total = sum(map(abs, amounts), ZERO)  # so Σ|a| × 10^scale == Σ|int| says that every one is exact
+    if total.adjusted() < 25 and total.scaleb(scale) == sum(map(abs, ints)):
+        return ints, scale
+    scale = max(scale, *(-int(a.as_tuple().exponent) for a in amounts))
     return [int(a.scaleb(scale)) for a in amounts], scale
 
 
 def book_columns(book: Book, only: Collection[str] | None = None) -> LedgerColumns:
     """The book's ledgers as columns (those of the customers `only` names, when given)."""
-    chosen = [lg for lg in book.ledgers.values()
-              if lg.invoice.status != "cancelled" and lg.invoice.amount > 0
-              and (only is None or lg.invoice.customer_id in only)]
+    ledgers: Iterable[InvoiceLedger] = book.ledgers.values()
+    if only is not None:
+        who = frozenset(only)
+        ledgers = [lg for lg in ledgers if lg.invoice.customer_id in who]
+    chosen = [lg for lg in ledgers if lg.invoice.status != "cancelled" and lg.invoice.amount > 0]
     invoices = [lg.invoice for lg in chosen]
     first: dict[tuple[str, str], int] = {}
     codes = [first.setdefault((inv.customer_id, inv.currency), len(first)) for inv in invoices]
@@ -584,8 +584,9 @@ def _usual_balances(c: LedgerColumns, amount: Cash, entries: Cash, counted: Flag
 
 def _disputed_rows(book: Book, columns: LedgerColumns, as_of: dt.date) -> Flags:
     ids = {d.invoice_id for d in book.disputes if d.is_open(as_of)}
-    ids.update(iid for iid, inv in book.invoices.items() if inv.status == "disputed")
-    return np.array([iid in ids for iid in columns.ids], dtype=bool)
+    invoices = book.invoices
+    return np.array([iid in ids or (iid in invoices and invoices[iid].status == "disputed") for iid in columns.ids],
+                    dtype=bool)
 
 
 def _broken_promises(book: Book, columns: LedgerColumns, as_of: dt.date,
@@ -598,9 +599,8 @@ def _broken_promises(book: Book, columns: LedgerColumns, as_of: dt.date,
         return found
     since = months_before(as_of, PROMISE_MONTHS)
     who = {p.customer_id for p in promises}
-    index: dict[str, list[InvoiceLedger]] = defaultdict(list)
-    for iid in sorted(book.ledgers):
-        ledger = book.ledgers[iid]
+    index: dict[str, list[InvoiceLedger]] = defaultdict(list)  # ledgers_by_customer, for these customers only
+    for ledger in book.ledgers.values():
         if ledger.invoice.customer_id in who:
             index[ledger.invoice.customer_id].append(ledger)
     currencies: dict[str, set[str]] = defaultdict(set)
@@ -728,7 +728,7 @@ def risk_moves(book: Book, positions: Mapping[str, Position], as_of: dt.date) ->
     ladder = risk_ladder(book)
     if ladder is None:
         return {}
-    candidates = {p.customer_id for p in positions.values() if p.is_open and (p.days_past_due or 0) > 0}
+    candidates = {p.customer_id for p in positions.values() if p.status == "open" and (p.days_past_due or 0) > 0}
     candidates = {cid for cid in candidates if cid in book.customers and movable(book.customers[cid], book)}
     held = held_risks(book, positions, as_of, candidates) if candidates else {}
     return {cid: ladder.name for cid, _ in sorted(held)}
