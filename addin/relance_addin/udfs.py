@@ -34,11 +34,9 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
-from relance.app.resources import shipped_contract, shipped_presets
+from relance.app.resources import shipped_presets
 from relance.engine import cells
-from relance.engine.anomaly import Source
-from relance.engine.balance import apply_all
-from relance.engine.book import Book
+from relance.engine.catalog import report as R
 from relance.engine.catalog import tabs as T
 from relance.engine.formats import Days, Formats, Money, formats, half_up
 from relance.engine.i18n import Phrase, Said
@@ -46,10 +44,8 @@ from relance.engine.kpi import SalesHistory, last_month_end, month_index
 from relance.engine.kpi import _days as kpi_days
 from relance.engine.penalty import DAYS_PER_YEAR, RateTable, interest
 from relance.engine.position import bucket as engine_bucket
-from relance.engine.position import compute_positions
 from relance.engine.scenario import Scenario
-from relance.engine.scoring import risk_grades
-from relance.engine.table import Collector
+from relance.engine.scoring import Grades, LedgerColumns, grade_columns
 
 log = logging.getLogger(__name__)
 
@@ -644,8 +640,10 @@ def risk(lang: str, customer_ids: object, invoice_ids: object, issue_dates: obje
          amounts: object, payment_invoice_ids: object, payment_dates: object, payment_amounts: object,
          as_of: object = None) -> Grid:
     """Grades need each customer's whole history (payments, lateness, trend, exposure): the rows,
-    read as the other functions read them, become the engine's own records (Invoice, Payment,
-    Customer: a business), applied by balance.apply_all and graded by scoring.risk_grades."""
+    read as the other functions read them, become the engine's own ledger columns (each good
+    row an open invoice of a business customer, in euros, each payment applied to the invoice it
+    names, in date order, as balance.apply_all applies it) graded by scoring.grade_columns, the
+    grading of scoring.risk_grades; the positions are those compute_positions gives on as_of."""
     day = read_as_of(as_of)
     if day is None:
         return _one_cell(error_text(T.UDF_BAD_AS_OF, lang))
@@ -655,20 +653,14 @@ def risk(lang: str, customer_ids: object, invoice_ids: object, issue_dates: obje
     no_customer = (customers == "") & inv.ok
     inv.errors[no_customer] = error_text(T.UDF_BAD_CUSTOMER, lang)
     ok = inv.ok & ~no_customer
-    book = _book(inv, ok, customers)
-    grades = risk_grades(book, compute_positions(book, day, settled_penalties=False), day)
-    fmt = formats(lang)
     codes, distinct = pd.factorize(customers)
-    grade_of = np.full(len(distinct), "", dtype=object)
-    reason_of = np.full(len(distinct), "", dtype=object)
-    for k, cid in enumerate(distinct):  # once per customer, then fanned out over its rows
-        graded = grades.get((cid, DEFAULT_CURRENCY))
-        if graded is None:
-            continue
-        main = max(graded.reasons, key=lambda r: r.points) if graded.reasons else None
-        grade_of[k] = graded.grade
-        reason_of[k] = reason_text(main.said, lang, fmt) if main is not None else ""
-    out = np.column_stack([grade_of[codes], reason_of[codes]])
+    columns, group_of = _ledger_columns(inv, ok, codes, distinct)
+    grades = grade_columns(columns, day)
+    graded = grades.present[np.maximum(group_of, 0)] & (group_of >= 0)  # per distinct customer
+    letter = np.where(graded, grades.grade[np.maximum(group_of, 0)].astype(object), "")
+    texts = reason_texts(grades, lang)
+    reason = np.where(graded, texts[np.maximum(group_of, 0)], "")
+    out = np.column_stack([letter[codes], reason[codes]])
     out[~ok] = ""
     bad = inv.errors != None  # noqa: E711 - elementwise
     out[bad, 0] = inv.errors[bad]
@@ -676,34 +668,73 @@ def risk(lang: str, customer_ids: object, invoice_ids: object, issue_dates: obje
     return out.tolist()
 
 
-def _book(inv: Invoices, ok: np.ndarray, customers: np.ndarray) -> Book:
-    """The good rows as the engine's records, in euros (RELANCE_RISK takes one currency)."""
-    from relance.engine.customer import Customer
-    from relance.engine.invoice import Invoice
-    from relance.engine.payment import Payment
-    from relance.engine.settings import Settings
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
-    rows = np.flatnonzero(ok)
-    ids = inv.ids[rows].tolist()
-    who = customers[rows].tolist()
-    issued = inv.dates["issue"][rows].astype(dt.date).tolist()
-    due = inv.dates["due"][rows].astype(dt.date).tolist()
-    amounts = [Decimal(int(a)).scaleb(-2) for a in inv.amount[rows].tolist()]
-    invoices = {
-        iid: Invoice(iid, cid, i, d, a, DEFAULT_CURRENCY, "invoice", "", None, "open", "", "", Source("Factures", r + 2))
-        for iid, cid, i, d, a, r in zip(ids, who, issued, due, amounts, rows.tolist(), strict=True)}
+
+def _ledger_columns(inv: Invoices, ok: np.ndarray, codes: np.ndarray,
+                    distinct: np.ndarray) -> tuple[LedgerColumns, np.ndarray]:
+    """The good rows as the engine's ledger columns, in euros (RELANCE_RISK takes one currency),
+    and the group of each distinct customer (-1: none of its rows can be counted).
+
+    A row of amount zero is a ledger no figure counts (effectiveness.counted): left out."""
+    rows = np.flatnonzero(ok & (inv.amount > 0))
+    used = np.unique(codes[rows])
+    order = used[np.argsort(distinct[used].astype(str), kind="stable")]  # keys sorted by customer id
+    group_of = np.full(len(distinct), -1, dtype=np.int64)
+    group_of[order] = np.arange(len(order))
+    local = np.full(inv.n, -1, dtype=np.int64)
+    local[rows] = np.arange(len(rows))
     assert inv.pay_date is not None
-    pay_rows = inv.pay_invoice[ok[inv.pay_invoice]]
-    pay_days = inv.pay_date[ok[inv.pay_invoice]].astype(dt.date).tolist()
-    pay_amounts = inv.pay_amount[ok[inv.pay_invoice]].tolist()
-    payments = [Payment(d, Decimal(int(a)).scaleb(-2), inv.ids[r], customers[r], DEFAULT_CURRENCY, "",
-                        Source("Reglements", j + 2))
-                for j, (r, d, a) in enumerate(zip(pay_rows.tolist(), pay_days, pay_amounts, strict=True))]
-    known = {cid: Customer(cid, cid, (), (), "", "fr", "B2B", "", "", None, False, None, "", "", "", "", "",
-                           "", Source("Clients", k + 2)) for k, cid in enumerate(sorted(set(who)))}
-    ledgers, credits = apply_all(invoices, payments, Collector())
-    return Book(shipped_contract(), Settings(), known, invoices, payments, ledgers, credits, [], [],
-                shipped_presets(), [], [], {}, {}, [])
+    mine = local[inv.pay_invoice] >= 0
+    entry_row = local[inv.pay_invoice[mine]]
+    entry_day = as_days(inv.pay_date[mine]) + _EPOCH_ORDINAL
+    sort = np.lexsort((entry_day, entry_row))  # stable: one day's payments stay in row order
+    columns = LedgerColumns(
+        [(str(cid), DEFAULT_CURRENCY) for cid in distinct[order].tolist()], group_of[codes[rows]],
+        inv.ids[rows].tolist(), as_days(inv.dates["issue"][rows]) + _EPOCH_ORDINAL,
+        as_days(inv.dates["due"][rows]) + _EPOCH_ORDINAL, inv.amount[rows].astype(np.int64),
+        entry_row[sort], entry_day[sort], inv.pay_amount[mine][sort].astype(np.int64),
+        np.ones(len(sort), dtype=bool), 2)
+    return columns, group_of
+
+
+def reason_texts(grades: Grades, lang: str) -> np.ndarray:
+    """Per group, the text of the reason that took the most points (max() over the reasons).
+
+    The two reasons that are most often the main one (days late, past due) are written with the
+    catalog's pattern and figures formatted once per distinct value (money by one formatter);
+    the others through their Reason, as reason_text writes it. tests/test_udfs.py compares the
+    texts with the report's."""
+    fmt = formats(lang)
+    main = grades.main_reason()
+    out = np.full(len(main), "", dtype=object)
+    days: dict[int, str] = {}
+
+    def days_text(hundredths: int) -> str:
+        found = days.get(hundredths)
+        if found is None:
+            found = days[hundredths] = fmt.days(Decimal(hundredths).scaleb(-2), None)
+        return found
+
+    present = grades.present
+    late = np.flatnonzero(present & (main == 0))
+    paying = grades.has_level[late]
+    pattern = R.REASON_DAYS_LATE.pattern(lang)
+    out[late[~paying]] = R.REASON_NO_PAYMENT.pattern(lang)
+    out[late[paying]] = [pattern.format(days=days_text(v)) for v in grades.level[late[paying]].tolist()]
+    due = np.flatnonzero(present & (main == 3))
+    owed = grades.past_due[due] > 0
+    pattern = R.REASON_PAST_DUE.pattern(lang)
+    out[due[~owed]] = R.REASON_NOTHING_PAST_DUE.pattern(lang)
+    scale = grades.columns.scale
+    out[due[owed]] = [pattern.format(amount=fmt.money(Decimal(a).scaleb(-scale), DEFAULT_CURRENCY),
+                                     days=days_text(d))
+                      for a, d in zip(grades.past_due[due[owed]].tolist(),
+                                      grades.past_due_days[due[owed]].tolist(), strict=True)]
+    for g in np.flatnonzero(present & (main != 0) & (main != 3)).tolist():
+        (only,) = grades.reasons(g, int(main[g]))
+        out[g] = reason_text(only.said, lang, fmt)
+    return out
 
 
 def reason_text(said: Said, lang: str, fmt: Formats) -> str:
@@ -716,8 +747,6 @@ def reason_text(said: Said, lang: str, fmt: Formats) -> str:
               else fmt.days(v.value, v.digits) if isinstance(v, Days) else v
               for name, v in said.args}
     return replace(said, args=tuple(values.items())).text(lang)
-
-
 
 
 # --- the Excel names -----------------------------------------------------------------------------
