@@ -25,6 +25,7 @@ import functools
 import gc
 import inspect
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
@@ -708,13 +709,7 @@ def reason_texts(grades: Grades, lang: str) -> np.ndarray:
     fmt = formats(lang)
     main = grades.main_reason()
     out = np.full(len(main), "", dtype=object)
-    days: dict[int, str] = {}
-
-    def days_text(hundredths: int) -> str:
-        found = days.get(hundredths)
-        if found is None:
-            found = days[hundredths] = fmt.days(Decimal(hundredths).scaleb(-2), None)
-        return found
+    days_text = days_texts(fmt)
 
     present = grades.present
     late = np.flatnonzero(present & (main == 0))
@@ -726,15 +721,78 @@ def reason_texts(grades: Grades, lang: str) -> np.ndarray:
     owed = grades.past_due[due] > 0
     pattern = R.REASON_PAST_DUE.pattern(lang)
     out[due[~owed]] = R.REASON_NOTHING_PAST_DUE.pattern(lang)
-    scale = grades.columns.scale
-    out[due[owed]] = [pattern.format(amount=fmt.money(Decimal(a).scaleb(-scale), DEFAULT_CURRENCY),
-                                     days=days_text(d))
-                      for a, d in zip(grades.past_due[due[owed]].tolist(),
-                                      grades.past_due_days[due[owed]].tolist(), strict=True)]
+    amounts = money_texts(grades.past_due[due[owed]].tolist(), grades.columns.scale, fmt)
+    out[due[owed]] = [pattern.format(amount=a, days=days_text(d))
+                      for a, d in zip(amounts, grades.past_due_days[due[owed]].tolist(), strict=True)]
     for g in np.flatnonzero(present & (main != 0) & (main != 3)).tolist():
         (only,) = grades.reasons(g, int(main[g]))
         out[g] = reason_text(only.said, lang, fmt)
     return out
+
+
+_DAYS_PROBES = (0, 1, 5, 10, 15, 19, 20, 21, 25, 99, 100, 1000, 9999, 10000, 12345, 100000, 1234567)
+
+
+def days_texts(fmt: Formats) -> Callable[[int], str]:
+    """The text of Days(hundredths / 100, None) in `fmt`, for days of 0 and more, remembered per
+    value: the number is rounded half-up to one decimal (what Days(…, None) shows) and written with
+    the separators of the formatter's own 1234567,5, checked on probes against `fmt.days` (which
+    writes every value when a probe disagrees)."""
+    known: dict[int, str] = {}
+    match = re.fullmatch(r"1(\D*)234(\D*)567(\D*)5", fmt.number(Decimal("1234567.5")))
+
+    def slow(tenths: int) -> str:
+        return fmt.days(Decimal(tenths).scaleb(-1), None)
+
+    def fast(tenths: int) -> str:
+        assert match is not None
+        units, frac = divmod(tenths, 10)
+        head = f"{units:,}".replace(",", match[1])
+        number = head if frac == 0 else f"{head}{match[3]}{frac}"
+        one = tenths < 20 if fmt.french else tenths == 10
+        word = ("jour" if one else "jours") if fmt.french else ("day" if one else "days")
+        return f"{number}\u00a0{word}"
+
+    write = fast if match is not None and match[1] == match[2] and all(
+        fast(t) == slow(t) for t in _DAYS_PROBES) else slow
+
+    def text(hundredths: int) -> str:
+        tenths = (hundredths + 5) // 10 if hundredths >= 0 else -((-hundredths + 5) // 10)
+        found = known.get(tenths)
+        if found is None:
+            found = known[tenths] = write(tenths) if tenths >= 0 else slow(tenths)
+        return found
+
+    return text
+
+
+_MONEY_PROBES = (0, 1, 9, 50, 700, 1230, 99_999, 100_000, 1_234_560, 123_456_789, 10_000_000_000, 99_999_999_999)
+
+
+def money_texts(minor: list[int], scale: int, fmt: Formats) -> list[str]:
+    """`fmt.money` of each amount in euros (integer minor units of `scale` decimals, none below zero).
+
+    The layout (prefix, separators, suffix) is read from the formatter's own text of 1234567.89
+    and checked on probes; the digits are then grouped by str.format, a few hundred nanoseconds
+    an amount. Any other case, or a probe that disagrees, writes every amount with `fmt.money`."""
+    def slow() -> list[str]:
+        return [fmt.money(Decimal(m).scaleb(-scale), DEFAULT_CURRENCY) for m in minor]
+
+    if scale != 2 or any(m < 0 for m in minor):
+        return slow()
+    match = re.fullmatch(r"(\D*?)1(\D*)234(\D*)567(\D*)89(\D*?)", fmt.money(Decimal("1234567.89"), DEFAULT_CURRENCY))
+    if match is None or match[2] != match[3]:
+        return slow()
+    prefix, group, decimal, suffix = match[1], match[2], match[4], match[5]
+
+    def fast(m: int) -> str:
+        units, cents = divmod(m, 100)
+        return f"{prefix}{units:,}{decimal}{cents:02d}{suffix}" if group == "," else \
+            f"{prefix}{f'{units:,}'.replace(',', group)}{decimal}{cents:02d}{suffix}"
+
+    if any(fast(m) != fmt.money(Decimal(m).scaleb(-2), DEFAULT_CURRENCY) for m in _MONEY_PROBES):
+        return slow()
+    return [fast(m) for m in minor]
 
 
 def reason_text(said: Said, lang: str, fmt: Formats) -> str:
