@@ -657,10 +657,10 @@ def risk(lang: str, customer_ids: object, invoice_ids: object, issue_dates: obje
     codes, distinct = pd.factorize(customers)
     columns, group_of = _ledger_columns(inv, ok, codes, distinct)
     grades = grade_columns(columns, day)
-    graded = grades.present[np.maximum(group_of, 0)] & (group_of >= 0)  # per distinct customer
-    letter = np.where(graded, grades.grade[np.maximum(group_of, 0)].astype(object), "")
-    texts = reason_texts(grades, lang)
-    reason = np.where(graded, texts[np.maximum(group_of, 0)], "")
+    # per distinct customer (group -1, none: the blank answer appended last)
+    graded = np.append(grades.present, False)[group_of]
+    letter = np.where(graded, np.append(grades.grade.astype(object), "")[group_of], "")
+    reason = np.where(graded, np.append(reason_texts(grades, lang), "")[group_of], "")
     out = np.column_stack([letter[codes], reason[codes]])
     out[~ok] = ""
     bad = inv.errors != None  # noqa: E711 - elementwise
