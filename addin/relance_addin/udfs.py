@@ -702,32 +702,48 @@ def _ledger_columns(inv: Invoices, ok: np.ndarray, codes: np.ndarray,
 def reason_texts(grades: Grades, lang: str) -> np.ndarray:
     """Per group, the text of the reason that took the most points (max() over the reasons).
 
-    The two reasons that are most often the main one (days late, past due) are written with the
-    catalog's pattern and figures formatted once per distinct value (money by one formatter);
-    the others through their Reason, as reason_text writes it. tests/test_udfs.py compares the
-    texts with the report's."""
+    The two reasons that are most often the main one (days late, past due) are the catalog's
+    pattern filled with their figures, each distinct number of days formatted once and the
+    amounts by `money_texts`; the others through their Reason, as reason_text writes it.
+    tests/test_udfs.py and tests/test_scoring_udf.py compare the texts with the report's."""
     fmt = formats(lang)
     main = grades.main_reason()
     out = np.full(len(main), "", dtype=object)
     days_text = days_texts(fmt)
 
+    def days(hundredths: np.ndarray) -> list[str]:
+        unique, where = np.unique(hundredths, return_inverse=True)
+        return np.array([days_text(int(h)) for h in unique.tolist()] or [""], dtype=object)[where].tolist()
+
     present = grades.present
     late = np.flatnonzero(present & (main == 0))
     paying = grades.has_level[late]
-    pattern = R.REASON_DAYS_LATE.pattern(lang)
     out[late[~paying]] = R.REASON_NO_PAYMENT.pattern(lang)
-    out[late[paying]] = [pattern.format(days=days_text(v)) for v in grades.level[late[paying]].tolist()]
+    out[late[paying]] = list(map(R.REASON_DAYS_LATE.pattern(lang).format_map,
+                                 ({"days": d} for d in days(grades.level[late[paying]]))))
     due = np.flatnonzero(present & (main == 3))
-    owed = grades.past_due[due] > 0
-    pattern = R.REASON_PAST_DUE.pattern(lang)
-    out[due[~owed]] = R.REASON_NOTHING_PAST_DUE.pattern(lang)
-    amounts = money_texts(grades.past_due[due[owed]].tolist(), grades.columns.scale, fmt)
-    out[due[owed]] = [pattern.format(amount=a, days=days_text(d))
-                      for a, d in zip(amounts, grades.past_due_days[due[owed]].tolist(), strict=True)]
+    owed = due[grades.past_due[due] > 0]
+    out[due[grades.past_due[due] <= 0]] = R.REASON_NOTHING_PAST_DUE.pattern(lang)
+    fill = _filler(R.REASON_PAST_DUE.pattern(lang), ("amount", "days"))
+    out[owed] = list(map(fill, money_texts(grades.past_due[owed].tolist(), grades.columns.scale, fmt),
+                         days(grades.past_due_days[owed])))
     for g in np.flatnonzero(present & (main != 0) & (main != 3)).tolist():
         (only,) = grades.reasons(g, int(main[g]))
         out[g] = reason_text(only.said, lang, fmt)
     return out
+
+
+def _braced(text: str) -> str:
+    """`text` as the literal part of a str.format pattern."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _filler(pattern: str, names: tuple[str, ...]) -> Callable[..., str]:
+    """`pattern.format(**dict(zip(names, values)))` as a positional str.format (one C call a row)."""
+    positional = _braced(pattern)
+    for i, name in enumerate(names):
+        positional = positional.replace("{{" + name + "}}", "{" + str(i) + "}")
+    return positional.format
 
 
 _DAYS_PROBES = (0, 1, 5, 10, 15, 19, 20, 21, 25, 99, 100, 1000, 9999, 10000, 12345, 100000, 1234567)
@@ -785,14 +801,16 @@ def money_texts(minor: list[int], scale: int, fmt: Formats) -> list[str]:
         return slow()
     prefix, group, decimal, suffix = match[1], match[2], match[4], match[5]
 
-    def fast(m: int) -> str:
-        units, cents = divmod(m, 100)
-        return f"{prefix}{units:,}{decimal}{cents:02d}{suffix}" if group == "," else \
-            f"{prefix}{f'{units:,}'.replace(',', group)}{decimal}{cents:02d}{suffix}"
+    def fast(amounts: list[int]) -> list[str]:
+        units, cents = zip(*(divmod(m, 100) for m in amounts), strict=True) if amounts else ((), ())
+        grouped = "\n".join(map("{:,}".format, units)).replace(",", group).split("\n")
+        pattern = f"{_braced(prefix)}{{0}}{_braced(decimal)}{{1:02d}}{_braced(suffix)}"
+        return list(map(pattern.format, grouped, cents))
 
-    if any(fast(m) != fmt.money(Decimal(m).scaleb(-2), DEFAULT_CURRENCY) for m in _MONEY_PROBES):
+    probes = list(_MONEY_PROBES)
+    if fast(probes) != [fmt.money(Decimal(m).scaleb(-2), DEFAULT_CURRENCY) for m in probes]:
         return slow()
-    return [fast(m) for m in minor]
+    return fast(minor)
 
 
 def reason_text(said: Said, lang: str, fmt: Formats) -> str:
