@@ -39,7 +39,7 @@ from relance.app.resources import shipped_presets
 from relance.engine import cells
 from relance.engine.catalog import report as R
 from relance.engine.catalog import tabs as T
-from relance.engine.formats import Days, Formats, Money, formats, half_up
+from relance.engine.formats import Days, Formats, Money, Number, Percent, formats, half_up
 from relance.engine.i18n import Phrase, Said
 from relance.engine.kpi import SalesHistory, last_month_end, month_index
 from relance.engine.kpi import _days as kpi_days
@@ -727,9 +727,10 @@ def reason_texts(grades: Grades, lang: str) -> np.ndarray:
     fill = _filler(R.REASON_PAST_DUE.pattern(lang), ("amount", "days"))
     out[owed] = list(map(fill, money_texts(grades.past_due[owed].tolist(), grades.columns.scale, fmt),
                          days(grades.past_due_days[owed])))
+    shown: dict[object, object] = {}
     for g in np.flatnonzero(present & (main != 0) & (main != 3)).tolist():
         (only,) = grades.reasons(g, int(main[g]))
-        out[g] = reason_text(only.said, lang, fmt)
+        out[g] = reason_text(only.said, lang, fmt, shown)
     return out
 
 
@@ -813,15 +814,29 @@ def money_texts(minor: list[int], scale: int, fmt: Formats) -> list[str]:
     return fast(minor)
 
 
-def reason_text(said: Said, lang: str, fmt: Formats) -> str:
+def reason_text(said: Said, lang: str, fmt: Formats, shown: dict[object, object] | None = None) -> str:
     """`said.text(lang)`, its amounts formatted by one formatter for the whole call.
 
     Money.shown and Days.shown build a formatter per figure (probing babel each time: more than
     the grading itself at 20,000 customers); the text is the same, tests/test_udfs.py compares it with the
-    report's."""
-    values = {name: fmt.money(v.amount, v.currency) if isinstance(v, Money)
-              else fmt.days(v.value, v.digits) if isinstance(v, Days) else v
-              for name, v in said.args}
+    report's. `shown` remembers each figure's text across calls (babel takes tens of microseconds
+    a number)."""
+    memo: dict[object, object] = {} if shown is None else shown
+
+    def text(v: object) -> object:
+        if isinstance(v, Money):
+            return fmt.money(v.amount, v.currency)
+        if isinstance(v, Days):
+            return fmt.days(v.value, v.digits)
+        if not isinstance(v, Number | Percent):
+            return v  # a count, a text: Said shows it as it is
+        key = (type(v), v)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = v.shown(lang)
+        return found
+
+    values = {name: text(v) for name, v in said.args}
     return replace(said, args=tuple(values.items())).text(lang)
 
 

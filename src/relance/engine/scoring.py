@@ -555,22 +555,30 @@ def _month_ends(as_of: dt.date) -> tuple[dt.date, ...]:
 def _usual_balances(c: LedgerColumns, amount: Cash, entries: Cash, counted: Flags,
                     as_of: dt.date) -> tuple[Cash, Flags]:
     """(twice the usual balance, has one) per group: the median of the positive month-end open
-    balances over the last EXPOSURE_MONTHS month ends, as _usual_balance walks them."""
+    balances over the last EXPOSURE_MONTHS month ends, as the former _usual_balance walked them
+    (a ledger issued after the last month end or settled by the first one is left out; the others
+    count max(balance, 0) at every month end from their issue on).
+
+    A ledger's max(balance, 0) at a month end is its amount plus, for every allocation by then,
+    the change that allocation made to max(balance, 0) (allocations are in date order): so each
+    group's month-end totals are running sums of one amount per ledger (from the first month end
+    after its issue) and one change per allocation (from the month end after it, or after the
+    issue when it came before), with no ledger × month table."""
     ends = np.array([d.toordinal() for d in reversed(_month_ends(as_of))], dtype=np.int64)  # oldest first
     size, months = len(c.keys), len(ends)
     row, day = c.entry_row, c.entry_day
+    after = _running(row, entries)
     settled_early = np.zeros(len(c), dtype=bool)
-    settled_early[row[(day <= ends[0]) & (_running(row, entries) >= amount[row])]] = True
-    rows = np.flatnonzero(counted & (c.issue <= ends[-1]) & ~settled_early)
-    local = np.full(len(c), -1, dtype=np.int64)
-    local[rows] = np.arange(len(rows))
-    mine = local[row] >= 0
-    month = np.searchsorted(ends, day[mine], side="left")  # the first month end the entry counts at
-    applied = _sum_by(local[row[mine]] * (months + 1) + month, entries[mine], len(rows) * (months + 1))
-    applied_by = np.cumsum(applied.reshape(len(rows), months + 1)[:, :months], axis=1)
-    open_at = np.maximum(amount[rows][:, None] - applied_by, 0) * (c.issue[rows][:, None] <= ends[None, :])
-    cells = (c.group[rows][:, None] * months + np.arange(months)[None, :]).ravel()
-    totals = _sum_by(cells, open_at.ravel(), size * months).reshape(size, months)
+    settled_early[row[(day <= ends[0]) & (after >= amount[row])]] = True
+    kept = counted & (c.issue <= ends[-1]) & ~settled_early
+    start = np.searchsorted(ends, c.issue, side="left")  # the first month end a ledger counts at
+    width = months + 1  # the last column: after every month end, never read
+    steps = _sum_by((c.group * width + start)[kept], amount[kept], size * width)
+    mine = kept[row]
+    change = np.maximum(amount[row] - after, 0) - np.maximum(amount[row] - (after - entries), 0)
+    when = np.maximum(np.searchsorted(ends, day, side="left"), start[row])
+    steps = steps + _sum_by((c.group[row] * width + when)[mine], change[mine], size * width)
+    totals = np.cumsum(steps.reshape(size, width), axis=1)[:, :months]
     positive = totals > 0
     count = positive.sum(axis=1)
     top = (totals.max(initial=0) + 1) if totals.dtype == object else np.iinfo(np.int64).max
