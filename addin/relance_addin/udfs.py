@@ -650,11 +650,10 @@ def risk(lang: str, customer_ids: object, invoice_ids: object, issue_dates: obje
         return _one_cell(error_text(T.UDF_BAD_AS_OF, lang))
     inv = Invoices(lang, invoice_ids, amounts, payment_invoice_ids, payment_amounts, payment_dates,
                    dates={"issue": issue_dates, "due": due_dates})
-    customers = read_ids(Column(customer_ids).fitted(inv.n))
-    no_customer = (customers == "") & inv.ok
+    codes, distinct = customer_codes(Column(customer_ids).fitted(inv.n))
+    no_customer = (distinct == "")[codes] & inv.ok
     inv.errors[no_customer] = error_text(T.UDF_BAD_CUSTOMER, lang)
     ok = inv.ok & ~no_customer
-    codes, distinct = pd.factorize(customers)
     columns, group_of = _ledger_columns(inv, ok, codes, distinct)
     grades = grade_columns(columns, day)
     # per distinct customer (group -1, none: the blank answer appended last)
@@ -672,6 +671,16 @@ def risk(lang: str, customer_ids: object, invoice_ids: object, issue_dates: obje
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
+def customer_codes(cells_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(each row's code, the distinct customer ids): `read_ids` of the cells, factorized. A column
+    of text cells (the common case) is factorized first and each distinct text read once."""
+    if len(cells_) and pd.api.types.infer_dtype(cells_, skipna=False) == "string":
+        raw_codes, raw = pd.factorize(cells_)
+        codes, distinct = pd.factorize(read_ids(np.asarray(raw, dtype=object)))
+        return codes[raw_codes], distinct
+    return pd.factorize(read_ids(cells_))
+
+
 def _ledger_columns(inv: Invoices, ok: np.ndarray, codes: np.ndarray,
                     distinct: np.ndarray) -> tuple[LedgerColumns, np.ndarray]:
     """The good rows as the engine's ledger columns, in euros (RELANCE_RISK takes one currency),
@@ -679,8 +688,8 @@ def _ledger_columns(inv: Invoices, ok: np.ndarray, codes: np.ndarray,
 
     A row of amount zero is a ledger no figure counts (effectiveness.counted): left out."""
     rows = np.flatnonzero(ok & (inv.amount > 0))
-    used = np.unique(codes[rows])
-    order = used[np.argsort(distinct[used].astype(str), kind="stable")]  # keys sorted by customer id
+    used = np.flatnonzero(np.bincount(codes[rows], minlength=len(distinct)))
+    order = used[np.argsort(distinct[used], kind="stable")]  # keys sorted by customer id (texts)
     group_of = np.full(len(distinct), -1, dtype=np.int64)
     group_of[order] = np.arange(len(order))
     local = np.full(inv.n, -1, dtype=np.int64)
@@ -689,10 +698,11 @@ def _ledger_columns(inv: Invoices, ok: np.ndarray, codes: np.ndarray,
     mine = local[inv.pay_invoice] >= 0
     entry_row = local[inv.pay_invoice[mine]]
     entry_day = as_days(inv.pay_date[mine]) + _EPOCH_ORDINAL
-    sort = np.lexsort((entry_day, entry_row))  # stable: one day's payments stay in row order
+    sort = np.argsort(entry_row * (1 << 22) + entry_day, kind="stable")  # by row, then day (ordinals < 2^22),
+    # stable: one day's payments stay in the order of their rows, as the ledger applies them
     columns = LedgerColumns(
         [(str(cid), DEFAULT_CURRENCY) for cid in distinct[order].tolist()], group_of[codes[rows]],
-        inv.ids[rows].tolist(), as_days(inv.dates["issue"][rows]) + _EPOCH_ORDINAL,
+        inv.ids[rows], as_days(inv.dates["issue"][rows]) + _EPOCH_ORDINAL,
         as_days(inv.dates["due"][rows]) + _EPOCH_ORDINAL, inv.amount[rows].astype(np.int64),
         entry_row[sort], entry_day[sort], inv.pay_amount[mine][sort].astype(np.int64),
         np.ones(len(sort), dtype=bool), 2)

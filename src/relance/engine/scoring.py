@@ -294,7 +294,7 @@ class LedgerColumns:
     then as applied). Money is in integer minor units of `scale` decimals, days are date ordinals.
     `group` indexes `keys`, which are sorted."""
 
-    def __init__(self, keys: list[tuple[str, str]], group: Ints, ids: list[str], issue: Ints, due: Ints,
+    def __init__(self, keys: list[tuple[str, str]], group: Ints, ids: Iterable[str], issue: Ints, due: Ints,
                  amount: Cash, entry_row: Ints, entry_day: Ints, entry_amount: Cash, entry_payment: Flags,
                  scale: int) -> None:
         self.keys, self.group, self.ids, self.issue, self.due = keys, group, ids, issue, due
@@ -302,7 +302,7 @@ class LedgerColumns:
         self.entry_amount, self.entry_payment, self.scale = entry_amount, entry_payment, scale
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.issue)
 
     def cash(self, at: int) -> tuple[Cash, Cash]:
         """(amount, entry amounts), as Python integers when a figure at `at` could leave int64."""
