@@ -156,7 +156,7 @@ def test_risk_answers_as_it_did_on_the_benchmark_columns():
 @given(st.lists(st.integers(0, 10**13), min_size=1, max_size=20), st.sampled_from(["fr", "en"]))
 def test_money_texts_are_the_formatters(minor, lang):
     fmt = formats(lang)
-    assert udfs.money_texts(minor, 2, fmt) == [fmt.money(Decimal(m).scaleb(-2), EUR) for m in minor]
+    assert udfs.money_texts(np.array(minor, dtype=np.int64), 2, fmt) == [fmt.money(Decimal(m).scaleb(-2), EUR) for m in minor]
 
 
 @settings(max_examples=300, deadline=None)

@@ -734,9 +734,15 @@ def reason_texts(grades: Grades, lang: str) -> np.ndarray:
     due = np.flatnonzero(present & (main == 3))
     owed = due[grades.past_due[due] > 0]
     out[due[grades.past_due[due] <= 0]] = R.REASON_NOTHING_PAST_DUE.pattern(lang)
-    fill = _filler(R.REASON_PAST_DUE.pattern(lang), ("amount", "days"))
-    out[owed] = list(map(fill, money_texts(grades.past_due[owed].tolist(), grades.columns.scale, fmt),
-                         days(grades.past_due_days[owed])))
+    amounts = grades.past_due[owed]
+    layout = money_template(fmt)
+    if layout is not None and grades.columns.scale == 2 and amounts.dtype != object and not (amounts < 0).any():
+        template, group = layout  # the amount's own pattern inside the reason's: one format a row
+        pattern = _braced(R.REASON_PAST_DUE.pattern(lang)).replace("{{amount}}", template).replace("{{days}}", "{2}")
+        out[owed] = _money_texts(amounts, pattern, group, days(grades.past_due_days[owed]))
+    else:
+        fill = _filler(R.REASON_PAST_DUE.pattern(lang), ("amount", "days"))
+        out[owed] = list(map(fill, money_texts(amounts, grades.columns.scale, fmt), days(grades.past_due_days[owed])))
     shown: dict[object, object] = {}
     for g in np.flatnonzero(present & (main != 0) & (main != 3)).tolist():
         (only,) = grades.reasons(g, int(main[g]))
@@ -796,32 +802,36 @@ def days_texts(fmt: Formats) -> Callable[[int], str]:
 _MONEY_PROBES = (0, 1, 9, 50, 700, 1230, 99_999, 100_000, 1_234_560, 123_456_789, 10_000_000_000, 99_999_999_999)
 
 
-def money_texts(minor: list[int], scale: int, fmt: Formats) -> list[str]:
-    """`fmt.money` of each amount in euros (integer minor units of `scale` decimals, none below zero).
+def money_template(fmt: Formats) -> tuple[str, str] | None:
+    """(a str.format pattern of an amount in euros from its grouped units {0} and its cents {1:02d},
+    the group separator) that writes what `fmt.money` writes, or None.
 
     The layout (prefix, separators, suffix) is read from the formatter's own text of 1234567.89
-    and checked on probes; the digits are then grouped by str.format, a few hundred nanoseconds
-    an amount. Any other case, or a probe that disagrees, writes every amount with `fmt.money`."""
-    def slow() -> list[str]:
-        return [fmt.money(Decimal(m).scaleb(-scale), DEFAULT_CURRENCY) for m in minor]
-
-    if scale != 2 or any(m < 0 for m in minor):
-        return slow()
+    and checked on probes; the units are then grouped by str.format's ",", a few hundred
+    nanoseconds an amount."""
     match = re.fullmatch(r"(\D*?)1(\D*)234(\D*)567(\D*)89(\D*?)", fmt.money(Decimal("1234567.89"), DEFAULT_CURRENCY))
     if match is None or match[2] != match[3]:
-        return slow()
-    prefix, group, decimal, suffix = match[1], match[2], match[4], match[5]
+        return None
+    template = f"{_braced(match[1])}{{0}}{_braced(match[4])}{{1:02d}}{_braced(match[5])}"
+    found = _money_texts(np.array(_MONEY_PROBES, dtype=np.int64), template, match[2])
+    if found != [fmt.money(Decimal(m).scaleb(-2), DEFAULT_CURRENCY) for m in _MONEY_PROBES]:
+        return None
+    return template, match[2]
 
-    def fast(amounts: list[int]) -> list[str]:
-        units, cents = zip(*(divmod(m, 100) for m in amounts), strict=True) if amounts else ((), ())
-        grouped = "\n".join(map("{:,}".format, units)).replace(",", group).split("\n")
-        pattern = f"{_braced(prefix)}{{0}}{_braced(decimal)}{{1:02d}}{_braced(suffix)}"
-        return list(map(pattern.format, grouped, cents))
 
-    probes = list(_MONEY_PROBES)
-    if fast(probes) != [fmt.money(Decimal(m).scaleb(-2), DEFAULT_CURRENCY) for m in probes]:
-        return slow()
-    return fast(minor)
+def _money_texts(minor: np.ndarray, template: str, group: str, *more: list[str]) -> list[str]:
+    """`template` filled with each amount's grouped units and cents (then `more`, row by row)."""
+    grouped = "\n".join(map("{:,}".format, (minor // 100).tolist())).replace(",", group).split("\n")
+    return list(map(template.format, grouped, (minor % 100).tolist(), *more)) if len(minor) else []
+
+
+def money_texts(minor: np.ndarray, scale: int, fmt: Formats) -> list[str]:
+    """`fmt.money` of each amount in euros (integer minor units of `scale` decimals): by
+    `money_template` when it can (cents, none below zero), else by `fmt.money` itself."""
+    layout = money_template(fmt)
+    if layout is None or scale != 2 or (minor < 0).any():
+        return [fmt.money(Decimal(m).scaleb(-scale), DEFAULT_CURRENCY) for m in minor.tolist()]
+    return _money_texts(minor, *layout)
 
 
 def reason_text(said: Said, lang: str, fmt: Formats, shown: dict[object, object] | None = None) -> str:
