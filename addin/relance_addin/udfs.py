@@ -722,8 +722,10 @@ def reason_texts(grades: Grades, lang: str) -> np.ndarray:
     days_text = days_texts(fmt)
 
     def days(hundredths: np.ndarray) -> list[str]:
-        unique, where = np.unique(hundredths, return_inverse=True)
-        return np.array([days_text(int(h)) for h in unique.tolist()] or [""], dtype=object)[where].tolist()
+        """days_text of each value, called once per distinct tenth (what the text shows)."""
+        tenths = np.where(hundredths >= 0, (hundredths + 5) // 10, -((5 - hundredths) // 10))
+        unique, where = np.unique(tenths, return_inverse=True)
+        return np.array([days_text(10 * t) for t in unique.tolist()] or [""], dtype=object)[where].tolist()
 
     present = grades.present
     late = np.flatnonzero(present & (main == 0))
@@ -746,7 +748,7 @@ def reason_texts(grades: Grades, lang: str) -> np.ndarray:
     shown: dict[object, object] = {}
     for g in np.flatnonzero(present & (main != 0) & (main != 3)).tolist():
         (only,) = grades.reasons(g, int(main[g]))
-        out[g] = reason_text(only.said, lang, fmt, shown)
+        out[g] = reason_text(only.said, lang, fmt, shown, days_text)
     return out
 
 
@@ -834,26 +836,31 @@ def money_texts(minor: np.ndarray, scale: int, fmt: Formats) -> list[str]:
     return _money_texts(minor, *layout)
 
 
-def reason_text(said: Said, lang: str, fmt: Formats, shown: dict[object, object] | None = None) -> str:
+def reason_text(said: Said, lang: str, fmt: Formats, shown: dict[object, object] | None = None,
+                days_text: Callable[[int], str] | None = None) -> str:
     """`said.text(lang)`, its amounts formatted by one formatter for the whole call.
 
     Money.shown and Days.shown build a formatter per figure (probing babel each time: more than
     the grading itself at 20,000 customers); the text is the same, tests/test_udfs.py compares it with the
-    report's. `shown` remembers each figure's text across calls (babel takes tens of microseconds
-    a number)."""
+    report's. `shown` remembers each other figure's text across calls (babel takes tens of
+    microseconds a number); `days_text` (days_texts) writes Days of up to two decimals shown
+    without fixed decimals."""
     memo: dict[object, object] = {} if shown is None else shown
 
     def text(v: object) -> object:
         if isinstance(v, Money):
             return fmt.money(v.amount, v.currency)
         if isinstance(v, Days):
+            if days_text is not None and v.digits is None and isinstance(v.value, Decimal) and v.value.is_finite() \
+                    and v.value.as_tuple().exponent in (0, -1, -2):
+                return days_text(int(v.value.scaleb(2)))
             return fmt.days(v.value, v.digits)
         if not isinstance(v, Number | Percent):
             return v  # a count, a text: Said shows it as it is
         key = (type(v), v)
         found = memo.get(key)
         if found is None:
-            found = memo[key] = v.shown(lang)
+            found = memo[key] = fmt.percent(v.points, v.digits) if isinstance(v, Percent) else v.shown(lang)
         return found
 
     values = {name: text(v) for name, v in said.args}
