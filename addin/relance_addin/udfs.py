@@ -9,7 +9,7 @@ currency's minor unit, and the figures are computed in integer minor units; floa
 to Excel only at the end. A bad cell gives a short error text in ITS row only (`#VALUE! date?`,
 `#VALEUR! date ?` for the French names); an unexpected failure gives one error cell, never a
 traceback. The figures themselves come from the engine's own functions (position.bucket,
-penalty.RateTable/interest, kpi's DSO, scenario.stage, scoring.risk_grades): this module only
+penalty.RateTable/interest, kpi's DSO, scenario.stage, scoring.grade_columns): this module only
 parses, fans the engine's answers out over the rows with numpy, and formats.
 
 The Python names are the Excel names (RELANCE_DAYS_LATE, ...); each French alias

@@ -28,6 +28,12 @@ credit notes, disputes and promises are taken as they stood that day (the positi
 must be those of `as_of`); what has no date (an invoice's status, `paid_amount`) is read as it
 is, and the ledger's allocation is the one of the whole book (docs/decisions.md says when a
 later payment can change it).
+
+The grading runs over columns (`LedgerColumns`: one row per invoice, one entry per allocation,
+integer minor units) with numpy, for every customer at once: `book_columns` reads a book's
+ledgers, the Excel add-in builds the same columns from its ranges, `grade_columns` grades them.
+`held_risks` reads each invoice once for both of its dates. The figures are those of the walk
+above, exactly (tests/test_scoring_reference.py compares them with the former implementation).
 """
 
 from __future__ import annotations
