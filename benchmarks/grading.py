@@ -2,7 +2,7 @@
 movable customer with something past due, graded on as_of and a week before) and what the report
 pays (risk_grades over every customer).
 
-    .venv/bin/python benchmarks/grading.py            # or: ... --size 10000 --repeat 5
+    .venv/bin/python benchmarks/grading.py            # or: ... --size 10000 --repeat 5 --reference
 
 The book is the demo workbook `benchmarks/run.py` builds (cached in benchmarks/out/), read once
 through the .xlsx backend, its positions computed once as the run computes them: both outside the
@@ -18,6 +18,7 @@ import argparse
 import datetime as dt
 import gc
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -58,6 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--reference", action="store_true", help="also time the former implementation")
     args = parser.parse_args()
     book = with_risk_ladder(read_book(XlsxBackend(book_path(args.size))))
     positions = compute_positions(book, AS_OF, settled_penalties=False)
@@ -69,6 +71,14 @@ def main() -> None:
         ("daily run: risk_moves (as_of and a week before)", lambda: risk_moves(book, positions, AS_OF)),
         ("report: risk_grades, every customer", lambda: risk_grades(book, positions, AS_OF)),
     ]
+    if args.reference:  # the former implementation, kept by the tests as their reference
+        sys.path.insert(0, str(HERE.parent / "tests"))
+        import scoring_reference as ref
+
+        cases += [
+            ("former: risk_moves", lambda: ref.risk_moves(book, positions, AS_OF)),
+            ("former: risk_grades, every customer", lambda: ref.risk_grades(book, positions, AS_OF)),
+        ]
     gc.disable()
     for name, work in cases:
         runs, result = cpu(work, args.repeat)
