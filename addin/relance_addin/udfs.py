@@ -9,7 +9,7 @@ currency's minor unit, and the figures are computed in integer minor units; floa
 to Excel only at the end. A bad cell gives a short error text in ITS row only (`#VALUE! date?`,
 `#VALEUR! date ?` for the French names); an unexpected failure gives one error cell, never a
 traceback. The figures themselves come from the engine's own functions (position.bucket,
-penalty.RateTable/interest, kpi's DSO, scenario.stage, scoring.risk_grades): this module only
+penalty.RateTable/interest, kpi's DSO, scenario.stage, scoring.grade_columns): this module only
 parses, fans the engine's answers out over the rows with numpy, and formats.
 
 The Python names are the Excel names (RELANCE_DAYS_LATE, ...); each French alias
@@ -25,6 +25,7 @@ import functools
 import gc
 import inspect
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
@@ -34,22 +35,18 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
-from relance.app.resources import shipped_contract, shipped_presets
+from relance.app.resources import shipped_presets
 from relance.engine import cells
-from relance.engine.anomaly import Source
-from relance.engine.balance import apply_all
-from relance.engine.book import Book
+from relance.engine.catalog import report as R
 from relance.engine.catalog import tabs as T
-from relance.engine.formats import Days, Formats, Money, formats, half_up
+from relance.engine.formats import Days, Formats, Money, Number, Percent, formats, half_up
 from relance.engine.i18n import Phrase, Said
 from relance.engine.kpi import SalesHistory, last_month_end, month_index
 from relance.engine.kpi import _days as kpi_days
 from relance.engine.penalty import DAYS_PER_YEAR, RateTable, interest
 from relance.engine.position import bucket as engine_bucket
-from relance.engine.position import compute_positions
 from relance.engine.scenario import Scenario
-from relance.engine.scoring import risk_grades
-from relance.engine.table import Collector
+from relance.engine.scoring import Grades, LedgerColumns, grade_columns
 
 log = logging.getLogger(__name__)
 
@@ -644,31 +641,26 @@ def risk(lang: str, customer_ids: object, invoice_ids: object, issue_dates: obje
          amounts: object, payment_invoice_ids: object, payment_dates: object, payment_amounts: object,
          as_of: object = None) -> Grid:
     """Grades need each customer's whole history (payments, lateness, trend, exposure): the rows,
-    read as the other functions read them, become the engine's own records (Invoice, Payment,
-    Customer: a business), applied by balance.apply_all and graded by scoring.risk_grades."""
+    read as the other functions read them, become the engine's own ledger columns (each good
+    row an open invoice of a business customer, in euros, each payment applied to the invoice it
+    names, in date order, as balance.apply_all applies it) graded by scoring.grade_columns, the
+    grading of scoring.risk_grades; the positions are those compute_positions gives on as_of."""
     day = read_as_of(as_of)
     if day is None:
         return _one_cell(error_text(T.UDF_BAD_AS_OF, lang))
     inv = Invoices(lang, invoice_ids, amounts, payment_invoice_ids, payment_amounts, payment_dates,
                    dates={"issue": issue_dates, "due": due_dates})
-    customers = read_ids(Column(customer_ids).fitted(inv.n))
-    no_customer = (customers == "") & inv.ok
+    codes, distinct = customer_codes(Column(customer_ids).fitted(inv.n))
+    no_customer = (distinct == "")[codes] & inv.ok
     inv.errors[no_customer] = error_text(T.UDF_BAD_CUSTOMER, lang)
     ok = inv.ok & ~no_customer
-    book = _book(inv, ok, customers)
-    grades = risk_grades(book, compute_positions(book, day, settled_penalties=False), day)
-    fmt = formats(lang)
-    codes, distinct = pd.factorize(customers)
-    grade_of = np.full(len(distinct), "", dtype=object)
-    reason_of = np.full(len(distinct), "", dtype=object)
-    for k, cid in enumerate(distinct):  # once per customer, then fanned out over its rows
-        graded = grades.get((cid, DEFAULT_CURRENCY))
-        if graded is None:
-            continue
-        main = max(graded.reasons, key=lambda r: r.points) if graded.reasons else None
-        grade_of[k] = graded.grade
-        reason_of[k] = reason_text(main.said, lang, fmt) if main is not None else ""
-    out = np.column_stack([grade_of[codes], reason_of[codes]])
+    columns, group_of = _ledger_columns(inv, ok, codes, distinct)
+    grades = grade_columns(columns, day)
+    # per distinct customer (group -1, none: the blank answer appended last)
+    graded = np.append(grades.present, False)[group_of]
+    letter = np.where(graded, np.append(grades.grade.astype(object), "")[group_of], "")
+    reason = np.where(graded, np.append(reason_texts(grades, lang), "")[group_of], "")
+    out = np.column_stack([letter[codes], reason[codes]])
     out[~ok] = ""
     bad = inv.errors != None  # noqa: E711 - elementwise
     out[bad, 0] = inv.errors[bad]
@@ -676,48 +668,203 @@ def risk(lang: str, customer_ids: object, invoice_ids: object, issue_dates: obje
     return out.tolist()
 
 
-def _book(inv: Invoices, ok: np.ndarray, customers: np.ndarray) -> Book:
-    """The good rows as the engine's records, in euros (RELANCE_RISK takes one currency)."""
-    from relance.engine.customer import Customer
-    from relance.engine.invoice import Invoice
-    from relance.engine.payment import Payment
-    from relance.engine.settings import Settings
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
-    rows = np.flatnonzero(ok)
-    ids = inv.ids[rows].tolist()
-    who = customers[rows].tolist()
-    issued = inv.dates["issue"][rows].astype(dt.date).tolist()
-    due = inv.dates["due"][rows].astype(dt.date).tolist()
-    amounts = [Decimal(int(a)).scaleb(-2) for a in inv.amount[rows].tolist()]
-    invoices = {
-        iid: Invoice(iid, cid, i, d, a, DEFAULT_CURRENCY, "invoice", "", None, "open", "", "", Source("Factures", r + 2))
-        for iid, cid, i, d, a, r in zip(ids, who, issued, due, amounts, rows.tolist(), strict=True)}
+
+def customer_codes(cells_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(each row's code, the distinct customer ids): `read_ids` of the cells, factorized. A column
+    of text cells (the common case) is factorized first and each distinct text read once."""
+    if len(cells_) and pd.api.types.infer_dtype(cells_, skipna=False) == "string":
+        raw_codes, raw = pd.factorize(cells_)
+        codes, distinct = pd.factorize(read_ids(np.asarray(raw, dtype=object)))
+        return codes[raw_codes], distinct
+    return pd.factorize(read_ids(cells_))
+
+
+def _ledger_columns(inv: Invoices, ok: np.ndarray, codes: np.ndarray,
+                    distinct: np.ndarray) -> tuple[LedgerColumns, np.ndarray]:
+    """The good rows as the engine's ledger columns, in euros (RELANCE_RISK takes one currency),
+    and the group of each distinct customer (-1: none of its rows can be counted).
+
+    A row of amount zero is a ledger no figure counts (effectiveness.counted): left out."""
+    rows = np.flatnonzero(ok & (inv.amount > 0))
+    used = np.flatnonzero(np.bincount(codes[rows], minlength=len(distinct)))
+    order = used[np.argsort(distinct[used], kind="stable")]  # keys sorted by customer id (texts)
+    group_of = np.full(len(distinct), -1, dtype=np.int64)
+    group_of[order] = np.arange(len(order))
+    local = np.full(inv.n, -1, dtype=np.int64)
+    local[rows] = np.arange(len(rows))
     assert inv.pay_date is not None
-    pay_rows = inv.pay_invoice[ok[inv.pay_invoice]]
-    pay_days = inv.pay_date[ok[inv.pay_invoice]].astype(dt.date).tolist()
-    pay_amounts = inv.pay_amount[ok[inv.pay_invoice]].tolist()
-    payments = [Payment(d, Decimal(int(a)).scaleb(-2), inv.ids[r], customers[r], DEFAULT_CURRENCY, "",
-                        Source("Reglements", j + 2))
-                for j, (r, d, a) in enumerate(zip(pay_rows.tolist(), pay_days, pay_amounts, strict=True))]
-    known = {cid: Customer(cid, cid, (), (), "", "fr", "B2B", "", "", None, False, None, "", "", "", "", "",
-                           "", Source("Clients", k + 2)) for k, cid in enumerate(sorted(set(who)))}
-    ledgers, credits = apply_all(invoices, payments, Collector())
-    return Book(shipped_contract(), Settings(), known, invoices, payments, ledgers, credits, [], [],
-                shipped_presets(), [], [], {}, {}, [])
+    mine = local[inv.pay_invoice] >= 0
+    entry_row = local[inv.pay_invoice[mine]]
+    entry_day = as_days(inv.pay_date[mine]) + _EPOCH_ORDINAL
+    sort = np.argsort(entry_row * (1 << 22) + entry_day, kind="stable")  # by row, then day (ordinals < 2^22),
+    # stable: one day's payments stay in the order of their rows, as the ledger applies them
+    columns = LedgerColumns(
+        [(str(cid), DEFAULT_CURRENCY) for cid in distinct[order].tolist()], group_of[codes[rows]],
+        inv.ids[rows], as_days(inv.dates["issue"][rows]) + _EPOCH_ORDINAL,
+        as_days(inv.dates["due"][rows]) + _EPOCH_ORDINAL, inv.amount[rows].astype(np.int64),
+        entry_row[sort], entry_day[sort], inv.pay_amount[mine][sort].astype(np.int64),
+        np.ones(len(sort), dtype=bool), 2)
+    return columns, group_of
 
 
-def reason_text(said: Said, lang: str, fmt: Formats) -> str:
+def reason_texts(grades: Grades, lang: str) -> np.ndarray:
+    """Per group, the text of the reason that took the most points (max() over the reasons).
+
+    The two reasons that are most often the main one (days late, past due) are the catalog's
+    pattern filled with their figures, each distinct number of days formatted once and the
+    amounts by `money_texts`; the others through their Reason, as reason_text writes it.
+    tests/test_udfs.py and tests/test_scoring_udf.py compare the texts with the report's."""
+    fmt = formats(lang)
+    main = grades.main_reason()
+    out = np.full(len(main), "", dtype=object)
+    days_text = days_texts(fmt)
+
+    def days(hundredths: np.ndarray) -> list[str]:
+        """days_text of each value, called once per distinct tenth (what the text shows)."""
+        tenths = np.where(hundredths >= 0, (hundredths + 5) // 10, -((5 - hundredths) // 10))
+        unique, where = np.unique(tenths, return_inverse=True)
+        return np.array([days_text(10 * t) for t in unique.tolist()] or [""], dtype=object)[where].tolist()
+
+    present = grades.present
+    late = np.flatnonzero(present & (main == 0))
+    paying = grades.has_level[late]
+    out[late[~paying]] = R.REASON_NO_PAYMENT.pattern(lang)
+    out[late[paying]] = list(map(R.REASON_DAYS_LATE.pattern(lang).format_map,
+                                 ({"days": d} for d in days(grades.level[late[paying]]))))
+    due = np.flatnonzero(present & (main == 3))
+    owed = due[grades.past_due[due] > 0]
+    out[due[grades.past_due[due] <= 0]] = R.REASON_NOTHING_PAST_DUE.pattern(lang)
+    amounts = grades.past_due[owed]
+    layout = money_template(fmt)
+    if layout is not None and grades.columns.scale == 2 and amounts.dtype != object and not (amounts < 0).any():
+        template, group = layout  # the amount's own pattern inside the reason's: one format a row
+        pattern = _braced(R.REASON_PAST_DUE.pattern(lang)).replace("{{amount}}", template).replace("{{days}}", "{2}")
+        out[owed] = _money_texts(amounts, pattern, group, days(grades.past_due_days[owed]))
+    else:
+        fill = _filler(R.REASON_PAST_DUE.pattern(lang), ("amount", "days"))
+        out[owed] = list(map(fill, money_texts(amounts, grades.columns.scale, fmt), days(grades.past_due_days[owed])))
+    shown: dict[object, object] = {}
+    for g in np.flatnonzero(present & (main != 0) & (main != 3)).tolist():
+        (only,) = grades.reasons(g, int(main[g]))
+        out[g] = reason_text(only.said, lang, fmt, shown, days_text)
+    return out
+
+
+def _braced(text: str) -> str:
+    """`text` as the literal part of a str.format pattern."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _filler(pattern: str, names: tuple[str, ...]) -> Callable[..., str]:
+    """`pattern.format(**dict(zip(names, values)))` as a positional str.format (one C call a row)."""
+    positional = _braced(pattern)
+    for i, name in enumerate(names):
+        positional = positional.replace("{{" + name + "}}", "{" + str(i) + "}")
+    return positional.format
+
+
+_DAYS_PROBES = (0, 1, 5, 10, 15, 19, 20, 21, 25, 99, 100, 1000, 9999, 10000, 12345, 100000, 1234567)
+
+
+def days_texts(fmt: Formats) -> Callable[[int], str]:
+    """The text of Days(hundredths / 100, None) in `fmt`, for days of 0 and more, remembered per
+    value: the number is rounded half-up to one decimal (what Days(…, None) shows) and written with
+    the separators of the formatter's own 1234567,5, checked on probes against `fmt.days` (which
+    writes every value when a probe disagrees)."""
+    known: dict[int, str] = {}
+    match = re.fullmatch(r"1(\D*)234(\D*)567(\D*)5", fmt.number(Decimal("1234567.5")))
+
+    def slow(tenths: int) -> str:
+        return fmt.days(Decimal(tenths).scaleb(-1), None)
+
+    def fast(tenths: int) -> str:
+        assert match is not None
+        units, frac = divmod(tenths, 10)
+        head = f"{units:,}".replace(",", match[1])
+        number = head if frac == 0 else f"{head}{match[3]}{frac}"
+        one = tenths < 20 if fmt.french else tenths == 10
+        word = ("jour" if one else "jours") if fmt.french else ("day" if one else "days")
+        return f"{number}\u00a0{word}"
+
+    write = fast if match is not None and match[1] == match[2] and all(
+        fast(t) == slow(t) for t in _DAYS_PROBES) else slow
+
+    def text(hundredths: int) -> str:
+        tenths = (hundredths + 5) // 10 if hundredths >= 0 else -((-hundredths + 5) // 10)
+        found = known.get(tenths)
+        if found is None:
+            found = known[tenths] = write(tenths) if tenths >= 0 else slow(tenths)
+        return found
+
+    return text
+
+
+_MONEY_PROBES = (0, 1, 9, 50, 700, 1230, 99_999, 100_000, 1_234_560, 123_456_789, 10_000_000_000, 99_999_999_999)
+
+
+def money_template(fmt: Formats) -> tuple[str, str] | None:
+    """(a str.format pattern of an amount in euros from its grouped units {0} and its cents {1:02d},
+    the group separator) that writes what `fmt.money` writes, or None.
+
+    The layout (prefix, separators, suffix) is read from the formatter's own text of 1234567.89
+    and checked on probes; the units are then grouped by str.format's ",", a few hundred
+    nanoseconds an amount."""
+    match = re.fullmatch(r"(\D*?)1(\D*)234(\D*)567(\D*)89(\D*?)", fmt.money(Decimal("1234567.89"), DEFAULT_CURRENCY))
+    if match is None or match[2] != match[3]:
+        return None
+    template = f"{_braced(match[1])}{{0}}{_braced(match[4])}{{1:02d}}{_braced(match[5])}"
+    found = _money_texts(np.array(_MONEY_PROBES, dtype=np.int64), template, match[2])
+    if found != [fmt.money(Decimal(m).scaleb(-2), DEFAULT_CURRENCY) for m in _MONEY_PROBES]:
+        return None
+    return template, match[2]
+
+
+def _money_texts(minor: np.ndarray, template: str, group: str, *more: list[str]) -> list[str]:
+    """`template` filled with each amount's grouped units and cents (then `more`, row by row)."""
+    grouped = "\n".join(map("{:,}".format, (minor // 100).tolist())).replace(",", group).split("\n")
+    return list(map(template.format, grouped, (minor % 100).tolist(), *more)) if len(minor) else []
+
+
+def money_texts(minor: np.ndarray, scale: int, fmt: Formats) -> list[str]:
+    """`fmt.money` of each amount in euros (integer minor units of `scale` decimals): by
+    `money_template` when it can (cents, none below zero), else by `fmt.money` itself."""
+    layout = money_template(fmt)
+    if layout is None or scale != 2 or (minor < 0).any():
+        return [fmt.money(Decimal(m).scaleb(-scale), DEFAULT_CURRENCY) for m in minor.tolist()]
+    return _money_texts(minor, *layout)
+
+
+def reason_text(said: Said, lang: str, fmt: Formats, shown: dict[object, object] | None = None,
+                days_text: Callable[[int], str] | None = None) -> str:
     """`said.text(lang)`, its amounts formatted by one formatter for the whole call.
 
     Money.shown and Days.shown build a formatter per figure (probing babel each time: more than
     the grading itself at 20,000 customers); the text is the same, tests/test_udfs.py compares it with the
-    report's."""
-    values = {name: fmt.money(v.amount, v.currency) if isinstance(v, Money)
-              else fmt.days(v.value, v.digits) if isinstance(v, Days) else v
-              for name, v in said.args}
+    report's. `shown` remembers each other figure's text across calls (babel takes tens of
+    microseconds a number); `days_text` (days_texts) writes Days of up to two decimals shown
+    without fixed decimals."""
+    memo: dict[object, object] = {} if shown is None else shown
+
+    def text(v: object) -> object:
+        if isinstance(v, Money):
+            return fmt.money(v.amount, v.currency)
+        if isinstance(v, Days):
+            if days_text is not None and v.digits is None and isinstance(v.value, Decimal) and v.value.is_finite() \
+                    and v.value.as_tuple().exponent in (0, -1, -2):
+                return days_text(int(v.value.scaleb(2)))
+            return fmt.days(v.value, v.digits)
+        if not isinstance(v, Number | Percent):
+            return v  # a count, a text: Said shows it as it is
+        key = (type(v), v)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = fmt.percent(v.points, v.digits) if isinstance(v, Percent) else v.shown(lang)
+        return found
+
+    values = {name: text(v) for name, v in said.args}
     return replace(said, args=tuple(values.items())).text(lang)
-
-
 
 
 # --- the Excel names -----------------------------------------------------------------------------

@@ -28,6 +28,12 @@ credit notes, disputes and promises are taken as they stood that day (the positi
 must be those of `as_of`); what has no date (an invoice's status, `paid_amount`) is read as it
 is, and the ledger's allocation is the one of the whole book (docs/decisions.md says when a
 later payment can change it).
+
+The grading runs over columns (`LedgerColumns`: one row per invoice, one entry per allocation,
+integer minor units) with numpy, for every customer at once: `book_columns` reads a book's
+ledgers, the Excel add-in builds the same columns from its ranges, `grade_columns` grades them.
+`held_risks` reads each invoice once for both of its dates. The figures are those of the walk
+above, exactly (tests/test_scoring_reference.py compares them with the former implementation).
 """
 
 from __future__ import annotations
@@ -39,19 +45,21 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+import numpy as np
+import numpy.typing as npt
+
 from relance.engine.balance import InvoiceLedger
 from relance.engine.book import Book
 from relance.engine.catalog import report as R
 from relance.engine.customer import Customer
 from relance.engine.effectiveness import (
     counted,
-    ledgers_by_customer,
     promise_invoices,
     promise_outcome,
 )
 from relance.engine.formats import Days, Money, Number, Percent, half_up
 from relance.engine.i18n import Said
-from relance.engine.position import Position, compute_positions
+from relance.engine.position import Position
 from relance.engine.scenario import Scenario
 from relance.engine.terms import end_of_month
 
@@ -204,54 +212,340 @@ def months_before(day: dt.date, months: int) -> dt.date:
     return first.replace(day=min(day.day, end_of_month(first).day))
 
 
-@dataclass
-class _Group:
-    ledgers: list[InvoiceLedger]
-    positions: list[Position]
+# ── Grading, column by column ────────────────────────────────────────────────────────────────
+# Every figure of a grade is a sum over a customer's invoices and what was applied to them, so the
+# whole book is graded at once with numpy: one row per invoice, one entry per allocation, money in
+# integer minor units (never a float), days as date ordinals. The figures are exactly those of the
+# walk the report documents (applied_payments, weighted_days_late above), rounded half-up as the
+# Decimal figures are: `_half_up` is exact, and Decimal's own quotient (28 digits) rounds to the
+# same figure while numerators stay below 10^25 minor units (a quotient closer than 1/(2·10^d·den)
+# to a half is a half), which int64 guarantees; beyond int64 the columns become Python integers.
+
+Ints = npt.NDArray[np.int64]
+Flags = npt.NDArray[np.bool_]
+Cash = npt.NDArray[Any]  # int64 minor units, or Python ints (dtype object) when int64 could overflow
+OPEN, SETTLED, OVERPAID = 1, 2, 3  # a position's status, as a code
+_STATUS = {"open": OPEN, "settled": SETTLED, "overpaid": OVERPAID}
+_NO_DAY = np.iinfo(np.int64).max
+_INT64_SAFE = 2**62  # every product and sum of the grading stays below this in int64
 
 
-def _groups(book: Book, positions: Mapping[str, Position], as_of: dt.date,
-            only: Collection[str] | None) -> dict[tuple[str, str], _Group]:
-    groups: dict[tuple[str, str], _Group] = {}
-    for iid in sorted(book.ledgers):  # sorted: the result never depends on row order
-        ledger = book.ledgers[iid]
-        if (only is not None and ledger.invoice.customer_id not in only) or not counted(ledger, as_of):
-            continue
-        inv = ledger.invoice
-        g = groups.setdefault((inv.customer_id, inv.currency), _Group([], []))
-        g.ledgers.append(ledger)
-        pos = positions.get(iid)
-        if pos is not None:
-            g.positions.append(pos)
-    return groups
+def _sum_by(index: Ints, values: Cash, size: int) -> Cash:
+    """Σ values per index (0 ≤ index < size), exactly (int64, or Python integers)."""
+    found: Cash = np.zeros(size, dtype=object if values.dtype == object else np.int64)
+    np.add.at(found, index, values)
+    return found
 
 
-def _disputed(book: Book, as_of: dt.date) -> set[str]:
-    ids = {d.invoice_id for d in book.disputes if d.is_open(as_of)}
-    ids.update(iid for iid, inv in book.invoices.items() if inv.status == "disputed")
-    return ids
+def _count_by(index: Ints, size: int) -> Ints:
+    return np.bincount(index, minlength=size).astype(np.int64)
 
 
-def _broken_promises(book: Book, as_of: dt.date, only: Collection[str] | None) -> dict[tuple[str, str], int]:
-    """Broken promises per (customer, currency): a promise counts in the currencies of what it covers,
-    or in every currency of the customer when it covers nothing known."""
-    since = months_before(as_of, PROMISE_MONTHS)
-    promises = [p for p in book.promises if only is None or p.customer_id in only]
-    if not promises:
-        return {}
-    currencies: dict[str, set[str]] = defaultdict(set)
-    for lg in book.ledgers.values():
-        if counted(lg, as_of):
-            currencies[lg.invoice.customer_id].add(lg.invoice.currency)
-    count: dict[tuple[str, str], int] = defaultdict(int)
-    index = ledgers_by_customer(book)
-    for p in promises:
-        if p.promised_date <= since or promise_outcome(book, p, as_of, index) != "broken":
-            continue
-        curs = {lg.invoice.currency for lg in promise_invoices(book, p, index)} or currencies[p.customer_id]
-        for cur in curs:
-            count[(p.customer_id, cur)] += 1
-    return count
+def _half_up(num: Cash, den: Cash, digits: int) -> Cash:
+    """half_up(num / den, digits) × 10^digits, as integers (0 where den is 0)."""
+    safe = np.where(den == 0, 1, den)
+    n, d = abs(num), abs(safe)
+    q = (2 * 10**digits * n + d) // (2 * d)
+    return np.where((num < 0) != (safe < 0), -q, q) * (den != 0)
+
+
+def _points(values: Cash, table: tuple[tuple[Decimal, int], ...], factor: int) -> Ints:
+    """points_for on every value (values are figures × factor)."""
+    out = np.zeros(len(values), dtype=np.int64)
+    done = np.zeros(len(values), dtype=bool)
+    for threshold, points in table:
+        bound = threshold * factor
+        assert bound == bound.to_integral_value(), "a points table threshold finer than its figure"
+        hit = ~done & (values >= int(bound))
+        out[hit] = points
+        done |= hit
+    return out
+
+
+def _within(row: Ints, flags: Flags) -> Ints:
+    """For entries grouped by row (contiguous), how many flags up to and including each entry
+    fall in its row."""
+    total = np.cumsum(flags, dtype=np.int64)
+    first = np.ones(len(row), dtype=bool)
+    first[1:] = row[1:] != row[:-1]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(row)), 0))
+    return total - (total[start] - flags[start])
+
+
+def _running(row: Ints, values: Cash) -> Cash:
+    """Σ values per row (contiguous entries) up to and including each entry."""
+    total = np.cumsum(values)
+    first = np.ones(len(row), dtype=bool)
+    first[1:] = row[1:] != row[:-1]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(row)), 0))
+    return total - (total[start] - values[start])
+
+
+@dataclass(frozen=True, slots=True)
+class Positions:
+    """The few position fields a grade reads (engine.position.Position), one per invoice row."""
+
+    known: Flags  # a position was given for the row
+    status: npt.NDArray[np.int8]  # OPEN | SETTLED | OVERPAID, 0 otherwise
+    balance: Cash
+    days_past_due: Ints  # _NO_DAY when None
+    days_late_at_settlement: Ints  # _NO_DAY when None
+
+
+class LedgerColumns:
+    """Invoices that a figure can count (not cancelled, amount above zero) with what was applied to
+    them, as columns, grouped by (customer, currency): what a grade is computed from.
+
+    Rows are invoices; entries are allocations, contiguous per row in the ledger's order (by date,
+    then as applied). Money is in integer minor units of `scale` decimals, days are date ordinals.
+    `group` indexes `keys`, which are sorted."""
+
+    def __init__(self, keys: list[tuple[str, str]], group: Ints, ids: Iterable[str], issue: Ints, due: Ints,
+                 amount: Cash, entry_row: Ints, entry_day: Ints, entry_amount: Cash, entry_payment: Flags,
+                 scale: int) -> None:
+        self.keys, self.group, self.ids, self.issue, self.due = keys, group, ids, issue, due
+        self.amount, self.entry_row, self.entry_day = amount, entry_row, entry_day
+        self.entry_amount, self.entry_payment, self.scale = entry_amount, entry_payment, scale
+
+    def __len__(self) -> int:
+        return len(self.issue)
+
+    def cash(self, at: int) -> tuple[Cash, Cash]:
+        """(amount, entry amounts), as Python integers when a figure at `at` could leave int64."""
+        if self.amount.dtype == object:
+            return self.amount, self.entry_amount
+        total = 0  # Σ |money|, summed in int64 only where that cannot overflow
+        for money in (self.amount, self.entry_amount):
+            top = int(np.abs(money).max(initial=0))
+            total += int(np.abs(money).sum()) if top * len(money) < _INT64_SAFE else top * len(money)
+        days = max(int(np.abs(self.entry_day - self.due[self.entry_row]).max(initial=0)),
+                   int(np.abs(at - self.due).max(initial=0)))
+        if total * (days + 1) * 400 < _INT64_SAFE:
+            return self.amount, self.entry_amount
+        return self.amount.astype(object), self.entry_amount.astype(object)
+
+    def positions_at(self, at: int) -> Positions:
+        """The positions engine.position.compute_positions gives these rows on `at` (for the rows
+        it counts: issued by then), from the ledgers alone."""
+        amount, entries = self.cash(at)
+        row, day = self.entry_row, self.entry_day
+        by_then = day <= at
+        balance = amount - _sum_by(row[by_then], entries[by_then], len(self))
+        status = np.where(balance > 0, OPEN, np.where(balance == 0, SETTLED, OVERPAID)).astype(np.int8)
+        settled = by_then & (_running(row, entries) >= amount[row])
+        settlement = np.full(len(self), _NO_DAY, dtype=np.int64)
+        np.minimum.at(settlement, row[settled], day[settled])
+        late = np.where(settlement != _NO_DAY, settlement - self.due, _NO_DAY)
+        past_due = np.where(status == OPEN, at - self.due, _NO_DAY)
+        return Positions(self.issue <= at, status, balance, past_due, late)
+
+    def given(self, positions: Mapping[str, Position]) -> Positions:
+        """The fields of the positions given (None: no position for that row)."""
+        found = [positions.get(iid) for iid in self.ids]
+        known = np.array([p is not None for p in found], dtype=bool)
+        status = np.array([_STATUS.get(p.status, 0) if p is not None else 0 for p in found], dtype=np.int8)
+        balance, scale = _scaled([p.balance if p is not None else ZERO for p in found], self.scale)
+        assert scale == self.scale, "a position balance finer than its invoice's amount"
+        return Positions(
+            known, status,
+            np.array(balance, dtype=self.amount.dtype if self.amount.dtype == object else np.int64),
+            np.array([_NO_DAY if p is None or p.days_past_due is None else p.days_past_due for p in found],
+                     dtype=np.int64),
+            np.array([_NO_DAY if p is None or p.days_late_at_settlement is None else p.days_late_at_settlement
+                      for p in found], dtype=np.int64))
+
+
+def _scaled(amounts: list[Decimal], scale: int = 2) -> tuple[list[int], int]:
+    """The amounts as integers of the fewest decimals (at least `scale`) that hold them all exactly."""
+    ints = [int(a.scaleb(scale)) for a in amounts]  # truncates toward zero: exact only if no amount is finer
+    total = sum(map(abs, amounts), ZERO)  # so Σ|a| × 10^scale == Σ|int| says that every one is exact
+    if total.adjusted() < 25 and total.scaleb(scale) == sum(map(abs, ints)):
+        return ints, scale
+    scale = max(scale, *(-int(a.as_tuple().exponent) for a in amounts))
+    return [int(a.scaleb(scale)) for a in amounts], scale
+
+
+def book_columns(book: Book, only: Collection[str] | None = None) -> LedgerColumns:
+    """The book's ledgers as columns (those of the customers `only` names, when given)."""
+    ledgers: Iterable[InvoiceLedger] = book.ledgers.values()
+    if only is not None:
+        who = frozenset(only)
+        ledgers = [lg for lg in ledgers if lg.invoice.customer_id in who]
+    chosen = [lg for lg in ledgers if lg.invoice.status != "cancelled" and lg.invoice.amount > 0]
+    invoices = [lg.invoice for lg in chosen]
+    first: dict[tuple[str, str], int] = {}
+    codes = [first.setdefault((inv.customer_id, inv.currency), len(first)) for inv in invoices]
+    keys = sorted(first)
+    rank = np.zeros(len(first), dtype=np.int64)
+    rank[[first[k] for k in keys]] = np.arange(len(keys))
+    entries = [a for lg in chosen for a in lg.allocations]
+    ints, scale = _scaled([inv.amount for inv in invoices] + [a.amount for a in entries])
+    kind: Any = np.int64 if max(map(abs, ints), default=0) < _INT64_SAFE // (1 << 24) else object
+    n = len(invoices)
+    return LedgerColumns(
+        keys, rank[np.array(codes, dtype=np.int64)], [inv.id for inv in invoices],
+        np.array([inv.issue_date.toordinal() for inv in invoices], dtype=np.int64),
+        np.array([inv.due_date.toordinal() for inv in invoices], dtype=np.int64),
+        np.array(ints[:n], dtype=kind),
+        np.repeat(np.arange(n, dtype=np.int64), [len(lg.allocations) for lg in chosen]),
+        np.array([a.date.toordinal() for a in entries], dtype=np.int64),
+        np.array(ints[n:], dtype=kind),
+        np.array([a.kind == "payment" for a in entries], dtype=bool),
+        scale)
+
+
+@dataclass(frozen=True, slots=True)
+class Grades:
+    """Every figure, points and grade of each group of `columns` on one date (arrays per group);
+    `present` marks the groups with an invoice issued by then. `risk(g)` is the Risk record."""
+
+    columns: LedgerColumns
+    present: Flags
+    level: Cash  # weighted days late × 100
+    has_level: Flags
+    recent: Cash  # the trend's two figures × 100
+    before: Cash
+    trend: Ints  # points of the trend reason (0: no reason)
+    late: Ints  # settled invoices settled late
+    settled: Ints  # settled invoices counted (late share)
+    share: Cash  # percent, whole
+    past_due: Cash  # past due balance (minor units)
+    past_due_days: Cash  # × 100
+    open_now: Cash
+    usual2: Cash  # twice the usual balance (minor units)
+    ratio: Cash  # × 10
+    disputes: Ints
+    broken: Ints
+    points: Ints  # (groups, 7): days_late, trend, late_share, past_due, exposure, disputes, broken
+    present_reasons: Flags  # (groups, 7): which reasons a grade gives
+    score: Ints
+    grade: npt.NDArray[np.str_]
+
+    def main_reason(self) -> Ints:
+        """Per group, the index (in `points`' order) of the reason that took the most points (the
+        first of them on a tie: max() over the reasons)."""
+        return np.argmax(np.where(self.present_reasons, self.points, np.iinfo(np.int64).min), axis=1)
+
+    def reasons(self, g: int, only: int | None = None) -> list[Reason]:
+        """The reasons of group g, in order (or the one at index `only`)."""
+        cur = self.columns.keys[g][1]
+        pts = self.points[g].tolist()
+        wanted = [i for i, given in enumerate(self.present_reasons[g].tolist()) if given and only in (None, i)]
+
+        def money(value: Any) -> Money:
+            return Money(Decimal(int(value)).scaleb(-self.columns.scale), cur)
+
+        def days(value: Any) -> Days:
+            return Days(Decimal(int(value)).scaleb(-2), None)
+
+        found: list[Reason] = []
+        for i in wanted:
+            if i == 0:
+                said = (R.REASON_DAYS_LATE(days=days(self.level[g])) if self.has_level[g]
+                        else R.REASON_NO_PAYMENT())
+                found.append(Reason("days_late", pts[0], said))
+            elif i == 1:
+                trend = {"recent": days(self.recent[g]), "before": days(self.before[g]), "months": TREND_MONTHS}
+                said = R.REASON_SOONER(**trend) if pts[1] < 0 else R.REASON_LATER(**trend)
+                found.append(Reason("trend", pts[1], said))
+            elif i == 2:
+                found.append(Reason("late_share", pts[2], R.REASON_LATE_SHARE(
+                    share=Percent(Decimal(int(self.share[g])), 0), late=Number(int(self.late[g])),
+                    settled=Number(int(self.settled[g])))))
+            elif i == 3:
+                said = (R.REASON_PAST_DUE(amount=money(self.past_due[g]), days=days(self.past_due_days[g]))
+                        if self.past_due[g] > 0 else R.REASON_NOTHING_PAST_DUE())
+                found.append(Reason("past_due", pts[3], said))
+            elif i == 4:
+                usual = Decimal(int(self.usual2[g])).scaleb(-self.columns.scale) / 2
+                found.append(Reason("exposure", pts[4], R.REASON_EXPOSURE(
+                    amount=money(self.open_now[g]), ratio=Number(Decimal(int(self.ratio[g])).scaleb(-1), 1, trim=True),
+                    usual=Money(usual, cur))))
+            elif i == 5:
+                found.append(Reason("disputes", pts[5], R.REASON_DISPUTES(n=int(self.disputes[g]))))
+            else:
+                found.append(Reason("broken_promises", pts[6], R.REASON_BROKEN_PROMISES(
+                    n=int(self.broken[g]), months=PROMISE_MONTHS)))
+        return found
+
+    def risk(self, g: int, automatic: bool) -> Risk:
+        cid, cur = self.columns.keys[g]
+        return Risk(cid, cur, str(self.grade[g]), int(self.score[g]), tuple(self.reasons(g)), automatic)
+
+
+def grade_columns(columns: LedgerColumns, as_of: dt.date, positions: Positions | None = None,
+                  disputed: Flags | None = None, broken: Ints | None = None) -> Grades:
+    """The grade of every group of `columns` on `as_of` (see the module docstring for how a grade is
+    made): `positions` those of as_of (by default computed from the ledgers), `disputed` the rows
+    with an open dispute, `broken` the broken promises per group (none by default)."""
+    c = columns
+    n, size = len(c), len(c.keys)
+    at = as_of.toordinal()
+    pos = positions if positions is not None else c.positions_at(at)
+    disputed = disputed if disputed is not None else np.zeros(n, dtype=bool)
+    broken = broken if broken is not None else np.zeros(size, dtype=np.int64)
+    amount, entries = c.cash(at)
+    counted = c.issue <= at
+    present = _count_by(c.group[counted], size) > 0
+    row, day = c.entry_row, c.entry_day
+
+    # the walk of applied_payments: stop at an entry after as_of or once nothing is left
+    before_entry = amount[row] - (_running(row, entries) - entries)
+    stop = (day > at) | ~(before_entry > 0)
+    paid = (_within(row, stop) == 0) & c.entry_payment & counted[row]
+    applied = np.minimum(entries, before_entry)[paid]
+    paid_row, paid_day = row[paid], day[paid]
+    paid_group = c.group[paid_row]
+    weighted = applied * np.maximum(paid_day - c.due[paid_row], 0)
+
+    def level_of(mask: Flags) -> tuple[Cash, Flags, Ints]:
+        weight = _sum_by(paid_group[mask], applied[mask], size)
+        total = _sum_by(paid_group[mask], weighted[mask], size)
+        rows = np.zeros(n, dtype=bool)
+        rows[paid_row[mask]] = True
+        return _half_up(total, weight, 2), weight != 0, _count_by(c.group[rows], size)
+
+    everything = np.ones(len(paid_row), dtype=bool)
+    level, has_level, _ = level_of(everything)
+    lately = paid_day > months_before(as_of, TREND_MONTHS).toordinal()
+    recent, has_recent, recent_invoices = level_of(lately)
+    before, has_before, before_invoices = level_of(~lately)
+    has_trend = (has_recent & has_before & (recent_invoices >= MIN_TREND_INVOICES)
+                 & (before_invoices >= MIN_TREND_INVOICES))
+    change = recent - before
+    worse = _points(change, TREND_WORSE_POINTS, 100)
+    trend = np.where(has_trend, np.where(worse != 0, worse, np.where(
+        change <= -int(TREND_BETTER_DAYS * 100), TREND_BETTER_POINTS, 0)), 0)
+
+    used = counted & pos.known
+    ended = used & ((pos.status == SETTLED) | (pos.status == OVERPAID)) & (pos.days_late_at_settlement != _NO_DAY)
+    settled = _count_by(c.group[ended], size)
+    late = _count_by(c.group[ended & (pos.days_late_at_settlement > 0)], size)
+    share = _half_up(late * 100, settled, 0)
+
+    is_open = used & (pos.status == OPEN)
+    overdue = is_open & (pos.days_past_due != _NO_DAY) & (pos.days_past_due >= 1) & ~disputed
+    past_due = _sum_by(c.group[overdue], pos.balance[overdue], size)
+    past_due_days = _half_up(
+        _sum_by(c.group[overdue], pos.balance[overdue] * pos.days_past_due[overdue], size), past_due, 2)
+    open_now = _sum_by(c.group[is_open], pos.balance[is_open], size)
+    usual2, has_usual = _usual_balances(c, amount, entries, counted, as_of)
+    ratio = _half_up(2 * open_now, usual2, 1)
+    exposed = has_usual & (open_now > 0)
+    disputes = _count_by(c.group[is_open & disputed], size)
+
+    points = np.column_stack([
+        np.where(has_level, _points(level, DAYS_LATE_POINTS, 100), 0), trend,
+        np.where(settled >= MIN_SETTLED, _points(share, LATE_SHARE_POINTS, 1), 0),
+        np.where(past_due > 0, _points(past_due_days, OVERDUE_POINTS, 100), 0),
+        np.where(exposed, _points(ratio, EXPOSURE_POINTS, 10), 0),
+        _points(disputes, DISPUTE_POINTS, 1), _points(broken, BROKEN_PROMISE_POINTS, 1)]).astype(np.int64)
+    given = points != 0
+    given[:, 0] = given[:, 3] = True  # the days-late and past-due reasons are always said
+    score = np.clip(100 - points.sum(axis=1), 0, 100)
+    grade = np.select([score >= minimum for _, minimum in GRADES], [g for g, _ in GRADES], GRADES[-1][0])
+    return Grades(c, present, level, has_level, recent, before, trend, late, settled, share, past_due,
+                  past_due_days, open_now, usual2, ratio, disputes, broken, points, given, score, grade)
 
 
 def _month_ends(as_of: dt.date) -> tuple[dt.date, ...]:
@@ -264,101 +558,93 @@ def _month_ends(as_of: dt.date) -> tuple[dt.date, ...]:
     return tuple(ends)
 
 
-def _usual_balance(ledgers: list[InvoiceLedger], ends: tuple[dt.date, ...]) -> Decimal | None:
-    """Median of the positive month-end open balances over the month ends `ends` (newest first)."""
-    totals = [ZERO] * len(ends)
-    for lg in ledgers:
-        if lg.invoice.issue_date > ends[0] or lg.settlement_date(ends[-1]) is not None:
-            continue  # issued after the last month end, or settled before the first: nothing open
-        for i, end in enumerate(ends):
-            if lg.invoice.issue_date > end:
-                break
-            totals[i] += max(lg.balance(end), ZERO)
-    balances = [t for t in totals if t > 0]
-    if len(balances) < MIN_EXPOSURE_MONTHS:
-        return None
-    balances.sort()
-    mid = len(balances) // 2
-    return balances[mid] if len(balances) % 2 else (balances[mid - 1] + balances[mid]) / 2
+def _usual_balances(c: LedgerColumns, amount: Cash, entries: Cash, counted: Flags,
+                    as_of: dt.date) -> tuple[Cash, Flags]:
+    """(twice the usual balance, has one) per group: the median of the positive month-end open
+    balances over the last EXPOSURE_MONTHS month ends, as the former _usual_balance walked them
+    (a ledger issued after the last month end or settled by the first one is left out; the others
+    count max(balance, 0) at every month end from their issue on).
+
+    A ledger's max(balance, 0) at a month end is its amount plus, for every allocation by then,
+    the change that allocation made to max(balance, 0) (allocations are in date order): so each
+    group's month-end totals are running sums of one amount per ledger (from the first month end
+    after its issue) and one change per allocation (from the month end after it, or after the
+    issue when it came before), with no ledger × month table."""
+    ends = np.array([d.toordinal() for d in reversed(_month_ends(as_of))], dtype=np.int64)  # oldest first
+    size, months = len(c.keys), len(ends)
+    row, day = c.entry_row, c.entry_day
+    after = _running(row, entries)
+    settled_early = np.zeros(len(c), dtype=bool)
+    settled_early[row[(day <= ends[0]) & (after >= amount[row])]] = True
+    kept = counted & (c.issue <= ends[-1]) & ~settled_early
+    start = np.searchsorted(ends, c.issue, side="left")  # the first month end a ledger counts at
+    width = months + 1  # the last column: after every month end, never read
+    steps = _sum_by((c.group * width + start)[kept], amount[kept], size * width)
+    mine = kept[row]
+    change = np.maximum(amount[row] - after, 0) - np.maximum(amount[row] - (after - entries), 0)
+    when = np.maximum(np.searchsorted(ends, day, side="left"), start[row])
+    steps = steps + _sum_by((c.group[row] * width + when)[mine], change[mine], size * width)
+    totals = np.cumsum(steps.reshape(size, width), axis=1)[:, :months]
+    positive = totals > 0
+    count = positive.sum(axis=1)
+    top = (totals.max(initial=0) + 1) if totals.dtype == object else np.iinfo(np.int64).max
+    ordered = np.sort(np.where(positive, totals, top), axis=1)
+    mid = count // 2
+    at_mid = ordered[np.arange(size), np.minimum(mid, months - 1)]
+    below = ordered[np.arange(size), np.maximum(mid - 1, 0)]
+    usual2 = np.where(count % 2 == 1, 2 * at_mid, below + at_mid) * (count >= MIN_EXPOSURE_MONTHS)
+    return usual2, count >= MIN_EXPOSURE_MONTHS
 
 
-def _score_group(
-    group: _Group, currency: str, as_of: dt.date, disputed: set[str], broken: int
-) -> tuple[int, list[Reason]]:
-    reasons: list[Reason] = []
-    paid = [p for lg in group.ledgers for p in applied_payments(lg, as_of)]
+def _disputed_rows(book: Book, columns: LedgerColumns, as_of: dt.date) -> Flags:
+    ids = {d.invoice_id for d in book.disputes if d.is_open(as_of)}
+    invoices = book.invoices
+    return np.array([iid in ids or (iid in invoices and invoices[iid].status == "disputed") for iid in columns.ids],
+                    dtype=bool)
 
-    # 1. weighted days late (always said)
-    level = weighted_days_late(paid)
-    if level is None:
-        reasons.append(Reason("days_late", 0, R.REASON_NO_PAYMENT()))
-    else:
-        reasons.append(Reason("days_late", points_for(level, DAYS_LATE_POINTS),
-                              R.REASON_DAYS_LATE(days=Days(level, None))))
 
-    # 2. trend: last TREND_MONTHS against before
-    cut = months_before(as_of, TREND_MONTHS)
-    recent_paid = [p for p in paid if p.date > cut]
-    before_paid = [p for p in paid if p.date <= cut]
-    recent = weighted_days_late(recent_paid)
-    before = weighted_days_late(before_paid)
-    if (recent is not None and before is not None
-            and len({p.invoice_id for p in recent_paid}) >= MIN_TREND_INVOICES
-            and len({p.invoice_id for p in before_paid}) >= MIN_TREND_INVOICES):
-        change = recent - before
-        worse = points_for(change, TREND_WORSE_POINTS)
-        trend = {"recent": Days(recent, None), "before": Days(before, None), "months": TREND_MONTHS}
-        if worse:
-            reasons.append(Reason("trend", worse, R.REASON_LATER(**trend)))
-        elif change <= -TREND_BETTER_DAYS:
-            reasons.append(Reason("trend", TREND_BETTER_POINTS, R.REASON_SOONER(**trend)))
+def _broken_promises(book: Book, columns: LedgerColumns, as_of: dt.date,
+                     only: Collection[str] | None) -> Ints:
+    """Broken promises per group: a promise counts in the currencies of what it covers, or in every
+    currency the customer has an invoice in (issued by as_of) when it covers nothing known."""
+    found = np.zeros(len(columns.keys), dtype=np.int64)
+    promises = [p for p in book.promises if only is None or p.customer_id in only]
+    if not promises:
+        return found
+    since = months_before(as_of, PROMISE_MONTHS)
+    who = {p.customer_id for p in promises}
+    index: dict[str, list[InvoiceLedger]] = defaultdict(list)  # ledgers_by_customer, for these customers only
+    for ledger in book.ledgers.values():
+        if ledger.invoice.customer_id in who:
+            index[ledger.invoice.customer_id].append(ledger)
+    currencies: dict[str, set[str]] = defaultdict(set)
+    for g in set(columns.group[columns.issue <= as_of.toordinal()].tolist()):
+        cid, cur = columns.keys[g]
+        currencies[cid].add(cur)
+    where = {key: g for g, key in enumerate(columns.keys)}
+    for p in promises:
+        if p.promised_date <= since or promise_outcome(book, p, as_of, index) != "broken":
+            continue
+        curs = {lg.invoice.currency for lg in promise_invoices(book, p, index)} or currencies[p.customer_id]
+        for cur in curs:
+            g = where.get((p.customer_id, cur))
+            if g is not None:
+                found[g] += 1
+    return found
 
-    # 3. share of settled invoices settled late
-    settled = [p for p in group.positions
-               if p.status in ("settled", "overpaid") and p.days_late_at_settlement is not None]
-    if len(settled) >= MIN_SETTLED:
-        late = sum(1 for p in settled if p.days_late_at_settlement is not None and p.days_late_at_settlement > 0)
-        share = half_up(Decimal(late * 100) / len(settled), 0)
-        pts = points_for(share, LATE_SHARE_POINTS)
-        if pts:
-            reasons.append(Reason("late_share", pts, R.REASON_LATE_SHARE(
-                share=Percent(share, 0), late=Number(late), settled=Number(len(settled)))))
 
-    # 4. what is past due today (always said)
-    overdue = [p for p in group.positions
-               if p.is_open and p.days_past_due is not None and p.days_past_due >= 1
-               and p.invoice_id not in disputed]
-    amount = sum((p.balance for p in overdue), ZERO)
-    if amount > 0:
-        days = half_up(sum((p.balance * (p.days_past_due or 0) for p in overdue), ZERO) / amount, 2)
-        reasons.append(Reason("past_due", points_for(days, OVERDUE_POINTS),
-                              R.REASON_PAST_DUE(amount=Money(amount, currency), days=Days(days, None))))
-    else:
-        reasons.append(Reason("past_due", 0, R.REASON_NOTHING_PAST_DUE()))
+def _graded(book: Book, columns: LedgerColumns, positions: Positions, as_of: dt.date,
+            only: Collection[str] | None) -> Grades:
+    return grade_columns(columns, as_of, positions, _disputed_rows(book, columns, as_of),
+                         _broken_promises(book, columns, as_of, only))
 
-    # 5. open balance against the usual one
-    open_now = sum((p.balance for p in group.positions if p.is_open), ZERO)
-    usual = _usual_balance(group.ledgers, _month_ends(as_of))
-    if usual is not None and open_now > 0:
-        ratio = half_up(open_now / usual, 1)
-        pts = points_for(ratio, EXPOSURE_POINTS)
-        if pts:
-            reasons.append(Reason("exposure", pts, R.REASON_EXPOSURE(
-                amount=Money(open_now, currency), ratio=Number(ratio, 1, trim=True), usual=Money(usual, currency))))
 
-    # 6. open disputes
-    in_dispute = sum(1 for p in group.positions if p.is_open and p.invoice_id in disputed)
-    pts = points_for(Decimal(in_dispute), DISPUTE_POINTS)
-    if pts:
-        reasons.append(Reason("disputes", pts, R.REASON_DISPUTES(n=in_dispute)))
-
-    # 7. broken promises
-    pts = points_for(Decimal(broken), BROKEN_PROMISE_POINTS)
-    if pts:
-        reasons.append(Reason("broken_promises", pts, R.REASON_BROKEN_PROMISES(n=broken, months=PROMISE_MONTHS)))
-
-    score = max(0, min(100, 100 - sum(r.points for r in reasons)))
-    return score, reasons
+def _risks(book: Book, grades: Grades, which: Iterable[int]) -> dict[tuple[str, str], Risk]:
+    result: dict[tuple[str, str], Risk] = {}
+    for g in which:
+        customer = book.customers.get(grades.columns.keys[g][0])
+        result[grades.columns.keys[g]] = grades.risk(g, customer is not None and movable(customer, book))
+    return result
 
 
 def risk_grades(
@@ -369,15 +655,9 @@ def risk_grades(
 
     `positions` are those of `as_of` (at least for the invoices of the customers graded); the
     grade then depends on nothing dated after `as_of`."""
-    disputed = _disputed(book, as_of)
-    broken = _broken_promises(book, as_of, only)
-    result: dict[tuple[str, str], Risk] = {}
-    for (cid, cur), group in sorted(_groups(book, positions, as_of, only).items()):
-        score, reasons = _score_group(group, cur, as_of, disputed, broken.get((cid, cur), 0))
-        customer = book.customers.get(cid)
-        automatic = customer is not None and movable(customer, book)
-        result[(cid, cur)] = Risk(cid, cur, grade_for(score), score, tuple(reasons), automatic)
-    return result
+    columns = book_columns(book, only)
+    grades = _graded(book, columns, columns.given(positions), as_of, only)
+    return _risks(book, grades, np.flatnonzero(grades.present).tolist())
 
 
 def movable(customer: Customer, book: Book) -> bool:
@@ -422,15 +702,19 @@ def held_risks(
 ) -> dict[tuple[str, str], tuple[Risk, Risk]]:
     """The (customer, currency) graded D or E on `as_of` and HOLD_DAYS days before, with both grades
     (earlier first). No state is kept between runs: the earlier grade is computed again from what
-    the book knew that day, the positions of that day included."""
-    now = {key: r for key, r in risk_grades(book, positions, as_of, only).items() if r.grade in RISKY_GRADES}
-    if not now:
+    the book knew that day, the positions of that day included (from the same ledgers: each
+    invoice is read once for both dates)."""
+    columns = book_columns(book, only)
+    now = _graded(book, columns, columns.given(positions), as_of, only)
+    risky = np.isin(now.grade, sorted(RISKY_GRADES)) & now.present
+    if not risky.any():
         return {}
     earlier = as_of - dt.timedelta(days=HOLD_DAYS)
-    who = {cid for cid, _ in now}
-    theirs = replace(book, ledgers={iid: lg for iid, lg in book.ledgers.items() if lg.invoice.customer_id in who})
-    then = risk_grades(book, compute_positions(theirs, earlier, settled_penalties=False), earlier, who)
-    return {key: (then[key], r) for key, r in now.items() if key in then and then[key].grade in RISKY_GRADES}
+    who = {columns.keys[g][0] for g in np.flatnonzero(risky).tolist()}
+    then = _graded(book, columns, columns.positions_at(earlier.toordinal()), earlier, who)
+    held = np.flatnonzero(risky & then.present & np.isin(then.grade, sorted(RISKY_GRADES))).tolist()
+    before, after = _risks(book, then, held), _risks(book, now, held)
+    return {key: (before[key], after[key]) for key in after}
 
 
 def risk_ladder(book: Book) -> Scenario | None:
@@ -458,7 +742,7 @@ def risk_moves(book: Book, positions: Mapping[str, Position], as_of: dt.date) ->
     ladder = risk_ladder(book)
     if ladder is None:
         return {}
-    candidates = {p.customer_id for p in positions.values() if p.is_open and (p.days_past_due or 0) > 0}
+    candidates = {p.customer_id for p in positions.values() if p.status == "open" and (p.days_past_due or 0) > 0}
     candidates = {cid for cid in candidates if cid in book.customers and movable(book.customers[cid], book)}
     held = held_risks(book, positions, as_of, candidates) if candidates else {}
     return {cid: ladder.name for cid, _ in sorted(held)}
