@@ -45,7 +45,7 @@ from reportlab.platypus import (
 )
 
 from relance.engine.catalog import anomalies as A
-from relance.engine.formats import formats
+from relance.engine.formats import Formats, formats
 from relance.engine.i18n import french_typography
 from relance.render.messages import Renderer, TemplateProblem
 from relance.render.wording import Wording
@@ -117,6 +117,24 @@ def _in_cp1252(char: str) -> bool:
     return True
 
 
+def _char(char: str) -> str:
+    """One character (after NFC) as the standard PDF fonts can draw it."""
+    mapped = _CLOSE.get(char, char)
+    if len(mapped) != 1:
+        return mapped
+    if unicodedata.category(mapped) in ("Cc", "Cf", "Zl", "Zp"):
+        return " " if mapped not in "\u00ad" else ""
+    if _in_cp1252(mapped):
+        return mapped
+    base = "".join(c for c in unicodedata.normalize("NFKD", mapped) if not unicodedata.combining(c))
+    return base if base and all(_in_cp1252(c) for c in base) else "?"
+
+
+#: The characters of Windows-1252 that :func:`_char` does not keep as they are (controls, the
+#: soft hyphen, a few mapped to a neighbour): a text of Windows-1252 without any is drawn as is.
+_REDRAWN = frozenset(c for c in bytes(range(256)).decode("cp1252", errors="ignore") if _char(c) != c)
+
+
 def pdf_text(text: object) -> str:
     """``text`` with every character the standard PDF fonts can draw (Windows-1252).
 
@@ -124,19 +142,15 @@ def pdf_text(text: object) -> str:
     other scripts lose their accent ("ő" -> "o", "ł" -> "l"); control characters become
     spaces; anything else becomes "?".
     """
-    out: list[str] = []
-    for char in unicodedata.normalize("NFC", "" if text is None else str(text)):
-        char = _CLOSE.get(char, char)
-        if len(char) != 1:
-            out.append(char)
-        elif unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
-            out.append(" " if char not in "\u00ad" else "")
-        elif _in_cp1252(char):
-            out.append(char)
-        else:
-            base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-            out.append(base if base and all(_in_cp1252(c) for c in base) else "?")
-    return "".join(out)
+    raw = "" if text is None else str(text)
+    try:
+        raw.encode("cp1252")  # Windows-1252 characters are composed already: NFC keeps them
+    except UnicodeEncodeError:
+        pass
+    else:
+        if _REDRAWN.isdisjoint(raw):
+            return raw
+    return "".join([_char(char) for char in unicodedata.normalize("NFC", raw)])
 
 
 def markup(text: object) -> str:
@@ -174,21 +188,22 @@ def as_date(value: object) -> dt.date | None:
     return dt.date.fromisoformat(str(value).strip()[:10])
 
 
-def money(amount: object, currency: str, lang: str = "fr") -> str:
-    """``1 234,56 €`` (fr, no-break spaces) / ``€1,234.56`` (en): relance.engine.formats, half-up."""
-    return formats(_LOCALE.get(lang, lang)).money(_amount(amount), (currency or "EUR"))
+def money(amount: object, currency: str, lang: str = "fr", fmt: Formats | None = None) -> str:
+    """``1 234,56 €`` (fr, no-break spaces) / ``€1,234.56`` (en): relance.engine.formats, half-up.
+    ``fmt``: the formatter of ``lang`` when the caller has one (it learns each currency once)."""
+    return (fmt or formats(_LOCALE.get(lang, lang))).money(_amount(amount), (currency or "EUR"))
 
 
-def long_date(value: object, lang: str = "fr") -> str:
+def long_date(value: object, lang: str = "fr", fmt: Formats | None = None) -> str:
     """``1er décembre 2026`` (fr), ``23 November 2026`` (en), with no-break spaces (formats.date)."""
     day = as_date(value)
-    return "" if day is None else formats(_LOCALE.get(lang, lang)).date(day)
+    return "" if day is None else (fmt or formats(_LOCALE.get(lang, lang))).date(day)
 
 
-def short_date(value: object, lang: str = "fr") -> str:
+def short_date(value: object, lang: str = "fr", fmt: Formats | None = None) -> str:
     """``31/03/2025`` (fr), ``31 Mar 2025`` (en: unambiguous on both sides of the Atlantic)."""
     day = as_date(value)
-    return "" if day is None else formats(_LOCALE.get(lang, lang)).short_date(day)
+    return "" if day is None else (fmt or formats(_LOCALE.get(lang, lang))).short_date(day)
 
 
 def _join(items: Sequence[str], lang: str) -> str:
@@ -400,7 +415,8 @@ def _totals(context: Mapping[str, Any], b2b: bool) -> tuple[list[dict[str, Any]]
     return rows, amount, count
 
 
-def _invoice_table(words: Wording, invoices: Sequence[Mapping[str, Any]], b2b: bool, lang: str) -> Table:
+def _invoice_table(words: Wording, invoices: Sequence[Mapping[str, Any]], b2b: bool, lang: str,
+                   fmt: Formats) -> Table:
     head = [words(x) for x in ("col_id", "col_date", "col_due", "col_late", "col_amount", "col_open")]
     widths = [34, 24, 24, 16, 36, 36]
     if b2b:
@@ -414,14 +430,14 @@ def _invoice_table(words: Wording, invoices: Sequence[Mapping[str, Any]], b2b: b
         currency = str(inv.get("currency") or "EUR")
         days = int(inv.get("days_past_due") or 0)
         cells = [
-            str(inv.get("id") or ""), short_date(inv.get("issue_date"), lang),
-            short_date(inv.get("due_date"), lang),
+            str(inv.get("id") or ""), short_date(inv.get("issue_date"), lang, fmt),
+            short_date(inv.get("due_date"), lang, fmt),
             words("days_late", days=days) if days > 0 else "–",
-            money(inv.get("amount"), currency, lang), money(inv.get("open_balance"), currency, lang),
+            money(inv.get("amount"), currency, lang, fmt), money(inv.get("open_balance"), currency, lang, fmt),
         ]
         if b2b:
             penalty = inv.get("late_penalty")
-            cells.append(money(penalty, currency, lang) if penalty is not None else "–")
+            cells.append(money(penalty, currency, lang, fmt) if penalty is not None else "–")
         rows.append([Paragraph(markup(c), CELL_R if i >= numeric_from else CELL)
                      for i, c in enumerate(cells)])
     table = Table(rows, colWidths=[x * mm for x in widths], repeatRows=1, hAlign="LEFT")
@@ -440,7 +456,7 @@ def _invoice_table(words: Wording, invoices: Sequence[Mapping[str, Any]], b2b: b
     return table
 
 
-def _totals_table(words: Wording, rows: list[dict[str, Any]], b2b: bool, lang: str) -> Table:
+def _totals_table(words: Wording, rows: list[dict[str, Any]], b2b: bool, lang: str, fmt: Formats) -> Table:
     """Principal, penalties, indemnity and total claimed, under a heading per currency when
     there are several. A consumer owes the principal only: one line."""
     several = len(rows) > 1
@@ -454,15 +470,15 @@ def _totals_table(words: Wording, rows: list[dict[str, Any]], b2b: bool, lang: s
             data.append([Paragraph(markup(words("t_currency", currency=cur)), HEAD), ""])
         if b2b and not row.get("indemnity_only"):
             data.append([Paragraph(markup(words("t_principal")), CELL),
-                         Paragraph(markup(money(row["principal"], cur, lang)), CELL_R)])
+                         Paragraph(markup(money(row["principal"], cur, lang, fmt)), CELL_R)])
             data.append([Paragraph(markup(words("t_penalties")), CELL),
-                         Paragraph(markup(money(row["penalties"], cur, lang)), CELL_R)])
+                         Paragraph(markup(money(row["penalties"], cur, lang, fmt)), CELL_R)])
         if row["indemnity"]:
             data.append([Paragraph(markup(words("t_indemnity")), CELL),
-                         Paragraph(markup(money(row["indemnity"], "EUR", lang)), CELL_R)])
+                         Paragraph(markup(money(row["indemnity"], "EUR", lang, fmt)), CELL_R)])
         total_rows.append(len(data))
         data.append([Paragraph(markup(words("t_total")), HEAD),
-                     Paragraph(markup(money(row["total"], cur, lang)), HEAD_R)])
+                     Paragraph(markup(money(row["total"], cur, lang, fmt)), HEAD_R)])
     table = Table(data, colWidths=[105 * mm, 35 * mm], hAlign="RIGHT")
     style: list[tuple[Any, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -490,10 +506,11 @@ def _bold(text: str, shown: Sequence[str]) -> str:
     return out
 
 
-def letter_values(context: Mapping[str, Any], lang: str = "fr") -> dict[str, Any]:
+def letter_values(context: Mapping[str, Any], lang: str = "fr", fmt: Formats | None = None) -> dict[str, Any]:
     """What the letter's templates see: the render context (engine/message.render_context) with
     its gaps filled (``is_b2b``, ``reminders_sent``, ``penalty_rate`` as Decimals), and
     ``letter``: the figures the letter computed, already formatted (see docs/sending.md)."""
+    fmt = fmt or formats(_LOCALE.get(lang, lang))
     company: Mapping[str, Any] = context.get("company") or {}
     customer: Mapping[str, Any] = context.get("customer") or {}
     invoices: Sequence[Mapping[str, Any]] = context.get("invoices") or ()
@@ -514,13 +531,13 @@ def letter_values(context: Mapping[str, Any], lang: str = "fr") -> dict[str, Any
         "city": str(company.get("city") or "").strip(),
         "contact_name": str(customer.get("contact_name") or "").strip(),
         "iban": iban.replace(" ", "\u00a0"), "bic": str(company.get("bic") or "").strip(),
-        "principal": _join([money(t.get("open_balance"), str(t.get("currency") or "EUR"), lang) for t in totals],
+        "principal": _join([money(t.get("open_balance"), str(t.get("currency") or "EUR"), lang, fmt) for t in totals],
                            lang),
-        "penalties": _join([money(r["penalties"], r["currency"], lang) for r in rows if r["penalties"]], lang),
-        "per": money(per, "EUR", lang), "per_amount": per,
-        "count": count, "indemnity": money(indemnity, "EUR", lang), "indemnity_amount": indemnity,
+        "penalties": _join([money(r["penalties"], r["currency"], lang, fmt) for r in rows if r["penalties"]], lang),
+        "per": money(per, "EUR", lang, fmt), "per_amount": per,
+        "count": count, "indemnity": money(indemnity, "EUR", lang, fmt), "indemnity_amount": indemnity,
         "claims": rows,
-        "claimed": _join([money(r["total"], r["currency"], lang) for r in rows], lang),
+        "claimed": _join([money(r["total"], r["currency"], lang, fmt) for r in rows], lang),
         "contact": ", ".join(str(x).strip() for x in (company.get("phone"), reply) if x and str(x).strip()),
     }
     return {**context, "is_b2b": b2b, "reminders_sent": int(context.get("reminders_sent") or 0),
@@ -547,7 +564,8 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
     """
     if lang not in _LOCALE:
         raise ValueError(f"no formal notice wording for language {lang!r}; use 'fr' or 'en'")
-    values = letter_values(context, lang)
+    fmt = formats(_LOCALE[lang])  # one formatter for the letter: it learns each currency once
+    values = letter_values(context, lang, fmt)
     letter: Mapping[str, Any] = values["letter"]
     words = Wording(renderer, TEMPLATE, PART, lang, values, problems if problems is not None else [])
     company: Mapping[str, Any] = values["company"]
@@ -607,7 +625,7 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
     principal_required = [(A.WHAT_PRINCIPAL(amount=letter["principal"]), letter["principal"], "{{ letter.principal }}")]
     story.append(Paragraph(markup(words("situation", required=principal_required)), BODY))
     story.append(Spacer(1, 1 * mm))
-    story.append(_invoice_table(words, invoices, b2b, lang))
+    story.append(_invoice_table(words, invoices, b2b, lang, fmt))
     story.append(Spacer(1, 3 * mm))
 
     rows = letter["claims"]
@@ -615,15 +633,14 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
         story.append(Paragraph(markup(words("penalties_law")), BODY))
         rate = values["penalty_rate"]
         if rate is not None:
-            fmt = formats(_LOCALE[lang])
             story.append(Paragraph(markup(words("rate", required=[
                 (A.WHAT_RATE(rate=fmt.percent(rate["rate"], 2)), fmt.percent(rate["rate"], 2),
                  "{{ penalty_rate.rate|percent(2) }}"),
                 (A.WHAT_INDEMNITY(amount=letter["per"]), letter["per"], "{{ letter.per }}")])), BODY))
-    story.append(KeepTogether([_totals_table(words, rows, b2b, lang), Spacer(1, 3 * mm)]))
+    story.append(KeepTogether([_totals_table(words, rows, b2b, lang, fmt), Spacer(1, 3 * mm)]))
 
-    claimed = [money(r["total"], r["currency"], lang) for r in rows]
-    when = long_date(deadline, lang)
+    claimed = [money(r["total"], r["currency"], lang, fmt) for r in rows]
+    when = long_date(deadline, lang, fmt)
     required = [(A.WHAT_CLAIMED(amount=x), x, "{{ letter.claimed }}") for x in claimed]
     required.append((A.WHAT_DEADLINE(date=when), when, "{{ deadline|date }}"))
     demand = words("demand", required=required)

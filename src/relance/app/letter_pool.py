@@ -1,0 +1,165 @@
+"""Formal notices rendered on every core when a run has many: the same bytes as one by one.
+
+A letter is pure (render/letter.py: a context in, PDF bytes out, no clock, no file), so a run
+with many of them renders them in forked worker processes before composing, and composing
+takes each PDF from here instead of rendering it. What composing sees is exactly what a serial
+run gives:
+- the bytes: the same function on the same context (reportlab's invariant mode);
+- the Modeles problems (R520): each letter's own list, handed over in the order composing asks
+  for the letters, as a serial run collects them;
+- an error: a letter that raised is not taken from here; composing renders it again itself, and
+  the error is raised there, as in a serial run;
+- a pool that cannot start or breaks (no ``fork`` on this system, one core, a worker killed, a
+  result that cannot cross the process boundary): nothing is taken from here, every letter is
+  rendered serially.
+
+Workers are forked, so they inherit the renderer and the contexts as they are in memory: nothing
+is pickled on the way in (the contexts are plain data, but the renderer holds compiled
+templates); only the PDFs and the problems come back.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from relance.render.letter import formal_notice_pdf
+from relance.render.messages import Renderer, TemplateProblem
+
+__all__ = ["MIN_POOLED", "LetterJob", "Prerendered", "cores", "render_letters"]
+
+#: Below this many letters a run renders them one by one (starting workers costs more).
+MIN_POOLED = 32
+#: Chunks per worker: small enough to even out long and short letters, large enough that a
+#: chunk's round trip costs little beside its rendering.
+CHUNKS_PER_WORKER = 4
+
+
+@dataclass(frozen=True)
+class LetterJob:
+    """One formal notice to render: what render/letter.formal_notice_pdf takes (plain data)."""
+
+    key: str  # the action's key: how composing asks for it
+    context: dict[str, Any]
+    sender_address: tuple[str, ...]
+    lang: str
+
+
+@dataclass
+class Prerendered:
+    """The PDFs rendered ahead, by action key, each with the Modeles problems it met."""
+
+    pdfs: dict[str, tuple[bytes, list[TemplateProblem]]] = field(default_factory=dict)
+
+    def take(self, key: str, problems: list[TemplateProblem]) -> bytes | None:
+        """The PDF of action ``key`` (its problems added to ``problems``, as rendering it would),
+        or None when it was not rendered ahead: the caller renders it."""
+        found = self.pdfs.pop(key, None)
+        if found is None:
+            return None
+        pdf, own = found
+        problems.extend(own)
+        return pdf
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+# --------------------------------------------------------------------------- in the workers
+
+#: What the forked workers render: set just before the pool starts, cleared after.
+_WORK: tuple[Renderer, Sequence[LetterJob]] | None = None
+
+_Reduced = tuple[type[TemplateProblem], tuple[Any, ...], dict[str, Any]]
+
+
+def _reduce(problem: TemplateProblem) -> _Reduced:
+    # TemplateProblem's constructor does not take back its own ``args``, so the default pickling
+    # of exceptions cannot rebuild it: it travels as (class, args, attributes) instead.
+    return type(problem), problem.args, dict(problem.__dict__)
+
+
+def _rebuild(reduced: _Reduced) -> TemplateProblem:
+    cls, args, state = reduced
+    problem = cls.__new__(cls)
+    problem.args = args
+    problem.__dict__.update(state)
+    return problem
+
+
+def _quiet() -> None:
+    """A worker writes nothing: its standard streams are fresh ones (a lock that another thread
+    of the parent held at fork time, on stderr say, can never block it)."""
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (lives as long as the worker)
+    sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+
+
+def _render_range(start: int, stop: int) -> list[tuple[bytes, list[_Reduced]] | None]:
+    """Letters ``start`` to ``stop`` of the work; None for a letter that raised (composing renders
+    it again and meets the error itself)."""
+    assert _WORK is not None
+    renderer, jobs = _WORK
+    out: list[tuple[bytes, list[_Reduced]] | None] = []
+    for job in jobs[start:stop]:
+        problems: list[TemplateProblem] = []
+        try:
+            pdf = formal_notice_pdf(job.context, job.sender_address, job.lang, renderer=renderer, problems=problems)
+        except Exception:  # noqa: BLE001 (raised again, exactly, by the serial rendering)
+            out.append(None)
+            continue
+        out.append((pdf, [_reduce(p) for p in problems]))
+    return out
+
+
+# --------------------------------------------------------------------------- in the parent
+
+
+def _chunks(total: int, workers: int) -> list[tuple[int, int]]:
+    count = max(1, min(total, workers * CHUNKS_PER_WORKER))
+    bounds = [total * i // count for i in range(count + 1)]
+    return [(bounds[i], bounds[i + 1]) for i in range(count) if bounds[i] < bounds[i + 1]]
+
+
+def render_letters(jobs: Sequence[LetterJob], renderer: Renderer, *, workers: int | None = None,
+                   minimum: int | None = None,
+                   pool: Callable[[int], ProcessPoolExecutor] | None = None) -> Prerendered | None:
+    """The letters of ``jobs`` rendered in ``workers`` forked processes (default: one per core),
+    in their order; None (render them one by one) when there are fewer than ``minimum`` (default
+    MIN_POOLED), a
+    single core, or the pool cannot start or finish. ``pool`` makes the executor (tests)."""
+    global _WORK
+    workers = cores() if workers is None else workers
+    if len(jobs) < (MIN_POOLED if minimum is None else minimum) or workers < 2 or _WORK is not None:
+        return None
+    if pool is None:
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return None
+
+        def pool(n: int) -> ProcessPoolExecutor:
+            return ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"), initializer=_quiet)
+
+    _WORK = (renderer, jobs)
+    try:
+        with pool(workers) as executor:
+            parts = [executor.submit(_render_range, start, stop) for start, stop in _chunks(len(jobs), workers)]
+            results = [item for part in parts for item in part.result()]
+        ready = Prerendered()
+        for job, result in zip(jobs, results, strict=True):
+            if result is not None:
+                pdf, problems = result
+                ready.pdfs[job.key] = (pdf, [_rebuild(p) for p in problems])
+    except Exception:  # noqa: BLE001 (any failure of the pool: the serial rendering is the answer)
+        return None
+    finally:
+        _WORK = None
+    return ready
