@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -154,3 +155,12 @@ def test_problems_cross_the_process_boundary_whole() -> None:
         assert [(type(p), p.args, vars(p)) for p in got] == [(type(p), p.args, vars(p)) for p in expected]
         assert got and got[0].said.en == expected[0].said.en
     assert ready.take("k0", []) is None  # taken once
+
+
+def test_a_cpu_quota_bounds_the_workers(tmp_path: Path) -> None:
+    quota = tmp_path / "cpu.max"
+    for text, expected in [("max 100000\n", None), ("150000 100000\n", 1), ("400000 100000", 4), ("", None)]:
+        quota.write_text(text)
+        assert letter_pool.cgroup_cpus(quota) == expected
+    assert letter_pool.cgroup_cpus(tmp_path / "absent") is None
+    assert letter_pool.cores() >= 1

@@ -26,12 +26,13 @@ import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from relance.render.letter import formal_notice_pdf
 from relance.render.messages import Renderer, TemplateProblem
 
-__all__ = ["MIN_POOLED", "LetterJob", "Prerendered", "cores", "render_letters"]
+__all__ = ["MIN_POOLED", "LetterJob", "Prerendered", "cgroup_cpus", "cores", "render_letters"]
 
 #: Below this many letters a run renders them one by one (starting workers costs more).
 MIN_POOLED = 32
@@ -68,11 +69,23 @@ class Prerendered:
 
 
 def cores() -> int:
-    """The cores this process may run on."""
+    """The cores this process may use: those it may run on, bounded by its control group's CPU
+    quota (a container or a Cloud Function may see the host's cores but have one of them)."""
     try:
-        return len(os.sched_getaffinity(0))
+        found = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not Linux
-        return os.cpu_count() or 1
+        found = os.cpu_count() or 1
+    quota = cgroup_cpus()
+    return max(1, min(found, quota)) if quota is not None else found
+
+
+def cgroup_cpus(path: Path = Path("/sys/fs/cgroup/cpu.max")) -> int | None:
+    """Whole CPUs of the cgroup v2 quota (``cpu.max``: "quota period", or "max" for none)."""
+    try:
+        quota, period = path.read_text().split()[:2]
+        return None if quota == "max" else int(quota) // int(period)
+    except (OSError, ValueError):
+        return None
 
 
 # --------------------------------------------------------------------------- in the workers

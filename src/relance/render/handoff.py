@@ -48,7 +48,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from relance.engine.catalog import anomalies as A
-from relance.engine.formats import half_up, minor_unit
+from relance.engine.formats import formats, half_up, minor_unit
 from relance.engine.history import SENT_STATUSES
 from relance.render.letter import (
     CELL,
@@ -302,6 +302,7 @@ def _summary_pdf(words: Wording, customer: Mapping[str, Any], company: Mapping[s
                  invoices: list[dict[str, Any]], reminders: list[dict[str, Any]],
                  proof_names: list[str], as_of: dt.date, lang: str) -> bytes:
     w = words
+    fmt = formats(LOCALES[lang])  # one formatter for the summary: it learns each currency once
     name = str(customer.get("name") or customer.get("id") or "")
     story: list[Flowable] = [
         Paragraph(markup(w("title")), TITLE),
@@ -360,11 +361,11 @@ def _summary_pdf(words: Wording, customer: Mapping[str, Any], company: Mapping[s
         slot = per_currency[cur]
         total = slot["principal"] + slot["penalties"] + slot["indemnity"]
         label = w("indemnity_only", currency=cur) if slot.get("indemnity_only") else cur
-        row = [_p(label), _p(str(slot["count"]), CELL_R), _p(money(slot["principal"], cur, lang), CELL_R)]
+        row = [_p(label), _p(str(slot["count"]), CELL_R), _p(money(slot["principal"], cur, lang, fmt), CELL_R)]
         if b2b:
-            row += [_p(money(slot["penalties"], cur, lang), CELL_R),
-                    _p(money(slot["indemnity"], "EUR", lang), CELL_R)]
-        row.append(_p(money(total, cur, lang), HEAD_R))
+            row += [_p(money(slot["penalties"], cur, lang, fmt), CELL_R),
+                    _p(money(slot["indemnity"], "EUR", lang, fmt), CELL_R)]
+        row.append(_p(money(total, cur, lang, fmt), HEAD_R))
         data.append(row)
     story.append(_grid(data, [30, 20, 35, 30, 25, 30] if b2b else [40, 30, 50, 50]))
     story.append(Spacer(1, 2 * mm))
@@ -384,7 +385,7 @@ def _summary_pdf(words: Wording, customer: Mapping[str, Any], company: Mapping[s
         data = [[_p(w(h), HEAD) for h in ("col_date", "col_channel", "col_step", "col_to", "col_status")]]
         for r in shown:
             data.append([
-                _p(short_date(r["date"], lang) if _iso(r["date"]) else r["date"]),
+                _p(short_date(r["date"], lang, fmt) if _iso(r["date"]) else r["date"]),
                 _p(w("channel", value=r["channel"])),
                 _p(w("step", value=r["step"])),
                 _p(r["recipient"]),
