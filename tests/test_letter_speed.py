@@ -3,15 +3,22 @@
 - ``pdf_text`` skips the per-character mapping for a text already drawable as it is: checked
   against the per-character reference on generated texts (hypothesis);
 - one formatter per letter instead of one per amount: the same figures, the same bytes;
+- a plain text's paragraph made without reportlab's markup parser, a paragraph laid out once per
+  width: the same PDF as reportlab's own Paragraph (hypothesis, long tables, page breaks);
 - the PDF is deterministic (reportlab's invariant mode): the same context gives the same bytes.
 """
 
 from __future__ import annotations
 
+import io
 import unicodedata
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table
 
 from letters import context, formal_notice_pdf
 from relance.engine.formats import formats
@@ -68,3 +75,41 @@ def test_the_same_context_gives_the_same_bytes() -> None:
     first = formal_notice_pdf(ctx, ["1 rue X", "75001 Paris"])
     assert formal_notice_pdf(context(), ["1 rue X", "75001 Paris"]) == first
     assert b"/CreationDate (D:20000101000000+00'00')" in first  # reportlab's invariant mode
+
+
+def _pdf(flowables: list[Any]) -> bytes:
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A4, invariant=1).build(flowables)
+    return buf.getvalue()
+
+
+TEXTS = st.text(alphabet=st.sampled_from(SAMPLES + "abcXYZ019 .,;:!?'\"<>&-–/"), max_size=300)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(TEXTS, min_size=1, max_size=8))
+def test_a_plain_paragraph_is_the_parsed_one(texts: list[str]) -> None:
+    """Kit.plain skips reportlab's parser for a text without markup: the same fragments, the same
+    PDF as Paragraph(markup(text)), whatever the text (and the parser where it has work to do)."""
+    kit = letter.Kit("fr")
+    styles = [letter.BODY, letter.CELL_R, letter.HEAD, letter.text_style("x", leftIndent=30)]
+    fast = [kit.plain(t, styles[i % 4]) for i, t in enumerate(texts)]
+    slow = [Paragraph(letter.markup(t), styles[i % 4]) for i, t in enumerate(texts)]
+    for a, b in zip(fast, slow, strict=True):
+        assert [vars(f) for f in a.frags] == [vars(f) for f in b.frags]
+    assert _pdf(fast) == _pdf(slow)
+
+
+def test_paragraphs_laid_out_once_per_width_draw_what_paragraphs_draw() -> None:
+    """letter.Para remembers its lines for a width: tables, kept-together blocks and paragraphs
+    split across pages come out as reportlab's Paragraph lays them out."""
+    def story(para: Any) -> list[Any]:
+        long = "Une phrase assez longue pour passer à la ligne plusieurs fois dans une cellule étroite. " * 3
+        rows = [[para(f"F-{i:04d} {long if i % 9 == 0 else ''}", letter.CELL),
+                 para(f"{i * 1234.5:,.2f}\u00a0€", letter.CELL_R)] for i in range(120)]
+        return [para("<b>Objet :</b> mise en demeure", letter.BODY),
+                Table(rows, colWidths=[90 * mm, 40 * mm], repeatRows=1),
+                KeepTogether([para(long, letter.BODY), para(long * 5, letter.BODY)]),
+                *[para(long * 12, letter.BODY) for _ in range(4)]]
+
+    assert _pdf(story(letter.Para)) == _pdf(story(Paragraph))

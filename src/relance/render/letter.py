@@ -19,6 +19,7 @@ character to a close one ("Łódź" -> "Lodz") instead of the black box reportla
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import unicodedata
@@ -43,6 +44,8 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.paragraph import cleanBlockQuotedText
+from reportlab.platypus.paraparser import ParaParser
 
 from relance.engine.catalog import anomalies as A
 from relance.engine.formats import Formats, formats
@@ -216,6 +219,52 @@ def _join(items: Sequence[str], lang: str) -> str:
 # --------------------------------------------------------------------------- styles
 
 
+#: What reportlab's markup parser would act on in a text: tags and entities.
+_MARKUP = frozenset("<>&")
+
+
+class Kit:
+    """What one document reuses from paragraph to paragraph: its formatter (which learns each
+    currency's layout once) and, per style, the fragment reportlab's parser makes of a plain text,
+    so that a plain text (no tag, no entity) needs no parsing: :meth:`plain`."""
+
+    def __init__(self, lang: str) -> None:
+        self.fmt = formats(_LOCALE.get(lang, lang))
+        self._probes: dict[int, tuple[ParagraphStyle, Any]] = {}
+
+    def plain(self, text: object, style: ParagraphStyle) -> Para:
+        """``Para(markup(text), style)``: the same paragraph, parsed once per style."""
+        shown = pdf_text(text)
+        if not shown or not _MARKUP.isdisjoint(shown) or cleanBlockQuotedText(shown) != shown:
+            return Para(escape(shown), style)
+        found = self._probes.get(id(style))
+        if found is None or found[0] is not style:
+            _, frags, _ = ParaParser().parse("x", style)
+            found = self._probes[id(style)] = (style, frags[0])
+        frag = copy.copy(found[1])  # what the parser's handle_data does with each piece of text
+        frag.text = shown
+        return Para(shown, style, frags=[frag])
+
+
+class Para(Paragraph):
+    """reportlab's Paragraph, laid out once per width. Platypus asks a table cell for its size
+    when it lays the table out and again when it draws it, a kept-together block when it checks
+    the room left and again when it places it; the answer is a function of the width alone (the
+    text and the style do not change), so it is worked out again only for another width."""
+
+    _wrapped: tuple[float, object, float, float] | None = None  # width, lines, then the size
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 (reportlab's names)
+        done = self._wrapped
+        if done is not None and done[0] == availWidth and self.__dict__.get("blPara") is done[1]:
+            return done[2], done[3]  # the same width, and no split since: the same lines
+        size: tuple[float, float] = super().wrap(availWidth, availHeight)
+        lines = self.__dict__.get("blPara")
+        self._wrapped = (availWidth, lines, *size) if lines is not None else None
+        return size
+
+
+
 def text_style(name: str, **kw: Any) -> ParagraphStyle:
     base: dict[str, Any] = {"fontName": "Helvetica", "fontSize": 9.5, "leading": 12.5}
     base.update(kw)
@@ -356,7 +405,7 @@ def _how_to_pay(words: Wording, company: Mapping[str, Any], invoices: Sequence[M
     if not lines:
         return []
     label = f"<b>{markup(words('how_to_pay'))}</b> "
-    return [Paragraph(label + "<br/>".join(markup(line) for line in lines), BODY)]
+    return [Para(label + "<br/>".join(markup(line) for line in lines), BODY)]
 
 
 def _signatory(company: Mapping[str, Any]) -> list[str]:
@@ -416,7 +465,8 @@ def _totals(context: Mapping[str, Any], b2b: bool) -> tuple[list[dict[str, Any]]
 
 
 def _invoice_table(words: Wording, invoices: Sequence[Mapping[str, Any]], b2b: bool, lang: str,
-                   fmt: Formats) -> Table:
+                   kit: Kit) -> Table:
+    fmt = kit.fmt
     head = [words(x) for x in ("col_id", "col_date", "col_due", "col_late", "col_amount", "col_open")]
     widths = [34, 24, 24, 16, 36, 36]
     if b2b:
@@ -424,7 +474,7 @@ def _invoice_table(words: Wording, invoices: Sequence[Mapping[str, Any]], b2b: b
         widths = [28, 22, 22, 16, 29, 29, 24]
     numeric_from = 3
     rows: list[list[Flowable]] = [
-        [Paragraph(markup(h), HEAD_R if i >= numeric_from else HEAD) for i, h in enumerate(head)]
+        [kit.plain(h, HEAD_R if i >= numeric_from else HEAD) for i, h in enumerate(head)]
     ]
     for inv in invoices:
         currency = str(inv.get("currency") or "EUR")
@@ -438,7 +488,7 @@ def _invoice_table(words: Wording, invoices: Sequence[Mapping[str, Any]], b2b: b
         if b2b:
             penalty = inv.get("late_penalty")
             cells.append(money(penalty, currency, lang, fmt) if penalty is not None else "–")
-        rows.append([Paragraph(markup(c), CELL_R if i >= numeric_from else CELL)
+        rows.append([kit.plain(c, CELL_R if i >= numeric_from else CELL)
                      for i, c in enumerate(cells)])
     table = Table(rows, colWidths=[x * mm for x in widths], repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([
@@ -456,7 +506,7 @@ def _invoice_table(words: Wording, invoices: Sequence[Mapping[str, Any]], b2b: b
     return table
 
 
-def _totals_table(words: Wording, rows: list[dict[str, Any]], b2b: bool, lang: str, fmt: Formats) -> Table:
+def _totals_table(words: Wording, rows: list[dict[str, Any]], b2b: bool, lang: str, kit: Kit) -> Table:
     """Principal, penalties, indemnity and total claimed, under a heading per currency when
     there are several. A consumer owes the principal only: one line."""
     several = len(rows) > 1
@@ -467,18 +517,18 @@ def _totals_table(words: Wording, rows: list[dict[str, Any]], b2b: bool, lang: s
         cur = row["currency"]
         if several:
             heading_rows.append(len(data))
-            data.append([Paragraph(markup(words("t_currency", currency=cur)), HEAD), ""])
+            data.append([kit.plain(words("t_currency", currency=cur), HEAD), ""])
         if b2b and not row.get("indemnity_only"):
-            data.append([Paragraph(markup(words("t_principal")), CELL),
-                         Paragraph(markup(money(row["principal"], cur, lang, fmt)), CELL_R)])
-            data.append([Paragraph(markup(words("t_penalties")), CELL),
-                         Paragraph(markup(money(row["penalties"], cur, lang, fmt)), CELL_R)])
+            data.append([kit.plain(words("t_principal"), CELL),
+                         kit.plain(money(row["principal"], cur, lang, kit.fmt), CELL_R)])
+            data.append([kit.plain(words("t_penalties"), CELL),
+                         kit.plain(money(row["penalties"], cur, lang, kit.fmt), CELL_R)])
         if row["indemnity"]:
-            data.append([Paragraph(markup(words("t_indemnity")), CELL),
-                         Paragraph(markup(money(row["indemnity"], "EUR", lang, fmt)), CELL_R)])
+            data.append([kit.plain(words("t_indemnity"), CELL),
+                         kit.plain(money(row["indemnity"], "EUR", lang, kit.fmt), CELL_R)])
         total_rows.append(len(data))
-        data.append([Paragraph(markup(words("t_total")), HEAD),
-                     Paragraph(markup(money(row["total"], cur, lang, fmt)), HEAD_R)])
+        data.append([kit.plain(words("t_total"), HEAD),
+                     kit.plain(money(row["total"], cur, lang, kit.fmt), HEAD_R)])
     table = Table(data, colWidths=[105 * mm, 35 * mm], hAlign="RIGHT")
     style: list[tuple[Any, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -564,7 +614,8 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
     """
     if lang not in _LOCALE:
         raise ValueError(f"no formal notice wording for language {lang!r}; use 'fr' or 'en'")
-    fmt = formats(_LOCALE[lang])  # one formatter for the letter: it learns each currency once
+    kit = Kit(lang)
+    fmt = kit.fmt
     values = letter_values(context, lang, fmt)
     letter: Mapping[str, Any] = values["letter"]
     words = Wording(renderer, TEMPLATE, PART, lang, values, problems if problems is not None else [])
@@ -592,8 +643,8 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
     recipient = recipient_lines(customer, words)
     recipient_markup = [f"<b>{markup(line)}</b>" if i == 0 else markup(line) for i, line in enumerate(recipient)]
     head = Table(
-        [[Paragraph("<br/>".join(sender), BLOCK), ""],
-         ["", Paragraph("<br/>".join(recipient_markup), BLOCK)]],
+        [[Para("<br/>".join(sender), BLOCK), ""],
+         ["", Para("<br/>".join(recipient_markup), BLOCK)]],
         colWidths=[SENDER_WIDTH, BODY_WIDTH - SENDER_WIDTH],
         rowHeights=[WINDOW_TOP - TOP, WINDOW_HEIGHT],
     )
@@ -608,36 +659,36 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
     ]))
     story.append(head)
 
-    story.append(Paragraph(markup(words("place_date")), text_style("date", leftIndent=SIGN_INDENT)))
+    story.append(kit.plain(words("place_date"), text_style("date", leftIndent=SIGN_INDENT)))
     story.append(Spacer(1, 5 * mm))
 
-    story.append(Paragraph(markup(words("registered")), STRONG))
+    story.append(kit.plain(words("registered"), STRONG))
     story.append(Spacer(1, 2 * mm))
-    story.append(Paragraph(markup(words("object")), STRONG))
+    story.append(kit.plain(words("object"), STRONG))
     ref_lines = [markup(words("reference"))]
     if customer.get("id"):
         ref_lines.append(markup(words("customer_code")))
-    story.append(Paragraph("<br/>".join(ref_lines), PLAIN))
+    story.append(Para("<br/>".join(ref_lines), PLAIN))
     story.append(Spacer(1, 4 * mm))
 
     # body ------------------------------------------------------------------------------------
-    story.append(Paragraph(markup(words("greeting")), BODY))
+    story.append(kit.plain(words("greeting"), BODY))
     principal_required = [(A.WHAT_PRINCIPAL(amount=letter["principal"]), letter["principal"], "{{ letter.principal }}")]
-    story.append(Paragraph(markup(words("situation", required=principal_required)), BODY))
+    story.append(kit.plain(words("situation", required=principal_required), BODY))
     story.append(Spacer(1, 1 * mm))
-    story.append(_invoice_table(words, invoices, b2b, lang, fmt))
+    story.append(_invoice_table(words, invoices, b2b, lang, kit))
     story.append(Spacer(1, 3 * mm))
 
     rows = letter["claims"]
     if b2b:
-        story.append(Paragraph(markup(words("penalties_law")), BODY))
+        story.append(kit.plain(words("penalties_law"), BODY))
         rate = values["penalty_rate"]
         if rate is not None:
-            story.append(Paragraph(markup(words("rate", required=[
+            story.append(kit.plain(words("rate", required=[
                 (A.WHAT_RATE(rate=fmt.percent(rate["rate"], 2)), fmt.percent(rate["rate"], 2),
                  "{{ penalty_rate.rate|percent(2) }}"),
-                (A.WHAT_INDEMNITY(amount=letter["per"]), letter["per"], "{{ letter.per }}")])), BODY))
-    story.append(KeepTogether([_totals_table(words, rows, b2b, lang, fmt), Spacer(1, 3 * mm)]))
+                (A.WHAT_INDEMNITY(amount=letter["per"]), letter["per"], "{{ letter.per }}")]), BODY))
+    story.append(KeepTogether([_totals_table(words, rows, b2b, lang, kit), Spacer(1, 3 * mm)]))
 
     claimed = [money(r["total"], r["currency"], lang, fmt) for r in rows]
     when = long_date(deadline, lang, fmt)
@@ -645,23 +696,23 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
     required.append((A.WHAT_DEADLINE(date=when), when, "{{ deadline|date }}"))
     demand = words("demand", required=required)
     bold = [letter["claimed"]] if markup(letter["claimed"]) in markup(demand) else claimed
-    story.append(Paragraph(_bold(demand, [*bold, when]), BODY))
-    story.append(Paragraph(markup(words("consequence")), BODY))
-    story.append(Paragraph(markup(words("article_1344")), BODY))
+    story.append(Para(_bold(demand, [*bold, when]), BODY))
+    story.append(kit.plain(words("consequence"), BODY))
+    story.append(kit.plain(words("article_1344"), BODY))
 
     story.append(KeepTogether(_how_to_pay(words, company, invoices)))
-    story.append(Paragraph(markup(words("paid_meanwhile")), BODY))
+    story.append(kit.plain(words("paid_meanwhile"), BODY))
     if not b2b:
-        story.append(Paragraph(markup(words("plan_b2c")), BODY))
+        story.append(kit.plain(words("plan_b2c"), BODY))
     # the salutation, "Pour <company>," then room for the handwritten signature, then who signs
     sign_style = text_style("sign", leftIndent=SIGN_INDENT)
-    signer: list[Flowable] = [Paragraph(markup(words("signoff")), BODY)]
+    signer: list[Flowable] = [kit.plain(words("signoff"), BODY)]
     if company_name:
-        signer.append(Paragraph(markup(words("for_company")), sign_style))
+        signer.append(kit.plain(words("for_company"), sign_style))
     signer.append(Spacer(1, SIGNATURE_SPACE))
     signatory = _signatory(company)
     if signatory:
-        signer.append(Paragraph("<br/>".join(markup(line) for line in signatory), sign_style))
+        signer.append(Para("<br/>".join(markup(line) for line in signatory), sign_style))
     else:
         signer.append(_Rule(SIGN_INDENT, 55 * mm))
     story.append(KeepTogether(signer))
