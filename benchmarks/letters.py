@@ -93,8 +93,15 @@ def child(mode: str, count: int) -> dict[str, float]:
     before, wall = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     if mode == "serial":
+        import inspect
+
+        shared: dict[str, Any] = {}  # a run's formatters, where formal_notice_pdf takes one
+        if "fmt" in inspect.signature(formal_notice_pdf).parameters:
+            from relance.engine.formats import formats
+
+            shared = {lang: {"fmt": formats({"fr": "fr_FR", "en": "en_GB"}[lang])} for lang in ("fr", "en")}
         for _key, ctx, sender, lang in jobs:
-            formal_notice_pdf(ctx, list(sender), lang, renderer=renderer, problems=[])
+            formal_notice_pdf(ctx, list(sender), lang, renderer=renderer, problems=[], **shared.get(lang, {}))
     elif mode == "pooled":
         from relance.app.letter_pool import LetterJob, render_letters
 

@@ -150,7 +150,8 @@ def _notice_pdf(action: Action, context: dict[str, object], book: Book, renderer
     pdf = ready.take(action.key, problems) if ready is not None else None
     if pdf is not None:
         return pdf
-    return formal_notice_pdf(context, _sender_address(book), action.language, renderer=renderer, problems=problems)
+    return formal_notice_pdf(context, _sender_address(book), action.language, renderer=renderer, problems=problems,
+                             fmt=ready.formats(action.language) if ready is not None else None)
 
 
 def _sender_address(book: Book) -> list[str]:
@@ -165,18 +166,19 @@ def _needs_notice(action: Action) -> bool:
 
 
 def _prerender_letters(plan: Plan, book: Book, positions: dict[str, Position], renderer: Renderer,
-                       index: HistoryIndex, contexts: dict[str, dict[str, object]]) -> Prerendered | None:
+                       index: HistoryIndex, contexts: dict[str, dict[str, object]]) -> Prerendered:
     """When the plan has many formal notices, their PDFs rendered on every core ahead of composing
-    (their render contexts kept in `contexts` for composing); None: composing renders each."""
+    (their render contexts kept in `contexts` for composing); else none: composing renders each
+    (with the run's formatters)."""
     letters = [a for a in plan.to_send if _needs_notice(a)]
     if len(letters) < letter_pool.MIN_POOLED or len({a.key for a in letters}) < len(letters):
-        return None
+        return Prerendered()
     jobs = []
     for action in letters:
         ctx = contexts[action.key] = render_context(action, book, positions, plan.as_of,
                                                     _reminders_sent(index, action))
         jobs.append(LetterJob(action.key, ctx, tuple(_sender_address(book)), action.language))
-    return render_letters(jobs, renderer)
+    return render_letters(jobs, renderer) or Prerendered()
 
 
 def notice_attachment(action: Action, context: dict[str, object], book: Book, renderer: Renderer,

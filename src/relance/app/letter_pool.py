@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from relance.render.letter import formal_notice_pdf
+from relance.engine.formats import Formats, formats
+from relance.render.letter import LOCALES, formal_notice_pdf
 from relance.render.messages import Renderer, TemplateProblem
 
 __all__ = ["MIN_POOLED", "LetterJob", "Prerendered", "cgroup_cpus", "cores", "render_letters"]
@@ -53,9 +54,18 @@ class LetterJob:
 
 @dataclass
 class Prerendered:
-    """The PDFs rendered ahead, by action key, each with the Modeles problems it met."""
+    """The PDFs rendered ahead, by action key, each with the Modeles problems it met; and the
+    run's formatters, for the letters rendered when composing."""
 
     pdfs: dict[str, tuple[bytes, list[TemplateProblem]]] = field(default_factory=dict)
+    formatters: dict[str, Formats] = field(default_factory=dict)
+
+    def formats(self, lang: str) -> Formats:
+        """The formatter of letters in ``lang``, one per run (it learns each currency once)."""
+        found = self.formatters.get(lang)
+        if found is None:
+            found = self.formatters[lang] = formats(LOCALES.get(lang, lang))
+        return found
 
     def take(self, key: str, problems: list[TemplateProblem]) -> bytes | None:
         """The PDF of action ``key`` (its problems added to ``problems``, as rendering it would),
@@ -123,10 +133,12 @@ def _render_range(start: int, stop: int) -> list[tuple[bytes, list[_Reduced]] | 
     assert _WORK is not None
     renderer, jobs = _WORK
     out: list[tuple[bytes, list[_Reduced]] | None] = []
+    run = Prerendered()
     for job in jobs[start:stop]:
         problems: list[TemplateProblem] = []
         try:
-            pdf = formal_notice_pdf(job.context, job.sender_address, job.lang, renderer=renderer, problems=problems)
+            pdf = formal_notice_pdf(job.context, job.sender_address, job.lang, renderer=renderer, problems=problems,
+                                    fmt=run.formats(job.lang))
         except Exception:  # noqa: BLE001 (raised again, exactly, by the serial rendering)
             out.append(None)
             continue

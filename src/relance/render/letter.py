@@ -228,8 +228,8 @@ class Kit:
     currency's layout once) and, per style, the fragment reportlab's parser makes of a plain text,
     so that a plain text (no tag, no entity) needs no parsing: :meth:`plain`."""
 
-    def __init__(self, lang: str) -> None:
-        self.fmt = formats(_LOCALE.get(lang, lang))
+    def __init__(self, lang: str, fmt: Formats | None = None) -> None:
+        self.fmt = fmt or formats(_LOCALE.get(lang, lang))
         self._probes: dict[int, tuple[ParagraphStyle, Any]] = {}
 
     def plain(self, text: object, style: ParagraphStyle) -> Para:
@@ -596,7 +596,8 @@ def letter_values(context: Mapping[str, Any], lang: str = "fr", fmt: Formats | N
 
 
 def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str], lang: str = "fr", *,
-                      renderer: Renderer, problems: list[TemplateProblem] | None = None) -> bytes:
+                      renderer: Renderer, problems: list[TemplateProblem] | None = None,
+                      fmt: Formats | None = None) -> bytes:
     """The formal notice (mise en demeure de payer) for one customer, as PDF bytes.
 
     ``context`` is what :func:`relance.engine.message.render_context` returns; the letter also reads
@@ -610,11 +611,12 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
 
     The words come from ``renderer``: template ``formal_notice``, part ``letter``, one block per
     paragraph (render/wording.py); a Modeles block that cannot be used is added to ``problems``
-    and the shipped paragraph is printed instead.
+    and the shipped paragraph is printed instead. ``fmt``: the formatter of ``lang`` to reuse (a run
+    that renders many letters passes one: it learns each currency's layout once).
     """
     if lang not in _LOCALE:
         raise ValueError(f"no formal notice wording for language {lang!r}; use 'fr' or 'en'")
-    kit = Kit(lang)
+    kit = Kit(lang, fmt)
     fmt = kit.fmt
     values = letter_values(context, lang, fmt)
     letter: Mapping[str, Any] = values["letter"]
