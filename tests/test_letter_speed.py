@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import unicodedata
 from typing import Any
@@ -20,7 +21,16 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Table
 
-from letters import context, formal_notice_pdf
+from letters import (
+    context,
+    flat,
+    formal_notice_pdf,
+    invoice,
+    pdf_info,
+    pdf_to_text,
+    poppler,
+    preset,
+)
 from relance.engine.formats import formats
 from relance.render import letter
 
@@ -113,3 +123,25 @@ def test_paragraphs_laid_out_once_per_width_draw_what_paragraphs_draw() -> None:
                 *[para(long * 12, letter.BODY) for _ in range(4)]]
 
     assert _pdf(story(letter.Para)) == _pdf(story(Paragraph))
+
+
+@poppler
+def test_a_long_letter_with_the_run_s_formatter_reads_page_by_page() -> None:
+    """70 invoices in two currencies: three pages, each numbered, the running head from page 2,
+    every invoice listed once, the totals per currency; a run's shared formatter changes no byte."""
+    many = [invoice(f"F-2026-{i:04d}", dt.date(2026, 1, 1) + dt.timedelta(days=i),
+                    dt.date(2026, 2, 1) + dt.timedelta(days=i), f"{1000 + i * 37}.50", f"{900 + i * 13}.25",
+                    f"{i}.11", "EUR" if i % 7 else "USD") for i in range(70)]
+    pdf = formal_notice_pdf(context(invoices=many), ["1 rue X", "75001 Paris"])
+    shared = letter.formal_notice_pdf(context(invoices=many), ["1 rue X", "75001 Paris"], "fr",
+                                      renderer=preset(), fmt=formats("fr_FR"))
+    assert shared == pdf
+    assert pdf_info(pdf)["Pages"] == "3"
+    pages = pdf_to_text(pdf).split("\f")
+    assert [p for p in pages if p.strip()] == pages[:3]
+    for number, page in enumerate(pages[:3], start=1):
+        assert f"{number}/3" in page
+        assert ("Mise en demeure de payer – Boulangerie Martin" in flat(page)) == (number > 1)
+    text = flat(pdf_to_text(pdf))
+    assert all(text.count(f"F-2026-{i:04d}") >= 1 for i in range(70))
+    assert "Total réclamé" in text and "$US" in text
