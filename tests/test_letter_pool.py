@@ -6,7 +6,9 @@ the serial rendering whenever the pool cannot start or breaks."""
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,7 @@ def _compose(b: Book, monkeypatch: pytest.MonkeyPatch, pooled: bool, renderer: R
     p = planned(b, DAY)
     with monkeypatch.context() as patched:
         patched.setattr(letter_pool, "MIN_POOLED", 4 if pooled else 10**9)
+        patched.setattr(letter_pool, "forkable", lambda: True)  # whatever threads earlier tests left
         return compose(p.plan, b, p.positions, renderer or message_renderer(b),
                        HistoryIndex.build([*b.archived, *b.history]))
 
@@ -164,3 +167,43 @@ def test_a_cpu_quota_bounds_the_workers(tmp_path: Path) -> None:
         assert letter_pool.cgroup_cpus(quota) == expected
     assert letter_pool.cgroup_cpus(tmp_path / "absent") is None
     assert letter_pool.cores() >= 1
+
+
+def test_a_process_with_other_threads_renders_one_by_one() -> None:
+    """A lock held by another thread at fork time would stay held in the worker: no pool then."""
+    from letters import preset
+
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert not letter_pool.forkable()
+        assert render_letters(_jobs(4), preset(), workers=2, minimum=1) is None
+    finally:
+        release.set()
+        other.join()
+
+
+def test_a_hung_pool_is_ended_and_nothing_is_taken_from_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hang guard at zero: the workers have not answered yet, so they are ended (not waited
+    for) and the letters are left to the serial rendering."""
+    from letters import preset
+
+    monkeypatch.setattr(letter_pool, "HANG_GUARD", 0.0)
+    monkeypatch.setattr(letter_pool, "HANG_GUARD_PER_LETTER", 0.0)
+    monkeypatch.setattr(letter_pool, "forkable", lambda: True)
+    workers: list[Any] = []
+
+    class Watched(ProcessPoolExecutor):
+        def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+            workers.extend((getattr(self, "_processes", None) or {}).values())
+            super().shutdown(wait, cancel_futures=cancel_futures)
+
+    def pool(n: int) -> ProcessPoolExecutor:
+        return Watched(n, mp_context=multiprocessing.get_context("fork"))
+
+    assert render_letters(_jobs(40), preset(), workers=2, minimum=1, pool=pool) is None
+    assert workers
+    for worker in workers:
+        worker.join(timeout=60)  # a hang guard: killed, they are gone at once
+        assert worker.exitcode is not None and worker.exitcode < 0  # ended by a signal

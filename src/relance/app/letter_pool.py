@@ -23,8 +23,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,10 +34,14 @@ from relance.engine.formats import Formats, formats
 from relance.render.letter import LOCALES, formal_notice_pdf
 from relance.render.messages import Renderer, TemplateProblem
 
-__all__ = ["MIN_POOLED", "LetterJob", "Prerendered", "cgroup_cpus", "cores", "render_letters"]
+__all__ = ["MIN_POOLED", "LetterJob", "Prerendered", "cgroup_cpus", "cores", "forkable", "render_letters"]
 
 #: Below this many letters a run renders them one by one (starting workers costs more).
 MIN_POOLED = 32
+#: A pool that has not given every letter back after this long (seconds, plus so much per letter:
+#: a letter takes milliseconds) is taken as hung: its workers are ended and composing renders the
+#: letters itself. A hang guard, never a timing.
+HANG_GUARD, HANG_GUARD_PER_LETTER = 120.0, 1.0
 #: Chunks per worker: small enough to even out long and short letters, large enough that a
 #: chunk's round trip costs little beside its rendering.
 CHUNKS_PER_WORKER = 4
@@ -155,36 +160,58 @@ def _chunks(total: int, workers: int) -> list[tuple[int, int]]:
     return [(bounds[i], bounds[i + 1]) for i in range(count) if bounds[i] < bounds[i + 1]]
 
 
+def forkable() -> bool:
+    """Whether forking is safe: this thread is the process's only one. A lock another thread holds
+    at fork time (babel's locale cache, a stream) stays held for ever in the child; a process
+    with other threads (a server's, a live progress bar's) renders its letters one by one."""
+    return threading.active_count() == 1
+
+
 def render_letters(jobs: Sequence[LetterJob], renderer: Renderer, *, workers: int | None = None,
                    minimum: int | None = None,
                    pool: Callable[[int], ProcessPoolExecutor] | None = None) -> Prerendered | None:
     """The letters of ``jobs`` rendered in ``workers`` forked processes (default: one per core),
     in their order; None (render them one by one) when there are fewer than ``minimum`` (default
-    MIN_POOLED), a
-    single core, or the pool cannot start or finish. ``pool`` makes the executor (tests)."""
+    MIN_POOLED), a single core, other threads, or when the pool cannot start, breaks or hangs
+    (HANG_GUARD). ``pool`` makes the executor (tests)."""
     global _WORK
     workers = cores() if workers is None else workers
     if len(jobs) < (MIN_POOLED if minimum is None else minimum) or workers < 2 or _WORK is not None:
         return None
     if pool is None:
-        if "fork" not in multiprocessing.get_all_start_methods():
+        if "fork" not in multiprocessing.get_all_start_methods() or not forkable():
             return None
 
         def pool(n: int) -> ProcessPoolExecutor:
             return ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"), initializer=_quiet)
 
     _WORK = (renderer, jobs)
+    executor: ProcessPoolExecutor | None = None
     try:
-        with pool(workers) as executor:
-            parts = [executor.submit(_render_range, start, stop) for start, stop in _chunks(len(jobs), workers)]
-            results = [item for part in parts for item in part.result()]
+        executor = pool(workers)
+        parts = [executor.submit(_render_range, start, stop) for start, stop in _chunks(len(jobs), workers)]
+        _, late = wait(parts, timeout=HANG_GUARD + HANG_GUARD_PER_LETTER * len(jobs))
+        if late:
+            _stop(executor)
+            return None
+        results = [item for part in parts for item in part.result()]
+        executor.shutdown()
         ready = Prerendered()
         for job, result in zip(jobs, results, strict=True):
             if result is not None:
                 pdf, problems = result
                 ready.pdfs[job.key] = (pdf, [_rebuild(p) for p in problems])
     except Exception:  # noqa: BLE001 (any failure of the pool: the serial rendering is the answer)
+        if executor is not None:
+            _stop(executor)
         return None
     finally:
         _WORK = None
     return ready
+
+
+def _stop(executor: ProcessPoolExecutor) -> None:
+    """End the workers now (a hung or broken pool): nothing they would still give is used."""
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
+        process.kill()
+    executor.shutdown(wait=False, cancel_futures=True)
