@@ -207,3 +207,16 @@ def test_a_hung_pool_is_ended_and_nothing_is_taken_from_it(monkeypatch: pytest.M
     for worker in workers:
         worker.join(timeout=60)  # a hang guard: killed, they are gone at once
         assert worker.exitcode is not None and worker.exitcode < 0  # ended by a signal
+
+
+def test_a_letter_job_is_plain_data() -> None:
+    """What a worker renders from crosses a process boundary as it is (a spawned worker could)."""
+    import pickle
+
+    from relance.engine.message import render_context
+
+    b = _book(4)
+    p = planned(b, DAY)
+    [action, *_] = [a for a in p.plan.to_send if a.channel == "letter"]
+    job = LetterJob(action.key, render_context(action, b, p.positions, DAY), ("1 rue X",), action.language)
+    assert pickle.loads(pickle.dumps(job)) == job
