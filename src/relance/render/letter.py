@@ -55,6 +55,8 @@ from relance.render.wording import Wording
 
 __all__ = [
     "LOCALES",
+    "Kit",
+    "Para",
     "as_date",
     "as_decimal",
     "formal_notice_pdf",
