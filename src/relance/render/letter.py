@@ -688,9 +688,9 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
         story.append(kit.plain(words("penalties_law"), BODY))
         rate = values["penalty_rate"]
         if rate is not None:
+            shown = fmt.percent(rate["rate"], 2)
             story.append(kit.plain(words("rate", required=[
-                (A.WHAT_RATE(rate=fmt.percent(rate["rate"], 2)), fmt.percent(rate["rate"], 2),
-                 "{{ penalty_rate.rate|percent(2) }}"),
+                (A.WHAT_RATE(rate=shown), shown, "{{ penalty_rate.rate|percent(2) }}"),
                 (A.WHAT_INDEMNITY(amount=letter["per"]), letter["per"], "{{ letter.per }}")]), BODY))
     story.append(KeepTogether([_totals_table(words, rows, b2b, lang, kit), Spacer(1, 3 * mm)]))
 
