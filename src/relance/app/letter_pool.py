@@ -9,9 +9,9 @@ run gives:
   for the letters, as a serial run collects them;
 - an error: a letter that raised is not taken from here; composing renders it again itself, and
   the error is raised there, as in a serial run;
-- a pool that cannot start or breaks (no ``fork`` on this system, one core, a worker killed, a
-  result that cannot cross the process boundary): nothing is taken from here, every letter is
-  rendered serially.
+- a pool that cannot or should not start (not Linux, one core, another thread in the process) or
+  that breaks or hangs (a worker killed, a result that cannot cross the process boundary, the
+  hang guard): nothing is taken from here, every letter is rendered serially.
 
 Workers are forked, so they inherit the renderer and the contexts as they are in memory: nothing
 is pickled on the way in (the contexts are plain data, but the renderer holds compiled
@@ -179,7 +179,8 @@ def render_letters(jobs: Sequence[LetterJob], renderer: Renderer, *, workers: in
     if len(jobs) < (MIN_POOLED if minimum is None else minimum) or workers < 2 or _WORK is not None:
         return None
     if pool is None:
-        if "fork" not in multiprocessing.get_all_start_methods() or not forkable():
+        # fork on Linux only: macOS's system libraries may crash a forked child, Windows has none
+        if not sys.platform.startswith("linux") or not forkable():
             return None
 
         def pool(n: int) -> ProcessPoolExecutor:
