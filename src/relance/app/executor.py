@@ -174,10 +174,14 @@ def _prerender_letters(plan: Plan, book: Book, positions: dict[str, Position], r
     if len(letters) < letter_pool.MIN_POOLED or len({a.key for a in letters}) < len(letters):
         return Prerendered()
     jobs = []
-    for action in letters:
-        ctx = contexts[action.key] = render_context(action, book, positions, plan.as_of,
-                                                    _reminders_sent(index, action))
-        jobs.append(LetterJob(action.key, ctx, tuple(_sender_address(book)), action.language))
+    try:
+        for action in letters:
+            ctx = contexts[action.key] = render_context(action, book, positions, plan.as_of,
+                                                        _reminders_sent(index, action))
+            jobs.append(LetterJob(action.key, ctx, tuple(_sender_address(book)), action.language))
+    except Exception:  # noqa: BLE001 (composing meets it where a serial run does, or skips that action)
+        contexts.clear()
+        return Prerendered()
     return render_letters(jobs, renderer) or Prerendered()
 
 
