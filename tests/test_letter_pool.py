@@ -141,8 +141,10 @@ def test_a_pool_that_cannot_start_renders_nothing_ahead() -> None:
     assert render_letters(_jobs(4), preset(), workers=1, minimum=1) is None  # one core: serial
 
 
-def test_problems_cross_the_process_boundary_whole() -> None:
+def test_problems_cross_the_process_boundary_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     from letters import preset
+
+    monkeypatch.setattr(letter_pool, "forkable", lambda: True)  # whatever threads earlier tests left
 
     renderer = Renderer(preset()._files, {("formal_notice", "fr", "letter"): SHORT_DEMAND})
     jobs = _jobs(5)
