@@ -28,7 +28,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from relance.app import letter_pool
 from relance.app.daily_cap import DailyCap, daily_cap, held_back
+from relance.app.letter_pool import LetterJob, Prerendered, render_letters
 from relance.app.phases import begin
 from relance.app.templates import document_anomalies, template_cell
 from relance.channels.attempts import Attempt, AttemptJournal, attempted, prune
@@ -142,21 +144,55 @@ def _handoff_package(
 
 
 def _notice_pdf(action: Action, context: dict[str, object], book: Book, renderer: Renderer,
-                problems: list[TemplateProblem]) -> bytes:
+                problems: list[TemplateProblem], ready: Prerendered | None = None) -> bytes:
     """The formal notice as a PDF (render/letter.py), for the letter and the e-mailed notice alike;
-    a Modeles paragraph that cannot be used goes to `problems` (the shipped one is printed)."""
-    s = book.settings
-    sender_address = [line.strip() for line in s.company_address.replace("\n", ";").split(";") if line.strip()]
-    return formal_notice_pdf(context, sender_address, action.language, renderer=renderer, problems=problems)
+    a Modeles paragraph that cannot be used goes to `problems` (the shipped one is printed).
+    `ready`: the letters rendered ahead on every core (app/letter_pool.py), the same bytes."""
+    pdf = ready.take(action.key, problems) if ready is not None else None
+    if pdf is not None:
+        return pdf
+    return formal_notice_pdf(context, _sender_address(book), action.language, renderer=renderer, problems=problems,
+                             fmt=ready.formats(action.language) if ready is not None else None)
+
+
+def _sender_address(book: Book) -> list[str]:
+    """Settings company_address as the letter's sender lines (';' or line breaks between them)."""
+    return [line.strip() for line in book.settings.company_address.replace("\n", ";").split(";") if line.strip()]
+
+
+def _needs_notice(action: Action) -> bool:
+    """Whether composing `action` renders the formal notice: a letter, or the e-mailed notice."""
+    return not action.is_task and (action.channel == "letter"
+                                   or (action.channel != "sms" and action.template == "formal_notice"))
+
+
+def _prerender_letters(plan: Plan, book: Book, positions: dict[str, Position], renderer: Renderer,
+                       index: HistoryIndex, contexts: dict[str, dict[str, object]]) -> Prerendered:
+    """When the plan has many formal notices, their PDFs rendered on every core ahead of composing
+    (their render contexts kept in `contexts` for composing); else none: composing renders each
+    (with the run's formatters)."""
+    letters = [a for a in plan.to_send if _needs_notice(a)]
+    if len(letters) < letter_pool.MIN_POOLED or len({a.key for a in letters}) < len(letters):
+        return Prerendered()
+    jobs = []
+    try:
+        for action in letters:
+            ctx = contexts[action.key] = render_context(action, book, positions, plan.as_of,
+                                                        _reminders_sent(index, action))
+            jobs.append(LetterJob(action.key, ctx, tuple(_sender_address(book)), action.language))
+    except Exception:  # noqa: BLE001 (composing meets it where a serial run does, or skips that action)
+        contexts.clear()
+        return Prerendered()
+    return render_letters(jobs, renderer) or Prerendered()
 
 
 def notice_attachment(action: Action, context: dict[str, object], book: Book, renderer: Renderer,
-                      problems: list[TemplateProblem]) -> Attachment:
+                      problems: list[TemplateProblem], ready: Prerendered | None = None) -> Attachment:
     """The PDF an e-mailed formal notice carries: the same letter, named after the customer and date."""
     name = ("mise_en_demeure" if action.language == "fr" else "formal_notice")
     day = str(context.get("as_of") or "")
     filename = "_".join(x for x in (name, safe_name(action.customer_id), day) if x) + ".pdf"
-    return Attachment(filename, "application/pdf", _notice_pdf(action, context, book, renderer, problems))
+    return Attachment(filename, "application/pdf", _notice_pdf(action, context, book, renderer, problems, ready))
 
 
 def safe_name(text: str) -> str:
@@ -165,10 +201,10 @@ def safe_name(text: str) -> str:
 
 
 def _letter(action: Action, context: dict[str, object], book: Book, renderer: Renderer,
-            problems: list[TemplateProblem]) -> OutgoingMessage:
+            problems: list[TemplateProblem], ready: Prerendered | None = None) -> OutgoingMessage:
     """A letter step: the formal notice as a PDF (render/letter.py), filed in the outbox to be posted."""
     s = book.settings
-    pdf = _notice_pdf(action, context, book, renderer, problems)
+    pdf = _notice_pdf(action, context, book, renderer, problems, ready)
     subject = ("Mise en demeure" if action.language == "fr" else "Formal notice") + f" – {action.customer_id}"
     return OutgoingMessage(action=action, sender_email=s.sender_email, sender_name=s.sender_name or s.company_name,
                            reply_to=s.reply_to, subject=subject, html="", text="", pdf=pdf)
@@ -187,10 +223,13 @@ def compose(
         index = HistoryIndex.build([*book.archived, *book.history])
     stopped: set[tuple[str, str]] = set()  # templates a bound stopped: not tried again this run
     wording: list[TemplateProblem] = []  # letter paragraphs of the Modeles tab that could not be used
+    contexts: dict[str, dict[str, object]] = {}  # the render contexts of the letters rendered ahead
+    ready = _prerender_letters(plan, book, positions, renderer, index, contexts)
     for action in plan.to_send:
         if (action.template, action.language) in stopped:
             continue
-        ctx = render_context(action, book, positions, plan.as_of, _reminders_sent(index, action))
+        ctx = contexts.pop(action.key, None) or render_context(action, book, positions, plan.as_of,
+                                                                _reminders_sent(index, action))
         try:
             if action.is_task:
                 script = renderer.render(action.template, action.language, "script", ctx) \
@@ -198,7 +237,7 @@ def compose(
                 out.append((action, None, script))
                 continue
             if action.channel == "letter":
-                out.append((action, _letter(action, ctx, book, renderer, wording), ""))
+                out.append((action, _letter(action, ctx, book, renderer, wording, ready), ""))
                 continue
             if action.channel == "sms":
                 body = to_gsm7(" ".join(renderer.render(action.template, action.language, "sms", ctx).split()))
@@ -213,7 +252,7 @@ def compose(
                 html=renderer.render(action.template, action.language, "html", ctx),
                 text=renderer.render(action.template, action.language, "text", ctx),
                 # the e-mailed formal notice carries the letter itself (what a lawyer will produce)
-                attachments=(notice_attachment(action, ctx, book, renderer, wording),)
+                attachments=(notice_attachment(action, ctx, book, renderer, wording, ready),)
                 if action.template == "formal_notice" else (),
             )
             out.append((action, message, ""))

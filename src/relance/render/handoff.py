@@ -64,6 +64,8 @@ from relance.render.letter import (
     SHADE,
     SMALL,
     TITLE,
+    Kit,
+    Para,
     as_date,
     as_decimal,
     markup,
@@ -295,17 +297,23 @@ def _grid(data: list[list[Any]], widths: Sequence[float], header: bool = True) -
 
 
 def _p(text: object, style: Any = CELL) -> Paragraph:
-    return Paragraph(markup(text), style)
+    return Para(markup(text), style)
 
 
 def _summary_pdf(words: Wording, customer: Mapping[str, Any], company: Mapping[str, Any], b2b: bool,
                  invoices: list[dict[str, Any]], reminders: list[dict[str, Any]],
                  proof_names: list[str], as_of: dt.date, lang: str) -> bytes:
     w = words
+    kit = Kit(lang)  # one formatter for the summary, plain texts made without the markup parser
+    fmt = kit.fmt
+
+    def p(text: object, style: Any = CELL) -> Paragraph:
+        return kit.plain(text, style)
+
     name = str(customer.get("name") or customer.get("id") or "")
     story: list[Flowable] = [
-        Paragraph(markup(w("title")), TITLE),
-        _p(w("subtitle"), text_style("sub", textColor=GREY)),
+        p(w("title"), TITLE),
+        p(w("subtitle"), text_style("sub", textColor=GREY)),
         Spacer(1, 5 * mm),
     ]
 
@@ -333,11 +341,11 @@ def _summary_pdf(words: Wording, customer: Mapping[str, Any], company: Mapping[s
         facts.append((w("email"), emails))
     if customer.get("phone"):
         facts.append((w("phone"), str(customer["phone"])))
-    story.append(_grid([[_p(k, HEAD), _p(v)] for k, v in facts], [35, 135], header=False))
+    story.append(_grid([[p(k, HEAD), p(v)] for k, v in facts], [35, 135], header=False))
     story.append(Spacer(1, 5 * mm))
 
     # the claims, per currency; the indemnity (EUR) joins the EUR line
-    story.append(Paragraph(markup(w("claims")), H2))
+    story.append(p(w("claims"), H2))
     story.append(Spacer(1, 1.5 * mm))
     per_currency: dict[str, dict[str, Any]] = {}
     for inv in invoices:
@@ -355,55 +363,55 @@ def _summary_pdf(words: Wording, customer: Mapping[str, Any], company: Mapping[s
     if b2b:
         head += [w("col_penalties"), w("col_indemnity")]
     head.append(w("col_total"))
-    data: list[list[Any]] = [[_p(h, HEAD if i == 0 else HEAD_R) for i, h in enumerate(head)]]
+    data: list[list[Any]] = [[p(h, HEAD if i == 0 else HEAD_R) for i, h in enumerate(head)]]
     for cur in sorted(per_currency):
         slot = per_currency[cur]
         total = slot["principal"] + slot["penalties"] + slot["indemnity"]
         label = w("indemnity_only", currency=cur) if slot.get("indemnity_only") else cur
-        row = [_p(label), _p(str(slot["count"]), CELL_R), _p(money(slot["principal"], cur, lang), CELL_R)]
+        row = [p(label), p(str(slot["count"]), CELL_R), p(money(slot["principal"], cur, lang, fmt), CELL_R)]
         if b2b:
-            row += [_p(money(slot["penalties"], cur, lang), CELL_R),
-                    _p(money(slot["indemnity"], "EUR", lang), CELL_R)]
-        row.append(_p(money(total, cur, lang), HEAD_R))
+            row += [p(money(slot["penalties"], cur, lang, fmt), CELL_R),
+                    p(money(slot["indemnity"], "EUR", lang, fmt), CELL_R)]
+        row.append(p(money(total, cur, lang, fmt), HEAD_R))
         data.append(row)
     story.append(_grid(data, [30, 20, 35, 30, 25, 30] if b2b else [40, 30, 50, 50]))
     story.append(Spacer(1, 2 * mm))
     dated = [inv for inv in invoices if inv["due_date"] is not None]
     if dated:
         oldest = dated[0]
-        story.append(_p(w("oldest", due=oldest["due_date"], days=oldest["days_past_due"]), SMALL))
-        story.append(_p(w("prescription", limit=_years_later(oldest["due_date"], 5 if b2b else 2)), SMALL))
-    story.append(_p(w("note"), SMALL))
+        story.append(p(w("oldest", due=oldest["due_date"], days=oldest["days_past_due"]), SMALL))
+        story.append(p(w("prescription", limit=_years_later(oldest["due_date"], 5 if b2b else 2)), SMALL))
+    story.append(p(w("note"), SMALL))
     story.append(Spacer(1, 5 * mm))
 
     # the reminder timeline
-    story.append(Paragraph(markup(w("timeline")), H2))
+    story.append(p(w("timeline"), H2))
     story.append(Spacer(1, 1.5 * mm))
     if reminders:
         shown = reminders[-TIMELINE_ROWS:]
-        data = [[_p(w(h), HEAD) for h in ("col_date", "col_channel", "col_step", "col_to", "col_status")]]
+        data = [[p(w(h), HEAD) for h in ("col_date", "col_channel", "col_step", "col_to", "col_status")]]
         for r in shown:
             data.append([
-                _p(short_date(r["date"], lang) if _iso(r["date"]) else r["date"]),
-                _p(w("channel", value=r["channel"])),
-                _p(w("step", value=r["step"])),
-                _p(r["recipient"]),
-                _p(w("status", value=r["status"])),
+                p(short_date(r["date"], lang, fmt) if _iso(r["date"]) else r["date"]),
+                p(w("channel", value=r["channel"])),
+                p(w("step", value=r["step"])),
+                p(r["recipient"]),
+                p(w("status", value=r["status"])),
             ])
         story.append(_grid(data, [22, 20, 45, 63, 20]))
         if len(reminders) > len(shown):
             story.append(Spacer(1, 1.5 * mm))
             more = len(reminders) - len(shown)
-            story.append(_p(w("earlier", count=more), SMALL))
+            story.append(p(w("earlier", count=more), SMALL))
     else:
-        story.append(_p(w("no_reminder"), PLAIN))
+        story.append(p(w("no_reminder"), PLAIN))
     story.append(Spacer(1, 5 * mm))
     if proof_names:
         more = max(len(proof_names) - PROOFS_LISTED, 0)
-        story.append(_p(w("proofs", names=proof_names[:PROOFS_LISTED], more=more), PLAIN))
+        story.append(p(w("proofs", names=proof_names[:PROOFS_LISTED], more=more), PLAIN))
     else:
-        story.append(_p(w("no_proof"), PLAIN))
-    story.append(_p(w("files"), PLAIN))
+        story.append(p(w("no_proof"), PLAIN))
+    story.append(p(w("files"), PLAIN))
 
     buf = io.BytesIO()
     doc = SimpleDocTemplate(

@@ -19,6 +19,7 @@ character to a close one ("Łódź" -> "Lodz") instead of the black box reportla
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import unicodedata
@@ -43,15 +44,19 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.paragraph import cleanBlockQuotedText
+from reportlab.platypus.paraparser import ParaParser
 
 from relance.engine.catalog import anomalies as A
-from relance.engine.formats import formats
+from relance.engine.formats import Formats, formats
 from relance.engine.i18n import french_typography
 from relance.render.messages import Renderer, TemplateProblem
 from relance.render.wording import Wording
 
 __all__ = [
     "LOCALES",
+    "Kit",
+    "Para",
     "as_date",
     "as_decimal",
     "formal_notice_pdf",
@@ -117,6 +122,24 @@ def _in_cp1252(char: str) -> bool:
     return True
 
 
+def _char(char: str) -> str:
+    """One character (after NFC) as the standard PDF fonts can draw it."""
+    mapped = _CLOSE.get(char, char)
+    if len(mapped) != 1:
+        return mapped
+    if unicodedata.category(mapped) in ("Cc", "Cf", "Zl", "Zp"):
+        return " " if mapped not in "\u00ad" else ""
+    if _in_cp1252(mapped):
+        return mapped
+    base = "".join(c for c in unicodedata.normalize("NFKD", mapped) if not unicodedata.combining(c))
+    return base if base and all(_in_cp1252(c) for c in base) else "?"
+
+
+#: The characters of Windows-1252 that :func:`_char` does not keep as they are (controls, the
+#: soft hyphen, a few mapped to a neighbour): a text of Windows-1252 without any is drawn as is.
+_REDRAWN = frozenset(c for c in bytes(range(256)).decode("cp1252", errors="ignore") if _char(c) != c)
+
+
 def pdf_text(text: object) -> str:
     """``text`` with every character the standard PDF fonts can draw (Windows-1252).
 
@@ -124,19 +147,15 @@ def pdf_text(text: object) -> str:
     other scripts lose their accent ("ő" -> "o", "ł" -> "l"); control characters become
     spaces; anything else becomes "?".
     """
-    out: list[str] = []
-    for char in unicodedata.normalize("NFC", "" if text is None else str(text)):
-        char = _CLOSE.get(char, char)
-        if len(char) != 1:
-            out.append(char)
-        elif unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
-            out.append(" " if char not in "\u00ad" else "")
-        elif _in_cp1252(char):
-            out.append(char)
-        else:
-            base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-            out.append(base if base and all(_in_cp1252(c) for c in base) else "?")
-    return "".join(out)
+    raw = "" if text is None else str(text)
+    try:
+        raw.encode("cp1252")  # Windows-1252 characters are composed already: NFC keeps them
+    except UnicodeEncodeError:
+        pass
+    else:
+        if _REDRAWN.isdisjoint(raw):
+            return raw
+    return "".join([_char(char) for char in unicodedata.normalize("NFC", raw)])
 
 
 def markup(text: object) -> str:
@@ -174,21 +193,22 @@ def as_date(value: object) -> dt.date | None:
     return dt.date.fromisoformat(str(value).strip()[:10])
 
 
-def money(amount: object, currency: str, lang: str = "fr") -> str:
-    """``1 234,56 €`` (fr, no-break spaces) / ``€1,234.56`` (en): relance.engine.formats, half-up."""
-    return formats(_LOCALE.get(lang, lang)).money(_amount(amount), (currency or "EUR"))
+def money(amount: object, currency: str, lang: str = "fr", fmt: Formats | None = None) -> str:
+    """``1 234,56 €`` (fr, no-break spaces) / ``€1,234.56`` (en): relance.engine.formats, half-up.
+    ``fmt``: the formatter of ``lang`` when the caller has one (it learns each currency once)."""
+    return (fmt or formats(_LOCALE.get(lang, lang))).money(_amount(amount), (currency or "EUR"))
 
 
-def long_date(value: object, lang: str = "fr") -> str:
+def long_date(value: object, lang: str = "fr", fmt: Formats | None = None) -> str:
     """``1er décembre 2026`` (fr), ``23 November 2026`` (en), with no-break spaces (formats.date)."""
     day = as_date(value)
-    return "" if day is None else formats(_LOCALE.get(lang, lang)).date(day)
+    return "" if day is None else (fmt or formats(_LOCALE.get(lang, lang))).date(day)
 
 
-def short_date(value: object, lang: str = "fr") -> str:
+def short_date(value: object, lang: str = "fr", fmt: Formats | None = None) -> str:
     """``31/03/2025`` (fr), ``31 Mar 2025`` (en: unambiguous on both sides of the Atlantic)."""
     day = as_date(value)
-    return "" if day is None else formats(_LOCALE.get(lang, lang)).short_date(day)
+    return "" if day is None else (fmt or formats(_LOCALE.get(lang, lang))).short_date(day)
 
 
 def _join(items: Sequence[str], lang: str) -> str:
@@ -199,6 +219,52 @@ def _join(items: Sequence[str], lang: str) -> str:
 
 
 # --------------------------------------------------------------------------- styles
+
+
+#: What reportlab's markup parser would act on in a text: tags and entities.
+_MARKUP = frozenset("<>&")
+
+
+class Kit:
+    """What one document reuses from paragraph to paragraph: its formatter (which learns each
+    currency's layout once) and, per style, the fragment reportlab's parser makes of a plain text,
+    so that a plain text (no tag, no entity) needs no parsing: :meth:`plain`."""
+
+    def __init__(self, lang: str, fmt: Formats | None = None) -> None:
+        self.fmt = fmt or formats(_LOCALE.get(lang, lang))
+        self._probes: dict[int, tuple[ParagraphStyle, Any]] = {}
+
+    def plain(self, text: object, style: ParagraphStyle) -> Para:
+        """``Para(markup(text), style)``: the same paragraph, parsed once per style."""
+        shown = pdf_text(text)
+        if not shown or not _MARKUP.isdisjoint(shown) or cleanBlockQuotedText(shown) != shown:
+            return Para(escape(shown), style)
+        found = self._probes.get(id(style))
+        if found is None or found[0] is not style:
+            _, frags, _ = ParaParser().parse("x", style)
+            found = self._probes[id(style)] = (style, frags[0])
+        frag = copy.copy(found[1])  # what the parser's handle_data does with each piece of text
+        frag.text = shown
+        return Para(shown, style, frags=[frag])
+
+
+class Para(Paragraph):
+    """reportlab's Paragraph, laid out once per width. Platypus asks a table cell for its size
+    when it lays the table out and again when it draws it, a kept-together block when it checks
+    the room left and again when it places it; the answer is a function of the width alone (the
+    text and the style do not change), so it is worked out again only for another width."""
+
+    _wrapped: tuple[float, object, float, float] | None = None  # width, lines, then the size
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 (reportlab's names)
+        done = self._wrapped
+        if done is not None and done[0] == availWidth and self.__dict__.get("blPara") is done[1]:
+            return done[2], done[3]  # the same width, and no split since: the same lines
+        size: tuple[float, float] = super().wrap(availWidth, availHeight)
+        lines = self.__dict__.get("blPara")
+        self._wrapped = (availWidth, lines, *size) if lines is not None else None
+        return size
+
 
 
 def text_style(name: str, **kw: Any) -> ParagraphStyle:
@@ -341,7 +407,7 @@ def _how_to_pay(words: Wording, company: Mapping[str, Any], invoices: Sequence[M
     if not lines:
         return []
     label = f"<b>{markup(words('how_to_pay'))}</b> "
-    return [Paragraph(label + "<br/>".join(markup(line) for line in lines), BODY)]
+    return [Para(label + "<br/>".join(markup(line) for line in lines), BODY)]
 
 
 def _signatory(company: Mapping[str, Any]) -> list[str]:
@@ -400,7 +466,9 @@ def _totals(context: Mapping[str, Any], b2b: bool) -> tuple[list[dict[str, Any]]
     return rows, amount, count
 
 
-def _invoice_table(words: Wording, invoices: Sequence[Mapping[str, Any]], b2b: bool, lang: str) -> Table:
+def _invoice_table(words: Wording, invoices: Sequence[Mapping[str, Any]], b2b: bool, lang: str,
+                   kit: Kit) -> Table:
+    fmt = kit.fmt
     head = [words(x) for x in ("col_id", "col_date", "col_due", "col_late", "col_amount", "col_open")]
     widths = [34, 24, 24, 16, 36, 36]
     if b2b:
@@ -408,21 +476,21 @@ def _invoice_table(words: Wording, invoices: Sequence[Mapping[str, Any]], b2b: b
         widths = [28, 22, 22, 16, 29, 29, 24]
     numeric_from = 3
     rows: list[list[Flowable]] = [
-        [Paragraph(markup(h), HEAD_R if i >= numeric_from else HEAD) for i, h in enumerate(head)]
+        [kit.plain(h, HEAD_R if i >= numeric_from else HEAD) for i, h in enumerate(head)]
     ]
     for inv in invoices:
         currency = str(inv.get("currency") or "EUR")
         days = int(inv.get("days_past_due") or 0)
         cells = [
-            str(inv.get("id") or ""), short_date(inv.get("issue_date"), lang),
-            short_date(inv.get("due_date"), lang),
+            str(inv.get("id") or ""), short_date(inv.get("issue_date"), lang, fmt),
+            short_date(inv.get("due_date"), lang, fmt),
             words("days_late", days=days) if days > 0 else "–",
-            money(inv.get("amount"), currency, lang), money(inv.get("open_balance"), currency, lang),
+            money(inv.get("amount"), currency, lang, fmt), money(inv.get("open_balance"), currency, lang, fmt),
         ]
         if b2b:
             penalty = inv.get("late_penalty")
-            cells.append(money(penalty, currency, lang) if penalty is not None else "–")
-        rows.append([Paragraph(markup(c), CELL_R if i >= numeric_from else CELL)
+            cells.append(money(penalty, currency, lang, fmt) if penalty is not None else "–")
+        rows.append([kit.plain(c, CELL_R if i >= numeric_from else CELL)
                      for i, c in enumerate(cells)])
     table = Table(rows, colWidths=[x * mm for x in widths], repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([
@@ -440,7 +508,7 @@ def _invoice_table(words: Wording, invoices: Sequence[Mapping[str, Any]], b2b: b
     return table
 
 
-def _totals_table(words: Wording, rows: list[dict[str, Any]], b2b: bool, lang: str) -> Table:
+def _totals_table(words: Wording, rows: list[dict[str, Any]], b2b: bool, lang: str, kit: Kit) -> Table:
     """Principal, penalties, indemnity and total claimed, under a heading per currency when
     there are several. A consumer owes the principal only: one line."""
     several = len(rows) > 1
@@ -451,18 +519,18 @@ def _totals_table(words: Wording, rows: list[dict[str, Any]], b2b: bool, lang: s
         cur = row["currency"]
         if several:
             heading_rows.append(len(data))
-            data.append([Paragraph(markup(words("t_currency", currency=cur)), HEAD), ""])
+            data.append([kit.plain(words("t_currency", currency=cur), HEAD), ""])
         if b2b and not row.get("indemnity_only"):
-            data.append([Paragraph(markup(words("t_principal")), CELL),
-                         Paragraph(markup(money(row["principal"], cur, lang)), CELL_R)])
-            data.append([Paragraph(markup(words("t_penalties")), CELL),
-                         Paragraph(markup(money(row["penalties"], cur, lang)), CELL_R)])
+            data.append([kit.plain(words("t_principal"), CELL),
+                         kit.plain(money(row["principal"], cur, lang, kit.fmt), CELL_R)])
+            data.append([kit.plain(words("t_penalties"), CELL),
+                         kit.plain(money(row["penalties"], cur, lang, kit.fmt), CELL_R)])
         if row["indemnity"]:
-            data.append([Paragraph(markup(words("t_indemnity")), CELL),
-                         Paragraph(markup(money(row["indemnity"], "EUR", lang)), CELL_R)])
+            data.append([kit.plain(words("t_indemnity"), CELL),
+                         kit.plain(money(row["indemnity"], "EUR", lang, kit.fmt), CELL_R)])
         total_rows.append(len(data))
-        data.append([Paragraph(markup(words("t_total")), HEAD),
-                     Paragraph(markup(money(row["total"], cur, lang)), HEAD_R)])
+        data.append([kit.plain(words("t_total"), HEAD),
+                     kit.plain(money(row["total"], cur, lang, kit.fmt), HEAD_R)])
     table = Table(data, colWidths=[105 * mm, 35 * mm], hAlign="RIGHT")
     style: list[tuple[Any, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -490,10 +558,11 @@ def _bold(text: str, shown: Sequence[str]) -> str:
     return out
 
 
-def letter_values(context: Mapping[str, Any], lang: str = "fr") -> dict[str, Any]:
+def letter_values(context: Mapping[str, Any], lang: str = "fr", fmt: Formats | None = None) -> dict[str, Any]:
     """What the letter's templates see: the render context (engine/message.render_context) with
     its gaps filled (``is_b2b``, ``reminders_sent``, ``penalty_rate`` as Decimals), and
     ``letter``: the figures the letter computed, already formatted (see docs/sending.md)."""
+    fmt = fmt or formats(_LOCALE.get(lang, lang))
     company: Mapping[str, Any] = context.get("company") or {}
     customer: Mapping[str, Any] = context.get("customer") or {}
     invoices: Sequence[Mapping[str, Any]] = context.get("invoices") or ()
@@ -514,13 +583,13 @@ def letter_values(context: Mapping[str, Any], lang: str = "fr") -> dict[str, Any
         "city": str(company.get("city") or "").strip(),
         "contact_name": str(customer.get("contact_name") or "").strip(),
         "iban": iban.replace(" ", "\u00a0"), "bic": str(company.get("bic") or "").strip(),
-        "principal": _join([money(t.get("open_balance"), str(t.get("currency") or "EUR"), lang) for t in totals],
+        "principal": _join([money(t.get("open_balance"), str(t.get("currency") or "EUR"), lang, fmt) for t in totals],
                            lang),
-        "penalties": _join([money(r["penalties"], r["currency"], lang) for r in rows if r["penalties"]], lang),
-        "per": money(per, "EUR", lang), "per_amount": per,
-        "count": count, "indemnity": money(indemnity, "EUR", lang), "indemnity_amount": indemnity,
+        "penalties": _join([money(r["penalties"], r["currency"], lang, fmt) for r in rows if r["penalties"]], lang),
+        "per": money(per, "EUR", lang, fmt), "per_amount": per,
+        "count": count, "indemnity": money(indemnity, "EUR", lang, fmt), "indemnity_amount": indemnity,
         "claims": rows,
-        "claimed": _join([money(r["total"], r["currency"], lang) for r in rows], lang),
+        "claimed": _join([money(r["total"], r["currency"], lang, fmt) for r in rows], lang),
         "contact": ", ".join(str(x).strip() for x in (company.get("phone"), reply) if x and str(x).strip()),
     }
     return {**context, "is_b2b": b2b, "reminders_sent": int(context.get("reminders_sent") or 0),
@@ -529,7 +598,8 @@ def letter_values(context: Mapping[str, Any], lang: str = "fr") -> dict[str, Any
 
 
 def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str], lang: str = "fr", *,
-                      renderer: Renderer, problems: list[TemplateProblem] | None = None) -> bytes:
+                      renderer: Renderer, problems: list[TemplateProblem] | None = None,
+                      fmt: Formats | None = None) -> bytes:
     """The formal notice (mise en demeure de payer) for one customer, as PDF bytes.
 
     ``context`` is what :func:`relance.engine.message.render_context` returns; the letter also reads
@@ -543,11 +613,14 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
 
     The words come from ``renderer``: template ``formal_notice``, part ``letter``, one block per
     paragraph (render/wording.py); a Modeles block that cannot be used is added to ``problems``
-    and the shipped paragraph is printed instead.
+    and the shipped paragraph is printed instead. ``fmt``: the formatter of ``lang`` to reuse (a run
+    that renders many letters passes one: it learns each currency's layout once).
     """
     if lang not in _LOCALE:
         raise ValueError(f"no formal notice wording for language {lang!r}; use 'fr' or 'en'")
-    values = letter_values(context, lang)
+    kit = Kit(lang, fmt)
+    fmt = kit.fmt
+    values = letter_values(context, lang, fmt)
     letter: Mapping[str, Any] = values["letter"]
     words = Wording(renderer, TEMPLATE, PART, lang, values, problems if problems is not None else [])
     company: Mapping[str, Any] = values["company"]
@@ -574,8 +647,8 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
     recipient = recipient_lines(customer, words)
     recipient_markup = [f"<b>{markup(line)}</b>" if i == 0 else markup(line) for i, line in enumerate(recipient)]
     head = Table(
-        [[Paragraph("<br/>".join(sender), BLOCK), ""],
-         ["", Paragraph("<br/>".join(recipient_markup), BLOCK)]],
+        [[Para("<br/>".join(sender), BLOCK), ""],
+         ["", Para("<br/>".join(recipient_markup), BLOCK)]],
         colWidths=[SENDER_WIDTH, BODY_WIDTH - SENDER_WIDTH],
         rowHeights=[WINDOW_TOP - TOP, WINDOW_HEIGHT],
     )
@@ -590,61 +663,60 @@ def formal_notice_pdf(context: Mapping[str, Any], sender_address: Sequence[str],
     ]))
     story.append(head)
 
-    story.append(Paragraph(markup(words("place_date")), text_style("date", leftIndent=SIGN_INDENT)))
+    story.append(kit.plain(words("place_date"), text_style("date", leftIndent=SIGN_INDENT)))
     story.append(Spacer(1, 5 * mm))
 
-    story.append(Paragraph(markup(words("registered")), STRONG))
+    story.append(kit.plain(words("registered"), STRONG))
     story.append(Spacer(1, 2 * mm))
-    story.append(Paragraph(markup(words("object")), STRONG))
+    story.append(kit.plain(words("object"), STRONG))
     ref_lines = [markup(words("reference"))]
     if customer.get("id"):
         ref_lines.append(markup(words("customer_code")))
-    story.append(Paragraph("<br/>".join(ref_lines), PLAIN))
+    story.append(Para("<br/>".join(ref_lines), PLAIN))
     story.append(Spacer(1, 4 * mm))
 
     # body ------------------------------------------------------------------------------------
-    story.append(Paragraph(markup(words("greeting")), BODY))
+    story.append(kit.plain(words("greeting"), BODY))
     principal_required = [(A.WHAT_PRINCIPAL(amount=letter["principal"]), letter["principal"], "{{ letter.principal }}")]
-    story.append(Paragraph(markup(words("situation", required=principal_required)), BODY))
+    story.append(kit.plain(words("situation", required=principal_required), BODY))
     story.append(Spacer(1, 1 * mm))
-    story.append(_invoice_table(words, invoices, b2b, lang))
+    story.append(_invoice_table(words, invoices, b2b, lang, kit))
     story.append(Spacer(1, 3 * mm))
 
     rows = letter["claims"]
     if b2b:
-        story.append(Paragraph(markup(words("penalties_law")), BODY))
+        story.append(kit.plain(words("penalties_law"), BODY))
         rate = values["penalty_rate"]
         if rate is not None:
-            fmt = formats(_LOCALE[lang])
-            story.append(Paragraph(markup(words("rate", required=[
-                (A.WHAT_RATE(rate=fmt.percent(rate["rate"], 2)), fmt.percent(rate["rate"], 2),
-                 "{{ penalty_rate.rate|percent(2) }}"),
-                (A.WHAT_INDEMNITY(amount=letter["per"]), letter["per"], "{{ letter.per }}")])), BODY))
-    story.append(KeepTogether([_totals_table(words, rows, b2b, lang), Spacer(1, 3 * mm)]))
+            shown = fmt.percent(rate["rate"], 2)
+            story.append(kit.plain(words("rate", required=[
+                (A.WHAT_RATE(rate=shown), shown, "{{ penalty_rate.rate|percent(2) }}"),
+                (A.WHAT_INDEMNITY(amount=letter["per"]), letter["per"], "{{ letter.per }}")]), BODY))
+    story.append(KeepTogether([_totals_table(words, rows, b2b, lang, kit), Spacer(1, 3 * mm)]))
 
-    claimed = [money(r["total"], r["currency"], lang) for r in rows]
-    when = long_date(deadline, lang)
+    claimed = [money(r["total"], r["currency"], lang, fmt) for r in rows]
+    when = long_date(deadline, lang, fmt)
     required = [(A.WHAT_CLAIMED(amount=x), x, "{{ letter.claimed }}") for x in claimed]
     required.append((A.WHAT_DEADLINE(date=when), when, "{{ deadline|date }}"))
     demand = words("demand", required=required)
     bold = [letter["claimed"]] if markup(letter["claimed"]) in markup(demand) else claimed
-    story.append(Paragraph(_bold(demand, [*bold, when]), BODY))
-    story.append(Paragraph(markup(words("consequence")), BODY))
-    story.append(Paragraph(markup(words("article_1344")), BODY))
+    story.append(Para(_bold(demand, [*bold, when]), BODY))
+    story.append(kit.plain(words("consequence"), BODY))
+    story.append(kit.plain(words("article_1344"), BODY))
 
     story.append(KeepTogether(_how_to_pay(words, company, invoices)))
-    story.append(Paragraph(markup(words("paid_meanwhile")), BODY))
+    story.append(kit.plain(words("paid_meanwhile"), BODY))
     if not b2b:
-        story.append(Paragraph(markup(words("plan_b2c")), BODY))
+        story.append(kit.plain(words("plan_b2c"), BODY))
     # the salutation, "Pour <company>," then room for the handwritten signature, then who signs
     sign_style = text_style("sign", leftIndent=SIGN_INDENT)
-    signer: list[Flowable] = [Paragraph(markup(words("signoff")), BODY)]
+    signer: list[Flowable] = [kit.plain(words("signoff"), BODY)]
     if company_name:
-        signer.append(Paragraph(markup(words("for_company")), sign_style))
+        signer.append(kit.plain(words("for_company"), sign_style))
     signer.append(Spacer(1, SIGNATURE_SPACE))
     signatory = _signatory(company)
     if signatory:
-        signer.append(Paragraph("<br/>".join(markup(line) for line in signatory), sign_style))
+        signer.append(Para("<br/>".join(markup(line) for line in signatory), sign_style))
     else:
         signer.append(_Rule(SIGN_INDENT, 55 * mm))
     story.append(KeepTogether(signer))

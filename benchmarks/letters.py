@@ -1,0 +1,166 @@
+"""Formal notices: CPU and wall time of N letters rendered one by one and on every core.
+
+    .venv/bin/python benchmarks/letters.py [--letters 368] [--repeat 3] [--baseline-src ../main/src]
+
+The letters are the demo book's customers (relance.demo, cached in benchmarks/out/), each given
+the formal notice step, so names, addresses, invoice counts and amounts are the demo's. In fresh
+processes (medians of --repeat):
+- floor: a one-page PDF per letter drawn on reportlab's canvas (the letter's lines as plain
+  strings, no layout): what any PDF costs here;
+- serial: render/letter.formal_notice_pdf for every letter, one after the other;
+- pooled: app/letter_pool.render_letters (forked workers, one per core), CPU of the parent and
+  its workers together.
+With --baseline-src, the serial figure is measured again with that source tree first on the path
+(another checkout's src/: the letters as they were). Output: a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+AS_OF = dt.date(2026, 11, 23)
+
+
+def _book() -> Path:
+    path = OUT / "letters-demo.xlsx"
+    if not path.exists():
+        from relance.demo import build_demo_workbook
+
+        OUT.mkdir(exist_ok=True)
+        build_demo_workbook(path, seed=11, customers=1500, invoices=12000, as_of=AS_OF)
+    return path
+
+
+def _jobs(count: int) -> tuple[Any, list[Any]]:
+    """(renderer, jobs): the formal notice of the first `count` planned customers of the demo book."""
+    from zoneinfo import ZoneInfo
+
+    from relance.app import jobs as app_jobs
+    from relance.engine.message import render_context
+    from relance.workbook.xlsx import XlsxBackend
+
+    snap = app_jobs.snapshot(XlsxBackend(_book()), dt.datetime.now(ZoneInfo("UTC")), AS_OF)
+    sender = [x.strip() for x in snap.book.settings.company_address.replace("\n", ";").split(";") if x.strip()]
+    found = []
+    seen: set[str] = set()
+    for action in snap.plan.actions:
+        if action.channel != "email" or action.customer_id in seen:
+            continue
+        seen.add(action.customer_id)
+        notice = dataclasses.replace(action, channel="letter", template="formal_notice", step="formal_notice_letter")
+        found.append((action.key, render_context(notice, snap.book, snap.positions, AS_OF, 2), action.language))
+        if len(found) == count:
+            break
+    if len(found) < count:
+        raise SystemExit(f"the demo book plans only {len(found)} customers; ask for fewer letters")
+    return snap.renderer, [(key, ctx, tuple(sender), lang) for key, ctx, lang in found]
+
+
+def _floor(texts: list[list[str]]) -> None:
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    for lines in texts:
+        canvas = Canvas(io.BytesIO(), pagesize=A4, invariant=1)
+        canvas.setFont("Helvetica", 9.5)
+        for i, line in enumerate(lines):
+            canvas.drawString(57, 800 - 12.5 * (i % 60), line[:110])
+        canvas.showPage()
+        canvas.save()
+
+
+def child(mode: str, count: int) -> dict[str, float]:
+    """One measurement, in this (fresh) process."""
+    from relance.render.letter import formal_notice_pdf
+
+    renderer, jobs = _jobs(count)
+    formal_notice_pdf(jobs[0][1], list(jobs[0][2]), jobs[0][3], renderer=renderer)  # templates compiled
+    before, wall = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if mode == "serial":
+        import inspect
+
+        shared: dict[str, Any] = {}  # a run's formatters, where formal_notice_pdf takes one
+        if "fmt" in inspect.signature(formal_notice_pdf).parameters:
+            from relance.engine.formats import formats
+
+            shared = {lang: {"fmt": formats({"fr": "fr_FR", "en": "en_GB"}[lang])} for lang in ("fr", "en")}
+        for _key, ctx, sender, lang in jobs:
+            formal_notice_pdf(ctx, list(sender), lang, renderer=renderer, problems=[], **shared.get(lang, {}))
+    elif mode == "pooled":
+        from relance.app.letter_pool import LetterJob, render_letters
+
+        ready = render_letters([LetterJob(*job) for job in jobs], renderer, minimum=1)
+        if ready is None:
+            raise SystemExit("the pool did not start")
+    elif mode == "floor":
+        texts = [[str(v) for inv in ctx["invoices"] for v in inv.values()] + [str(ctx["customer"].get("name"))] * 30
+                 for _key, ctx, _sender, _lang in jobs]
+        before, wall = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        _floor(texts)
+    wall = time.perf_counter() - wall
+    after, children_after = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+           + children_after.ru_utime + children_after.ru_stime - children.ru_utime - children.ru_stime)
+    return {"cpu": cpu, "wall": wall}
+
+
+def measure(mode: str, count: int, repeat: int, src: str | None = None) -> dict[str, float]:
+    env = dict(os.environ)
+    if src:
+        env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    runs = []
+    for _ in range(repeat):
+        done = subprocess.run([sys.executable, __file__, "--child", mode, "--letters", str(count)],
+                              capture_output=True, text=True, env=env, check=False)
+        if done.returncode:
+            raise SystemExit(f"{mode} failed:\n{done.stderr[-3000:]}")
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return {k: statistics.median(r[k] for r in runs) for k in ("cpu", "wall")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--letters", type=int, default=368)  # the 100k first run's count
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline-src", default=None, help="another checkout's src/ (the letters as they were)")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.letters)))
+        return
+    _book()
+    from relance.app.letter_pool import cores
+
+    n = args.letters
+    rows = [("floor: canvas, no layout", measure("floor", n, args.repeat))]
+    if args.baseline_src:
+        rows.append((f"serial, {args.baseline_src}", measure("serial", n, args.repeat, args.baseline_src)))
+    rows.append(("serial", measure("serial", n, args.repeat)))
+    rows.append((f"pooled ({cores()} cores)", measure("pooled", n, args.repeat)))
+    floor = rows[0][1]["cpu"] / n * 1000
+    print(f"\n{n} formal notices, medians of {args.repeat} fresh processes\n")
+    print("| path | CPU s | wall s | CPU ms/letter | × floor |")
+    print("|---|---:|---:|---:|---:|")
+    for name, figures in rows:
+        per = figures["cpu"] / n * 1000
+        print(f"| {name} | {figures['cpu']:.2f} | {figures['wall']:.2f} | {per:.1f} | {per / floor:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
