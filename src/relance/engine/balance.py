@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from relance.engine.catalog import anomalies as A
 from relance.engine.invoice import Invoice
@@ -42,16 +42,19 @@ class InvoiceLedger:
     def __init__(self, invoice: Invoice) -> None:
         self.invoice = invoice
         self.allocations: list[Allocation] = []
-        self._dates: list[dt.date] = []
-        self._cumulative: list[Decimal] = []
+        self._dates: list[dt.date] = _NONE
+        self._cumulative: list[Decimal] = _NONE
 
     def freeze(self) -> None:
-        if not self.allocations:
+        allocations = self.allocations
+        if not allocations:
             return
-        if len(self.allocations) > 1:
-            self.allocations.sort(key=lambda a: a.date)
-        self._dates = [a.date for a in self.allocations]
-        self._cumulative = list(accumulate(a.amount for a in self.allocations))
+        if len(allocations) == 1:  # most invoices: paid once
+            self._dates, self._cumulative = [allocations[0].date], [allocations[0].amount]
+            return
+        allocations.sort(key=_date_of)
+        self._dates = [a.date for a in allocations]
+        self._cumulative = list(accumulate(a.amount for a in allocations))
 
     def applied_by(self, day: dt.date) -> Decimal:
         i = bisect_right(self._dates, day)
@@ -69,6 +72,33 @@ class InvoiceLedger:
             if total >= amount:
                 return d
         return None
+
+    def standing(self, day: dt.date, due: dt.date) -> tuple[Decimal, dt.date | None, Decimal]:
+        """balance(day), settlement_date(day) and balance(due) in one pass over the allocations
+        (compute_positions asks the three of every invoice)."""
+        amount = self.invoice.amount
+        if not self._dates:
+            return amount, None, amount
+        at_day = at_due = amount
+        settled = None
+        for d, total in zip(self._dates, self._cumulative, strict=True):
+            if d <= due:
+                at_due = amount - total
+            if d > day:
+                if d > due:
+                    break
+                continue
+            at_day = amount - total
+            if settled is None and total >= amount:
+                settled = d
+        return at_day, settled, at_due
+
+
+_NONE: list[Any] = []  # a ledger's dates and sums until it is frozen with allocations (never appended to)
+
+
+def _date_of(allocation: Allocation) -> dt.date:
+    return allocation.date
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +122,14 @@ def apply_all(
     credits: list[Credit] = []
     direct_total: dict[str, Decimal] = defaultdict(Decimal)
     unassigned: dict[tuple[str, str], list[Payment]] = defaultdict(list)
+    new = tuple.__new__  # Allocation(...) without its Python-level __new__
     for p in payments:
         if p.invoice_id:
             ledger = ledgers.get(p.invoice_id)
             if ledger is None:  # a payment recorded against a credit note: keep the money as credit
                 credits.append(Credit(p.customer_id, p.currency, p.date, p.amount, "payment_excess", p.reference))
                 continue
-            ledger.allocations.append(Allocation(p.date, p.amount, "payment", p.reference))
+            ledger.allocations.append(new(Allocation, (p.date, p.amount, "payment", p.reference)))
             direct_total[p.invoice_id] += p.amount
         else:
             unassigned[(p.customer_id, p.currency)].append(p)
@@ -151,7 +182,8 @@ def _allocate_fifo(
     for key, pays in unassigned.items():
         group = sorted(by_group.get(key, []),
                        key=lambda lg: (lg.invoice.due_date, lg.invoice.issue_date, lg.invoice.id))
-        remaining = [lg.invoice.amount - sum((a.amount for a in lg.allocations), ZERO) for lg in group]
+        remaining = [lg.invoice.amount - (sum((a.amount for a in lg.allocations), ZERO) if lg.allocations else ZERO)
+                     for lg in group]
         contested = [disputed_by.get(lg.invoice.id, ()) for lg in group]
         first_open = 0
         for p in sorted(pays, key=lambda p: (p.date, p.source.row)):
