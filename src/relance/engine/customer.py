@@ -111,7 +111,7 @@ def _type_unsaid(row: Row, raw: object, default_type: str, out: Collector) -> st
 
 
 def parse_customers(table: Table | None, language: str, out: Collector,
-                    default_type: str = "") -> dict[str, Customer]:
+                    default_type: str = "", by_row: bool = False) -> dict[str, Customer]:
     """The customers of the tab; `default_type` is Settings default_customer_type ("B2B", "B2C",
     or "": a blank type_client stays unknown)."""
     customers: dict[str, Customer] = {}

@@ -211,29 +211,10 @@ class _RowReader:
         )
 
 
-def _distinct_texts(column: Sequence[CellValue]) -> set[str | None]:
-    """The distinct text (and blank) cells of a column; other cells are left to the row-by-row reading."""
-    try:
-        found: set[CellValue] = set(column)
-    except TypeError:  # Decimal('sNaN') cannot be hashed
-        found = {v for v in column if v is None or type(v) is str}
-    return {v for v in found if v is None or type(v) is str}
-
-
 def _choices(column: Sequence[CellValue], spec: ColumnSpec, blank: str) -> dict[str | None, str | None]:
     """The choice each text (or blank) cell of a column reads as: one lookup per distinct value."""
     return {v: (spec.choice(v) if v is not None and v != "" else blank)
-            for v in _distinct_texts(column)}
-
-
-def _texts(column: Sequence[CellValue]) -> list[str]:
-    """cells.text of every cell of a column (most such columns are blank)."""
-    if column.count("") + column.count(None) == len(column):
-        return [""] * len(column)
-    if set(map(type, column)) <= {str, type(None)}:  # one call per distinct text
-        said: dict[CellValue, str] = {v: cells.text(v) for v in _distinct_texts(column)}
-        return list(map(said.__getitem__, column))
-    return list(map(cells.text, column))
+            for v in cells.distinct_texts(column)}
 
 
 _UNREAD = Terms(-1)  # a terms cell the fast path leaves to the row-by-row reading
@@ -245,13 +226,13 @@ def _fast(table: Table, reader: _RowReader, invoices: dict[str, Invoice]) -> Non
      pdfs, pays) = table.raw_columns(_KEYS)
     kind_of = _choices(kinds, reader.kind_col, "invoice")
     status_of = _choices(statuses, reader.status_col, "open")
-    terms_of: dict[CellValue, Terms | None] = {v: parse_terms(v) for v in _distinct_texts(terms_cells) if v}
+    terms_of: dict[CellValue, Terms | None] = {v: parse_terms(v) for v in cells.distinct_texts(terms_cells) if v}
     terms_of[""] = terms_of[None] = None
-    applies_texts, pdf_texts, pay_texts = _texts(applies), _texts(pdfs), _texts(pays)
+    applies_texts, pdf_texts, pay_texts = cells.texts(applies), cells.texts(pdfs), cells.texts(pays)
     customers, settings = reader.customers, reader.settings
     default_currency, default_terms, eom = settings.default_currency, reader.default_terms, settings.eom_method
     known = cells.KNOWN_CURRENCIES
-    units = {c: cells.minor_unit(c) for c in {default_currency, *(v for v in _distinct_texts(currencies) if v in known)}}
+    units = {c: cells.minor_unit(c) for c in {default_currency, *(v for v in cells.distinct_texts(currencies) if v in known)}}
     due_by: dict[tuple[Terms, dt.date], dt.date] = {}
     latest_by: dict[dt.date, dt.date] = {}
     first, last, name, date, half_up = cells.FIRST_DATE, cells.LAST_DATE, table.name, dt.date, ROUND_HALF_UP
