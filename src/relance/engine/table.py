@@ -145,6 +145,12 @@ class Table:
     def has(self, key: str) -> bool:
         return key in self.columns
 
+    def drop_rows(self) -> None:
+        """Forget the rows once their records are built (their addresses live on in the records):
+        the raw cells of Factures and Reglements are most of a big book's memory (about 1 GB at
+        a million invoices); the table still names its tab and columns."""
+        self.data = []
+
     def raw_columns(self, keys: Sequence[str]) -> list[Sequence[CellValue]]:
         """The cells of several columns as read, one sequence per key, in row order (a column the
         tab lacks, or a short row, gives None; a blank cell is None or ""): the column-wise reading
