@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from relance.engine.catalog import anomalies as A
 from relance.engine.invoice import Invoice
@@ -42,8 +42,8 @@ class InvoiceLedger:
     def __init__(self, invoice: Invoice) -> None:
         self.invoice = invoice
         self.allocations: list[Allocation] = []
-        self._dates: list[dt.date] = _NONE
-        self._cumulative: list[Decimal] = _NONE
+        self._dates: Sequence[dt.date] = ()  # until frozen with allocations
+        self._cumulative: Sequence[Decimal] = ()
 
     def freeze(self) -> None:
         allocations = self.allocations
@@ -92,9 +92,6 @@ class InvoiceLedger:
             if settled is None and total >= amount:
                 settled = d
         return at_day, settled, at_due
-
-
-_NONE: list[Any] = []  # a ledger's dates and sums until it is frozen with allocations (never appended to)
 
 
 def _date_of(allocation: Allocation) -> dt.date:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
@@ -30,8 +31,8 @@ from relance.engine.terms import add_years
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", ">90")
 _COUNTED = frozenset(("open", "settled", "overpaid"))
-_NO_DISPUTES: list[Dispute] = []  # shared, never appended to
-_NO_PROMISES: list[Promise] = []
+_NO_DISPUTES: tuple[Dispute, ...] = ()
+_NO_PROMISES: tuple[Promise, ...] = ()
 ZERO = Decimal(0)
 
 
@@ -72,8 +73,8 @@ def pause_reason(
     status: str,
     customer_opt_out: bool,
     paused_until: dt.date | None,
-    disputes: list[Dispute],
-    promises: list[Promise],
+    disputes: Sequence[Dispute],
+    promises: Sequence[Promise],
     as_of: dt.date,
     grace_days: int,
 ) -> str:
