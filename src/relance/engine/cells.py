@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from types import MappingProxyType
 
@@ -17,6 +18,7 @@ from babel.numbers import get_currency_precision, list_currencies
 
 from relance.engine.catalog import anomalies as A
 from relance.engine.i18n import Said
+from relance.engine.sheets import CellValue
 
 Problem = tuple[Said, Said] | None
 
@@ -232,3 +234,24 @@ def parse_int(value: object) -> tuple[int | None, Problem]:
         return int(text(value).replace("J", "").replace("j", "").replace("+", "")), None
     except ValueError:
         return None, (A.NOT_A_WHOLE_NUMBER(), A.WHOLE_NUMBER_HINT())
+
+
+# Column-wise helpers of the record parsers' fast paths (engine/invoice.py, payment.py, customer.py).
+
+
+def distinct_texts(column: Sequence[CellValue]) -> set[str | None]:
+    """The distinct text (and blank) cells of a column; other cells are left to the row-by-row reading."""
+    try:
+        found: set[CellValue] = set(column)
+    except TypeError:  # Decimal('sNaN') cannot be hashed
+        found = {v for v in column if v is None or type(v) is str}
+    return {v for v in found if v is None or type(v) is str}
+
+
+def texts(column: Sequence[CellValue]) -> list[str]:
+    """cells.text of every cell of a column (most such columns are blank)."""
+    if column.count("") + column.count(None) == len(column):
+        return [""] * len(column)
+    if set(map(type, column)) <= {str, type(None)}:  # text() of a str is its strip()
+        return ["" if v is None else v.strip() for v in column]  # type: ignore[union-attr]
+    return list(map(text, column))

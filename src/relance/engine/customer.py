@@ -111,9 +111,10 @@ def _type_unsaid(row: Row, raw: object, default_type: str, out: Collector) -> st
 
 
 def parse_customers(table: Table | None, language: str, out: Collector,
-                    default_type: str = "") -> dict[str, Customer]:
+                    default_type: str = "", by_row: bool = False) -> dict[str, Customer]:
     """The customers of the tab; `default_type` is Settings default_customer_type ("B2B", "B2C",
-    or "": a blank type_client stays unknown)."""
+    or "": a blank type_client stays unknown). `by_row` is the other parsers' switch (invoice.py,
+    payment.py): Clients, a tab of a few thousand rows, is read row by row either way."""
     customers: dict[str, Customer] = {}
     if table is None:
         return customers

@@ -7,15 +7,18 @@ skipped and reported; relance never reminds on a guess.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from relance.engine import cells
 from relance.engine.anomaly import Source
 from relance.engine.catalog import anomalies as A
+from relance.engine.contract import ColumnSpec
 from relance.engine.customer import Customer
 from relance.engine.formats import Money
 from relance.engine.settings import Settings
+from relance.engine.sheets import CellValue
 from relance.engine.table import Collector, Row, Table
 from relance.engine.terms import Terms, legal_latest_due, parse_terms
 
@@ -60,26 +63,55 @@ _KEYS = ("invoice_id", "customer_id", "issue_date", "due_date", "amount", "curre
 
 
 def parse_invoices(
-    table: Table | None, customers: dict[str, Customer], settings: Settings, out: Collector
+    table: Table | None, customers: dict[str, Customer], settings: Settings, out: Collector, by_row: bool = False
 ) -> dict[str, Invoice]:
+    """The invoices of the tab, by id; each row with a problem skipped (or kept with a safe
+    default) and reported.
+
+    The rows are read column-wise: a row whose cells are all clean (the common case: ids, date
+    cells, float amounts, known choices) is built at once, any other goes through the same
+    row-by-row checks as `by_row=True` (the reference the tests compare with), so that every
+    anomaly, its cell and its text are what the row-by-row reading says.
+    """
     invoices: dict[str, Invoice] = {}
     if table is None:
         return invoices
-    kind_col = table.spec.column("kind")
-    status_col = table.spec.column("status")
-    default_terms = settings.default_payment_terms
-    indexes = table.indexes(_KEYS)
-    for row in table:
+    reader = _RowReader(table, customers, settings, out)
+    if by_row:
+        for row in table:
+            reader.row(row, row.values(reader.indexes), invoices)
+    else:
+        _fast(table, reader, invoices)
+    _credit_notes(table, invoices, out)
+    return invoices
+
+
+class _RowReader:
+    """The row-by-row reading of one Factures row: every check, every anomaly."""
+
+    def __init__(self, table: Table, customers: dict[str, Customer], settings: Settings, out: Collector) -> None:
+        self.table = table
+        self.customers = customers
+        self.settings = settings
+        self.out = out
+        self.kind_col = table.spec.column("kind")
+        self.status_col = table.spec.column("status")
+        self.default_terms = settings.default_payment_terms
+        self.indexes = table.indexes(_KEYS)
+
+    def row(self, row: Row, values: list[CellValue], invoices: dict[str, Invoice]) -> None:
+        out, customers, settings = self.out, self.customers, self.settings
+        kind_col, status_col, default_terms = self.kind_col, self.status_col, self.default_terms
         (raw_id, raw_customer, raw_issue, raw_due, raw_amount, raw_currency, raw_kind, raw_applies,
-         raw_paid, raw_terms, raw_status, raw_pdf, raw_pay) = row.values(indexes)
+         raw_paid, raw_terms, raw_status, raw_pdf, raw_pay) = values
         iid = raw_id.strip() if type(raw_id) is str else cells.text(raw_id)
         if not iid:
             out.add(row.source("invoice_id"), "", A.R100_NO_NUMBER(), A.R100_HINT(), "R100")
-            continue
+            return
         if iid in invoices:
             out.add(row.source("invoice_id"), iid, A.R101_DUPLICATE(first=invoices[iid].source.said()),
                     A.R101_HINT(), "R101")
-            continue
+            return
         cid = raw_customer.strip() if type(raw_customer) is str else cells.text(raw_customer)
         customer = customers.get(cid)
         if customer is None:
@@ -87,7 +119,7 @@ def parse_invoices(
             out.add(row.source("customer_id"), cid,
                     A.R102_UNKNOWN_CUSTOMER(tab=customers_tab) if cid else A.R102_BLANK(),
                     A.R102_HINT(tab=customers_tab), "R102")
-            continue
+            return
         # date cells are the common case: checked here without a call
         issue: dt.date | None
         if type(raw_issue) is dt.date and cells.FIRST_DATE <= raw_issue <= cells.LAST_DATE:
@@ -95,14 +127,14 @@ def parse_invoices(
         else:
             issue, ok = _date(row, "issue_date", raw_issue, out, "R103", required=True)
             if not ok or issue is None:
-                continue
+                return
         due_given: dt.date | None
         if raw_due is None or (type(raw_due) is dt.date and cells.FIRST_DATE <= raw_due <= cells.LAST_DATE):
             due_given = raw_due
         else:
             due_given, ok = _date(row, "due_date", raw_due, out, "R104", required=False)
             if not ok:
-                continue
+                return
         amount: Decimal | None
         if type(raw_amount) is float and -1e12 < raw_amount < 1e12:  # the common case, without a call
             amount, problem = Decimal(repr(raw_amount)), None
@@ -111,14 +143,14 @@ def parse_invoices(
         if problem or amount is None:
             out.add(row.source("amount"), raw_amount, A.ROW_SKIPPED(problem=problem[0] if problem else A.BLANK()),
                     problem[1] if problem else A.R105_HINT(), "R105")
-            continue
+            return
         kind = kind_col.choice(raw_kind) if raw_kind is not None else "invoice"
         if kind is None:
             out.add(row.source("kind"), raw_kind, A.R106_KIND(), A.R106_HINT(), "R106")
-            continue
+            return
         if amount < 0:
             out.add(row.source("amount"), raw_amount, A.ROW_SKIPPED(problem=A.NEGATIVE()), A.R107_HINT(), "R107")
-            continue
+            return
         currency: str | None
         if raw_currency is None:
             currency, problem = settings.default_currency, None
@@ -127,7 +159,7 @@ def parse_invoices(
         if problem or currency is None:
             said, fix = problem or (A.NOT_A_CURRENCY(), A.CURRENCY_HINT())
             out.add(row.source("currency"), raw_currency, A.ROW_SKIPPED(problem=said), fix, "R108")
-            continue
+            return
         rounded = cells.quantize(amount, currency)
         if rounded != amount:
             out.warn(row.source("amount"), raw_amount, A.MORE_DECIMALS(currency=currency, rounded=Money(rounded, currency)),
@@ -177,6 +209,91 @@ def parse_invoices(
             payment_url=cells.text(raw_pay),
             source=row.source(),
         )
+
+
+def _choices(column: Sequence[CellValue], spec: ColumnSpec, blank: str) -> dict[str | None, str | None]:
+    """The choice each text (or blank) cell of a column reads as: one lookup per distinct value."""
+    return {v: (spec.choice(v) if v is not None and v != "" else blank)
+            for v in cells.distinct_texts(column)}
+
+
+_UNREAD = Terms(-1)  # a terms cell the fast path leaves to the row-by-row reading
+
+
+def _fast(table: Table, reader: _RowReader, invoices: dict[str, Invoice]) -> None:
+    """The column-wise reading: clean rows built at once, the others through `reader.row`."""
+    (ids, customer_ids, issues, dues, amounts, currencies, kinds, applies, paids, terms_cells, statuses,
+     pdfs, pays) = table.raw_columns(_KEYS)
+    kind_of = _choices(kinds, reader.kind_col, "invoice")
+    status_of = _choices(statuses, reader.status_col, "open")
+    terms_of: dict[CellValue, Terms | None] = {v: parse_terms(v) for v in cells.distinct_texts(terms_cells) if v}
+    terms_of[""] = terms_of[None] = None
+    applies_texts, pdf_texts, pay_texts = cells.texts(applies), cells.texts(pdfs), cells.texts(pays)
+    customers, settings = reader.customers, reader.settings
+    default_currency, default_terms, eom = settings.default_currency, reader.default_terms, settings.eom_method
+    known = cells.KNOWN_CURRENCIES
+    units = {c: cells.minor_unit(c) for c in {default_currency, *(v for v in cells.distinct_texts(currencies) if v in known)}}
+    due_by: dict[tuple[Terms, dt.date], dt.date] = {}
+    latest_by: dict[dt.date, dt.date] = {}
+    first, last, name, date, half_up = cells.FIRST_DATE, cells.LAST_DATE, table.name, dt.date, ROUND_HALF_UP
+    new = tuple.__new__
+    for k, ((number, row_cells), raw_id, raw_customer, raw_issue, raw_due, raw_amount, raw_currency, raw_kind,
+            raw_paid, raw_terms, raw_status) in enumerate(zip(
+                table.data, ids, customer_ids, issues, dues, amounts, currencies, kinds, paids, terms_cells,
+                statuses, strict=True)):
+        # every test below sends a row with anything unusual to the row-by-row reading
+        if (type(raw_id) is not str or type(raw_customer) is not str or type(raw_issue) is not date
+                or type(raw_amount) is not float or not 0 < raw_amount < 1e12 or not first <= raw_issue <= last):
+            reader.row(Row(table, number, row_cells), _values(table, reader, row_cells), invoices)
+            continue
+        iid, cid = raw_id.strip(), raw_customer.strip()
+        customer = customers.get(cid)
+        try:
+            kind, status, terms = kind_of.get(raw_kind), status_of.get(raw_status), terms_of.get(raw_terms, _UNREAD)
+        except TypeError:  # an unhashable cell (Decimal('sNaN')): the row-by-row reading says what it is
+            kind = status = None
+            terms = _UNREAD
+        if raw_currency is None or raw_currency == "":
+            currency: str | None = default_currency
+        else:
+            currency = raw_currency if type(raw_currency) is str and raw_currency in known else None
+        if raw_due == "":
+            raw_due = None
+        if raw_paid == "":
+            raw_paid = None
+        if (not iid or iid in invoices or customer is None or kind is None or status is None or currency is None
+                or terms is _UNREAD or (terms is None and raw_terms is not None and raw_terms != "")
+                or (raw_due is not None and (type(raw_due) is not date or not raw_issue <= raw_due <= last))
+                or (raw_paid is not None and (type(raw_paid) is not float or not 0 <= raw_paid < 1e12))):
+            reader.row(Row(table, number, row_cells), _values(table, reader, row_cells), invoices)
+            continue
+        amount = Decimal(repr(raw_amount))
+        unit = units[currency]
+        rounded = amount.quantize(unit, half_up)
+        if rounded != amount or (kind == "invoice" and customer.type == "B2B" and (
+                (terms is not None and terms.beyond_legal_maximum)
+                or (raw_due is not None and raw_due > (latest_by.get(raw_issue) or latest_by.setdefault(
+                    raw_issue, legal_latest_due(raw_issue)))))):
+            reader.row(Row(table, number, row_cells), _values(table, reader, row_cells), invoices)
+            continue
+        if raw_due is not None:
+            due = raw_due
+        else:
+            chosen = terms or customer.payment_terms or default_terms
+            found = due_by.get((chosen, raw_issue))
+            due = found if found is not None else due_by.setdefault(
+                (chosen, raw_issue), chosen.due_date(raw_issue, eom))
+        invoices[iid] = new(Invoice, (  # Invoice(...) without its Python-level __new__
+            iid, cid, raw_issue, due, rounded, currency, kind, applies_texts[k],
+            Decimal(repr(raw_paid)).quantize(unit, half_up) if raw_paid is not None else None,
+            status, pdf_texts[k], pay_texts[k], new(Source, (name, number, None, ""))))
+
+
+def _values(table: Table, reader: _RowReader, row_cells: Sequence[CellValue]) -> list[CellValue]:
+    return Row(table, 0, row_cells).values(reader.indexes)
+
+
+def _credit_notes(table: Table, invoices: dict[str, Invoice], out: Collector) -> None:
     for inv in invoices.values():
         if inv.is_credit_note and inv.applies_to:
             target = invoices.get(inv.applies_to)
@@ -186,4 +303,3 @@ def parse_invoices(
             elif target.currency != inv.currency or target.customer_id != inv.customer_id:
                 out.warn(inv.source.at(table.columns.get("applies_to"), table.heading("applies_to")),
                          inv.applies_to, A.R117_OTHER(), A.R117_HINT(), "R117")
-    return invoices

@@ -7,19 +7,32 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from relance.engine.anomaly import Source
+from relance.engine.balance import Allocation
 from relance.engine.book import Book
 from relance.engine.catalog import anomalies as A
+from relance.engine.cells import MAX_AMOUNT
 from relance.engine.pause import Dispute, Promise
-from relance.engine.penalty import RateTable, late_penalty
+from relance.engine.penalty import (
+    CENT,
+    DAYS_PER_YEAR,
+    RateTable,
+    late_penalty,
+    semester,
+    semester_end,
+)
 from relance.engine.table import Collector
 from relance.engine.terms import add_years
 
 BUCKETS = ("current", "1-30", "31-60", "61-90", ">90")
+_COUNTED = frozenset(("open", "settled", "overpaid"))
+_NO_DISPUTES: tuple[Dispute, ...] = ()
+_NO_PROMISES: tuple[Promise, ...] = ()
 ZERO = Decimal(0)
 
 
@@ -60,8 +73,8 @@ def pause_reason(
     status: str,
     customer_opt_out: bool,
     paused_until: dt.date | None,
-    disputes: list[Dispute],
-    promises: list[Promise],
+    disputes: Sequence[Dispute],
+    promises: Sequence[Promise],
     as_of: dt.date,
     grace_days: int,
 ) -> str:
@@ -95,17 +108,26 @@ def compute_positions(
     for p in book.promises:
         promises[p.customer_id].append(p)
     positions: dict[str, Position] = {}
+    customers, grace = book.customers, s.promise_grace_days
+    prescribed: dict[tuple[dt.date, int], dt.date] = {}
+    days_to: dict[dt.date, int] = {}
+    factors: dict[dt.date, Decimal | None] = {}
+    new = tuple.__new__  # Position(...) without its Python-level __new__
     for iid, ledger in book.ledgers.items():
         inv = ledger.invoice
-        customer = book.customers[inv.customer_id]
+        customer = customers[inv.customer_id]
+        due = inv.due_date
         # Figures count penalties and the indemnity for businesses and for customers of unknown
         # type (what could be claimed once the type is known); a consumer never owes them.
         # Messages claim them from known businesses only (engine/message.py).
-        b2c = customer.is_b2c
+        b2c = customer.type == "B2C"
         # the 5-year limitation (C. com. L110-4) for known businesses; a consumer's 2 years
         # (C. conso. L218-2) otherwise: an unknown type gets the earlier, safer date
-        prescription = add_years(inv.due_date, 5 if customer.is_b2b else 2)
-        balance = ledger.balance(as_of)
+        years = 5 if customer.type == "B2B" else 2
+        prescription = prescribed.get((due, years))
+        if prescription is None:
+            prescription = prescribed[(due, years)] = add_years(due, years)
+        balance, settlement, at_due = ledger.standing(as_of, due)
         if inv.status == "cancelled":
             status = "cancelled"
         elif inv.issue_date > as_of:
@@ -118,28 +140,29 @@ def compute_positions(
             status = "settled"
         else:
             status = "overpaid"
-        counted = status in ("open", "settled", "overpaid")
-        settlement = ledger.settlement_date(as_of) if counted else None
-        dpd = (as_of - inv.due_date).days if status == "open" else None
-        penalty: Decimal | None = None
-        indemnity = False
-        if counted and not b2c and (settled_penalties or status == "open"):
-            penalty = late_penalty(inv.amount, inv.due_date,
-                                   ((a.date, a.amount) for a in ledger.allocations), as_of, rates)
-        if counted and not b2c:
-            indemnity = as_of > inv.due_date and ledger.balance(inv.due_date) > 0
+        counted = status in _COUNTED
+        dpd: int | None = None
+        bucket_of: str | None = None
         paused = ""
         if status == "open":
+            dpd = days_to.get(due)
+            if dpd is None:
+                dpd = days_to[due] = (as_of - due).days
+            bucket_of = bucket(dpd)
             paused = pause_reason(iid, inv.status, customer.opt_out, customer.paused_until,
-                                  disputes.get(iid, []), promises.get(inv.customer_id, []), as_of,
-                                  s.promise_grace_days)
-        positions[iid] = Position(
-            invoice_id=iid, customer_id=inv.customer_id, currency=inv.currency, status=status,
-            balance=balance if counted else ZERO, days_past_due=dpd,
-            bucket=bucket(dpd) if dpd is not None else None, settlement_date=settlement,
-            days_late_at_settlement=(settlement - inv.due_date).days if settlement else None,
-            late_penalty=penalty, indemnity_due=indemnity, prescription_date=prescription, paused=paused,
-        )
+                                  disputes.get(iid, _NO_DISPUTES), promises.get(inv.customer_id, _NO_PROMISES), as_of,
+                                  grace)
+        penalty: Decimal | None = None
+        indemnity = False
+        if counted and not b2c:
+            if settled_penalties or status == "open":
+                penalty = _penalty(inv.amount, due, ledger.allocations, as_of, rates, factors)
+            indemnity = as_of > due and at_due > 0
+        if not counted:
+            settlement, balance = None, ZERO
+        positions[iid] = new(Position, (
+            iid, inv.customer_id, inv.currency, status, balance, dpd, bucket_of, settlement,
+            (settlement - due).days if settlement else None, penalty, indemnity, prescription, paused))
     if out is not None:
         tab = book.tab_name("settings")
         where = Source(tab, 1)
@@ -153,6 +176,42 @@ def compute_positions(
                          A.R095_RATES(first=first[0], first_half=first[1], last=last[0], last_half=last[1]),
                          A.R095_RATES_HINT(tab=tab), "R095")
     return positions
+
+
+def _penalty(amount: Decimal, due: dt.date, allocations: list[Allocation], as_of: dt.date, rates: RateTable,
+             factors: dict[dt.date, Decimal | None]) -> Decimal:
+    """penalty.late_penalty, with the sum of days × rate from a due date to `as_of` computed once
+    per due date for the invoices nothing was applied to (most open ones): amount × Σ days × rate
+    is Σ amount × days × rate, both exact (see _unit_rate_days; amounts have at most 4 decimals,
+    rounded to their currency by parse_invoices), so the figure is the same."""
+    if allocations or as_of <= due or amount <= 0:
+        return late_penalty(amount, due, ((a.date, a.amount) for a in allocations), as_of, rates)
+    factor = factors.get(due, _UNKNOWN)
+    if factor is _UNKNOWN:
+        factor = factors[due] = _unit_rate_days(due + dt.timedelta(days=1), as_of, rates)
+    if factor is None or not amount < MAX_AMOUNT:
+        return late_penalty(amount, due, (), as_of, rates)
+    return (amount * factor / (100 * DAYS_PER_YEAR)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+_UNKNOWN = Decimal(-1)
+
+
+def _unit_rate_days(first: dt.date, last: dt.date, rates: RateTable) -> Decimal | None:
+    """Σ days × annual rate over the days from `first` to `last`, as penalty._rate_days sums them
+    for a balance of 1; None when a rate is not one whose products stay exact at 28 digits
+    (from 0 to 100 percent, at most 2 decimals: amount < 10^12 × 110 000 days × rate < 10^21)."""
+    total = Decimal(0)
+    day = first
+    while day <= last:
+        end = min(semester_end(day), last)
+        rate = rates.annual_rate(semester(day))
+        exponent = rate.as_tuple().exponent
+        if not isinstance(exponent, int) or exponent < -2 or not 0 <= rate < 100:
+            return None
+        total += ((end - day).days + 1) * rate
+        day = end + dt.timedelta(days=1)
+    return total
 
 
 def _runs(semesters: list[tuple[int, int]]) -> list[tuple[tuple[int, int], tuple[int, int]]]:

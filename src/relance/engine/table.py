@@ -145,6 +145,30 @@ class Table:
     def has(self, key: str) -> bool:
         return key in self.columns
 
+    def drop_rows(self) -> None:
+        """Forget the rows once their records are built (their addresses live on in the records):
+        the raw cells of Factures and Reglements are most of a big book's memory (about 1 GB at
+        a million invoices); the table still names its tab and columns."""
+        self.data = []
+
+    def raw_columns(self, keys: Sequence[str]) -> list[Sequence[CellValue]]:
+        """The cells of several columns as read, one sequence per key, in row order (a column the
+        tab lacks, or a short row, gives None; a blank cell is None or ""): the column-wise reading
+        of the record parsers' fast paths, transposed at C speed when the rows are as wide as each other."""
+        cells = [c for _, c in self.data]
+        widths = set(map(len, cells))
+        wanted = [self.columns.get(key) for key in keys]
+        if len(widths) == 1 and max((j for j in wanted if j is not None), default=-1) < min(widths):
+            transposed = list(zip(*cells, strict=True))
+            return [transposed[j] if j is not None else (None,) * len(cells) for j in wanted]
+        found: list[Sequence[CellValue]] = []
+        for j in wanted:
+            if j is None:
+                found.append((None,) * len(cells))
+            else:
+                found.append([c[j] if j < len(c) else None for c in cells])
+        return found
+
     @property
     def lang(self) -> str:
         """The language the tab is named in: English when its name is the English one, else French."""

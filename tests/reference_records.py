@@ -1,0 +1,193 @@
+"""The row-by-row balances and positions, as they were before the column-wise records: the
+reference the fast path is compared with (tests/test_columnar.py, benchmarks/records.py).
+
+Kept verbatim from the engine before session 19 (apply_all, _allocate_fifo, compute_positions);
+the parsers keep theirs in the engine itself (parse_invoices(by_row=True), ...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+
+from relance.engine import position
+from relance.engine.anomaly import Source
+from relance.engine.balance import ZERO, Allocation, Credit, InvoiceLedger
+from relance.engine.book import Book
+from relance.engine.catalog import anomalies as A
+from relance.engine.invoice import Invoice
+from relance.engine.pause import Dispute, Promise
+from relance.engine.payment import Payment
+from relance.engine.penalty import RateTable, late_penalty
+from relance.engine.position import Position, bucket, pause_reason
+from relance.engine.table import Collector
+from relance.engine.terms import add_years
+
+
+def apply_all(
+    invoices: dict[str, Invoice], payments: list[Payment], out: Collector, disputes: Iterable[Dispute] = ()
+) -> tuple[dict[str, InvoiceLedger], list[Credit]]:
+    """Every payment and credit note applied; `disputes` (Litiges rows, call outcomes) keep FIFO
+    payments off the invoices they cover on the payment's date."""
+    ledgers = {iid: InvoiceLedger(inv) for iid, inv in invoices.items() if not inv.is_credit_note}
+    credits: list[Credit] = []
+    direct_total: dict[str, Decimal] = defaultdict(Decimal)
+    unassigned: dict[tuple[str, str], list[Payment]] = defaultdict(list)
+    for p in payments:
+        if p.invoice_id:
+            ledger = ledgers.get(p.invoice_id)
+            if ledger is None:  # a payment recorded against a credit note: keep the money as credit
+                credits.append(Credit(p.customer_id, p.currency, p.date, p.amount, "payment_excess", p.reference))
+                continue
+            ledger.allocations.append(Allocation(p.date, p.amount, "payment", p.reference))
+            direct_total[p.invoice_id] += p.amount
+        else:
+            unassigned[(p.customer_id, p.currency)].append(p)
+    for inv in invoices.values():
+        if inv.is_credit_note:
+            target = ledgers.get(inv.applies_to) if inv.applies_to else None
+            if (
+                target is not None
+                and target.invoice.currency == inv.currency
+                and target.invoice.customer_id == inv.customer_id
+                and inv.status != "cancelled"
+            ):
+                target.allocations.append(Allocation(inv.issue_date, inv.amount, "credit_note", inv.id))
+            elif inv.status != "cancelled" and inv.amount > 0:
+                credits.append(Credit(inv.customer_id, inv.currency, inv.issue_date, inv.amount, "credit_note", inv.id))
+            continue
+        if inv.paid_amount is not None:
+            paid = direct_total.get(inv.id)
+            if paid is None:
+                if inv.paid_amount > 0:
+                    ledgers[inv.id].allocations.append(Allocation(inv.issue_date, inv.paid_amount, "paid_amount", ""))
+            elif paid != inv.paid_amount:
+                column = out.column("invoices", "paid_amount")
+                out.warn(inv.source, str(inv.paid_amount),
+                         A.R118_PAID_DISAGREES(column=column, tab=out.tab("payments"), invoice=inv.id, paid=paid),
+                         A.R118_HINT(column=column), "R118")
+    disputed_by: dict[str, list[Dispute]] = defaultdict(list)
+    for d in disputes:
+        disputed_by[d.invoice_id].append(d)
+    _allocate_fifo(ledgers, unassigned, credits, disputed_by)
+    for ledger in ledgers.values():
+        ledger.freeze()
+    return ledgers, credits
+
+
+def _allocate_fifo(
+    ledgers: dict[str, InvoiceLedger],
+    unassigned: dict[tuple[str, str], list[Payment]],
+    credits: list[Credit],
+    disputed_by: Mapping[str, Sequence[Dispute]],
+) -> None:
+    if not unassigned:
+        return
+    by_group: dict[tuple[str, str], list[InvoiceLedger]] = defaultdict(list)
+    for ledger in ledgers.values():
+        inv = ledger.invoice
+        key = (inv.customer_id, inv.currency)
+        if key in unassigned and inv.status not in ("cancelled", "disputed") and inv.amount > 0:
+            by_group[key].append(ledger)
+    for key, pays in unassigned.items():
+        group = sorted(by_group.get(key, []),
+                       key=lambda lg: (lg.invoice.due_date, lg.invoice.issue_date, lg.invoice.id))
+        remaining = [lg.invoice.amount - sum((a.amount for a in lg.allocations), ZERO) for lg in group]
+        contested = [disputed_by.get(lg.invoice.id, ()) for lg in group]
+        first_open = 0
+        for p in sorted(pays, key=lambda p: (p.date, p.source.row)):
+            left = p.amount
+            while first_open < len(group) and remaining[first_open] <= 0:
+                first_open += 1
+            for i in range(first_open, len(group)):
+                if left <= 0:
+                    break
+                if remaining[i] <= 0 or group[i].invoice.issue_date > p.date:
+                    continue
+                if contested[i] and any(d.is_open(p.date) for d in contested[i]):
+                    continue  # paying while contesting an invoice is not paying that one
+                take = min(left, remaining[i])
+                group[i].allocations.append(Allocation(p.date, take, "payment", p.reference))
+                remaining[i] -= take
+                left -= take
+            if left > 0:
+                credits.append(Credit(p.customer_id, p.currency, p.date, left, "payment_excess", p.reference))
+
+
+def compute_positions(
+    book: Book, as_of: dt.date, out: Collector | None = None, settled_penalties: bool = True
+) -> dict[str, Position]:
+    """Every invoice's position on `as_of`.
+
+    `settled_penalties=False` skips the penalty of invoices no longer open (left None): the
+    daily run only needs those of the invoices it reminds, the report needs them all.
+    """
+    s = book.settings
+    rates = RateTable(s.penalty_rate_mode, s.penalty_annual_rate, dict(s.ecb_rates))
+    disputes: dict[str, list[Dispute]] = defaultdict(list)
+    for d in book.disputes:
+        disputes[d.invoice_id].append(d)
+    promises: dict[str, list[Promise]] = defaultdict(list)
+    for p in book.promises:
+        promises[p.customer_id].append(p)
+    positions: dict[str, Position] = {}
+    for iid, ledger in book.ledgers.items():
+        inv = ledger.invoice
+        customer = book.customers[inv.customer_id]
+        # Figures count penalties and the indemnity for businesses and for customers of unknown
+        # type (what could be claimed once the type is known); a consumer never owes them.
+        # Messages claim them from known businesses only (engine/message.py).
+        b2c = customer.is_b2c
+        # the 5-year limitation (C. com. L110-4) for known businesses; a consumer's 2 years
+        # (C. conso. L218-2) otherwise: an unknown type gets the earlier, safer date
+        prescription = add_years(inv.due_date, 5 if customer.is_b2b else 2)
+        balance = ledger.balance(as_of)
+        if inv.status == "cancelled":
+            status = "cancelled"
+        elif inv.issue_date > as_of:
+            status = "excluded_future"
+        elif inv.amount == 0:
+            status = "excluded_zero_amount"
+        elif balance > 0:
+            status = "open"
+        elif balance == 0:
+            status = "settled"
+        else:
+            status = "overpaid"
+        counted = status in ("open", "settled", "overpaid")
+        settlement = ledger.settlement_date(as_of) if counted else None
+        dpd = (as_of - inv.due_date).days if status == "open" else None
+        penalty: Decimal | None = None
+        indemnity = False
+        if counted and not b2c and (settled_penalties or status == "open"):
+            penalty = late_penalty(inv.amount, inv.due_date,
+                                   ((a.date, a.amount) for a in ledger.allocations), as_of, rates)
+        if counted and not b2c:
+            indemnity = as_of > inv.due_date and ledger.balance(inv.due_date) > 0
+        paused = ""
+        if status == "open":
+            paused = pause_reason(iid, inv.status, customer.opt_out, customer.paused_until,
+                                  disputes.get(iid, []), promises.get(inv.customer_id, []), as_of,
+                                  s.promise_grace_days)
+        positions[iid] = Position(
+            invoice_id=iid, customer_id=inv.customer_id, currency=inv.currency, status=status,
+            balance=balance if counted else ZERO, days_past_due=dpd,
+            bucket=bucket(dpd) if dpd is not None else None, settlement_date=settlement,
+            days_late_at_settlement=(settlement - inv.due_date).days if settlement else None,
+            late_penalty=penalty, indemnity_due=indemnity, prescription_date=prescription, paused=paused,
+        )
+    if out is not None:
+        tab = book.tab_name("settings")
+        where = Source(tab, 1)
+        for first, last in position._runs(sorted(rates.guessed)):
+            key = f"ecb_rate_{first[0]}_H{first[1]}"
+            if first == last:
+                out.warn(where, key, A.R095_RATE(year=first[0], half=first[1]), A.R095_HINT(tab=tab, key=key),
+                         "R095")
+            else:  # an invoice due long ago (a date cell reads from 1900): one remark, not hundreds
+                out.warn(where, f"{key}…ecb_rate_{last[0]}_H{last[1]}",
+                         A.R095_RATES(first=first[0], first_half=first[1], last=last[0], last_half=last[1]),
+                         A.R095_RATES_HINT(tab=tab), "R095")
+    return positions

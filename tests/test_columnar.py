@@ -1,0 +1,234 @@
+"""The column-wise records are the row-by-row records (hypothesis).
+
+On generated tabs that mix clean rows with every kind of bad cell (text in amounts, bad or
+out-of-range dates, blanks, duplicates, unknown customers, credit notes, payments to unknown
+invoices, other currencies, extra decimals, hostile cells, ragged rows), the fast path of
+parse_invoices / parse_payments / parse_customers gives the same records and the same anomalies,
+in the same order, with the same cells and texts, as their row-by-row reading (`by_row=True`);
+apply_all and compute_positions give what the former functions (tests/reference_records.py) give.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import reference_records as reference
+from relance.app.resources import shipped_contract
+from relance.engine import balance, position
+from relance.engine.book import Book, book_language, load_book
+from relance.engine.customer import parse_customers
+from relance.engine.invoice import parse_invoices
+from relance.engine.payment import parse_payments
+from relance.engine.settings import parse_settings
+from relance.engine.sheets import CellValue, RawSheet
+from relance.engine.table import Collector, find_tables
+from test_hostile_cells import cell as hostile
+
+CONTRACT = shipped_contract()
+EXAMPLES = int(os.environ.get("RELANCE_FUZZ", 80))
+
+
+def header(key: str) -> list[str]:
+    return CONTRACT.tab(key).headers("fr")
+
+
+def keys(key: str) -> list[str]:
+    return [c.key for c in CONTRACT.tab(key).columns]
+
+
+# dates close together, so that payments fall on due dates and as_of on payment dates
+day = st.one_of(st.dates(min_value=dt.date(2025, 1, 1), max_value=dt.date(2025, 3, 31)),
+                st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2026, 6, 30)))
+money = st.integers(1, 2_000_000).map(lambda cents: cents / 100)
+invoice_ids = st.sampled_from(["F1", "F2", "F3", "F4", "F5", " F3 ", "A1", "A2"])
+customer_ids = st.sampled_from(["C1", "C2", "C3", " C1", "C9", ""])
+bad_date = st.sampled_from(["31/02/2025", "2025-13-01", "demain", 45000, 45000.0, 9e9, True, "", None,
+                            dt.datetime(2025, 3, 1, 10), dt.date(1850, 1, 1), dt.date(2300, 1, 1), "15/03/2025"])
+bad_amount = st.sampled_from(["1 234,56", "abc", "-5", -12.5, 0.0, -0.0, 12.345, 1e13, float("nan"), True, 250,
+                              Decimal("99.99"), Decimal("sNaN"), "", None, "12.50 €", 1e12])
+
+
+def sometimes(clean: st.SearchStrategy[CellValue], bad: st.SearchStrategy[CellValue]
+              ) -> tuple[st.SearchStrategy[CellValue], st.SearchStrategy[CellValue]]:
+    """A column's clean cells, and its bad ones (now and then a hostile one)."""
+    return clean, st.one_of(bad, bad, hostile)
+
+
+invoice_cells = {
+    "invoice_id": sometimes(invoice_ids, st.sampled_from([1001.0, 12, None, "   ", ""])),
+    "customer_id": sometimes(customer_ids, st.sampled_from([1.0, None])),
+    "issue_date": sometimes(day, bad_date),
+    "due_date": sometimes(st.one_of(st.just(""), day), bad_date),
+    "amount": sometimes(money, bad_amount),
+    "currency": sometimes(st.sampled_from(["EUR", "EUR", "", "USD", "JPY"]),
+                          st.sampled_from(["eur", "XXX", " EUR", 3, None, "KWD"])),
+    "kind": sometimes(st.sampled_from(["facture", "", "avoir", "invoice"]), st.sampled_from(["bizarre", 1, "Avoir "])),
+    "applies_to": sometimes(st.sampled_from(["", "", "F1", "F2", "F9", "A1"]), st.sampled_from([1.0, " F1 "])),
+    "paid_amount": sometimes(st.one_of(st.just(""), money), bad_amount),
+    "payment_terms": sometimes(st.sampled_from(["", "", "30", "45 FDM", "90 jours", "60"]),
+                               st.sampled_from(["xyz", 30, 30.0, 75.5, True, "999 FDM"])),
+    "status": sometimes(st.sampled_from(["", "", "litige", "ouvert", "annulee", "en_attente"]),
+                        st.sampled_from(["bad", 2, " Litige"])),
+    "pdf_url": sometimes(st.sampled_from(["", "https://x.example/f.pdf"]), st.sampled_from([" u ", 5.0])),
+    "payment_url": sometimes(st.sampled_from(["", "https://pay.example/1"]), st.sampled_from([7, True])),
+}
+payment_cells = {
+    "date": sometimes(day, bad_date),
+    "amount": sometimes(money, bad_amount),
+    "invoice_id": sometimes(st.sampled_from(["", "F1", "F2", "F3", "F4", "A1"]), st.sampled_from([1.0, " F2", "F99"])),
+    "customer_id": sometimes(customer_ids, st.sampled_from([2.0, None, "C2 "])),
+    "currency": sometimes(st.sampled_from(["EUR", "", "EUR", "USD"]), st.sampled_from(["eur", "XXX", 1])),
+    "reference": sometimes(st.sampled_from(["", "VIR SEPA", " CHQ 12 "]), st.sampled_from([12.0, True])),
+}
+customer_cells = {
+    "customer_id": sometimes(st.sampled_from(["C1", "C2", "C3", "C4"]), st.sampled_from(["", 5.0, " C2"])),
+    "name": sometimes(st.sampled_from(["Dumas SARL", "", "Jean Martin"]), st.sampled_from([3.0, True])),
+    "email": sometimes(st.sampled_from(["compta@dumas.example", "", "a@b.example; c@d.example"]),
+                       st.sampled_from(["pas une adresse", "Jean <jean@martin.example>", "x@y"])),
+    "cc": sometimes(st.sampled_from(["", "cc@dumas.example"]), st.sampled_from(["bad@", 1.0])),
+    "phone": sometimes(st.sampled_from(["", "06 12 34 56 78"]), st.sampled_from([612345678.0])),
+    "language": sometimes(st.sampled_from(["fr", "en", ""]), st.sampled_from(["de", 1])),
+    "customer_type": sometimes(st.sampled_from(["B2B", "B2C", "B2B"]), st.sampled_from(["", "pro", 2])),
+    "segment": sometimes(st.sampled_from(["", "pme"]), st.sampled_from([1.0])),
+    "scenario": sometimes(st.sampled_from(["", "standard"]), st.sampled_from(["inconnu"])),
+    "payment_terms": sometimes(st.sampled_from(["", "30", "45 FDM"]), st.sampled_from(["xyz", 90, "90 jours"])),
+    "opt_out": sometimes(st.sampled_from(["", "non", "oui"]), st.sampled_from(["peut-être", 1, True])),
+    "paused_until": sometimes(st.one_of(st.just(""), day), bad_date),
+    "contact_name": sometimes(st.sampled_from(["", "Julie"]), st.sampled_from([2.0])),
+    "address": sometimes(st.sampled_from(["", "1 rue X"]), st.sampled_from([3])),
+    "postal_code": sometimes(st.sampled_from(["", "69003"]), st.sampled_from([69003.0])),
+    "city": sometimes(st.sampled_from(["", "Lyon"]), st.sampled_from([True])),
+    "country": sometimes(st.sampled_from(["", "FR"]), st.sampled_from([1])),
+    "owner": sometimes(st.sampled_from(["", "Karim"]), st.sampled_from([0.0])),
+}
+
+
+def spoilt(row: list[CellValue], bad: list[tuple[int, CellValue]]) -> list[CellValue]:
+    for j, value in bad:
+        row[j] = value
+    return row
+
+
+def rows_of(tab: str, cells: dict[str, tuple[st.SearchStrategy[CellValue], st.SearchStrategy[CellValue]]],
+            n: int) -> st.SearchStrategy[list[list[CellValue]]]:
+    """Rows of clean cells, a third of them with one or two bad cells."""
+    columns = keys(tab)
+    bad = st.integers(0, len(columns) - 1).flatmap(lambda j: st.tuples(st.just(j), cells[columns[j]][1]))
+    row = st.builds(spoilt, st.tuples(*(cells[k][0] for k in columns)).map(list),
+                    st.one_of(st.just([]), st.just([]), st.lists(bad, min_size=1, max_size=2)))
+    # a row is sometimes cut short (a sheet's row ends at its last cell) or blank
+    shaped = st.one_of(row, row, row, st.tuples(row, st.integers(1, len(keys(tab)))).map(lambda r: r[0][: r[1]]),
+                       st.just([]))
+    return st.lists(shaped, max_size=n)
+
+
+def load(customers: list[list[CellValue]], invoices: list[list[CellValue]],
+         payments: list[list[CellValue]], params: dict[str, CellValue]) -> list[RawSheet]:
+    base = [["C1", "Dumas", "compta@dumas.example", "", "", "fr", "B2B", "", "", "30"],
+            ["C2", "Martin", "jean@martin.example", "", "", "fr", "B2C"],
+            ["C3", "Sans type", "c3@x.example", "", "", "en", "", "", "", "45 FDM", "", "2025-06-01"]]
+    return [
+        RawSheet("Clients", [header("customers"), *base, *customers]),
+        RawSheet("Factures", [header("invoices"), *invoices]),
+        RawSheet("Reglements", [header("payments"), *payments]),
+        RawSheet("Parametres", [["cle", "valeur"], ["company_name", "Atelier Dumas"], *params.items()]),
+    ]
+
+
+def records(sheets: list[RawSheet], by_row: bool) -> tuple[object, ...]:
+    out = Collector()
+    tables, _ = find_tables(sheets, CONTRACT, out)
+    out.lang = book_language(tables)
+    s = parse_settings(tables.get("settings"), (x.key for x in CONTRACT.settings), out,
+                       CONTRACT.tab("settings").name(out.lang))
+    customers = parse_customers(tables.get("customers"), s.language, out, s.default_customer_type, by_row=by_row)
+    invoices = parse_invoices(tables.get("invoices"), customers, s, out, by_row=by_row)
+    payments = parse_payments(tables.get("payments"), invoices, customers, s, out, by_row=by_row)
+    return (list(customers.items()), list(invoices.items()), payments, out.items,
+            [a.text("fr") for a in out.items], [a.text("en") for a in out.items])
+
+
+settings_cells = st.dictionaries(
+    st.sampled_from(["default_currency", "default_customer_type", "default_payment_terms", "eom_method"]),
+    st.sampled_from(["EUR", "USD", "B2B", "B2C", "", "45 FDM", "60", "eom_then_days", "days_then_eom", "xyz"]),
+    max_size=3)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows_of("customers", customer_cells, 4), rows_of("invoices", invoice_cells, 14),
+       rows_of("payments", payment_cells, 10), settings_cells)
+def test_fast_records_are_the_row_by_row_records(customers, invoices, payments, params):
+    sheets = load(customers, invoices, payments, params)
+    assert records(sheets, by_row=False) == records(sheets, by_row=True)
+
+
+def ledgers(result: tuple[dict[str, balance.InvoiceLedger], list[balance.Credit]], days: list[dt.date]) -> object:
+    found, credits = result
+    return ([(k, v.invoice, v.allocations, [(v.balance(d), v.settlement_date(d)) for d in days])
+             for k, v in found.items()], credits)
+
+
+def book_of(sheets: list[RawSheet]) -> Book:
+    return load_book(sheets, CONTRACT, {})
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows_of("invoices", invoice_cells, 14), rows_of("payments", payment_cells, 12), settings_cells,
+       st.lists(day, min_size=1, max_size=3),
+       st.sampled_from([{}, {"penalty_rate_mode": "fixed", "penalty_annual_rate": "12.5"},
+                        {"ecb_rate_2025_H2": "2.125"}, {"ecb_rate_2026_H1": "3.14159"}]))
+def test_balances_and_positions_are_the_former_ones(invoices, payments, params, days, rates):
+    b = book_of(load([], invoices, payments, {**params, **rates}))
+    fast = balance.apply_all(b.invoices, b.payments, out_fast := Collector(), b.disputes)
+    slow = reference.apply_all(b.invoices, b.payments, out_slow := Collector(), b.disputes)
+    assert ledgers(fast, days) == ledgers(slow, days)
+    assert out_fast.items == out_slow.items
+    for as_of in days:
+        for settled in (False, True):
+            a, b_out = Collector(), Collector()
+            assert (list(position.compute_positions(b, as_of, a, settled_penalties=settled).items())
+                    == list(reference.compute_positions(b, as_of, b_out, settled_penalties=settled).items()))
+            assert a.items == b_out.items
+
+
+def test_a_penalty_over_many_semesters_is_the_same():
+    """An invoice due in 1950, open in 2026: the day-rate sum over 150 years of guessed rates."""
+    sheets = load([], [["F1", "C1", dt.date(1950, 1, 1), dt.date(1950, 2, 1), 999_999_999_999.99],
+                       ["F2", "C1", dt.date(1950, 1, 1), dt.date(1950, 2, 1), 0.01],
+                       ["F3", "C3", dt.date(2020, 2, 29), dt.date(2024, 2, 29), 1234.56]], [], {})
+    b = book_of(sheets)
+    for as_of in (dt.date(2026, 12, 1), dt.date(2200, 12, 31)):
+        fast, slow = Collector(), Collector()
+        assert position.compute_positions(b, as_of, fast) == reference.compute_positions(b, as_of, slow)
+        assert fast.items == slow.items
+
+
+def test_worked_examples_of_the_one_pass_ledger():
+    """Paid on the due date (no indemnity), paid the day after (indemnity), partly paid before the
+    due date, paid after as_of, two payments on one day, open invoices due a day apart (days past
+    due and buckets from a cache keyed by due date), one settled by a credit note."""
+    due = dt.date(2025, 2, 1)
+    invoices = [["F1", "C1", dt.date(2025, 1, 1), due, 100.0],
+                ["F2", "C1", dt.date(2025, 1, 1), due, 100.0],
+                ["F3", "C1", dt.date(2025, 1, 1), due, 100.0],
+                ["F4", "C1", dt.date(2025, 1, 1), due, 100.0],
+                ["F5", "C1", dt.date(2025, 1, 1), dt.date(2025, 2, 2), 100.0],
+                ["F6", "C3", dt.date(2025, 1, 1), dt.date(2025, 1, 31), 250.0],
+                ["A1", "C3", dt.date(2025, 2, 10), "", 100.0, "", "avoir", "F6"]]
+    payments = [[due, 100.0, "F1"], [dt.date(2025, 2, 2), 100.0, "F2"], [dt.date(2025, 1, 20), 40.0, "F3"],
+                [dt.date(2025, 4, 1), 100.0, "F4"], [dt.date(2025, 3, 1), 30.0, "F5"],
+                [dt.date(2025, 3, 1), 20.0, "F5"], [dt.date(2025, 2, 15), 150.0, "", "C3"]]
+    b = book_of(load([], invoices, payments, {}))
+    for as_of in (due, dt.date(2025, 2, 2), dt.date(2025, 3, 1), dt.date(2025, 3, 31), dt.date(2025, 6, 30)):
+        for settled in (False, True):
+            fast = position.compute_positions(b, as_of, settled_penalties=settled)
+            assert fast == reference.compute_positions(b, as_of, settled_penalties=settled)
+    late = position.compute_positions(b, dt.date(2025, 3, 31))
+    assert not late["F1"].indemnity_due and late["F2"].indemnity_due
+    assert (late["F3"].days_past_due, late["F4"].days_past_due, late["F5"].days_past_due) == (58, 58, 57)
+    assert late["F6"].status == "settled" and late["F6"].settlement_date == dt.date(2025, 2, 15)
