@@ -9,6 +9,7 @@ import datetime as dt
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -207,7 +208,11 @@ def test_a_hung_pool_is_ended_and_nothing_is_taken_from_it(monkeypatch: pytest.M
     assert render_letters(_jobs(40), preset(), workers=2, minimum=1, pool=pool) is None
     assert workers
     for worker in workers:
-        worker.join(timeout=60)  # a hang guard: killed, they are gone at once
+        # killed, they are gone at once; the pool's own thread may reap a worker while this one
+        # polls it, so its exit code can show a moment later (60 s: only a hang guard)
+        deadline = time.monotonic() + 60
+        while worker.exitcode is None and time.monotonic() < deadline:
+            worker.join(timeout=0.5)
         assert worker.exitcode is not None and worker.exitcode < 0  # ended by a signal
 
 
