@@ -43,8 +43,9 @@ PROGRESS_STATUSES = SENT_STATUSES | {"baseline"}
 _AS_OF = re.compile(r"as of (\d{4}-\d{2}-\d{2})")
 _VIA = re.compile(r"^via ([^;]+)")
 #: Archive tabs: Historique_2026, Reminder_log_2026, and History_2026 (the English name before
-#: Reminder_log, still read; a workbook whose log is "History" keeps archiving under that name).
-ARCHIVE_TAB = re.compile(r"^(history|historique|reminder_log)_(\d{4})$")
+#: Reminder_log, still read; a workbook whose log is "History" keeps archiving under that name);
+#: a year past a sheet's row limit goes on in Historique_2026_2, Historique_2026_3...
+ARCHIVE_TAB = re.compile(r"^(history|historique|reminder_log)_(\d{4})(?:_(\d{1,3}))?$")
 
 
 @dataclass(frozen=True, slots=True)
