@@ -292,3 +292,29 @@ def test_a_rerun_with_nothing_new_writes_no_history(tmp_path: Path):
 def test_load_book_is_unchanged_for_callers_without_an_index():
     sheets = MemoryBackend(_book_tabs()).read()
     assert not load_book(sheets, shipped_contract(), shipped_presets()).history_indexed
+
+
+# ------------------------------------------------------------------ History read a column value at a time
+
+history_cells = st.one_of(
+    cell_values, st.sampled_from(["envoyé", "sent", "SENT", "échec", "e-mail", "courriel", "appel", "Relance amiable",
+                                  "First reminder", "reminder_1", "standard", "C1-F1;C1-F2", "2025-03-01",
+                                  "01/03/2025", "1 234,56", "2025-03-01T09:00:00+01:00", "via outbox; as of 2025-01-02"]),
+    st.just(Decimal("1.00")), st.just(Decimal("1.0")), st.just(-0.0), st.just(0.0),
+    st.just(dt.datetime(2025, 3, 1, 9, tzinfo=dt.UTC)),
+    st.just(dt.datetime(2025, 3, 1, 10, tzinfo=dt.timezone(dt.timedelta(hours=1)))),
+)
+
+
+@given(st.lists(st.lists(history_cells, min_size=16, max_size=16), max_size=25))
+def test_history_read_value_by_value_is_read_cell_by_cell(rows):
+    from relance.engine.history import read_history, read_history_by_row
+    from relance.engine.table import read_table
+    from relance.engine.sheets import RawSheet
+
+    spec = shipped_contract().tab("history")
+    sheet = RawSheet("Historique", [spec.headers("fr"), *[list(r) for r in rows]], True)
+    table = read_table(sheet, spec, Collector())
+    presets = shipped_presets()
+    fast, reference = read_history(table, presets), read_history_by_row(table, presets)
+    assert [repr(e) for e in fast] == [repr(e) for e in reference]
