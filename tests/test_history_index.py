@@ -309,8 +309,8 @@ history_cells = st.one_of(
 @given(st.lists(st.lists(history_cells, min_size=16, max_size=16), max_size=25))
 def test_history_read_value_by_value_is_read_cell_by_cell(rows):
     from relance.engine.history import read_history, read_history_by_row
-    from relance.engine.table import read_table
     from relance.engine.sheets import RawSheet
+    from relance.engine.table import read_table
 
     spec = shipped_contract().tab("history")
     sheet = RawSheet("Historique", [spec.headers("fr"), *[list(r) for r in rows]], True)

@@ -188,11 +188,7 @@ def read_history(table: Table | None, scenarios: Mapping[str, Scenario] | None =
     if table is None:
         return []
     keyed = table.columns.get("action_key")
-    data = [cells_ for _, cells_ in table.data]
-    if keyed is not None:
-        data = [r for r in data if keyed < len(r) and r[keyed]]
-    else:
-        data = []
+    data = [r for _, r in table.data if keyed < len(r) and r[keyed]] if keyed is not None else []
     if not data:
         return []
 
