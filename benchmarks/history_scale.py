@@ -5,7 +5,7 @@
 It builds (or reuses, in benchmarks/out/) the demo workbook of benchmarks/run.py, runs it once
 (the first, catch-up run: its History holds that day's rows), then makes a second copy whose
 History also holds --rows older rows (a year of reminders to the same customers, about invoices
-paid and gone since; built in code, written once through relance's own History writer, so past
+paid and gone since, a run a day; built in code, written once through relance's own History writer, so past
 history_max_rows the oldest go to an archive tab). Each copy is run once more untimed, so that
 both are in their steady state (the History index written). Then, in fresh processes on
 pristine copies, the same-day rerun of each (`relance run BOOK --json`: nothing new to send) is
@@ -37,17 +37,17 @@ backend = XlsxBackend(book_path)
 with backend.run_lock():
     book = jobs.read_book(backend)
     customers = sorted(book.customers)
-    start = dt.datetime(2025, 1, 2, 10, 0)
+    first = dt.date(2025, 1, 2)
     steps = [("reminder_1", "email"), ("reminder_2", "email"), ("call", "call")]
     old = []
-    for n in range(rows):
+    for n in range(rows):  # a year of daily runs, each stamping its rows as relance does
         cid = customers[n % len(customers)]
         step, channel = steps[n % len(steps)]
-        stamp = start + dt.timedelta(minutes=n % 500_000)
-        day = stamp.date()
+        day = first + dt.timedelta(days=n * 365 // rows)
         iid = f"OLD-{n // 3:07d}"
         old.append(HistoryEntry(
-            run_id=f"run-{day.isoformat()}", timestamp=stamp.isoformat(), action_key=f"old{n:08x}",
+            run_id=f"{day:%Y%m%d}T090000.000000Z", timestamp=f"{day.isoformat()}T10:00:00+01:00",
+            action_key=f"R{n:019X}",
             customer_id=cid, invoice_ids=(iid,), scenario="standard", step=step, channel=channel,
             recipient="" if channel == "call" else f"compta@{cid.lower()}.example",
             status="created" if channel == "call" else "delivered", message_id="" if channel == "call" else f"m{n}",

@@ -130,7 +130,7 @@ def _columns(rows: Sequence[Sequence[CellValue]]) -> list[dict[str, object]]:
             values = [_tagged(v) if as_is else v for _, v in distinct]  # tagged once
             found.append({"v": values, "c": list(map(index.__getitem__, keys))})
         else:
-            found.append({"r": [_tagged(v) for v in column] if _needs_tags(column) else column})
+            found.append({"r": [_tagged(v) for v in column], "t": 1} if _needs_tags(column) else {"r": column})
     return found
 
 
@@ -143,7 +143,7 @@ def _rows(n: int, columns: Sequence[Mapping[str, object]]) -> list[tuple[CellVal
             values = col["r"]
             if not isinstance(values, list):
                 raise ValueError("column")
-            full.append([_untagged(v) for v in values] if _needs_tags(values) else values)
+            full.append([_untagged(v) for v in values] if col.get("t") else values)
         else:
             distinct, codes = col["v"], col["c"]
             if not isinstance(distinct, list) or not isinstance(codes, list):
