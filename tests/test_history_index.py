@@ -318,3 +318,26 @@ def test_history_read_value_by_value_is_read_cell_by_cell(rows):
     presets = shipped_presets()
     fast, reference = read_history(table, presets), read_history_by_row(table, presets)
     assert [repr(e) for e in fast] == [repr(e) for e in reference]
+
+
+def test_the_demo_book_chased_for_weeks_decides_the_same_through_the_index(tmp_path: Path):
+    from relance.demo import build_demo_workbook
+
+    last = dt.date(2026, 11, 23)
+    path = tmp_path / "demo.xlsx"
+    build_demo_workbook(path, seed=5, customers=60, invoices=500, as_of=last)
+    box = tmp_path / "out"
+    for day in (dt.date(2026, 11, 2), dt.date(2026, 11, 9), dt.date(2026, 11, 16), last):
+        moment = dt.datetime.combine(day, dt.time(9, 30), tzinfo=dt.UTC)
+        jobs.run(XlsxBackend(path), lambda b: OutboxChannel(box, "demo"), moment, anytime=True)
+    through_index, full = loaded(XlsxBackend(path)), loaded(FullRead(XlsxBackend(path)))
+    assert through_index.history_indexed and len(through_index.history) > 50
+
+    def decided_on(book: Book, day: dt.date) -> tuple[object, ...]:
+        p = plan(book, compute_positions(book, day, Collector()), day)
+        return ([(a.key, a.step, a.channel, a.invoice_ids) for a in p.actions],
+                [(s.customer_id, s.reason, s.invoice_ids) for s in p.skips], p.anomalies)
+
+    for day in (last, last + dt.timedelta(days=9)):
+        assert decided_on(through_index, day) == decided_on(full, day)
+    assert through_index.history == full.history and through_index.anomalies == full.anomalies
