@@ -341,3 +341,14 @@ def test_the_demo_book_chased_for_weeks_decides_the_same_through_the_index(tmp_p
     for day in (last, last + dt.timedelta(days=9)):
         assert decided_on(through_index, day) == decided_on(full, day)
     assert through_index.history == full.history and through_index.anomalies == full.anomalies
+
+
+def test_a_users_own_tab_named_like_the_index_is_never_written_over(tmp_path: Path):
+    mine = [["my notes"], ["keep me"]]
+    wb = MemoryBackend({**_book_tabs(), INDEX_TAB: mine})
+    wb.tabs["Factures"].append(invoice("C1-F9", "C1", "2025-01-01", "2025-03-24", 1000))
+    box = tmp_path / "out"
+    assert jobs.run(wb, lambda b: OutboxChannel(box, "t"), on(AS_OF), anytime=True).to_json()["sent"] >= 1
+    assert wb.tabs[INDEX_TAB] == mine and INDEX_TAB not in wb.written
+    assert not loaded(wb).history_indexed  # History is read in full instead
+    assert jobs.run(wb, lambda b: OutboxChannel(box, "t"), on(AS_OF), anytime=True).to_json()["sent"] == 0

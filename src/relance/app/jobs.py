@@ -36,7 +36,14 @@ from relance.engine.catalog import tabs as T
 from relance.engine.contract import Contract
 from relance.engine.errors import ChannelError, ConfigError, ForeignTab, RelanceError
 from relance.engine.history import HistoryEntry
-from relance.engine.history_index import index_tab, is_history_tab, is_index_tab, read_index
+from relance.engine.history_index import (
+    INDEX_TAB,
+    index_tab,
+    is_history_tab,
+    is_index_tab,
+    is_our_index,
+    read_index,
+)
 from relance.engine.kpi import default_period
 from relance.engine.owned_tabs import (
     anomalies_tab,
@@ -158,12 +165,13 @@ def history_write(backend: WorkbookBackend, book: Book, entries: Sequence[Histor
     them: the tabs written now from their rows, the others from the cells read (or the index)."""
     tabs = history_tabs(book, entries)
     fingerprinted = indexes_history(backend)
-    if fingerprinted is None:
-        return tabs
+    there = book.history_sheets.get(INDEX_TAB)
+    if fingerprinted is None or (there is not None and not is_our_index(there)):
+        return tabs  # a user's own tab under the index's name is never written over
     written = {t.name.casefold(): t for t in tabs}
     covered: list[tuple[str, Sequence[Sequence[CellValue]]]] = []
     for key, sheet in book.history_sheets.items():
-        if key not in written:
+        if key not in written and not is_index_tab(key):
             covered.append((sheet.name, sheet.rows))
     for tab in tabs:
         covered.append((tab.name, fingerprinted.as_read([list(tab.header), *tab.rows])))

@@ -15,7 +15,7 @@ from relance.engine.catalog import anomalies as A
 from relance.engine.contract import Contract, normalize
 from relance.engine.customer import Customer, parse_customers
 from relance.engine.history import HistoryEntry, read_archives, read_history
-from relance.engine.history_index import is_history_tab
+from relance.engine.history_index import is_history_tab, is_index_tab
 from relance.engine.i18n import Lang, lang_of
 from relance.engine.invoice import Invoice, parse_invoices
 from relance.engine.pause import (
@@ -59,7 +59,8 @@ class Book:
     # replaced by the preset of that name): their customers are stopped, not moved to another ladder.
     broken_scenarios: dict[str, Source] = field(default_factory=dict)
     #: History and its archives as read (casefolded name -> cells): what the History index of the
-    #: next save says of the tabs that save leaves as they are (engine/history_index.py).
+    #: next save says of the tabs that save leaves as they are; and the index tab itself, when
+    #: there is one (engine/history_index.py).
     history_sheets: dict[str, RawSheet] = field(default_factory=dict)
     #: Whether History came from an index matching the workbook: a save that changes no History
     #: row then leaves History, its archives and the index as they are.
@@ -128,5 +129,5 @@ def load_book(sheets: Sequence[RawSheet], contract: Contract, presets: Mapping[s
     return Book(c, settings, customers, invoices, payments, ledgers, credits, disputes, promises, scenarios,
                 history, archived, tables, owned, [s.name for s in sheets], out.items, language, sales=sales,
                 broken_scenarios=broken_scenarios,
-                history_sheets={s.name.casefold(): s for s in sheets if is_history_tab(c, s.name)},
+                history_sheets={s.name.casefold(): s for s in sheets if is_history_tab(c, s.name) or is_index_tab(s.name)},
                 history_indexed=history_indexed)

@@ -44,6 +44,15 @@ def is_index_tab(name: str) -> bool:
     return name.casefold() == INDEX_TAB
 
 
+def is_our_index(sheet: RawSheet) -> bool:
+    """Whether a tab named INDEX_TAB is relance's: marked by the backend, or, for a backend that
+    cannot mark tabs, headed as relance heads it. A user's own tab of that name is left alone:
+    History is then read in full on every run, and no index is written."""
+    if sheet.owned is not None:
+        return sheet.owned
+    return bool(sheet.rows) and [_text(v) for v in sheet.rows[0][:2]] == [MAGIC, VERSION]
+
+
 def is_history_tab(contract: Contract, name: str) -> bool:
     """History (Historique, Reminder_log, History) or one of its History_YYYY archives."""
     spec = written_spec(contract, name)
@@ -230,7 +239,7 @@ def _text(value: object) -> str:
 def read_index(sheet: RawSheet | None) -> StoredIndex | None:
     """The index tab as read, None when there is none or it is not one relance wrote whole
     (wrong mark or header, a digest that does not match its chunks)."""
-    if sheet is None or sheet.owned is False or not sheet.rows:
+    if sheet is None or not is_our_index(sheet) or not sheet.rows:
         return None
     rows = sheet.rows
     if [_text(v) for v in rows[0][:2]] != [MAGIC, VERSION]:
