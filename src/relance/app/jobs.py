@@ -467,7 +467,9 @@ def run(
 
             def save_pending(pending: Sequence[HistoryEntry]) -> frozenset[str]:
                 try:
-                    backend.write(history_write(backend, book, [*book.history, *pending]))
+                    # without the index: the save after sending writes it (a crash between the two
+                    # leaves it stale, and the next run reads History in full: slower, never wrong)
+                    backend.write(history_tabs(book, [*book.history, *pending]))
                     # without a run lock (a shared spreadsheet), the actions another run appended first are its
                     return claimed(backend, tab_name(book, "history"), run_id, [e.action_key for e in pending])
                 except (RelanceError, OSError) as exc:
