@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/gsheet.py
 	$(BIN)/python benchmarks/udfs.py
 	$(BIN)/python benchmarks/excel_fake.py
+	$(BIN)/python benchmarks/history_scale.py
 
 clean:
 	rm -rf $(VENV) demo-output benchmarks/out .pytest_cache .mypy_cache .ruff_cache

@@ -156,10 +156,11 @@ def test_an_older_relance_tab_is_accepted_then_marked_once(tmp_path: Path):
     backend = XlsxBackend(path)
     assert [s.owned for s in backend.read()] == [False] * 5
     run(backend, lambda b: OutboxChannel(tmp_path / "out", "t"), on(AS_OF), anytime=True)
-    assert sorted(_marks(path)) == ["A_valider", "Anomalies", "Historique", "Taches"]
+    # relance_index: the hidden History index written with History (engine/history_index.py)
+    assert sorted(_marks(path)) == ["A_valider", "Anomalies", "Historique", "Taches", "relance_index"]
     owned = {s.name: s.owned for s in XlsxBackend(path).read()}
     assert owned == {"Clients": False, "Factures": False, "Reglements": False, "Parametres": False,
-                     "Historique": True, "A_valider": True, "Taches": True, "Anomalies": True}
+                     "Historique": True, "A_valider": True, "Taches": True, "Anomalies": True, "relance_index": True}
     before = _workbook_xml(path)
     run(XlsxBackend(path), lambda b: OutboxChannel(tmp_path / "out", "t"), on(AS_OF), anytime=True)
     assert _workbook_xml(path) == before  # marked already: workbook.xml is left as it was
@@ -219,7 +220,7 @@ def test_libreoffice_keeps_the_marks(tmp_path: Path):
         capture_output=True, text=True, timeout=240)
     saved = out / "book.xlsx"
     assert saved.exists(), done.stdout + done.stderr
-    assert sorted(_marks(saved)) == ["A_valider", "Anomalies", "Historique", "Taches"]
+    assert sorted(_marks(saved)) == ["A_valider", "Anomalies", "Historique", "Taches", "relance_index"]
     owned = {s.name: s.owned for s in XlsxBackend(saved).read()}
     assert owned["Historique"] and owned["Taches"] and not owned["Plan de trésorerie"]
     read_book(XlsxBackend(saved))  # saved by LibreOffice, still relance's: no refusal

@@ -19,7 +19,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from relance.engine.delivery import Applied, DeliveryEvent, apply_events
-from relance.engine.owned_tabs import history_tabs
 from relance.workbook.port import WorkbookBackend
 
 #: The key of the workbook reference in a message's EventPayload (a small JSON object).
@@ -117,11 +116,11 @@ def record_events(backend: WorkbookBackend, events: Sequence[DeliveryEvent]) -> 
     late event changes nothing) and writes History back only when a row moved. A run holding
     the lock makes this raise WorkbookLocked: the caller answers so that Mailjet posts again.
     """
-    from relance.app.jobs import read_book
+    from relance.app.jobs import history_write, read_book
 
     with backend.run_lock():
         book = read_book(backend)
         entries, applied = apply_events(book.history, events, ZoneInfo(book.settings.timezone), book.language)
         if applied.moved:
-            backend.write(history_tabs(book, entries))
+            backend.write(history_write(backend, book, entries))  # with its index (engine/history_index.py)
     return Recorded(backend.location, applied)

@@ -308,7 +308,8 @@ def execute(
 ) -> Execution:
     result = Execution()
     lang = book.language
-    index = HistoryIndex.build([*book.archived, *book.history])  # once a run: every lookup goes through it
+    # once a run: every lookup goes through it (none when there is nothing to send: a rerun)
+    index = HistoryIndex.build([*book.archived, *book.history]) if plan.to_send else HistoryIndex(frozenset(), {})
     begin("render")
     composed, result.anomalies = compose(plan, book, positions, renderer, index)
     begin("files")

@@ -34,8 +34,17 @@ from relance.engine.book import Book, load_book
 from relance.engine.catalog import anomalies as A
 from relance.engine.catalog import console
 from relance.engine.catalog import tabs as T
+from relance.engine.contract import Contract
 from relance.engine.errors import ChannelError, ConfigError, ForeignTab, RelanceError
 from relance.engine.history import HistoryEntry
+from relance.engine.history_index import (
+    INDEX_TAB,
+    index_tab,
+    is_history_tab,
+    is_index_tab,
+    is_our_index,
+    read_index,
+)
 from relance.engine.i18n import Said
 from relance.engine.kpi import default_period
 from relance.engine.owned_tabs import (
@@ -54,13 +63,13 @@ from relance.engine.planner import Plan, plan
 from relance.engine.position import Position, compute_positions
 from relance.engine.report import Report, build_report
 from relance.engine.sendwindow import SendWindow, holiday_calendar, send_window
-from relance.engine.sheets import OwnedTab
+from relance.engine.sheets import CellValue, OwnedTab, RawSheet
 from relance.engine.table import Collector, foreign_tabs, reads_tab
 from relance.render.dashboard import dashboard_tab
 from relance.render.messages import Renderer
 from relance.render.report_html import render_html
 from relance.render.summary import compose_summary, summary_context
-from relance.workbook.port import WorkbookBackend, claimed, lease_of
+from relance.workbook.port import WorkbookBackend, claimed, indexes_history, lease_of
 from relance.workbook.starter import build_workbook
 
 Progress = Callable[[str, int], Callable[[int], None]]
@@ -118,11 +127,59 @@ def read_book(backend: WorkbookBackend) -> Book:
     """
     contract = shipped_contract()
     begin("read")
-    sheets = backend.read(lambda name: reads_tab(contract, name))
+    sheets, indexed = _read_sheets(backend, contract)
     begin("records")
-    book = load_book(sheets, contract, shipped_presets())
+    book = load_book(sheets, contract, shipped_presets(), history_indexed=indexed)
     refuse_foreign_tabs(book)
     return book
+
+
+def _read_sheets(backend: WorkbookBackend, contract: Contract) -> tuple[list[RawSheet], bool]:
+    """The tabs relance needs, as read_book loads them; whether History came from its index.
+
+    A backend that fingerprints its tabs (workbook/port.IndexesHistory) is read without History
+    and its archives; their cells come from the History index (engine/history_index.py) when it
+    covers exactly these tabs with the fingerprints this read found. Otherwise they are read
+    too, in a second read, and the index is written afresh with the next save.
+    """
+    fingerprinted = indexes_history(backend)
+    if fingerprinted is None:
+        return backend.read(lambda name: reads_tab(contract, name)), False
+    sheets = backend.read(lambda name: (reads_tab(contract, name) and not is_history_tab(contract, name))
+                          or is_index_tab(name))
+    prints = dict(fingerprinted.fingerprints())
+    names = [s.name for s in sheets if is_history_tab(contract, s.name)]
+    stored = read_index(next((s for s in sheets if is_index_tab(s.name)), None))
+    cells = stored.cells(names, prints) if stored is not None else None
+    if cells is not None:
+        return [RawSheet(s.name, cells[s.name.casefold()], s.owned) if is_history_tab(contract, s.name) else s
+                for s in sheets], True
+    again = {s.name.casefold(): s for s in backend.read(lambda name: is_history_tab(contract, name))}
+    later = fingerprinted.fingerprints()
+    if [s.name for s in again.values()] != [s.name for s in sheets] or any(
+            later.get(k) != v for k, v in prints.items() if not is_history_tab(contract, k)):
+        # the workbook changed between the two reads (a person saved it): read it whole again
+        return backend.read(lambda name: reads_tab(contract, name)), False
+    return [again[s.name.casefold()] if is_history_tab(contract, s.name) else s for s in sheets], False
+
+
+def history_write(backend: WorkbookBackend, book: Book, entries: Sequence[HistoryEntry]) -> list[OwnedTab]:
+    """History with these rows (engine/owned_tabs.history_tabs), and, for a backend that
+    fingerprints its tabs, the History index of History and every archive as this save leaves
+    them: the tabs written now from their rows, the others from the cells read (or the index)."""
+    tabs = history_tabs(book, entries)
+    fingerprinted = indexes_history(backend)
+    there = book.history_sheets.get(INDEX_TAB)
+    if fingerprinted is None or (there is not None and not is_our_index(there)):
+        return tabs  # a user's own tab under the index's name is never written over
+    written = {t.name.casefold(): t for t in tabs}
+    covered: list[tuple[str, Sequence[Sequence[CellValue]]]] = []
+    for key, sheet in book.history_sheets.items():
+        if key not in written and not is_index_tab(key):
+            covered.append((sheet.name, sheet.rows))
+    for tab in tabs:
+        covered.append((tab.name, fingerprinted.as_read([list(tab.header), *tab.rows])))
+    return [*tabs, index_tab(covered)]
 
 
 def refuse_foreign_tabs(book: Book) -> None:
@@ -385,15 +442,20 @@ def run(
             settled = 0
             unsettled: list[HistoryEntry] = []
 
+            history_kept = False  # History as read, row for row: a save need not write it again
+
             def fix_history(book: Book) -> Book:
-                nonlocal settled, unsettled
+                nonlocal settled, unsettled, history_kept
                 history, simulated = _settle_simulations(book.history, book.language)
                 live = _live_pending(history, lease_of(backend), now, book.settings.timezone)
                 done = reconcile([e for e in history if id(e) not in live], channel, task_ids, lang=book.language,
                                  now=now)
                 settled, unsettled = done.settled + simulated, done.unsettled
                 settled_rows = iter(done.entries)
-                return replace(book, history=[e if id(e) in live else next(settled_rows) for e in history])
+                fixed = [e if id(e) in live else next(settled_rows) for e in history]
+                history_kept = len(fixed) == len(book.history) and all(
+                    a is b for a, b in zip(fixed, book.history, strict=True))
+                return replace(book, history=fixed)
 
             snap = snapshot(backend, now, as_of, fix_history, book0)
             if not anytime and not simulation:
@@ -413,6 +475,8 @@ def run(
             @phase("save")
             def save_pending(pending: Sequence[HistoryEntry]) -> frozenset[str]:
                 try:
+                    # without the index: the save after sending writes it (a crash between the two
+                    # leaves it stale, and the next run reads History in full: slower, never wrong)
                     backend.write(history_tabs(book, [*book.history, *pending]))
                     # without a run lock (a shared spreadsheet), the actions another run appended first are its
                     return claimed(backend, tab_name(book, "history"), run_id, [e.action_key for e in pending])
@@ -429,7 +493,9 @@ def run(
             _as_simulation(execution, snap.as_of, book.language)
         begin("save")
         snap.anomalies.extend(execution.anomalies)
-        tabs: list[OwnedTab] = [*history_tabs(book, [*book.history, *execution.entries])]
+        tabs: list[OwnedTab] = []
+        if execution.entries or not (history_kept and book.history_indexed):
+            tabs += history_write(backend, book, [*book.history, *execution.entries])
         if not simulation:  # a simulation leaves the approvals and the tasks as they are
             tabs += [plan_tab(book, snap.plan.awaiting_approval, snap.as_of, approval_note(book),
                               kept_approvals(snap.plan, execution)),
@@ -661,5 +727,5 @@ def baseline(backend: WorkbookBackend, now: dt.datetime, step: str, as_of: dt.da
         entries, skips = baseline_entries(book, snap.positions, snap.as_of, step, run_id_for(now), stamp,
                                           frozenset(customers), graded_scenarios(book, snap.positions, snap.as_of))
         if entries and not dry_run:
-            backend.write(history_tabs(book, [*book.history, *entries]))
+            backend.write(history_write(backend, book, [*book.history, *entries]))
         return BaselineResult(snap.as_of, step, entries, skips, dry_run, book.language)

@@ -15,6 +15,7 @@ from relance.engine.catalog import anomalies as A
 from relance.engine.contract import Contract, normalize
 from relance.engine.customer import Customer, parse_customers
 from relance.engine.history import HistoryEntry, read_archives, read_history
+from relance.engine.history_index import is_history_tab, is_index_tab
 from relance.engine.i18n import Lang, lang_of
 from relance.engine.invoice import Invoice, parse_invoices
 from relance.engine.pause import (
@@ -57,6 +58,13 @@ class Book:
     # Scenarios-tab ladders with an error: name -> the first cell to fix. Not in `scenarios` (nor
     # replaced by the preset of that name): their customers are stopped, not moved to another ladder.
     broken_scenarios: dict[str, Source] = field(default_factory=dict)
+    #: History and its archives as read (casefolded name -> cells): what the History index of the
+    #: next save says of the tabs that save leaves as they are; and the index tab itself, when
+    #: there is one (engine/history_index.py).
+    history_sheets: dict[str, RawSheet] = field(default_factory=dict)
+    #: Whether History came from an index matching the workbook: a save that changes no History
+    #: row then leaves History, its archives and the index as they are.
+    history_indexed: bool = False
 
     @property
     def has_errors(self) -> bool:
@@ -87,10 +95,12 @@ def book_language(tables: Mapping[str, Table]) -> str:
     return "en" if invoices_tab is not None and invoices_tab.name.lower() == "invoices" else "fr"
 
 
-def load_book(sheets: Sequence[RawSheet], contract: Contract, presets: Mapping[str, Scenario]) -> Book:
+def load_book(sheets: Sequence[RawSheet], contract: Contract, presets: Mapping[str, Scenario],
+              history_indexed: bool = False) -> Book:
     """Every tab checked and turned into records.
 
     `contract` and `presets` (the shipped scenarios) come from the caller: the engine reads no file.
+    `history_indexed`: the History tabs' cells came from the History index, not from a read.
     """
     c = contract
     out = Collector()
@@ -121,4 +131,6 @@ def load_book(sheets: Sequence[RawSheet], contract: Contract, presets: Mapping[s
                 A.R094_SCENARIO(setting="default_scenario"), A.ONE_OF(choices=sorted(scenarios)), "R094")
     return Book(c, settings, customers, invoices, payments, ledgers, credits, disputes, promises, scenarios,
                 history, archived, tables, owned, [s.name for s in sheets], out.items, language, sales=sales,
-                broken_scenarios=broken_scenarios)
+                broken_scenarios=broken_scenarios,
+                history_sheets={s.name.casefold(): s for s in sheets if is_history_tab(c, s.name) or is_index_tab(s.name)},
+                history_indexed=history_indexed)

@@ -105,9 +105,19 @@ def history_row(book: Book, e: HistoryEntry) -> list[CellValue]:
             e.message_id, e.amount_due, e.currency, e.detail, e.as_of, e.via]
 
 
-def history_tabs(book: Book, entries: Sequence[HistoryEntry]) -> list[OwnedTab]:
-    """History, with the oldest rows moved to History_YYYY tabs past history_max_rows."""
-    limit = book.settings.history_max_rows
+#: A sheet's row limit (Excel's; Google Sheets and LibreOffice hold as many): the header and
+#: SHEET_ROWS - 1 rows, in History as in each archive tab.
+SHEET_ROWS = 1_048_576
+
+
+def history_tabs(book: Book, entries: Sequence[HistoryEntry], sheet_rows: int = SHEET_ROWS) -> list[OwnedTab]:
+    """History, with the oldest rows moved to History_YYYY tabs past history_max_rows.
+
+    No tab goes past `sheet_rows` rows, header included: History keeps at most that many rows
+    whatever history_max_rows says, and a year's archive too large for one tab goes on in
+    History_YYYY_2, History_YYYY_3... (read back in that order: tabs are added after the others)."""
+    room = sheet_rows - 1
+    limit = min(book.settings.history_max_rows, room)
     name = tab_name(book, "history")
     tabs: list[OwnedTab] = []
     if len(entries) > limit:
@@ -119,8 +129,11 @@ def history_tabs(book: Book, entries: Sequence[HistoryEntry]) -> list[OwnedTab]:
             by_year[e.timestamp[:4] or "0000"].append(e)
         existing = {normalize(n): n for n in book.sheet_names}
         for year, archived in sorted(by_year.items()):
-            archive_name = existing.get(normalize(f"{name}_{year}"), f"{name}_{year}")
-            tabs.append(_owned(book, "history", [history_row(book, e) for e in archived], archive_name))
+            for part, start in enumerate(range(0, len(archived), room), start=1):
+                wanted = f"{name}_{year}" if part == 1 else f"{name}_{year}_{part}"
+                archive_name = existing.get(normalize(wanted), wanted)
+                tabs.append(_owned(book, "history", [history_row(book, e) for e in archived[start:start + room]],
+                                   archive_name))
     tabs.insert(0, _owned(book, "history", [history_row(book, e) for e in entries], name))
     return tabs
 

@@ -8,11 +8,11 @@ It never writes a cell of the user's own tabs. The values it trades in live in e
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-from relance.engine.sheets import OwnedTab, RawSheet
+from relance.engine.sheets import CellValue, OwnedTab, RawSheet
 
 
 class WorkbookBackend(Protocol):
@@ -82,3 +82,30 @@ def lease_of(backend: object) -> dt.timedelta | None:
     """How long another run's `pending` row is left alone (None: the run lock keeps runs apart)."""
     lease = getattr(backend, "lease", None)
     return lease if isinstance(lease, dt.timedelta) else None
+
+
+class IndexesHistory(Protocol):
+    """An optional capability of a backend that can say cheaply whether a tab changed: what lets
+    a run take History from its index (engine/history_index.py) instead of reading it.
+
+    `fingerprints()`: for each tab as the last `read()` saw it (casefolded name), a text that
+    changes whenever the tab's cells change (for an .xlsx file: the CRC-32 and sizes of the
+    tab's part, from the zip directory: nothing is inflated). `as_read(rows)`: the cells a read
+    of a tab written with these rows returns (an .xlsx file gives numbers back as floats, blank
+    cells as ""). `write()` accepts an engine.history_index.IndexTab among the tabs and writes
+    it `stamped` with the fingerprints of the tabs as that same save leaves them, hidden.
+    """
+
+    def fingerprints(self) -> Mapping[str, str]:
+        ...
+
+    def as_read(self, rows: Sequence[Sequence[CellValue]]) -> list[Sequence[CellValue]]:
+        ...
+
+
+def indexes_history(backend: object) -> IndexesHistory | None:
+    """The backend as an IndexesHistory, None when it cannot fingerprint its tabs (Google Sheets,
+    Excel): History is then read in full on every run, as before."""
+    if callable(getattr(backend, "fingerprints", None)) and callable(getattr(backend, "as_read", None)):
+        return backend  # type: ignore[return-value]
+    return None

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import glob
 import json
+import math
 import os
 import re
 import shutil
@@ -33,6 +34,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -42,6 +44,7 @@ from python_calamine import CalamineWorkbook
 from relance.disk import fsync_dir
 from relance.engine.catalog import console
 from relance.engine.errors import WorkbookError, WorkbookLocked
+from relance.engine.history_index import IndexTab
 from relance.engine.i18n import Said
 from relance.engine.sheets import CellValue, OwnedTab, RawSheet
 from relance.workbook import xlsx_charts as charts
@@ -93,6 +96,26 @@ def _backup_time(stamp: str) -> dt.datetime | None:
         return None
 
 
+def _fingerprint(crc: int, size: int, packed: int) -> str:
+    return f"{crc:08x}.{size}.{packed}"
+
+
+def _as_read(value: CellValue) -> CellValue:
+    kind = type(value)
+    if kind is str:
+        assert isinstance(value, str)
+        text = parts.clean_text(value)
+        return text if len(text) <= parts.MAX_CELL_CHARS else text[: parts.MAX_CELL_CHARS - 1] + "…"
+    if value is None:
+        return ""
+    if kind is bool or isinstance(value, dt.date | dt.time):
+        return value
+    if isinstance(value, int | float | Decimal):
+        number = float(value)
+        return number if math.isfinite(number) else str(value)
+    return parts.clean_text(str(value))
+
+
 def _cells(rows: list[list[CellValue]]) -> int:
     return len(rows) * max((len(r) for r in rows[:1]), default=0)
 
@@ -108,6 +131,7 @@ class XlsxBackend:
         self.path = Path(os.path.realpath(self.given))
         self.location = str(self.given)
         self._read_stamp: Stamp | None = None
+        self._prints: dict[str, str] = {}
 
     # ---------------------------------------------------------------- checks and refusals
 
@@ -219,6 +243,7 @@ class XlsxBackend:
         try:
             with open(self.path, "rb") as f:
                 layout = self._layout(f)
+            self._remember_prints(layout)
             needed = [
                 (i, s) for i, s in enumerate(layout.sheets)
                 if s.is_worksheet and s.part and (wanted is None or wanted(s.name))
@@ -439,6 +464,26 @@ class XlsxBackend:
             blank: list[CellValue] = [""] * len(rows[0])
             rows = [list(blank) for _ in range(row0)] + rows
         return rows
+
+    def _remember_prints(self, layout: _Layout) -> None:
+        """Each worksheet's fingerprint as this read finds it (see `fingerprints`)."""
+        self._prints = {}
+        for sheet in layout.sheets:
+            member = layout.by_name.get((sheet.part or "").casefold()) if sheet.is_worksheet else None
+            if member is not None:
+                self._prints[sheet.name.casefold()] = _fingerprint(member.info.CRC, member.info.file_size,
+                                                                   member.info.compress_size)
+
+    def fingerprints(self) -> Mapping[str, str]:
+        """For each worksheet as the last read found it, the CRC-32 and sizes of its part, from the
+        zip directory (nothing is inflated): any change to a tab's cells changes them, whoever saved
+        it (workbook/port.IndexesHistory; engine/history_index.py)."""
+        return dict(self._prints)
+
+    def as_read(self, rows: Sequence[Sequence[CellValue]]) -> list[Sequence[CellValue]]:
+        """The cells a read of a tab written with these rows returns (calamine): numbers as floats,
+        blank cells as "", text without the characters XML cannot carry; dates stay dates."""
+        return [[_as_read(v) for v in row] for row in rows]
 
     def changed_since_read(self) -> bool:
         """Whether the file differs (mtime, size) from what the last read() saw."""
@@ -707,7 +752,8 @@ def _assemble(src: BinaryIO, out: BinaryIO, tabs: Sequence[OwnedTab]) -> None:
             new_rels.append((f"rId{rid_n}", parts.REL_WORKSHEET, f"worksheets/sheet{n}.xml"))
             new_types.append(("/" + part, parts.CT_WORKSHEET))
             replaced[part.casefold()] = (part, tab)
-        edited[wb_part.casefold()] = parts.add_sheets(wb_xml, new_sheets)
+        edited[wb_part.casefold()] = parts.add_sheets(
+            wb_xml, new_sheets, hidden={t.name for t in added if isinstance(t, IndexTab)})
         wb_rels = edited[wb_rels_part.casefold()] = parts.add_relationships(wb_rels, new_rels)
         types_xml = parts.add_overrides(types_xml, new_types)
 
@@ -763,6 +809,8 @@ def _assemble(src: BinaryIO, out: BinaryIO, tabs: Sequence[OwnedTab]) -> None:
     writer = parts.RawZipWriter(out)
     now = time.localtime()[:6]
     written: set[str] = set()
+    prints: dict[str, str] = {}  # member key -> fingerprint of what this save wrote there
+    late: list[tuple[str, str, IndexTab]] = []  # the History index: written last, stamped
     for member in members:
         key = member.name.casefold()
         if key in written:
@@ -781,13 +829,16 @@ def _assemble(src: BinaryIO, out: BinaryIO, tabs: Sequence[OwnedTab]) -> None:
         written.add(key)
         if key in replaced:
             _, tab = replaced[key]
-            writer.add(
+            if isinstance(tab, IndexTab):
+                late.append((key, member.name, tab))
+                continue
+            prints[key] = _fingerprint(*writer.add(
                 member.name,
                 parts.in_background(_sheet_chunks(tab, drawing_rids.get(key), tab_styles.get(key))),
                 method=member.info.compress_type,
                 level=parts.SHEET_COMPRESS_LEVEL,
                 date_time=now,
-            )
+            ))
         elif key in edited:
             writer.add(
                 member.name,
@@ -800,15 +851,33 @@ def _assemble(src: BinaryIO, out: BinaryIO, tabs: Sequence[OwnedTab]) -> None:
     for key, (part, tab) in replaced.items():
         if key not in written:  # new tabs, or a sheet whose part was missing
             written.add(key)
-            writer.add(
+            if isinstance(tab, IndexTab):
+                late.append((key, part, tab))
+                continue
+            prints[key] = _fingerprint(*writer.add(
                 part,
                 parts.in_background(_sheet_chunks(tab, drawing_rids.get(key), tab_styles.get(key))),
                 level=parts.SHEET_COMPRESS_LEVEL,
                 date_time=now,
-            )
+            ))
     for key, (name, data) in generated.items():
         if key not in written:
             writer.add(name, [data], date_time=now)
+    if late:
+        # every tab's fingerprint as the next read will find it: written now, or copied as it was
+        by_tab: dict[str, str] = {}
+        parts_of = {s.name.casefold(): s.part.casefold() for s in sheets if s.part}
+        parts_of.update({tab.name.casefold(): key for key, (_, tab) in replaced.items()})
+        for name, key in parts_of.items():
+            if key in prints:
+                by_tab[name] = prints[key]
+            elif key in by_name:
+                info = by_name[key].info
+                by_tab[name] = _fingerprint(info.CRC, info.file_size, info.compress_size)
+        for key, part, index in late:
+            method = by_name[key].info.compress_type if key in by_name else zipfile.ZIP_DEFLATED
+            writer.add(part, _sheet_chunks(index.stamped(by_tab), None, None), method=method,
+                       level=parts.SHEET_COMPRESS_LEVEL, date_time=now)
     writer.close(comment)
 
 

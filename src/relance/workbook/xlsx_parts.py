@@ -274,6 +274,24 @@ def _clean_xml(text: str) -> bytes:
     return cleaned if len(cleaned) != len(data) else data
 
 
+_CTRL_CHARS = dict.fromkeys(_CTRL_BYTES)
+
+
+def clean_text(text: str) -> str:
+    """A cell's text as it reads back once written: what `_clean_xml` drops dropped."""
+    if text.isascii():
+        return text.translate(_CTRL_CHARS) if not text.isprintable() else text
+    if "\ufffe" in text or "\uffff" in text:
+        text = text.replace("\ufffe", "").replace("\uffff", "")
+    if not text.isprintable():
+        text = text.translate(_CTRL_CHARS)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates
+        return text.encode("utf-8", "ignore").decode("utf-8")
+    return text
+
+
 def validate_owned_tab(tab: OwnedTab) -> None:
     """Refuse what Excel would refuse to open: a bad tab name, too many rows or columns."""
     name = tab.name
@@ -626,8 +644,9 @@ class RawZipWriter:
         method: int = zipfile.ZIP_DEFLATED,
         level: int = 6,
         date_time: tuple[int, int, int, int, int, int] | None = None,
-    ) -> None:
-        """Write a new member from a stream of uncompressed chunks (header patched after)."""
+    ) -> tuple[int, int, int]:
+        """Write a new member from a stream of uncompressed chunks (header patched after); its
+        CRC-32, size and compressed size."""
         if method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             method = zipfile.ZIP_DEFLATED
         raw_name = name.encode("utf-8")
@@ -678,6 +697,7 @@ class RawZipWriter:
             usize=usize,
             offset=offset,
         )
+        return crc, usize, csize
 
     def close(self, comment: bytes = b"") -> None:
         """Write the central directory and its end record."""
@@ -840,8 +860,12 @@ def _namespace_prefix(text: str, root_local: str, namespace: str) -> str | None:
     return None
 
 
-def add_sheets(workbook_xml: str, new: Sequence[tuple[str, int, str]]) -> str:
-    """Append <sheet name sheetId r:id/> elements (name, sheet id, relationship id)."""
+_HIDDEN = ' state="hidden"'
+
+
+def add_sheets(workbook_xml: str, new: Sequence[tuple[str, int, str]], hidden: Set[str] = frozenset()) -> str:
+    """Append <sheet name sheetId r:id/> elements (name, sheet id, relationship id); those
+    named in `hidden` hidden (state="hidden": Excel's Unhide lists them)."""
     rp = _namespace_prefix(workbook_xml, "workbook", REL_NS)
     # Without a root declaration (never seen from Excel), declare the namespace on the element.
     decl = f' xmlns:r="{REL_NS}"' if rp is None else ""
@@ -850,7 +874,8 @@ def add_sheets(workbook_xml: str, new: Sequence[tuple[str, int, str]]) -> str:
         workbook_xml,
         "sheets",
         lambda p: "".join(
-            f'<{p}sheet{decl} name="{_attr_escape(name)}" sheetId="{sheet_id}" {rp}:id="{rid}"/>'
+            f'<{p}sheet{decl} name="{_attr_escape(name)}" sheetId="{sheet_id}"{_HIDDEN if name in hidden else ""}'
+            f' {rp}:id="{rid}"/>'
             for name, sheet_id, rid in new
         ),
     )

@@ -1,0 +1,263 @@
+"""The History index: a hidden tab relance writes with History, so that a run need not read History.
+
+A History tab holds up to history_max_rows rows (200,000 by default) and its archives as many
+again; reading them cell by cell on every run cost more than the rest of a rerun. So, each time
+relance writes History, it also writes this tab (INDEX_TAB, hidden, marked as relance's): for
+History and each History_YYYY archive, the cells a read of that tab returns, compressed, with
+the backend's fingerprint of the tab as that save left it (for an .xlsx file: the CRC-32 and
+sizes its zip directory records for the tab's part; workbook/port.IndexesHistory).
+
+A run that finds every History tab's fingerprint equal to the one stamped here takes their
+cells from the index and reads none of them; any difference (a person edited History or an
+archive, an older relance wrote History without an index, a tab was added or removed, the
+index itself was edited: its digest no longer matches) and the run reads History as before and
+writes a fresh index with its next save. The cells are those a full read returns, and the
+engine reads them exactly as it reads a tab (engine/book.load_book): a run through the index
+decides what a full read decides, anomalies and their cells included.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from relance.engine.contract import Contract
+from relance.engine.sheets import CellValue, OwnedTab, RawSheet
+from relance.engine.table import written_spec
+
+#: The index tab's name (hidden; no user tab is expected under it: one that is not relance's is ignored).
+INDEX_TAB = "relance_index"
+MAGIC = "relance-history-index"
+VERSION = "1"
+#: Text per cell: below Excel's 32,767 characters and Google Sheets' 50,000.
+CHUNK = 30_000
+_TAB_ROW = "tab"
+
+
+def is_index_tab(name: str) -> bool:
+    return name.casefold() == INDEX_TAB
+
+
+def is_our_index(sheet: RawSheet) -> bool:
+    """Whether a tab named INDEX_TAB is relance's: marked by the backend, or, for a backend that
+    cannot mark tabs, headed as relance heads it. A user's own tab of that name is left alone:
+    History is then read in full on every run, and no index is written."""
+    if sheet.owned is not None:
+        return sheet.owned
+    return bool(sheet.rows) and [_text(v) for v in sheet.rows[0][:2]] == [MAGIC, VERSION]
+
+
+def is_history_tab(contract: Contract, name: str) -> bool:
+    """History (Historique, Reminder_log, History) or one of its History_YYYY archives."""
+    spec = written_spec(contract, name)
+    return spec is not None and spec.key == "history"
+
+
+@dataclass(frozen=True, slots=True)
+class IndexTab(OwnedTab):
+    """The index as relance asks a backend to write it: `stamps` maps a row (0-based in `rows`)
+    to the History tab whose fingerprint the backend writes in that row's third cell, as this
+    same save leaves that tab (IndexesHistory.write). Hidden: nothing in it is for people."""
+
+    stamps: Mapping[int, str] = field(default_factory=dict)
+
+    def stamped(self, fingerprints: Mapping[str, str]) -> OwnedTab:
+        """The tab to write, each stamp filled from `fingerprints` (casefolded tab name -> text);
+        a tab without one gets "" and will never match (its rows are read in full next time)."""
+        rows = [list(r) for r in self.rows]
+        for i, name in self.stamps.items():
+            rows[i][2] = fingerprints.get(name.casefold(), "")
+        return OwnedTab(self.name, self.header, rows, widths=self.widths, freeze_header=False, autofilter=False)
+
+
+# ------------------------------------------------------------------ cells <-> JSON
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_HASHED_AS_IS = frozenset({str, int, bool, type(None), dt.date})
+_TAG = "\x00"  # never the first character of a cell read from a workbook (XML cannot carry it)
+
+
+def _tagged(value: object) -> object:
+    """A cell JSON cannot carry as it is, as text starting with _TAG and a letter saying its type."""
+    if isinstance(value, str):
+        return _TAG + "s" + value if value.startswith(_TAG) else value
+    if isinstance(value, float) and value - value != 0.0:  # inf, nan
+        return _TAG + "f" + repr(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dt.datetime):
+        return _TAG + "t" + value.isoformat()
+    if isinstance(value, dt.date):
+        return _TAG + "d" + value.isoformat()
+    if isinstance(value, dt.time):
+        return _TAG + "h" + value.isoformat()
+    if isinstance(value, Decimal):
+        return _TAG + "n" + str(value)
+    return str(value)
+
+
+_UNTAG: dict[str, Callable[[str], object]] = {"s": str, "t": dt.datetime.fromisoformat, "d": dt.date.fromisoformat, "h": dt.time.fromisoformat,
+          "n": Decimal, "f": float}
+
+
+def _untagged(value: object) -> object:
+    if type(value) is str and value.startswith(_TAG):
+        return _UNTAG[value[1]](value[2:])
+    return value
+
+
+def _needs_tags(column: Sequence[object]) -> bool:
+    kinds = set(map(type, column))
+    if not kinds <= _PLAIN:
+        return True
+    if str in kinds and any(type(v) is str and v.startswith(_TAG) for v in column):
+        return True
+    return any(type(v) is float and v - v != 0.0 for v in column)
+
+
+def _columns(rows: Sequence[Sequence[CellValue]]) -> list[dict[str, object]]:
+    """Column by column; a column of few distinct values as those values and a code per row."""
+    width = max((len(r) for r in rows), default=0)
+    n = len(rows)
+    found: list[dict[str, object]] = []
+    for j in range(width):
+        column: list[object] = [r[j] if j < len(r) else None for r in rows]
+        as_is = set(map(type, column)) <= _HASHED_AS_IS
+        if as_is:  # True, 1 and 1.0 kept apart by their type
+            keys: list[tuple[type, object]] = list(zip(map(type, column), column, strict=True))
+        else:  # 1.0 and 1.00, -0.0 and 0.0, 10:00+01:00 and 09:00Z are equal, yet not the same cell
+            keys = [(type(v), _tagged(v)) for v in column]
+        distinct = dict.fromkeys(keys)
+        if len(distinct) * 2 <= n:
+            index = {k: i for i, k in enumerate(distinct)}
+            values = [_tagged(v) if as_is else v for _, v in distinct]  # tagged once
+            found.append({"v": values, "c": list(map(index.__getitem__, keys))})
+        else:
+            found.append({"r": [_tagged(v) for v in column], "t": 1} if _needs_tags(column) else {"r": column})
+    return found
+
+
+def _rows(n: int, columns: Sequence[Mapping[str, object]]) -> list[tuple[CellValue, ...]]:
+    if not columns:
+        return [() for _ in range(n)]
+    full: list[list[object]] = []
+    for col in columns:
+        if "r" in col:
+            values = col["r"]
+            if not isinstance(values, list):
+                raise ValueError("column")
+            full.append([_untagged(v) for v in values] if col.get("t") else values)
+        else:
+            distinct, codes = col["v"], col["c"]
+            if not isinstance(distinct, list) or not isinstance(codes, list):
+                raise ValueError("column")
+            full.append(list(map([_untagged(v) for v in distinct].__getitem__, codes)))
+    if any(len(c) != n for c in full):
+        raise ValueError("column length")
+    return list(zip(*full, strict=True))
+
+
+def encode_rows(rows: Sequence[Sequence[CellValue]]) -> list[str]:
+    """A tab's cells as text chunks (JSON, deflated, base64), CHUNK characters at most each."""
+    payload = json.dumps({"n": len(rows), "cols": _columns(rows)}, separators=(",", ":"), ensure_ascii=False)
+    text = base64.b64encode(zlib.compress(payload.encode("utf-8"), 6)).decode("ascii")
+    return [text[i:i + CHUNK] for i in range(0, len(text), CHUNK)] or [""]
+
+
+def decode_rows(chunks: Iterable[str]) -> list[tuple[CellValue, ...]]:
+    payload = json.loads(zlib.decompress(base64.b64decode("".join(chunks), validate=True)))
+    return _rows(int(payload["n"]), payload["cols"])
+
+
+def digest(chunks: Sequence[str]) -> str:
+    h = hashlib.sha256()
+    for c in chunks:
+        h.update(c.encode("ascii"))
+    return h.hexdigest()
+
+
+# ------------------------------------------------------------------ the tab
+
+@dataclass(frozen=True, slots=True)
+class IndexedTab:
+    """One History tab in the index: its name, the fingerprint stamped, its encoded cells."""
+
+    name: str
+    fingerprint: str
+    chunks: tuple[str, ...]
+
+
+def index_tab(tabs: Sequence[tuple[str, Sequence[Sequence[CellValue]] | IndexedTab]]) -> IndexTab:
+    """The index of these History tabs: each given as the cells a read of it returns (header row
+    first), or as the entry of a previous index when the tab is copied unchanged."""
+    rows: list[list[CellValue]] = []
+    stamps: dict[int, str] = {}
+    for name, cells in tabs:
+        chunks = list(cells.chunks) if isinstance(cells, IndexedTab) else encode_rows(cells)
+        stamps[len(rows)] = name
+        rows.append([_TAB_ROW, name, "", digest(chunks), len(chunks)])
+        rows.extend(["", c] for c in chunks)
+    return IndexTab(INDEX_TAB, [MAGIC, VERSION], rows, widths=(8, 20, 20, 20, 8), freeze_header=False,
+                    autofilter=False, stamps=stamps)
+
+
+@dataclass(frozen=True)
+class StoredIndex:
+    """The index as read: by casefolded tab name."""
+
+    tabs: dict[str, IndexedTab]
+
+    def cells(self, names: Sequence[str], fingerprints: Mapping[str, str]) -> dict[str, list[tuple[CellValue, ...]]] | None:
+        """The cells of every tab named (the workbook's History tabs), when the index covers
+        exactly these tabs and each one's fingerprint is the backend's now; else None."""
+        wanted = {n.casefold() for n in names}
+        if wanted != set(self.tabs):
+            return None
+        found: dict[str, list[tuple[CellValue, ...]]] = {}
+        for key in wanted:
+            entry = self.tabs[key]
+            now = fingerprints.get(key)
+            if not now or now != entry.fingerprint:
+                return None
+            try:
+                found[key] = decode_rows(entry.chunks)
+            except (ValueError, TypeError, KeyError, AssertionError, zlib.error, AttributeError):
+                return None
+        return found
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def read_index(sheet: RawSheet | None) -> StoredIndex | None:
+    """The index tab as read, None when there is none or it is not one relance wrote whole
+    (wrong mark or header, a digest that does not match its chunks)."""
+    if sheet is None or not is_our_index(sheet) or not sheet.rows:
+        return None
+    rows = sheet.rows
+    if [_text(v) for v in rows[0][:2]] != [MAGIC, VERSION]:
+        return None
+    tabs: dict[str, IndexedTab] = {}
+    i = 1
+    while i < len(rows):
+        row = list(rows[i]) + [None] * 5
+        if _text(row[0]) != _TAB_ROW:
+            return None
+        try:
+            count = int(float(_text(row[4]) or "x"))
+        except ValueError:
+            return None
+        chunks = tuple(_text(r[1]) if len(r) > 1 else "" for r in rows[i + 1:i + 1 + count])
+        if len(chunks) != count or digest(chunks) != _text(row[3]):
+            return None
+        name = _text(row[1])
+        tabs[name.casefold()] = IndexedTab(name, _text(row[2]), chunks)
+        i += 1 + count
+    return StoredIndex(tabs)
