@@ -42,7 +42,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/gsheet.py
 	$(BIN)/python benchmarks/udfs.py
 	$(BIN)/python benchmarks/excel_fake.py
-	$(BIN)/python benchmarks/history_scale.py
+	$(BIN)/python benchmarks/records.py
+	$(BIN)/python benchmarks/mail.py
+	$(BIN)/python benchmarks/letters.py
+	$(BIN)/python benchmarks/grading.py
 
 clean:
 	rm -rf $(VENV) demo-output benchmarks/out .pytest_cache .mypy_cache .ruff_cache
