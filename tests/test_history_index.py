@@ -217,6 +217,21 @@ def test_a_history_edited_by_hand_is_seen_and_read_in_full(tmp_path: Path):
     assert loaded(XlsxBackend(path)).history_indexed  # and the index is written afresh
 
 
+def test_a_history_status_relance_never_writes_is_to_check_and_never_sent_again(tmp_path: Path):
+    """A damaged or hand-typed status ("???") may hide a message that left: it reads as `unknown`
+    ("to check"), so the next run sends nothing for it and lists it for a person to settle."""
+    path, box = _ran(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Historique"]
+    status = [c.value for c in ws[1]].index("statut") + 1
+    ws.cell(2, status).value = "???"
+    wb.save(path)
+    book = loaded(XlsxBackend(path))
+    assert [e.status for e in book.history] == ["unknown", "sent"]
+    again = jobs.run(XlsxBackend(path), lambda b: OutboxChannel(box, "t"), on(AS_OF), anytime=True).to_json()
+    assert again["sent"] == 0
+
+
 def test_a_history_written_without_the_index_is_read_in_full(tmp_path: Path):
     path, _ = _ran(tmp_path)
     backend = XlsxBackend(path)

@@ -131,6 +131,16 @@ def _timestamp(value: object) -> str:
     return cells.text(value)
 
 
+def read_status(raw: object) -> str:
+    """A History status cell as its key. Blank is `pending` (a row written ahead); a word relance
+    never writes (a hand edit, a damaged cell) is `unknown`, "to check": the message may have
+    left, so it is never sent again on its own, and the row is listed for a person to settle."""
+    status = key_of(STATUSES, raw)
+    if not status:
+        return "pending"
+    return status if status in STATUSES else "unknown"
+
+
 def _entry(get: Callable[[str], object], steps: StepNames | None) -> HistoryEntry:
     amount, _ = cells.parse_amount(get("amount_due"))
     ids = tuple(i for i in cells.text(get("invoice_ids")).split(";") if i)
@@ -143,7 +153,7 @@ def _entry(get: Callable[[str], object], steps: StepNames | None) -> HistoryEntr
         action_key=key, customer_id=customer, invoice_ids=ids, scenario=scenario, step=step,
         channel=key_of(CHANNELS, get("channel")) if get("channel") not in (None, "") else "",
         recipient=cells.text(get("recipient")),
-        status=key_of(STATUSES, get("status")) or "pending", message_id=cells.text(get("message_id")),
+        status=read_status(get("status")), message_id=cells.text(get("message_id")),
         amount_due=amount, currency=cells.text(get("currency")), detail=cells.text(get("detail")),
         as_of=cells.parse_date(get("as_of"))[0], via=cells.text(get("via")),
     )
@@ -221,7 +231,7 @@ def read_history(table: Table | None, scenarios: Mapping[str, Scenario] | None =
         HistoryEntry, run_ids, stamps, keys, customers, ids, scenario_names, steps,
         _column(column("channel"), lambda v: key_of(CHANNELS, v) if v is not None else ""),
         _texts(column("recipient")),
-        _column(column("status"), lambda v: key_of(STATUSES, v) or "pending"),
+        _column(column("status"), read_status),
         _texts(column("message_id")),
         _column(column("amount_due"), lambda v: cells.parse_amount(v)[0]),
         _texts(column("currency")),
