@@ -30,21 +30,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
 from relance.app.connect import open_channel, open_workbook
@@ -67,7 +55,6 @@ from relance.app.jobs import (
     baseline as baseline_job,
 )
 from relance.app.phases import recording_from_environment
-from relance.app.sharing import new_spreadsheet
 from relance.app.templates import check_templates
 from relance.engine.anomaly import Anomaly, Severity
 from relance.engine.book import Book
@@ -77,8 +64,13 @@ from relance.engine.formats import Formats, formats, half_up
 from relance.engine.i18n import Lang, Phrase, Said, lang_of
 from relance.engine.kpi import period_text
 from relance.engine.owned_tabs import tab_name
-from relance.engine.report import CurrencyFigures, Report, report_json
 from relance.engine.settings import blocked_channels
+
+if TYPE_CHECKING:  # imported where used: a run that prints JSON never loads rich nor the report
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
+    from relance.engine.report import CurrencyFigures, Report
 
 # --------------------------------------------------------------------------- the language of the console
 
@@ -198,8 +190,33 @@ class _Group(TyperGroup):
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, cls=_Group,
                   help=_h(C.HELP_APP))
-out = Console()
-err = Console(stderr=True)
+
+
+class _LazyConsole:
+    """A rich Console made on first use: a command that prints only JSON never imports rich."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        console = self._console
+        if console is None:
+            from rich.console import Console
+
+            console = self._console = Console(**self._options)
+        return getattr(console, name)
+
+
+out = cast("Console", _LazyConsole())
+err = cast("Console", _LazyConsole(stderr=True))
+
+
+def escape(markup: str) -> str:
+    """rich's markup escaping (rich.markup.escape), imported on first use."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(markup)
 
 BookArg = Annotated[str, typer.Argument(help=_h(C.HELP_BOOK))]
 AsOf = Annotated[str | None, typer.Option("--as-of", help=_h(C.HELP_AS_OF))]
@@ -276,10 +293,20 @@ class _Phases:
 
     def __init__(self, enabled: bool, first: Phrase) -> None:
         self.enabled = enabled
-        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                                 MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True)
         self.current: TaskID | None = None
         if enabled:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self.progress: Progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                                               MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+                                               transient=True)
             self.progress.start()
             self.current = self.progress.add_task(_UI.t(first), total=None)
 
@@ -304,6 +331,8 @@ def _reading(factory: Callable[[Book], Any]) -> Callable[[Book], Any]:
 
 
 def _show_anomalies(anomalies: list[Anomaly], lang: str, limit: int = 25) -> None:
+    from rich.table import Table
+
     if not anomalies:
         out.print(f"[green]{escape(_UI.t(C.NO_ANOMALY))}[/]")
         return
@@ -331,7 +360,110 @@ def _anomaly_json(a: Anomaly, lang: str) -> dict[str, Any]:
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    """`data` printed as `json.dumps(data, ensure_ascii=False, indent=1)` writes it (DESIGN.md §5)."""
+    sys.stdout.write(json_text(data) + "\n")
+
+
+class _NotPlainJson(Exception):
+    """A value `json_text` leaves to the json module (a subclass, an unknown type, a cycle)."""
+
+
+_INFINITY = float("inf")
+
+
+def _float_text(value: float) -> str:
+    """A float as the json module writes it (allow_nan: NaN, Infinity, -Infinity)."""
+    if value != value:
+        return "NaN"
+    if value == _INFINITY:
+        return "Infinity"
+    if value == -_INFINITY:
+        return "-Infinity"
+    return float.__repr__(value)
+
+
+def _key_text(key: object) -> str:
+    """A dict key that is not a str, as the json module writes it (a quoted str)."""
+    kind = type(key)
+    if kind is bool:
+        return '"true"' if key else '"false"'
+    if key is None:
+        return '"null"'
+    if kind is int:
+        return '"' + int.__repr__(cast(int, key)) + '"'
+    if kind is float:
+        return '"' + _float_text(cast(float, key)) + '"'
+    raise _NotPlainJson
+
+
+def json_text(data: Any) -> str:
+    """`json.dumps(data, ensure_ascii=False, indent=1)`, the same text, about twice as fast.
+
+    The json module writes indented JSON with its pure-Python encoder (its C encoder does no
+    indent); a report of 100,000 invoices is megabytes of it. This walks plain data (dict,
+    list, tuple, str, int, float, bool, None: exactly those types) with the json module's own C
+    string encoder; anything else (a subclass, another type, a cycle) is left to json.dumps
+    itself, so every output and every error stays the module's."""
+    from json.encoder import encode_basestring as string  # the C function, as json.dumps uses it
+
+    parts: list[str] = []
+    add = parts.append
+    pads = ["\n"]  # pads[n]: a new line and the indent of depth n
+
+    def walk(value: Any, depth: int) -> None:
+        kind = type(value)
+        if kind is dict:
+            if not value:
+                add("{}")
+                return
+            if depth + 1 == len(pads):
+                pads.append("\n" + " " * (depth + 1))
+            pad = pads[depth + 1]
+            head = "{" + pad
+            for key, item in value.items():
+                add(head + (string(key) if type(key) is str else _key_text(key)) + ": ")
+                head = "," + pad
+                if type(item) is str:
+                    add(string(item))
+                else:
+                    walk(item, depth + 1)
+            add(pads[depth] + "}")
+        elif kind is list or kind is tuple:
+            if not value:
+                add("[]")
+                return
+            if depth + 1 == len(pads):
+                pads.append("\n" + " " * (depth + 1))
+            pad = pads[depth + 1]
+            head = "[" + pad
+            for item in value:
+                add(head)
+                head = "," + pad
+                if type(item) is str:
+                    add(string(item))
+                else:
+                    walk(item, depth + 1)
+            add(pads[depth] + "]")
+        elif kind is str:
+            add(string(value))
+        elif value is None:
+            add("null")
+        elif value is True:
+            add("true")
+        elif value is False:
+            add("false")
+        elif kind is int:
+            add(int.__repr__(value))
+        elif kind is float:
+            add(_float_text(value))
+        else:
+            raise _NotPlainJson
+
+    try:
+        walk(data, 0)
+    except (_NotPlainJson, RecursionError):
+        return json.dumps(data, ensure_ascii=False, indent=1)
+    return "".join(parts)
 
 
 def _catalog(prefix: str, code: str) -> str:
@@ -351,6 +483,8 @@ def _step_label(book: Book, scenario: str, step: str) -> str:
 
 
 def _show_plan(result: RunResult, title: str) -> None:
+    from rich.table import Table
+
     data = result.to_json()
     book = result.snapshot.book
     actions = result.snapshot.plan.actions
@@ -437,6 +571,8 @@ def init(
                 raise ConfigError(C.INIT_SHARE_NEEDED(), C.INIT_SHARE_NEEDED_FIX())
             language = _valid_lang(lang) if lang is not None else _UI.lang
             _UI.set(language)
+            from relance.app.sharing import new_spreadsheet
+
             book = new_spreadsheet(_UI.t(C.INIT_SHEET_TITLE), str(language), share)
             init_spreadsheet(open_workbook(book), str(language))
             url = f"https://docs.google.com/spreadsheets/d/{book.removeprefix('gsheet:')}/edit"
@@ -476,6 +612,7 @@ def check(book: BookArg, as_of: AsOf = None, json_: JsonOpt = False) -> None:
     is unusable or a template broken."""
     with _errors():
         snap = snapshot(open_workbook(book), _now(), _as_of(as_of))
+        _keep(snap)
         b = _read(snap.book)
         anomalies = [*snap.anomalies, *check_templates(b)]
         if json_:
@@ -497,6 +634,7 @@ def plan(book: BookArg, as_of: AsOf = None, json_: JsonOpt = False,
         backend = open_workbook(book)
         now = _now()
         snap = snapshot(backend, now, _as_of(as_of))
+        _keep(snap)
         _read(snap.book)
         result = RunResult(run_id_for(now), snap, True)
         if write:
@@ -541,6 +679,7 @@ def run_cmd(
             result = run(open_workbook(book), factory, now, day, dry_run, phases, anytime)
         finally:
             phases.close()
+        _keep(result)
         s = result.snapshot
         _read(s.book)
         data = result.to_json()
@@ -643,13 +782,17 @@ def report(
         backend = open_workbook(book)
         now = _now()
         snap = snapshot(backend, now, _as_of(as_of), for_report=True)
+        _keep(snap)
         _read(snap.book)
         data, extras = report_bundle(snap, month_period(period, snap.as_of))
+        _keep((data, extras))
         if html is not None:
             html.write_text(report_page(data, extras), encoding="utf-8")
         if write:
             write_dashboard(backend, snap, data, extras)
         if json_:
+            from relance.engine.report import report_json
+
             _print_json(report_json(data))
             return
         _show_report(data, snap.book.settings.locale, snap.book.language)
@@ -698,6 +841,8 @@ _BUCKETS = (("current", C.BUCKET_CURRENT), ("1-30", C.BUCKET_1_30), ("31-60", C.
 def _show_report(data: Report, locale: str = "fr_FR", language: str | None = None) -> None:
     """The report for a person: one column per currency, figures through relance.engine.formats,
     in the workbook's language (its locale's figures when the locale is of that language)."""
+    from rich.table import Table
+
     lang = lang_of(language or locale)
     fmt = formats(locale) if lang_of(locale) == lang else formats(lang)
 
@@ -897,9 +1042,59 @@ def addin_cmd(
                                python=done.python, udfs=done.udfs)), highlight=False, soft_wrap=True)
 
 
+#: What a command computed (a workbook of 100,000 invoices is millions of objects), held until the
+#: process ends when `main` runs it: freed one by one, they would cost a tenth of a second or more.
+_KEPT: list[object] | None = None
+
+
+def _keep(value: object) -> None:
+    """Hold `value` until the process ends (only under `main`: tests invoking `app` keep nothing)."""
+    if _KEPT is not None:
+        _KEPT.append(value)
+
+
+def _leave(code: str | int | None) -> None:
+    """End the process with `code` (SystemExit's) without freeing, one by one, what it computed.
+
+    Everything is written by then (every file is closed and saved atomically, the phases file too).
+    The standard output and error are flushed and the exit handlers run (atexit: logging,
+    multiprocessing), as Python does before it ends; then the interpreter stops without tearing
+    down its objects. Whenever that could differ from a normal exit (another thread still alive,
+    an exit value that is not a number, a flush that fails), it ends the usual way."""
+    import atexit
+    import threading
+
+    if code is None:
+        code = 0
+    if type(code) is not int or threading.active_count() > 1:
+        sys.exit(code)
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except Exception:  # a closed pipe: Python says so on its way out, as it always did
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except Exception:
+        sys.exit(code)
+    os._exit(code & 0xFF)
+
+
 def main() -> None:
+    """The `relance` command (the console script)."""
+    global _KEPT
+    _KEPT = []
+    code: str | int | None = 0
     with recording_from_environment():  # RELANCE_PHASES=<file>: the run's phases timed (benchmarks/run.py)
-        app()
+        try:
+            app()
+        except SystemExit as exc:
+            code = exc.code
+    _leave(code)
 
 
 if __name__ == "__main__":

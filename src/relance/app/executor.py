@@ -63,8 +63,6 @@ from relance.engine.position import Position
 from relance.engine.sheets import CellValue
 from relance.engine.sms import to_gsm7
 from relance.engine.tab_values import CHANNELS, STATUSES
-from relance.render.handoff import agency_package
-from relance.render.letter import formal_notice_pdf
 from relance.render.messages import Renderer, TemplateProblem, one_line
 
 
@@ -137,6 +135,8 @@ def _handoff_package(
     entries = found.index.customer_rows(action.customer_id)
     rows = [asdict(e) for e in entries]
     proofs = found.of(entries)
+    from relance.render.handoff import agency_package  # reportlab: loaded when a package is made
+
     data = agency_package(context["customer"], context["invoices"], rows, proofs, as_of, action.language,
                           company=context["company"], indemnity_amount=book.settings.recovery_indemnity,
                           renderer=renderer, context=context, problems=problems)
@@ -151,6 +151,8 @@ def _notice_pdf(action: Action, context: dict[str, object], book: Book, renderer
     pdf = ready.take(action.key, problems) if ready is not None else None
     if pdf is not None:
         return pdf
+    from relance.render.letter import formal_notice_pdf  # reportlab: loaded when a letter is drawn
+
     return formal_notice_pdf(context, _sender_address(book), action.language, renderer=renderer, problems=problems,
                              fmt=ready.formats(action.language) if ready is not None else None)
 

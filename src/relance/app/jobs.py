@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from relance.app.connect import local_today
@@ -61,16 +61,14 @@ from relance.engine.owned_tabs import (
 from relance.engine.pause import broken_promises
 from relance.engine.planner import Plan, plan
 from relance.engine.position import Position, compute_positions
-from relance.engine.report import Report, build_report
 from relance.engine.sendwindow import SendWindow, holiday_calendar, send_window
 from relance.engine.sheets import CellValue, OwnedTab, RawSheet
 from relance.engine.table import Collector, foreign_tabs, reads_tab
-from relance.render.dashboard import dashboard_tab
 from relance.render.messages import Renderer
-from relance.render.report_html import render_html
-from relance.render.summary import compose_summary, summary_context
 from relance.workbook.port import WorkbookBackend, claimed, indexes_history, lease_of
-from relance.workbook.starter import build_workbook
+
+if TYPE_CHECKING:  # the report, its page and the starter workbook are imported where they are made
+    from relance.engine.report import Report
 
 Progress = Callable[[str, int], Callable[[int], None]]
 
@@ -98,6 +96,8 @@ def init_workbook(path: Path, lang: str = "fr", data: Mapping[str, Sequence[Mapp
     Over an existing workbook (`--force`), it waits for no one: it takes the run lock (refused while
     a run holds it) and keeps a backup of the old file first, like every save.
     """
+    from relance.workbook.starter import build_workbook
+
     if Path(path).exists():
         from relance.workbook.xlsx import XlsxBackend
 
@@ -632,6 +632,7 @@ def report_bundle(snap: Snapshot, period: tuple[dt.date, dt.date]) -> tuple[Repo
     and what the HTML page, the Dashboard tab and the weekly summary show beside it (DSO history)."""
     from relance.engine.effectiveness import effectiveness
     from relance.engine.kpi import dso_history
+    from relance.engine.report import build_report
     from relance.engine.scoring import predicted_payment_date, risk_grades
 
     book = snap.book
@@ -651,12 +652,16 @@ def report_bundle(snap: Snapshot, period: tuple[dt.date, dt.date]) -> tuple[Repo
 
 def report_page(report: Report, extras: Mapping[str, Any]) -> str:
     """`relance report --html`: the report as one self-contained page."""
+    from relance.render.report_html import render_html
+
     return render_html(report, extras, report_templates())
 
 
 def write_dashboard(backend: WorkbookBackend, snap: Snapshot, report: Report,
                     extras: Mapping[str, Any]) -> str:
     """`relance report --write`: rebuild the Dashboard tab (figures and native charts); its name."""
+    from relance.render.dashboard import dashboard_tab
+
     name = tab_name(snap.book, "dashboard")
     with backend.run_lock():
         backend.write([dashboard_tab(name, report, extras, snap.book.language)])
@@ -671,6 +676,7 @@ def send_weekly_summary(snap: Snapshot, report: Report, extras: Mapping[str, Any
     may run beside another sends through `weekly_summary`, which holds the run lock around it all.
     """
     from relance.engine.weekly import week
+    from relance.render.summary import compose_summary, summary_context
 
     book = snap.book
     try:

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from relance.engine.formats import Formats, formats
-from relance.render.letter import LOCALES, formal_notice_pdf
 from relance.render.messages import Renderer, TemplateProblem
 
 __all__ = ["MIN_POOLED", "LetterJob", "Prerendered", "cgroup_cpus", "cores", "forkable", "render_letters"]
@@ -69,6 +68,8 @@ class Prerendered:
         """The formatter of letters in ``lang``, one per run (it learns each currency once)."""
         found = self.formatters.get(lang)
         if found is None:
+            from relance.render.letter import LOCALES  # reportlab: loaded when a letter is drawn
+
             found = self.formatters[lang] = formats(LOCALES.get(lang, lang))
         return found
 
@@ -135,6 +136,8 @@ def _quiet() -> None:
 def _render_range(start: int, stop: int) -> list[tuple[bytes, list[_Reduced]] | None]:
     """Letters ``start`` to ``stop`` of the work; None for a letter that raised (composing renders
     it again and meets the error itself)."""
+    from relance.render.letter import formal_notice_pdf  # loaded by the parent before the fork
+
     assert _WORK is not None
     renderer, jobs = _WORK
     out: list[tuple[bytes, list[_Reduced]] | None] = []
@@ -185,6 +188,8 @@ def render_letters(jobs: Sequence[LetterJob], renderer: Renderer, *, workers: in
 
         def pool(n: int) -> ProcessPoolExecutor:
             return ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"), initializer=_quiet)
+
+    import relance.render.letter  # noqa: F401 (reportlab loaded once, before the fork: the workers inherit it)
 
     _WORK = (renderer, jobs)
     executor: ProcessPoolExecutor | None = None

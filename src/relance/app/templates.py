@@ -21,8 +21,6 @@ from relance.engine import cells
 from relance.engine.anomaly import Anomaly, Severity, Source
 from relance.engine.book import Book
 from relance.engine.catalog import anomalies as A
-from relance.render.handoff import agency_package
-from relance.render.letter import formal_notice_pdf
 from relance.render.messages import Limits, Renderer, TemplateProblem, sample_context
 from relance.render.sandbox import CompiledTemplates
 
@@ -97,6 +95,10 @@ def check_documents(book: Book, renderer: Renderer) -> list[Anomaly]:
     """The formal notice and the hand-off package made once per language on sample data (a
     business and a consumer), with the book's Modeles rows: each paragraph that cannot be used
     (the shipped one would be printed instead) as a warning on its Modeles cell (R520)."""
+    # reportlab: loaded when documents are checked
+    from relance.render.handoff import agency_package
+    from relance.render.letter import formal_notice_pdf
+
     problems: list[TemplateProblem] = []
     for lang in LANGUAGES:
         for b2b in (True, False):

@@ -1,0 +1,243 @@
+"""What every start pays for, made cheaper without changing a byte: the JSON the CLI prints, the
+shipped YAML read by libyaml, the holiday countries read from the package's registry, the heavy
+libraries imported only where they are used, and the process left without freeing its objects."""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+import subprocess
+import sys
+import textwrap
+from collections import OrderedDict
+from pathlib import Path
+
+import holidays
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from relance.app import resources
+from relance.cli import json_text
+from relance.engine import sendwindow
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = "2026-11-23"
+
+# ------------------------------------------------------------------------------ the JSON printed
+
+
+def reference(data: object) -> str:
+    """What `relance … --json` printed before: the json module's indented text."""
+    return json.dumps(data, ensure_ascii=False, indent=1)
+
+
+scalars = (st.none() | st.booleans() | st.integers() | st.integers(min_value=-(10**30), max_value=10**30)
+           | st.floats(allow_nan=True, allow_infinity=True) | st.text()
+           | st.sampled_from(["", "é", "\u00a0:", "\"quoted\"", "back\\slash", "\n\t\x00", "😀", "\ud800"]))
+keys = st.text() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | st.booleans() | st.none()
+documents = st.recursive(
+    scalars,
+    lambda inner: (st.lists(inner, max_size=5) | st.lists(inner, max_size=3).map(tuple)
+                   | st.dictionaries(keys, inner, max_size=5)),
+    max_leaves=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(documents)
+def test_json_text_is_the_json_modules_text(data):
+    assert json_text(data) == reference(data)
+
+
+class Colour(enum.StrEnum):
+    red = "rouge"
+
+
+class Count(enum.IntEnum):
+    one = 1
+
+
+@pytest.mark.parametrize("data", [
+    {"severity": Colour.red},  # a str subclass: left to the json module, as before
+    [Count.one, {"n": Count.one}],
+    OrderedDict([("b", 1), ("a", [])]),
+    {Colour.red: 1},
+    {"deep": [[[[[[[[[[[]]]]]]]]]]]},
+    [],
+    {},
+    "alone",
+    3.5,
+    None,
+])
+def test_json_text_of_unusual_values_is_the_json_modules_text(data):
+    assert json_text(data) == reference(data)
+
+
+@pytest.mark.parametrize("data", [{"when": object()}, {(1, 2): "a tuple key"}, [{1, 2}]])
+def test_json_text_raises_what_the_json_module_raises(data):
+    with pytest.raises(TypeError) as expected:
+        reference(data)
+    with pytest.raises(TypeError) as got:
+        json_text(data)
+    assert str(got.value) == str(expected.value)
+
+
+def test_json_text_refuses_a_cycle_like_the_json_module():
+    loop: list[object] = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="Circular reference detected"):
+        json_text(loop)
+
+
+def test_json_text_of_a_run_report():
+    """A report's shape: nested records, lists of ids, amounts as strings, days as numbers."""
+    skip = {"customer_id": "C00027", "invoice_ids": ["F2026-05679", "F2026-05680"], "scenario": "standard",
+            "step": "reminder_1", "reason": "cooldown", "detail": "jusqu’au 4 décembre", "days": 12.5,
+            "amounts": {"EUR": "1234.50"}, "requires_approval": False, "message_id": None}
+    data = {"run_id": "20261201T205955.491042Z", "planned": 0, "daily_cap": None,
+            "anomalies": {"errors": 0, "warnings": 56}, "actions": [], "skips": [skip] * 50,
+            "nan": math.nan, "inf": -math.inf}
+    assert json_text(data) == reference(data)
+
+
+# ------------------------------------------------------------------------------ the shipped YAML
+
+
+def shipped_yaml() -> list[Path]:
+    found = [*sorted(resources.data_dir("scenarios").glob("*.yaml")),
+             resources.data_dir("sheet_templates") / "workbook.yaml"]
+    assert len(found) >= 5
+    return found
+
+
+@pytest.mark.parametrize("path", shipped_yaml(), ids=lambda p: p.name)
+def test_shipped_yaml_reads_as_safe_load_reads_it(path):
+    text = path.read_text("utf-8")
+    assert resources.load_yaml(text) == yaml.safe_load(text)
+
+
+def test_shipped_yaml_is_read_by_libyaml_when_pyyaml_has_it():
+    if yaml.__with_libyaml__:
+        assert resources._SafeLoader is yaml.CSafeLoader
+
+
+@pytest.mark.parametrize("text", ["a: 1\nb: [x, y]\n", "on: yes\nn: 010\nd: 2026-11-23\nf: .5\n", "", "- ~\n- null\n"])
+def test_load_yaml_types_are_safe_loads(text):
+    assert resources.load_yaml(text) == yaml.safe_load(text)
+
+
+# ------------------------------------------------------------------------------ the holiday countries
+
+
+def test_country_codes_are_the_supported_countries():
+    assert set(sendwindow._country_codes()) == set(holidays.list_supported_countries())
+
+
+# ------------------------------------------------------------------------------ imports and the exit
+
+
+def python(code: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True, text=True,
+                          timeout=600, check=False, cwd=cwd)
+
+
+HEAVY = ("reportlab", "openpyxl", "rich", "PIL", "relance.render.letter", "relance.render.handoff",
+         "relance.render.report_html", "relance.workbook.starter", "relance.engine.report")
+
+
+def test_the_command_line_imports_no_heavy_library():
+    done = python(f"""
+        import sys
+        import relance.cli
+        print(sorted(m for m in {HEAVY!r} if m in sys.modules))
+    """)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.fixture(scope="module")
+def small_book(tmp_path_factory) -> Path:
+    from relance.demo import build_demo_workbook
+
+    path = tmp_path_factory.mktemp("startup") / "book.xlsx"
+    build_demo_workbook(path, customers=40, invoices=300, as_of=__import__("datetime").date.fromisoformat(AS_OF))
+    return path
+
+
+def test_a_quiet_rerun_in_json_loads_no_pdf_no_starter_no_console(small_book, tmp_path):
+    book = tmp_path / "book.xlsx"
+    book.write_bytes(small_book.read_bytes())
+    code = f"""
+        import sys
+        from relance.cli import app
+        for _ in range(2):  # the first run files its messages, the second finds nothing new
+            try:
+                app(["run", sys.argv[1], "--as-of", "{AS_OF}", "--json"])
+            except SystemExit as exc:
+                assert exc.code in (0, None), exc.code
+        print("MODULES", sorted(m for m in ("openpyxl", "rich", "relance.workbook.starter",
+                                            "relance.render.report_html") if m in sys.modules))
+    """
+    done = python(code, str(book))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "MODULES []"
+
+
+def test_main_ends_with_the_commands_code_its_output_flushed_and_exit_handlers_run(small_book, tmp_path):
+    book = tmp_path / "book.xlsx"
+    book.write_bytes(small_book.read_bytes())
+    code = """
+        import atexit, sys
+        atexit.register(lambda: print("exit handlers ran", flush=True))
+        from relance.cli import main
+        sys.argv = ["relance", *sys.argv[1:]]
+        try:
+            main()
+        finally:  # never reached: the process ends inside main, its objects left to the system
+            print("main returned", flush=True)
+    """
+    done = python(code, "run", str(book), "--as-of", AS_OF, "--json")
+    assert done.returncode == 0, done.stderr
+    printed, _, tail = done.stdout.rpartition("}\n")
+    assert json.loads(printed + "}")["as_of"] == AS_OF
+    assert tail == "exit handlers ran\n"
+    missing = python(code, "run", str(tmp_path / "none.xlsx"), "--json")
+    assert missing.returncode == 3
+    assert missing.stdout == "exit handlers ran\n"
+    usage = python(code, "run")
+    assert usage.returncode == 2
+    assert "exit handlers ran" in usage.stdout
+    assert "main returned" not in usage.stdout
+
+
+def test_main_with_another_thread_alive_ends_the_usual_way():
+    """A thread still running (a library's): main leaves the usual way and Python waits for it."""
+    code = """
+        import sys, threading
+        go = threading.Event()
+        threading.Thread(target=lambda: (go.wait(), print("thread done", flush=True))).start()
+        from relance.cli import main
+        sys.argv = ["relance", "--help"]
+        try:
+            main()
+        finally:  # reached only when main leaves the usual way (never after the fast exit)
+            print("main left the usual way", flush=True)
+            go.set()
+    """
+    done = python(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-2:] == ["main left the usual way", "thread done"]
+
+
+def test_phases_file_written_before_the_fast_exit(small_book, tmp_path):
+    book = tmp_path / "book.xlsx"
+    book.write_bytes(small_book.read_bytes())
+    phases = tmp_path / "phases.json"
+    done = subprocess.run([sys.executable, "-c", "from relance.cli import main; main()", "run", str(book),
+                           "--as-of", AS_OF, "--json"], capture_output=True, text=True, timeout=600, check=False,
+                          env={**__import__("os").environ, "RELANCE_PHASES": str(phases)})
+    assert done.returncode == 0, done.stderr
+    recorded = json.loads(phases.read_text("utf-8"))
+    assert {"read", "records", "other", "total"} <= set(recorded)
