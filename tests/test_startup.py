@@ -1,6 +1,6 @@
 """What every start pays for, made cheaper without changing a byte: the JSON the CLI prints, the
-shipped YAML read by libyaml, the holiday countries read from the package's registry, the heavy
-libraries imported only where they are used, and the process left without freeing its objects."""
+shipped YAML read by libyaml, the heavy libraries imported only where they are used, and the
+process left without freeing its objects one by one."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import textwrap
 from collections import OrderedDict
 from pathlib import Path
 
-import holidays
 import pytest
 import yaml
 from hypothesis import given, settings
@@ -21,7 +20,6 @@ from hypothesis import strategies as st
 
 from relance.app import resources
 from relance.cli import json_text
-from relance.engine import sendwindow
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2026-11-23"
@@ -126,13 +124,6 @@ def test_shipped_yaml_is_read_by_libyaml_when_pyyaml_has_it():
 @pytest.mark.parametrize("text", ["a: 1\nb: [x, y]\n", "on: yes\nn: 010\nd: 2026-11-23\nf: .5\n", "", "- ~\n- null\n"])
 def test_load_yaml_types_are_safe_loads(text):
     assert resources.load_yaml(text) == yaml.safe_load(text)
-
-
-# ------------------------------------------------------------------------------ the holiday countries
-
-
-def test_country_codes_are_the_supported_countries():
-    assert set(sendwindow._country_codes()) == set(holidays.list_supported_countries())
 
 
 # ------------------------------------------------------------------------------ imports and the exit

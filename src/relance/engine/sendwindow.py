@@ -56,17 +56,6 @@ def _subdivision(cls: type[_holidays.HolidayBase], country: str, raw: str) -> st
                      + (f" (known: {shown})" if shown else ""))
 
 
-def _country_codes() -> frozenset[str] | dict[str, list[str]]:
-    """The country codes the holidays package knows (aliases included), read from its registry:
-    `list_supported_countries()` gives the same keys but imports every country's module first
-    (about 0.2 s at each start)."""
-    try:
-        from holidays.registry import EntityLoader
-    except ImportError:  # pragma: no cover (a package without the registry)
-        return _holidays.list_supported_countries()
-    return frozenset(EntityLoader.get_country_codes(include_aliases=True))
-
-
 def holiday_calendar(country: str = "FR", subdivision: str | None = None,
                      years: Iterable[int] = (), *, language: str | None = "fr") -> Holidays:
     """Public holidays of `country` ("FR", "FR-57", "FR-67"… or country + subdivision).
@@ -79,7 +68,7 @@ def holiday_calendar(country: str = "FR", subdivision: str | None = None,
     text = (country or "").strip() or "FR"
     code, _, embedded = text.partition("-")
     code = code.strip().upper()
-    supported = _country_codes()
+    supported = _holidays.list_supported_countries()
     if code not in supported:
         raise ValueError(f"holiday_country '{text}' is not a country the holidays package knows; "
                          "use a two-letter ISO code such as FR (or FR-57 for Moselle)")
