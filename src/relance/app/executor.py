@@ -248,11 +248,14 @@ def _composed_ahead(plan: Plan, book: Book, positions: dict[str, Position], rend
         return None
     stopped: set[tuple[str, str]] = set()  # in a worker: templates a bound stopped (its later chunks too)
 
+    first: dict[int, _Ahead | str | None] = {}  # composed here before forking: not again in a worker
+
     def part(start: int, stop: int) -> list[_Ahead | str | None]:
         ready = Prerendered()  # the formatters of this chunk's letters
         got: list[_Ahead | str | None] = []
-        for action in actions[start:stop]:
-            if (action.template, action.language) in stopped:
+        for i in range(start, stop):
+            action = actions[i]
+            if i in first or (action.template, action.language) in stopped:
                 got.append(SKIPPED)  # stopped in the parent too by then (an earlier action's problem)
                 continue
             wording: list[TemplateProblem] = []
@@ -274,7 +277,18 @@ def _composed_ahead(plan: Plan, book: Book, positions: dict[str, Position], rend
                                   tuple(map(letter_pool._reduce, wording))))
         return got
 
-    return compose_pool.run_forked(len(actions), part)
+    # the first action of each kind composed here, before forking: what every worker would
+    # otherwise load on its own (compiled templates, fonts, locale data) is loaded once, and a
+    # bound that stops a template stops it in the workers too
+    heads: dict[tuple[str, str, str | None], int] = {}
+    for i, action in enumerate(actions):
+        heads.setdefault((action.channel, action.language, action.template), i)
+    for i in sorted(heads.values()):
+        first[i] = part(i, i + 1)[0]
+    found = compose_pool.run_forked(len(actions), part) or [None] * len(actions)
+    for i, item in first.items():
+        found[i] = item
+    return found
 
 
 def compose(
