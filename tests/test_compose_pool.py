@@ -318,18 +318,21 @@ def test_a_run_killed_while_composing_leaves_no_worker_behind(tmp_path: Path) ->
     os.close(started_w)
     os.close(alive_w)
     workers: set[int] = set()
+    said = b""
     try:
-        with os.fdopen(started_r, "rb") as said:
-            while len(workers) < 2:
-                ready, _, _ = select.select([said], [], [], 120)
-                line = said.readline() if ready else b""
-                assert line, process.poll()  # the run ended, or the hang guard
-                workers.add(int(line))
+        while len(workers) < 2:
+            ready, _, _ = select.select([started_r], [], [], 120)
+            more = os.read(started_r, 4096) if ready else b""
+            assert more, process.poll()  # the run ended, or the hang guard
+            said += more
+            workers = {int(pid) for pid in said.split()}
+        assert all(Path(f"/proc/{pid}").exists() for pid in workers)
         process.send_signal(signal.SIGKILL)
         process.wait()
         ready, _, _ = select.select([alive_r], [], [], 120)
         assert ready and os.read(alive_r, 1) == b""  # every process of the run is gone
     finally:
+        os.close(started_r)
         os.close(alive_r)
         for pid in workers:
             with contextlib.suppress(ProcessLookupError):
