@@ -223,6 +223,29 @@ def test_the_pool_gives_every_item_in_order(monkeypatch: pytest.MonkeyPatch) -> 
     assert len({pid for _, pid in got}) == 2  # type: ignore[misc]
 
 
+def test_no_pool_when_the_memory_left_cannot_hold_what_the_workers_copy(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    meminfo, status, cgroup = tmp_path / "meminfo", tmp_path / "status", tmp_path / "cgroup"
+    cgroup.mkdir()
+    meminfo.write_text("MemTotal:       24684000 kB\nMemAvailable:    2000000 kB\n")
+    status.write_text("Name:\tpython\nVmRSS:\t  400000 kB\n")
+    assert compose_pool.memory_room(meminfo, cgroup) == 2000000 * 1024  # no cgroup limit said
+    (cgroup / "memory.max").write_text("max\n")
+    assert compose_pool.memory_room(meminfo, cgroup) == 2000000 * 1024
+    (cgroup / "memory.max").write_text(f"{1024**3}\n")
+    (cgroup / "memory.current").write_text(f"{900 * 1024**2}\n")
+    assert compose_pool.memory_room(meminfo, cgroup) == 124 * 1024**2  # the group's limit is nearer
+    assert compose_pool.memory_room(tmp_path / "absent", tmp_path / "absent") is None
+    assert compose_pool.resident(status) == 400000 * 1024
+    assert compose_pool.resident(tmp_path / "absent") is None
+    assert compose_pool.resident() is not None and compose_pool.memory_room() is not None  # this machine's
+    monkeypatch.setattr(letter_pool, "forkable", lambda: True)
+    assert compose_pool.roomy()
+    monkeypatch.setattr(compose_pool, "MEMORY_SHARE", 10.0**12)
+    assert not compose_pool.roomy()
+    assert compose_pool.run_forked(100, lambda a, b: list(range(a, b)), workers=2) is None
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(customers=st.integers(8, 60), seed=st.integers(0, 1000), chunk=st.integers(1, 20))
