@@ -1,7 +1,8 @@
 """Performs a Plan exactly once: History rows written ahead as `pending`, then completed.
 
 The order is what makes a rerun, a retried trigger or a crash safe:
-1. every action's message is composed (a broken template skips only its messages);
+1. every action's message is composed (a broken template skips only its messages), on every core
+   when there are many (app/compose_pool.py: the same messages, in the same order);
 2. `save(pending)` writes the History rows with status `pending` before anything leaves;
 3. each message is handed to the channel and its row moves to `sent` (or `failed`);
 4. the caller writes the final rows.
