@@ -23,6 +23,7 @@ first (app/daily_cap.py); the others are held back before any History row is wri
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -215,7 +216,10 @@ def _compose_action(action: Action, ctx: dict[str, object], book: Book, renderer
 
 
 _Reduced = tuple[type[TemplateProblem], tuple[object, ...], dict[str, object]]
-_Fields = tuple[str, str, str, str, str, str, "bytes | None", tuple[Attachment, ...]]
+_Fields = tuple[object, ...]
+#: Every field of a message but its Action, in order: what crosses the process boundary (a field
+#: added to OutgoingMessage later crosses it too).
+_MESSAGE_FIELDS = tuple(f.name for f in dataclasses.fields(OutgoingMessage) if f.name != "action")
 
 
 class _Ahead(NamedTuple):
@@ -236,8 +240,12 @@ SKIPPED = "skipped"
 
 def _fields(message: OutgoingMessage) -> _Fields:
     """A message as it crosses the process boundary: its strings and bytes, not its Action."""
-    return (message.sender_email, message.sender_name, message.reply_to, message.subject, message.html,
-            message.text, message.pdf, message.attachments)
+    return tuple(getattr(message, name) for name in _MESSAGE_FIELDS)
+
+
+def _message(action: Action, fields: _Fields) -> OutgoingMessage:
+    """The message of `action` made again from its `_fields`."""
+    return OutgoingMessage(action, **dict(zip(_MESSAGE_FIELDS, fields, strict=True)))  # type: ignore[arg-type]
 
 
 def _composed_ahead(plan: Plan, book: Book, positions: dict[str, Position], renderer: Renderer,
@@ -316,7 +324,7 @@ def compose(
             if got.problem is not None:
                 _template_broken(letter_pool._rebuild(got.problem), action, book, stopped, broken, anomalies)
             else:
-                out.append((action, None if got.fields is None else OutgoingMessage(action, *got.fields), got.script))
+                out.append((action, None if got.fields is None else _message(action, got.fields), got.script))
             continue
         ctx = render_context(action, book, positions, plan.as_of, _reminders_sent(index, action))
         try:
