@@ -258,9 +258,9 @@ def _composed_ahead(plan: Plan, book: Book, positions: dict[str, Position], rend
     stopped: set[tuple[str, str]] = set()  # in a worker: templates a bound stopped (its later chunks too)
 
     first: dict[int, _Ahead | str | None] = {}  # composed here before forking: not again in a worker
+    ready = Prerendered()  # the formatters of the letters (warmed here, then each worker's own)
 
     def part(start: int, stop: int) -> list[_Ahead | str | None]:
-        ready = Prerendered()  # the formatters of this chunk's letters
         got: list[_Ahead | str | None] = []
         for i in range(start, stop):
             action = actions[i]
