@@ -18,7 +18,8 @@ import pytest
 
 from books import baselined, book, planned
 from conftest import CUSTOMERS_HEADER, customer, invoice
-from relance.app import executor, letter_pool
+from relance.app import compose_pool, letter_pool
+from relance.app.compose_pool import run_forked
 from relance.app.executor import compose
 from relance.app.letter_pool import LetterJob, render_letters
 from relance.app.templates import message_renderer
@@ -53,6 +54,7 @@ def _compose(b: Book, monkeypatch: pytest.MonkeyPatch, pooled: bool, renderer: R
     p = planned(b, DAY)
     with monkeypatch.context() as patched:
         patched.setattr(letter_pool, "MIN_POOLED", 4 if pooled else 10**9)
+        patched.setattr(compose_pool, "MIN_POOLED", 4 if pooled else 10**9)  # letters go with every message
         patched.setattr(letter_pool, "forkable", lambda: True)  # whatever threads earlier tests left
         return compose(p.plan, b, p.positions, renderer or message_renderer(b),
                        HistoryIndex.build([*b.archived, *b.history]))
@@ -66,17 +68,18 @@ def test_pooled_letters_are_the_serial_ones_byte_for_byte(monkeypatch: pytest.Mo
     b = _book(Modeles=[MODELES, ["formal_notice", "fr", "letter", SHORT_DEMAND]])
     ahead: list[int] = []
 
-    def spy(jobs: list[LetterJob], renderer: Renderer) -> Any:
-        ready = render_letters(jobs, renderer)
-        ahead.append(-1 if ready is None else len(ready.pdfs))
-        return ready
+    def spy(total: int, part: Any, **kw: Any) -> Any:
+        found = run_forked(total, part, **kw)
+        ahead.append(-1 if found is None else sum(1 for item in found if item is not None))
+        return found
 
-    monkeypatch.setattr(executor, "render_letters", spy)
+    monkeypatch.setattr(compose_pool, "run_forked", spy)
     serial, serial_anomalies = _compose(b, monkeypatch, pooled=False)
     assert ahead == []
     pooled, pooled_anomalies = _compose(b, monkeypatch, pooled=True)
-    # every notice rendered ahead, in the workers: 12 letters, 12 e-mails carrying the same notice
-    assert ahead == [_letters(serial)] == [24]
+    # every message composed in the workers (app/compose_pool.py): 12 letters, 12 e-mails carrying
+    # the same notice
+    assert ahead == [len(serial)] == [24] and _letters(serial) == 24
     assert {a.channel for a, m, _ in serial if m is not None and (m.pdf or m.attachments)} == {"email", "letter"}
     assert pooled == serial  # actions, messages, PDF bytes and attachments, in the same order
     # one R520 per French customer (the amount left out is theirs; e-mail and letter say it once)

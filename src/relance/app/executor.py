@@ -1,7 +1,8 @@
 """Performs a Plan exactly once: History rows written ahead as `pending`, then completed.
 
 The order is what makes a rerun, a retried trigger or a crash safe:
-1. every action's message is composed (a broken template skips only its messages);
+1. every action's message is composed (a broken template skips only its messages), on every core
+   when there are many (app/compose_pool.py: the same messages, in the same order);
 2. `save(pending)` writes the History rows with status `pending` before anything leaves;
 3. each message is handed to the channel and its row moves to `sent` (or `failed`);
 4. the caller writes the final rows.
@@ -22,15 +23,17 @@ first (app/daily_cap.py); the others are held back before any History row is wri
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from relance.app import letter_pool
+from relance.app import compose_pool, letter_pool
 from relance.app.daily_cap import DailyCap, daily_cap, held_back
-from relance.app.letter_pool import LetterJob, Prerendered, render_letters
+from relance.app.letter_pool import Prerendered
 from relance.app.phases import begin
 from relance.app.templates import document_anomalies, template_cell
 from relance.channels.attempts import Attempt, AttemptJournal, attempted, prune
@@ -162,32 +165,6 @@ def _sender_address(book: Book) -> list[str]:
     return [line.strip() for line in book.settings.company_address.replace("\n", ";").split(";") if line.strip()]
 
 
-def _needs_notice(action: Action) -> bool:
-    """Whether composing `action` renders the formal notice: a letter, or the e-mailed notice."""
-    return not action.is_task and (action.channel == "letter"
-                                   or (action.channel != "sms" and action.template == "formal_notice"))
-
-
-def _prerender_letters(plan: Plan, book: Book, positions: dict[str, Position], renderer: Renderer,
-                       index: HistoryIndex, contexts: dict[str, dict[str, object]]) -> Prerendered:
-    """When the plan has many formal notices, their PDFs rendered on every core ahead of composing
-    (their render contexts kept in `contexts` for composing); else none: composing renders each
-    (with the run's formatters)."""
-    letters = [a for a in plan.to_send if _needs_notice(a)]
-    if len(letters) < letter_pool.MIN_POOLED or len({a.key for a in letters}) < len(letters):
-        return Prerendered()
-    jobs = []
-    try:
-        for action in letters:
-            ctx = contexts[action.key] = render_context(action, book, positions, plan.as_of,
-                                                        _reminders_sent(index, action))
-            jobs.append(LetterJob(action.key, ctx, tuple(_sender_address(book)), action.language))
-    except Exception:  # noqa: BLE001 (composing meets it where a serial run does, or skips that action)
-        contexts.clear()
-        return Prerendered()
-    return render_letters(jobs, renderer) or Prerendered()
-
-
 def notice_attachment(action: Action, context: dict[str, object], book: Book, renderer: Renderer,
                       problems: list[TemplateProblem], ready: Prerendered | None = None) -> Attachment:
     """The PDF an e-mailed formal notice carries: the same letter, named after the customer and date."""
@@ -212,12 +189,125 @@ def _letter(action: Action, context: dict[str, object], book: Book, renderer: Re
                            reply_to=s.reply_to, subject=subject, html="", text="", pdf=pdf)
 
 
+def _compose_action(action: Action, ctx: dict[str, object], book: Book, renderer: Renderer,
+                    wording: list[TemplateProblem], ready: Prerendered) -> tuple[OutgoingMessage | None, str]:
+    """One action's message (None for a task) and task script; raises TemplateProblem. The same
+    function composes in this process and in the workers of app/compose_pool.py."""
+    s = book.settings
+    if action.is_task:
+        script = renderer.render(action.template, action.language, "script", ctx) \
+            if action.template and renderer.has(action.template, action.language, "script") else ""
+        return None, script
+    if action.channel == "letter":
+        return _letter(action, ctx, book, renderer, wording, ready), ""
+    if action.channel == "sms":
+        body = to_gsm7(" ".join(renderer.render(action.template, action.language, "sms", ctx).split()))
+        return OutgoingMessage(
+            action=action, sender_email=s.sender_email, sender_name=s.sender_name or s.company_name,
+            reply_to=s.reply_to, subject="", html="", text=body), ""
+    return OutgoingMessage(
+        action=action, sender_email=s.sender_email, sender_name=s.sender_name or s.company_name,
+        reply_to=s.reply_to,
+        subject=one_line(renderer.render(action.template, action.language, "subject", ctx)),
+        html=renderer.render(action.template, action.language, "html", ctx),
+        text=renderer.render(action.template, action.language, "text", ctx),
+        # the e-mailed formal notice carries the letter itself (what a lawyer will produce)
+        attachments=(notice_attachment(action, ctx, book, renderer, wording, ready),)
+        if action.template == "formal_notice" else (),
+    ), ""
+
+
+_Reduced = tuple[type[TemplateProblem], tuple[object, ...], dict[str, object]]
+_Fields = tuple[object, ...]
+#: Every field of a message but its Action, in order: what crosses the process boundary (a field
+#: added to OutgoingMessage later crosses it too).
+_MESSAGE_FIELDS = tuple(f.name for f in dataclasses.fields(OutgoingMessage) if f.name != "action")
+
+
+class _Ahead(NamedTuple):
+    """One action as a worker composed it (app/compose_pool.py): its script, its message's
+    fields but its Action (None: a task) or the template problem it met, and the Modeles problems
+    met on the way; problems travel reduced (letter_pool._reduce). A NamedTuple pickles as a
+    plain tuple."""
+
+    script: str
+    fields: _Fields | None
+    problem: _Reduced | None
+    wording: tuple[_Reduced, ...]
+
+
+#: A worker's answer for an action a bound stopped in an earlier one (the parent skips it too).
+SKIPPED = "skipped"
+
+
+def _fields(message: OutgoingMessage) -> _Fields:
+    """A message as it crosses the process boundary: its strings and bytes, not its Action."""
+    return tuple(getattr(message, name) for name in _MESSAGE_FIELDS)
+
+
+def _message(action: Action, fields: _Fields) -> OutgoingMessage:
+    """The message of `action` made again from its `_fields`."""
+    return OutgoingMessage(action, **dict(zip(_MESSAGE_FIELDS, fields, strict=True)))  # type: ignore[arg-type]
+
+
+def _composed_ahead(plan: Plan, book: Book, positions: dict[str, Position], renderer: Renderer,
+                    index: HistoryIndex) -> list[_Ahead | str | None] | None:
+    """When the plan has many actions, each one composed on every core (app/compose_pool.py), in
+    the plan's order; None (or a None item) where composing here is the answer."""
+    actions = plan.to_send
+    if len(actions) < compose_pool.MIN_POOLED:
+        return None
+    stopped: set[tuple[str, str]] = set()  # in a worker: templates a bound stopped (its later chunks too)
+
+    first: dict[int, _Ahead | str | None] = {}  # composed here before forking: not again in a worker
+    ready = Prerendered()  # the formatters of the letters (warmed here, then each worker's own)
+
+    def part(start: int, stop: int) -> list[_Ahead | str | None]:
+        got: list[_Ahead | str | None] = []
+        for i in range(start, stop):
+            action = actions[i]
+            if i in first or (action.template, action.language) in stopped:
+                got.append(SKIPPED)  # stopped in the parent too by then (an earlier action's problem)
+                continue
+            wording: list[TemplateProblem] = []
+            try:
+                ctx = render_context(action, book, positions, plan.as_of, _reminders_sent(index, action))
+            except Exception:  # noqa: BLE001 (the parent meets it where a serial run does)
+                got.append(None)
+                continue
+            try:
+                message, script = _compose_action(action, ctx, book, renderer, wording, ready)
+            except TemplateProblem as problem:
+                if problem.limit:
+                    stopped.add((action.template, action.language))
+                got.append(_Ahead("", None, letter_pool._reduce(problem), tuple(map(letter_pool._reduce, wording))))
+            except Exception:  # noqa: BLE001 (raised again, exactly, when the parent composes it)
+                got.append(None)
+            else:
+                got.append(_Ahead(script, None if message is None else _fields(message), None,
+                                  tuple(map(letter_pool._reduce, wording))))
+        return got
+
+    # the first action of each kind composed here, before forking: what every worker would
+    # otherwise load on its own (compiled templates, fonts, locale data) is loaded once, and a
+    # bound that stops a template stops it in the workers too
+    heads: dict[tuple[str, str, str | None], int] = {}
+    for i, action in enumerate(actions):
+        heads.setdefault((action.channel, action.language, action.template), i)
+    for i in sorted(heads.values()):
+        first[i] = part(i, i + 1)[0]
+    found = compose_pool.run_forked(len(actions), part) or [None] * len(actions)
+    for i, item in first.items():
+        found[i] = item
+    return found
+
+
 def compose(
     plan: Plan, book: Book, positions: dict[str, Position], renderer: Renderer, index: HistoryIndex | None = None,
 ) -> tuple[list[tuple[Action, OutgoingMessage | None, str]], list[Anomaly]]:
     """Each action to perform with its message (None for tasks) and its task script; `index`: the
-    run's index of History (built here when not given)."""
-    s = book.settings
+    run's index of History (built here when not given). Many actions are composed on every core
+    (app/compose_pool.py), each taken here in the plan's order: the same output as one by one."""
     out: list[tuple[Action, OutgoingMessage | None, str]] = []
     anomalies: list[Anomaly] = []
     broken: set[tuple[str, str, str]] = set()
@@ -225,52 +315,43 @@ def compose(
         index = HistoryIndex.build([*book.archived, *book.history])
     stopped: set[tuple[str, str]] = set()  # templates a bound stopped: not tried again this run
     wording: list[TemplateProblem] = []  # letter paragraphs of the Modeles tab that could not be used
-    contexts: dict[str, dict[str, object]] = {}  # the render contexts of the letters rendered ahead
-    ready = _prerender_letters(plan, book, positions, renderer, index, contexts)
-    for action in plan.to_send:
+    ready = Prerendered()  # the run's formatters of the letters composed here
+    ahead = _composed_ahead(plan, book, positions, renderer, index)
+    for i, action in enumerate(plan.to_send):
         if (action.template, action.language) in stopped:
             continue
-        ctx = contexts.pop(action.key, None) or render_context(action, book, positions, plan.as_of,
-                                                                _reminders_sent(index, action))
+        got = ahead[i] if ahead is not None else None
+        if isinstance(got, _Ahead):  # composed in a worker: taken here, where a serial run composes it
+            wording.extend(map(letter_pool._rebuild, got.wording))
+            if got.problem is not None:
+                _template_broken(letter_pool._rebuild(got.problem), action, book, stopped, broken, anomalies)
+            else:
+                out.append((action, None if got.fields is None else _message(action, got.fields), got.script))
+            continue
+        ctx = render_context(action, book, positions, plan.as_of, _reminders_sent(index, action))
         try:
-            if action.is_task:
-                script = renderer.render(action.template, action.language, "script", ctx) \
-                    if action.template and renderer.has(action.template, action.language, "script") else ""
-                out.append((action, None, script))
-                continue
-            if action.channel == "letter":
-                out.append((action, _letter(action, ctx, book, renderer, wording, ready), ""))
-                continue
-            if action.channel == "sms":
-                body = to_gsm7(" ".join(renderer.render(action.template, action.language, "sms", ctx).split()))
-                out.append((action, OutgoingMessage(
-                    action=action, sender_email=s.sender_email, sender_name=s.sender_name or s.company_name,
-                    reply_to=s.reply_to, subject="", html="", text=body), ""))
-                continue
-            message = OutgoingMessage(
-                action=action, sender_email=s.sender_email, sender_name=s.sender_name or s.company_name,
-                reply_to=s.reply_to,
-                subject=one_line(renderer.render(action.template, action.language, "subject", ctx)),
-                html=renderer.render(action.template, action.language, "html", ctx),
-                text=renderer.render(action.template, action.language, "text", ctx),
-                # the e-mailed formal notice carries the letter itself (what a lawyer will produce)
-                attachments=(notice_attachment(action, ctx, book, renderer, wording, ready),)
-                if action.template == "formal_notice" else (),
-            )
-            out.append((action, message, ""))
+            message, script = _compose_action(action, ctx, book, renderer, wording, ready)
+            out.append((action, message, script))
         except TemplateProblem as problem:
-            where = (problem.template, problem.lang, problem.part)
-            if problem.limit:
-                stopped.add((action.template, action.language))  # it would fail for every customer
-            if where not in broken:
-                broken.add(where)
-                line = A.AT_LINE(line=problem.line) if problem.line else ""
-                tab = _templates_tab(book)
-                cell = template_cell(book, problem.template, problem.lang, problem.part) or Source(tab, 1)
-                anomalies.append(Anomaly(
-                    cell, f"{problem.template}.{problem.lang}.{problem.part}",
-                    A.R701_SENDING(line=line, detail=problem.said), A.R701_SENDING_HINT(tab=tab), "R701"))
+            _template_broken(problem, action, book, stopped, broken, anomalies)
     return out, anomalies + document_anomalies(book, wording)
+
+
+def _template_broken(problem: TemplateProblem, action: Action, book: Book, stopped: set[tuple[str, str]],
+                     broken: set[tuple[str, str, str]], anomalies: list[Anomaly]) -> None:
+    """A template that could not be rendered for `action`: said once per part (R701); a bound that
+    stopped it (it would fail for every customer) is not tried again this run."""
+    where = (problem.template, problem.lang, problem.part)
+    if problem.limit:
+        stopped.add((action.template, action.language))
+    if where not in broken:
+        broken.add(where)
+        line = A.AT_LINE(line=problem.line) if problem.line else ""
+        tab = _templates_tab(book)
+        cell = template_cell(book, problem.template, problem.lang, problem.part) or Source(tab, 1)
+        anomalies.append(Anomaly(
+            cell, f"{problem.template}.{problem.lang}.{problem.part}",
+            A.R701_SENDING(line=line, detail=problem.said), A.R701_SENDING_HINT(tab=tab), "R701"))
 
 
 def _templates_tab(book: Book) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -133,6 +134,25 @@ def _quiet() -> None:
     sys.stderr = open(os.devnull, "w")  # noqa: SIM115
 
 
+def _bound_to_parent(parent: int) -> None:
+    """A worker ends when the run that forked it does: a run killed mid-way (SIGKILL, the OOM
+    killer) leaves no worker behind waiting for ever for work (on Linux: PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # no prctl here: the parent's death is only noticed below
+        pass
+    if os.getppid() != parent:  # the parent died before the line above: end now
+        os._exit(1)
+
+
+def _start_worker(parent: int) -> None:
+    """A worker ends with its parent and writes nothing (see `_bound_to_parent`, `_quiet`)."""
+    _bound_to_parent(parent)
+    _quiet()
+
+
 def _render_range(start: int, stop: int) -> list[tuple[bytes, list[_Reduced]] | None]:
     """Letters ``start`` to ``stop`` of the work; None for a letter that raised (composing renders
     it again and meets the error itself)."""
@@ -187,7 +207,8 @@ def render_letters(jobs: Sequence[LetterJob], renderer: Renderer, *, workers: in
             return None
 
         def pool(n: int) -> ProcessPoolExecutor:
-            return ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"), initializer=_quiet)
+            return ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker,
+                                       initargs=(os.getpid(),))
 
     import relance.render.letter  # noqa: F401 (reportlab loaded once, before the fork: the workers inherit it)
 
