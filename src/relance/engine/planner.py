@@ -275,6 +275,10 @@ def _next_level(levels: Sequence[Level], p: Position, progress: _Progress | None
     return None
 
 
+def _ids(positions: Sequence[Position]) -> list[str]:
+    return sorted(p.invoice_id for p in positions)
+
+
 def _by_post(level: Level, customer: Customer) -> bool:
     """A formal notice e-mail to a customer without e-mail goes by letter."""
     return level.formal_notice and bool(recipients_for(customer, "letter"))
@@ -311,7 +315,7 @@ def plan(
     index = HistoryIndex.build(everything, PROGRESS_STATUSES)
     by_customer: dict[str, list[Position]] = defaultdict(list)
     for p in positions.values():
-        if p.is_open:
+        if p.status == "open":  # not the is_open property: 100k times
             by_customer[p.customer_id].append(p)
     contacts: dict[str, list[HistoryEntry]] = defaultdict(list)
     for entry in everything:
@@ -344,6 +348,16 @@ class _Planner:
         self.opted_out: dict[str, HistoryEntry] = {}
         self.dead: dict[str, dict[str, HistoryEntry]] = {}
         self.bounced_now: set[str] = set()  # customers with an address left out today
+        self._levels: dict[str, tuple[Scenario, tuple[Level, ...]]] = {}  # levels_of, once per ladder
+
+    def levels(self, scenario: Scenario) -> tuple[Level, ...]:
+        """levels_of(scenario), computed once per ladder of this plan."""
+        known = self._levels.get(scenario.name)
+        if known is not None and known[0] is scenario:
+            return known[1]
+        levels = levels_of(scenario)
+        self._levels[scenario.name] = (scenario, levels)
+        return levels
 
     def delivery_events(self, entries: Sequence[HistoryEntry]) -> None:
         """What delivery events left in History (engine/delivery.py): who opted out by an unsubscribe
@@ -376,10 +390,9 @@ class _Planner:
         book = self.book
         cid = customer.id
         chosen = _chosen_name(customer, book)
-        ids = sorted(p.invoice_id for p in open_positions)
         stop = self.opted_out.get(cid)
         if stop is not None:
-            self.skip(cid, ids, chosen, "", "unsubscribed",
+            self.skip(cid, _ids(open_positions), chosen, "", "unsubscribed",
                       f"the customer {'reported a reminder as spam' if stop.status == 'spam' else 'unsubscribed'} "
                       f"(History, action {stop.action_key}); no reminder is planned")
             return
@@ -389,13 +402,13 @@ class _Planner:
             self.bounced_now.add(cid)
         broken = book.broken_scenarios.get(chosen)
         if broken is not None:
-            self.skip(cid, ids, chosen, "", "scenario_broken",
+            self.skip(cid, _ids(open_positions), chosen, "", "scenario_broken",
                       f"scenario {chosen} has errors (fix {broken}); no reminder is planned on another ladder")
             return
         if customer.scenario and customer.scenario not in book.scenarios:
             self.anomalies.append(Anomaly(customer.source, customer.scenario, A.R602_UNKNOWN(),
                                           A.ONE_OF(choices=sorted(book.scenarios)), "R602"))
-            self.skip(cid, ids, customer.scenario, "", "scenario_unknown",
+            self.skip(cid, _ids(open_positions), customer.scenario, "", "scenario_unknown",
                       f"scenario {customer.scenario} does not exist")
             return
         scenario = scenario_for(customer, book, self.suggested)
@@ -404,7 +417,12 @@ class _Planner:
                                           A.R601_NO_SCENARIO(),
                                           A.R601_HINT(setting="default_scenario", tab=self.settings_tab), "R601"))
             return
-        levels = levels_of(scenario)
+        levels = self.levels(scenario)
+        if (not levels or max(p.days_past_due or 0 for p in open_positions) < levels[0].offset) and not any(
+                e.status not in PROGRESS_STATUSES for e in contacts):
+            # no invoice has reached the ladder's first offset and nothing failed to retry: every
+            # invoice's next level is in the future (_next_level: None), nothing is planned nor said
+            return
         ordered = sorted(open_positions, key=lambda p: (-(p.days_past_due or 0), p.invoice_id))
         if self._retry_siblings(customer, scenario, levels, {p.invoice_id: p for p in ordered}, contacts):
             return  # a message that failed beside its sibling goes again today; the ladder waits
