@@ -128,7 +128,6 @@ def apply_all(
         if inv.paid_amount is not None:
             special.append(inv)
     credits: list[Credit] = []
-    direct_total: dict[str, Decimal] = {}
     unassigned: dict[tuple[str, str], list[Payment]] = defaultdict(list)
     new = tuple.__new__  # Allocation(...) without its Python-level __new__
     for p in payments:
@@ -139,10 +138,12 @@ def apply_all(
                 credits.append(Credit(p.customer_id, p.currency, p.date, p.amount, "payment_excess", p.reference))
                 continue
             ledger.allocations.append(new(Allocation, (p.date, p.amount, "payment", p.reference)))
-            before = direct_total.get(iid)
-            direct_total[iid] = ZERO + p.amount if before is None else before + p.amount  # as a Decimal() sum
         else:
             unassigned[(p.customer_id, p.currency)].append(p)
+    # what the payments with its number paid, for an invoice with a paid_amount (its ledger holds
+    # those payments alone until the credit notes below), summed in the payments' order
+    direct_total = {inv.id: sum((a.amount for a in ledgers[inv.id].allocations), ZERO) for inv in special
+                    if inv.kind != "credit_note" and ledgers[inv.id].allocations}
     for inv in special:
         if inv.kind == "credit_note":
             target = ledgers.get(inv.applies_to) if inv.applies_to else None
@@ -190,7 +191,9 @@ def _allocate_fifo(
 ) -> None:
     if not unassigned:
         return
-    by_group: dict[tuple[str, str], list[tuple[dt.date, dt.date, str, InvoiceLedger]]] = defaultdict(list)
+    # Only the invoices something is still due on can take a FIFO payment (the walk below skips the
+    # others, and what is due never grows), so only they are grouped: (due, issue, id, ledger, due now).
+    by_group: dict[tuple[str, str], list[tuple[dt.date, dt.date, str, InvoiceLedger, Decimal]]] = defaultdict(list)
     paying = {customer for customer, _ in unassigned}  # few customers pay without an invoice number
     for ledger in ledgers.values():
         inv = ledger.invoice
@@ -198,13 +201,20 @@ def _allocate_fifo(
             continue
         key = (inv.customer_id, inv.currency)
         if key in unassigned and inv.status not in ("cancelled", "disputed") and inv.amount > 0:
-            by_group[key].append((inv.due_date, inv.issue_date, inv.id, ledger))
+            applied = ledger.allocations
+            if not applied:
+                left = inv.amount - ZERO
+            elif len(applied) == 1:
+                left = inv.amount - (ZERO + applied[0].amount)  # sum((a.amount, ...), ZERO), exactly
+            else:
+                left = inv.amount - sum((a.amount for a in applied), ZERO)
+            if left > 0:
+                by_group[key].append((inv.due_date, inv.issue_date, inv.id, ledger, left))
     for key, pays in unassigned.items():
         found = by_group.get(key, [])
-        found.sort()  # by due date, issue date, id (ids are unique: ledgers are never compared)
-        group = [lg for _, _, _, lg in found]
-        remaining = [lg.invoice.amount - (sum((a.amount for a in lg.allocations), ZERO) if lg.allocations else ZERO)
-                     for lg in group]
+        found.sort(key=_fifo_order)  # by due date, issue date, id (ids are unique)
+        group = [lg for _, _, _, lg, _ in found]
+        remaining = [left for _, _, _, _, left in found]
         contested = [disputed_by.get(lg.invoice.id, ()) for lg in group]
         issued = [lg.invoice.issue_date for lg in group]
         size = len(group)
@@ -227,6 +237,10 @@ def _allocate_fifo(
                 left -= take
             if left > 0:
                 credits.append(Credit(p.customer_id, p.currency, day, left, "payment_excess", p.reference))
+
+
+def _fifo_order(item: tuple[dt.date, dt.date, str, InvoiceLedger, Decimal]) -> tuple[dt.date, dt.date, str]:
+    return item[0], item[1], item[2]
 
 
 def _paid_order(p: Payment) -> tuple[dt.date, int]:

@@ -134,9 +134,14 @@ def compute_positions(
         elif len(dates) == 1:  # paid once (most settled invoices)
             paid_on = dates[0]
             total = ledger.cumulative[0]
-            balance = amount - total if paid_on <= as_of else amount
-            at_due = amount - total if paid_on <= due else amount
-            settlement = paid_on if paid_on <= as_of and total >= amount else None
+            if paid_on <= as_of:  # one subtraction for both balances (a Decimal operation costs)
+                balance = amount - total
+                at_due = balance if paid_on <= due else amount
+                if total >= amount:
+                    settlement = paid_on
+            else:
+                balance = amount
+                at_due = amount - total if paid_on <= due else amount
         else:
             balance, settlement, at_due = ledger.standing(as_of, due)
         kind = inv.status
@@ -144,11 +149,11 @@ def compute_positions(
             status = "cancelled"
         elif inv.issue_date > as_of:
             status = "excluded_future"
-        elif amount == 0:
+        elif amount == ZERO:  # against a Decimal, not the int 0: no conversion, 100k times
             status = "excluded_zero_amount"
-        elif balance > 0:
+        elif balance > ZERO:
             status = "open"
-        elif balance == 0:
+        elif balance == ZERO:
             status = "settled"
         else:
             status = "overpaid"
@@ -168,8 +173,11 @@ def compute_positions(
             else:
                 paused = ""
             if not b2c:
-                penalty = _penalty(amount, due, ledger.allocations, as_of, rates, factors)
-                indemnity = as_of > due and at_due > 0
+                if as_of <= due:  # not due yet: late_penalty's own first answer, without the calls
+                    penalty = _NO_PENALTY
+                else:
+                    penalty = _penalty(amount, due, ledger.allocations, as_of, rates, factors)
+                    indemnity = at_due > ZERO
             positions[iid] = new(Position, (
                 iid, cid, inv.currency, status, balance, dpd, bucket_of, settlement,
                 (settlement - due).days if settlement else None, penalty, indemnity, prescription, paused))
@@ -178,7 +186,7 @@ def compute_positions(
             if not b2c:
                 if settled_penalties:
                     penalty = _penalty(amount, due, ledger.allocations, as_of, rates, factors)
-                indemnity = as_of > due and at_due > 0
+                indemnity = as_of > due and at_due > ZERO
             positions[iid] = new(Position, (
                 iid, cid, inv.currency, status, balance, None, None, settlement,
                 (settlement - due).days if settlement else None, penalty, indemnity, prescription, ""))
@@ -235,6 +243,7 @@ def _penalty(amount: Decimal, due: dt.date, allocations: list[Allocation], as_of
 
 
 _UNKNOWN = Decimal(-1)
+_NO_PENALTY = Decimal("0.00")
 
 
 def _unit_rate_days(first: dt.date, last: dt.date, rates: RateTable) -> Decimal | None:
