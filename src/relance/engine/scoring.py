@@ -711,17 +711,28 @@ def held_risks(
     (earlier first). No state is kept between runs: the earlier grade is computed again from what
     the book knew that day, the positions of that day included (from the same ledgers: each
     invoice is read once for both dates)."""
+    found = _held(book, positions, as_of, only)
+    if found is None:
+        return {}
+    held, then, now = found
+    before, after = _risks(book, then, held), _risks(book, now, held)
+    return {key: (before[key], after[key]) for key in after}
+
+
+def _held(book: Book, positions: Mapping[str, Position], as_of: dt.date, only: Collection[str] | None
+          ) -> tuple[list[int], Grades, Grades] | None:
+    """held_risks' groups (indexes of the columns' keys) with the grades of both dates, before any
+    Risk record is made (risk_moves needs the keys alone)."""
     columns = book_columns(book, only)
     now = _graded(book, columns, columns.given(positions), as_of, only)
     risky = np.isin(now.grade, sorted(RISKY_GRADES)) & now.present
     if not risky.any():
-        return {}
+        return None
     earlier = as_of - dt.timedelta(days=HOLD_DAYS)
     who = {columns.keys[g][0] for g in np.flatnonzero(risky).tolist()}
     then = _graded(book, columns, columns.positions_at(earlier.toordinal()), earlier, who)
     held = np.flatnonzero(risky & then.present & np.isin(then.grade, sorted(RISKY_GRADES))).tolist()
-    before, after = _risks(book, then, held), _risks(book, now, held)
-    return {key: (before[key], after[key]) for key in after}
+    return held, then, now
 
 
 def risk_ladder(book: Book) -> Scenario | None:
@@ -751,8 +762,11 @@ def risk_moves(book: Book, positions: Mapping[str, Position], as_of: dt.date) ->
         return {}
     candidates = {p.customer_id for p in positions.values() if p.status == "open" and (p.days_past_due or 0) > 0}
     candidates = {cid for cid in candidates if cid in book.customers and movable(book.customers[cid], book)}
-    held = held_risks(book, positions, as_of, candidates) if candidates else {}
-    return {cid: ladder.name for cid, _ in sorted(held)}
+    found = _held(book, positions, as_of, candidates) if candidates else None
+    if found is None:
+        return {}
+    keys = found[2].columns.keys  # the keys held_risks would give, without their Risk records
+    return {cid: ladder.name for cid, _ in sorted(keys[g] for g in found[0])}
 
 
 def suggested_scenario(grade: str, customer_type: str) -> str | None:
