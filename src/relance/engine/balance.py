@@ -199,17 +199,23 @@ def _allocate_fifo(
         inv = ledger.invoice
         if inv.customer_id not in paying:
             continue
+        if inv.status in ("cancelled", "disputed") or not inv.amount > ZERO:
+            continue
         key = (inv.customer_id, inv.currency)
-        if key in unassigned and inv.status not in ("cancelled", "disputed") and inv.amount > 0:
-            applied = ledger.allocations
-            if not applied:
-                left = inv.amount - ZERO
-            elif len(applied) == 1:
-                left = inv.amount - (ZERO + applied[0].amount)  # sum((a.amount, ...), ZERO), exactly
-            else:
-                left = inv.amount - sum((a.amount for a in applied), ZERO)
-            if left > 0:
-                by_group[key].append((inv.due_date, inv.issue_date, inv.id, ledger, left))
+        if key not in unassigned:
+            continue
+        applied = ledger.allocations
+        if not applied:
+            left = inv.amount - ZERO
+        elif len(applied) == 1:  # most: paid once, in full (then no subtraction is needed to know it)
+            paid = applied[0].amount
+            if paid >= inv.amount:
+                continue
+            left = inv.amount - (ZERO + paid)  # sum((a.amount, ...), ZERO), exactly
+        else:
+            left = inv.amount - sum((a.amount for a in applied), ZERO)
+        if left > ZERO:
+            by_group[key].append((inv.due_date, inv.issue_date, inv.id, ledger, left))
     for key, pays in unassigned.items():
         found = by_group.get(key, [])
         found.sort(key=_fifo_order)  # by due date, issue date, id (ids are unique)
