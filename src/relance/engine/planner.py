@@ -201,9 +201,13 @@ class _Progress:
 
 
 def _progress(index: HistoryIndex, book: Book, levels: Sequence[Level],
-              positions: Mapping[str, Position]) -> dict[str, _Progress]:
-    """The level each open invoice of this customer reached, from its History rows."""
+              positions: Mapping[str, Position],
+              steps: dict[tuple[str, str], tuple[Scenario | None, Step | None]] | None = None
+              ) -> dict[str, _Progress]:
+    """The level each open invoice of this customer reached, from its History rows (`steps`: the
+    ladder and step a History row names, remembered from one customer to the next)."""
     found: dict[str, _Progress] = {}
+    known = steps if steps is not None else {}
     for iid in positions:
         entries = index.entries_by_invoice.get(iid)
         if not entries:
@@ -212,8 +216,11 @@ def _progress(index: HistoryIndex, book: Book, levels: Sequence[Level],
         progress = _Progress()
         for e in entries:
             sent_on = e.as_of
-            own_scenario = book.scenarios.get(e.scenario)
-            step = own_scenario.step(e.step) if own_scenario else None
+            named = known.get((e.scenario, e.step))
+            if named is None:
+                own = book.scenarios.get(e.scenario)
+                named = known[(e.scenario, e.step)] = (own, own.step(e.step) if own else None)
+            own_scenario, step = named
             if step is not None:
                 level = _level_at(levels, step.offset_days)
             elif sent_on is not None and inv is not None:
@@ -349,6 +356,7 @@ class _Planner:
         self.dead: dict[str, dict[str, HistoryEntry]] = {}
         self.bounced_now: set[str] = set()  # customers with an address left out today
         self._levels: dict[str, tuple[Scenario, tuple[Level, ...]]] = {}  # levels_of, once per ladder
+        self._steps: dict[tuple[str, str], tuple[Scenario | None, Step | None]] = {}  # History's steps
 
     def levels(self, scenario: Scenario) -> tuple[Level, ...]:
         """levels_of(scenario), computed once per ladder of this plan."""
@@ -426,7 +434,7 @@ class _Planner:
         ordered = sorted(open_positions, key=lambda p: (-(p.days_past_due or 0), p.invoice_id))
         if self._retry_siblings(customer, scenario, levels, {p.invoice_id: p for p in ordered}, contacts):
             return  # a message that failed beside its sibling goes again today; the ladder waits
-        progress = _progress(self.index, book, levels, {p.invoice_id: p for p in ordered})
+        progress = _progress(self.index, book, levels, {p.invoice_id: p for p in ordered}, self._steps)
         noted: dict[tuple[int, str], list[str]] = defaultdict(list)
         ready: list[tuple[Position, _Next]] = []
         for p in ordered:
