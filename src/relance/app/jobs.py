@@ -245,7 +245,7 @@ def _snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
     positions = compute_positions(book, day, out, settled_penalties=for_report)
     broken = broken_promises(
         book.promises,
-        {i: (p.customer_id, book.invoices[i].due_date, True) for i, p in positions.items() if p.is_open},
+        {i: (p.customer_id, book.invoices[i].due_date, True) for i, p in positions.items() if p.status == "open"},
         day, book.settings.promise_grace_days)
     for promise, unpaid, broken_on in broken:
         out.warn(promise.source, promise.promised_date.isoformat(),

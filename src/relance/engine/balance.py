@@ -35,30 +35,33 @@ class Allocation(NamedTuple):
 
 
 class InvoiceLedger:
-    """An invoice and what was applied to it, in date order."""
+    """An invoice and what was applied to it, in date order.
 
-    __slots__ = ("invoice", "allocations", "_dates", "_cumulative")
+    Once frozen (apply_all freezes every ledger), `dates` are the allocations' dates and
+    `cumulative` what was applied up to and including each of them."""
+
+    __slots__ = ("invoice", "allocations", "dates", "cumulative")
 
     def __init__(self, invoice: Invoice) -> None:
         self.invoice = invoice
         self.allocations: list[Allocation] = []
-        self._dates: Sequence[dt.date] = ()  # until frozen with allocations
-        self._cumulative: Sequence[Decimal] = ()
+        self.dates: Sequence[dt.date] = ()  # until frozen with allocations
+        self.cumulative: Sequence[Decimal] = ()
 
     def freeze(self) -> None:
         allocations = self.allocations
         if not allocations:
             return
         if len(allocations) == 1:  # most invoices: paid once
-            self._dates, self._cumulative = [allocations[0].date], [allocations[0].amount]
+            self.dates, self.cumulative = (allocations[0].date,), (allocations[0].amount,)
             return
         allocations.sort(key=_date_of)
-        self._dates = [a.date for a in allocations]
-        self._cumulative = list(accumulate(a.amount for a in allocations))
+        self.dates = [a.date for a in allocations]
+        self.cumulative = list(accumulate(a.amount for a in allocations))
 
     def applied_by(self, day: dt.date) -> Decimal:
-        i = bisect_right(self._dates, day)
-        return self._cumulative[i - 1] if i else ZERO
+        i = bisect_right(self.dates, day)
+        return self.cumulative[i - 1] if i else ZERO
 
     def balance(self, day: dt.date) -> Decimal:
         return self.invoice.amount - self.applied_by(day)
@@ -66,7 +69,7 @@ class InvoiceLedger:
     def settlement_date(self, day: dt.date) -> dt.date | None:
         """The first date the balance reached zero or less, if by `day`."""
         amount = self.invoice.amount
-        for d, total in zip(self._dates, self._cumulative, strict=True):
+        for d, total in zip(self.dates, self.cumulative, strict=True):
             if d > day:
                 return None
             if total >= amount:
@@ -77,11 +80,11 @@ class InvoiceLedger:
         """balance(day), settlement_date(day) and balance(due) in one pass over the allocations
         (compute_positions asks the three of every invoice)."""
         amount = self.invoice.amount
-        if not self._dates:
+        if not self.dates:
             return amount, None, amount
         at_day = at_due = amount
         settled = None
-        for d, total in zip(self._dates, self._cumulative, strict=True):
+        for d, total in zip(self.dates, self.cumulative, strict=True):
             if d <= due:
                 at_due = amount - total
             if d > day:
@@ -115,23 +118,33 @@ def apply_all(
 ) -> tuple[dict[str, InvoiceLedger], list[Credit]]:
     """Every payment and credit note applied; `disputes` (Litiges rows, call outcomes) keep FIFO
     payments off the invoices they cover on the payment's date."""
-    # inv.kind, not the is_credit_note property: a call less per invoice, 100k times
-    ledgers = {iid: InvoiceLedger(inv) for iid, inv in invoices.items() if inv.kind != "credit_note"}
+    ledgers: dict[str, InvoiceLedger] = {}
+    special: list[Invoice] = []  # credit notes and invoices with a paid_amount, in the invoices' order
+    for iid, inv in invoices.items():
+        if inv.kind == "credit_note":  # inv.kind, not the is_credit_note property: 100k times
+            special.append(inv)
+            continue
+        ledgers[iid] = InvoiceLedger(inv)
+        if inv.paid_amount is not None:
+            special.append(inv)
     credits: list[Credit] = []
-    direct_total: dict[str, Decimal] = defaultdict(Decimal)
     unassigned: dict[tuple[str, str], list[Payment]] = defaultdict(list)
     new = tuple.__new__  # Allocation(...) without its Python-level __new__
     for p in payments:
-        if p.invoice_id:
-            ledger = ledgers.get(p.invoice_id)
+        iid = p.invoice_id
+        if iid:
+            ledger = ledgers.get(iid)
             if ledger is None:  # a payment recorded against a credit note: keep the money as credit
                 credits.append(Credit(p.customer_id, p.currency, p.date, p.amount, "payment_excess", p.reference))
                 continue
             ledger.allocations.append(new(Allocation, (p.date, p.amount, "payment", p.reference)))
-            direct_total[p.invoice_id] += p.amount
         else:
             unassigned[(p.customer_id, p.currency)].append(p)
-    for inv in invoices.values():
+    # what the payments with its number paid, for an invoice with a paid_amount (its ledger holds
+    # those payments alone until the credit notes below), summed in the payments' order
+    direct_total = {inv.id: sum((a.amount for a in ledgers[inv.id].allocations), ZERO) for inv in special
+                    if inv.kind != "credit_note" and ledgers[inv.id].allocations}
+    for inv in special:
         if inv.kind == "credit_note":
             target = ledgers.get(inv.applies_to) if inv.applies_to else None
             if (
@@ -144,22 +157,29 @@ def apply_all(
             elif inv.status != "cancelled" and inv.amount > 0:
                 credits.append(Credit(inv.customer_id, inv.currency, inv.issue_date, inv.amount, "credit_note", inv.id))
             continue
-        if inv.paid_amount is not None:
-            paid = direct_total.get(inv.id)
-            if paid is None:
-                if inv.paid_amount > 0:
-                    ledgers[inv.id].allocations.append(Allocation(inv.issue_date, inv.paid_amount, "paid_amount", ""))
-            elif paid != inv.paid_amount:
-                column = out.column("invoices", "paid_amount")
-                out.warn(inv.source, str(inv.paid_amount),
-                         A.R118_PAID_DISAGREES(column=column, tab=out.tab("payments"), invoice=inv.id, paid=paid),
-                         A.R118_HINT(column=column), "R118")
+        paid_amount = inv.paid_amount
+        assert paid_amount is not None
+        paid = direct_total.get(inv.id)
+        if paid is None:
+            if paid_amount > 0:
+                ledgers[inv.id].allocations.append(Allocation(inv.issue_date, paid_amount, "paid_amount", ""))
+        elif paid != paid_amount:
+            column = out.column("invoices", "paid_amount")
+            out.warn(inv.source, str(paid_amount),
+                     A.R118_PAID_DISAGREES(column=column, tab=out.tab("payments"), invoice=inv.id, paid=paid),
+                     A.R118_HINT(column=column), "R118")
     disputed_by: dict[str, list[Dispute]] = defaultdict(list)
     for d in disputes:
         disputed_by[d.invoice_id].append(d)
     _allocate_fifo(ledgers, unassigned, credits, disputed_by)
     for ledger in ledgers.values():
-        ledger.freeze()
+        allocations = ledger.allocations
+        if not allocations:
+            continue
+        if len(allocations) == 1:  # freeze(), inline: most invoices are paid once
+            ledger.dates, ledger.cumulative = (allocations[0].date,), (allocations[0].amount,)
+        else:
+            ledger.freeze()
     return ledgers, credits
 
 
@@ -171,36 +191,63 @@ def _allocate_fifo(
 ) -> None:
     if not unassigned:
         return
-    by_group: dict[tuple[str, str], list[InvoiceLedger]] = defaultdict(list)
+    # Only the invoices something is still due on can take a FIFO payment (the walk below skips the
+    # others, and what is due never grows), so only they are grouped: (due, issue, id, ledger, due now).
+    by_group: dict[tuple[str, str], list[tuple[dt.date, dt.date, str, InvoiceLedger, Decimal]]] = defaultdict(list)
     paying = {customer for customer, _ in unassigned}  # few customers pay without an invoice number
     for ledger in ledgers.values():
         inv = ledger.invoice
         if inv.customer_id not in paying:
             continue
+        if inv.status in ("cancelled", "disputed") or not inv.amount > ZERO:
+            continue
         key = (inv.customer_id, inv.currency)
-        if key in unassigned and inv.status not in ("cancelled", "disputed") and inv.amount > 0:
-            by_group[key].append(ledger)
+        if key not in unassigned:
+            continue
+        applied = ledger.allocations
+        if not applied:
+            left = inv.amount - ZERO
+        elif len(applied) == 1:  # most: paid once, in full (then no subtraction is needed to know it)
+            paid = applied[0].amount
+            if paid >= inv.amount:
+                continue
+            left = inv.amount - (ZERO + paid)  # sum((a.amount, ...), ZERO), exactly
+        else:
+            left = inv.amount - sum((a.amount for a in applied), ZERO)
+        if left > ZERO:
+            by_group[key].append((inv.due_date, inv.issue_date, inv.id, ledger, left))
     for key, pays in unassigned.items():
-        group = sorted(by_group.get(key, []),
-                       key=lambda lg: (lg.invoice.due_date, lg.invoice.issue_date, lg.invoice.id))
-        remaining = [lg.invoice.amount - (sum((a.amount for a in lg.allocations), ZERO) if lg.allocations else ZERO)
-                     for lg in group]
+        found = by_group.get(key, [])
+        found.sort(key=_fifo_order)  # by due date, issue date, id (ids are unique)
+        group = [lg for _, _, _, lg, _ in found]
+        remaining = [left for _, _, _, _, left in found]
         contested = [disputed_by.get(lg.invoice.id, ()) for lg in group]
+        issued = [lg.invoice.issue_date for lg in group]
+        size = len(group)
         first_open = 0
-        for p in sorted(pays, key=lambda p: (p.date, p.source.row)):
+        for p in sorted(pays, key=_paid_order):
             left = p.amount
-            while first_open < len(group) and remaining[first_open] <= 0:
+            day = p.date
+            while first_open < size and remaining[first_open] <= 0:
                 first_open += 1
-            for i in range(first_open, len(group)):
+            for i in range(first_open, size):
                 if left <= 0:
                     break
-                if remaining[i] <= 0 or group[i].invoice.issue_date > p.date:
+                if remaining[i] <= 0 or issued[i] > day:
                     continue
-                if contested[i] and any(d.is_open(p.date) for d in contested[i]):
+                if contested[i] and any(d.is_open(day) for d in contested[i]):
                     continue  # paying while contesting an invoice is not paying that one
                 take = min(left, remaining[i])
-                group[i].allocations.append(Allocation(p.date, take, "payment", p.reference))
+                group[i].allocations.append(Allocation(day, take, "payment", p.reference))
                 remaining[i] -= take
                 left -= take
             if left > 0:
-                credits.append(Credit(p.customer_id, p.currency, p.date, left, "payment_excess", p.reference))
+                credits.append(Credit(p.customer_id, p.currency, day, left, "payment_excess", p.reference))
+
+
+def _fifo_order(item: tuple[dt.date, dt.date, str, InvoiceLedger, Decimal]) -> tuple[dt.date, dt.date, str]:
+    return item[0], item[1], item[2]
+
+
+def _paid_order(p: Payment) -> tuple[dt.date, int]:
+    return p.date, p.source.row

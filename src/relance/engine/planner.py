@@ -201,9 +201,13 @@ class _Progress:
 
 
 def _progress(index: HistoryIndex, book: Book, levels: Sequence[Level],
-              positions: Mapping[str, Position]) -> dict[str, _Progress]:
-    """The level each open invoice of this customer reached, from its History rows."""
+              positions: Mapping[str, Position],
+              steps: dict[tuple[str, str], tuple[Scenario | None, Step | None]] | None = None
+              ) -> dict[str, _Progress]:
+    """The level each open invoice of this customer reached, from its History rows (`steps`: the
+    ladder and step a History row names, remembered from one customer to the next)."""
     found: dict[str, _Progress] = {}
+    known = steps if steps is not None else {}
     for iid in positions:
         entries = index.entries_by_invoice.get(iid)
         if not entries:
@@ -212,8 +216,11 @@ def _progress(index: HistoryIndex, book: Book, levels: Sequence[Level],
         progress = _Progress()
         for e in entries:
             sent_on = e.as_of
-            own_scenario = book.scenarios.get(e.scenario)
-            step = own_scenario.step(e.step) if own_scenario else None
+            named = known.get((e.scenario, e.step))
+            if named is None:
+                own = book.scenarios.get(e.scenario)
+                named = known[(e.scenario, e.step)] = (own, own.step(e.step) if own else None)
+            own_scenario, step = named
             if step is not None:
                 level = _level_at(levels, step.offset_days)
             elif sent_on is not None and inv is not None:
@@ -275,6 +282,10 @@ def _next_level(levels: Sequence[Level], p: Position, progress: _Progress | None
     return None
 
 
+def _ids(positions: Sequence[Position]) -> list[str]:
+    return sorted(p.invoice_id for p in positions)
+
+
 def _by_post(level: Level, customer: Customer) -> bool:
     """A formal notice e-mail to a customer without e-mail goes by letter."""
     return level.formal_notice and bool(recipients_for(customer, "letter"))
@@ -311,7 +322,7 @@ def plan(
     index = HistoryIndex.build(everything, PROGRESS_STATUSES)
     by_customer: dict[str, list[Position]] = defaultdict(list)
     for p in positions.values():
-        if p.is_open:
+        if p.status == "open":  # not the is_open property: 100k times
             by_customer[p.customer_id].append(p)
     contacts: dict[str, list[HistoryEntry]] = defaultdict(list)
     for entry in everything:
@@ -344,6 +355,17 @@ class _Planner:
         self.opted_out: dict[str, HistoryEntry] = {}
         self.dead: dict[str, dict[str, HistoryEntry]] = {}
         self.bounced_now: set[str] = set()  # customers with an address left out today
+        self._levels: dict[str, tuple[Scenario, tuple[Level, ...]]] = {}  # levels_of, once per ladder
+        self._steps: dict[tuple[str, str], tuple[Scenario | None, Step | None]] = {}  # History's steps
+
+    def levels(self, scenario: Scenario) -> tuple[Level, ...]:
+        """levels_of(scenario), computed once per ladder of this plan."""
+        known = self._levels.get(scenario.name)
+        if known is not None and known[0] is scenario:
+            return known[1]
+        levels = levels_of(scenario)
+        self._levels[scenario.name] = (scenario, levels)
+        return levels
 
     def delivery_events(self, entries: Sequence[HistoryEntry]) -> None:
         """What delivery events left in History (engine/delivery.py): who opted out by an unsubscribe
@@ -376,10 +398,9 @@ class _Planner:
         book = self.book
         cid = customer.id
         chosen = _chosen_name(customer, book)
-        ids = sorted(p.invoice_id for p in open_positions)
         stop = self.opted_out.get(cid)
         if stop is not None:
-            self.skip(cid, ids, chosen, "", "unsubscribed",
+            self.skip(cid, _ids(open_positions), chosen, "", "unsubscribed",
                       f"the customer {'reported a reminder as spam' if stop.status == 'spam' else 'unsubscribed'} "
                       f"(History, action {stop.action_key}); no reminder is planned")
             return
@@ -389,13 +410,13 @@ class _Planner:
             self.bounced_now.add(cid)
         broken = book.broken_scenarios.get(chosen)
         if broken is not None:
-            self.skip(cid, ids, chosen, "", "scenario_broken",
+            self.skip(cid, _ids(open_positions), chosen, "", "scenario_broken",
                       f"scenario {chosen} has errors (fix {broken}); no reminder is planned on another ladder")
             return
         if customer.scenario and customer.scenario not in book.scenarios:
             self.anomalies.append(Anomaly(customer.source, customer.scenario, A.R602_UNKNOWN(),
                                           A.ONE_OF(choices=sorted(book.scenarios)), "R602"))
-            self.skip(cid, ids, customer.scenario, "", "scenario_unknown",
+            self.skip(cid, _ids(open_positions), customer.scenario, "", "scenario_unknown",
                       f"scenario {customer.scenario} does not exist")
             return
         scenario = scenario_for(customer, book, self.suggested)
@@ -404,11 +425,16 @@ class _Planner:
                                           A.R601_NO_SCENARIO(),
                                           A.R601_HINT(setting="default_scenario", tab=self.settings_tab), "R601"))
             return
-        levels = levels_of(scenario)
+        levels = self.levels(scenario)
+        if (not levels or max(p.days_past_due or 0 for p in open_positions) < levels[0].offset) and not any(
+                e.status not in PROGRESS_STATUSES for e in contacts):
+            # no invoice has reached the ladder's first offset and nothing failed to retry: every
+            # invoice's next level is in the future (_next_level: None), nothing is planned nor said
+            return
         ordered = sorted(open_positions, key=lambda p: (-(p.days_past_due or 0), p.invoice_id))
         if self._retry_siblings(customer, scenario, levels, {p.invoice_id: p for p in ordered}, contacts):
             return  # a message that failed beside its sibling goes again today; the ladder waits
-        progress = _progress(self.index, book, levels, {p.invoice_id: p for p in ordered})
+        progress = _progress(self.index, book, levels, {p.invoice_id: p for p in ordered}, self._steps)
         noted: dict[tuple[int, str], list[str]] = defaultdict(list)
         ready: list[tuple[Position, _Next]] = []
         for p in ordered:

@@ -17,6 +17,7 @@ from relance.engine.balance import Allocation
 from relance.engine.book import Book
 from relance.engine.catalog import anomalies as A
 from relance.engine.cells import MAX_AMOUNT
+from relance.engine.customer import Customer
 from relance.engine.pause import Dispute, Promise
 from relance.engine.penalty import (
     CENT,
@@ -109,60 +110,89 @@ def compute_positions(
         promises[p.customer_id].append(p)
     positions: dict[str, Position] = {}
     customers, grace = book.customers, s.promise_grace_days
-    prescribed: dict[tuple[dt.date, int], dt.date] = {}
-    days_to: dict[dt.date, int] = {}
+    prescribed: dict[int, dict[dt.date, dt.date]] = {5: {}, 2: {}}
+    days_to: dict[dt.date, tuple[int, str]] = {}
     factors: dict[dt.date, Decimal | None] = {}
+    facts: dict[str, _Facts] = {}
     new = tuple.__new__  # Position(...) without its Python-level __new__
     for iid, ledger in book.ledgers.items():
         inv = ledger.invoice
-        customer = customers[inv.customer_id]
+        cid = inv.customer_id
+        fact = facts.get(cid)
+        if fact is None:
+            fact = facts[cid] = _facts_of(customers[cid], promises.get(cid, _NO_PROMISES), prescribed)
+        b2c, years_of, may_pause = fact[0], fact[1], fact[2]
         due = inv.due_date
-        # Figures count penalties and the indemnity for businesses and for customers of unknown
-        # type (what could be claimed once the type is known); a consumer never owes them.
-        # Messages claim them from known businesses only (engine/message.py).
-        b2c = customer.type == "B2C"
-        # the 5-year limitation (C. com. L110-4) for known businesses; a consumer's 2 years
-        # (C. conso. L218-2) otherwise: an unknown type gets the earlier, safer date
-        years = 5 if customer.type == "B2B" else 2
-        prescription = prescribed.get((due, years))
+        prescription = years_of.get(due)
         if prescription is None:
-            prescription = prescribed[(due, years)] = add_years(due, years)
-        balance, settlement, at_due = ledger.standing(as_of, due)
-        if inv.status == "cancelled":
+            prescription = years_of[due] = add_years(due, fact[3])
+        amount = inv.amount
+        dates = ledger.dates
+        settlement: dt.date | None = None
+        if not dates:  # nothing applied (most open invoices)
+            balance = at_due = amount
+        elif len(dates) == 1:  # paid once (most settled invoices)
+            paid_on = dates[0]
+            total = ledger.cumulative[0]
+            if paid_on <= as_of:  # one subtraction for both balances (a Decimal operation costs)
+                balance = amount - total
+                at_due = balance if paid_on <= due else amount
+                if total >= amount:
+                    settlement = paid_on
+            else:
+                balance = amount
+                at_due = amount - total if paid_on <= due else amount
+        else:
+            balance, settlement, at_due = ledger.standing(as_of, due)
+        kind = inv.status
+        if kind == "cancelled":
             status = "cancelled"
         elif inv.issue_date > as_of:
             status = "excluded_future"
-        elif inv.amount == 0:
+        elif amount == ZERO:  # against a Decimal, not the int 0: no conversion, 100k times
             status = "excluded_zero_amount"
-        elif balance > 0:
+        elif balance > ZERO:
             status = "open"
-        elif balance == 0:
+        elif balance == ZERO:
             status = "settled"
         else:
             status = "overpaid"
-        counted = status in _COUNTED
-        dpd: int | None = None
-        bucket_of: str | None = None
-        paused = ""
-        if status == "open":
-            dpd = days_to.get(due)
-            if dpd is None:
-                dpd = days_to[due] = (as_of - due).days
-            bucket_of = bucket(dpd)
-            paused = pause_reason(iid, inv.status, customer.opt_out, customer.paused_until,
-                                  disputes.get(iid, _NO_DISPUTES), promises.get(inv.customer_id, _NO_PROMISES), as_of,
-                                  grace)
         penalty: Decimal | None = None
         indemnity = False
-        if counted and not b2c:
-            if settled_penalties or status == "open":
-                penalty = _penalty(inv.amount, due, ledger.allocations, as_of, rates, factors)
-            indemnity = as_of > due and at_due > 0
-        if not counted:
-            settlement, balance = None, ZERO
-        positions[iid] = new(Position, (
-            iid, inv.customer_id, inv.currency, status, balance, dpd, bucket_of, settlement,
-            (settlement - due).days if settlement else None, penalty, indemnity, prescription, paused))
+        if status == "open":
+            past = days_to.get(due)
+            if past is None:
+                dpd = (as_of - due).days
+                past = days_to[due] = (dpd, bucket(dpd))
+            dpd, bucket_of = past
+            if may_pause or kind == "disputed" or kind == "hold" or iid in disputes:
+                customer = customers[cid]
+                paused = pause_reason(iid, kind, customer.opt_out, customer.paused_until,
+                                      disputes.get(iid, _NO_DISPUTES), promises.get(cid, _NO_PROMISES), as_of,
+                                      grace)
+            else:
+                paused = ""
+            if not b2c:
+                if as_of <= due:  # not due yet: late_penalty's own first answer, without the calls
+                    penalty = _NO_PENALTY
+                else:
+                    penalty = _penalty(amount, due, ledger.allocations, as_of, rates, factors)
+                    indemnity = at_due > ZERO
+            positions[iid] = new(Position, (
+                iid, cid, inv.currency, status, balance, dpd, bucket_of, settlement,
+                (settlement - due).days if settlement else None, penalty, indemnity, prescription, paused))
+            continue
+        if status in _COUNTED:
+            if not b2c:
+                if settled_penalties:
+                    penalty = _penalty(amount, due, ledger.allocations, as_of, rates, factors)
+                indemnity = as_of > due and at_due > ZERO
+            positions[iid] = new(Position, (
+                iid, cid, inv.currency, status, balance, None, None, settlement,
+                (settlement - due).days if settlement else None, penalty, indemnity, prescription, ""))
+        else:
+            positions[iid] = new(Position, (
+                iid, cid, inv.currency, status, ZERO, None, None, None, None, None, False, prescription, ""))
     if out is not None:
         tab = book.tab_name("settings")
         where = Source(tab, 1)
@@ -176,6 +206,24 @@ def compute_positions(
                          A.R095_RATES(first=first[0], first_half=first[1], last=last[0], last_half=last[1]),
                          A.R095_RATES_HINT(tab=tab), "R095")
     return positions
+
+
+_Facts = tuple[bool, dict[dt.date, dt.date], bool, int]
+
+
+def _facts_of(customer: Customer, promises: Sequence[Promise],
+              prescribed: dict[int, dict[dt.date, dt.date]]) -> _Facts:
+    """What an invoice's position reads of its customer, once per customer: B2C (no penalty nor
+    indemnity), the prescription dates of its limitation (a cache per number of years), whether
+    anything of the customer's may pause its invoices, and that number of years."""
+    # Figures count penalties and the indemnity for businesses and for customers of unknown
+    # type (what could be claimed once the type is known); a consumer never owes them.
+    # Messages claim them from known businesses only (engine/message.py).
+    # The 5-year limitation (C. com. L110-4) for known businesses; a consumer's 2 years
+    # (C. conso. L218-2) otherwise: an unknown type gets the earlier, safer date.
+    years = 5 if customer.type == "B2B" else 2
+    may_pause = customer.opt_out or customer.paused_until is not None or bool(promises)
+    return customer.type == "B2C", prescribed[years], may_pause, years
 
 
 def _penalty(amount: Decimal, due: dt.date, allocations: list[Allocation], as_of: dt.date, rates: RateTable,
@@ -195,6 +243,7 @@ def _penalty(amount: Decimal, due: dt.date, allocations: list[Allocation], as_of
 
 
 _UNKNOWN = Decimal(-1)
+_NO_PENALTY = Decimal("0.00")
 
 
 def _unit_rate_days(first: dt.date, last: dt.date, rates: RateTable) -> Decimal | None:

@@ -48,7 +48,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from relance.engine.balance import InvoiceLedger
+from relance.engine.balance import Allocation, InvoiceLedger
 from relance.engine.book import Book
 from relance.engine.catalog import report as R
 from relance.engine.customer import Customer
@@ -59,6 +59,7 @@ from relance.engine.effectiveness import (
 )
 from relance.engine.formats import Days, Money, Number, Percent, half_up
 from relance.engine.i18n import Said
+from relance.engine.invoice import Invoice
 from relance.engine.position import Position
 from relance.engine.scenario import Scenario
 from relance.engine.terms import end_of_month
@@ -367,18 +368,24 @@ def _scaled(amounts: list[Decimal], scale: int = 2) -> tuple[list[int], int]:
 
 def book_columns(book: Book, only: Collection[str] | None = None) -> LedgerColumns:
     """The book's ledgers as columns (those of the customers `only` names, when given)."""
-    ledgers: Iterable[InvoiceLedger] = book.ledgers.values()
-    if only is not None:
-        who = frozenset(only)
-        ledgers = [lg for lg in ledgers if lg.invoice.customer_id in who]
-    chosen = [lg for lg in ledgers if lg.invoice.status != "cancelled" and lg.invoice.amount > 0]
-    invoices = [lg.invoice for lg in chosen]
+    who = frozenset(only) if only is not None else None
+    invoices: list[Invoice] = []
+    counts: list[int] = []
+    entries: list[Allocation] = []
+    for lg in book.ledgers.values():  # one pass: the rows of the customers asked, that a figure can count
+        inv = lg.invoice
+        if (who is not None and inv.customer_id not in who) or inv.status == "cancelled" or not inv.amount > 0:
+            continue
+        invoices.append(inv)
+        allocations = lg.allocations
+        counts.append(len(allocations))
+        if allocations:
+            entries.extend(allocations)
     first: dict[tuple[str, str], int] = {}
     codes = [first.setdefault((inv.customer_id, inv.currency), len(first)) for inv in invoices]
     keys = sorted(first)
     rank = np.zeros(len(first), dtype=np.int64)
     rank[[first[k] for k in keys]] = np.arange(len(keys))
-    entries = [a for lg in chosen for a in lg.allocations]
     ints, scale = _scaled([inv.amount for inv in invoices] + [a.amount for a in entries])
     kind: Any = np.int64 if max(map(abs, ints), default=0) < _INT64_SAFE // (1 << 24) else object
     n = len(invoices)
@@ -387,7 +394,7 @@ def book_columns(book: Book, only: Collection[str] | None = None) -> LedgerColum
         np.array([inv.issue_date.toordinal() for inv in invoices], dtype=np.int64),
         np.array([inv.due_date.toordinal() for inv in invoices], dtype=np.int64),
         np.array(ints[:n], dtype=kind),
-        np.repeat(np.arange(n, dtype=np.int64), [len(lg.allocations) for lg in chosen]),
+        np.repeat(np.arange(n, dtype=np.int64), counts),
         np.array([a.date.toordinal() for a in entries], dtype=np.int64),
         np.array(ints[n:], dtype=kind),
         np.array([a.kind == "payment" for a in entries], dtype=bool),
@@ -704,17 +711,28 @@ def held_risks(
     (earlier first). No state is kept between runs: the earlier grade is computed again from what
     the book knew that day, the positions of that day included (from the same ledgers: each
     invoice is read once for both dates)."""
+    found = _held(book, positions, as_of, only)
+    if found is None:
+        return {}
+    held, then, now = found
+    before, after = _risks(book, then, held), _risks(book, now, held)
+    return {key: (before[key], after[key]) for key in after}
+
+
+def _held(book: Book, positions: Mapping[str, Position], as_of: dt.date, only: Collection[str] | None
+          ) -> tuple[list[int], Grades, Grades] | None:
+    """held_risks' groups (indexes of the columns' keys) with the grades of both dates, before any
+    Risk record is made (risk_moves needs the keys alone)."""
     columns = book_columns(book, only)
     now = _graded(book, columns, columns.given(positions), as_of, only)
     risky = np.isin(now.grade, sorted(RISKY_GRADES)) & now.present
     if not risky.any():
-        return {}
+        return None
     earlier = as_of - dt.timedelta(days=HOLD_DAYS)
     who = {columns.keys[g][0] for g in np.flatnonzero(risky).tolist()}
     then = _graded(book, columns, columns.positions_at(earlier.toordinal()), earlier, who)
     held = np.flatnonzero(risky & then.present & np.isin(then.grade, sorted(RISKY_GRADES))).tolist()
-    before, after = _risks(book, then, held), _risks(book, now, held)
-    return {key: (before[key], after[key]) for key in after}
+    return held, then, now
 
 
 def risk_ladder(book: Book) -> Scenario | None:
@@ -744,8 +762,11 @@ def risk_moves(book: Book, positions: Mapping[str, Position], as_of: dt.date) ->
         return {}
     candidates = {p.customer_id for p in positions.values() if p.status == "open" and (p.days_past_due or 0) > 0}
     candidates = {cid for cid in candidates if cid in book.customers and movable(book.customers[cid], book)}
-    held = held_risks(book, positions, as_of, candidates) if candidates else {}
-    return {cid: ladder.name for cid, _ in sorted(held)}
+    found = _held(book, positions, as_of, candidates) if candidates else None
+    if found is None:
+        return {}
+    keys = found[2].columns.keys  # the keys held_risks would give, without their Risk records
+    return {cid: ladder.name for cid, _ in sorted(keys[g] for g in found[0])}
 
 
 def suggested_scenario(grade: str, customer_type: str) -> str | None:
