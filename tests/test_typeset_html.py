@@ -10,8 +10,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from contexts import context, five_invoices
+from reference_typography import reference_french_typography as french_typography
 from relance.app.resources import message_templates
-from relance.engine.i18n import french_typography
 from relance.render.messages import Renderer, typeset_html
 
 _MARKUP = re.compile(r"(<!--.*?-->|<(style|script)\b.*?</\2\s*>|<[^>]*>)", re.DOTALL | re.IGNORECASE)
@@ -20,7 +20,8 @@ _HOLE = "\ue000"
 
 
 def former_typeset_html(html: str) -> str:
-    """typeset_html as it was until session 19 (the reference)."""
+    """typeset_html as it was until session 19 (the reference), with the French typography of
+    then (tests/reference_typography.py)."""
     out: list[str] = []
     last = 0
     for match in _MARKUP.finditer(html):

@@ -43,6 +43,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
@@ -303,7 +304,8 @@ def _always() -> bool:
 #: Parts left as written: an SMS is GSM-7, where no-break spaces cost a whole UCS-2 message.
 _ASCII_PARTS = frozenset({"sms"})
 #: A tag, a comment, or an element whose content is not prose (style, script).
-_MARKUP = re.compile(r"(<!--.*?-->|<(style|script)\b.*?</\2\s*>|<[^>]*>)", re.DOTALL | re.IGNORECASE)
+#: (The '<' put in front of the three, which finds the same pieces faster.)
+_MARKUP = re.compile(r"(<(?:!--.*?-->|(style|script)\b.*?</\2\s*>|[^>]*>))", re.DOTALL | re.IGNORECASE)
 _ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _HOLE = "\ue000"  # a private-use character standing for an entity while the text is typeset
 
@@ -313,23 +315,23 @@ def typeset_html(html: str) -> str:
     and script stay byte for byte, and so do entities (``&amp;``, ``&#39;``)."""
     if not _PUNCTUATION.search(html):
         return html  # nothing French typography changes, in any text node
-    out: list[str] = []
-    last = 0
-    punctuated = _PUNCTUATION.search
-    for match in _MARKUP.finditer(html):
-        start = match.start()
-        if start > last:
-            text = html[last:start]
-            out.append(_typeset_text(text) if punctuated(text) else text)
-        out.append(match[0])
-        last = match.end()
-    text = html[last:]
-    out.append(_typeset_text(text) if punctuated(text) else text)
-    return "".join(out)
+    # text, markup, the markup's inner group, text, ...: the text nodes are every third piece
+    pieces = _MARKUP.split(html)
+    typeset = _typeset_node
+    pieces[::3] = [typeset(text) for text in pieces[::3]]
+    del pieces[2::3]
+    return "".join(pieces)
 
 
 #: What French typography changes: the spaces around these marks.
 _PUNCTUATION = re.compile("[:;!?«»]")
+
+
+@lru_cache(maxsize=8192)
+def _typeset_node(text: str) -> str:
+    """A text node typeset; the nodes of the shipped layouts come back in every message (a
+    pure function of the text, kept for the few thousand last ones)."""
+    return _typeset_text(text) if _PUNCTUATION.search(text) else text
 
 
 def _typeset_text(text: str) -> str:
