@@ -407,15 +407,13 @@ class Renderer:
     def render(self, template: str, lang: str, part: str, context: Mapping[str, object]) -> str:
         """Render one part. ``context['lang']`` is set to the language actually used."""
         compiled, used = self._get(template, lang, part)
-        values = dict(context)
-        values["lang"] = used
         env = compiled.environment
         assert isinstance(env, BoundedEnvironment)
         env.start(self._clock)
         try:
-            text = compiled.render(values)
+            text = compiled.render(context, lang=used)  # one copy of the context, 'lang' set in it
         except Exception as exc:  # template code is user data: every failure is its problem
-            raise self._problem(exc, template, used, part, values) from exc
+            raise self._problem(exc, template, used, part, {**context, "lang": used}) from exc
         finally:
             env.stop()
         if len(text) > self.limits.text:
@@ -442,18 +440,16 @@ class Renderer:
                 template, used, part, None, f"no block {block!r}", rendering=template,
                 said=A.NO_BLOCK(block=block),
                 said_hint=A.TEMPLATE_ADD_HINT(path=f"{SHIPPED_FOLDER}/{used}/{_source_name(template, part)}"))
-        values = dict(context)
-        values["lang"] = used
         env = compiled.environment
         assert isinstance(env, BoundedEnvironment)
         env.start(self._clock)
         try:
-            try:
-                text = "".join(render(compiled.new_context(values)))
+            try:  # the context copied once (by Jinja), 'lang' set in the copy
+                text = "".join(render(compiled.new_context(context, locals={"lang": used})))  # type: ignore[arg-type]
             except Exception:
                 env.handle_exception()  # raises again, the traceback on the template's own lines
         except Exception as exc:  # template code is user data: every failure is its problem
-            raise self._problem(exc, template, used, part, values) from exc
+            raise self._problem(exc, template, used, part, {**context, "lang": used}) from exc
         finally:
             env.stop()
         if len(text) > self.limits.text:
