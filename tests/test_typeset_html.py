@@ -68,3 +68,14 @@ def test_the_shipped_french_emails_are_typeset_as_before():
         if r.has(name, "fr", "html"):
             html = r.render(name, "fr", "html", ctx)
             assert typeset_html(html) == former_typeset_html(html)
+
+
+_SHARED: dict[str, str] = {}
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(pieces, max_size=40).map("".join))
+def test_text_nodes_kept_typeset_across_parts_write_the_same(html):
+    """A Renderer keeps the nodes it typeset (one memo for all its parts): reusing them writes the same."""
+    assert typeset_html(html, _SHARED) == former_typeset_html(html)
+    assert typeset_html(html, _SHARED) == former_typeset_html(html)

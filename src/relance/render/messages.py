@@ -43,7 +43,6 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
@@ -310,28 +309,35 @@ _ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _HOLE = "\ue000"  # a private-use character standing for an entity while the text is typeset
 
 
-def typeset_html(html: str) -> str:
+def typeset_html(html: str, memo: dict[str, str] | None = None) -> str:
     """French typography on the text nodes of an HTML part: tags, attributes, comments, style
-    and script stay byte for byte, and so do entities (``&amp;``, ``&#39;``)."""
+    and script stay byte for byte, and so do entities (``&amp;``, ``&#39;``). ``memo``: text
+    nodes already typeset (a Renderer keeps one: the layouts' nodes come back in every message)."""
     if not _PUNCTUATION.search(html):
         return html  # nothing French typography changes, in any text node
     # text, markup, the markup's inner group, text, ...: the text nodes are every third piece
     pieces = _MARKUP.split(html)
-    typeset = _typeset_node
-    pieces[::3] = [typeset(text) for text in pieces[::3]]
+    if memo is None:
+        memo = {}
+    elif len(memo) > _MEMO_SIZE:
+        memo.clear()
+    texts = pieces[::3]
+    for i, text in enumerate(texts):
+        done = memo.get(text)
+        if done is None:
+            done = memo[text] = _typeset_text(text) if _PUNCTUATION.search(text) else text
+        texts[i] = done
+    pieces[::3] = texts
     del pieces[2::3]
     return "".join(pieces)
 
 
+#: Text nodes a Renderer keeps typeset (then it starts again).
+_MEMO_SIZE = 8192
+
+
 #: What French typography changes: the spaces around these marks.
 _PUNCTUATION = re.compile("[:;!?«»]")
-
-
-@lru_cache(maxsize=8192)
-def _typeset_node(text: str) -> str:
-    """A text node typeset; the nodes of the shipped layouts come back in every message (a
-    pure function of the text, kept for the few thousand last ones)."""
-    return _typeset_text(text) if _PUNCTUATION.search(text) else text
 
 
 def _typeset_text(text: str) -> str:
@@ -401,6 +407,7 @@ class Renderer:
         # template filename (as Jinja reports it in tracebacks) -> (template, lang, part)
         self._filenames: dict[str, tuple[str, str, str]] = {}
         self._preset: Renderer | None = None
+        self._typeset: dict[str, str] = {}  # HTML text nodes typeset, by their text
 
     # ------------------------------------------------------------------ public API
 
@@ -425,7 +432,7 @@ class Renderer:
                 said=A.MESSAGE_TOO_LONG(size=len(text), limit=self.limits.text), said_hint=A.MESSAGE_TOO_LONG_HINT())
         text = _normalise(text, part)
         if used == "fr" and part not in _ASCII_PARTS:
-            text = typeset_html(text) if part in HTML_PARTS else french_typography(text)
+            text = typeset_html(text, self._typeset) if part in HTML_PARTS else french_typography(text)
         return text
 
     def render_block(self, template: str, lang: str, part: str, block: str,
