@@ -10,8 +10,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from contexts import context, five_invoices
+from reference_typography import reference_french_typography as french_typography
 from relance.app.resources import message_templates
-from relance.engine.i18n import french_typography
 from relance.render.messages import Renderer, typeset_html
 
 _MARKUP = re.compile(r"(<!--.*?-->|<(style|script)\b.*?</\2\s*>|<[^>]*>)", re.DOTALL | re.IGNORECASE)
@@ -20,7 +20,8 @@ _HOLE = "\ue000"
 
 
 def former_typeset_html(html: str) -> str:
-    """typeset_html as it was until session 19 (the reference)."""
+    """typeset_html as it was until session 19 (the reference), with the French typography of
+    then (tests/reference_typography.py)."""
     out: list[str] = []
     last = 0
     for match in _MARKUP.finditer(html):
@@ -67,3 +68,14 @@ def test_the_shipped_french_emails_are_typeset_as_before():
         if r.has(name, "fr", "html"):
             html = r.render(name, "fr", "html", ctx)
             assert typeset_html(html) == former_typeset_html(html)
+
+
+_SHARED: dict[str, str] = {}
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(pieces, max_size=40).map("".join))
+def test_text_nodes_kept_typeset_across_parts_write_the_same(html):
+    """A Renderer keeps the nodes it typeset (one memo for all its parts): reusing them writes the same."""
+    assert typeset_html(html, _SHARED) == former_typeset_html(html)
+    assert typeset_html(html, _SHARED) == former_typeset_html(html)

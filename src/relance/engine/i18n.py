@@ -52,23 +52,71 @@ def french_typography(text: str) -> str:
     Only spaces already written before ':' are replaced (a colon glued to a word is a URL, a time
     or a ratio); before ';', '!', '?' and '»' a missing space is added, except in a URL or an
     e-mail-style token, where those characters are not punctuation.
+
+    One pass per rule over the whole text, each skipped when its marks are absent: a text without
+    any of ``: ; ! ? « »`` comes back as it is, and a glued mark is looked at in its own word only
+    (tests/reference_typography.py keeps the word-by-word pass this replaces, and the tests compare
+    them).
     """
-    if not text:
+    if not text or _MARKS.search(text) is None:
         return text
-
-    def before(match: re.Match[str]) -> str:
-        mark = match[1]
-        return (NBSP if mark == ":" else NNBSP) + mark
-
-    text = _SPACE_BEFORE.sub(before, text)
-    text = _SPACE_AFTER.sub("«" + NNBSP, text)
-    return " ".join(_bare(word) for word in text.split(" "))
+    text = _spaced_before(text)
+    if "«" in text:
+        text = _SPACE_AFTER.sub("«" + NNBSP, text)
+    return _glued(text)
 
 
-def _bare(word: str) -> str:
-    if "://" in word or "@" in word or word.startswith(("{", "?")) or "=" in word:
-        return word
-    return _BARE_BEFORE.sub(lambda m: NNBSP + m[1], word)
+_MARKS = re.compile("[:;!?«»]")
+_AFTER_SPACE = re.compile("[:;!?»]")
+_SPACES = " \u00a0\u202f"
+#: a mark glued to what comes before it (not a space of any kind): matched on the mark first
+_GLUED = re.compile("[;!?»](?<=[^\\s\u00a0\u202f][;!?»])")
+
+
+def _spaced_before(text: str) -> str:
+    """Each run of spaces (ordinary, no-break, narrow) before a mark made one no-break space
+    before ':', one narrow no-break space before the others (what ``_SPACE_BEFORE.sub`` did)."""
+    out: list[str] = []
+    last = 0
+    for match in _AFTER_SPACE.finditer(text):
+        at = match.start()
+        start = at
+        while start > last and text[start - 1] in _SPACES:
+            start -= 1
+        if start == at:
+            continue
+        out.append(text[last:start])
+        out.append(NBSP if match[0] == ":" else NNBSP)
+        last = at
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _glued(text: str) -> str:
+    """A narrow no-break space before each ';', '!', '?', '»' glued to the word before it, unless
+    that word (the text between two ordinary spaces) is a URL, an address or a parameter."""
+    out: list[str] = []
+    last = 0
+    for match in _GLUED.finditer(text):
+        at = match.start()
+        start = text.rfind(" ", 0, at) + 1
+        end = text.find(" ", at)
+        if _kept(text[start:] if end < 0 else text[start:end]):
+            continue
+        out.append(text[last:at])
+        out.append(NNBSP)
+        last = at
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _kept(word: str) -> bool:
+    """A word whose marks are not punctuation: a URL, an e-mail address, a placeholder, a query."""
+    return "://" in word or "@" in word or word.startswith(("{", "?")) or "=" in word
 
 
 # --------------------------------------------------------------------------- phrases

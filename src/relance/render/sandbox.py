@@ -62,6 +62,7 @@ from typing import Any
 
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
+from jinja2.environment import TemplateModule
 from jinja2.runtime import BlockReference, LoopContext, Macro, Undefined, markup_join, str_join
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import Cycler, Joiner, Namespace, pass_context
@@ -121,7 +122,8 @@ _SCALARS = frozenset({bool, float, Decimal, dt.date, dt.datetime, dt.time, dt.ti
 class Budget:
     """What one render has spent; raises LimitExceeded past its Limits."""
 
-    __slots__ = ("clock", "deadline", "limits", "memo", "produced", "steps", "_next_clock")
+    __slots__ = ("clock", "deadline", "limits", "memo", "produced", "steps", "_next_clock", "_next_check", "_max_steps",
+                 "_max_text", "_max_produced")
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS, clock: Callable[[], float] | None = None) -> None:
         self.limits = limits
@@ -130,6 +132,11 @@ class Budget:
         self.steps = 0
         self.produced = 0
         self._next_clock = 64
+        self._next_check = min(64, limits.steps + 1)
+        # the bounds, read on every step and every piece written
+        self._max_steps = limits.steps
+        self._max_text = limits.text
+        self._max_produced = limits.produced
         # id -> (value, size) of the immutable containers measured during this render; the value
         # is kept so that its id is not reused while the render lasts
         self.memo: dict[int, tuple[object, int]] = {}
@@ -137,14 +144,19 @@ class Budget:
     # ------------------------------------------------------------------ counting
 
     def step(self) -> bool:
-        self.steps += 1
-        if self.steps > self.limits.steps:
+        steps = self.steps = self.steps + 1
+        if steps >= self._next_check:  # the bound or the clock's turn: one comparison per step
+            self._checkpoint(steps)
+        return True
+
+    def _checkpoint(self, steps: int) -> None:
+        if steps > self._max_steps:
             raise LimitExceeded(f"stopped after {_n(self.limits.steps)} steps (loop turns, calls and filters)",
                                 said=A.LIMIT_STEPS(count=self.limits.steps))
-        if self.steps >= self._next_clock:
-            self._next_clock = self.steps + 64
+        if steps >= self._next_clock:
+            self._next_clock = steps + 64
             self.check_time()
-        return True
+        self._next_check = min(self._next_clock, self._max_steps + 1)
 
     def check_time(self) -> None:
         if self.clock is not None and self.clock() > self.deadline:
@@ -153,9 +165,12 @@ class Budget:
 
     def produce(self, amount: int) -> None:
         self.produced += amount
-        if self.produced > self.limits.produced:
-            raise LimitExceeded(f"stopped after making {_n(self.limits.produced)} characters or items "
-                                "(text written and values made)", said=A.LIMIT_PRODUCED(count=self.limits.produced))
+        if self.produced > self._max_produced:
+            raise self._too_much()
+
+    def _too_much(self) -> LimitExceeded:
+        return LimitExceeded(f"stopped after making {_n(self.limits.produced)} characters or items "
+                             "(text written and values made)", said=A.LIMIT_PRODUCED(count=self.limits.produced))
 
     def too_big(self, what: str, size: int | None = None) -> LimitExceeded:
         said = f" ({_n(size)})" if size is not None else ""
@@ -197,14 +212,33 @@ class Budget:
             pairs = value
         busy.add(key)
         total, mutable = 2, is_namespace
+        inner = self._size
+        # a string, an int or a scalar item is measured here, as `_size` would (no call per item)
         for item in (pairs if pairs is not None else value):  # type: ignore[attr-defined]
-            s, m = self._size(item, cap, depth + 1, busy)
-            total += s + 2
-            mutable = mutable or m
-            if pairs is not None:
-                s, m = self._size(pairs[item], cap, depth + 1, busy)
+            kind = type(item)
+            if kind is str:
+                total += len(item) + 2
+            elif kind is int:
+                total += item.bit_length() // 3 + 3
+            elif kind in _SCALARS:
+                total += _LEAF + 2
+            else:
+                s, m = inner(item, cap, depth + 1, busy)
                 total += s + 2
                 mutable = mutable or m
+            if pairs is not None:
+                item = pairs[item]
+                kind = type(item)
+                if kind is str:
+                    total += len(item) + 2
+                elif kind is int:
+                    total += item.bit_length() // 3 + 3
+                elif kind in _SCALARS:
+                    total += _LEAF + 2
+                else:
+                    s, m = inner(item, cap, depth + 1, busy)
+                    total += s + 2
+                    mutable = mutable or m
             if total > cap:
                 total = cap
                 break
@@ -218,9 +252,11 @@ class Budget:
         kind = type(value)
         if kind is str or kind is Markup:
             size = len(value)  # type: ignore[arg-type]
-            if size > self.limits.text:
+            if size > self._max_text:
                 raise self.too_big(what, size)
-            self.produce(size)
+            produced = self.produced = self.produced + size
+            if produced > self._max_produced:
+                raise self._too_much()
             return value
         if kind is int:
             if value.bit_length() > self.limits.int_bits:  # type: ignore[attr-defined]
@@ -230,7 +266,7 @@ class Budget:
         if kind in _SCALARS:
             return value
         size = self.size(value)
-        if size > self.limits.text:
+        if size > self._max_text:
             raise self.too_big(what)
         if isinstance(value, list | tuple | dict | str):
             self.produce(len(value))
@@ -238,11 +274,24 @@ class Budget:
 
     def printed(self, value: object) -> object:
         """`value`, about to be written: its printed size counts into `produced`."""
-        size = len(value) if type(value) is str or type(value) is Markup else self.size(value)
-        if size > self.limits.text:
+        kind = type(value)
+        size = len(value) if kind is str or kind is Markup else self.size(value)  # type: ignore[arg-type]
+        if size > self._max_text:
             raise self.too_big("the text written")
-        self.produce(size)
+        produced = self.produced = self.produced + size
+        if produced > self._max_produced:
+            raise self._too_much()
         return value
+
+    def wrote(self, size: int, text: str) -> str:
+        """A piece of the template itself (`size` is its length, counted when it was compiled),
+        about to be written: what :meth:`printed` does for it, without measuring it again."""
+        if size > self._max_text:
+            raise self.too_big("the text written")
+        produced = self.produced = self.produced + size
+        if produced > self._max_produced:
+            raise self._too_much()
+        return text
 
 
 # --------------------------------------------------------------------------- format strings
@@ -315,6 +364,12 @@ SEQUENCE_METHODS = frozenset({"index", "count"})
 _CALLABLE_TYPES = (Macro, LoopContext, BlockReference, Joiner)
 _CALLABLE_CLASSES = frozenset({dict, Namespace, Cycler, Joiner})
 _WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill"})
+#: Every name ``getattr`` finds on a plain dict (its methods and object's): any other name is a key.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+#: What a module's or a loop's public attribute may be for the sandbox to give it as is (a macro,
+#: a counter, a flag): the sandbox's checks let these through, and ``str.format`` is not one.
+_PLAIN_ATTRIBUTE_VALUES = frozenset({Macro, int, bool})
+_ABSENT = object()
 
 
 class _Checked:
@@ -502,7 +557,10 @@ class BoundedCodeGenerator(CodeGenerator):
             super().visit_Tuple(node, frame)
 
     def _output_const_repr(self, group: Iterable[Any]) -> str:
-        return f"environment.budget.printed({super()._output_const_repr(group)})"
+        # the piece's length is known here: the render only adds it up (Budget.wrote)
+        pieces = list(group)
+        size = len("".join(str(item) for item in pieces))
+        return f"environment.budget.wrote({size}, {super()._output_const_repr(pieces)})"
 
     def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
         super()._output_child_pre(node, frame, finalize)
@@ -687,6 +745,23 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
 
         return _Checked(bounded, value.__name__)
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """The sandbox's ``obj.attribute``, without its detours where their outcome is known: a
+        plain dict's key (no dict attribute has that name: the sandbox would try the attribute,
+        fail, then read the key), a macro of an imported module, a loop's counter."""
+        kind = type(obj)
+        if kind is dict and type(attribute) is str and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        if (kind is TemplateModule or kind is LoopContext) and type(attribute) is str \
+                and not attribute.startswith("_"):
+            value = getattr(obj, attribute, _ABSENT)
+            if type(value) in _PLAIN_ATTRIBUTE_VALUES:
+                return value
+        return super().getattr(obj, attribute)
+
     def getitem(self, obj: Any, argument: Any) -> Any:
         result = super().getitem(obj, argument)
         if isinstance(argument, slice):  # a slice is a copy
@@ -713,22 +788,30 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
 
         checks = name in CHECKED_FILTERS  # the others have nothing to check before they run
         what = f"the result of the filter '{name}'"
+        env = self
 
-        @pass_context
-        def bounded(context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
-            budget = self.budget
-            budget.step()
-            if checks:
-                value, args = _filter_check(name, budget, value, args, kwargs)
-            if kind == "context":
-                result = func(context, value, *args, **kwargs)
-            elif kind == "eval_context":
-                result = func(context.eval_ctx, value, *args, **kwargs)
-            elif kind == "environment":
-                result = func(self, value, *args, **kwargs)
-            else:
-                result = func(value, *args, **kwargs)
-            return budget.checked(result, what)
+        if checks or kind is not None:
+            @pass_context
+            def bounded(context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
+                budget = env.budget
+                budget.step()
+                if checks:
+                    value, args = _filter_check(name, budget, value, args, kwargs)
+                if kind == "context":
+                    result = func(context, value, *args, **kwargs)
+                elif kind == "eval_context":
+                    result = func(context.eval_ctx, value, *args, **kwargs)
+                elif kind == "environment":
+                    result = func(env, value, *args, **kwargs)
+                else:
+                    result = func(value, *args, **kwargs)
+                return budget.checked(result, what)
+        else:  # the usual filter: a step, the filter, its result checked
+            @pass_context
+            def bounded(context: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
+                budget = env.budget
+                budget.step()
+                return budget.checked(func(value, *args, **kwargs), what)
 
         bounded.__name__ = getattr(func, "__name__", name)
         bounded.__doc__ = func.__doc__
