@@ -341,10 +341,12 @@ class Syscalls:
 
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
 def test_messages_filed_together_keep_the_order_of_durability_with_a_third_of_the_fsyncs(tmp_path, monkeypatch):
+    """Where the platform cannot sync a file system at once (not Linux): an fsync per file."""
     one = OutboxChannel(tmp_path / "one", "t")
     alone = [one.send(_message(k)) for k in _keys(5)]
     one.close()
     box = OutboxChannel(tmp_path / "many", "t")
+    monkeypatch.setattr(outbox_module, "sync_filesystem", lambda folder: False)
     spy = Syscalls(monkeypatch)
     together = box.send_many([_message(k) for k in _keys(5)])
     monkeypatch.undo()
@@ -414,3 +416,97 @@ def test_index_lines_that_cannot_be_written_take_the_whole_batch_back(tmp_path, 
     assert (tmp_path / "index.jsonl").read_bytes() == b""
     assert box.proofs(_keys(3)) == {} and all(box.lookup(k) is None for k in _keys(3))
     box.close()
+
+
+# ---------------------------------------------------------------- one sync of the file system per batch
+
+from disk_model import Disk  # noqa: E402
+from relance import disk  # noqa: E402
+
+
+def _mixed(n: int) -> list[OutgoingMessage]:
+    """E-mails, text messages and letters, as a run files them."""
+    out = []
+    for i, key in enumerate(_keys(n)):
+        kind = i % 3
+        if kind == 0:
+            out.append(_message(key, customer_id=f"C{i}"))
+        elif kind == 1:
+            out.append(_message(key, customer_id=f"C{i}", channel="sms"))
+        else:
+            out.append(_message(key, customer_id=f"C{i}", step="formal_notice", pdf=b"%PDF-1.4 " + key.encode()))
+    return out
+
+
+@pytest.mark.skipif(not disk.can_sync_filesystem(), reason="needs Linux's syncfs")
+def test_a_batch_is_made_durable_by_one_sync_before_any_rename_with_the_same_files_and_index(tmp_path, monkeypatch):
+    one = OutboxChannel(tmp_path / "one", "t")
+    alone = [one.send(m) for m in _mixed(9)]
+    one.close()
+    box = OutboxChannel(tmp_path / "many", "t")
+    model = Disk(monkeypatch, tmp_path / "many", outbox_module)
+    model.adopt(box._fd, box.index_path)
+    together = box.send_many(_mixed(9))
+    monkeypatch.undo()
+    box.close()
+    assert together == alone
+    for d in together:  # the same bytes, the same index, byte for byte
+        assert (tmp_path / "many" / d.file).read_bytes() == (tmp_path / "one" / d.file).read_bytes()
+    assert (tmp_path / "many" / "index.jsonl").read_bytes() == (tmp_path / "one" / "index.jsonl").read_bytes()
+    assert model.violations == []
+    # every temporary file written, one sync, the renames, the folder, then the index and its fsync
+    assert model.kinds("syncfs") == ["many"] and model.kinds("fsync") == ["many", "index.jsonl"]
+    kinds = [k for k, _ in model.events]
+    assert kinds == ["write"] * 9 + ["syncfs"] + ["rename"] * 9 + ["fsync", "write", "fsync"]
+    assert model.kinds("rename") == [d.file for d in together]
+
+
+def test_the_order_of_durability_holds_on_a_disk_that_keeps_only_what_was_synced(tmp_path, monkeypatch):
+    """Both ways (one sync of the file system, an fsync per file), one message and a batch, the
+    letter and text files too: no name before its bytes, no index line before its file."""
+    for way in ("together", "per file"):
+        folder = tmp_path / way.replace(" ", "-")
+        box = OutboxChannel(folder, "t")
+        with monkeypatch.context() as patch:
+            model = Disk(patch, folder, outbox_module)
+            model.adopt(box._fd, box.index_path)
+            if way == "per file":
+                patch.setattr(outbox_module, "sync_filesystem", lambda folder: False)
+            box.send(_mixed(1)[0])
+            outcomes = box.send_many(_mixed(7)[1:])
+        box.close()
+        assert [o.status for o in outcomes] == ["sent"] * 6
+        assert model.violations == [], way
+        assert len(model.kinds("rename")) == 7
+
+
+def test_a_failed_sync_falls_back_to_an_fsync_per_file(tmp_path, monkeypatch):
+    """A disk that reports a failed write to the file system sync: each file is fsynced, so that
+    the one whose write failed fails alone (here none: the files are sent)."""
+    box = OutboxChannel(tmp_path, "t")
+    model = Disk(monkeypatch, tmp_path, outbox_module)
+    model.adopt(box._fd, box.index_path)
+
+    def failing(folder: Path) -> bool:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(outbox_module, "sync_filesystem", failing)
+    outcomes = box.send_many(_mixed(4))
+    monkeypatch.undo()
+    box.close()
+    assert [o.status for o in outcomes] == ["sent"] * 4
+    assert model.violations == []
+    assert len(model.kinds("fsync")) == 4 + 2  # each file, the folder, the index
+
+
+def test_the_disk_model_catches_a_rename_before_the_bytes_are_durable(tmp_path, monkeypatch):
+    """The model itself: an outbox that skipped its sync (said it synced, did not) is caught."""
+    box = OutboxChannel(tmp_path, "t")
+    model = Disk(monkeypatch, tmp_path, outbox_module)
+    model.adopt(box._fd, box.index_path)
+    monkeypatch.setattr(OutboxChannel, "_sync_together", lambda self, staged: True)
+    box.send_many(_mixed(3))
+    monkeypatch.undo()
+    box.close()
+    assert len(model.violations) == 6  # 3 renames too early, then 3 index lines naming them
+    assert "renamed into place before its bytes were durable" in model.violations[0]
