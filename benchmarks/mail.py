@@ -12,7 +12,7 @@ and wall seconds:
   package, tests/mime_reference.py) and by channels/mime.py, in memory (their bytes are compared);
 - file old: the former outbox write (each message: temporary file fsynced, renamed, folder
   fsynced, index line fsynced) with the former bytes; file fsync: the outbox as a run uses it
-  (`port.deliveries`: `send_many`, 64 messages filed together) where the platform cannot sync a
+  (`port.deliveries`: `send_many`, 256 messages filed together) where the platform cannot sync a
   file system at once (an fsync per file, the folder and the index once per batch); file new: the
   same on Linux (one syncfs per batch before the renames, the folder and the index);
 - floor: writing the same bytes as N small files (open, write, close; no rename, no fsync).
@@ -219,7 +219,7 @@ def main() -> None:
             ("filed, former outbox (former bytes, 3 fsyncs)", got["file-old"]["cpu"], got["file-old"]["wall"]),
             ("filed, outbox without syncfs (an fsync per file)", got["file-fsync"]["cpu"],
              got["file-fsync"]["wall"]),
-            ("filed, outbox now (send_many, 64 at a time, one syncfs)", got["file-new"]["cpu"],
+            ("filed, outbox now (send_many, 256 at a time, one syncfs)", got["file-new"]["cpu"],
              got["file-new"]["wall"]),
             ("floor: the same bytes as N small files", floor, got["floor"]["wall"])]
     for label, c, w in rows:

@@ -314,7 +314,7 @@ class _Staged:
     message: OutgoingMessage
     name: str
     message_id: str
-    tmp: Path
+    tmp: str  # its path (a string: pathlib's joins cost more than the write of a small file)
     fd: int
     slot: int  # its place in the outcomes
 
@@ -327,8 +327,9 @@ def _done(out: list[Delivery | BaseException | None]) -> list[Delivery | BaseExc
 class OutboxChannel:
     name = "outbox"
     #: Messages `send_many` files together (one sync of their files, one folder fsync and one index
-    #: fsync for all).
-    batch_size = 64
+    #: fsync for all): 256 measured faster than 64 (a quarter of the waits for a busy disk), and a
+    #: crash inside a batch costs nothing more (what was not renamed is planned again).
+    batch_size = 256
 
     def __init__(self, folder: Path, now_iso: str, sent_at: dt.datetime | None = None,
                  simulation: dt.date | None = None) -> None:
@@ -341,6 +342,7 @@ class OutboxChannel:
         self._status = "sent" if simulation is None else SIMULATED
         self.location = str(self.folder)
         self.index_path = self.folder / "index.jsonl"
+        self._path = os.path.join(self.folder, "")  # the folder, ready for a name to be appended
         self.now_iso = now_iso
         self.sent_at = sent_at
         self._token = f"{_HOST}-{os.getpid()}"
@@ -524,7 +526,7 @@ class OutboxChannel:
 
     def _stage(self, message: OutgoingMessage, name: str, data: bytes, message_id: str, slot: int) -> _Staged:
         """`data` written to the temporary file of `name` (not yet fsynced); nothing left on failure."""
-        tmp = self.folder / f"{name}.{self._token}.tmp"
+        tmp = f"{self._path}{name}.{self._token}.tmp"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         except OSError as exc:
@@ -538,7 +540,7 @@ class OutboxChannel:
         except OSError as exc:
             os.close(fd)
             with suppress(OSError):
-                tmp.unlink()
+                os.unlink(tmp)
             if exc.errno in _NO_SPACE:
                 raise self._full(exc) from None
             raise
@@ -554,7 +556,7 @@ class OutboxChannel:
             if stop is not None:  # after a full disk: not filed
                 os.close(st.fd)
                 with suppress(OSError):
-                    st.tmp.unlink()
+                    os.unlink(st.tmp)
                 continue
             try:
                 try:
@@ -562,10 +564,10 @@ class OutboxChannel:
                         os.fsync(st.fd)
                 finally:
                     os.close(st.fd)
-                os.replace(st.tmp, self.folder / st.name)
+                os.replace(st.tmp, self._path + st.name)
             except OSError as exc:
                 with suppress(OSError):
-                    st.tmp.unlink()
+                    os.unlink(st.tmp)
                 if exc.errno in _NO_SPACE:
                     out[st.slot], stop = self._full(exc), st.slot
                 else:
@@ -588,7 +590,7 @@ class OutboxChannel:
                 # would otherwise give them their lines back, and the run would count them failed)
                 for st in renamed:
                     with suppress(OSError):
-                        (self.folder / st.name).unlink()
+                        os.unlink(self._path + st.name)
                     self.files.discard(st.name)
                 with suppress(OSError):
                     fsync_dir(self.folder)
