@@ -422,6 +422,7 @@ def test_index_lines_that_cannot_be_written_take_the_whole_batch_back(tmp_path, 
 
 from disk_model import Disk  # noqa: E402
 from relance import disk  # noqa: E402
+from relance.channels.port import Delivery, deliveries  # noqa: E402
 
 
 def _mixed(n: int) -> list[OutgoingMessage]:
@@ -510,3 +511,54 @@ def test_the_disk_model_catches_a_rename_before_the_bytes_are_durable(tmp_path, 
     box.close()
     assert len(model.violations) == 6  # 3 renames too early, then 3 index lines naming them
     assert "renamed into place before its bytes were durable" in model.violations[0]
+
+
+_kinds = st.sampled_from(["email", "sms", "letter", "broken"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 11), _kinds), min_size=1, max_size=30), st.integers(1, 9),
+       st.sets(st.integers(0, 11), max_size=4))
+def test_filed_together_in_any_batches_is_filed_one_by_one(tmp_path_factory, picks, size, known):
+    """Generated runs (e-mails, text messages, letters, a message that cannot be built, the same
+    action twice, actions already filed by an earlier run), filed by `send` one by one and by
+    `send_many` in batches of any size through one sync of the file system: the same outcomes,
+    the same files and the same index, byte for byte, and the order of durability holds."""
+    def make(i: int, kind: str) -> OutgoingMessage:
+        key = f"R{i:019X}"
+        if kind == "sms":
+            return _message(key, customer_id=f"C{i}", channel="sms")
+        if kind == "letter":
+            return _message(key, customer_id=f"C{i}", step="formal_notice", pdf=b"%PDF " + key.encode())
+        if kind == "broken":
+            return _message(key, customer_id=f"C{i}", attachments=(Attachment("x", "multipart/mixed", b"x"),))
+        return _message(key, customer_id=f"C{i}")
+
+    messages = [make(i, kind) for i, kind in picks]
+    earlier = [make(i, "email") for i in sorted(known)]
+    one, many = tmp_path_factory.mktemp("one"), tmp_path_factory.mktemp("many")
+    for folder in (one, many):  # an earlier run filed some of them
+        box = OutboxChannel(folder, "t")
+        box.send_many(earlier)
+        box.close()
+    box = OutboxChannel(one, "t")
+    alone: list[object] = []
+    for m in messages:
+        try:
+            alone.append(box.send(m))
+        except ValueError as exc:
+            alone.append(type(exc))
+    box.close()
+    box = OutboxChannel(many, "t")
+    box.batch_size = size
+    with pytest.MonkeyPatch.context() as patch:
+        model = Disk(patch, many, outbox_module)
+        model.adopt(box._fd, box.index_path)
+        together = [o if isinstance(o, Delivery) else type(o) for o in deliveries(box, messages)]
+    box.close()
+    assert together == alone
+    assert model.violations == []
+    names = sorted(p.name for p in one.iterdir())
+    assert names == sorted(p.name for p in many.iterdir())
+    assert all((one / n).read_bytes() == (many / n).read_bytes() for n in names)
+
