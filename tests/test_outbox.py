@@ -562,3 +562,70 @@ def test_filed_together_in_any_batches_is_filed_one_by_one(tmp_path_factory, pic
     assert names == sorted(p.name for p in many.iterdir())
     assert all((one / n).read_bytes() == (many / n).read_bytes() for n in names)
 
+
+
+# ---------------------------------------------------------------- opening a large outbox: the same readings
+
+import re  # noqa: E402
+
+from relance.channels.outbox import _key_of, _read_index  # noqa: E402
+
+
+def _former_key_of(name: str) -> str | None:
+    """The reading of a file name until session 20, step by step (the reference)."""
+    if not name.endswith((".eml", ".pdf", ".txt")) or name.endswith(".tmp"):
+        return None
+    stem = name[: -len(".sms.txt")] if name.endswith(".sms.txt") else name.rpartition(".")[0]
+    head, sep, key = stem.rpartition("_")
+    return key if sep and head and re.fullmatch(r"[A-Z][A-Z0-9]{3,}", key) else None
+
+
+def _former_read_index(path: Path) -> dict[str, str]:
+    """The reading of index.jsonl until session 20, json.loads line by line (the reference)."""
+    known: dict[str, str] = {}
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(entry, dict) and entry.get("action_key"):
+                known[str(entry["action_key"])] = str(entry.get("message_id", ""))
+    return known
+
+
+_name_parts = st.lists(st.sampled_from(["_", ".", "R0123", "RKEY", "R", "K1", "a", "É", "\n", " ", "sms", "SMS",
+                                        ".eml", ".pdf", ".txt", ".sms.txt", ".tmp", ".zip", "_R0000000000000000001"]),
+                       max_size=8).map("".join)
+
+
+@settings(max_examples=400)
+@given(st.one_of(_name_parts, st.text(max_size=30), st.builds(
+    lambda c, s, k, x: file_stem(c, s, k) + x, st.text(max_size=12), st.text(max_size=8),
+    st.from_regex(r"[A-Z][A-Z0-9]{2,20}", fullmatch=True), st.sampled_from([".eml", ".pdf", ".sms.txt", ".txt"]))))
+def test_a_file_name_gives_the_key_it_always_gave(name):
+    assert _key_of(name) == _former_key_of(name)
+
+
+_entry = st.fixed_dictionaries({"action_key": st.one_of(st.text(max_size=6), st.integers(), st.none())},
+                               optional={"message_id": st.one_of(st.text(max_size=6), st.integers(), st.none()),
+                                         "file": st.text(max_size=6)})
+_line = st.one_of(
+    _entry.map(lambda e: json.dumps(e, ensure_ascii=False)),
+    _entry.map(json.dumps).flatmap(lambda s: st.integers(0, len(s)).map(lambda n: s[:n])),  # cut by a kill
+    _entry.map(lambda e: "\ufeff" + json.dumps(e)),
+    _entry.map(lambda e: " \t" + json.dumps(e) + "  \r"),
+    _entry.map(lambda e: json.dumps(e) + json.dumps(e)),  # extra data
+    _entry.map(lambda e: json.dumps(e) + ", 1"),
+    st.sampled_from(["", " ", "[]", "1", "null", '"x"', '[{"action_key": "X"}]', "{", "}", "\x00", "NaN",
+                     '{"action_key": "A", "action_key": "B"}']),
+    st.text(max_size=20))
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_line, max_size=12), st.sampled_from(["\n", "\r\n", "\r"]), st.booleans())
+def test_an_index_reads_as_it_always_read(tmp_path, lines, end, broken_utf8):
+    path = tmp_path / "index.jsonl"
+    data = end.join(lines).encode("utf-8", "surrogatepass")
+    path.write_bytes(data + (b"\xff\xfe{" if broken_utf8 else b""))
+    assert _read_index(path) == _former_read_index(path)

@@ -39,6 +39,7 @@ import datetime as dt
 import errno
 import hashlib
 import json
+import json.scanner
 import os
 import re
 import socket
@@ -82,6 +83,8 @@ _NO_SPACE = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 _HOST = hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
 _TMP = re.compile(r"\.([0-9a-f]{8})-(\d+)\.tmp$")
 _KEY = re.compile(r"[A-Z][A-Z0-9]{3,}")  # an action key (engine/action.py: R + 19 hex digits)
+#: A message file named after its action: `<anything>_<key><suffix>` (an SMS is `.sms.txt`).
+_NAMED = re.compile(r".+_(" + _KEY.pattern + r")(?:\.sms\.txt|\.eml|\.pdf|\.txt)", re.DOTALL)
 
 
 def simulation_folder(as_of: dt.date) -> str:
@@ -108,12 +111,10 @@ def _bounded(name: str) -> str:
 
 
 def _key_of(name: str) -> str | None:
-    """The action key of a message file name written by `send` (its last `_` part)."""
-    if not name.endswith(MESSAGE_SUFFIXES) or name.endswith(".tmp"):
-        return None
-    stem = name[: -len(".sms.txt")] if name.endswith(".sms.txt") else name.rpartition(".")[0]
-    head, sep, key = stem.rpartition("_")
-    return key if sep and head and _KEY.fullmatch(key) else None
+    """The action key of a message file name written by `send` (its last `_` part): one match
+    (tests/test_outbox.py keeps the former step-by-step reading and compares the two)."""
+    found = _NAMED.fullmatch(name)
+    return found[1] if found is not None else None
 
 
 def _message_id_in(path: Path) -> str:
@@ -133,15 +134,27 @@ def _message_id_in(path: Path) -> str:
 def _read_index(path: Path) -> dict[str, str]:
     """Action key -> message id, from index.jsonl (a line cut by a crash is skipped)."""
     known: dict[str, str] = {}
+    # json.loads(line), its steps inlined (the same decoder, the same errors): a rerun reads
+    # every line the outbox ever filed, and the calls around the C scanner cost as much as it
+    scan = _SCAN
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
+            if line.startswith("\ufeff"):  # json.loads refuses a BOM
+                continue
             try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
+                entry, end = scan(line, len(line) - len(line.lstrip(_SPACE)))
+            except (StopIteration, json.JSONDecodeError):
+                continue
+            if line[end:].strip(_SPACE):  # extra data after the value
                 continue
             if isinstance(entry, dict) and entry.get("action_key"):
                 known[str(entry["action_key"])] = str(entry.get("message_id", ""))
     return known
+
+
+#: What json.loads calls: the default decoder's scanner, and the white space it skips around a value.
+_SCAN = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+_SPACE = " \t\n\r"
 
 
 def _after_last_line(path: Path, size: int) -> int:
@@ -286,9 +299,9 @@ class OutboxView:
         self.folder = Path(folder)
         self._known = _read_index(self.folder / "index.jsonl")
         self.files = OutboxFiles.of(self.folder)  # listed once: `proofs` asks it, never the folder
-        for key, path in self.files.first().items():
+        for key, names in self.files.by_key.items():
             if key not in self._known:  # filed, its line never written: the file is the proof
-                self._known[key] = _message_id_in(path)
+                self._known[key] = _message_id_in(self.folder / names[0])
 
     @classmethod
     def open(cls, folder: Path) -> OutboxView | None:
@@ -387,9 +400,9 @@ class OutboxChannel:
         if end < size:
             os.ftruncate(self._fd, end)
             os.fsync(self._fd)
-        for key, path in sorted(self.files.first().items()):
-            if key in self._known:
-                continue
+        # only the files without a line become paths: at opening, most files have theirs
+        for key in sorted(key for key in self.files.by_key if key not in self._known):
+            path = self.folder / self.files.by_key[key][0]
             message_id = _message_id_in(path)
             self._append((json.dumps({"action_key": key, "file": path.name, "message_id": message_id,
                                       "at": self.now_iso, "recovered": True}, ensure_ascii=False)
