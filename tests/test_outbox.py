@@ -420,6 +420,8 @@ def test_index_lines_that_cannot_be_written_take_the_whole_batch_back(tmp_path, 
 
 # ---------------------------------------------------------------- one sync of the file system per batch
 
+import tempfile  # noqa: E402
+
 from disk_model import Disk  # noqa: E402
 from relance import disk  # noqa: E402
 from relance.channels.port import Delivery, deliveries  # noqa: E402
@@ -439,7 +441,7 @@ def _mixed(n: int) -> list[OutgoingMessage]:
     return out
 
 
-@pytest.mark.skipif(not disk.can_sync_filesystem(), reason="needs Linux's syncfs")
+@pytest.mark.skipif(not disk.can_sync_filesystem(Path(tempfile.gettempdir())), reason="needs Linux's syncfs")
 def test_a_batch_is_made_durable_by_one_sync_before_any_rename_with_the_same_files_and_index(tmp_path, monkeypatch):
     one = OutboxChannel(tmp_path / "one", "t")
     alone = [one.send(m) for m in _mixed(9)]

@@ -50,21 +50,57 @@ def _syncfs() -> Callable[[int], int] | None:
     return call
 
 
-def can_sync_filesystem() -> bool:
-    """Whether `sync_filesystem` can make files durable on this platform (Linux)."""
-    return sys.platform.startswith("linux")
+#: The local file systems whose sync (syncfs(2)) writes and waits for every file's data and names,
+#: as an fsync of each would. On others (a network share, a FUSE mount whose server may not be
+#: asked to sync, one not known here) each file is fsynced.
+SYNCED_FILESYSTEMS = frozenset({"ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "jfs", "bcachefs", "zfs",
+                                "tmpfs", "overlay"})
+
+
+def file_system_of(folder: Path, mountinfo: str = "/proc/self/mountinfo") -> str | None:
+    """The type of the file system `folder` is on, from the mount table (None: not known)."""
+    try:
+        with open(mountinfo, encoding="utf-8", errors="replace") as f:
+            mounts = f.read().splitlines()
+        path = os.path.realpath(folder)
+    except OSError:
+        return None
+    best, found = -1, None
+    for line in mounts:
+        fields = line.split(" ")
+        if "-" not in fields[6:] or len(fields) < 5:
+            continue
+        point = _unescape(fields[4])
+        inside = path == point or path.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= best:  # the deepest mount point; the last one mounted there
+            best, found = len(point), fields[fields.index("-", 6) + 1]
+    return found
+
+
+def _unescape(field: str) -> str:
+    """A mount point as mountinfo writes it: space, tab, newline and backslash as octal escapes."""
+    for code, char in (("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")):
+        field = field.replace(code, char)
+    return field
+
+
+def can_sync_filesystem(folder: Path) -> bool:
+    """Whether `sync_filesystem` makes the files of `folder` durable: Linux, on a local file system
+    whose sync waits for data and names (SYNCED_FILESYSTEMS)."""
+    return sys.platform.startswith("linux") and file_system_of(folder) in SYNCED_FILESYSTEMS
 
 
 def sync_filesystem(folder: Path) -> bool:
     """Make everything written so far on the file system holding `folder` durable, file data and
-    names alike, in one call; True once it is, False where this platform cannot (the caller then
-    fsyncs each file). Raises OSError when the disk reports a write that failed.
+    names alike, in one call; True once it is, False where it cannot be done so (another
+    platform, a file system not known to sync so: the caller then fsyncs each file). Raises
+    OSError when the disk reports a write that failed.
 
     Linux's syncfs(2) on the folder (it waits for the disk, and reports a failed write back since
     Linux 5.8); os.sync() where the C library has no syncfs: Linux's sync(2) waits for the disks
     too. Elsewhere sync(2) may return before the data is written: not used.
     """
-    if not can_sync_filesystem():
+    if not can_sync_filesystem(folder):
         return False
     call = _syncfs()
     if call is None:

@@ -8,14 +8,15 @@ Nothing the outbox says was filed can be lost by a crash (kill -9, power cut): e
 written to a temporary file, fsynced, renamed into place, the folder fsynced, and only then its
 index line appended and fsynced; `send` returns after that. `send_many` (what a run uses: up to
 `batch_size` messages at a time) keeps that order for the messages it is given together: each
-written to its temporary file, all of them made durable at once (Linux: one syncfs(2) of the
-outbox's file system, disk.sync_filesystem; elsewhere an fsync each), then all renamed, the folder
-fsynced once, their lines appended in one write and fsynced once; it returns after that. Three
-waits for the disk a batch, where an fsync per file was where a filed e-mail spent most of its
-time; no name reaches the disk before its bytes, no index line before its file
-(tests/disk_model.py checks both on a disk that keeps only what was synced). A crash between
-the rename and the index line leaves a message without its line: the next opening of the folder adds the line back
-from the file (the file is the message), so the index, the files and `lookup` always agree.
+written to its temporary file, all of them made durable at once (Linux, on a local file system:
+one syncfs(2) of the outbox's file system, disk.sync_filesystem; elsewhere, and on a network
+share, an fsync each), then all renamed, the folder fsynced once, their lines appended in one
+write and fsynced once; it returns after that. Three waits for the disk a batch, where an fsync
+per file was where a filed e-mail spent most of its time. No name reaches the disk before its
+bytes, no index line before its file (tests/disk_model.py checks both on a disk that keeps only
+what was synced). A crash between the rename and the index line leaves a message without its
+line: the next opening of the folder adds the line back from the file (the file is the
+message), so the index, the files and `lookup` always agree.
 Temporary files left by a crash (`*.tmp`, named after the process that wrote them) are removed
 by the next channel that opens the folder.
 
