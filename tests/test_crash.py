@@ -5,9 +5,10 @@ The book: every customer is at the J+15 step of the standard ladder after
 same day. A trial copies the book and kills runs one after the other, each at a point chosen
 either by the number of messages already written in the outbox (filed or under their temporary
 names; the folder is polled) or by the time since the process started; the outbox alternates
-between `--outbox A` and the default folder (`--outbox` left off). The first run that ends by itself ends the killing; the trial then
-reruns, into one folder and the other, until two runs in a row have nothing left to do (each
-folder opened once more: that is when a folder's temporary files are removed), and checks:
+between `--outbox A` and the default folder (`--outbox` left off). The first run that ends by
+itself ends the killing; the trial then reruns, into one folder and the other, until two runs in
+a row have nothing left to do (each folder opened once more: that is when a folder's temporary
+files are removed), and checks:
 
 - every planned action was sent exactly once: one file and one index line per action key,
   across both folders, and one `sent` row in History;
