@@ -77,3 +77,13 @@ def test_the_file_system_of_a_folder_and_whether_it_is_synced_at_once(tmp_path, 
 
 def test_a_mount_table_that_cannot_be_read_knows_no_file_system(tmp_path):
     assert disk.file_system_of(tmp_path, str(tmp_path / "none")) is None
+
+
+@pytest.mark.parametrize("release, reports", [
+    ("6.18.44-fc-v669", True), ("5.8.0-1", True), ("5.15.0-91-generic", True), ("5.4.0-150-generic", False),
+    ("4.18.0-513.el8.x86_64", False), ("weird", False)])
+def test_a_kernel_older_than_5_8_is_not_trusted_to_report_a_failed_write_back(release, reports, monkeypatch):
+    assert disk.kernel_reports_sync_errors(release) is reports
+    monkeypatch.setattr(disk, "kernel_reports_sync_errors", lambda: reports)
+    monkeypatch.setattr(disk, "file_system_of", lambda folder: "ext4")
+    assert disk.can_sync_filesystem(Path("/srv/outbox")) is (reports and sys.platform.startswith("linux"))

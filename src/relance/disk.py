@@ -12,6 +12,7 @@ writes them all, then syncs once; where the platform has no such call, it fsyncs
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
 from functools import cache
@@ -84,10 +85,18 @@ def _unescape(field: str) -> str:
     return field
 
 
+def kernel_reports_sync_errors(release: str | None = None) -> bool:
+    """Whether this Linux kernel's syncfs(2) says when a file could not be written back (5.8 and
+    later): an older one answers success anyway, where an fsync of the file would have failed."""
+    found = re.match(r"(\d+)\.(\d+)", os.uname().release if release is None else release)
+    return found is not None and (int(found[1]), int(found[2])) >= (5, 8)
+
+
 def can_sync_filesystem(folder: Path) -> bool:
-    """Whether `sync_filesystem` makes the files of `folder` durable: Linux, on a local file system
-    whose sync waits for data and names (SYNCED_FILESYSTEMS)."""
-    return sys.platform.startswith("linux") and file_system_of(folder) in SYNCED_FILESYSTEMS
+    """Whether `sync_filesystem` makes the files of `folder` durable: Linux 5.8 or later, on a
+    local file system whose sync waits for data and names (SYNCED_FILESYSTEMS)."""
+    return (sys.platform.startswith("linux") and kernel_reports_sync_errors()
+            and file_system_of(folder) in SYNCED_FILESYSTEMS)
 
 
 def sync_filesystem(folder: Path) -> bool:
@@ -97,8 +106,8 @@ def sync_filesystem(folder: Path) -> bool:
     OSError when the disk reports a write that failed.
 
     Linux's syncfs(2) on the folder (it waits for the disk, and reports a failed write back since
-    Linux 5.8); os.sync() where the C library has no syncfs: Linux's sync(2) waits for the disks
-    too. Elsewhere sync(2) may return before the data is written: not used.
+    Linux 5.8: not used before); os.sync() where the C library has no syncfs: Linux's sync(2)
+    waits for the disks too. Elsewhere sync(2) may return before the data is written: not used.
     """
     if not can_sync_filesystem(folder):
         return False
