@@ -3,11 +3,12 @@
 The book: every customer is at the J+15 step of the standard ladder after
 `relance baseline --step reminder_1`, so each run sends an e-mail and an SMS per customer on the
 same day. A trial copies the book and kills runs one after the other, each at a point chosen
-either by the number of message files already in the outbox (the folder is polled) or by the
-time since the process started; the outbox alternates between `--outbox A` and the default
-folder (`--outbox` left off). The first run that ends by itself ends the killing; the trial then
-reruns, into one folder and the other, until two runs in a row have nothing left to do (each
-folder opened once more: that is when a folder's temporary files are removed), and checks:
+either by the number of messages already written in the outbox (filed or under their temporary
+names; the folder is polled) or by the time since the process started; the outbox alternates
+between `--outbox A` and the default folder (`--outbox` left off). The first run that ends by
+itself ends the killing; the trial then reruns, into one folder and the other, until two runs in
+a row have nothing left to do (each folder opened once more: that is when a folder's temporary
+files are removed), and checks:
 
 - every planned action was sent exactly once: one file and one index line per action key,
   across both folders, and one `sent` row in History;
@@ -62,11 +63,22 @@ def message_files(folder: Path) -> int:
         return 0
 
 
+def written(folder: Path) -> int:
+    """The messages written in the folder, filed or still under their temporary names: the outbox
+    writes a batch's files one by one, then makes them durable at once and renames them all in a
+    burst, so that counting only the filed ones would put almost every kill before or after it."""
+    try:
+        return sum(1 for e in os.scandir(folder) if e.name.endswith(MESSAGE_SUFFIXES)
+                   or (e.name.endswith(".tmp") and any(s + "." in e.name for s in MESSAGE_SUFFIXES)))
+    except FileNotFoundError:
+        return 0
+
+
 def watch(pid: int, ended, kill: dict[str, object]) -> tuple[int, bool, int]:
     """Wait for process `pid` to end, or SIGKILL it at the kill point; (exit code, killed, files).
 
     `ended()` says whether it ended (and reaps it); `kill` is {"files": n, "folder": path} (kill
-    once the folder holds n message files) or {"after": seconds}. Only our own children are
+    once the folder holds n messages written, filed or not yet renamed) or {"after": seconds}. Only our own children are
     killed, and only before they are reaped (their pid cannot have been reused).
     """
     start = time.monotonic()
@@ -74,12 +86,12 @@ def watch(pid: int, ended, kill: dict[str, object]) -> tuple[int, bool, int]:
     while True:
         code = ended()
         if code is not None:
-            return code, False, message_files(folder)
-        due = (message_files(folder) >= int(kill["files"])) if "files" in kill else \
+            return code, False, written(folder)
+        due = (written(folder) >= int(kill["files"])) if "files" in kill else \
             time.monotonic() - start >= float(kill["after"])  # type: ignore[arg-type]
         if due:
             os.kill(pid, signal.SIGKILL)
-            files = message_files(folder)
+            files = written(folder)
             while (code := ended()) is None:
                 time.sleep(0.0005)
             return code, code == -signal.SIGKILL, files

@@ -341,10 +341,12 @@ class Syscalls:
 
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc")
 def test_messages_filed_together_keep_the_order_of_durability_with_a_third_of_the_fsyncs(tmp_path, monkeypatch):
+    """Where the platform cannot sync a file system at once (not Linux): an fsync per file."""
     one = OutboxChannel(tmp_path / "one", "t")
     alone = [one.send(_message(k)) for k in _keys(5)]
     one.close()
     box = OutboxChannel(tmp_path / "many", "t")
+    monkeypatch.setattr(outbox_module, "sync_filesystem", lambda folder: False)
     spy = Syscalls(monkeypatch)
     together = box.send_many([_message(k) for k in _keys(5)])
     monkeypatch.undo()
@@ -414,3 +416,218 @@ def test_index_lines_that_cannot_be_written_take_the_whole_batch_back(tmp_path, 
     assert (tmp_path / "index.jsonl").read_bytes() == b""
     assert box.proofs(_keys(3)) == {} and all(box.lookup(k) is None for k in _keys(3))
     box.close()
+
+
+# ---------------------------------------------------------------- one sync of the file system per batch
+
+import tempfile  # noqa: E402
+
+from disk_model import Disk  # noqa: E402
+from relance import disk  # noqa: E402
+from relance.channels.port import Delivery, deliveries  # noqa: E402
+
+
+def _mixed(n: int) -> list[OutgoingMessage]:
+    """E-mails, text messages and letters, as a run files them."""
+    out = []
+    for i, key in enumerate(_keys(n)):
+        kind = i % 3
+        if kind == 0:
+            out.append(_message(key, customer_id=f"C{i}"))
+        elif kind == 1:
+            out.append(_message(key, customer_id=f"C{i}", channel="sms"))
+        else:
+            out.append(_message(key, customer_id=f"C{i}", step="formal_notice", pdf=b"%PDF-1.4 " + key.encode()))
+    return out
+
+
+@pytest.mark.skipif(not disk.can_sync_filesystem(Path(tempfile.gettempdir())), reason="needs Linux's syncfs")
+def test_a_batch_is_made_durable_by_one_sync_before_any_rename_with_the_same_files_and_index(tmp_path, monkeypatch):
+    one = OutboxChannel(tmp_path / "one", "t")
+    alone = [one.send(m) for m in _mixed(9)]
+    one.close()
+    box = OutboxChannel(tmp_path / "many", "t")
+    model = Disk(monkeypatch, tmp_path / "many", outbox_module)
+    model.adopt(box._fd, box.index_path)
+    together = box.send_many(_mixed(9))
+    monkeypatch.undo()
+    box.close()
+    assert together == alone
+    for d in together:  # the same bytes, the same index, byte for byte
+        assert (tmp_path / "many" / d.file).read_bytes() == (tmp_path / "one" / d.file).read_bytes()
+    assert (tmp_path / "many" / "index.jsonl").read_bytes() == (tmp_path / "one" / "index.jsonl").read_bytes()
+    assert model.violations == []
+    # every temporary file written, one sync, the renames, the folder, then the index and its fsync
+    assert model.kinds("syncfs") == ["many"] and model.kinds("fsync") == ["many", "index.jsonl"]
+    kinds = [k for k, _ in model.events]
+    assert kinds == ["write"] * 9 + ["syncfs"] + ["rename"] * 9 + ["fsync", "write", "fsync"]
+    assert model.kinds("rename") == [d.file for d in together]
+
+
+def test_the_order_of_durability_holds_on_a_disk_that_keeps_only_what_was_synced(tmp_path, monkeypatch):
+    """Both ways (one sync of the file system, an fsync per file), one message and a batch, the
+    letter and text files too: no name before its bytes, no index line before its file."""
+    for way in ("together", "per file"):
+        folder = tmp_path / way.replace(" ", "-")
+        box = OutboxChannel(folder, "t")
+        with monkeypatch.context() as patch:
+            model = Disk(patch, folder, outbox_module)
+            model.adopt(box._fd, box.index_path)
+            if way == "per file":
+                patch.setattr(outbox_module, "sync_filesystem", lambda folder: False)
+            box.send(_mixed(1)[0])
+            outcomes = box.send_many(_mixed(7)[1:])
+        box.close()
+        assert [o.status for o in outcomes] == ["sent"] * 6
+        assert model.violations == [], way
+        assert len(model.kinds("rename")) == 7
+
+
+def test_a_failed_sync_falls_back_to_an_fsync_per_file(tmp_path, monkeypatch):
+    """A disk that reports a failed write to the file system sync: each file is fsynced, so that
+    the one whose write failed fails alone (here none: the files are sent)."""
+    box = OutboxChannel(tmp_path, "t")
+    model = Disk(monkeypatch, tmp_path, outbox_module)
+    model.adopt(box._fd, box.index_path)
+
+    def failing(folder: Path) -> bool:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(outbox_module, "sync_filesystem", failing)
+    outcomes = box.send_many(_mixed(4))
+    monkeypatch.undo()
+    box.close()
+    assert [o.status for o in outcomes] == ["sent"] * 4
+    assert model.violations == []
+    assert len(model.kinds("fsync")) == 4 + 2  # each file, the folder, the index
+
+
+def test_the_disk_model_catches_a_rename_before_the_bytes_are_durable(tmp_path, monkeypatch):
+    """The model itself: an outbox that skipped its sync (said it synced, did not) is caught."""
+    box = OutboxChannel(tmp_path, "t")
+    model = Disk(monkeypatch, tmp_path, outbox_module)
+    model.adopt(box._fd, box.index_path)
+    monkeypatch.setattr(OutboxChannel, "_sync_together", lambda self, staged: True)
+    box.send_many(_mixed(3))
+    monkeypatch.undo()
+    box.close()
+    assert len(model.violations) == 6  # 3 renames too early, then 3 index lines naming them
+    assert "renamed into place before its bytes were durable" in model.violations[0]
+
+
+_kinds = st.sampled_from(["email", "sms", "letter", "broken"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 11), _kinds), min_size=1, max_size=30), st.integers(1, 9),
+       st.sets(st.integers(0, 11), max_size=4))
+def test_filed_together_in_any_batches_is_filed_one_by_one(tmp_path_factory, picks, size, known):
+    """Generated runs (e-mails, text messages, letters, a message that cannot be built, the same
+    action twice, actions already filed by an earlier run), filed by `send` one by one and by
+    `send_many` in batches of any size through one sync of the file system: the same outcomes,
+    the same files and the same index, byte for byte, and the order of durability holds."""
+    def make(i: int, kind: str) -> OutgoingMessage:
+        key = f"R{i:019X}"
+        if kind == "sms":
+            return _message(key, customer_id=f"C{i}", channel="sms")
+        if kind == "letter":
+            return _message(key, customer_id=f"C{i}", step="formal_notice", pdf=b"%PDF " + key.encode())
+        if kind == "broken":
+            return _message(key, customer_id=f"C{i}", attachments=(Attachment("x", "multipart/mixed", b"x"),))
+        return _message(key, customer_id=f"C{i}")
+
+    messages = [make(i, kind) for i, kind in picks]
+    earlier = [make(i, "email") for i in sorted(known)]
+    one, many = tmp_path_factory.mktemp("one"), tmp_path_factory.mktemp("many")
+    for folder in (one, many):  # an earlier run filed some of them
+        box = OutboxChannel(folder, "t")
+        box.send_many(earlier)
+        box.close()
+    box = OutboxChannel(one, "t")
+    alone: list[object] = []
+    for m in messages:
+        try:
+            alone.append(box.send(m))
+        except ValueError as exc:
+            alone.append(type(exc))
+    box.close()
+    box = OutboxChannel(many, "t")
+    box.batch_size = size
+    with pytest.MonkeyPatch.context() as patch:
+        model = Disk(patch, many, outbox_module)
+        model.adopt(box._fd, box.index_path)
+        together = [o if isinstance(o, Delivery) else type(o) for o in deliveries(box, messages)]
+    box.close()
+    assert together == alone
+    assert model.violations == []
+    names = sorted(p.name for p in one.iterdir())
+    assert names == sorted(p.name for p in many.iterdir())
+    assert all((one / n).read_bytes() == (many / n).read_bytes() for n in names)
+
+
+
+# ---------------------------------------------------------------- opening a large outbox: the same readings
+
+import re  # noqa: E402
+
+from relance.channels.outbox import _key_of, _read_index  # noqa: E402
+
+
+def _former_key_of(name: str) -> str | None:
+    """The reading of a file name until session 20, step by step (the reference)."""
+    if not name.endswith((".eml", ".pdf", ".txt")) or name.endswith(".tmp"):
+        return None
+    stem = name[: -len(".sms.txt")] if name.endswith(".sms.txt") else name.rpartition(".")[0]
+    head, sep, key = stem.rpartition("_")
+    return key if sep and head and re.fullmatch(r"[A-Z][A-Z0-9]{3,}", key) else None
+
+
+def _former_read_index(path: Path) -> dict[str, str]:
+    """The reading of index.jsonl until session 20, json.loads line by line (the reference)."""
+    known: dict[str, str] = {}
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(entry, dict) and entry.get("action_key"):
+                known[str(entry["action_key"])] = str(entry.get("message_id", ""))
+    return known
+
+
+_name_parts = st.lists(st.sampled_from(["_", ".", "R0123", "RKEY", "R", "K1", "a", "É", "\n", " ", "sms", "SMS",
+                                        ".eml", ".pdf", ".txt", ".sms.txt", ".tmp", ".zip", "_R0000000000000000001"]),
+                       max_size=8).map("".join)
+
+
+@settings(max_examples=400)
+@given(st.one_of(_name_parts, st.text(max_size=30), st.builds(
+    lambda c, s, k, x: file_stem(c, s, k) + x, st.text(max_size=12), st.text(max_size=8),
+    st.from_regex(r"[A-Z][A-Z0-9]{2,20}", fullmatch=True), st.sampled_from([".eml", ".pdf", ".sms.txt", ".txt"]))))
+def test_a_file_name_gives_the_key_it_always_gave(name):
+    assert _key_of(name) == _former_key_of(name)
+
+
+_entry = st.fixed_dictionaries({"action_key": st.one_of(st.text(max_size=6), st.integers(), st.none())},
+                               optional={"message_id": st.one_of(st.text(max_size=6), st.integers(), st.none()),
+                                         "file": st.text(max_size=6)})
+_line = st.one_of(
+    _entry.map(lambda e: json.dumps(e, ensure_ascii=False)),
+    _entry.map(json.dumps).flatmap(lambda s: st.integers(0, len(s)).map(lambda n: s[:n])),  # cut by a kill
+    _entry.map(lambda e: "\ufeff" + json.dumps(e)),
+    _entry.map(lambda e: " \t" + json.dumps(e) + "  \r"),
+    _entry.map(lambda e: json.dumps(e) + json.dumps(e)),  # extra data
+    _entry.map(lambda e: json.dumps(e) + ", 1"),
+    st.sampled_from(["", " ", "[]", "1", "null", '"x"', '[{"action_key": "X"}]', "{", "}", "\x00", "NaN",
+                     '{"action_key": "A", "action_key": "B"}']),
+    st.text(max_size=20))
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_line, max_size=12), st.sampled_from(["\n", "\r\n", "\r"]), st.booleans())
+def test_an_index_reads_as_it_always_read(tmp_path, lines, end, broken_utf8):
+    path = tmp_path / "index.jsonl"
+    data = end.join(lines).encode("utf-8", "surrogatepass")
+    path.write_bytes(data + (b"\xff\xfe{" if broken_utf8 else b""))
+    assert _read_index(path) == _former_read_index(path)
