@@ -50,3 +50,42 @@ def test_history_read_column_by_column_is_read_cell_by_cell(header, dropped, row
         assert [repr(e) for e in fast] == [repr(e) for e in reference]
         assert fast == reference
         assert all(type(e) is HistoryEntry for e in fast)
+
+
+# ------------------------------------------------------------------ HistoryIndex.build
+
+def _index_by_loop(entries, statuses):  # noqa: ANN001, ANN202 - HistoryIndex.build as it was: the reference
+    keys, by_invoice, by_customer = set(), {}, {}
+    for e in entries:
+        by_customer.setdefault(e.customer_id, []).append(e)
+        if e.status not in statuses:
+            continue
+        keys.add(e.action_key)
+        for iid in e.invoice_ids:
+            by_invoice.setdefault(iid, []).append(e)
+    return (frozenset(keys), {k: tuple(v) for k, v in by_invoice.items()},
+            {k: tuple(v) for k, v in by_customer.items()})
+
+
+entries_drawn = st.builds(
+    HistoryEntry, run_id=st.just("r"), timestamp=st.just("2025-03-01T09:00:00"),
+    action_key=st.sampled_from(["k1", "k2", "k3", "", "K1"]), customer_id=st.sampled_from(["C1", "C2", "", "c1"]),
+    invoice_ids=st.lists(st.sampled_from(["F1", "F2", "F3", "OLD"]), max_size=3).map(tuple),
+    scenario=st.just("standard"), step=st.sampled_from(["reminder_1", "call"]), channel=st.just("email"),
+    recipient=st.just(""), status=st.sampled_from(["pending", "sent", "failed", "baseline", "unknown", "simulated"]),
+    message_id=st.just(""), amount_due=st.none(), currency=st.just("EUR"), detail=st.just(""))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(entries_drawn, max_size=40), st.booleans(), st.booleans())
+def test_the_history_index_groups_rows_as_the_loop_did(entries, progress, as_tuple):
+    from relance.engine.history import PROGRESS_STATUSES, SENT_STATUSES, HistoryIndex
+
+    statuses = PROGRESS_STATUSES if progress else SENT_STATUSES
+    built = HistoryIndex.build(tuple(entries) if as_tuple else iter(entries), statuses)
+    keys, by_invoice, by_customer = _index_by_loop(entries, statuses)
+    assert built.keys == keys
+    assert list(built.entries_by_invoice.items()) == list(by_invoice.items())  # the same order too
+    assert list(built.rows_by_customer.items()) == list(by_customer.items())
+    for got, want in zip(built.rows_by_customer.values(), by_customer.values(), strict=True):
+        assert all(a is b for a, b in zip(got, want, strict=True))

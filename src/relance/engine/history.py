@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
@@ -298,6 +298,9 @@ def read_archives(sheets: Sequence[RawSheet], history_spec: TabSpec,
     return entries
 
 
+_STATUS, _KEY, _CUSTOMER = attrgetter("status"), attrgetter("action_key"), attrgetter("customer_id")
+
+
 @dataclass(frozen=True)
 class HistoryIndex:
     """What has been sent: by action key, and the furthest step each invoice has reached; and
@@ -314,17 +317,16 @@ class HistoryIndex:
     def build(cls, entries: Iterable[HistoryEntry], statuses: frozenset[str] = SENT_STATUSES) -> HistoryIndex:
         """The rows whose status is in `statuses` (by default: those that block a resend) by key
         and invoice; every row by customer, in the order given."""
-        keys: set[str] = set()
-        by_invoice: dict[str, list[HistoryEntry]] = {}
-        by_customer: dict[str, list[HistoryEntry]] = {}
-        for e in entries:
-            by_customer.setdefault(e.customer_id, []).append(e)
-            if e.status not in statuses:
-                continue
-            keys.add(e.action_key)
+        rows = entries if isinstance(entries, list | tuple) else list(entries)
+        by_customer: defaultdict[str, list[HistoryEntry]] = defaultdict(list)
+        for customer, e in zip(map(_CUSTOMER, rows), rows, strict=True):
+            by_customer[customer].append(e)
+        kept = [e for e, status in zip(rows, map(_STATUS, rows), strict=True) if status in statuses]
+        by_invoice: defaultdict[str, list[HistoryEntry]] = defaultdict(list)
+        for e in kept:
             for iid in e.invoice_ids:
-                by_invoice.setdefault(iid, []).append(e)
-        return cls(frozenset(keys), {k: tuple(v) for k, v in by_invoice.items()},
+                by_invoice[iid].append(e)
+        return cls(frozenset(map(_KEY, kept)), {k: tuple(v) for k, v in by_invoice.items()},
                    {k: tuple(v) for k, v in by_customer.items()})
 
     def customer_rows(self, customer_id: str) -> tuple[HistoryEntry, ...]:
