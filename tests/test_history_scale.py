@@ -89,3 +89,80 @@ def test_the_history_index_groups_rows_as_the_loop_did(entries, progress, as_tup
     assert list(built.rows_by_customer.items()) == list(by_customer.items())
     for got, want in zip(built.rows_by_customer.values(), by_customer.values(), strict=True):
         assert all(a is b for a, b in zip(got, want, strict=True))
+
+
+# ------------------------------------------------------------------ History written a column at a time
+
+def _book(lang: str):  # noqa: ANN202
+    from dataclasses import replace
+
+    from conftest import customer, invoice, tabs
+    from relance.app import jobs
+    from relance.workbook.memory import MemoryBackend
+
+    book = jobs.read_book(MemoryBackend(tabs([customer("C1")], [invoice("C1-F1", "C1", "2025-01-01", "2025-02-01", 100)])))
+    return replace(book, language=lang)
+
+
+written_entries = st.builds(
+    HistoryEntry, run_id=st.sampled_from(["r1", "r2"]),
+    timestamp=st.sampled_from(["2025-03-01T09:00:00+01:00", "2025-03-01T09:00:00", "2025-03-01", "not a date", ""]),
+    action_key=st.sampled_from(["k1", "k2"]), customer_id=st.sampled_from(["C1", "C2"]),
+    invoice_ids=st.lists(st.sampled_from(["F1", "F2"]), max_size=2).map(tuple),
+    scenario=st.sampled_from(["standard", "gone", "", "grands_comptes"]),
+    step=st.sampled_from(["reminder_1", "call", "formal_notice", "handoff", "nope", ""]),
+    channel=st.sampled_from(["email", "call", "letter", "agency", "sms", "", "pigeon"]),
+    recipient=st.sampled_from(["", "a@b.example"]),
+    status=st.sampled_from(["pending", "sent", "failed", "baseline", "unknown", "simulated", "odd", ""]),
+    message_id=st.just("m"), amount_due=st.sampled_from([None, Decimal("1.50"), Decimal("0")]),
+    currency=st.sampled_from(["EUR", ""]), detail=st.sampled_from(["", "via outbox; as of 2025-01-02"]),
+    as_of=st.sampled_from([None, dt.date(2025, 3, 1)]), via=st.sampled_from(["", "outbox:/x"]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(written_entries, max_size=30), st.sampled_from(["fr", "en"]))
+def test_history_rows_are_the_rows_history_row_writes(entries, lang):
+    from relance.engine.owned_tabs import history_row, history_rows
+
+    book = _book(lang)
+    got, want = history_rows(book, entries), [history_row(book, e) for e in entries]
+    assert [[(type(v), repr(v)) for v in r] for r in got] == [[(type(v), repr(v)) for v in r] for r in want]
+    assert all(type(r) is list for r in got)
+
+
+# ------------------------------------------------------------------ the index encoded a column at a time
+
+index_cells = st.one_of(
+    edited_cells, st.floats(allow_nan=True), st.sampled_from([float("inf"), float("nan"), "\x00x", "\x00"]),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2), st.times(), st.datetimes())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(index_cells, max_size=6), max_size=30), st.booleans(), st.integers(1, 4))
+def test_the_index_is_encoded_byte_for_byte_as_before(rows, square, repeat):
+    """Rows as wide as each other or ragged; columns of few distinct cells (repeated) or many."""
+    from reference_history_index import encode_rows_reference
+    from relance.engine.history_index import decode_rows, encode_rows
+
+    rows = rows * repeat
+    if square:
+        width = max((len(r) for r in rows), default=0)
+        rows = [[*r, *[None] * (width - len(r))] for r in rows]
+    assert encode_rows(rows) == encode_rows_reference(rows)
+    assert encode_rows(decode_rows(encode_rows(rows))) == encode_rows(rows)  # an unchanged tab's chunks are its own
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(index_cells, min_size=3, max_size=3), max_size=30), st.booleans())
+def test_cells_read_back_a_distinct_cell_at_a_time_are_read_back_cell_by_cell(rows, ragged):
+    from relance.engine.history_index import read_back
+    from relance.workbook.memory import MemoryBackend
+    from relance.workbook.xlsx import XlsxBackend
+
+    if ragged and rows:
+        rows[0] = rows[0][:1]
+    shared = [Decimal("1.50"), dt.datetime(2025, 3, 1, 9)]  # one object in many rows, as History's are
+    rows = [[*r, shared[i % 2]] for i, r in enumerate(rows)]
+    for as_read in (XlsxBackend("unused.xlsx").as_read, MemoryBackend({}).as_read):
+        got, want = read_back(as_read, rows), as_read(rows)
+        assert [[(type(v), repr(v)) for v in r] for r in got] == [[(type(v), repr(v)) for v in r] for r in want]
