@@ -166,3 +166,43 @@ def test_cells_read_back_a_distinct_cell_at_a_time_are_read_back_cell_by_cell(ro
     for as_read in (XlsxBackend("unused.xlsx").as_read, MemoryBackend({}).as_read):
         got, want = read_back(as_read, rows), as_read(rows)
         assert [[(type(v), repr(v)) for v in r] for r in got] == [[(type(v), repr(v)) for v in r] for r in want]
+
+
+# ------------------------------------------------------------------ styled rows written once per distinct cell
+
+def _styled(tab, write):  # noqa: ANN001, ANN202
+    from relance.workbook.xlsx_styles import TabStyles, wanted
+
+    styles = TabStyles({style: i for i, style in enumerate(sorted(wanted(tab), key=repr))}, tab.lang)
+    out: list[str] = []
+    write(tab.rows, 2, ["A", "B", "C", "D", "E", "F"], out, tab, styles, 0)
+    return out
+
+
+styled_cells = st.one_of(
+    edited_cells, st.sampled_from(["EUR", "eur", "USD", " usd ", "XX", "a&b<c>\r", "ligne 1\nligne 2 " * 8]),
+    st.sampled_from([Decimal("1234.5"), Decimal("1234.50"), Decimal("-0.00"), Decimal("NaN"), float("nan"),
+                     float("inf"), 10**20, True, dt.time(9, 30)]),
+    st.datetimes(dt.datetime(2020, 1, 1), dt.datetime(2030, 1, 1)))
+formats = st.sampled_from([None, "text", "date", "datetime", "money", "wrap", "integer", "percent", "number"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(formats, min_size=6, max_size=6), st.lists(st.lists(styled_cells, max_size=7), max_size=12),
+       st.integers(1, 3), st.sampled_from(["fr", "en"]), st.dictionaries(st.integers(0, 20), st.lists(formats, max_size=6)))
+def test_styled_rows_are_written_byte_for_byte_as_cell_by_cell(kinds, rows, repeat, lang, by_row):
+    from reference_xlsx_rows import styled_rows_xml_reference
+    from relance.engine.sheets import CellFormat, OwnedTab
+    from relance.workbook.xlsx_parts import _styled_rows_xml
+
+    def fmt(kind: str | None) -> CellFormat | None:
+        if kind is None:
+            return None
+        return CellFormat(kind, currency_column=5) if kind == "money" else CellFormat(kind)
+
+    amount, stamp = Decimal("12.50"), dt.datetime(2025, 3, 1, 9, 30)  # one object in rows of other currencies
+    same = [[amount, stamp, amount, "x", amount, currency] for currency in ("EUR", "USD", "", "xx", None, 1.0, True)]
+    tab = OwnedTab("T", ["a", "b", "c", "d", "e", "f"], [list(r) for r in [*rows, *same] * repeat],
+                   widths=(10, 12, 8, 30, 14, 6), formats=[fmt(k) for k in kinds],
+                   row_formats={i: [fmt(k) for k in ks] for i, ks in by_row.items()}, header_style=True, lang=lang)
+    assert _styled(tab, _styled_rows_xml) == _styled(tab, styled_rows_xml_reference)
