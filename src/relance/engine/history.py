@@ -244,7 +244,8 @@ def read_history(table: Table | None, scenarios: Mapping[str, Scenario] | None =
         if j is None:
             return [None] * len(data)
         if transposed:
-            return transposed[j]
+            found, transposed[j] = transposed[j], ()  # each column is read once: freed as it is parsed
+            return found
         return [r[j] for r in data] if j < width else [r[j] if j < len(r) else None for r in data]
 
     text = cells.text

@@ -176,6 +176,7 @@ def _rows(n: int, columns: Sequence[Mapping[str, object]]) -> list[tuple[CellVal
             if not isinstance(distinct, list) or not isinstance(codes, list):
                 raise ValueError("column")
             full.append(list(map([_untagged(v) for v in distinct].__getitem__, codes)))
+            codes.clear()  # a code per row, read: freed now, not with the whole payload
     if any(len(c) != n for c in full):
         raise ValueError("column length")
     return list(zip(*full, strict=True))
