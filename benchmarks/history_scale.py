@@ -11,11 +11,17 @@ both are in their steady state (the History index written). Then, in fresh proce
 pristine copies, the same-day rerun of each (`relance run BOOK --json`: nothing new to send) is
 timed: the median of --repeat rounds, wall and CPU (user+system) seconds, peak RSS. The ratio
 History-full / History-empty is the figure: at most 1.3 (issue 15).
+
+Then the save of a sending day at that scale (unless --no-save): in fresh processes, each
+steady book read, the day's rows (--new, as many as the first run sent) appended, and History
+written with its index (app/jobs.history_write, then the backend's write), CPU seconds of each
+step; `--python` times another checkout's interpreter (its own relance).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -99,12 +105,48 @@ def rerun(book: Path, outbox: Path, relance: str) -> Measure:
     return measure(command(relance, work, box))
 
 
+SAVE = r"""
+import dataclasses, gc, resource, shutil, sys, json
+from relance.app import jobs
+from relance.workbook.xlsx import XlsxBackend
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+book_path, work, new = sys.argv[1], sys.argv[2], int(sys.argv[3])
+shutil.copy(book_path, work)
+backend = XlsxBackend(work)
+gc.disable()  # as a run does while it builds records (app/jobs._batch_gc)
+with backend.run_lock():
+    book = jobs.read_book(backend)
+    day = [dataclasses.replace(e, action_key=e.action_key + "+", status="pending")
+           for e in (book.history * (new // max(len(book.history), 1) + 1))[:new]]
+    t0 = cpu()
+    tabs = jobs.history_write(backend, book, [*book.history, *day])
+    t1 = cpu()
+    backend.write(tabs)
+    t2 = cpu()
+print(json.dumps({"rows": len(book.history) + len(book.archived) + new, "tabs": t1 - t0, "write": t2 - t1}))
+"""
+
+
+def save(book: Path, python: str, new: int) -> dict[str, float]:
+    """History written with the day's rows (what a sending run saves twice: ahead, then done)."""
+    work = OUT / f"hist-save-{book.name}"
+    done = subprocess.run([python, "-c", SAVE, str(book), str(work), str(new)], check=True, capture_output=True,
+                          text=True)
+    found: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3, help="rounds per figure; the median is shown")
     parser.add_argument("--relance", default=RELANCE, help="the relance command timed (another checkout's)")
+    parser.add_argument("--python", default=sys.executable, help="the interpreter the save is timed with")
+    parser.add_argument("--new", type=int, default=4_363, help="rows a sending day appends (the save timed)")
+    parser.add_argument("--no-save", action="store_true", help="time the reruns only")
     args = parser.parse_args()
     outbox, empty, full = prepared(args.size, args.rows)
     empty, full = steady(empty, outbox, args.relance), steady(full, outbox, args.relance)
@@ -122,6 +164,20 @@ def main() -> None:
         print(f"| {label} | {wall[key].wall:.2f} | {cpu[key]:.2f} | {wall[key].peak:.0f} |")
     print(f"\nratio with / without the older rows: {wall['full'].wall / wall['empty'].wall:.2f}× wall, "
           f"{cpu['full'] / cpu['empty']:.2f}× CPU (target: at most 1.3×)")
+    if args.no_save:
+        return
+    saves: dict[str, list[dict[str, float]]] = {"empty": [], "full": []}
+    for _ in range(args.repeat):
+        saves["empty"].append(save(empty, args.python, args.new))
+        saves["full"].append(save(full, args.python, args.new))
+    print(f"\nHistory saved with {args.new:,} new rows (a sending day writes it twice: ahead, then done), "
+          f"CPU seconds, median of {args.repeat} fresh processes.\n")
+    print("| History | rows | History tabs and index (s) | file written (s) |")
+    print("|---|---:|---:|---:|")
+    for key, label in (("empty", "that day's rows only"), ("full", f"+ {args.rows:,} older rows")):
+        found = saves[key]
+        tabs, write = (sorted(m[k] for m in found)[len(found) // 2] for k in ("tabs", "write"))
+        print(f"| {label} | {found[0]['rows']:,.0f} | {tabs:.2f} | {write:.2f} |")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ from relance.engine.history_index import (
     is_history_tab,
     is_index_tab,
     is_our_index,
+    read_back,
     read_index,
 )
 from relance.engine.i18n import Said
@@ -178,7 +179,7 @@ def history_write(backend: WorkbookBackend, book: Book, entries: Sequence[Histor
         if key not in written and not is_index_tab(key):
             covered.append((sheet.name, sheet.rows))
     for tab in tabs:
-        covered.append((tab.name, fingerprinted.as_read([list(tab.header), *tab.rows])))
+        covered.append((tab.name, read_back(fingerprinted.as_read, [list(tab.header), *tab.rows])))
     return [*tabs, index_tab(covered)]
 
 

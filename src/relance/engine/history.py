@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
+from itertools import repeat
 from operator import attrgetter
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from relance.engine import cells
 from relance.engine.catalog import tabs as T
@@ -164,13 +166,19 @@ _T = TypeVar("_T")
 _ZONE = attrgetter("tzinfo")  # naive date-times (what a sheet holds) are the same when equal
 
 
-def _column(values: list[CellValue], parse: Callable[[CellValue], _T]) -> list[_T]:
+def _column(values: Sequence[CellValue], parse: Callable[[CellValue], _T]) -> list[_T]:
     """`parse` of each cell of a column, computed once per distinct cell (a History column holds
     few: statuses, channels, dates, amounts, customers); a blank cell ("") is read as None, as
     Table rows give it. Cells equal yet different (1 and 1.0, 1.0 and 1.00, -0.0 and 0.0, one
     instant in two time zones) are told apart by their type and repr."""
     kinds = set(map(type, values))
-    if kinds <= _SAME_WHEN_EQUAL or (kinds == {dt.datetime} and not any(map(_ZONE, values))):
+    if (kinds <= _SAME_WHEN_EQUAL and not {bool, int} <= kinds) or (
+            kinds == {dt.datetime} and not any(map(_ZONE, values))):
+        # no two cells of different types are equal here (True == 1 is the one such pair):
+        # a cell is its own key
+        parsed_by_cell = {value: parse(None if value == "" else value) for value in dict.fromkeys(values)}
+        return list(map(parsed_by_cell.__getitem__, values))
+    if kinds <= _SAME_WHEN_EQUAL:
         keys: list[tuple[type, object]] = list(zip(map(type, values), values, strict=True))
     else:
         keys = list(zip(map(type, values), map(repr, values), strict=True))
@@ -179,11 +187,35 @@ def _column(values: list[CellValue], parse: Callable[[CellValue], _T]) -> list[_
     return list(map(parsed.__getitem__, keys))
 
 
-def _texts(values: list[CellValue]) -> list[str]:
+def _texts(values: Sequence[CellValue]) -> list[str]:
     """cells.text of each cell of a column: a column of text (most) stripped at C speed."""
     if set(map(type, values)) <= {str}:
         return list(map(str.strip, values))  # type: ignore[arg-type]
     return _column(values, cells.text)
+
+
+#: HistoryEntry's fields in order, and each one's slot: entries built a column at a time
+_FIELDS = tuple(f.name for f in fields(HistoryEntry))
+_SLOTS = tuple(getattr(HistoryEntry, name) for name in _FIELDS)
+
+
+def _entries(columns: Sequence[Sequence[object]]) -> list[HistoryEntry]:
+    """HistoryEntry(*row) for each row of these columns (one per field, in order), filled a slot
+    at a time across every row: what the constructor and __post_init__ make, without their
+    per-field cost (a frozen dataclass sets each field through object.__setattr__)."""
+    n = len(columns[0])
+    detail, stamp, via = (cast(Sequence[str], columns[_FIELDS.index(k)]) for k in ("detail", "timestamp", "via"))
+    as_of = columns[_FIELDS.index("as_of")]
+    if None in as_of:
+        as_of = [_legacy_as_of(d, t) if a is None else a for a, d, t in zip(as_of, detail, stamp, strict=True)]
+    if "" in via:
+        found = [_VIA.match(d) if not v else None for v, d in zip(via, detail, strict=True)]
+        via = [m[1].strip() if m else v for v, m in zip(via, found, strict=True)]
+    made = list(map(object.__new__, repeat(HistoryEntry, n)))
+    for slot, name, column in zip(_SLOTS, _FIELDS, columns, strict=True):
+        values = as_of if name == "as_of" else via if name == "via" else column
+        deque(map(slot.__set__, made, values), maxlen=0)
+    return made
 
 
 def read_history(table: Table | None, scenarios: Mapping[str, Scenario] | None = None) -> list[HistoryEntry]:
@@ -203,11 +235,17 @@ def read_history(table: Table | None, scenarios: Mapping[str, Scenario] | None =
         return []
 
     width = min(map(len, data))
+    wanted = [j for j in table.columns.values() if j is not None]
+    transposed: list[tuple[CellValue, ...]] = (
+        list(zip(*data, strict=True)) if wanted and max(wanted) < width and max(map(len, data)) == width else [])
 
-    def column(key: str) -> list[CellValue]:
+    def column(key: str) -> Sequence[CellValue]:
         j = table.columns.get(key)
         if j is None:
             return [None] * len(data)
+        if transposed:
+            found, transposed[j] = transposed[j], ()  # each column is read once: freed as it is parsed
+            return found
         return [r[j] for r in data] if j < width else [r[j] if j < len(r) else None for r in data]
 
     text = cells.text
@@ -227,8 +265,8 @@ def read_history(table: Table | None, scenarios: Mapping[str, Scenario] | None =
                 words = names.by_scenario.get(scenario)
                 known = labels[(scenario, raw)] = raw if words is None else (words.get(raw) or words.get(normalize(raw)))
             steps[i] = known if known is not None else names.name(scenario, raw, keys[i], customers[i], ids[i])
-    return list(map(
-        HistoryEntry, run_ids, stamps, keys, customers, ids, scenario_names, steps,
+    return _entries((
+        run_ids, stamps, keys, customers, ids, scenario_names, steps,
         _column(column("channel"), lambda v: key_of(CHANNELS, v) if v is not None else ""),
         _texts(column("recipient")),
         _column(column("status"), read_status),
@@ -261,6 +299,9 @@ def read_archives(sheets: Sequence[RawSheet], history_spec: TabSpec,
     return entries
 
 
+_STATUS, _KEY, _CUSTOMER = attrgetter("status"), attrgetter("action_key"), attrgetter("customer_id")
+
+
 @dataclass(frozen=True)
 class HistoryIndex:
     """What has been sent: by action key, and the furthest step each invoice has reached; and
@@ -277,17 +318,16 @@ class HistoryIndex:
     def build(cls, entries: Iterable[HistoryEntry], statuses: frozenset[str] = SENT_STATUSES) -> HistoryIndex:
         """The rows whose status is in `statuses` (by default: those that block a resend) by key
         and invoice; every row by customer, in the order given."""
-        keys: set[str] = set()
-        by_invoice: dict[str, list[HistoryEntry]] = {}
-        by_customer: dict[str, list[HistoryEntry]] = {}
-        for e in entries:
-            by_customer.setdefault(e.customer_id, []).append(e)
-            if e.status not in statuses:
-                continue
-            keys.add(e.action_key)
+        rows = entries if isinstance(entries, list | tuple) else list(entries)
+        by_customer: defaultdict[str, list[HistoryEntry]] = defaultdict(list)
+        for customer, e in zip(map(_CUSTOMER, rows), rows, strict=True):
+            by_customer[customer].append(e)
+        kept = [e for e, status in zip(rows, map(_STATUS, rows), strict=True) if status in statuses]
+        by_invoice: defaultdict[str, list[HistoryEntry]] = defaultdict(list)
+        for e in kept:
             for iid in e.invoice_ids:
-                by_invoice.setdefault(iid, []).append(e)
-        return cls(frozenset(keys), {k: tuple(v) for k, v in by_invoice.items()},
+                by_invoice[iid].append(e)
+        return cls(frozenset(map(_KEY, kept)), {k: tuple(v) for k, v in by_invoice.items()},
                    {k: tuple(v) for k, v in by_customer.items()})
 
     def customer_rows(self, customer_id: str) -> tuple[HistoryEntry, ...]:

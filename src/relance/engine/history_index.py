@@ -26,6 +26,7 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from relance.engine.contract import Contract
 from relance.engine.sheets import CellValue, OwnedTab, RawSheet
@@ -121,25 +122,42 @@ def _needs_tags(column: Sequence[object]) -> bool:
     return any(type(v) is float and v - v != 0.0 for v in column)
 
 
+def _all_tagged(column: Sequence[object], kinds: set[type]) -> list[object]:
+    """_tagged of each cell; a column of numbers and text (the common case) tagged at C speed."""
+    if kinds <= {float, int, bool, str, type(None)} and not any(
+            type(v) is float and v - v != 0.0 for v in column) and not any(
+            type(v) is str and v.startswith(_TAG) for v in column):
+        return list(column)
+    return list(map(_tagged, column))
+
+
 def _columns(rows: Sequence[Sequence[CellValue]]) -> list[dict[str, object]]:
     """Column by column; a column of few distinct values as those values and a code per row."""
     width = max((len(r) for r in rows), default=0)
     n = len(rows)
     found: list[dict[str, object]] = []
+    square = all(len(r) == width for r in rows)
+    transposed: list[tuple[CellValue, ...]] = list(zip(*rows, strict=True)) if square and width else []
     for j in range(width):
-        column: list[object] = [r[j] if j < len(r) else None for r in rows]
-        as_is = set(map(type, column)) <= _HASHED_AS_IS
-        if as_is:  # True, 1 and 1.0 kept apart by their type
-            keys: list[tuple[type, object]] = list(zip(map(type, column), column, strict=True))
+        column: Sequence[object] = transposed[j] if square else [r[j] if j < len(r) else None for r in rows]
+        kinds = set(map(type, column))
+        as_is = kinds <= _HASHED_AS_IS
+        keys: Sequence[object]
+        if as_is and not {bool, int} <= kinds:  # no two cells of different types equal: a cell is its key
+            keys = column
+        elif as_is:  # True, 1 and 1.0 kept apart by their type
+            keys = list(zip(map(type, column), column, strict=True))
         else:  # 1.0 and 1.00, -0.0 and 0.0, 10:00+01:00 and 09:00Z are equal, yet not the same cell
-            keys = [(type(v), _tagged(v)) for v in column]
+            keys = list(zip(map(type, column), _all_tagged(column, kinds), strict=True))
         distinct = dict.fromkeys(keys)
         if len(distinct) * 2 <= n:
             index = {k: i for i, k in enumerate(distinct)}
-            values = [_tagged(v) if as_is else v for _, v in distinct]  # tagged once
+            pairs = cast(Iterable[tuple[type, object]], distinct)
+            values = ([_tagged(v) for v in distinct] if keys is column
+                      else [_tagged(v) if as_is else v for _, v in pairs])  # tagged once
             found.append({"v": values, "c": list(map(index.__getitem__, keys))})
         else:
-            found.append({"r": [_tagged(v) for v in column], "t": 1} if _needs_tags(column) else {"r": column})
+            found.append({"r": _all_tagged(column, kinds), "t": 1} if _needs_tags(column) else {"r": list(column)})
     return found
 
 
@@ -158,6 +176,7 @@ def _rows(n: int, columns: Sequence[Mapping[str, object]]) -> list[tuple[CellVal
             if not isinstance(distinct, list) or not isinstance(codes, list):
                 raise ValueError("column")
             full.append(list(map([_untagged(v) for v in distinct].__getitem__, codes)))
+            codes.clear()  # a code per row, read: freed now, not with the whole payload
     if any(len(c) != n for c in full):
         raise ValueError("column length")
     return list(zip(*full, strict=True))
@@ -180,6 +199,29 @@ def digest(chunks: Sequence[str]) -> str:
     for c in chunks:
         h.update(c.encode("ascii"))
     return h.hexdigest()
+
+
+_EQUAL_IS_SAME = frozenset({str, int, bool, type(None), dt.date})  # equal cells of one of these types are one cell
+
+
+def read_back(as_read: Callable[[Sequence[Sequence[CellValue]]], Sequence[Sequence[CellValue]]],
+              rows: Sequence[Sequence[CellValue]]) -> Sequence[Sequence[CellValue]]:
+    """as_read(rows) (workbook/port.IndexesHistory: the cells a read of these rows written
+    returns, each read back on its own), each distinct cell of a column read back once: a
+    History column holds few distinct cells. A cell of a type whose equal values may differ
+    (a Decimal, a date and time) is known by its identity."""
+    width = len(rows[0]) if rows else 0
+    if not width or any(len(r) != width for r in rows):
+        return as_read(rows)
+    columns: list[list[CellValue]] = []
+    for column in zip(*rows, strict=True):
+        kinds = set(map(type, column))
+        keys: Sequence[object] = column if kinds <= _EQUAL_IS_SAME and not {bool, int} <= kinds else list(map(id, column))
+        distinct = dict(zip(keys, column, strict=True))
+        back = as_read([[cell] for cell in distinct.values()])
+        read = dict(zip(distinct, (r[0] for r in back), strict=True))
+        columns.append(list(map(read.__getitem__, keys)))
+    return list(zip(*columns, strict=True))
 
 
 # ------------------------------------------------------------------ the tab

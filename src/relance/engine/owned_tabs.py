@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from operator import attrgetter
 
 from relance.engine import tab_values as tv
 from relance.engine.action import Action, Skip
@@ -105,6 +106,37 @@ def history_row(book: Book, e: HistoryEntry) -> list[CellValue]:
             e.message_id, e.amount_due, e.currency, e.detail, e.as_of, e.via]
 
 
+_FIELDS = ("run_id", "timestamp", "action_key", "customer_id", "invoice_ids", "scenario", "step", "channel",
+           "recipient", "status", "message_id", "amount_due", "currency", "detail", "as_of", "via")
+_GET = {name: attrgetter(name) for name in _FIELDS}
+
+
+def history_rows(book: Book, entries: Sequence[HistoryEntry]) -> list[list[CellValue]]:
+    """history_row of each entry, a column at a time: each distinct timestamp, step, channel and
+    status is shown once (a History of 200,000 rows holds a few thousand of them)."""
+    if not entries:
+        return []
+    lang = book.language
+    columns = {name: list(map(get, entries)) for name, get in _GET.items()}
+
+    def label(scenario_name: str, name: str) -> str:
+        scenario = book.scenarios.get(scenario_name)
+        step = scenario.step(name) if scenario is not None else None
+        return tv.step_label(step, lang) if step is not None else name
+
+    stamps = {t: _stamp(t) for t in dict.fromkeys(columns["timestamp"])}
+    pairs = list(zip(columns["scenario"], columns["step"], strict=True))
+    labels = {pair: label(*pair) for pair in dict.fromkeys(pairs)}
+    channels = {c: tv.shown(tv.CHANNELS, c, lang) for c in dict.fromkeys(columns["channel"])}
+    statuses = {c: tv.shown(tv.STATUSES, c, lang) for c in dict.fromkeys(columns["status"])}
+    columns["timestamp"] = list(map(stamps.__getitem__, columns["timestamp"]))
+    columns["invoice_ids"] = list(map(";".join, columns["invoice_ids"]))
+    columns["step"] = list(map(labels.__getitem__, pairs))
+    columns["channel"] = list(map(channels.__getitem__, columns["channel"]))
+    columns["status"] = list(map(statuses.__getitem__, columns["status"]))
+    return list(map(list, zip(*columns.values(), strict=True)))
+
+
 #: A sheet's row limit (Excel's; Google Sheets and LibreOffice hold as many): the header and
 #: SHEET_ROWS - 1 rows, in History as in each archive tab.
 SHEET_ROWS = 1_048_576
@@ -132,9 +164,8 @@ def history_tabs(book: Book, entries: Sequence[HistoryEntry], sheet_rows: int = 
             for part, start in enumerate(range(0, len(archived), room), start=1):
                 wanted = f"{name}_{year}" if part == 1 else f"{name}_{year}_{part}"
                 archive_name = existing.get(normalize(wanted), wanted)
-                tabs.append(_owned(book, "history", [history_row(book, e) for e in archived[start:start + room]],
-                                   archive_name))
-    tabs.insert(0, _owned(book, "history", [history_row(book, e) for e in entries], name))
+                tabs.append(_owned(book, "history", history_rows(book, archived[start:start + room]), archive_name))
+    tabs.insert(0, _owned(book, "history", history_rows(book, entries), name))
     return tabs
 
 
