@@ -2,7 +2,10 @@
 reference the fast path is compared with (tests/test_columnar.py, benchmarks/records.py).
 
 Kept verbatim from the engine before session 19 (apply_all, _allocate_fifo, compute_positions);
-the parsers keep theirs in the engine itself (parse_invoices(by_row=True), ...).
+the invoice and payment parsers keep theirs in the engine itself (parse_invoices(by_row=True), ...).
+Since session 20 also the row-by-row Clients reading (parse_customers) and the row-by-row tab
+reading (read_table, find_tables: every row checked for a blank or a repeated header row), kept
+verbatim from the engine before their column-wise versions.
 """
 
 from __future__ import annotations
@@ -12,18 +15,29 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
-from relance.engine import position
+from relance.engine import cells, position
 from relance.engine.anomaly import Source
 from relance.engine.balance import ZERO, Allocation, Credit, InvoiceLedger
 from relance.engine.book import Book
 from relance.engine.catalog import anomalies as A
+from relance.engine.contract import Contract, TabSpec, normalize
+from relance.engine.customer import Customer, _emails, _type_unsaid
 from relance.engine.invoice import Invoice
 from relance.engine.pause import Dispute, Promise
 from relance.engine.payment import Payment
 from relance.engine.penalty import RateTable, late_penalty
 from relance.engine.position import Position, bucket, pause_reason
-from relance.engine.table import Collector
-from relance.engine.terms import add_years
+from relance.engine.sheets import RawSheet
+from relance.engine.table import (
+    Collector,
+    Table,
+    _blank,
+    _foreign,
+    _looks_like,
+    is_relance_tab,
+    written_spec,
+)
+from relance.engine.terms import add_years, parse_terms
 
 
 def apply_all(
@@ -191,3 +205,163 @@ def compute_positions(
                          A.R095_RATES(first=first[0], first_half=first[1], last=last[0], last_half=last[1]),
                          A.R095_RATES_HINT(tab=tab), "R095")
     return positions
+
+
+def parse_customers(table: Table | None, language: str, out: Collector,
+                    default_type: str = "") -> dict[str, Customer]:
+    """The customers of the tab; `default_type` is Settings default_customer_type ("B2B", "B2C",
+    or "": a blank type_client stays unknown). `by_row` is the other parsers' switch (invoice.py,
+    payment.py): Clients, a tab of a few thousand rows, is read row by row either way."""
+    customers: dict[str, Customer] = {}
+    if table is None:
+        return customers
+    spec = table.spec
+    for row in table:
+        cid = cells.text(row.raw("customer_id"))
+        if not cid:
+            out.add(row.source("customer_id"), "", A.R200_NO_CODE(),
+                    A.R200_HINT(column=table.heading("customer_id")), "R200")
+            continue
+        if cid in customers:
+            out.add(row.source("customer_id"), cid, A.R202_DUPLICATE(first=customers[cid].source.said()),
+                    A.R202_HINT(), "R202")
+            continue
+        lang_raw = row.raw("language")
+        lang = spec.column("language").choice(lang_raw) if lang_raw is not None else language
+        if lang is None:
+            out.warn(row.source("language"), lang_raw, A.R203_LANGUAGE(language=language), A.R203_HINT(), "R203")
+            lang = language
+        type_raw = row.raw("customer_type")
+        ctype = spec.column("customer_type").choice(type_raw) if type_raw is not None else None
+        if ctype is None:
+            ctype = _type_unsaid(row, type_raw, default_type, out)
+        opt_raw = row.raw("opt_out")
+        opt_out, problem = cells.parse_bool(opt_raw)
+        if opt_out is None:
+            # when unsure whether the customer asked for no reminders, relance does not remind
+            out.add(row.source("opt_out"), opt_raw, A.R205_OPT_OUT(), A.R205_HINT(), "R205")
+            opt_out = True
+        paused_raw = row.raw("paused_until")
+        paused, problem = cells.parse_date(paused_raw)
+        if problem:
+            out.add(row.source("paused_until"), paused_raw, A.R206_PAUSED(problem=problem[0]), problem[1], "R206")
+            paused = dt.date.max
+        terms_raw = row.raw("payment_terms")
+        terms = parse_terms(terms_raw) if terms_raw is not None else None
+        if terms_raw is not None and terms is None:
+            out.add(row.source("payment_terms"), terms_raw, A.R207_TERMS(tab=out.tab("settings")), A.TERMS_HINT(),
+                    "R207")
+        elif terms and terms.beyond_legal_maximum:
+            out.warn(row.source("payment_terms"), terms_raw, A.LEGAL_MAXIMUM(), A.R208_HINT(), "R208")
+        customers[cid] = Customer(
+            id=cid,
+            name=cells.text(row.raw("name")) or cid,
+            emails=_emails(row, "email", out),
+            cc=_emails(row, "cc", out),
+            phone=cells.text(row.raw("phone")),
+            language=lang,
+            type=ctype,
+            segment=cells.text(row.raw("segment")),
+            scenario=cells.text(row.raw("scenario")),
+            payment_terms=terms,
+            opt_out=opt_out,
+            paused_until=paused,
+            contact_name=cells.text(row.raw("contact_name")),
+            address=cells.text(row.raw("address")),
+            postal_code=cells.text(row.raw("postal_code")),
+            city=cells.text(row.raw("city")),
+            country=cells.text(row.raw("country")),
+            owner=cells.text(row.raw("owner")),
+            source=row.source(),
+        )
+    return customers
+
+
+def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
+    rows = sheet.rows
+    header_idx = next((i for i, r in enumerate(rows[:20]) if not _blank(r)), None)
+    columns: dict[str, int] = {}
+    header_text: dict[str, str] = {}
+    if header_idx is None:
+        return Table(spec, sheet.name, 1, columns, header_text, [])
+    for j, cell in enumerate(rows[header_idx]):
+        col = spec.resolve_header(cell)
+        if col is None:
+            continue
+        if col.key in columns:
+            out.warn(
+                Source(sheet.name, header_idx + 1, j, str(cell)),
+                cell,
+                A.R002_SECOND_COLUMN(column=header_text[col.key]),
+                A.R002_HINT(),
+                "R002",
+            )
+            continue
+        columns[col.key] = j
+        header_text[col.key] = str(cell)
+    table = Table(spec, sheet.name, header_idx + 1, columns, header_text, [])
+    lang = table.lang
+    for col in spec.columns:
+        if col.required and col.key not in columns:
+            other = col.en if lang == "fr" else col.fr
+            out.add(
+                Source(sheet.name, header_idx + 1),
+                "",
+                A.R003_NO_COLUMN(column=col.header(lang)),
+                A.R003_HINT(column=col.header(lang), other=other, row=header_idx + 1),
+                "R003",
+            )
+    header_norm = {j: normalize(rows[header_idx][j]) for j in columns.values()}
+    first_col = min(header_norm) if header_norm else None
+    pending_blank: list[int] = []
+    for i in range(header_idx + 1, len(rows)):
+        cells = rows[i]
+        if _blank(cells):
+            pending_blank.append(i + 1)
+            continue
+        for number in pending_blank:  # blank rows between data rows; trailing ones are not reported
+            out.warn(Source(sheet.name, number), "", A.R004_BLANK_ROW(), A.R004_HINT(), "R004")
+        pending_blank.clear()
+        if first_col is not None and _looks_like(cells, first_col, header_norm[first_col]) and (
+            sum(1 for j, norm in header_norm.items() if j < len(cells) and normalize(cells[j]) == norm) * 2
+            > len(header_norm)
+        ):
+            out.warn(Source(sheet.name, i + 1), "", A.R005_HEADER_AGAIN(), A.R005_HINT(), "R005")
+            continue
+        table.data.append((i + 1, cells))
+    return table
+
+
+
+def find_tables(
+    sheets: Sequence[RawSheet], contract: Contract, out: Collector
+) -> tuple[dict[str, Table], dict[str, RawSheet]]:
+    """The contract's tabs found in the workbook, by tab key; and the owned tabs' raw sheets.
+
+    A user's own tab holding a name relance writes is left out of both and reported as an error
+    (FOREIGN_TAB): the app refuses to write or send while there is one.
+    """
+    tables: dict[str, Table] = {}
+    owned: dict[str, RawSheet] = {}
+    seen: dict[str, str] = {}
+    for sheet in sheets:
+        written = written_spec(contract, sheet.name)
+        if written is not None and not is_relance_tab(sheet, written):
+            _foreign(sheet, written, out)
+            continue
+        spec = contract.resolve_tab(sheet.name)
+        if spec is None:
+            continue
+        if spec.key in seen:
+            out.warn(Source(sheet.name, 1), "", A.R001_SECOND_TAB(read=seen[spec.key]),
+                     A.R001_HINT(tab=sheet.name, read=seen[spec.key]), "R001")
+            continue
+        seen[spec.key] = sheet.name
+        if spec.role == "output":
+            owned[spec.key] = sheet
+        tables[spec.key] = read_table(sheet, spec, out)
+    for spec in contract.input_tabs:
+        if spec.required and spec.key not in tables:
+            out.add(Source(spec.fr, 1), "", A.R000_MISSING_TAB(fr=spec.fr, en=spec.en), A.R000_HINT(), "R000")
+    out.tables, out.contract = dict(tables), contract  # how the next stages name tabs and columns
+    return tables, owned

@@ -14,11 +14,13 @@ import datetime as dt
 import os
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reference_records as reference
 from relance.app.resources import shipped_contract
+from relance.demo import build_demo_workbook
 from relance.engine import balance, position
 from relance.engine.book import Book, book_language, load_book
 from relance.engine.customer import parse_customers
@@ -26,7 +28,8 @@ from relance.engine.invoice import parse_invoices
 from relance.engine.payment import parse_payments
 from relance.engine.settings import parse_settings
 from relance.engine.sheets import CellValue, RawSheet
-from relance.engine.table import Collector, find_tables
+from relance.engine.table import Collector, find_tables, reads_tab
+from relance.workbook.xlsx import XlsxBackend
 from test_hostile_cells import cell as hostile
 
 CONTRACT = shipped_contract()
@@ -86,7 +89,8 @@ payment_cells = {
     "reference": sometimes(st.sampled_from(["", "VIR SEPA", " CHQ 12 "]), st.sampled_from([12.0, True])),
 }
 customer_cells = {
-    "customer_id": sometimes(st.sampled_from(["C1", "C2", "C3", "C4"]), st.sampled_from(["", 5.0, " C2"])),
+    "customer_id": sometimes(st.one_of(st.sampled_from(["C1", "C2", "C3", "C4"]), st.integers(5, 99).map("C{}".format)),
+                             st.sampled_from(["", 5.0, " C2", " C7 "])),
     "name": sometimes(st.sampled_from(["Dumas SARL", "", "Jean Martin"]), st.sampled_from([3.0, True])),
     "email": sometimes(st.sampled_from(["compta@dumas.example", "", "a@b.example; c@d.example"]),
                        st.sampled_from(["pas une adresse", "Jean <jean@martin.example>", "x@y"])),
@@ -115,12 +119,12 @@ def spoilt(row: list[CellValue], bad: list[tuple[int, CellValue]]) -> list[CellV
 
 
 def rows_of(tab: str, cells: dict[str, tuple[st.SearchStrategy[CellValue], st.SearchStrategy[CellValue]]],
-            n: int) -> st.SearchStrategy[list[list[CellValue]]]:
-    """Rows of clean cells, a third of them with one or two bad cells."""
+            n: int, clean: int = 2) -> st.SearchStrategy[list[list[CellValue]]]:
+    """Rows of clean cells, a third of them (1 in clean + 1) with one or two bad cells."""
     columns = keys(tab)
     bad = st.integers(0, len(columns) - 1).flatmap(lambda j: st.tuples(st.just(j), cells[columns[j]][1]))
     row = st.builds(spoilt, st.tuples(*(cells[k][0] for k in columns)).map(list),
-                    st.one_of(st.just([]), st.just([]), st.lists(bad, min_size=1, max_size=2)))
+                    st.one_of(*[st.just([])] * clean, st.lists(bad, min_size=1, max_size=2)))
     # a row is sometimes cut short (a sheet's row ends at its last cell) or blank
     shaped = st.one_of(row, row, row, st.tuples(row, st.integers(1, len(keys(tab)))).map(lambda r: r[0][: r[1]]),
                        st.just([]))
@@ -232,3 +236,113 @@ def test_worked_examples_of_the_one_pass_ledger():
     assert not late["F1"].indemnity_due and late["F2"].indemnity_due
     assert (late["F3"].days_past_due, late["F4"].days_past_due, late["F5"].days_past_due) == (58, 58, 57)
     assert late["F6"].status == "settled" and late["F6"].settlement_date == dt.date(2025, 2, 15)
+
+
+# --- s20-records: Clients and the tab reading, column-wise against their row-by-row reference ---
+
+def customer_records(sheets: list[RawSheet], fast: bool) -> tuple[object, ...]:
+    """Clients read by the engine (fast) or by the former row-by-row functions (reference)."""
+    out = Collector()
+    tables, owned = (find_tables if fast else reference.find_tables)(sheets, CONTRACT, out)
+    out.lang = book_language(tables)
+    s = parse_settings(tables.get("settings"), (x.key for x in CONTRACT.settings), out,
+                       CONTRACT.tab("settings").name(out.lang))
+    found = (parse_customers(tables.get("customers"), s.language, out, s.default_customer_type) if fast else
+             reference.parse_customers(tables.get("customers"), s.language, out, s.default_customer_type))
+    return (list(found.items()), out.items, [a.text("fr") for a in out.items], [a.text("en") for a in out.items],
+            {k: (t.name, t.header_row, t.columns, t.header_text, t.data) for k, t in tables.items()}, owned)
+
+
+@settings(max_examples=EXAMPLES * 3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows_of("customers", customer_cells, 30, clean=1), settings_cells,
+       st.sampled_from(["", "B2B", "B2C"]))
+def test_fast_customers_are_the_former_customers(customers, params, default_type):
+    sheets = load(customers, [], [], {**params, "default_customer_type": default_type})
+    assert customer_records(sheets, fast=True) == customer_records(sheets, fast=False)
+
+
+# a tab's rows: data rows, blank ones (None, "", spaces), the header again (as typed, in capitals,
+# with accents lost, in the other language, cut short), text that starts like the header, odd cells
+def odd_headers(tab: str) -> st.SearchStrategy[list[CellValue]]:
+    fr, en = CONTRACT.tab(tab).headers("fr"), CONTRACT.tab(tab).headers("en")
+    return st.one_of(st.just(fr), st.just(en), st.just([h.upper() for h in fr]),
+                     st.just([h.replace("é", "e").replace("É", "E") for h in fr]),
+                     st.just(["  " + h + " " for h in fr]), st.integers(1, len(fr)).map(lambda n: fr[:n]),
+                     st.just(fr[:1] + [""] * (len(fr) - 1)),
+                     st.just([fr[0], *en[1:]]))
+
+
+blank_rows = st.sampled_from([[], [None], [""], ["", None, "  "], ["\t", "\u00a0"], [None] * 5, ["\x1c"]])
+first_cells = st.one_of(hostile, st.sampled_from(["Code client", "code", "c", "C00001", "Ｃｏｄｅ client",
+                                                  "Code_client ", "Code clientèle", "ﬁ", " Code client"]))
+
+
+def tab_rows(tab: str) -> st.SearchStrategy[list[list[CellValue]]]:
+    width = len(CONTRACT.tab(tab).columns)
+    data = st.lists(hostile, min_size=0, max_size=width)
+    led = st.tuples(first_cells, st.lists(hostile, max_size=width - 1)).map(lambda t: [t[0], *t[1]])
+    return st.lists(st.one_of(data, led, blank_rows, odd_headers(tab)), max_size=14)
+
+
+def shuffled_header(tab: str) -> st.SearchStrategy[list[CellValue]]:
+    """The header in either language, in any order, with unknown columns, a repeated column, blanks."""
+    fr, en = CONTRACT.tab(tab).headers("fr"), CONTRACT.tab(tab).headers("en")
+    cells_ = st.lists(st.one_of(st.sampled_from(fr), st.sampled_from(en),
+                                st.sampled_from(["", None, "Notes", "autre", 3])), min_size=1, max_size=len(fr) + 3)
+    return st.one_of(st.just(fr), st.just(en), st.permutations(fr).map(list), cells_)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_fast_tables_are_the_former_tables(data):
+    """find_tables: the same tables, rows (numbers and cells), anomalies (R001-R006) as the row by row one."""
+    sheets = []
+    for tab, name in (("customers", st.sampled_from(["Clients", "Customers"])),
+                      ("invoices", st.sampled_from(["Factures", "Invoices"])),
+                      ("payments", st.sampled_from(["Reglements", "Payments"]))):
+        lead = data.draw(st.lists(blank_rows, max_size=2))
+        sheets.append(RawSheet(data.draw(name), [*lead, data.draw(shuffled_header(tab)), *data.draw(tab_rows(tab))]))
+    if data.draw(st.booleans()):
+        sheets.append(RawSheet("Clients", [header("customers"), ["C1"]]))  # a second Clients tab (R001)
+    sheets.append(RawSheet("Historique", [["foo"]], owned=False))  # a user's tab under relance's name (R006)
+    assert customer_records(sheets, fast=True) == customer_records(sheets, fast=False)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_demo_book_records_are_the_former_records(tmp_path, lang):
+    """The demo book (customers of every kind, blank types, invoices, payments) read both ways."""
+    path = tmp_path / "demo.xlsx"
+    build_demo_workbook(path, invoices=2500, lang=lang)
+    sheets = XlsxBackend(path).read(lambda name: reads_tab(CONTRACT, name))
+    assert customer_records(sheets, fast=True) == customer_records(sheets, fast=False)
+    assert records(sheets, by_row=False) == records(sheets, by_row=True)
+
+
+CUSTOMER_BAD = {
+    "customer_id": ["", " ", 5.0, " C2", "C1", None, True], "name": [3.0, True, "", None],
+    "email": ["pas une adresse", "Jean <jean@martin.example>", "x@y", "a@b.example, c@d", 5, "é@x.example"],
+    "cc": ["bad@", 1.0, "a@b.example;;", " "], "phone": [612345678.0], "language": ["de", 1, "EN ", " ", "Français"],
+    "customer_type": ["", "pro", 2, " b2b", None, "particulier"],
+    "payment_terms": ["xyz", 90, "90 jours", 30, 30.0, "  ", "61", "45 FDM", "46 FDM", True],
+    "opt_out": ["peut-être", 1, 0, True, False, "OUI", " x ", 1.5], "segment": [1.0],
+    "paused_until": ["2025-02-30", "demain", 45000, 45000.0, dt.datetime(2025, 3, 1, 10), dt.date(1850, 1, 1),
+                     dt.date(2300, 1, 1), "15/03/2025", True, "  "],
+    "postal_code": [69003.0, 69003], "owner": [0.0, False],
+}
+
+
+def test_each_bad_customer_cell_is_read_as_row_by_row():
+    """Every bad cell above in an otherwise clean row: the fast path leaves nothing to chance."""
+    clean = ["C9", "Dumas", "compta@dumas.example", "", "", "fr", "B2B", "", "", "30", "", "", "", "", "", "", "",
+             ""]
+    columns = keys("customers")
+    rows = []
+    for key, values in CUSTOMER_BAD.items():
+        for value in values:
+            row = list(clean)
+            row[0] = f"X{len(rows)}" if key != "customer_id" else value
+            row[columns.index(key)] = value
+            rows.append(row)
+    for default_type in ("", "B2B", "B2C"):
+        sheets = load(rows, [], [], {"default_customer_type": default_type})
+        assert customer_records(sheets, fast=True) == customer_records(sheets, fast=False)

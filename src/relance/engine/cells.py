@@ -250,8 +250,11 @@ def distinct_texts(column: Sequence[CellValue]) -> set[str | None]:
 
 def texts(column: Sequence[CellValue]) -> list[str]:
     """cells.text of every cell of a column (most such columns are blank)."""
-    if column.count("") + column.count(None) == len(column):
+    kinds = set(map(type, column))
+    if kinds == {str}:  # text() of a str is its strip(), at C speed
+        return list(map(str.strip, column))  # type: ignore[arg-type]
+    if kinds <= {type(None)}:
         return [""] * len(column)
-    if set(map(type, column)) <= {str, type(None)}:  # text() of a str is its strip()
+    if kinds <= {str, type(None)}:
         return ["" if v is None else v.strip() for v in column]  # type: ignore[union-attr]
     return list(map(text, column))

@@ -7,9 +7,12 @@ skipped and reported; relance never reminds on a guess.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from typing import NamedTuple
+from itertools import repeat
+from operator import eq, is_
+from typing import Any, NamedTuple
 
 from relance.engine import cells
 from relance.engine.anomaly import Source
@@ -218,75 +221,118 @@ def _choices(column: Sequence[CellValue], spec: ColumnSpec, blank: str) -> dict[
 
 
 _UNREAD = Terms(-1)  # a terms cell the fast path leaves to the row-by-row reading
+_PLACEHOLDER = Decimal(0)  # the amount of a row the fast path leaves to the row-by-row reading
 
 
 def _fast(table: Table, reader: _RowReader, invoices: dict[str, Invoice]) -> None:
-    """The column-wise reading: clean rows built at once, the others through `reader.row`."""
+    """The column-wise reading: each check made on whole columns (at C speed when a column is
+    clean throughout); the rows some check finds odd go through `reader.row`, the others are built
+    at once. A row is odd when anything in it is unusual, or its number is also another row's
+    (as the row-by-row reading writes it), so that the clean rows depend on no other row."""
+    columns: list[Sequence[Any]] = table.raw_columns(_KEYS)  # cells compared once their type is checked
     (ids, customer_ids, issues, dues, amounts, currencies, kinds, applies, paids, terms_cells, statuses,
-     pdfs, pays) = table.raw_columns(_KEYS)
-    kind_of = _choices(kinds, reader.kind_col, "invoice")
-    status_of = _choices(statuses, reader.status_col, "open")
-    terms_of: dict[CellValue, Terms | None] = {v: parse_terms(v) for v in cells.distinct_texts(terms_cells) if v}
-    terms_of[""] = terms_of[None] = None
-    applies_texts, pdf_texts, pay_texts = cells.texts(applies), cells.texts(pdfs), cells.texts(pays)
+     pdfs, pays) = columns
+    n = len(table.data)
     customers, settings = reader.customers, reader.settings
     default_currency, default_terms, eom = settings.default_currency, reader.default_terms, settings.eom_method
+    first, last, date, half_up = cells.FIRST_DATE, cells.LAST_DATE, dt.date, ROUND_HALF_UP
+    odd: set[int] = set()
+    # numbers and customers: text cells; a number that no other row has (as read row by row)
+    id_texts, customer_texts = cells.texts(ids), cells.texts(customer_ids)
+    _odd_unless_text(ids, odd)
+    _odd_unless_text(customer_ids, odd)
+    if len(set(id_texts)) != n or "" in id_texts:
+        counts = Counter(id_texts)
+        odd.update(k for k, v in enumerate(id_texts) if counts[v] > 1 or not v)
+    found_customers = list(map(customers.get, customer_texts))
+    if None in found_customers:
+        odd.update(k for k, c in enumerate(found_customers) if c is None)
+    # issue dates: date cells within range; amounts: floats above 0 and below MAX_AMOUNT
+    if set(map(type, issues)) - {date} or (n and not (first <= min(issues) and max(issues) <= last)):
+        odd.update(k for k, v in enumerate(issues) if type(v) is not date or not first <= v <= last)
+    if (set(map(type, amounts)) - {float} or not all(map((0.0).__lt__, amounts))
+            or not all(map((1e12).__gt__, amounts))):
+        bad_amount = [k for k, v in enumerate(amounts) if type(v) is not float or not 0 < v < 1e12]
+        odd.update(bad_amount)
+        amounts = list(amounts)
+        for k in bad_amount:
+            amounts[k] = 1.0  # a stand-in, so that the columns below hold numbers: the row is odd
+    # choices, currencies, terms: one lookup per distinct cell
+    kind_of = _choices(kinds, reader.kind_col, "invoice")
+    status_of = _choices(statuses, reader.status_col, "open")
     known = cells.KNOWN_CURRENCIES
-    units = {c: cells.minor_unit(c) for c in {default_currency, *(v for v in cells.distinct_texts(currencies) if v in known)}}
-    due_by: dict[tuple[Terms, dt.date], dt.date] = {}
+    currency_of: dict[CellValue, str | None] = {
+        v: default_currency if not v else v if v in known else None for v in cells.distinct_texts(currencies)}
+    terms_of: dict[CellValue, Terms | None] = {}
+    for v in cells.distinct_texts(terms_cells):
+        found = parse_terms(v) if v else None
+        terms_of[v] = _UNREAD if v and found is None else found
+    kind_v, status_v, currency_v = (_lookup(of, column, None, odd) for of, column in (
+        (kind_of, kinds), (status_of, statuses), (currency_of, currencies)))
+    terms_v = _lookup(terms_of, terms_cells, _UNREAD, odd)
+    if any(map(is_, terms_v, repeat(_UNREAD))):
+        odd.update(k for k, t in enumerate(terms_v) if t is _UNREAD)
+    # due dates: blank, or a date cell from the issue date to LAST_DATE
+    odd.update(k for k, (d, i) in enumerate(zip(dues, issues, strict=True)) if d is not None and d != "" and (
+        type(d) is not date or type(i) is not date or not i <= d <= last))
+    # amounts already paid: blank, or a float from 0 to below MAX_AMOUNT
+    if paids.count("") + paids.count(None) != n:
+        odd.update(k for k, v in enumerate(paids) if v is not None and v != "" and (
+            type(v) is not float or not 0 <= v < 1e12))
+    units = {c: cells.minor_unit(c) for c in {default_currency, *(c for c in currency_v if c is not None)}}
+    unit_v: list[Decimal] = [units.get(c, units[default_currency]) for c in currency_v]
+    given = list(map(Decimal, map(repr, amounts)))
+    quantize: Any = Decimal.quantize
+    rounded_v: list[Decimal] = list(map(quantize, given, unit_v, repeat(half_up)))
+    if not all(map(eq, rounded_v, given)):  # more decimals than the currency has: R109
+        odd.update(k for k, (r, g) in enumerate(zip(rounded_v, given, strict=True)) if r != g)
+    applies_texts, pdf_texts, pay_texts = cells.texts(applies), cells.texts(pdfs), cells.texts(pays)
+    due_by: dict[tuple[int, bool, dt.date], dt.date] = {}
     latest_by: dict[dt.date, dt.date] = {}
-    first, last, name, date, half_up = cells.FIRST_DATE, cells.LAST_DATE, table.name, dt.date, ROUND_HALF_UP
-    new = tuple.__new__
-    for k, ((number, row_cells), raw_id, raw_customer, raw_issue, raw_due, raw_amount, raw_currency, raw_kind,
-            raw_paid, raw_terms, raw_status) in enumerate(zip(
-                table.data, ids, customer_ids, issues, dues, amounts, currencies, kinds, paids, terms_cells,
-                statuses, strict=True)):
-        # every test below sends a row with anything unusual to the row-by-row reading
-        if (type(raw_id) is not str or type(raw_customer) is not str or type(raw_issue) is not date
-                or type(raw_amount) is not float or not 0 < raw_amount < 1e12 or not first <= raw_issue <= last):
-            reader.row(Row(table, number, row_cells), _values(table, reader, row_cells), invoices)
-            continue
-        iid, cid = raw_id.strip(), raw_customer.strip()
-        customer = customers.get(cid)
-        try:
-            kind, status, terms = kind_of.get(raw_kind), status_of.get(raw_status), terms_of.get(raw_terms, _UNREAD)
-        except TypeError:  # an unhashable cell (Decimal('sNaN')): the row-by-row reading says what it is
-            kind = status = None
-            terms = _UNREAD
-        if raw_currency is None or raw_currency == "":
-            currency: str | None = default_currency
-        else:
-            currency = raw_currency if type(raw_currency) is str and raw_currency in known else None
-        if raw_due == "":
-            raw_due = None
-        if raw_paid == "":
-            raw_paid = None
-        if (not iid or iid in invoices or customer is None or kind is None or status is None or currency is None
-                or terms is _UNREAD or (terms is None and raw_terms is not None and raw_terms != "")
-                or (raw_due is not None and (type(raw_due) is not date or not raw_issue <= raw_due <= last))
-                or (raw_paid is not None and (type(raw_paid) is not float or not 0 <= raw_paid < 1e12))):
-            reader.row(Row(table, number, row_cells), _values(table, reader, row_cells), invoices)
-            continue
-        amount = Decimal(repr(raw_amount))
-        unit = units[currency]
-        rounded = amount.quantize(unit, half_up)
-        if rounded != amount or (kind == "invoice" and customer.type == "B2B" and (
+    name, new = table.name, tuple.__new__
+    for k, ((number, row_cells), iid, cid, customer, issue, due, amount, currency, kind, status, terms, paid,
+            unit) in enumerate(zip(table.data, id_texts, customer_texts, found_customers, issues, dues, rounded_v,
+                                   currency_v, kind_v, status_v, terms_v, paids, unit_v, strict=True)):
+        if k in odd or (kind == "invoice" and customer.type == "B2B" and (
                 (terms is not None and terms.beyond_legal_maximum)
-                or (raw_due is not None and raw_due > (latest_by.get(raw_issue) or latest_by.setdefault(
-                    raw_issue, legal_latest_due(raw_issue)))))):
+                or (due and due > (latest_by.get(issue) or latest_by.setdefault(
+                    issue, legal_latest_due(issue)))))):
             reader.row(Row(table, number, row_cells), _values(table, reader, row_cells), invoices)
             continue
-        if raw_due is not None:
-            due = raw_due
-        else:
+        if not due:
             chosen = terms or customer.payment_terms or default_terms
-            found = due_by.get((chosen, raw_issue))
-            due = found if found is not None else due_by.setdefault(
-                (chosen, raw_issue), chosen.due_date(raw_issue, eom))
+            key = (chosen.days, chosen.end_of_month, issue)  # not hashing Terms: its __hash__ is Python's
+            due = due_by.get(key)
+            if due is None:
+                due = due_by.setdefault(key, chosen.due_date(issue, eom))
         invoices[iid] = new(Invoice, (  # Invoice(...) without its Python-level __new__
-            iid, cid, raw_issue, due, rounded, currency, kind, applies_texts[k],
-            Decimal(repr(raw_paid)).quantize(unit, half_up) if raw_paid is not None else None,
+            iid, cid, issue, due, amount, currency, kind, applies_texts[k],
+            Decimal(repr(paid)).quantize(unit, half_up) if paid is not None and paid != "" else None,
             status, pdf_texts[k], pay_texts[k], new(Source, (name, number, None, ""))))
+
+
+def _odd_unless_text(column: Sequence[CellValue], odd: set[int]) -> None:
+    """Mark the rows whose cell is not text."""
+    if set(map(type, column)) - {str}:
+        odd.update(k for k, v in enumerate(column) if type(v) is not str)
+
+
+def _lookup(of: dict[Any, Any], column: Sequence[CellValue], default: object, odd: set[int]) -> list[Any]:
+    """What each cell of a column reads as (`of`: distinct text cell -> value); a cell not in `of`
+    gives `default`, and its row is odd when `default` is None."""
+    try:
+        found: list[Any] = list(map(of.get, column, repeat(default)))
+    except TypeError:  # an unhashable cell (Decimal('sNaN')): its row is odd
+        found = []
+        for k, v in enumerate(column):
+            try:
+                found.append(of.get(v, default))
+            except TypeError:
+                found.append(default)
+                odd.add(k)
+    if default is None and None in found:
+        odd.update(k for k, v in enumerate(found) if v is None)
+    return found
 
 
 def _values(table: Table, reader: _RowReader, row_cells: Sequence[CellValue]) -> list[CellValue]:

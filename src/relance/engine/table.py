@@ -251,22 +251,60 @@ def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
     header_norm = {j: normalize(rows[header_idx][j]) for j in columns.values()}
     first_col = min(header_norm) if header_norm else None
     pending_blank: list[int] = []
-    for i in range(header_idx + 1, len(rows)):
+    data = table.data
+    start = header_idx + 1
+    # Only the rows that may be blank (blank first cell) or a repeated header (text in the first
+    # mapped column not ruled out by its first letter) go through the checks; the rows between
+    # them are data rows, kept as they are at C speed.
+    odd = _odd_rows(rows, start, first_col, header_norm[first_col] if first_col is not None else "")
+    for i in odd:
+        if i > start:
+            _flush_blank(sheet.name, pending_blank, out)
+            data.extend(zip(range(start + 1, i + 1), rows[start:i], strict=True))
+        start = i + 1
         cells = rows[i]
         if _blank(cells):
             pending_blank.append(i + 1)
             continue
-        for number in pending_blank:  # blank rows between data rows; trailing ones are not reported
-            out.warn(Source(sheet.name, number), "", A.R004_BLANK_ROW(), A.R004_HINT(), "R004")
-        pending_blank.clear()
+        _flush_blank(sheet.name, pending_blank, out)
         if first_col is not None and _looks_like(cells, first_col, header_norm[first_col]) and (
             sum(1 for j, norm in header_norm.items() if j < len(cells) and normalize(cells[j]) == norm) * 2
             > len(header_norm)
         ):
             out.warn(Source(sheet.name, i + 1), "", A.R005_HEADER_AGAIN(), A.R005_HINT(), "R005")
             continue
-        table.data.append((i + 1, cells))
+        data.append((i + 1, cells))
+    if start < len(rows):
+        _flush_blank(sheet.name, pending_blank, out)
+        data.extend(zip(range(start + 1, len(rows) + 1), rows[start:], strict=True))
     return table
+
+
+def _flush_blank(tab: str, pending_blank: list[int], out: Collector) -> None:
+    """The blank rows seen before a data row (trailing ones are not reported)."""
+    for number in pending_blank:
+        out.warn(Source(tab, number), "", A.R004_BLANK_ROW(), A.R004_HINT(), "R004")
+    pending_blank.clear()
+
+
+def _odd_rows(rows: Sequence[Sequence[CellValue]], start: int, first_col: int | None, norm: str) -> list[int]:
+    """The indexes (from `start`) of the rows that may be blank or a repeated header row: a row
+    whose first cell is not blank is not blank, and one whose first mapped cell is not text, or
+    text starting with an ASCII letter or sign other than the header's first letter, or ASCII text
+    shorter than the header, is not the header again (_looks_like); every other row is a data row."""
+    body = rows[start:]
+    blank_first = [i for i, c in enumerate(body, start)
+                   if not c or (v := c[0]) is None or v == "" or (type(v) is str and not v.strip())]
+    if first_col is None:
+        return blank_first
+    ruled_out = frozenset(ch for ch in map(chr, range(128)) if not ch.isspace() and ch.lower() != norm[:1])
+    size = len(norm)  # normalize() never lengthens ASCII text: a shorter ASCII cell is not the header
+    header_like = [i for i, c in enumerate(body, start)
+                   if len(c) > first_col and type(v := c[first_col]) is str and v[:1] not in ruled_out
+                   and (len(v) >= size or not v.isascii())]
+    if not header_like:
+        return blank_first
+    return sorted({*blank_first, *header_like})
 
 
 def _archive(name: str) -> bool:
