@@ -46,7 +46,7 @@ from relance.engine.catalog import console
 from relance.engine.errors import WorkbookError, WorkbookLocked
 from relance.engine.history_index import IndexTab
 from relance.engine.i18n import Said
-from relance.engine.sheets import CellValue, OwnedTab, RawSheet
+from relance.engine.sheets import CellValue, OwnedTab, RawSheet, SheetRows
 from relance.workbook import xlsx_charts as charts
 from relance.workbook import xlsx_parts as parts
 from relance.workbook import xlsx_styles
@@ -261,8 +261,9 @@ class XlsxBackend:
         except Exception as exc:  # calamine's errors have no common base worth naming
             raise WorkbookError(console.BOOK_UNREADABLE(name=name, cause=exc), _RESAVE_HINT) from None
         self._read_stamp = stamp
+        # SheetRows: the engine lets the big tabs' cells go once their records are built
         return [
-            RawSheet(s.name, rows.get(i, []), owned=s.name.casefold() in layout.marks)
+            RawSheet(s.name, SheetRows(rows.pop(i, [])), owned=s.name.casefold() in layout.marks)
             for i, s in enumerate(layout.sheets)
         ]
 
