@@ -27,6 +27,7 @@ import re
 import shutil
 import socket
 import stat
+import sys
 import tempfile
 import time
 import zipfile
@@ -114,6 +115,23 @@ def _as_read(value: CellValue) -> CellValue:
         number = float(value)
         return number if math.isfinite(number) else str(value)
     return parts.clean_text(str(value))
+
+
+#: A read of more cells than this hands the memory calamine freed back to the system (below, the
+#: few MB are not worth the walk through the heap).
+_TRIM_AFTER_CELLS = 2_000_000
+
+
+def _give_back_freed_memory() -> None:
+    """Return to the system the heap pages calamine's copies of the tabs held: glibc keeps freed
+    small blocks for later (hundreds of MB at a million invoices), and what comes next in a run is
+    Python objects, which live elsewhere. Nothing where the C library has no malloc_trim."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes  # only here: most reads are small
+
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _cells(rows: list[list[CellValue]]) -> int:
@@ -356,6 +374,7 @@ class XlsxBackend:
                         if following is not None:
                             wait([following])
                         rows[i] = self._sheet_rows(found)
+                        del found  # calamine's copy of the tab goes before the next tab is parsed
                         total += _cells(rows[i])
                         if total > parts.MAX_BOOK_CELLS:
                             raise self._too_many(total)
@@ -369,6 +388,8 @@ class XlsxBackend:
             total += sum(_cells(rows[i]) for i in trimmed)
             if total > parts.MAX_BOOK_CELLS:
                 raise self._too_many(total)
+        if total > _TRIM_AFTER_CELLS:
+            _give_back_freed_memory()
         return rows
 
     def _tab_label(self, sheet: str, member: parts.ZipMember) -> Said:
