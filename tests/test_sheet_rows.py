@@ -4,15 +4,20 @@ records, anomalies and figures are those of the same cells handed as plain lists
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relance.app.resources import shipped_contract, shipped_presets
 from relance.demo import build_demo_workbook
 from relance.engine.book import Book, load_book
 from relance.engine.sheets import RawSheet, SheetRows
 from relance.engine.table import reads_tab
+from relance.workbook import xlsx
 from relance.workbook.xlsx import XlsxBackend
 
 CONTRACT = shipped_contract()
@@ -52,3 +57,59 @@ def test_released_rows_give_the_records_of_plain_rows(tmp_path: Path, lang: str)
     assert len(rows[by_key["customers"]]) > 60  # the other tabs keep theirs
     plain_rows = {s.name: s.rows for s in plain}
     assert plain_rows[by_key["invoices"]] and plain_rows[by_key["payments"]]  # plain lists are never emptied
+
+
+@pytest.mark.parametrize("budget", [0, 10**12])
+def test_a_book_reads_the_same_one_tab_or_two_tabs_at_a_time(tmp_path: Path, monkeypatch, budget: int):
+    path = tmp_path / "demo.xlsx"
+    build_demo_workbook(path, customers=40, invoices=600)
+    wanted = lambda name: reads_tab(CONTRACT, name)  # noqa: E731
+    alone = XlsxBackend(path).read(wanted)
+    monkeypatch.setattr(xlsx, "PARALLEL_XML", budget)
+    assert XlsxBackend(path).read(wanted) == alone
+
+
+@settings(max_examples=40, deadline=None)
+@given(sizes=st.lists(st.integers(0, 400), min_size=1, max_size=9), budget=st.integers(0, 500),
+       strings=st.integers(0, 200), skipped=st.sets(st.integers(0, 8)))
+def test_tabs_are_parsed_in_order_two_at_most_within_the_budget(sizes, budget, strings, skipped):
+    """_Turns, as _read_sheets drives it: two threads take the tabs in order, the reading thread
+    gives back each tab's share in order; no tab waits forever, none enters out of turn, and two
+    are parsed at once only within the budget (the second workbook's shared strings counted)."""
+    turns = xlsx._Turns(budget, strings)
+    lock = threading.Lock()
+    entered: list[int] = []
+    held: list[int] = []  # the tabs parsed or waiting for their rows
+    slots: set[int] = set()
+    problems: list[str] = []
+
+    def job(k: int) -> bool:
+        if k in skipped:
+            turns.skip(k)
+            return False
+        slot = turns.enter(k, sizes[k])
+        assert slot is not None
+        with lock:
+            if slot in slots:
+                problems.append(f"workbook {slot} used twice")
+            slots.add(slot)
+            extra = strings if slot == 1 else 0
+            if held and sum(sizes[j] for j in held) + sizes[k] + extra > budget:
+                problems.append(f"tab {k} entered over the budget beside {held}")
+            entered.append(k)
+            held.append(k)
+        with lock:
+            slots.discard(slot)
+        turns.parsed(slot)
+        return True
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(job, k) for k in range(len(sizes))]
+        for k, future in enumerate(futures):
+            if future.result(timeout=60):  # a hang guard, never reached when it works
+                with lock:
+                    held.remove(k)
+                turns.converted(sizes[k])
+        turns.close()
+    assert not problems
+    assert entered == [k for k in range(len(sizes)) if k not in skipped]
