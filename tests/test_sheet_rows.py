@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from relance.app.resources import shipped_contract, shipped_presets
 from relance.demo import build_demo_workbook
 from relance.engine.book import Book, load_book
+from relance.engine.errors import WorkbookError
 from relance.engine.sheets import RawSheet, SheetRows
 from relance.engine.table import reads_tab
 from relance.workbook import xlsx
@@ -75,7 +76,7 @@ def test_a_book_reads_the_same_one_tab_or_two_tabs_at_a_time(tmp_path: Path, mon
 def test_tabs_are_parsed_in_order_two_at_most_within_the_budget(sizes, budget, strings, skipped):
     """_Turns, as _read_sheets drives it: two threads take the tabs in order, the reading thread
     gives back each tab's share in order; no tab waits forever, none enters out of turn, and two
-    are parsed at once only within the budget (the second workbook's shared strings counted)."""
+    are held at once only within the budget (the second workbook's shared strings counted)."""
     turns = xlsx._Turns(budget, strings)
     lock = threading.Lock()
     entered: list[int] = []
@@ -113,3 +114,21 @@ def test_tabs_are_parsed_in_order_two_at_most_within_the_budget(sizes, budget, s
         turns.close()
     assert not problems
     assert entered == [k for k in range(len(sizes)) if k not in skipped]
+
+
+def test_a_refused_tab_among_others_stops_the_read_and_its_threads(tmp_path: Path):
+    """A part past its bound, after a tab that reads well and before others: the same refusal as
+    when tabs were read one at a time, and no reading thread outlives the read."""
+    from handmade import package, sheet_bomb, sheet_xml
+    from test_bounded_read import SHEETS
+
+    before = {t.ident for t in threading.enumerate()}
+    sheets = {**{name: sheet_xml([["a", 1]] * 50) for name in ("Clients", "Reglements", "Litiges")},
+              **SHEETS, "Factures": sheet_bomb(4_000_000_000)}
+    path = package(tmp_path / "book.xlsx", sheets)
+    for budget in (0, 10**12):
+        with pytest.raises(WorkbookError) as caught, pytest.MonkeyPatch.context() as patch:
+            patch.setattr(xlsx, "PARALLEL_XML", budget)
+            XlsxBackend(path).read(lambda name: reads_tab(CONTRACT, name))
+        assert "the tab 'Factures'" in str(caught.value) and "inflates to 4 GB" in str(caught.value)
+    assert not [t for t in threading.enumerate() if t.ident not in before and t.name.startswith("relance-xlsx")]

@@ -147,17 +147,19 @@ PARALLEL_XML = 256_000_000
 
 
 class _Turns:
-    """Who parses next, for _read_sheets' two threads: the tabs in their order, with one workbook
-    each (a workbook parses one tab at a time), two at once only while their XML (and, for the
-    second workbook, the shared strings it loads again) stays within the budget. In order, so
-    that the oldest tab never waits for a later one: the reading thread makes the rows in that
-    order and gives back each tab's share (`converted`), which lets the next one in."""
+    """Who parses next, for _read_sheets' two threads: the tabs in their order, at most two at
+    once (one workbook each: a workbook parses one tab at a time); a tab goes in alone, or beside
+    the tabs parsed whose rows are not made yet while their XML with its own (and, for the second
+    workbook, the shared strings it loads again) stays within the budget. In order, so that the
+    oldest tab never waits for a later one: the reading thread makes the rows in that order and
+    gives back each tab's share (`converted`), which lets the next one in."""
 
     def __init__(self, budget: int, strings: int) -> None:
         self._ready = threading.Condition()
         self._budget, self._strings = budget, strings
         self._turn = 0
         self._held = 0  # XML parsed or being parsed whose rows are not made yet
+        self._tabs = 0  # how many tabs that is
         self._free = [0, 1]  # the workbooks no thread is parsing with
         self._closed = False
 
@@ -165,7 +167,7 @@ class _Turns:
         if not self._free:
             return False
         extra = self._strings if self._free[0] == 1 else 0  # the second workbook loads them again
-        return self._held == 0 or self._held + size + extra <= self._budget
+        return self._tabs == 0 or self._held + size + extra <= self._budget
 
     def enter(self, k: int, size: int) -> int | None:
         """Wait for tab k's turn and room; the workbook to parse it with (None: the read stopped)."""
@@ -175,6 +177,7 @@ class _Turns:
                 return None
             self._turn += 1
             self._held += size
+            self._tabs += 1
             return self._free.pop(0)
 
     def skip(self, k: int) -> None:
@@ -192,6 +195,7 @@ class _Turns:
     def converted(self, size: int) -> None:
         with self._ready:
             self._held -= size
+            self._tabs -= 1
             self._ready.notify_all()
 
     def close(self) -> None:
