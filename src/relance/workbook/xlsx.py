@@ -417,8 +417,8 @@ class XlsxBackend:
 
         Two threads check and parse the tabs in their order (calamine parses without the GIL, one
         tab at a time per workbook: each thread opens its own), so that a small book's two big tabs
-        are parsed side by side; two tabs are parsed at once only while their XML together stays
-        within PARALLEL_XML (see _Turns), so that a big book is read one tab at a time, as memory
+        are parsed side by side, when all the tabs' XML together stays within PARALLEL_XML (see
+        _Turns); a big book is checked and parsed by one thread, one tab at a time, as memory
         allows. The rows are made here, in tab order (that holds the GIL), each tab's as soon as
         calamine has it, then calamine's copy is dropped."""
         rows: dict[int, list[list[CellValue]]] = {}
@@ -455,7 +455,12 @@ class XlsxBackend:
                 if not entered:
                     turns.skip(k)
 
-        pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="relance-xlsx-read")
+        # One thread when the tabs do not all fit in the budget together: calamine's memory then
+        # comes back to one C heap, tab after tab (each thread allocates from a heap of its own,
+        # and memory one thread freed does not serve another: two threads alternating over a
+        # million-invoice book's tabs held 600 MB more)
+        threads = 2 if sum(sizes) + strings <= PARALLEL_XML else 1
+        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="relance-xlsx-read")
         try:
             futures = [pool.submit(job, k) for k in range(len(needed))]
             for k, ((i, sheet), member) in enumerate(zip(needed, members, strict=True)):
