@@ -33,7 +33,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from decimal import Decimal
@@ -462,9 +462,13 @@ class XlsxBackend:
         threads = 2 if sum(sizes) + strings <= PARALLEL_XML else 1
         pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="relance-xlsx-read")
         try:
-            futures = [pool.submit(job, k) for k in range(len(needed))]
+            futures: list[Future[tuple[parts.Extent | None, Any]] | None] = [
+                pool.submit(job, k) for k in range(len(needed))]
             for k, ((i, sheet), member) in enumerate(zip(needed, members, strict=True)):
-                extent, found = futures[k].result()
+                future, futures[k] = futures[k], None  # the future holds calamine's copy: let it go too
+                assert future is not None
+                extent, found = future.result()
+                del future
                 if found is None:
                     assert member is not None
                     trimmed[i] = (member, self._exact_extent(layout, member, sheet.name))
