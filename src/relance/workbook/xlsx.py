@@ -125,7 +125,7 @@ _TRIM_AFTER_CELLS = 2_000_000
 
 def _give_back_freed_memory() -> None:
     """Return to the system the heap pages calamine's copies of the tabs held: glibc keeps freed
-    small blocks for later (hundreds of MB at a million invoices), and what comes next in a run is
+    small blocks for later (10 MB after a 100,000-invoice read), and what comes next in a run is
     Python objects, which live elsewhere. Nothing where the C library has no malloc_trim."""
     if not sys.platform.startswith("linux"):
         return
@@ -456,9 +456,8 @@ class XlsxBackend:
                     turns.skip(k)
 
         # One thread when the tabs do not all fit in the budget together: calamine's memory then
-        # comes back to one C heap, tab after tab (each thread allocates from a heap of its own,
-        # and memory one thread freed does not serve another: two threads alternating over a
-        # million-invoice book's tabs held 600 MB more)
+        # comes back to one C heap, tab after tab (glibc gives each thread a heap of its own, and
+        # memory one thread freed does not serve another's next tab)
         threads = 2 if sum(sizes) + strings <= PARALLEL_XML else 1
         pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="relance-xlsx-read")
         try:
