@@ -2,6 +2,7 @@
 balances, positions, at 10k and 100k invoices.
 
     .venv/bin/python benchmarks/records.py                 # or: ... --sizes 10000,100000 --repeat 3
+    .venv/bin/python benchmarks/records.py --read          # the read phase alone, taken apart
 
 Each figure is the median of --repeat fresh processes (CPU seconds, user + sys, from
 time.process_time in the child), on the demo books benchmarks/run.py builds (cached in
@@ -79,6 +80,72 @@ else:
 print(json.dumps(times))
 """
 
+READ_CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+from relance.app.resources import shipped_contract
+from relance.engine.table import reads_tab
+from relance.workbook import xlsx_parts as parts
+from relance.workbook.xlsx import XlsxBackend
+
+path, mode = Path(sys.argv[1]), sys.argv[2]
+contract = shipped_contract()
+wanted = lambda name: reads_tab(contract, name)
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+wall, t = time.perf_counter(), cpu()
+if mode == "backend":
+    XlsxBackend(path).read(wanted)
+elif mode == "check":  # the bounds check alone (xlsx_parts.SheetScan over each tab's XML)
+    backend = XlsxBackend(path)
+    with open(path, "rb") as f:
+        layout = backend._layout(f)
+    for s in layout.sheets:
+        if s.is_worksheet and s.part and wanted(s.name):
+            backend._check_sheet(layout.by_name[s.part.casefold()], s.name)
+elif mode in ("parse", "rows"):  # calamine alone, one tab at a time; with or without Python rows
+    from python_calamine import CalamineWorkbook
+    book = CalamineWorkbook.from_path(str(path))
+    for name in book.sheet_names:
+        if wanted(name):
+            sheet = book.get_sheet_by_name(name)
+            if mode == "rows":
+                sheet.to_python(skip_empty_area=False)
+            del sheet
+elif mode == "fastexcel":  # the floor: the same tabs to Arrow
+    import fastexcel
+    reader = fastexcel.read_excel(str(path))
+    tabs = [reader.load_sheet(n, header_row=None).to_arrow() for n in reader.sheet_names if wanted(n)]
+# VmHWM: this program's own peak (ru_maxrss would keep the parent's from before the exec)
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM")) / 1024
+print(json.dumps({"wall": time.perf_counter() - wall, "cpu": cpu() - t, "peak": peak}))
+"""
+READ_MODES = ("backend", "check", "parse", "rows", "fastexcel")
+
+
+def read_child(path: Path, mode: str) -> dict[str, float]:
+    done = subprocess.run([sys.executable, "-c", READ_CHILD, str(path), mode], check=True, capture_output=True,
+                          text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def read_table(sizes: list[int], repeat: int) -> None:
+    """The read phase taken apart: XlsxBackend.read of relance's tabs, its bounds check alone,
+    calamine's parse alone and with the Python rows, and the fastexcel floor."""
+    print(f"Read phase, median of {repeat} fresh processes: wall / CPU seconds, peak RSS MiB.\n")
+    print("| invoices | " + " | ".join(READ_MODES) + " |")
+    print("|---:|" + "---|" * len(READ_MODES))
+    for size in sizes:
+        path = build(size)
+        cells = []
+        for mode in READ_MODES:
+            runs = [read_child(path, mode) for _ in range(repeat)]
+            med = {k: statistics.median(r[k] for r in runs) for k in ("wall", "cpu", "peak")}
+            cells.append(f"{med['wall']:.2f} / {med['cpu']:.2f} s, {med['peak']:.0f} MiB")
+        print(f"| {size:,} | " + " | ".join(cells) + " |")
+
+
 STAGES = ("read", "tables", "customers", "invoices", "payments", "balances", "positions")
 
 
@@ -92,7 +159,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--read", action="store_true", help="only the read phase, taken apart")
     args = parser.parse_args()
+    if args.read:
+        read_table([int(s) for s in args.sizes.split(",")], args.repeat)
+        return
     print(f"CPU seconds, median of {args.repeat} fresh processes, as of {AS_OF.isoformat()}.\n")
     print("| invoices | path | " + " | ".join(STAGES) + " | total | floor (calamine read) | total / floor |")
     print("|---:|---|" + "---:|" * (len(STAGES) + 3))

@@ -213,6 +213,34 @@ def test_the_scan_bounds_every_cell_or_says_it_cannot(cells, dimension):
                                         max((c for _, c in visible), default=0))
 
 
+def test_the_scan_of_a_tall_tab_without_a_declared_range_stays_linear(monkeypatch):
+    """A tab with no <dimension> (written in streaming mode) grows its range as the scan goes: a
+    row past it takes the range to what the budget allows at that width in one step, instead of
+    one regex per row (quadratic: 18 s for the Clients tab of a million-invoice book)."""
+    rows = 120_000
+    cells = {(1, 18): 1, **{(r, 1): 1 for r in range(2, rows + 1)}}
+    xml = _form(cells, "plain", None)
+    compiled = []
+    real = parts.SheetScan._compile
+    monkeypatch.setattr(parts.SheetScan, "_compile", lambda self: (compiled.append(1), real(self))[1])
+    scan = parts.SheetScan()
+    for i in range(0, len(xml), 1 << 16):
+        scan.feed(xml[i:i + (1 << 16)])
+    extent = scan.extent()
+    assert extent is not None and extent.cols == 18 and rows <= extent.rows
+    assert extent.cells <= parts.MAX_TAB_CELLS
+    assert len(compiled) < 20
+    # one more row than the budget allows at that width: the fast scan says only an exact one can tell
+    wide = parts.MAX_TAB_CELLS // 18 + 1
+    over = _form({(1, 18): 1, (wide, 1): 1}, "plain", None)
+    scan = parts.SheetScan()
+    scan.feed(over)
+    assert scan.extent() is None
+    precise = parts.SheetScan(precise=True)
+    precise.feed(over)
+    assert precise.extent() == parts.Extent(wide, 18, f"R{wide}")
+
+
 def test_inflate_refuses_what_its_header_does_not_say(tmp_path: Path):
     data = b"<x>" + b"a" * 5000 + b"</x>"
     good = deflate(data)

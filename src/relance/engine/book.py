@@ -111,10 +111,11 @@ def load_book(sheets: Sequence[RawSheet], contract: Contract, presets: Mapping[s
                               c.tab("settings").name(language))
     customers = parse_customers(tables.get("customers"), settings.language, out, settings.default_customer_type)
     invoices = parse_invoices(tables.get("invoices"), customers, settings, out)
+    if "invoices" in tables:  # read once, into records: the raw cells are freed (before Reglements' are parsed)
+        tables["invoices"].drop_rows()
     payments = parse_payments(tables.get("payments"), invoices, customers, settings, out)
-    for key in ("invoices", "payments"):  # read once, into records: their raw cells are freed
-        if key in tables:
-            tables[key].drop_rows()
+    if "payments" in tables:
+        tables["payments"].drop_rows()
     disputes = parse_disputes(tables.get("disputes"), invoices, out)
     promises = parse_promises(tables.get("promises"), invoices, out)
     called_promises, called_disputes = parse_call_outcomes(tables.get("tasks"), invoices, out)

@@ -13,6 +13,22 @@ from decimal import Decimal
 CellValue = str | int | float | bool | Decimal | dt.date | dt.datetime | dt.time | None
 
 
+class SheetRows(list[list[CellValue]]):
+    """A tab's rows as a backend read them, which the engine lets go once it has built its
+    records from them (engine/table.Table.drop_rows): the cells of Factures and Reglements are
+    most of a big book's memory, and the RawSheet would otherwise hold them for the whole read.
+
+    A plain list in every other way (indexing and iteration at C speed, equal to a list of the
+    same rows); `release` empties it.
+    """
+
+    __slots__ = ()
+
+    def release(self) -> None:
+        """Forget the rows (the engine has what it needs of them)."""
+        self.clear()
+
+
 @dataclass(frozen=True, slots=True)
 class RawSheet:
     """A tab as read: its name as the user spelt it and its rows of raw cell values (row 1 first).
@@ -22,7 +38,8 @@ class RawSheet:
     one has no mark, None when the backend cannot tell. engine/table.find_tables decides from it,
     and from the header row, whether a tab named like one of relance's is relance's or the user's.
     Rows may be ragged (a row ends at its last cell) and are empty for tabs the reader was told
-    relance does not need (WorkbookBackend.read).
+    relance does not need (WorkbookBackend.read). A backend may hand them as SheetRows: the
+    engine then empties them once the tab's records are built.
     """
 
     name: str

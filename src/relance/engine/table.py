@@ -21,7 +21,7 @@ from relance.engine.anomaly import Anomaly, Severity, Source, describe
 from relance.engine.catalog import anomalies as A
 from relance.engine.contract import Contract, TabSpec, normalize
 from relance.engine.i18n import Said
-from relance.engine.sheets import CellValue, RawSheet
+from relance.engine.sheets import CellValue, RawSheet, SheetRows
 
 #: The code of the anomaly that says a user's own tab holds a name relance writes.
 FOREIGN_TAB = "R006"
@@ -131,6 +131,9 @@ class Table:
     columns: dict[str, int]  # column key -> 0-based index
     header_text: dict[str, str]
     data: list[tuple[int, Sequence[CellValue]]]
+    #: The tab's rows as read (RawSheet.rows), emptied with `drop_rows` when the backend handed
+    #: them as SheetRows.
+    source: Sequence[Sequence[CellValue]] = ()
 
     def __iter__(self) -> Iterator[Row]:
         for number, cells in self.data:
@@ -150,6 +153,8 @@ class Table:
         the raw cells of Factures and Reglements are most of a big book's memory (about 1 GB at
         a million invoices); the table still names its tab and columns."""
         self.data = []
+        if isinstance(self.source, SheetRows):
+            self.source.release()
 
     def raw_columns(self, keys: Sequence[str]) -> list[Sequence[CellValue]]:
         """The cells of several columns as read, one sequence per key, in row order (a column the
@@ -236,7 +241,7 @@ def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
             continue
         columns[col.key] = j
         header_text[col.key] = str(cell)
-    table = Table(spec, sheet.name, header_idx + 1, columns, header_text, [])
+    table = Table(spec, sheet.name, header_idx + 1, columns, header_text, [], rows)
     lang = table.lang
     for col in spec.columns:
         if col.required and col.key not in columns:

@@ -27,11 +27,13 @@ import re
 import shutil
 import socket
 import stat
+import sys
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from decimal import Decimal
@@ -46,7 +48,7 @@ from relance.engine.catalog import console
 from relance.engine.errors import WorkbookError, WorkbookLocked
 from relance.engine.history_index import IndexTab
 from relance.engine.i18n import Said
-from relance.engine.sheets import CellValue, OwnedTab, RawSheet
+from relance.engine.sheets import CellValue, OwnedTab, RawSheet, SheetRows
 from relance.workbook import xlsx_charts as charts
 from relance.workbook import xlsx_parts as parts
 from relance.workbook import xlsx_styles
@@ -116,8 +118,91 @@ def _as_read(value: CellValue) -> CellValue:
     return parts.clean_text(str(value))
 
 
+#: A read of more cells than this hands the memory calamine freed back to the system (below, the
+#: few MB are not worth the walk through the heap).
+_TRIM_AFTER_CELLS = 2_000_000
+
+
+def _give_back_freed_memory() -> None:
+    """Return to the system the heap pages calamine's copies of the tabs held: glibc keeps freed
+    small blocks for later (10 MB after a 100,000-invoice read), and what comes next in a run is
+    Python objects, which live elsewhere. Nothing where the C library has no malloc_trim."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes  # only here: most reads are small
+
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
+
+
 def _cells(rows: list[list[CellValue]]) -> int:
     return len(rows) * max((len(r) for r in rows[:1]), default=0)
+
+
+#: The worksheet XML (inflated bytes) calamine may hold at once, parsed or waiting for its rows to
+#: be made: two tabs are parsed side by side only within it. Calamine's copy of a tab is a few
+#: times its XML (a million-invoice Factures: 400 MB of XML, 900 MB while parsed), so a big book is
+#: read one tab at a time; a 100,000-invoice book (80 MB for its three big tabs) two at a time.
+PARALLEL_XML = 256_000_000
+
+
+class _Turns:
+    """Who parses next, for _read_sheets' two threads: the tabs in their order, at most two at
+    once (one workbook each: a workbook parses one tab at a time); a tab goes in alone, or beside
+    the tabs parsed whose rows are not made yet while their XML with its own (and, for the second
+    workbook, the shared strings it loads again) stays within the budget. In order, so that the
+    oldest tab never waits for a later one: the reading thread makes the rows in that order and
+    gives back each tab's share (`converted`), which lets the next one in."""
+
+    def __init__(self, budget: int, strings: int) -> None:
+        self._ready = threading.Condition()
+        self._budget, self._strings = budget, strings
+        self._turn = 0
+        self._held = 0  # XML parsed or being parsed whose rows are not made yet
+        self._tabs = 0  # how many tabs that is
+        self._free = [0, 1]  # the workbooks no thread is parsing with
+        self._closed = False
+
+    def _room(self, size: int) -> bool:
+        if not self._free:
+            return False
+        extra = self._strings if self._free[0] == 1 else 0  # the second workbook loads them again
+        return self._tabs == 0 or self._held + size + extra <= self._budget
+
+    def enter(self, k: int, size: int) -> int | None:
+        """Wait for tab k's turn and room; the workbook to parse it with (None: the read stopped)."""
+        with self._ready:
+            self._ready.wait_for(lambda: self._closed or (self._turn == k and self._room(size)))
+            if self._closed:
+                return None
+            self._turn += 1
+            self._held += size
+            self._tabs += 1
+            return self._free.pop(0)
+
+    def skip(self, k: int) -> None:
+        """Tab k is not parsed (its check failed or asks for an exact parse): the next one's turn."""
+        with self._ready:
+            self._ready.wait_for(lambda: self._closed or self._turn == k)
+            self._turn = max(self._turn, k + 1)
+            self._ready.notify_all()
+
+    def parsed(self, slot: int) -> None:
+        with self._ready:
+            self._free = sorted([*self._free, slot])
+            self._ready.notify_all()
+
+    def converted(self, size: int) -> None:
+        with self._ready:
+            self._held -= size
+            self._tabs -= 1
+            self._ready.notify_all()
+
+    def close(self) -> None:
+        """The read is over (done or failed): no thread waits any longer."""
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
 
 
 class XlsxBackend:
@@ -261,8 +346,9 @@ class XlsxBackend:
         except Exception as exc:  # calamine's errors have no common base worth naming
             raise WorkbookError(console.BOOK_UNREADABLE(name=name, cause=exc), _RESAVE_HINT) from None
         self._read_stamp = stamp
+        # SheetRows: the engine lets the big tabs' cells go once their records are built
         return [
-            RawSheet(s.name, rows.get(i, []), owned=s.name.casefold() in layout.marks)
+            RawSheet(s.name, SheetRows(rows.pop(i, [])), owned=s.name.casefold() in layout.marks)
             for i, s in enumerate(layout.sheets)
         ]
 
@@ -327,47 +413,84 @@ class XlsxBackend:
         self, layout: _Layout, needed: Sequence[tuple[int, parts.SheetEntry]]
     ) -> dict[int, list[list[CellValue]]]:
         """The rows of the needed tabs, by position; each tab's XML is checked before calamine
-        builds it. The check of the next tab runs in a thread while calamine parses this one
-        (calamine releases the GIL), and ends before this one's rows are made (which hold it)."""
+        builds it.
+
+        Two threads check and parse the tabs in their order (calamine parses without the GIL, one
+        tab at a time per workbook: each thread opens its own), so that a small book's two big tabs
+        are parsed side by side, when all the tabs' XML together stays within PARALLEL_XML (see
+        _Turns); a big book is checked and parsed by one thread, one tab at a time, as memory
+        allows. The rows are made here, in tab order (that holds the GIL), each tab's as soon as
+        calamine has it, then calamine's copy is dropped."""
         rows: dict[int, list[list[CellValue]]] = {}
         if not needed:
             return rows
         members = [layout.by_name.get((s.part or "").casefold()) for _, s in needed]
+        sizes = [m.info.file_size if m is not None else 0 for m in members]
+        strings = layout.strings.info.file_size if layout.strings is not None else 0
+        turns = _Turns(PARALLEL_XML, strings)
+        books: list[CalamineWorkbook | None] = [None, None]
         trimmed: dict[int, tuple[parts.ZipMember, parts.Extent]] = {}
         total = 0
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="relance-xlsx-check") as pool:
 
-            def check(k: int) -> Future[parts.Extent | None] | None:
-                member = members[k] if k < len(needed) else None
-                return pool.submit(self._check_sheet, member, needed[k][1].name) if member is not None else None
-
-            following = check(0)
+        def job(k: int) -> tuple[parts.Extent | None, Any]:
+            """Tab k checked, then (unless the check says only an exact parse can tell) parsed."""
+            member, name = members[k], needed[k][1].name
+            entered = False
             try:
-                book = CalamineWorkbook.from_path(str(self.path))
+                extent = self._check_sheet(member, name) if member is not None else parts.Extent(0, 0)
+                if member is not None and (extent is None or extent.cells > parts.MAX_TAB_CELLS):
+                    return extent, None
+                slot = turns.enter(k, sizes[k])
+                entered = True
+                if slot is None:  # the read stopped meanwhile
+                    return extent, None
                 try:
-                    for k, ((i, sheet), member) in enumerate(zip(needed, members, strict=True)):
-                        current, following = following, check(k + 1)
-                        extent = current.result() if current is not None else parts.Extent(0, 0)
-                        if member is not None and (extent is None or extent.cells > parts.MAX_TAB_CELLS):
-                            trimmed[i] = (member, self._exact_extent(layout, member, sheet.name))
-                            continue
-                        found = book.get_sheet_by_name(sheet.name)  # parsed without the GIL
-                        if following is not None:
-                            wait([following])
-                        rows[i] = self._sheet_rows(found)
-                        total += _cells(rows[i])
-                        if total > parts.MAX_BOOK_CELLS:
-                            raise self._too_many(total)
+                    book = books[slot]
+                    if book is None:
+                        book = books[slot] = CalamineWorkbook.from_path(str(self.path))
+                    return extent, book.get_sheet_by_name(name)  # parsed without the GIL
                 finally:
-                    book.close()
+                    turns.parsed(slot)
             finally:
-                if following is not None:
-                    following.cancel()
+                if not entered:
+                    turns.skip(k)
+
+        # One thread when the tabs do not all fit in the budget together: calamine's memory then
+        # comes back to one C heap, tab after tab (glibc gives each thread a heap of its own, and
+        # memory one thread freed does not serve another's next tab)
+        threads = 2 if sum(sizes) + strings <= PARALLEL_XML else 1
+        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="relance-xlsx-read")
+        try:
+            futures: list[Future[tuple[parts.Extent | None, Any]] | None] = [
+                pool.submit(job, k) for k in range(len(needed))]
+            for k, ((i, sheet), member) in enumerate(zip(needed, members, strict=True)):
+                future, futures[k] = futures[k], None  # the future holds calamine's copy: let it go too
+                assert future is not None
+                extent, found = future.result()
+                del future
+                if found is None:
+                    assert member is not None
+                    trimmed[i] = (member, self._exact_extent(layout, member, sheet.name))
+                    continue
+                rows[i] = self._sheet_rows(found)
+                del found  # calamine's copy of the tab goes before the next one is parsed
+                turns.converted(sizes[k])
+                total += _cells(rows[i])
+                if total > parts.MAX_BOOK_CELLS:
+                    raise self._too_many(total)
+        finally:
+            turns.close()
+            pool.shutdown(wait=True, cancel_futures=True)
+            for book in books:
+                if book is not None:
+                    book.close()
         if trimmed:
             rows.update(self._read_trimmed(layout, needed, trimmed))
             total += sum(_cells(rows[i]) for i in trimmed)
             if total > parts.MAX_BOOK_CELLS:
                 raise self._too_many(total)
+        if total > _TRIM_AFTER_CELLS:
+            _give_back_freed_memory()
         return rows
 
     def _tab_label(self, sheet: str, member: parts.ZipMember) -> Said:

@@ -1281,6 +1281,17 @@ class SheetScan:
             if (10**digits - 1) * cols <= MAX_TAB_CELLS:  # checking the digits only is cheaper
                 self._rows = 10**digits - 1
                 rows_ok = f"[1-9][0-9]{{0,{digits - 1}}}"
+            elif self._grow:
+                # With no declared range, a row past the range takes it at once to every row the
+                # budget allows at this width: growing it one row at a time compiled one regex per
+                # row (18 s for a 200,000-row tab of 18 columns). Past the budget, only the exact
+                # scan can tell what is there.
+                bound = MAX_TAB_CELLS // cols
+                if rows > bound:
+                    self._irregular = True
+                    return
+                self._rows = bound
+                rows_ok = f'(?!{_gt_number(bound)}")[1-9][0-9]{{0,{len(str(bound)) - 1}}}'
             else:
                 rows_ok = f'(?!{_gt_number(rows)}")[1-9][0-9]{{0,{digits - 1}}}'
             cols_ok = f"[A-{column_letter(cols)}]" if cols <= 26 else _le_letters(cols)
@@ -1314,6 +1325,8 @@ class SheetScan:
                 return
             self._rows, self._cols = max(self._rows, where[0]), max(self._cols, where[1])
             self._compile()
+            if self._irregular:
+                return
             pos = m.start()
 
     def extent(self) -> Extent | None:
