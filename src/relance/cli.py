@@ -1060,7 +1060,8 @@ def _leave(code: str | int | None) -> None:
     The standard output and error are flushed and the exit handlers run (atexit: logging,
     multiprocessing), as Python does before it ends; then the interpreter stops without tearing
     down its objects. Whenever that could differ from a normal exit (another thread still alive,
-    an exit value that is not a number, a flush that fails), it ends the usual way."""
+    an exit value that is not a number, a flush that fails, a profiler or tracer watching), it ends
+    the usual way."""
     import atexit
     import threading
 
@@ -1068,6 +1069,8 @@ def _leave(code: str | int | None) -> None:
         code = 0
     if type(code) is not int or threading.active_count() > 1:
         sys.exit(code)
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)  # a profiler, a debugger or coverage writes what it saw on a normal exit
     try:
         for stream in (sys.stdout, sys.stderr):
             if stream is not None:
