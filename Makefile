@@ -46,6 +46,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/mail.py
 	$(BIN)/python benchmarks/letters.py
 	$(BIN)/python benchmarks/grading.py
+	$(BIN)/python benchmarks/figures.py
+	$(BIN)/python benchmarks/compose.py
+	$(BIN)/python benchmarks/startup.py
 
 clean:
 	rm -rf $(VENV) demo-output benchmarks/out .pytest_cache .mypy_cache .ruff_cache
