@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import AS_OF, CUSTOMERS, OUT, build  # noqa: E402
+from run import AS_OF, CUSTOMERS, OUT, aside, build, forget  # noqa: E402
 
 TICK = r"""
 import sys
@@ -134,7 +134,7 @@ def one_round(size: int) -> tuple[Measure, Measure, int]:
     book, box = adopted(size)
     work, outbox = work_paths(size)
     shutil.copy(book, work)
-    shutil.rmtree(outbox, ignore_errors=True)
+    aside(outbox)  # not removed just before the run: see run.bench
     shutil.copytree(box, outbox)
     relance = str(Path(sys.executable).with_name("relance"))
     cmd = [relance, "run", str(work), "--as-of", AS_OF.isoformat(), "--json", "--outbox", str(outbox), "--anytime"]
@@ -159,7 +159,10 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--repeat", type=int, default=3, help="rounds per figure; the median is shown")
     args = parser.parse_args()
-    rows = [bench(int(s), args.repeat) for s in args.sizes.split(",")]
+    try:
+        rows = [bench(int(s), args.repeat) for s in args.sizes.split(",")]
+    finally:
+        forget()
     print(f"Approval day: median of {args.repeat} rounds each, fresh processes, as of {AS_OF.isoformat()}.\n")
     print("| invoices | first run: sent / tasks | first run (s, CPU s) | approvals ticked "
           "| approval day: sent / tasks | approval day (s, CPU s) | peak (MiB) | approval day / first run (wall, CPU) |")

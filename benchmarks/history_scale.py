@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from approval_day import Measure, measure, median_of  # noqa: E402
-from run import AS_OF, OUT, build  # noqa: E402
+from run import AS_OF, OUT, aside, build, forget  # noqa: E402
 
 FILL = r"""
 import sys, datetime as dt
@@ -91,7 +91,7 @@ def steady(book: Path, outbox: Path, relance: str) -> Path:
     """The workbook after one more same-day run of `relance` (untimed): History's index written."""
     work, box = OUT / f"hist-steady-{book.name}", OUT / f"hist-steady-outbox-{book.stem}"
     shutil.copy(book, work)
-    shutil.rmtree(box, ignore_errors=True)
+    aside(box)  # not removed just before the run: see run.bench
     shutil.copytree(outbox, box)
     subprocess.run(command(relance, work, box), check=False, capture_output=True)
     return work
@@ -100,7 +100,7 @@ def steady(book: Path, outbox: Path, relance: str) -> Path:
 def rerun(book: Path, outbox: Path, relance: str) -> Measure:
     work, box = OUT / f"hist-rerun-{book.name}", OUT / f"hist-rerun-outbox-{book.stem}"
     shutil.copy(book, work)
-    shutil.rmtree(box, ignore_errors=True)
+    aside(box)  # not removed just before the run: see run.bench
     shutil.copytree(outbox, box)
     return measure(command(relance, work, box))
 
@@ -181,4 +181,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        forget()

@@ -271,6 +271,15 @@ class Size:
 LEFT: list[Path] = []
 
 
+def aside(folder: Path) -> None:
+    """Make room for a fresh copy of `folder` at its path without freeing its inodes now: it is
+    renamed, and removed with the others at the end (`forget`; see `bench` for why)."""
+    if folder.exists():
+        moved = folder.with_name(f".aside-{folder.name}-{os.getpid()}-{len(LEFT)}")
+        folder.rename(moved)
+        LEFT.append(moved)
+
+
 def forget() -> None:
     """Remove the outbox and floor folders this benchmark wrote."""
     for folder in LEFT:
