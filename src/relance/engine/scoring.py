@@ -40,9 +40,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from operator import attrgetter, methodcaller
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -59,7 +60,6 @@ from relance.engine.effectiveness import (
 )
 from relance.engine.formats import Days, Money, Number, Percent, half_up
 from relance.engine.i18n import Said
-from relance.engine.invoice import Invoice
 from relance.engine.position import Position
 from relance.engine.scenario import Scenario
 from relance.engine.terms import end_of_month
@@ -303,10 +303,13 @@ class LedgerColumns:
 
     def __init__(self, keys: list[tuple[str, str]], group: Ints, ids: Iterable[str], issue: Ints, due: Ints,
                  amount: Cash, entry_row: Ints, entry_day: Ints, entry_amount: Cash, entry_payment: Flags,
-                 scale: int) -> None:
+                 scale: int, ledgers: Sequence[InvoiceLedger] | None = None) -> None:
         self.keys, self.group, self.ids, self.issue, self.due = keys, group, ids, issue, due
         self.amount, self.entry_row, self.entry_day = amount, entry_row, entry_day
         self.entry_amount, self.entry_payment, self.scale = entry_amount, entry_payment, scale
+        #: the ledger of each row, when the columns were read from a book's (book_columns): what a
+        #: promise's invoices are found among without another walk over every ledger of the book
+        self.ledgers = ledgers
 
     def __len__(self) -> int:
         return len(self.issue)
@@ -342,7 +345,9 @@ class LedgerColumns:
 
     def given(self, positions: Mapping[str, Position]) -> Positions:
         """The fields of the positions given (None: no position for that row)."""
-        found = [positions.get(iid) for iid in self.ids]
+        found = list(map(positions.get, self.ids))
+        if None not in found:  # every row has its position (the daily run): read field by field
+            return self._given_all(found)  # type: ignore[arg-type]
         known = np.array([p is not None for p in found], dtype=bool)
         status = np.array([_STATUS.get(p.status, 0) if p is not None else 0 for p in found], dtype=np.int8)
         balance, scale = _scaled([p.balance if p is not None else ZERO for p in found], self.scale)
@@ -356,9 +361,35 @@ class LedgerColumns:
                       for p in found], dtype=np.int64))
 
 
+    def _given_all(self, found: list[Position]) -> Positions:
+        """`given` when every row has a position: the same arrays, each field read in one pass."""
+        balance, scale = _scaled(list(map(_BALANCE, found)), self.scale)
+        assert scale == self.scale, "a position balance finer than its invoice's amount"
+        return Positions(
+            np.ones(len(found), dtype=bool),
+            np.fromiter(map(_status_code, map(_STATUS_OF, found)), dtype=np.int8, count=len(found)),
+            np.array(balance, dtype=self.amount.dtype if self.amount.dtype == object else np.int64),
+            np.array([_NO_DAY if d is None else d for d in map(_DAYS_PAST_DUE, found)], dtype=np.int64),
+            np.array([_NO_DAY if d is None else d for d in map(_DAYS_LATE, found)], dtype=np.int64))
+
+
+_BALANCE = attrgetter("balance")
+_STATUS_OF = attrgetter("status")
+_DAYS_PAST_DUE = attrgetter("days_past_due")
+_DAYS_LATE = attrgetter("days_late_at_settlement")
+
+
+def _status_code(status: str) -> int:
+    return _STATUS.get(status, 0)
+
+
+_SCALEB = {scale: methodcaller("scaleb", scale) for scale in range(2, 7)}
+
+
 def _scaled(amounts: list[Decimal], scale: int = 2) -> tuple[list[int], int]:
     """The amounts as integers of the fewest decimals (at least `scale`) that hold them all exactly."""
-    ints = [int(a.scaleb(scale)) for a in amounts]  # truncates toward zero: exact only if no amount is finer
+    # truncates toward zero: exact only if no amount is finer
+    ints = list(map(int, map(_SCALEB.get(scale) or methodcaller("scaleb", scale), amounts)))
     total = sum(map(abs, amounts), ZERO)  # so Σ|a| × 10^scale == Σ|int| says that every one is exact
     if total.adjusted() < 25 and total.scaleb(scale) == sum(map(abs, ints)):
         return ints, scale
@@ -366,39 +397,56 @@ def _scaled(amounts: list[Decimal], scale: int = 2) -> tuple[list[int], int]:
     return [int(a.scaleb(scale)) for a in amounts], scale
 
 
+
+
 def book_columns(book: Book, only: Collection[str] | None = None) -> LedgerColumns:
-    """The book's ledgers as columns (those of the customers `only` names, when given)."""
+    """The book's ledgers as columns (those of the customers `only` names, when given).
+
+    One pass over the ledgers reads every field of a row kept (each object is visited once: at a
+    million invoices, walking them again per column costs more than the reading)."""
     who = frozenset(only) if only is not None else None
-    invoices: list[Invoice] = []
+    rows: list[InvoiceLedger] = []
+    ids: list[str] = []
+    pairs: list[tuple[str, str]] = []
+    issued: list[int] = []
+    due: list[int] = []
+    amounts: list[Decimal] = []
     counts: list[int] = []
     entries: list[Allocation] = []
-    for lg in book.ledgers.values():  # one pass: the rows of the customers asked, that a figure can count
+    for lg in book.ledgers.values():  # the rows of the customers asked, that a figure can count
         inv = lg.invoice
-        if (who is not None and inv.customer_id not in who) or inv.status == "cancelled" or not inv.amount > 0:
+        if (who is not None and inv.customer_id not in who) or inv.status == "cancelled" or not inv.amount > ZERO:
             continue
-        invoices.append(inv)
+        rows.append(lg)
+        ids.append(inv.id)
+        pairs.append((inv.customer_id, inv.currency))
+        issued.append(inv.issue_date.toordinal())
+        due.append(inv.due_date.toordinal())
+        amounts.append(inv.amount)
         allocations = lg.allocations
         counts.append(len(allocations))
         if allocations:
             entries.extend(allocations)
-    first: dict[tuple[str, str], int] = {}
-    codes = [first.setdefault((inv.customer_id, inv.currency), len(first)) for inv in invoices]
-    keys = sorted(first)
-    rank = np.zeros(len(first), dtype=np.int64)
-    rank[[first[k] for k in keys]] = np.arange(len(keys))
-    ints, scale = _scaled([inv.amount for inv in invoices] + [a.amount for a in entries])
+    days: list[int] = []
+    payment: list[bool] = []
+    for a in entries:
+        days.append(a.date.toordinal())
+        amounts.append(a.amount)
+        payment.append(a.kind == "payment")
+    n = len(rows)
+    keys = sorted(set(pairs))
+    rank = {k: g for g, k in enumerate(keys)}
+    ints, scale = _scaled(amounts)
     kind: Any = np.int64 if max(map(abs, ints), default=0) < _INT64_SAFE // (1 << 24) else object
-    n = len(invoices)
     return LedgerColumns(
-        keys, rank[np.array(codes, dtype=np.int64)], [inv.id for inv in invoices],
-        np.array([inv.issue_date.toordinal() for inv in invoices], dtype=np.int64),
-        np.array([inv.due_date.toordinal() for inv in invoices], dtype=np.int64),
+        keys, np.fromiter(map(rank.__getitem__, pairs), dtype=np.int64, count=n), ids,
+        np.array(issued, dtype=np.int64), np.array(due, dtype=np.int64),
         np.array(ints[:n], dtype=kind),
         np.repeat(np.arange(n, dtype=np.int64), counts),
-        np.array([a.date.toordinal() for a in entries], dtype=np.int64),
+        np.array(days, dtype=np.int64),
         np.array(ints[n:], dtype=kind),
-        np.array([a.kind == "payment" for a in entries], dtype=bool),
-        scale)
+        np.array(payment, dtype=bool),
+        scale, rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -603,11 +651,20 @@ def _usual_balances(c: LedgerColumns, amount: Cash, entries: Cash, counted: Flag
     return usual2, count >= MIN_EXPOSURE_MONTHS
 
 
-def _disputed_rows(book: Book, columns: LedgerColumns, as_of: dt.date) -> Flags:
+def _disputed_by_status(book: Book, columns: LedgerColumns) -> Flags:
+    """The rows whose invoice's status is `disputed` (whatever the date)."""
+    return np.fromiter((inv is not None and inv.status == "disputed" for inv in map(book.invoices.get, columns.ids)),
+                       dtype=bool, count=len(columns))
+
+
+def _disputed_rows(book: Book, columns: LedgerColumns, as_of: dt.date, by_status: Flags | None = None) -> Flags:
+    """The rows with an open dispute on `as_of`: a Litiges row open that day, or the invoice's
+    status (`by_status`, from _disputed_by_status when a caller grades two dates)."""
     ids = {d.invoice_id for d in book.disputes if d.is_open(as_of)}
-    invoices = book.invoices
-    return np.array([iid in ids or (iid in invoices and invoices[iid].status == "disputed") for iid in columns.ids],
-                    dtype=bool)
+    status = by_status if by_status is not None else _disputed_by_status(book, columns)
+    if not ids:
+        return status.copy()
+    return status | np.fromiter(map(ids.__contains__, columns.ids), dtype=bool, count=len(columns))
 
 
 def _broken_promises(book: Book, columns: LedgerColumns, as_of: dt.date,
@@ -619,11 +676,7 @@ def _broken_promises(book: Book, columns: LedgerColumns, as_of: dt.date,
     if not promises:
         return found
     since = months_before(as_of, PROMISE_MONTHS)
-    who = {p.customer_id for p in promises}
-    index: dict[str, list[InvoiceLedger]] = defaultdict(list)  # ledgers_by_customer, for these customers only
-    for ledger in book.ledgers.values():
-        if ledger.invoice.customer_id in who:
-            index[ledger.invoice.customer_id].append(ledger)
+    index = _promised_ledgers(book, columns, {p.customer_id for p in promises if not p.invoice_ids})
     currencies: dict[str, set[str]] = defaultdict(set)
     for g in set(columns.group[columns.issue <= as_of.toordinal()].tolist()):
         cid, cur = columns.keys[g]
@@ -640,9 +693,30 @@ def _broken_promises(book: Book, columns: LedgerColumns, as_of: dt.date,
     return found
 
 
+def _promised_ledgers(book: Book, columns: LedgerColumns, who: set[str]) -> dict[str, list[InvoiceLedger]]:
+    """ledgers_by_customer for the customers `who` (whose promises name no invoice), in the book's
+    order: from the columns' own rows when they hold their ledgers (every ledger a promise can
+    cover, not cancelled and above zero, of a customer graded, is one of them), else from every
+    ledger of the book."""
+    index: dict[str, list[InvoiceLedger]] = defaultdict(list)
+    if not who:
+        return index
+    rows = columns.ledgers
+    if rows is None:
+        for ledger in book.ledgers.values():
+            if ledger.invoice.customer_id in who:
+                index[ledger.invoice.customer_id].append(ledger)
+        return index
+    groups = [g for g, (cid, _) in enumerate(columns.keys) if cid in who]
+    for r in np.flatnonzero(np.isin(columns.group, groups)).tolist():
+        ledger = rows[r]
+        index[ledger.invoice.customer_id].append(ledger)
+    return index
+
+
 def _graded(book: Book, columns: LedgerColumns, positions: Positions, as_of: dt.date,
-            only: Collection[str] | None) -> Grades:
-    return grade_columns(columns, as_of, positions, _disputed_rows(book, columns, as_of),
+            only: Collection[str] | None, by_status: Flags | None = None) -> Grades:
+    return grade_columns(columns, as_of, positions, _disputed_rows(book, columns, as_of, by_status),
                          _broken_promises(book, columns, as_of, only))
 
 
@@ -724,13 +798,14 @@ def _held(book: Book, positions: Mapping[str, Position], as_of: dt.date, only: C
     """held_risks' groups (indexes of the columns' keys) with the grades of both dates, before any
     Risk record is made (risk_moves needs the keys alone)."""
     columns = book_columns(book, only)
-    now = _graded(book, columns, columns.given(positions), as_of, only)
+    by_status = _disputed_by_status(book, columns)
+    now = _graded(book, columns, columns.given(positions), as_of, only, by_status)
     risky = np.isin(now.grade, sorted(RISKY_GRADES)) & now.present
     if not risky.any():
         return None
     earlier = as_of - dt.timedelta(days=HOLD_DAYS)
     who = {columns.keys[g][0] for g in np.flatnonzero(risky).tolist()}
-    then = _graded(book, columns, columns.positions_at(earlier.toordinal()), earlier, who)
+    then = _graded(book, columns, columns.positions_at(earlier.toordinal()), earlier, who, by_status)
     held = np.flatnonzero(risky & then.present & np.isin(then.grade, sorted(RISKY_GRADES))).tolist()
     return held, then, now
 
