@@ -310,20 +310,34 @@ def _last_contact(entries: Sequence[HistoryEntry]) -> dt.date | None:
     return max(known) if known else None
 
 
+def open_by_customer(positions: Mapping[str, Position]) -> dict[str, list[Position]]:
+    """The open positions of each customer, in the positions' order: what the plan, the promises
+    judged broken and the risk grades of a run start from (one walk over every position)."""
+    by_customer: dict[str, list[Position]] = {}
+    for p in positions.values():
+        if p.status == "open":  # not the is_open property: 100k times
+            mine = by_customer.get(p.customer_id)
+            if mine is None:
+                by_customer[p.customer_id] = [p]
+            else:
+                mine.append(p)
+    return by_customer
+
+
 def plan(
     book: Book,
     positions: dict[str, Position],
     as_of: dt.date,
     approved: frozenset[str] = frozenset(),
     suggested: Mapping[str, str] | None = None,
+    open_positions: Mapping[str, list[Position]] | None = None,
 ) -> Plan:
-    """Every action due on `as_of`, each customer's next step, with the skips and their reasons."""
+    """Every action due on `as_of`, each customer's next step, with the skips and their reasons.
+
+    `open_positions`: open_by_customer(positions), when the caller has it already."""
     everything = [*book.archived, *book.history]
     index = HistoryIndex.build(everything, PROGRESS_STATUSES)
-    by_customer: dict[str, list[Position]] = defaultdict(list)
-    for p in positions.values():
-        if p.status == "open":  # not the is_open property: 100k times
-            by_customer[p.customer_id].append(p)
+    by_customer = open_positions if open_positions is not None else open_by_customer(positions)
     contacts: dict[str, list[HistoryEntry]] = defaultdict(list)
     for entry in everything:
         contacts[entry.customer_id].append(entry)

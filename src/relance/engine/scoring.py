@@ -310,6 +310,8 @@ class LedgerColumns:
         #: the ledger of each row, when the columns were read from a book's (book_columns): what a
         #: promise's invoices are found among without another walk over every ledger of the book
         self.ledgers = ledgers
+        #: the rows whose invoice's status is `disputed`, when book_columns read them
+        self.disputed_status: Flags | None = None
 
     def __len__(self) -> int:
         return len(self.issue)
@@ -413,11 +415,16 @@ def book_columns(book: Book, only: Collection[str] | None = None) -> LedgerColum
     amounts: list[Decimal] = []
     counts: list[int] = []
     entries: list[Allocation] = []
+    disputed: list[bool] = []
     for lg in book.ledgers.values():  # the rows of the customers asked, that a figure can count
         inv = lg.invoice
-        if (who is not None and inv.customer_id not in who) or inv.status == "cancelled" or not inv.amount > ZERO:
+        if who is not None and inv.customer_id not in who:
+            continue
+        status = inv.status
+        if status == "cancelled" or not inv.amount > ZERO:
             continue
         rows.append(lg)
+        disputed.append(status == "disputed")
         ids.append(inv.id)
         pairs.append((inv.customer_id, inv.currency))
         issued.append(inv.issue_date.toordinal())
@@ -438,7 +445,7 @@ def book_columns(book: Book, only: Collection[str] | None = None) -> LedgerColum
     rank = {k: g for g, k in enumerate(keys)}
     ints, scale = _scaled(amounts)
     kind: Any = np.int64 if max(map(abs, ints), default=0) < _INT64_SAFE // (1 << 24) else object
-    return LedgerColumns(
+    columns = LedgerColumns(
         keys, np.fromiter(map(rank.__getitem__, pairs), dtype=np.int64, count=n), ids,
         np.array(issued, dtype=np.int64), np.array(due, dtype=np.int64),
         np.array(ints[:n], dtype=kind),
@@ -447,6 +454,8 @@ def book_columns(book: Book, only: Collection[str] | None = None) -> LedgerColum
         np.array(ints[n:], dtype=kind),
         np.array(payment, dtype=bool),
         scale, rows)
+    columns.disputed_status = np.array(disputed, dtype=bool)
+    return columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -653,8 +662,10 @@ def _usual_balances(c: LedgerColumns, amount: Cash, entries: Cash, counted: Flag
 
 def _disputed_by_status(book: Book, columns: LedgerColumns) -> Flags:
     """The rows whose invoice's status is `disputed` (whatever the date)."""
-    return np.fromiter((inv is not None and inv.status == "disputed" for inv in map(book.invoices.get, columns.ids)),
-                       dtype=bool, count=len(columns))
+    if columns.disputed_status is not None:  # read with the rows, from the very invoices of the book
+        return columns.disputed_status
+    invoices = book.invoices
+    return np.array([iid in invoices and invoices[iid].status == "disputed" for iid in columns.ids], dtype=bool)
 
 
 def _disputed_rows(book: Book, columns: LedgerColumns, as_of: dt.date, by_status: Flags | None = None) -> Flags:
@@ -793,13 +804,15 @@ def held_risks(
     return {key: (before[key], after[key]) for key in after}
 
 
-def _held(book: Book, positions: Mapping[str, Position], as_of: dt.date, only: Collection[str] | None
+def _held(book: Book, positions: Mapping[str, Position] | None, as_of: dt.date, only: Collection[str] | None
           ) -> tuple[list[int], Grades, Grades] | None:
     """held_risks' groups (indexes of the columns' keys) with the grades of both dates, before any
-    Risk record is made (risk_moves needs the keys alone)."""
+    Risk record is made (risk_moves needs the keys alone). Without `positions`, those of `as_of`
+    are read from the ledgers (LedgerColumns.positions_at), like the earlier date's."""
     columns = book_columns(book, only)
     by_status = _disputed_by_status(book, columns)
-    now = _graded(book, columns, columns.given(positions), as_of, only, by_status)
+    now_at = columns.given(positions) if positions is not None else columns.positions_at(as_of.toordinal())
+    now = _graded(book, columns, now_at, as_of, only, by_status)
     risky = np.isin(now.grade, sorted(RISKY_GRADES)) & now.present
     if not risky.any():
         return None
@@ -824,20 +837,31 @@ def risk_ladder(book: Book) -> Scenario | None:
     return None if taken is not None and taken.steps != ladder.steps else ladder
 
 
-def risk_moves(book: Book, positions: Mapping[str, Position], as_of: dt.date) -> dict[str, str]:
+def risk_moves(book: Book, positions: Mapping[str, Position], as_of: dt.date,
+               open_positions: Mapping[str, Sequence[Position]] | None = None) -> dict[str, str]:
     """The customers a grade moves, each to `risk_ladder`'s name (customer id -> scenario name).
 
     A customer moves when it is `movable` (a known business on the default ladder), has an
     invoice past due on `as_of`, and is graded D or E in one currency on `as_of` and HOLD_DAYS
     before (`held_risks`). Nothing is graded when no move is possible (grading costs most of a
     second at 100k invoices).
+
+    `positions` are the book's on `as_of` (engine.position.compute_positions): they say who has
+    an invoice past due (or `open_positions`, the open ones by customer, planner.open_by_customer,
+    when the caller has them); the grades read the same positions from the ledgers they are made
+    of (LedgerColumns.positions_at, as for the earlier date), without a second walk over them.
     """
     ladder = risk_ladder(book)
     if ladder is None:
         return {}
-    candidates = {p.customer_id for p in positions.values() if p.status == "open" and (p.days_past_due or 0) > 0}
-    candidates = {cid for cid in candidates if cid in book.customers and movable(book.customers[cid], book)}
-    found = _held(book, positions, as_of, candidates) if candidates else None
+    if open_positions is None:
+        candidates = {p.customer_id for p in positions.values()
+                      if p.status == "open" and (p.days_past_due or 0) > 0}
+    else:
+        candidates = {cid for cid, mine in open_positions.items() if any((p.days_past_due or 0) > 0 for p in mine)}
+    customers = book.customers
+    candidates = {cid for cid in candidates if cid in customers and movable(customers[cid], book)}
+    found = _held(book, None, as_of, candidates) if candidates else None
     if found is None:
         return {}
     keys = found[2].columns.keys  # the keys held_risks would give, without their Risk records
