@@ -34,6 +34,7 @@ key: the same customer, invoices, scenario and step) honours the tick.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -132,26 +133,24 @@ def is_handoff(step: Step) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Level:
-    """The steps of a ladder that share an offset, the e-mail first."""
+    """The steps of a ladder that share an offset, the e-mail first.
+
+    What the planner asks of a level for every invoice (its first step, whether it holds a formal
+    notice, a hand-off, a written message) is worked out once, when the level is made."""
 
     offset: int
     steps: tuple[Step, ...]
+    top: Step = field(init=False, repr=False, compare=False)
+    formal_notice: bool = field(init=False, repr=False, compare=False)
+    handoff: bool = field(init=False, repr=False, compare=False)
+    written: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def top(self) -> Step:
-        return self.steps[0]
-
-    @property
-    def formal_notice(self) -> bool:
-        return any(is_formal_notice(s) for s in self.steps)
-
-    @property
-    def handoff(self) -> bool:
-        return any(is_handoff(s) for s in self.steps)
-
-    @property
-    def written(self) -> bool:
-        return any(s.channel in MESSAGE_CHANNELS for s in self.steps)
+    def __post_init__(self) -> None:
+        steps = self.steps
+        object.__setattr__(self, "top", steps[0])
+        object.__setattr__(self, "formal_notice", any(is_formal_notice(s) for s in steps))
+        object.__setattr__(self, "handoff", any(is_handoff(s) for s in steps))
+        object.__setattr__(self, "written", any(s.channel in MESSAGE_CHANNELS for s in steps))
 
 
 def levels_of(scenario: Scenario) -> tuple[Level, ...]:
@@ -169,6 +168,12 @@ def _level_at(levels: Sequence[Level], offset: int) -> int:
         if level.offset <= offset:
             found = i
     return found
+
+
+def _offsets(levels: Sequence[Level]) -> list[int]:
+    """The levels' offsets, ascending and distinct (levels_of): `bisect_right(offsets, x) - 1` is
+    `_level_at(levels, x)`."""
+    return [level.offset for level in levels]
 
 
 def scenario_for(customer: Customer, book: Book, suggested: Mapping[str, str] | None = None) -> Scenario | None:
@@ -208,6 +213,7 @@ def _progress(index: HistoryIndex, book: Book, levels: Sequence[Level],
     ladder and step a History row names, remembered from one customer to the next)."""
     found: dict[str, _Progress] = {}
     known = steps if steps is not None else {}
+    offsets = _offsets(levels)
     for iid in positions:
         entries = index.entries_by_invoice.get(iid)
         if not entries:
@@ -221,14 +227,14 @@ def _progress(index: HistoryIndex, book: Book, levels: Sequence[Level],
                 own = book.scenarios.get(e.scenario)
                 named = known[(e.scenario, e.step)] = (own, own.step(e.step) if own else None)
             own_scenario, step = named
-            if step is not None:
-                level = _level_at(levels, step.offset_days)
-            elif sent_on is not None and inv is not None:
-                level = _level_at(levels, (sent_on - inv.due_date).days)  # a step no ladder knows any more
+            if sent_on is not None and inv is not None:
+                own_day = bisect_right(offsets, (sent_on - inv.due_date).days) - 1  # the level of its age then
+                # a step no ladder knows any more: placed by its age alone
+                level = own_day if step is None else min(bisect_right(offsets, step.offset_days) - 1, own_day)
+            elif step is not None:
+                level = bisect_right(offsets, step.offset_days) - 1
             else:
                 level = len(levels) - 1  # nothing to place it by: never send it again from the start
-            if sent_on is not None and inv is not None:
-                level = min(level, _level_at(levels, (sent_on - inv.due_date).days))
             progress.reached = max(progress.reached, level)
             if sent_on is None:
                 continue
@@ -254,8 +260,10 @@ class _Next:
 
 
 def _next_level(levels: Sequence[Level], p: Position, progress: _Progress | None, customer: Customer,
-                as_of: dt.date, noted: dict[tuple[int, str], list[str]]) -> _Next | None:
-    """The invoice's next level, None when none is due yet; levels that cannot apply are noted."""
+                as_of: dt.date, noted: dict[tuple[int, str], list[str]],
+                reach: dict[int, bool] | None = None) -> _Next | None:
+    """The invoice's next level, None when none is due yet; levels that cannot apply are noted.
+    `reach`: whether each level reaches this customer, remembered from one invoice to the next."""
     dpd = p.days_past_due or 0
     reached = progress.reached if progress else -1
     for k in range(reached + 1, len(levels)):
@@ -267,7 +275,12 @@ def _next_level(levels: Sequence[Level], p: Position, progress: _Progress | None
             continue
         if level.offset < 0 and reached >= 0:
             return None  # a courtesy after an overdue step was already sent: nothing to add
-        if not any(recipients_for(customer, s.channel) for s in level.steps) and not _by_post(level, customer):
+        reaches = reach.get(k) if reach is not None else None
+        if reaches is None:
+            reaches = any(recipients_for(customer, s.channel) for s in level.steps) or _by_post(level, customer)
+            if reach is not None:
+                reach[k] = reaches
+        if not reaches:
             noted[(k, "no_address")].append(p.invoice_id)
             continue
         if level.formal_notice and (progress is None or progress.written_on is None):
@@ -284,6 +297,11 @@ def _next_level(levels: Sequence[Level], p: Position, progress: _Progress | None
 
 def _ids(positions: Sequence[Position]) -> list[str]:
     return sorted(p.invoice_id for p in positions)
+
+
+def _most_overdue(p: Position) -> tuple[int, str]:
+    """The planner's order of a customer's invoices: most overdue first, then by number."""
+    return (-(p.days_past_due or 0), p.invoice_id)
 
 
 def _by_post(level: Level, customer: Customer) -> bool:
@@ -338,13 +356,11 @@ def plan(
     everything = [*book.archived, *book.history]
     index = HistoryIndex.build(everything, PROGRESS_STATUSES)
     by_customer = open_positions if open_positions is not None else open_by_customer(positions)
-    contacts: dict[str, list[HistoryEntry]] = defaultdict(list)
-    for entry in everything:
-        contacts[entry.customer_id].append(entry)
+    contacts = index.rows_by_customer  # every row of each customer, archives first
     planner = _Planner(book, as_of, index, approved, suggested or {})
     planner.delivery_events(everything)
     for cid in sorted(by_customer):
-        planner.customer(book.customers[cid], by_customer[cid], contacts.get(cid, []))
+        planner.customer(book.customers[cid], by_customer[cid], contacts.get(cid, ()))
     return Plan(as_of, tuple(planner.actions), tuple(planner.skips), tuple(planner.anomalies), tuple(planner.held))
 
 
@@ -408,7 +424,7 @@ class _Planner:
     def skip(self, cid: str, ids: Sequence[str], scenario: str, step: str, reason: str, detail: str) -> None:
         self.skips.append(Skip(cid, tuple(ids), scenario, step, reason, detail))
 
-    def customer(self, customer: Customer, open_positions: list[Position], contacts: list[HistoryEntry]) -> None:
+    def customer(self, customer: Customer, open_positions: list[Position], contacts: Sequence[HistoryEntry]) -> None:
         book = self.book
         cid = customer.id
         chosen = _chosen_name(customer, book)
@@ -445,14 +461,16 @@ class _Planner:
             # no invoice has reached the ladder's first offset and nothing failed to retry: every
             # invoice's next level is in the future (_next_level: None), nothing is planned nor said
             return
-        ordered = sorted(open_positions, key=lambda p: (-(p.days_past_due or 0), p.invoice_id))
-        if self._retry_siblings(customer, scenario, levels, {p.invoice_id: p for p in ordered}, contacts):
+        ordered = sorted(open_positions, key=_most_overdue)
+        open_now = {p.invoice_id: p for p in ordered}
+        if self._retry_siblings(customer, scenario, levels, open_now, contacts):
             return  # a message that failed beside its sibling goes again today; the ladder waits
-        progress = _progress(self.index, book, levels, {p.invoice_id: p for p in ordered}, self._steps)
+        progress = _progress(self.index, book, levels, open_now, self._steps)
         noted: dict[tuple[int, str], list[str]] = defaultdict(list)
         ready: list[tuple[Position, _Next]] = []
+        reach: dict[int, bool] = {}
         for p in ordered:
-            nxt = _next_level(levels, p, progress.get(p.invoice_id), customer, self.as_of, noted)
+            nxt = _next_level(levels, p, progress.get(p.invoice_id), customer, self.as_of, noted, reach)
             if nxt is None:
                 continue
             step = levels[nxt.level].top
@@ -545,7 +563,7 @@ class _Planner:
         return overdue
 
     def _message(self, customer: Customer, scenario: Scenario, level: Level, listed: list[Position],
-                 contacts: list[HistoryEntry]) -> str:
+                 contacts: Sequence[HistoryEntry]) -> str:
         """Plan the actions of one message (its level's steps). Returns 'contacts' when a message
         reaches the customer today, 'waits' when the gap holds it back, '' otherwise."""
         cid = customer.id
@@ -556,7 +574,8 @@ class _Planner:
         # an action of today's plan that failed or was cut off goes again today: it is not a second
         # message of the day but the first one, late
         failed_today = {e.action_key for e in contacts if e.status == "failed" and e.as_of == self.as_of}
-        again = any(action_key(cid, tuple(ids), scenario.name, s.name) in failed_today for s in level.steps)
+        again = bool(failed_today) and any(action_key(cid, tuple(ids), scenario.name, s.name) in failed_today
+                                           for s in level.steps)
         if last is not None and not again and (self.as_of - last).days < max(gap, 1 if level.written else 0):
             waits = last + dt.timedelta(days=max(gap, 1))
             self.skip(cid, ids, scenario.name, top.name, "cooldown",
@@ -600,7 +619,7 @@ class _Planner:
         the customer today). With `hold` (reason, note), nothing is planned nor skipped: the approved
         ones among them are held (`Held`)."""
         cid = customer.id
-        kept = sorted(kept, key=lambda p: (-(p.days_past_due or 0), p.invoice_id))
+        kept = sorted(kept, key=_most_overdue)
         key_ids = tuple(p.invoice_id for p in kept)
         outcome = ""
         for step in steps:  # an e-mail and an SMS on the same day are two actions
