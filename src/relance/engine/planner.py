@@ -299,6 +299,18 @@ def _ids(positions: Sequence[Position]) -> list[str]:
     return sorted(p.invoice_id for p in positions)
 
 
+def _most_days(positions: Sequence[Position]) -> int:
+    """The most days past due of these positions (None counts as 0)."""
+    most = None
+    for p in positions:
+        days = p.days_past_due or 0
+        if most is None or days > most:
+            most = days
+    if most is None:
+        raise ValueError("no position")  # as max() of nothing
+    return most
+
+
 def _most_overdue(p: Position) -> tuple[int, str]:
     """The planner's order of a customer's invoices: most overdue first, then by number."""
     return (-(p.days_past_due or 0), p.invoice_id)
@@ -387,6 +399,7 @@ class _Planner:
         self.bounced_now: set[str] = set()  # customers with an address left out today
         self._levels: dict[str, tuple[Scenario, tuple[Level, ...]]] = {}  # levels_of, once per ladder
         self._steps: dict[tuple[str, str], tuple[Scenario | None, Step | None]] = {}  # History's steps
+        self._routes: dict[tuple[str, str, str], tuple[str, Scenario | None, tuple[Level, ...]]] = {}  # _route
 
     def levels(self, scenario: Scenario) -> tuple[Level, ...]:
         """levels_of(scenario), computed once per ladder of this plan."""
@@ -424,10 +437,23 @@ class _Planner:
     def skip(self, cid: str, ids: Sequence[str], scenario: str, step: str, reason: str, detail: str) -> None:
         self.skips.append(Skip(cid, tuple(ids), scenario, step, reason, detail))
 
+    def _route(self, customer: Customer) -> tuple[str, Scenario | None, tuple[Level, ...]]:
+        """The scenario name the customer's rows point at, its ladder (scenario_for) and that
+        ladder's levels: the same for every customer of the same `scenario`, segment and grade,
+        so worked out once for each of them."""
+        graded = self.suggested.get(customer.id, "") if self.suggested else ""
+        key = (customer.scenario, customer.segment, graded)
+        known = self._routes.get(key)
+        if known is None:
+            scenario = scenario_for(customer, self.book, self.suggested)
+            known = self._routes[key] = (_chosen_name(customer, self.book), scenario,
+                                         self.levels(scenario) if scenario is not None else ())
+        return known
+
     def customer(self, customer: Customer, open_positions: list[Position], contacts: Sequence[HistoryEntry]) -> None:
         book = self.book
         cid = customer.id
-        chosen = _chosen_name(customer, book)
+        chosen, scenario, levels = self._route(customer)
         stop = self.opted_out.get(cid)
         if stop is not None:
             self.skip(cid, _ids(open_positions), chosen, "", "unsubscribed",
@@ -449,14 +475,12 @@ class _Planner:
             self.skip(cid, _ids(open_positions), customer.scenario, "", "scenario_unknown",
                       f"scenario {customer.scenario} does not exist")
             return
-        scenario = scenario_for(customer, book, self.suggested)
         if scenario is None:
             self.anomalies.append(Anomaly(customer.source, customer.scenario or customer.segment,
                                           A.R601_NO_SCENARIO(),
                                           A.R601_HINT(setting="default_scenario", tab=self.settings_tab), "R601"))
             return
-        levels = self.levels(scenario)
-        if (not levels or max(p.days_past_due or 0 for p in open_positions) < levels[0].offset) and not any(
+        if (not levels or _most_days(open_positions) < levels[0].offset) and not any(
                 e.status not in PROGRESS_STATUSES for e in contacts):
             # no invoice has reached the ladder's first offset and nothing failed to retry: every
             # invoice's next level is in the future (_next_level: None), nothing is planned nor said
