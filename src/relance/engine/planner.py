@@ -39,6 +39,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import NamedTuple
 
 from relance.engine.action import Action, Skip, action_key
 from relance.engine.anomaly import Anomaly, Severity
@@ -205,46 +206,67 @@ class _Progress:
     notice_on: dt.date | None = None  # the first formal notice
 
 
+class _Named(NamedTuple):
+    """What the ladder and step a History row names say, whatever the customer's ladder."""
+
+    step: Step | None  # the step, if its ladder still has it
+    offset: int  # its offset (0 without a step)
+    notice: bool  # a formal notice
+    dated: bool  # no step, or one at or after the due date (a written message there counts)
+    baseline_notice: bool | None  # for a baseline row: a formal notice at or before it (None: no ladder)
+
+
+def _named(book: Book, scenario: str, name: str) -> _Named:
+    own = book.scenarios.get(scenario)
+    step = own.step(name) if own else None
+    if step is None:
+        return _Named(None, 0, False, True, None)
+    baseline_notice = (any(is_formal_notice(s) and s.offset_days <= step.offset_days for s in own.steps)
+                       if own is not None else None)
+    return _Named(step, step.offset_days, is_formal_notice(step), step.offset_days >= 0, baseline_notice)
+
+
 def _progress(index: HistoryIndex, book: Book, levels: Sequence[Level],
               positions: Mapping[str, Position],
-              steps: dict[tuple[str, str], tuple[Scenario | None, Step | None]] | None = None
+              steps: dict[tuple[str, str], _Named] | None = None
               ) -> dict[str, _Progress]:
-    """The level each open invoice of this customer reached, from its History rows (`steps`: the
-    ladder and step a History row names, remembered from one customer to the next)."""
+    """The level each open invoice of this customer reached, from its History rows (`steps`: what
+    the ladder and step a History row names say, remembered from one customer to the next)."""
     found: dict[str, _Progress] = {}
     known = steps if steps is not None else {}
     offsets = _offsets(levels)
+    by_invoice = index.entries_by_invoice
+    invoices = book.invoices
     for iid in positions:
-        entries = index.entries_by_invoice.get(iid)
+        entries = by_invoice.get(iid)
         if not entries:
             continue
-        inv = book.invoices.get(iid)
+        inv = invoices.get(iid)
         progress = _Progress()
         for e in entries:
             sent_on = e.as_of
             named = known.get((e.scenario, e.step))
             if named is None:
-                own = book.scenarios.get(e.scenario)
-                named = known[(e.scenario, e.step)] = (own, own.step(e.step) if own else None)
-            own_scenario, step = named
+                named = known[(e.scenario, e.step)] = _named(book, e.scenario, e.step)
+            step = named.step
             if sent_on is not None and inv is not None:
                 own_day = bisect_right(offsets, (sent_on - inv.due_date).days) - 1  # the level of its age then
                 # a step no ladder knows any more: placed by its age alone
-                level = own_day if step is None else min(bisect_right(offsets, step.offset_days) - 1, own_day)
+                level = own_day if step is None else min(bisect_right(offsets, named.offset) - 1, own_day)
             elif step is not None:
-                level = bisect_right(offsets, step.offset_days) - 1
+                level = bisect_right(offsets, named.offset) - 1
             else:
                 level = len(levels) - 1  # nothing to place it by: never send it again from the start
-            progress.reached = max(progress.reached, level)
+            if level > progress.reached:
+                progress.reached = level
             if sent_on is None:
                 continue
-            notice = step is not None and is_formal_notice(step)
-            written = e.channel in MESSAGE_CHANNELS and not notice and (step is None or step.offset_days >= 0)
-            if e.status == "baseline" and step is not None and own_scenario is not None:
+            notice = named.notice
+            written = e.channel in MESSAGE_CHANNELS and not notice and named.dated
+            if e.status == "baseline" and named.baseline_notice is not None:
                 # "reached up to this step outside relance": the steps before it were done too
-                written = step.offset_days >= 0
-                notice = any(is_formal_notice(s) and s.offset_days <= step.offset_days
-                             for s in own_scenario.steps)
+                written = named.dated
+                notice = named.baseline_notice
             if written and (progress.written_on is None or sent_on < progress.written_on):
                 progress.written_on = sent_on
             if notice and (progress.notice_on is None or sent_on < progress.notice_on):
@@ -398,7 +420,7 @@ class _Planner:
         self.dead: dict[str, dict[str, HistoryEntry]] = {}
         self.bounced_now: set[str] = set()  # customers with an address left out today
         self._levels: dict[str, tuple[Scenario, tuple[Level, ...]]] = {}  # levels_of, once per ladder
-        self._steps: dict[tuple[str, str], tuple[Scenario | None, Step | None]] = {}  # History's steps
+        self._steps: dict[tuple[str, str], _Named] = {}  # what History's steps say
         self._routes: dict[tuple[str, str, str], tuple[str, Scenario | None, tuple[Level, ...]]] = {}  # _route
 
     def levels(self, scenario: Scenario) -> tuple[Level, ...]:
