@@ -39,6 +39,7 @@ above, exactly (tests/test_scoring_reference.py compares them with the former im
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -49,7 +50,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from relance.engine.balance import Allocation, InvoiceLedger
+from relance.engine.balance import InvoiceLedger
 from relance.engine.book import Book
 from relance.engine.catalog import report as R
 from relance.engine.customer import Customer
@@ -405,17 +406,21 @@ def book_columns(book: Book, only: Collection[str] | None = None) -> LedgerColum
     """The book's ledgers as columns (those of the customers `only` names, when given).
 
     One pass over the ledgers reads every field of a row kept (each object is visited once: at a
-    million invoices, walking them again per column costs more than the reading)."""
+    million invoices, walking them again per column costs more than the reading); days, counts and
+    flags go straight into machine arrays, so that no Python integer or tuple per row is kept."""
     who = frozenset(only) if only is not None else None
     rows: list[InvoiceLedger] = []
     ids: list[str] = []
-    pairs: list[tuple[str, str]] = []
-    issued: list[int] = []
-    due: list[int] = []
+    first: dict[tuple[str, str], int] = {}  # (customer, currency) -> code, in order of appearance
+    codes = array("q")
+    issued = array("q")
+    due = array("q")
     amounts: list[Decimal] = []
-    counts: list[int] = []
-    entries: list[Allocation] = []
-    disputed: list[bool] = []
+    counts = array("q")
+    disputed = bytearray()
+    days = array("q")
+    entry_amounts: list[Decimal] = []
+    payment = bytearray()
     for lg in book.ledgers.values():  # the rows of the customers asked, that a figure can count
         inv = lg.invoice
         if who is not None and inv.customer_id not in who:
@@ -426,36 +431,45 @@ def book_columns(book: Book, only: Collection[str] | None = None) -> LedgerColum
         rows.append(lg)
         disputed.append(status == "disputed")
         ids.append(inv.id)
-        pairs.append((inv.customer_id, inv.currency))
+        key = (inv.customer_id, inv.currency)
+        code = first.get(key)
+        if code is None:
+            code = first[key] = len(first)
+        codes.append(code)
         issued.append(inv.issue_date.toordinal())
         due.append(inv.due_date.toordinal())
         amounts.append(inv.amount)
         allocations = lg.allocations
         counts.append(len(allocations))
-        if allocations:
-            entries.extend(allocations)
-    days: list[int] = []
-    payment: list[bool] = []
-    for a in entries:
-        days.append(a.date.toordinal())
-        amounts.append(a.amount)
-        payment.append(a.kind == "payment")
+        for a in allocations:
+            days.append(a.date.toordinal())
+            entry_amounts.append(a.amount)
+            payment.append(a.kind == "payment")
     n = len(rows)
-    keys = sorted(set(pairs))
-    rank = {k: g for g, k in enumerate(keys)}
+    keys = sorted(first)
+    rank = np.zeros(len(first), dtype=np.int64)
+    rank[[first[k] for k in keys]] = np.arange(len(keys))
+    amounts.extend(entry_amounts)
     ints, scale = _scaled(amounts)
     kind: Any = np.int64 if max(map(abs, ints), default=0) < _INT64_SAFE // (1 << 24) else object
     columns = LedgerColumns(
-        keys, np.fromiter(map(rank.__getitem__, pairs), dtype=np.int64, count=n), ids,
-        np.array(issued, dtype=np.int64), np.array(due, dtype=np.int64),
+        keys, rank[_ints(codes)], ids, _ints(issued), _ints(due),
         np.array(ints[:n], dtype=kind),
-        np.repeat(np.arange(n, dtype=np.int64), counts),
-        np.array(days, dtype=np.int64),
+        np.repeat(np.arange(n, dtype=np.int64), _ints(counts)),
+        _ints(days),
         np.array(ints[n:], dtype=kind),
-        np.array(payment, dtype=bool),
+        _flags(payment),
         scale, rows)
-    columns.disputed_status = np.array(disputed, dtype=bool)
+    columns.disputed_status = _flags(disputed)
     return columns
+
+
+def _ints(values: array[int]) -> Ints:
+    return np.frombuffer(values, dtype=np.int64).copy() if values else np.zeros(0, dtype=np.int64)
+
+
+def _flags(values: bytearray) -> Flags:
+    return np.frombuffer(values, dtype=bool).copy() if values else np.zeros(0, dtype=bool)
 
 
 @dataclass(frozen=True, slots=True)
