@@ -702,15 +702,19 @@ def _broken_promises(book: Book, columns: LedgerColumns, as_of: dt.date,
         return found
     since = months_before(as_of, PROMISE_MONTHS)
     index = _promised_ledgers(book, columns, {p.customer_id for p in promises if not p.invoice_ids})
-    currencies: dict[str, set[str]] = defaultdict(set)
-    for g in set(columns.group[columns.issue <= as_of.toordinal()].tolist()):
-        cid, cur = columns.keys[g]
-        currencies[cid].add(cur)
+    currencies: dict[str, set[str]] | None = None  # of the invoices issued by as_of, once a promise asks
     where = {key: g for g, key in enumerate(columns.keys)}
     for p in promises:
         if p.promised_date <= since or promise_outcome(book, p, as_of, index) != "broken":
             continue
-        curs = {lg.invoice.currency for lg in promise_invoices(book, p, index)} or currencies[p.customer_id]
+        curs = {lg.invoice.currency for lg in promise_invoices(book, p, index)}
+        if not curs:
+            if currencies is None:
+                currencies = defaultdict(set)
+                for g in np.unique(columns.group[columns.issue <= as_of.toordinal()]).tolist():
+                    cid, cur = columns.keys[g]
+                    currencies[cid].add(cur)
+            curs = currencies[p.customer_id]
         for cur in curs:
             g = where.get((p.customer_id, cur))
             if g is not None:
