@@ -642,3 +642,42 @@ class _Planner:
             else:
                 kept.extend(items)
         return kept, dropped
+
+
+# --- s21-plan ---------------------------------------------------------------------------------
+# The figures and plan phases of a run as session 20 left them (app/jobs.py `_snapshot`, before
+# session 21): every open position read into the mapping broken_promises judges promises by, the
+# risk moves of the former grading (tests/scoring_reference.py), the plan of this former planner.
+# tests/test_plan_phase.py compares the run's snapshot with it.
+
+
+def snapshot_figures(book: Book, day: dt.date) -> tuple[dict[str, Position], Plan, list[Anomaly]]:
+    """(positions, plan, anomalies) as the former `_snapshot` made them for `day` from `book`."""
+    import scoring_reference
+    from relance.app.jobs import (
+        _missing_templates,
+        approved_keys,
+        dropped_approvals,
+        message_renderer,
+        with_risk_ladder,
+    )
+    from relance.engine.pause import broken_promises
+    from relance.engine.position import compute_positions
+    from relance.engine.table import Collector
+
+    out = Collector()
+    positions = compute_positions(book, day, out, settled_penalties=False)
+    broken = broken_promises(
+        book.promises,
+        {i: (p.customer_id, book.invoices[i].due_date, True) for i, p in positions.items() if p.status == "open"},
+        day, book.settings.promise_grace_days)
+    for promise, unpaid, broken_on in broken:
+        out.warn(promise.source, promise.promised_date.isoformat(),
+                 A.R415_BROKEN(invoices=list(unpaid), day=broken_on, n=len(unpaid)),
+                 A.R415_HINT(tab=promise.source.tab), "R415")
+    book = with_risk_ladder(book)
+    the_plan = plan(book, positions, day, approved_keys(book), scoring_reference.risk_moves(book, positions, day))
+    renderer = message_renderer(book)
+    dropped = dropped_approvals(book, the_plan, positions)
+    anomalies = [*book.anomalies, *_missing_templates(book, renderer), *out.items, *the_plan.anomalies, *dropped]
+    return positions, the_plan, anomalies

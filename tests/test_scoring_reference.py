@@ -20,6 +20,7 @@ from relance.app.jobs import read_book, with_risk_ladder
 from relance.demo import DEFAULT_AS_OF, build_demo_workbook
 from relance.engine import scoring
 from relance.engine.book import Book
+from relance.engine.planner import open_by_customer
 from relance.engine.position import compute_positions
 from relance.workbook.xlsx import XlsxBackend
 
@@ -105,6 +106,26 @@ def test_held_grades_and_moves_are_the_reference_ones(data, back):
     assert scoring.risk_moves(b, where, day) == ref.risk_moves(b, where, day)
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ledgers(), st.integers(-30, 400))
+def test_the_ledgers_give_the_positions_a_grade_reads(data, back):
+    """risk_moves grades `as_of` from the ledgers (LedgerColumns.positions_at), not from the
+    positions given: on every row a grade counts they are compute_positions' own; and the run's
+    open positions by customer (planner.open_by_customer) give the same moves."""
+    b = built(data)
+    day = AS_OF - dt.timedelta(days=back)
+    where = positions(b, day)
+    columns = scoring.book_columns(b)
+    read, given_ = columns.positions_at(day.toordinal()), columns.given(where)
+    used = columns.issue <= day.toordinal()
+    assert given_.known[used].all()
+    for name in ("status", "balance", "days_past_due", "days_late_at_settlement"):
+        assert getattr(read, name)[used].tolist() == getattr(given_, name)[used].tolist(), name
+    moves = ref.risk_moves(b, where, day)
+    assert scoring.risk_moves(b, where, day) == moves
+    assert scoring.risk_moves(b, where, day, open_by_customer(where)) == moves
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ledgers(), st.integers(0, 300))
 def test_python_integers_give_the_same_grades(data, back):
@@ -150,6 +171,7 @@ def test_the_demo_book_grades_are_the_reference_grades(demo_book: Book, back: in
     assert list(new) == list(old) and new == old
     assert scoring.held_risks(demo_book, where, day) == ref.held_risks(demo_book, where, day)
     assert scoring.risk_moves(demo_book, where, day) == ref.risk_moves(demo_book, where, day)
+    assert scoring.risk_moves(demo_book, where, day, open_by_customer(where)) == ref.risk_moves(demo_book, where, day)
 
 
 @st.composite

@@ -60,7 +60,7 @@ from relance.engine.owned_tabs import (
     tasks_tab,
 )
 from relance.engine.pause import broken_promises
-from relance.engine.planner import Plan, plan
+from relance.engine.planner import Plan, open_by_customer, plan
 from relance.engine.position import Position, compute_positions
 from relance.engine.sendwindow import SendWindow, holiday_calendar, send_window
 from relance.engine.sheets import CellValue, OwnedTab, RawSheet
@@ -244,21 +244,43 @@ def _snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
     out = Collector()
     begin("figures")
     positions = compute_positions(book, day, out, settled_penalties=for_report)
-    broken = broken_promises(
-        book.promises,
-        {i: (p.customer_id, book.invoices[i].due_date, True) for i, p in positions.items() if p.status == "open"},
-        day, book.settings.promise_grace_days)
+    by_customer = open_by_customer(positions)
+    broken = broken_promises(book.promises, _promised_balances(book, positions, by_customer, day), day,
+                             book.settings.promise_grace_days)
     for promise, unpaid, broken_on in broken:
         out.warn(promise.source, promise.promised_date.isoformat(),
                  A.R415_BROKEN(invoices=list(unpaid), day=broken_on, n=len(unpaid)),
                  A.R415_HINT(tab=promise.source.tab), "R415")
     book = with_risk_ladder(book)
     begin("plan")
-    the_plan = plan(book, positions, day, approved_keys(book), graded_scenarios(book, positions, day))
+    the_plan = plan(book, positions, day, approved_keys(book), graded_scenarios(book, positions, day, by_customer),
+                    by_customer)
     renderer = message_renderer(book)
     dropped = dropped_approvals(book, the_plan, positions)
     anomalies = [*book.anomalies, *_missing_templates(book, renderer), *out.items, *the_plan.anomalies, *dropped]
     return Snapshot(book, day, positions, the_plan, anomalies, renderer)
+
+
+def _promised_balances(book: Book, positions: Mapping[str, Position], by_customer: Mapping[str, list[Position]],
+                       day: dt.date) -> dict[str, tuple[str, dt.date, bool]]:
+    """What engine/pause.broken_promises reads of the invoices open on `day` (invoice -> customer,
+    due date, True), for the promises it judges alone: the invoices an open promise past its grace
+    names, and every open invoice of a customer whose such promise names none (the others are
+    never read; a promise judged is judged on exactly what the whole mapping would say)."""
+    grace = book.settings.promise_grace_days
+    judged = [p for p in book.promises if p.status == "open" and day >= p.promised_date + dt.timedelta(days=grace + 1)]
+    found: dict[str, tuple[str, dt.date, bool]] = {}
+    invoices = book.invoices
+    for promise in judged:
+        if promise.invoice_ids:
+            for iid in promise.invoice_ids:
+                p = positions.get(iid)
+                if p is not None and p.status == "open":
+                    found[iid] = (p.customer_id, invoices[iid].due_date, True)
+        else:
+            for p in by_customer.get(promise.customer_id, ()):
+                found[p.invoice_id] = (p.customer_id, invoices[p.invoice_id].due_date, True)
+    return found
 
 
 def _missing_templates(book: Book, renderer: Renderer) -> list[Anomaly]:
@@ -283,7 +305,8 @@ def _template_cell(book: Book, row: Source) -> Source:
     return row.at(table.columns.get("template"), table.header_text.get("template", ""))
 
 
-def graded_scenarios(book: Book, positions: dict[str, Position], as_of: dt.date) -> dict[str, str]:
+def graded_scenarios(book: Book, positions: dict[str, Position], as_of: dt.date,
+                     open_positions: Mapping[str, list[Position]] | None = None) -> dict[str, str]:
     """Who a risk grade moves, for the planner's `suggested`: customer id -> scenario name.
 
     Only a known business on the default ladder moves (never a consumer, a customer of unknown
@@ -295,7 +318,7 @@ def graded_scenarios(book: Book, positions: dict[str, Position], as_of: dt.date)
     """
     from relance.engine.scoring import risk_moves
 
-    return risk_moves(book, positions, as_of)
+    return risk_moves(book, positions, as_of, open_positions)
 
 
 def with_risk_ladder(book: Book) -> Book:

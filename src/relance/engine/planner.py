@@ -34,10 +34,12 @@ key: the same customer, invoices, scenario and step) honours the tick.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import NamedTuple
 
 from relance.engine.action import Action, Skip, action_key
 from relance.engine.anomaly import Anomaly, Severity
@@ -132,26 +134,24 @@ def is_handoff(step: Step) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Level:
-    """The steps of a ladder that share an offset, the e-mail first."""
+    """The steps of a ladder that share an offset, the e-mail first.
+
+    What the planner asks of a level for every invoice (its first step, whether it holds a formal
+    notice, a hand-off, a written message) is worked out once, when the level is made."""
 
     offset: int
     steps: tuple[Step, ...]
+    top: Step = field(init=False, repr=False, compare=False)
+    formal_notice: bool = field(init=False, repr=False, compare=False)
+    handoff: bool = field(init=False, repr=False, compare=False)
+    written: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def top(self) -> Step:
-        return self.steps[0]
-
-    @property
-    def formal_notice(self) -> bool:
-        return any(is_formal_notice(s) for s in self.steps)
-
-    @property
-    def handoff(self) -> bool:
-        return any(is_handoff(s) for s in self.steps)
-
-    @property
-    def written(self) -> bool:
-        return any(s.channel in MESSAGE_CHANNELS for s in self.steps)
+    def __post_init__(self) -> None:
+        steps = self.steps
+        object.__setattr__(self, "top", steps[0])
+        object.__setattr__(self, "formal_notice", any(is_formal_notice(s) for s in steps))
+        object.__setattr__(self, "handoff", any(is_handoff(s) for s in steps))
+        object.__setattr__(self, "written", any(s.channel in MESSAGE_CHANNELS for s in steps))
 
 
 def levels_of(scenario: Scenario) -> tuple[Level, ...]:
@@ -169,6 +169,12 @@ def _level_at(levels: Sequence[Level], offset: int) -> int:
         if level.offset <= offset:
             found = i
     return found
+
+
+def _offsets(levels: Sequence[Level]) -> list[int]:
+    """The levels' offsets, ascending and distinct (levels_of): `bisect_right(offsets, x) - 1` is
+    `_level_at(levels, x)`."""
+    return [level.offset for level in levels]
 
 
 def scenario_for(customer: Customer, book: Book, suggested: Mapping[str, str] | None = None) -> Scenario | None:
@@ -200,45 +206,67 @@ class _Progress:
     notice_on: dt.date | None = None  # the first formal notice
 
 
+class _Named(NamedTuple):
+    """What the ladder and step a History row names say, whatever the customer's ladder."""
+
+    step: Step | None  # the step, if its ladder still has it
+    offset: int  # its offset (0 without a step)
+    notice: bool  # a formal notice
+    dated: bool  # no step, or one at or after the due date (a written message there counts)
+    baseline_notice: bool | None  # for a baseline row: a formal notice at or before it (None: no ladder)
+
+
+def _named(book: Book, scenario: str, name: str) -> _Named:
+    own = book.scenarios.get(scenario)
+    step = own.step(name) if own else None
+    if step is None:
+        return _Named(None, 0, False, True, None)
+    baseline_notice = (any(is_formal_notice(s) and s.offset_days <= step.offset_days for s in own.steps)
+                       if own is not None else None)
+    return _Named(step, step.offset_days, is_formal_notice(step), step.offset_days >= 0, baseline_notice)
+
+
 def _progress(index: HistoryIndex, book: Book, levels: Sequence[Level],
               positions: Mapping[str, Position],
-              steps: dict[tuple[str, str], tuple[Scenario | None, Step | None]] | None = None
+              steps: dict[tuple[str, str], _Named] | None = None
               ) -> dict[str, _Progress]:
-    """The level each open invoice of this customer reached, from its History rows (`steps`: the
-    ladder and step a History row names, remembered from one customer to the next)."""
+    """The level each open invoice of this customer reached, from its History rows (`steps`: what
+    the ladder and step a History row names say, remembered from one customer to the next)."""
     found: dict[str, _Progress] = {}
     known = steps if steps is not None else {}
+    offsets = _offsets(levels)
+    by_invoice = index.entries_by_invoice
+    invoices = book.invoices
     for iid in positions:
-        entries = index.entries_by_invoice.get(iid)
+        entries = by_invoice.get(iid)
         if not entries:
             continue
-        inv = book.invoices.get(iid)
+        inv = invoices.get(iid)
         progress = _Progress()
         for e in entries:
             sent_on = e.as_of
             named = known.get((e.scenario, e.step))
             if named is None:
-                own = book.scenarios.get(e.scenario)
-                named = known[(e.scenario, e.step)] = (own, own.step(e.step) if own else None)
-            own_scenario, step = named
-            if step is not None:
-                level = _level_at(levels, step.offset_days)
-            elif sent_on is not None and inv is not None:
-                level = _level_at(levels, (sent_on - inv.due_date).days)  # a step no ladder knows any more
+                named = known[(e.scenario, e.step)] = _named(book, e.scenario, e.step)
+            step = named.step
+            if sent_on is not None and inv is not None:
+                own_day = bisect_right(offsets, (sent_on - inv.due_date).days) - 1  # the level of its age then
+                # a step no ladder knows any more: placed by its age alone
+                level = own_day if step is None else min(bisect_right(offsets, named.offset) - 1, own_day)
+            elif step is not None:
+                level = bisect_right(offsets, named.offset) - 1
             else:
                 level = len(levels) - 1  # nothing to place it by: never send it again from the start
-            if sent_on is not None and inv is not None:
-                level = min(level, _level_at(levels, (sent_on - inv.due_date).days))
-            progress.reached = max(progress.reached, level)
+            if level > progress.reached:
+                progress.reached = level
             if sent_on is None:
                 continue
-            notice = step is not None and is_formal_notice(step)
-            written = e.channel in MESSAGE_CHANNELS and not notice and (step is None or step.offset_days >= 0)
-            if e.status == "baseline" and step is not None and own_scenario is not None:
+            notice = named.notice
+            written = e.channel in MESSAGE_CHANNELS and not notice and named.dated
+            if e.status == "baseline" and named.baseline_notice is not None:
                 # "reached up to this step outside relance": the steps before it were done too
-                written = step.offset_days >= 0
-                notice = any(is_formal_notice(s) and s.offset_days <= step.offset_days
-                             for s in own_scenario.steps)
+                written = named.dated
+                notice = named.baseline_notice
             if written and (progress.written_on is None or sent_on < progress.written_on):
                 progress.written_on = sent_on
             if notice and (progress.notice_on is None or sent_on < progress.notice_on):
@@ -254,8 +282,10 @@ class _Next:
 
 
 def _next_level(levels: Sequence[Level], p: Position, progress: _Progress | None, customer: Customer,
-                as_of: dt.date, noted: dict[tuple[int, str], list[str]]) -> _Next | None:
-    """The invoice's next level, None when none is due yet; levels that cannot apply are noted."""
+                as_of: dt.date, noted: dict[tuple[int, str], list[str]],
+                reach: dict[int, bool] | None = None) -> _Next | None:
+    """The invoice's next level, None when none is due yet; levels that cannot apply are noted.
+    `reach`: whether each level reaches this customer, remembered from one invoice to the next."""
     dpd = p.days_past_due or 0
     reached = progress.reached if progress else -1
     for k in range(reached + 1, len(levels)):
@@ -267,7 +297,12 @@ def _next_level(levels: Sequence[Level], p: Position, progress: _Progress | None
             continue
         if level.offset < 0 and reached >= 0:
             return None  # a courtesy after an overdue step was already sent: nothing to add
-        if not any(recipients_for(customer, s.channel) for s in level.steps) and not _by_post(level, customer):
+        reaches = reach.get(k) if reach is not None else None
+        if reaches is None:
+            reaches = any(recipients_for(customer, s.channel) for s in level.steps) or _by_post(level, customer)
+            if reach is not None:
+                reach[k] = reaches
+        if not reaches:
             noted[(k, "no_address")].append(p.invoice_id)
             continue
         if level.formal_notice and (progress is None or progress.written_on is None):
@@ -284,6 +319,23 @@ def _next_level(levels: Sequence[Level], p: Position, progress: _Progress | None
 
 def _ids(positions: Sequence[Position]) -> list[str]:
     return sorted(p.invoice_id for p in positions)
+
+
+def _most_days(positions: Sequence[Position]) -> int:
+    """The most days past due of these positions (None counts as 0)."""
+    most = None
+    for p in positions:
+        days = p.days_past_due or 0
+        if most is None or days > most:
+            most = days
+    if most is None:
+        raise ValueError("no position")  # as max() of nothing
+    return most
+
+
+def _most_overdue(p: Position) -> tuple[int, str]:
+    """The planner's order of a customer's invoices: most overdue first, then by number."""
+    return (-(p.days_past_due or 0), p.invoice_id)
 
 
 def _by_post(level: Level, customer: Customer) -> bool:
@@ -310,27 +362,39 @@ def _last_contact(entries: Sequence[HistoryEntry]) -> dt.date | None:
     return max(known) if known else None
 
 
+def open_by_customer(positions: Mapping[str, Position]) -> dict[str, list[Position]]:
+    """The open positions of each customer, in the positions' order: what the plan, the promises
+    judged broken and the risk grades of a run start from (one walk over every position)."""
+    by_customer: dict[str, list[Position]] = {}
+    for p in positions.values():
+        if p.status == "open":  # not the is_open property: 100k times
+            mine = by_customer.get(p.customer_id)
+            if mine is None:
+                by_customer[p.customer_id] = [p]
+            else:
+                mine.append(p)
+    return by_customer
+
+
 def plan(
     book: Book,
     positions: dict[str, Position],
     as_of: dt.date,
     approved: frozenset[str] = frozenset(),
     suggested: Mapping[str, str] | None = None,
+    open_positions: Mapping[str, list[Position]] | None = None,
 ) -> Plan:
-    """Every action due on `as_of`, each customer's next step, with the skips and their reasons."""
+    """Every action due on `as_of`, each customer's next step, with the skips and their reasons.
+
+    `open_positions`: open_by_customer(positions), when the caller has it already."""
     everything = [*book.archived, *book.history]
     index = HistoryIndex.build(everything, PROGRESS_STATUSES)
-    by_customer: dict[str, list[Position]] = defaultdict(list)
-    for p in positions.values():
-        if p.status == "open":  # not the is_open property: 100k times
-            by_customer[p.customer_id].append(p)
-    contacts: dict[str, list[HistoryEntry]] = defaultdict(list)
-    for entry in everything:
-        contacts[entry.customer_id].append(entry)
+    by_customer = open_positions if open_positions is not None else open_by_customer(positions)
+    contacts = index.rows_by_customer  # every row of each customer, archives first
     planner = _Planner(book, as_of, index, approved, suggested or {})
     planner.delivery_events(everything)
     for cid in sorted(by_customer):
-        planner.customer(book.customers[cid], by_customer[cid], contacts.get(cid, []))
+        planner.customer(book.customers[cid], by_customer[cid], contacts.get(cid, ()))
     return Plan(as_of, tuple(planner.actions), tuple(planner.skips), tuple(planner.anomalies), tuple(planner.held))
 
 
@@ -356,7 +420,8 @@ class _Planner:
         self.dead: dict[str, dict[str, HistoryEntry]] = {}
         self.bounced_now: set[str] = set()  # customers with an address left out today
         self._levels: dict[str, tuple[Scenario, tuple[Level, ...]]] = {}  # levels_of, once per ladder
-        self._steps: dict[tuple[str, str], tuple[Scenario | None, Step | None]] = {}  # History's steps
+        self._steps: dict[tuple[str, str], _Named] = {}  # what History's steps say
+        self._routes: dict[tuple[str, str, str], tuple[str, Scenario | None, tuple[Level, ...]]] = {}  # _route
 
     def levels(self, scenario: Scenario) -> tuple[Level, ...]:
         """levels_of(scenario), computed once per ladder of this plan."""
@@ -394,10 +459,23 @@ class _Planner:
     def skip(self, cid: str, ids: Sequence[str], scenario: str, step: str, reason: str, detail: str) -> None:
         self.skips.append(Skip(cid, tuple(ids), scenario, step, reason, detail))
 
-    def customer(self, customer: Customer, open_positions: list[Position], contacts: list[HistoryEntry]) -> None:
+    def _route(self, customer: Customer) -> tuple[str, Scenario | None, tuple[Level, ...]]:
+        """The scenario name the customer's rows point at, its ladder (scenario_for) and that
+        ladder's levels: the same for every customer of the same `scenario`, segment and grade,
+        so worked out once for each of them."""
+        graded = self.suggested.get(customer.id, "") if self.suggested else ""
+        key = (customer.scenario, customer.segment, graded)
+        known = self._routes.get(key)
+        if known is None:
+            scenario = scenario_for(customer, self.book, self.suggested)
+            known = self._routes[key] = (_chosen_name(customer, self.book), scenario,
+                                         self.levels(scenario) if scenario is not None else ())
+        return known
+
+    def customer(self, customer: Customer, open_positions: list[Position], contacts: Sequence[HistoryEntry]) -> None:
         book = self.book
         cid = customer.id
-        chosen = _chosen_name(customer, book)
+        chosen, scenario, levels = self._route(customer)
         stop = self.opted_out.get(cid)
         if stop is not None:
             self.skip(cid, _ids(open_positions), chosen, "", "unsubscribed",
@@ -419,26 +497,26 @@ class _Planner:
             self.skip(cid, _ids(open_positions), customer.scenario, "", "scenario_unknown",
                       f"scenario {customer.scenario} does not exist")
             return
-        scenario = scenario_for(customer, book, self.suggested)
         if scenario is None:
             self.anomalies.append(Anomaly(customer.source, customer.scenario or customer.segment,
                                           A.R601_NO_SCENARIO(),
                                           A.R601_HINT(setting="default_scenario", tab=self.settings_tab), "R601"))
             return
-        levels = self.levels(scenario)
-        if (not levels or max(p.days_past_due or 0 for p in open_positions) < levels[0].offset) and not any(
+        if (not levels or _most_days(open_positions) < levels[0].offset) and not any(
                 e.status not in PROGRESS_STATUSES for e in contacts):
             # no invoice has reached the ladder's first offset and nothing failed to retry: every
             # invoice's next level is in the future (_next_level: None), nothing is planned nor said
             return
-        ordered = sorted(open_positions, key=lambda p: (-(p.days_past_due or 0), p.invoice_id))
-        if self._retry_siblings(customer, scenario, levels, {p.invoice_id: p for p in ordered}, contacts):
+        ordered = sorted(open_positions, key=_most_overdue)
+        open_now = {p.invoice_id: p for p in ordered}
+        if self._retry_siblings(customer, scenario, levels, open_now, contacts):
             return  # a message that failed beside its sibling goes again today; the ladder waits
-        progress = _progress(self.index, book, levels, {p.invoice_id: p for p in ordered}, self._steps)
+        progress = _progress(self.index, book, levels, open_now, self._steps)
         noted: dict[tuple[int, str], list[str]] = defaultdict(list)
         ready: list[tuple[Position, _Next]] = []
+        reach: dict[int, bool] = {}
         for p in ordered:
-            nxt = _next_level(levels, p, progress.get(p.invoice_id), customer, self.as_of, noted)
+            nxt = _next_level(levels, p, progress.get(p.invoice_id), customer, self.as_of, noted, reach)
             if nxt is None:
                 continue
             step = levels[nxt.level].top
@@ -531,7 +609,7 @@ class _Planner:
         return overdue
 
     def _message(self, customer: Customer, scenario: Scenario, level: Level, listed: list[Position],
-                 contacts: list[HistoryEntry]) -> str:
+                 contacts: Sequence[HistoryEntry]) -> str:
         """Plan the actions of one message (its level's steps). Returns 'contacts' when a message
         reaches the customer today, 'waits' when the gap holds it back, '' otherwise."""
         cid = customer.id
@@ -542,7 +620,8 @@ class _Planner:
         # an action of today's plan that failed or was cut off goes again today: it is not a second
         # message of the day but the first one, late
         failed_today = {e.action_key for e in contacts if e.status == "failed" and e.as_of == self.as_of}
-        again = any(action_key(cid, tuple(ids), scenario.name, s.name) in failed_today for s in level.steps)
+        again = bool(failed_today) and any(action_key(cid, tuple(ids), scenario.name, s.name) in failed_today
+                                           for s in level.steps)
         if last is not None and not again and (self.as_of - last).days < max(gap, 1 if level.written else 0):
             waits = last + dt.timedelta(days=max(gap, 1))
             self.skip(cid, ids, scenario.name, top.name, "cooldown",
@@ -586,7 +665,7 @@ class _Planner:
         the customer today). With `hold` (reason, note), nothing is planned nor skipped: the approved
         ones among them are held (`Held`)."""
         cid = customer.id
-        kept = sorted(kept, key=lambda p: (-(p.days_past_due or 0), p.invoice_id))
+        kept = sorted(kept, key=_most_overdue)
         key_ids = tuple(p.invoice_id for p in kept)
         outcome = ""
         for step in steps:  # an e-mail and an SMS on the same day are two actions

@@ -39,16 +39,18 @@ above, exactly (tests/test_scoring_reference.py compares them with the former im
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from operator import attrgetter, methodcaller
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from relance.engine.balance import Allocation, InvoiceLedger
+from relance.engine.balance import InvoiceLedger
 from relance.engine.book import Book
 from relance.engine.catalog import report as R
 from relance.engine.customer import Customer
@@ -59,7 +61,6 @@ from relance.engine.effectiveness import (
 )
 from relance.engine.formats import Days, Money, Number, Percent, half_up
 from relance.engine.i18n import Said
-from relance.engine.invoice import Invoice
 from relance.engine.position import Position
 from relance.engine.scenario import Scenario
 from relance.engine.terms import end_of_month
@@ -303,10 +304,15 @@ class LedgerColumns:
 
     def __init__(self, keys: list[tuple[str, str]], group: Ints, ids: Iterable[str], issue: Ints, due: Ints,
                  amount: Cash, entry_row: Ints, entry_day: Ints, entry_amount: Cash, entry_payment: Flags,
-                 scale: int) -> None:
+                 scale: int, ledgers: Sequence[InvoiceLedger] | None = None) -> None:
         self.keys, self.group, self.ids, self.issue, self.due = keys, group, ids, issue, due
         self.amount, self.entry_row, self.entry_day = amount, entry_row, entry_day
         self.entry_amount, self.entry_payment, self.scale = entry_amount, entry_payment, scale
+        #: the ledger of each row, when the columns were read from a book's (book_columns): what a
+        #: promise's invoices are found among without another walk over every ledger of the book
+        self.ledgers = ledgers
+        #: the rows whose invoice's status is `disputed`, when book_columns read them
+        self.disputed_status: Flags | None = None
 
     def __len__(self) -> int:
         return len(self.issue)
@@ -342,7 +348,9 @@ class LedgerColumns:
 
     def given(self, positions: Mapping[str, Position]) -> Positions:
         """The fields of the positions given (None: no position for that row)."""
-        found = [positions.get(iid) for iid in self.ids]
+        found = list(map(positions.get, self.ids))
+        if None not in found:  # every row has its position (the daily run): read field by field
+            return self._given_all(found)  # type: ignore[arg-type]
         known = np.array([p is not None for p in found], dtype=bool)
         status = np.array([_STATUS.get(p.status, 0) if p is not None else 0 for p in found], dtype=np.int8)
         balance, scale = _scaled([p.balance if p is not None else ZERO for p in found], self.scale)
@@ -356,9 +364,35 @@ class LedgerColumns:
                       for p in found], dtype=np.int64))
 
 
+    def _given_all(self, found: list[Position]) -> Positions:
+        """`given` when every row has a position: the same arrays, each field read in one pass."""
+        balance, scale = _scaled(list(map(_BALANCE, found)), self.scale)
+        assert scale == self.scale, "a position balance finer than its invoice's amount"
+        return Positions(
+            np.ones(len(found), dtype=bool),
+            np.fromiter(map(_status_code, map(_STATUS_OF, found)), dtype=np.int8, count=len(found)),
+            np.array(balance, dtype=self.amount.dtype if self.amount.dtype == object else np.int64),
+            np.array([_NO_DAY if d is None else d for d in map(_DAYS_PAST_DUE, found)], dtype=np.int64),
+            np.array([_NO_DAY if d is None else d for d in map(_DAYS_LATE, found)], dtype=np.int64))
+
+
+_BALANCE = attrgetter("balance")
+_STATUS_OF = attrgetter("status")
+_DAYS_PAST_DUE = attrgetter("days_past_due")
+_DAYS_LATE = attrgetter("days_late_at_settlement")
+
+
+def _status_code(status: str) -> int:
+    return _STATUS.get(status, 0)
+
+
+_SCALEB = {scale: methodcaller("scaleb", scale) for scale in range(2, 7)}
+
+
 def _scaled(amounts: list[Decimal], scale: int = 2) -> tuple[list[int], int]:
     """The amounts as integers of the fewest decimals (at least `scale`) that hold them all exactly."""
-    ints = [int(a.scaleb(scale)) for a in amounts]  # truncates toward zero: exact only if no amount is finer
+    # truncates toward zero: exact only if no amount is finer
+    ints = list(map(int, map(_SCALEB.get(scale) or methodcaller("scaleb", scale), amounts)))
     total = sum(map(abs, amounts), ZERO)  # so Σ|a| × 10^scale == Σ|int| says that every one is exact
     if total.adjusted() < 25 and total.scaleb(scale) == sum(map(abs, ints)):
         return ints, scale
@@ -366,39 +400,76 @@ def _scaled(amounts: list[Decimal], scale: int = 2) -> tuple[list[int], int]:
     return [int(a.scaleb(scale)) for a in amounts], scale
 
 
+
+
 def book_columns(book: Book, only: Collection[str] | None = None) -> LedgerColumns:
-    """The book's ledgers as columns (those of the customers `only` names, when given)."""
+    """The book's ledgers as columns (those of the customers `only` names, when given).
+
+    One pass over the ledgers reads every field of a row kept (each object is visited once: at a
+    million invoices, walking them again per column costs more than the reading); days, counts and
+    flags go straight into machine arrays, so that no Python integer or tuple per row is kept."""
     who = frozenset(only) if only is not None else None
-    invoices: list[Invoice] = []
-    counts: list[int] = []
-    entries: list[Allocation] = []
-    for lg in book.ledgers.values():  # one pass: the rows of the customers asked, that a figure can count
+    rows: list[InvoiceLedger] = []
+    ids: list[str] = []
+    first: dict[tuple[str, str], int] = {}  # (customer, currency) -> code, in order of appearance
+    codes = array("q")
+    issued = array("q")
+    due = array("q")
+    amounts: list[Decimal] = []
+    counts = array("q")
+    disputed = bytearray()
+    days = array("q")
+    entry_amounts: list[Decimal] = []
+    payment = bytearray()
+    for lg in book.ledgers.values():  # the rows of the customers asked, that a figure can count
         inv = lg.invoice
-        if (who is not None and inv.customer_id not in who) or inv.status == "cancelled" or not inv.amount > 0:
+        if who is not None and inv.customer_id not in who:
             continue
-        invoices.append(inv)
+        status = inv.status
+        if status == "cancelled" or not inv.amount > ZERO:
+            continue
+        rows.append(lg)
+        disputed.append(status == "disputed")
+        ids.append(inv.id)
+        key = (inv.customer_id, inv.currency)
+        code = first.get(key)
+        if code is None:
+            code = first[key] = len(first)
+        codes.append(code)
+        issued.append(inv.issue_date.toordinal())
+        due.append(inv.due_date.toordinal())
+        amounts.append(inv.amount)
         allocations = lg.allocations
         counts.append(len(allocations))
-        if allocations:
-            entries.extend(allocations)
-    first: dict[tuple[str, str], int] = {}
-    codes = [first.setdefault((inv.customer_id, inv.currency), len(first)) for inv in invoices]
+        for a in allocations:
+            days.append(a.date.toordinal())
+            entry_amounts.append(a.amount)
+            payment.append(a.kind == "payment")
+    n = len(rows)
     keys = sorted(first)
     rank = np.zeros(len(first), dtype=np.int64)
     rank[[first[k] for k in keys]] = np.arange(len(keys))
-    ints, scale = _scaled([inv.amount for inv in invoices] + [a.amount for a in entries])
+    amounts.extend(entry_amounts)
+    ints, scale = _scaled(amounts)
     kind: Any = np.int64 if max(map(abs, ints), default=0) < _INT64_SAFE // (1 << 24) else object
-    n = len(invoices)
-    return LedgerColumns(
-        keys, rank[np.array(codes, dtype=np.int64)], [inv.id for inv in invoices],
-        np.array([inv.issue_date.toordinal() for inv in invoices], dtype=np.int64),
-        np.array([inv.due_date.toordinal() for inv in invoices], dtype=np.int64),
+    columns = LedgerColumns(
+        keys, rank[_ints(codes)], ids, _ints(issued), _ints(due),
         np.array(ints[:n], dtype=kind),
-        np.repeat(np.arange(n, dtype=np.int64), counts),
-        np.array([a.date.toordinal() for a in entries], dtype=np.int64),
+        np.repeat(np.arange(n, dtype=np.int64), _ints(counts)),
+        _ints(days),
         np.array(ints[n:], dtype=kind),
-        np.array([a.kind == "payment" for a in entries], dtype=bool),
-        scale)
+        _flags(payment),
+        scale, rows)
+    columns.disputed_status = _flags(disputed)
+    return columns
+
+
+def _ints(values: array[int]) -> Ints:
+    return np.frombuffer(values, dtype=np.int64).copy() if values else np.zeros(0, dtype=np.int64)
+
+
+def _flags(values: bytearray) -> Flags:
+    return np.frombuffer(values, dtype=bool).copy() if values else np.zeros(0, dtype=bool)
 
 
 @dataclass(frozen=True, slots=True)
@@ -603,11 +674,22 @@ def _usual_balances(c: LedgerColumns, amount: Cash, entries: Cash, counted: Flag
     return usual2, count >= MIN_EXPOSURE_MONTHS
 
 
-def _disputed_rows(book: Book, columns: LedgerColumns, as_of: dt.date) -> Flags:
-    ids = {d.invoice_id for d in book.disputes if d.is_open(as_of)}
+def _disputed_by_status(book: Book, columns: LedgerColumns) -> Flags:
+    """The rows whose invoice's status is `disputed` (whatever the date)."""
+    if columns.disputed_status is not None:  # read with the rows, from the very invoices of the book
+        return columns.disputed_status
     invoices = book.invoices
-    return np.array([iid in ids or (iid in invoices and invoices[iid].status == "disputed") for iid in columns.ids],
-                    dtype=bool)
+    return np.array([iid in invoices and invoices[iid].status == "disputed" for iid in columns.ids], dtype=bool)
+
+
+def _disputed_rows(book: Book, columns: LedgerColumns, as_of: dt.date, by_status: Flags | None = None) -> Flags:
+    """The rows with an open dispute on `as_of`: a Litiges row open that day, or the invoice's
+    status (`by_status`, from _disputed_by_status when a caller grades two dates)."""
+    ids = {d.invoice_id for d in book.disputes if d.is_open(as_of)}
+    status = by_status if by_status is not None else _disputed_by_status(book, columns)
+    if not ids:
+        return status.copy()
+    return status | np.fromiter(map(ids.__contains__, columns.ids), dtype=bool, count=len(columns))
 
 
 def _broken_promises(book: Book, columns: LedgerColumns, as_of: dt.date,
@@ -619,20 +701,20 @@ def _broken_promises(book: Book, columns: LedgerColumns, as_of: dt.date,
     if not promises:
         return found
     since = months_before(as_of, PROMISE_MONTHS)
-    who = {p.customer_id for p in promises}
-    index: dict[str, list[InvoiceLedger]] = defaultdict(list)  # ledgers_by_customer, for these customers only
-    for ledger in book.ledgers.values():
-        if ledger.invoice.customer_id in who:
-            index[ledger.invoice.customer_id].append(ledger)
-    currencies: dict[str, set[str]] = defaultdict(set)
-    for g in set(columns.group[columns.issue <= as_of.toordinal()].tolist()):
-        cid, cur = columns.keys[g]
-        currencies[cid].add(cur)
+    index = _promised_ledgers(book, columns, {p.customer_id for p in promises if not p.invoice_ids})
+    currencies: dict[str, set[str]] | None = None  # of the invoices issued by as_of, once a promise asks
     where = {key: g for g, key in enumerate(columns.keys)}
     for p in promises:
         if p.promised_date <= since or promise_outcome(book, p, as_of, index) != "broken":
             continue
-        curs = {lg.invoice.currency for lg in promise_invoices(book, p, index)} or currencies[p.customer_id]
+        curs = {lg.invoice.currency for lg in promise_invoices(book, p, index)}
+        if not curs:
+            if currencies is None:
+                currencies = defaultdict(set)
+                for g in np.unique(columns.group[columns.issue <= as_of.toordinal()]).tolist():
+                    cid, cur = columns.keys[g]
+                    currencies[cid].add(cur)
+            curs = currencies[p.customer_id]
         for cur in curs:
             g = where.get((p.customer_id, cur))
             if g is not None:
@@ -640,9 +722,30 @@ def _broken_promises(book: Book, columns: LedgerColumns, as_of: dt.date,
     return found
 
 
+def _promised_ledgers(book: Book, columns: LedgerColumns, who: set[str]) -> dict[str, list[InvoiceLedger]]:
+    """ledgers_by_customer for the customers `who` (whose promises name no invoice), in the book's
+    order: from the columns' own rows when they hold their ledgers (every ledger a promise can
+    cover, not cancelled and above zero, of a customer graded, is one of them), else from every
+    ledger of the book."""
+    index: dict[str, list[InvoiceLedger]] = defaultdict(list)
+    if not who:
+        return index
+    rows = columns.ledgers
+    if rows is None:
+        for ledger in book.ledgers.values():
+            if ledger.invoice.customer_id in who:
+                index[ledger.invoice.customer_id].append(ledger)
+        return index
+    groups = [g for g, (cid, _) in enumerate(columns.keys) if cid in who]
+    for r in np.flatnonzero(np.isin(columns.group, groups)).tolist():
+        ledger = rows[r]
+        index[ledger.invoice.customer_id].append(ledger)
+    return index
+
+
 def _graded(book: Book, columns: LedgerColumns, positions: Positions, as_of: dt.date,
-            only: Collection[str] | None) -> Grades:
-    return grade_columns(columns, as_of, positions, _disputed_rows(book, columns, as_of),
+            only: Collection[str] | None, by_status: Flags | None = None) -> Grades:
+    return grade_columns(columns, as_of, positions, _disputed_rows(book, columns, as_of, by_status),
                          _broken_promises(book, columns, as_of, only))
 
 
@@ -719,18 +822,21 @@ def held_risks(
     return {key: (before[key], after[key]) for key in after}
 
 
-def _held(book: Book, positions: Mapping[str, Position], as_of: dt.date, only: Collection[str] | None
+def _held(book: Book, positions: Mapping[str, Position] | None, as_of: dt.date, only: Collection[str] | None
           ) -> tuple[list[int], Grades, Grades] | None:
     """held_risks' groups (indexes of the columns' keys) with the grades of both dates, before any
-    Risk record is made (risk_moves needs the keys alone)."""
+    Risk record is made (risk_moves needs the keys alone). Without `positions`, those of `as_of`
+    are read from the ledgers (LedgerColumns.positions_at), like the earlier date's."""
     columns = book_columns(book, only)
-    now = _graded(book, columns, columns.given(positions), as_of, only)
+    by_status = _disputed_by_status(book, columns)
+    now_at = columns.given(positions) if positions is not None else columns.positions_at(as_of.toordinal())
+    now = _graded(book, columns, now_at, as_of, only, by_status)
     risky = np.isin(now.grade, sorted(RISKY_GRADES)) & now.present
     if not risky.any():
         return None
     earlier = as_of - dt.timedelta(days=HOLD_DAYS)
     who = {columns.keys[g][0] for g in np.flatnonzero(risky).tolist()}
-    then = _graded(book, columns, columns.positions_at(earlier.toordinal()), earlier, who)
+    then = _graded(book, columns, columns.positions_at(earlier.toordinal()), earlier, who, by_status)
     held = np.flatnonzero(risky & then.present & np.isin(then.grade, sorted(RISKY_GRADES))).tolist()
     return held, then, now
 
@@ -749,20 +855,31 @@ def risk_ladder(book: Book) -> Scenario | None:
     return None if taken is not None and taken.steps != ladder.steps else ladder
 
 
-def risk_moves(book: Book, positions: Mapping[str, Position], as_of: dt.date) -> dict[str, str]:
+def risk_moves(book: Book, positions: Mapping[str, Position], as_of: dt.date,
+               open_positions: Mapping[str, Sequence[Position]] | None = None) -> dict[str, str]:
     """The customers a grade moves, each to `risk_ladder`'s name (customer id -> scenario name).
 
     A customer moves when it is `movable` (a known business on the default ladder), has an
     invoice past due on `as_of`, and is graded D or E in one currency on `as_of` and HOLD_DAYS
     before (`held_risks`). Nothing is graded when no move is possible (grading costs most of a
     second at 100k invoices).
+
+    `positions` are the book's on `as_of` (engine.position.compute_positions): they say who has
+    an invoice past due (or `open_positions`, the open ones by customer, planner.open_by_customer,
+    when the caller has them); the grades read the same positions from the ledgers they are made
+    of (LedgerColumns.positions_at, as for the earlier date), without a second walk over them.
     """
     ladder = risk_ladder(book)
     if ladder is None:
         return {}
-    candidates = {p.customer_id for p in positions.values() if p.status == "open" and (p.days_past_due or 0) > 0}
-    candidates = {cid for cid in candidates if cid in book.customers and movable(book.customers[cid], book)}
-    found = _held(book, positions, as_of, candidates) if candidates else None
+    if open_positions is None:
+        candidates = {p.customer_id for p in positions.values()
+                      if p.status == "open" and (p.days_past_due or 0) > 0}
+    else:
+        candidates = {cid for cid, mine in open_positions.items() if any((p.days_past_due or 0) > 0 for p in mine)}
+    customers = book.customers
+    candidates = {cid for cid in candidates if cid in customers and movable(customers[cid], book)}
+    found = _held(book, None, as_of, candidates) if candidates else None
     if found is None:
         return {}
     keys = found[2].columns.keys  # the keys held_risks would give, without their Risk records
