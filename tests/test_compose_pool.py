@@ -393,15 +393,18 @@ class _Counting(OutboxChannel):
         return super().send(message)
 
 
-def test_a_pooled_run_makes_each_message_as_it_files_it_and_lets_it_go(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """The messages composed in the workers are held packed until they are filed, then let go: a run
-    holds at once the message being filed, never all of them (a million-invoice run composes
-    tens of thousands); what it files is the serial run's, byte for byte (above)."""
+@pytest.mark.parametrize("pooled", [True, False])
+def test_a_run_makes_each_message_as_it_files_it_and_lets_it_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                pooled: bool) -> None:
+    """The messages composed in the workers (or here, one by one, when there are PACKED_FROM or more)
+    are held packed until they are filed, then let go: a run holds at once the batch being filed,
+    never all of them (a million-invoice run composes tens of thousands); what it files is the
+    serial run's, byte for byte (above, and `test_a_packed_serial_run_files_what_it_did`)."""
     b = _book()
     p = planned(b, DAY)
     with monkeypatch.context() as patched:
-        patched.setattr(compose_pool, "MIN_POOLED", 4)
+        patched.setattr(compose_pool, "MIN_POOLED", 4 if pooled else 10**9)
+        patched.setattr(executor, "PACKED_FROM", 4)
         patched.setattr(compose_pool, "CHUNK", 4)
         patched.setattr(letter_pool, "forkable", lambda: True)
         channel = _Counting(tmp_path / "outbox", NOW.isoformat(), NOW)
@@ -417,3 +420,13 @@ def test_a_pooled_run_makes_each_message_as_it_files_it_and_lets_it_go(tmp_path:
     assert len(channel.alive) == len(filed) >= 40
     assert max(channel.alive) <= before + 4 + heads < before + len(filed) // 2  # the batch being filed
     assert result.messages == []
+
+
+def test_a_packed_serial_run_files_what_it_did(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Composed one by one and packed (PACKED_FROM actions or more), a run files and writes exactly
+    what it did without packing: History rows, every file, the Taches rows."""
+    b = _book(Modeles=[MODELES, ["formal_notice", "fr", "letter", SHORT_DEMAND]])
+    loose = _run(b, tmp_path / "outbox", monkeypatch, pooled=False)
+    (tmp_path / "outbox-serial").rename(tmp_path / "outbox-loose")
+    monkeypatch.setattr(executor, "PACKED_FROM", 4)
+    assert _run(b, tmp_path / "outbox", monkeypatch, pooled=False) == loose

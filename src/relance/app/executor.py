@@ -285,6 +285,9 @@ def _message(action: Action, fields: _Fields) -> OutgoingMessage:
 
 #: A composed action's message as a run holds it until filing: made, packed (`_Packed`), or None (a task).
 _Held = OutgoingMessage | _Packed | None
+#: From this many actions, a run composing them one by one (one core) packs them too, CHUNK at a
+#: time (compose_pool.CHUNK): below, what it holds is a few tens of MB and packing would only cost.
+PACKED_FROM = 2048
 
 
 def _made(action: Action, held: _Held) -> OutgoingMessage | None:
@@ -312,9 +315,10 @@ def _packed(part: Callable[[int, int], list[_Ahead | str | None]]) -> Callable[[
 
 
 def _composed_ahead(plan: Plan, book: Book, positions: dict[str, Position], renderer: Renderer,
-                    index: HistoryIndex) -> list[_Ahead | str | None] | None:
+                    index: HistoryIndex, packing: bool = False) -> list[_Ahead | str | None] | None:
     """When the plan has many actions, each one composed on every core (app/compose_pool.py), in
-    the plan's order; None (or a None item) where composing here is the answer."""
+    the plan's order; None (or a None item) where composing here is the answer. With `packing`,
+    each worker's chunk comes back packed (`_Pack`)."""
     actions = plan.to_send
     if len(actions) < compose_pool.MIN_POOLED:
         return None
@@ -357,7 +361,7 @@ def _composed_ahead(plan: Plan, book: Book, positions: dict[str, Position], rend
         heads.setdefault((action.channel, action.language, action.template), i)
     for i in sorted(heads.values()):
         first[i] = part(i, i + 1)[0]
-    found = compose_pool.run_forked(len(actions), _packed(part)) or [None] * len(actions)
+    found = compose_pool.run_forked(len(actions), _packed(part) if packing else part) or [None] * len(actions)
     for i, item in first.items():
         found[i] = item
     return found
@@ -369,14 +373,17 @@ def compose(
     """Each action to perform with its message (None for tasks) and its task script; `index`: the
     run's index of History (built here when not given). Many actions are composed on every core
     (app/compose_pool.py), each taken here in the plan's order: the same output as one by one."""
-    held, anomalies = _compose(plan, book, positions, renderer, index)
+    held, anomalies = _compose(plan, book, positions, renderer, index)  # nothing packed: all made now
     return [(action, _made(action, m), script) for action, m, script in held], anomalies
 
 
 def _compose(
     plan: Plan, book: Book, positions: dict[str, Position], renderer: Renderer, index: HistoryIndex | None = None,
+    packing: bool = False,
 ) -> tuple[list[tuple[Action, _Held, str]], list[Anomaly]]:
-    """`compose`, the messages composed in the workers left packed (`_Packed`) until `_made`."""
+    """`compose`; with `packing` (a run that files them), the messages composed in the workers,
+    and those composed here when there are PACKED_FROM actions or more, are left packed
+    (`_Packed`) until `_made`."""
     out: list[tuple[Action, _Held, str]] = []
     anomalies: list[Anomaly] = []
     broken: set[tuple[str, str, str]] = set()
@@ -385,7 +392,18 @@ def _compose(
     stopped: set[tuple[str, str]] = set()  # templates a bound stopped: not tried again this run
     wording: list[TemplateProblem] = []  # letter paragraphs of the Modeles tab that could not be used
     ready = Prerendered()  # the run's formatters of the letters composed here
-    ahead = _composed_ahead(plan, book, positions, renderer, index)
+    ahead = _composed_ahead(plan, book, positions, renderer, index, packing)
+    # composed here one by one (one core: a Cloud Function's), many messages are packed too
+    loose: list[int] | None = [] if packing and len(plan.to_send) >= PACKED_FROM else None
+
+    def pack_loose() -> None:
+        if loose:
+            made = [m for j in loose if isinstance(m := out[j][1], OutgoingMessage)]
+            pack = _Pack([_fields(m) for m in made])
+            for at, j in enumerate(loose):
+                a, _, script = out[j]
+                out[j] = (a, _Packed(pack, at), script)
+            loose.clear()
     for i, action in enumerate(plan.to_send):
         if (action.template, action.language) in stopped:
             continue
@@ -403,8 +421,14 @@ def _compose(
         try:
             message, script = _compose_action(action, ctx, book, renderer, wording, ready)
             out.append((action, message, script))
+            if loose is not None and message is not None:
+                loose.append(len(out) - 1)
+                if len(loose) >= compose_pool.CHUNK:
+                    pack_loose()
         except TemplateProblem as problem:
             _template_broken(problem, action, book, stopped, broken, anomalies)
+    if loose is not None:
+        pack_loose()
     return out, anomalies + document_anomalies(book, wording)
 
 
@@ -466,7 +490,7 @@ def execute(
     index = HistoryIndex.build([*book.archived, *book.history]) if plan.to_send else HistoryIndex(frozenset(), {})
     begin("render")
     # the messages composed in the workers stay packed until they are filed, then are let go
-    composed, result.anomalies = _compose(plan, book, positions, renderer, index)
+    composed, result.anomalies = _compose(plan, book, positions, renderer, index, packing=True)
     begin("files")
     stamp = now.astimezone(ZoneInfo(book.settings.timezone)).isoformat(timespec="seconds")
     pending: list[HistoryEntry] = []
