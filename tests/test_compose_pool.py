@@ -422,11 +422,16 @@ def test_a_run_makes_each_message_as_it_files_it_and_lets_it_go(tmp_path: Path, 
     assert result.messages == []
 
 
-def test_a_packed_serial_run_files_what_it_did(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Composed one by one and packed (PACKED_FROM actions or more), a run files and writes exactly
-    what it did without packing: History rows, every file, the Taches rows."""
+@pytest.mark.parametrize("faulty", [None, _DiesInWorker])
+def test_a_packed_run_files_what_it_did_unpacked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 faulty: type[Renderer] | None) -> None:
+    """With PACKED_FROM actions or more, composed in the pool (a worker dying on the way) or one by
+    one, a run holds its messages packed: it files and writes exactly what a serial run without
+    packing does: History rows as saved `pending` then completed, every file, the Taches rows."""
     b = _book(Modeles=[MODELES, ["formal_notice", "fr", "letter", SHORT_DEMAND]])
     loose = _run(b, tmp_path / "outbox", monkeypatch, pooled=False)
     (tmp_path / "outbox-serial").rename(tmp_path / "outbox-loose")
     monkeypatch.setattr(executor, "PACKED_FROM", 4)
+    renderer = faulty(message_renderer(b)._files, template_overrides(b)) if faulty else None
+    assert _run(b, tmp_path / "outbox", monkeypatch, pooled=True, renderer=renderer) == loose
     assert _run(b, tmp_path / "outbox", monkeypatch, pooled=False) == loose
