@@ -57,9 +57,22 @@ t_dump = time.process_time() - t
 t = time.process_time()
 pickle.loads(data)
 t_load = time.process_time() - t
+# held until filed from executor.PACKED_FROM actions: packed CHUNK at a time, then taken back
+made = [executor._fields(m) for _, m, _ in out if m is not None]
+held = sum(sys.getsizeof(v) for v in {id(v): v for f in made for v in f if isinstance(v, (str, bytes))}.values())
+t = time.process_time()
+packs = [executor._Pack(made[i:i + compose_pool.CHUNK]) for i in range(0, len(made), compose_pool.CHUNK)]
+t_pack = time.process_time() - t
+packed = sum(len(p.blob) for p in packs)
+t = time.process_time()
+for k, p in enumerate(packs):
+    for i in range(len(made[k * compose_pool.CHUNK:(k + 1) * compose_pool.CHUNK])):
+        p.take(i)
+t_take = time.process_time() - t
 print(json.dumps({"wall": wall, "parent": own1 - own0, "children": kids1 - kids0, "messages": len(out),
                   "digest": digest, "anomalies": len(anomalies), "pickled": len(data), "dump": t_dump,
-                  "load": t_load}))
+                  "load": t_load, "made": len(made), "held": held, "packed": packed, "pack": t_pack,
+                  "take": t_take}))
 """
 
 
@@ -101,6 +114,24 @@ def main() -> None:
     print(f"\nCrossing the process boundary: {pickled / n:,.0f} bytes a message pickled, "
           f"{1e6 * med('pooled', 'dump') / n:.0f} µs of CPU to pickle and {1e6 * med('pooled', 'load') / n:.0f} µs "
           f"to unpickle one (what the workers send back: the message's strings and bytes, not its Action).")
+    made = med("pooled", "made")
+    print(f"\nHeld until filed (runs of {executor_packed_from():,} actions or more): {med('pooled', 'held') / made:,.0f} "
+          f"bytes a message as its strings and bytes (letters' PDFs included), {med('pooled', 'packed') / made:,.0f} packed (app/executor.py `_Pack`: "
+          f"{compose_pool_chunk()} messages pickled and compressed together); {1e6 * med('pooled', 'pack') / made:.0f} µs "
+          f"of CPU to pack one (in the workers), {1e6 * med('pooled', 'take') / made:.0f} µs to open and take it back "
+          f"(the parent, as it files it).")
+
+
+def executor_packed_from() -> int:
+    from relance.app.executor import PACKED_FROM
+
+    return PACKED_FROM
+
+
+def compose_pool_chunk() -> int:
+    from relance.app.compose_pool import CHUNK
+
+    return CHUNK
 
 
 if __name__ == "__main__":

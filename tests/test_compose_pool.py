@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import json
 import os
 import select
@@ -362,3 +363,75 @@ def test_a_run_killed_while_composing_leaves_no_worker_behind(tmp_path: Path) ->
                 os.kill(pid, signal.SIGKILL)
         if process.poll() is None:
             process.kill()
+
+
+# --------------------------------------------------------------------------- s21-memory: held packed, let go once filed
+
+
+def test_a_pack_gives_each_message_back_once_and_forgets_it() -> None:
+    """A worker's chunk travels and waits packed (pickled, compressed); each message's fields come
+    back as they were, once, and the pack keeps nothing of a message taken."""
+    fields = [("a@x.fr", "Ateliers", "", f"Relance n° {i}", "<p>Bonjour\u202f!</p>" * i, "Bonjour\u202f!", None, ())
+              for i in range(5)]
+    pack = executor._Pack(fields)
+    assert len(pack.blob) < sum(len(repr(f)) for f in fields)
+    assert [pack.take(i) for i in range(5)] == fields
+    assert pack.blob == b"" and pack.opened == [None] * 5
+    with pytest.raises(AssertionError):
+        pack.take(0)
+
+
+class _Counting(OutboxChannel):
+    """An outbox that, as each message is filed, counts the messages alive in the process (it files
+    `batch_size` at a time: the messages of a batch are made together)."""
+
+    alive: list[int]
+    batch_size = 4
+
+    def send(self, message: Any) -> Any:
+        self.alive.append(sum(1 for o in gc.get_objects() if isinstance(o, executor.OutgoingMessage)))
+        return super().send(message)
+
+
+@pytest.mark.parametrize("pooled", [True, False])
+def test_a_run_makes_each_message_as_it_files_it_and_lets_it_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                pooled: bool) -> None:
+    """The messages composed in the workers (or here, one by one, when there are PACKED_FROM or more)
+    are held packed until they are filed, then let go: a run holds at once the batch being filed,
+    never all of them (a million-invoice run composes tens of thousands); what it files is the
+    serial run's, byte for byte (above, and `test_a_packed_serial_run_files_what_it_did`)."""
+    b = _book()
+    p = planned(b, DAY)
+    with monkeypatch.context() as patched:
+        patched.setattr(compose_pool, "MIN_POOLED", 4 if pooled else 10**9)
+        patched.setattr(executor, "PACKED_FROM", 4)
+        patched.setattr(compose_pool, "CHUNK", 4)
+        patched.setattr(letter_pool, "forkable", lambda: True)
+        channel = _Counting(tmp_path / "outbox", NOW.isoformat(), NOW)
+        channel.alive = []
+        gc.collect()
+        before = sum(1 for o in gc.get_objects() if isinstance(o, executor.OutgoingMessage))  # earlier tests' runs'
+        heads = len({(a.channel, a.language, a.template) for a in p.plan.to_send})  # composed here, before forking
+        try:
+            result = execute(p.plan, b, p.positions, message_renderer(b), channel, "run-1", NOW, lambda rows: None)
+        finally:
+            channel.close()
+    filed = [e for e in result.entries if e.status == "sent"]
+    assert len(channel.alive) == len(filed) >= 40
+    assert max(channel.alive) <= before + 4 + heads < before + len(filed) // 2  # the batch being filed
+    assert result.messages == []
+
+
+@pytest.mark.parametrize("faulty", [None, _DiesInWorker])
+def test_a_packed_run_files_what_it_did_unpacked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 faulty: type[Renderer] | None) -> None:
+    """With PACKED_FROM actions or more, composed in the pool (a worker dying on the way) or one by
+    one, a run holds its messages packed: it files and writes exactly what a serial run without
+    packing does: History rows as saved `pending` then completed, every file, the Taches rows."""
+    b = _book(Modeles=[MODELES, ["formal_notice", "fr", "letter", SHORT_DEMAND]])
+    loose = _run(b, tmp_path / "outbox", monkeypatch, pooled=False)
+    (tmp_path / "outbox-serial").rename(tmp_path / "outbox-loose")
+    monkeypatch.setattr(executor, "PACKED_FROM", 4)
+    renderer = faulty(message_renderer(b)._files, template_overrides(b)) if faulty else None
+    assert _run(b, tmp_path / "outbox", monkeypatch, pooled=True, renderer=renderer) == loose
+    assert _run(b, tmp_path / "outbox", monkeypatch, pooled=False) == loose

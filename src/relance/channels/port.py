@@ -19,8 +19,9 @@ call) has `send_many`; `deliveries` calls it, or `send` one by one for a transpo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Protocol
 
 from relance.engine.action import Action
@@ -115,11 +116,12 @@ def via_of(channel: Channel, action: Action) -> str:
     return str(via_for(action)) if callable(via_for) else channel.via
 
 
-def deliveries(channel: Channel, messages: Sequence[OutgoingMessage]) -> Iterator[Delivery | Exception]:
+def deliveries(channel: Channel, messages: Iterable[OutgoingMessage]) -> Iterator[Delivery | Exception]:
     """The outcome of each message, in order, sent as late as it is asked for: in batches of
     `channel.batch_size` when the transport has `send_many` (Mailjet), else `send` one by one (the
     outbox, SMTP). An outcome is a Delivery or the exception its sending raised; after a
-    `TransportDown` nothing more is asked for (the executor stops).
+    `TransportDown` nothing more is asked for (the executor stops). `messages` is taken a batch
+    at a time (a run makes each message as it reaches it, and lets it go once sent).
     """
     send_many = getattr(channel, "send_many", None)
     if not callable(send_many):
@@ -130,8 +132,8 @@ def deliveries(channel: Channel, messages: Sequence[OutgoingMessage]) -> Iterato
                 yield exc
         return
     size = max(1, int(getattr(channel, "batch_size", 1)))
-    for start in range(0, len(messages), size):
-        chunk = messages[start:start + size]
+    them = iter(messages)
+    while chunk := list(islice(them, size)):
         outcomes = list(send_many(chunk))
         yield from outcomes
         if len(outcomes) < len(chunk):  # it stopped (TransportDown last): nothing more goes
