@@ -160,19 +160,7 @@ class Table:
         """The cells of several columns as read, one sequence per key, in row order (a column the
         tab lacks, or a short row, gives None; a blank cell is None or ""): the column-wise reading
         of the record parsers' fast paths, transposed at C speed when the rows are as wide as each other."""
-        cells = [c for _, c in self.data]
-        widths = set(map(len, cells))
-        wanted = [self.columns.get(key) for key in keys]
-        if len(widths) == 1 and max((j for j in wanted if j is not None), default=-1) < min(widths):
-            transposed = list(zip(*cells, strict=True))
-            return [transposed[j] if j is not None else (None,) * len(cells) for j in wanted]
-        found: list[Sequence[CellValue]] = []
-        for j in wanted:
-            if j is None:
-                found.append((None,) * len(cells))
-            else:
-                found.append([c[j] if j < len(c) else None for c in cells])
-        return found
+        return columns_of([c for _, c in self.data], self.indexes(keys))
 
     @property
     def lang(self) -> str:
@@ -188,6 +176,22 @@ class Table:
             return self.spec.column(key).header(self.lang)
         except KeyError:
             return key
+
+
+def columns_of(cells: Sequence[Sequence[CellValue]], wanted: Sequence[int | None]) -> list[Sequence[CellValue]]:
+    """The cells of these rows in the columns at `wanted` (0-based; None: a column the tab lacks,
+    all None), one sequence per column (a short row gives None): Table.raw_columns of some rows."""
+    widths = set(map(len, cells))
+    if len(widths) == 1 and max((j for j in wanted if j is not None), default=-1) < min(widths):
+        transposed = list(zip(*cells, strict=True))
+        return [transposed[j] if j is not None else (None,) * len(cells) for j in wanted]
+    found: list[Sequence[CellValue]] = []
+    for j in wanted:
+        if j is None:
+            found.append((None,) * len(cells))
+        else:
+            found.append([c[j] if j < len(c) else None for c in cells])
+    return found
 
 
 def tab_language(name: str, spec: TabSpec) -> str:
