@@ -18,7 +18,19 @@ from hypothesis import strategies as st
 
 from relance.engine import customer
 from relance.engine.customer import _email_column, _quiet_emails
-from test_columnar import customer_cells, customer_records, load, rows_of, settings_cells
+from relance.engine.sheets import RawSheet
+from test_columnar import (
+    CONTRACT,
+    blank_rows,
+    customer_cells,
+    customer_records,
+    header,
+    load,
+    rows_of,
+    settings_cells,
+    shuffled_header,
+    tab_rows,
+)
 
 EXAMPLES = int(os.environ.get("RELANCE_FUZZ", 80))
 
@@ -91,3 +103,40 @@ def test_an_email_column_of_plain_addresses_in_one_match():
     assert _email_column(column) == [("compta@dumas.example",), (), ("Jean.Martin@dumas.fr",), (),
                                      ("a@b.example", "c@d.example"), ("u@v.example",)]
     assert _email_column([*column, "pas une adresse"])[-1] is None
+
+
+# --- find_tables: tabs whose rows all have their cells (a reader pads them), read a column at a time ---
+
+def padded(rows: list[list[object]], width: int, pad: object) -> list[list[object]]:
+    return [list(r) + [pad] * (width - len(r)) for r in rows]
+
+
+@settings(max_examples=EXAMPLES * 2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_fast_tables_of_full_rows_are_the_former_tables(data):
+    """As test_columnar's tables test, each tab's rows padded to one width (with None or ""), so
+    that the column-at-a-time test of blank and repeated header rows is the one taken."""
+    sheets = []
+    for tab, name in (("customers", st.sampled_from(["Clients", "Customers"])),
+                      ("invoices", st.sampled_from(["Factures", "Invoices"])),
+                      ("payments", st.sampled_from(["Reglements", "Payments"]))):
+        lead = data.draw(st.lists(blank_rows, max_size=2))
+        rows = [*lead, data.draw(shuffled_header(tab)), *data.draw(tab_rows(tab))]
+        if data.draw(st.booleans()):  # every first cell text: the C-speed tests
+            rows = [[("" if v is None else str(v)) if j == 0 else v for j, v in enumerate(r)] for r in rows]
+        width = max(map(len, rows)) + data.draw(st.integers(0, 2))
+        sheets.append(RawSheet(data.draw(name), padded(rows, width, data.draw(st.sampled_from([None, ""])))))
+    assert customer_records(sheets, fast=True) == customer_records(sheets, fast=False)
+
+
+def test_repeated_headers_and_blank_rows_in_full_rows():
+    """The header again (as typed, in capitals, without accents, in English), blank rows, ids
+    starting with the header's letter: found as the row-by-row reading finds them."""
+    fr, en = header("customers"), CONTRACT.tab("customers").headers("en")
+    width = len(fr)
+    rows = [fr, ["C1", "Dumas"], ["", ""], ["  ", None], fr, [h.upper() for h in fr], en, ["Code", "x"],
+            ["Code client", "Dumas"], ["Ｃｏｄｅ client", "y"], ["\u00a0", ""], ["C2", "Martin"], [" Code client", ""]]
+    sheets = [RawSheet("Clients", padded(rows, width, "")), RawSheet("Factures", padded([header("invoices")], 13, ""))]
+    found = customer_records(sheets, fast=True)
+    assert found == customer_records(sheets, fast=False)
+    assert {a.code for a in found[1]} >= {"R004", "R005"}
