@@ -89,6 +89,9 @@ addresses = st.one_of(
                      "a@b.example;\u2003c@d.example", "a@b.example\r", "a@b.example\x1c"]),
     st.none(),
     st.text(alphabet="ab@.;, \n-Z", max_size=12),
+    st.lists(st.sampled_from(["a", "Z", "9", "-", ".", "@", "+", "_", "é", " ", ";", ","]), max_size=16).map("".join),
+    st.builds("{}@{}.{}".format, st.text("aZ9.-+", min_size=0, max_size=66), st.text("aZ9.-", max_size=66),
+              st.text("azZ9-", max_size=26)),
 )
 
 
