@@ -205,7 +205,7 @@ def _fast(table: Table, language: str, out: Collector, default_type: str, custom
         email_lists, cc_lists = _email_column(emails), _email_column(ccs)
         cids = _stripped(ids)
         odd = set(compress(count(), map(not_, cids)))
-        for column in (lang_list, type_list, opt_list, email_lists, cc_lists):
+        for column in (lang_list, opt_list, email_lists, cc_lists):
             odd.update(compress(count(), map(is_, column, repeat(None))))
         odd.update(compress(count(), map(is_, terms_list, repeat(_ODD_TERMS))))
         odd.update(compress(count(), map(is_, paused_list, repeat(_ODD_DATE))))
@@ -219,11 +219,21 @@ def _fast(table: Table, language: str, out: Collector, default_type: str, custom
         made = _records(len(block), (
             cids, name_list, email_lists, cc_lists, _texts(phones), lang_list, type_list, texts[0], texts[1],
             terms_list, opt_list, paused_list, texts[2], texts[3], texts[4], texts[5], texts[6], texts[7], sources))
+        # a row whose only oddness is a blank or unknown type (text, or blank) is the fast
+        # record with the type _type_unsaid says, and its one anomaly
+        untyped = set(compress(count(), map(is_, type_list, repeat(None))))
+        odd.update(k for k in untyped if not (types[k] is None or type(types[k]) is str))
         start = 0
-        for k in sorted(odd):
+        for k in sorted(odd | untyped):
             _clean(cids, made, block, start, k, table, language, out, default_type, customers)
             number, row_cells = block[k]
-            _row(Row(table, number, row_cells), language, out, default_type, customers)
+            row = Row(table, number, row_cells)
+            if k in odd or cids[k] in customers:
+                _row(row, language, out, default_type, customers)
+            else:
+                record = made[k]
+                _TYPE.__set__(record, _type_unsaid(row, row.raw("customer_type"), default_type, out))
+                customers[cids[k]] = record
             start = k + 1
         _clean(cids, made, block, start, len(block), table, language, out, default_type, customers)
 
@@ -372,6 +382,7 @@ def _lowered_domain(address: str) -> str:
 
 _FIELDS = tuple(f.name for f in fields(Customer))
 _SLOTS = tuple(getattr(Customer, name) for name in _FIELDS)
+_TYPE = _SLOTS[_FIELDS.index("type")]
 
 
 def _records(n: int, columns: Sequence[Sequence[object]]) -> list[Customer]:

@@ -325,9 +325,13 @@ def _odd_rows(rows: Sequence[Sequence[CellValue]], start: int, first_col: int | 
     if not body:
         return []
     size = len(norm)  # normalize() never lengthens ASCII text: a shorter ASCII cell is not the header
-    if min(map(len, body)) <= (first_col or 0) or size == 0:
+    try:
+        firsts = list(map(itemgetter(0), body))
+        mapped = list(map(itemgetter(first_col), body)) if first_col else firsts
+    except IndexError:  # a short row
         return _odd_rows_by_row(body, start, first_col, norm)
-    firsts = list(map(itemgetter(0), body))
+    if size == 0:
+        return _odd_rows_by_row(body, start, first_col, norm)
     ruled_out = _ruled_out(norm)
     if first_col == 0:  # one search finds both
         return [start + k for k in _lines(firsts, _header_start(norm)) if _blank_first(v := firsts[k])
@@ -335,7 +339,6 @@ def _odd_rows(rows: Sequence[Sequence[CellValue]], start: int, first_col: int | 
     blank_first = [start + k for k in _lines(firsts, _BLANK_START) if _blank_first(firsts[k])]
     if first_col is None:
         return blank_first
-    mapped = list(map(itemgetter(first_col), body))
     header_like = [start + k for k in _lines(mapped, _header_start(norm))
                    if type(v := mapped[k]) is str and _header_like(v, ruled_out, size)]
     if not header_like:
