@@ -2,7 +2,7 @@
 anomalies are the row-by-row ones (tests/reference_records.py) whatever the block size, and an
 e-mail column reads as _quiet_emails reads each of its cells (hypothesis).
 
-The blocks of the engine hold 2048 rows; here they hold 1 to 7, so that every generated tab
+The blocks of the engine hold 512 rows; here they hold 1 to 7, so that every generated tab
 crosses block boundaries: duplicates across blocks, odd rows first or last in a block, values
 shared across blocks.
 """

@@ -161,7 +161,7 @@ def parse_customers(table: Table | None, language: str, out: Collector,
 
 #: Rows read at once: the cells of a block stay in the processor's cache while each of its
 #: columns is read (a column of a whole big tab is spread over hundreds of megabytes).
-BLOCK = 2048
+BLOCK = 512
 _MISSING: Any = object()
 
 
