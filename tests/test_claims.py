@@ -26,7 +26,8 @@ from relance.engine.book import Book
 from relance.engine.customer import parse_customers
 from relance.engine.message import render_context
 from relance.engine.report import build_report, report_json
-from relance.engine.table import Collector
+from relance.engine.sheets import RawSheet
+from relance.engine.table import Collector, read_table
 from relance.render.messages import Renderer
 
 AS_OF = dt.date(2025, 3, 31)
@@ -115,9 +116,10 @@ def test_the_default_applies_to_blank_types_and_the_anomaly_says_which():
     rows = {"B2B": "B2B (Parametres default_customer_type) was applied",  # the tab as the workbook names it
             "B2C": "B2C (Parametres default_customer_type) was applied; no late-payment penalty"}
     for default, said in rows.items():
-        b = load(tabs([customer("C1", type_client=None), customer("C2", type_client="pro"),
-                       customer("C3", type_client="PME")], []))
-        table = b.tables["customers"]
+        sheets = tabs([customer("C1", type_client=None), customer("C2", type_client="pro"),
+                       customer("C3", type_client="PME")], [])
+        b = load(sheets)  # its tables' rows are freed once read: the Clients rows are read again
+        table = read_table(RawSheet("Clients", sheets["Clients"]), b.contract.tab("customers"), Collector())
         out = Collector(tables=b.tables, contract=b.contract)
         found = parse_customers(table, "fr", out, default)
         assert [c.type for c in found.values()] == [default, "B2B", default]

@@ -25,15 +25,18 @@ def test_a_customer_is_known_business_known_consumer_or_unknown():
     from books import load
     from conftest import customer, tabs
     from relance.engine.customer import parse_customers
-    from relance.engine.table import Collector
+    from relance.engine.sheets import RawSheet
+    from relance.engine.table import Collector, read_table
 
     b = load(tabs([customer("C1"), customer("C2", type_client="particulier"), customer("C3", type_client=None)], []))
     kinds = {c.id: (c.type, c.type_known, c.is_b2b, c.is_b2c, c.claims_allowed) for c in b.customers.values()}
     assert kinds == {"C1": ("B2B", True, True, False, True), "C2": ("B2C", True, False, True, False),
                      "C3": ("", False, False, False, False)}
     # an English tab without the column: the hint names the column as that tab would
-    english = load({"Customers": [["customer_id", "name"], ["C9", "Acme"]], "Invoices": [["invoice_id"]]})
+    english = {"Customers": [["customer_id", "name"], ["C9", "Acme"]], "Invoices": [["invoice_id"]]}
     out = Collector()
-    parse_customers(english.tables["customers"], "en", out)
+    contract = load(english).contract  # a book's tables keep no rows once read: the tab read again
+    parse_customers(read_table(RawSheet("Customers", english["Customers"]), contract.tab("customers"), Collector()),
+                    "en", out)
     assert [(str(a.source), a.code, a.hint.en) for a in out.items] == [
         ("Customers row 2", "R209", "write B2B or B2C in Customer type")]

@@ -1,5 +1,5 @@
 """The .xlsx backend hands its tabs' rows as SheetRows, which load_book lets go once the records
-of Factures and Reglements are built (engine/sheets.SheetRows, engine/table.Table.drop_rows): the
+of Clients, Factures and Reglements are built (engine/sheets.SheetRows, engine/table.Table.drop_rows): the
 records, anomalies and figures are those of the same cells handed as plain lists."""
 
 from __future__ import annotations
@@ -52,10 +52,11 @@ def test_released_rows_give_the_records_of_plain_rows(tmp_path: Path, lang: str)
     kept = load_book(plain, CONTRACT, shipped_presets())
     assert _summary(released) == _summary(kept)
     assert released.invoices and released.payments
-    by_key = {key: released.tables[key].name for key in ("invoices", "payments", "customers")}
+    by_key = {key: released.tables[key].name for key in ("invoices", "payments", "customers", "settings")}
     rows = {s.name: s.rows for s in sheets}
-    assert rows[by_key["invoices"]] == [] and rows[by_key["payments"]] == []  # let go
-    assert len(rows[by_key["customers"]]) > 60  # the other tabs keep theirs
+    assert rows[by_key["invoices"]] == [] and rows[by_key["payments"]] == [] == rows[by_key["customers"]]  # let go
+    assert len(rows[by_key["settings"]]) > 10  # the other tabs keep theirs
+    assert len(released.customers) == 60 and all(len(released.tables[k]) == 0 for k in ("invoices", "customers"))
     plain_rows = {s.name: s.rows for s in plain}
     assert plain_rows[by_key["invoices"]] and plain_rows[by_key["payments"]]  # plain lists are never emptied
 

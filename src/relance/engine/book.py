@@ -95,6 +95,14 @@ def book_language(tables: Mapping[str, Table]) -> str:
     return "en" if invoices_tab is not None and invoices_tab.name.lower() == "invoices" else "fr"
 
 
+def _drop_rows(tables: Mapping[str, Table], key: str) -> None:
+    """Forget a tab's rows once its records are built (Table.drop_rows): the table still names
+    its tab and columns (what anomalies about its cells say later)."""
+    table = tables.get(key)
+    if table is not None:
+        table.drop_rows()
+
+
 def load_book(sheets: Sequence[RawSheet], contract: Contract, presets: Mapping[str, Scenario],
               history_indexed: bool = False) -> Book:
     """Every tab checked and turned into records.
@@ -109,13 +117,14 @@ def load_book(sheets: Sequence[RawSheet], contract: Contract, presets: Mapping[s
     out.lang = language
     settings = parse_settings(tables.get("settings"), (s.key for s in c.settings), out,
                               c.tab("settings").name(language))
+    # each big tab read once, into records, its raw cells freed at once (before the next tab's
+    # records are built): the peak of a big book is its biggest tab's rows, not all of them
     customers = parse_customers(tables.get("customers"), settings.language, out, settings.default_customer_type)
+    _drop_rows(tables, "customers")
     invoices = parse_invoices(tables.get("invoices"), customers, settings, out)
-    if "invoices" in tables:  # read once, into records: the raw cells are freed (before Reglements' are parsed)
-        tables["invoices"].drop_rows()
+    _drop_rows(tables, "invoices")
     payments = parse_payments(tables.get("payments"), invoices, customers, settings, out)
-    if "payments" in tables:
-        tables["payments"].drop_rows()
+    _drop_rows(tables, "payments")
     disputes = parse_disputes(tables.get("disputes"), invoices, out)
     promises = parse_promises(tables.get("promises"), invoices, out)
     called_promises, called_disputes = parse_call_outcomes(tables.get("tasks"), invoices, out)

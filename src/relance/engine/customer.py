@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from email.utils import parseaddr
+from itertools import compress, count, repeat
+from operator import is_, itemgetter, ne, not_, or_
+from types import NoneType
+from typing import Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 
 from relance.engine import cells
 from relance.engine.anomaly import Source
 from relance.engine.catalog import anomalies as A
-from relance.engine.table import Collector, Row, Table
+from relance.engine.sheets import CellValue
+from relance.engine.table import Collector, Row, Table, columns_of
 from relance.engine.terms import Terms, parse_terms
 
 
@@ -152,53 +159,239 @@ def parse_customers(table: Table | None, language: str, out: Collector,
     return customers
 
 
+#: Rows read at once: the cells of a block stay in the processor's cache while each of its
+#: columns is read (a column of a whole big tab is spread over hundreds of megabytes).
+BLOCK = 512
+_MISSING: Any = object()
+
+
 def _fast(table: Table, language: str, out: Collector, default_type: str, customers: dict[str, Customer]) -> None:
-    """The column-wise reading: clean rows built at once, the others through `_row`."""
-    (ids, names, emails, ccs, phones, langs, types, segments, scenarios, terms_cells, opts, pauses, contacts,
-     addresses, postals, cities, countries, owners) = table.raw_columns(_KEYS)
+    """The column-wise reading, a block of rows at a time: each column of the block read at once
+    (each distinct cell once), the records of its clean rows filled a field at a time, the other
+    rows through `_row`, in row order."""
     spec = table.spec
     lang_col, type_col = spec.column("language"), spec.column("customer_type")
-    lang_of = {v: (lang_col.choice(v) if v else language) for v in cells.distinct_texts(langs)}
-    type_of = {v: type_col.choice(v) for v in cells.distinct_texts(types) if v}  # a blank type is a warning
-    opt_of = {v: cells.parse_bool(v)[0] for v in cells.distinct_texts(opts)}
+
+    def lang(v: str | None) -> str | None:
+        return lang_col.choice(v) if v else language
+
+    def ctype(v: str | None) -> str | None:
+        return type_col.choice(v) if v else None  # a blank type is a warning
+
+    def opt(v: str | None) -> bool | None:
+        return cells.parse_bool(v)[0]
+
+    def terms(v: str | None) -> Terms | None:
+        found = parse_terms(v) if v else None
+        return found if found is not None and not found.beyond_legal_maximum else _ODD_TERMS
+
+    # what each distinct cell reads as (None: a cell the row-by-row reading must see)
+    lang_of: dict[str | None, str | None] = {}
+    type_of: dict[str | None, str | None] = {}
+    opt_of: dict[str | bool | None, bool | None] = {None: False, "": False, True: True, False: False}
     terms_of: dict[str | None, Terms | None] = {None: None, "": None}
-    for v in cells.distinct_texts(terms_cells):
-        if v:
-            found = parse_terms(v)
-            terms_of[v] = found if found is not None and not found.beyond_legal_maximum else _ODD_TERMS
-    name_texts, phone_texts, segment_texts, scenario_texts = map(cells.texts, (names, phones, segments, scenarios))
-    contact_texts, address_texts, postal_texts = map(cells.texts, (contacts, addresses, postals))
-    city_texts, country_texts, owner_texts = map(cells.texts, (cities, countries, owners))
-    email_lists = [() if v is None or v == "" else _quiet_emails(v) for v in emails]
-    cc_lists = [() if v is None or v == "" else _quiet_emails(v) for v in ccs]
-    first, last, date, tab, new = cells.FIRST_DATE, cells.LAST_DATE, dt.date, table.name, tuple.__new__
-    for k, ((number, row_cells), raw_id, raw_lang, raw_type, raw_terms, raw_opt, raw_paused) in enumerate(zip(
-            table.data, ids, langs, types, terms_cells, opts, pauses, strict=True)):
-        # every test below sends a row with anything unusual to the row-by-row reading
-        lang = ctype = opt_out = None
-        terms: Terms | None = _ODD_TERMS
-        if type(raw_lang) is str or raw_lang is None:
-            lang = lang_of.get(raw_lang)
-        if type(raw_type) is str:
-            ctype = type_of.get(raw_type)
-        if type(raw_opt) is str or raw_opt is None:
-            opt_out = opt_of.get(raw_opt)
-        elif type(raw_opt) is bool:
-            opt_out = raw_opt
-        if type(raw_terms) is str or raw_terms is None:
-            terms = terms_of.get(raw_terms, _ODD_TERMS)
-        cid = raw_id.strip() if type(raw_id) is str else ""
-        email_list, cc_list = email_lists[k], cc_lists[k]
-        if (not cid or cid in customers or lang is None or ctype is None or opt_out is None or terms is _ODD_TERMS
-                or email_list is None or cc_list is None
-                or not (raw_paused is None or raw_paused == ""
-                        or (type(raw_paused) is date and first <= raw_paused <= last))):
+    shared: list[dict[str, str] | None] = [{} for _ in _SHARED]
+    indexes = table.indexes(_KEYS)
+    data = table.data
+    for b in range(0, len(data), BLOCK):
+        block = data[b:b + BLOCK]
+        (ids, names, emails, ccs, phones, langs, types, segments, scenarios, terms_cells, opts, pauses, contacts,
+         addresses, postals, cities, countries, owners) = columns_of(list(map(itemgetter(1), block)), indexes)
+        lang_list = _looked_up(langs, lang_of, _TEXT, lang)
+        type_list = _looked_up(types, type_of, _STR, ctype)
+        opt_list = _looked_up(opts, opt_of, _TEXT_OR_BOOL, opt)
+        terms_list = _looked_up(terms_cells, terms_of, _TEXT, terms, _ODD_TERMS)
+        paused_list = _paused(pauses)
+        email_lists, cc_lists = _email_column(emails), _email_column(ccs)
+        cids = _stripped(ids)
+        odd = set(compress(count(), map(not_, cids)))
+        for column in (lang_list, opt_list, email_lists, cc_lists):
+            odd.update(compress(count(), map(is_, column, repeat(None))))
+        odd.update(compress(count(), map(is_, terms_list, repeat(_ODD_TERMS))))
+        odd.update(compress(count(), map(is_, paused_list, repeat(_ODD_DATE))))
+        name_list = _texts(names)
+        for k in compress(count(), map(not_, name_list)):
+            name_list[k] = cids[k]
+        texts = [_share(_texts(column), shared, j, b == 0) for j, column in enumerate(
+            (segments, scenarios, contacts, addresses, postals, cities, countries, owners))]
+        sources = list(map(tuple.__new__, repeat(Source), zip(
+            repeat(table.name), map(itemgetter(0), block), repeat(None), repeat(""))))
+        made = _records(len(block), (
+            cids, name_list, email_lists, cc_lists, _texts(phones), lang_list, type_list, texts[0], texts[1],
+            terms_list, opt_list, paused_list, texts[2], texts[3], texts[4], texts[5], texts[6], texts[7], sources))
+        # a row whose only oddness is a blank or unknown type (text, or blank) is the fast
+        # record with the type _type_unsaid says, and its one anomaly
+        untyped = set(compress(count(), map(is_, type_list, repeat(None))))
+        odd.update(k for k in untyped if not (types[k] is None or type(types[k]) is str))
+        start = 0
+        for k in sorted(odd | untyped):
+            _clean(cids, made, block, start, k, table, language, out, default_type, customers)
+            number, row_cells = block[k]
+            row = Row(table, number, row_cells)
+            if k in odd or cids[k] in customers:
+                _row(row, language, out, default_type, customers)
+            else:
+                record = made[k]
+                _TYPE.__set__(record, _type_unsaid(row, row.raw("customer_type"), default_type, out))
+                customers[cids[k]] = record
+            start = k + 1
+        _clean(cids, made, block, start, len(block), table, language, out, default_type, customers)
+
+
+def _clean(cids: list[str], made: list[Customer], block: Sequence[tuple[int, Sequence[CellValue]]], start: int,
+           end: int, table: Table, language: str, out: Collector, default_type: str,
+           customers: dict[str, Customer]) -> None:
+    """The clean rows start..end of a block added in order; a code met before goes through `_row` (R202)."""
+    if start >= end:
+        return
+    codes = cids[start:end]
+    if len(set(codes)) == len(codes) and customers.keys().isdisjoint(codes):
+        customers.update(zip(codes, made[start:end], strict=True))
+        return
+    for k in range(start, end):
+        if cids[k] in customers:
+            number, row_cells = block[k]
             _row(Row(table, number, row_cells), language, out, default_type, customers)
-            continue
-        customers[cid] = Customer(
-            cid, name_texts[k] or cid, email_list, cc_list, phone_texts[k], lang, ctype, segment_texts[k],
-            scenario_texts[k], terms, opt_out, raw_paused or None, contact_texts[k], address_texts[k],
-            postal_texts[k], city_texts[k], country_texts[k], owner_texts[k], new(Source, (tab, number, None, "")))
+        else:
+            customers[cids[k]] = made[k]
+
+
+_V = TypeVar("_V")
+_STR: frozenset[type] = frozenset({str})
+_TEXT: frozenset[type] = frozenset({str, NoneType})
+_TEXT_OR_BOOL: frozenset[type] = frozenset({str, NoneType, bool})
+#: The text columns whose equal values are kept once (segment, scenario, contact_name, address,
+#: postal_code, city, country, owner: a few thousand addresses and cities for many customers).
+_SHARED = range(8)
+
+
+def _looked_up(column: Sequence[CellValue], known: dict[Any, _V], kinds: frozenset[type],
+               read: Callable[[Any], _V], odd: _V | None = None) -> list[_V | None]:
+    """`read(cell)` for each cell of a column whose type is one of `kinds`, once per distinct cell
+    (kept in `known`); `odd` for any other cell."""
+    if set(map(type, column)) <= kinds:
+        found = list(map(known.get, column, repeat(_MISSING)))
+    else:
+        found = [known.get(v, _MISSING) if type(v) in kinds else odd for v in column]
+    for k in compress(count(), map(is_, found, repeat(_MISSING))):
+        v = column[k]
+        value = known.get(v, _MISSING)
+        if value is _MISSING:
+            value = known[v] = read(v)
+        found[k] = value
+    return found
+
+
+def _stripped(column: Sequence[CellValue]) -> list[str]:
+    """Each text cell stripped, any other cell "" (a code must be text)."""
+    if set(map(type, column)) <= {str}:
+        return list(map(str.strip, column))  # type: ignore[arg-type]
+    return [v.strip() if type(v) is str else "" for v in column]
+
+
+def _share(texts: list[str], shared: list[dict[str, str] | None], j: int, first: bool) -> list[str]:
+    """The texts with one object per distinct text across the blocks, when the column's values
+    repeat (a column mostly of distinct texts in the first block is left as it is)."""
+    distinct = shared[j]
+    if distinct is None:
+        return texts
+    found = list(map(distinct.get, texts))
+    for k in compress(count(), map(is_, found, repeat(None))):
+        found[k] = distinct.setdefault(texts[k], texts[k])
+    if first and len(distinct) * 2 > len(texts):
+        shared[j] = None
+    return found  # type: ignore[return-value]
+
+
+_ODD_DATE = dt.date(1, 1, 1)  # a paused_until cell the fast path leaves to the row-by-row reading
+
+
+def _paused(column: Sequence[CellValue]) -> list[dt.date | None]:
+    """paused_until of each cell: None when blank, the date of a date cell within range, else _ODD_DATE."""
+    first, last, date = cells.FIRST_DATE, cells.LAST_DATE, dt.date
+    return [None if v is None or v == "" else v if type(v) is date and first <= v <= last else _ODD_DATE
+            for v in column]
+
+
+_BODY = _PLAIN_EMAIL.pattern[1:-1]  # the fast path's test, without its anchors
+#: A cell normalized_email's fast path takes: its test, and its bounds (254 characters, 64 before the @).
+_FAST_EMAIL = re.compile(r"(?=[^@]{1,64}@)(?=.{1,254}\Z)" + _BODY + r"\Z")
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+#: _BODY without its backtracking: the same addresses (a label is 1 to 63 letters, digits and
+#: hyphens, starting and ending with a letter or digit; the last one, 2 to 24 letters, has no dot).
+_BODY_ONCE = (rf"{_ATOM}++(?:\.{_ATOM}++)*+@"
+              r"(?:(?=[A-Za-z0-9])[A-Za-z0-9-]{1,63}+(?<=[A-Za-z0-9])\.)++[A-Za-z]{2,24}")
+#: Addresses one per line (the cells joined by newlines, none holding one, their "," and ";"
+#: made newlines), each line blank or one _FAST_EMAIL takes, spaces or tabs around it (when no
+#: cell is longer than 254 characters: the line's length is not tested here).
+_FAST_LINES = re.compile(r"(?:[ \t]*(?:(?=[^@\n]{1,64}@)" + _BODY_ONCE + r"[ \t]*)?(?:\n|\Z))*+")
+
+
+def _email_column(column: Sequence[CellValue]) -> list[tuple[str, ...] | None]:
+    """_quiet_emails of each cell of a column (() for a blank cell): when every address of the
+    column is plain (what normalized_email's fast path takes: `_FAST_EMAIL` is its test), one
+    match of the cells joined tells, and each cell is read at C speed; else each cell is tested."""
+    if not set(map(type, column)) <= {str, NoneType}:
+        return [() if v is None or v == "" else _quiet_emails(v) for v in column]
+    texts = _texts(column)
+    joined = "\n".join(texts)
+    several = "," in joined or ";" in joined
+    every = (joined.count("\n") == len(texts) - 1 and max(map(len, texts), default=0) <= 254
+             and _FAST_LINES.fullmatch(joined.replace(",", "\n").replace(";", "\n") if several else joined)
+             is not None)
+    found: list[tuple[str, ...] | None] = list(zip(texts))
+    if not every:
+        matched = list(map(_FAST_EMAIL.fullmatch, texts))
+        odd = map(or_, map(is_, matched, repeat(None)), map(ne, map(str.lower, texts), texts))
+        for k in compress(count(), odd):
+            address = texts[k]
+            if not address:
+                found[k] = ()
+            elif matched[k] is None:
+                found[k] = _quiet_emails(column[k])
+            else:
+                local, _, domain = address.partition("@")
+                found[k] = (f"{local}@{domain.lower()}",)
+        return found
+    for k in compress(count(), map(not_, texts)):
+        found[k] = ()
+    capitals = joined.lower() != joined
+    if capitals:
+        for k in compress(count(), map(ne, map(str.lower, texts), texts)):
+            found[k] = (_lowered_domain(texts[k]),)
+    if several:
+        for k in compress(count(), map(or_, map(str.__contains__, texts, repeat(",")),
+                                       map(str.__contains__, texts, repeat(";")))):
+            parts = [part.strip() for part in texts[k].replace(",", ";").split(";")]
+            found[k] = tuple(_lowered_domain(part) for part in parts if part) if capitals else tuple(filter(None, parts))
+    return found
+
+
+def _texts(column: Sequence[CellValue]) -> list[str]:
+    """cells.text of each cell of a column: a column of text stripped in one pass."""
+    try:
+        return list(map(str.strip, column))  # type: ignore[arg-type]
+    except TypeError:  # a cell that is not text
+        return cells.texts(column)
+
+
+def _lowered_domain(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local}@{domain.lower()}"
+
+
+_FIELDS = tuple(f.name for f in fields(Customer))
+_SLOTS = tuple(getattr(Customer, name) for name in _FIELDS)
+_TYPE = _SLOTS[_FIELDS.index("type")]
+
+
+def _records(n: int, columns: Sequence[Sequence[object]]) -> list[Customer]:
+    """Customer(*row) for each row of these columns (one per field, in order), filled a field at a
+    time across the rows (a frozen dataclass sets each field through object.__setattr__)."""
+    made = list(map(object.__new__, repeat(Customer, n)))
+    for slot, column in zip(_SLOTS, columns, strict=True):
+        deque(map(slot.__set__, made, column), maxlen=0)
+    return made
 
 
 _ODD_TERMS = Terms(-1)  # a terms cell the fast path leaves to the row-by-row reading

@@ -14,12 +14,16 @@ send until it is renamed.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from operator import itemgetter
 
 from relance.engine.anomaly import Anomaly, Severity, Source, describe
 from relance.engine.catalog import anomalies as A
-from relance.engine.contract import Contract, TabSpec, normalize
+from relance.engine.contract import ColumnSpec, Contract, TabSpec, normalize
 from relance.engine.i18n import Said
 from relance.engine.sheets import CellValue, RawSheet, SheetRows
 
@@ -160,19 +164,7 @@ class Table:
         """The cells of several columns as read, one sequence per key, in row order (a column the
         tab lacks, or a short row, gives None; a blank cell is None or ""): the column-wise reading
         of the record parsers' fast paths, transposed at C speed when the rows are as wide as each other."""
-        cells = [c for _, c in self.data]
-        widths = set(map(len, cells))
-        wanted = [self.columns.get(key) for key in keys]
-        if len(widths) == 1 and max((j for j in wanted if j is not None), default=-1) < min(widths):
-            transposed = list(zip(*cells, strict=True))
-            return [transposed[j] if j is not None else (None,) * len(cells) for j in wanted]
-        found: list[Sequence[CellValue]] = []
-        for j in wanted:
-            if j is None:
-                found.append((None,) * len(cells))
-            else:
-                found.append([c[j] if j < len(c) else None for c in cells])
-        return found
+        return columns_of(list(map(itemgetter(1), self.data)), self.indexes(keys))
 
     @property
     def lang(self) -> str:
@@ -188,6 +180,22 @@ class Table:
             return self.spec.column(key).header(self.lang)
         except KeyError:
             return key
+
+
+def columns_of(cells: Sequence[Sequence[CellValue]], wanted: Sequence[int | None]) -> list[Sequence[CellValue]]:
+    """The cells of these rows in the columns at `wanted` (0-based; None: a column the tab lacks,
+    all None), one sequence per column (a short row gives None): Table.raw_columns of some rows."""
+    widths = set(map(len, cells))
+    if len(widths) == 1 and max((j for j in wanted if j is not None), default=-1) < min(widths):
+        transposed = list(zip(*cells, strict=True))
+        return [transposed[j] if j is not None else (None,) * len(cells) for j in wanted]
+    found: list[Sequence[CellValue]] = []
+    for j in wanted:
+        if j is None:
+            found.append((None,) * len(cells))
+        else:
+            found.append([c[j] if j < len(c) else None for c in cells])
+    return found
 
 
 def tab_language(name: str, spec: TabSpec) -> str:
@@ -226,8 +234,9 @@ def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
     header_text: dict[str, str] = {}
     if header_idx is None:
         return Table(spec, sheet.name, 1, columns, header_text, [])
+    by_name = _column_names(spec)
     for j, cell in enumerate(rows[header_idx]):
-        col = spec.resolve_header(cell)
+        col = by_name.get(normalize(cell))  # spec.resolve_header(cell), each name normalized once
         if col is None:
             continue
         if col.key in columns:
@@ -285,6 +294,17 @@ def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
     return table
 
 
+def _column_names(spec: TabSpec) -> dict[str, ColumnSpec]:
+    """Each normalized name of the tab's columns -> its column (the first that has it, as
+    TabSpec.resolve_header finds it); no blank name."""
+    found: dict[str, ColumnSpec] = {}
+    for col in spec.columns:
+        for name in col.names():
+            if name:
+                found.setdefault(name, col)
+    return found
+
+
 def _flush_blank(tab: str, pending_blank: list[int], out: Collector) -> None:
     """The blank rows seen before a data row (trailing ones are not reported)."""
     for number in pending_blank:
@@ -296,14 +316,97 @@ def _odd_rows(rows: Sequence[Sequence[CellValue]], start: int, first_col: int | 
     """The indexes (from `start`) of the rows that may be blank or a repeated header row: a row
     whose first cell is not blank is not blank, and one whose first mapped cell is not text, or
     text starting with an ASCII letter or sign other than the header's first letter, or ASCII text
-    shorter than the header, is not the header again (_looks_like); every other row is a data row."""
+    shorter than the header, is not the header again (_looks_like); every other row is a data row.
+
+    A column at a time when every row has those cells and they are text without a line break
+    (most tabs): the cells joined by line breaks, one search finds the lines that may be either,
+    and only those are tested as the row-by-row reading tests them."""
     body = rows[start:]
+    if not body:
+        return []
+    size = len(norm)  # normalize() never lengthens ASCII text: a shorter ASCII cell is not the header
+    try:
+        firsts = list(map(itemgetter(0), body))
+        mapped = list(map(itemgetter(first_col), body)) if first_col else firsts
+    except IndexError:  # a short row
+        return _odd_rows_by_row(body, start, first_col, norm)
+    if size == 0:
+        return _odd_rows_by_row(body, start, first_col, norm)
+    ruled_out = _ruled_out(norm)
+    if first_col == 0:  # one search finds both
+        return [start + k for k in _lines(firsts, _header_start(norm)) if _blank_first(v := firsts[k])
+                or (type(v) is str and _header_like(v, ruled_out, size))]
+    blank_first = [start + k for k in _lines(firsts, _BLANK_START) if _blank_first(firsts[k])]
+    if first_col is None:
+        return blank_first
+    header_like = [start + k for k in _lines(mapped, _header_start(norm))
+                   if type(v := mapped[k]) is str and _header_like(v, ruled_out, size)]
+    if not header_like:
+        return blank_first
+    return sorted({*blank_first, *header_like})
+
+
+_WHITE = "".join(re.escape(ch) for ch in map(chr, range(128)) if ch.isspace() and ch != "\n")
+#: Where a line (a cell) may be blank: empty, or starting with a space or a character not ASCII.
+_BLANK_START = re.compile(rf"\n(?=[{_WHITE}]|\n|\Z|[^\x00-\x7f])")
+
+
+def _header_start(norm: str) -> re.Pattern[str]:
+    """Where a line (a cell) may be the header `norm` again (_header_like): starting with a space,
+    a character not ASCII, or the header's first letter with at least as many characters as the
+    header or a character not ASCII after it; or empty. It matches wherever _BLANK_START does."""
+    letters = "".join(re.escape(ch) for ch in map(chr, range(128)) if not ch.isspace() and ch.lower() == norm[:1])
+    lettered = rf"|[{letters}](?:[^\n]{{{len(norm) - 1}}}|[^\n]*[^\x00-\x7f])" if letters else ""
+    return re.compile(rf"\n(?=[{_WHITE}]|\n|\Z|[^\x00-\x7f]{lettered})")
+
+
+def _lines(values: list[CellValue], where: re.Pattern[str]) -> list[int]:
+    """The indexes of the values that may be what `where` looks for, in order: those at whose
+    start it matches, a search through the values joined by line breaks when they are all text
+    without one; else every value of a type that may be text."""
+    kinds = set(map(type, values))
+    if kinds == {str}:
+        joined = "\n" + "\n".join(values)  # type: ignore[arg-type]
+        if joined.count("\n") == len(values):  # no cell holds a line break
+            found: list[int] = []
+            line = seen = 0
+            for match in where.finditer(joined):
+                at = match.start()
+                line += joined.count("\n", seen, at)
+                seen = at
+                found.append(line)
+            return found
+    if kinds <= _NEVER_TEXT:
+        return []
+    return [k for k, v in enumerate(values) if type(v) not in _NEVER_TEXT]
+
+
+#: Cells never blank nor text (a date, a number): no search needed where a column holds only those.
+_NEVER_TEXT = frozenset({int, float, bool, Decimal, dt.date, dt.datetime, dt.time})
+
+
+def _blank_first(v: CellValue) -> bool:
+    return v is None or v == "" or (type(v) is str and not v.strip())
+
+
+def _ruled_out(norm: str) -> frozenset[str]:
+    """The ASCII characters a cell starting with which is not the header `norm` again."""
+    return frozenset(ch for ch in map(chr, range(128)) if not ch.isspace() and ch.lower() != norm[:1])
+
+
+def _header_like(v: str, ruled_out: frozenset[str], size: int) -> bool:
+    return v[:1] not in ruled_out and (len(v) >= size or not v.isascii())
+
+
+def _odd_rows_by_row(body: Sequence[Sequence[CellValue]], start: int, first_col: int | None,
+                     norm: str) -> list[int]:
+    """_odd_rows a row at a time (ragged rows: a short row lacks the cells the columns are read from)."""
     blank_first = [i for i, c in enumerate(body, start)
                    if not c or (v := c[0]) is None or v == "" or (type(v) is str and not v.strip())]
     if first_col is None:
         return blank_first
-    ruled_out = frozenset(ch for ch in map(chr, range(128)) if not ch.isspace() and ch.lower() != norm[:1])
-    size = len(norm)  # normalize() never lengthens ASCII text: a shorter ASCII cell is not the header
+    ruled_out = _ruled_out(norm)
+    size = len(norm)
     header_like = [i for i, c in enumerate(body, start)
                    if len(c) > first_col and type(v := c[first_col]) is str and v[:1] not in ruled_out
                    and (len(v) >= size or not v.isascii())]
