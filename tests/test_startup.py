@@ -234,3 +234,97 @@ def test_phases_file_written_before_the_fast_exit(small_book, tmp_path):
     assert done.returncode == 0, done.stderr
     recorded = json.loads(phases.read_text("utf-8"))
     assert {"read", "records", "other", "total"} <= set(recorded)
+
+
+# ------------------------------------------------------------------------------ typer's coercion, without pydantic
+
+
+def _parameters() -> list[tuple[object, object]]:
+    """(command, parameter) for every parameter of the command tree, its help options included."""
+    from typer._click import Context
+    from typer.main import get_command
+
+    from relance.cli import app
+
+    found: list[tuple[object, object]] = []
+
+    def walk(command: object) -> None:
+        ctx = Context(command)  # type: ignore[arg-type]
+        for param in command.get_params(ctx):  # type: ignore[attr-defined]
+            found.append((ctx, param))
+        for sub in (getattr(command, "commands", None) or {}).values():
+            walk(sub)
+
+    walk(get_command(app))
+    return found
+
+
+def _outcome(coerce, value, param, ctx):
+    try:
+        got = coerce(value, param=param, ctx=ctx)
+    except Exception as exc:  # what typer says of a value it refuses
+        return ("raised", type(exc), str(exc))
+    return ("value", type(got), got)
+
+
+values = (st.text() | st.integers() | st.booleans() | st.none() | st.binary(max_size=8)
+          | st.text().map(Path) | st.sampled_from(["", "-", ".", "~/x", "a\x00b", "\udcff", "7", " 12 ", "1_000",
+                                                  "true", "no", "/", "/tmp", "relance-demo"]))
+
+
+def test_every_plain_parameter_gets_the_plain_coercion():
+    from relance.cli import _plain_param, _PlainParam
+
+    kinds = set()
+    for _, param in _parameters():
+        _plain_param(param)
+        if isinstance(param._runtime_param, _PlainParam):
+            kinds.add(param.type_descriptor.annotation)
+    assert kinds == {str, bool, int, Path}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_the_plain_coercion_is_typers(data):
+    """Every value, every parameter: the same result (type and value) or the same error as
+    typer's own runtime parameter (its pydantic TypeAdapter)."""
+    from typer._coercion import build_runtime_param
+
+    from relance.cli import _plain_param, _PlainParam
+
+    for ctx, param in _parameters():
+        param._runtime_param = None
+        _plain_param(param)
+        plain = param._runtime_param
+        if not isinstance(plain, _PlainParam):
+            continue
+        typers = build_runtime_param(param.type_descriptor)
+        value = data.draw(values)
+        assert _outcome(plain._coerce_value, value, param, ctx) == _outcome(typers._coerce_value, value, param, ctx)
+
+
+def test_a_run_imports_no_pydantic(small_book, tmp_path):
+    book = tmp_path / "book.xlsx"
+    book.write_bytes(small_book.read_bytes())
+    done = python(f"""
+        import sys
+        from relance.cli import app
+        try:
+            app(["run", sys.argv[1], "--as-of", "{AS_OF}", "--json", "--outbox", sys.argv[2]])
+        except SystemExit as exc:
+            assert exc.code in (0, None), exc.code
+        print("MODULES", sorted(m for m in ("pydantic", "typer._adapters") if m in sys.modules))
+    """, str(book), str(tmp_path / "outbox"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "MODULES []"
+
+
+def test_a_bad_value_is_said_as_typer_says_it():
+    """A value the plain coercion leaves to typer (a word for a number): typer's own message."""
+    from typer.testing import CliRunner
+
+    from relance.cli import app
+
+    done = CliRunner().invoke(app, ["init", "x.xlsx", "--demo", "--seed", "seven"])
+    assert done.exit_code == 2
+    assert "Invalid value for '--seed': Input should be a valid integer" in done.output  # pydantic's words

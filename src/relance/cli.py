@@ -35,6 +35,14 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+try:  # typer's coercion of values (see _PlainParam); a typer without these keeps its own
+    from typer._coercion import RuntimeParam as _RuntimeParam
+    from typer._coercion import build_runtime_param as _build_runtime_param
+    from typer._param_types import coerce_cli_path as _coerce_cli_path
+except ImportError:  # pragma: no cover - another typer
+    _RuntimeParam = None  # type: ignore[assignment,misc]
+    _coerce_cli_path = None  # type: ignore[assignment]
+
 from relance.app.connect import open_channel, open_workbook
 from relance.app.jobs import (
     RunResult,
@@ -176,13 +184,76 @@ class _Command(TyperCommand):
     def get_help(self, ctx: Any) -> str:
         return _help_text(super().get_help(ctx))
 
+    def get_help_option(self, ctx: Any) -> Any:
+        return _plain_param(super().get_help_option(ctx))
+
+
+if _RuntimeParam is not None:
+
+    @dataclass(frozen=True)
+    class _PlainParam(_RuntimeParam):
+        """typer's coercion of a plain value (a str, an int, a path), without pydantic.
+
+        typer converts every value through a pydantic TypeAdapter it builds on first use:
+        importing pydantic and building the adapters cost a tenth of a second of every command.
+        The values a command line gives are plain (a str from the arguments, a default): for
+        those this returns what the adapter returns (the same str, the same int, the Path and
+        its checks through typer's own `coerce_cli_path`); anything else, and any value the
+        checks refuse, goes to typer's own runtime parameter, so every result and every error
+        message stays typer's (tests/test_startup.py compares them)."""
+
+        descriptor: Any = None
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            kind, annotation = type(value), self.annotation
+            if annotation is str and kind is str:
+                return value  # _parse_cli_str, then pydantic's str: the same object
+            if (annotation is int and kind is int) or (annotation is bool and kind is bool):
+                return value  # pydantic's int of an int, bool of a bool: the same value
+            if annotation is Path and (kind is str or isinstance(value, Path)) and _coerce_cli_path is not None:
+                try:
+                    return _coerce_cli_path(Path(value), self.parameter_info, path_type=Path, param=param, ctx=ctx)
+                except Exception:  # refused: typer's own runtime parameter says why, its way
+                    pass
+            return _build_runtime_param(self.descriptor)._coerce_value(value, param=param, ctx=ctx)
+
+
+def _plain_param(param: Any) -> Any:
+    """`param` with the `_PlainParam` coercion when it takes a plain str, bool, int or Path and
+    has no coercion yet; any other parameter keeps typer's."""
+    descriptor = getattr(param, "type_descriptor", None)
+    if _RuntimeParam is None or descriptor is None or getattr(param, "_runtime_param", False) is not None:
+        return param
+    info, annotation = descriptor.parameter_info, descriptor.annotation
+    if (annotation not in (str, bool, int, Path) or descriptor.file_annotation is not None
+            or info.parser is not None or param.multiple or param.nargs != 1):
+        return param
+    if annotation is Path and getattr(info, "path_type", None) not in (None, Path):
+        return param
+    if annotation is int and (info.min is not None or info.max is not None or info.clamp):
+        return param
+    param._runtime_param = _PlainParam(parameter_info=info, annotation=annotation, descriptor=descriptor)
+    return param
+
+
+def _plain_params(command: Any) -> None:
+    """`_plain_param` for every parameter of `command` and of its subcommands."""
+    for param in getattr(command, "params", ()):
+        _plain_param(param)
+    for sub in (getattr(command, "commands", None) or {}).values():
+        _plain_params(sub)
+
 
 class _Group(TyperGroup):
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         if parent is None:  # the whole command line: choose the language before any help is built
             _UI.set(_args_lang(args) or _env_lang())
             _localize(self)
+            _plain_params(self)
         return super().make_context(info_name, args, parent, **extra)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return _plain_param(super().get_help_option(ctx))
 
     def get_help(self, ctx: Any) -> str:
         return _help_text(super().get_help(ctx))
