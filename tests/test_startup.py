@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relance.app import resources
@@ -97,6 +97,83 @@ def test_json_text_of_a_run_report():
     data = {"run_id": "20261201T205955.491042Z", "planned": 0, "daily_cap": None,
             "anomalies": {"errors": 0, "warnings": 56}, "actions": [], "skips": [skip] * 50,
             "nan": math.nan, "inf": -math.inf}
+    assert json_text(data) == reference(data)
+
+
+# ------------------------------------------------------------------------------ the JSON printed, through msgspec
+
+
+@pytest.fixture
+def through_msgspec(monkeypatch):
+    """Every document, however small, offered to msgspec (a large report's path)."""
+    import relance.cli
+
+    monkeypatch.setattr(relance.cli, "_MSGSPEC_FROM", 0)
+
+
+plain_scalars = (st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**64 - 1)
+                 | st.text().filter(lambda t: not any("\ud800" <= c <= "\udfff" for c in t))
+                 | st.sampled_from(["", "é", "\u00a0:", "\"quoted\"", "back\\slash", "\n\t\x00\x1f\x7f", "😀",
+                                    "\u2028\u2029", "</script>"]))
+plain_documents = st.recursive(
+    plain_scalars,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(), inner, max_size=5),
+    max_leaves=40)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plain_documents)
+def test_msgspec_writes_plain_data_as_the_json_module(through_msgspec, data):
+    from relance.cli import _msgspec_text
+
+    assert _msgspec_text(data) == reference(data)  # taken: plain data only
+    assert json_text(data) == reference(data)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(documents)
+def test_json_text_of_any_document_through_msgspec_is_the_json_modules_text(through_msgspec, data):
+    assert json_text(data) == reference(data)
+
+
+@pytest.mark.parametrize("data", [
+    1.5, [0.1, 1e16, 1e-7], {"x": math.nan}, {"a": (1, 2)}, {1: "a"}, [2**64], [-(2**63) - 1], {"s": "\ud800"},
+    {"severity": Colour.red}, [Count.one], OrderedDict([("a", 1)]), {Colour.red: 1},
+])
+def test_msgspec_is_left_out_where_it_could_differ(through_msgspec, data):
+    from relance.cli import _msgspec_text
+
+    assert _msgspec_text(data) is None
+    assert json_text(data) == reference(data)
+
+
+def test_msgspec_is_left_out_of_a_cycle_and_the_json_module_says_so(through_msgspec):
+    from relance.cli import _msgspec_text
+
+    loop: list[object] = []
+    loop.append(loop)
+    twice: list[object] = []
+    twice += [twice, twice]
+    for data in (loop, twice, {"a": loop}):
+        assert _msgspec_text(data) is None
+        with pytest.raises(ValueError, match="Circular reference detected"):
+            json_text(data)
+
+
+def test_a_large_run_report_goes_through_msgspec():
+    from relance.cli import _MSGSPEC_FROM, _msgspec_text
+
+    action = {"action_key": "R4EFD4B42CBC6CA2D9CC", "customer_id": "C000001", "invoice_ids": ["F2026-0545731"],
+              "scenario": "standard", "step": "notice", "channel": "email", "recipient": "théo@example.fr",
+              "amounts": {"EUR": "1276.97"}, "days_past_due": 34, "requires_approval": False, "status": "sent",
+              "message_id": None}
+    skip = {"customer_id": "C00027", "invoice_ids": [], "scenario": "standard", "step": "reminder_1",
+            "reason": "cooldown", "detail": "jusqu’au 4\u00a0décembre, \"dit-il\""}
+    data = {"run_id": "20261201T205955.491042Z", "planned": 3000, "daily_cap": None, "outbox": "/tmp/é",
+            "anomalies": {"errors": 0, "warnings": 56}, "actions": [dict(action) for _ in range(2000)],
+            "skips": [dict(skip) for _ in range(2000)]}
+    assert _MSGSPEC_FROM < 2000 * 20
+    assert _msgspec_text(data) == reference(data)
     assert json_text(data) == reference(data)
 
 

@@ -467,14 +467,86 @@ def _key_text(key: object) -> str:
     raise _NotPlainJson
 
 
+_SCALARS = frozenset((str, int, bool, type(None)))
+_PLAIN_TYPES = _SCALARS | {dict, list}
+#: Below this many values the walk of `json_text` is as fast as importing msgspec (20 ms).
+_MSGSPEC_FROM = 20_000
+_MAX_LEVELS = 64
+_MAX_VALUES = 16_000_000
+
+
+def _plain_values(data: Any) -> int | None:
+    """How many values `data` holds when msgspec writes it as the json module does: only dict
+    (str keys), list, str, bool, None and ints of 64 bits, at most 64 levels deep and 16 million
+    values (a cycle never ends: the json module says so); None otherwise (a float, a tuple, a
+    subclass...).
+
+    Checked a level at a time with C iterators (map, compress, chain): a tenth of a second for
+    the report of a million invoices."""
+    from itertools import chain, compress, repeat
+    from operator import is_
+
+    level: list[Any] = [data]
+    count = 0
+    for _ in range(_MAX_LEVELS):
+        count += len(level)
+        if count > _MAX_VALUES:
+            return None
+        kinds = list(map(type, level))
+        found = set(kinds)
+        if not found <= _PLAIN_TYPES:
+            return None
+
+        def only(kind: type) -> list[Any]:
+            return level if len(found) == 1 else list(compress(level, map(is_, kinds, repeat(kind))))  # noqa: B023
+
+        if int in found:
+            ints = only(int)
+            if min(ints) < -(2**63) or max(ints) >= 2**64:
+                return None
+        below: list[Any] = []
+        if list in found:
+            below.extend(chain.from_iterable(only(list)))
+        if dict in found:
+            maps = only(dict)
+            if not set(map(type, chain.from_iterable(maps))) <= {str}:
+                return None
+            below.extend(chain.from_iterable(map(dict.values, maps)))
+        if not below:
+            return count
+        level = below
+    return None
+
+
+def _msgspec_text(data: Any) -> str | None:
+    """`json_text(data)` through msgspec (its encoder, then its formatter at one space per level),
+    ten times as fast for a large report; None when msgspec could differ from the json module."""
+    values = _plain_values(data)
+    if values is None or values < _MSGSPEC_FROM:
+        return None
+    try:
+        import msgspec
+    except ImportError:  # pragma: no cover - an installation without it: the walk
+        return None
+    try:
+        packed = msgspec.json.encode(data)
+    except (UnicodeEncodeError, TypeError, ValueError, OverflowError):  # a lone surrogate: the walk
+        return None
+    return msgspec.json.format(packed, indent=1).decode("utf-8")
+
+
 def json_text(data: Any) -> str:
-    """`json.dumps(data, ensure_ascii=False, indent=1)`, the same text, about twice as fast.
+    """`json.dumps(data, ensure_ascii=False, indent=1)`, the same text, about twice as fast
+    (a large report of plain values: ten times, through msgspec, see `_msgspec_text`).
 
     The json module writes indented JSON with its pure-Python encoder (its C encoder does no
     indent); a report of 100,000 invoices is megabytes of it. This walks plain data (dict,
     list, tuple, str, int, float, bool, None: exactly those types) with the json module's own C
     string encoder; anything else (a subclass, another type, a cycle) is left to json.dumps
     itself, so every output and every error stays the module's."""
+    fast = _msgspec_text(data)
+    if fast is not None:
+        return fast
     from json.encoder import encode_basestring as string  # the C function, as json.dumps uses it
 
     parts: list[str] = []
