@@ -212,7 +212,8 @@ def python(code: str, *args: str, cwd: Path | None = None) -> subprocess.Complet
 
 
 HEAVY = ("reportlab", "openpyxl", "rich", "PIL", "relance.render.letter", "relance.render.handoff",
-         "relance.render.report_html", "relance.workbook.starter", "relance.engine.report")
+         "relance.render.report_html", "relance.workbook.starter", "relance.engine.report",
+         "pydantic", "email_validator", "holidays", "phonenumbers", "msgspec")
 
 
 def test_the_command_line_imports_no_heavy_library():

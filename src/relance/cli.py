@@ -1191,9 +1191,16 @@ _KEPT: list[object] | None = None
 
 
 def _keep(value: object) -> None:
-    """Hold `value` until the process ends (only under `main`: tests invoking `app` keep nothing)."""
+    """Hold `value` until the process ends (only under `main`: tests invoking `app` keep nothing).
+
+    What the command made so far is also left out of the collector's later passes (gc.freeze):
+    it lives until the end, and a full pass over the millions of objects of a first run
+    (messages, letters, History rows) while the report is printed would find nothing to free."""
     if _KEPT is not None:
+        import gc
+
         _KEPT.append(value)
+        gc.freeze()
 
 
 def _leave(code: str | int | None) -> None:
