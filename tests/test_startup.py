@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relance.app import resources
@@ -100,6 +100,83 @@ def test_json_text_of_a_run_report():
     assert json_text(data) == reference(data)
 
 
+# ------------------------------------------------------------------------------ the JSON printed, through msgspec
+
+
+@pytest.fixture
+def through_msgspec(monkeypatch):
+    """Every document, however small, offered to msgspec (a large report's path)."""
+    import relance.cli
+
+    monkeypatch.setattr(relance.cli, "_MSGSPEC_FROM", 0)
+
+
+plain_scalars = (st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**64 - 1)
+                 | st.text().filter(lambda t: not any("\ud800" <= c <= "\udfff" for c in t))
+                 | st.sampled_from(["", "é", "\u00a0:", "\"quoted\"", "back\\slash", "\n\t\x00\x1f\x7f", "😀",
+                                    "\u2028\u2029", "</script>"]))
+plain_documents = st.recursive(
+    plain_scalars,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(), inner, max_size=5),
+    max_leaves=40)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plain_documents)
+def test_msgspec_writes_plain_data_as_the_json_module(through_msgspec, data):
+    from relance.cli import _msgspec_text
+
+    assert _msgspec_text(data) == reference(data)  # taken: plain data only
+    assert json_text(data) == reference(data)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(documents)
+def test_json_text_of_any_document_through_msgspec_is_the_json_modules_text(through_msgspec, data):
+    assert json_text(data) == reference(data)
+
+
+@pytest.mark.parametrize("data", [
+    1.5, [0.1, 1e16, 1e-7], {"x": math.nan}, {"a": (1, 2)}, {1: "a"}, [2**64], [-(2**63) - 1], {"s": "\ud800"},
+    {"severity": Colour.red}, [Count.one], OrderedDict([("a", 1)]), {Colour.red: 1},
+])
+def test_msgspec_is_left_out_where_it_could_differ(through_msgspec, data):
+    from relance.cli import _msgspec_text
+
+    assert _msgspec_text(data) is None
+    assert json_text(data) == reference(data)
+
+
+def test_msgspec_is_left_out_of_a_cycle_and_the_json_module_says_so(through_msgspec):
+    from relance.cli import _msgspec_text
+
+    loop: list[object] = []
+    loop.append(loop)
+    twice: list[object] = []
+    twice += [twice, twice]
+    for data in (loop, twice, {"a": loop}):
+        assert _msgspec_text(data) is None
+        with pytest.raises(ValueError, match="Circular reference detected"):
+            json_text(data)
+
+
+def test_a_large_run_report_goes_through_msgspec():
+    from relance.cli import _MSGSPEC_FROM, _msgspec_text
+
+    action = {"action_key": "R4EFD4B42CBC6CA2D9CC", "customer_id": "C000001", "invoice_ids": ["F2026-0545731"],
+              "scenario": "standard", "step": "notice", "channel": "email", "recipient": "théo@example.fr",
+              "amounts": {"EUR": "1276.97"}, "days_past_due": 34, "requires_approval": False, "status": "sent",
+              "message_id": None}
+    skip = {"customer_id": "C00027", "invoice_ids": [], "scenario": "standard", "step": "reminder_1",
+            "reason": "cooldown", "detail": "jusqu’au 4\u00a0décembre, \"dit-il\""}
+    data = {"run_id": "20261201T205955.491042Z", "planned": 3000, "daily_cap": None, "outbox": "/tmp/é",
+            "anomalies": {"errors": 0, "warnings": 56}, "actions": [dict(action) for _ in range(2000)],
+            "skips": [dict(skip) for _ in range(2000)]}
+    assert _MSGSPEC_FROM < 2000 * 20
+    assert _msgspec_text(data) == reference(data)
+    assert json_text(data) == reference(data)
+
+
 # ------------------------------------------------------------------------------ the shipped YAML
 
 
@@ -135,7 +212,8 @@ def python(code: str, *args: str, cwd: Path | None = None) -> subprocess.Complet
 
 
 HEAVY = ("reportlab", "openpyxl", "rich", "PIL", "relance.render.letter", "relance.render.handoff",
-         "relance.render.report_html", "relance.workbook.starter", "relance.engine.report")
+         "relance.render.report_html", "relance.workbook.starter", "relance.engine.report",
+         "pydantic", "email_validator", "holidays", "phonenumbers", "msgspec")
 
 
 def test_the_command_line_imports_no_heavy_library():
@@ -234,3 +312,97 @@ def test_phases_file_written_before_the_fast_exit(small_book, tmp_path):
     assert done.returncode == 0, done.stderr
     recorded = json.loads(phases.read_text("utf-8"))
     assert {"read", "records", "other", "total"} <= set(recorded)
+
+
+# ------------------------------------------------------------------------------ typer's coercion, without pydantic
+
+
+def _parameters() -> list[tuple[object, object]]:
+    """(command, parameter) for every parameter of the command tree, its help options included."""
+    from typer._click import Context
+    from typer.main import get_command
+
+    from relance.cli import app
+
+    found: list[tuple[object, object]] = []
+
+    def walk(command: object) -> None:
+        ctx = Context(command)  # type: ignore[arg-type]
+        for param in command.get_params(ctx):  # type: ignore[attr-defined]
+            found.append((ctx, param))
+        for sub in (getattr(command, "commands", None) or {}).values():
+            walk(sub)
+
+    walk(get_command(app))
+    return found
+
+
+def _outcome(coerce, value, param, ctx):
+    try:
+        got = coerce(value, param=param, ctx=ctx)
+    except Exception as exc:  # what typer says of a value it refuses
+        return ("raised", type(exc), str(exc))
+    return ("value", type(got), got)
+
+
+values = (st.text() | st.integers() | st.booleans() | st.none() | st.binary(max_size=8)
+          | st.text().map(Path) | st.sampled_from(["", "-", ".", "~/x", "a\x00b", "\udcff", "7", " 12 ", "1_000",
+                                                  "true", "no", "/", "/tmp", "relance-demo"]))
+
+
+def test_every_plain_parameter_gets_the_plain_coercion():
+    from relance.cli import _plain_param, _PlainParam
+
+    kinds = set()
+    for _, param in _parameters():
+        _plain_param(param)
+        if isinstance(param._runtime_param, _PlainParam):
+            kinds.add(param.type_descriptor.annotation)
+    assert kinds == {str, bool, int, Path}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_the_plain_coercion_is_typers(data):
+    """Every value, every parameter: the same result (type and value) or the same error as
+    typer's own runtime parameter (its pydantic TypeAdapter)."""
+    from typer._coercion import build_runtime_param
+
+    from relance.cli import _plain_param, _PlainParam
+
+    for ctx, param in _parameters():
+        param._runtime_param = None
+        _plain_param(param)
+        plain = param._runtime_param
+        if not isinstance(plain, _PlainParam):
+            continue
+        typers = build_runtime_param(param.type_descriptor)
+        value = data.draw(values)
+        assert _outcome(plain._coerce_value, value, param, ctx) == _outcome(typers._coerce_value, value, param, ctx)
+
+
+def test_a_run_imports_no_pydantic(small_book, tmp_path):
+    book = tmp_path / "book.xlsx"
+    book.write_bytes(small_book.read_bytes())
+    done = python(f"""
+        import sys
+        from relance.cli import app
+        try:
+            app(["run", sys.argv[1], "--as-of", "{AS_OF}", "--json", "--outbox", sys.argv[2]])
+        except SystemExit as exc:
+            assert exc.code in (0, None), exc.code
+        print("MODULES", sorted(m for m in ("pydantic", "typer._adapters") if m in sys.modules))
+    """, str(book), str(tmp_path / "outbox"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "MODULES []"
+
+
+def test_a_bad_value_is_said_as_typer_says_it():
+    """A value the plain coercion leaves to typer (a word for a number): typer's own message."""
+    from typer.testing import CliRunner
+
+    from relance.cli import app
+
+    done = CliRunner().invoke(app, ["init", "x.xlsx", "--demo", "--seed", "seven"])
+    assert done.exit_code == 2
+    assert "Invalid value for '--seed': Input should be a valid integer" in done.output  # pydantic's words

@@ -35,6 +35,14 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+try:  # typer's coercion of values (see _PlainParam); a typer without these keeps its own
+    from typer._coercion import RuntimeParam as _RuntimeParam
+    from typer._coercion import build_runtime_param as _build_runtime_param
+    from typer._param_types import coerce_cli_path as _coerce_cli_path
+except ImportError:  # pragma: no cover - another typer
+    _RuntimeParam = None  # type: ignore[assignment,misc]
+    _coerce_cli_path = None  # type: ignore[assignment]
+
 from relance.app.connect import open_channel, open_workbook
 from relance.app.jobs import (
     RunResult,
@@ -176,13 +184,76 @@ class _Command(TyperCommand):
     def get_help(self, ctx: Any) -> str:
         return _help_text(super().get_help(ctx))
 
+    def get_help_option(self, ctx: Any) -> Any:
+        return _plain_param(super().get_help_option(ctx))
+
+
+if _RuntimeParam is not None:
+
+    @dataclass(frozen=True)
+    class _PlainParam(_RuntimeParam):
+        """typer's coercion of a plain value (a str, an int, a path), without pydantic.
+
+        typer converts every value through a pydantic TypeAdapter it builds on first use:
+        importing pydantic and building the adapters cost a tenth of a second of every command.
+        The values a command line gives are plain (a str from the arguments, a default): for
+        those this returns what the adapter returns (the same str, the same int, the Path and
+        its checks through typer's own `coerce_cli_path`); anything else, and any value the
+        checks refuse, goes to typer's own runtime parameter, so every result and every error
+        message stays typer's (tests/test_startup.py compares them)."""
+
+        descriptor: Any = None
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            kind, annotation = type(value), self.annotation
+            if annotation is str and kind is str:
+                return value  # _parse_cli_str, then pydantic's str: the same object
+            if (annotation is int and kind is int) or (annotation is bool and kind is bool):
+                return value  # pydantic's int of an int, bool of a bool: the same value
+            if annotation is Path and (kind is str or isinstance(value, Path)) and _coerce_cli_path is not None:
+                try:
+                    return _coerce_cli_path(Path(value), self.parameter_info, path_type=Path, param=param, ctx=ctx)
+                except Exception:  # refused: typer's own runtime parameter says why, its way
+                    pass
+            return _build_runtime_param(self.descriptor)._coerce_value(value, param=param, ctx=ctx)
+
+
+def _plain_param(param: Any) -> Any:
+    """`param` with the `_PlainParam` coercion when it takes a plain str, bool, int or Path and
+    has no coercion yet; any other parameter keeps typer's."""
+    descriptor = getattr(param, "type_descriptor", None)
+    if _RuntimeParam is None or descriptor is None or getattr(param, "_runtime_param", False) is not None:
+        return param
+    info, annotation = descriptor.parameter_info, descriptor.annotation
+    if (annotation not in (str, bool, int, Path) or descriptor.file_annotation is not None
+            or info.parser is not None or param.multiple or param.nargs != 1):
+        return param
+    if annotation is Path and getattr(info, "path_type", None) not in (None, Path):
+        return param
+    if annotation is int and (info.min is not None or info.max is not None or info.clamp):
+        return param
+    param._runtime_param = _PlainParam(parameter_info=info, annotation=annotation, descriptor=descriptor)
+    return param
+
+
+def _plain_params(command: Any) -> None:
+    """`_plain_param` for every parameter of `command` and of its subcommands."""
+    for param in getattr(command, "params", ()):
+        _plain_param(param)
+    for sub in (getattr(command, "commands", None) or {}).values():
+        _plain_params(sub)
+
 
 class _Group(TyperGroup):
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         if parent is None:  # the whole command line: choose the language before any help is built
             _UI.set(_args_lang(args) or _env_lang())
             _localize(self)
+            _plain_params(self)
         return super().make_context(info_name, args, parent, **extra)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        return _plain_param(super().get_help_option(ctx))
 
     def get_help(self, ctx: Any) -> str:
         return _help_text(super().get_help(ctx))
@@ -396,14 +467,86 @@ def _key_text(key: object) -> str:
     raise _NotPlainJson
 
 
+_SCALARS = frozenset((str, int, bool, type(None)))
+_PLAIN_TYPES = _SCALARS | {dict, list}
+#: Below this many values the walk of `json_text` is as fast as importing msgspec (20 ms).
+_MSGSPEC_FROM = 20_000
+_MAX_LEVELS = 64
+_MAX_VALUES = 16_000_000
+
+
+def _plain_values(data: Any) -> int | None:
+    """How many values `data` holds when msgspec writes it as the json module does: only dict
+    (str keys), list, str, bool, None and ints of 64 bits, at most 64 levels deep and 16 million
+    values (a cycle never ends: the json module says so); None otherwise (a float, a tuple, a
+    subclass...).
+
+    Checked a level at a time with C iterators (map, compress, chain): a tenth of a second for
+    the report of a million invoices."""
+    from itertools import chain, compress, repeat
+    from operator import is_
+
+    level: list[Any] = [data]
+    count = 0
+    for _ in range(_MAX_LEVELS):
+        count += len(level)
+        if count > _MAX_VALUES:
+            return None
+        kinds = list(map(type, level))
+        found = set(kinds)
+        if not found <= _PLAIN_TYPES:
+            return None
+
+        def only(kind: type) -> list[Any]:
+            return level if len(found) == 1 else list(compress(level, map(is_, kinds, repeat(kind))))  # noqa: B023
+
+        if int in found:
+            ints = only(int)
+            if min(ints) < -(2**63) or max(ints) >= 2**64:
+                return None
+        below: list[Any] = []
+        if list in found:
+            below.extend(chain.from_iterable(only(list)))
+        if dict in found:
+            maps = only(dict)
+            if not set(map(type, chain.from_iterable(maps))) <= {str}:
+                return None
+            below.extend(chain.from_iterable(map(dict.values, maps)))
+        if not below:
+            return count
+        level = below
+    return None
+
+
+def _msgspec_text(data: Any) -> str | None:
+    """`json_text(data)` through msgspec (its encoder, then its formatter at one space per level),
+    ten times as fast for a large report; None when msgspec could differ from the json module."""
+    values = _plain_values(data)
+    if values is None or values < _MSGSPEC_FROM:
+        return None
+    try:
+        import msgspec
+    except ImportError:  # pragma: no cover - an installation without it: the walk
+        return None
+    try:
+        packed = msgspec.json.encode(data)
+    except (UnicodeEncodeError, TypeError, ValueError, OverflowError):  # a lone surrogate: the walk
+        return None
+    return msgspec.json.format(packed, indent=1).decode("utf-8")
+
+
 def json_text(data: Any) -> str:
-    """`json.dumps(data, ensure_ascii=False, indent=1)`, the same text, about twice as fast.
+    """`json.dumps(data, ensure_ascii=False, indent=1)`, the same text, about twice as fast
+    (a large report of plain values: ten times, through msgspec, see `_msgspec_text`).
 
     The json module writes indented JSON with its pure-Python encoder (its C encoder does no
     indent); a report of 100,000 invoices is megabytes of it. This walks plain data (dict,
     list, tuple, str, int, float, bool, None: exactly those types) with the json module's own C
     string encoder; anything else (a subclass, another type, a cycle) is left to json.dumps
     itself, so every output and every error stays the module's."""
+    fast = _msgspec_text(data)
+    if fast is not None:
+        return fast
     from json.encoder import encode_basestring as string  # the C function, as json.dumps uses it
 
     parts: list[str] = []
@@ -1048,9 +1191,16 @@ _KEPT: list[object] | None = None
 
 
 def _keep(value: object) -> None:
-    """Hold `value` until the process ends (only under `main`: tests invoking `app` keep nothing)."""
+    """Hold `value` until the process ends (only under `main`: tests invoking `app` keep nothing).
+
+    What the command made so far is also left out of the collector's later passes (gc.freeze):
+    it lives until the end, and a full pass over the millions of objects of a first run
+    (messages, letters, History rows) while the report is printed would find nothing to free."""
     if _KEPT is not None:
+        import gc
+
         _KEPT.append(value)
+        gc.freeze()
 
 
 def _leave(code: str | int | None) -> None:

@@ -13,8 +13,6 @@ from operator import is_, itemgetter, ne, not_, or_
 from types import NoneType
 from typing import Any, TypeVar
 
-from email_validator import EmailNotValidError, validate_email
-
 from relance.engine import cells
 from relance.engine.anomaly import Source
 from relance.engine.catalog import anomalies as A
@@ -82,7 +80,17 @@ def normalized_email(address: str) -> str:
     if len(address) <= 254 and _PLAIN_EMAIL.match(address) and len(address.partition("@")[0]) <= 64:
         local, _, domain = address.partition("@")
         return f"{local}@{domain.lower()}"
+    from email_validator import validate_email  # imported for the few unusual addresses only
+
     return validate_email(address, check_deliverability=False).normalized
+
+
+def email_not_valid() -> type[Exception]:
+    """email-validator's EmailNotValidError, imported when an address was refused (an `except`
+    clause evaluates its class only then): a book of plain addresses never loads the library."""
+    from email_validator import EmailNotValidError
+
+    return EmailNotValidError
 
 
 def _emails(row: Row, key: str, out: Collector) -> tuple[str, ...]:
@@ -96,7 +104,7 @@ def _emails(row: Row, key: str, out: Collector) -> tuple[str, ...]:
             address = parseaddr(address)[1] or address
         try:
             found.append(normalized_email(address))
-        except EmailNotValidError:
+        except email_not_valid():
             out.warn(row.source(key), address, A.R201_EMAIL(), A.R201_HINT(), "R201")
     return tuple(found)
 
@@ -128,7 +136,7 @@ def _quiet_emails(raw: object) -> tuple[str, ...] | None:
             address = parseaddr(address)[1] or address
         try:
             found.append(normalized_email(address))
-        except EmailNotValidError:
+        except email_not_valid():
             return None
     return tuple(found)
 

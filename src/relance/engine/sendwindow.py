@@ -12,9 +12,11 @@ import datetime as dt
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays as _holidays
+if TYPE_CHECKING:  # imported where a calendar is made: 40 ms a run that sends "anytime" never pays
+    import holidays as _holidays
 
 # date -> holiday name; a `holidays.HolidayBase` is one, and so is a plain dict in tests
 Holidays = Mapping[dt.date, str]
@@ -65,6 +67,8 @@ def holiday_calendar(country: str = "FR", subdivision: str | None = None,
     has them (French for France), else in the country's own default.
     Raises ValueError with a readable message for an unknown country or subdivision.
     """
+    import holidays as _holidays
+
     text = (country or "").strip() or "FR"
     code, _, embedded = text.partition("-")
     code = code.strip().upper()

@@ -23,13 +23,11 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from email_validator import EmailNotValidError
-
 from relance.engine import cells
 from relance.engine.anomaly import Source
 from relance.engine.catalog import settings as say
 from relance.engine.contract import normalize
-from relance.engine.customer import normalized_email
+from relance.engine.customer import email_not_valid, normalized_email
 from relance.engine.i18n import Phrase, Said
 from relance.engine.table import Collector, Table
 from relance.engine.terms import Terms, parse_terms
@@ -245,7 +243,7 @@ def parse_settings(table: Table | None, known_keys: Iterable[str], out: Collecto
         if key in ("sender_email", "reply_to"):
             try:
                 values[key] = normalized_email(cells.text(raw))
-            except EmailNotValidError as exc:
+            except email_not_valid() as exc:
                 bad(say.NOT_AN_EMAIL(reason=exc), say.WRITE_AN_EMAIL())
         elif key in _TEXT:
             values[key] = cells.text(raw)

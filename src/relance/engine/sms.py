@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import unicodedata
 
-import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
-
 # 3GPP TS 23.038 default alphabet, in code order (0x1B, the escape to the extension table, left out)
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅå"
@@ -115,6 +112,9 @@ def mobile_e164(raw: str | None, default_region: str = "FR") -> str | None:
     text = (raw or "").strip()
     if not text:
         return None
+    import phonenumbers  # 20 ms to import: only a book with phone numbers to check pays for it
+    from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
     try:
         number = phonenumbers.parse(text, default_region or None)
     except NumberParseException:
