@@ -425,6 +425,43 @@ class XlsxBackend:
         if not needed:
             return rows
         members = [layout.by_name.get((s.part or "").casefold()) for _, s in needed]
+        with tempfile.TemporaryDirectory(prefix="relance-read-") as folder:
+            source = self._headed_copy(layout, [m for m in members if m is not None], Path(folder))
+            rows = self._parse_sheets(layout, needed, members, source)
+        return rows
+
+    def _headed_copy(self, layout: _Layout, members: Sequence[parts.ZipMember], folder: Path) -> Path:
+        """The package calamine parses: a copy (in `folder`) of the members it may read, each of
+        the needed tabs' parts headed by an empty <mergeCells/> (xlsx_parts.MERGE_CELLS_FIRST:
+        calamine then parses each tab once, not twice), the user's other tabs left out; the
+        workbook itself when no part can be headed or the copy cannot be made."""
+        needed = {m.name.casefold() for m in members}
+        worksheets = {(s.part or "").casefold() for s in layout.sheets if s.is_worksheet} - needed
+        copy = folder / f"headed{self.path.suffix}"
+        try:
+            with open(self.path, "rb") as src:
+                headed = {m.name.casefold() for m in members if parts.may_head(src, m)}
+                if not headed:
+                    return self.path
+                with open(copy, "wb") as out:
+                    writer = parts.RawZipWriter(out)
+                    for member in layout.members:
+                        key = member.name.casefold()
+                        if key in headed:
+                            parts.copy_headed(writer, src, member, parts.MERGE_CELLS_FIRST)
+                        elif key not in worksheets:
+                            writer.copy(src, member)
+                    writer.close()
+        except (OSError, parts.PackageError):
+            return self.path  # read as it is, at calamine's usual pace
+        return copy
+
+    def _parse_sheets(
+        self, layout: _Layout, needed: Sequence[tuple[int, parts.SheetEntry]],
+        members: Sequence[parts.ZipMember | None], source: Path,
+    ) -> dict[int, list[list[CellValue]]]:
+        """_read_sheets' work, calamine parsing `source` (the workbook or its headed copy)."""
+        rows: dict[int, list[list[CellValue]]] = {}
         sizes = [m.info.file_size if m is not None else 0 for m in members]
         strings = layout.strings.info.file_size if layout.strings is not None else 0
         turns = _Turns(PARALLEL_XML, strings)
@@ -445,10 +482,7 @@ class XlsxBackend:
                 if slot is None:  # the read stopped meanwhile
                     return extent, None
                 try:
-                    book = books[slot]
-                    if book is None:
-                        book = books[slot] = CalamineWorkbook.from_path(str(self.path))
-                    return extent, book.get_sheet_by_name(name)  # parsed without the GIL
+                    return extent, self._parse(books, slot, source, name)
                 finally:
                     turns.parsed(slot)
             finally:
@@ -492,6 +526,24 @@ class XlsxBackend:
         if total > _TRIM_AFTER_CELLS:
             _give_back_freed_memory()
         return rows
+
+    def _parse(self, books: list[CalamineWorkbook | None], slot: int, source: Path, name: str) -> Any:
+        """Tab `name` parsed by calamine (without the GIL) with workbook `slot`, opened on
+        `source` if need be. Should the headed copy fail where the workbook may not, the
+        workbook itself is parsed: whatever calamine says of it is what the user is told."""
+        try:
+            book = books[slot]
+            if book is None:
+                book = books[slot] = CalamineWorkbook.from_path(str(source))
+            return book.get_sheet_by_name(name)
+        except Exception:
+            if source == self.path:
+                raise
+        book = CalamineWorkbook.from_path(str(self.path))
+        try:
+            return book.get_sheet_by_name(name)
+        finally:
+            book.close()
 
     def _tab_label(self, sheet: str, member: parts.ZipMember) -> Said:
         return console.LABEL_TAB(tab=sheet, part=member.name)
