@@ -33,7 +33,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from decimal import Decimal
@@ -495,23 +495,41 @@ class XlsxBackend:
         threads = 2 if sum(sizes) + strings <= PARALLEL_XML else 1
         pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="relance-xlsx-read")
         try:
-            futures: list[Future[tuple[parts.Extent | None, Any]] | None] = [
-                pool.submit(job, k) for k in range(len(needed))]
-            for k, ((i, sheet), member) in enumerate(zip(needed, members, strict=True)):
-                future, futures[k] = futures[k], None  # the future holds calamine's copy: let it go too
-                assert future is not None
-                extent, found = future.result()
-                del future
-                if found is None:
-                    assert member is not None
-                    trimmed[i] = (member, self._exact_extent(layout, member, sheet.name))
-                    continue
-                rows[i] = self._sheet_rows(found)
-                del found  # calamine's copy of the tab goes before the next one is parsed
-                turns.converted(sizes[k])
-                total += _cells(rows[i])
-                if total > parts.MAX_BOOK_CELLS:
-                    raise self._too_many(total)
+            futures = {pool.submit(job, k): k for k in range(len(needed))}
+            # Each tab's rows are made as soon as calamine has it, whichever comes first (a small
+            # tab while a big one is parsed); what the read says and refuses goes in tab order:
+            # the first tab refused, the first total past the budget, as one tab after the other.
+            outcome: dict[int, BaseException | None] = {}  # None: made (or to read trimmed)
+            cells: dict[int, int] = {}
+            ready = 0  # the tabs before this one are accounted for, in order
+            while ready < len(needed):
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                while done:
+                    future = done.pop()  # the future holds calamine's copy: let it go with it
+                    k = futures.pop(future)
+                    try:
+                        extent, found = future.result()
+                    except BaseException as exc:  # told in its turn
+                        outcome[k] = exc
+                        continue
+                    outcome[k] = None
+                    del future
+                    if found is not None:
+                        rows[needed[k][0]] = self._sheet_rows(found)
+                        del found  # calamine's copy of the tab goes before the next one is parsed
+                        turns.converted(sizes[k])
+                        cells[k] = _cells(rows[needed[k][0]])
+                while ready < len(needed) and ready in outcome:
+                    failed, (i, sheet), member = outcome.pop(ready), needed[ready], members[ready]
+                    if failed is not None:
+                        raise failed
+                    if ready not in cells:
+                        assert member is not None
+                        trimmed[i] = (member, self._exact_extent(layout, member, sheet.name))
+                    total += cells.pop(ready, 0)
+                    if total > parts.MAX_BOOK_CELLS:
+                        raise self._too_many(total)
+                    ready += 1
         finally:
             turns.close()
             pool.shutdown(wait=True, cancel_futures=True)
