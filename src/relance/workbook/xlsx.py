@@ -144,6 +144,12 @@ def _cells(rows: list[list[CellValue]]) -> int:
 #: times its XML (a million-invoice Factures: 400 MB of XML, 900 MB while parsed), so a big book is
 #: read one tab at a time; a 100,000-invoice book (80 MB for its three big tabs) two at a time.
 PARALLEL_XML = 256_000_000
+#: A book past PARALLEL_XML is parsed by one thread (one C heap, whose memory each tab's copy
+#: gives back to the next), its tabs' checks made ahead by another, and the next tab parsed while
+#: the rows of the one before are made, when the XML of both stays within this: a million-invoice
+#: book's Clients (174 MB) beside its Factures (400 MB), its Reglements (280 MB) beside Clients,
+#: never beside Factures; the read's peak stays that of making its last big tab's rows.
+PAIRED_XML = 600_000_000
 
 
 class _Turns:
@@ -154,13 +160,13 @@ class _Turns:
     oldest tab never waits for a later one: the reading thread makes the rows in that order and
     gives back each tab's share (`converted`), which lets the next one in."""
 
-    def __init__(self, budget: int, strings: int) -> None:
+    def __init__(self, budget: int, strings: int, workbooks: int = 2) -> None:
         self._ready = threading.Condition()
         self._budget, self._strings = budget, strings
         self._turn = 0
         self._held = 0  # XML parsed or being parsed whose rows are not made yet
         self._tabs = 0  # how many tabs that is
-        self._free = [0, 1]  # the workbooks no thread is parsing with
+        self._free = list(range(workbooks))  # the workbooks no thread is parsing with
         self._closed = False
 
     def _room(self, size: int) -> bool:
@@ -178,6 +184,7 @@ class _Turns:
             self._turn += 1
             self._held += size
             self._tabs += 1
+            self._ready.notify_all()  # the next tab's turn: it may go in beside this one
             return self._free.pop(0)
 
     def skip(self, k: int) -> None:
@@ -418,9 +425,11 @@ class XlsxBackend:
         Two threads check and parse the tabs in their order (calamine parses without the GIL, one
         tab at a time per workbook: each thread opens its own), so that a small book's two big tabs
         are parsed side by side, when all the tabs' XML together stays within PARALLEL_XML (see
-        _Turns); a big book is checked and parsed by one thread, one tab at a time, as memory
-        allows. The rows are made here, in tab order (that holds the GIL), each tab's as soon as
-        calamine has it, then calamine's copy is dropped."""
+        _Turns); a big book's tabs are checked ahead by one thread and parsed by another, the next
+        tab while the rows of the one before are made when both stay within PAIRED_XML. The rows
+        are made here (that holds the GIL), each tab's as soon as calamine has it, then calamine's
+        copy is dropped; refusals are told in tab order. calamine parses a headed copy of the
+        package (_headed_copy), in a temporary folder removed after the read."""
         rows: dict[int, list[list[CellValue]]] = {}
         if not needed:
             return rows
@@ -464,7 +473,15 @@ class XlsxBackend:
         rows: dict[int, list[list[CellValue]]] = {}
         sizes = [m.info.file_size if m is not None else 0 for m in members]
         strings = layout.strings.info.file_size if layout.strings is not None else 0
-        turns = _Turns(PARALLEL_XML, strings)
+        # A small book: two threads check and parse, two tabs at once within PARALLEL_XML. A big
+        # one: one thread parses (calamine's memory then comes back to one C heap, tab after tab:
+        # glibc gives each thread a heap of its own, and memory one thread freed does not serve
+        # another's next tab), another checks the tabs ahead of it.
+        big = sum(sizes) + strings > PARALLEL_XML
+        turns = _Turns(PAIRED_XML, 0, workbooks=1) if big else _Turns(PARALLEL_XML, strings)
+        checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relance-xlsx-check") if big else None
+        checks = [checker.submit(self._check_sheet, m, s.name) if checker is not None and m is not None else None
+                  for (_, s), m in zip(needed, members, strict=True)]
         books: list[CalamineWorkbook | None] = [None, None]
         trimmed: dict[int, tuple[parts.ZipMember, parts.Extent]] = {}
         total = 0
@@ -474,7 +491,11 @@ class XlsxBackend:
             member, name = members[k], needed[k][1].name
             entered = False
             try:
-                extent = self._check_sheet(member, name) if member is not None else parts.Extent(0, 0)
+                check = checks[k]
+                if check is not None:
+                    extent = check.result()
+                else:
+                    extent = self._check_sheet(member, name) if member is not None else parts.Extent(0, 0)
                 if member is not None and (extent is None or extent.cells > parts.MAX_TAB_CELLS):
                     return extent, None
                 slot = turns.enter(k, sizes[k])
@@ -489,11 +510,7 @@ class XlsxBackend:
                 if not entered:
                     turns.skip(k)
 
-        # One thread when the tabs do not all fit in the budget together: calamine's memory then
-        # comes back to one C heap, tab after tab (glibc gives each thread a heap of its own, and
-        # memory one thread freed does not serve another's next tab)
-        threads = 2 if sum(sizes) + strings <= PARALLEL_XML else 1
-        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="relance-xlsx-read")
+        pool = ThreadPoolExecutor(max_workers=1 if big else 2, thread_name_prefix="relance-xlsx-read")
         try:
             futures = {pool.submit(job, k): k for k in range(len(needed))}
             # Each tab's rows are made as soon as calamine has it, whichever comes first (a small
@@ -532,7 +549,11 @@ class XlsxBackend:
                     ready += 1
         finally:
             turns.close()
+            if checker is not None:
+                checker.shutdown(wait=False, cancel_futures=True)
             pool.shutdown(wait=True, cancel_futures=True)
+            if checker is not None:
+                checker.shutdown(wait=True)
             for book in books:
                 if book is not None:
                     book.close()
