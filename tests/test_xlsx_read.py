@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handmade import MAIN, package, sheet_xml
+from handmade import MAIN, package, sheet_bomb, sheet_xml
 from reference_xlsx_read import read_typed, reference_rows, typed
 from relance.app.resources import shipped_contract
 from relance.demo import build_demo_workbook
@@ -280,3 +280,20 @@ def test_the_book_budget_counts_the_tabs_in_order(tmp_path: Path, monkeypatch):
         XlsxBackend(path).read()
     assert str(out_of_order.value) == str(in_order.value)
     assert "180" in str(in_order.value)  # 60 cells of Factures, then 120 of Clients
+
+
+def test_checks_that_inflate_beside_their_scan_read_and_refuse_the_same(tmp_path: Path, monkeypatch):
+    from handmade import Raw
+
+    path = tmp_path / "demo.xlsx"
+    build_demo_workbook(path, customers=40, invoices=600)
+    before = _as_before(path)
+    lying = package(tmp_path / "lying.xlsx", {"Clients": sheet_xml([["c"]] * 5),
+                                              "Factures": Raw(sheet_bomb(20 * 2**20, [["a", 1]]).deflated, 5000)})
+    with pytest.raises(WorkbookError) as alone:
+        XlsxBackend(lying).read()
+    monkeypatch.setattr(xlsx, "_INFLATE_BESIDE", 0)
+    assert read_typed(XlsxBackend(path).read) == before
+    with pytest.raises(WorkbookError) as beside:
+        XlsxBackend(lying).read()
+    assert str(beside.value) == str(alone.value) and "inflates past the 5 KB" in str(beside.value)
