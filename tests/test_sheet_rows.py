@@ -60,13 +60,18 @@ def test_released_rows_give_the_records_of_plain_rows(tmp_path: Path, lang: str)
     assert plain_rows[by_key["invoices"]] and plain_rows[by_key["payments"]]  # plain lists are never emptied
 
 
-@pytest.mark.parametrize("budget", [0, 10**12])
-def test_a_book_reads_the_same_one_tab_or_two_tabs_at_a_time(tmp_path: Path, monkeypatch, budget: int):
+@pytest.mark.parametrize(("budget", "paired"), [(0, 0), (0, 10**12), (10**12, 0)])
+def test_a_book_reads_the_same_one_tab_or_two_tabs_at_a_time(tmp_path: Path, monkeypatch, budget: int,
+                                                             paired: int):
+    """Two tabs parsed at once (a small book), or one thread parsing while another checks ahead,
+    the next tab parsed while the rows of the one before are made or not (a big book)."""
     path = tmp_path / "demo.xlsx"
     build_demo_workbook(path, customers=40, invoices=600)
     wanted = lambda name: reads_tab(CONTRACT, name)  # noqa: E731
     alone = XlsxBackend(path).read(wanted)
     monkeypatch.setattr(xlsx, "PARALLEL_XML", budget)
+    monkeypatch.setattr(xlsx, "PAIRED_XML", paired)
+    monkeypatch.setattr(xlsx, "_TRIM_AFTER_CELLS", 0)  # the heap trimmed after every tab too
     assert XlsxBackend(path).read(wanted) == alone
 
 

@@ -150,11 +150,12 @@ def _cells(rows: list[list[CellValue]]) -> int:
 #: read one tab at a time; a 100,000-invoice book (80 MB for its three big tabs) two at a time.
 PARALLEL_XML = 256_000_000
 #: A book past PARALLEL_XML is parsed by one thread (one C heap, whose memory each tab's copy
-#: gives back to the next), its tabs' checks made ahead by another, and the next tab parsed while
-#: the rows of the one before are made, when the XML of both stays within this: a million-invoice
-#: book's Clients (174 MB) beside its Factures (400 MB), its Reglements (280 MB) beside Clients,
-#: never beside Factures; the read's peak stays that of making its last big tab's rows.
-PAIRED_XML = 600_000_000
+#: gives back to the next), its tabs' checks made ahead by another; the next tab may be parsed
+#: while the rows of the one before are made when the XML of both stays within this. 0: never,
+#: one tab's copy at a time. At 600 MB a million-invoice book's Clients (174 MB XML) is parsed
+#: while the rows of its Factures (400 MB) are made, 1.5 s sooner, but the read's peak may then
+#: be that moment's (1,584 MiB measured, against 1,470-1,490 for the rows of its last big tab).
+PAIRED_XML = 0
 
 
 class _Turns:
@@ -487,6 +488,8 @@ class XlsxBackend:
         checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relance-xlsx-check") if big else None
         checks = [checker.submit(self._check_sheet, m, s.name) if checker is not None and m is not None else None
                   for (_, s), m in zip(needed, members, strict=True)]
+        if checker is not None:  # the checks' buffers, freed in that thread's heap, back to the system
+            checker.submit(_give_back_freed_memory)
         books: list[CalamineWorkbook | None] = [None, None]
         trimmed: dict[int, tuple[parts.ZipMember, parts.Extent]] = {}
         total = 0
@@ -541,6 +544,8 @@ class XlsxBackend:
                         del found  # calamine's copy of the tab goes before the next one is parsed
                         turns.converted(sizes[k])
                         cells[k] = _cells(rows[needed[k][0]])
+                        if big and cells[k] > _TRIM_AFTER_CELLS:  # its heap pages, for what comes next
+                            _give_back_freed_memory()
                 while ready < len(needed) and ready in outcome:
                     failed, (i, sheet), member = outcome.pop(ready), needed[ready], members[ready]
                     if failed is not None:
