@@ -107,17 +107,17 @@ elif mode == "check":  # the bounds check alone (xlsx_parts.SheetScan over each 
 elif mode in ("parse", "rows", "headed"):  # calamine alone, one tab at a time; with or without Python rows
     # "headed": on the copy the backend parses (each tab's part headed by an empty <mergeCells/>,
     # which spares python-calamine its second pass over the tab), the copy's making included
-    import tempfile
+    from contextlib import ExitStack
     from python_calamine import CalamineWorkbook
     source = path
+    stack = ExitStack()
     if mode == "headed":
-        folder = tempfile.TemporaryDirectory()
         backend = XlsxBackend(path)
         with open(path, "rb") as f:
             layout = backend._layout(f)
         members = [layout.by_name[s.part.casefold()] for s in layout.sheets
                    if s.is_worksheet and s.part and wanted(s.name)]
-        source = backend._headed_copy(layout, members, Path(folder.name))
+        source = backend._headed_copy(layout, members, stack)
     book = CalamineWorkbook.from_path(str(source))
     for name in book.sheet_names:
         if wanted(name):

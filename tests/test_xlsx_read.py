@@ -190,7 +190,7 @@ def test_parts_that_cannot_be_headed_are_parsed_as_they_are(tmp_path: Path, open
 
 
 def _unheaded(monkeypatch) -> None:
-    monkeypatch.setattr(XlsxBackend, "_headed_copy", lambda self, layout, members, folder: self.path)
+    monkeypatch.setattr(XlsxBackend, "_headed_copy", lambda self, layout, members, stack: self.path)
 
 
 @pytest.mark.parametrize("xml", [
@@ -205,6 +205,19 @@ def test_a_tab_calamine_refuses_is_told_as_calamine_tells_it_of_the_workbook(tmp
     with pytest.raises(WorkbookError) as plain:
         XlsxBackend(path).read()
     assert str(headed.value) == str(plain.value)
+
+
+def test_no_temporary_folder_reads_the_workbook_itself(tmp_path: Path, monkeypatch, opened):
+    path = package(tmp_path / "book.xlsx", {"Factures": sheet_xml([["a", 1.0]] * 5)})
+
+    def no_folder(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", "/tmp")
+
+    monkeypatch.setattr(xlsx.tempfile, "TemporaryDirectory", no_folder)
+    expected = read_typed(XlsxBackend(path).read)
+    assert set(opened) == {str(path)}
+    monkeypatch.undo()
+    assert expected == _as_before(path)
 
 
 def test_the_copy_failing_reads_the_workbook_itself(tmp_path: Path, monkeypatch, opened):

@@ -34,7 +34,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -440,24 +440,27 @@ class XlsxBackend:
         if not needed:
             return rows
         members = [layout.by_name.get((s.part or "").casefold()) for _, s in needed]
-        with tempfile.TemporaryDirectory(prefix="relance-read-") as folder:
-            source = self._headed_copy(layout, [m for m in members if m is not None], Path(folder))
+        with ExitStack() as stack:
+            source = self._headed_copy(layout, [m for m in members if m is not None], stack)
             rows = self._parse_sheets(layout, needed, members, source)
         return rows
 
-    def _headed_copy(self, layout: _Layout, members: Sequence[parts.ZipMember], folder: Path) -> Path:
-        """The package calamine parses: a copy (in `folder`) of the members it may read, each of
-        the needed tabs' parts headed by an empty <mergeCells/> (xlsx_parts.MERGE_CELLS_FIRST:
-        calamine then parses each tab once, not twice), the user's other tabs left out; the
-        workbook itself when no part can be headed or the copy cannot be made."""
+    def _headed_copy(self, layout: _Layout, members: Sequence[parts.ZipMember], stack: ExitStack) -> Path:
+        """The package calamine parses: a copy (in a temporary folder `stack` removes) of the
+        members it may read, each of the needed tabs' parts headed by an empty <mergeCells/>
+        (xlsx_parts.MERGE_CELLS_FIRST: calamine then parses each tab once, not twice), the user's
+        other tabs left out; the workbook itself when no part can be headed or the copy cannot
+        be made (no temporary folder, a full disk)."""
         needed = {m.name.casefold() for m in members}
         worksheets = {(s.part or "").casefold() for s in layout.sheets if s.is_worksheet} - needed
-        copy = folder / f"headed{self.path.suffix}"
         try:
             with open(self.path, "rb") as src:
                 headed = {m.name.casefold() for m in members if parts.may_head(src, m)}
                 if not headed:
                     return self.path
+                folder = stack.enter_context(
+                    tempfile.TemporaryDirectory(prefix="relance-read-", ignore_cleanup_errors=True))
+                copy = Path(folder) / f"headed{self.path.suffix}"
                 with open(copy, "wb") as out:
                     writer = parts.RawZipWriter(out)
                     for member in layout.members:
