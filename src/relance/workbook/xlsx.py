@@ -33,7 +33,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from decimal import Decimal
@@ -441,8 +441,13 @@ class XlsxBackend:
             return rows
         members = [layout.by_name.get((s.part or "").casefold()) for _, s in needed]
         with ExitStack() as stack:
-            source = self._headed_copy(layout, [m for m in members if m is not None], stack)
-            rows = self._parse_sheets(layout, needed, members, source)
+            # the copy is made while the first tabs are checked (its folder goes with `stack`)
+            copying = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relance-xlsx-copy")
+            try:
+                source = copying.submit(self._headed_copy, layout, [m for m in members if m is not None], stack)
+                rows = self._parse_sheets(layout, needed, members, source)
+            finally:
+                copying.shutdown(wait=True)
         return rows
 
     def _headed_copy(self, layout: _Layout, members: Sequence[parts.ZipMember], stack: ExitStack) -> Path:
@@ -470,15 +475,15 @@ class XlsxBackend:
                         elif key not in worksheets:
                             writer.copy(src, member)
                     writer.close()
-        except (OSError, parts.PackageError):
-            return self.path  # read as it is, at calamine's usual pace
+        except Exception:  # (OSError, PackageError...) the workbook read as it is, at calamine's usual pace
+            return self.path
         return copy
 
     def _parse_sheets(
         self, layout: _Layout, needed: Sequence[tuple[int, parts.SheetEntry]],
-        members: Sequence[parts.ZipMember | None], source: Path,
+        members: Sequence[parts.ZipMember | None], source: Future[Path],
     ) -> dict[int, list[list[CellValue]]]:
-        """_read_sheets' work, calamine parsing `source` (the workbook or its headed copy)."""
+        """_read_sheets' work, calamine parsing `source` (the workbook or its headed copy, once made)."""
         rows: dict[int, list[list[CellValue]]] = {}
         sizes = [m.info.file_size if m is not None else 0 for m in members]
         strings = layout.strings.info.file_size if layout.strings is not None else 0
@@ -514,7 +519,7 @@ class XlsxBackend:
                 if slot is None:  # the read stopped meanwhile
                     return extent, None
                 try:
-                    return extent, self._parse(books, slot, source, name)
+                    return extent, self._parse(books, slot, source.result(), name)
                 finally:
                     turns.parsed(slot)
             finally:
