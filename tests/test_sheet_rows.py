@@ -77,12 +77,14 @@ def test_a_book_reads_the_same_one_tab_or_two_tabs_at_a_time(tmp_path: Path, mon
 
 @settings(max_examples=40, deadline=None)
 @given(sizes=st.lists(st.integers(0, 400), min_size=1, max_size=9), budget=st.integers(0, 500),
-       strings=st.integers(0, 200), skipped=st.sets(st.integers(0, 8)))
-def test_tabs_are_parsed_in_order_two_at_most_within_the_budget(sizes, budget, strings, skipped):
+       strings=st.integers(0, 200), skipped=st.sets(st.integers(0, 8)), workbooks=st.sampled_from([1, 2]))
+def test_tabs_are_parsed_in_order_two_at_most_within_the_budget(sizes, budget, strings, skipped, workbooks):
     """_Turns, as _read_sheets drives it: two threads take the tabs in order, the reading thread
     gives back each tab's share in order; no tab waits forever, none enters out of turn, and two
-    are held at once only within the budget (the second workbook's shared strings counted)."""
-    turns = xlsx._Turns(budget, strings)
+    are held at once only within the budget (the second workbook's shared strings counted). With
+    one workbook (a big book's one parsing thread) a tab is parsed while the one before waits
+    for its rows, within the budget too."""
+    turns = xlsx._Turns(budget, strings, workbooks)
     lock = threading.Lock()
     entered: list[int] = []
     held: list[int] = []  # the tabs parsed or waiting for their rows
