@@ -1604,8 +1604,8 @@ def may_head(src: BinaryIO, member: ZipMember) -> bool:
     stored, its XML UTF-8 (declared so, or with no declaration) and starting with its declaration
     or its root element, no byte-order mark (an element before it would change the encoding)."""
     info = member.info
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.file_size < 1:
-        return False
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.file_size < 1 or info.flag_bits & 1:
+        return False  # another method, empty, or encrypted
     start = _data_start(src, member)
     if start is None:
         return False
