@@ -61,24 +61,31 @@ def test_released_rows_give_the_records_of_plain_rows(tmp_path: Path, lang: str)
     assert plain_rows[by_key["invoices"]] and plain_rows[by_key["payments"]]  # plain lists are never emptied
 
 
-@pytest.mark.parametrize("budget", [0, 10**12])
-def test_a_book_reads_the_same_one_tab_or_two_tabs_at_a_time(tmp_path: Path, monkeypatch, budget: int):
+@pytest.mark.parametrize(("budget", "paired"), [(0, 0), (0, 10**12), (10**12, 0)])
+def test_a_book_reads_the_same_one_tab_or_two_tabs_at_a_time(tmp_path: Path, monkeypatch, budget: int,
+                                                             paired: int):
+    """Two tabs parsed at once (a small book), or one thread parsing while another checks ahead,
+    the next tab parsed while the rows of the one before are made or not (a big book)."""
     path = tmp_path / "demo.xlsx"
     build_demo_workbook(path, customers=40, invoices=600)
     wanted = lambda name: reads_tab(CONTRACT, name)  # noqa: E731
     alone = XlsxBackend(path).read(wanted)
     monkeypatch.setattr(xlsx, "PARALLEL_XML", budget)
+    monkeypatch.setattr(xlsx, "PAIRED_XML", paired)
+    monkeypatch.setattr(xlsx, "_TRIM_AFTER_CELLS", 0)  # the heap trimmed after every tab too
     assert XlsxBackend(path).read(wanted) == alone
 
 
 @settings(max_examples=40, deadline=None)
 @given(sizes=st.lists(st.integers(0, 400), min_size=1, max_size=9), budget=st.integers(0, 500),
-       strings=st.integers(0, 200), skipped=st.sets(st.integers(0, 8)))
-def test_tabs_are_parsed_in_order_two_at_most_within_the_budget(sizes, budget, strings, skipped):
+       strings=st.integers(0, 200), skipped=st.sets(st.integers(0, 8)), workbooks=st.sampled_from([1, 2]))
+def test_tabs_are_parsed_in_order_two_at_most_within_the_budget(sizes, budget, strings, skipped, workbooks):
     """_Turns, as _read_sheets drives it: two threads take the tabs in order, the reading thread
     gives back each tab's share in order; no tab waits forever, none enters out of turn, and two
-    are held at once only within the budget (the second workbook's shared strings counted)."""
-    turns = xlsx._Turns(budget, strings)
+    are held at once only within the budget (the second workbook's shared strings counted). With
+    one workbook (a big book's one parsing thread) a tab is parsed while the one before waits
+    for its rows, within the budget too."""
+    turns = xlsx._Turns(budget, strings, workbooks)
     lock = threading.Lock()
     entered: list[int] = []
     held: list[int] = []  # the tabs parsed or waiting for their rows

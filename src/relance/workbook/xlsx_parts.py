@@ -1547,6 +1547,128 @@ def trimmed_sheet(chunks: Iterable[bytes], what: str | Said, extent: Extent) -> 
     yield _clean_xml("".join(out))
 
 
+# The copy calamine parses: each tab's part headed by an empty <mergeCells/> -----------------
+
+#: What heads each tab's XML in the copy calamine parses (headed_copy). python-calamine (0.9)
+#: looks for a tab's merged cells by parsing the tab's whole XML a second time, after its cells,
+#: and stops at the first <mergeCells>: headed by an empty one, that second pass ends at once
+#: (relance never uses merged cells; calamine reads the cells from <sheetData> on, whatever
+#: comes before it), which halves calamine's time on the big tabs.
+MERGE_CELLS_FIRST = b"<mergeCells/>"
+_HEAD_BYTES = 512
+_UTF8_DECL = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']\s*utf-?8\s*["']""", re.I)
+_NAME_START = re.compile(rb"<[A-Za-z_]")
+
+
+def _gf2_times(matrix: Sequence[int], vector: int) -> int:
+    total, i = 0, 0
+    while vector:
+        if vector & 1:
+            total ^= matrix[i]
+        vector >>= 1
+        i += 1
+    return total
+
+
+def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
+    """The CRC-32 of A + B from the CRC-32 of A, that of B and B's length (zlib's crc32_combine,
+    which Python's zlib does not expose): a headed part's CRC without inflating it again."""
+    if len2 <= 0:
+        return crc1
+    odd = [0xEDB88320] + [1 << n for n in range(31)]  # the operator for one zero bit
+    even = [_gf2_times(odd, odd[n]) for n in range(32)]  # two zero bits
+    odd = [_gf2_times(even, even[n]) for n in range(32)]  # four
+    while True:  # apply len2 zero bytes to crc1, squaring the operator for each bit of len2
+        even = [_gf2_times(odd, odd[n]) for n in range(32)]
+        if len2 & 1:
+            crc1 = _gf2_times(even, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+        odd = [_gf2_times(even, even[n]) for n in range(32)]
+        if len2 & 1:
+            crc1 = _gf2_times(odd, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+    return crc1 ^ crc2
+
+
+def _data_start(src: BinaryIO, member: ZipMember) -> int | None:
+    """Where a member's compressed data starts, after its local header (None: no header there)."""
+    info = member.info
+    src.seek(info.header_offset)
+    head = src.read(_LOCAL.size)
+    if len(head) != _LOCAL.size or _LOCAL.unpack(head)[0] != _LOCAL_SIG:
+        return None
+    name_len, extra_len = _LOCAL.unpack(head)[9:11]
+    return info.header_offset + _LOCAL.size + name_len + extra_len
+
+
+def may_head(src: BinaryIO, member: ZipMember) -> bool:
+    """Whether a tab's part can be headed by MERGE_CELLS_FIRST and read the same: deflated or
+    stored, its XML UTF-8 (declared so, or with no declaration) and starting with its declaration
+    or its root element, no byte-order mark (an element before it would change the encoding)."""
+    info = member.info
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.file_size < 1 or info.flag_bits & 1:
+        return False  # another method, empty, or encrypted
+    start = _data_start(src, member)
+    if start is None:
+        return False
+    src.seek(start)
+    raw = src.read(min(info.compress_size, 1 << 14))
+    if info.compress_type == zipfile.ZIP_STORED:
+        head = raw[:_HEAD_BYTES]
+    else:
+        try:
+            head = zlib.decompressobj(-15).decompress(raw, _HEAD_BYTES)
+        except zlib.error:
+            return False
+    if head.startswith(b"<?xml"):
+        decl = head[: head.find(b"?>") + 2] if b"?>" in head else b""
+        return bool(decl) and (b"encoding" not in decl or _UTF8_DECL.match(decl) is not None)
+    return _NAME_START.match(head) is not None
+
+
+def copy_headed(writer: RawZipWriter, src: BinaryIO, member: ZipMember, prefix: bytes) -> None:
+    """Copy a member whose content becomes `prefix` + its content, without inflating it: a
+    deflated member's data is preceded by one stored deflate block holding the prefix (a block
+    of its own, so the data's back references, which never reach before its first byte, still
+    find the same bytes), its CRC-32 combined from the prefix's and the directory's."""
+    info = member.info
+    start = _data_start(src, member)
+    if start is None or len(prefix) > 0xFFFF:
+        raise PackageError(console.ZIP_ENTRY_DAMAGED(name=repr(info.filename)), console.RESAVE())
+    if info.compress_type == zipfile.ZIP_DEFLATED:  # BFINAL=0, BTYPE=00 (stored), LEN, NLEN
+        lead = b"\x00" + struct.pack("<HH", len(prefix), len(prefix) ^ 0xFFFF) + prefix
+    else:
+        lead = prefix
+    crc = crc32_combine(zlib.crc32(prefix), info.CRC, info.file_size)
+    csize, usize = info.compress_size + len(lead), info.file_size + len(prefix)
+    flags = info.flag_bits & ~_FLAG_DATA_DESCRIPTOR
+    dos_time, dos_date = _dos_datetime(info.date_time)
+    raw_name = member.raw_name
+    offset = writer._offset
+    writer._check_limits(csize, usize, offset)
+    header = _LOCAL.pack(_LOCAL_SIG, 20, flags, info.compress_type, dos_time, dos_date, crc, csize, usize,
+                         len(raw_name), 0)
+    out = writer._out
+    out.write(header + raw_name + lead)
+    src.seek(start)
+    remaining = info.compress_size
+    while remaining:
+        block = src.read(min(remaining, 1 << 20))
+        if not block:
+            raise PackageError(console.ZIP_ENTRY_TRUNCATED(name=repr(info.filename)), console.RESAVE())
+        out.write(block)
+        remaining -= len(block)
+    writer._offset += len(header) + len(raw_name) + csize
+    writer._record(raw_name=raw_name, flags=flags, method=info.compress_type, dos_time=dos_time,
+                   dos_date=dos_date, crc=crc, csize=csize, usize=usize, offset=offset,
+                   create_version=info.create_version, create_system=info.create_system,
+                   internal_attr=info.internal_attr, external_attr=info.external_attr)
+
+
 # Which tabs relance wrote: hidden defined names that follow the tab --------------------------
 
 #: Each tab relance writes is named by a hidden workbook-level defined name `_relance_owned_<n>`

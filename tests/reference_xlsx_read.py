@@ -1,0 +1,42 @@
+"""The cells of a workbook's tabs as relance read them before session 21: python-calamine on the
+workbook itself, one tab after the other (workbook/xlsx.XlsxBackend._sheet_rows as it was). The
+reference tests/test_xlsx_read.py holds the faster read (a headed copy, rows made as tabs come) to,
+value by value and type by type."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineWorkbook
+
+
+def reference_rows(path: Path, names: list[str]) -> dict[str, list[list[Any]]]:
+    """Each named tab's rows, from A1, as calamine hands them for the workbook as it is."""
+    book = CalamineWorkbook.from_path(str(path))
+    try:
+        out: dict[str, list[list[Any]]] = {}
+        for name in names:
+            sheet = book.get_sheet_by_name(name)
+            rows: list[list[Any]] = sheet.to_python(skip_empty_area=False)
+            start = sheet.start
+            if rows and start:
+                row0, col0 = start
+                if col0 and len(rows[0]) == sheet.width:
+                    rows = [[""] * col0 + list(r) for r in rows]
+                if row0 and len(rows) == sheet.height:
+                    rows = [[""] * len(rows[0]) for _ in range(row0)] + rows
+            out[name] = rows
+        return out
+    finally:
+        book.close()
+
+
+def typed(rows: Any) -> list[list[tuple[str, str]]]:
+    """Rows as (type, repr) pairs: 1 and 1.0 and True differ, NaN equals NaN."""
+    return [[(type(v).__name__, repr(v)) for v in row] for row in rows]
+
+
+def read_typed(read: Callable[[], Any]) -> list[tuple[str, bool | None, list[list[tuple[str, str]]]]]:
+    return [(s.name, s.owned, typed(s.rows)) for s in read()]
