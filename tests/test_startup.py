@@ -177,6 +177,31 @@ def test_a_large_run_report_goes_through_msgspec():
     assert json_text(data) == reference(data)
 
 
+_PRINT_LARGE = r"""
+import sys
+from relance.cli import _print_json
+action = {"customer_id": "C000001", "recipient": "théo@example.fr", "detail": "jusqu’au 4\u00a0décembre 😀"}
+_print_json({"run_id": "r", "actions": [dict(action, n=n) for n in range(5000)], "outbox": "/tmp/é"})
+print("after", flush=True)
+"""
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "UTF8", "latin-1"])
+def test_a_large_report_printed_as_bytes_is_the_json_modules_text(encoding, tmp_path):
+    """The report printed by a real process (bytes straight to a UTF-8 stdout, text otherwise) is
+    json.dumps' text and a new line, in the output's encoding, and what follows comes after it."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONIOENCODING=f"{encoding}:backslashreplace")
+    done = subprocess.run([sys.executable, "-c", _PRINT_LARGE], capture_output=True, env=env, check=True)
+    action = {"customer_id": "C000001", "recipient": "théo@example.fr", "detail": "jusqu’au 4\u00a0décembre 😀"}
+    data = {"run_id": "r", "actions": [dict(action, n=n) for n in range(5000)], "outbox": "/tmp/é"}
+    expected = (json.dumps(data, ensure_ascii=False, indent=1) + "\nafter\n").encode(encoding, "backslashreplace")
+    assert done.stdout == expected
+
+
 # ------------------------------------------------------------------------------ the shipped YAML
 
 

@@ -18,6 +18,7 @@ in that language (`_localize`, `_help_text`); this also works under typer's CliR
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import errno
 import json
@@ -431,8 +432,23 @@ def _anomaly_json(a: Anomaly, lang: str) -> dict[str, Any]:
 
 
 def _print_json(data: Any) -> None:
-    """`data` printed as `json.dumps(data, ensure_ascii=False, indent=1)` writes it (DESIGN.md §5)."""
-    sys.stdout.write(json_text(data) + "\n")
+    """`data` printed as `json.dumps(data, ensure_ascii=False, indent=1)` writes it (DESIGN.md §5).
+
+    A large report on a UTF-8 output goes out as msgspec's bytes, never made a str: the report
+    of a million-invoice first run is 38 MB of text, held up to four times over otherwise (the
+    bytes, the text, the text and its new line, the encoded text: 180 MiB at the run's end)."""
+    out = sys.stdout
+    buffer = getattr(out, "buffer", None)
+    if buffer is not None and codecs.lookup(getattr(out, "encoding", None) or "ascii").name == "utf-8":
+        packed = _msgspec_bytes(data)
+        if packed is not None:
+            out.flush()
+            buffer.write(packed)
+            del packed
+            buffer.write(b"\n")
+            buffer.flush()
+            return
+    out.write(json_text(data) + "\n")
 
 
 class _NotPlainJson(Exception):
@@ -521,6 +537,12 @@ def _plain_values(data: Any) -> int | None:
 def _msgspec_text(data: Any) -> str | None:
     """`json_text(data)` through msgspec (its encoder, then its formatter at one space per level),
     ten times as fast for a large report; None when msgspec could differ from the json module."""
+    packed = _msgspec_bytes(data)
+    return None if packed is None else packed.decode("utf-8")
+
+
+def _msgspec_bytes(data: Any) -> bytes | None:
+    """`json_text(data)` encoded in UTF-8, through msgspec; None as `_msgspec_text` says."""
     values = _plain_values(data)
     if values is None or values < _MSGSPEC_FROM:
         return None
@@ -532,7 +554,8 @@ def _msgspec_text(data: Any) -> str | None:
         packed = msgspec.json.encode(data)
     except (UnicodeEncodeError, TypeError, ValueError, OverflowError):  # a lone surrogate: the walk
         return None
-    return msgspec.json.format(packed, indent=1).decode("utf-8")
+    formatted: bytes = msgspec.json.format(packed, indent=1)
+    return formatted
 
 
 def json_text(data: Any) -> str:
