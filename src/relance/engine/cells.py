@@ -241,6 +241,11 @@ def parse_int(value: object) -> tuple[int | None, Problem]:
 
 # Column-wise helpers of the record parsers' fast paths (engine/invoice.py, payment.py, customer.py).
 
+#: Rows the fast paths of Factures and Reglements read at a time: the columns of a block are the
+#: only per-row lists they keep besides the records (a million rows' columns would hold 100 MB
+#: more at the peak); smaller blocks cost more than they save (each reads its distinct cells again).
+BLOCK = 65536
+
 
 def distinct_texts(column: Sequence[CellValue]) -> set[str | None]:
     """The distinct text (and blank) cells of a column; other cells are left to the row-by-row reading."""
@@ -265,7 +270,7 @@ def texts(column: Sequence[CellValue]) -> list[str]:
 
 #: Rows transposed this many at a time: a block's cells stay in the processor's cache while its
 #: columns are taken out (a whole 100k-row tab transposed at once costs 2-4x as much).
-_BLOCK = 2048
+_TRANSPOSED = 2048
 
 
 def columns(rows: Sequence[Sequence[CellValue]], indexes: Sequence[int | None]) -> list[list[CellValue]]:
@@ -276,8 +281,8 @@ def columns(rows: Sequence[Sequence[CellValue]], indexes: Sequence[int | None]) 
     found: list[list[CellValue]] = [[] for _ in indexes]
     wanted = [(column, j) for column, j in zip(found, indexes, strict=True) if j is not None]
     top = max((j for _, j in wanted), default=-1)
-    for start in range(0, n, _BLOCK):
-        block = rows[start:start + _BLOCK]
+    for start in range(0, n, _TRANSPOSED):
+        block = rows[start:start + _TRANSPOSED]
         if min(map(len, block)) > top:
             transposed = list(zip(*block, strict=False))
             for column, j in wanted:

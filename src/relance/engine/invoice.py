@@ -225,10 +225,6 @@ def _learn(of: dict[CellValue, Any], column: Sequence[CellValue], read: Callable
 
 
 _UNREAD = Terms(-1)  # a terms cell the fast path leaves to the row-by-row reading
-#: Rows read at a time: the columns of a block are the only per-row lists the reading keeps
-#: besides the records (a million rows' columns would hold 100 MB more at the peak); smaller
-#: blocks cost more than they save (each reads its distinct cells again).
-BLOCK = 65536
 _SPAN = cells.LAST_DATE.toordinal() + 1  # a due date's key: terms code * _SPAN + issue day
 
 
@@ -271,7 +267,8 @@ class _Blocks:
         self.read_status = lambda v: status_col.choice(v) if v is not None and v != "" else "open"
         known, default = cells.KNOWN_CURRENCIES, self.default_currency
         self.currency_of: dict[CellValue, Any] = {}
-        self.read_currency = lambda v: default if not v else v if v in known else None
+        codes = {default: default}  # one text per currency, the default one's when blank
+        self.read_currency = lambda v: default if not v else codes.setdefault(v, v) if v in known else None
         self.terms_of: dict[CellValue, Any] = {}
         self.customer_of: dict[CellValue, Any] = {}
         self.customer_code_of: dict[CellValue, int] = {}  # the code of the customer's terms
@@ -283,8 +280,9 @@ class _Blocks:
 
     def read(self) -> None:
         data = self.table.data
-        for start in range(0, len(data), BLOCK):
-            self.block(data[start:start + BLOCK])
+        size = cells.BLOCK
+        for start in range(0, len(data), size):
+            self.block(data[start:start + size])
 
     def terms(self, v: str | None) -> Terms | None:
         parsed = parse_terms(v) if v else None

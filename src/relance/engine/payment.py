@@ -15,7 +15,7 @@ from relance.engine import cells
 from relance.engine.anomaly import Source
 from relance.engine.catalog import anomalies as A
 from relance.engine.customer import Customer
-from relance.engine.invoice import BLOCK, Invoice
+from relance.engine.invoice import Invoice
 from relance.engine.settings import Settings
 from relance.engine.sheets import CellValue
 from relance.engine.table import Collector, Row, Table
@@ -59,8 +59,9 @@ def parse_payments(
                 payments.append(found)
         return payments
     shared: tuple[dict[CellValue, CellValue], dict[CellValue, int]] = ({}, {})  # dates (cells.shared_dates)
-    for start in range(0, len(table.data), BLOCK):
-        _block(table, table.data[start:start + BLOCK], indexes, invoices, customers, settings, out, payments, shared)
+    size = cells.BLOCK
+    for start in range(0, len(table.data), size):
+        _block(table, table.data[start:start + size], indexes, invoices, customers, settings, out, payments, shared)
     return payments
 
 
@@ -96,25 +97,26 @@ def _block(table: Table, data: list[tuple[int, Sequence[CellValue]]], indexes: l
     given = [k for k, v in enumerate(customer_texts) if v]  # most rows name only the invoice
     if given:
         odd[[k for k in given if customer_texts[k] != customer_v[k] and not without[k]]] = True
+    # the currency: the invoice's (a currency written must be it), else as written or the default one
+    default_currency = settings.default_currency
+    currency_v = [i or c or default_currency for c, i in zip(currencies, invoice_currency, strict=True)]
+    written = np.fromiter(map(bool, currencies), np.bool_, n)
+    if written.any():
+        odd |= ~without & written & np.fromiter(map(ne, currencies, invoice_currency), np.bool_, n)
+    known, codes = cells.KNOWN_CURRENCIES, {default_currency: default_currency}
     if without.any():
         for k in np.flatnonzero(without).tolist():
             if invoice_texts[k]:  # an unknown invoice
                 odd[k] = True
             elif not odd[k]:  # against a customer: a known one
                 customer = customers.get(customer_texts[k])
-                if customer is None:
+                currency = currency_v[k]
+                if customer is None or currency not in known:
                     odd[k] = True
                 else:
-                    customer_v[k] = customer.id
-                    invoice_v[k] = ""
-    # the currency as written, else the invoice's (or the default one): known, the invoice's
-    default_currency = settings.default_currency
-    currency_v = [c or i or default_currency for c, i in zip(currencies, invoice_currency, strict=True)]
-    known = cells.KNOWN_CURRENCIES
+                    customer_v[k], invoice_v[k] = customer.id, ""
+                    currency_v[k] = codes.setdefault(currency, currency)
     distinct = set(currency_v)
-    if not distinct <= known:
-        odd |= ~np.fromiter(map(known.__contains__, currency_v), np.bool_, n)
-    odd |= ~without & np.fromiter(map(ne, currency_v, invoice_currency), np.bool_, n)
     units = {c: cells.minor_unit(c) if c in known else cells.minor_unit(default_currency) for c in distinct}
     unit: Decimal | list[Decimal] = (next(iter(units.values())) if len(set(units.values())) == 1 else
                                      list(map(units.__getitem__, currency_v)))
