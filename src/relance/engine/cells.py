@@ -258,6 +258,11 @@ def distinct_texts(column: Sequence[CellValue]) -> set[str | None]:
 
 def texts(column: Sequence[CellValue]) -> list[str]:
     """cells.text of every cell of a column (most such columns are blank)."""
+    if column and type(column[0]) is str:
+        try:  # text() of a str is its strip(): a column of text is read in one look at each cell
+            return list(map(str.strip, column))  # type: ignore[arg-type]
+        except TypeError:
+            pass
     kinds = set(map(type, column))
     if kinds == {str}:  # text() of a str is its strip(), at C speed
         return list(map(str.strip, column))  # type: ignore[arg-type]
@@ -376,10 +381,13 @@ _ZERO = Decimal(0)
 def text_cells(column: Sequence[CellValue], blank: bool) -> tuple[list[str], list[int]]:
     """`texts(column)`, and the positions of the cells that are not text (nor None, if `blank`):
     one look at each cell's type (each look at a cell read from a sheet is a trip to memory)."""
+    if column and type(column[0]) is str:
+        try:  # a column of text, in one look at each cell
+            return list(map(str.strip, column)), []  # type: ignore[arg-type]
+        except TypeError:
+            pass
     kinds = set(map(type, column))
     allowed = _TEXT_OR_BLANK if blank else _TEXT
-    if kinds == _TEXT:
-        return list(map(str.strip, column)), []  # type: ignore[arg-type]
     odd = [] if kinds <= allowed else [k for k, v in enumerate(column) if type(v) not in allowed]
     if kinds <= _TEXT_OR_BLANK:
         return ["" if v is None else v.strip() for v in column], odd  # type: ignore[union-attr]

@@ -216,12 +216,36 @@ class _RowReader:
         )
 
 
-def _learn(of: dict[CellValue, Any], column: Sequence[CellValue], read: Callable[[str | None], Any]) -> set[str | None]:
-    """What each distinct text (or blank) cell of a column reads as, for the cells not seen yet (returned)."""
-    new = cells.distinct_texts(column).difference(of)
-    for v in new:
-        of[v] = read(v)
-    return new
+_MISSING = object()  # a cell not read yet
+
+
+def _read(of: dict[Any, Any], column: Sequence[CellValue], read: Callable[[Any], Any], default: object,
+          odd: npt.NDArray[np.bool_]) -> list[Any]:
+    """What each cell of a column reads as: `of` (each distinct text or blank cell, read once with
+    `read`, learnt as met); any other cell gives `default`, and its row is odd when `default` is None."""
+    try:
+        found: list[Any] = list(map(of.get, column, repeat(_MISSING)))
+    except TypeError:  # an unhashable cell (Decimal('sNaN')): its row is odd
+        found = []
+        for k, v in enumerate(column):
+            try:
+                found.append(of.get(v, _MISSING))
+            except TypeError:
+                found.append(default)
+                odd[k] = True
+    if any(map(is_, found, repeat(_MISSING))):
+        for k, v in enumerate(found):
+            if v is _MISSING:
+                cell = column[k]
+                if cell is None or type(cell) is str:
+                    if cell not in of:
+                        of[cell] = read(cell)
+                    found[k] = of[cell]
+                else:
+                    found[k] = default
+    if default is None and any(map(is_, found, repeat(None))):
+        odd[[k for k, v in enumerate(found) if v is None]] = True
+    return found
 
 
 _UNREAD = Terms(-1)  # a terms cell the fast path leaves to the row-by-row reading
@@ -271,11 +295,10 @@ class _Blocks:
         self.read_currency = lambda v: default if not v else codes.setdefault(v, v) if v in known else None
         self.terms_of: dict[CellValue, Any] = {}
         self.customer_of: dict[CellValue, Any] = {}
-        self.customer_code_of: dict[CellValue, int] = {}  # the code of the customer's terms
         self.unit_of: dict[str | None, Decimal] = {None: cells.minor_unit(default), default: cells.minor_unit(default)}
         self.latest: dict[int, int] = {}  # issue day -> the latest due day the law allows
         self.due_of: dict[int, Any] = {}  # terms code * _SPAN + issue day -> due date
-        self.terms_codes: dict[int, int] = {}  # id(Terms) -> code
+        self.customer_codes: dict[int, int] = {}  # id(Customer) -> the code of its terms
         self.default_code = _terms_code(reader.default_terms)
 
     def read(self) -> None:
@@ -291,13 +314,12 @@ class _Blocks:
     def customer(self, v: str | None) -> Any:
         return self.reader.customers.get(v.strip()) if v is not None else None
 
-    def code(self, terms: Terms | None) -> int:
-        """The code of a customer's terms (-1: none); customers' terms are a few values in many objects."""
-        if terms is None:
-            return -1
-        found = self.terms_codes.get(id(terms))
+    def code(self, customer: Customer) -> int:
+        """The code of a customer's terms (-1: none), once per customer."""
+        found = self.customer_codes.get(id(customer))
         if found is None:
-            found = self.terms_codes[id(terms)] = _terms_code(terms)
+            terms = customer.payment_terms
+            found = self.customer_codes[id(customer)] = -1 if terms is None else _terms_code(terms)
         return found
 
     def block(self, data: list[tuple[int, Sequence[CellValue]]]) -> None:
@@ -312,15 +334,13 @@ class _Blocks:
         odd[not_text] = True
         if set(map(type, customer_ids)) - {str}:
             odd[[k for k, v in enumerate(customer_ids) if type(v) is not str]] = True
-        if len(set(id_texts)) != n or "" in id_texts:
+        distinct = set(id_texts)
+        if len(distinct) != n or "" in distinct:
             counts = Counter(id_texts)
             odd[[k for k, v in enumerate(id_texts) if counts[v] > 1 or not v]] = True
-        if not invoices.keys().isdisjoint(id_texts):
+        if not invoices.keys().isdisjoint(distinct):  # the set's hashes: no look at the texts
             odd[[k for k, v in enumerate(id_texts) if v in invoices]] = True
-        for v in _learn(self.customer_of, customer_ids, self.customer):
-            c = self.customer_of[v]
-            self.customer_code_of[v] = self.code(c.payment_terms) if c is not None else -1
-        found: list[Any] = _lookup(self.customer_of, customer_ids, None, odd)  # one lookup per distinct cell
+        found: list[Any] = _read(self.customer_of, customer_ids, self.customer, None, odd)
         if any(map(is_, found, repeat(None))):
             found = [_NOBODY if c is None else c for c in found]
         # issue dates: date cells within range; due dates: blank, or a date cell from the issue date on
@@ -332,14 +352,10 @@ class _Blocks:
         values, bad_amount = cells.positive_floats(amounts)
         odd[bad_amount] = True
         # choices, currencies, terms: one reading per distinct cell
-        _learn(self.kind_of, kinds, self.read_kind)
-        _learn(self.status_of, statuses, self.read_status)
-        _learn(self.currency_of, currencies, self.read_currency)
-        _learn(self.terms_of, terms_cells, self.terms)
-        kind_v = _lookup(self.kind_of, kinds, None, odd)
-        status_v = _lookup(self.status_of, statuses, None, odd)
-        currency_v = _lookup(self.currency_of, currencies, None, odd)
-        terms_v = _lookup(self.terms_of, terms_cells, _UNREAD, odd)
+        kind_v = _read(self.kind_of, kinds, self.read_kind, None, odd)
+        status_v = _read(self.status_of, statuses, self.read_status, None, odd)
+        currency_v = _read(self.currency_of, currencies, self.read_currency, None, odd)
+        terms_v = _read(self.terms_of, terms_cells, self.terms, _UNREAD, odd)
         if any(map(is_, terms_v, repeat(_UNREAD))):
             odd[[k for k, t in enumerate(terms_v) if t is _UNREAD]] = True
         # amounts already paid: blank, or a float from 0 to below MAX_AMOUNT
@@ -375,8 +391,7 @@ class _Blocks:
             at_rows = at.tolist()
             code_of = {v: _terms_code(t) if t is not None else -1 for v, t in self.terms_of.items()}
             row_code = np.fromiter(map(code_of.__getitem__, map(terms_cells.__getitem__, at_rows)), np.int64, at.size)
-            customer_code = np.fromiter(map(self.customer_code_of.__getitem__, map(customer_ids.__getitem__, at_rows)),
-                                        np.int64, at.size)
+            customer_code = np.fromiter(map(self.code, map(found.__getitem__, at_rows)), np.int64, at.size)
             code = np.where(row_code >= 0, row_code, np.where(customer_code >= 0, customer_code, self.default_code))
             keys = (code * _SPAN + issue_day[at]).tolist()
             due_of, dates, eom = self.due_of, self.dates, self.reader.settings.eom_method
@@ -413,24 +428,6 @@ class _Blocks:
 def _terms_code(terms: Terms) -> int:
     """Terms as a number (Terms hashes at Python speed): twice the days, plus one for end of month."""
     return 2 * terms.days + terms.end_of_month
-
-
-def _lookup(of: dict[Any, Any], column: Sequence[CellValue], default: object, odd: npt.NDArray[np.bool_]) -> list[Any]:
-    """What each cell of a column reads as (`of`: distinct text cell -> value); a cell not in `of`
-    gives `default`, and its row is odd when `default` is None."""
-    try:
-        found: list[Any] = list(map(of.get, column, repeat(default)))
-    except TypeError:  # an unhashable cell (Decimal('sNaN')): its row is odd
-        found = []
-        for k, v in enumerate(column):
-            try:
-                found.append(of.get(v, default))
-            except TypeError:
-                found.append(default)
-                odd[k] = True
-    if default is None and any(map(is_, found, repeat(None))):
-        odd[[k for k, v in enumerate(found) if v is None]] = True
-    return found
 
 
 def _values(table: Table, reader: _RowReader, row_cells: Sequence[CellValue]) -> list[CellValue]:
