@@ -241,10 +241,12 @@ def parse_int(value: object) -> tuple[int | None, Problem]:
 
 # Column-wise helpers of the record parsers' fast paths (engine/invoice.py, payment.py, customer.py).
 
-#: Rows the fast paths of Factures and Reglements read at a time: the columns of a block are the
-#: only per-row lists they keep besides the records (a million rows' columns would hold 100 MB
-#: more at the peak); smaller blocks cost more than they save (each reads its distinct cells again).
-BLOCK = 65536
+#: Rows the fast paths of Factures and Reglements read at a time: a block's cells (and the
+#: records they meet: a payment's invoice) stay nearer the processor from one check to the next,
+#: and its columns are the only per-row lists the reading keeps besides the records (a million
+#: rows' columns at once would hold 100 MB more at the peak). Measured at 100k and 1M rows:
+#: 16384 is as fast as the former row loop at 1M, smaller blocks cost more than they save.
+BLOCK = 16384
 
 
 def distinct_texts(column: Sequence[CellValue]) -> set[str | None]:
