@@ -2,7 +2,9 @@
 reference the fast path is compared with (tests/test_columnar.py, benchmarks/records.py).
 
 Kept verbatim from the engine before session 19 (apply_all, _allocate_fifo, compute_positions);
-the invoice and payment parsers keep theirs in the engine itself (parse_invoices(by_row=True), ...).
+the invoice and payment parsers keep theirs in the engine itself (parse_invoices(by_row=True), ...),
+and since session 21 a copy here too (parse_invoices, parse_payments: the engine's fast path now
+reads a block of rows column by column).
 Since session 20 also the row-by-row Clients reading (parse_customers) and the row-by-row tab
 reading (read_table, find_tables: every row checked for a blank or a repeated header row), kept
 verbatim from the engine before their column-wise versions.
@@ -22,14 +24,17 @@ from relance.engine.book import Book
 from relance.engine.catalog import anomalies as A
 from relance.engine.contract import Contract, TabSpec, normalize
 from relance.engine.customer import Customer, _emails, _type_unsaid
+from relance.engine.formats import Money
 from relance.engine.invoice import Invoice
 from relance.engine.pause import Dispute, Promise
 from relance.engine.payment import Payment
 from relance.engine.penalty import RateTable, late_penalty
 from relance.engine.position import Position, bucket, pause_reason
-from relance.engine.sheets import RawSheet
+from relance.engine.settings import Settings
+from relance.engine.sheets import CellValue, RawSheet
 from relance.engine.table import (
     Collector,
+    Row,
     Table,
     _blank,
     _foreign,
@@ -37,7 +42,7 @@ from relance.engine.table import (
     is_relance_tab,
     written_spec,
 )
-from relance.engine.terms import add_years, parse_terms
+from relance.engine.terms import Terms, add_years, legal_latest_due, parse_terms
 
 
 def apply_all(
@@ -365,3 +370,238 @@ def find_tables(
             out.add(Source(spec.fr, 1), "", A.R000_MISSING_TAB(fr=spec.fr, en=spec.en), A.R000_HINT(), "R000")
     out.tables, out.contract = dict(tables), contract  # how the next stages name tabs and columns
     return tables, owned
+
+
+# --- s21-invoices: Factures and Reglements read row by row, kept verbatim from the engine before
+# their block-wise column reading (session 21); parse_invoices(by_row=True) and
+# parse_payments(by_row=True) still read so, and tests/test_columnar.py holds both to these.
+
+_INVOICE_KEYS = ("invoice_id", "customer_id", "issue_date", "due_date", "amount", "currency", "kind", "applies_to",
+         "paid_amount", "payment_terms", "status", "pdf_url", "payment_url")
+_PAYMENT_KEYS = ("date", "amount", "invoice_id", "customer_id", "currency", "reference")
+
+
+def parse_invoices(table: Table | None, customers: dict[str, Customer], settings: Settings,
+                   out: Collector) -> dict[str, Invoice]:
+    """The invoices of the tab, by id, each row checked on its own."""
+    invoices: dict[str, Invoice] = {}
+    if table is None:
+        return invoices
+    reader = _InvoiceRow(table, customers, settings, out)
+    for row in table:
+        reader.row(row, row.values(reader.indexes), invoices)
+    _credit_notes(table, invoices, out)
+    return invoices
+
+
+def parse_payments(table: Table | None, invoices: dict[str, Invoice], customers: dict[str, Customer],
+                   settings: Settings, out: Collector) -> list[Payment]:
+    """The payments of the tab, in row order, each row checked on its own."""
+    payments: list[Payment] = []
+    if table is None:
+        return payments
+    indexes = table.indexes(_PAYMENT_KEYS)
+    for row in table:
+        found = _row(row, row.values(indexes), table, invoices, customers, settings, out)
+        if found is not None:
+            payments.append(found)
+    return payments
+
+
+def _date(
+    row: Row, key: str, raw: object, out: Collector, code: str, required: bool
+) -> tuple[dt.date | None, bool]:
+    value, problem = cells.parse_date(raw)
+    if problem:
+        out.add(row.source(key), raw, A.ROW_SKIPPED(problem=problem[0]), problem[1], code)
+        return None, False
+    if value is None and required:
+        out.add(row.source(key), "", A.ROW_SKIPPED(problem=A.BLANK()), cells.DATE_HINT, code)
+        return None, False
+    return value, True
+
+
+class _InvoiceRow:
+    """The row-by-row reading of one Factures row: every check, every anomaly."""
+
+    def __init__(self, table: Table, customers: dict[str, Customer], settings: Settings, out: Collector) -> None:
+        self.table = table
+        self.customers = customers
+        self.settings = settings
+        self.out = out
+        self.kind_col = table.spec.column("kind")
+        self.status_col = table.spec.column("status")
+        self.default_terms = settings.default_payment_terms
+        self.indexes = table.indexes(_INVOICE_KEYS)
+
+    def row(self, row: Row, values: list[CellValue], invoices: dict[str, Invoice]) -> None:
+        out, customers, settings = self.out, self.customers, self.settings
+        kind_col, status_col, default_terms = self.kind_col, self.status_col, self.default_terms
+        (raw_id, raw_customer, raw_issue, raw_due, raw_amount, raw_currency, raw_kind, raw_applies,
+         raw_paid, raw_terms, raw_status, raw_pdf, raw_pay) = values
+        iid = raw_id.strip() if type(raw_id) is str else cells.text(raw_id)
+        if not iid:
+            out.add(row.source("invoice_id"), "", A.R100_NO_NUMBER(), A.R100_HINT(), "R100")
+            return
+        if iid in invoices:
+            out.add(row.source("invoice_id"), iid, A.R101_DUPLICATE(first=invoices[iid].source.said()),
+                    A.R101_HINT(), "R101")
+            return
+        cid = raw_customer.strip() if type(raw_customer) is str else cells.text(raw_customer)
+        customer = customers.get(cid)
+        if customer is None:
+            customers_tab = out.tab("customers")
+            out.add(row.source("customer_id"), cid,
+                    A.R102_UNKNOWN_CUSTOMER(tab=customers_tab) if cid else A.R102_BLANK(),
+                    A.R102_HINT(tab=customers_tab), "R102")
+            return
+        # date cells are the common case: checked here without a call
+        issue: dt.date | None
+        if type(raw_issue) is dt.date and cells.FIRST_DATE <= raw_issue <= cells.LAST_DATE:
+            issue = raw_issue
+        else:
+            issue, ok = _date(row, "issue_date", raw_issue, out, "R103", required=True)
+            if not ok or issue is None:
+                return
+        due_given: dt.date | None
+        if raw_due is None or (type(raw_due) is dt.date and cells.FIRST_DATE <= raw_due <= cells.LAST_DATE):
+            due_given = raw_due
+        else:
+            due_given, ok = _date(row, "due_date", raw_due, out, "R104", required=False)
+            if not ok:
+                return
+        amount: Decimal | None
+        if type(raw_amount) is float and -1e12 < raw_amount < 1e12:  # the common case, without a call
+            amount, problem = Decimal(repr(raw_amount)), None
+        else:
+            amount, problem = cells.parse_amount(raw_amount)
+        if problem or amount is None:
+            out.add(row.source("amount"), raw_amount, A.ROW_SKIPPED(problem=problem[0] if problem else A.BLANK()),
+                    problem[1] if problem else A.R105_HINT(), "R105")
+            return
+        kind = kind_col.choice(raw_kind) if raw_kind is not None else "invoice"
+        if kind is None:
+            out.add(row.source("kind"), raw_kind, A.R106_KIND(), A.R106_HINT(), "R106")
+            return
+        if amount < 0:
+            out.add(row.source("amount"), raw_amount, A.ROW_SKIPPED(problem=A.NEGATIVE()), A.R107_HINT(), "R107")
+            return
+        currency: str | None
+        if raw_currency is None:
+            currency, problem = settings.default_currency, None
+        else:
+            currency, problem = cells.parse_currency(raw_currency, settings.default_currency)
+        if problem or currency is None:
+            said, fix = problem or (A.NOT_A_CURRENCY(), A.CURRENCY_HINT())
+            out.add(row.source("currency"), raw_currency, A.ROW_SKIPPED(problem=said), fix, "R108")
+            return
+        rounded = cells.quantize(amount, currency)
+        if rounded != amount:
+            out.warn(row.source("amount"), raw_amount, A.MORE_DECIMALS(currency=currency, rounded=Money(rounded, currency)),
+                     A.ROUND_TO_CENTS(), "R109")
+        amount = rounded
+        if amount == 0:
+            out.warn(row.source("amount"), raw_amount, A.R110_ZERO(), A.R110_HINT(), "R110")
+        status = status_col.choice(raw_status) if raw_status is not None else "open"
+        if status is None:
+            out.add(row.source("status"), raw_status, A.R111_STATUS(), A.R111_HINT(), "R111")
+            status = "hold"
+        terms: Terms | None = None
+        if raw_terms is not None:
+            terms = parse_terms(raw_terms)
+            if terms is None:
+                out.add(row.source("payment_terms"), raw_terms, A.R112_TERMS(), A.TERMS_HINT(), "R112")
+        if due_given is not None:
+            due = due_given
+            if due < issue:
+                out.warn(row.source("due_date"), raw_due, A.R113_BEFORE_ISSUE(), A.R113_HINT(), "R113")
+        else:
+            terms = terms or customer.payment_terms or default_terms
+            due = terms.due_date(issue, settings.eom_method)
+        if kind == "invoice" and customer.type == "B2B":
+            if terms is not None and raw_terms is not None and terms.beyond_legal_maximum:
+                out.warn(row.source("payment_terms"), raw_terms, A.LEGAL_MAXIMUM(), A.R114_HINT(), "R114")
+            elif due_given is not None and due_given > legal_latest_due(issue):
+                out.warn(row.source("due_date"), due_given.isoformat(), A.R114_DUE_LATE(days=(due_given - issue).days),
+                         A.R114_HINT(), "R114")
+        paid, problem = cells.parse_amount(raw_paid)
+        paid = cells.quantize(paid, currency) if paid is not None else None
+        if problem or (paid is not None and paid < 0):
+            out.add(row.source("paid_amount"), raw_paid, A.R115_PAID(), A.R115_HINT(), "R115")
+            paid = None
+        invoices[iid] = Invoice(
+            id=iid,
+            customer_id=cid,
+            issue_date=issue,
+            due_date=due,
+            amount=amount,
+            currency=currency,
+            kind=kind,
+            applies_to=cells.text(raw_applies),
+            paid_amount=paid,
+            status=status,
+            pdf_url=cells.text(raw_pdf),
+            payment_url=cells.text(raw_pay),
+            source=row.source(),
+        )
+
+
+def _credit_notes(table: Table, invoices: dict[str, Invoice], out: Collector) -> None:
+    for inv in invoices.values():
+        if inv.is_credit_note and inv.applies_to:
+            target = invoices.get(inv.applies_to)
+            if target is None or target.is_credit_note:
+                out.warn(inv.source.at(table.columns.get("applies_to"), table.heading("applies_to")),
+                         inv.applies_to, A.R116_NOT_AN_INVOICE(tab=table.name), A.R116_HINT(), "R116")
+            elif target.currency != inv.currency or target.customer_id != inv.customer_id:
+                out.warn(inv.source.at(table.columns.get("applies_to"), table.heading("applies_to")),
+                         inv.applies_to, A.R117_OTHER(), A.R117_HINT(), "R117")
+
+
+def _row(row: Row, values: list[CellValue], table: Table, invoices: dict[str, Invoice],
+         customers: dict[str, Customer], settings: Settings, out: Collector) -> Payment | None:
+    """One Reglements row, checked cell by cell: the payment, or None and the anomaly that says why."""
+    raw_date, raw_amount, raw_invoice, raw_customer, raw_currency, raw_reference = values
+    day, problem = cells.parse_date(raw_date)
+    if problem or day is None:
+        out.add(row.source("date"), raw_date, A.PAYMENT_SKIPPED(problem=problem[0] if problem else A.BLANK()),
+                problem[1] if problem else cells.DATE_HINT, "R301")
+        return None
+    amount, problem = cells.parse_amount(raw_amount)
+    if problem or amount is None or amount <= 0:
+        out.add(row.source("amount"), raw_amount,
+                A.PAYMENT_SKIPPED(problem=problem[0] if problem else A.R302_NOT_POSITIVE()), A.R302_HINT(),
+                "R302")
+        return None
+    iid = cells.text(raw_invoice)
+    cid = cells.text(raw_customer)
+    invoice = invoices.get(iid) if iid else None
+    if iid and invoice is None:
+        out.add(row.source("invoice_id"), iid, A.R303_NOT_AN_INVOICE(tab=out.tab("invoices")),
+                A.R303_HINT(column=table.heading("customer_id")), "R303")
+        return None
+    if invoice is not None:
+        if cid and cid != invoice.customer_id:
+            out.warn(row.source("customer_id"), cid, A.R304_OTHER_CUSTOMER(customer=invoice.customer_id),
+                     A.CORRECT_CUSTOMER(), "R304")
+        cid = invoice.customer_id
+    elif not cid:
+        out.add(row.source(), "", A.R305_NEITHER(),
+                A.R305_HINT(invoice=table.heading("invoice_id"), customer=table.heading("customer_id")), "R305")
+        return None
+    elif cid not in customers:
+        out.add(row.source("customer_id"), cid, A.R306_NOT_A_CUSTOMER(tab=out.tab("customers")),
+                A.CORRECT_CUSTOMER(), "R306")
+        return None
+    default_currency = invoice.currency if invoice else settings.default_currency
+    currency, problem = cells.parse_currency(raw_currency, default_currency)
+    if problem or currency is None:
+        out.add(row.source("currency"), raw_currency, A.PAYMENT_SKIPPED(problem=A.NOT_A_CURRENCY()),
+                A.CURRENCY_HINT(), "R307")
+        return None
+    if invoice is not None and currency != invoice.currency:
+        out.add(row.source("currency"), raw_currency, A.R308_OTHER_CURRENCY(currency=invoice.currency),
+                A.R308_HINT(), "R308")
+        return None
+    return Payment(day, cells.quantize(amount, currency), iid, cid, currency, cells.text(raw_reference),
+                   row.source())

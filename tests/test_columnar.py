@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
@@ -21,7 +23,7 @@ from hypothesis import strategies as st
 import reference_records as reference
 from relance.app.resources import shipped_contract
 from relance.demo import build_demo_workbook
-from relance.engine import balance, position
+from relance.engine import balance, cells, position
 from relance.engine.book import Book, book_language, load_book
 from relance.engine.customer import parse_customers
 from relance.engine.invoice import parse_invoices
@@ -144,17 +146,38 @@ def load(customers: list[list[CellValue]], invoices: list[list[CellValue]],
     ]
 
 
-def records(sheets: list[RawSheet], by_row: bool) -> tuple[object, ...]:
+def records(sheets: list[RawSheet], by_row: bool, reference_rows: bool = False) -> tuple[object, ...]:
+    """The records and anomalies of a book: read by the fast paths, row by row (`by_row`), or by
+    the row-by-row Factures and Reglements kept in tests/reference_records.py (`reference_rows`).
+    Also their repr: equal values of other types or forms (1 and True, Decimal 1.5 and 1.50, a
+    date and a datetime) differ there."""
     out = Collector()
     tables, _ = find_tables(sheets, CONTRACT, out)
     out.lang = book_language(tables)
     s = parse_settings(tables.get("settings"), (x.key for x in CONTRACT.settings), out,
                        CONTRACT.tab("settings").name(out.lang))
     customers = parse_customers(tables.get("customers"), s.language, out, s.default_customer_type, by_row=by_row)
-    invoices = parse_invoices(tables.get("invoices"), customers, s, out, by_row=by_row)
-    payments = parse_payments(tables.get("payments"), invoices, customers, s, out, by_row=by_row)
+    if reference_rows:
+        invoices = reference.parse_invoices(tables.get("invoices"), customers, s, out)
+        payments = reference.parse_payments(tables.get("payments"), invoices, customers, s, out)
+    else:
+        invoices = parse_invoices(tables.get("invoices"), customers, s, out, by_row=by_row)
+        payments = parse_payments(tables.get("payments"), invoices, customers, s, out, by_row=by_row)
     return (list(customers.items()), list(invoices.items()), payments, out.items,
-            [a.text("fr") for a in out.items], [a.text("en") for a in out.items])
+            [a.text("fr") for a in out.items], [a.text("en") for a in out.items],
+            repr(list(invoices.items())), repr(payments), [repr(a.source) + repr(a.value) for a in out.items])
+
+
+@contextmanager
+def blocks_of(size: int) -> Iterator[None]:
+    """The fast paths reading `size` rows at a time (cells.BLOCK): rows of one block meet rows
+    of another (a number read in an earlier block, a date seen before) as in a big tab."""
+    kept = cells.BLOCK
+    cells.BLOCK = size
+    try:
+        yield
+    finally:
+        cells.BLOCK = kept
 
 
 settings_cells = st.dictionaries(
@@ -168,7 +191,12 @@ settings_cells = st.dictionaries(
        rows_of("payments", payment_cells, 10), settings_cells)
 def test_fast_records_are_the_row_by_row_records(customers, invoices, payments, params):
     sheets = load(customers, invoices, payments, params)
-    assert records(sheets, by_row=False) == records(sheets, by_row=True)
+    by_row = records(sheets, by_row=True)
+    assert records(sheets, by_row=False) == by_row
+    assert records(sheets, by_row=True, reference_rows=True) == by_row  # the engine's by_row is the former reading
+    for size in (1, 2, 5):
+        with blocks_of(size):
+            assert records(sheets, by_row=False) == by_row
 
 
 def ledgers(result: tuple[dict[str, balance.InvoiceLedger], list[balance.Credit]], days: list[dt.date]) -> object:
@@ -315,7 +343,11 @@ def test_demo_book_records_are_the_former_records(tmp_path, lang):
     build_demo_workbook(path, invoices=2500, lang=lang)
     sheets = XlsxBackend(path).read(lambda name: reads_tab(CONTRACT, name))
     assert customer_records(sheets, fast=True) == customer_records(sheets, fast=False)
-    assert records(sheets, by_row=False) == records(sheets, by_row=True)
+    by_row = records(sheets, by_row=True)
+    assert records(sheets, by_row=False) == by_row
+    assert records(sheets, by_row=True, reference_rows=True) == by_row
+    with blocks_of(1000):
+        assert records(sheets, by_row=False) == by_row
 
 
 CUSTOMER_BAD = {
@@ -346,3 +378,110 @@ def test_each_bad_customer_cell_is_read_as_row_by_row():
     for default_type in ("", "B2B", "B2C"):
         sheets = load(rows, [], [], {"default_customer_type": default_type})
         assert customer_records(sheets, fast=True) == customer_records(sheets, fast=False)
+
+
+# --- s21-invoices: Factures and Reglements a block at a time, their amounts, their shared values ---
+
+UNITS = [cells.minor_unit(c) for c in ("JPY", "EUR", "KWD", "CLF")] + [Decimal("0.1")]
+
+
+@settings(max_examples=EXAMPLES * 3, deadline=None)
+@given(st.lists(st.one_of(st.floats(min_value=1e-9, max_value=1e12, exclude_max=True),
+                          st.integers(1, 10**14).map(lambda c: c / 100),
+                          st.integers(1, 10**15).map(lambda c: c / 1000),
+                          st.integers(1, 10**6).map(lambda c: c / 10 ** 5),
+                          st.sampled_from([0.005, 1.005, 2.675, 1e-05, 999999999999.99, 0.125, 1.0])),
+                min_size=1, max_size=30),
+       st.lists(st.sampled_from(UNITS), min_size=1, max_size=3))
+def test_amounts_are_their_repr_rounded(amounts, units):
+    """cells.decimals is Decimal(repr(amount)).quantize(unit, ROUND_HALF_UP), down to the exponent,
+    one unit for all or one each; and it finds the amounts the rounding changed (R109)."""
+    import numpy as np
+
+    each = [units[k % len(units)] for k in range(len(amounts))]
+    expected = [Decimal(repr(a)).quantize(u, rounding="ROUND_HALF_UP") for a, u in zip(amounts, each, strict=True)]
+    changed = [k for k, (a, e) in enumerate(zip(amounts, expected, strict=True)) if Decimal(repr(a)) != e]
+    found, extra = cells.decimals(np.array(amounts, dtype=np.float64), each)
+    assert list(map(repr, found)) == list(map(repr, expected)) and extra == changed
+    found, extra = cells.decimals(np.array(amounts, dtype=np.float64), units[0])
+    assert found == [Decimal(repr(a)).quantize(units[0], rounding="ROUND_HALF_UP") for a in amounts]
+    assert list(map(repr, found)) == [repr(Decimal(repr(a)).quantize(units[0], rounding="ROUND_HALF_UP"))
+                                      for a in amounts]
+
+
+INVOICE_BAD = {
+    "invoice_id": ["", "  ", 1001.0, 12, True, None, "F1", " F1 "],
+    "customer_id": ["", "C9", 1.0, None, " C1 ", "c1"],
+    "issue_date": ["31/02/2025", "2025-03-01", "demain", 45000, 45000.0, 9e9, True, "", None,
+                   dt.datetime(2025, 3, 1, 10), dt.date(1850, 1, 1), dt.date(2300, 1, 1), Decimal("sNaN")],
+    "due_date": ["31/02/2025", "2025-04-01", 45000, True, dt.datetime(2025, 3, 1), dt.date(2024, 1, 1),
+                 dt.date(2300, 1, 1), dt.date(2025, 12, 31), Decimal("sNaN"), "  "],
+    "amount": ["1 234,56", "abc", "-5", -12.5, 0.0, -0.0, 12.345, 1e13, float("nan"), float("inf"), True, 250,
+               Decimal("99.99"), Decimal("sNaN"), "", None, "12.50 €", 1e12, 5e-05, 0.001],
+    "currency": ["eur", "XXX", " EUR", 3, "KWD", "JPY", "CLF", Decimal("sNaN")],
+    "kind": ["bizarre", 1, "Avoir ", "AVOIR", "credit_note"],
+    "applies_to": [1.0, " F1 ", "F2", "F3"],
+    "paid_amount": ["abc", -1.0, -0.0, 0.0, 12.345, 10.0, "10,5", 1e12, True, 7],
+    "payment_terms": ["xyz", 30, 30.0, 75.5, True, "999 FDM", "90", "46 FDM", "  ", "0"],
+    "status": ["bad", 2, " Litige", "LITIGE"],
+    "pdf_url": [" u ", 5.0, True], "payment_url": [7, True, dt.date(2025, 1, 1)],
+}
+PAYMENT_BAD = {
+    "date": ["31/02/2025", "2025-03-01", 45000, True, dt.datetime(2025, 3, 1), dt.date(1850, 1, 1), "", None,
+             Decimal("sNaN")],
+    "amount": ["abc", "-5", -1.0, 0.0, -0.0, 12.345, 1e13, float("nan"), True, 250, Decimal("1.5"), None, 5e-05],
+    "invoice_id": [1.0, " F2", "F99", "A1", None, True, "f1"],
+    "customer_id": [2.0, None, "C2 ", "C3", "C9", True, ""],
+    "currency": ["eur", "XXX", 1, "USD", " EUR", "JPY", Decimal("sNaN")],
+    "reference": [12.0, True, " x "],
+}
+
+
+def test_each_bad_invoice_and_payment_cell_is_read_as_row_by_row():
+    """Every bad cell above in an otherwise clean row of Factures and Reglements, beside clean
+    rows, read a block of 1, 3 and 64 rows at a time: the fast path leaves nothing to chance."""
+    invoice_columns, payment_columns = keys("invoices"), keys("payments")
+    clean_invoice = ["F0", "C1", dt.date(2025, 1, 10), "", 120.5, "EUR", "", "", "", "", "", "", ""]
+    invoices = [["F1", "C1", dt.date(2025, 1, 1), dt.date(2025, 2, 1), 100.0],
+                ["F2", "C2", dt.date(2025, 1, 2), "", 200.0, "USD"],
+                ["A1", "C1", dt.date(2025, 1, 3), "", 50.0, "", "avoir", "F1"]]
+    for key, values in INVOICE_BAD.items():
+        for value in values:
+            row = list(clean_invoice)
+            row[0] = f"X{len(invoices)}"
+            row[invoice_columns.index(key)] = value
+            invoices.append(row)
+            invoices.append([f"Y{len(invoices)}", *clean_invoice[1:]])
+    clean_payment = [dt.date(2025, 2, 1), 10.0, "F1", "", "", ""]
+    payments = [[dt.date(2025, 2, 3), 5.0, "", "C1"], [dt.date(2025, 2, 3), 5.0, "F2", "C2", "USD"]]
+    for key, values in PAYMENT_BAD.items():
+        for value in values:
+            row = list(clean_payment)
+            row[payment_columns.index(key)] = value
+            payments.append(row)
+            payments.append(list(clean_payment))
+    for params in ({}, {"default_currency": "USD", "default_customer_type": "B2B", "eom_method": "eom_then_days"}):
+        sheets = load([], invoices, payments, params)
+        by_row = records(sheets, by_row=True)
+        for size in (1, 3, 64, cells.BLOCK):
+            with blocks_of(size):
+                assert records(sheets, by_row=False) == by_row
+
+
+def test_equal_values_are_one_object(tmp_path):
+    """On the demo book: one date object per distinct date (in each tab), the customer's own code in
+    its invoices and payments, the invoice's own number in its payments, one text per currency,
+    kind, status."""
+    path = tmp_path / "demo.xlsx"
+    build_demo_workbook(path, invoices=3000)
+    book = load_book(XlsxBackend(path).read(lambda name: reads_tab(CONTRACT, name)), CONTRACT, {})
+    invoices, payments = list(book.invoices.values()), book.payments
+    for dates in ([d for inv in invoices for d in (inv.issue_date, inv.due_date)], [p.date for p in payments]):
+        assert len(set(map(id, dates))) == len(set(dates))
+    for field in ("currency", "kind", "status"):
+        values = [getattr(inv, field) for inv in invoices]
+        assert len(set(map(id, values))) == len(set(values))
+    assert all(inv.customer_id is book.customers[inv.customer_id].id for inv in invoices)
+    assert all(p.customer_id is book.customers[p.customer_id].id for p in payments)
+    against = [p for p in payments if p.invoice_id]
+    assert against and all(p.invoice_id is book.invoices[p.invoice_id].id for p in against)

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from itertools import repeat
-from operator import eq, is_
+from itertools import compress, repeat
+from operator import attrgetter, eq, is_, itemgetter
 from typing import Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
 
 from relance.engine import cells
 from relance.engine.anomaly import Source
 from relance.engine.catalog import anomalies as A
-from relance.engine.contract import ColumnSpec
 from relance.engine.customer import Customer
 from relance.engine.formats import Money
 from relance.engine.settings import Settings
@@ -214,125 +216,218 @@ class _RowReader:
         )
 
 
-def _choices(column: Sequence[CellValue], spec: ColumnSpec, blank: str) -> dict[str | None, str | None]:
-    """The choice each text (or blank) cell of a column reads as: one lookup per distinct value."""
-    return {v: (spec.choice(v) if v is not None and v != "" else blank)
-            for v in cells.distinct_texts(column)}
+_MISSING = object()  # a cell not read yet
 
 
-_UNREAD = Terms(-1)  # a terms cell the fast path leaves to the row-by-row reading
-_PLACEHOLDER = Decimal(0)  # the amount of a row the fast path leaves to the row-by-row reading
-
-
-def _fast(table: Table, reader: _RowReader, invoices: dict[str, Invoice]) -> None:
-    """The column-wise reading: each check made on whole columns (at C speed when a column is
-    clean throughout); the rows some check finds odd go through `reader.row`, the others are built
-    at once. A row is odd when anything in it is unusual, or its number is also another row's
-    (as the row-by-row reading writes it), so that the clean rows depend on no other row."""
-    columns: list[Sequence[Any]] = table.raw_columns(_KEYS)  # cells compared once their type is checked
-    (ids, customer_ids, issues, dues, amounts, currencies, kinds, applies, paids, terms_cells, statuses,
-     pdfs, pays) = columns
-    n = len(table.data)
-    customers, settings = reader.customers, reader.settings
-    default_currency, default_terms, eom = settings.default_currency, reader.default_terms, settings.eom_method
-    first, last, date, half_up = cells.FIRST_DATE, cells.LAST_DATE, dt.date, ROUND_HALF_UP
-    odd: set[int] = set()
-    # numbers and customers: text cells; a number that no other row has (as read row by row)
-    id_texts, customer_texts = cells.texts(ids), cells.texts(customer_ids)
-    _odd_unless_text(ids, odd)
-    _odd_unless_text(customer_ids, odd)
-    if len(set(id_texts)) != n or "" in id_texts:
-        counts = Counter(id_texts)
-        odd.update(k for k, v in enumerate(id_texts) if counts[v] > 1 or not v)
-    found_customers = list(map(customers.get, customer_texts))
-    if None in found_customers:
-        odd.update(k for k, c in enumerate(found_customers) if c is None)
-    # issue dates: date cells within range; amounts: floats above 0 and below MAX_AMOUNT
-    if set(map(type, issues)) - {date} or (n and not (first <= min(issues) and max(issues) <= last)):
-        odd.update(k for k, v in enumerate(issues) if type(v) is not date or not first <= v <= last)
-    if (set(map(type, amounts)) - {float} or not all(map((0.0).__lt__, amounts))
-            or not all(map((1e12).__gt__, amounts))):
-        bad_amount = [k for k, v in enumerate(amounts) if type(v) is not float or not 0 < v < 1e12]
-        odd.update(bad_amount)
-        amounts = list(amounts)
-        for k in bad_amount:
-            amounts[k] = 1.0  # a stand-in, so that the columns below hold numbers: the row is odd
-    # choices, currencies, terms: one lookup per distinct cell
-    kind_of = _choices(kinds, reader.kind_col, "invoice")
-    status_of = _choices(statuses, reader.status_col, "open")
-    known = cells.KNOWN_CURRENCIES
-    currency_of: dict[CellValue, str | None] = {
-        v: default_currency if not v else v if v in known else None for v in cells.distinct_texts(currencies)}
-    terms_of: dict[CellValue, Terms | None] = {}
-    for v in cells.distinct_texts(terms_cells):
-        found = parse_terms(v) if v else None
-        terms_of[v] = _UNREAD if v and found is None else found
-    kind_v, status_v, currency_v = (_lookup(of, column, None, odd) for of, column in (
-        (kind_of, kinds), (status_of, statuses), (currency_of, currencies)))
-    terms_v = _lookup(terms_of, terms_cells, _UNREAD, odd)
-    if any(map(is_, terms_v, repeat(_UNREAD))):
-        odd.update(k for k, t in enumerate(terms_v) if t is _UNREAD)
-    # due dates: blank, or a date cell from the issue date to LAST_DATE
-    odd.update(k for k, (d, i) in enumerate(zip(dues, issues, strict=True)) if d is not None and d != "" and (
-        type(d) is not date or type(i) is not date or not i <= d <= last))
-    # amounts already paid: blank, or a float from 0 to below MAX_AMOUNT
-    if paids.count("") + paids.count(None) != n:
-        odd.update(k for k, v in enumerate(paids) if v is not None and v != "" and (
-            type(v) is not float or not 0 <= v < 1e12))
-    units = {c: cells.minor_unit(c) for c in {default_currency, *(c for c in currency_v if c is not None)}}
-    unit_v: list[Decimal] = [units.get(c, units[default_currency]) for c in currency_v]
-    given = list(map(Decimal, map(repr, amounts)))
-    quantize: Any = Decimal.quantize
-    rounded_v: list[Decimal] = list(map(quantize, given, unit_v, repeat(half_up)))
-    if not all(map(eq, rounded_v, given)):  # more decimals than the currency has: R109
-        odd.update(k for k, (r, g) in enumerate(zip(rounded_v, given, strict=True)) if r != g)
-    applies_texts, pdf_texts, pay_texts = cells.texts(applies), cells.texts(pdfs), cells.texts(pays)
-    due_by: dict[tuple[int, bool, dt.date], dt.date] = {}
-    latest_by: dict[dt.date, dt.date] = {}
-    name, new = table.name, tuple.__new__
-    for k, ((number, row_cells), iid, cid, customer, issue, due, amount, currency, kind, status, terms, paid,
-            unit) in enumerate(zip(table.data, id_texts, customer_texts, found_customers, issues, dues, rounded_v,
-                                   currency_v, kind_v, status_v, terms_v, paids, unit_v, strict=True)):
-        if k in odd or (kind == "invoice" and customer.type == "B2B" and (
-                (terms is not None and terms.beyond_legal_maximum)
-                or (due and due > (latest_by.get(issue) or latest_by.setdefault(
-                    issue, legal_latest_due(issue)))))):
-            reader.row(Row(table, number, row_cells), _values(table, reader, row_cells), invoices)
-            continue
-        if not due:
-            chosen = terms or customer.payment_terms or default_terms
-            key = (chosen.days, chosen.end_of_month, issue)  # not hashing Terms: its __hash__ is Python's
-            due = due_by.get(key)
-            if due is None:
-                due = due_by.setdefault(key, chosen.due_date(issue, eom))
-        invoices[iid] = new(Invoice, (  # Invoice(...) without its Python-level __new__
-            iid, cid, issue, due, amount, currency, kind, applies_texts[k],
-            Decimal(repr(paid)).quantize(unit, half_up) if paid is not None and paid != "" else None,
-            status, pdf_texts[k], pay_texts[k], new(Source, (name, number, None, ""))))
-
-
-def _odd_unless_text(column: Sequence[CellValue], odd: set[int]) -> None:
-    """Mark the rows whose cell is not text."""
-    if set(map(type, column)) - {str}:
-        odd.update(k for k, v in enumerate(column) if type(v) is not str)
-
-
-def _lookup(of: dict[Any, Any], column: Sequence[CellValue], default: object, odd: set[int]) -> list[Any]:
-    """What each cell of a column reads as (`of`: distinct text cell -> value); a cell not in `of`
-    gives `default`, and its row is odd when `default` is None."""
+def _read(of: dict[Any, Any], column: Sequence[CellValue], read: Callable[[Any], Any], default: object,
+          odd: npt.NDArray[np.bool_]) -> list[Any]:
+    """What each cell of a column reads as: `of` (each distinct text or blank cell, read once with
+    `read`, learnt as met); any other cell gives `default`, and its row is odd when `default` is None."""
     try:
-        found: list[Any] = list(map(of.get, column, repeat(default)))
+        found: list[Any] = list(map(of.get, column, repeat(_MISSING)))
     except TypeError:  # an unhashable cell (Decimal('sNaN')): its row is odd
         found = []
         for k, v in enumerate(column):
             try:
-                found.append(of.get(v, default))
+                found.append(of.get(v, _MISSING))
             except TypeError:
                 found.append(default)
-                odd.add(k)
-    if default is None and None in found:
-        odd.update(k for k, v in enumerate(found) if v is None)
+                odd[k] = True
+    if any(map(is_, found, repeat(_MISSING))):
+        for k, v in enumerate(found):
+            if v is _MISSING:
+                cell = column[k]
+                if cell is None or type(cell) is str:
+                    if cell not in of:
+                        of[cell] = read(cell)
+                    found[k] = of[cell]
+                else:
+                    found[k] = default
+    if default is None and any(map(is_, found, repeat(None))):
+        odd[[k for k, v in enumerate(found) if v is None]] = True
     return found
+
+
+_UNREAD = Terms(-1)  # a terms cell the fast path leaves to the row-by-row reading
+_SPAN = cells.LAST_DATE.toordinal() + 1  # a due date's key: terms code * _SPAN + issue day
+
+
+class _Nobody(NamedTuple):
+    """Stands for the customer of a row whose customer is unknown (the row is read row by row)."""
+
+    id: str = ""
+    type: str = ""
+    payment_terms: Terms | None = None
+
+
+_NOBODY = _Nobody()
+
+
+def _fast(table: Table, reader: _RowReader, invoices: dict[str, Invoice]) -> None:
+    """The column-wise reading, a block of rows at a time: each check made on the block's columns
+    (at C speed when a column is clean throughout), the records of the clean rows built column by
+    column; the rows some check finds odd go through `reader.row`, in their place. A row is odd
+    when anything in it is unusual, or its number is another row's of its block or is already
+    read, so that a clean row depends on no other row.
+
+    Equal values are one object: a date per distinct date, the customer's own code, one text
+    per currency, kind and status (the records of a million rows are most of a run's memory)."""
+    _Blocks(table, reader, invoices).read()
+
+
+class _Blocks:
+    """What the blocks of one tab share: each distinct cell read once, each due date computed once."""
+
+    def __init__(self, table: Table, reader: _RowReader, invoices: dict[str, Invoice]) -> None:
+        self.table, self.reader, self.invoices = table, reader, invoices
+        settings = reader.settings
+        self.default_currency = settings.default_currency
+        self.dates: dict[CellValue, CellValue] = {}  # one object per date
+        self.day_of: dict[CellValue, int] = {}  # its day number (cells.shared_dates)
+        kind_col, status_col = reader.kind_col, reader.status_col
+        self.kind_of: dict[CellValue, Any] = {}
+        self.read_kind = lambda v: kind_col.choice(v) if v is not None and v != "" else "invoice"
+        self.status_of: dict[CellValue, Any] = {}
+        self.read_status = lambda v: status_col.choice(v) if v is not None and v != "" else "open"
+        known, default = cells.KNOWN_CURRENCIES, self.default_currency
+        self.currency_of: dict[CellValue, Any] = {}
+        codes = {default: default}  # one text per currency, the default one's when blank
+        self.read_currency = lambda v: default if not v else codes.setdefault(v, v) if v in known else None
+        self.terms_of: dict[CellValue, Any] = {}
+        self.customer_of: dict[CellValue, Any] = {}
+        self.unit_of: dict[str | None, Decimal] = {None: cells.minor_unit(default), default: cells.minor_unit(default)}
+        self.latest: dict[int, int] = {}  # issue day -> the latest due day the law allows
+        self.due_of: dict[int, Any] = {}  # terms code * _SPAN + issue day -> due date
+        self.customer_codes: dict[int, int] = {}  # id(Customer) -> the code of its terms
+        self.default_code = _terms_code(reader.default_terms)
+
+    def read(self) -> None:
+        data = self.table.data
+        size = cells.BLOCK
+        for start in range(0, len(data), size):
+            self.block(data[start:start + size])
+
+    def terms(self, v: str | None) -> Terms | None:
+        parsed = parse_terms(v) if v else None
+        return _UNREAD if v and parsed is None else parsed
+
+    def customer(self, v: str | None) -> Any:
+        return self.reader.customers.get(v.strip()) if v is not None else None
+
+    def code(self, customer: Customer) -> int:
+        """The code of a customer's terms (-1: none), once per customer."""
+        found = self.customer_codes.get(id(customer))
+        if found is None:
+            terms = customer.payment_terms
+            found = self.customer_codes[id(customer)] = -1 if terms is None else _terms_code(terms)
+        return found
+
+    def block(self, data: list[tuple[int, Sequence[CellValue]]]) -> None:
+        reader, invoices, table = self.reader, self.invoices, self.table
+        n = len(data)
+        columns: list[Any] = cells.columns(list(map(itemgetter(1), data)), reader.indexes)  # compared once typed
+        (ids, customer_ids, issues, dues, amounts, currencies, kinds, applies, paids, terms_cells, statuses,
+         pdfs, pays) = columns
+        odd = np.zeros(n, dtype=np.bool_)
+        # numbers and customers: text cells; a number that no other row of the block has, not read yet
+        id_texts, not_text = cells.text_cells(ids, blank=False)
+        odd[not_text] = True
+        if set(map(type, customer_ids)) - {str}:
+            odd[[k for k, v in enumerate(customer_ids) if type(v) is not str]] = True
+        distinct = set(id_texts)
+        if len(distinct) != n or "" in distinct:
+            counts = Counter(id_texts)
+            odd[[k for k, v in enumerate(id_texts) if counts[v] > 1 or not v]] = True
+        if not invoices.keys().isdisjoint(distinct):  # the set's hashes: no look at the texts
+            odd[[k for k, v in enumerate(id_texts) if v in invoices]] = True
+        found: list[Any] = _read(self.customer_of, customer_ids, self.customer, None, odd)
+        if any(map(is_, found, repeat(None))):
+            found = [_NOBODY if c is None else c for c in found]
+        # issue dates: date cells within range; due dates: blank, or a date cell from the issue date on
+        issues, issue_days = cells.shared_dates(issues, self.dates, self.day_of)
+        dues, due_days = cells.shared_dates(dues, self.dates, self.day_of)
+        issue_day, due_day = np.array(issue_days, dtype=np.int64), np.array(due_days, dtype=np.int64)
+        odd |= (issue_day <= 0) | (due_day < 0) | ((due_day > 0) & (due_day < issue_day))
+        # amounts: floats above 0 and below MAX_AMOUNT
+        values, bad_amount = cells.positive_floats(amounts)
+        odd[bad_amount] = True
+        # choices, currencies, terms: one reading per distinct cell
+        kind_v = _read(self.kind_of, kinds, self.read_kind, None, odd)
+        status_v = _read(self.status_of, statuses, self.read_status, None, odd)
+        currency_v = _read(self.currency_of, currencies, self.read_currency, None, odd)
+        terms_v = _read(self.terms_of, terms_cells, self.terms, _UNREAD, odd)
+        if any(map(is_, terms_v, repeat(_UNREAD))):
+            odd[[k for k, t in enumerate(terms_v) if t is _UNREAD]] = True
+        # amounts already paid: blank, or a float from 0 to below MAX_AMOUNT
+        paid_at: list[int] = []
+        if paids.count("") + paids.count(None) != n:
+            paid_at = [k for k, v in enumerate(paids) if v is not None and v != ""]
+            odd[[k for k in paid_at if type(paids[k]) is not float or not 0 <= paids[k] < 1e12]] = True
+        # a business's invoice with terms or a due date beyond the legal maximum: R114, row by row
+        late = np.zeros(n, dtype=np.bool_)
+        beyond = {id(t) for t in self.terms_of.values() if t is not None and t.beyond_legal_maximum}
+        if beyond:
+            late |= np.fromiter(map(beyond.__contains__, map(id, terms_v)), np.bool_, n)
+        if (due_day > 0).any():
+            latest = self.latest
+            for day in set(issue_days).difference(latest):
+                latest[day] = legal_latest_due(dt.date.fromordinal(day)).toordinal() if day > 0 else 0
+            late |= (due_day > 0) & (due_day > np.fromiter(map(latest.__getitem__, issue_days), np.int64, n))
+        if late.any():
+            odd[[k for k in np.flatnonzero(late).tolist() if kind_v[k] == "invoice" and found[k].type == "B2B"]] = True
+        # the amounts, rounded to their currency's minor unit: more decimals than it has is R109
+        unit_of, default_unit = self.unit_of, self.unit_of[None]
+        for c in set(currency_v).difference(unit_of):
+            unit_of[c] = cells.minor_unit(c)
+        row_units = set(map(unit_of.__getitem__, set(currency_v)))
+        units: Decimal | list[Decimal] = (row_units.pop() if len(row_units) == 1 else
+                                          list(map(unit_of.__getitem__, currency_v)))
+        amount_v, extra = cells.decimals(values, units)
+        odd[extra] = True
+        # due dates from the terms, where the row leaves them blank: one computation per terms and issue date
+        due_v: list[Any] = dues
+        at = np.flatnonzero(~odd & (due_day == 0))
+        if at.size:
+            at_rows = at.tolist()
+            code_of = {v: _terms_code(t) if t is not None else -1 for v, t in self.terms_of.items()}
+            row_code = np.fromiter(map(code_of.__getitem__, map(terms_cells.__getitem__, at_rows)), np.int64, at.size)
+            customer_code = np.fromiter(map(self.code, map(found.__getitem__, at_rows)), np.int64, at.size)
+            code = np.where(row_code >= 0, row_code, np.where(customer_code >= 0, customer_code, self.default_code))
+            keys = (code * _SPAN + issue_day[at]).tolist()
+            due_of, dates, eom = self.due_of, self.dates, self.reader.settings.eom_method
+            for key in set(keys).difference(due_of):
+                due = Terms(key // _SPAN // 2, bool(key // _SPAN % 2)).due_date(dt.date.fromordinal(key % _SPAN), eom)
+                due_of[key] = dates.setdefault(due, due)
+            due_v = list(dues)
+            for k, d in zip(at_rows, map(due_of.__getitem__, keys), strict=True):
+                due_v[k] = d
+        paid_v: list[Decimal | None] = [None] * n
+        for k in paid_at:
+            if not odd[k]:
+                paid_v[k] = Decimal(repr(paids[k])).quantize(unit_of.get(currency_v[k], default_unit), ROUND_HALF_UP)
+        name, new = table.name, tuple.__new__
+        sources = map(new, repeat(Source), zip(repeat(name), map(itemgetter(0), data), repeat(None), repeat(""),
+                                               strict=False))
+        records = map(new, repeat(Invoice), zip(  # Invoice(...) without its Python-level __new__
+            id_texts, map(attrgetter("id"), found), issues, due_v, amount_v, currency_v, kind_v, cells.texts(applies),
+            paid_v, status_v, cells.texts(pdfs), cells.texts(pays), sources, strict=True))
+        odd_rows = np.flatnonzero(odd).tolist()
+        if not odd_rows:
+            invoices.update(zip(id_texts, records, strict=True))
+            return
+        built = list(records)
+        start = 0
+        for k in odd_rows:
+            invoices.update(zip(id_texts[start:k], built[start:k], strict=True))
+            number, row_cells = data[k]
+            reader.row(Row(table, number, row_cells), _values(table, reader, row_cells), invoices)
+            start = k + 1
+        invoices.update(zip(id_texts[start:], built[start:], strict=True))
+
+
+def _terms_code(terms: Terms) -> int:
+    """Terms as a number (Terms hashes at Python speed): twice the days, plus one for end of month."""
+    return 2 * terms.days + terms.end_of_month
 
 
 def _values(table: Table, reader: _RowReader, row_cells: Sequence[CellValue]) -> list[CellValue]:
@@ -340,8 +435,9 @@ def _values(table: Table, reader: _RowReader, row_cells: Sequence[CellValue]) ->
 
 
 def _credit_notes(table: Table, invoices: dict[str, Invoice], out: Collector) -> None:
-    for inv in invoices.values():
-        if inv.is_credit_note and inv.applies_to:
+    records = invoices.values()
+    for inv in compress(records, map(eq, map(itemgetter(6), records), repeat("credit_note"))):  # kind
+        if inv.applies_to:
             target = invoices.get(inv.applies_to)
             if target is None or target.is_credit_note:
                 out.warn(inv.source.at(table.columns.get("applies_to"), table.heading("applies_to")),

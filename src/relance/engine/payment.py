@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
-from typing import NamedTuple
+from collections.abc import Sequence
+from decimal import Decimal
+from itertools import repeat
+from operator import is_, itemgetter, ne
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from relance.engine import cells
 from relance.engine.anomaly import Source
@@ -53,41 +58,93 @@ def parse_payments(
             if found is not None:
                 payments.append(found)
         return payments
-    dates, amounts, invoice_ids, customer_ids, currencies, references = table.raw_columns(_KEYS)
-    reference_texts = cells.texts(references)
-    known, default_currency = cells.KNOWN_CURRENCIES, settings.default_currency
-    units: dict[str, Decimal] = {}
-    first, last, name, date, half_up, new = cells.FIRST_DATE, cells.LAST_DATE, table.name, dt.date, ROUND_HALF_UP, \
-        tuple.__new__
-    for k, ((number, row_cells), raw_date, raw_amount, raw_invoice, raw_customer, raw_currency) in enumerate(zip(
-            table.data, dates, amounts, invoice_ids, customer_ids, currencies, strict=True)):
-        invoice = None
-        if (type(raw_date) is date and first <= raw_date <= last and type(raw_amount) is float
-                and 0 < raw_amount < 1e12 and (raw_invoice is None or type(raw_invoice) is str)
-                and (raw_customer is None or type(raw_customer) is str)
-                and (raw_currency is None or type(raw_currency) is str)):
-            iid = raw_invoice.strip() if raw_invoice else ""
-            cid = raw_customer.strip() if raw_customer else ""
-            if iid:
-                invoice = invoices.get(iid)
-                clean = invoice is not None and (not cid or cid == invoice.customer_id)
-                if invoice is not None:
-                    cid = invoice.customer_id
-            else:
-                clean = bool(cid) and cid in customers
-            currency = raw_currency or (invoice.currency if invoice is not None else default_currency)
-            if clean and currency in known and (invoice is None or currency == invoice.currency):
-                unit = units.get(currency)
-                if unit is None:
-                    unit = units[currency] = cells.minor_unit(currency)
-                payments.append(new(Payment, (raw_date, Decimal(repr(raw_amount)).quantize(unit, half_up), iid, cid,
-                                              currency, reference_texts[k], new(Source, (name, number, None, "")))))
-                continue
-        found = _row(Row(table, number, row_cells), Row(table, number, row_cells).values(indexes), table, invoices,
-                     customers, settings, out)
-        if found is not None:
-            payments.append(found)
+    shared: tuple[dict[CellValue, CellValue], dict[CellValue, int]] = ({}, {})  # dates (cells.shared_dates)
+    size = cells.BLOCK
+    for start in range(0, len(table.data), size):
+        _block(table, table.data[start:start + size], indexes, invoices, customers, settings, out, payments, shared)
     return payments
+
+
+def _block(table: Table, data: list[tuple[int, Sequence[CellValue]]], indexes: list[int | None],
+           invoices: dict[str, Invoice], customers: dict[str, Customer], settings: Settings, out: Collector,
+           payments: list[Payment], shared: tuple[dict[CellValue, CellValue], dict[CellValue, int]]) -> None:
+    """The column-wise reading of a block of rows: every check on whole columns, the clean rows'
+    payments built column by column, any other row read by `_row` in its place. A clean row: a
+    date cell, a positive float amount, a known invoice (and no other customer) or customer, its
+    currency as written or blank. The invoice's number and customer code are the invoice's own
+    objects, a customer's code the customer's, a date one object per distinct date."""
+    n = len(data)
+    columns: list[Any] = cells.columns(list(map(itemgetter(1), data)), indexes)  # compared once typed
+    dates, amounts, invoice_ids, customer_ids, currencies, references = columns
+    odd = np.zeros(n, dtype=np.bool_)
+    dates, days = cells.shared_dates(dates, *shared)
+    odd |= np.array(days, dtype=np.int64) <= 0
+    values, bad_amount = cells.positive_floats(amounts)
+    odd[bad_amount] = True
+    invoice_texts, not_text = cells.text_cells(invoice_ids, blank=True)
+    odd[not_text] = True
+    customer_texts, not_text = cells.text_cells(customer_ids, blank=True)
+    odd[not_text] = True
+    if set(map(type, currencies)) - _TEXT:
+        odd[[k for k, v in enumerate(currencies) if type(v) not in _TEXT]] = True
+        currencies = [v if type(v) in _TEXT else None for v in currencies]
+    # against an invoice: a known one, of the customer written if any
+    found: list[Any] = list(map(invoices.get, invoice_texts))
+    without = np.fromiter(map(is_, found, repeat(None)), np.bool_, n)
+    if without.any():
+        found = [_NONE if i is None else i for i in found]
+    invoice_v, customer_v, invoice_currency = (list(c) for c in zip(*map(itemgetter(0, 1, 5), found), strict=True))
+    given = [k for k, v in enumerate(customer_texts) if v]  # most rows name only the invoice
+    if given:
+        odd[[k for k in given if customer_texts[k] != customer_v[k] and not without[k]]] = True
+    # the currency: the invoice's (a currency written must be it), else as written or the default one
+    default_currency = settings.default_currency
+    currency_v = [i or c or default_currency for c, i in zip(currencies, invoice_currency, strict=True)]
+    written = np.fromiter(map(bool, currencies), np.bool_, n)
+    if written.any():
+        odd |= ~without & written & np.fromiter(map(ne, currencies, invoice_currency), np.bool_, n)
+    known, codes = cells.KNOWN_CURRENCIES, {default_currency: default_currency}
+    if without.any():
+        for k in np.flatnonzero(without).tolist():
+            if invoice_texts[k]:  # an unknown invoice
+                odd[k] = True
+            elif not odd[k]:  # against a customer: a known one
+                customer = customers.get(customer_texts[k])
+                currency = currency_v[k]
+                if customer is None or currency not in known:
+                    odd[k] = True
+                else:
+                    customer_v[k], invoice_v[k] = customer.id, ""
+                    currency_v[k] = codes.setdefault(currency, currency)
+    distinct = set(currency_v)
+    units = {c: cells.minor_unit(c) if c in known else cells.minor_unit(default_currency) for c in distinct}
+    unit: Decimal | list[Decimal] = (next(iter(units.values())) if len(set(units.values())) == 1 else
+                                     list(map(units.__getitem__, currency_v)))
+    amount_v, _ = cells.decimals(values, unit)
+    name, new = table.name, tuple.__new__
+    sources = map(new, repeat(Source), zip(repeat(name), map(itemgetter(0), data), repeat(None), repeat(""),
+                                           strict=False))
+    records = map(new, repeat(Payment), zip(  # Payment(...) without its Python-level __new__
+        dates, amount_v, invoice_v, customer_v, currency_v, cells.texts(references), sources, strict=True))
+    odd_rows = np.flatnonzero(odd).tolist()
+    if not odd_rows:
+        payments.extend(records)
+        return
+    built = list(records)
+    start = 0
+    for k in odd_rows:
+        payments.extend(built[start:k])
+        number, row_cells = data[k]
+        row = Row(table, number, row_cells)
+        payment = _row(row, row.values(indexes), table, invoices, customers, settings, out)
+        if payment is not None:
+            payments.append(payment)
+        start = k + 1
+    payments.extend(built[start:])
+
+
+_TEXT = frozenset({str, type(None)})
+_NONE = ("", "", None, None, None, None)  # stands for the invoice of a row without one: id, customer, currency
 
 
 def _row(row: Row, values: list[CellValue], table: Table, invoices: dict[str, Invoice],
