@@ -174,13 +174,19 @@ def apply_all(
     for d in disputes:
         disputed_by[d.invoice_id].append(d)
     _allocate_fifo(ledgers, unassigned, credits, disputed_by)
+    one_day: dict[dt.date, tuple[dt.date]] = {}  # the `dates` of the ledgers paid on that day alone, shared
     for ledger in ledgers.values():
         allocations = ledger.allocations
         if not allocations:
             continue
         if len(allocations) == 1:  # freeze(), inline: most invoices are paid once
             first = allocations[0]
-            ledger.dates, ledger.cumulative = (first[0],), (first[1],)  # its date, its amount
+            day = first[0]  # its date
+            try:
+                ledger.dates = one_day[day]
+            except KeyError:
+                ledger.dates = one_day[day] = (day,)
+            ledger.cumulative = (first[1],)  # its amount
         else:
             ledger.freeze()
     return ledgers, credits
