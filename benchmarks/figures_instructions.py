@@ -8,7 +8,8 @@ run to the next, in either direction; the count of instructions does not move. E
 the demo book of benchmarks/run.py (cached in benchmarks/out/), runs the stage once untimed (the
 hashes of its dates and strings cached, as in a run), then once more inside functools.reduce,
 the one C function callgrind is told to count within (--toggle-collect), so that the read, the
-imports and the interpreter are left out. `session 19` is the former balances and positions kept in
+imports and the interpreter are left out. The hash seed is fixed (PYTHONHASHSEED=0): with a random one
+the dicts' collisions move a count by up to 10 %. `session 19` is the former balances and positions kept in
 tests/reference_figures.py, `now` the engine's. Needs valgrind; a child takes about a minute at
 10k invoices (the book is read under valgrind too). Prints a Markdown table.
 """
@@ -16,6 +17,7 @@ tests/reference_figures.py, `now` the engine's. Needs valgrind; a child takes ab
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -60,7 +62,7 @@ def instructions(path: Path, which: str) -> int:
         subprocess.run(["valgrind", "--tool=callgrind", "--collect-atstart=no", "--toggle-collect=functools_reduce",
                         f"--callgrind-out-file={out}", sys.executable, "-c", CHILD, str(path), which,
                         AS_OF.isoformat(), str(HERE.parent / "tests")],
-                       check=True, capture_output=True)
+                       check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "0"})
         for line in out.read_text().splitlines():
             if line.startswith("summary:") or line.startswith("totals:"):
                 return int(line.split()[1])
