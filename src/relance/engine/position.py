@@ -116,47 +116,50 @@ def compute_positions(
     facts: dict[str, _Facts] = {}
     new = tuple.__new__  # Position(...) without its Python-level __new__
     for iid, ledger in book.ledgers.items():
-        inv = ledger.invoice
-        cid = inv.customer_id
+        # the fields at once (an attribute of a NamedTuple is a generic lookup, 100k times)
+        _, cid, issued, due, amount, currency, _, _, _, kind, _, _, _ = ledger.invoice
         fact = facts.get(cid)
         if fact is None:
             fact = facts[cid] = _facts_of(customers[cid], promises.get(cid, _NO_PROMISES), prescribed)
-        b2c, years_of, may_pause = fact[0], fact[1], fact[2]
-        due = inv.due_date
+        b2c, years_of, may_pause, years = fact
         prescription = years_of.get(due)
         if prescription is None:
-            prescription = years_of[due] = add_years(due, fact[3])
-        amount = inv.amount
-        dates = ledger.dates
+            prescription = years_of[due] = add_years(due, years)
+        if kind == "cancelled":
+            status = "cancelled"
+        elif issued > as_of:
+            status = "excluded_future"
+        elif not amount:  # a zero amount (Decimal truth: no comparison, 100k times)
+            status = "excluded_zero_amount"
+        else:
+            status = ""
+        if status:  # not counted: neither balance nor lateness
+            positions[iid] = new(Position, (
+                iid, cid, currency, status, ZERO, None, None, None, None, None, False, prescription, ""))
+            continue
         settlement: dt.date | None = None
+        dates = ledger.dates
         if not dates:  # nothing applied (most open invoices)
             balance = at_due = amount
+            status = "open" if amount > ZERO else "overpaid"  # the amount is not zero
         elif len(dates) == 1:  # paid once (most settled invoices)
             paid_on = dates[0]
             total = ledger.cumulative[0]
             if paid_on <= as_of:  # one subtraction for both balances (a Decimal operation costs)
                 balance = amount - total
                 at_due = balance if paid_on <= due else amount
-                if total >= amount:
+                if total >= amount:  # balance <= 0: exact, or rounded keeping its sign
                     settlement = paid_on
+                    status = "overpaid" if balance else "settled"
+                else:
+                    status = "open"
             else:
                 balance = amount
                 at_due = amount - total if paid_on <= due else amount
+                status = "open" if amount > ZERO else "overpaid"
         else:
             balance, settlement, at_due = ledger.standing(as_of, due)
-        kind = inv.status
-        if kind == "cancelled":
-            status = "cancelled"
-        elif inv.issue_date > as_of:
-            status = "excluded_future"
-        elif amount == ZERO:  # against a Decimal, not the int 0: no conversion, 100k times
-            status = "excluded_zero_amount"
-        elif balance > ZERO:
-            status = "open"
-        elif balance == ZERO:
-            status = "settled"
-        else:
-            status = "overpaid"
+            status = "open" if balance > ZERO else "overpaid" if balance else "settled"
         penalty: Decimal | None = None
         indemnity = False
         if status == "open":
@@ -179,20 +182,16 @@ def compute_positions(
                     penalty = _penalty(amount, due, ledger.allocations, as_of, rates, factors)
                     indemnity = at_due > ZERO
             positions[iid] = new(Position, (
-                iid, cid, inv.currency, status, balance, dpd, bucket_of, settlement,
+                iid, cid, currency, "open", balance, dpd, bucket_of, settlement,
                 (settlement - due).days if settlement else None, penalty, indemnity, prescription, paused))
             continue
-        if status in _COUNTED:
-            if not b2c:
-                if settled_penalties:
-                    penalty = _penalty(amount, due, ledger.allocations, as_of, rates, factors)
-                indemnity = as_of > due and at_due > ZERO
-            positions[iid] = new(Position, (
-                iid, cid, inv.currency, status, balance, None, None, settlement,
-                (settlement - due).days if settlement else None, penalty, indemnity, prescription, ""))
-        else:
-            positions[iid] = new(Position, (
-                iid, cid, inv.currency, status, ZERO, None, None, None, None, None, False, prescription, ""))
+        if not b2c:
+            if settled_penalties:
+                penalty = _penalty(amount, due, ledger.allocations, as_of, rates, factors)
+            indemnity = as_of > due and at_due > ZERO
+        positions[iid] = new(Position, (
+            iid, cid, currency, status, balance, None, None, settlement,
+            (settlement - due).days if settlement else None, penalty, indemnity, prescription, ""))
     if out is not None:
         tab = book.tab_name("settings")
         where = Source(tab, 1)
