@@ -902,10 +902,13 @@ def test_run_lock_across_processes(book: Path) -> None:
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         with (
-            pytest.raises(WorkbookLocked, match=f"process {holder.pid}"),
+            pytest.raises(WorkbookLocked, match=f"process {holder.pid}") as refused,
             XlsxBackend(book).run_lock(),
         ):
             pass
+        # when the other run started, as a person reads a time (not the ISO text it left)
+        assert re.search(r"\(started \d{1,2} \w{3} \d{4} \d\d:\d\d\)", refused.value.said.text("en"))
+        assert re.search(r"\(lancé le \d\d/\d\d/\d{4} \d\d:\d\d\)", refused.value.said.text("fr"))
     finally:
         assert holder.stdin is not None
         holder.stdin.close()

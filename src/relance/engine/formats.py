@@ -213,6 +213,24 @@ def formats(locale: str | Lang) -> Formats:
 # the phrase is rendered in.
 
 
+class Moment(NamedTuple):
+    """A time another run left in its lock or lease (ISO text), as the reader's language writes
+    it: in UTC, said so, when `utc` (a lease kept by servers), else at its own offset (the local
+    time of the machine that wrote it); the text as found when it is not a time."""
+
+    text: str
+    utc: bool = False
+
+    def shown(self, lang: str) -> str:
+        try:
+            moment = dt.datetime.fromisoformat(self.text)
+        except ValueError:
+            return self.text or "?"
+        if self.utc:
+            return f"{formats(lang).datetime(moment.astimezone(dt.UTC))} UTC"
+        return formats(lang).datetime(moment)
+
+
 class Money(NamedTuple):
     amount: Decimal
     currency: str

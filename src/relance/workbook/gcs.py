@@ -43,7 +43,7 @@ from typing import Any
 
 from relance.engine.catalog import console
 from relance.engine.errors import WorkbookError, WorkbookLocked
-from relance.engine.formats import formats
+from relance.engine.formats import Moment
 from relance.engine.i18n import Said
 from relance.engine.sheets import OwnedTab, RawSheet
 from relance.workbook.xlsx import XlsxBackend
@@ -96,21 +96,6 @@ class _Lease:
     generation: int
     token: str
     expires: str
-
-
-@dataclass(frozen=True)
-class _Moment:
-    """A lease's time as each language writes it (UTC, as the instances keep it); the text as
-    found when it is not a time."""
-
-    text: str
-
-    def shown(self, lang: str) -> str:
-        try:
-            moment = dt.datetime.fromisoformat(self.text).astimezone(dt.UTC)
-        except ValueError:
-            return self.text or "?"
-        return f"{formats(lang).datetime(moment)} UTC"
 
 
 class GcsBackend:
@@ -315,7 +300,7 @@ class GcsBackend:
         """Hold the lease `<book>.lock` for the run: created only if absent (generation 0), taken
         over only when expired and only at the generation read, deleted at that generation."""
         if self._lease is not None:
-            expires = _Moment(self._lease.expires)
+            expires = Moment(self._lease.expires, utc=True)
             raise WorkbookLocked(console.GCS_LOCKED(url=self.location, holder="", expires=expires),
                                  console.GCS_LOCKED_FIX(lock=self.lease_url, expires=expires))
         self._lease = self._acquire()
@@ -382,9 +367,9 @@ class GcsBackend:
             expires = str(info.get("expires", ""))
             if not _expired(expires):
                 holder = console.GCS_HOLDER(pid=info.get("pid", "?"), host=info.get("host", "?"),
-                                            started=_Moment(str(info.get("started", "?"))))
-                raise WorkbookLocked(console.GCS_LOCKED(url=self.location, holder=holder, expires=_Moment(expires)),
-                                     console.GCS_LOCKED_FIX(lock=self.lease_url, expires=_Moment(expires)))
+                                            started=Moment(str(info.get("started", "?")), utc=True))
+                raise WorkbookLocked(console.GCS_LOCKED(url=self.location, holder=holder, expires=Moment(expires, utc=True)),
+                                     console.GCS_LOCKED_FIX(lock=self.lease_url, expires=Moment(expires, utc=True)))
             lease = self._put_lease(token, generation)  # expired: take it over, if nobody else did
             if lease is not None:
                 return lease

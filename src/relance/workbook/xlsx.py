@@ -49,6 +49,7 @@ from python_calamine import CalamineWorkbook
 from relance.disk import fsync_dir
 from relance.engine.catalog import console
 from relance.engine.errors import WorkbookError, WorkbookLocked
+from relance.engine.formats import Moment
 from relance.engine.history_index import IndexTab
 from relance.engine.i18n import Said
 from relance.engine.sheets import CellValue, OwnedTab, RawSheet, SheetRows
@@ -904,7 +905,7 @@ class XlsxBackend:
         """': process 123 (started …)' when the holder said who it is, else ''."""
         try:
             info = json.loads(self.run_holder_path.read_text("utf-8"))
-            return console.RUN_HOLDER(pid=int(info["pid"]), host=info["host"], started=info["started"])
+            return console.RUN_HOLDER(pid=int(info["pid"]), host=info["host"], started=Moment(str(info["started"])))
         except (OSError, ValueError, KeyError, TypeError):
             return ""
 
