@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 from relance.app import compose_pool, letter_pool
@@ -69,6 +69,9 @@ from relance.engine.sheets import CellValue
 from relance.engine.sms import to_gsm7
 from relance.engine.tab_values import CHANNELS, STATUSES
 from relance.render.messages import Renderer, TemplateProblem, one_line
+
+if TYPE_CHECKING:
+    from relance.render.letter import Kit
 
 
 @dataclass
@@ -131,23 +134,94 @@ class Proofs:
         return proofs
 
 
-def _handoff_package(
-    action: Action, book: Book, positions: dict[str, Position], as_of: dt.date, channel: Channel,
-    renderer: Renderer, problems: list[TemplateProblem], found: Proofs,
-) -> str:
-    """For an agency step, the ZIP a person sends to the agency or lawyer if they decide to:
-    open invoices, balances, penalties, and the proof of every reminder sent (render/handoff.py).
-    `found`: the run's index of History and outbox files."""
+class Packages:
+    """What a run's hand-off packages share: the index of their proofs (`Proofs`), one letter Kit per
+    language (its formatter learns each currency once, its paragraphs skip reportlab's markup parser)
+    and the packages made ahead on every core (`ahead`, by action key: each ZIP with the Modeles
+    problems its wording met), taken once each."""
+
+    def __init__(self, found: Proofs) -> None:
+        self.found = found
+        self.ahead: dict[str, tuple[bytes, list[TemplateProblem]]] = {}
+        self._kits: dict[str, Kit] = {}
+
+    def kit(self, lang: str) -> Kit | None:
+        """The run's Kit of `lang` (None for a language without hand-off wording: the package says so)."""
+        from relance.render.letter import LOCALES, Kit  # reportlab: loaded when a package is made
+
+        if lang not in LOCALES:
+            return None
+        found = self._kits.get(lang)
+        if found is None:
+            found = self._kits[lang] = Kit(lang)
+        return found
+
+
+def _package_bytes(action: Action, book: Book, positions: dict[str, Position], as_of: dt.date,
+                   renderer: Renderer, problems: list[TemplateProblem], packages: Packages) -> bytes:
+    """The ZIP of an agency step (render/handoff.py agency_package): pure, nothing filed, so that the
+    workers of `_packages_ahead` make it too; its Modeles problems go to `problems`."""
+    found = packages.found
     context = render_context(action, book, positions, as_of)
     entries = found.index.customer_rows(action.customer_id)
     rows = [asdict(e) for e in entries]
     proofs = found.of(entries)
     from relance.render.handoff import agency_package  # reportlab: loaded when a package is made
 
-    data = agency_package(context["customer"], context["invoices"], rows, proofs, as_of, action.language,
+    return agency_package(context["customer"], context["invoices"], rows, proofs, as_of, action.language,
                           company=context["company"], indemnity_amount=book.settings.recovery_indemnity,
-                          renderer=renderer, context=context, problems=problems)
+                          renderer=renderer, context=context, problems=problems,
+                          kit=packages.kit(action.language))
+
+
+def _handoff_package(
+    action: Action, book: Book, positions: dict[str, Position], as_of: dt.date, channel: Channel,
+    renderer: Renderer, problems: list[TemplateProblem], found: Proofs | Packages,
+) -> str:
+    """For an agency step, the ZIP a person sends to the agency or lawyer if they decide to:
+    open invoices, balances, penalties, and the proof of every reminder sent (render/handoff.py).
+    `found`: the run's index of History and outbox files, or its `Packages` (with the packages
+    made ahead on every core: the same bytes and problems as made here)."""
+    packages = found if isinstance(found, Packages) else Packages(found)
+    ready = packages.ahead.pop(action.key, None)
+    if ready is not None:
+        data, own = ready
+        problems.extend(own)
+    else:
+        data = _package_bytes(action, book, positions, as_of, renderer, problems, packages)
     return channel.attach(f"{action.customer_id}_dossier_recouvrement_{action.key}.zip", data)
+
+
+def _packages_ahead(actions: Sequence[Action], book: Book, positions: dict[str, Position], as_of: dt.date,
+                    renderer: Renderer, packages: Packages) -> None:
+    """When a run hands off many customers (an approval day: hundreds of agency steps), their packages
+    are made ahead in forked workers (app/compose_pool.run_forked: the letters' machinery, its
+    serial fallback, hang guard and workers that end with the run) into `packages.ahead`. The
+    first is made here before forking (the wording compiled, the Kit warmed: once, not per
+    worker). A package whose worker raised or did not come back is not there: `_handoff_package`
+    makes it in the run, where a serial run meets its error. Nothing is filed here."""
+    if len(actions) < compose_pool.MIN_POOLED:
+        return
+
+    def part(start: int, stop: int) -> list[tuple[bytes, tuple[letter_pool._Reduced, ...]] | None]:
+        out: list[tuple[bytes, tuple[letter_pool._Reduced, ...]] | None] = []
+        for action in actions[start:stop]:
+            problems: list[TemplateProblem] = []
+            try:
+                data = _package_bytes(action, book, positions, as_of, renderer, problems, packages)
+            except Exception:  # noqa: BLE001 (raised again, exactly, when the run makes it)
+                out.append(None)
+                continue
+            out.append((data, tuple(map(letter_pool._reduce, problems))))
+        return out
+
+    head = part(0, 1)  # made here: what each worker would load and warm on its own
+    rest = compose_pool.run_forked(len(actions) - 1, lambda start, stop: part(start + 1, stop + 1)) \
+        or [None] * (len(actions) - 1)
+    for action, made in zip(actions, [*head, *rest], strict=True):
+        if made is not None:
+            data, reduced = made
+            packages.ahead[action.key] = (data, [letter_pool._rebuild(p) for p in reduced])
 
 
 def _notice_pdf(action: Action, context: dict[str, object], book: Book, renderer: Renderer,
@@ -632,6 +706,9 @@ def _perform(
     here, once, when not given)."""
     if found is None:
         found = Proofs(HistoryIndex.build([*book.archived, *book.history]), channel)
+    packages = Packages(found)
+    _packages_ahead([a for a, m, _ in composed if m is None and a.channel == "agency" and a.key not in theirs],
+                    book, positions, plan.as_of, renderer, packages)
     for (action, message, script), entry in zip(composed, pending, strict=True):
         if action.key in theirs:  # an overlapping run appended its row first: it sends this one
             result.entries.append(entry.with_status("skipped", lang, note=T.DETAIL_OTHER_RUN()))
@@ -643,7 +720,7 @@ def _perform(
             try:
                 wording: list[TemplateProblem] = []
                 package = _handoff_package(action, book, positions, plan.as_of, channel, renderer, wording,
-                                           found) if action.channel == "agency" else ""
+                                           packages) if action.channel == "agency" else ""
                 result.anomalies += [a for a in document_anomalies(book, wording) if a not in result.anomalies]
             except TransportDown as exc:
                 result.stopped = exc

@@ -265,10 +265,31 @@ def _dossier_csv(words: Wording, invoices: list[dict[str, Any]], lang: str) -> b
     return _csv(_header(words, "dossier_header", DOSSIER_COLUMNS), rows)
 
 
-def _relances_csv(words: Wording, reminders: list[dict[str, Any]], lang: str) -> bytes:
+class _Labels:
+    """The names of the channels, steps and statuses (blocks ``channel``, ``step``, ``status`` of a
+    ``value``), each rendered once per package: relances.csv and the summary name the same few values
+    row after row, and a block renders the same text for the same value (the package's context is
+    fixed and the sandbox immutable), so a Jinja render per row is paid only for a value not seen yet.
+    A Modeles problem is still said (once, as Wording says each): at the first render of the block."""
+
+    def __init__(self, words: Wording) -> None:
+        self.words = words
+        self._seen: dict[tuple[str, str], str] = {}
+
+    def __call__(self, block: str, value: str) -> str:
+        """``words(block, value=value)``, rendered at the first call for that block and value."""
+        key = (block, value)
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = self.words(block, value=value)
+        return found
+
+
+def _relances_csv(words: Wording, reminders: list[dict[str, Any]], lang: str, labels: _Labels | None = None) -> bytes:
+    named = labels or _Labels(words)
     rows = [[
-        r["date"], r["timestamp"], words("channel", value=r["channel"]), words("step", value=r["step"]),
-        r["recipient"], words("status", value=r["status"]), r["message_id"], ", ".join(r["invoice_ids"]),
+        r["date"], r["timestamp"], named("channel", r["channel"]), named("step", r["step"]),
+        r["recipient"], named("status", r["status"]), r["message_id"], ", ".join(r["invoice_ids"]),
         _number(r["amount_due"], r["currency"] or "EUR", lang), r["currency"],
     ] for r in reminders]
     return _csv(_header(words, "relances_header", RELANCES_COLUMNS), rows)
@@ -302,10 +323,13 @@ def _p(text: object, style: Any = CELL) -> Paragraph:
 
 def _summary_pdf(words: Wording, customer: Mapping[str, Any], company: Mapping[str, Any], b2b: bool,
                  invoices: list[dict[str, Any]], reminders: list[dict[str, Any]],
-                 proof_names: list[str], as_of: dt.date, lang: str) -> bytes:
+                 proof_names: list[str], as_of: dt.date, lang: str, kit: Kit | None = None,
+                 labels: _Labels | None = None) -> bytes:
     w = words
-    kit = Kit(lang)  # one formatter for the summary, plain texts made without the markup parser
+    # one formatter, plain texts made without the markup parser: the run's (`kit`), else the summary's
+    kit = kit if kit is not None else Kit(lang)
     fmt = kit.fmt
+    named = labels or _Labels(words)
 
     def p(text: object, style: Any = CELL) -> Paragraph:
         return kit.plain(text, style)
@@ -393,10 +417,10 @@ def _summary_pdf(words: Wording, customer: Mapping[str, Any], company: Mapping[s
         for r in shown:
             data.append([
                 p(short_date(r["date"], lang, fmt) if _iso(r["date"]) else r["date"]),
-                p(w("channel", value=r["channel"])),
-                p(w("step", value=r["step"])),
+                p(named("channel", r["channel"])),
+                p(named("step", r["step"])),
                 p(r["recipient"]),
-                p(w("status", value=r["status"])),
+                p(named("status", r["status"])),
             ])
         story.append(_grid(data, [22, 20, 45, 63, 20]))
         if len(reminders) > len(shown):
@@ -479,6 +503,7 @@ def agency_package(
     renderer: Renderer,
     context: Mapping[str, Any] | None = None,
     problems: list[TemplateProblem] | None = None,
+    kit: Kit | None = None,
 ) -> bytes:
     """The ZIP for a collection agency or a lawyer (see the module docstring for its content).
 
@@ -493,21 +518,26 @@ def agency_package(
     rendered with ``context`` (the step's render context: the variables the e-mails have; without
     it, customer, company, invoices and as_of) and ``package`` (name, kind, per); a Modeles block
     that cannot be used goes to ``problems`` and the shipped text is written instead.
+    ``kit``: the run's :class:`~relance.render.letter.Kit` of ``lang`` when it makes many packages (its
+    formatter learns each currency once, its paragraphs skip the markup parser): the same bytes.
     """
     if lang not in LOCALES:
         raise ValueError(f"no hand-off wording for language {lang!r}; use 'fr' or 'en'")
+    if kit is None or str(kit.fmt.locale) != LOCALES[lang]:  # not the formatter of this language
+        kit = Kit(lang)
     b2b = _is_b2b(customer)
     values: dict[str, Any] = dict(context) if context is not None else {
         "lang": lang, "customer": customer, "company": company or {}, "invoices": invoices}
     values["as_of"] = as_of
     values["package"] = {"name": str(customer.get("name") or customer.get("id") or ""), "kind": _kind(customer),
-                         "per": money(indemnity_amount, "EUR", lang)}
+                         "per": money(indemnity_amount, "EUR", lang, kit.fmt)}
     words = Wording(renderer, TEMPLATE, PART, lang, values, problems if problems is not None else [])
+    labels = _Labels(words)
     rows = _open_invoices(invoices, b2b, as_of, indemnity_amount)
     reminders = reminder_rows(history_rows, str(customer.get("id") or ""))
     members: dict[str, bytes] = {
         "dossier.csv": _dossier_csv(words, rows, lang),
-        "relances.csv": _relances_csv(words, reminders, lang),
+        "relances.csv": _relances_csv(words, reminders, lang, labels),
     }
     for name, data in proofs.items():
         path = f"preuves/{_proof_name(name)}"
@@ -516,5 +546,5 @@ def agency_package(
         members[path] = bytes(data)
     proof_names = sorted(path.removeprefix("preuves/") for path in members if path.startswith("preuves/"))
     members["synthese.pdf"] = _summary_pdf(words, customer, company or {}, b2b, rows, reminders, proof_names,
-                                           as_of, lang)
+                                           as_of, lang, kit, labels)
     return _zip(members, as_of)
