@@ -167,7 +167,7 @@ def test_an_entry_that_does_not_decode_as_written_is_rebuilt(tmp_path: Path):
     import zlib
 
     payload = json.loads(zlib.decompress(base64.b64decode("".join(str(r[1]) for r in rows[2:]))))
-    payload["e"][2] = {"v": ["k"], "c": [0, 5]}  # a code past its values, under a digest that matches
+    payload["e"][2] = {"v": ["k"], "k": "B", "b": base64.b64encode(bytes([0, 5])).decode()}  # a code past its values
     text = base64.b64encode(zlib.compress(json.dumps(payload).encode())).decode("ascii")
     rows[1][3], rows[1][4] = digest([text]), 1
     rows = [*rows[:2], ["", text]]

@@ -32,6 +32,7 @@ import datetime as dt
 import hashlib
 import json
 import zlib
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -268,8 +269,18 @@ def _encoded_column(j: int, column: Sequence[object]) -> dict[str, object]:
     distinct = dict.fromkeys(plain)
     if len(distinct) * 2 <= len(plain):
         index = {k: i for i, k in enumerate(distinct)}
-        return {"v": list(distinct), "c": list(map(index.__getitem__, plain))}
+        kind = next(k for k in _CODES if 256 ** array(k).itemsize > len(distinct))
+        codes = array(kind, map(index.__getitem__, plain))
+        if _BIG_ENDIAN:
+            codes.byteswap()
+        # the codes as little-endian machine integers: parsed at C speed, not as 200,000 JSON numbers
+        return {"v": list(distinct), "k": kind, "b": base64.b64encode(codes.tobytes()).decode("ascii")}
     return {"r": list(plain)}
+
+
+#: Unsigned array types, smallest first: a column's codes take the first that holds them all.
+_CODES = ("B", "H", "I", "L", "Q")
+_BIG_ENDIAN = array("H", [1]).tobytes()[0] == 0
 
 
 def _decoded_column(j: int, col: Mapping[str, object], n: int) -> list[object]:
@@ -282,11 +293,16 @@ def _decoded_column(j: int, col: Mapping[str, object], n: int) -> list[object]:
         if from_json is None:
             return _text_only(values)
         return list(map(from_json, values))
-    distinct, codes = col["v"], col["c"]
-    if not isinstance(distinct, list) or not isinstance(codes, list) or len(codes) != n:
+    distinct, kind, packed = col["v"], col["k"], col["b"]
+    if not isinstance(distinct, list) or kind not in _CODES or not isinstance(packed, str):
         raise ValueError("column")
-    if n and (min(codes) < 0 or type(max(codes)) is not int):  # a negative code reads from the end
-        raise ValueError("code")
+    codes = array(kind)
+    codes.frombytes(base64.b64decode(packed, validate=True))
+    if _BIG_ENDIAN:
+        codes.byteswap()
+    if len(codes) != n:
+        raise ValueError("column")
+    # (unsigned: no code reads from the end; one past the values is an IndexError)
     said = _text_only(distinct) if from_json is None else list(map(from_json, distinct))
     return list(map(said.__getitem__, codes))
 
