@@ -39,3 +39,30 @@ def encode_rows_reference(rows: Sequence[Sequence[CellValue]]) -> list[str]:
     payload = json.dumps({"n": len(rows), "cols": _columns(rows)}, separators=(",", ":"), ensure_ascii=False)
     text = base64.b64encode(zlib.compress(payload.encode("utf-8"), 6)).decode("ascii")
     return [text[i:i + CHUNK] for i in range(0, len(text), CHUNK)] or [""]
+
+
+# ------------------------------------------------------------------ version 1, as the former code wrote and read it
+
+FORMER_VERSION = "1"
+
+
+def former_index_rows(tabs: Sequence[tuple[str, Sequence[Sequence[CellValue]]]]) -> list[list[CellValue]]:
+    """The index tab the former code wrote (version 1: every History tab as its cells), header
+    row first; the fingerprint cells left blank for the backend to stamp (row index -> tab)."""
+    from relance.engine.history_index import MAGIC, digest
+
+    rows: list[list[CellValue]] = [[MAGIC, FORMER_VERSION]]
+    for name, cells in tabs:
+        chunks = encode_rows_reference(cells)
+        rows.append(["tab", name, "", digest(chunks), len(chunks)])
+        rows.extend(["", c] for c in chunks)
+    return rows
+
+
+def former_reads_it(rows: Sequence[Sequence[CellValue]]) -> bool:
+    """Whether the former code's read_index took an index tab of these rows as one it can read
+    (its check of the header: the magic word and version 1); it read History in full otherwise."""
+    from relance.engine.history_index import MAGIC
+
+    head = [v if isinstance(v, str) else "" if v is None else str(v) for v in (rows[0][:2] if rows else [])]
+    return head == [MAGIC, FORMER_VERSION]

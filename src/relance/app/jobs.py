@@ -11,6 +11,7 @@ import gc
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -26,7 +27,7 @@ from relance.app.resources import (
 )
 from relance.app.templates import message_renderer
 from relance.channels.outbox import SIMULATED, SIMULATION, simulation_folder
-from relance.channels.port import Channel, Delivery
+from relance.channels.port import UNKNOWN, Channel, Delivery
 from relance.engine.action import Action, Skip
 from relance.engine.anomaly import Anomaly, Severity, Source
 from relance.engine.baseline import baseline_entries
@@ -39,6 +40,8 @@ from relance.engine.errors import ChannelError, ConfigError, ForeignTab, Relance
 from relance.engine.history import HistoryEntry
 from relance.engine.history_index import (
     INDEX_TAB,
+    IndexedTab,
+    ParsedTab,
     index_tab,
     is_history_tab,
     is_index_tab,
@@ -130,57 +133,80 @@ def read_book(backend: WorkbookBackend) -> Book:
     begin("read")
     sheets, indexed = _read_sheets(backend, contract)
     begin("records")
-    book = load_book(sheets, contract, shipped_presets(), history_indexed=indexed)
+    book = load_book(sheets, contract, shipped_presets(), history_indexed=indexed is not None,
+                     history_parsed={k: v.columns for k, v in (indexed or {}).items() if isinstance(v, ParsedTab)},
+                     history_index=indexed.tabs if indexed is not None else None)
     refuse_foreign_tabs(book)
     return book
 
 
-def _read_sheets(backend: WorkbookBackend, contract: Contract) -> tuple[list[RawSheet], bool]:
-    """The tabs relance needs, as read_book loads them; whether History came from its index.
+@dataclass(frozen=True)
+class _Indexed:
+    """What _read_sheets took from the History index: per History tab (casefolded name), its
+    entry there (`tabs`) and what it keeps of the tab (a ParsedTab, or the tab's cells)."""
+
+    tabs: Mapping[str, IndexedTab]
+    kept: Mapping[str, ParsedTab | list[tuple[CellValue, ...]]]
+
+    def items(self) -> Iterator[tuple[str, ParsedTab | list[tuple[CellValue, ...]]]]:
+        return iter(self.kept.items())
+
+
+def _read_sheets(backend: WorkbookBackend, contract: Contract) -> tuple[list[RawSheet], _Indexed | None]:
+    """The tabs relance needs, as read_book loads them; what came from the History index (None:
+    History was read).
 
     A backend that fingerprints its tabs (workbook/port.IndexesHistory) is read without History
-    and its archives; their cells come from the History index (engine/history_index.py) when it
-    covers exactly these tabs with the fingerprints this read found. Otherwise they are read
-    too, in a second read, and the index is written afresh with the next save.
+    and its archives; they come from the History index (engine/history_index.py) when it covers
+    exactly these tabs with the fingerprints this read found: a tab the index keeps as records
+    is given as its rows down to the header (load_book takes its records from the index), one
+    it keeps as cells as those cells. Otherwise they are read too, in a second read, and the
+    index is written afresh with the next save.
     """
     fingerprinted = indexes_history(backend)
     if fingerprinted is None:
-        return backend.read(lambda name: reads_tab(contract, name)), False
+        return backend.read(lambda name: reads_tab(contract, name)), None
     sheets = backend.read(lambda name: (reads_tab(contract, name) and not is_history_tab(contract, name))
                           or is_index_tab(name))
     prints = dict(fingerprinted.fingerprints())
     names = [s.name for s in sheets if is_history_tab(contract, s.name)]
     stored = read_index(next((s for s in sheets if is_index_tab(s.name)), None))
-    cells = stored.cells(names, prints) if stored is not None else None
-    if cells is not None:
-        return [RawSheet(s.name, cells[s.name.casefold()], s.owned) if is_history_tab(contract, s.name) else s
-                for s in sheets], True
+    kept = stored.cells(names, prints) if stored is not None else None
+    if stored is not None and kept is not None:
+        def sheet(s: RawSheet) -> RawSheet:
+            found = kept[s.name.casefold()]
+            return RawSheet(s.name, found.head if isinstance(found, ParsedTab) else found, s.owned)
+
+        return ([sheet(s) if is_history_tab(contract, s.name) else s for s in sheets],
+                _Indexed({k: stored.tabs[k] for k in kept}, kept))
     again = {s.name.casefold(): s for s in backend.read(lambda name: is_history_tab(contract, name))}
     later = fingerprinted.fingerprints()
     if [s.name for s in again.values()] != [s.name for s in sheets] or any(
             later.get(k) != v for k, v in prints.items() if not is_history_tab(contract, k)):
         # the workbook changed between the two reads (a person saved it): read it whole again
-        return backend.read(lambda name: reads_tab(contract, name)), False
-    return [again[s.name.casefold()] if is_history_tab(contract, s.name) else s for s in sheets], False
+        return backend.read(lambda name: reads_tab(contract, name)), None
+    return [again[s.name.casefold()] if is_history_tab(contract, s.name) else s for s in sheets], None
 
 
 def history_write(backend: WorkbookBackend, book: Book, entries: Sequence[HistoryEntry]) -> list[OwnedTab]:
     """History with these rows (engine/owned_tabs.history_tabs), and, for a backend that
     fingerprints its tabs, the History index of History and every archive as this save leaves
-    them: the tabs written now from their rows, the others from the cells read (or the index)."""
+    them: the tabs written now from their rows, the others from the cells read, or copied from
+    the index they came from."""
     tabs = history_tabs(book, entries)
     fingerprinted = indexes_history(backend)
     there = book.history_sheets.get(INDEX_TAB)
     if fingerprinted is None or (there is not None and not is_our_index(there)):
         return tabs  # a user's own tab under the index's name is never written over
     written = {t.name.casefold(): t for t in tabs}
-    covered: list[tuple[str, Sequence[Sequence[CellValue]]]] = []
+    covered: list[tuple[str, Sequence[Sequence[CellValue]] | IndexedTab]] = []
     for key, sheet in book.history_sheets.items():
         if key not in written and not is_index_tab(key):
-            covered.append((sheet.name, sheet.rows))
+            copied = book.history_index.get(key)
+            covered.append((sheet.name, copied if copied is not None else sheet.rows))
     for tab in tabs:
         covered.append((tab.name, read_back(fingerprinted.as_read, [list(tab.header), *tab.rows])))
-    return [*tabs, index_tab(covered)]
+    return [*tabs, index_tab(covered, book.contract.tab("history"))]
 
 
 def refuse_foreign_tabs(book: Book) -> None:
@@ -470,15 +496,22 @@ def run(
 
             def fix_history(book: Book) -> Book:
                 nonlocal settled, unsettled, history_kept
-                history, simulated = _settle_simulations(book.history, book.language)
+                # only `pending` and `unknown` rows are settled or said (_settle_simulations,
+                # _live_pending, reconcile: each row on its own): the others are not even looked at
+                rows = book.history
+                touched = [i for i, status in enumerate(map(_STATUS, rows)) if status in _UNSETTLED]
+                mine = [rows[i] for i in touched]
+                history, simulated = _settle_simulations(mine, book.language)
                 live = _live_pending(history, lease_of(backend), now, book.settings.timezone)
                 done = reconcile([e for e in history if id(e) not in live], channel, task_ids, lang=book.language,
                                  now=now)
                 settled, unsettled = done.settled + simulated, done.unsettled
                 settled_rows = iter(done.entries)
-                fixed = [e if id(e) in live else next(settled_rows) for e in history]
-                history_kept = len(fixed) == len(book.history) and all(
-                    a is b for a, b in zip(fixed, book.history, strict=True))
+                fixed_rows = [e if id(e) in live else next(settled_rows) for e in history]
+                history_kept = all(a is b for a, b in zip(fixed_rows, mine, strict=True))
+                fixed = list(rows)
+                for i, e in zip(touched, fixed_rows, strict=True):
+                    fixed[i] = e
                 return replace(book, history=fixed)
 
             snap = snapshot(backend, now, as_of, fix_history, book0)
@@ -487,14 +520,16 @@ def run(
                 if problem is not None:
                     snap.anomalies.append(problem)
                 if (as_of is None or as_of == window.local_date) and not window.open:
-                    snap.anomalies.extend(unsettled_anomalies(snap.book, unsettled))
+                    if unsettled:  # (it indexes every History row to say where each one is)
+                        snap.anomalies.extend(unsettled_anomalies(snap.book, unsettled))
                     return RunResult(run_id, snap, False, settled_pending=settled, outbox=channel.location,
                                      deferred=window.reason, next_window=window.next_open.isoformat(),
                                      unsettled_pending=len(unsettled))
             if backend.changed_since_read():  # payments re-read just before sending (DESIGN §4.3)
                 snap = snapshot(backend, now, as_of, fix_history)
             book = snap.book
-            snap.anomalies.extend(unsettled_anomalies(book, unsettled))
+            if unsettled:  # (it indexes every History row to say where each one is)
+                snap.anomalies.extend(unsettled_anomalies(book, unsettled))
 
             @phase("save")
             def save_pending(pending: Sequence[HistoryEntry]) -> frozenset[str]:
@@ -552,6 +587,11 @@ def run(
         return RunResult(run_id, snap, False, execution, settled, channel.location, simulation=simulation,
                          today=local_today(book, now) if simulation else None,
                          unsettled_pending=len(unsettled))
+
+
+_STATUS = attrgetter("status")
+#: The statuses of the rows a run may settle (`pending`) or must say (`unknown`: a person decides).
+_UNSETTLED = frozenset({"pending", UNKNOWN})
 
 
 def _live_pending(entries: Sequence[HistoryEntry], lease: dt.timedelta | None, now: dt.datetime,

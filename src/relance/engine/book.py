@@ -14,8 +14,8 @@ from relance.engine.balance import Credit, InvoiceLedger, apply_all
 from relance.engine.catalog import anomalies as A
 from relance.engine.contract import Contract, normalize
 from relance.engine.customer import Customer, parse_customers
-from relance.engine.history import HistoryEntry, read_archives, read_history
-from relance.engine.history_index import is_history_tab, is_index_tab
+from relance.engine.history import HistoryEntry, entries_of, read_archives, read_history
+from relance.engine.history_index import IndexedTab, is_history_tab, is_index_tab
 from relance.engine.i18n import Lang, lang_of
 from relance.engine.invoice import Invoice, parse_invoices
 from relance.engine.pause import (
@@ -65,6 +65,10 @@ class Book:
     #: Whether History came from an index matching the workbook: a save that changes no History
     #: row then leaves History, its archives and the index as they are.
     history_indexed: bool = False
+    #: The index's entry of each History tab taken from it (casefolded name): what the next
+    #: index says of a tab that save leaves as it is, copied as it is. Such a tab's sheet in
+    #: `history_sheets` holds only its rows down to the header.
+    history_index: Mapping[str, IndexedTab] = field(default_factory=dict)
 
     @property
     def has_errors(self) -> bool:
@@ -104,11 +108,16 @@ def _drop_rows(tables: Mapping[str, Table], key: str) -> None:
 
 
 def load_book(sheets: Sequence[RawSheet], contract: Contract, presets: Mapping[str, Scenario],
-              history_indexed: bool = False) -> Book:
+              history_indexed: bool = False,
+              history_parsed: Mapping[str, Sequence[Sequence[object]] | None] | None = None,
+              history_index: Mapping[str, IndexedTab] | None = None) -> Book:
     """Every tab checked and turned into records.
 
     `contract` and `presets` (the shipped scenarios) come from the caller: the engine reads no file.
-    `history_indexed`: the History tabs' cells came from the History index, not from a read.
+    `history_indexed`: the History tabs came from the History index, not from a read;
+    `history_parsed`: what it keeps of a tab read without an anomaly (casefolded name -> the
+    field columns of its records, engine/history.history_columns: its sheet then holds only
+    its rows down to the header), read instead of cells; `history_index`: its entry of each tab.
     """
     c = contract
     out = Collector()
@@ -134,8 +143,13 @@ def load_book(sheets: Sequence[RawSheet], contract: Contract, presets: Mapping[s
     ledgers, credits = apply_all(invoices, payments, out, disputes)
     sales = parse_sales(tables.get("sales"), settings, out)
     scenarios, broken_scenarios = load_scenarios(tables.get("scenarios"), presets, out)
-    history = read_history(tables.get("history"), scenarios)
-    archived = read_archives(sheets, c.tab("history"), scenarios)
+    history_table = tables.get("history")
+    parsed = history_parsed or {}
+    if history_table is not None and history_table.name.casefold() in parsed:
+        history = entries_of(parsed[history_table.name.casefold()], scenarios)
+    else:
+        history = read_history(history_table, scenarios)
+    archived = read_archives(sheets, c.tab("history"), scenarios, parsed)
     if settings.default_scenario not in scenarios and settings.default_scenario not in broken_scenarios:
         out.add(Source(out.tab("settings"), 1), settings.default_scenario,
                 A.R094_SCENARIO(setting="default_scenario"), A.ONE_OF(choices=sorted(scenarios)), "R094")
@@ -143,4 +157,4 @@ def load_book(sheets: Sequence[RawSheet], contract: Contract, presets: Mapping[s
                 history, archived, tables, owned, [s.name for s in sheets], out.items, language, sales=sales,
                 broken_scenarios=broken_scenarios,
                 history_sheets={s.name.casefold(): s for s in sheets if is_history_tab(c, s.name) or is_index_tab(s.name)},
-                history_indexed=history_indexed)
+                history_indexed=history_indexed, history_index=dict(history_index or {}))

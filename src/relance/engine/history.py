@@ -200,39 +200,34 @@ _SLOTS = tuple(getattr(HistoryEntry, name) for name in _FIELDS)
 
 
 def _entries(columns: Sequence[Sequence[object]]) -> list[HistoryEntry]:
-    """HistoryEntry(*row) for each row of these columns (one per field, in order), filled a slot
-    at a time across every row: what the constructor and __post_init__ make, without their
+    """HistoryEntry(*row) for each row of these columns (one per field, in order; `as_of` and
+    `via` already read from an older row's detail where left out: history_columns), filled a
+    slot at a time across every row: what the constructor and __post_init__ make, without their
     per-field cost (a frozen dataclass sets each field through object.__setattr__)."""
     n = len(columns[0])
-    detail, stamp, via = (cast(Sequence[str], columns[_FIELDS.index(k)]) for k in ("detail", "timestamp", "via"))
-    as_of = columns[_FIELDS.index("as_of")]
-    if None in as_of:
-        as_of = [_legacy_as_of(d, t) if a is None else a for a, d, t in zip(as_of, detail, stamp, strict=True)]
-    if "" in via:
-        found = [_VIA.match(d) if not v else None for v, d in zip(via, detail, strict=True)]
-        via = [m[1].strip() if m else v for v, m in zip(via, found, strict=True)]
     made = list(map(object.__new__, repeat(HistoryEntry, n)))
-    for slot, name, column in zip(_SLOTS, _FIELDS, columns, strict=True):
-        values = as_of if name == "as_of" else via if name == "via" else column
-        deque(map(slot.__set__, made, values), maxlen=0)
+    for slot, column in zip(_SLOTS, columns, strict=True):
+        deque(map(slot.__set__, made, column), maxlen=0)
     return made
 
 
-def read_history(table: Table | None, scenarios: Mapping[str, Scenario] | None = None) -> list[HistoryEntry]:
-    """History rows with their machine values, whatever language they were written in.
+#: The position of `step` among the columns (HistoryEntry's fields, in order).
+STEP = _FIELDS.index("step")
 
-    Statuses and channels are read in French or English (`envoyé`, `sent`); steps by name or by
-    label, through `scenarios` (their labels, else the row's action key).
+
+def history_columns(table: Table | None) -> list[Sequence[object]] | None:
+    """History's rows as HistoryEntry's field values, one column per field in order, with each
+    step as written (a label or a name: `named_steps` reads it); None when there is no row.
 
     Read column by column, each distinct value of a column once, exactly as `_entry` reads a row
     (read_history_by_row, the reference test_history_index holds it to): 200,000 rows cost
-    their rows, not their cells."""
+    their rows, not their cells. What the History index keeps of a tab (engine/history_index.py)."""
     if table is None:
-        return []
+        return None
     keyed = table.columns.get("action_key")
     data = [r for _, r in table.data if keyed < len(r) and r[keyed]] if keyed is not None else []
     if not data:
-        return []
+        return None
 
     width = min(map(len, data))
     wanted = [j for j in table.columns.values() if j is not None]
@@ -256,27 +251,66 @@ def read_history(table: Table | None, scenarios: Mapping[str, Scenario] | None =
     ids = _column(column("invoice_ids"), lambda v: tuple(i for i in text(v).split(";") if i))
     scenario_names = _texts(column("scenario"))
     steps = _texts(column("step"))
-    if scenarios:
-        names = StepNames.of(scenarios)
-        labels: dict[tuple[str, str], str | None] = {}
-        for i, (scenario, raw) in enumerate(zip(scenario_names, steps, strict=True)):
-            known = labels.get((scenario, raw), "")
-            if known == "":
-                words = names.by_scenario.get(scenario)
-                known = labels[(scenario, raw)] = raw if words is None else (words.get(raw) or words.get(normalize(raw)))
-            steps[i] = known if known is not None else names.name(scenario, raw, keys[i], customers[i], ids[i])
-    return _entries((
-        run_ids, stamps, keys, customers, ids, scenario_names, steps,
-        _column(column("channel"), lambda v: key_of(CHANNELS, v) if v is not None else ""),
-        _texts(column("recipient")),
-        _column(column("status"), read_status),
-        _texts(column("message_id")),
-        _column(column("amount_due"), lambda v: cells.parse_amount(v)[0]),
-        _texts(column("currency")),
-        _texts(column("detail")),
-        _column(column("as_of"), lambda v: cells.parse_date(v)[0]),
-        _texts(column("via")),
-    ))
+    channels = _column(column("channel"), lambda v: key_of(CHANNELS, v) if v is not None else "")
+    recipients = _texts(column("recipient"))
+    statuses = _column(column("status"), read_status)
+    message_ids = _texts(column("message_id"))
+    amounts = _column(column("amount_due"), lambda v: cells.parse_amount(v)[0])
+    currencies = _texts(column("currency"))
+    detail = _texts(column("detail"))
+    as_of = _column(column("as_of"), lambda v: cells.parse_date(v)[0])
+    via = _texts(column("via"))
+    # what HistoryEntry.__post_init__ reads of an older row's detail: its run date, its transport
+    if None in as_of:
+        as_of = [_legacy_as_of(d, t) if a is None else a for a, d, t in zip(as_of, detail, stamps, strict=True)]
+    if "" in via:
+        found = [_VIA.match(d) if not v else None for v, d in zip(via, detail, strict=True)]
+        via = [m[1].strip() if m else v for v, m in zip(via, found, strict=True)]
+    return [run_ids, stamps, keys, customers, ids, scenario_names, steps, channels, recipients, statuses,
+            message_ids, amounts, currencies, detail, as_of, via]
+
+
+def named_steps(columns: Sequence[Sequence[object]], scenarios: Mapping[str, Scenario] | None) -> list[object]:
+    """The step column of `history_columns`, each step read by name or by label through
+    `scenarios` (their labels, else the row's action key); as written without scenarios.
+    Each distinct (scenario, step) pair is looked up once; only a row whose step no ladder
+    names is settled by its own key."""
+    steps = list(columns[STEP])
+    if not scenarios or not steps:
+        return steps
+    names = StepNames.of(scenarios)
+    scenario_names = cast(Sequence[str], columns[_FIELDS.index("scenario")])
+    pairs = list(zip(scenario_names, cast(Sequence[str], steps), strict=True))
+    labels: dict[tuple[str, str], str | None] = {}
+    for scenario, raw in dict.fromkeys(pairs):
+        words = names.by_scenario.get(scenario)
+        labels[(scenario, raw)] = raw if words is None else (words.get(raw) or words.get(normalize(raw)))
+    named: list[object] = list(map(labels.__getitem__, pairs))
+    if None in named:
+        keys, customers, ids = (columns[_FIELDS.index(k)] for k in ("action_key", "customer_id", "invoice_ids"))
+        for i, known in enumerate(named):
+            if known is None:
+                scenario, raw = pairs[i]
+                named[i] = names.name(scenario, raw, cast(str, keys[i]), cast(str, customers[i]),
+                                      cast(tuple[str, ...], ids[i]))
+    return named
+
+
+def entries_of(columns: Sequence[Sequence[object]] | None,
+               scenarios: Mapping[str, Scenario] | None = None) -> list[HistoryEntry]:
+    """The HistoryEntry of each row of `history_columns`, steps named through `scenarios`."""
+    if not columns or not columns[0]:
+        return []
+    return _entries([*columns[:STEP], named_steps(columns, scenarios), *columns[STEP + 1:]])
+
+
+def read_history(table: Table | None, scenarios: Mapping[str, Scenario] | None = None) -> list[HistoryEntry]:
+    """History rows with their machine values, whatever language they were written in.
+
+    Statuses and channels are read in French or English (`envoyé`, `sent`); steps by name or by
+    label, through `scenarios` (their labels, else the row's action key). Column by column
+    (history_columns, named_steps)."""
+    return entries_of(history_columns(table), scenarios)
 
 
 def read_history_by_row(table: Table | None, scenarios: Mapping[str, Scenario] | None = None) -> list[HistoryEntry]:
@@ -288,14 +322,21 @@ def read_history_by_row(table: Table | None, scenarios: Mapping[str, Scenario] |
 
 
 def read_archives(sheets: Sequence[RawSheet], history_spec: TabSpec,
-                  scenarios: Mapping[str, Scenario] | None = None) -> list[HistoryEntry]:
-    """Rows moved to History_2026-style tabs still count for idempotency."""
+                  scenarios: Mapping[str, Scenario] | None = None,
+                  parsed: Mapping[str, Sequence[Sequence[object]] | None] | None = None) -> list[HistoryEntry]:
+    """Rows moved to History_2026-style tabs still count for idempotency. `parsed`: the field
+    columns the History index keeps of a tab (casefolded name -> history_columns), read instead
+    of its cells."""
     from relance.engine.table import Collector, read_table
 
     entries: list[HistoryEntry] = []
     for sheet in sheets:
         if ARCHIVE_TAB.match(normalize(sheet.name)):
-            entries.extend(read_history(read_table(sheet, history_spec, Collector()), scenarios))
+            key = sheet.name.casefold()
+            if parsed is not None and key in parsed:
+                entries.extend(entries_of(parsed[key], scenarios))
+            else:
+                entries.extend(read_history(read_table(sheet, history_spec, Collector()), scenarios))
     return entries
 
 

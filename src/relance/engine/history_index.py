@@ -14,6 +14,15 @@ index itself was edited: its digest no longer matches) and the run reads History
 writes a fresh index with its next save. The cells are those a full read returns, and the
 engine reads them exactly as it reads a tab (engine/book.load_book): a run through the index
 decides what a full read decides, anomalies and their cells included.
+
+Version 2 keeps, for a tab whose cells read without an anomaly (every tab relance wrote), not
+its cells but what the engine reads of them: the rows down to the header, and History's rows
+as HistoryEntry's field values (engine/history.history_columns, steps as written: a run names
+them through its own ladders). A run then makes History's records without making its cells
+again, nor parsing them; a tab with an anomaly is kept as cells, read as a tab is read. An
+index of version 1 (cells only, written by an older relance) is not read: History is read in
+full and the next save writes a version 2 index (and an older relance, finding version 2,
+does the same with its own).
 """
 
 from __future__ import annotations
@@ -23,19 +32,20 @@ import datetime as dt
 import hashlib
 import json
 import zlib
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import cast
 
-from relance.engine.contract import Contract
+from relance.engine.contract import Contract, TabSpec
 from relance.engine.sheets import CellValue, OwnedTab, RawSheet
-from relance.engine.table import written_spec
+from relance.engine.table import Collector, read_table, written_spec
 
 #: The index tab's name (hidden; no user tab is expected under it: one that is not relance's is ignored).
 INDEX_TAB = "relance_index"
 MAGIC = "relance-history-index"
-VERSION = "1"
+VERSION = "2"
 #: Text per cell: below Excel's 32,767 characters and Google Sheets' 50,000.
 CHUNK = 30_000
 _TAB_ROW = "tab"
@@ -51,7 +61,7 @@ def is_our_index(sheet: RawSheet) -> bool:
     History is then read in full on every run, and no index is written."""
     if sheet.owned is not None:
         return sheet.owned
-    return bool(sheet.rows) and [_text(v) for v in sheet.rows[0][:2]] == [MAGIC, VERSION]
+    return bool(sheet.rows) and bool(sheet.rows[0]) and _text(sheet.rows[0][0]) == MAGIC  # any version
 
 
 def is_history_tab(contract: Contract, name: str) -> bool:
@@ -194,6 +204,185 @@ def decode_rows(chunks: Iterable[str]) -> list[tuple[CellValue, ...]]:
     return _rows(int(payload["n"]), payload["cols"])
 
 
+# ------------------------------------------------------------------ History's records (version 2)
+
+def _decimal_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if type(value) is not Decimal:
+        raise TypeError("amount")
+    return str(value)  # Decimal(str(d)) is d, digits, exponent and sign alike
+
+
+def _date_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if type(value) is not dt.date:
+        raise TypeError("date")
+    return value.isoformat()
+
+
+def _ids_text(value: object) -> str:
+    if type(value) is not tuple:
+        raise TypeError("invoice ids")
+    text = ";".join(value)  # TypeError for an id that is not text
+    if _ids(text) != value:  # an id holding ";", a blank id: not kept this way
+        raise TypeError("invoice ids")
+    return text
+
+
+def _ids(text: object) -> tuple[str, ...]:
+    if type(text) is not str:
+        raise TypeError("invoice ids")
+    return tuple(text.split(";")) if text else ()
+
+
+def _decimal(text: object) -> Decimal | None:
+    if text is not None and type(text) is not str:
+        raise TypeError("amount")
+    return None if text is None else Decimal(text)
+
+
+def _date(text: object) -> dt.date | None:
+    if text is not None and type(text) is not str:
+        raise TypeError("date")
+    return None if text is None else dt.date.fromisoformat(text)
+
+
+#: How each of HistoryEntry's fields is kept as JSON, and read back (the others: text as it is).
+_TO_JSON: dict[int, Callable[[object], object]] = {4: _ids_text, 11: _decimal_text, 14: _date_text}
+_FROM_JSON: dict[int, Callable[[object], object]] = {4: _ids, 11: _decimal, 14: _date}
+FIELDS = 16
+
+
+def _encoded_column(j: int, column: Sequence[object]) -> dict[str, object]:
+    to_json = _TO_JSON.get(j)
+    if to_json is None:
+        if not all(type(v) is str for v in column):
+            raise TypeError("text")
+        plain: Sequence[object] = column
+    elif j == 11:  # 1.5 and 1.50 are equal keys, yet not the same amount: each one said
+        plain = list(map(to_json, column))
+    else:  # invoice ids, dates: equal values are the same value, each said once
+        said = {v: to_json(v) for v in dict.fromkeys(column)}
+        plain = list(map(said.__getitem__, column))
+    distinct = dict.fromkeys(plain)
+    if len(distinct) * 2 <= len(plain):
+        index = {k: i for i, k in enumerate(distinct)}
+        kind = next(k for k in _CODES if 256 ** array(k).itemsize > len(distinct))
+        codes = array(kind, map(index.__getitem__, plain))
+        if _BIG_ENDIAN:
+            codes.byteswap()
+        # the codes as little-endian machine integers: parsed at C speed, not as 200,000 JSON numbers
+        return {"v": list(distinct), "k": kind, "b": base64.b64encode(codes.tobytes()).decode("ascii")}
+    return {"r": list(plain)}
+
+
+#: Unsigned array types, smallest first: a column's codes take the first that holds them all.
+_CODES = ("B", "H", "I", "L", "Q")
+_BIG_ENDIAN = array("H", [1]).tobytes()[0] == 0
+
+
+def _decoded_column(j: int, col: Mapping[str, object], n: int) -> list[object]:
+    """A column as _encoded_column wrote it; ValueError or TypeError for anything else."""
+    from_json = _FROM_JSON.get(j)
+    if "r" in col:
+        values = col["r"]
+        if not isinstance(values, list) or len(values) != n:
+            raise ValueError("column")
+        if from_json is None:
+            return _text_only(values)
+        return list(map(from_json, values))
+    distinct, kind, packed = col["v"], col["k"], col["b"]
+    if not isinstance(distinct, list) or kind not in _CODES or not isinstance(packed, str):
+        raise ValueError("column")
+    codes = array(kind)
+    codes.frombytes(base64.b64decode(packed, validate=True))
+    if _BIG_ENDIAN:
+        codes.byteswap()
+    if len(codes) != n:
+        raise ValueError("column")
+    # (unsigned: no code reads from the end; one past the values is an IndexError)
+    said = _text_only(distinct) if from_json is None else list(map(from_json, distinct))
+    return list(map(said.__getitem__, codes))
+
+
+def _text_only(values: list[object]) -> list[object]:
+    if not set(map(type, values)) <= {str}:
+        raise TypeError("text")
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedTab:
+    """A History tab as version 2 of the index keeps it: its rows down to the header (the
+    header included: how the tab is found, named and its columns mapped), and the field columns
+    of its records (engine/history.history_columns; None: no record)."""
+
+    head: list[tuple[CellValue, ...]]
+    columns: Sequence[Sequence[object]] | None
+
+
+def parse_tab(spec: TabSpec, name: str, rows: Sequence[Sequence[CellValue]]) -> ParsedTab | None:
+    """What the engine reads of a History tab of these cells (as a read returns them), or None
+    when reading them says anything (an anomaly: a blank row, the header again, a column twice
+    or missing): such a tab is kept as cells and read as any tab is read."""
+    from relance.engine.history import history_columns
+
+    out = Collector()
+    table = read_table(RawSheet(name, rows, True), spec, out)
+    if out.items:
+        return None
+    head = table.header_row
+    return ParsedTab([tuple(r) for r in rows[:head]], history_columns(table))
+
+
+def encode_parsed(parsed: ParsedTab) -> list[str]:
+    """A ParsedTab as text chunks (JSON, deflated, base64), CHUNK characters at most each;
+    TypeError when a value is not of the type a History record holds (then keep the cells)."""
+    columns = parsed.columns
+    payload = {"head": {"n": len(parsed.head), "cols": _columns(parsed.head)},
+               "n": len(columns[0]) if columns is not None else 0,
+               "e": [_encoded_column(j, c) for j, c in enumerate(columns)] if columns is not None else None}
+    if columns is not None and (len(columns) != FIELDS or len(set(map(len, columns))) != 1):
+        raise TypeError("columns")
+    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    text = base64.b64encode(zlib.compress(data, 6)).decode("ascii")
+    return [text[i:i + CHUNK] for i in range(0, len(text), CHUNK)] or [""]
+
+
+def encode_tab(spec: TabSpec, name: str, rows: Sequence[Sequence[CellValue]]) -> list[str]:
+    """A History tab's entry in the index: as a ParsedTab when its cells read without an
+    anomaly, else as its cells (encode_rows)."""
+    parsed = parse_tab(spec, name, rows)
+    if parsed is not None:
+        try:
+            return encode_parsed(parsed)
+        except TypeError:
+            pass
+    return encode_rows(rows)
+
+
+def decode_tab(chunks: Iterable[str]) -> ParsedTab | list[tuple[CellValue, ...]]:
+    """An index entry as encode_tab wrote it: a ParsedTab, or a tab's cells."""
+    payload = json.loads(zlib.decompress(base64.b64decode("".join(chunks), validate=True)))
+    if not isinstance(payload, dict):
+        raise ValueError("payload")
+    if "head" not in payload:
+        return _rows(int(payload["n"]), payload["cols"])
+    head = payload["head"]
+    encoded = payload["e"]
+    if encoded is None:
+        return ParsedTab(_rows(int(head["n"]), head["cols"]), None)
+    if not isinstance(encoded, list) or len(encoded) != FIELDS or not all(isinstance(c, dict) for c in encoded):
+        raise ValueError("columns")
+    n = payload["n"]
+    if type(n) is not int:
+        raise ValueError("rows")
+    columns = [_decoded_column(j, c, n) for j, c in enumerate(encoded)]
+    return ParsedTab(_rows(int(head["n"]), head["cols"]), columns)
+
+
 def digest(chunks: Sequence[str]) -> str:
     h = hashlib.sha256()
     for c in chunks:
@@ -235,13 +424,14 @@ class IndexedTab:
     chunks: tuple[str, ...]
 
 
-def index_tab(tabs: Sequence[tuple[str, Sequence[Sequence[CellValue]] | IndexedTab]]) -> IndexTab:
-    """The index of these History tabs: each given as the cells a read of it returns (header row
-    first), or as the entry of a previous index when the tab is copied unchanged."""
+def index_tab(tabs: Sequence[tuple[str, Sequence[Sequence[CellValue]] | IndexedTab]], spec: TabSpec) -> IndexTab:
+    """The index of these History tabs (`spec`: History's): each given as the cells a read of it
+    returns (header row first), or as the entry of a previous index when the tab is copied
+    unchanged."""
     rows: list[list[CellValue]] = []
     stamps: dict[int, str] = {}
     for name, cells in tabs:
-        chunks = list(cells.chunks) if isinstance(cells, IndexedTab) else encode_rows(cells)
+        chunks = list(cells.chunks) if isinstance(cells, IndexedTab) else encode_tab(spec, name, cells)
         stamps[len(rows)] = name
         rows.append([_TAB_ROW, name, "", digest(chunks), len(chunks)])
         rows.extend(["", c] for c in chunks)
@@ -255,21 +445,23 @@ class StoredIndex:
 
     tabs: dict[str, IndexedTab]
 
-    def cells(self, names: Sequence[str], fingerprints: Mapping[str, str]) -> dict[str, list[tuple[CellValue, ...]]] | None:
-        """The cells of every tab named (the workbook's History tabs), when the index covers
-        exactly these tabs and each one's fingerprint is the backend's now; else None."""
+    def cells(self, names: Sequence[str],
+              fingerprints: Mapping[str, str]) -> dict[str, ParsedTab | list[tuple[CellValue, ...]]] | None:
+        """What the index keeps of every tab named (the workbook's History tabs: a ParsedTab, or
+        the tab's cells), when it covers exactly these tabs and each one's fingerprint is the
+        backend's now; else None (and so for an entry that does not decode as written)."""
         wanted = {n.casefold() for n in names}
         if wanted != set(self.tabs):
             return None
-        found: dict[str, list[tuple[CellValue, ...]]] = {}
+        found: dict[str, ParsedTab | list[tuple[CellValue, ...]]] = {}
         for key in wanted:
             entry = self.tabs[key]
             now = fingerprints.get(key)
             if not now or now != entry.fingerprint:
                 return None
             try:
-                found[key] = decode_rows(entry.chunks)
-            except (ValueError, TypeError, KeyError, AssertionError, zlib.error, AttributeError):
+                found[key] = decode_tab(entry.chunks)
+            except Exception:  # noqa: BLE001 - whatever it holds, an entry that does not decode is rebuilt
                 return None
         return found
 
