@@ -50,8 +50,11 @@ def same_ledgers(b: Book, days: list[dt.date]) -> tuple[Ledgers, list[balance.Cr
     slow, old_credits = reference.apply_all(b.invoices, b.payments, out_slow := Collector(), b.disputes)
     assert repr(credits) == repr(old_credits)
     assert repr(out_fast.items) == repr(out_slow.items)
-    # the mapping: same keys in the same order, same length, same answers to `in`, get and []
+    # the mapping: same keys in the same order, same length, same answers to `in`, get and [];
+    # ledgers made one by one first, then all at once (values, items, or many asked for)
     assert list(fast) == list(slow) and len(fast) == len(slow)
+    assert [_ledger_text(fast[k], days) for k in fast] == [_ledger_text(slow[k], days) for k in slow]
+    assert fast._made is None or len(fast) > balance._ASKED_MANY
     assert [_ledger_text(v, days) for v in fast.values()] == [_ledger_text(v, days) for v in slow.values()]
     assert [(k, _ledger_text(v, days)) for k, v in fast.items()] == [
         (k, _ledger_text(v, days)) for k, v in slow.items()]
@@ -153,3 +156,17 @@ def test_every_kind_of_what_was_applied_reads_as_its_ledger():
     positions = position.compute_positions(replace(b, ledgers=fast), day)
     settled = [p.balance for p in positions.values() if p.status == "settled"]
     assert len(settled) == 3 and settled[0] is settled[1]  # F2 and F3 paid once share their zero
+
+
+def test_ledgers_asked_for_one_by_one_are_made_all_at_once_past_a_few(demo_book: Book, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(balance, "_ASKED_MANY", 5)
+    fast, _ = balance.apply_all(demo_book.invoices, demo_book.payments, Collector(), demo_book.disputes)
+    slow, _ = reference.apply_all(demo_book.invoices, demo_book.payments, Collector(), demo_book.disputes)
+    day = [DEFAULT_AS_OF]
+    first = [_ledger_text(fast[k], day) for k in list(fast)[:5]]
+    assert fast._made is None
+    assert [_ledger_text(fast[k], day) for k in sorted(fast)] == [_ledger_text(slow[k], day) for k in sorted(slow)]
+    assert fast._made is not None and first == [_ledger_text(slow[k], day) for k in list(slow)[:5]]
+    assert "F-nope" not in fast
+    with pytest.raises(KeyError):
+        fast["F-nope"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate
@@ -126,18 +126,26 @@ class Ledgers(Mapping[str, InvoiceLedger]):
 
     Why: a million InvoiceLedger objects, their lists, Allocation tuples and cumulative tuples held
     about 270 bytes an invoice (270 MB at 1M invoices) for what an invoice paid once needs:
-    its payment, which the book holds anyway. The figures read `rows()` (engine/position.py,
+    its payment, which the book holds anyway. The figures read `ledger_rows` (engine/position.py,
     engine/scoring.py), which makes no object; the others get InvoiceLedger objects equal to the
     ones session 21 kept (tests/test_figures_ledgers.py)."""
 
-    __slots__ = ("_invoices", "_applied", "_size")
+    __slots__ = ("_invoices", "_applied", "_size", "_asked", "_made")
 
     def __init__(self, invoices: Mapping[str, Invoice], applied: dict[str, Applied], size: int) -> None:
         self._invoices = invoices
         self._applied = applied
         self._size = size
+        self._asked = 0  # ledgers made one by one so far
+        self._made: dict[str, InvoiceLedger] | None = None  # every ledger, once a reader walks them all
 
     def __getitem__(self, iid: str) -> InvoiceLedger:
+        made = self._made
+        if made is not None:
+            return made[iid]
+        self._asked += 1
+        if self._asked > _ASKED_MANY:  # a reader walking them (the report): made once for all
+            return self._every()[iid]
         found = self._applied.get(iid)
         if found is None:
             inv = self._invoices[iid]
@@ -145,6 +153,22 @@ class Ledgers(Mapping[str, InvoiceLedger]):
                 raise KeyError(iid)
             return InvoiceLedger(inv)
         return ledger_of(self._invoices[iid], found)
+
+    def values(self) -> ValuesView[InvoiceLedger]:
+        """Every ledger, made once (the report's figures walk them several times; a run never)."""
+        return self._every().values()
+
+    def items(self) -> ItemsView[str, InvoiceLedger]:
+        """Every (id, ledger), made once, as values()."""
+        return self._every().items()
+
+    def _every(self) -> dict[str, InvoiceLedger]:
+        made = self._made
+        if made is None:
+            get = self._applied.get
+            made = self._made = {iid: ledger_of(inv, get(iid)) for iid, inv in self._invoices.items()
+                                 if inv[6] != "credit_note"}
+        return made
 
     def __contains__(self, iid: object) -> bool:
         if iid in self._applied:
@@ -160,12 +184,9 @@ class Ledgers(Mapping[str, InvoiceLedger]):
     def __len__(self) -> int:
         return self._size
 
-    def rows(self) -> Iterator[tuple[str, Invoice, Applied]]:
-        """(id, invoice, what was applied) of every ledger, in order, without making one."""
-        get = self._applied.get
-        for iid, inv in self._invoices.items():
-            if inv[6] != "credit_note":
-                yield iid, inv, get(iid)
+
+#: ledgers Ledgers makes one by one before it makes them all at once (a run asks for a few dozen)
+_ASKED_MANY = 4096
 
 
 def ledger_rows(ledgers: Mapping[str, InvoiceLedger]
