@@ -42,7 +42,7 @@ class Book:
     customers: dict[str, Customer]
     invoices: dict[str, Invoice]
     payments: list[Payment]
-    ledgers: dict[str, InvoiceLedger]
+    ledgers: Mapping[str, InvoiceLedger]
     credits: list[Credit]
     disputes: list[Dispute]
     promises: list[Promise]

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from relance.engine.anomaly import Source
-from relance.engine.balance import Allocation
+from relance.engine.balance import Allocation, InvoiceLedger, allocations_of, ledger_rows
 from relance.engine.book import Book
 from relance.engine.catalog import anomalies as A
 from relance.engine.cells import MAX_AMOUNT
@@ -115,9 +115,14 @@ def compute_positions(
     factors: dict[dt.date, Decimal | None] = {}
     facts: dict[str, _Facts] = {}
     new = tuple.__new__  # Position(...) without its Python-level __new__
-    for iid, ledger in book.ledgers.items():
-        # the fields at once (an attribute of a NamedTuple is a generic lookup, 100k times)
-        _, cid, issued, due, amount, currency, _, _, _, kind, _, _, _ = ledger.invoice
+    zeros: dict[int, Decimal] = {}  # a settled invoice's balance of zero, one object per exponent
+    rows, applied_to = ledger_rows(book.ledgers)
+    for iid, invoice in rows:
+        # the fields at once (an attribute of a NamedTuple is a generic lookup, 1M times)
+        _, cid, issued, due, amount, currency, note, _, _, kind, _, _, _ = invoice
+        if note == "credit_note":  # no ledger
+            continue
+        applied = applied_to(iid)
         fact = facts.get(cid)
         if fact is None:
             fact = facts[cid] = _facts_of(customers[cid], promises.get(cid, _NO_PROMISES), prescribed)
@@ -138,19 +143,25 @@ def compute_positions(
                 iid, cid, currency, status, ZERO, None, None, None, None, None, False, prescription, ""))
             continue
         settlement: dt.date | None = None
-        dates = ledger.dates
-        if not dates:  # nothing applied (most open invoices)
+        if applied is None:  # nothing applied (most open invoices)
             balance = at_due = amount
             status = "open" if amount > ZERO else "overpaid"  # the amount is not zero
-        elif len(dates) == 1:  # paid once (most settled invoices)
-            paid_on = dates[0]
-            total = ledger.cumulative[0]
+        elif type(applied) is not InvoiceLedger or len(applied.dates) == 1:  # paid once (most settled ones)
+            if type(applied) is InvoiceLedger:  # a test's mapping of ledgers
+                paid_on, total = applied.dates[0], applied.cumulative[0]
+            else:  # what apply_all keeps: a Payment or an Allocation, date and amount first
+                paid_on, total = applied[0], applied[1]
             if paid_on <= as_of:  # one subtraction for both balances (a Decimal operation costs)
                 balance = amount - total
                 at_due = balance if paid_on <= due else amount
                 if total >= amount:  # balance <= 0: exact, or rounded keeping its sign
                     settlement = paid_on
-                    status = "overpaid" if balance else "settled"
+                    if balance:
+                        status = "overpaid"
+                    else:  # one zero per exponent (and sign), shared by every such position
+                        status = "settled"
+                        # (amount - total, both equal and not zero: +0, its exponent the smaller one)
+                        balance = zeros.setdefault(balance.adjusted(), balance)
                 else:
                     status = "open"
             else:
@@ -158,7 +169,7 @@ def compute_positions(
                 at_due = amount - total if paid_on <= due else amount
                 status = "open" if amount > ZERO else "overpaid"
         else:
-            balance, settlement, at_due = ledger.standing(as_of, due)
+            balance, settlement, at_due = applied.standing(as_of, due)
             status = "open" if balance > ZERO else "overpaid" if balance else "settled"
         penalty: Decimal | None = None
         indemnity = False
@@ -179,7 +190,8 @@ def compute_positions(
                 if as_of <= due:  # not due yet: late_penalty's own first answer, without the calls
                     penalty = _NO_PENALTY
                 else:
-                    penalty = _penalty(amount, due, ledger.allocations, as_of, rates, factors)
+                    penalty = _penalty(amount, due, allocations_of(applied), as_of, rates,
+                                       factors)
                     indemnity = at_due > ZERO
             positions[iid] = new(Position, (
                 iid, cid, currency, "open", balance, dpd, bucket_of, settlement,
@@ -187,7 +199,7 @@ def compute_positions(
             continue
         if not b2c:
             if settled_penalties:
-                penalty = _penalty(amount, due, ledger.allocations, as_of, rates, factors)
+                penalty = _penalty(amount, due, allocations_of(applied), as_of, rates, factors)
             indemnity = as_of > due and at_due > ZERO
         positions[iid] = new(Position, (
             iid, cid, currency, status, balance, None, None, settlement,
@@ -210,6 +222,7 @@ def compute_positions(
 _Facts = tuple[bool, dict[dt.date, dt.date], bool, int]
 
 
+
 def _facts_of(customer: Customer, promises: Sequence[Promise],
               prescribed: dict[int, dict[dt.date, dt.date]]) -> _Facts:
     """What an invoice's position reads of its customer, once per customer: B2C (no penalty nor
@@ -225,7 +238,7 @@ def _facts_of(customer: Customer, promises: Sequence[Promise],
     return customer.type == "B2C", prescribed[years], may_pause, years
 
 
-def _penalty(amount: Decimal, due: dt.date, allocations: list[Allocation], as_of: dt.date, rates: RateTable,
+def _penalty(amount: Decimal, due: dt.date, allocations: Sequence[Allocation], as_of: dt.date, rates: RateTable,
              factors: dict[dt.date, Decimal | None]) -> Decimal:
     """penalty.late_penalty, with the sum of days × rate from a due date to `as_of` computed once
     per due date for the invoices nothing was applied to (most open ones): amount × Σ days × rate

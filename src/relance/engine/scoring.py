@@ -45,12 +45,12 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from operator import attrgetter, methodcaller
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 import numpy as np
 import numpy.typing as npt
 
-from relance.engine.balance import InvoiceLedger
+from relance.engine.balance import Allocation, InvoiceLedger, ledger_rows
 from relance.engine.book import Book
 from relance.engine.catalog import report as R
 from relance.engine.customer import Customer
@@ -409,7 +409,7 @@ def book_columns(book: Book, only: Collection[str] | None = None) -> LedgerColum
     million invoices, walking them again per column costs more than the reading); days, counts and
     flags go straight into machine arrays, so that no Python integer or tuple per row is kept."""
     who = frozenset(only) if only is not None else None
-    rows: list[InvoiceLedger] = []
+    rows: list[str] = []  # the ids of the rows kept, whose ledgers _BookRows makes when asked
     ids: list[str] = []
     first: dict[tuple[str, str], int] = {}  # (customer, currency) -> code, in order of appearance
     codes = array("q")
@@ -421,14 +421,16 @@ def book_columns(book: Book, only: Collection[str] | None = None) -> LedgerColum
     days = array("q")
     entry_amounts: list[Decimal] = []
     payment = bytearray()
-    for lg in book.ledgers.values():  # the rows of the customers asked, that a figure can count
-        inv = lg.invoice
+    pairs, applied_to = ledger_rows(book.ledgers)  # no ledger object made (engine/balance.Ledgers)
+    for iid, inv in pairs:  # the rows of the customers asked, that a figure can count
+        if inv[6] == "credit_note":  # its kind: no ledger
+            continue
         if who is not None and inv.customer_id not in who:
             continue
         status = inv.status
         if status == "cancelled" or not inv.amount > ZERO:
             continue
-        rows.append(lg)
+        rows.append(iid)
         disputed.append(status == "disputed")
         ids.append(inv.id)
         key = (inv.customer_id, inv.currency)
@@ -439,12 +441,21 @@ def book_columns(book: Book, only: Collection[str] | None = None) -> LedgerColum
         issued.append(inv.issue_date.toordinal())
         due.append(inv.due_date.toordinal())
         amounts.append(inv.amount)
-        allocations = lg.allocations
-        counts.append(len(allocations))
-        for a in allocations:
-            days.append(a.date.toordinal())
-            entry_amounts.append(a.amount)
-            payment.append(a.kind == "payment")
+        applied = applied_to(iid)
+        if applied is None:
+            counts.append(0)
+        elif type(applied) is InvoiceLedger:
+            allocations = applied.allocations
+            counts.append(len(allocations))
+            for a in allocations:
+                days.append(a.date.toordinal())
+                entry_amounts.append(a.amount)
+                payment.append(a.kind == "payment")
+        else:  # one: a Payment with the invoice's number or an Allocation (date and amount first)
+            counts.append(1)
+            days.append(applied[0].toordinal())
+            entry_amounts.append(applied[1])
+            payment.append(type(applied) is not Allocation or applied[2] == "payment")
     n = len(rows)
     keys = sorted(first)
     rank = np.zeros(len(first), dtype=np.int64)
@@ -459,9 +470,31 @@ def book_columns(book: Book, only: Collection[str] | None = None) -> LedgerColum
         _ints(days),
         np.array(ints[n:], dtype=kind),
         _flags(payment),
-        scale, rows)
+        scale, _BookRows(book.ledgers, rows))
     columns.disputed_status = _flags(disputed)
     return columns
+
+
+class _BookRows(Sequence[InvoiceLedger]):
+    """The ledger of each row of book_columns, made when asked (by id from the book's ledgers):
+    a promise's invoices are found among them (_promised_ledgers), few rows are ever asked for."""
+
+    def __init__(self, ledgers: Mapping[str, InvoiceLedger], ids: list[str]) -> None:
+        self._ledgers, self._ids = ledgers, ids
+
+    @overload
+    def __getitem__(self, i: int) -> InvoiceLedger: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[InvoiceLedger]: ...
+
+    def __getitem__(self, i: int | slice) -> InvoiceLedger | Sequence[InvoiceLedger]:
+        if isinstance(i, slice):
+            return [self._ledgers[iid] for iid in self._ids[i]]
+        return self._ledgers[self._ids[i]]
+
+    def __len__(self) -> int:
+        return len(self._ids)
 
 
 def _ints(values: array[int]) -> Ints:
