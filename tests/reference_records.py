@@ -16,6 +16,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import NamedTuple
 
 from relance.engine import cells, position
 from relance.engine.anomaly import Source
@@ -605,3 +606,34 @@ def _row(row: Row, values: list[CellValue], table: Table, invoices: dict[str, In
         return None
     return Payment(day, cells.quantize(amount, currency), iid, cid, currency, cells.text(raw_reference),
                    row.source())
+
+
+class FormerInvoice(NamedTuple):
+    """Invoice as it was before session 22: 13 fields, the last one its Source tuple (the engine's
+    Invoice now holds the row number there and the tab in its class; tests/test_invoice_records.py)."""
+
+    id: str
+    customer_id: str
+    issue_date: dt.date
+    due_date: dt.date
+    amount: Decimal
+    currency: str
+    kind: str
+    applies_to: str
+    paid_amount: Decimal | None
+    status: str
+    pdf_url: str
+    payment_url: str
+    source: Source
+
+
+class FormerPayment(NamedTuple):
+    """Payment as it was before session 22: 7 fields, the last one its Source tuple."""
+
+    date: dt.date
+    amount: Decimal
+    invoice_id: str
+    customer_id: str
+    currency: str
+    reference: str
+    source: Source

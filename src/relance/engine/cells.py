@@ -12,7 +12,8 @@ import math
 import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from itertools import repeat
+from itertools import compress, count, repeat
+from operator import is_
 from types import MappingProxyType
 
 import numpy as np
@@ -324,7 +325,8 @@ def shared_dates(column: Sequence[CellValue], canon: dict[CellValue, CellValue],
     return values, days
 
 
-def decimals(amounts: npt.NDArray[np.float64], units: Decimal | Sequence[Decimal]) -> tuple[list[Decimal], list[int]]:
+def decimals(amounts: npt.NDArray[np.float64], units: Decimal | Sequence[Decimal],
+             shared: dict[int, dict[int, Decimal]] | None = None) -> tuple[list[Decimal], list[int]]:
     """Float amounts as Decimals rounded half-up to their unit (one for all, or one each): what
     `Decimal(repr(amount)).quantize(unit, rounding=ROUND_HALF_UP)` gives, computed on whole
     columns; and the positions of the amounts with more decimals than their unit (the rounding
@@ -334,7 +336,10 @@ def decimals(amounts: npt.NDArray[np.float64], units: Decimal | Sequence[Decimal
     two) is exact at the unit when `rint(amount * 10**p) / 10**p == amount`: then that integer
     over 10**p, a number of at most 15 digits, is the number repr() writes (a float holds every
     number of 15 digits apart from the others), so the Decimal is that integer scaled. Any other
-    amount takes the Decimal(repr()) road."""
+    amount takes the Decimal(repr()) road.
+
+    `shared` (kept by the caller across blocks: places -> integer -> its Decimal) makes equal
+    amounts of that exact road one object: a Decimal is 104 bytes, and a big book's amounts repeat."""
     n = len(amounts)
     found: list[Decimal] = []
     extra: list[int] = []
@@ -358,7 +363,16 @@ def decimals(amounts: npt.NDArray[np.float64], units: Decimal | Sequence[Decimal
             scale = 10.0 ** places
             scaled = np.rint(x * scale)
             exact = scaled / scale == x
-            made = list(map(scaleb, map(Decimal, scaled.astype(np.int64).tolist()), repeat(-places)))
+            ints = scaled.astype(np.int64).tolist()
+            if shared is None:
+                made = list(map(scaleb, map(Decimal, ints), repeat(-places)))
+            else:
+                of = shared.setdefault(places, {})
+                made = list(map(of.get, ints))  # type: ignore[arg-type]  # None: not met yet
+                for k in compress(count(), map(is_, made, repeat(None))):
+                    i = ints[k]
+                    known = of.get(i)
+                    made[k] = known if known is not None else of.setdefault(i, scaleb(Decimal(i), -places))
             inexact = np.flatnonzero(~exact).tolist()
         else:
             made = [_ZERO] * len(x)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import compress, repeat
 from operator import attrgetter, eq, is_, itemgetter
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -28,8 +28,8 @@ from relance.engine.table import Collector, Row, Table
 from relance.engine.terms import Terms, legal_latest_due, parse_terms
 
 
-class Invoice(NamedTuple):
-    """One row of Factures, checked; a tuple, since 100k of them are built per run."""
+class _InvoiceFields(NamedTuple):
+    """The fields of an Invoice as it is held: the last one its Source, or its row's number."""
 
     id: str
     customer_id: str
@@ -43,11 +43,68 @@ class Invoice(NamedTuple):
     status: str  # "open" | "disputed" | "hold" | "cancelled"
     pdf_url: str
     payment_url: str
-    source: Source
+    row: int | Source  # its Source; a reading's record (read_from) holds the row's number
+
+
+class Invoice(_InvoiceFields):
+    """One row of Factures, checked; a tuple of 13 fields, since a million of them may be built
+    per run (balance.py and position.py unpack them).
+
+    Built as `Invoice(id, ..., payment_url, source)`. The invoices a reading of Factures builds
+    are of a class of the reading's own (`read_from`, which holds the tab's name) and hold their
+    row's number in the last field: `source` is made again when asked, instead of one Source
+    tuple held per invoice (72 bytes, about a sixth of an invoice's memory)."""
+
+    __slots__ = ()
+    tab: ClassVar[str] = ""  # a reading's class (read_from): the tab its records were read from
+
+    def __new__(cls, id: str, customer_id: str, issue_date: dt.date, due_date: dt.date, amount: Decimal,
+                currency: str, kind: str, applies_to: str, paid_amount: Decimal | None, status: str,
+                pdf_url: str, payment_url: str, source: Source) -> Invoice:
+        """The fields and the source, held whole (a reading holds the row number: `read_from`)."""
+        return tuple.__new__(cls, (id, customer_id, issue_date, due_date, amount, currency, kind, applies_to,
+                                   paid_amount, status, pdf_url, payment_url, source))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled and copied as `Invoice(*fields, source)` (a reading's class is not importable)."""
+        return (Invoice, (*self[:12], self.source))
+
+    @property
+    def source(self) -> Source:
+        """The row the invoice was read from (Factures, row 17): held, or made from the row's number."""
+        row = self[12]
+        return Source(self.tab, row) if type(row) is int else row  # type: ignore[return-value]
 
     @property
     def is_credit_note(self) -> bool:
         return self.kind == "credit_note"
+
+    def __eq__(self, other: object) -> bool:
+        """Equal fields and sources, however each holds its source (a Source, or a row number
+        and its class's tab)."""
+        if not isinstance(other, Invoice):
+            return tuple.__eq__(self, other)
+        return self[:12] == other[:12] and self.source == other.source
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        """The fields' hash (equal records have equal fields, whichever way they hold their source)."""
+        return hash(self[:12])
+
+    def __repr__(self) -> str:
+        """As the record reads: its fields and its source."""
+        fields = ", ".join(f"{name}={value!r}" for name, value in zip(self._fields[:12], self, strict=False))
+        return f"Invoice({fields}, source={self.source!r})"
+
+
+def read_from(tab: str) -> type[Invoice]:
+    """A class for the invoices one reading of the tab named `tab` builds, made anew for each reading
+    (a subclass holding the tab's name): built with `tuple.__new__(cls, (*fields, row_number))`,
+    each holds its row's number where a Source tuple was (72 bytes a record), and `source` is made
+    from both when asked."""
+    return type("Invoice", (Invoice,), {"__slots__": (), "tab": tab, "__qualname__": "Invoice"})
 
 
 def _date(
@@ -283,6 +340,8 @@ class _Blocks:
         settings = reader.settings
         self.default_currency = settings.default_currency
         self.dates: dict[CellValue, CellValue] = {}  # one object per date
+        self.amounts: dict[int, dict[int, Decimal]] = {}  # one object per amount (cells.decimals)
+        self.made = read_from(table.name)  # the class of this reading's invoices
         self.day_of: dict[CellValue, int] = {}  # its day number (cells.shared_dates)
         kind_col, status_col = reader.kind_col, reader.status_col
         self.kind_of: dict[CellValue, Any] = {}
@@ -382,7 +441,7 @@ class _Blocks:
         row_units = set(map(unit_of.__getitem__, set(currency_v)))
         units: Decimal | list[Decimal] = (row_units.pop() if len(row_units) == 1 else
                                           list(map(unit_of.__getitem__, currency_v)))
-        amount_v, extra = cells.decimals(values, units)
+        amount_v, extra = cells.decimals(values, units, self.amounts)
         odd[extra] = True
         # due dates from the terms, where the row leaves them blank: one computation per terms and issue date
         due_v: list[Any] = dues
@@ -405,12 +464,9 @@ class _Blocks:
         for k in paid_at:
             if not odd[k]:
                 paid_v[k] = Decimal(repr(paids[k])).quantize(unit_of.get(currency_v[k], default_unit), ROUND_HALF_UP)
-        name, new = table.name, tuple.__new__
-        sources = map(new, repeat(Source), zip(repeat(name), map(itemgetter(0), data), repeat(None), repeat(""),
-                                               strict=False))
-        records = map(new, repeat(Invoice), zip(  # Invoice(...) without its Python-level __new__
+        records = map(tuple.__new__, repeat(self.made), zip(  # Invoice(...) without its __new__
             id_texts, map(attrgetter("id"), found), issues, due_v, amount_v, currency_v, kind_v, cells.texts(applies),
-            paid_v, status_v, cells.texts(pdfs), cells.texts(pays), sources, strict=True))
+            paid_v, status_v, cells.texts(pdfs), cells.texts(pays), map(itemgetter(0), data), strict=True))
         odd_rows = np.flatnonzero(odd).tolist()
         if not odd_rows:
             invoices.update(zip(id_texts, records, strict=True))

@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from itertools import repeat
-from operator import is_, itemgetter, ne
-from typing import Any, NamedTuple
+from operator import eq, is_, itemgetter, ne
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
@@ -21,14 +21,67 @@ from relance.engine.sheets import CellValue
 from relance.engine.table import Collector, Row, Table
 
 
-class Payment(NamedTuple):
+class _PaymentFields(NamedTuple):
+    """The fields of a Payment as it is held: the last one its Source, or its row's number."""
+
     date: dt.date
     amount: Decimal
     invoice_id: str  # blank: allocated to the customer's oldest open invoices first
     customer_id: str
     currency: str
     reference: str
-    source: Source
+    row: int | Source  # its Source; a reading's record (read_from) holds the row's number
+
+
+class Payment(_PaymentFields):
+    """One row of Reglements, checked: a tuple of 7 fields. Built as `Payment(date, ...,
+    reference, source)`; a reading's payments are of its own class (`read_from`) and hold their
+    row's number, `source` made again when asked, as Invoice's is (engine/invoice.py)."""
+
+    __slots__ = ()
+    tab: ClassVar[str] = ""  # a reading's class (read_from): the tab its records were read from
+
+    def __new__(cls, date: dt.date, amount: Decimal, invoice_id: str, customer_id: str, currency: str,
+                reference: str, source: Source) -> Payment:
+        """The fields and the source, held whole (a reading holds the row number: `read_from`)."""
+        return tuple.__new__(cls, (date, amount, invoice_id, customer_id, currency, reference, source))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled and copied as `Payment(*fields, source)` (a reading's class is not importable)."""
+        return (Payment, (*self[:6], self.source))
+
+    @property
+    def source(self) -> Source:
+        """The row the payment was read from (Reglements, row 17): held, or made from the row's number."""
+        row = self[6]
+        return Source(self.tab, row) if type(row) is int else row  # type: ignore[return-value]
+
+    def __eq__(self, other: object) -> bool:
+        """Equal fields and sources, however each holds its source (a Source, or a row number
+        and its class's tab)."""
+        if not isinstance(other, Payment):
+            return tuple.__eq__(self, other)
+        return self[:6] == other[:6] and self.source == other.source
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        """The fields' hash (equal records have equal fields, whichever way they hold their source)."""
+        return hash(self[:6])
+
+    def __repr__(self) -> str:
+        """As the record reads: its fields and its source."""
+        fields = ", ".join(f"{name}={value!r}" for name, value in zip(self._fields[:6], self, strict=False))
+        return f"Payment({fields}, source={self.source!r})"
+
+
+def read_from(tab: str) -> type[Payment]:
+    """A class for the payments one reading of the tab named `tab` builds, made anew for each reading
+    (a subclass holding the tab's name): built with `tuple.__new__(cls, (*fields, row_number))`,
+    each holds its row's number where a Source tuple was (72 bytes a record), and `source` is made
+    from both when asked."""
+    return type("Payment", (Payment,), {"__slots__": (), "tab": tab, "__qualname__": "Payment"})
 
 
 _KEYS = ("date", "amount", "invoice_id", "customer_id", "currency", "reference")
@@ -60,14 +113,17 @@ def parse_payments(
         return payments
     shared: tuple[dict[CellValue, CellValue], dict[CellValue, int]] = ({}, {})  # dates (cells.shared_dates)
     size = cells.BLOCK
+    made = read_from(table.name)  # the class of this reading's payments
     for start in range(0, len(table.data), size):
-        _block(table, table.data[start:start + size], indexes, invoices, customers, settings, out, payments, shared)
+        _block(table, table.data[start:start + size], indexes, invoices, customers, settings, out, payments, shared,
+               made)
     return payments
 
 
 def _block(table: Table, data: list[tuple[int, Sequence[CellValue]]], indexes: list[int | None],
            invoices: dict[str, Invoice], customers: dict[str, Customer], settings: Settings, out: Collector,
-           payments: list[Payment], shared: tuple[dict[CellValue, CellValue], dict[CellValue, int]]) -> None:
+           payments: list[Payment], shared: tuple[dict[CellValue, CellValue], dict[CellValue, int]],
+           made: type[Payment]) -> None:
     """The column-wise reading of a block of rows: every check on whole columns, the clean rows'
     payments built column by column, any other row read by `_row` in its place. A clean row: a
     date cell, a positive float amount, a known invoice (and no other customer) or customer, its
@@ -121,11 +177,14 @@ def _block(table: Table, data: list[tuple[int, Sequence[CellValue]]], indexes: l
     unit: Decimal | list[Decimal] = (next(iter(units.values())) if len(set(units.values())) == 1 else
                                      list(map(units.__getitem__, currency_v)))
     amount_v, _ = cells.decimals(values, unit)
-    name, new = table.name, tuple.__new__
-    sources = map(new, repeat(Source), zip(repeat(name), map(itemgetter(0), data), repeat(None), repeat(""),
-                                           strict=False))
-    records = map(new, repeat(Payment), zip(  # Payment(...) without its Python-level __new__
-        dates, amount_v, invoice_v, customer_v, currency_v, cells.texts(references), sources, strict=True))
+    # a payment of its invoice's whole amount holds the invoice's own Decimal (most payments: 104
+    # bytes each saved); equal and of the same exponent, both rounded to the invoice's currency
+    same = list(map(eq, amount_v, map(itemgetter(4), found)))
+    if any(same):
+        amount_v = [i[4] if s else a for a, i, s in zip(amount_v, found, same, strict=True)]
+    records = map(tuple.__new__, repeat(made), zip(  # Payment(...) without its __new__
+        dates, amount_v, invoice_v, customer_v, currency_v, cells.texts(references), map(itemgetter(0), data),
+        strict=True))
     odd_rows = np.flatnonzero(odd).tolist()
     if not odd_rows:
         payments.extend(records)
