@@ -396,4 +396,5 @@ def _fifo_order(item: tuple[dt.date, dt.date, str, Decimal]) -> tuple[dt.date, d
 
 
 def _paid_order(p: Payment) -> tuple[dt.date, int]:
-    return p.date, p.source.row
+    row = p[6]  # a reading's payment holds its row's number (no Source made to sort it)
+    return p.date, row if type(row) is int else p.source.row
