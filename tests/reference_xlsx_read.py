@@ -11,6 +11,8 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
+from relance.workbook.xlsx_parts import _CARRY_LIMIT, _HEAD_LIMIT, _SHEET_DATA, SheetScan
+
 
 def reference_rows(path: Path, names: list[str]) -> dict[str, list[list[Any]]]:
     """Each named tab's rows, from A1, as calamine hands them for the workbook as it is."""
@@ -40,3 +42,28 @@ def typed(rows: Any) -> list[list[tuple[str, str]]]:
 
 def read_typed(read: Callable[[], Any]) -> list[tuple[str, bool | None, list[list[tuple[str, str]]]]]:
     return [(s.name, s.owned, typed(s.rows)) for s in read()]
+
+
+class ReferenceSheetScan(SheetScan):
+    """xlsx_parts.SheetScan as it scanned before session 22: the carry and each chunk joined, then
+    cut at the last '>' (two copies of every chunk); the scan now reads the chunk in place."""
+
+    def feed(self, chunk: bytes) -> None:
+        if self._irregular:
+            return
+        if not self._started:
+            self._head += chunk
+            found = _SHEET_DATA.search(self._head)
+            if found is None:
+                if len(self._head) > _HEAD_LIMIT:
+                    self._irregular = True
+                return
+            self._start(self._head[: found.start()])
+            chunk, self._head = self._head[found.start():], b""
+        data = self._carry + chunk
+        cut = data.rfind(b">") + 1
+        self._carry = data[cut:]
+        if len(self._carry) > _CARRY_LIMIT:
+            self._irregular = True
+            return
+        self._scan(data[:cut])

@@ -310,3 +310,43 @@ def test_checks_that_inflate_beside_their_scan_read_and_refuse_the_same(tmp_path
     with pytest.raises(WorkbookError) as beside:
         XlsxBackend(lying).read()
     assert str(beside.value) == str(alone.value) and "inflates past the 5 KB" in str(beside.value)
+
+
+# ---------------------------------------------------------------- the scan, chunk by chunk, in place
+
+_REFS = st.one_of(
+    st.tuples(st.sampled_from(["A", "B", "M", "Z", "AA", "XFD", "AAAA", "a"]),
+              st.sampled_from(["1", "9", "10", "99999", "100000", "1048576", "99999999", "0", ""])).map("".join),
+    st.just(None))
+_CELL = st.tuples(_REFS, st.sampled_from(["", ' s="1"', ' t="s"']), st.sampled_from(["", "x:", "y:"]),
+                  st.sampled_from(["<v>1</v>", "", '<is><r><rPr><charset val="0"/><color rgb="1"/></rPr>'
+                                   "<t>a&gt;b</t></r></is>"]))
+
+
+def _cell_xml(cell: tuple[str | None, str, str, str]) -> str:
+    ref, attrs, prefix, body = cell
+    at = f' r="{ref}"' if ref is not None else ""
+    first = f"<{prefix}c{at}{attrs}"
+    return f"{first}/>" if not body else f"{first}>{body}</{prefix}c>"
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(_CELL, max_size=30), prefix=st.sampled_from(["", "x:"]),
+       dimension=st.sampled_from([None, "A1:M20", "A1:XFD1048576", "B2"]), cuts=st.lists(st.floats(0, 1), max_size=12),
+       precise=st.booleans())
+def test_the_scan_in_place_finds_what_the_joined_scan_found(cells, prefix, dimension, cuts, precise):
+    from reference_xlsx_read import ReferenceSheetScan
+
+    dim = f'<{prefix}dimension ref="{dimension}"/>' if dimension else ""
+    ns = f' xmlns:{prefix[:-1]}="{MAIN}"' if prefix else f' xmlns="{MAIN}"'
+    xml = (f'<?xml version="1.0"?><{prefix}worksheet{ns}>{dim}<{prefix}sheetData><{prefix}row r="1">'
+           + "".join(_cell_xml(c) for c in cells)
+           + f"</{prefix}row></{prefix}sheetData></{prefix}worksheet>").encode()
+    bounds = sorted({int(c * len(xml)) for c in cuts} | {0, len(xml)})
+    chunks = [xml[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    now, before = parts.SheetScan(precise=precise), ReferenceSheetScan(precise=precise)
+    for chunk in chunks:
+        now.feed(chunk)
+        before.feed(chunk)
+    assert now.extent() == before.extent()
+    assert now.declared == before.declared

@@ -1249,13 +1249,27 @@ class SheetScan:
                 return
             self._start(self._head[: found.start()])
             chunk, self._head = self._head[found.start():], b""
-        data = self._carry + chunk
-        cut = data.rfind(b">") + 1
-        self._carry = data[cut:]
+        # What the scan sees is the carry and the chunk up to its last '>' (the rest is carried),
+        # scanned in place: the carry with the chunk's first tag end, then the chunk from there
+        # (no pattern matches across a '>' but by ending on it), not 4 MiB copied twice per chunk.
+        cut = chunk.rfind(b">") + 1
+        if not cut:
+            self._carry += chunk
+            if len(self._carry) > _CARRY_LIMIT:
+                self._irregular = True
+            return
+        start = 0
+        if self._carry:
+            start = chunk.find(b">") + 1
+            self._scan(self._carry + chunk[:start])
+            if self._irregular:
+                return
+        self._carry = chunk[cut:]
         if len(self._carry) > _CARRY_LIMIT:
             self._irregular = True
             return
-        self._scan(data[:cut])
+        if start < cut:
+            self._scan(chunk, start, cut)
 
     def _start(self, head: bytes) -> None:
         self._started = True
@@ -1304,24 +1318,26 @@ class SheetScan:
         pattern = re.escape(self._cell) + rb"(?=[\s>/])(?! r=\"" + f"{cols_ok}{rows_ok}".encode() + rb'")'
         self._beyond = re.compile(pattern)
 
-    def _scan(self, data: bytes) -> None:
-        if any(o.search(data) for o in self._others):
+    def _scan(self, data: bytes, start: int = 0, end: int | None = None) -> None:
+        """Scan data[start:end] (in place: the patterns' lookbehinds see only the '>' before it)."""
+        end = len(data) if end is None else end
+        if any(o.search(data, start, end) for o in self._others):
             self._irregular = True
             return
         if self._precise:
             assert self._tags is not None and self._refs is not None and self._row_refs is not None
-            cols = self._refs.findall(data)
-            if len(cols) != len(self._tags.findall(data)):
+            cols = self._refs.findall(data, start, end)
+            if len(cols) != len(self._tags.findall(data, start, end)):
                 self._irregular = True  # a cell without its r attribute first
                 return
             if cols:
                 self._col_set.update(cols)
-                self._rows = max(self._rows, max(map(int, set(self._row_refs.findall(data)))))
+                self._rows = max(self._rows, max(map(int, set(self._row_refs.findall(data, start, end)))))
             return
         assert self._beyond is not None
-        pos = 0
-        while (m := self._beyond.search(data, pos)) is not None:
-            after = data[m.end(): m.end() + 16]
+        pos = start
+        while (m := self._beyond.search(data, pos, end)) is not None:
+            after = data[m.end(): min(m.end() + 16, end)]
             where = None
             if self._grow and after.startswith(b' r="'):
                 ref, quote, _ = after[4:].partition(b'"')
