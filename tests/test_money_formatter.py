@@ -55,16 +55,3 @@ def test_a_figure_of_a_phrase_reads_as_a_formatter_of_the_run_writes_it():
         assert Money(value, "EUR").shown("fr") == run.money(value, "EUR") == by_babel(value, "EUR", "fr")
     assert Money(Decimal("1234.5"), "eur ").shown("en") == "€1,234.50"
 
-
-def test_one_formatter_per_locale_writes_what_a_fresh_one_writes() -> None:
-    """formats() hands out one formatter per locale (a report shows thousands of figures); the
-    caches it carries from earlier figures never change a text."""
-    assert formats("fr") is formats("fr") and formats("en") is formats("en")
-    assert formats("fr") is not formats("en")
-    amounts = [Decimal("0"), Decimal("-0.004"), Decimal("1234.565"), Decimal("-98765.4"), Decimal("12")]
-    for lang in ("fr", "en", "fr_CH", "en_US"):
-        for code in ("EUR", "USD", "JPY"):
-            shared = [formats(lang).money(a, code) for a in amounts]
-            fresh = [Formats(lang).money(a, code) for a in amounts]
-            assert shared == fresh
-            assert [Money(a, code).shown(lang) for a in amounts] == fresh

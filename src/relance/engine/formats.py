@@ -192,21 +192,9 @@ class Formats:
         return f"{self.number(n, 0)}\u00a0{one if single else many}"
 
 
-#: One formatter per locale for the whole process: a phrase's figure (Money.shown, ...) asks for
-#: one each time it is shown, and a report shows thousands. Its caches only remember what babel
-#: writes, so sharing it changes no text.
-_BY_LOCALE: dict[str, Formats] = {}
-
-
 def formats(locale: str | Lang) -> Formats:
-    """A formatter for `locale` (fr_FR, en_GB, fr, en), the same one each time it is asked for."""
-    key = str(locale)
-    found = _BY_LOCALE.get(key)
-    if found is None:
-        found = Formats(locale)
-        if len(_BY_LOCALE) < 64:  # locales come from workbooks: a few, but never a leak
-            _BY_LOCALE[key] = found
-    return found
+    """A formatter for `locale` (fr_FR, en_GB, fr, en)."""
+    return Formats(locale)
 
 
 # Figures inside a catalog phrase (relance.engine.i18n.Said arguments), formatted in the language
