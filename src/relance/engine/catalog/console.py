@@ -462,7 +462,7 @@ BOOK_NOT_SAVED_FIX = Phrase("vérifiez l'espace libre sur le disque et les droit
                             "it was")
 RUN_LOCKED = Phrase("une autre exécution de relance utilise {name}{holder}",
                     "another relance run is using {name}{holder}")
-RUN_LOCKED_FIX = Phrase("attendez qu'il se termine : son verrou {lock} est libéré à la fin",
+RUN_LOCKED_FIX = Phrase("attendez que cette exécution se termine : son verrou {lock} est libéré à sa fin",
                         "wait for it to finish: its lock {lock} is released when it ends")
 RUN_LOCK_UNCREATABLE = Phrase("impossible de créer le verrou d'exécution {lock} : {cause}",
                               "cannot create the run lock {lock}: {cause}")
