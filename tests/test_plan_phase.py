@@ -64,6 +64,9 @@ def same_phase(b: Book, as_of: dt.date, approved: frozenset[str]) -> planner.Pla
     where = compute_positions(b, as_of, settled_penalties=False)
     by_customer = planner.open_by_customer(where)
     assert list(by_customer.items()) == list(grouped(where).items())
+    gathered: dict[str, list[Position]] = {}  # as the run has them: gathered by compute_positions
+    assert compute_positions(b, as_of, settled_penalties=False, open_by=gathered) == where
+    assert list(gathered.items()) == list(by_customer.items())
     grace = b.settings.promise_grace_days
     whole = {i: (p.customer_id, b.invoices[i].due_date, True) for i, p in where.items() if p.status == "open"}
     assert repr(broken_promises(b.promises, jobs._promised_balances(b, where, by_customer, as_of), as_of, grace)) \

@@ -63,7 +63,7 @@ from relance.engine.owned_tabs import (
     tasks_tab,
 )
 from relance.engine.pause import broken_promises
-from relance.engine.planner import Plan, open_by_customer, plan
+from relance.engine.planner import Plan, plan
 from relance.engine.position import Position, compute_positions
 from relance.engine.sendwindow import SendWindow, holiday_calendar, send_window
 from relance.engine.sheets import CellValue, OwnedTab, RawSheet
@@ -269,8 +269,8 @@ def _snapshot(backend: WorkbookBackend, now: dt.datetime, as_of: dt.date | None,
     day = as_of_for(book, now, as_of)
     out = Collector()
     begin("figures")
-    positions = compute_positions(book, day, out, settled_penalties=for_report)
-    by_customer = open_by_customer(positions)
+    by_customer: dict[str, list[Position]] = {}  # planner.open_by_customer(positions), gathered on the way
+    positions = compute_positions(book, day, out, settled_penalties=for_report, open_by=by_customer)
     broken = broken_promises(book.promises, _promised_balances(book, positions, by_customer, day), day,
                              book.settings.promise_grace_days)
     for promise, unpaid, broken_on in broken:

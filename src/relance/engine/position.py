@@ -93,12 +93,16 @@ def pause_reason(
 
 
 def compute_positions(
-    book: Book, as_of: dt.date, out: Collector | None = None, settled_penalties: bool = True
+    book: Book, as_of: dt.date, out: Collector | None = None, settled_penalties: bool = True,
+    open_by: dict[str, list[Position]] | None = None,
 ) -> dict[str, Position]:
     """Every invoice's position on `as_of`.
 
     `settled_penalties=False` skips the penalty of invoices no longer open (left None): the
     daily run only needs those of the invoices it reminds, the report needs them all.
+    `open_by`, an empty dict, is filled with the open positions of each customer as
+    planner.open_by_customer groups them (in the positions' order): the run needs them, and
+    gathering them here spares it a second walk over a million positions.
     """
     s = book.settings
     rates = RateTable(s.penalty_rate_mode, s.penalty_annual_rate, dict(s.ecb_rates))
@@ -193,9 +197,15 @@ def compute_positions(
                     penalty = _penalty(amount, due, allocations_of(applied), as_of, rates,
                                        factors)
                     indemnity = at_due > ZERO
-            positions[iid] = new(Position, (
+            position = positions[iid] = new(Position, (
                 iid, cid, currency, "open", balance, dpd, bucket_of, settlement,
                 (settlement - due).days if settlement else None, penalty, indemnity, prescription, paused))
+            if open_by is not None:
+                mine = open_by.get(cid)
+                if mine is None:
+                    open_by[cid] = [position]
+                else:
+                    mine.append(position)
             continue
         if not b2c:
             if settled_penalties:
