@@ -17,7 +17,9 @@ With --baseline-src, the serial figure is measured again with that source tree f
 With --handoffs N: N hand-off packages of the same customers, in turn (the 100k approval day files 661), each
 with 8 reminders in its History (long and short recipients) and one proof, one after the other with
 the run's Kit per language, as app/executor.py makes them: CPU ms per package (summary PDF, CSV files,
-ZIP), beside --baseline-src's.
+ZIP), beside --baseline-src's; then the same packages filed into a fresh folder beside benchmarks/out
+(the outbox's file system): one by one (OutboxChannel.attach: two fsyncs each) and 64 at a time
+(attach_many: one file system sync and one folder fsync a group), wall seconds being the disk's waits.
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ def child(mode: str, count: int) -> dict[str, float]:
     """One measurement, in this (fresh) process."""
     from relance.render.letter import formal_notice_pdf
 
-    renderer, jobs = _jobs(min(count, HANDOFF_CUSTOMERS) if mode == "handoff" else count)
+    renderer, jobs = _jobs(min(count, HANDOFF_CUSTOMERS) if mode in ("handoff", "attach", "attach_many") else count)
     formal_notice_pdf(jobs[0][1], list(jobs[0][2]), jobs[0][3], renderer=renderer)  # templates compiled
     before, wall = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -143,6 +145,36 @@ def child(mode: str, count: int) -> dict[str, float]:
         before, wall = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
         for args, kwargs in packages:
             agency_package(*args, renderer=renderer, **kwargs, kit=kits[args[5]])
+    elif mode in ("attach", "attach_many"):
+        import shutil
+        import tempfile
+
+        from relance.channels.outbox import OutboxChannel
+        from relance.render.handoff import agency_package
+        from relance.render.letter import Kit
+
+        kits = {lang: Kit(lang) for lang in ("fr", "en")}
+        made = []
+        for i in range(count):
+            args, kwargs = _package_args(i, jobs[i % len(jobs)][1], jobs[i % len(jobs)][3])
+            made.append((f"{args[0]['id']}_dossier_recouvrement_R{i:019X}.zip",
+                         agency_package(*args, renderer=renderer, **kwargs, kit=kits[args[5]])))
+        folder = Path(tempfile.mkdtemp(prefix="attach-", dir=OUT))  # the outbox's file system
+        try:
+            box = OutboxChannel(folder, "t")
+            before, wall = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+            if mode == "attach":
+                for name, data in made:
+                    box.attach(name, data)
+            else:
+                for start in range(0, count, 64):  # app/executor.py FILED_TOGETHER
+                    box.attach_many(made[start:start + 64])
+            wall = time.perf_counter() - wall
+            after = resource.getrusage(resource.RUSAGE_SELF)
+            box.close()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return {"cpu": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, "wall": wall}
     elif mode == "floor":
         texts = [[str(v) for inv in ctx["invoices"] for v in inv.values()] + [str(ctx["customer"].get("name"))] * 30
                  for _key, ctx, _sender, _lang in jobs]
@@ -183,12 +215,14 @@ def main() -> None:
     _book()
     if args.handoffs:
         n = args.handoffs
-        trees = ([(f"hand-off packages, serial, {args.baseline_src}", args.baseline_src)] if args.baseline_src
-                 else []) + [("hand-off packages, serial", None)]
-        runs: dict[str, list[dict[str, float]]] = {name: [] for name, _ in trees}
+        trees = ([(f"hand-off packages, serial, {args.baseline_src}", "handoff", args.baseline_src)]
+                 if args.baseline_src else []) + [("hand-off packages, serial", "handoff", None),
+                                                  ("filed one by one (attach)", "attach", None),
+                                                  ("filed 64 at a time (attach_many)", "attach_many", None)]
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in trees}
         for _ in range(args.repeat):  # interleaved: A, B, A, B… (a shared machine's load hits both)
-            for name, src in trees:
-                runs[name].append(measure("handoff", n, 1, src))
+            for name, mode, src in trees:
+                runs[name].append(measure(mode, n, 1, src))
         rows = [(name, {k: statistics.median(r[k] for r in found) for k in ("cpu", "wall")})
                 for name, found in runs.items()]
         print(f"\n{n} hand-off packages, medians of {args.repeat} fresh processes, interleaved\n")
