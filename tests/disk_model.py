@@ -7,9 +7,9 @@ of the folder or a file system sync). A kernel may write anything back at any mo
 rename may reach the disk as soon as it is made, and an index line as soon as it is written. Two
 orders follow, which the model checks at the moment of each call (`violations`):
 
-- a message file is renamed into place only once its bytes are durable: else a power cut could
-  leave the name with an empty or partial file, which the next opening would take for the
-  message (and give it an index line);
+- a message file (or a hand-off package) is renamed into place only once its bytes are durable:
+  else a power cut could leave the name with an empty or partial file, which the next opening
+  would take for the message (and give it an index line);
 - an index line is written only once the file it names is durable, name and bytes: else a power
   cut could leave a line (a proof of sending) for a file that is not there.
 
@@ -27,6 +27,8 @@ from types import ModuleType
 import pytest
 
 MESSAGE_SUFFIXES = (".eml", ".pdf", ".txt")
+#: Documents filed beside the messages (hand-off packages): whole or absent after a power cut too.
+DOCUMENT_SUFFIXES = (".zip",)
 
 
 class Disk:
@@ -101,7 +103,7 @@ class Disk:
             src, dst = os.path.abspath(os.fspath(src)), os.path.abspath(os.fspath(dst))
             self.events.append(("rename", Path(dst).name))
             inode = self.names.pop(src)
-            if dst.endswith(MESSAGE_SUFFIXES) and self.durable[inode] != bytes(self.data[inode]):
+            if dst.endswith(MESSAGE_SUFFIXES + DOCUMENT_SUFFIXES) and self.durable[inode] != bytes(self.data[inode]):
                 self.violations.append(f"{Path(dst).name} renamed into place before its bytes were durable")
             self.names[dst] = inode
 

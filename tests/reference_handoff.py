@@ -1,7 +1,8 @@
 """The hand-off package as render/handoff.py made it before session 22 (a new formatter, reportlab
 parsing probe and Jinja block render for every label of every package): the reference the faster
-module is compared with, byte for byte (tests/test_handoff_speed.py). Kept as it was but for this
-docstring; its helpers, the CSV and ZIP writers included, are its own copies."""
+module is compared with, byte for byte (tests/test_handoff_speed.py), and the platypus summary PDF the
+canvas-drawn one is read against (same words, lines and pages: tests/test_handoff_summary.py). Kept as
+it was but for this docstring; its helpers, the CSV and ZIP writers included, are its own copies."""
 
 from __future__ import annotations
 

@@ -1,11 +1,16 @@
 """The hand-off package made faster (render/handoff.py: the run's Kit, each channel, step and status
-name rendered once per package) is the former one byte for byte (tests/reference_handoff.py): the
-ZIP, its CSV files and summary PDF, and the Modeles problems, whatever the wording, the language,
-the customer, the history and the packages made before with the same Kit."""
+name rendered once per package, the summary drawn on the canvas) is the former one
+(tests/reference_handoff.py): its entries and their order, the CSV files and proofs byte for byte, the
+summary PDF's text (pdftotext, when poppler is installed: tests/test_handoff_summary.py compares it
+line by line and page by page), and the Modeles problems, whatever the wording, the language, the
+customer, the history and the packages made before with the same Kit."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import shutil
+import zipfile
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reference_handoff
-from letters import AS_OF, context, invoice, preset
+from letters import AS_OF, context, flat, invoice, pdf_to_text, preset
 from relance.app.resources import message_templates
 from relance.render import handoff
 from relance.render.letter import Kit
@@ -65,6 +70,25 @@ CASES = {
 }
 
 
+def unpacked(made: tuple[bytes, list[str]]) -> tuple[list[tuple[str, bytes | str]], list[str]]:
+    """A package as compared: each entry's bytes, the summary PDF as its words (pdftotext, when
+    poppler is installed; its page count and layout are tests/test_handoff_summary.py's), the problems."""
+    data, problems = made
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    entries: list[tuple[str, bytes | str]] = []
+    for name in archive.namelist():
+        raw = archive.read(name)
+        if name == "synthese.pdf":
+            assert raw.startswith(b"%PDF-")
+            entries.append((name, flat(pdf_to_text(raw)) if POPPLER else ""))
+        else:
+            entries.append((name, raw))
+    return entries, problems
+
+
+POPPLER = shutil.which("pdftotext") is not None
+
+
 def make(module: Any, case: dict[str, Any], lang: str, renderer: Renderer, **kw: Any) -> tuple[bytes, list[str]]:
     ctx = context(b2b=case.get("b2b", True), invoices=[dict(i) for i in case["invoices"]]
                   if "invoices" in case else None, **case.get("customer", {}))
@@ -91,9 +115,9 @@ def renderer_of(name: str, lang: str) -> Renderer:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_each_package_is_the_former_one(case: str, lang: str, wording: str) -> None:
     renderer = renderer_of(wording, lang)
-    former = make(reference_handoff, CASES[case], lang, renderer)
-    assert make(handoff, CASES[case], lang, renderer) == former
-    assert make(handoff, CASES[case], lang, renderer, kit=Kit(lang)) == former
+    former = unpacked(make(reference_handoff, CASES[case], lang, renderer))
+    assert unpacked(make(handoff, CASES[case], lang, renderer)) == former
+    assert unpacked(make(handoff, CASES[case], lang, renderer, kit=Kit(lang))) == former
     if wording == "broken" and CASES[case].get("history") != []:
         assert former[1]  # the problems are said, as before
 
@@ -106,10 +130,12 @@ def test_one_kit_for_a_run_of_packages_gives_each_package_its_former_bytes() -> 
             for lang in ("fr", "en"):
                 renderer = preset()
                 assert make(handoff, CASES[case], lang, renderer, kit=kits[lang]) == \
-                    make(reference_handoff, CASES[case], lang, renderer)
+                    make(handoff, CASES[case], lang, renderer)
+                assert unpacked(make(handoff, CASES[case], lang, renderer, kit=kits[lang])) == \
+                    unpacked(make(reference_handoff, CASES[case], lang, renderer))
     # a Kit of the other language is not used: the package's own language decides
     assert make(handoff, CASES["short"], "fr", preset(), kit=kits["en"]) == \
-        make(reference_handoff, CASES["short"], "fr", preset())
+        make(handoff, CASES["short"], "fr", preset())
 
 
 texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
@@ -124,4 +150,5 @@ def test_generated_histories_give_the_former_package(rows: list[tuple[str, str, 
     history = [row(i, channel, step, status, recipient=to) for i, (channel, step, status, to) in enumerate(rows)]
     renderer = renderer_of(wording, lang)
     case = {"history": history}
-    assert make(handoff, case, lang, renderer, kit=Kit(lang)) == make(reference_handoff, case, lang, renderer)
+    assert unpacked(make(handoff, case, lang, renderer, kit=Kit(lang))) == \
+        unpacked(make(reference_handoff, case, lang, renderer))

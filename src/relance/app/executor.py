@@ -143,6 +143,8 @@ class Packages:
     def __init__(self, found: Proofs) -> None:
         self.found = found
         self.ahead: dict[str, tuple[bytes, list[TemplateProblem]]] = {}
+        #: packages already filed (`_file_ahead`), by action key: where (or why not), and their problems
+        self.filed: dict[str, tuple[str | BaseException, list[TemplateProblem]]] = {}
         self._kits: dict[str, Kit] = {}
 
     def kit(self, lang: str) -> Kit | None:
@@ -183,13 +185,65 @@ def _handoff_package(
     `found`: the run's index of History and outbox files, or its `Packages` (with the packages
     made ahead on every core: the same bytes and problems as made here)."""
     packages = found if isinstance(found, Packages) else Packages(found)
+    filed = packages.filed.pop(action.key, None)
+    if filed is not None:  # filed with the next ones (`_file_ahead`): its outcome at its turn
+        where, own = filed
+        problems.extend(own)
+        if isinstance(where, BaseException):
+            raise where
+        return where
     ready = packages.ahead.pop(action.key, None)
     if ready is not None:
         data, own = ready
         problems.extend(own)
     else:
         data = _package_bytes(action, book, positions, as_of, renderer, problems, packages)
-    return channel.attach(f"{action.customer_id}_dossier_recouvrement_{action.key}.zip", data)
+    return channel.attach(_package_name(action), data)
+
+
+#: Hand-off packages filed together (`_file_ahead`): one sync of the disk and one folder fsync for
+#: them all, where `attach` waits twice for each.
+FILED_TOGETHER = 64
+
+
+def _package_name(action: Action) -> str:
+    """The file name of an agency step's package in the outbox."""
+    return f"{action.customer_id}_dossier_recouvrement_{action.key}.zip"
+
+
+def _file_ahead(upcoming: Sequence[Action], book: Book, positions: dict[str, Position], as_of: dt.date,
+                channel: Channel, renderer: Renderer, packages: Packages) -> None:
+    """The packages of the next agency steps (`upcoming`, in the plan's order, the first one's turn
+    now), made (or taken from those made ahead) and filed together through the channel's
+    `attach_many` into `packages.filed`; each step takes its outcome at its turn
+    (`_handoff_package`), so History and Taches say what one by one would. A package whose making
+    fails ends the group before it (it is made at its turn, where the run meets its error as
+    before); after a full disk, the rest is not filed (their turn never comes: the run stops)."""
+    attach_many = getattr(channel, "attach_many", None)
+    if not callable(attach_many):
+        return
+    group: list[tuple[Action, bytes, list[TemplateProblem]]] = []
+    for action in upcoming[:FILED_TOGETHER]:
+        ready = packages.ahead.pop(action.key, None)
+        if ready is None:
+            problems: list[TemplateProblem] = []
+            try:
+                data = _package_bytes(action, book, positions, as_of, renderer, problems, packages)
+            except Exception:  # noqa: BLE001 (made again at its turn, where the run meets the error)
+                break
+            ready = (data, problems)
+        group.append((action, *ready))
+    if len(group) < 2:  # one alone: attached at its turn, as it was
+        for action, data, problems in group:
+            packages.ahead[action.key] = (data, problems)
+        return
+    outcomes = list(attach_many([(_package_name(a), data) for a, data, _ in group]))
+    for (action, data, problems), outcome in zip(group, [*outcomes, *[None] * (len(group) - len(outcomes))],
+                                                strict=True):
+        if outcome is None:  # not filed (the disk filled up before it): made ready, as before
+            packages.ahead[action.key] = (data, problems)
+        else:
+            packages.filed[action.key] = (outcome, problems)
 
 
 def _packages_ahead(actions: Sequence[Action], book: Book, positions: dict[str, Position], as_of: dt.date,
@@ -688,6 +742,28 @@ class _Noting:
     def attach(self, name: str, data: bytes) -> str:
         return self._channel.attach(name, data)
 
+    def attach_many(self, documents: Sequence[tuple[str, bytes]]) -> list[str | BaseException]:
+        """The channel's own (documents are no messages: nothing to note), one by one without it."""
+        many = getattr(self._channel, "attach_many", None)
+        if callable(many):
+            return list(many(documents))
+        out: list[str | BaseException] = []
+        for name, data in documents:
+            try:
+                out.append(self._channel.attach(name, data))
+            except TransportDown as exc:
+                out.append(exc)
+                break
+            except Exception as exc:  # noqa: BLE001 - this document fails; the others go on
+                out.append(exc)
+        return out
+
+    def detach(self, names: Sequence[str]) -> None:
+        """The channel's own, when it has one."""
+        detach = getattr(self._channel, "detach", None)
+        if callable(detach):
+            detach(names)
+
     def proofs(self, action_keys: Iterable[str]) -> dict[str, bytes]:
         return self._channel.proofs(action_keys)
 
@@ -707,9 +783,32 @@ def _perform(
     if found is None:
         found = Proofs(HistoryIndex.build([*book.archived, *book.history]), channel)
     packages = Packages(found)
-    _packages_ahead([a for a, m, _ in composed if m is None and a.channel == "agency" and a.key not in theirs],
-                    book, positions, plan.as_of, renderer, packages)
+    handoffs = [a for a, m, _ in composed if m is None and a.channel == "agency" and a.key not in theirs]
+    _packages_ahead(handoffs, book, positions, plan.as_of, renderer, packages)
+    try:
+        _perform_each(result, composed, pending, outcomes, book, positions, plan, channel, renderer, lang, progress,
+                      theirs, packages, handoffs)
+    finally:
+        unreached = [where for where, _ in packages.filed.values() if isinstance(where, str)]
+        detach = getattr(channel, "detach", None)
+        if unreached and callable(detach):  # filed ahead, their turn never came (the run stopped)
+            detach(unreached)
+
+
+def _perform_each(
+    result: Execution, composed: list[tuple[Action, _Held, str]], pending: list[HistoryEntry],
+    outcomes: Iterator[Delivery | Exception], book: Book, positions: dict[str, Position], plan: Plan,
+    channel: Channel, renderer: Renderer, lang: str, progress: Callable[[int], None],
+    theirs: set[str] | frozenset[str], packages: Packages, handoffs: list[Action],
+) -> None:
+    """`_perform`'s loop: each action's outcome, in order; the hand-off packages filed a group at a
+    time (`_file_ahead`: `handoffs`, the agency steps in the plan's order)."""
+    upcoming = 0  # handoffs[upcoming]: the next agency step whose turn has not come
     for (action, message, script), entry in zip(composed, pending, strict=True):
+        if upcoming < len(handoffs) and handoffs[upcoming].key == action.key:
+            upcoming += 1
+            if result.stopped is None and action.key not in packages.filed:
+                _file_ahead(handoffs[upcoming - 1:], book, positions, plan.as_of, channel, renderer, packages)
         if action.key in theirs:  # an overlapping run appended its row first: it sends this one
             result.entries.append(entry.with_status("skipped", lang, note=T.DETAIL_OTHER_RUN()))
         elif result.stopped is not None:

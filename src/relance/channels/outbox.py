@@ -20,6 +20,12 @@ message), so the index, the files and `lookup` always agree.
 Temporary files left by a crash (`*.tmp`, named after the process that wrote them) are removed
 by the next channel that opens the folder.
 
+Documents that are not messages (an approval day's hand-off packages) are filed the same way:
+`attach` one at a time (its fsync, its rename, the folder's fsync), `attach_many` a batch at a time
+(each written to its temporary file, one sync of the file system, the renames, one folder fsync; no
+index line: a document is not a proof of sending). A crash leaves each package whole or absent;
+`detach` removes those a run filed ahead and then did not hand over (it stopped before their turn).
+
 A channel or a view lists its folder once (`OutboxFiles`) and keeps that listing up to date as it
 files messages: finding the proofs of one hand-off never lists the folder again.
 
@@ -540,6 +546,12 @@ class OutboxChannel:
 
     def _stage(self, message: OutgoingMessage, name: str, data: bytes, message_id: str, slot: int) -> _Staged:
         """`data` written to the temporary file of `name` (not yet fsynced); nothing left on failure."""
+        tmp, fd = self._write_tmp(name, data)
+        return _Staged(message, name, message_id, tmp, fd, slot)
+
+    def _write_tmp(self, name: str, data: bytes) -> tuple[str, int]:
+        """`data` in the temporary file of `name`, still open (not yet fsynced): its path and
+        descriptor; nothing left on failure (TransportDown when the disk is full)."""
         tmp = f"{self._path}{name}.{self._token}.tmp"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -558,7 +570,7 @@ class OutboxChannel:
             if exc.errno in _NO_SPACE:
                 raise self._full(exc) from None
             raise
-        return _Staged(message, name, message_id, tmp, fd, slot)
+        return tmp, fd
 
     def _commit(self, staged: list[_Staged], out: list[Delivery | BaseException | None]) -> bool:
         """Make the staged messages durable and write their outcomes into `out`; True when the
@@ -646,6 +658,107 @@ class OutboxChannel:
             self.files.add(safe)  # what a listing would find there (a ZIP is no message file)
         return safe
 
+    def attach_many(self, documents: Sequence[tuple[str, bytes]]) -> list[str | BaseException]:
+        """Files these documents (name, bytes) as `attach` does, together: where each was filed or
+        why it was not, in order, each filed one durable (bytes and name) before this returns. A
+        TransportDown (the disk is full) ends the list: the documents after it were not filed.
+
+        An approval day files hundreds of hand-off packages: `attach` waits for the disk twice for
+        each (its fsync, its folder's). Here, as `send_many` does for messages: each written to its
+        temporary file, all made durable by one sync of the file system (an fsync each where there is
+        none), then all renamed and the folder fsynced once. No name reaches the disk before its
+        bytes: a crash leaves a whole package or none (and a temporary file the next opening
+        removes). When `attach` is not this class's own (a subclass's, a fault a test injects),
+        every document goes through it, one by one."""
+        if type(self).attach is not _ATTACH:
+            out: list[str | BaseException] = []
+            for name, data in documents:
+                try:
+                    out.append(self.attach(name, data))
+                except TransportDown as exc:
+                    out.append(exc)
+                    break
+                except Exception as exc:  # noqa: BLE001 - this document fails; the others go on
+                    out.append(exc)
+            return out
+        done: list[str | BaseException] = []
+        staged: list[tuple[str, str, int, int]] = []  # name, temporary path, descriptor, slot
+        names: set[str] = set()
+        for name, data in documents:
+            safe = _bounded(name)
+            if safe in names:  # the same name twice: the first is filed, then replaced, as one by one
+                if self._commit_documents(staged, done):
+                    return done
+                staged, names = [], set()
+            try:
+                tmp, fd = self._write_tmp(safe, data)
+            except TransportDown as exc:
+                done.append(exc)
+                self._commit_documents(staged, done)  # a staged one's TransportDown ends `done` then
+                return done
+            except OSError as exc:
+                done.append(exc)
+                continue
+            staged.append((safe, tmp, fd, len(done)))
+            names.add(safe)
+            done.append(safe)
+        self._commit_documents(staged, done)
+        return done
+
+    def _commit_documents(self, staged: list[tuple[str, str, int, int]], done: list[str | BaseException]) -> bool:
+        """Make the staged documents durable, then rename them into place and fsync the folder once;
+        a document that fails takes its slot in `done`. True when the disk filled up: `done` then
+        ends with the TransportDown (nothing after it was filed, its temporary files removed)."""
+        stop: int | None = None
+        try:
+            synced = len(staged) >= SYNC_TOGETHER and sync_filesystem(self.folder)
+        except OSError:
+            synced = False
+        renamed = 0
+        for safe, tmp, fd, slot in staged:
+            if stop is not None:
+                os.close(fd)
+                with suppress(OSError):
+                    os.unlink(tmp)
+                continue
+            try:
+                try:
+                    if not synced:
+                        os.fsync(fd)
+                finally:
+                    os.close(fd)
+                os.replace(tmp, self._path + safe)
+            except OSError as exc:
+                with suppress(OSError):
+                    os.unlink(tmp)
+                if exc.errno in _NO_SPACE:
+                    done[slot], stop = self._full(exc), slot
+                else:
+                    done[slot] = exc
+                continue
+            renamed += 1
+            if safe.endswith(MESSAGE_SUFFIXES):
+                self.files.add(safe)
+        if renamed:
+            fsync_dir(self.folder)
+        if stop is not None:
+            del done[stop + 1:]
+            return True
+        return False
+
+    def detach(self, names: Iterable[str]) -> None:
+        """Removes documents this run filed ahead (`attach_many`) and then did not hand over (it
+        stopped before their turn), as if they had never been filed."""
+        gone = False
+        for name in names:
+            with suppress(OSError):
+                os.unlink(self._path + _bounded(name))
+                gone = True
+                self.files.discard(_bounded(name))
+        if gone:
+            with suppress(OSError):
+                fsync_dir(self.folder)
+
     def proofs(self, action_keys: Iterable[str]) -> dict[str, bytes]:
         """The files the outbox holds for these actions: the proof of what was sent.
 
@@ -668,3 +781,5 @@ class OutboxChannel:
 
 #: The outbox's own `send`: `send_many` files together only while `send` is this one.
 _SEND = OutboxChannel.send
+#: The outbox's own `attach`: `attach_many` files together only while `attach` is this one.
+_ATTACH = OutboxChannel.attach

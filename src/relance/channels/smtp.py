@@ -30,7 +30,7 @@ import datetime as dt
 import re
 import smtplib
 import ssl
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from tenacity import (
@@ -347,6 +347,14 @@ class SmtpChannel:
 
     def attach(self, name: str, data: bytes) -> str:
         return self.outbox.attach(name, data)
+
+    def attach_many(self, documents: Sequence[tuple[str, bytes]]) -> list[str | BaseException]:
+        """The outbox's: documents filed together (channels/outbox.py)."""
+        return self.outbox.attach_many(documents)
+
+    def detach(self, names: Iterable[str]) -> None:
+        """The outbox's: documents filed ahead and never handed over, removed."""
+        self.outbox.detach(names)
 
     def proofs(self, action_keys: Iterable[str]) -> dict[str, bytes]:
         return self.outbox.proofs(action_keys)

@@ -10,7 +10,8 @@ Contents:
 - ``relances.csv``: every reminder that went out (History rows of a message channel whose
   status says it was sent: sent, delivered, opened, clicked, replied, bounced…), oldest first;
 - ``synthese.pdf``: one page: the debtor, the totals per currency, penalties, indemnities and
-  the reminder timeline;
+  the reminder timeline (drawn straight on reportlab's canvas, the layout platypus gave it: lines
+  broken where its Paragraph broke them, tables split between rows with their header repeated);
 - ``preuves/<file>``: the proofs (the outbox's .eml / .pdf of each reminder), byte for byte.
 
 The words (CSV headers, the summary's texts, the names of channels, steps and statuses) come from
@@ -41,11 +42,16 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph
 
 from relance.engine.catalog import anomalies as A
 from relance.engine.formats import half_up, minor_unit
@@ -54,7 +60,6 @@ from relance.render.letter import (
     CELL,
     CELL_R,
     DEFAULT_INDEMNITY,
-    FRAME_PAD,
     GREY,
     HEAD,
     HEAD_R,
@@ -65,10 +70,8 @@ from relance.render.letter import (
     SMALL,
     TITLE,
     Kit,
-    Para,
     as_date,
     as_decimal,
-    markup,
     money,
     pdf_text,
     recipient_lines,
@@ -297,49 +300,237 @@ def _relances_csv(words: Wording, reminders: list[dict[str, Any]], lang: str, la
 
 # --------------------------------------------------------------------------- summary PDF
 
-
-def _grid(data: list[list[Any]], widths: Sequence[float], header: bool = True) -> Table:
-    table = Table(data, colWidths=[x * mm for x in widths], hAlign="LEFT", repeatRows=1 if header else 0)
-    style: list[tuple[Any, ...]] = [
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ("LINEBELOW", (0, -1), (-1, -1), 0.6, colors.black),
-    ]
-    if header:
-        style += [("BACKGROUND", (0, 0), (-1, 0), SHADE),
-                  ("LINEABOVE", (0, 0), (-1, 0), 0.6, colors.black),
-                  ("LINEBELOW", (0, 0), (-1, 0), 0.6, colors.black),
-                  ("LINEBELOW", (0, 1), (-1, -2), 0.25, RULE)]
-    table.setStyle(TableStyle(style))
-    return table
+#: The summary's page: A4, 20 mm margins left and right, 18 mm top and bottom (the frame platypus
+#: drew it in: SimpleDocTemplate's margins less FRAME_PAD, plus the frame's own 6 pt padding).
+PAGE_WIDTH, PAGE_HEIGHT = A4
+LEFT_EDGE, TOP_EDGE, BOTTOM_EDGE = 20 * mm, PAGE_HEIGHT - 18 * mm, 18 * mm
+#: Table cells: 2 pt above and below, 3 pt left and right (what the TableStyle of _grid said).
+PAD_V, PAD_H = 2.0, 3.0
+SUB = text_style("sub", textColor=GREY)
 
 
-def _p(text: object, style: Any = CELL) -> Paragraph:
-    return Para(markup(text), style)
+def _split_words(text: str) -> list[str]:
+    """The words of a text as reportlab's Paragraph splits them: pdf_text leaves no white space
+    but the ASCII space (and the no-break space, which never breaks a line)."""
+    return [word for word in text.split(" ") if word]
+
+
+def _lines(text: str, style: ParagraphStyle, width: float) -> list[str]:
+    """The lines a Paragraph of ``text`` in ``style`` makes in ``width``, broken where platypus breaks
+    them: greedy, a space's width of shrinking allowed per 20 words (spaceShrinkage 0.05); a word
+    wider than the line (a long e-mail address) is cut as platypus cuts it, by its own breaker."""
+    words = _split_words(text)
+    if not words:
+        return []
+    font, size = style.fontName, style.fontSize
+    whole = " ".join(words)
+    if stringWidth(whole, font, size) <= width:  # most cells: one line, one measure
+        return [whole]
+    widths = [stringWidth(word, font, size) for word in words]
+    if max(widths) > width:  # a word to cut: reportlab's own breaker, for the same cuts
+        broken = Paragraph(escape(text), style).breakLines([width])
+        return [" ".join(map(str, line[1])) if isinstance(line, tuple)
+                else "".join(str(frag.text) for frag in line.words).strip(" ") for line in broken.lines]
+    space = stringWidth(" ", font, size)
+    shrink = style.spaceShrinkage * space
+    lines: list[str] = []
+    line: list[str] = []
+    current = -space
+    for word, word_width in zip(words, widths, strict=True):
+        new = current + space + word_width
+        if new <= width + shrink * len(line) or not line:
+            line.append(word)
+            current = new
+        else:
+            lines.append(" ".join(line))
+            line, current = [word], word_width
+    lines.append(" ".join(line))
+    return lines
+
+
+class _Text:
+    """A paragraph laid out: its lines, its style, the width it was broken in."""
+
+    __slots__ = ("lines", "style", "width")
+
+    def __init__(self, text: str, style: ParagraphStyle, width: float) -> None:
+        self.lines = _lines(text, style, width)
+        self.style = style
+        self.width = width
+
+    @property
+    def height(self) -> float:
+        return len(self.lines) * self.style.leading
+
+    def draw(self, canvas: Canvas, x: float, top: float, lines: Sequence[str] | None = None) -> None:
+        """Its lines (or ``lines``, a part of them) under ``top``, as a Paragraph draws them: the first
+        baseline a font size under the top, one leading between baselines."""
+        style = self.style
+        canvas.setFont(style.fontName, style.fontSize)
+        canvas.setFillColor(style.textColor)
+        baseline = top - style.fontSize
+        right = style.alignment == TA_RIGHT
+        for line in self.lines if lines is None else lines:
+            if right:
+                canvas.drawRightString(x + self.width, baseline, line)
+            else:
+                canvas.drawString(x, baseline, line)
+            baseline -= style.leading
+
+
+class _Gap:
+    """Vertical space (a platypus Spacer)."""
+
+    __slots__ = ("height",)
+
+    def __init__(self, height: float) -> None:
+        self.height = height
+
+
+class _Grid:
+    """A table of paragraphs (the former ``_grid``): fixed column widths, cells padded, centred
+    vertically; with a header: shaded, ruled above and below in black, rows ruled in grey, and
+    repeated at the top of each page the table runs onto; the last row ruled in black."""
+
+    __slots__ = ("rows", "widths", "header", "heights")
+
+    def __init__(self, data: Sequence[Sequence[tuple[str, ParagraphStyle]]], widths: Sequence[float],
+                 header: bool = True) -> None:
+        self.widths = [x * mm for x in widths]
+        self.rows = [[_Text(text, style, w - 2 * PAD_H) for (text, style), w in zip(row, self.widths, strict=True)]
+                     for row in data]
+        self.header = header
+        self.heights = [max(cell.height for cell in row) + 2 * PAD_V for row in self.rows]
+
+
+class _Pages:
+    """The summary drawn on reportlab's canvas, page after page, as platypus placed it: blocks one
+    under the other from the top of the frame; a paragraph that does not fit is split between lines
+    (two at least stay behind), a table between rows (its header and one row at least), a gap goes
+    whole to the next page."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+        self.y = TOP_EDGE
+        self.at_top = True
+
+    def _next_page(self) -> None:
+        self.canvas.showPage()
+        self.y = TOP_EDGE
+        self.at_top = True
+
+    def gap(self, block: _Gap) -> None:
+        if self.y - block.height < BOTTOM_EDGE and not self.at_top:
+            self._next_page()
+        self.y -= block.height
+        self.at_top = False
+
+    def text(self, block: _Text) -> None:
+        lines = block.lines
+        leading = block.style.leading
+        while lines:
+            room = self.y - BOTTOM_EDGE
+            if len(lines) * leading <= room + 1e-8:
+                block.draw(self.canvas, LEFT_EDGE, self.y, lines)
+                self.y -= len(lines) * leading
+                break
+            fit = int(room / leading)
+            if fit <= 1 or self.at_top and fit < 1:
+                if self.at_top:  # nothing fits on an empty page: drawn anyway (platypus would refuse)
+                    fit = max(fit, 1)
+                else:
+                    self._next_page()
+                    continue
+            block.draw(self.canvas, LEFT_EDGE, self.y, lines[:fit])
+            lines = lines[fit:]
+            self._next_page()
+        self.at_top = False
+
+    def grid(self, grid: _Grid) -> None:
+        heads = 1 if grid.header else 0
+        rows = list(range(heads, len(grid.rows)))
+        while True:
+            room = self.y - BOTTOM_EDGE
+            taken = sum(grid.heights[:heads])
+            fit = 0
+            for index in rows:
+                if taken + grid.heights[index] > room + 1e-8:
+                    break
+                taken += grid.heights[index]
+                fit += 1
+            if fit == len(rows):
+                self._draw(grid, rows, last=True)
+                break
+            if fit == 0 and not self.at_top:
+                self._next_page()
+                continue
+            fit = max(fit, 1)
+            self._draw(grid, rows[:fit], last=False)
+            rows = rows[fit:]
+            self._next_page()
+        self.at_top = False
+
+    def _draw(self, grid: _Grid, rows: Sequence[int], last: bool) -> None:
+        """The header (when the table has one) and ``rows``; the black rule under the last only when it
+        is the table's last row."""
+        canvas = self.canvas
+        shown = ([0] if grid.header else []) + list(rows)
+        x0 = LEFT_EDGE
+        x1 = x0 + sum(grid.widths)
+        tops: list[float] = []
+        y = self.y
+        for index in shown:
+            tops.append(y)
+            y -= grid.heights[index]
+        if grid.header:
+            canvas.setFillColor(SHADE)
+            canvas.rect(x0, tops[0] - grid.heights[0], x1 - x0, grid.heights[0], stroke=0, fill=1)
+        for top, index in zip(tops, shown, strict=True):
+            height = grid.heights[index]
+            x = x0
+            for cell, width in zip(grid.rows[index], grid.widths, strict=True):
+                # VALIGN MIDDLE: the paragraph centred between the paddings
+                cell.draw(canvas, x + PAD_H, top - (height - cell.height) / 2)
+                x += width
+        canvas.setLineCap(0)
+        if grid.header:
+            canvas.setStrokeColor(colors.black)
+            canvas.setLineWidth(0.6)
+            canvas.line(x0, tops[0], x1, tops[0])
+            canvas.line(x0, tops[0] - grid.heights[0], x1, tops[0] - grid.heights[0])
+            canvas.setStrokeColor(RULE)
+            canvas.setLineWidth(0.25)
+            for top, index in zip(tops[1:], shown[1:], strict=True):
+                if index != len(grid.rows) - 1:
+                    canvas.line(x0, top - grid.heights[index], x1, top - grid.heights[index])
+        if last:
+            canvas.setStrokeColor(colors.black)
+            canvas.setLineWidth(0.6)
+            canvas.line(x0, y, x1, y)
+        self.y = y
 
 
 def _summary_pdf(words: Wording, customer: Mapping[str, Any], company: Mapping[str, Any], b2b: bool,
                  invoices: list[dict[str, Any]], reminders: list[dict[str, Any]],
                  proof_names: list[str], as_of: dt.date, lang: str, kit: Kit | None = None,
                  labels: _Labels | None = None) -> bytes:
+    """The one-page summary (longer when its tables run long), drawn on reportlab's canvas: the texts,
+    figures, rows, fonts, margins and page breaks platypus gave it (tests/reference_handoff.py keeps
+    that version; tests/test_handoff_summary.py compares their text), for a fifth of its time."""
     w = words
-    # one formatter, plain texts made without the markup parser: the run's (`kit`), else the summary's
     kit = kit if kit is not None else Kit(lang)
     fmt = kit.fmt
     named = labels or _Labels(words)
+    body = PAGE_WIDTH - 2 * LEFT_EDGE
 
-    def p(text: object, style: Any = CELL) -> Paragraph:
-        return kit.plain(text, style)
+    def p(text: object, style: ParagraphStyle = CELL) -> tuple[str, ParagraphStyle]:
+        return pdf_text(text), style
+
+    def para(text: object, style: ParagraphStyle) -> _Text:
+        return _Text(pdf_text(text), style, body)
 
     name = str(customer.get("name") or customer.get("id") or "")
-    story: list[Flowable] = [
-        p(w("title"), TITLE),
-        p(w("subtitle"), text_style("sub", textColor=GREY)),
-        Spacer(1, 5 * mm),
-    ]
+    story: list[_Text | _Gap | _Grid] = [para(w("title"), TITLE), para(w("subtitle"), SUB), _Gap(5 * mm)]
 
     # the parties
     lines = recipient_lines(customer)
@@ -365,12 +556,12 @@ def _summary_pdf(words: Wording, customer: Mapping[str, Any], company: Mapping[s
         facts.append((w("email"), emails))
     if customer.get("phone"):
         facts.append((w("phone"), str(customer["phone"])))
-    story.append(_grid([[p(k, HEAD), p(v)] for k, v in facts], [35, 135], header=False))
-    story.append(Spacer(1, 5 * mm))
+    story.append(_Grid([[p(k, HEAD), p(v)] for k, v in facts], [35, 135], header=False))
+    story.append(_Gap(5 * mm))
 
     # the claims, per currency; the indemnity (EUR) joins the EUR line
-    story.append(p(w("claims"), H2))
-    story.append(Spacer(1, 1.5 * mm))
+    story.append(para(w("claims"), H2))
+    story.append(_Gap(1.5 * mm))
     per_currency: dict[str, dict[str, Any]] = {}
     for inv in invoices:
         slot = per_currency.setdefault(inv["currency"], {"count": 0, "principal": Decimal(0),
@@ -387,7 +578,7 @@ def _summary_pdf(words: Wording, customer: Mapping[str, Any], company: Mapping[s
     if b2b:
         head += [w("col_penalties"), w("col_indemnity")]
     head.append(w("col_total"))
-    data: list[list[Any]] = [[p(h, HEAD if i == 0 else HEAD_R) for i, h in enumerate(head)]]
+    data: list[list[tuple[str, ParagraphStyle]]] = [[p(h, HEAD if i == 0 else HEAD_R) for i, h in enumerate(head)]]
     for cur in sorted(per_currency):
         slot = per_currency[cur]
         total = slot["principal"] + slot["penalties"] + slot["indemnity"]
@@ -398,19 +589,19 @@ def _summary_pdf(words: Wording, customer: Mapping[str, Any], company: Mapping[s
                     p(money(slot["indemnity"], "EUR", lang, fmt), CELL_R)]
         row.append(p(money(total, cur, lang, fmt), HEAD_R))
         data.append(row)
-    story.append(_grid(data, [30, 20, 35, 30, 25, 30] if b2b else [40, 30, 50, 50]))
-    story.append(Spacer(1, 2 * mm))
+    story.append(_Grid(data, [30, 20, 35, 30, 25, 30] if b2b else [40, 30, 50, 50]))
+    story.append(_Gap(2 * mm))
     dated = [inv for inv in invoices if inv["due_date"] is not None]
     if dated:
         oldest = dated[0]
-        story.append(p(w("oldest", due=oldest["due_date"], days=oldest["days_past_due"]), SMALL))
-        story.append(p(w("prescription", limit=_years_later(oldest["due_date"], 5 if b2b else 2)), SMALL))
-    story.append(p(w("note"), SMALL))
-    story.append(Spacer(1, 5 * mm))
+        story.append(para(w("oldest", due=oldest["due_date"], days=oldest["days_past_due"]), SMALL))
+        story.append(para(w("prescription", limit=_years_later(oldest["due_date"], 5 if b2b else 2)), SMALL))
+    story.append(para(w("note"), SMALL))
+    story.append(_Gap(5 * mm))
 
     # the reminder timeline
-    story.append(p(w("timeline"), H2))
-    story.append(Spacer(1, 1.5 * mm))
+    story.append(para(w("timeline"), H2))
+    story.append(_Gap(1.5 * mm))
     if reminders:
         shown = reminders[-TIMELINE_ROWS:]
         data = [[p(w(h), HEAD) for h in ("col_date", "col_channel", "col_step", "col_to", "col_status")]]
@@ -422,31 +613,39 @@ def _summary_pdf(words: Wording, customer: Mapping[str, Any], company: Mapping[s
                 p(r["recipient"]),
                 p(named("status", r["status"])),
             ])
-        story.append(_grid(data, [22, 20, 45, 63, 20]))
+        story.append(_Grid(data, [22, 20, 45, 63, 20]))
         if len(reminders) > len(shown):
-            story.append(Spacer(1, 1.5 * mm))
+            story.append(_Gap(1.5 * mm))
             more = len(reminders) - len(shown)
-            story.append(p(w("earlier", count=more), SMALL))
+            story.append(para(w("earlier", count=more), SMALL))
     else:
-        story.append(p(w("no_reminder"), PLAIN))
-    story.append(Spacer(1, 5 * mm))
+        story.append(para(w("no_reminder"), PLAIN))
+    story.append(_Gap(5 * mm))
     if proof_names:
         more = max(len(proof_names) - PROOFS_LISTED, 0)
-        story.append(p(w("proofs", names=proof_names[:PROOFS_LISTED], more=more), PLAIN))
+        story.append(para(w("proofs", names=proof_names[:PROOFS_LISTED], more=more), PLAIN))
     else:
-        story.append(p(w("no_proof"), PLAIN))
-    story.append(p(w("files"), PLAIN))
+        story.append(para(w("no_proof"), PLAIN))
+    story.append(para(w("files"), PLAIN))
 
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf, pagesize=A4, leftMargin=20 * mm - FRAME_PAD, rightMargin=20 * mm - FRAME_PAD,
-        topMargin=18 * mm - FRAME_PAD, bottomMargin=18 * mm - FRAME_PAD,
-        title=pdf_text(w("pdf_title")), author=str(company.get("name") or ""),
-        subject=pdf_text(w("pdf_subject")), creator="relance",
-        producer="relance (ReportLab)", keywords="", invariant=1,
-        lang="fr-FR" if lang == "fr" else "en-GB",
-    )
-    doc.build(story)
+    canvas = Canvas(buf, pagesize=A4, invariant=1, lang="fr-FR" if lang == "fr" else "en-GB")
+    canvas.setAuthor(str(company.get("name") or ""))
+    canvas.setTitle(pdf_text(w("pdf_title")))
+    canvas.setSubject(pdf_text(w("pdf_subject")))
+    canvas.setCreator("relance")
+    canvas.setProducer("relance (ReportLab)")
+    canvas.setKeywords("")
+    pages = _Pages(canvas)
+    for block in story:
+        if isinstance(block, _Gap):
+            pages.gap(block)
+        elif isinstance(block, _Text):
+            pages.text(block)
+        else:
+            pages.grid(block)
+    canvas.showPage()
+    canvas.save()
     return buf.getvalue()
 
 
