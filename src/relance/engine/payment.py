@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from itertools import compress, count, repeat
-from operator import eq, is_, itemgetter, ne
+from operator import eq, is_, itemgetter, ne, not_
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -187,8 +187,10 @@ def _block(table: Table, data: list[tuple[int, Sequence[CellValue]]], indexes: l
     same = list(map(eq, amount_v, invoice_amount))
     if all(same):
         amount_v = invoice_amount
-    elif any(same):
-        amount_v = [i if s else a for a, i, s in zip(amount_v, invoice_amount, same, strict=True)]
+    elif any(same):  # most are: only the others are put back
+        for k in compress(count(), map(not_, same)):
+            invoice_amount[k] = amount_v[k]
+        amount_v = invoice_amount
     records = map(tuple.__new__, repeat(made), zip(  # Payment(...) without its __new__
         dates, amount_v, invoice_v, customer_v, currency_v, cells.texts(references), map(itemgetter(0), data),
         strict=True))
