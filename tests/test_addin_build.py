@@ -22,6 +22,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+# One xdist worker runs this module's tests, so that its module fixtures (the add-in's build) are
+# made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("test_addin_build")
+
 with warnings.catch_warnings():  # oletools still calls pyparsing's old names
     warnings.simplefilter("ignore", DeprecationWarning)
     from oletools.olevba import VBA_Parser, decompress_stream

@@ -28,6 +28,10 @@ from cloudkit import (
 )
 from servers.pubsub import Message, PubSubServer
 
+# One xdist worker runs this module's tests, so that its module fixtures (the Pub/Sub and functions-framework servers) are
+# made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("test_cloud_fanout")
+
 SCHEDULE = "2026-12-01T07:00:00Z"
 RUN_ID = "sched-20261201T070000Z"
 

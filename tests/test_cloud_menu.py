@@ -18,6 +18,10 @@ from pytest_httpserver import HTTPServer
 from cloudkit import Function, Keys, free_port, history_rows, outbox_keys, paris_today, small_book
 from french import assert_french
 
+# One xdist worker runs this module's tests, so that its module fixtures (the functions-framework server) are
+# made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("test_cloud_menu")
+
 CLIENT_ID = "123456789-relance.apps.googleusercontent.com"
 USER = "julie@dumas.example"
 

@@ -18,6 +18,10 @@ import requests
 from cloudkit import Function, Keys, attempt_of, history_rows, outbox_keys, small_book
 from servers.smtp import SmtpServer
 
+# One xdist worker runs this module's tests, so that its module fixtures (the functions-framework server) are
+# made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("test_cloud_scheduler")
+
 SCHEDULE = "2026-12-01T07:00:00.123456Z"
 RUN_ID = "sched-20261201T070000Z"
 JOB = "projects/relance-test/locations/europe-west1/jobs/relance-daily"

@@ -43,7 +43,10 @@ from python_calamine import CalamineWorkbook
 
 from crashkit import serve
 
-pytestmark = pytest.mark.skipif(os.name != "posix" or not hasattr(os, "fork"), reason="needs fork and SIGKILL")
+# One xdist worker runs the crash tests one after the other: each already runs two trials side by
+# side (two zygotes), and two of them at once would put four on this machine's two cores.
+pytestmark = [pytest.mark.skipif(os.name != "posix" or not hasattr(os, "fork"), reason="needs fork and SIGKILL"),
+              pytest.mark.xdist_group("crash")]
 
 CUSTOMERS = 8  # 16 messages a run
 KILL_POINTS = 200

@@ -67,7 +67,10 @@ from relance.channels.mailjet import e164
 from servers.mailjet import FakeMailjet
 from servers.smtp import Handler, SmtpServer
 
-pytestmark = pytest.mark.skipif(os.name != "posix" or not hasattr(os, "fork"), reason="needs fork and SIGKILL")
+# One xdist worker runs the crash tests one after the other: each already runs two trials side by
+# side (two zygotes), and two of them at once would put four on this machine's two cores.
+pytestmark = [pytest.mark.skipif(os.name != "posix" or not hasattr(os, "fork"), reason="needs fork and SIGKILL"),
+              pytest.mark.xdist_group("crash")]
 
 CUSTOMERS = 6  # 12 messages a run
 KILL_POINTS = 100  # per provider, at least

@@ -47,6 +47,10 @@ from test_columnar import (
     settings_cells,
 )
 
+# One xdist worker runs this module's tests, so that its module fixtures (the demo records and their former figures) are
+# made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("test_figures_reference")
+
 EXAMPLES = int(os.environ.get("RELANCE_FUZZ", 60))
 
 

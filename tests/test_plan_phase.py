@@ -46,6 +46,10 @@ from test_columnar import (
 )
 from test_figures_reference import disputes, promises
 
+# One xdist worker runs this module's tests, so that its module fixtures (the demo snapshots) are
+# made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("test_plan_phase")
+
 EXAMPLES = int(os.environ.get("RELANCE_FUZZ", 60))
 NOON = dt.time(12, tzinfo=dt.UTC)
 

@@ -24,6 +24,10 @@ from relance.engine.planner import open_by_customer
 from relance.engine.position import compute_positions
 from relance.workbook.xlsx import XlsxBackend
 
+# One xdist worker runs this module's tests, so that its module fixtures (the reference books and their grades) are
+# made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("test_scoring_reference")
+
 START = dt.date(2024, 6, 1)
 AS_OF = dt.date(2025, 6, 30)
 HEADER = [*INVOICES_HEADER, "montant_regle"]

@@ -51,6 +51,10 @@ from relance.engine.tab_values import (
 from relance.workbook import xlsx_styles
 from relance.workbook.xlsx import XlsxBackend
 
+# One xdist worker runs this module's tests, so that its module fixtures (the five weekly runs of `ran`) are
+# made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("test_written_tabs")
+
 FAMILIES = {"statuses": STATUSES, "channels": CHANNELS, "kinds": KINDS, "outcomes": OUTCOMES,
             "severities": SEVERITIES, "booleans": BOOLEANS}
 DAY = dt.date(2025, 3, 31)
