@@ -25,7 +25,8 @@ import pytest
 
 from relance.channels.outbox import OutboxChannel
 
-pytestmark = pytest.mark.skipif(os.name != "posix", reason="needs SIGKILL")
+# with the other crash tests, in one xdist worker one after the other (tests/test_crash.py says why)
+pytestmark = [pytest.mark.skipif(os.name != "posix", reason="needs SIGKILL"), pytest.mark.xdist_group("crash")]
 
 BATCHES, PER_BATCH, SIZE = 3, 8, 96 * 1024
 CHILD = rf"""
