@@ -648,6 +648,49 @@ def test_failure_at_rename_leaves_the_file_intact(
     assert _no_temp_files(book.parent)
 
 
+def test_a_refused_rename_leaves_no_backup_that_would_change_with_the_file(
+    book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The backup of a save is a hard link to the file about to be replaced: when the rename is
+    refused the file stays where it is (and may be edited in place), so the link is taken back."""
+    def refuse(src: object, dst: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    backend = XlsxBackend(book)
+    with pytest.raises(WorkbookLocked):
+        backend.write([OwnedTab("History", ["a"], [["b"]])])
+    assert backend.backups() == []
+
+
+def test_each_backup_keeps_the_bytes_before_its_save_linked_or_copied(
+    book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Saved three times: each backup holds the workbook as the save found it, and none is the
+    file now in place (a later edit of the workbook never reaches a backup); where the file
+    system refuses hard links the backups are copies, the same bytes."""
+    backend = XlsxBackend(book)
+    states = []
+    for n in range(3):
+        states.append(book.read_bytes())
+        backend.write([OwnedTab("History", ["n"], [[n]])])
+    backups = backend.backups()
+    assert [p.read_bytes() for p in backups] == states
+    assert all(not os.path.samefile(p, book) for p in backups)
+    assert backups[0].stat().st_ino != backups[1].stat().st_ino
+    assert calamine(backups[-1])["History"] == [["n"], [1]]
+
+    def no_links(src: object, dst: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    before = book.read_bytes()
+    backend.write([OwnedTab("History", ["n"], [[3]])])
+    copied = backend.backups()[-1]
+    assert copied.read_bytes() == before and copied.stat().st_nlink == 1
+    assert calamine(book)["History"] == [["n"], [3]]
+
+
 def test_a_save_by_someone_else_during_the_write_is_not_lost(
     book: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -84,7 +84,7 @@ class _LocalCopy(XlsxBackend):
     """The .xlsx backend on the downloaded copy. It keeps no backups of its own: the copy lives
     in a temporary folder, and the bucket's object versioning keeps the previous versions."""
 
-    def _backup(self) -> Path:
+    def _backup(self, link: bool = False) -> Path:
         return self.path
 
     def _prune_backups(self, now: dt.datetime | None = None) -> None:

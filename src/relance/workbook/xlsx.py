@@ -796,7 +796,7 @@ class XlsxBackend:
     def _commit(self, tmp: Path) -> None:
         """Back up the current file, then atomically put the new one in its place."""
         st = self.path.stat()
-        self._backup()
+        backup = self._backup(link=True)
         os.chmod(tmp, stat.S_IMODE(st.st_mode))
         if hasattr(os, "chown") and hasattr(os, "geteuid") and os.geteuid() == 0:
             with suppress(OSError):  # root saving a user's workbook must leave it theirs
@@ -804,6 +804,9 @@ class XlsxBackend:
         try:
             os.replace(tmp, self.path)
         except PermissionError as exc:
+            with suppress(OSError):  # a link to the file left in place would change with it: no backup
+                if backup.parent == self.backup_dir and os.path.samefile(backup, self.path):
+                    backup.unlink()
             raise WorkbookLocked(
                 f"{self.path.name} could not be replaced: {exc.strerror or exc}",
                 "close it in Excel or any other program that has it open and run again",
@@ -814,7 +817,11 @@ class XlsxBackend:
     def backup_dir(self) -> Path:
         return self.path.parent / BACKUP_DIR
 
-    def _backup(self) -> Path:
+    def _backup(self, link: bool = False) -> Path:
+        """The workbook as it is now, kept in the backup folder. `link`: the file is about to be
+        replaced by a rename, never changed in place, so a hard link keeps its very bytes without
+        copying them (a million-invoice book is 110 MB, copied at every save); a copy where the
+        file system has no hard links."""
         folder = self.backup_dir
         folder.mkdir(exist_ok=True)
         moment = dt.datetime.now()
@@ -823,6 +830,12 @@ class XlsxBackend:
             if not target.exists():
                 break
             moment += dt.timedelta(microseconds=1)
+        if link:
+            try:
+                os.link(self.path, target)
+                return target
+            except OSError:  # no hard links here (FAT, some network shares): copied
+                pass
         shutil.copy2(self.path, target)
         return target
 
