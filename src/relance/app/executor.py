@@ -48,6 +48,7 @@ from relance.channels.port import (
     TransportDown,
     Witness,
     deliveries,
+    one_by_one,
     via_of,
 )
 from relance.engine.action import Action
@@ -747,16 +748,7 @@ class _Noting:
         many = getattr(self._channel, "attach_many", None)
         if callable(many):
             return list(many(documents))
-        out: list[str | BaseException] = []
-        for name, data in documents:
-            try:
-                out.append(self._channel.attach(name, data))
-            except TransportDown as exc:
-                out.append(exc)
-                break
-            except Exception as exc:  # noqa: BLE001 - this document fails; the others go on
-                out.append(exc)
-        return out
+        return one_by_one(documents, lambda document: self._channel.attach(*document))
 
     def detach(self, names: Sequence[str]) -> None:
         """The channel's own, when it has one."""

@@ -57,7 +57,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from relance.channels.mime import email_bytes, header_text, message_id_for
-from relance.channels.port import Delivery, TransportDown
+from relance.channels.port import Delivery, TransportDown, one_by_one
 from relance.disk import fsync_dir, sync_filesystem
 from relance.engine.catalog import console
 from relance.engine.catalog import tabs as T
@@ -502,16 +502,7 @@ class OutboxChannel:
         through it, one by one: `send` stays the way in.
         """
         if type(self).send is not _SEND:
-            out: list[Delivery | BaseException] = []
-            for message in messages:
-                try:
-                    out.append(self.send(message))
-                except TransportDown as exc:
-                    out.append(exc)
-                    break
-                except Exception as exc:  # noqa: BLE001 - this message fails; the others go on
-                    out.append(exc)
-            return out
+            return one_by_one(messages, self.send)
         return self._file(messages)
 
     def _file(self, messages: Sequence[OutgoingMessage]) -> list[Delivery | BaseException]:
@@ -671,16 +662,7 @@ class OutboxChannel:
         removes). When `attach` is not this class's own (a subclass's, a fault a test injects),
         every document goes through it, one by one."""
         if type(self).attach is not _ATTACH:
-            out: list[str | BaseException] = []
-            for name, data in documents:
-                try:
-                    out.append(self.attach(name, data))
-                except TransportDown as exc:
-                    out.append(exc)
-                    break
-                except Exception as exc:  # noqa: BLE001 - this document fails; the others go on
-                    out.append(exc)
-            return out
+            return one_by_one(documents, lambda document: self.attach(*document))
         done: list[str | BaseException] = []
         staged: list[tuple[str, str, int, int]] = []  # name, temporary path, descriptor, slot
         names: set[str] = set()

@@ -19,10 +19,10 @@ call) has `send_many`; `deliveries` calls it, or `send` one by one for a transpo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from relance.engine.action import Action
 from relance.engine.errors import ChannelError
@@ -107,6 +107,26 @@ class Channel(Protocol):
     def close(self) -> None:
         """Flush and release what the transport holds (files, connections)."""
         ...
+
+
+_Item = TypeVar("_Item")
+_Outcome = TypeVar("_Outcome")
+
+
+def one_by_one(items: Iterable[_Item], hand: Callable[[_Item], _Outcome]) -> list[_Outcome | BaseException]:
+    """Each item through `hand`, in order, its outcome or the exception it raised: one item's
+    failure is its own and the others go on, but a TransportDown (the channel itself is down)
+    ends the list, as a batch that stops there does (`send_many`, `attach_many`)."""
+    out: list[_Outcome | BaseException] = []
+    for item in items:
+        try:
+            out.append(hand(item))
+        except TransportDown as exc:
+            out.append(exc)
+            break
+        except Exception as exc:  # noqa: BLE001 - this one fails; the others go on
+            out.append(exc)
+    return out
 
 
 def via_of(channel: Channel, action: Action) -> str:
