@@ -103,3 +103,19 @@ CLASSIC = [
     ["standard", "formal_notice", 30, "email", "formal_notice", 0, "non"],
     ["standard", "handoff", 45, "agency", "handoff", 0, "non"],  # relance still asks a person first
 ]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say it when tests were skipped for a program this machine lacks (LibreOffice, Chromium,
+    poppler, node): a bare `python -m pytest` on a new machine would otherwise pass with them
+    quietly left out; `make test` installs them first (`make system-deps`)."""
+    missing = []
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if "not installed" in reason:
+            missing.append(reason.removeprefix("Skipped: "))
+    if missing:
+        terminalreporter.write_line(
+            f"{len(missing)} tests skipped because a program they drive is not installed "
+            f"({'; '.join(sorted(set(missing)))}): `make system-deps` installs them (`make test` does it first).",
+            yellow=True)
