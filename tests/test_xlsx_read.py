@@ -66,6 +66,12 @@ def test_crc32_combine_is_the_crc_of_both(a: bytes, b: bytes):
     assert parts.crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
 
 
+@pytest.mark.parametrize("size", [1, 255, 256, 65_537, 1 << 22, 5_000_011])
+def test_crc32_combine_holds_for_long_parts(size: int):
+    a, b = b"<mergeCells/>", bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    assert parts.crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+
+
 @pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
 def test_a_headed_part_inflates_to_the_prefix_then_the_part(tmp_path: Path, method: int):
     content = sheet_xml([["a", 1.5, True]] * 3000)

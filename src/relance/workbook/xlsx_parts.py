@@ -1576,38 +1576,47 @@ _UTF8_DECL = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']\s*utf-?8\s*["']""",
 _NAME_START = re.compile(rb"<[A-Za-z_]")
 
 
-def _gf2_times(matrix: Sequence[int], vector: int) -> int:
-    total, i = 0, 0
-    while vector:
-        if vector & 1:
-            total ^= matrix[i]
-        vector >>= 1
-        i += 1
-    return total
+_CRC_POLY = 0xEDB88320  # CRC-32's polynomial, reflected: bit 31 is x^0
+
+
+def _mult_mod_p(a: int, b: int) -> int:
+    """a times b modulo CRC-32's polynomial (zlib's multmodp; a is never 0)."""
+    m, p = 1 << 31, 0
+    while True:
+        if a & m:
+            p ^= b
+            if not a & (m - 1):
+                return p
+        m >>= 1
+        b = (b >> 1) ^ _CRC_POLY if b & 1 else b >> 1
+
+
+def _x2n_table() -> tuple[int, ...]:
+    p = 1 << 30  # x^1
+    table = [p]
+    for _ in range(31):
+        p = _mult_mod_p(p, p)
+        table.append(p)
+    return tuple(table)
+
+
+#: x^(2^n) modulo the polynomial for n < 32 (zlib's x2n_table), computed once.
+_X2N = _x2n_table()
 
 
 def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
-    """The CRC-32 of A + B from the CRC-32 of A, that of B and B's length (zlib's crc32_combine,
-    which Python's zlib does not expose): a headed part's CRC without inflating it again."""
+    """The CRC-32 of A + B from the CRC-32 of A, that of B and B's length (zlib 1.2.12's
+    crc32_combine, which Python's zlib does not expose): a headed part's CRC without inflating
+    it again."""
     if len2 <= 0:
         return crc1
-    odd = [0xEDB88320] + [1 << n for n in range(31)]  # the operator for one zero bit
-    even = [_gf2_times(odd, odd[n]) for n in range(32)]  # two zero bits
-    odd = [_gf2_times(even, even[n]) for n in range(32)]  # four
-    while True:  # apply len2 zero bytes to crc1, squaring the operator for each bit of len2
-        even = [_gf2_times(odd, odd[n]) for n in range(32)]
+    p, k = 1 << 31, 3  # x^0; a byte is 2^3 bits
+    while len2:  # p = x^(8 * len2) modulo the polynomial
         if len2 & 1:
-            crc1 = _gf2_times(even, crc1)
+            p = _mult_mod_p(_X2N[k & 31], p)
         len2 >>= 1
-        if not len2:
-            break
-        odd = [_gf2_times(even, even[n]) for n in range(32)]
-        if len2 & 1:
-            crc1 = _gf2_times(odd, crc1)
-        len2 >>= 1
-        if not len2:
-            break
-    return crc1 ^ crc2
+        k += 1
+    return _mult_mod_p(p, crc1) ^ crc2
 
 
 def _data_start(src: BinaryIO, member: ZipMember) -> int | None:
