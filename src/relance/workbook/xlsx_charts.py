@@ -25,7 +25,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from xml.sax.saxutils import escape as _xml_escape
 
 from relance.engine.sheets import CellValue, ChartSpec, OwnedTab
 from relance.workbook import xlsx_styles
@@ -182,11 +181,11 @@ def validate_charts(tab: OwnedTab) -> None:
 
 def _text(value: str) -> str:
     """Element text: escaped, without the characters XML 1.0 cannot carry."""
-    return _xml_escape(_ILLEGAL_XML.sub("", value)).replace("\r", "&#13;")
+    return xlsx_styles.xml_escape(_ILLEGAL_XML.sub("", value)).replace("\r", "&#13;")
 
 
 def _attr(value: str) -> str:
-    return _xml_escape(_ILLEGAL_XML.sub("", value), {'"': "&quot;", "\n": "&#10;", "\r": "&#13;"})
+    return xlsx_styles.xml_escape(_ILLEGAL_XML.sub("", value)).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")
 
 
 def rels_xml(rels: Sequence[tuple[str, str, str]]) -> bytes:

@@ -27,14 +27,13 @@ from decimal import Decimal
 from typing import Any, BinaryIO
 from urllib.parse import unquote
 from xml.etree import ElementTree as ET
-from xml.sax.saxutils import escape as _xml_escape
 
 from relance.engine.catalog import console
 from relance.engine.errors import SaidError
 from relance.engine.i18n import Said
 from relance.engine.sheets import OwnedTab
 from relance.workbook import xlsx_styles
-from relance.workbook.xlsx_styles import TabStyles
+from relance.workbook.xlsx_styles import TabStyles, xml_escape
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -87,7 +86,7 @@ def column_letter(index: int) -> str:
 
 def _escape_text(text: str) -> str:
     # A bare CR would be normalised to LF by every XML parser: keep it as a character reference.
-    return _xml_escape(text).replace("\r", "&#13;")
+    return xml_escape(text).replace("\r", "&#13;")
 
 
 def _cell_slow(ref: str, value: object) -> str:
@@ -868,7 +867,7 @@ def parse_sheets(
 
 
 def _attr_escape(value: str) -> str:
-    return _xml_escape(value, {'"': "&quot;"})
+    return xml_escape(value).replace('"', "&quot;")
 
 
 def _insert_before_close(text: str, local_name: str, build: Callable[[str], str]) -> str:
