@@ -20,15 +20,17 @@ cannot or should not start (not Linux, one core, another thread in the process: 
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, wait
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from relance.app import letter_pool
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 __all__ = ["CHUNK", "MEMORY_SHARE", "MIN_POOLED", "memory_room", "resident", "roomy", "run_forked"]
 
@@ -137,6 +139,9 @@ def run_forked(total: int, part: Callable[[int, int], list[T]], *, workers: int 
             return None
 
         def pool(n: int) -> ProcessPoolExecutor:
+            import multiprocessing  # with the process pool: loaded when one starts
+            from concurrent.futures import ProcessPoolExecutor
+
             return ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"),
                                        initializer=_start_worker, initargs=(os.getpid(),))
 

@@ -20,19 +20,21 @@ templates); only the PDFs and the problems come back.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, wait
+from concurrent.futures import wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from relance.engine.formats import Formats, formats
 from relance.render.messages import Renderer, TemplateProblem
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 __all__ = ["MIN_POOLED", "LetterJob", "Prerendered", "cgroup_cpus", "cores", "forkable", "render_letters"]
 
@@ -207,6 +209,9 @@ def render_letters(jobs: Sequence[LetterJob], renderer: Renderer, *, workers: in
             return None
 
         def pool(n: int) -> ProcessPoolExecutor:
+            import multiprocessing  # with the process pool: loaded when one starts
+            from concurrent.futures import ProcessPoolExecutor
+
             return ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker,
                                        initargs=(os.getpid(),))
 

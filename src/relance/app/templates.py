@@ -21,8 +21,8 @@ from relance.engine import cells
 from relance.engine.anomaly import Anomaly, Severity, Source
 from relance.engine.book import Book
 from relance.engine.catalog import anomalies as A
+from relance.render.limits import CompiledTemplates
 from relance.render.messages import Limits, Renderer, TemplateProblem, sample_context
-from relance.render.sandbox import CompiledTemplates
 
 #: The clock of the time limit: seconds, monotonic.
 CLOCK: Callable[[], float] = time.monotonic

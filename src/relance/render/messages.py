@@ -44,30 +44,37 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from types import TracebackType
-from typing import Any
-
-from jinja2 import (
-    BaseLoader,
-    StrictUndefined,
-    Template,
-    TemplateNotFound,
-    TemplateSyntaxError,
-    UndefinedError,
-)
-from jinja2.environment import Environment
-from jinja2.sandbox import SecurityError
+from typing import TYPE_CHECKING, Any, cast
 
 from relance.engine.catalog import anomalies as A
 from relance.engine.errors import ConfigError
 from relance.engine.formats import formats
 from relance.engine.i18n import Said, french_typography
-from relance.render.sandbox import (
-    DEFAULT_LIMITS,
-    BoundedEnvironment,
-    CompiledTemplates,
-    LimitExceeded,
-    Limits,
-)
+from relance.render.limits import DEFAULT_LIMITS, CompiledTemplates, LimitExceeded, Limits
+
+if TYPE_CHECKING:
+    from jinja2 import Template
+
+    from relance.render.sandbox import BoundedEnvironment
+
+
+def _environment_class() -> type[BoundedEnvironment]:
+    """The environment class Renderers make (`BoundedEnvironment`: tests put another in its
+    place), imported with Jinja when a template is first compiled: a run that renders no
+    message (a rerun that sends nothing) only asks which templates exist."""
+    found = globals().get("BoundedEnvironment")
+    if found is None:
+        from relance.render.sandbox import BoundedEnvironment
+
+        found = globals()["BoundedEnvironment"] = BoundedEnvironment
+    return cast("type[BoundedEnvironment]", found)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "BoundedEnvironment":
+        return _environment_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["DOCUMENT_PARTS", "HTML_PARTS", "Limits", "Renderer", "TemplateFiles", "TemplateProblem", "one_line", "sample_context",
            "typeset_html"]
@@ -262,42 +269,7 @@ def _make_filters(lang: str) -> dict[str, Callable[..., str]]:
             "of": of, "link": link}
 
 
-# --------------------------------------------------------------------------- loading
-
-
-class _Loader(BaseLoader):
-    """Serves one language: overrides first, then the shipped files of that language."""
-
-    def __init__(
-        self,
-        lang: str,
-        overrides: Mapping[str, str],
-        files: TemplateFiles,
-        filenames: dict[str, tuple[str, str, str]],
-    ) -> None:
-        self.lang = lang
-        self.overrides = overrides  # loader name -> source
-        self.files = files
-        self.filenames = filenames  # filename -> (template, lang, part), shared with the Renderer
-
-    def get_source(
-        self, environment: Environment, template: str
-    ) -> tuple[str, str | None, Callable[[], bool] | None]:
-        stem, part = _split_name(template)
-        if template in self.overrides:
-            filename = f"<workbook Templates: {stem} / {self.lang} / {part}>"
-            self.filenames[filename] = (stem, self.lang, part)
-            return self.overrides[template], filename, _always
-        source = self.files.get((self.lang, template))
-        if source is not None:
-            filename = f"{SHIPPED_FOLDER}/{self.lang}/{template}"
-            self.filenames[filename] = (stem, self.lang, part)
-            return source, filename, _always
-        raise TemplateNotFound(template)
-
-
-def _always() -> bool:
-    return True  # sources never change during a run: no stat per render
+# --------------------------------------------------------------------------- rendering
 
 
 #: Parts left as written: an SMS is GSM-7, where no-break spaces cost a whole UCS-2 message.
@@ -414,8 +386,7 @@ class Renderer:
     def render(self, template: str, lang: str, part: str, context: Mapping[str, object]) -> str:
         """Render one part. ``context['lang']`` is set to the language actually used."""
         compiled, used = self._get(template, lang, part)
-        env = compiled.environment
-        assert isinstance(env, BoundedEnvironment)
+        env = cast("BoundedEnvironment", compiled.environment)
         env.start(self._clock)
         try:
             text = compiled.render(context, lang=used)  # one copy of the context, 'lang' set in it
@@ -447,8 +418,7 @@ class Renderer:
                 template, used, part, None, f"no block {block!r}", rendering=template,
                 said=A.NO_BLOCK(block=block),
                 said_hint=A.TEMPLATE_ADD_HINT(path=f"{SHIPPED_FOLDER}/{used}/{_source_name(template, part)}"))
-        env = compiled.environment
-        assert isinstance(env, BoundedEnvironment)
+        env = cast("BoundedEnvironment", compiled.environment)
         env.start(self._clock)
         try:
             try:  # the context copied once (by Jinja), 'lang' set in the copy
@@ -591,11 +561,15 @@ class Renderer:
         key = (lang, autoescape)
         env = self._envs.get(key)
         if env is None:
-            env = BoundedEnvironment(
+            from jinja2 import StrictUndefined
+
+            from relance.render.loader import Loader
+
+            env = _environment_class()(
                 limits=self.limits,
                 filters=_make_filters(lang),
                 compiled=self.compiled,
-                loader=_Loader(
+                loader=Loader(
                     lang, self._overrides.get(lang, {}), self._files, self._filenames
                 ),
                 autoescape=autoescape,
@@ -647,6 +621,9 @@ class Renderer:
         part: str,
         context: Mapping[str, object] | None,
     ) -> TemplateProblem:
+        from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
+        from jinja2.sandbox import SecurityError
+
         where = (template, lang, part)
         line: int | None = None
         said: Said | None = None
