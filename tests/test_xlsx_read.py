@@ -66,6 +66,14 @@ def test_crc32_combine_is_the_crc_of_both(a: bytes, b: bytes):
     assert parts.crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
 
 
+@settings(max_examples=300, deadline=None)
+@given(data=st.lists(st.sampled_from([b":", b"c", b" ", b">", b"/", b"\t", b"\x0b", b"<", b"a", b":c", b"x" * 300]),
+                     max_size=400).map(b"".join), cut=st.integers(0, 1000))
+def test_the_prefixed_cell_check_finds_what_its_pattern_finds(data: bytes, cut: int):
+    start, end = min(cut, len(data)), len(data) - min(cut // 3, len(data) - min(cut, len(data)))
+    assert parts._prefixed_cell(data, start, end) == (parts._PREFIXED_CELL.search(data, start, end) is not None)
+
+
 @pytest.mark.parametrize("size", [1, 255, 256, 65_537, 1 << 22, 5_000_011])
 def test_crc32_combine_holds_for_long_parts(size: int):
     a, b = b"<mergeCells/>", bytes(range(256)) * (size // 256) + b"x" * (size % 256)
