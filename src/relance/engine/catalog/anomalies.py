@@ -261,10 +261,10 @@ R309_HELD_CUSTOMER = Phrase(
     en_one="this payment could not be read (see the other remark on this row): the customer's open invoice is put "
     "on hold (no reminder) until the row is corrected")
 R309_HINT = Phrase(
-    "corrigez la ligne pour que le règlement soit pris en compte, ou supprimez-la s'il n'y a pas eu de règlement : "
-    "relance ne relance pas un client qui a peut-être déjà payé",
-    "correct the row so that the payment counts, or delete it if there was no payment: relance does not remind a "
-    "customer who may have paid already")
+    "corrigez la ligne pour que le règlement soit pris en compte, ou supprimez-la s'il n'y a pas eu de règlement "
+    "(un client qui a peut-être payé n'est pas relancé)",
+    "correct the row so that the payment counts, or delete it if there was no payment (a customer who may have "
+    "paid is not reminded)")
 
 # --------------------------------------------------------------------------- Litiges, Promesses, Taches (engine/pause.py)
 
