@@ -62,11 +62,15 @@ def test_bad_payments_are_skipped_and_said():
         [payment("2025-02-30", 10, "F1"), payment("2025-02-01", "abc", "F1"), payment("2025-02-01", 10),
          payment("2025-02-01", 10, "F404"), payment("2025-02-01", 10, "F1", currency="USD")],
     )
-    got, _ = messages(b)
+    got, loaded = messages(b)
     assert [m.split(":")[0] for m in got] == ["Reglements!A2", "Reglements!B3", "Reglements row 4",
-                                              "Reglements!C5", "Reglements!E6"]
+                                              "Reglements!C5", "Reglements!E6",
+                                              "Reglements!C2", "Reglements!C3", "Reglements!C6"]
     assert "has neither an invoice number nor a customer code" in got[2]
     assert "relance never converts currencies" in got[4]
+    # F1 may have been paid by the rows that cannot be read: it is held, said on each row's invoice cell
+    assert all("this payment could not be read" in m and "put on hold" in m for m in got[5:])
+    assert loaded.book.invoices["F1"].status == "hold" and not loaded.plan.actions
 
 
 def test_terms_beyond_the_legal_maximum_are_a_warning_and_the_invoice_stays():

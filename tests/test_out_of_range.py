@@ -93,10 +93,15 @@ def test_the_largest_amount_and_the_last_date_still_read():
 ])
 def test_out_of_range_in_reglements(tab, header, row):
     customers, invoices = _good()
+    invoices.append(invoice("F2", "C2", "2025-01-05", "2025-02-05", 500))
     p = _everything(book(customers, invoices, [row]))
     assert "payment was skipped" in _said(p.anomalies, tab, header).problem.en
     assert p.book.payments == []
-    assert {x.customer_id for x in p.plan.actions} == {"C1"}
+    # the invoice the unreadable payment names is held (it may be paid), the others are reminded
+    held = _said(p.anomalies, tab, "numero_facture", Severity.warning)
+    assert held.code == "R309" and held.value == "F1"
+    assert p.book.invoices["F1"].status == "hold"
+    assert {x.customer_id for x in p.plan.actions} == {"C2"}
 
 
 @pytest.mark.parametrize(("tab", "header", "rows"), [
@@ -182,6 +187,7 @@ def hostile_book(tmp_path, monkeypatch) -> Path:
     factures.append(["F3", "C2", dt.date(2026, 10, 1), dt.date(2026, 10, 31), 1e26, "EUR"])
     factures.append(["F4", "C3", dt.date(2026, 10, 1), 2958465, 300, "EUR"])  # 9999-12-31 as a serial
     factures.append(["F5", "C3", "9999-12-31", None, 300, "EUR"])
+    factures.append(["F6", "C3", dt.date(2026, 10, 1), dt.date(2026, 10, 31), 450, "EUR"])
     reglements = wb["Reglements"]
     reglements.append([dt.date(9999, 12, 31), 100, "F1"])
     reglements.append([dt.date(2026, 10, 15), 1e26, "F1"])
@@ -204,19 +210,22 @@ def test_check_plan_run_report_say_the_cells_and_remind_the_others(hostile_book)
     for a in anomalies:
         if (a["tab"], a["cell"], a["column"]) in EXPECTED:
             assert a["value"] and a["hint"] and a["code"]
+    # the payments that cannot be read name F1: it is held, said on their invoice cells
+    held = {(a["tab"], a["cell"], a["value"]) for a in anomalies if a["code"] == "R309"}
+    assert held == {("Reglements", "C2", "F1"), ("Reglements", "C3", "F1")}, anomalies
     text = _relance("check", book)
     assert text.exit_code == 1 and "9999" in text.output and "hors limites" in text.output  # a French book
 
     plan = _relance("plan", book, "--json")
     assert plan.exit_code == 0, plan.output
-    assert {a["customer_id"] for a in json.loads(plan.output)["actions"]} == {"C1"}
+    assert {a["customer_id"] for a in json.loads(plan.output)["actions"]} == {"C3"}
 
     run = _relance("run", book, "--json")
     assert run.exit_code == 0, run.output
     summary = json.loads(run.output)
     assert summary["sent"] >= 1 and summary["failed"] == 0
-    assert {a["customer_id"] for a in summary["actions"] if a["status"] == "sent"} == {"C1"}
+    assert {a["customer_id"] for a in summary["actions"] if a["status"] == "sent"} == {"C3"}
 
     report = _relance("report", book, "--json")
     assert report.exit_code == 0, report.output
-    assert {i["invoice_id"] for i in json.loads(report.output)["invoices"]} == {"F1"}
+    assert {i["invoice_id"] for i in json.loads(report.output)["invoices"]} == {"F1", "F6"}

@@ -25,7 +25,7 @@ from relance.engine.pause import (
     parse_disputes,
     parse_promises,
 )
-from relance.engine.payment import Payment, parse_payments
+from relance.engine.payment import Payment, hold_unread, parse_payments
 from relance.engine.sales import MonthlySales, parse_sales
 from relance.engine.scenario import Scenario, load_scenarios
 from relance.engine.settings import Settings, parse_settings
@@ -132,7 +132,9 @@ def load_book(sheets: Sequence[RawSheet], contract: Contract, presets: Mapping[s
     _drop_rows(tables, "customers")
     invoices = parse_invoices(tables.get("invoices"), customers, settings, out)
     _drop_rows(tables, "invoices")
+    before = len(out.items)
     payments = parse_payments(tables.get("payments"), invoices, customers, settings, out)
+    hold_unread(tables.get("payments"), out.items[before:], invoices, customers, out)
     _drop_rows(tables, "payments")
     disputes = parse_disputes(tables.get("disputes"), invoices, out)
     promises = parse_promises(tables.get("promises"), invoices, out)

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 
 from relance.engine import cells
-from relance.engine.anomaly import Source
+from relance.engine.anomaly import Anomaly, Source
 from relance.engine.catalog import anomalies as A
 from relance.engine.customer import Customer
 from relance.engine.invoice import Invoice
@@ -262,3 +262,52 @@ def _row(row: Row, values: list[CellValue], table: Table, invoices: dict[str, In
         return None
     return Payment(day, cells.quantize(amount, currency), iid, cid, currency, cells.text(raw_reference),
                    row.source())
+
+
+#: What a Reglements row relance could not use is said with: a date, an amount or a currency it
+#: cannot read, another currency than the invoice's, an invoice number the invoices do not hold.
+_UNUSED = frozenset({"R301", "R302", "R303", "R307", "R308"})
+
+
+def hold_unread(table: Table | None, said: Sequence[Anomaly], invoices: dict[str, Invoice],
+                customers: dict[str, Customer], out: Collector) -> None:
+    """Put on hold what each payment row relance could not use names (`said`: what parse_payments
+    reported): its invoice, or, for a row naming no invoice relance knows, its customer's open
+    invoices. The payment may be real (a mistyped date or amount): reminding the invoice would
+    remind a customer who may have paid. A reminder may come late, never to someone who paid
+    (the unreadable Factures status errs the same way, R111). Each hold is said (R309) on the
+    cell that named it; the invoices dict is changed in place (status "hold")."""
+    if table is None:
+        return
+    rows = {a.source.row for a in said if a.code in _UNUSED and a.source.tab == table.name}
+    if not rows:
+        return
+    named: list[tuple[Row, str, str]] = []  # (row, an invoice id known to the invoices or "", customer id)
+    for number, row_cells in table.data:
+        if number not in rows:
+            continue
+        row = Row(table, number, row_cells)
+        iid, cid = cells.text(row.raw("invoice_id")), cells.text(row.raw("customer_id"))
+        invoice = invoices.get(iid) if iid else None
+        if invoice is not None and invoice.kind == "invoice":
+            named.append((row, iid, invoice.customer_id))
+        elif invoice is None and cid in customers:
+            named.append((row, "", cid))
+    if not named:
+        return
+    # what each row holds, from the statuses as read (two rows naming one invoice each say so)
+    by_customer = {cid for _, iid, cid in named if not iid}
+    open_of: dict[str, list[str]] = {cid: [] for cid in by_customer}
+    if by_customer:
+        for inv in invoices.values():
+            if inv.customer_id in by_customer and inv.kind == "invoice" and inv.status == "open":
+                open_of[inv.customer_id].append(inv.id)
+    holds = [(row, iid, cid, ([iid] if invoices[iid].status == "open" else []) if iid else open_of[cid])
+             for row, iid, cid in named]
+    for row, iid, cid, held in holds:
+        for one in held:
+            invoices[one] = invoices[one]._replace(status="hold")
+        if held and iid:
+            out.warn(row.source("invoice_id"), iid, A.R309_HELD(), A.R309_HINT(), "R309")
+        elif held:
+            out.warn(row.source("customer_id"), cid, A.R309_HELD_CUSTOMER(n=len(held)), A.R309_HINT(), "R309")

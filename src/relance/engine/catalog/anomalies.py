@@ -246,6 +246,25 @@ R308_OTHER_CURRENCY = Phrase(
     "les devises)",
     "differs from the invoice's currency {currency}; the payment was skipped (relance never converts currencies)")
 R308_HINT = Phrase("enregistrez le montant dans la devise de la facture", "record the amount in the invoice's currency")
+R309_HELD = Phrase(
+    "ce règlement n'a pas pu être lu (voir l'autre remarque sur cette ligne) : la facture est bloquée (aucune "
+    "relance) jusqu'à correction de la ligne",
+    "this payment could not be read (see the other remark on this row): the invoice is put on hold (no reminder) "
+    "until the row is corrected")
+R309_HELD_CUSTOMER = Phrase(
+    "ce règlement n'a pas pu être lu (voir l'autre remarque sur cette ligne) : les {n} factures ouvertes du client "
+    "sont bloquées (aucune relance) jusqu'à correction de la ligne",
+    "this payment could not be read (see the other remark on this row): the customer's {n} open invoices are put "
+    "on hold (no reminder) until the row is corrected",
+    fr_one="ce règlement n'a pas pu être lu (voir l'autre remarque sur cette ligne) : la facture ouverte du client "
+    "est bloquée (aucune relance) jusqu'à correction de la ligne",
+    en_one="this payment could not be read (see the other remark on this row): the customer's open invoice is put "
+    "on hold (no reminder) until the row is corrected")
+R309_HINT = Phrase(
+    "corrigez la ligne pour que le règlement soit pris en compte, ou supprimez-la s'il n'y a pas eu de règlement "
+    "(un client qui a peut-être payé n'est pas relancé)",
+    "correct the row so that the payment counts, or delete it if there was no payment (a customer who may have "
+    "paid is not reminded)")
 
 # --------------------------------------------------------------------------- Litiges, Promesses, Taches (engine/pause.py)
 
