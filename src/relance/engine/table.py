@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 from operator import itemgetter
 
 from relance.engine.anomaly import Anomaly, Severity, Source, describe
@@ -284,7 +285,7 @@ def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
         if i > start:
             _flush_blank(sheet.name, pending_blank, out)
             numbers.extend(range(start + 1, i + 1))
-            data.extend(rows[start:i])
+            data.extend(islice(rows, start, i))
         start = i + 1
         cells = rows[i]
         if _blank(cells):
@@ -302,7 +303,7 @@ def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
     if start < len(rows):
         _flush_blank(sheet.name, pending_blank, out)
         numbers.extend(range(start + 1, len(rows) + 1))
-        data.extend(rows[start:])
+        data.extend(islice(rows, start, None))
     return table
 
 
@@ -333,17 +334,16 @@ def _odd_rows(rows: Sequence[Sequence[CellValue]], start: int, first_col: int | 
     A column at a time when every row has those cells and they are text without a line break
     (most tabs): the cells joined by line breaks, one search finds the lines that may be either,
     and only those are tested as the row-by-row reading tests them."""
-    body = rows[start:]
-    if not body:
+    if start >= len(rows):
         return []
     size = len(norm)  # normalize() never lengthens ASCII text: a shorter ASCII cell is not the header
-    try:
-        firsts = list(map(itemgetter(0), body))
-        mapped = list(map(itemgetter(first_col), body)) if first_col else firsts
+    try:  # the rows read where they are (a copy of them would be one more look at each)
+        firsts = list(map(itemgetter(0), islice(rows, start, None)))
+        mapped = list(map(itemgetter(first_col), islice(rows, start, None))) if first_col else firsts
     except IndexError:  # a short row
-        return _odd_rows_by_row(body, start, first_col, norm)
+        return _odd_rows_by_row(rows[start:], start, first_col, norm)
     if size == 0:
-        return _odd_rows_by_row(body, start, first_col, norm)
+        return _odd_rows_by_row(rows[start:], start, first_col, norm)
     ruled_out = _ruled_out(norm)
     if first_col == 0:  # one search finds both
         return [start + k for k in _lines(firsts, _header_start(norm)) if _blank_first(v := firsts[k])
