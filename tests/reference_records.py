@@ -289,7 +289,7 @@ def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
     columns: dict[str, int] = {}
     header_text: dict[str, str] = {}
     if header_idx is None:
-        return Table(spec, sheet.name, 1, columns, header_text, [])
+        return Table(spec, sheet.name, 1, columns, header_text, [], [])
     for j, cell in enumerate(rows[header_idx]):
         col = spec.resolve_header(cell)
         if col is None:
@@ -305,7 +305,7 @@ def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
             continue
         columns[col.key] = j
         header_text[col.key] = str(cell)
-    table = Table(spec, sheet.name, header_idx + 1, columns, header_text, [])
+    table = Table(spec, sheet.name, header_idx + 1, columns, header_text, [], [])
     lang = table.lang
     for col in spec.columns:
         if col.required and col.key not in columns:
@@ -334,7 +334,8 @@ def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
         ):
             out.warn(Source(sheet.name, i + 1), "", A.R005_HEADER_AGAIN(), A.R005_HINT(), "R005")
             continue
-        table.data.append((i + 1, cells))
+        table.numbers.append(i + 1)
+        table.rows.append(cells)
     return table
 
 

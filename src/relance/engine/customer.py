@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from email.utils import parseaddr
 from itertools import compress, count, repeat
-from operator import is_, itemgetter, ne, not_, or_
+from operator import is_, ne, not_, or_
 from types import NoneType
 from typing import Any, TypeVar
 
@@ -200,11 +200,10 @@ def _fast(table: Table, language: str, out: Collector, default_type: str, custom
     terms_of: dict[str | None, Terms | None] = {None: None, "": None}
     shared: list[dict[str, str] | None] = [{} for _ in _SHARED]
     indexes = table.indexes(_KEYS)
-    data = table.data
-    for b in range(0, len(data), BLOCK):
-        block = data[b:b + BLOCK]
+    for b in range(0, len(table.rows), BLOCK):
+        numbers, rows = table.numbers[b:b + BLOCK], table.rows[b:b + BLOCK]
         (ids, names, emails, ccs, phones, langs, types, segments, scenarios, terms_cells, opts, pauses, contacts,
-         addresses, postals, cities, countries, owners) = columns_of(list(map(itemgetter(1), block)), indexes)
+         addresses, postals, cities, countries, owners) = columns_of(rows, indexes)
         lang_list = _looked_up(langs, lang_of, _TEXT, lang)
         type_list = _looked_up(types, type_of, _STR, ctype)
         opt_list = _looked_up(opts, opt_of, _TEXT_OR_BOOL, opt)
@@ -223,8 +222,8 @@ def _fast(table: Table, language: str, out: Collector, default_type: str, custom
         texts = [_share(_texts(column), shared, j, b == 0) for j, column in enumerate(
             (segments, scenarios, contacts, addresses, postals, cities, countries, owners))]
         sources = list(map(tuple.__new__, repeat(Source), zip(
-            repeat(table.name), map(itemgetter(0), block), repeat(None), repeat(""))))
-        made = _records(len(block), (
+            repeat(table.name), numbers, repeat(None), repeat(""))))
+        made = _records(len(rows), (
             cids, name_list, email_lists, cc_lists, _texts(phones), lang_list, type_list, texts[0], texts[1],
             terms_list, opt_list, paused_list, texts[2], texts[3], texts[4], texts[5], texts[6], texts[7], sources))
         # a row whose only oddness is a blank or unknown type (text, or blank) is the fast
@@ -233,9 +232,8 @@ def _fast(table: Table, language: str, out: Collector, default_type: str, custom
         odd.update(k for k in untyped if not (types[k] is None or type(types[k]) is str))
         start = 0
         for k in sorted(odd | untyped):
-            _clean(cids, made, block, start, k, table, language, out, default_type, customers)
-            number, row_cells = block[k]
-            row = Row(table, number, row_cells)
+            _clean(cids, made, numbers, rows, start, k, table, language, out, default_type, customers)
+            row = Row(table, numbers[k], rows[k])
             if k in odd or cids[k] in customers:
                 _row(row, language, out, default_type, customers)
             else:
@@ -243,11 +241,11 @@ def _fast(table: Table, language: str, out: Collector, default_type: str, custom
                 _TYPE.__set__(record, _type_unsaid(row, row.raw("customer_type"), default_type, out))
                 customers[cids[k]] = record
             start = k + 1
-        _clean(cids, made, block, start, len(block), table, language, out, default_type, customers)
+        _clean(cids, made, numbers, rows, start, len(rows), table, language, out, default_type, customers)
 
 
-def _clean(cids: list[str], made: list[Customer], block: Sequence[tuple[int, Sequence[CellValue]]], start: int,
-           end: int, table: Table, language: str, out: Collector, default_type: str,
+def _clean(cids: list[str], made: list[Customer], numbers: list[int], rows: list[Sequence[CellValue]],
+           start: int, end: int, table: Table, language: str, out: Collector, default_type: str,
            customers: dict[str, Customer]) -> None:
     """The clean rows start..end of a block added in order; a code met before goes through `_row` (R202)."""
     if start >= end:
@@ -258,8 +256,7 @@ def _clean(cids: list[str], made: list[Customer], block: Sequence[tuple[int, Seq
         return
     for k in range(start, end):
         if cids[k] in customers:
-            number, row_cells = block[k]
-            _row(Row(table, number, row_cells), language, out, default_type, customers)
+            _row(Row(table, numbers[k], rows[k]), language, out, default_type, customers)
         else:
             customers[cids[k]] = made[k]
 

@@ -361,10 +361,10 @@ class _Blocks:
         self.default_code = _terms_code(reader.default_terms)
 
     def read(self) -> None:
-        data = self.table.data
+        numbers, rows = self.table.numbers, self.table.rows
         size = cells.BLOCK
-        for start in range(0, len(data), size):
-            self.block(data[start:start + size])
+        for start in range(0, len(rows), size):
+            self.block(numbers[start:start + size], rows[start:start + size])
 
     def terms(self, v: str | None) -> Terms | None:
         parsed = parse_terms(v) if v else None
@@ -381,10 +381,10 @@ class _Blocks:
             found = self.customer_codes[id(customer)] = -1 if terms is None else _terms_code(terms)
         return found
 
-    def block(self, data: list[tuple[int, Sequence[CellValue]]]) -> None:
+    def block(self, numbers: list[int], rows: list[Sequence[CellValue]]) -> None:
         reader, invoices, table = self.reader, self.invoices, self.table
-        n = len(data)
-        columns: list[Any] = cells.columns(list(map(itemgetter(1), data)), reader.indexes)  # compared once typed
+        n = len(rows)
+        columns: list[Any] = cells.columns(rows, reader.indexes)  # compared once typed
         (ids, customer_ids, issues, dues, amounts, currencies, kinds, applies, paids, terms_cells, statuses,
          pdfs, pays) = columns
         odd = np.zeros(n, dtype=np.bool_)
@@ -466,7 +466,7 @@ class _Blocks:
                 paid_v[k] = Decimal(repr(paids[k])).quantize(unit_of.get(currency_v[k], default_unit), ROUND_HALF_UP)
         records = map(tuple.__new__, repeat(self.made), zip(  # Invoice(...) without its __new__
             id_texts, map(attrgetter("id"), found), issues, due_v, amount_v, currency_v, kind_v, cells.texts(applies),
-            paid_v, status_v, cells.texts(pdfs), cells.texts(pays), map(itemgetter(0), data), strict=True))
+            paid_v, status_v, cells.texts(pdfs), cells.texts(pays), numbers, strict=True))
         odd_rows = np.flatnonzero(odd).tolist()
         if not odd_rows:
             invoices.update(zip(id_texts, records, strict=True))
@@ -475,8 +475,7 @@ class _Blocks:
         start = 0
         for k in odd_rows:
             invoices.update(zip(id_texts[start:k], built[start:k], strict=True))
-            number, row_cells = data[k]
-            reader.row(Row(table, number, row_cells), _values(table, reader, row_cells), invoices)
+            reader.row(Row(table, numbers[k], rows[k]), _values(table, reader, rows[k]), invoices)
             start = k + 1
         invoices.update(zip(id_texts[start:], built[start:], strict=True))
 

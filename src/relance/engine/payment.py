@@ -114,13 +114,14 @@ def parse_payments(
     shared: tuple[dict[CellValue, CellValue], dict[CellValue, int]] = ({}, {})  # dates (cells.shared_dates)
     size = cells.BLOCK
     made = read_from(table.name)  # the class of this reading's payments
-    for start in range(0, len(table.data), size):
-        _block(table, table.data[start:start + size], indexes, invoices, customers, settings, out, payments, shared,
+    numbers, rows = table.numbers, table.rows
+    for start in range(0, len(rows), size):
+        _block(table, numbers[start:start + size], rows[start:start + size], indexes, invoices, customers, settings, out, payments, shared,
                made)
     return payments
 
 
-def _block(table: Table, data: list[tuple[int, Sequence[CellValue]]], indexes: list[int | None],
+def _block(table: Table, numbers: list[int], rows: list[Sequence[CellValue]], indexes: list[int | None],
            invoices: dict[str, Invoice], customers: dict[str, Customer], settings: Settings, out: Collector,
            payments: list[Payment], shared: tuple[dict[CellValue, CellValue], dict[CellValue, int]],
            made: type[Payment]) -> None:
@@ -129,8 +130,8 @@ def _block(table: Table, data: list[tuple[int, Sequence[CellValue]]], indexes: l
     date cell, a positive float amount, a known invoice (and no other customer) or customer, its
     currency as written or blank. The invoice's number and customer code are the invoice's own
     objects, a customer's code the customer's, a date one object per distinct date."""
-    n = len(data)
-    columns: list[Any] = cells.columns(list(map(itemgetter(1), data)), indexes)  # compared once typed
+    n = len(rows)
+    columns: list[Any] = cells.columns(rows, indexes)  # compared once typed
     dates, amounts, invoice_ids, customer_ids, currencies, references = columns
     odd = np.zeros(n, dtype=np.bool_)
     dates, days = cells.shared_dates(dates, *shared)
@@ -192,7 +193,7 @@ def _block(table: Table, data: list[tuple[int, Sequence[CellValue]]], indexes: l
             invoice_amount[k] = amount_v[k]
         amount_v = invoice_amount
     records = map(tuple.__new__, repeat(made), zip(  # Payment(...) without its __new__
-        dates, amount_v, invoice_v, customer_v, currency_v, cells.texts(references), map(itemgetter(0), data),
+        dates, amount_v, invoice_v, customer_v, currency_v, cells.texts(references), numbers,
         strict=True))
     odd_rows = np.flatnonzero(odd).tolist()
     if not odd_rows:
@@ -202,8 +203,7 @@ def _block(table: Table, data: list[tuple[int, Sequence[CellValue]]], indexes: l
     start = 0
     for k in odd_rows:
         payments.extend(built[start:k])
-        number, row_cells = data[k]
-        row = Row(table, number, row_cells)
+        row = Row(table, numbers[k], rows[k])
         payment = _row(row, row.values(indexes), table, invoices, customers, settings, out)
         if payment is not None:
             payments.append(payment)

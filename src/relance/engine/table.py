@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 from operator import itemgetter
 
 from relance.engine.anomaly import Anomaly, Severity, Source, describe
@@ -134,17 +135,26 @@ class Table:
     header_row: int  # 1-based
     columns: dict[str, int]  # column key -> 0-based index
     header_text: dict[str, str]
-    data: list[tuple[int, Sequence[CellValue]]]
+    #: The data rows: each one's sheet row number (1-based) and its cells as read, in two lists
+    #: (no pair made per row: the record parsers take the cells of a block of rows at once).
+    numbers: list[int]
+    rows: list[Sequence[CellValue]]
     #: The tab's rows as read (RawSheet.rows), emptied with `drop_rows` when the backend handed
     #: them as SheetRows.
     source: Sequence[Sequence[CellValue]] = ()
 
     def __iter__(self) -> Iterator[Row]:
-        for number, cells in self.data:
+        for number, cells in zip(self.numbers, self.rows, strict=True):
             yield Row(self, number, cells)
 
     def __len__(self) -> int:
-        return len(self.data)
+        return len(self.rows)
+
+    @property
+    def data(self) -> list[tuple[int, Sequence[CellValue]]]:
+        """(row number, cells) of each data row, paired anew at each call (for a reader of a small
+        tab, History's; the record parsers read `numbers` and `rows`)."""
+        return list(zip(self.numbers, self.rows, strict=True))
 
     def indexes(self, keys: Sequence[str]) -> list[int | None]:
         return [self.columns.get(k) for k in keys]
@@ -156,7 +166,7 @@ class Table:
         """Forget the rows once their records are built (their addresses live on in the records):
         the raw cells of Factures and Reglements are most of a big book's memory (about 1 GB at
         a million invoices); the table still names its tab and columns."""
-        self.data = []
+        self.numbers, self.rows = [], []
         if isinstance(self.source, SheetRows):
             self.source.release()
 
@@ -164,7 +174,7 @@ class Table:
         """The cells of several columns as read, one sequence per key, in row order (a column the
         tab lacks, or a short row, gives None; a blank cell is None or ""): the column-wise reading
         of the record parsers' fast paths, transposed at C speed when the rows are as wide as each other."""
-        return columns_of(list(map(itemgetter(1), self.data)), self.indexes(keys))
+        return columns_of(self.rows, self.indexes(keys))
 
     @property
     def lang(self) -> str:
@@ -233,7 +243,7 @@ def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
     columns: dict[str, int] = {}
     header_text: dict[str, str] = {}
     if header_idx is None:
-        return Table(spec, sheet.name, 1, columns, header_text, [])
+        return Table(spec, sheet.name, 1, columns, header_text, [], [])
     by_name = _column_names(spec)
     for j, cell in enumerate(rows[header_idx]):
         col = by_name.get(normalize(cell))  # spec.resolve_header(cell), each name normalized once
@@ -250,7 +260,7 @@ def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
             continue
         columns[col.key] = j
         header_text[col.key] = str(cell)
-    table = Table(spec, sheet.name, header_idx + 1, columns, header_text, [], rows)
+    table = Table(spec, sheet.name, header_idx + 1, columns, header_text, [], [], rows)
     lang = table.lang
     for col in spec.columns:
         if col.required and col.key not in columns:
@@ -265,7 +275,7 @@ def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
     header_norm = {j: normalize(rows[header_idx][j]) for j in columns.values()}
     first_col = min(header_norm) if header_norm else None
     pending_blank: list[int] = []
-    data = table.data
+    numbers, data = table.numbers, table.rows
     start = header_idx + 1
     # Only the rows that may be blank (blank first cell) or a repeated header (text in the first
     # mapped column not ruled out by its first letter) go through the checks; the rows between
@@ -274,7 +284,8 @@ def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
     for i in odd:
         if i > start:
             _flush_blank(sheet.name, pending_blank, out)
-            data.extend(zip(range(start + 1, i + 1), rows[start:i], strict=True))
+            numbers.extend(range(start + 1, i + 1))
+            data.extend(islice(rows, start, i))
         start = i + 1
         cells = rows[i]
         if _blank(cells):
@@ -287,10 +298,12 @@ def read_table(sheet: RawSheet, spec: TabSpec, out: Collector) -> Table:
         ):
             out.warn(Source(sheet.name, i + 1), "", A.R005_HEADER_AGAIN(), A.R005_HINT(), "R005")
             continue
-        data.append((i + 1, cells))
+        numbers.append(i + 1)
+        data.append(cells)
     if start < len(rows):
         _flush_blank(sheet.name, pending_blank, out)
-        data.extend(zip(range(start + 1, len(rows) + 1), rows[start:], strict=True))
+        numbers.extend(range(start + 1, len(rows) + 1))
+        data.extend(islice(rows, start, None))
     return table
 
 
@@ -321,17 +334,16 @@ def _odd_rows(rows: Sequence[Sequence[CellValue]], start: int, first_col: int | 
     A column at a time when every row has those cells and they are text without a line break
     (most tabs): the cells joined by line breaks, one search finds the lines that may be either,
     and only those are tested as the row-by-row reading tests them."""
-    body = rows[start:]
-    if not body:
+    if start >= len(rows):
         return []
     size = len(norm)  # normalize() never lengthens ASCII text: a shorter ASCII cell is not the header
-    try:
-        firsts = list(map(itemgetter(0), body))
-        mapped = list(map(itemgetter(first_col), body)) if first_col else firsts
+    try:  # the rows read where they are (a copy of them would be one more look at each)
+        firsts = list(map(itemgetter(0), islice(rows, start, None)))
+        mapped = list(map(itemgetter(first_col), islice(rows, start, None))) if first_col else firsts
     except IndexError:  # a short row
-        return _odd_rows_by_row(body, start, first_col, norm)
+        return _odd_rows_by_row(rows[start:], start, first_col, norm)
     if size == 0:
-        return _odd_rows_by_row(body, start, first_col, norm)
+        return _odd_rows_by_row(rows[start:], start, first_col, norm)
     ruled_out = _ruled_out(norm)
     if first_col == 0:  # one search finds both
         return [start + k for k in _lines(firsts, _header_start(norm)) if _blank_first(v := firsts[k])
