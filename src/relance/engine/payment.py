@@ -283,7 +283,7 @@ def hold_unread(table: Table | None, said: Sequence[Anomaly], invoices: dict[str
     if not rows:
         return
     named: list[tuple[Row, str, str]] = []  # (row, an invoice id known to the invoices or "", customer id)
-    for number, row_cells in table.data:
+    for number, row_cells in zip(table.numbers, table.rows, strict=True):
         if number not in rows:
             continue
         row = Row(table, number, row_cells)
