@@ -43,8 +43,9 @@ from array import array
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
-from operator import attrgetter, methodcaller
+from decimal import Decimal, Inexact, localcontext
+from itertools import repeat
+from operator import attrgetter, methodcaller, mul
 from typing import Any, NamedTuple, overload
 
 import numpy as np
@@ -386,13 +387,15 @@ def _status_code(status: str) -> int:
     return _STATUS.get(status, 0)
 
 
-_SCALEB = {scale: methodcaller("scaleb", scale) for scale in range(2, 7)}
-
-
 def _scaled(amounts: list[Decimal], scale: int = 2) -> tuple[list[int], int]:
     """The amounts as integers of the fewest decimals (at least `scale`) that hold them all exactly."""
     # truncates toward zero: exact only if no amount is finer
-    ints = list(map(int, map(_SCALEB.get(scale) or methodcaller("scaleb", scale), amounts)))
+    try:  # × 10^scale costs half a scaleb; trapped, every product is exact: a.scaleb(scale), exactly
+        with localcontext() as exact:
+            exact.traps[Inexact] = True
+            ints = list(map(int, map(mul, amounts, repeat(Decimal(10**scale)))))
+    except Inexact:  # a product rounded (an amount of ~26 digits or more): as scaleb rounds it
+        ints = list(map(int, map(methodcaller("scaleb", scale), amounts)))
     total = sum(map(abs, amounts), ZERO)  # so Σ|a| × 10^scale == Σ|int| says that every one is exact
     if total.adjusted() < 25 and total.scaleb(scale) == sum(map(abs, ints)):
         return ints, scale
