@@ -281,6 +281,16 @@ class _Next:
     blocked: str = ""  # why the invoice waits at this level (a guard), '' when it is due
 
 
+_DUE: dict[int, _Next] = {}  # _Next(k) by level: one (frozen) object for every invoice due at k
+
+
+def _due(k: int) -> _Next:
+    found = _DUE.get(k)
+    if found is None:
+        found = _DUE[k] = _Next(k)
+    return found
+
+
 def _next_level(levels: Sequence[Level], p: Position, progress: _Progress | None, customer: Customer,
                 as_of: dt.date, noted: dict[tuple[int, str], list[str]],
                 reach: dict[int, bool] | None = None) -> _Next | None:
@@ -313,7 +323,7 @@ def _next_level(levels: Sequence[Level], p: Position, progress: _Progress | None
                 return _Next(k, "no_formal_notice")
             if (as_of - notice_on).days < FIRM_DEADLINE_DAYS:
                 return _Next(k, "notice_deadline")
-        return _Next(k)
+        return _due(k)
     return None
 
 
@@ -627,7 +637,8 @@ class _Planner:
             self.skip(cid, ids, scenario.name, top.name, "cooldown",
                       f"last message or task on {last.isoformat()}; this step waits at least {gap} days "
                       f"after it (min_gap_days, else Settings cooldown_days), until {waits.isoformat()}")
-            self._hold(customer, scenario, level, listed, "cooldown", T.NOTE_HELD_GAP(last=last, day=waits))
+            if self.approved:  # (the note is made only when a tick may need it)
+                self._hold(customer, scenario, level, listed, "cooldown", T.NOTE_HELD_GAP(last=last, day=waits))
             return "waits"
         kept, dropped = self._tolerances(listed, level)
         for currency, (iids, total, floor) in sorted(dropped.items()):
