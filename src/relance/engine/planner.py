@@ -281,21 +281,12 @@ class _Next:
     blocked: str = ""  # why the invoice waits at this level (a guard), '' when it is due
 
 
-_DUE: dict[int, _Next] = {}  # _Next(k) by level: one (frozen) object for every invoice due at k
-
-
-def _due(k: int) -> _Next:
-    found = _DUE.get(k)
-    if found is None:
-        found = _DUE[k] = _Next(k)
-    return found
-
-
 def _next_level(levels: Sequence[Level], p: Position, progress: _Progress | None, customer: Customer,
                 as_of: dt.date, noted: dict[tuple[int, str], list[str]],
-                reach: dict[int, bool] | None = None) -> _Next | None:
+                reach: dict[int, bool] | None = None, due: dict[int, _Next] | None = None) -> _Next | None:
     """The invoice's next level, None when none is due yet; levels that cannot apply are noted.
-    `reach`: whether each level reaches this customer, remembered from one invoice to the next."""
+    `reach`: whether each level reaches this customer, remembered from one invoice to the next;
+    `due`: the _Next of each level an invoice is due at, one (frozen) object shared by all."""
     dpd = p.days_past_due or 0
     reached = progress.reached if progress else -1
     for k in range(reached + 1, len(levels)):
@@ -323,7 +314,12 @@ def _next_level(levels: Sequence[Level], p: Position, progress: _Progress | None
                 return _Next(k, "no_formal_notice")
             if (as_of - notice_on).days < FIRM_DEADLINE_DAYS:
                 return _Next(k, "notice_deadline")
-        return _due(k)
+        if due is None:
+            return _Next(k)
+        found = due.get(k)
+        if found is None:
+            found = due[k] = _Next(k)
+        return found
     return None
 
 
@@ -432,6 +428,7 @@ class _Planner:
         self._levels: dict[str, tuple[Scenario, tuple[Level, ...]]] = {}  # levels_of, once per ladder
         self._steps: dict[tuple[str, str], _Named] = {}  # what History's steps say
         self._routes: dict[tuple[str, str, str], tuple[str, Scenario | None, tuple[Level, ...]]] = {}  # _route
+        self._due: dict[int, _Next] = {}  # _next_level's answer for an invoice due at each level
 
     def levels(self, scenario: Scenario) -> tuple[Level, ...]:
         """levels_of(scenario), computed once per ladder of this plan."""
@@ -526,7 +523,8 @@ class _Planner:
         ready: list[tuple[Position, _Next]] = []
         reach: dict[int, bool] = {}
         for p in ordered:
-            nxt = _next_level(levels, p, progress.get(p.invoice_id), customer, self.as_of, noted, reach)
+            nxt = _next_level(levels, p, progress.get(p.invoice_id), customer, self.as_of, noted, reach,
+                              self._due)
             if nxt is None:
                 continue
             step = levels[nxt.level].top
