@@ -283,9 +283,10 @@ class _Next:
 
 def _next_level(levels: Sequence[Level], p: Position, progress: _Progress | None, customer: Customer,
                 as_of: dt.date, noted: dict[tuple[int, str], list[str]],
-                reach: dict[int, bool] | None = None) -> _Next | None:
+                reach: dict[int, bool] | None = None, due: dict[int, _Next] | None = None) -> _Next | None:
     """The invoice's next level, None when none is due yet; levels that cannot apply are noted.
-    `reach`: whether each level reaches this customer, remembered from one invoice to the next."""
+    `reach`: whether each level reaches this customer, remembered from one invoice to the next;
+    `due`: the _Next of each level an invoice is due at, one (frozen) object shared by all."""
     dpd = p.days_past_due or 0
     reached = progress.reached if progress else -1
     for k in range(reached + 1, len(levels)):
@@ -313,7 +314,12 @@ def _next_level(levels: Sequence[Level], p: Position, progress: _Progress | None
                 return _Next(k, "no_formal_notice")
             if (as_of - notice_on).days < FIRM_DEADLINE_DAYS:
                 return _Next(k, "notice_deadline")
-        return _Next(k)
+        if due is None:
+            return _Next(k)
+        found = due.get(k)
+        if found is None:
+            found = due[k] = _Next(k)
+        return found
     return None
 
 
@@ -422,6 +428,7 @@ class _Planner:
         self._levels: dict[str, tuple[Scenario, tuple[Level, ...]]] = {}  # levels_of, once per ladder
         self._steps: dict[tuple[str, str], _Named] = {}  # what History's steps say
         self._routes: dict[tuple[str, str, str], tuple[str, Scenario | None, tuple[Level, ...]]] = {}  # _route
+        self._due: dict[int, _Next] = {}  # _next_level's answer for an invoice due at each level
 
     def levels(self, scenario: Scenario) -> tuple[Level, ...]:
         """levels_of(scenario), computed once per ladder of this plan."""
@@ -516,7 +523,8 @@ class _Planner:
         ready: list[tuple[Position, _Next]] = []
         reach: dict[int, bool] = {}
         for p in ordered:
-            nxt = _next_level(levels, p, progress.get(p.invoice_id), customer, self.as_of, noted, reach)
+            nxt = _next_level(levels, p, progress.get(p.invoice_id), customer, self.as_of, noted, reach,
+                              self._due)
             if nxt is None:
                 continue
             step = levels[nxt.level].top
@@ -627,7 +635,8 @@ class _Planner:
             self.skip(cid, ids, scenario.name, top.name, "cooldown",
                       f"last message or task on {last.isoformat()}; this step waits at least {gap} days "
                       f"after it (min_gap_days, else Settings cooldown_days), until {waits.isoformat()}")
-            self._hold(customer, scenario, level, listed, "cooldown", T.NOTE_HELD_GAP(last=last, day=waits))
+            if self.approved:  # (the note is made only when a tick may need it)
+                self._hold(customer, scenario, level, listed, "cooldown", T.NOTE_HELD_GAP(last=last, day=waits))
             return "waits"
         kept, dropped = self._tolerances(listed, level)
         for currency, (iids, total, floor) in sorted(dropped.items()):

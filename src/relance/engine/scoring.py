@@ -43,8 +43,9 @@ from array import array
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
-from operator import attrgetter, methodcaller
+from decimal import Decimal, Inexact, localcontext
+from itertools import repeat
+from operator import attrgetter, methodcaller, mul
 from typing import Any, NamedTuple, overload
 
 import numpy as np
@@ -313,6 +314,9 @@ class LedgerColumns:
         self.ledgers = ledgers
         #: the rows whose invoice's status is `disputed`, when book_columns read them
         self.disputed_status: Flags | None = None
+        #: the rows a Litiges row names (open or not) with their invoice ids, when book_columns
+        #: read them: the only rows a dispute can mark open on a date (_disputed_rows)
+        self.named: tuple[Ints, list[str]] | None = None
 
     def __len__(self) -> int:
         return len(self.issue)
@@ -386,13 +390,15 @@ def _status_code(status: str) -> int:
     return _STATUS.get(status, 0)
 
 
-_SCALEB = {scale: methodcaller("scaleb", scale) for scale in range(2, 7)}
-
-
 def _scaled(amounts: list[Decimal], scale: int = 2) -> tuple[list[int], int]:
     """The amounts as integers of the fewest decimals (at least `scale`) that hold them all exactly."""
     # truncates toward zero: exact only if no amount is finer
-    ints = list(map(int, map(_SCALEB.get(scale) or methodcaller("scaleb", scale), amounts)))
+    try:  # × 10^scale costs half a scaleb; trapped, every product is exact: a.scaleb(scale), exactly
+        with localcontext() as exact:
+            exact.traps[Inexact] = True
+            ints = list(map(int, map(mul, amounts, repeat(Decimal(10**scale)))))
+    except Inexact:  # a product rounded (an amount of ~26 digits or more): as scaleb rounds it
+        ints = list(map(int, map(methodcaller("scaleb", scale), amounts)))
     total = sum(map(abs, amounts), ZERO)  # so Σ|a| × 10^scale == Σ|int| says that every one is exact
     if total.adjusted() < 25 and total.scaleb(scale) == sum(map(abs, ints)):
         return ints, scale
@@ -421,6 +427,8 @@ def book_columns(book: Book, only: Collection[str] | None = None) -> LedgerColum
     days = array("q")
     entry_amounts: list[Decimal] = []
     payment = bytearray()
+    listed = {d.invoice_id for d in book.disputes}
+    named = array("q")
     pairs, applied_to = ledger_rows(book.ledgers)  # no ledger object made (engine/balance.Ledgers)
     # the appends bound once (a method lookup per field and row costs, 1M times)
     add_row, add_id, add_disputed, add_code = rows.append, ids.append, disputed.append, codes.append
@@ -434,6 +442,8 @@ def book_columns(book: Book, only: Collection[str] | None = None) -> LedgerColum
         inv_id, cid, issue_date, due_date, amount, currency, note, _, _, status, _, _, _ = inv
         if note == "credit_note" or status == "cancelled" or not amount > ZERO:  # no ledger, or not counted
             continue
+        if inv_id in listed:
+            named.append(len(rows))
         add_row(iid)
         add_disputed(status == "disputed")
         add_id(inv_id)
@@ -476,6 +486,7 @@ def book_columns(book: Book, only: Collection[str] | None = None) -> LedgerColum
         _flags(payment),
         scale, _BookRows(book.ledgers, rows))
     columns.disputed_status = _flags(disputed)
+    columns.named = (_ints(named), [ids[r] for r in named])
     return columns
 
 
@@ -726,6 +737,11 @@ def _disputed_rows(book: Book, columns: LedgerColumns, as_of: dt.date, by_status
     status = by_status if by_status is not None else _disputed_by_status(book, columns)
     if not ids:
         return status.copy()
+    if columns.named is not None:  # the rows a Litiges row names: the others have no open dispute
+        rows, named = columns.named
+        found = status.copy()
+        found[rows] |= np.fromiter(map(ids.__contains__, named), dtype=bool, count=len(named))
+        return found
     return status | np.fromiter(map(ids.__contains__, columns.ids), dtype=bool, count=len(columns))
 
 
@@ -740,7 +756,7 @@ def _broken_promises(book: Book, columns: LedgerColumns, as_of: dt.date,
     since = months_before(as_of, PROMISE_MONTHS)
     index = _promised_ledgers(book, columns, {p.customer_id for p in promises if not p.invoice_ids})
     currencies: dict[str, set[str]] | None = None  # of the invoices issued by as_of, once a promise asks
-    where = {key: g for g, key in enumerate(columns.keys)}
+    where: dict[tuple[str, str], int] | None = None  # group by key, once a broken promise asks
     for p in promises:
         if p.promised_date <= since or promise_outcome(book, p, as_of, index) != "broken":
             continue
@@ -752,6 +768,8 @@ def _broken_promises(book: Book, columns: LedgerColumns, as_of: dt.date,
                     cid, cur = columns.keys[g]
                     currencies[cid].add(cur)
             curs = currencies[p.customer_id]
+        if where is None:
+            where = {key: g for g, key in enumerate(columns.keys)}
         for cur in curs:
             g = where.get((p.customer_id, cur))
             if g is not None:
