@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from relance.app.resources import shipped_contract, shipped_presets
@@ -190,6 +190,9 @@ formats = st.sampled_from([None, "text", "date", "datetime", "money", "wrap", "i
 @settings(max_examples=300, deadline=None)
 @given(st.lists(formats, min_size=6, max_size=6), st.lists(st.lists(styled_cells, max_size=7), max_size=12),
        st.integers(1, 3), st.sampled_from(["fr", "en"]), st.dictionaries(st.integers(0, 20), st.lists(formats, max_size=6)))
+# a row too short to hold its currency, then one whose currency is blank: styled apart (once memoized alike)
+@example(kinds=[None, "money", None, None, None, None], rows=[[None, 0], [None, 0, None, None, None, None]],
+         repeat=1, lang="fr", by_row={})
 def test_styled_rows_are_written_byte_for_byte_as_cell_by_cell(kinds, rows, repeat, lang, by_row):
     from reference_xlsx_rows import styled_rows_xml_reference
     from relance.engine.sheets import CellFormat, OwnedTab

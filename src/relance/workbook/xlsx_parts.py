@@ -227,7 +227,10 @@ def _styled_rows_xml(
                 continue
             t = type(v)
             currency = fmt.currency_column
-            c = row[currency] if fmt.kind == "money" and currency is not None and currency < len(row) else None
+            if fmt.kind != "money" or currency is None:
+                c = None
+            else:  # a row too short to hold its currency is styled apart from a blank currency (styles.of)
+                c = row[currency] if currency < len(row) else _NO_CELL
             tc = type(c)
             key = (id(fmt), t, v if t in same_when_equal else id(v), tc, c if tc in same_when_equal else id(c))
             found = written.get(key)
@@ -241,6 +244,8 @@ def _styled_rows_xml(
         r += 1
 
 
+#: Stands for the currency cell of a row that has none (_styled_rows_xml's memo key).
+_NO_CELL = object()
 #: Cell types whose equal values are written alike (bool apart from int: True == 1).
 _SAME_WHEN_EQUAL = frozenset({str, int, bool, type(None), dt.date})
 
