@@ -53,10 +53,12 @@ def test_the_hold_is_said_in_french_on_the_cell_with_the_count():
     said = next(a for a in p.anomalies if a.code == "R309")
     text = said.text("fr")
     assert text.startswith("Reglements!D2")
-    assert "ce règlement n'a pas pu être lu" in text and "les 2 factures ouvertes du client" in text
+    assert "ce règlement n'a pas pu être lu" in text and "les 2 factures ouvertes de ce client" in text
     assert "\u202f:" in text or "\xa0:" in text  # French typography before the colon
     one = planned(book(CUSTOMERS, INVOICES, [payment("2025-02-12", "", "F3")]), AS_OF)
     assert "la facture est bloquée (aucune relance)" in next(a for a in one.anomalies if a.code == "R309").text("fr")
+    single = planned(book(CUSTOMERS, INVOICES, [payment("2025-02-12", "", None, "C2")]), AS_OF)
+    assert "1 facture ouverte de ce client est bloquée" in next(a for a in single.anomalies if a.code == "R309").text("fr")
 
 
 def test_an_invoice_already_disputed_or_cancelled_is_left_as_it_is():

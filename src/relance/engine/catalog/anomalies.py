@@ -252,14 +252,14 @@ R309_HELD = Phrase(
     "this payment could not be read (see the other remark on this row): the invoice is put on hold (no reminder) "
     "until the row is corrected")
 R309_HELD_CUSTOMER = Phrase(
-    "ce règlement n'a pas pu être lu (voir l'autre remarque sur cette ligne) : les {n} factures ouvertes du client "
-    "sont bloquées (aucune relance) jusqu'à correction de la ligne",
-    "this payment could not be read (see the other remark on this row): the customer's {n} open invoices are put "
+    "ce règlement n'a pas pu être lu (voir l'autre remarque sur cette ligne) : les {n} factures ouvertes de ce "
+    "client sont bloquées (aucune relance) jusqu'à correction de la ligne",
+    "this payment could not be read (see the other remark on this row): this customer's {n} open invoices are put "
     "on hold (no reminder) until the row is corrected",
-    fr_one="ce règlement n'a pas pu être lu (voir l'autre remarque sur cette ligne) : la facture ouverte du client "
-    "est bloquée (aucune relance) jusqu'à correction de la ligne",
-    en_one="this payment could not be read (see the other remark on this row): the customer's open invoice is put "
-    "on hold (no reminder) until the row is corrected")
+    fr_one="ce règlement n'a pas pu être lu (voir l'autre remarque sur cette ligne) : {n} facture ouverte de ce "
+    "client est bloquée (aucune relance) jusqu'à correction de la ligne",
+    en_one="this payment could not be read (see the other remark on this row): {n} open invoice of this customer is "
+    "put on hold (no reminder) until the row is corrected")
 R309_HINT = Phrase(
     "corrigez la ligne pour que le règlement soit pris en compte, ou supprimez-la s'il n'y a pas eu de règlement "
     "(un client qui a peut-être payé n'est pas relancé)",
