@@ -665,3 +665,15 @@ def test_libreoffice_draws_the_charts(book: Path, tmp_path: Path) -> None:
     assert non_white > 0.03 * width * height, "the Dashboard page is blank"
     assert colored > 3000, f"no chart drawn ({colored} coloured pixels)"
     assert len(hues) >= 4, hues  # two bar series and five pie slices in distinct colours
+
+
+def test_shares_side_by_side_are_drawn_from_0_to_100_percent() -> None:
+    tab = OwnedTab("T", HEADER, [list(r) for r in ROWS])
+    shares = ChartSpec("bar", "", "A2:A6", [("7 j", "B2:B6")], "H2", horizontal=True, axis="percent", lang="fr")
+    scale = ET.fromstring(xlsx_charts.chart_xml(shares, tab)).find("c:chart/c:plotArea/c:valAx/c:scaling", C)
+    assert scale is not None
+    assert [(e.tag.split("}")[1], e.get("val")) for e in scale] == [("orientation", "minMax"), ("max", "1"), ("min", "0")]
+    for other in (ChartSpec("bar", "", "A2:A6", [("n", "B2:B6")], "H2", axis="money:EUR"),
+                  ChartSpec("bar", "", "A2:A6", [("n", "B2:B6")], "H2", axis="percent", stacked=True)):
+        found = ET.fromstring(xlsx_charts.chart_xml(other, tab)).find("c:chart/c:plotArea/c:valAx/c:scaling", C)
+        assert found is not None and [e.tag.split("}")[1] for e in found] == ["orientation"]  # the program's own scale

@@ -325,6 +325,11 @@ def _axes(spec: ChartSpec | None = None) -> str:
     """The category and value axes; the value axis written in the chart's number format
     (amounts in their currency, percentages, days), the labels small enough not to overlap."""
     common = '<c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
+    # shares side by side run from 0 to 100 %: with no share yet (a first day), a spreadsheet's
+    # own scale drew an empty chart up to 1200 %
+    shares = spec is not None and spec.axis == "percent" and not spec.stacked
+    value_scale = ('<c:scaling><c:orientation val="minMax"/><c:max val="1"/><c:min val="0"/></c:scaling>'
+                   '<c:delete val="0"/>' if shares else common)
     horizontal = spec is not None and spec.horizontal
     code = xlsx_styles.axis_format(spec.axis, spec.lang) if spec is not None and spec.axis else ""
     value_format = (f'<c:numFmt formatCode="{_attr(code)}" sourceLinked="0"/>' if code
@@ -338,7 +343,7 @@ def _axes(spec: ChartSpec | None = None) -> str:
         '<c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>'
     )
     val_ax = (
-        f'<c:valAx><c:axId val="{_VAL_AX_ID}"/>{common}<c:axPos val="{"b" if horizontal else "l"}"/>'
+        f'<c:valAx><c:axId val="{_VAL_AX_ID}"/>{value_scale}<c:axPos val="{"b" if horizontal else "l"}"/>'
         f"<c:majorGridlines/>{value_format}"
         '<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
         f"{_tick_labels(900)}"
