@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections.abc import Sequence
 from decimal import Decimal
 from itertools import compress, count, repeat
@@ -283,10 +284,12 @@ def hold_unread(table: Table | None, said: Sequence[Anomaly], invoices: dict[str
     if not rows:
         return
     named: list[tuple[Row, str, str]] = []  # (row, an invoice id known to the invoices or "", customer id)
-    for number, row_cells in zip(table.numbers, table.rows, strict=True):
-        if number not in rows:
+    numbers = table.numbers  # in sheet order: each row found by bisection, not by a walk over every payment
+    for number in sorted(rows):
+        k = bisect_left(numbers, number)
+        if k == len(numbers) or numbers[k] != number:
             continue
-        row = Row(table, number, row_cells)
+        row = Row(table, number, table.rows[k])
         iid, cid = cells.text(row.raw("invoice_id")), cells.text(row.raw("customer_id"))
         invoice = invoices.get(iid) if iid else None
         if invoice is not None and invoice.kind == "invoice":
@@ -296,15 +299,15 @@ def hold_unread(table: Table | None, said: Sequence[Anomaly], invoices: dict[str
     if not named:
         return
     # what each row holds, from the statuses as read (two rows naming one invoice each say so)
+    open_named = {iid for _, iid, _ in named if iid and invoices[iid].status == "open"}
     by_customer = {cid for _, iid, cid in named if not iid}
     open_of: dict[str, list[str]] = {cid: [] for cid in by_customer}
     if by_customer:
         for inv in invoices.values():
             if inv.customer_id in by_customer and inv.kind == "invoice" and inv.status == "open":
                 open_of[inv.customer_id].append(inv.id)
-    holds = [(row, iid, cid, ([iid] if invoices[iid].status == "open" else []) if iid else open_of[cid])
-             for row, iid, cid in named]
-    for row, iid, cid, held in holds:
+    for row, iid, cid in named:
+        held = open_of[cid] if not iid else [iid] if iid in open_named else []
         for one in held:
             invoices[one] = invoices[one]._replace(status="hold")
         if held and iid:
